@@ -1,0 +1,135 @@
+"""The analysis pipeline: raw question → normalised words → lemmas → key terms."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from matcher.layout import repair_layout
+from matcher.lexicon import (
+    ABBREVIATION_ENDINGS,
+    ABBREVIATIONS,
+    FILLER_WORDS,
+    LATIN_ALIASES,
+    LATIN_TERMS,
+    STOP_WORDS,
+)
+from matcher.morph import Morphology
+from matcher.normalize import fix_lookalikes, fold_case, words
+from matcher.synonyms import SynonymMap
+
+Corrector = Callable[[str], str | None]
+
+# Words this short are never typo-repaired: too many real words lie one edit away.
+MIN_TYPO_LENGTH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class Analysis:
+    """A question broken down for matching."""
+
+    tokens: tuple[str, ...]  # normalised words, as typed (after layout and look-alike repair)
+    terms: tuple[str, ...]  # key terms: lemmas with synonyms folded, no stop words or filler
+    corrected: tuple[tuple[str, str], ...] = ()  # (typed, repaired) word pairs
+
+    @property
+    def words(self) -> str:
+        """The normalised words without courtesy filler, for character n-grams."""
+        kept = [t for t in self.tokens if t not in FILLER_WORDS]
+        return " ".join(kept or self.tokens)
+
+    @property
+    def lemmas(self) -> str:
+        """The key terms as one string."""
+        return " ".join(self.terms)
+
+
+class Analyzer:
+    """Turns text into key terms; the same pipeline serves questions and entries."""
+
+    def __init__(
+        self,
+        morphology: Morphology,
+        *,
+        synonyms: Iterable[Iterable[str]] = (),
+        vocabulary: Iterable[str] = (),
+    ) -> None:
+        self._morph = morphology
+        self._vocabulary = frozenset(vocabulary)
+        self._synonyms = SynonymMap.build(
+            (tuple(group) for group in synonyms), self.lemmatize_phrase
+        )
+
+    @property
+    def synonym_terms(self) -> frozenset[str]:
+        """Lemmas that synonym groups mention, for the typo-repair vocabulary."""
+        return self._synonyms.terms
+
+    def lemma(self, word: str) -> str:
+        """One word's lemma, with domain abbreviations and Latin aliases kept whole."""
+        word = LATIN_ALIASES.get(word, word)
+        if word in ABBREVIATIONS or word in LATIN_TERMS:
+            return word
+        for ending in ABBREVIATION_ENDINGS:
+            stem = word[: -len(ending)]
+            if word.endswith(ending) and stem in ABBREVIATIONS and len(stem) >= 2:
+                return stem
+        return self._morph.lemma(word)
+
+    def normalise(self, text: str) -> tuple[str, ...]:
+        """Case-folded words with keyboard-layout and look-alike letters repaired."""
+        folded = fold_case(text)
+        folded = repair_layout(folded, self._is_word, keep=LATIN_TERMS.__contains__)
+        return tuple(fix_lookalikes(w) for w in words(folded))
+
+    def lemmatize_phrase(self, text: str) -> tuple[str, ...]:
+        """All lemmas of a phrase, function words included (synonym phrases match on these)."""
+        return tuple(self.lemma(w) for w in self.normalise(text))
+
+    def analyze(self, text: str, *, correct: Corrector | None = None) -> Analysis:
+        """Key terms of `text`; with `correct`, unknown words are first typo-repaired."""
+        tokens = self.normalise(text)
+        corrected: list[tuple[str, str]] = []
+        if correct is not None:
+            repaired = []
+            for token in tokens:
+                fixed = correct(token) if self._may_be_typo(token) else None
+                if fixed is not None and fixed != token:
+                    corrected.append((token, fixed))
+                    repaired.append(fixed)
+                else:
+                    repaired.append(token)
+            tokens = tuple(repaired)
+        folded = self._synonyms.apply([self.lemma(t) for t in tokens])
+        content: list[str] = []
+        filler: list[str] = []
+        for term, index in folded:
+            token = term if index is None else tokens[index]
+            if term in FILLER_WORDS or token in FILLER_WORDS:
+                filler.append(term)
+            elif index is None or self._is_content(token, term):
+                content.append(term)
+        # A message of only courtesy ("здравствуйте") or only function words ("пока") keeps them.
+        terms = content or filler or [term for term, _ in folded]
+        return Analysis(tokens, tuple(terms), tuple(corrected))
+
+    def _is_word(self, word: str) -> bool:
+        return word in self._vocabulary or self._morph.is_known(word)
+
+    def _may_be_typo(self, token: str) -> bool:
+        return (
+            len(token) >= MIN_TYPO_LENGTH
+            and not token.isdigit()
+            and token not in self._vocabulary
+            and token not in ABBREVIATIONS
+            and token not in LATIN_TERMS
+            and not self._morph.is_known(token)
+        )
+
+    def _is_content(self, token: str, lemma: str) -> bool:
+        if lemma.isdigit() or len(lemma) < 2 and lemma not in ABBREVIATIONS:
+            return False
+        if lemma in STOP_WORDS or token in STOP_WORDS:
+            return False
+        return lemma in ABBREVIATIONS or not self._morph.is_function_word(token)
+

@@ -1,0 +1,270 @@
+"""Reading a knowledge-base directory (CONTRACTS.md §1) into values, with file:line errors.
+
+`load_knowledge_base(dir)` reads every *.yaml file; `parse_topic_file` and
+`parse_synonyms_file` turn one file's text into values, so reading stays apart from parsing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+from matcher.errors import KnowledgeBaseError, KnowledgeBaseErrors
+from matcher.knowledge import Entry, KnowledgeBase, Link
+
+ID_RE = re.compile(r"[a-z0-9-]+")
+URL_RE = re.compile(r"https?://\S+")
+ENTRY_FIELDS = frozenset(
+    {"id", "question", "alternatives", "keywords", "answer", "links", "tags", "source"}
+)
+# Files larger than this are refused: a knowledge base is text written by people.
+MAX_FILE_BYTES = 5_000_000
+
+
+@dataclass(frozen=True, slots=True)
+class TopicFile:
+    """One parsed topic file."""
+
+    topic: str
+    entries: tuple[Entry, ...]
+
+
+def load_knowledge_base(root: Path | str) -> KnowledgeBase:
+    """Load every *.yaml file under `root` (subfolders included), sorted by path.
+
+    Raises KnowledgeBaseErrors listing every problem found, each with its file and line.
+    """
+    root = Path(root)
+    if not root.is_dir():
+        raise KnowledgeBaseError(f"the knowledge base must be a directory, found {root!r}")
+    files = sorted(p for p in root.rglob("*.yaml") if p.is_file())
+    if not files:
+        raise KnowledgeBaseError("no *.yaml files: a knowledge base needs at least one topic "
+                                 "file", file=root)
+    problems: list[KnowledgeBaseError] = []
+    entries: list[Entry] = []
+    synonyms: list[tuple[str, ...]] = []
+    for path in files:
+        try:
+            text = read_text(path)
+            parsed = parse_file(text, path)
+        except KnowledgeBaseErrors as error:
+            problems.extend(error.problems)
+            continue
+        except KnowledgeBaseError as error:
+            problems.append(error)
+            continue
+        if isinstance(parsed, TopicFile):
+            entries.extend(parsed.entries)
+        else:
+            synonyms.extend(parsed)
+    problems.extend(_duplicate_ids(entries))
+    if not entries and not problems:
+        problems.append(KnowledgeBaseError("no entries: only synonyms files found", file=root))
+    if problems:
+        raise KnowledgeBaseErrors(problems)
+    return KnowledgeBase(tuple(entries), tuple(synonyms), root)
+
+
+def read_text(path: Path) -> str:
+    """A file's text as UTF-8, refusing binary and oversized files with a clear message."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise KnowledgeBaseError(f"cannot read the file: {error.strerror}", file=path) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise KnowledgeBaseError(
+            f"the file is {len(data)} bytes, more than the {MAX_FILE_BYTES} allowed", file=path
+        )
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise KnowledgeBaseError(
+            f"not UTF-8 text (byte {error.start}): save the file as UTF-8", file=path
+        ) from None
+    if "\x00" in text:
+        raise KnowledgeBaseError("binary data (NUL bytes) in a YAML file", file=path)
+    return text
+
+
+def parse_file(text: str, path: Path) -> TopicFile | list[tuple[str, ...]]:
+    """Parse one file: a topic file, or a synonyms file (top-level key `synonyms`)."""
+    root = _compose(text, path)
+    if isinstance(root, MappingNode) and "synonyms" in _keys(root):
+        return parse_synonyms_file(root, path)
+    return parse_topic_file(root, path)
+
+
+def parse_topic_file(root: Node | None, path: Path) -> TopicFile:
+    """Parse a composed topic file: `topic` and a non-empty list of `entries`."""
+    if not isinstance(root, MappingNode):
+        raise _error(root, path, "expected a mapping with `topic` and `entries` "
+                     "(or `synonyms` for a synonyms file)")
+    fields = _mapping(root, path)
+    topic = _required_text(fields, "topic", root, path)
+    entries_node = fields.get("entries")
+    if entries_node is None:
+        raise _error(root, path, "missing `entries`: a list of entries is required")
+    if not isinstance(entries_node, SequenceNode) or not entries_node.value:
+        raise _error(entries_node, path, "`entries` must be a non-empty list")
+    problems: list[KnowledgeBaseError] = []
+    entries: list[Entry] = []
+    for node in entries_node.value:
+        try:
+            entries.append(_parse_entry(node, topic, path))
+        except KnowledgeBaseError as error:
+            problems.append(error)
+    if problems:
+        raise KnowledgeBaseErrors(problems)
+    return TopicFile(topic, tuple(entries))
+
+
+def parse_synonyms_file(root: MappingNode, path: Path) -> list[tuple[str, ...]]:
+    """Parse a composed synonyms file: a list of groups, each a list of two or more phrases."""
+    node = _mapping(root, path)["synonyms"]
+    if not isinstance(node, SequenceNode):
+        raise _error(node, path, "`synonyms` must be a list of groups like [лк, личный кабинет]")
+    groups: list[tuple[str, ...]] = []
+    for group in node.value:
+        phrases = _text_list(group, path, "a synonym group")
+        if len(phrases) < 2:
+            raise _error(group, path, "a synonym group needs at least two words or phrases")
+        groups.append(phrases)
+    return groups
+
+
+def _parse_entry(node: Node, topic: str, path: Path) -> Entry:
+    if not isinstance(node, MappingNode):
+        raise _error(node, path, "each entry must be a mapping with id, question and answer")
+    fields = _mapping(node, path)
+    unknown = sorted(set(fields) - ENTRY_FIELDS)
+    if unknown:
+        raise _error(fields[unknown[0]], path, f"unknown field `{unknown[0]}`; an entry may "
+                     f"have: {', '.join(sorted(ENTRY_FIELDS))}")
+    entry_id = _required_text(fields, "id", node, path)
+    if not ID_RE.fullmatch(entry_id):
+        raise _error(fields["id"], path, f"id {entry_id!r} must use only a-z, 0-9 and '-'")
+    source = fields.get("source")
+    return Entry(
+        id=entry_id,
+        topic=topic,
+        question=_required_text(fields, "question", node, path),
+        answer=_required_text(fields, "answer", node, path).strip(),
+        alternatives=_optional_list(fields, "alternatives", path),
+        keywords=_optional_list(fields, "keywords", path),
+        links=_links(fields.get("links"), path),
+        tags=_optional_list(fields, "tags", path),
+        source=_text(source, path, "`source`") if source is not None else None,
+        file=path,
+        line=node.start_mark.line + 1,
+    )
+
+
+def _links(node: Node | None, path: Path) -> tuple[Link, ...]:
+    if node is None:
+        return ()
+    if not isinstance(node, SequenceNode):
+        raise _error(node, path, "`links` must be a list of {title, url}")
+    links = []
+    for item in node.value:
+        if not isinstance(item, MappingNode):
+            raise _error(item, path, "each link must be a mapping with `title` and `url`")
+        fields = _mapping(item, path)
+        title = _required_text(fields, "title", item, path)
+        url = _required_text(fields, "url", item, path)
+        if not URL_RE.fullmatch(url):
+            raise _error(fields["url"], path, f"link url {url!r} must start with http:// or "
+                         "https://")
+        links.append(Link(title, url))
+    return tuple(links)
+
+
+def _compose(text: str, path: Path) -> Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.SafeLoader)  # type: ignore[no-any-return]
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark is not None else None
+        problem = error.problem or "invalid YAML"
+        raise KnowledgeBaseError(f"invalid YAML: {problem}", file=path, line=line) from None
+    except yaml.YAMLError as error:
+        raise KnowledgeBaseError(f"invalid YAML: {error}", file=path) from None
+
+
+def _keys(node: MappingNode) -> Iterator[str]:
+    for key, _ in node.value:
+        if isinstance(key, ScalarNode):
+            yield str(key.value)
+
+
+def _mapping(node: MappingNode, path: Path) -> dict[str, Node]:
+    fields: dict[str, Node] = {}
+    for key, value in node.value:
+        if not isinstance(key, ScalarNode):
+            raise _error(key, path, "mapping keys must be plain words")
+        if key.value in fields:
+            raise _error(key, path, f"`{key.value}` is given twice")
+        fields[str(key.value)] = value
+    return fields
+
+
+def _required_text(fields: dict[str, Node], name: str, parent: Node, path: Path) -> str:
+    node = fields.get(name)
+    if node is None:
+        raise _error(parent, path, f"missing `{name}`")
+    value = _text(node, path, f"`{name}`")
+    if not value.strip():
+        raise _error(node, path, f"`{name}` is empty")
+    return value
+
+
+def _optional_list(fields: dict[str, Node], name: str, path: Path) -> tuple[str, ...]:
+    node = fields.get(name)
+    if node is None:
+        return ()
+    return _text_list(node, path, f"`{name}`")
+
+
+def _text_list(node: Node, path: Path, what: str) -> tuple[str, ...]:
+    if not isinstance(node, SequenceNode):
+        raise _error(node, path, f"{what} must be a list")
+    items = tuple(_text(item, path, f"an item of {what}").strip() for item in node.value)
+    if any(not item for item in items):
+        raise _error(node, path, f"{what} has an empty item")
+    return items
+
+
+def _text(node: Node, path: Path, what: str) -> str:
+    if not isinstance(node, ScalarNode) or node.tag == "tag:yaml.org,2002:null":
+        raise _error(node, path, f"{what} must be text, found {_describe(node)}")
+    return str(node.value)
+
+
+def _describe(node: Node) -> str:
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return "nothing" if node.tag.endswith(":null") else repr(node.value)
+
+
+def _error(node: Node | None, path: Path, message: str) -> KnowledgeBaseError:
+    line = node.start_mark.line + 1 if node is not None else None
+    return KnowledgeBaseError(message, file=path, line=line)
+
+
+def _duplicate_ids(entries: list[Entry]) -> Iterator[KnowledgeBaseError]:
+    seen: dict[str, Entry] = {}
+    for entry in entries:
+        first = seen.setdefault(entry.id, entry)
+        if first is not entry:
+            yield KnowledgeBaseError(
+                f"duplicate id `{entry.id}`, first defined at {first.location}",
+                file=entry.file,
+                line=entry.line,
+            )

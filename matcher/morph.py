@@ -1,0 +1,39 @@
+"""The one boundary with pymorphy3: words in, lemmas and yes/no answers out, cached."""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+from typing import Any
+
+# Parts of speech that never carry the meaning of a question.
+FUNCTION_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO"})
+
+
+class Morphology:
+    """Lemmatiser over pymorphy3's Russian dictionary; build once, share between threads."""
+
+    def __init__(self, *, cache_size: int = 200_000) -> None:
+        import pymorphy3  # heavy: loaded only when a Morphology is built
+
+        self._analyzer: Any = pymorphy3.MorphAnalyzer(lang="ru")
+        self._lock = threading.Lock()
+        self._parse = lru_cache(maxsize=cache_size)(self._parse_uncached)
+
+    def _parse_uncached(self, word: str) -> tuple[str, str | None, bool]:
+        with self._lock:
+            best = self._analyzer.parse(word)[0]
+            known = bool(self._analyzer.word_is_known(word))
+        return str(best.normal_form).replace("ё", "е"), best.tag.POS, known
+
+    def lemma(self, word: str) -> str:
+        """The dictionary form of the word ("паролем" → "пароль")."""
+        return self._parse(word)[0]
+
+    def is_function_word(self, word: str) -> bool:
+        """True for prepositions, conjunctions, particles, interjections and pronouns."""
+        return self._parse(word)[1] in FUNCTION_POS
+
+    def is_known(self, word: str) -> bool:
+        """True when the word is in the dictionary (not a guess from its ending)."""
+        return self._parse(word)[2]

@@ -1,0 +1,44 @@
+"""The matcher's tuning knobs, with their defaults in one place.
+
+The decision thresholds were calibrated on the calibration half of the golden set
+(`python scripts/calibrate.py`); see the README for the figures on the other half.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class ScoreWeights:
+    """How much each kind of evidence counts in an entry's score; they sum to 1."""
+
+    char_phrasing: float = 0.4  # character n-gram cosine with the closest phrasing
+    best_phrasing: float = 0.2  # key-term overlap with the closest phrasing (weighted Dice)
+    entry_lemmas: float = 0.3  # lemma TF-IDF cosine with the whole entry, answer included
+    phrasing_coverage: float = 0.1  # share of the question's key terms the phrasings hold
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Where the decision between answer, clarify and handoff falls."""
+
+    answer: float = 0.45  # the best score needed to answer
+    margin: float = 0.08  # how far ahead of the runner-up the best must be to answer
+    clarify: float = 0.25  # the best score needed to offer candidates instead of a person
+    candidate_ratio: float = 0.75  # a candidate is offered if it scores this share of the best
+    min_candidates: int = 2
+    max_candidates: int = 3
+
+
+@dataclass(frozen=True, slots=True)
+class MatcherSettings:
+    """Everything that tunes the matcher."""
+
+    weights: ScoreWeights = ScoreWeights()
+    thresholds: Thresholds = Thresholds()
+    ngram_range: tuple[int, int] = (2, 5)
+    typo_similarity: float = 80.0  # rapidfuzz ratio (0-100) a repaired word must reach
+    typo_max_edits: int = 2
+    reported_candidates: int = 5  # `candidates` in the JSON contract: at most 5
+    max_question_chars: int = 2_000  # longer questions are cut before analysis
