@@ -75,21 +75,35 @@ class Matcher:
 
     def match(self, question: str) -> Match:
         """Score every entry for `question` and decide what to do with it."""
+        return self._match(question, exclude=None)
+
+    def match_without(self, entry_id: str, phrasing: int) -> Match:
+        """Match one of an entry's own phrasings as if the base did not hold it.
+
+        `phrasing` 0 is the question, 1.. the alternatives. Staff checks use this to find
+        phrasings another entry would steal.
+        """
+        index = self._ids.index(entry_id)
+        entry = self.kb.entries[index]
+        row = self._terms.phrasing_row(index, phrasing)
+        return self._match(entry.phrasings[phrasing], exclude=row)
+
+    def _match(self, question: str, *, exclude: int | None) -> Match:
         text = question[: self.settings.max_question_chars]
-        raw = self._score(self.analyzer.analyze(text))
+        raw = self._score(self.analyzer.analyze(text), exclude)
         repaired_analysis = self.analyzer.analyze(text, correct=self._speller.correct)
         best = raw
         if repaired_analysis.corrected:
-            repaired = self._score(repaired_analysis)
+            repaired = self._score(repaired_analysis, exclude)
             if repaired.scores.max(initial=0.0) > raw.scores.max(initial=0.0):
                 best = repaired
         return self._verdict(question, best)
 
-    def _score(self, analysis: Analysis) -> Scored:
+    def _score(self, analysis: Analysis, exclude: int | None) -> Scored:
         w = self.settings.weights
-        terms = self._terms.score(analysis.terms)
+        terms = self._terms.score(analysis.terms, exclude=exclude)
         scores = (
-            w.char_phrasing * self._vectors.phrasing_similarity(analysis.words)
+            w.char_phrasing * self._vectors.phrasing_similarity(analysis.words, exclude=exclude)
             + w.best_phrasing * terms.best_phrasing
             + w.entry_lemmas * self._vectors.entry_similarity(analysis.lemmas)
             + w.phrasing_coverage * terms.phrasing_coverage
@@ -115,9 +129,9 @@ class Matcher:
             return Match(question, Action.HANDOFF, None, 0.0, (), ())
         action, offered = decide(ranked, self.settings.thresholds)
         best = ranked[0]
-        if action is Action.CLARIFY:
-            ranked = ranked[:offered] + ranked[offered:]
-        return Match(question, action, best.entry_id, best.score, ranked, best.matched_terms)
+        return Match(
+            question, action, best.entry_id, best.score, ranked, best.matched_terms, offered
+        )
 
 
 def _entry_text(terms: EntryTerms) -> str:

@@ -33,6 +33,12 @@ class Match:
     score: float
     candidates: tuple[Candidate, ...]
     matched_terms: tuple[str, ...]
+    offered: int = 0  # with CLARIFY: how many of the candidates to offer (2-3)
+
+    @property
+    def choices(self) -> tuple[Candidate, ...]:
+        """The candidates to offer the citizen when the action is CLARIFY."""
+        return self.candidates[: self.offered]
 
     def to_json(self) -> dict[str, object]:
         """The object `faqbot ask --json` prints (CONTRACTS.md §2)."""

@@ -11,28 +11,12 @@ import unicodedata
 # Latin letters that look like Cyrillic ones; used inside words that are otherwise Cyrillic
 # ("пaрoль" typed with a Latin "a" and "o").
 LATIN_LOOKALIKES = str.maketrans(
-    {
-        "a": "а",
-        "c": "с",
-        "e": "е",
-        "o": "о",
-        "p": "р",
-        "x": "х",
-        "y": "у",
-        "k": "к",
-        "m": "м",
-        "t": "т",
-        "h": "н",
-        "b": "в",
-        "u": "и",
-        "n": "п",
-        "r": "г",
-    }
+    {"a": "а", "c": "с", "e": "е", "o": "о", "p": "р", "x": "х", "y": "у", "k": "к"}
 )
 
 # Cyrillic letters that look like Latin ones; used inside words that are otherwise Latin ("vіn").
 CYRILLIC_LOOKALIKES = str.maketrans(
-    {"а": "a", "с": "c", "е": "e", "о": "o", "р": "p", "х": "x", "у": "y", "к": "k", "і": "i"}
+    {"а": "a", "с": "c", "е": "e", "о": "o", "р": "p", "х": "x", "у": "y", "к": "k"}
 )
 
 _CYRILLIC = re.compile(r"[а-яё]")
@@ -50,15 +34,17 @@ def fold_case(text: str) -> str:
 def fix_lookalikes(word: str) -> str:
     """Repair a word mixing Latin and Cyrillic look-alike letters into one script.
 
-    The script with more letters in the word wins; a word in one script is returned unchanged.
+    Cyrillic wins when every Latin letter has a Cyrillic twin (this is a Russian product);
+    otherwise Latin wins when every Cyrillic letter has a Latin twin. Anything else, and a
+    word in one script, is returned unchanged.
     """
-    cyrillic = len(_CYRILLIC.findall(word))
-    latin = len(_LATIN.findall(word))
-    if not cyrillic or not latin:
+    if not _CYRILLIC.search(word) or not _LATIN.search(word):
         return word
-    if cyrillic >= latin:
-        return word.translate(LATIN_LOOKALIKES)
-    return word.translate(CYRILLIC_LOOKALIKES)
+    cyrillic = word.translate(LATIN_LOOKALIKES)
+    if not _LATIN.search(cyrillic):
+        return cyrillic
+    latin = word.translate(CYRILLIC_LOOKALIKES)
+    return latin if not _CYRILLIC.search(latin) else word
 
 
 def words(text: str) -> list[str]:

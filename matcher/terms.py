@@ -68,8 +68,12 @@ class TermIndex:
         column = self._columns.get(term)
         return float(self.idf[column]) if column is not None else self._unknown_idf
 
-    def score(self, terms: Sequence[str]) -> TermScores:
-        """Evidence arrays for a question's key terms."""
+    def phrasing_row(self, entry: int, phrasing: int) -> int:
+        """The row of an entry's phrasing (0 is its question) in phrasing-level arrays."""
+        return int(self._starts[entry]) + phrasing
+
+    def score(self, terms: Sequence[str], *, exclude: int | None = None) -> TermScores:
+        """Evidence arrays for a question's key terms; `exclude` drops one phrasing row."""
         unique = list(dict.fromkeys(terms))
         mass = sum(self.weight(t) for t in unique)
         known = [self._columns[t] for t in unique if t in self._columns]
@@ -80,6 +84,8 @@ class TermIndex:
         query[known] = self.idf[known]
         phrasing_overlap = self._phrasings @ query
         dice = 2 * phrasing_overlap / (mass + self._phrasing_mass)
+        if exclude is not None:
+            dice[exclude] = 0.0
         return TermScores(
             phrasing_coverage=(self._keyed @ query) / mass,
             best_phrasing=np.maximum.reduceat(dice, self._starts),

@@ -46,12 +46,17 @@ class VectorIndex:
         self._char_vector = _QueryVectorizer(self._chars)
         self._lemma_vector = _QueryVectorizer(self._lemmas)
 
-    def phrasing_similarity(self, text: str) -> FloatArray:
-        """Character n-gram cosine of `text` with each entry's closest phrasing."""
+    def phrasing_similarity(self, text: str, *, exclude: int | None = None) -> FloatArray:
+        """Character n-gram cosine of `text` with each entry's closest phrasing.
+
+        `exclude` leaves one phrasing row out, to ask how an entry fares without it.
+        """
         if not text.strip():
             return np.zeros(self.size)
         query = self._char_vector(text)
         cosine = (query @ self._phrasings).toarray().ravel()
+        if exclude is not None:
+            cosine[exclude] = 0.0
         return np.maximum.reduceat(cosine, self._starts).astype(np.float64)
 
     def entry_similarity(self, lemmas: str) -> FloatArray:

@@ -1,0 +1,1 @@
+"""The `faqbot` command: one module per subcommand, assembled in `main`."""

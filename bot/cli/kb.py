@@ -1,0 +1,39 @@
+"""`faqbot kb`: the staff's tools for the knowledge base."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from bot.cli.locations import default_kb_dir
+from bot.kb.check import check_directory
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `kb check`, `kb export` and `kb import`."""
+    parser = commands.add_parser("kb", help="check and edit the knowledge base")
+    tools = parser.add_subparsers(dest="kb_command", required=True, metavar="TOOL")
+
+    check = tools.add_parser("check", help="find errors, duplicates and conflicts")
+    check.add_argument("directory", nargs="?", type=Path, default=None,
+                       help="knowledge base directory (default: the project's own)")
+    check.add_argument("--json", action="store_true", help="a JSON report")
+    check.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    check.set_defaults(run=run_check)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    """Print the report; exit 1 when there are errors (or warnings, with --strict)."""
+    report = check_directory(args.directory or default_kb_dir())
+    if args.json:
+        print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
+    else:
+        for finding in report.findings:
+            print(finding)
+        print(
+            f"Записей: {report.entries}. Ошибок: {report.errors}. "
+            f"Предупреждений: {report.warnings}."
+        )
+    failed = report.errors > 0 or (args.strict and report.warnings > 0)
+    return 1 if failed else 0

@@ -1,0 +1,166 @@
+"""`faqbot kb check`: what is wrong with a knowledge base, before citizens notice it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from enum import StrEnum
+from pathlib import Path
+
+from matcher import Action, KnowledgeBase, KnowledgeBaseErrors, Matcher, load_knowledge_base
+from matcher.errors import KnowledgeBaseError
+
+# An entry found by fewer phrasings than this is too thin: citizens word things many ways.
+MIN_PHRASINGS = 2
+
+
+class Severity(StrEnum):
+    """Errors fail the check; warnings are advice."""
+
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Kind(StrEnum):
+    """What a finding is about."""
+
+    SCHEMA = "schema"  # the file cannot be loaded: YAML, a missing field, a duplicate id
+    DUPLICATE_QUESTION = "duplicate-question"  # the same phrasing under two entries
+    CONFLICT = "conflict"  # a phrasing the matcher answers with another entry
+    AMBIGUOUS = "ambiguous"  # a phrasing whose best match is another entry, but not surely
+    REPEATED = "repeated"  # the same phrasing twice in one entry
+    THIN = "thin"  # an entry with one phrasing only
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem, with where it is."""
+
+    severity: Severity
+    kind: Kind
+    message: str
+    file: str | None = None
+    line: int | None = None
+    entry_id: str | None = None
+
+    def to_json(self) -> dict[str, object]:
+        """A JSON-ready dict."""
+        return asdict(self)
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else (self.file or "")
+        entry = f" [{self.entry_id}]" if self.entry_id else ""
+        label = "ОШИБКА" if self.severity is Severity.ERROR else "внимание"
+        return f"{label}: {where}{entry} {self.message}".replace(":  ", ": ")
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything `kb check` found."""
+
+    findings: tuple[Finding, ...]
+    entries: int
+
+    @property
+    def errors(self) -> int:
+        """How many findings fail the check."""
+        return sum(f.severity is Severity.ERROR for f in self.findings)
+
+    @property
+    def warnings(self) -> int:
+        """How many findings are advice."""
+        return sum(f.severity is Severity.WARNING for f in self.findings)
+
+    def to_json(self) -> dict[str, object]:
+        """The `--json` report."""
+        return {
+            "ok": self.errors == 0,
+            "entries": self.entries,
+            "errors": self.errors,
+            "warnings": self.warnings,
+            "findings": [f.to_json() for f in self.findings],
+        }
+
+
+def check_directory(root: Path, *, matcher: Matcher | None = None) -> Report:
+    """Load and check a knowledge-base directory."""
+    try:
+        kb = load_knowledge_base(root)
+    except KnowledgeBaseErrors as error:
+        return Report(tuple(_schema(p) for p in error.problems), 0)
+    except KnowledgeBaseError as error:
+        return Report((_schema(error),), 0)
+    return check_base(kb, matcher or Matcher(kb))
+
+
+def check_base(kb: KnowledgeBase, matcher: Matcher) -> Report:
+    """Check a loaded base with a matcher built from it."""
+    findings = [
+        *_duplicates(kb, matcher),
+        *_conflicts(kb, matcher),
+        *_thin(kb),
+    ]
+    return Report(tuple(findings), len(kb))
+
+
+def _schema(problem: KnowledgeBaseError) -> Finding:
+    file = str(problem.file) if problem.file is not None else None
+    return Finding(Severity.ERROR, Kind.SCHEMA, problem.message, file, problem.line)
+
+
+def _duplicates(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
+    owners: dict[tuple[str, ...], str] = {}
+    for entry in kb:
+        seen: set[tuple[str, ...]] = set()
+        for phrasing in entry.phrasings:
+            key = matcher.analyzer.normalise(phrasing)
+            if key in seen:
+                yield _finding(Severity.WARNING, Kind.REPEATED, entry.id, kb,
+                               f"«{phrasing}» повторяется в этой записи")
+                continue
+            seen.add(key)
+            owner = owners.setdefault(key, entry.id)
+            if owner != entry.id:
+                yield _finding(Severity.ERROR, Kind.DUPLICATE_QUESTION, entry.id, kb,
+                               f"«{phrasing}» уже есть в записи {owner}: оставьте его в одной")
+
+
+def _conflicts(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
+    for entry in kb:
+        alone = len(entry.phrasings) < MIN_PHRASINGS
+        for index, phrasing in enumerate(entry.phrasings):
+            # Each phrasing is asked as if the base lacked it, so the entry must earn the
+            # match from its other phrasings; an entry with one phrasing keeps it (and is
+            # reported as thin).
+            match = matcher.match(phrasing) if alone else matcher.match_without(entry.id, index)
+            if match.entry_id in (None, entry.id):
+                continue
+            if match.action is Action.ANSWER:
+                yield _finding(
+                    Severity.ERROR, Kind.CONFLICT, entry.id, kb,
+                    f"«{phrasing}» получает ответ записи {match.entry_id} "
+                    f"(уверенность {match.score:.2f}): переформулируйте или перенесите",
+                )
+            elif all(c.entry_id != entry.id for c in match.choices):
+                yield _finding(
+                    Severity.WARNING, Kind.AMBIGUOUS, entry.id, kb,
+                    f"«{phrasing}» ближе к записи {match.entry_id}, чем к своей",
+                )
+
+
+def _thin(kb: KnowledgeBase) -> Iterator[Finding]:
+    for entry in kb:
+        if len(entry.phrasings) < MIN_PHRASINGS:
+            yield _finding(
+                Severity.WARNING, Kind.THIN, entry.id, kb,
+                "только одна формулировка: добавьте альтернативы словами граждан",
+            )
+
+
+def _finding(
+    severity: Severity, kind: Kind, entry_id: str, kb: KnowledgeBase, message: str
+) -> Finding:
+    entry = kb.get(entry_id)
+    file = str(entry.file) if entry is not None and entry.file is not None else None
+    line = entry.line if entry is not None else None
+    return Finding(severity, kind, message, file, line, entry_id)

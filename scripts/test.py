@@ -1,0 +1,62 @@
+"""Run every check: `python3 scripts/test.py` (extra arguments go to pytest).
+
+Sets up `.venv` with the development tools, installs the servers the tests use when it can
+(PostgreSQL, as root with apt-get), then runs ruff, mypy, the knowledge-base check and pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+from bootstrap import BIN, ROOT, ensure_environment
+
+# Debian packages the tests start for real; installed when missing and we may (root + apt).
+SYSTEM_PACKAGES = {"postgresql": "initdb"}
+POSTGRES_BIN = "/usr/lib/postgresql"
+
+
+def install_system_packages() -> None:
+    """Install the missing servers with apt-get, when running as root on Debian."""
+    missing = [
+        package
+        for package, program in SYSTEM_PACKAGES.items()
+        if shutil.which(program) is None and not os.path.isdir(POSTGRES_BIN)
+    ]
+    if not missing:
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None:
+        print(f"Not installing {', '.join(missing)} (needs root and apt-get): "
+              "the tests that need them will say so.", flush=True)
+        return
+    print(f"Installing {', '.join(missing)} with apt-get ...", flush=True)
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+                   check=True, env=env)
+
+
+def main() -> int:
+    """Run each step; stop at the first failure with its exit status."""
+    ensure_environment(extras="dev")
+    install_system_packages()
+    steps = [
+        ("ruff check", [str(BIN / "ruff"), "check", "."]),
+        ("ruff format", [str(BIN / "ruff"), "format", "--check", "."]),
+        ("mypy", [str(BIN / "mypy")]),
+        ("knowledge base", [str(BIN / "faqbot"), "kb", "check", "knowledge_base"]),
+        ("pytest", [str(BIN / "pytest"), *sys.argv[1:]]),
+    ]
+    for name, command in steps:
+        print(f"\n=== {name}: {' '.join(command[1:]) or command[0]}", flush=True)
+        status = subprocess.run(command, cwd=ROOT).returncode
+        if status != 0:
+            print(f"\n=== {name} failed (exit {status})", flush=True)
+            return status
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

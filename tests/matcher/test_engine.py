@@ -1,0 +1,123 @@
+"""The matcher on the test base: word forms, typos, layout, synonyms, filler, off-topic."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from matcher import Action, Matcher
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        # word forms
+        ("забыла пароль", "password-recovery"),
+        ("восстановление пароля", "password-recovery"),
+        ("мою учетную запись заблокировали", "account-blocked"),
+        # typos
+        ("забыл пороль", "password-recovery"),
+        ("заблакировали акаунт", "account-blocked"),
+        ("выпизка эптс", "epts-extract"),
+        # wrong keyboard layout
+        ("pf,sk gfhjkm", "password-recovery"),
+        # Latin look-alike letters
+        ("зaбыл пaрoль", "password-recovery"),
+        # synonyms and abbreviations, multi-word phrases included
+        ("выписка из электронного птс", "epts-extract"),
+        ("выписка на автомобиль", "epts-extract"),
+        ("не приходит sms", "sms-code"),
+        ("не приходит код подтверждения на телефон", "sms-code"),
+        ("ЭПТСа выписку где получить", "epts-extract"),
+        # greetings and filler that carry no meaning
+        ("Здравствуйте, подскажите пожалуйста, забыл пароль", "password-recovery"),
+        ("добрый день! не приходит смс, помогите", "sms-code"),
+        ("Здравствуйте!", "hello"),
+        # punctuation and emoji
+        ("ПАРОЛЬ!!! ЗАБЫЛ 😡😡😡", "password-recovery"),
+    ],
+)
+def test_question_reaches_its_entry(
+    fixture_matcher: Matcher, question: str, entry_id: str
+) -> None:
+    match = fixture_matcher.match(question)
+    assert match.entry_id == entry_id
+    assert match.action in (Action.ANSWER, Action.CLARIFY)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "какая завтра погода",
+        "рецепт борща",
+        "кто выиграл чемпионат мира по футболу",
+        "сколько стоит биткоин",
+        "",
+        "   ",
+        "???",
+        "🙂🙂🙂",
+        "12345",
+    ],
+)
+def test_off_topic_is_never_answered(fixture_matcher: Matcher, question: str) -> None:
+    assert fixture_matcher.match(question).action is Action.HANDOFF
+
+
+def test_confident_answer_explains_itself(fixture_matcher: Matcher) -> None:
+    match = fixture_matcher.match("как восстановить пароль")
+    assert match.action is Action.ANSWER
+    assert "пароль" in match.matched_terms
+    assert 0 < match.score <= 1
+    assert match.candidates[0].entry_id == "password-recovery"
+    assert len(match.candidates) <= 5
+    assert [c.score for c in match.candidates] == sorted(
+        (c.score for c in match.candidates), reverse=True
+    )
+
+
+def test_clarify_offers_two_or_three_close_candidates(fixture_matcher: Matcher) -> None:
+    # "заблокировали" and "пароль" each point to a different entry.
+    match = fixture_matcher.match("заблокировали пароль")
+    assert match.action is Action.CLARIFY
+    assert 2 <= len(match.choices) <= 3
+    assert {c.entry_id for c in match.choices} >= {"account-blocked", "password-recovery"}
+
+
+def test_json_contract_shape(fixture_matcher: Matcher) -> None:
+    data = fixture_matcher.match("забыл пароль").to_json()
+    assert set(data) >= {"query", "action", "entry_id", "score", "candidates", "matched_terms"}
+    assert data["query"] == "забыл пароль"
+    assert data["action"] == "answer"
+    assert data["entry_id"] == "password-recovery"
+
+
+def test_huge_question_is_handled(fixture_matcher: Matcher) -> None:
+    match = fixture_matcher.match("забыл пароль " * 50_000)
+    assert match.entry_id == "password-recovery"
+
+
+def test_one_matcher_serves_many_threads(fixture_matcher: Matcher) -> None:
+    questions = ["забыл пароль", "выписка эптс", "не приходит смс", "какая погода"] * 50
+    expected = {q: fixture_matcher.match(q).entry_id for q in set(questions)}
+    seen: list[tuple[str, str | None]] = []
+    lock = threading.Lock()
+
+    def work(chunk: list[str]) -> None:
+        for q in chunk:
+            entry_id = fixture_matcher.match(q).entry_id
+            with lock:
+                seen.append((q, entry_id))
+
+    threads = [threading.Thread(target=work, args=(questions[i::4],)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(seen) == len(questions)
+    assert all(expected[q] == entry_id for q, entry_id in seen)
+
+
+def test_leave_one_out_uses_other_phrasings(fixture_matcher: Matcher) -> None:
+    # "Забыл пароль" is an alternative of password-recovery; without it, the entry still wins.
+    assert fixture_matcher.match_without("password-recovery", 1).entry_id == "password-recovery"
