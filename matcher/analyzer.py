@@ -28,9 +28,8 @@ MIN_TYPO_LENGTH = 4
 class Analysis:
     """A question broken down for matching."""
 
-    tokens: tuple[str, ...]  # normalised words, as typed (after layout and look-alike repair)
+    tokens: tuple[str, ...]  # normalised words (after layout, look-alike and typo repair)
     terms: tuple[str, ...]  # key terms: lemmas with synonyms folded, no stop words or filler
-    corrected: tuple[tuple[str, str], ...] = ()  # (typed, repaired) word pairs
 
     @property
     def words(self) -> str:
@@ -89,17 +88,20 @@ class Analyzer:
     def analyze(self, text: str, *, correct: Corrector | None = None) -> Analysis:
         """Key terms of `text`; with `correct`, unknown words are first typo-repaired."""
         tokens = self.normalise(text)
-        corrected: list[tuple[str, str]] = []
         if correct is not None:
-            repaired = []
-            for token in tokens:
-                fixed = correct(token) if self._may_be_typo(token) else None
-                if fixed is not None and fixed != token:
-                    corrected.append((token, fixed))
-                    repaired.append(fixed)
-                else:
-                    repaired.append(token)
-            tokens = tuple(repaired)
+            tokens = self.repair(tokens, correct)
+        return self.analyze_tokens(tokens)
+
+    def repair(self, tokens: tuple[str, ...], correct: Corrector) -> tuple[str, ...]:
+        """The tokens with each word unknown to the dictionary and the base typo-repaired."""
+        repaired = []
+        for token in tokens:
+            fixed = correct(token) if self._may_be_typo(token) else None
+            repaired.append(fixed if fixed is not None else token)
+        return tuple(repaired)
+
+    def analyze_tokens(self, tokens: tuple[str, ...]) -> Analysis:
+        """Key terms of already normalised words."""
         folded = self._synonyms.apply([self.lemma(t) for t in tokens])
         content: list[str] = []
         filler: list[str] = []
@@ -111,7 +113,7 @@ class Analyzer:
                 content.append(term)
         # A message of only courtesy ("здравствуйте") or only function words ("пока") keeps them.
         terms = content or filler or [term for term, _ in folded]
-        return Analysis(tokens, tuple(terms), tuple(corrected))
+        return Analysis(tokens, tuple(terms))
 
     def _is_word(self, word: str) -> bool:
         return word in self._vocabulary or self._morph.is_known(word)
@@ -127,9 +129,8 @@ class Analyzer:
         )
 
     def _is_content(self, token: str, lemma: str) -> bool:
-        if lemma.isdigit() or len(lemma) < 2 and lemma not in ABBREVIATIONS:
+        if lemma.isdigit() or (len(lemma) < 2 and lemma not in ABBREVIATIONS):
             return False
         if lemma in STOP_WORDS or token in STOP_WORDS:
             return False
         return lemma in ABBREVIATIONS or not self._morph.is_function_word(token)
-

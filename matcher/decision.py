@@ -16,7 +16,10 @@ def decide(ranked: Sequence[Candidate], thresholds: Thresholds) -> tuple[Action,
     runner_up = ranked[1].score if len(ranked) > 1 else 0.0
     if best >= thresholds.answer and best - runner_up >= thresholds.margin:
         return Action.ANSWER, 1
-    close = [c for c in ranked[: thresholds.max_candidates]
-             if c.score >= best * thresholds.candidate_ratio]
+    close = [
+        c
+        for c in ranked[: thresholds.max_candidates]
+        if c.score >= best * thresholds.candidate_ratio
+    ]
     offered = max(len(close), min(thresholds.min_candidates, len(ranked)))
     return Action.CLARIFY, offered

@@ -12,8 +12,9 @@ from matcher.knowledge import KnowledgeBase
 from matcher.match import Action, Candidate, Match
 from matcher.morph import Morphology
 from matcher.normalize import fold_case, words
+from matcher.postings import FloatArray
 from matcher.settings import MatcherSettings
-from matcher.terms import EntryTerms, FloatArray, TermIndex
+from matcher.terms import EntryTerms, TermIndex
 from matcher.typos import Speller
 from matcher.vectors import VectorIndex
 
@@ -58,7 +59,7 @@ class Matcher:
         )
         analyze = self.analyzer.analyze
         phrasings = [[analyze(p) for p in e.phrasings] for e in kb.entries]
-        entry_terms = [
+        self._entry_terms = [
             EntryTerms(
                 phrasings=tuple(a.terms for a in analysed),
                 keywords=tuple(t for k in e.keywords for t in analyze(k).terms),
@@ -66,16 +67,16 @@ class Matcher:
             )
             for e, analysed in zip(kb.entries, phrasings, strict=True)
         ]
-        self._terms = TermIndex(entry_terms)
+        self._terms = TermIndex(self._entry_terms)
         self._vectors = VectorIndex(
             [[a.words for a in analysed] for analysed in phrasings],
-            [_entry_text(t) for t in entry_terms],
+            [_entry_text(t) for t in self._entry_terms],
             ngram_range=self.settings.ngram_range,
         )
 
     def match(self, question: str) -> Match:
         """Score every entry for `question` and decide what to do with it."""
-        return self._match(question, exclude=None)
+        return self._match(question, without=None)
 
     def match_without(self, entry_id: str, phrasing: int) -> Match:
         """Match one of an entry's own phrasings as if the base did not hold it.
@@ -84,30 +85,32 @@ class Matcher:
         phrasings another entry would steal.
         """
         index = self._ids.index(entry_id)
-        entry = self.kb.entries[index]
-        row = self._terms.phrasing_row(index, phrasing)
-        return self._match(entry.phrasings[phrasing], exclude=row)
+        return self._match(self.kb.entries[index].phrasings[phrasing], without=(index, phrasing))
 
-    def _match(self, question: str, *, exclude: int | None) -> Match:
+    def _match(self, question: str, *, without: tuple[int, int] | None) -> Match:
         text = question[: self.settings.max_question_chars]
-        raw = self._score(self.analyzer.analyze(text), exclude)
-        repaired_analysis = self.analyzer.analyze(text, correct=self._speller.correct)
+        tokens = self.analyzer.normalise(text)
+        raw = self._score(self.analyzer.analyze_tokens(tokens), without)
+        repaired_tokens = self.analyzer.repair(tokens, self._speller.correct)
         best = raw
-        if repaired_analysis.corrected:
-            repaired = self._score(repaired_analysis, exclude)
+        if repaired_tokens != tokens:
+            repaired = self._score(self.analyzer.analyze_tokens(repaired_tokens), without)
             if repaired.scores.max(initial=0.0) > raw.scores.max(initial=0.0):
                 best = repaired
         return self._verdict(question, best)
 
-    def _score(self, analysis: Analysis, exclude: int | None) -> Scored:
+    def _score(self, analysis: Analysis, without: tuple[int, int] | None) -> Scored:
         w = self.settings.weights
-        terms = self._terms.score(analysis.terms, exclude=exclude)
-        scores = (
-            w.char_phrasing * self._vectors.phrasing_similarity(analysis.words, exclude=exclude)
-            + w.best_phrasing * terms.best_phrasing
-            + w.entry_lemmas * self._vectors.entry_similarity(analysis.lemmas)
-            + w.phrasing_coverage * terms.phrasing_coverage
-        )
+        chars = self._vectors.char_similarity(analysis.words)
+        lemmas = self._vectors.entry_similarity(analysis.lemmas)
+        coverage = self._terms.coverage(analysis.terms)
+        if without is not None:
+            entry, phrasing = without
+            chars[entry] = self._vectors.char_similarity_without(analysis.words, entry, phrasing)
+            rest = _entry_text(self._entry_terms[entry], without=phrasing)
+            lemmas[entry] = self._vectors.entry_similarity_to(analysis.lemmas, rest)
+            coverage[entry] = self._terms.coverage_without(analysis.terms, entry, phrasing)
+        scores = w.char_ngrams * chars + w.entry_lemmas * lemmas + w.coverage * coverage
         return Scored(analysis, scores)
 
     def _verdict(self, question: str, scored: Scored) -> Match:
@@ -115,14 +118,15 @@ class Matcher:
         limit = self.settings.reported_candidates
         if not len(scores) or not scored.analysis.terms:
             return Match(question, Action.HANDOFF, None, 0.0, (), ())
-        top = np.argsort(-scores, kind="stable")[:limit]
+        top = _top(scores, limit)
+        # Only the best candidate explains itself: the others' terms are never shown.
         ranked = tuple(
             Candidate(
                 self._ids[i],
-                float(np.clip(scores[i], 0.0, 1.0)),
-                self._terms.shared(scored.analysis.terms, int(i)),
+                min(max(float(scores[i]), 0.0), 1.0),
+                self._terms.shared(scored.analysis.terms, i) if rank == 0 else (),
             )
-            for i in top
+            for rank, i in enumerate(top)
             if scores[i] > 0
         )
         if not ranked:
@@ -134,8 +138,18 @@ class Matcher:
         )
 
 
-def _entry_text(terms: EntryTerms) -> str:
+def _entry_text(terms: EntryTerms, *, without: int | None = None) -> str:
     # Phrasings and keywords count twice: they say what the entry is about; the answer
     # only supports them.
-    keyed = [t for p in terms.phrasings for t in p] + list(terms.keywords)
+    kept = [p for i, p in enumerate(terms.phrasings) if i != without]
+    keyed = [t for p in kept for t in p] + list(terms.keywords)
     return " ".join(keyed + keyed + list(terms.answer))
+
+
+def _top(scores: FloatArray, limit: int) -> list[int]:
+    """Indices of the `limit` best scores, best first (argpartition: no full sort)."""
+    if len(scores) > limit:
+        part = np.argpartition(-scores, limit)[:limit]
+    else:
+        part = np.arange(len(scores))
+    return [int(i) for i in part[np.argsort(-scores[part], kind="stable")]]

@@ -39,8 +39,10 @@ def repair_layout(
     """
     out: list[str] = []
     for token in text.split(" "):
-        if not token or not _HAS_LATIN_LETTER.search(token) or not _LATIN_TOKEN.fullmatch(
-            token.lower()
+        if (
+            not token
+            or not _HAS_LATIN_LETTER.search(token)
+            or not _LATIN_TOKEN.fullmatch(token.lower())
         ):
             out.append(token)
             continue

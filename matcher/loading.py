@@ -44,8 +44,9 @@ def load_knowledge_base(root: Path | str) -> KnowledgeBase:
         raise KnowledgeBaseError(f"the knowledge base must be a directory, found {root!r}")
     files = sorted(p for p in root.rglob("*.yaml") if p.is_file())
     if not files:
-        raise KnowledgeBaseError("no *.yaml files: a knowledge base needs at least one topic "
-                                 "file", file=root)
+        raise KnowledgeBaseError(
+            "no *.yaml files: a knowledge base needs at least one topic file", file=root
+        )
     problems: list[KnowledgeBaseError] = []
     entries: list[Entry] = []
     synonyms: list[tuple[str, ...]] = []
@@ -103,8 +104,11 @@ def parse_file(text: str, path: Path) -> TopicFile | list[tuple[str, ...]]:
 def parse_topic_file(root: Node | None, path: Path) -> TopicFile:
     """Parse a composed topic file: `topic` and a non-empty list of `entries`."""
     if not isinstance(root, MappingNode):
-        raise _error(root, path, "expected a mapping with `topic` and `entries` "
-                     "(or `synonyms` for a synonyms file)")
+        raise _error(
+            root,
+            path,
+            "expected a mapping with `topic` and `entries` (or `synonyms` for a synonyms file)",
+        )
     fields = _mapping(root, path)
     topic = _required_text(fields, "topic", root, path)
     entries_node = fields.get("entries")
@@ -144,8 +148,11 @@ def _parse_entry(node: Node, topic: str, path: Path) -> Entry:
     fields = _mapping(node, path)
     unknown = sorted(set(fields) - ENTRY_FIELDS)
     if unknown:
-        raise _error(fields[unknown[0]], path, f"unknown field `{unknown[0]}`; an entry may "
-                     f"have: {', '.join(sorted(ENTRY_FIELDS))}")
+        raise _error(
+            fields[unknown[0]],
+            path,
+            f"unknown field `{unknown[0]}`; an entry may have: {', '.join(sorted(ENTRY_FIELDS))}",
+        )
     entry_id = _required_text(fields, "id", node, path)
     if not ID_RE.fullmatch(entry_id):
         raise _error(fields["id"], path, f"id {entry_id!r} must use only a-z, 0-9 and '-'")
@@ -178,15 +185,16 @@ def _links(node: Node | None, path: Path) -> tuple[Link, ...]:
         title = _required_text(fields, "title", item, path)
         url = _required_text(fields, "url", item, path)
         if not URL_RE.fullmatch(url):
-            raise _error(fields["url"], path, f"link url {url!r} must start with http:// or "
-                         "https://")
+            raise _error(
+                fields["url"], path, f"link url {url!r} must start with http:// or https://"
+            )
         links.append(Link(title, url))
     return tuple(links)
 
 
 def _compose(text: str, path: Path) -> Node | None:
     try:
-        return yaml.compose(text, Loader=yaml.SafeLoader)  # type: ignore[no-any-return]
+        return yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None

@@ -13,19 +13,18 @@ from dataclasses import dataclass
 class ScoreWeights:
     """How much each kind of evidence counts in an entry's score; they sum to 1."""
 
-    char_phrasing: float = 0.4  # character n-gram cosine with the closest phrasing
-    best_phrasing: float = 0.2  # key-term overlap with the closest phrasing (weighted Dice)
+    char_ngrams: float = 0.6  # character n-gram cosine with the entry's phrasings
     entry_lemmas: float = 0.3  # lemma TF-IDF cosine with the whole entry, answer included
-    phrasing_coverage: float = 0.1  # share of the question's key terms the phrasings hold
+    coverage: float = 0.1  # share of the question's key-term weight the phrasings hold
 
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
     """Where the decision between answer, clarify and handoff falls."""
 
-    answer: float = 0.45  # the best score needed to answer
-    margin: float = 0.08  # how far ahead of the runner-up the best must be to answer
-    clarify: float = 0.25  # the best score needed to offer candidates instead of a person
+    answer: float = 0.40  # the best score needed to answer
+    margin: float = 0.10  # how far ahead of the runner-up the best must be to answer
+    clarify: float = 0.32  # the best score needed to offer candidates instead of a person
     candidate_ratio: float = 0.75  # a candidate is offered if it scores this share of the best
     min_candidates: int = 2
     max_candidates: int = 3

@@ -7,10 +7,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from numpy.typing import NDArray
 from scipy import sparse
 
-FloatArray = NDArray[np.float64]
+from matcher.postings import FloatArray, Postings
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,46 +20,40 @@ class EntryTerms:
     keywords: tuple[str, ...]
     answer: tuple[str, ...]
 
+    @property
+    def keyed(self) -> list[str]:
+        """Terms of the phrasings and keywords: what the entry is about."""
+        return [t for p in self.phrasings for t in p] + list(self.keywords)
 
-@dataclass(frozen=True, slots=True)
-class TermScores:
-    """Per-entry evidence for one question, each array indexed by entry."""
-
-    phrasing_coverage: FloatArray
-    best_phrasing: FloatArray
+    def keyed_without(self, phrasing: int) -> set[str]:
+        """The keyed terms if one phrasing were gone."""
+        kept = [p for i, p in enumerate(self.phrasings) if i != phrasing]
+        return {t for p in kept for t in p} | set(self.keywords)
 
 
 class TermIndex:
-    """Inverted index of key terms over entries and their phrasings, with IDF weights.
+    """Inverted index of key terms over entries, with IDF weights.
 
     A term's weight is its BM25 inverse document frequency over entries, so a term that few
     entries share decides more than one that every entry has. Terms no entry has weigh as the
-    rarest: an off-topic question is mostly such terms, which keeps its scores low.
+    rarest: an off-topic question is mostly such terms, which keeps its coverage low.
     """
 
     def __init__(self, entries: Sequence[EntryTerms]) -> None:
         vocabulary: dict[str, int] = {}
         for entry in entries:
-            for term in _all_terms(entry):
+            for term in [*entry.keyed, *entry.answer]:
                 vocabulary.setdefault(term, len(vocabulary))
         self._columns = vocabulary
         n = len(entries)
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
-        keyed = _binary(
-            [set(_phrasing_terms(e)) for e in entries], vocabulary
-        )  # entries × terms
+        keyed = _binary([set(e.keyed) for e in entries], vocabulary)
         answers = _binary([set(e.answer) for e in entries], vocabulary)
-        everywhere = (keyed + answers).astype(bool).astype(np.float64)
-        df = np.asarray(everywhere.sum(axis=0)).ravel()
+        df = np.asarray((keyed + answers).astype(bool).sum(axis=0)).ravel()
         self.idf: FloatArray = np.log(1 + (n - df + 0.5) / (df + 0.5))
-        phrasing_sets = [set(p) | set(e.keywords) for e in entries for p in e.phrasings]
-        owners = [i for i, e in enumerate(entries) for _ in e.phrasings]
-        self._keyed = keyed.tocsr()
-        self._phrasings = _binary(phrasing_sets, vocabulary).tocsr()
-        self._phrasing_mass = self._phrasings @ self.idf
-        # Phrasings are stored entry by entry, so each entry's rows form one contiguous run.
-        self._starts = np.searchsorted(np.asarray(owners), np.arange(n))
-        self._entry_terms = [frozenset(_all_terms(e)) for e in entries]
+        self._keyed = Postings(keyed)
+        self._entries = list(entries)
+        self._entry_terms = [frozenset([*e.keyed, *e.answer]) for e in entries]
         self.size = n
 
     def weight(self, term: str) -> float:
@@ -68,42 +61,27 @@ class TermIndex:
         column = self._columns.get(term)
         return float(self.idf[column]) if column is not None else self._unknown_idf
 
-    def phrasing_row(self, entry: int, phrasing: int) -> int:
-        """The row of an entry's phrasing (0 is its question) in phrasing-level arrays."""
-        return int(self._starts[entry]) + phrasing
-
-    def score(self, terms: Sequence[str], *, exclude: int | None = None) -> TermScores:
-        """Evidence arrays for a question's key terms; `exclude` drops one phrasing row."""
+    def coverage(self, terms: Sequence[str]) -> FloatArray:
+        """Per entry: the share of the question's term weight its phrasings and keywords hold."""
         unique = list(dict.fromkeys(terms))
         mass = sum(self.weight(t) for t in unique)
-        known = [self._columns[t] for t in unique if t in self._columns]
-        if not known or mass == 0:
-            zeros = np.zeros(self.size)
-            return TermScores(zeros, zeros)
-        query = np.zeros(len(self._columns))
-        query[known] = self.idf[known]
-        phrasing_overlap = self._phrasings @ query
-        dice = 2 * phrasing_overlap / (mass + self._phrasing_mass)
-        if exclude is not None:
-            dice[exclude] = 0.0
-        return TermScores(
-            phrasing_coverage=(self._keyed @ query) / mass,
-            best_phrasing=np.maximum.reduceat(dice, self._starts),
-        )
+        columns = np.asarray([self._columns[t] for t in unique if t in self._columns], np.int64)
+        if not len(columns) or mass == 0:
+            return np.zeros(self.size)
+        return self._keyed.sum(columns, self.idf[columns]) / mass
+
+    def coverage_without(self, terms: Sequence[str], entry: int, phrasing: int) -> float:
+        """The coverage for one entry as if one of its phrasings were gone."""
+        unique = list(dict.fromkeys(terms))
+        mass = sum(self.weight(t) for t in unique)
+        have = self._entries[entry].keyed_without(phrasing)
+        return sum(self.weight(t) for t in unique if t in have) / mass if mass else 0.0
 
     def shared(self, terms: Sequence[str], entry: int) -> tuple[str, ...]:
         """The question's terms the entry has, rarest first."""
         have = self._entry_terms[entry]
         found = [t for t in dict.fromkeys(terms) if t in have]
         return tuple(sorted(found, key=self.weight, reverse=True))
-
-
-def _phrasing_terms(entry: EntryTerms) -> list[str]:
-    return [t for p in entry.phrasings for t in p] + list(entry.keywords)
-
-
-def _all_terms(entry: EntryTerms) -> list[str]:
-    return _phrasing_terms(entry) + list(entry.answer)
 
 
 def _binary(rows: Sequence[set[str]], vocabulary: dict[str, int]) -> sparse.csr_matrix:

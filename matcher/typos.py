@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 
-from rapidfuzz import fuzz, process
+from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+
+# Words shorter than this are not in the vocabulary: too many real words are one edit apart.
+MIN_WORD_LENGTH = 3
 
 
 class Speller:
-    """Repairs a misspelt word to the closest word the knowledge base uses, if one is close."""
+    """Repairs a misspelt word to the closest word the knowledge base uses, if one is close.
+
+    Close means at most `max_distance` edits and a normalised similarity of at least
+    `min_similarity` (0-100), so one wrong letter in a short word is too much.
+    """
 
     def __init__(
         self,
@@ -20,24 +28,29 @@ class Speller:
         max_distance: int = 2,
         cache_size: int = 50_000,
     ) -> None:
-        self._by_first: dict[str, list[str]] = {}
-        self._words = sorted({w for w in vocabulary if len(w) >= 3})
-        self._min_similarity = min_similarity
+        by_length: defaultdict[int, list[str]] = defaultdict(list)
+        for word in sorted({w for w in vocabulary if len(w) >= MIN_WORD_LENGTH}):
+            by_length[len(word)].append(word)
+        self._by_length = dict(by_length)
+        self._min_similarity = min_similarity / 100
         self._max_distance = max_distance
         self.correct = lru_cache(maxsize=cache_size)(self._correct)
 
     def _correct(self, word: str) -> str | None:
         """The closest vocabulary word, or None when nothing is close enough."""
-        # Words of very different length cannot be within `max_distance` edits.
+        size = len(word)
+        # Only words whose length is within `max_distance` can be that few edits away.
+        pool = [
+            candidate
+            for length in range(size - self._max_distance, size + self._max_distance + 1)
+            for candidate in self._by_length.get(length, ())
+        ]
         found = process.extractOne(
-            word,
-            self._words,
-            scorer=fuzz.ratio,
-            score_cutoff=self._min_similarity,
+            word, pool, scorer=Levenshtein.distance, score_cutoff=self._max_distance
         )
         if found is None:
             return None
         best = str(found[0])
-        if Levenshtein.distance(word, best) > self._max_distance:
+        if Levenshtein.normalized_similarity(word, best) < self._min_similarity:
             return None
         return best

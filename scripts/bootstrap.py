@@ -23,7 +23,7 @@ def ensure_environment(*, extras: str = "") -> Path:
 
     Returns the path of the environment's Python.
     """
-    if sys.version_info < (3, 11):
+    if sys.version_info < (3, 11):  # noqa: UP036 - this file runs under any python3
         raise SystemExit(f"faqbot needs Python 3.11 or newer; this is {sys.version.split()[0]}")
     if not PYTHON.exists():
         print(f"Creating the virtual environment in {VENV} ...", flush=True)

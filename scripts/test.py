@@ -28,14 +28,20 @@ def install_system_packages() -> None:
     if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:
-        print(f"Not installing {', '.join(missing)} (needs root and apt-get): "
-              "the tests that need them will say so.", flush=True)
+        print(
+            f"Not installing {', '.join(missing)} (needs root and apt-get): "
+            "the tests that need them will say so.",
+            flush=True,
+        )
         return
     print(f"Installing {', '.join(missing)} with apt-get ...", flush=True)
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
     subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
-                   check=True, env=env)
+    subprocess.run(
+        ["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing],
+        check=True,
+        env=env,
+    )
 
 
 def main() -> int:
@@ -51,7 +57,7 @@ def main() -> int:
     ]
     for name, command in steps:
         print(f"\n=== {name}: {' '.join(command[1:]) or command[0]}", flush=True)
-        status = subprocess.run(command, cwd=ROOT).returncode
+        status = subprocess.run(command, check=False, cwd=ROOT).returncode
         if status != 0:
             print(f"\n=== {name} failed (exit {status})", flush=True)
             return status

@@ -36,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     matcher = Matcher(kb)
     questions: Iterable[str] = [args.question] if args.question is not None else sys.stdin
+    if args.question is None and not args.json and sys.stdin.isatty():
+        print("Задайте вопрос и нажмите Enter. Выход: Ctrl+D.\n", flush=True)
     for line in questions:
         question = line.rstrip("\r\n")
         if args.question is None and not question.strip():
@@ -67,4 +69,3 @@ def print_human(match: Match, kb: KnowledgeBase, out: TextIO) -> None:
         out.write("Не нашёл готового ответа. Вопрос будет передан специалисту поддержки.\n")
     out.write("\n")
     out.flush()
-

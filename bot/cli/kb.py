@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.cli.locations import default_kb_dir
 from bot.kb.check import check_directory
+from bot.kb.spreadsheet import export_command, import_command
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -16,11 +17,26 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     tools = parser.add_subparsers(dest="kb_command", required=True, metavar="TOOL")
 
     check = tools.add_parser("check", help="find errors, duplicates and conflicts")
-    check.add_argument("directory", nargs="?", type=Path, default=None,
-                       help="knowledge base directory (default: the project's own)")
+    check.add_argument(
+        "directory",
+        nargs="?",
+        type=Path,
+        default=None,
+        help="knowledge base directory (default: the project's own)",
+    )
     check.add_argument("--json", action="store_true", help="a JSON report")
     check.add_argument("--strict", action="store_true", help="warnings fail the check too")
     check.set_defaults(run=run_check)
+
+    export = tools.add_parser("export", help="write the base to a spreadsheet (.xlsx or .csv)")
+    export.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
+    export.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
+    export.set_defaults(run=lambda a: export_command(a.kb or default_kb_dir(), a.out))
+
+    load = tools.add_parser("import", help="write an edited spreadsheet back to the YAML files")
+    load.add_argument("sheet", type=Path, help="FILE.xlsx or FILE.csv")
+    load.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
+    load.set_defaults(run=lambda a: import_command(a.kb or default_kb_dir(), a.sheet))
 
 
 def run_check(args: argparse.Namespace) -> int:

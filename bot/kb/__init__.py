@@ -1,1 +1,1 @@
-"""Tools staff use on the knowledge base itself: the spreadsheet round trip and the YAML writer."""
+"""Tools staff use on the knowledge base itself, apart from answering questions."""

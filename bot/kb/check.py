@@ -115,14 +115,24 @@ def _duplicates(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
         for phrasing in entry.phrasings:
             key = matcher.analyzer.normalise(phrasing)
             if key in seen:
-                yield _finding(Severity.WARNING, Kind.REPEATED, entry.id, kb,
-                               f"«{phrasing}» повторяется в этой записи")
+                yield _finding(
+                    Severity.WARNING,
+                    Kind.REPEATED,
+                    entry.id,
+                    kb,
+                    f"«{phrasing}» повторяется в этой записи",
+                )
                 continue
             seen.add(key)
             owner = owners.setdefault(key, entry.id)
             if owner != entry.id:
-                yield _finding(Severity.ERROR, Kind.DUPLICATE_QUESTION, entry.id, kb,
-                               f"«{phrasing}» уже есть в записи {owner}: оставьте его в одной")
+                yield _finding(
+                    Severity.ERROR,
+                    Kind.DUPLICATE_QUESTION,
+                    entry.id,
+                    kb,
+                    f"«{phrasing}» уже есть в записи {owner}: оставьте его в одной",
+                )
 
 
 def _conflicts(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
@@ -137,13 +147,19 @@ def _conflicts(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
                 continue
             if match.action is Action.ANSWER:
                 yield _finding(
-                    Severity.ERROR, Kind.CONFLICT, entry.id, kb,
+                    Severity.ERROR,
+                    Kind.CONFLICT,
+                    entry.id,
+                    kb,
                     f"«{phrasing}» получает ответ записи {match.entry_id} "
                     f"(уверенность {match.score:.2f}): переформулируйте или перенесите",
                 )
             elif all(c.entry_id != entry.id for c in match.choices):
                 yield _finding(
-                    Severity.WARNING, Kind.AMBIGUOUS, entry.id, kb,
+                    Severity.WARNING,
+                    Kind.AMBIGUOUS,
+                    entry.id,
+                    kb,
                     f"«{phrasing}» ближе к записи {match.entry_id}, чем к своей",
                 )
 
@@ -152,7 +168,10 @@ def _thin(kb: KnowledgeBase) -> Iterator[Finding]:
     for entry in kb:
         if len(entry.phrasings) < MIN_PHRASINGS:
             yield _finding(
-                Severity.WARNING, Kind.THIN, entry.id, kb,
+                Severity.WARNING,
+                Kind.THIN,
+                entry.id,
+                kb,
                 "только одна формулировка: добавьте альтернативы словами граждан",
             )
 

@@ -38,9 +38,7 @@ from matcher import Action, Matcher
         ("ПАРОЛЬ!!! ЗАБЫЛ 😡😡😡", "password-recovery"),
     ],
 )
-def test_question_reaches_its_entry(
-    fixture_matcher: Matcher, question: str, entry_id: str
-) -> None:
+def test_question_reaches_its_entry(fixture_matcher: Matcher, question: str, entry_id: str) -> None:
     match = fixture_matcher.match(question)
     assert match.entry_id == entry_id
     assert match.action in (Action.ANSWER, Action.CLARIFY)
@@ -77,8 +75,8 @@ def test_confident_answer_explains_itself(fixture_matcher: Matcher) -> None:
 
 
 def test_clarify_offers_two_or_three_close_candidates(fixture_matcher: Matcher) -> None:
-    # "заблокировали" and "пароль" each point to a different entry.
-    match = fixture_matcher.match("заблокировали пароль")
+    # "заблокирован" and "пароль" each point to a different entry.
+    match = fixture_matcher.match("пароль заблокирован")
     assert match.action is Action.CLARIFY
     assert 2 <= len(match.choices) <= 3
     assert {c.entry_id for c in match.choices} >= {"account-blocked", "password-recovery"}

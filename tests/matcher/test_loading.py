@@ -56,15 +56,25 @@ def test_base_without_synonyms_is_valid(tmp_path: Path) -> None:
     [
         ("topic: Т\nentries:\n  - id: a\n    question: [\n", 5, "invalid YAML"),
         ("topic: Т\nentries:\n  - id: a\n    answer: Ответ\n", 3, "missing `question`"),
-        ("topic: Т\nentries:\n  - id: A b\n    question: В\n    answer: О\n", 3,
-         "must use only a-z"),
+        (
+            "topic: Т\nentries:\n  - id: A b\n    question: В\n    answer: О\n",
+            3,
+            "must use only a-z",
+        ),
         ("topic: Т\nentries: []\n", 2, "non-empty list"),
         ("entries:\n  - id: a\n", 1, "missing `topic`"),
-        ("topic: Т\nentries:\n  - id: a\n    question: В\n    answer: О\n    colour: red\n", 6,
-         "unknown field `colour`"),
+        (
+            "topic: Т\nentries:\n  - id: a\n    question: В\n    answer: О\n    colour: red\n",
+            6,
+            "unknown field `colour`",
+        ),
         ("topic: Т\nentries:\n  - id: a\n    question: В\n    answer:\n", 5, "must be text"),
-        ("topic: Т\nentries:\n  - id: a\n    question: В\n    answer: О\n"
-         "    links:\n      - title: Т\n        url: ftp://x\n", 8, "http"),
+        (
+            "topic: Т\nentries:\n  - id: a\n    question: В\n    answer: О\n"
+            "    links:\n      - title: Т\n        url: ftp://x\n",
+            8,
+            "http",
+        ),
         ("- просто список\n", 1, "expected a mapping"),
         ("synonyms:\n  - [одно]\n", 2, "at least two"),
     ],

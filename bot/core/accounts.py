@@ -1,0 +1,140 @@
+"""Operator accounts: create with a checked password, authenticate, change roles and passwords.
+
+There is no default account and no default password: the first administrator is created
+with `create` (the CLI asks for the password).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+
+from bot.core.clock import Clock, system_clock
+from bot.core.errors import (
+    AccountExistsError,
+    AccountNotFoundError,
+    AuthenticationError,
+    InvalidInputError,
+)
+from bot.core.passwords import Passwords, check_password
+from bot.core.records import Operator
+from bot.core.roles import Permission, Role, require
+from bot.core.settings import PasswordPolicy
+from bot.storage.database import Database
+
+LOGIN_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
+
+
+def normalize_login(login: str) -> str:
+    """A login in lower case, or `InvalidInputError` explaining the allowed form."""
+    value = login.strip().lower()
+    if not LOGIN_PATTERN.match(value):
+        raise InvalidInputError(
+            f"Логин «{login}» не подходит: 2-64 латинские буквы, цифры, точки, дефисы или "
+            "подчёркивания, начиная с буквы."
+        )
+    return value
+
+
+class Accounts:
+    """Operator accounts over the database."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        policy: PasswordPolicy | None = None,
+        passwords: Passwords | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self._db = db
+        self._policy = policy or PasswordPolicy()
+        self._passwords = passwords or Passwords()
+        self._clock = clock
+
+    async def create(
+        self,
+        login: str,
+        password: str,
+        *,
+        role: Role,
+        display_name: str | None = None,
+        by: Operator | None = None,
+    ) -> Operator:
+        """Create an account; `by=None` means the server's administrator (the CLI)."""
+        if by is not None:
+            require(by.role, Permission.MANAGE_ACCOUNTS, "создавать учётные записи")
+        name = normalize_login(login)
+        check_password(password, login=name, policy=self._policy)
+        password_hash = await asyncio.to_thread(self._passwords.hash, password)
+        async with self._db.transaction() as uow:
+            if await uow.operators.by_login(name) is not None:
+                raise AccountExistsError(f"Учётная запись «{name}» уже есть.")
+            return await uow.operators.add(
+                login=name,
+                display_name=(display_name or name).strip(),
+                role=role,
+                password_hash=password_hash,
+                now=self._clock(),
+            )
+
+    async def authenticate(self, login: str, password: str) -> Operator:
+        """The active account with this login and password, or `AuthenticationError`."""
+        try:
+            name = normalize_login(login)
+        except InvalidInputError:
+            raise AuthenticationError() from None
+        async with self._db.transaction() as uow:
+            found = await uow.operators.by_login(name)
+        if found is None:
+            raise AuthenticationError()
+        operator, password_hash = found
+        valid = await asyncio.to_thread(self._passwords.verify, password_hash, password)
+        if not valid or not operator.active:
+            raise AuthenticationError()
+        if self._passwords.needs_rehash(password_hash):
+            new_hash = await asyncio.to_thread(self._passwords.hash, password)
+            async with self._db.transaction() as uow:
+                await uow.operators.set_password_hash(operator.id, new_hash)
+        return operator
+
+    async def change_password(self, login: str, new_password: str) -> None:
+        """Set a new password (the caller has checked who may do it)."""
+        operator = await self.get(login)
+        check_password(new_password, login=operator.login, policy=self._policy)
+        new_hash = await asyncio.to_thread(self._passwords.hash, new_password)
+        async with self._db.transaction() as uow:
+            await uow.operators.set_password_hash(operator.id, new_hash)
+
+    async def set_role(self, login: str, role: Role, *, by: Operator | None = None) -> Operator:
+        """Change an account's role."""
+        if by is not None:
+            require(by.role, Permission.MANAGE_ACCOUNTS, "менять роли")
+        operator = await self.get(login)
+        async with self._db.transaction() as uow:
+            await uow.operators.set_role(operator.id, role)
+        return await self.get(login)
+
+    async def set_active(self, login: str, active: bool, *, by: Operator | None = None) -> Operator:
+        """Enable or disable an account; a disabled one can neither log in nor act."""
+        if by is not None:
+            require(by.role, Permission.MANAGE_ACCOUNTS, "отключать учётные записи")
+        operator = await self.get(login)
+        async with self._db.transaction() as uow:
+            await uow.operators.set_active(operator.id, active)
+        return await self.get(login)
+
+    async def get(self, login: str) -> Operator:
+        """The account with this login, or `AccountNotFoundError`."""
+        name = normalize_login(login)
+        async with self._db.transaction() as uow:
+            found = await uow.operators.by_login(name)
+        if found is None:
+            raise AccountNotFoundError(f"Учётной записи «{name}» нет.")
+        return found[0]
+
+    async def all(self) -> Sequence[Operator]:
+        """Every account, by login."""
+        async with self._db.transaction() as uow:
+            return await uow.operators.all()

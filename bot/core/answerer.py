@@ -1,0 +1,27 @@
+"""What the conversation service needs from the matcher: a verdict and the entries.
+
+`matcher.Matcher` satisfies it as it is; a front end with hot reload passes an object whose
+`match` and `kb` follow the latest good knowledge base.
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from matcher.knowledge import KnowledgeBase
+from matcher.match import Match
+
+HANDOFF_TAG = "handoff"
+
+
+class Answerer(Protocol):
+    """Answers questions from a knowledge base."""
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        """The knowledge base the answers come from."""
+        ...
+
+    def match(self, question: str) -> Match:
+        """The verdict on one question."""
+        ...

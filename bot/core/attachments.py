@@ -1,0 +1,89 @@
+"""Files a citizen attaches to a ticket: checked by their content, not their name."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import PurePath
+
+from bot.core.errors import AttachmentError
+from bot.core.settings import MEGABYTE, AttachmentSettings
+
+# Magic numbers of the file types we know how to recognise.
+SIGNATURES: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"%PDF-", "application/pdf"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+)
+TYPE_NAMES: dict[str, str] = {
+    "image/png": "PNG",
+    "image/jpeg": "JPEG",
+    "application/pdf": "PDF",
+    "image/gif": "GIF",
+}
+MAX_FILENAME_LENGTH = 200
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    """A file as a channel received it, before checks."""
+
+    filename: str
+    data: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A stored attachment's description (the bytes are fetched separately)."""
+
+    id: int
+    ticket_number: int
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedUpload:
+    """An upload that passed the checks, with its detected type and digest."""
+
+    filename: str
+    content_type: str
+    data: bytes
+    sha256: str
+
+
+def sniff_type(data: bytes) -> str | None:
+    """The MIME type recognised from the first bytes, or None."""
+    for signature, content_type in SIGNATURES:
+        if data.startswith(signature):
+            return content_type
+    return None
+
+
+def check_upload(upload: Upload, limits: AttachmentSettings) -> CheckedUpload:
+    """Accept an upload or raise `AttachmentError` saying which types and sizes are allowed."""
+    allowed = ", ".join(sorted(TYPE_NAMES.get(t, t) for t in limits.allowed_types))
+    if not upload.data:
+        raise AttachmentError(f"Файл «{upload.filename}» пустой.")
+    if len(upload.data) > limits.max_bytes:
+        raise AttachmentError(
+            f"Файл «{upload.filename}» слишком большой: "
+            f"{len(upload.data) / MEGABYTE:.1f} МБ, можно не больше "
+            f"{limits.max_bytes / MEGABYTE:.0f} МБ."
+        )
+    content_type = sniff_type(upload.data)
+    if content_type is None or content_type not in limits.allowed_types:
+        raise AttachmentError(f"Файл «{upload.filename}» не подходит: принимаем только {allowed}.")
+    name = PurePath(upload.filename.replace("\\", "/")).name.strip() or "file"
+    return CheckedUpload(
+        filename=name[-MAX_FILENAME_LENGTH:],
+        content_type=content_type,
+        data=upload.data,
+        sha256=hashlib.sha256(upload.data).hexdigest(),
+    )

@@ -1,0 +1,91 @@
+"""What citizens can do with their tickets from any channel: look up, list, attach files."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bot.core import wording
+from bot.core.attachments import Attachment, Upload, check_upload
+from bot.core.clock import Clock, system_clock
+from bot.core.errors import AttachmentError, TicketNotFoundError
+from bot.core.identity import Identity
+from bot.core.settings import CoreSettings
+from bot.core.tickets import Author, Ticket
+from bot.core.workhours import WorkCalendar
+from bot.storage.database import Database
+from bot.storage.unit_of_work import UnitOfWork
+
+
+class CitizenTickets:
+    """A citizen's own tickets; someone else's ticket is "not found", never shown."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        calendar: WorkCalendar,
+        settings: CoreSettings | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self._db = db
+        self._calendar = calendar
+        self._settings = settings or CoreSettings()
+        self._clock = clock
+
+    async def lookup(self, identity: Identity, number: int) -> Ticket:
+        """The ticket with this number if it belongs to the citizen behind `identity`."""
+        async with self._db.transaction() as uow:
+            return await self._own(uow, identity, number)
+
+    async def describe(self, identity: Identity, number: int) -> str:
+        """The ticket's status in a sentence for the citizen."""
+        ticket = await self.lookup(identity, number)
+        due = None if ticket.status.is_final else self._calendar.describe_due(ticket.created_at)
+        return wording.ticket_status_text(ticket.number, ticket.status_label, due)
+
+    async def list(self, identity: Identity) -> Sequence[Ticket]:
+        """All the citizen's tickets, newest first."""
+        async with self._db.transaction() as uow:
+            citizen_id = await uow.conversations.citizen_of(identity)
+            if citizen_id is None:
+                return []
+            return await uow.tickets.for_citizen(citizen_id)
+
+    async def attach(self, identity: Identity, number: int, upload: Upload) -> Attachment:
+        """Attach a scan or screenshot to the citizen's open ticket."""
+        limits = self._settings.attachments
+        checked = check_upload(upload, limits)
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            ticket = await self._own(uow, identity, number)
+            if ticket.status.is_final:
+                raise AttachmentError(
+                    f"Обращение № {number} уже закрыто ({ticket.status_label}): "
+                    "файлы к нему не добавить."
+                )
+            if await uow.tickets.count_attachments(ticket.id) >= limits.max_per_ticket:
+                raise AttachmentError(
+                    f"К обращению № {number} уже приложено {limits.max_per_ticket} файлов — "
+                    "это максимум."
+                )
+            attachment = await uow.tickets.add_attachment(ticket, checked, now)
+            await uow.tickets.add_event(
+                ticket.id, "attached", Author.CITIZEN, now, note=checked.filename
+            )
+            return attachment
+
+    async def link(self, known: Identity, new: Identity) -> None:
+        """Make `new` (e.g. a Telegram chat) another identity of the citizen behind `known`.
+
+        Call it only after the citizen proved they control both (e.g. a code shown in one
+        channel and typed into the other): linked identities see each other's tickets.
+        """
+        async with self._db.transaction() as uow:
+            await uow.conversations.link(known, new, self._clock())
+
+    async def _own(self, uow: UnitOfWork, identity: Identity, number: int) -> Ticket:
+        citizen_id = await uow.conversations.citizen_of(identity)
+        ticket = await uow.tickets.get(number)
+        if ticket is None or citizen_id is None or ticket.citizen_id != citizen_id:
+            raise TicketNotFoundError(number)
+        return ticket

@@ -1,0 +1,79 @@
+"""Optional contacts a citizen leaves with a ticket, validated with Russian messages."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from bot.core.errors import ContactError
+
+MAX_NAME_LENGTH = 100
+PHONE_SEPARATORS = re.compile(r"[\s()\-.]")
+RUSSIAN_MOBILE_DIGITS = 11
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(?:\.[^@\s.]+)+$")
+NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ .'\-][^\W\d_]*)*$")
+MAX_EMAIL_LENGTH = 254
+
+
+@dataclass(frozen=True, slots=True)
+class Contacts:
+    """Validated, normalised contacts; every field is optional."""
+
+    name: str | None = None
+    phone: str | None = None
+    email: str | None = None
+
+    @property
+    def is_empty(self) -> bool:
+        """True when the citizen left no contacts at all."""
+        return self.name is None and self.phone is None and self.email is None
+
+
+def normalize_phone(raw: str) -> str:
+    """A Russian phone number as `+7XXXXXXXXXX`, or `ContactError` saying what is wrong."""
+    text = PHONE_SEPARATORS.sub("", raw.strip())
+    digits = text[1:] if text.startswith("+") else text
+    if not digits.isdigit():
+        raise ContactError(
+            f"Телефон «{raw}» содержит недопустимые символы: укажите только цифры, "
+            "например +7 900 123-45-67."
+        )
+    if len(digits) == RUSSIAN_MOBILE_DIGITS and digits[0] in "78":
+        return "+7" + digits[1:]
+    if len(digits) == RUSSIAN_MOBILE_DIGITS - 1 and not text.startswith("+"):
+        return "+7" + digits
+    raise ContactError(
+        f"Телефон «{raw}» указан неверно: нужен номер из 11 цифр, например +7 900 123-45-67."
+    )
+
+
+def normalize_email(raw: str) -> str:
+    """An e-mail address, trimmed, with its domain in lower case, or `ContactError`."""
+    text = raw.strip()
+    if len(text) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.match(text):
+        raise ContactError(
+            f"Адрес электронной почты «{raw}» указан неверно: нужен адрес вида name@example.ru."
+        )
+    local, domain = text.rsplit("@", 1)
+    return f"{local}@{domain.lower()}"
+
+
+def normalize_name(raw: str) -> str:
+    """A person's name with single spaces, or `ContactError`."""
+    text = " ".join(raw.split())
+    if len(text) > MAX_NAME_LENGTH:
+        raise ContactError(f"Имя слишком длинное: не больше {MAX_NAME_LENGTH} символов.")
+    if not NAME_PATTERN.match(text):
+        raise ContactError(f"Имя «{raw}» должно состоять из букв, например «Анна Петрова».")
+    return text
+
+
+def make_contacts(
+    *, name: str | None = None, phone: str | None = None, email: str | None = None
+) -> Contacts:
+    """Validate what a citizen typed; blank fields count as not given."""
+    return Contacts(
+        name=normalize_name(name) if name and name.strip() else None,
+        phone=normalize_phone(phone) if phone and phone.strip() else None,
+        email=normalize_email(email) if email and email.strip() else None,
+    )

@@ -1,0 +1,310 @@
+"""The conversation service: one citizen message in, one channel-neutral reply out.
+
+While the bot owns the conversation it answers from the knowledge base; when the matcher
+finds nothing, the citizen asks for a person, or the matcher fails, the question becomes a
+ticket. While a person owns it, the citizen's messages go to the ticket and the bot is silent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+from bot.core import wording
+from bot.core.answerer import HANDOFF_TAG, Answerer
+from bot.core.clock import Clock, system_clock
+from bot.core.contacts import Contacts
+from bot.core.conversation_state import ConversationState
+from bot.core.errors import InvalidInputError
+from bot.core.identity import Identity
+from bot.core.maintenance import MaintenanceSwitch
+from bot.core.records import Conversation, Maintenance
+from bot.core.replies import Choice, Reply, ReplyKind
+from bot.core.settings import CoreSettings
+from bot.core.ticket_flow import move_conversation, open_ticket
+from bot.core.ticket_status import TicketStatus
+from bot.core.tickets import Author, HandoffReason, SupportLine
+from bot.core.workhours import WorkCalendar
+from bot.storage.database import Database
+from bot.storage.unit_of_work import UnitOfWork
+from matcher.match import Action, Match
+
+log = logging.getLogger(__name__)
+
+PERSON_REQUESTED = "Позовите специалиста"
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    """What to do with a message while the bot owns the conversation."""
+
+    match: Match | None
+    reason: HandoffReason | None  # None: the bot answers
+
+    @property
+    def hands_off(self) -> bool:
+        return self.reason is not None
+
+
+class ConversationService:
+    """Handles citizens' messages on any channel."""
+
+    def __init__(
+        self,
+        db: Database,
+        answerer: Answerer,
+        *,
+        calendar: WorkCalendar,
+        settings: CoreSettings | None = None,
+        clock: Clock = system_clock,
+        maintenance: MaintenanceSwitch | None = None,
+    ) -> None:
+        self._db = db
+        self._answerer = answerer
+        self._calendar = calendar
+        self._settings = settings or CoreSettings()
+        self._clock = clock
+        self._maintenance = maintenance or MaintenanceSwitch(db, clock=clock)
+
+    async def handle(
+        self, identity: Identity, text: str, *, contacts: Contacts | None = None
+    ) -> Reply:
+        """Answer, clarify, hand off, or stay silent, depending on who owns the conversation."""
+        question = self._clean(text)
+        verdict = await self._judge(question)
+        return await self._process(identity, question, verdict, contacts)
+
+    async def request_person(
+        self, identity: Identity, text: str | None = None, *, contacts: Contacts | None = None
+    ) -> Reply:
+        """The citizen pressed "позвать специалиста": hand off whatever they wrote."""
+        question = self._clean(text) if text else PERSON_REQUESTED
+        verdict = _Verdict(match=None, reason=HandoffReason.ASKED_FOR_PERSON)
+        return await self._process(identity, question, verdict, contacts)
+
+    async def choose(self, identity: Identity, entry_id: str) -> Reply:
+        """The citizen picked one of the offered entries: show its answer."""
+        entry = self._answerer.kb.get(entry_id)
+        if entry is None:
+            raise InvalidInputError(f"Нет ответа с идентификатором «{entry_id}».")
+        if HANDOFF_TAG in entry.tags:
+            return await self.request_person(identity, entry.question)
+        now = self._clock()
+        maintenance = await self._maintenance.current()
+        async with self._db.transaction() as uow:
+            conversation = await self._bot_conversation(uow, identity)
+            if conversation is None:
+                return Reply(kind=ReplyKind.SILENT, text="")
+            await uow.conversations.add_message(
+                conversation.id, Author.CITIZEN, entry.question, now
+            )
+            message_id = await uow.conversations.add_message(
+                conversation.id, Author.BOT, entry.answer, now, entry_id=entry.id
+            )
+        return Reply(
+            kind=ReplyKind.ANSWER,
+            text=entry.answer,
+            entry_id=entry.id,
+            notice=self._notice(maintenance),
+            message_id=message_id,
+        )
+
+    async def state(self, identity: Identity) -> ConversationState:
+        """Who owns the conversation right now."""
+        async with self._db.transaction() as uow:
+            return (await uow.conversations.open(identity, self._clock())).state
+
+    def _clean(self, text: str) -> str:
+        question = " ".join(text.split())
+        if not question:
+            raise InvalidInputError(wording.EMPTY_QUESTION)
+        limit = self._settings.max_question_length
+        if len(question) > limit:
+            raise InvalidInputError(
+                f"Вопрос слишком длинный: {len(question)} символов, можно не больше {limit}."
+            )
+        return question
+
+    async def _judge(self, question: str) -> _Verdict:
+        try:
+            # The matcher is CPU-bound and thread-safe: keep the event loop free.
+            match = await asyncio.to_thread(self._answerer.match, question)
+        except Exception:
+            log.exception("The matcher failed on %r; handing the question to people", question)
+            return _Verdict(match=None, reason=HandoffReason.MATCHER_FAILED)
+        if match.action is Action.HANDOFF or match.entry_id is None:
+            return _Verdict(match=match, reason=HandoffReason.NO_ANSWER)
+        if match.action is Action.ANSWER:
+            entry = self._answerer.kb.get(match.entry_id)
+            if entry is None:
+                return _Verdict(match=match, reason=HandoffReason.NO_ANSWER)
+            if HANDOFF_TAG in entry.tags:
+                return _Verdict(match=match, reason=HandoffReason.ASKED_FOR_PERSON)
+        return _Verdict(match=match, reason=None)
+
+    async def _process(
+        self,
+        identity: Identity,
+        question: str,
+        verdict: _Verdict,
+        contacts: Contacts | None,
+    ) -> Reply:
+        now = self._clock()
+        maintenance = await self._maintenance.current()
+        # Allocated before the main transaction: on SQLite the number comes from its own
+        # committed write, which must not wait behind ours. An unused number is a gap.
+        number = await self._db.allocate_ticket_number(now) if verdict.hands_off else None
+        async with self._db.transaction() as uow:
+            conversation = await uow.conversations.open(identity, now)
+            if not conversation.state.bot_answers:
+                return await self._to_ticket(uow, conversation, question)
+            if conversation.state is ConversationState.RESOLVED:
+                await move_conversation(
+                    uow, conversation, ConversationState.BOT, now, ticket_id=None
+                )
+                conversation = await uow.conversations.open(identity, now)
+            await uow.conversations.add_message(conversation.id, Author.CITIZEN, question, now)
+            if verdict.reason is not None and number is not None:
+                return await self._hand_off(
+                    uow,
+                    conversation,
+                    question,
+                    reason=verdict.reason,
+                    number=number,
+                    contacts=contacts,
+                    maintenance=maintenance,
+                )
+            assert verdict.match is not None
+            return await self._answer(uow, conversation, verdict.match, maintenance)
+
+    async def _answer(
+        self,
+        uow: UnitOfWork,
+        conversation: Conversation,
+        match: Match,
+        maintenance: Maintenance | None,
+    ) -> Reply:
+        now = self._clock()
+        kb = self._answerer.kb
+        notice = self._notice(maintenance)
+        if match.action is Action.ANSWER and match.entry_id is not None:
+            entry = kb.get(match.entry_id)
+            assert entry is not None
+            message_id = await uow.conversations.add_message(
+                conversation.id, Author.BOT, entry.answer, now, entry_id=entry.id
+            )
+            return Reply(
+                kind=ReplyKind.ANSWER,
+                text=entry.answer,
+                entry_id=entry.id,
+                notice=notice,
+                message_id=message_id,
+            )
+        choices = tuple(
+            Choice(entry_id=e.id, title=e.question)
+            for e in (kb.get(c.entry_id) for c in match.candidates)
+            if e is not None
+        )
+        listing = "\n".join(f"- {c.title}" for c in choices)
+        text = f"{wording.CLARIFY_PROMPT}\n{listing}"
+        message_id = await uow.conversations.add_message(conversation.id, Author.BOT, text, now)
+        return Reply(
+            kind=ReplyKind.CLARIFY,
+            text=text,
+            entry_id=match.entry_id,
+            choices=choices,
+            notice=notice,
+            message_id=message_id,
+        )
+
+    async def _hand_off(
+        self,
+        uow: UnitOfWork,
+        conversation: Conversation,
+        question: str,
+        *,
+        reason: HandoffReason,
+        number: int,
+        contacts: Contacts | None,
+        maintenance: Maintenance | None,
+    ) -> Reply:
+        now = self._clock()
+        ticket = await open_ticket(
+            uow,
+            number=number,
+            conversation=conversation,
+            question=question,
+            reason=reason,
+            contacts=contacts or Contacts(),
+            now=now,
+            due_at=self._calendar.due_at(now),
+            transcript_limit=self._settings.transcript_limit,
+        )
+        text = wording.handoff_text(
+            ticket.number,
+            now,
+            self._calendar,
+            people_away_until=maintenance.until if maintenance else None,
+        )
+        message_id = await uow.conversations.add_message(conversation.id, Author.BOT, text, now)
+        return Reply(
+            kind=ReplyKind.HANDOFF,
+            text=text,
+            ticket_number=ticket.number,
+            due_text=self._calendar.describe_due(now),
+            notice=self._notice(maintenance),
+            message_id=message_id,
+        )
+
+    async def _to_ticket(self, uow: UnitOfWork, conversation: Conversation, text: str) -> Reply:
+        """A message while people own the conversation: it goes to the ticket's thread."""
+        now = self._clock()
+        await uow.conversations.add_message(conversation.id, Author.CITIZEN, text, now)
+        assert conversation.ticket_id is not None
+        ticket = await uow.tickets.get_by_id(conversation.ticket_id)
+        assert ticket is not None
+        await uow.tickets.add_message(ticket.id, Author.CITIZEN, text, now)
+        if ticket.status is TicketStatus.NEEDS_INFO:
+            back = (
+                TicketStatus.ESCALATED
+                if ticket.line is SupportLine.SECOND
+                else TicketStatus.IN_PROGRESS
+            )
+            await uow.tickets.save(
+                ticket.id,
+                now,
+                status=back,
+                assignee_id=ticket.assignee_id,
+                line=ticket.line,
+                closed_at=None,
+            )
+            await uow.tickets.add_event(
+                ticket.id,
+                "information_given",
+                Author.CITIZEN,
+                now,
+                from_status=ticket.status,
+                to_status=back,
+            )
+        if conversation.state is ConversationState.WITH_OPERATOR:
+            return Reply(kind=ReplyKind.SILENT, text="", ticket_number=ticket.number)
+        return Reply(
+            kind=ReplyKind.NOTICE,
+            text=wording.ADDED_TO_TICKET.format(number=ticket.number),
+            ticket_number=ticket.number,
+        )
+
+    async def _bot_conversation(self, uow: UnitOfWork, identity: Identity) -> Conversation | None:
+        now = self._clock()
+        conversation = await uow.conversations.open(identity, now)
+        if not conversation.state.bot_answers:
+            return None
+        if conversation.state is ConversationState.RESOLVED:
+            await move_conversation(uow, conversation, ConversationState.BOT, now, ticket_id=None)
+        return conversation
+
+    def _notice(self, maintenance: Maintenance | None) -> str | None:
+        if maintenance is None:
+            return None
+        return wording.maintenance_notice(maintenance.until, self._calendar)

@@ -1,0 +1,120 @@
+"""The delivery worker: takes due replies from the outbox and hands them to channel senders.
+
+Delivery is at-least-once: a row is leased, sent, then acknowledged in a second transaction.
+If the process dies in between, the lease runs out and another worker sends it again with
+the same idempotency key, which lets the channel drop the duplicate.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from uuid import uuid4
+
+from bot.core.clock import Clock, system_clock
+from bot.core.outbox import SenderRegistry
+from bot.core.records import OutboxMessage
+from bot.core.settings import OutboxSettings
+from bot.storage.database import Database
+
+log = logging.getLogger(__name__)
+
+
+def retry_delay(attempts: int, settings: OutboxSettings) -> timedelta:
+    """How long to wait after the `attempts`-th failed attempt: doubling, capped."""
+    exponent = max(attempts - 1, 0)
+    # Cap the exponent before multiplying so that a long outage cannot overflow timedelta.
+    delay = settings.first_retry * (1 << min(exponent, 30))
+    return min(delay, settings.max_retry)
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryReport:
+    """What one pass of the worker did."""
+
+    delivered: int
+    failed: int
+
+
+class DeliveryWorker:
+    """Delivers outbox rows for the channels that have a registered sender."""
+
+    def __init__(
+        self,
+        db: Database,
+        senders: SenderRegistry,
+        *,
+        settings: OutboxSettings | None = None,
+        clock: Clock = system_clock,
+        worker_id: str | None = None,
+    ) -> None:
+        self._db = db
+        self._senders = senders
+        self._settings = settings or OutboxSettings()
+        self._clock = clock
+        self.worker_id = worker_id or f"worker-{uuid4().hex[:12]}"
+
+    async def claim(self) -> list[OutboxMessage]:
+        """Lease a batch of due rows to this worker (first half of `run_once`)."""
+        channels = self._senders.channels
+        if not channels:
+            return []
+        async with self._db.transaction() as uow:
+            return list(
+                await uow.outbox.claim_due(
+                    channels=channels,
+                    worker=self.worker_id,
+                    now=self._clock(),
+                    lease=self._settings.lease,
+                    limit=self._settings.batch_size,
+                )
+            )
+
+    async def deliver(self, message: OutboxMessage) -> bool:
+        """Send one claimed row and record the outcome; True when it was delivered."""
+        sender = self._senders.get(message.channel)
+        try:
+            await sender.send(message)
+        except Exception as error:
+            retry_at = self._clock() + retry_delay(message.attempts, self._settings)
+            log.warning(
+                "Reply %s to %s:%s failed on attempt %d, retrying at %s: %r",
+                message.idempotency_key,
+                message.channel,
+                message.recipient,
+                message.attempts,
+                retry_at.isoformat(),
+                error,
+            )
+            async with self._db.transaction() as uow:
+                await uow.outbox.mark_failed(
+                    message.id, worker=self.worker_id, error=repr(error), retry_at=retry_at
+                )
+            return False
+        async with self._db.transaction() as uow:
+            await uow.outbox.mark_delivered(message.id, self._clock())
+        return True
+
+    async def run_once(self) -> DeliveryReport:
+        """Claim due rows and try each once."""
+        delivered = failed = 0
+        for message in await self.claim():
+            if await self.deliver(message):
+                delivered += 1
+            else:
+                failed += 1
+        return DeliveryReport(delivered=delivered, failed=failed)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Deliver until `stop` is set, polling when there is nothing to do."""
+        while not stop.is_set():
+            report = await self.run_once()
+            if report.delivered or report.failed:
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(
+                    stop.wait(), timeout=self._settings.poll_interval.total_seconds()
+                )

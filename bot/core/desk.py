@@ -1,0 +1,349 @@
+"""The operators' desk: take the next ticket, reply, ask, escalate, resolve, reject, reopen.
+
+Every action checks the operator's role and the ticket's status, records who did what and
+when, and queues what the citizen must be told in the same transaction (the outbox).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from bot.core import wording
+from bot.core.clock import Clock, system_clock
+from bot.core.conversation_state import ConversationState
+from bot.core.errors import (
+    IllegalTransitionError,
+    InvalidInputError,
+    PermissionDeniedError,
+    TicketNotFoundError,
+)
+from bot.core.records import Operator
+from bot.core.roles import Permission, Role, has_permission, require
+from bot.core.ticket_flow import follow_ticket, move_conversation, send_to_citizen
+from bot.core.ticket_status import TicketStatus, check_status_change
+from bot.core.tickets import Author, SupportLine, Ticket, TicketDetails
+from bot.storage.database import Database
+from bot.storage.unit_of_work import UnitOfWork
+
+LINE_PERMISSIONS: dict[SupportLine, Permission] = {
+    SupportLine.FIRST: Permission.WORK_FIRST_LINE,
+    SupportLine.SECOND: Permission.WORK_SECOND_LINE,
+}
+# Statuses in which an operator who took the ticket may write to the citizen.
+REPLYABLE = frozenset({TicketStatus.IN_PROGRESS, TicketStatus.NEEDS_INFO, TicketStatus.ESCALATED})
+DEFAULT_LIST_LIMIT = 200
+MAX_TEXT_LENGTH = 10_000
+
+
+def _text(text: str, what: str) -> str:
+    cleaned = text.strip()
+    if not cleaned:
+        raise InvalidInputError(f"Напишите {what}: пустой текст не отправить.")
+    if len(cleaned) > MAX_TEXT_LENGTH:
+        raise InvalidInputError(f"Текст слишком длинный: не больше {MAX_TEXT_LENGTH} символов.")
+    return cleaned
+
+
+class Desk:
+    """The queue and ticket actions for operators and specialists."""
+
+    def __init__(self, db: Database, *, clock: Clock = system_clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def take_next(self, operator: Operator) -> Ticket | None:
+        """Assign the queued ticket due first to the operator; None when the queue is empty.
+
+        Two operators never get the same ticket: the pick is locked (`SKIP LOCKED` on
+        PostgreSQL, a single-writer transaction on SQLite).
+        """
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            who = await self._current(uow, operator)
+            lines = [line for line, p in LINE_PERMISSIONS.items() if has_permission(who.role, p)]
+            if not lines:
+                require(who.role, Permission.WORK_FIRST_LINE, "брать обращения в работу")
+            ticket = await uow.tickets.next_in_queue(lines)
+            if ticket is None:
+                return None
+            new_status = (
+                TicketStatus.IN_PROGRESS if ticket.status is TicketStatus.NEW else ticket.status
+            )
+            if new_status is not ticket.status:
+                check_status_change(ticket.number, ticket.status, new_status, "взять в работу")
+            taken = await uow.tickets.save(
+                ticket.id,
+                now,
+                status=new_status,
+                assignee_id=who.id,
+                line=ticket.line,
+                closed_at=None,
+            )
+            await uow.tickets.add_event(
+                ticket.id,
+                "taken",
+                Author.OPERATOR,
+                now,
+                operator_id=who.id,
+                from_status=ticket.status,
+                to_status=new_status,
+            )
+            await follow_ticket(uow, taken, ConversationState.WITH_OPERATOR, now)
+            await send_to_citizen(uow, taken, wording.TAKEN.format(number=taken.number), now)
+            return taken
+
+    async def reply(self, operator: Operator, number: int, text: str) -> Ticket:
+        """Send the citizen a message; the status stays as it is."""
+        body = _text(text, "ответ")
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            who, ticket = await self._owned(uow, operator, number, "ответить")
+            if ticket.status not in REPLYABLE or ticket.assignee_id is None:
+                raise IllegalTransitionError(
+                    f"Обращение № {number} в статусе «{ticket.status_label}»: действие "
+                    "«ответить» недоступно (сначала возьмите обращение в работу)."
+                )
+            await self._say(uow, who, ticket, body, now)
+            await uow.tickets.add_event(
+                ticket.id, "replied", Author.OPERATOR, now, operator_id=who.id
+            )
+            await send_to_citizen(
+                uow, ticket, wording.OPERATOR_REPLY.format(number=number, text=body), now
+            )
+            return ticket
+
+    async def ask_for_information(self, operator: Operator, number: int, text: str) -> Ticket:
+        """Ask the citizen for more; the ticket waits in "Нужны сведения" until they answer."""
+        body = _text(text, "вопрос гражданину")
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            who, ticket = await self._owned(uow, operator, number, "запросить сведения")
+            changed = await self._change(
+                uow,
+                who,
+                ticket,
+                status=TicketStatus.NEEDS_INFO,
+                action="запросить сведения",
+                now=now,
+                note=body,
+            )
+            await self._say(uow, who, ticket, body, now)
+            await send_to_citizen(
+                uow, ticket, wording.INFO_REQUESTED.format(number=number, text=body), now
+            )
+            return changed
+
+    async def escalate(self, operator: Operator, number: int, note: str) -> Ticket:
+        """Pass the ticket to the second line (specialists); it goes back to their queue."""
+        reason = _text(note, "причину передачи специалисту")
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            who, ticket = await self._owned(uow, operator, number, "передать специалисту")
+            if ticket.line is SupportLine.SECOND:
+                raise InvalidInputError(f"Обращение № {number} уже у специалистов второй линии.")
+            changed = await self._change(
+                uow,
+                who,
+                ticket,
+                status=TicketStatus.ESCALATED,
+                action="передать специалисту",
+                now=now,
+                note=reason,
+                reassign=True,
+                assignee_id=None,
+                line=SupportLine.SECOND,
+            )
+            await follow_ticket(uow, changed, ConversationState.WAITING, now)
+            await send_to_citizen(uow, changed, wording.ESCALATED.format(number=number), now)
+            return changed
+
+    async def resolve(self, operator: Operator, number: int, text: str | None = None) -> Ticket:
+        """Close the ticket as answered, optionally with a last message; the bot takes over."""
+        body = _text(text, "ответ") if text is not None else None
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            who, ticket = await self._owned(uow, operator, number, "завершить")
+            changed = await self._change(
+                uow,
+                who,
+                ticket,
+                status=TicketStatus.RESOLVED,
+                action="завершить",
+                now=now,
+                closed_at=now,
+            )
+            if body is not None:
+                await self._say(uow, who, ticket, body, now)
+                await send_to_citizen(
+                    uow, changed, wording.OPERATOR_REPLY.format(number=number, text=body), now
+                )
+            await follow_ticket(uow, changed, ConversationState.RESOLVED, now)
+            await send_to_citizen(uow, changed, wording.RESOLVED.format(number=number), now)
+            return changed
+
+    async def reject(self, operator: Operator, number: int, reason: str) -> Ticket:
+        """Close the ticket without an answer, telling the citizen why."""
+        why = _text(reason, "причину отказа")
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            who, ticket = await self._owned(uow, operator, number, "отклонить")
+            changed = await self._change(
+                uow,
+                who,
+                ticket,
+                status=TicketStatus.REJECTED,
+                action="отклонить",
+                now=now,
+                note=why,
+                closed_at=now,
+            )
+            await follow_ticket(uow, changed, ConversationState.RESOLVED, now)
+            await send_to_citizen(
+                uow, changed, wording.REJECTED.format(number=number, reason=why), now
+            )
+            return changed
+
+    async def reopen(self, operator: Operator, number: int, note: str) -> Ticket:
+        """Take a resolved or rejected ticket back into work, assigned to the operator."""
+        why = _text(note, "причину")
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            who = await self._current(uow, operator)
+            ticket = await self._ticket(uow, number)
+            require(who.role, LINE_PERMISSIONS[ticket.line], "вернуть это обращение в работу")
+            changed = await self._change(
+                uow,
+                who,
+                ticket,
+                status=TicketStatus.IN_PROGRESS,
+                action="вернуть в работу",
+                now=now,
+                note=why,
+                reassign=True,
+                assignee_id=who.id,
+            )
+            if changed.conversation_id is not None:
+                conversation = await uow.conversations.get(changed.conversation_id, lock=True)
+                # Only take the conversation over if the citizen is not busy with another ticket.
+                if conversation is not None and conversation.state.bot_answers:
+                    await move_conversation(
+                        uow,
+                        conversation,
+                        ConversationState.WITH_OPERATOR,
+                        now,
+                        ticket_id=changed.id,
+                    )
+            await send_to_citizen(uow, changed, wording.REOPENED.format(number=number), now)
+            return changed
+
+    async def details(self, operator: Operator, number: int) -> TicketDetails:
+        """The ticket with its thread, history and attachment names."""
+        async with self._db.transaction() as uow:
+            who = await self._current(uow, operator)
+            require(who.role, Permission.VIEW_QUEUE, "просматривать обращения")
+            ticket = await self._ticket(uow, number)
+            return TicketDetails(
+                ticket=ticket,
+                messages=tuple(await uow.tickets.messages(ticket.id)),
+                events=tuple(await uow.tickets.events(ticket.id)),
+                attachment_names=tuple(a.filename for a in await uow.tickets.attachments(ticket)),
+            )
+
+    async def attachment_data(self, operator: Operator, number: int, attachment_id: int) -> bytes:
+        """The bytes of one attached file."""
+        async with self._db.transaction() as uow:
+            who = await self._current(uow, operator)
+            require(who.role, Permission.VIEW_QUEUE, "просматривать вложения")
+            ticket = await self._ticket(uow, number)
+            data = await uow.tickets.attachment_data(ticket, attachment_id)
+            if data is None:
+                raise InvalidInputError(f"У обращения № {number} нет вложения {attachment_id}.")
+            return data
+
+    async def queue(
+        self, operator: Operator, *, limit: int = DEFAULT_LIST_LIMIT
+    ) -> Sequence[Ticket]:
+        """Tickets waiting to be taken, due first."""
+        async with self._db.transaction() as uow:
+            who = await self._current(uow, operator)
+            require(who.role, Permission.VIEW_QUEUE, "просматривать очередь")
+            return await uow.tickets.queue(limit)
+
+    async def overdue(
+        self, operator: Operator, *, limit: int = DEFAULT_LIST_LIMIT
+    ) -> Sequence[Ticket]:
+        """Open tickets past their promised answer time, most overdue first."""
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            who = await self._current(uow, operator)
+            require(who.role, Permission.VIEW_QUEUE, "просматривать очередь")
+            return await uow.tickets.overdue(now, limit)
+
+    async def _current(self, uow: UnitOfWork, operator: Operator) -> Operator:
+        # Re-read the account: a role change or a disabled account takes effect at once.
+        current = await uow.operators.by_id(operator.id)
+        if current is None or not current.active:
+            raise PermissionDeniedError(f"Учётная запись «{operator.login}» отключена.")
+        return current
+
+    async def _ticket(self, uow: UnitOfWork, number: int) -> Ticket:
+        ticket = await uow.tickets.get(number, lock=True)
+        if ticket is None:
+            raise TicketNotFoundError(number)
+        return ticket
+
+    async def _owned(
+        self, uow: UnitOfWork, operator: Operator, number: int, action: str
+    ) -> tuple[Operator, Ticket]:
+        who = await self._current(uow, operator)
+        ticket = await self._ticket(uow, number)
+        require(who.role, LINE_PERMISSIONS[ticket.line], f"{action}: обращение № {number}")
+        if ticket.assignee_id not in {None, who.id} and who.role is not Role.ADMIN:
+            raise PermissionDeniedError(
+                f"Обращение № {number} в работе у другого сотрудника: {action} может только он."
+            )
+        return who, ticket
+
+    async def _change(
+        self,
+        uow: UnitOfWork,
+        who: Operator,
+        ticket: Ticket,
+        *,
+        status: TicketStatus,
+        action: str,
+        now: datetime,
+        note: str | None = None,
+        assignee_id: int | None = None,
+        reassign: bool = False,
+        line: SupportLine | None = None,
+        closed_at: datetime | None = None,
+    ) -> Ticket:
+        check_status_change(ticket.number, ticket.status, status, action)
+        changed = await uow.tickets.save(
+            ticket.id,
+            now,
+            status=status,
+            assignee_id=assignee_id if reassign else ticket.assignee_id,
+            line=line or ticket.line,
+            closed_at=closed_at,
+        )
+        await uow.tickets.add_event(
+            ticket.id,
+            status.value,
+            Author.OPERATOR,
+            now,
+            operator_id=who.id,
+            from_status=ticket.status,
+            to_status=status,
+            note=note,
+        )
+        return changed
+
+    async def _say(
+        self, uow: UnitOfWork, who: Operator, ticket: Ticket, text: str, now: datetime
+    ) -> None:
+        await uow.tickets.add_message(ticket.id, Author.OPERATOR, text, now, operator_id=who.id)
+        if ticket.conversation_id is not None:
+            await uow.conversations.add_message(ticket.conversation_id, Author.OPERATOR, text, now)

@@ -1,0 +1,66 @@
+"""Errors of the conversation core, each with a message a person can act on.
+
+Messages are in Russian where operators or citizens read them; channels map these classes
+to replies in one place.
+"""
+
+from __future__ import annotations
+
+
+class CoreError(Exception):
+    """Base class of every error the core raises on purpose."""
+
+
+class InvalidInputError(CoreError):
+    """Something a citizen or an operator typed is not acceptable; the message says why."""
+
+
+class ContactError(InvalidInputError):
+    """A name, phone number or e-mail address given as contacts is not valid."""
+
+
+class AttachmentError(InvalidInputError):
+    """An attached file has a type or size that is not accepted."""
+
+
+class WeakPasswordError(InvalidInputError):
+    """A new operator password does not meet the password policy."""
+
+
+class IllegalTransitionError(CoreError):
+    """The requested action is not possible in the current state of a ticket or conversation."""
+
+
+class TicketNotFoundError(CoreError):
+    """No such ticket, or it belongs to someone else (the two are deliberately not told apart)."""
+
+    def __init__(self, number: int) -> None:
+        super().__init__(f"Обращение № {number} не найдено среди ваших обращений.")
+        self.number = number
+
+
+class PermissionDeniedError(CoreError):
+    """The operator's role does not allow the action."""
+
+
+class AuthenticationError(CoreError):
+    """Wrong login or password, or the account is disabled."""
+
+    def __init__(self) -> None:
+        super().__init__("Неверный логин или пароль.")
+
+
+class AccountExistsError(CoreError):
+    """An account with this login already exists."""
+
+
+class AccountNotFoundError(CoreError):
+    """No operator account with this login or id."""
+
+
+class ProposalNotFoundError(CoreError):
+    """No knowledge-base proposal with this id."""
+
+
+class UnknownChannelError(CoreError):
+    """No sender is registered for a channel name."""

@@ -1,0 +1,162 @@
+"""Knowledge-base proposals: operators suggest an entry from a resolved ticket, curators decide.
+
+An approved proposal is appended to the proposals topic file of the knowledge base; the
+running server's hot reload picks it up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.core.clock import Clock, system_clock
+from bot.core.errors import (
+    IllegalTransitionError,
+    InvalidInputError,
+    ProposalNotFoundError,
+    TicketNotFoundError,
+)
+from bot.core.kb_writer import NewEntry, append_entry, existing_ids
+from bot.core.records import Operator, Proposal, ProposalStatus
+from bot.core.roles import Permission, require
+from bot.core.settings import ProposalSettings
+from bot.core.ticket_status import TicketStatus
+from bot.storage.database import Database
+from bot.storage.unit_of_work import UnitOfWork
+
+PROPOSED_TAG = "предложено"
+
+
+def _required(value: str, what: str) -> str:
+    text = value.strip()
+    if not text:
+        raise InvalidInputError(f"Заполните {what}: поле не может быть пустым.")
+    return text
+
+
+async def _pending(uow: UnitOfWork, proposal_id: int) -> Proposal:
+    proposal = await uow.proposals.get(proposal_id, lock=True)
+    if proposal is None:
+        raise ProposalNotFoundError(f"Предложения № {proposal_id} нет.")
+    if proposal.status is not ProposalStatus.PENDING:
+        raise IllegalTransitionError(
+            f"Предложение № {proposal_id} уже рассмотрено ({proposal.status.value})."
+        )
+    return proposal
+
+
+class Proposals:
+    """Proposals of new knowledge-base entries."""
+
+    def __init__(
+        self,
+        db: Database,
+        kb_dir: Path,
+        *,
+        settings: ProposalSettings | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self._db = db
+        self._kb_dir = kb_dir
+        self._settings = settings or ProposalSettings()
+        self._clock = clock
+
+    @property
+    def target_file(self) -> Path:
+        """The YAML file approved entries are appended to."""
+        return self._kb_dir / self._settings.file_name
+
+    async def propose(
+        self,
+        operator: Operator,
+        ticket_number: int,
+        *,
+        question: str,
+        answer: str,
+        alternatives: Sequence[str] = (),
+        topic: str | None = None,
+    ) -> Proposal:
+        """Suggest an entry from a resolved ticket."""
+        require(operator.role, Permission.PROPOSE, "предлагать новые ответы")
+        fields = (
+            _required(question, "вопрос"),
+            _required(answer, "ответ"),
+            tuple(a.strip() for a in alternatives if a.strip()),
+            (topic or self._settings.topic).strip() or self._settings.topic,
+        )
+        async with self._db.transaction() as uow:
+            ticket = await uow.tickets.get(ticket_number)
+            if ticket is None:
+                raise TicketNotFoundError(ticket_number)
+            if ticket.status is not TicketStatus.RESOLVED:
+                raise IllegalTransitionError(
+                    f"Ответ можно предложить только по завершённому обращению; "
+                    f"обращение № {ticket_number} в статусе «{ticket.status_label}»."
+                )
+            return await uow.proposals.add(
+                ticket_id=ticket.id,
+                question=fields[0],
+                alternatives=fields[2],
+                answer=fields[1],
+                topic=fields[3],
+                proposed_by=operator.id,
+                now=self._clock(),
+            )
+
+    async def approve(self, curator: Operator, proposal_id: int) -> Proposal:
+        """Write the entry into the knowledge base and mark the proposal approved."""
+        require(curator.role, Permission.DECIDE_PROPOSALS, "утверждать новые ответы")
+        async with self._db.transaction() as uow:
+            proposal = await _pending(uow, proposal_id)
+            entry_id = await asyncio.to_thread(self._fresh_id, proposal.id)
+            entry = NewEntry(
+                id=entry_id,
+                question=proposal.question,
+                answer=proposal.answer,
+                alternatives=proposal.alternatives,
+                tags=(PROPOSED_TAG, proposal.topic),
+                source=f"обращение № {proposal.ticket_number}",
+            )
+            decided = await uow.proposals.decide(
+                proposal.id,
+                status=ProposalStatus.APPROVED,
+                decided_by=curator.id,
+                now=self._clock(),
+                entry_id=entry_id,
+                note=None,
+            )
+            # Written last: if the file cannot be written, the decision rolls back with it.
+            await asyncio.to_thread(
+                append_entry, self.target_file, entry, topic=self._settings.topic
+            )
+            return decided
+
+    async def reject(self, curator: Operator, proposal_id: int, note: str) -> Proposal:
+        """Turn a proposal down, saying why."""
+        require(curator.role, Permission.DECIDE_PROPOSALS, "отклонять новые ответы")
+        reason = _required(note, "причину отказа")
+        async with self._db.transaction() as uow:
+            proposal = await _pending(uow, proposal_id)
+            return await uow.proposals.decide(
+                proposal.id,
+                status=ProposalStatus.REJECTED,
+                decided_by=curator.id,
+                now=self._clock(),
+                entry_id=None,
+                note=reason,
+            )
+
+    async def pending(self) -> Sequence[Proposal]:
+        """Proposals waiting for a curator."""
+        async with self._db.transaction() as uow:
+            return await uow.proposals.pending()
+
+    def _fresh_id(self, proposal_id: int) -> str:
+        taken = existing_ids(self._kb_dir)
+        base = f"{self._settings.id_prefix}-{proposal_id}"
+        candidate, suffix = base, 1
+        while candidate in taken:
+            suffix += 1
+            candidate = f"{base}-{suffix}"
+        return candidate

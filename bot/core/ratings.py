@@ -1,0 +1,74 @@
+"""Citizens rate the answers they got: 1-5 stars or thumbs up/down, with an optional comment."""
+
+from __future__ import annotations
+
+from bot.core.clock import Clock, system_clock
+from bot.core.errors import InvalidInputError
+from bot.core.identity import Identity
+from bot.core.records import Rating, RatingScale
+from bot.storage.database import Database
+
+MIN_STARS, MAX_STARS = 1, 5
+THUMB_UP, THUMB_DOWN = 1, 0
+MAX_COMMENT_LENGTH = 2000
+
+
+class Ratings:
+    """Stores ratings against the rated message and the knowledge-base entry behind it."""
+
+    def __init__(self, db: Database, *, clock: Clock = system_clock) -> None:
+        self._db = db
+        self._clock = clock
+
+    async def rate_stars(
+        self, identity: Identity, message_id: int, stars: int, *, comment: str | None = None
+    ) -> Rating:
+        """A 1-5 rating of the bot's or operator's message `message_id`."""
+        if not MIN_STARS <= stars <= MAX_STARS:
+            raise InvalidInputError(
+                f"Оценка должна быть от {MIN_STARS} до {MAX_STARS}, получено {stars}."
+            )
+        return await self._rate(identity, message_id, RatingScale.STARS, stars, comment)
+
+    async def rate_thumb(
+        self, identity: Identity, message_id: int, helpful: bool, *, comment: str | None = None
+    ) -> Rating:
+        """👍 (`helpful=True`) or 👎 for the message `message_id`."""
+        score = THUMB_UP if helpful else THUMB_DOWN
+        return await self._rate(identity, message_id, RatingScale.THUMBS, score, comment)
+
+    async def _rate(
+        self,
+        identity: Identity,
+        message_id: int,
+        scale: RatingScale,
+        score: int,
+        comment: str | None,
+    ) -> Rating:
+        text = comment.strip() if comment else None
+        if text and len(text) > MAX_COMMENT_LENGTH:
+            raise InvalidInputError(
+                f"Комментарий слишком длинный: не больше {MAX_COMMENT_LENGTH} символов."
+            )
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            conversation = await uow.conversations.open(identity, now)
+            owner = await uow.conversations.message_conversation(message_id)
+            message = await uow.conversations.message(message_id)
+            if owner != conversation.id or message is None:
+                raise InvalidInputError("Это сообщение нельзя оценить: оно не из вашего диалога.")
+            return await uow.ratings.add(
+                conversation_id=conversation.id,
+                scale=scale,
+                score=score,
+                now=now,
+                message_id=message_id,
+                entry_id=message.entry_id,
+                ticket_id=conversation.ticket_id,
+                comment=text or None,
+            )
+
+    async def for_entry(self, entry_id: str) -> list[Rating]:
+        """Every rating of answers from one entry (for analysts)."""
+        async with self._db.transaction() as uow:
+            return list(await uow.ratings.for_entry(entry_id))

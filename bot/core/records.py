@@ -1,0 +1,126 @@
+"""Stored values other than tickets: conversations, operators, outbox rows, proposals, ratings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from bot.core.conversation_state import ConversationState
+from bot.core.identity import Identity
+from bot.core.roles import Role
+from bot.core.tickets import Author
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """One citizen identity's conversation with the service."""
+
+    id: int
+    citizen_id: int
+    identity: Identity
+    state: ConversationState
+    ticket_id: int | None
+    updated_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationMessage:
+    """One message of a conversation, by the citizen, the bot or an operator."""
+
+    id: int
+    author: Author
+    text: str
+    created_at: datetime
+    entry_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Operator:
+    """An operator account, without its password hash."""
+
+    id: int
+    login: str
+    display_name: str
+    role: Role
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxMessage:
+    """A reply waiting to be delivered to a citizen on their channel.
+
+    `idempotency_key` stays the same on every attempt: a channel that remembers the keys it
+    has sent delivers each reply exactly once even when a worker retries it.
+    """
+
+    id: int
+    idempotency_key: str
+    channel: str
+    recipient: str
+    text: str
+    attempts: int
+    created_at: datetime
+    ticket_number: int | None = None
+    delivered_at: datetime | None = None
+    last_error: str | None = None
+
+
+class ProposalStatus(StrEnum):
+    """Where a knowledge-base proposal is."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A new knowledge-base entry suggested from a resolved ticket."""
+
+    id: int
+    ticket_number: int
+    question: str
+    alternatives: tuple[str, ...]
+    answer: str
+    topic: str
+    status: ProposalStatus
+    proposed_by: int
+    created_at: datetime
+    decided_by: int | None = None
+    decided_at: datetime | None = None
+    entry_id: str | None = None
+    decision_note: str | None = None
+
+
+class RatingScale(StrEnum):
+    """How the citizen rated: five stars or thumbs up/down."""
+
+    STARS = "stars"
+    THUMBS = "thumbs"
+
+
+@dataclass(frozen=True, slots=True)
+class Rating:
+    """A citizen's rating of an answer."""
+
+    id: int
+    conversation_id: int
+    scale: RatingScale
+    score: int
+    created_at: datetime
+    message_id: int | None = None
+    entry_id: str | None = None
+    ticket_number: int | None = None
+    comment: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Maintenance:
+    """The maintenance switch: people are unavailable until `until`."""
+
+    until: datetime
+    note: str | None
+    set_at: datetime
+    set_by: str | None = None  # an operator's login; None: the server's administrator

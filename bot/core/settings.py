@@ -1,0 +1,104 @@
+"""Every tuning knob of the core and its storage, with its default, in one place.
+
+Nothing is read at import time: `CoreSettings()` gives the defaults, `data_dir_from_env()` and
+`default_database_url()` look at the environment only when called.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+
+from bot.core.workhours import WorkingHours
+
+DATA_DIR_ENV = "FAQBOT_DATA_DIR"
+DEFAULT_DATA_DIR = Path("data")
+SQLITE_FILE_NAME = "faqbot.sqlite3"
+
+MEGABYTE = 1024 * 1024
+
+
+def default_working_hours() -> WorkingHours:
+    """The support centre's hours from the support rules: 06:00-18:00 Moscow time."""
+    return WorkingHours(
+        opens=time(6),
+        closes=time(18),
+        timezone="Europe/Moscow",
+        closed_days=frozenset(),
+        answer_within=timedelta(hours=24),
+    )
+
+
+def data_dir_from_env(environ: Mapping[str, str] | None = None) -> Path:
+    """The local data folder: `$FAQBOT_DATA_DIR`, or `./data` under the current directory."""
+    env = os.environ if environ is None else environ
+    value = env.get(DATA_DIR_ENV, "").strip()
+    return Path(value) if value else Path.cwd() / DEFAULT_DATA_DIR
+
+
+def default_database_url(data_dir: Path | None = None) -> str:
+    """The SQLAlchemy URL of the default SQLite file inside the data folder."""
+    folder = data_dir if data_dir is not None else data_dir_from_env()
+    return f"sqlite+aiosqlite:///{(folder / SQLITE_FILE_NAME).resolve()}"
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
+    """How the database is opened."""
+
+    sqlite_busy_timeout: timedelta = timedelta(seconds=30)
+    pool_size: int = 5
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentSettings:
+    """Which files citizens may attach to a ticket (scans, screenshots)."""
+
+    allowed_types: frozenset[str] = frozenset({"image/png", "image/jpeg", "application/pdf"})
+    max_bytes: int = 10 * MEGABYTE
+    max_per_ticket: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxSettings:
+    """Delivery of replies to channels: leases, retries and batch sizes."""
+
+    lease: timedelta = timedelta(seconds=60)
+    first_retry: timedelta = timedelta(seconds=5)
+    max_retry: timedelta = timedelta(minutes=30)
+    batch_size: int = 20
+    poll_interval: timedelta = timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class PasswordPolicy:
+    """What an operator password must look like."""
+
+    min_length: int = 10
+    min_character_classes: int = 2
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalSettings:
+    """Where approved knowledge-base proposals are written."""
+
+    file_name: str = "proposed.yaml"
+    topic: str = "Новые ответы"
+    id_prefix: str = "proposed"
+
+
+@dataclass(frozen=True, slots=True)
+class CoreSettings:
+    """All settings of the core, with defaults; build one at start-up and pass it down."""
+
+    working_hours: WorkingHours = field(default_factory=default_working_hours)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    attachments: AttachmentSettings = field(default_factory=AttachmentSettings)
+    outbox: OutboxSettings = field(default_factory=OutboxSettings)
+    passwords: PasswordPolicy = field(default_factory=PasswordPolicy)
+    proposals: ProposalSettings = field(default_factory=ProposalSettings)
+    max_question_length: int = 2000
+    transcript_limit: int = 20

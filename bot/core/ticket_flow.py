@@ -1,0 +1,87 @@
+"""Steps shared by the citizens' and the operators' services, run inside one transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from bot.core.contacts import Contacts
+from bot.core.conversation_state import ConversationState, check_conversation_change
+from bot.core.outbox import new_idempotency_key
+from bot.core.records import Conversation
+from bot.core.ticket_status import TicketStatus
+from bot.core.tickets import Author, HandoffReason, Ticket
+from bot.storage.unit_of_work import UnitOfWork
+
+
+async def move_conversation(
+    uow: UnitOfWork,
+    conversation: Conversation,
+    new: ConversationState,
+    now: datetime,
+    *,
+    ticket_id: int | None,
+) -> None:
+    """Change a conversation's state, refusing changes the state machine does not allow."""
+    if conversation.state == new and conversation.ticket_id == ticket_id:
+        return
+    if conversation.state != new:
+        check_conversation_change(conversation.state, new)
+    await uow.conversations.set_state(conversation.id, new, now, ticket_id=ticket_id)
+
+
+async def follow_ticket(
+    uow: UnitOfWork, ticket: Ticket, new: ConversationState, now: datetime
+) -> None:
+    """Move the ticket's conversation along, if that conversation is still about this ticket."""
+    if ticket.conversation_id is None:
+        return
+    conversation = await uow.conversations.get(ticket.conversation_id, lock=True)
+    if conversation is None or conversation.ticket_id != ticket.id:
+        return
+    await move_conversation(uow, conversation, new, now, ticket_id=ticket.id)
+
+
+async def send_to_citizen(uow: UnitOfWork, ticket: Ticket, text: str, now: datetime) -> None:
+    """Queue a message to the ticket's citizen on their channel, in the caller's transaction."""
+    await uow.outbox.add(
+        idempotency_key=new_idempotency_key(),
+        channel=ticket.reply_to.channel,
+        recipient=ticket.reply_to.external_id,
+        text=text,
+        now=now,
+        ticket_number=ticket.number,
+    )
+
+
+async def open_ticket(
+    uow: UnitOfWork,
+    *,
+    number: int,
+    conversation: Conversation,
+    question: str,
+    reason: HandoffReason,
+    contacts: Contacts,
+    now: datetime,
+    due_at: datetime,
+    transcript_limit: int,
+) -> Ticket:
+    """Create a ticket from a conversation: the question, the transcript so far, the history."""
+    identity_id, citizen_id = await uow.conversations.ensure_identity(conversation.identity, now)
+    ticket = await uow.tickets.create(
+        number=number,
+        citizen_id=citizen_id,
+        identity_id=identity_id,
+        conversation_id=conversation.id,
+        question=question,
+        reason=reason,
+        contacts=contacts,
+        now=now,
+        due_at=due_at,
+    )
+    for message in await uow.conversations.recent_messages(conversation.id, transcript_limit):
+        await uow.tickets.add_message(ticket.id, message.author, message.text, message.created_at)
+    await uow.tickets.add_event(
+        ticket.id, "opened", Author.CITIZEN, now, to_status=TicketStatus.NEW, note=reason.value
+    )
+    await move_conversation(uow, conversation, ConversationState.WAITING, now, ticket_id=ticket.id)
+    return ticket

@@ -1,0 +1,105 @@
+"""Tickets as values: the ticket, its thread of messages and its history of changes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum, StrEnum
+
+from bot.core.contacts import Contacts
+from bot.core.identity import Identity
+from bot.core.ticket_status import TicketStatus
+
+
+class Author(StrEnum):
+    """Who wrote a message or made a change."""
+
+    CITIZEN = "citizen"
+    BOT = "bot"
+    OPERATOR = "operator"
+    SYSTEM = "system"
+
+
+class SupportLine(IntEnum):
+    """First line (operators) or second line (specialists)."""
+
+    FIRST = 1
+    SECOND = 2
+
+
+class HandoffReason(StrEnum):
+    """Why a conversation went to people."""
+
+    NO_ANSWER = "no_answer"  # the matcher found nothing that fits
+    ASKED_FOR_PERSON = "asked_for_person"  # the citizen asked for an operator
+    MATCHER_FAILED = "matcher_failed"  # the matcher raised: the question must not be lost
+
+
+@dataclass(frozen=True, slots=True)
+class Ticket:
+    """A question handed to people; replies go to `reply_to`, the identity that asked."""
+
+    id: int
+    number: int
+    citizen_id: int
+    reply_to: Identity
+    conversation_id: int | None
+    question: str
+    status: TicketStatus
+    line: SupportLine
+    reason: HandoffReason
+    contacts: Contacts
+    created_at: datetime
+    updated_at: datetime
+    due_at: datetime
+    assignee_id: int | None = None
+    closed_at: datetime | None = None
+
+    @property
+    def channel(self) -> str:
+        """The channel the ticket was opened from, where replies go."""
+        return self.reply_to.channel
+
+    @property
+    def status_label(self) -> str:
+        """The status in Russian, as shown to people."""
+        return self.status.label
+
+    def is_overdue(self, now: datetime) -> bool:
+        """True when the promised answer time has passed and the ticket is still open."""
+        return not self.status.is_final and now > self.due_at
+
+
+@dataclass(frozen=True, slots=True)
+class TicketMessage:
+    """One message in a ticket's thread (the transcript so far, then the exchange)."""
+
+    id: int
+    author: Author
+    text: str
+    created_at: datetime
+    operator_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketEvent:
+    """One recorded change of a ticket: who did what, when."""
+
+    id: int
+    action: str
+    author: Author
+    created_at: datetime
+    operator_id: int | None = None
+    from_status: TicketStatus | None = None
+    to_status: TicketStatus | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TicketDetails:
+    """A ticket with its thread, history and attachments' names."""
+
+    ticket: Ticket
+    messages: tuple[TicketMessage, ...]
+    events: tuple[TicketEvent, ...]
+    attachment_names: tuple[str, ...]

@@ -1,0 +1,75 @@
+"""What the core says to citizens, in Russian; channels show these texts as they are."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.core.workhours import MONTHS_GENITIVE, WorkCalendar
+
+CLARIFY_PROMPT = "Уточните, пожалуйста, что вы имели в виду:"
+EMPTY_QUESTION = "Напишите вопрос текстом."
+ADDED_TO_TICKET = "Добавили ваше сообщение к обращению № {number}."
+TAKEN = "Специалист взял обращение № {number} в работу."
+ESCALATED = "Обращение № {number} передано профильному специалисту."
+RESOLVED = "Обращение № {number} завершено. Оцените, пожалуйста, ответ: от 1 до 5."
+REJECTED = "Обращение № {number} отклонено. Причина: {reason}"
+REOPENED = "Обращение № {number} снова в работе."
+INFO_REQUESTED = "По обращению № {number} нужны дополнительные сведения: {text}"
+OPERATOR_REPLY = "Ответ по обращению № {number}: {text}"
+
+
+def hours_phrase(span: timedelta) -> str:
+    """ "24 часов", "1 часа", "2 часов"... as used after "в течение"."""
+    hours = int(span.total_seconds() // 3600)
+    word = "часа" if hours % 10 == 1 and hours % 100 != 11 else "часов"
+    return f"{hours} {word}"
+
+
+def moment_phrase(at: datetime, calendar: WorkCalendar) -> str:
+    """ "14:00 20 ноября по московскому времени" in the calendar's zone."""
+    local = at.astimezone(ZoneInfo(calendar.hours.timezone))
+    month = MONTHS_GENITIVE[local.month - 1]
+    return f"{local:%H:%M} {local.day} {month} {calendar.timezone_phrase}"
+
+
+def handoff_text(
+    number: int,
+    created: datetime,
+    calendar: WorkCalendar,
+    *,
+    people_away_until: datetime | None = None,
+) -> str:
+    """The reply when a question goes to people: the number, when they pick it up, the promise."""
+    head = (
+        f"Передали ваш вопрос специалисту. Номер обращения — {number}: "
+        "назовите его, чтобы узнать статус."
+    )
+    due = calendar.describe_due(created)
+    within = hours_phrase(calendar.hours.answer_within)
+    if people_away_until is not None:
+        return (
+            f"{head} Сейчас идут профилактические работы, специалисты недоступны до "
+            f"{moment_phrase(people_away_until, calendar)}. Ответ — в течение {within} "
+            f"после начала работы; {due}."
+        )
+    if calendar.is_open(created):
+        return f"{head} Ответ придёт сюда же; {due}."
+    pickup = calendar.describe_pickup(created)
+    return (
+        f"{head} Сейчас нерабочее время: специалисты возьмут обращение в работу {pickup}, "
+        f"ответ — в течение {within}; {due}."
+    )
+
+
+def maintenance_notice(until: datetime, calendar: WorkCalendar) -> str:
+    """The warning shown next to every reply while the maintenance switch is on."""
+    return (
+        "Идут профилактические работы: специалисты недоступны до "
+        f"{moment_phrase(until, calendar)}. Бот продолжает отвечать на вопросы."
+    )
+
+
+def ticket_status_text(number: int, status_label: str, due: str | None) -> str:
+    """ "Обращение № 12: В работе; ответим до ..." for a citizen's look-up."""
+    return f"Обращение № {number}: {status_label}" + (f"; {due}." if due else ".")

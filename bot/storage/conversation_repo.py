@@ -1,0 +1,181 @@
+"""Citizens, their identities and conversations in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.conversation_state import ConversationState
+from bot.core.identity import Identity
+from bot.core.records import Conversation, ConversationMessage
+from bot.core.tickets import Author
+from bot.storage.converters import to_conversation, to_conversation_message
+from bot.storage.tables import CitizenRow, ConversationMessageRow, ConversationRow, IdentityRow
+
+
+class ConversationRepository:
+    """Reads and writes citizens, identities, conversations and their messages."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def _find_row(self, identity: Identity) -> IdentityRow | None:
+        """The stored identity row, or None when this citizen has never written."""
+        return await self._session.scalar(
+            select(IdentityRow).where(
+                IdentityRow.channel == identity.channel,
+                IdentityRow.external_id == identity.external_id,
+            )
+        )
+
+    async def citizen_of(self, identity: Identity) -> int | None:
+        """The citizen id behind an identity, or None."""
+        row = await self._find_row(identity)
+        return row.citizen_id if row else None
+
+    async def _ensure_row(
+        self, identity: Identity, now: datetime, *, citizen_id: int | None = None
+    ) -> IdentityRow:
+        """The identity's row, created (with a new citizen unless given) on first contact."""
+        row = await self._find_row(identity)
+        if row is not None:
+            return row
+        try:
+            async with self._session.begin_nested():
+                if citizen_id is None:
+                    citizen = CitizenRow(created_at=now)
+                    self._session.add(citizen)
+                    await self._session.flush()
+                    citizen_id = citizen.id
+                row = IdentityRow(
+                    citizen_id=citizen_id,
+                    channel=identity.channel,
+                    external_id=identity.external_id,
+                    created_at=now,
+                )
+                self._session.add(row)
+                await self._session.flush()
+        except IntegrityError:
+            # Another process created it between our read and our insert.
+            row = await self._find_row(identity)
+            if row is None:
+                raise
+        return row
+
+    async def ensure_identity(self, identity: Identity, now: datetime) -> tuple[int, int]:
+        """`(identity id, citizen id)` of an identity, created on first contact."""
+        row = await self._ensure_row(identity, now)
+        return row.id, row.citizen_id
+
+    async def link(self, known: Identity, new: Identity, now: datetime) -> None:
+        """Make `new` another identity of the citizen behind `known`."""
+        known_row = await self._ensure_row(known, now)
+        new_row = await self._find_row(new)
+        if new_row is None:
+            await self._ensure_row(new, now, citizen_id=known_row.citizen_id)
+        else:
+            new_row.citizen_id = known_row.citizen_id
+            await self._session.flush()
+
+    async def open(self, identity: Identity, now: datetime) -> Conversation:
+        """The identity's conversation, locked for this transaction, created on first contact."""
+        identity_row = await self._ensure_row(identity, now)
+        row = await self._locked(identity_row.id)
+        if row is None:
+            try:
+                async with self._session.begin_nested():
+                    self._session.add(
+                        ConversationRow(
+                            identity_id=identity_row.id,
+                            state=ConversationState.BOT.value,
+                            ticket_id=None,
+                            created_at=now,
+                            updated_at=now,
+                        )
+                    )
+                    await self._session.flush()
+            except IntegrityError:
+                pass  # created concurrently; the locked read below returns it
+            row = await self._locked(identity_row.id)
+            assert row is not None
+        return to_conversation(row, identity_row)
+
+    async def get(self, conversation_id: int, *, lock: bool = False) -> Conversation | None:
+        """A conversation by id."""
+        query = select(ConversationRow, IdentityRow).join(
+            IdentityRow, IdentityRow.id == ConversationRow.identity_id
+        )
+        query = query.where(ConversationRow.id == conversation_id)
+        if lock:
+            query = query.with_for_update(of=ConversationRow)
+        found = (await self._session.execute(query)).first()
+        return to_conversation(found[0], found[1]) if found else None
+
+    async def set_state(
+        self,
+        conversation_id: int,
+        state: ConversationState,
+        now: datetime,
+        *,
+        ticket_id: int | None,
+    ) -> None:
+        """Store a new state (already checked by the caller) and the ticket it concerns."""
+        row = await self._session.get_one(ConversationRow, conversation_id)
+        row.state = state.value
+        row.ticket_id = ticket_id
+        row.updated_at = now
+        await self._session.flush()
+
+    async def add_message(
+        self,
+        conversation_id: int,
+        author: Author,
+        text: str,
+        now: datetime,
+        *,
+        entry_id: str | None = None,
+    ) -> int:
+        """Append a message; returns its id."""
+        row = ConversationMessageRow(
+            conversation_id=conversation_id,
+            author=author.value,
+            text=text,
+            entry_id=entry_id,
+            created_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def message(self, message_id: int) -> ConversationMessage | None:
+        """One message by id."""
+        row = await self._session.get(ConversationMessageRow, message_id)
+        return to_conversation_message(row) if row else None
+
+    async def message_conversation(self, message_id: int) -> int | None:
+        """The conversation a message belongs to."""
+        row = await self._session.get(ConversationMessageRow, message_id)
+        return row.conversation_id if row else None
+
+    async def recent_messages(
+        self, conversation_id: int, limit: int
+    ) -> Sequence[ConversationMessage]:
+        """The last `limit` messages, oldest first."""
+        rows = await self._session.scalars(
+            select(ConversationMessageRow)
+            .where(ConversationMessageRow.conversation_id == conversation_id)
+            .order_by(ConversationMessageRow.id.desc())
+            .limit(limit)
+        )
+        return [to_conversation_message(r) for r in reversed(rows.all())]
+
+    async def _locked(self, identity_id: int) -> ConversationRow | None:
+        return await self._session.scalar(
+            select(ConversationRow)
+            .where(ConversationRow.identity_id == identity_id)
+            .with_for_update()
+        )

@@ -1,0 +1,65 @@
+"""The database handle the services get: transactions and ticket numbers."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+
+from bot.core.settings import StorageSettings, default_database_url
+from bot.storage.engine import create_engine
+from bot.storage.migrate import upgrade
+from bot.storage.tables import TicketNumberRow
+from bot.storage.unit_of_work import UnitOfWork
+
+TICKET_NUMBER_SEQUENCE = "ticket_number_seq"
+
+
+class Database:
+    """An engine with its session factory; build one at start-up with `open_database`."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        """`sqlite` or `postgresql`."""
+        return self._engine.dialect.name
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[UnitOfWork]:
+        """A transaction: commits when the block ends, rolls back if it raises."""
+        async with self._sessions() as session, session.begin():
+            yield UnitOfWork(session)
+
+    async def allocate_ticket_number(self, now: datetime) -> int:
+        """A new ticket number, committed on its own so that it is never handed out again.
+
+        A ticket whose transaction rolls back leaves a gap rather than a number that a
+        later ticket would reuse (a citizen may already have been told the first one).
+        """
+        async with self._sessions() as session, session.begin():
+            if self.dialect == "postgresql":
+                number = await session.scalar(text(f"SELECT nextval('{TICKET_NUMBER_SEQUENCE}')"))
+                return int(number or 0)
+            row = TicketNumberRow(allocated_at=now)
+            session.add(row)
+            await session.flush()
+            return row.number
+
+    async def close(self) -> None:
+        """Close every connection."""
+        await self._engine.dispose()
+
+
+async def open_database(
+    url: str | None = None, settings: StorageSettings | None = None
+) -> Database:
+    """Connect to `url` (default: the SQLite file in the data folder) and migrate the schema."""
+    engine = create_engine(url or default_database_url(), settings or StorageSettings())
+    await upgrade(engine)
+    return Database(engine)

@@ -1,0 +1,64 @@
+"""Create the async SQLAlchemy engine: SQLite tuned for several writers, or PostgreSQL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from bot.core.errors import CoreError
+from bot.core.settings import StorageSettings
+
+SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
+
+
+def is_sqlite(url: URL) -> bool:
+    """True for an SQLite URL."""
+    return url.get_backend_name() == "sqlite"
+
+
+def create_engine(url: str, settings: StorageSettings) -> AsyncEngine:
+    """An engine for `url`; for SQLite the file's folder is created and WAL is switched on."""
+    parsed = make_url(url)
+    if parsed.drivername not in SUPPORTED_DRIVERS:
+        raise CoreError(
+            f"Database URL {parsed.render_as_string(hide_password=True)!r} is not supported: "
+            f"use one of {', '.join(d + '://...' for d in SUPPORTED_DRIVERS)}."
+        )
+    if not is_sqlite(parsed):
+        return create_async_engine(parsed, pool_size=settings.pool_size, pool_pre_ping=True)
+    database = parsed.database or ""
+    if database in {"", ":memory:"} or database.startswith("file:"):
+        raise CoreError(
+            f"SQLite database {database!r} must be a file path: the queue is shared by "
+            "connections, which an in-memory database cannot do."
+        )
+    Path(database).parent.mkdir(parents=True, exist_ok=True)
+    busy_ms = int(settings.sqlite_busy_timeout.total_seconds() * 1000)
+    engine = create_async_engine(
+        parsed, connect_args={"timeout": settings.sqlite_busy_timeout.total_seconds()}
+    )
+    _tune_sqlite(engine, busy_ms)
+    return engine
+
+
+def _tune_sqlite(engine: AsyncEngine, busy_ms: int) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so that `begin` below decides how to BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def on_begin(connection: Any) -> None:
+        # One writer at a time, decided when the transaction starts: two operators taking
+        # the next ticket are serialised instead of both reading the same one.
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -1,0 +1,71 @@
+"""Citizens' ratings of answers in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.records import Rating, RatingScale
+from bot.storage.converters import to_rating
+from bot.storage.tables import RatingRow, TicketRow
+
+
+class RatingRepository:
+    """Reads and writes ratings."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(
+        self,
+        *,
+        conversation_id: int,
+        scale: RatingScale,
+        score: int,
+        now: datetime,
+        message_id: int | None,
+        entry_id: str | None,
+        ticket_id: int | None,
+        comment: str | None,
+    ) -> Rating:
+        """Store one rating."""
+        row = RatingRow(
+            conversation_id=conversation_id,
+            message_id=message_id,
+            entry_id=entry_id,
+            ticket_id=ticket_id,
+            scale=scale.value,
+            score=score,
+            comment=comment,
+            created_at=now,
+        )
+        self._session.add(row)
+        await self._session.flush()
+        return await self._value(row)
+
+    async def for_entry(self, entry_id: str) -> Sequence[Rating]:
+        """Ratings of answers from one knowledge-base entry."""
+        rows = await self._session.scalars(
+            select(RatingRow).where(RatingRow.entry_id == entry_id).order_by(RatingRow.id)
+        )
+        return [await self._value(r) for r in rows.all()]
+
+    async def for_conversation(self, conversation_id: int) -> Sequence[Rating]:
+        """Ratings given in one conversation."""
+        rows = await self._session.scalars(
+            select(RatingRow)
+            .where(RatingRow.conversation_id == conversation_id)
+            .order_by(RatingRow.id)
+        )
+        return [await self._value(r) for r in rows.all()]
+
+    async def _value(self, row: RatingRow) -> Rating:
+        number = None
+        if row.ticket_id is not None:
+            number = await self._session.scalar(
+                select(TicketRow.number).where(TicketRow.id == row.ticket_id)
+            )
+        return to_rating(row, number)

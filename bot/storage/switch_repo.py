@@ -1,0 +1,38 @@
+"""Switches shared by all processes (key → JSON value), e.g. the maintenance switch."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.tables import SettingRow
+
+
+class SwitchRepository:
+    """Reads and writes shared switches."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def get(self, key: str) -> dict[str, object] | None:
+        """A switch's value, or None when it is off."""
+        row = await self._session.get(SettingRow, key)
+        return dict(row.value) if row else None
+
+    async def put(self, key: str, value: dict[str, object], now: datetime) -> None:
+        """Turn a switch on with a value."""
+        row = await self._session.get(SettingRow, key, with_for_update=True)
+        if row is None:
+            self._session.add(SettingRow(key=key, value=value, updated_at=now))
+        else:
+            row.value = value
+            row.updated_at = now
+        await self._session.flush()
+
+    async def delete(self, key: str) -> None:
+        """Turn a switch off."""
+        row = await self._session.get(SettingRow, key, with_for_update=True)
+        if row is not None:
+            await self._session.delete(row)
+            await self._session.flush()

@@ -1,0 +1,202 @@
+"""ORM mapping of the core's tables; the migrations in `migrations/versions` create them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from bot.storage.columns import UtcDateTime
+
+# SQLite gives AUTOINCREMENT semantics only to INTEGER PRIMARY KEY columns.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the core's tables."""
+
+
+class CitizenRow(Base):
+    __tablename__ = "citizens"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class IdentityRow(Base):
+    __tablename__ = "citizen_identities"
+    __table_args__ = (UniqueConstraint("channel", "external_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ConversationRow(Base):
+    __tablename__ = "conversations"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("citizen_identities.id"), unique=True)
+    state: Mapped[str] = mapped_column(String(20))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ConversationMessageRow(Base):
+    __tablename__ = "conversation_messages"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    author: Mapped[str] = mapped_column(String(20))
+    text: Mapped[str] = mapped_column(Text)
+    entry_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TicketRow(Base):
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_queue", "status", "assignee_id", "due_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    number: Mapped[int] = mapped_column(BigInteger, unique=True)
+    citizen_id: Mapped[int] = mapped_column(ForeignKey("citizens.id"), index=True)
+    identity_id: Mapped[int] = mapped_column(ForeignKey("citizen_identities.id"))
+    # No foreign key: conversations already point at tickets, and SQLite cannot add the
+    # second edge of a cycle after both tables exist.
+    conversation_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    question: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20))
+    line: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    contact_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    contact_phone: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    contact_email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class TicketNumberRow(Base):
+    """SQLite's ticket number counter: AUTOINCREMENT never hands out a number twice."""
+
+    __tablename__ = "ticket_numbers"
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    allocated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TicketMessageRow(Base):
+    __tablename__ = "ticket_messages"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    author: Mapped[str] = mapped_column(String(20))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class TicketEventRow(Base):
+    __tablename__ = "ticket_events"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    action: Mapped[str] = mapped_column(String(40))
+    author: Mapped[str] = mapped_column(String(20))
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
+    from_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AttachmentRow(Base):
+    __tablename__ = "attachments"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OperatorRow(Base):
+    __tablename__ = "operators"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class OutboxRow(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "delivered_at", "next_attempt_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    ticket_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer)
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class SettingRow(Base):
+    """Switches shared by all processes (the maintenance switch)."""
+
+    __tablename__ = "app_settings"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[dict[str, object]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ProposalRow(Base):
+    __tablename__ = "proposals"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"))
+    question: Mapped[str] = mapped_column(Text)
+    alternatives: Mapped[list[str]] = mapped_column(JSON)
+    answer: Mapped[str] = mapped_column(Text)
+    topic: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(20))
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    decided_by: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
+    decided_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    entry_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    decision_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class RatingRow(Base):
+    __tablename__ = "ratings"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(
+        ForeignKey("conversation_messages.id"), nullable=True
+    )
+    entry_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id"), nullable=True)
+    scale: Mapped[str] = mapped_column(String(10))
+    score: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

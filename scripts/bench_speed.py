@@ -1,0 +1,136 @@
+"""Speed benchmark: time per question, throughput, start-up time and peak memory.
+
+    python scripts/bench_speed.py                 # 1,000 and 10,000 entries
+    python scripts/bench_speed.py --sizes 1000 --questions 500
+
+Bases are generated from the words of the project's own knowledge base (deterministic seed).
+Each size runs in a fresh child process so that its peak memory is its own. The TF-IDF
+character baseline answers the same questions in the same process, for a ratio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from baselines import char_tfidf
+
+from matcher import Entry, KnowledgeBase, Matcher, load_knowledge_base
+from matcher.normalize import fold_case, words
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def generate(size: int, seed: int = 7) -> KnowledgeBase:
+    """A base of `size` entries built from the project's vocabulary."""
+    rng = random.Random(seed)
+    source = load_knowledge_base(ROOT / "knowledge_base")
+    vocabulary = sorted({w for e in source for w in words(fold_case(" ".join(e.phrasings)))})
+    answer_words = sorted({w for e in source for w in words(fold_case(e.answer))})
+    kb_synonyms = source.synonyms
+
+    def sentence(pool: list[str], low: int, high: int) -> str:
+        return " ".join(rng.choice(pool) for _ in range(rng.randint(low, high)))
+
+    entries = tuple(
+        Entry(
+            id=f"e{i}",
+            topic=f"Тема {i % 40}",
+            question=sentence(vocabulary, 4, 9).capitalize() + "?",
+            alternatives=tuple(sentence(vocabulary, 2, 7) for _ in range(4)),
+            answer=sentence(answer_words, 20, 60),
+        )
+        for i in range(size)
+    )
+    return KnowledgeBase(entries, kb_synonyms)
+
+
+def questions(kb: KnowledgeBase, count: int, seed: int = 11) -> list[str]:
+    """Questions like citizens': entry phrasings with a word dropped and a typo."""
+    rng = random.Random(seed)
+    asked = []
+    for _ in range(count):
+        entry = rng.choice(kb.entries)
+        tokens = rng.choice(entry.phrasings).split()
+        if len(tokens) > 2:
+            tokens.pop(rng.randrange(len(tokens)))
+        word = rng.randrange(len(tokens))
+        if len(tokens[word]) > 4:
+            chars = list(tokens[word])
+            i = rng.randrange(1, len(chars) - 1)
+            chars[i], chars[i + 1] = chars[i + 1], chars[i]
+            tokens[word] = "".join(chars)
+        asked.append("здравствуйте " + " ".join(tokens))
+    return asked
+
+
+def measure(size: int, count: int) -> dict[str, float]:
+    """Run in a child: build, answer, and report timings and peak memory."""
+    kb = generate(size)
+    asked = questions(kb, count)
+    started = time.perf_counter()
+    matcher = Matcher(kb)
+    build = time.perf_counter() - started
+    for q in asked[:50]:  # warm the caches a running service would have warm
+        matcher.match(q)
+    times = []
+    for q in asked:
+        t = time.perf_counter()
+        matcher.match(q)
+        times.append(time.perf_counter() - t)
+    baseline = char_tfidf(kb.entries)
+    base_times = []
+    for q in asked:
+        t = time.perf_counter()
+        baseline(q)
+        base_times.append(time.perf_counter() - t)
+    times.sort()
+    return {
+        "size": size,
+        "build_s": build,
+        "median_ms": statistics.median(times) * 1e3,
+        "p99_ms": times[int(len(times) * 0.99) - 1] * 1e3,
+        "qps": len(times) / sum(times),
+        "baseline_median_ms": statistics.median(base_times) * 1e3,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    parser.add_argument("--questions", type=int, default=2000)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.questions)))
+        return
+    print(
+        "| entries | build | median | p99 | questions/s | TF-IDF baseline median | ratio "
+        "| peak memory |\n|---|---|---|---|---|---|---|---|"
+    )
+    for size in args.sizes:
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(size), "--questions", str(args.questions)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        r = json.loads(out.strip().splitlines()[-1])
+        print(
+            f"| {size:,} | {r['build_s']:.1f} s | {r['median_ms']:.2f} ms | "
+            f"{r['p99_ms']:.2f} ms | {r['qps']:.0f} | {r['baseline_median_ms']:.2f} ms | "
+            f"x{r['median_ms'] / r['baseline_median_ms']:.2f} | {r['peak_mb']:.0f} MB |",
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,129 @@
+"""Citizens look up their own tickets from any channel, leave contacts and attach files."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.attachments import Upload
+from bot.core.contacts import make_contacts
+from bot.core.errors import AttachmentError, ContactError, TicketNotFoundError
+from bot.core.identity import Identity
+from bot.core.roles import Role
+from bot.core.settings import AttachmentSettings
+from tests.bot.core.conftest import Services
+
+pytestmark = pytest.mark.anyio
+
+WEB = Identity("web", "session-anna")
+TELEGRAM = Identity("telegram", "777")
+STRANGER = Identity("web", "session-boris")
+QUESTION = "сломался карбюратор у трактора"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+PDF = b"%PDF-1.7\n" + b"0" * 100
+
+
+async def _ticket(services: Services, identity: Identity = WEB) -> int:
+    reply = await services.conversations.handle(identity, QUESTION)
+    assert reply.ticket_number is not None
+    return reply.ticket_number
+
+
+async def test_citizen_sees_own_ticket_status(services: Services) -> None:
+    number = await _ticket(services)
+    text = await services.citizens.describe(WEB, number)
+    assert text == (
+        f"Обращение № {number}: Принято; ответим до 10:00 25 ноября по московскому времени."
+    )
+
+
+async def test_someone_elses_ticket_is_not_found(services: Services) -> None:
+    number = await _ticket(services)
+    await _ticket(services, STRANGER)
+    with pytest.raises(TicketNotFoundError, match=f"№ {number} не найдено"):
+        await services.citizens.lookup(STRANGER, number)
+    with pytest.raises(TicketNotFoundError):
+        await services.citizens.lookup(TELEGRAM, number)
+    with pytest.raises(TicketNotFoundError):
+        await services.citizens.lookup(WEB, 999)
+
+
+async def test_a_linked_identity_sees_the_tickets_from_another_channel(
+    services: Services,
+) -> None:
+    number = await _ticket(services)
+    await services.citizens.link(WEB, TELEGRAM)
+    ticket = await services.citizens.lookup(TELEGRAM, number)
+    assert ticket.channel == "web", "replies still go where the question was asked"
+    assert [t.number for t in await services.citizens.list(TELEGRAM)] == [number]
+
+
+async def test_contacts_are_stored_normalised(services: Services) -> None:
+    contacts = make_contacts(name=" Анна  Петрова ", phone="8 (900) 123-45-67", email="A@Mail.RU")
+    reply = await services.conversations.handle(WEB, QUESTION, contacts=contacts)
+    assert reply.ticket_number is not None
+    ticket = await services.citizens.lookup(WEB, reply.ticket_number)
+    assert (ticket.contacts.name, ticket.contacts.phone, ticket.contacts.email) == (
+        "Анна Петрова",
+        "+79001234567",
+        "A@mail.ru",
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("phone", "12345", "Телефон «12345» указан неверно"),
+        ("phone", "+7 900 abc", "содержит недопустимые символы"),
+        ("email", "anna@", "Адрес электронной почты «anna@» указан неверно"),
+        ("email", "anna mail.ru", "указан неверно"),
+        ("name", "R2-D2", "должно состоять из букв"),
+    ],
+)
+def test_bad_contacts_get_a_russian_explanation(field: str, value: str, message: str) -> None:
+    with pytest.raises(ContactError, match=message):
+        make_contacts(**{field: value})
+
+
+def test_blank_contacts_mean_no_contacts() -> None:
+    assert make_contacts(name=" ", phone="", email=None).is_empty
+
+
+async def test_scans_and_screenshots_are_attached(services: Services) -> None:
+    number = await _ticket(services)
+    png = await services.citizens.attach(WEB, number, Upload("C:\\Users\\anna\\скрин.png", PNG))
+    pdf = await services.citizens.attach(WEB, number, Upload("птс.pdf", PDF))
+    assert (png.filename, png.content_type, png.size) == ("скрин.png", "image/png", len(PNG))
+    assert pdf.content_type == "application/pdf"
+    admin = await services.operator("root", Role.ADMIN)
+    details = await services.desk.details(admin, number)
+    assert details.attachment_names == ("скрин.png", "птс.pdf")
+    assert await services.desk.attachment_data(admin, number, png.id) == PNG
+
+
+@pytest.mark.parametrize(
+    ("upload", "message"),
+    [
+        (Upload("virus.exe", b"MZ\x90\x00"), "принимаем только JPEG, PDF, PNG"),
+        (Upload("fake.png", b"<html>"), "принимаем только"),
+        (Upload("empty.pdf", b""), "пустой"),
+        (Upload("huge.pdf", b"%PDF-" + b"0" * (10 * 1024 * 1024)), "слишком большой"),
+    ],
+)
+async def test_unsuitable_files_are_refused(
+    services: Services, upload: Upload, message: str
+) -> None:
+    number = await _ticket(services)
+    with pytest.raises(AttachmentError, match=message):
+        await services.citizens.attach(WEB, number, upload)
+
+
+async def test_files_cannot_be_attached_to_someone_elses_ticket(services: Services) -> None:
+    number = await _ticket(services)
+    with pytest.raises(TicketNotFoundError):
+        await services.citizens.attach(STRANGER, number, Upload("a.png", PNG))
+
+
+def test_attachment_limits_are_settings() -> None:
+    limits = AttachmentSettings()
+    assert limits.allowed_types == {"image/png", "image/jpeg", "application/pdf"}
+    assert limits.max_bytes == 10 * 1024 * 1024

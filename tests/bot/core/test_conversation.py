@@ -1,0 +1,206 @@
+"""A citizen's conversation: the bot answers, hands off to people, and stays silent for them."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.core.conversation_state import ConversationState
+from bot.core.errors import InvalidInputError, PermissionDeniedError
+from bot.core.identity import Identity
+from bot.core.maintenance import MaintenanceSwitch
+from bot.core.replies import ReplyKind
+from bot.core.roles import Role
+from bot.core.ticket_status import TicketStatus
+from bot.core.tickets import Author, HandoffReason
+from matcher import Match
+from tests.bot.conftest import FRIDAY_EVENING
+from tests.bot.core.conftest import Services
+
+pytestmark = pytest.mark.anyio
+
+ANNA = Identity("web", "session-anna")
+UNKNOWN_QUESTION = "сломался карбюратор у трактора"
+
+
+@pytest.mark.parametrize(
+    ("question", "kind", "entry_id"),
+    [
+        ("забыл пароль", ReplyKind.ANSWER, "password-recovery"),
+        ("как получить выписку", ReplyKind.ANSWER, "epts-extract"),
+        ("регистрация или восстановление пароля", ReplyKind.CLARIFY, "password-recovery"),
+        (UNKNOWN_QUESTION, ReplyKind.HANDOFF, None),
+        ("позовите оператора", ReplyKind.HANDOFF, None),
+    ],
+)
+async def test_the_bot_answers_clarifies_or_hands_off(
+    services: Services, question: str, kind: ReplyKind, entry_id: str | None
+) -> None:
+    reply = await services.conversations.handle(ANNA, question)
+    assert (reply.kind, reply.entry_id) == (kind, entry_id)
+
+
+async def test_an_answer_is_the_entry_text_and_can_be_rated(services: Services) -> None:
+    reply = await services.conversations.handle(ANNA, "забыл пароль")
+    assert reply.text.startswith("Нажмите «Забыли пароль?»")
+    assert reply.message_id is not None
+    assert await services.conversations.state(ANNA) is ConversationState.BOT
+
+
+async def test_clarify_offers_the_candidates_by_question(services: Services) -> None:
+    reply = await services.conversations.handle(ANNA, "регистрация или восстановление пароля")
+    titles = [c.title for c in reply.choices]
+    assert titles[:2] == ["Как восстановить пароль?", "Как зарегистрироваться в системе?"]
+    chosen = await services.conversations.choose(ANNA, "registration")
+    assert (chosen.kind, chosen.entry_id) == (ReplyKind.ANSWER, "registration")
+
+
+async def test_handoff_opens_a_ticket_with_the_conversation_so_far(services: Services) -> None:
+    await services.conversations.handle(ANNA, "забыл пароль")
+    reply = await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    assert reply.ticket_number == 1
+    assert "Номер обращения — 1" in reply.text
+    ticket = await services.citizens.lookup(ANNA, 1)
+    assert (ticket.question, ticket.channel, ticket.status_label) == (
+        UNKNOWN_QUESTION,
+        "web",
+        "Принято",
+    )
+    admin = await services.operator("admin", Role.ADMIN)
+    details = await services.desk.details(admin, 1)
+    assert (details.messages[0].author, details.messages[0].text) == (
+        Author.CITIZEN,
+        "забыл пароль",
+    )
+    assert details.messages[-1].text == UNKNOWN_QUESTION
+    assert await services.conversations.state(ANNA) is ConversationState.WAITING
+
+
+async def test_asking_for_a_person_hands_off(services: Services) -> None:
+    reply = await services.conversations.handle(ANNA, "позовите оператора")
+    assert reply.ticket_number is not None
+    ticket = await services.citizens.lookup(ANNA, reply.ticket_number)
+    assert ticket.reason is HandoffReason.ASKED_FOR_PERSON
+
+
+class BrokenMatcher:
+    """A matcher that fails on every question."""
+
+    def __init__(self, kb: object) -> None:
+        self.kb = kb
+
+    def match(self, question: str) -> Match:
+        raise RuntimeError("index is corrupted")
+
+
+async def test_a_failing_matcher_sends_the_question_to_people(services: Services) -> None:
+    broken = type(services.conversations)(
+        services.db,
+        BrokenMatcher(services.conversations._answerer.kb),  # type: ignore[arg-type]
+        calendar=services.conversations._calendar,
+        clock=services.clock,
+    )
+    reply = await broken.handle(ANNA, "забыл пароль")
+    assert reply.kind is ReplyKind.HANDOFF
+    assert reply.ticket_number is not None
+    ticket = await services.citizens.lookup(ANNA, reply.ticket_number)
+    assert (ticket.question, ticket.reason) == ("забыл пароль", HandoffReason.MATCHER_FAILED)
+
+
+async def test_the_bot_is_silent_while_an_operator_owns_the_conversation(
+    services: Services,
+) -> None:
+    await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    waiting = await services.conversations.handle(ANNA, "забыл пароль")
+    assert waiting.kind is ReplyKind.NOTICE
+    assert "обращению № 1" in waiting.text
+    operator = await services.operator("olga")
+    assert await services.desk.take_next(operator) is not None
+    assert await services.conversations.state(ANNA) is ConversationState.WITH_OPERATOR
+    silent = await services.conversations.handle(ANNA, "забыл пароль")
+    assert (silent.kind, silent.text) == (ReplyKind.SILENT, "")
+    details = await services.desk.details(operator, 1)
+    assert [m.text for m in details.messages][-2:] == ["забыл пароль", "забыл пароль"]
+
+
+async def test_after_resolution_the_bot_answers_again(services: Services) -> None:
+    await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    operator = await services.operator("olga")
+    await services.desk.take_next(operator)
+    await services.desk.resolve(operator, 1, "Обратитесь в сервисный центр.")
+    assert await services.conversations.state(ANNA) is ConversationState.RESOLVED
+    reply = await services.conversations.handle(ANNA, "забыл пароль")
+    assert reply.kind is ReplyKind.ANSWER
+    assert await services.conversations.state(ANNA) is ConversationState.BOT
+
+
+async def test_outside_hours_the_reply_says_when_people_pick_it_up(services: Services) -> None:
+    services.clock.now = FRIDAY_EVENING  # 19:30 in Moscow
+    reply = await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    assert "Сейчас нерабочее время" in reply.text
+    assert "в понедельник, 23 ноября, с 06:00 по московскому времени" in reply.text
+    assert "в течение 24 часов" in reply.text
+    assert reply.due_text == "ответим до 06:00 24 ноября по московскому времени"
+    ticket = await services.citizens.lookup(ANNA, 1)
+    assert ticket.due_at == FRIDAY_EVENING + timedelta(days=3, hours=10, minutes=30)
+
+
+async def test_in_hours_the_reply_promises_the_due_time(services: Services) -> None:
+    reply = await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    assert "нерабочее" not in reply.text
+    assert reply.due_text == "ответим до 10:00 25 ноября по московскому времени"
+
+
+async def test_maintenance_keeps_the_bot_answering_and_says_when_people_return(
+    services: Services,
+) -> None:
+    until = services.clock.now + timedelta(hours=4)  # 14:00 in Moscow
+    await services.maintenance.turn_on(until, note="обновление ПО")
+    answer = await services.conversations.handle(ANNA, "забыл пароль")
+    assert answer.kind is ReplyKind.ANSWER
+    assert answer.notice is not None
+    assert "недоступны до 14:00 24 ноября по московскому времени" in answer.notice
+    handoff = await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    assert handoff.kind is ReplyKind.HANDOFF
+    assert "специалисты недоступны до 14:00 24 ноября" in handoff.text
+    await services.maintenance.turn_off()
+    assert await services.maintenance.current() is None
+
+
+async def test_maintenance_ends_by_itself(services: Services) -> None:
+    await services.maintenance.turn_on(services.clock.now + timedelta(hours=1))
+    services.clock.advance(timedelta(hours=2))
+    reply = await services.conversations.handle(ANNA, "забыл пароль")
+    assert reply.notice is None
+
+
+@pytest.mark.parametrize("text", ["", "   ", "\n"])
+async def test_empty_questions_are_refused(services: Services, text: str) -> None:
+    with pytest.raises(InvalidInputError, match="Напишите вопрос текстом"):
+        await services.conversations.handle(ANNA, text)
+
+
+async def test_needs_info_goes_back_to_work_when_the_citizen_answers(services: Services) -> None:
+    await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    operator = await services.operator("olga")
+    await services.desk.take_next(operator)
+    asked = await services.desk.ask_for_information(operator, 1, "Какая модель трактора?")
+    assert asked.status is TicketStatus.NEEDS_INFO
+    await services.conversations.handle(ANNA, "Беларус 82")
+    ticket = await services.citizens.lookup(ANNA, 1)
+    assert ticket.status is TicketStatus.IN_PROGRESS
+
+
+async def test_the_maintenance_switch_is_shared_and_guarded(services: Services) -> None:
+    until = services.clock.now + timedelta(hours=2)
+    operator = await services.operator("olga")
+    with pytest.raises(PermissionDeniedError, match="профилактики"):
+        await services.maintenance.turn_on(until, by=operator)
+    admin = await services.operator("root", Role.ADMIN)
+    await services.maintenance.turn_on(until, by=admin, note="обновление ПО")
+    # Another process sees it through the database.
+    other = MaintenanceSwitch(services.db, clock=services.clock)
+    current = await other.current()
+    assert current is not None
+    assert (current.until, current.set_by, current.note) == (until, "root", "обновление ПО")

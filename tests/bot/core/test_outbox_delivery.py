@@ -1,0 +1,135 @@
+"""Replies reach the citizen on their own channel, once, even when the channel or worker fails."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.core.delivery import DeliveryWorker, retry_delay
+from bot.core.errors import PermissionDeniedError
+from bot.core.identity import Identity
+from bot.core.outbox import SenderRegistry
+from bot.core.records import Operator
+from bot.core.settings import OutboxSettings
+from tests.bot.core.conftest import RecordingSender, Services
+
+pytestmark = pytest.mark.anyio
+
+CHAT = Identity("telegram", "100500")
+REPLY = "Ответ по обращению № 1: Обратитесь в сервисный центр."
+
+
+async def _replied(services: Services) -> Operator:
+    await services.conversations.handle(CHAT, "сломался карбюратор у трактора")
+    operator = await services.operator("olga")
+    await services.desk.take_next(operator)
+    await services.desk.reply(operator, 1, "Обратитесь в сервисный центр.")
+    return operator
+
+
+async def _undelivered(services: Services) -> int:
+    async with services.db.transaction() as uow:
+        return await uow.outbox.undelivered_count()
+
+
+async def test_replies_go_to_the_citizens_own_channel(services: Services) -> None:
+    await _replied(services)
+    report = await services.worker.run_once()
+    assert report.delivered == 2
+    assert services.telegram.texts == [
+        "Специалист взял обращение № 1 в работу.",
+        REPLY,
+    ]
+    assert [m.recipient for m in services.telegram.delivered.values()] == ["100500", "100500"]
+    assert services.web.attempts == []
+    assert await _undelivered(services) == 0
+
+
+async def test_a_failed_action_queues_nothing(services: Services) -> None:
+    await _replied(services)
+    before = await _undelivered(services)
+    intruder = await services.operator("ivan")
+    with pytest.raises(PermissionDeniedError):
+        await services.desk.reply(intruder, 1, "Чужой ответ")
+    assert await _undelivered(services) == before
+
+
+@pytest.mark.parametrize(
+    ("attempts", "delay"),
+    [
+        (1, timedelta(seconds=5)),
+        (2, timedelta(seconds=10)),
+        (3, timedelta(seconds=20)),
+        (9, timedelta(minutes=21, seconds=20)),
+        (10, timedelta(minutes=30)),
+        (500, timedelta(minutes=30)),
+    ],
+)
+def test_retry_delay_doubles_up_to_a_cap(attempts: int, delay: timedelta) -> None:
+    assert retry_delay(attempts, OutboxSettings()) == delay
+
+
+async def test_a_channel_that_is_down_gets_the_reply_later(services: Services) -> None:
+    await _replied(services)
+    services.telegram.failures = 4  # both messages fail twice
+    assert (await services.worker.run_once()).failed == 2
+    assert (await services.worker.run_once()).failed == 0, "retried before the backoff"
+    services.clock.advance(timedelta(seconds=5))
+    assert (await services.worker.run_once()).failed == 2
+    services.clock.advance(timedelta(seconds=9))
+    assert (await services.worker.run_once()).delivered == 0, "second backoff is 10 s"
+    services.clock.advance(timedelta(seconds=1))
+    assert (await services.worker.run_once()).delivered == 2
+    assert services.telegram.texts[-1] == REPLY
+    assert len(services.telegram.attempts) == 6
+
+
+async def test_a_worker_that_dies_after_claiming_loses_nothing(services: Services) -> None:
+    await _replied(services)
+    dying = DeliveryWorker(services.db, services.senders, clock=services.clock)
+    claimed = await dying.claim()  # ... and the process dies here, before sending
+    assert len(claimed) == 2
+    assert (await services.worker.run_once()).delivered == 0, "taken over a live lease"
+    services.clock.advance(OutboxSettings().lease)
+    assert (await services.worker.run_once()).delivered == 2
+    assert services.telegram.texts == ["Специалист взял обращение № 1 в работу.", REPLY]
+
+
+async def test_a_lost_acknowledgement_is_delivered_once_by_idempotency_key(
+    services: Services,
+) -> None:
+    await _replied(services)
+    services.telegram.failures = 1
+    services.telegram.fail_after_sending = True  # the channel sent it, the ack was lost
+    assert (await services.worker.run_once()).failed == 1
+    services.clock.advance(timedelta(seconds=5))
+    assert (await services.worker.run_once()).delivered == 1
+    assert (await services.worker.run_once()).delivered == 0
+    keys = [m.idempotency_key for m in services.telegram.attempts]
+    assert len(keys) == 3 and len(set(keys)) == 2, "the retry reused its key"
+    assert services.telegram.texts == ["Специалист взял обращение № 1 в работу.", REPLY]
+
+
+async def test_a_worker_dying_mid_send_means_the_channel_dedupes(services: Services) -> None:
+    await _replied(services)
+    dying = DeliveryWorker(services.db, services.senders, clock=services.clock)
+    for message in await dying.claim():
+        await services.telegram.send(message)  # sent, then the process dies before marking
+    services.clock.advance(OutboxSettings().lease)
+    assert (await services.worker.run_once()).delivered == 2
+    assert len(services.telegram.attempts) == 4
+    assert services.telegram.texts == ["Специалист взял обращение № 1 в работу.", REPLY]
+
+
+async def test_replies_wait_for_a_channel_without_a_sender(services: Services) -> None:
+    await _replied(services)
+    no_telegram = SenderRegistry()
+    no_telegram.register("web", services.web)
+    worker = DeliveryWorker(services.db, no_telegram, clock=services.clock)
+    assert (await worker.run_once()).delivered == 0
+    assert await _undelivered(services) == 2
+    late = RecordingSender()
+    no_telegram.register("telegram", late)
+    assert (await worker.run_once()).delivered == 2
+    assert late.texts[-1] == REPLY

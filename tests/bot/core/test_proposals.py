@@ -1,0 +1,103 @@
+"""A resolved ticket becomes a new knowledge-base entry once a curator approves it."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from bot.core.errors import IllegalTransitionError, PermissionDeniedError
+from bot.core.identity import Identity
+from bot.core.proposals import Proposals
+from bot.core.records import ProposalStatus
+from bot.core.roles import Role
+from matcher import Matcher, Morphology, load_knowledge_base
+from tests.bot.core.conftest import KB_DIR, Services
+
+pytestmark = pytest.mark.anyio
+
+CITIZEN = Identity("web", "s1")
+QUESTION = "сломался карбюратор у трактора"
+ANSWER = "ЭПТС не хранит сведения о ремонте.\n\nОбратитесь в сервисный центр."
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    """A writable copy of the test knowledge base."""
+    return Path(shutil.copytree(KB_DIR, tmp_path / "kb"))
+
+
+async def _resolved(services: Services) -> int:
+    await services.conversations.handle(CITIZEN, QUESTION)
+    operator = await services.operator("olga")
+    await services.desk.take_next(operator)
+    await services.desk.resolve(operator, 1, "Обратитесь в сервисный центр.")
+    return 1
+
+
+async def test_approved_proposal_is_loaded_and_matched(
+    services: Services, kb_dir: Path, morphology: Morphology
+) -> None:
+    number = await _resolved(services)
+    proposals = Proposals(services.db, kb_dir, clock=services.clock)
+    olga = await services.accounts.get("olga")
+    proposal = await proposals.propose(
+        olga,
+        number,
+        question="Что делать, если сломался карбюратор?",
+        alternatives=["Ремонт карбюратора", " "],
+        answer=ANSWER,
+        topic="Ремонт",
+    )
+    assert proposal.status is ProposalStatus.PENDING
+    assert [p.id for p in await proposals.pending()] == [proposal.id]
+    curator = await services.operator("kate", Role.CURATOR)
+    approved = await proposals.approve(curator, proposal.id)
+    assert (approved.status, approved.entry_id) == (ProposalStatus.APPROVED, "proposed-1")
+    kb = load_knowledge_base(kb_dir)
+    entry = kb.get("proposed-1")
+    assert entry is not None
+    assert (entry.topic, entry.question, entry.alternatives) == (
+        "Новые ответы",
+        "Что делать, если сломался карбюратор?",
+        ("Ремонт карбюратора",),
+    )
+    assert entry.answer.strip() == ANSWER
+    assert "Ремонт" in entry.tags
+    assert Matcher(kb, morphology=morphology).match("сломался карбюратор").entry_id == "proposed-1"
+
+
+async def test_second_approval_appends_with_a_fresh_id(services: Services, kb_dir: Path) -> None:
+    number = await _resolved(services)
+    proposals = Proposals(services.db, kb_dir, clock=services.clock)
+    olga = await services.accounts.get("olga")
+    curator = await services.operator("kate", Role.CURATOR)
+    for question in ["Вопрос один?", "Вопрос два?"]:
+        proposal = await proposals.propose(olga, number, question=question, answer="Ответ.")
+        await proposals.approve(curator, proposal.id)
+    kb = load_knowledge_base(kb_dir)
+    assert [e.id for e in kb.in_topic("Новые ответы")] == ["proposed-1", "proposed-2"]
+
+
+async def test_only_curators_decide_and_only_once(services: Services, kb_dir: Path) -> None:
+    number = await _resolved(services)
+    proposals = Proposals(services.db, kb_dir, clock=services.clock)
+    olga = await services.accounts.get("olga")
+    proposal = await proposals.propose(olga, number, question="Вопрос?", answer="Ответ.")
+    with pytest.raises(PermissionDeniedError, match="утверждать"):
+        await proposals.approve(olga, proposal.id)
+    curator = await services.operator("kate", Role.CURATOR)
+    rejected = await proposals.reject(curator, proposal.id, "Дублирует существующий ответ")
+    assert rejected.status is ProposalStatus.REJECTED
+    with pytest.raises(IllegalTransitionError, match="уже рассмотрено"):
+        await proposals.approve(curator, proposal.id)
+    assert not (kb_dir / "proposed.yaml").exists()
+
+
+async def test_proposals_need_a_resolved_ticket(services: Services, kb_dir: Path) -> None:
+    await services.conversations.handle(CITIZEN, QUESTION)
+    operator = await services.operator("olga")
+    proposals = Proposals(services.db, kb_dir, clock=services.clock)
+    with pytest.raises(IllegalTransitionError, match="в статусе «Принято»"):
+        await proposals.propose(operator, 1, question="Вопрос?", answer="Ответ.")

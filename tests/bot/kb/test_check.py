@@ -1,0 +1,100 @@
+"""`faqbot kb check`: the report staff read, and its exit status."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot.kb.check import Kind, Severity, check_directory
+from tests.conftest import FIXTURE_KB, PROJECT_KB
+
+
+def run_check(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli.main", "kb", "check", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.fixture
+def kb_copy(tmp_path: Path) -> Path:
+    target = tmp_path / "kb"
+    shutil.copytree(FIXTURE_KB, target)
+    return target
+
+
+def add_entry(root: Path, text: str) -> None:
+    (root / "extra.yaml").write_text(text, encoding="utf-8")
+
+
+def test_project_base_passes_clean() -> None:
+    report = check_directory(PROJECT_KB)
+    assert report.entries >= 150
+    assert [str(f) for f in report.findings if f.severity is Severity.ERROR] == []
+
+
+def test_clean_fixture_exits_zero() -> None:
+    done = run_check(str(FIXTURE_KB))
+    assert done.returncode == 0, done.stdout
+    assert "Ошибок: 0" in done.stdout
+
+
+def test_schema_error_reported_with_file_and_line(kb_copy: Path) -> None:
+    add_entry(kb_copy, "topic: Т\nentries:\n  - id: broken\n    question: Вопрос\n")
+    done = run_check(str(kb_copy), "--json")
+    assert done.returncode == 1
+    report = json.loads(done.stdout)
+    assert report["ok"] is False
+    finding = report["findings"][0]
+    assert finding["kind"] == "schema"
+    assert finding["file"].endswith("extra.yaml")
+    assert finding["line"] == 3
+    assert "missing `answer`" in finding["message"]
+
+
+def test_same_question_under_two_entries(kb_copy: Path) -> None:
+    add_entry(
+        kb_copy,
+        "topic: Т\nentries:\n  - id: copy\n    question: Забыл пароль!\n"
+        "    alternatives: [пароль забыт совсем, не помню пароль вообще]\n    answer: О\n",
+    )
+    report = check_directory(kb_copy)
+    kinds = {(f.kind, f.entry_id) for f in report.findings}
+    assert (Kind.DUPLICATE_QUESTION, "copy") in kinds
+    assert report.errors >= 1
+
+
+def test_conflict_when_an_alternative_belongs_elsewhere(kb_copy: Path) -> None:
+    add_entry(
+        kb_copy,
+        "topic: Т\nentries:\n  - id: payment\n    question: Как оплатить пошлину?\n"
+        "    alternatives:\n      - оплата госпошлины\n      - заплатить пошлину картой\n"
+        "      - выписка из электронного птс нужна срочно\n"
+        "    answer: Оплатите пошлину картой.\n",
+    )
+    report = check_directory(kb_copy)
+    conflicts = [f for f in report.findings if f.kind is Kind.CONFLICT]
+    assert [f.entry_id for f in conflicts] == ["payment"]
+    assert "epts-extract" in conflicts[0].message
+
+
+def test_thin_entry_is_a_warning_and_strict_fails(kb_copy: Path) -> None:
+    add_entry(
+        kb_copy,
+        "topic: Т\nentries:\n  - id: lonely\n    question: Как подать жалобу на МФЦ?\n"
+        "    answer: Напишите жалобу.\n",
+    )
+    report = check_directory(kb_copy)
+    assert [(f.kind, f.severity) for f in report.findings if f.entry_id == "lonely"] == [
+        (Kind.THIN, Severity.WARNING)
+    ]
+    assert run_check(str(kb_copy)).returncode == 0
+    assert run_check(str(kb_copy), "--strict").returncode == 1

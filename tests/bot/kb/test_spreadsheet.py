@@ -1,0 +1,451 @@
+"""The spreadsheet round trip as staff use it: export, edit in Excel, import back."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from bot.kb.spreadsheet import (
+    HEADERS,
+    Row,
+    SpreadsheetError,
+    export_command,
+    export_rows,
+    import_command,
+    import_rows,
+    read_rows,
+    write_csv,
+    write_rows,
+    write_xlsx,
+)
+from bot.kb.yaml_writer import topic_file_text
+from matcher.knowledge import Entry
+from matcher.loading import TopicFile, load_knowledge_base, parse_file
+
+ACCOUNT_YAML = """\
+topic: Вход и учётная запись
+entries:
+  - id: password-recovery
+    question: Как восстановить пароль от Госуслуг?
+    alternatives:
+      - забыл пароль
+      - не помню пароль от личного кабинета
+    keywords: [пароль, восстановление]
+    answer: |
+      Новый пароль можно задать самостоятельно:
+      - на странице входа нажмите «Забыли пароль?»;
+      - введите код из СМС.
+
+      Если код не приходит, восстановите доступ через электронную почту.
+    links:
+      - title: Восстановление доступа
+        url: https://www.gosuslugi.ru/recovery
+      - title: Помощь | вопросы и ответы
+        url: https://www.gosuslugi.ru/help/faq?tab=1#login
+    tags: [вход]
+    source: 002_aac7166fb7beab18.txt
+
+  - id: account-blocked
+    question: "Что делать, если учётная запись заблокирована: вход невозможен?"
+    answer: Подождите час и попробуйте снова или обратитесь в центр обслуживания.
+"""
+
+EPTS_YAML = """\
+topic: Электронный ПТС
+entries:
+  - id: epts-what-is
+    question: Что такое ЭПТС?
+    alternatives: [электронный паспорт транспортного средства]
+    answer: |
+      ЭПТС — электронный паспорт транспортного средства.
+      Бумажный ПТС больше не выдаётся.
+    tags: [эптс, "2024"]
+
+  - id: epts-status
+    question: Как узнать статус ЭПТС?
+    keywords: [статус]
+    answer: Статус виден в личном кабинете.
+"""
+
+SYNONYMS_YAML = """\
+# Синонимы пишут вручную: этот файл импорт не трогает.
+synonyms:
+  - [лк, личный кабинет]
+  - [эптс, электронный паспорт транспортного средства]
+"""
+
+FIELDS = (
+    "id",
+    "topic",
+    "question",
+    "alternatives",
+    "keywords",
+    "answer",
+    "links",
+    "tags",
+    "source",
+)
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    """A small real base: two topic files (one in a subfolder) and a synonyms file."""
+    root = tmp_path / "kb"
+    (root / "transport").mkdir(parents=True)
+    (root / "account.yaml").write_text(ACCOUNT_YAML, encoding="utf-8")
+    (root / "transport" / "epts.yaml").write_text(EPTS_YAML, encoding="utf-8")
+    (root / "synonyms.yaml").write_text(SYNONYMS_YAML, encoding="utf-8")
+    return root
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    """Every file of the base, by relative path, to prove what changed and what did not."""
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def fields_of(entry: Entry) -> dict[str, object]:
+    """What citizens and staff see of an entry (not where it was read from)."""
+    return {name: getattr(entry, name) for name in FIELDS}
+
+
+def sheet_of(kb_dir: Path, tmp_path: Path, suffix: str) -> Path:
+    """Export the base to a table file, as `faqbot kb export` does."""
+    sheet = tmp_path / f"база{suffix}"
+    write_rows(export_rows(load_knowledge_base(kb_dir)), sheet)
+    return sheet
+
+
+# ---------------------------------------------------------------- round trip
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_export_then_import_loses_nothing(kb_dir: Path, tmp_path: Path, suffix: str) -> None:
+    before = load_knowledge_base(kb_dir)
+    synonyms = (kb_dir / "synonyms.yaml").read_bytes()
+
+    report = import_rows(read_rows(sheet_of(kb_dir, tmp_path, suffix)), kb_dir)
+
+    assert report.ok, report.problems
+    assert report.entries == 4
+    after = load_knowledge_base(kb_dir)
+    assert [fields_of(e) for e in after] == [fields_of(e) for e in before]
+    assert after.synonyms == before.synonyms
+    assert (kb_dir / "synonyms.yaml").read_bytes() == synonyms
+
+
+def test_rewritten_yaml_reads_like_the_hand_written_files(kb_dir: Path, tmp_path: Path) -> None:
+    import_rows(read_rows(sheet_of(kb_dir, tmp_path, ".xlsx")), kb_dir)
+
+    text = (kb_dir / "account.yaml").read_text(encoding="utf-8")
+    assert text.startswith("topic: Вход и учётная запись\nentries:\n  - id: password-recovery\n")
+    assert "    answer: |\n      Новый пароль можно задать самостоятельно:\n" in text
+    assert "      - введите код из СМС.\n\n      Если код не приходит" in text
+    assert "    keywords: [пароль, восстановление]\n" in text
+    assert "\n\n  - id: account-blocked\n" in text  # a blank line between entries
+    assert "\\u" not in text  # Cyrillic as-is
+
+
+def test_second_import_of_the_same_table_changes_no_file(kb_dir: Path, tmp_path: Path) -> None:
+    sheet = sheet_of(kb_dir, tmp_path, ".csv")
+    import_rows(read_rows(sheet), kb_dir)
+    written = snapshot(kb_dir)
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert report.changed == ()
+    assert report.unchanged == ("account.yaml", "transport/epts.yaml")
+    assert snapshot(kb_dir) == written
+
+
+def test_csv_opens_in_excel_with_cyrillic(kb_dir: Path, tmp_path: Path) -> None:
+    data = sheet_of(kb_dir, tmp_path, ".csv").read_bytes()
+
+    assert data.startswith("\ufeff".encode())  # the BOM Excel needs to see UTF-8
+    assert data.decode("utf-8-sig").startswith("Файл;Тема;Идентификатор;Вопрос;")
+
+
+def test_xlsx_has_a_bold_frozen_header_and_wrapped_cells(kb_dir: Path, tmp_path: Path) -> None:
+    sheet = load_workbook(sheet_of(kb_dir, tmp_path, ".xlsx")).active
+
+    assert [cell.value for cell in sheet[1]] == list(HEADERS.values())
+    assert all(cell.font.bold for cell in sheet[1])
+    assert sheet.freeze_panes == "A2"
+    answer = sheet.cell(row=2, column=7)
+    assert answer.value.startswith("Новый пароль можно задать самостоятельно:\n- на странице")
+    assert answer.alignment.wrap_text
+    assert sheet.column_dimensions["G"].width >= 60
+
+
+def test_comma_separated_csv_from_another_program_is_read(kb_dir: Path, tmp_path: Path) -> None:
+    rows = export_rows(load_knowledge_base(kb_dir))
+    sheet = tmp_path / "google.csv"
+    write_csv(rows, sheet, delimiter=",")
+
+    assert [row.id for row in read_rows(sheet)] == [row.id for row in rows]
+
+
+# ---------------------------------------------------------------- edits reach the YAML
+
+
+def test_cells_edited_in_excel_show_up_in_the_yaml(kb_dir: Path, tmp_path: Path) -> None:
+    path = sheet_of(kb_dir, tmp_path, ".xlsx")
+    workbook = load_workbook(path)
+    sheet = workbook.active
+    sheet["G3"] = "Разблокируйте запись в центре обслуживания.\n\nВозьмите паспорт и СНИЛС."
+    sheet["E4"] = sheet["E4"].value + "\nчто за эптс"
+    workbook.save(path)
+
+    report = import_rows(read_rows(path), kb_dir)
+
+    assert report.ok, report.problems
+    assert report.changed == ("account.yaml", "transport/epts.yaml")
+    kb = load_knowledge_base(kb_dir)
+    blocked, epts = kb.get("account-blocked"), kb.get("epts-what-is")
+    assert blocked is not None and epts is not None
+    assert (
+        blocked.answer == "Разблокируйте запись в центре обслуживания.\n\nВозьмите паспорт и СНИЛС."
+    )
+    assert epts.alternatives == ("электронный паспорт транспортного средства", "что за эптс")
+    assert "      - что за эптс\n" in (kb_dir / "transport" / "epts.yaml").read_text("utf-8")
+
+
+def test_rows_in_a_new_file_make_a_new_topic_file(kb_dir: Path, tmp_path: Path) -> None:
+    rows = export_rows(load_knowledge_base(kb_dir))
+    new = Row(
+        file="transport/fines.yaml",
+        topic="Штрафы",
+        id="fines-pay",
+        question="Как оплатить штраф?",
+        answer="Оплатите штраф в разделе «Штрафы».",
+        number=len(rows) + 2,
+    )
+    import_rows([*rows, new], kb_dir)
+
+    fines = load_knowledge_base(kb_dir).get("fines-pay")
+    assert fines is not None and fines.topic == "Штрафы"
+
+
+def test_a_file_whose_rows_were_deleted_is_left_alone_and_named(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    rows = [r for r in export_rows(load_knowledge_base(kb_dir)) if r.file == "account.yaml"]
+    epts_before = (kb_dir / "transport" / "epts.yaml").read_bytes()
+
+    report = import_rows(rows, kb_dir)
+
+    assert report.ok
+    assert report.untouched == ("transport/epts.yaml",)
+    assert (kb_dir / "transport" / "epts.yaml").read_bytes() == epts_before
+
+
+# ---------------------------------------------------------------- wrong rows
+
+# Export order: row 2 password-recovery, 3 account-blocked (account.yaml),
+# 4 epts-what-is, 5 epts-status (transport/epts.yaml).
+WRONG_ROWS: list[tuple[str, int, dict[str, Any], str, str]] = [
+    ("нет идентификатора", 3, {"id": ""}, "Идентификатор", "не указан идентификатор"),
+    ("кириллица в id", 4, {"id": "эптс-что-это"}, "Идентификатор", "латинских строчных"),
+    ("заглавные в id", 4, {"id": "EPTS"}, "Идентификатор", "латинских строчных"),
+    ("повтор id", 5, {"id": "epts-what-is"}, "Идентификатор", "уже есть в строке 4"),
+    ("пустой ответ", 3, {"answer": "  \n "}, "Ответ", "пустой ответ"),
+    ("пустой вопрос", 2, {"question": ""}, "Вопрос", "не указан вопрос"),
+    ("нет темы", 5, {"topic": ""}, "Тема", "не указана тема"),
+    ("ссылка без |", 2, {"links": "Сайт https://example.org"}, HEADERS["links"], "«Сайт https://"),
+    ("ссылка не http", 2, {"links": "Сайт | www.example.org"}, HEADERS["links"], "https://адрес"),
+    ("выход из папки", 3, {"file": "../evil.yaml"}, "Файл", "внутри папки базы"),
+    ("абсолютный путь", 3, {"file": "/etc/evil.yaml"}, "Файл", "внутри папки базы"),
+    ("не .yaml", 3, {"file": "account.txt"}, "Файл", "оканчиваться на .yaml"),
+    ("в файл синонимов", 3, {"file": "synonyms.yaml"}, "Файл", "файл синонимов"),
+    ("две темы у файла", 5, {"topic": "ЭПТС"}, "Тема", "одна тема"),
+]
+
+
+@pytest.mark.parametrize(
+    ("row", "changes", "expected"),
+    [(row, changes, (column, words)) for _, row, changes, column, words in WRONG_ROWS],
+    ids=[case[0] for case in WRONG_ROWS],
+)
+def test_a_wrong_row_is_reported_and_nothing_is_written(
+    kb_dir: Path, tmp_path: Path, row: int, changes: dict[str, Any], expected: tuple[str, str]
+) -> None:
+    column, words = expected
+    rows = export_rows(load_knowledge_base(kb_dir))
+    rows[row - 2] = dataclasses.replace(rows[row - 2], **changes)
+    sheet = tmp_path / "правка.csv"
+    write_csv(rows, sheet)
+    before = snapshot(kb_dir)
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert not report.ok
+    assert [(p.row, p.column) for p in report.problems] == [(row, column)]
+    assert words in report.problems[0].message
+    assert snapshot(kb_dir) == before
+    assert not (tmp_path / "evil.yaml").exists()
+
+
+def test_every_wrong_row_is_reported_at_once(kb_dir: Path, tmp_path: Path) -> None:
+    rows = export_rows(load_knowledge_base(kb_dir))
+    rows[0] = dataclasses.replace(rows[0], answer="")
+    rows[2] = dataclasses.replace(rows[2], id="Плохой", links="без адреса")
+    before = snapshot(kb_dir)
+
+    report = import_rows(rows, kb_dir)
+
+    assert [(p.row, p.column) for p in report.problems] == [
+        (2, "Ответ"),
+        (4, "Идентификатор"),
+        (4, HEADERS["links"]),
+    ]
+    assert snapshot(kb_dir) == before
+
+
+def test_an_id_taken_by_a_file_missing_from_the_table_is_refused(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    rows = [r for r in export_rows(load_knowledge_base(kb_dir)) if r.file == "account.yaml"]
+    rows[1] = dataclasses.replace(rows[1], id="epts-status")
+    before = snapshot(kb_dir)
+
+    report = import_rows(rows, kb_dir)
+
+    assert [(p.row, p.column) for p in report.problems] == [(3, "Идентификатор")]
+    assert "transport/epts.yaml" in report.problems[0].message
+    assert snapshot(kb_dir) == before
+
+
+def test_the_import_command_prints_the_problems_in_russian(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = export_rows(load_knowledge_base(kb_dir))
+    rows[1] = dataclasses.replace(rows[1], answer="")
+    sheet = tmp_path / "правка.xlsx"
+    write_xlsx(rows, sheet)
+
+    code = import_command(kb_dir, sheet)
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "Импорт не выполнен, ни один файл не изменён" in err
+    assert "Строка 3, столбец «Ответ»: пустой ответ" in err
+
+
+# ---------------------------------------------------------------- files that are not our table
+
+
+@pytest.mark.parametrize(
+    ("header", "renamed_to"),
+    [("Ответ", None), ("Идентификатор", "Код")],
+    ids=["удалён столбец", "переименован столбец"],
+)
+def test_a_missing_header_column_is_named(
+    kb_dir: Path, tmp_path: Path, header: str, renamed_to: str | None
+) -> None:
+    path = sheet_of(kb_dir, tmp_path, ".xlsx")
+    workbook = load_workbook(path)
+    sheet = workbook.active
+    column = list(HEADERS.values()).index(header) + 1
+    if renamed_to is None:
+        sheet.delete_cols(column)
+    else:
+        sheet.cell(row=1, column=column).value = renamed_to
+    workbook.save(path)
+
+    with pytest.raises(SpreadsheetError, match=f"нет столбцов «{header}»"):
+        read_rows(path)
+
+
+def test_a_text_file_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "база.txt"
+    path.write_text("Файл;Тема\n", encoding="utf-8")
+
+    with pytest.raises(SpreadsheetError, match=r"«\.txt» не подходит.*\.xlsx.*\.csv"):
+        read_rows(path)
+
+
+def test_a_binary_file_renamed_xlsx_is_refused_without_a_traceback(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "фото.xlsx"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
+    before = snapshot(kb_dir)
+
+    code = import_command(kb_dir, path)
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "фото.xlsx: это не таблица Excel (.xlsx)" in err
+    assert "Traceback" not in err
+    assert snapshot(kb_dir) == before
+
+
+def test_a_binary_file_renamed_csv_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "архив.csv"
+    path.write_bytes(b"PK\x03\x04" + bytes(range(256)))
+
+    with pytest.raises(SpreadsheetError, match="не в кодировке UTF-8 или это не текст"):
+        read_rows(path)
+
+
+# ---------------------------------------------------------------- commands
+
+
+def test_the_export_command_says_what_it_saved(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "база.xlsx"
+
+    code = export_command(kb_dir, out)
+
+    assert code == 0
+    assert out.is_file()
+    assert f"Выгружено 4 вопроса из 2 файлов в {out}." in capsys.readouterr().out
+
+
+def test_the_import_command_reports_changed_files(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = export_rows(load_knowledge_base(kb_dir))
+    import_rows(rows, kb_dir)  # the first import puts the hand-written files in writer style
+    rows[3] = dataclasses.replace(rows[3], answer="Статус виден в разделе «Заявления».")
+    sheet = tmp_path / "правка.csv"
+    write_csv(rows, sheet)
+
+    code = import_command(kb_dir, sheet)
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Импортировано 4 вопроса." in out
+    assert "Изменены файлы: transport/epts.yaml." in out
+
+
+# ---------------------------------------------------------------- the YAML writer
+
+ANSWER_TEXT = st.text(
+    alphabet=st.sampled_from(list("абвгдеёжзэюя ABCxyz019-:#|'\"«»{}[],.!?&*%@`\n\t")),
+    min_size=1,
+).filter(lambda text: text.strip())
+
+
+@given(answer=ANSWER_TEXT, question=ANSWER_TEXT, alternative=ANSWER_TEXT)
+def test_the_writer_and_the_loader_agree_on_any_text(
+    answer: str, question: str, alternative: str
+) -> None:
+    entry = Entry(
+        id="x",
+        topic="Тема",
+        question=question.strip(),
+        answer=answer.strip(),
+        alternatives=(alternative.strip(),),
+    )
+
+    parsed = parse_file(topic_file_text("Тема", [entry]), Path("x.yaml"))
+
+    assert isinstance(parsed, TopicFile)
+    assert fields_of(parsed.entries[0]) == fields_of(entry)

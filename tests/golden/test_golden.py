@@ -1,0 +1,50 @@
+"""The golden set: citizens' own phrasings, held apart from the base, as a quality gate."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+from matcher import Action, KnowledgeBase, Matcher
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+from evaluation import GOLDEN, load_offtopic, load_tsv, matcher_figures
+
+# Floors the matcher must not fall below. The product target is 95% top-1 (issue 3); the
+# floors sit just under what the engine measures today, so any regression fails CI.
+MIN_TOP1 = 0.72
+MIN_TOP3 = 0.86
+MIN_ANSWER_PRECISION = 0.90
+MAX_OFFTOPIC_ANSWERED = 0.02
+
+QUESTIONS = load_tsv(GOLDEN / "questions.tsv")
+OFFTOPIC = load_offtopic(GOLDEN / "offtopic.txt")
+
+
+def test_set_is_big_enough_and_labelled_with_real_entries(project_kb: KnowledgeBase) -> None:
+    assert len(QUESTIONS) >= 300
+    assert len(OFFTOPIC) >= 50
+    unknown = {q.expected for q in QUESTIONS} - {e.id for e in project_kb}
+    assert not unknown
+
+
+def test_set_is_held_apart_from_the_base(project_matcher: Matcher) -> None:
+    normalise = project_matcher.analyzer.normalise
+    phrasings = {normalise(p) for e in project_matcher.kb for p in e.phrasings}
+    copied = [q.query for q in QUESTIONS if normalise(q.query) in phrasings]
+    assert not copied
+
+
+def test_quality_gate(project_matcher: Matcher) -> None:
+    figures, _ = matcher_figures(QUESTIONS + OFFTOPIC, project_matcher.match)
+    assert figures.top1 >= MIN_TOP1
+    assert figures.top3 >= MIN_TOP3
+    assert figures.answered_right >= MIN_ANSWER_PRECISION
+    assert figures.offtopic_answered <= MAX_OFFTOPIC_ANSWERED
+
+
+@pytest.mark.parametrize("question", [q.query for q in OFFTOPIC[:25]])
+def test_off_topic_gets_no_confident_answer(project_matcher: Matcher, question: str) -> None:
+    assert project_matcher.match(question).action is not Action.ANSWER
