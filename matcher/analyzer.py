@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from matcher.layout import repair_layout
 from matcher.lexicon import (
@@ -22,6 +23,12 @@ Corrector = Callable[[str], str | None]
 
 # Words this short are never typo-repaired: too many real words lie one edit away.
 MIN_TYPO_LENGTH = 4
+WORD_CACHE = 200_000
+# What a word is to matching.
+CONTENT = "content"
+FILLER = "filler"
+FUNCTION = "function"
+FOLDED = "folded"  # a synonym phrase folded into one term: always content
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,9 @@ class Analyzer:
     ) -> None:
         self._morph = morphology
         self._vocabulary = frozenset(vocabulary)
+        # Words repeat far more than they vary: each one is worked out once per analyzer.
+        self.lemma = lru_cache(maxsize=WORD_CACHE)(self._lemma)
+        self._classify = lru_cache(maxsize=WORD_CACHE)(self._classify_uncached)
         self._synonyms = SynonymMap.build(
             (tuple(group) for group in synonyms), self.lemmatize_phrase
         )
@@ -64,15 +74,16 @@ class Analyzer:
         """Lemmas that synonym groups mention, for the typo-repair vocabulary."""
         return self._synonyms.terms
 
-    def lemma(self, word: str) -> str:
+    def _lemma(self, word: str) -> str:
         """One word's lemma, with domain abbreviations and Latin aliases kept whole."""
         word = LATIN_ALIASES.get(word, word)
         if word in ABBREVIATIONS or word in LATIN_TERMS:
             return word
         for ending in ABBREVIATION_ENDINGS:
-            stem = word[: -len(ending)]
-            if word.endswith(ending) and stem in ABBREVIATIONS and len(stem) >= 2:
-                return stem
+            if word.endswith(ending):
+                stem = word[: -len(ending)]
+                if stem in ABBREVIATIONS and len(stem) >= 2:
+                    return stem
         return self._morph.lemma(word)
 
     def normalise(self, text: str) -> tuple[str, ...]:
@@ -106,10 +117,10 @@ class Analyzer:
         content: list[str] = []
         filler: list[str] = []
         for term, index in folded:
-            token = term if index is None else tokens[index]
-            if term in FILLER_WORDS or token in FILLER_WORDS:
+            kind = FOLDED if index is None else self._classify(tokens[index], term)
+            if kind is FILLER:
                 filler.append(term)
-            elif index is None or self._is_content(token, term):
+            elif kind is not FUNCTION:
                 content.append(term)
         # A message of only courtesy ("здравствуйте") or only function words ("пока") keeps them.
         terms = content or filler or [term for term, _ in folded]
@@ -128,9 +139,14 @@ class Analyzer:
             and not self._morph.is_known(token)
         )
 
-    def _is_content(self, token: str, lemma: str) -> bool:
+    def _classify_uncached(self, token: str, lemma: str) -> str:
+        """CONTENT, FILLER (courtesy) or FUNCTION (stop words, numbers, particles)."""
+        if lemma in FILLER_WORDS or token in FILLER_WORDS:
+            return FILLER
         if lemma.isdigit() or (len(lemma) < 2 and lemma not in ABBREVIATIONS):
-            return False
+            return FUNCTION
         if lemma in STOP_WORDS or token in STOP_WORDS:
-            return False
-        return lemma in ABBREVIATIONS or not self._morph.is_function_word(token)
+            return FUNCTION
+        if lemma in ABBREVIATIONS or not self._morph.is_function_word(token):
+            return CONTENT
+        return FUNCTION

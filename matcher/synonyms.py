@@ -14,7 +14,7 @@ class SynonymMap:
     """
 
     phrases: dict[tuple[str, ...], str]
-    longest: int
+    sizes_by_first: dict[str, tuple[int, ...]]  # phrase lengths by first lemma, longest first
 
     @classmethod
     def build(
@@ -33,8 +33,11 @@ class SynonymMap:
             for phrase in lemmatized:
                 # A phrase in two groups keeps its first group: files are read in sorted order.
                 phrases.setdefault(phrase, canonical)
-        longest = max((len(p) for p in phrases), default=0)
-        return cls(phrases, longest)
+        sizes: dict[str, set[int]] = {}
+        for phrase in phrases:
+            sizes.setdefault(phrase[0], set()).add(len(phrase))
+        by_first = {w: tuple(sorted(s, reverse=True)) for w, s in sizes.items()}
+        return cls(phrases, by_first)
 
     def apply(self, lemmas: Sequence[str]) -> list[tuple[str, int | None]]:
         """The lemmas with every synonym phrase folded, longest phrases first.
@@ -45,7 +48,7 @@ class SynonymMap:
         out: list[tuple[str, int | None]] = []
         i = 0
         while i < len(lemmas):
-            for size in range(min(self.longest, len(lemmas) - i), 0, -1):
+            for size in self.sizes_by_first.get(lemmas[i], ()):
                 canonical = self.phrases.get(tuple(lemmas[i : i + size]))
                 if canonical is not None:
                     out.append((canonical, None))

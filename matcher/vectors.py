@@ -28,7 +28,8 @@ class VectorIndex:
         phrasings: Sequence[Sequence[str]],
         entries: Sequence[str],
         *,
-        ngram_range: tuple[int, int] = (2, 5),
+        ngram_range: tuple[int, int] = (2, 4),
+        max_df: float = 1.0,
     ) -> None:
         """`phrasings[i]`: entry i's normalised phrasings; `entries[i]`: its lemma text."""
         from sklearn.feature_extraction.text import TfidfVectorizer  # heavy: import on build
@@ -36,9 +37,13 @@ class VectorIndex:
         flat = [text for texts in phrasings for text in texts]
         owners = np.asarray([i for i, texts in enumerate(phrasings) for _ in texts])
         self._chars = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=ngram_range, sublinear_tf=True, dtype=np.float64
+            analyzer="char_wb",
+            ngram_range=ngram_range,
+            sublinear_tf=True,
+            max_df=max_df,
+            dtype=np.float64,
         )
-        by_phrasing = sparse.csr_matrix(self._chars.fit_transform(flat))
+        by_phrasing = sparse.csr_matrix(self._chars.fit_transform(flat), dtype=np.float32)
         grouping = sparse.csr_matrix(
             (np.ones(len(owners)), (owners, np.arange(len(owners)))),
             shape=(len(phrasings), len(owners)),
@@ -51,6 +56,8 @@ class VectorIndex:
         self._starts = np.searchsorted(owners, np.arange(len(phrasings)))
 
         self._lemmas = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, dtype=np.float64)
+        # Nothing is pruned, so the fitted vectorizers need not keep a list of pruned terms.
+        self._chars.stop_words_ = None
         self._lemma_postings = Postings(self._lemmas.fit_transform(entries))  # entries × lemmas
         self._char_vector = _QueryVectorizer(self._chars)
         self._lemma_vector = _QueryVectorizer(self._lemmas)

@@ -14,7 +14,7 @@ import sys
 from bootstrap import BIN, ROOT, ensure_environment
 
 # Debian packages the tests start for real; installed when missing and we may (root + apt).
-SYSTEM_PACKAGES = {"postgresql": "initdb"}
+SYSTEM_PACKAGES = {"postgresql": "initdb", "chromium": "chromium"}
 POSTGRES_BIN = "/usr/lib/postgresql"
 
 
@@ -23,7 +23,8 @@ def install_system_packages() -> None:
     missing = [
         package
         for package, program in SYSTEM_PACKAGES.items()
-        if shutil.which(program) is None and not os.path.isdir(POSTGRES_BIN)
+        if shutil.which(program) is None
+        and not (package == "postgresql" and os.path.isdir(POSTGRES_BIN))
     ]
     if not missing:
         return

@@ -6,7 +6,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import ask, kb
+from bot.cli import ask, kb, maintenance, proposals, serve, ticket_queue, users
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,7 +16,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="A virtual consultant for public e-services.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (ask, kb):
+    for module in (ask, kb, users, maintenance, proposals, ticket_queue, serve):
         module.register(commands)
     return parser
 

@@ -262,23 +262,26 @@ class Desk:
             return data
 
     async def queue(
-        self, operator: Operator, *, limit: int = DEFAULT_LIST_LIMIT
+        self, operator: Operator | None, *, limit: int = DEFAULT_LIST_LIMIT
     ) -> Sequence[Ticket]:
-        """Tickets waiting to be taken, due first."""
+        """Tickets waiting to be taken, due first; `operator=None`: the server's administrator."""
         async with self._db.transaction() as uow:
-            who = await self._current(uow, operator)
-            require(who.role, Permission.VIEW_QUEUE, "просматривать очередь")
+            await self._may_view_queue(uow, operator)
             return await uow.tickets.queue(limit)
 
     async def overdue(
-        self, operator: Operator, *, limit: int = DEFAULT_LIST_LIMIT
+        self, operator: Operator | None, *, limit: int = DEFAULT_LIST_LIMIT
     ) -> Sequence[Ticket]:
         """Open tickets past their promised answer time, most overdue first."""
         now = self._clock()
         async with self._db.transaction() as uow:
+            await self._may_view_queue(uow, operator)
+            return await uow.tickets.overdue(now, limit)
+
+    async def _may_view_queue(self, uow: UnitOfWork, operator: Operator | None) -> None:
+        if operator is not None:
             who = await self._current(uow, operator)
             require(who.role, Permission.VIEW_QUEUE, "просматривать очередь")
-            return await uow.tickets.overdue(now, limit)
 
     async def _current(self, uow: UnitOfWork, operator: Operator) -> Operator:
         # Re-read the account: a role change or a disabled account takes effect at once.

@@ -1,0 +1,145 @@
+"""`faqbot user`: create operator accounts, list them, change roles, passwords and access.
+
+The password is never a default and never an argument (it would stay in the shell history):
+it is typed twice at a terminal, or read as one line of standard input from a script.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable
+
+from bot.cli.database import add_database_option, fail, run_on_database
+from bot.cli.local_time import show_time
+from bot.cli.table import format_table
+from bot.core.accounts import Accounts, normalize_login
+from bot.core.errors import InvalidInputError
+from bot.core.roles import ROLE_LABELS, Role
+from bot.storage.database import Database
+
+ROLE_CHOICES = [role.value for role in Role]
+YES, NO = "да", "нет"
+FIRST_ACCOUNT_HINT = "faqbot user add --login admin --role admin"
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `user add|list|disable|enable|role|password`."""
+    parser = commands.add_parser("user", help="manage operator accounts")
+    actions = parser.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+
+    add = actions.add_parser(
+        "add",
+        help="create an account",
+        description="Create an account. The password is asked twice at a terminal, "
+        "or read as one line of standard input: echo 'пароль' | faqbot user add ...",
+    )
+    add.add_argument("--login", required=True, help="latin letters, digits, . _ -")
+    add.add_argument("--role", required=True, choices=ROLE_CHOICES)
+    add.add_argument("--name", default=None, help="the name shown to colleagues")
+    add.set_defaults(run=run_add)
+
+    listing = actions.add_parser("list", help="every account with its role and state")
+    listing.set_defaults(run=lambda a: run_on_database(a, list_accounts))
+
+    disable = actions.add_parser("disable", help="forbid logging in and acting")
+    disable.add_argument("login")
+    disable.set_defaults(run=_set_active_command(active=False))
+
+    enable = actions.add_parser("enable", help="allow logging in and acting again")
+    enable.add_argument("login")
+    enable.set_defaults(run=_set_active_command(active=True))
+
+    role = actions.add_parser("role", help="change an account's role")
+    role.add_argument("login")
+    role.add_argument("role", choices=ROLE_CHOICES)
+    role.set_defaults(run=run_role)
+
+    password = actions.add_parser("password", help="set a new password (read as for `add`)")
+    password.add_argument("login")
+    password.set_defaults(run=run_password)
+
+    for action in (add, listing, disable, enable, role, password):
+        add_database_option(action)
+
+
+def read_new_password() -> str:
+    """Twice with `getpass` at a terminal (both must match); else one line of stdin."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Пароль: ")
+    if getpass.getpass("Пароль ещё раз: ") != first:
+        raise InvalidInputError("Пароли не совпадают: ничего не изменено, попробуйте ещё раз.")
+    return first
+
+
+def run_add(args: argparse.Namespace) -> int:
+    """Create the account with a password read from the terminal or stdin."""
+    try:
+        password = read_new_password()
+    except InvalidInputError as error:
+        return fail(error)
+
+    async def add(db: Database) -> int:
+        role = Role(args.role)
+        operator = await Accounts(db).create(
+            args.login, password, role=role, display_name=args.name
+        )
+        print(f"Учётная запись «{operator.login}» создана: {ROLE_LABELS[role]}.")
+        return 0
+
+    return run_on_database(args, add)
+
+
+async def list_accounts(db: Database) -> int:
+    """Print every account as a table."""
+    operators = await Accounts(db).all()
+    if not operators:
+        print(f"Учётных записей нет. Первую создайте так: {FIRST_ACCOUNT_HINT}")
+        return 0
+    rows = [
+        [o.login, o.role.value, YES if o.active else NO, show_time(o.created_at), o.display_name]
+        for o in operators
+    ]
+    print(format_table(["Логин", "Роль", "Активна", "Создана", "Имя"], rows))
+    return 0
+
+
+def _set_active_command(*, active: bool) -> Callable[[argparse.Namespace], int]:
+    def run(args: argparse.Namespace) -> int:
+        async def switch(db: Database) -> int:
+            operator = await Accounts(db).set_active(args.login, active)
+            state = "включена" if active else "отключена"
+            print(f"Учётная запись «{operator.login}» {state}.")
+            return 0
+
+        return run_on_database(args, switch)
+
+    return run
+
+
+def run_role(args: argparse.Namespace) -> int:
+    """Give the account another role."""
+
+    async def change(db: Database) -> int:
+        operator = await Accounts(db).set_role(args.login, Role(args.role))
+        print(f"Учётная запись «{operator.login}»: теперь {ROLE_LABELS[operator.role]}.")
+        return 0
+
+    return run_on_database(args, change)
+
+
+def run_password(args: argparse.Namespace) -> int:
+    """Set a new password read from the terminal or stdin."""
+    try:
+        password = read_new_password()
+    except InvalidInputError as error:
+        return fail(error)
+
+    async def change(db: Database) -> int:
+        await Accounts(db).change_password(args.login, password)
+        print(f"Пароль учётной записи «{normalize_login(args.login)}» изменён.")
+        return 0
+
+    return run_on_database(args, change)

@@ -1,0 +1,1 @@
+"""The web front end: public API, embeddable widget and operator console (`faqbot serve`)."""

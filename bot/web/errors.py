@@ -1,0 +1,37 @@
+"""Errors of the web layer; mapped to responses in `handlers.py` with the core's own."""
+
+from __future__ import annotations
+
+
+class WebError(Exception):
+    """Base class of the errors the web layer raises on purpose."""
+
+
+class InsecureSettingsError(WebError):
+    """The server would start with a secret anyone can know."""
+
+
+class CsrfError(WebError):
+    """A console form came without the token of the operator's session."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Форма устарела или отправлена не со страницы консоли. Обновите страницу и "
+            "повторите действие."
+        )
+
+
+class LoginRequiredError(WebError):
+    """A console page was opened without logging in."""
+
+
+class RateLimitedError(WebError):
+    """Too many requests from one address or one widget session."""
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__("Слишком много запросов. Подождите немного и повторите.")
+        self.retry_after = retry_after
+
+
+class SessionError(WebError):
+    """A widget session id that is malformed."""

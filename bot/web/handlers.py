@@ -1,0 +1,143 @@
+"""Every error the core or the web layer raises on purpose, mapped to a clear 4xx in one place.
+
+API paths get JSON `{"detail": "..."}` with a Russian message; console pages get an HTML page
+(or, when not logged in, a redirect to the log-in form).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+
+from bot.core.errors import (
+    AccountExistsError,
+    AccountNotFoundError,
+    AuthenticationError,
+    CoreError,
+    IllegalTransitionError,
+    InvalidInputError,
+    PermissionDeniedError,
+    ProposalNotFoundError,
+    TicketNotFoundError,
+)
+from bot.web.errors import (
+    CsrfError,
+    LoginRequiredError,
+    RateLimitedError,
+    SessionError,
+    WebError,
+)
+from bot.web.templating import templates_of
+
+CONSOLE_PREFIX = "/console"
+LOGIN_PATH = "/console/login"
+
+STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
+    (TicketNotFoundError, 404),
+    (AccountNotFoundError, 404),
+    (ProposalNotFoundError, 404),
+    (PermissionDeniedError, 403),
+    (CsrfError, 403),
+    (AuthenticationError, 401),
+    (IllegalTransitionError, 409),
+    (AccountExistsError, 409),
+    (InvalidInputError, 422),
+    (SessionError, 422),
+    (RateLimitedError, 429),
+)
+FIELD_NAMES = {
+    "question": "вопрос",
+    "session_id": "идентификатор сессии",
+    "entry_id": "идентификатор ответа",
+    "message_id": "номер сообщения",
+    "helpful": "оценка",
+    "comment": "комментарий",
+    "contacts": "контакты",
+}
+
+
+def status_of(error: Exception) -> int:
+    """The HTTP status for an error we raise on purpose."""
+    for kind, status in STATUS_BY_ERROR:
+        if isinstance(error, kind):
+            return status
+    return 400
+
+
+def _field(location: Sequence[Any]) -> str:
+    names = [str(part) for part in location if part not in {"body", "query", "path"}]
+    if not names:
+        return "тело запроса"
+    return "поле «" + ".".join(FIELD_NAMES.get(n, n) for n in names) + "»"
+
+
+def describe_validation(errors: Sequence[Any]) -> str:
+    """A Russian sentence for the first validation error pydantic found."""
+    if not errors:
+        return "Запрос не прошёл проверку."
+    first = errors[0]
+    kind = str(first.get("type", ""))
+    where = _field(first.get("loc", ()))
+    context = first.get("ctx") or {}
+    if kind == "json_invalid":
+        return 'Тело запроса — не JSON. Отправьте объект вида {"question": "..."}.'
+    if kind == "missing":
+        return f"Не заполнено {where}."
+    if kind == "string_too_long":
+        return f"Слишком длинное {where}: не больше {context.get('max_length')} символов."
+    if kind == "string_too_short":
+        return f"Пустое {where}."
+    if kind in {"string_type", "model_type", "model_attributes_type"}:
+        expected = "текстом" if kind == "string_type" else "объектом JSON"
+        return f"{where.capitalize()} должно быть {expected}."
+    if kind.startswith(("int", "bool")):
+        expected = "целым числом" if kind.startswith("int") else "true или false"
+        return f"{where.capitalize()} должно быть {expected}."
+    return f"Неверное {where}: {first.get('msg', '')}."
+
+
+def _is_console(request: Request) -> bool:
+    return request.url.path.startswith(CONSOLE_PREFIX)
+
+
+def _respond(request: Request, status: int, message: str) -> Response:
+    if _is_console(request):
+        return templates_of(request).TemplateResponse(
+            request, "error.html", {"message": message, "status": status}, status_code=status
+        )
+    headers: dict[str, str] = {}
+    return JSONResponse({"detail": message}, status_code=status, headers=headers)
+
+
+async def on_core_error(request: Request, error: Exception) -> Response:
+    """A core or web error: its message with the matching status."""
+    status = status_of(error)
+    response = _respond(request, status, str(error))
+    if isinstance(error, RateLimitedError):
+        response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
+    return response
+
+
+async def on_login_required(request: Request, error: Exception) -> Response:
+    """A console page without a logged-in operator: off to the log-in form."""
+    del error
+    return RedirectResponse(LOGIN_PATH, status_code=303)
+
+
+async def on_validation_error(request: Request, error: Exception) -> Response:
+    """A body or parameter that does not fit the model: 422 with a Russian message."""
+    assert isinstance(error, RequestValidationError)
+    return _respond(request, 422, describe_validation(error.errors()))
+
+
+def install_handlers(app: FastAPI) -> None:
+    """Register the handlers on the app."""
+    app.add_exception_handler(LoginRequiredError, on_login_required)
+    app.add_exception_handler(CoreError, on_core_error)
+    app.add_exception_handler(WebError, on_core_error)
+    app.add_exception_handler(RequestValidationError, on_validation_error)

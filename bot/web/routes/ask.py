@@ -1,0 +1,187 @@
+"""The citizen API: ask, choose, rate, call a person, tickets, history, live events."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.responses import StreamingResponse
+
+from bot.core.contacts import make_contacts
+from bot.core.replies import ReplyKind
+from bot.web.answering import recording_matches
+from bot.web.deps import (
+    CitizensDep,
+    ConversationsDep,
+    ServicesDep,
+    SessionQueryDep,
+    checked_session_id,
+    limit_by_address,
+    limit_session,
+    web_identity,
+)
+from bot.web.live import LiveEvent
+from bot.web.rendering import ask_response
+from bot.web.schemas import (
+    AskRequest,
+    AskResponse,
+    ChooseRequest,
+    FeedbackRequest,
+    FeedbackResponse,
+    HandoffRequest,
+    HistoryResponse,
+    LiveOut,
+    MessageOut,
+    TicketOut,
+)
+
+router = APIRouter(prefix="/api/v1", tags=["citizens"], dependencies=[Depends(limit_by_address)])
+
+
+@router.post("/ask", response_model=AskResponse)
+async def ask(body: AskRequest, services: ServicesDep) -> AskResponse:
+    """Answer a question (or clarify, or hand it to people) in the session's conversation."""
+    session_id = checked_session_id(body.session_id)
+    limit_session(services, session_id)
+    started = time.perf_counter()
+    with recording_matches() as seen:
+        reply = await services.conversations.handle(web_identity(session_id), body.question)
+    services.metrics.latency.observe(time.perf_counter() - started)
+    services.metrics.questions.labels(outcome=reply.kind.value).inc()
+    return ask_response(
+        reply,
+        seen[-1] if seen else None,
+        services.answerer.kb,
+        query=body.question,
+        session_id=session_id,
+    )
+
+
+@router.post("/choose", response_model=AskResponse)
+async def choose(body: ChooseRequest, services: ServicesDep) -> AskResponse:
+    """The citizen picked one of the offered entries: its answer."""
+    session_id = checked_session_id(body.session_id)
+    limit_session(services, session_id)
+    reply = await services.conversations.choose(web_identity(session_id), body.entry_id)
+    return ask_response(
+        reply, None, services.answerer.kb, query=body.entry_id, session_id=session_id
+    )
+
+
+@router.post("/feedback", response_model=FeedbackResponse)
+async def feedback(body: FeedbackRequest, services: ServicesDep) -> FeedbackResponse:
+    """👍 or 👎 for one of the session's messages, with an optional comment."""
+    session_id = checked_session_id(body.session_id)
+    limit_session(services, session_id)
+    rating = await services.ratings.rate_thumb(
+        web_identity(session_id), body.message_id, body.helpful, comment=body.comment
+    )
+    return FeedbackResponse(rating_id=rating.id, session_id=session_id)
+
+
+@router.post("/handoff", response_model=AskResponse)
+async def handoff(
+    body: HandoffRequest, conversations: ConversationsDep, services: ServicesDep
+) -> AskResponse:
+    """ "Позвать оператора": open a ticket with the question and the contacts, if any."""
+    session_id = checked_session_id(body.session_id)
+    limit_session(services, session_id)
+    given = body.contacts
+    contacts = (
+        make_contacts(name=given.name, phone=given.phone, email=given.email) if given else None
+    )
+    reply = await conversations.request_person(
+        web_identity(session_id), body.question or None, contacts=contacts
+    )
+    services.metrics.questions.labels(outcome=ReplyKind.HANDOFF.value).inc()
+    return ask_response(
+        reply, None, services.answerer.kb, query=body.question or "", session_id=session_id
+    )
+
+
+@router.get("/tickets/{number}", response_model=TicketOut)
+async def ticket(number: int, session_id: SessionQueryDep, citizens: CitizensDep) -> TicketOut:
+    """The status of one of the session's own tickets (anyone else's is "not found")."""
+    identity = web_identity(session_id)
+    found = await citizens.lookup(identity, number)
+    return TicketOut(
+        number=found.number,
+        status=found.status.value,
+        status_label=found.status_label,
+        text=await citizens.describe(identity, number),
+        created_at=found.created_at.isoformat(),
+        due_at=None if found.status.is_final else found.due_at.isoformat(),
+    )
+
+
+def _live_out(event: LiveEvent) -> LiveOut:
+    return LiveOut(
+        id=event.id,
+        author="operator",
+        text=event.text,
+        created_at=event.created_at.isoformat(),
+        ticket_number=event.ticket_number,
+    )
+
+
+@router.get("/history", response_model=HistoryResponse)
+async def history(session_id: SessionQueryDep, services: ServicesDep) -> HistoryResponse:
+    """The session's recent conversation, for a widget opened again."""
+    found = await services.history.recent(
+        web_identity(session_id), limit=services.settings.history_limit
+    )
+    return HistoryResponse(
+        session_id=session_id,
+        state=found.state.value,
+        messages=[
+            MessageOut(
+                id=m.id,
+                author=m.author.value,
+                text=m.text,
+                created_at=m.created_at.isoformat(),
+                entry_id=m.entry_id,
+            )
+            for m in found.messages
+        ],
+        live=[_live_out(e) for e in services.hub.backlog(session_id)],
+    )
+
+
+def _sse(event: LiveEvent) -> str:
+    data = json.dumps(event.to_json(), ensure_ascii=False)
+    return f"id: {event.id}\nevent: reply\ndata: {data}\n\n"
+
+
+@router.get("/events")
+async def events(
+    request: Request,
+    session_id: SessionQueryDep,
+    services: ServicesDep,
+    last_event_id: str | None = Header(default=None),
+    after: int = 0,
+) -> StreamingResponse:
+    """Server-sent events: operator replies to the session, as they are delivered."""
+    since = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+    heartbeat = services.settings.sse_heartbeat_seconds
+
+    async def stream() -> AsyncIterator[str]:
+        async with services.hub.subscribe(session_id) as queue:
+            yield "retry: 3000\n\n"
+            for event in services.hub.backlog(session_id, after=since):
+                yield _sse(event)
+            while not services.stopping.is_set() and not await request.is_disconnected():
+                try:
+                    event = await asyncio.wait_for(queue.get(), timeout=heartbeat)
+                except TimeoutError:
+                    yield ": ping\n\n"
+                    continue
+                yield _sse(event)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )

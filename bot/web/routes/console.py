@@ -1,0 +1,278 @@
+"""The operator console: log in, the queue, a ticket and its actions, knowledge-base proposals.
+
+Every form carries the session's CSRF token; every action goes through the core, which checks
+the operator's role (a refusal becomes 403 in `handlers.py`).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.core.errors import AuthenticationError
+from bot.core.records import Operator
+from bot.core.roles import ROLE_LABELS, Permission, has_permission
+from bot.web.deps import (
+    OPERATOR_KEY,
+    AccountsDep,
+    CsrfDep,
+    DeskDep,
+    OperatorDep,
+    ProposalsDep,
+    csrf_token,
+)
+from bot.web.templating import templates_of
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+FLASH_KEY = "flash"
+TextField = Annotated[str, Form(max_length=10_000)]
+
+
+def _page(
+    request: Request,
+    template: str,
+    operator: Operator | None,
+    context: dict[str, object],
+    *,
+    status_code: int = 200,
+) -> HTMLResponse:
+    flash = request.session.pop(FLASH_KEY, None)
+    return templates_of(request).TemplateResponse(
+        request,
+        template,
+        {
+            "operator": operator,
+            "role_label": ROLE_LABELS[operator.role] if operator else "",
+            "csrf_token": csrf_token(request),
+            "flash": flash,
+            "now": datetime.now(tz=UTC),
+            "can_decide": operator is not None
+            and has_permission(operator.role, Permission.DECIDE_PROPOSALS),
+            **context,
+        },
+        status_code=status_code,
+    )
+
+
+def _back(request: Request, path: str, message: str) -> RedirectResponse:
+    request.session[FLASH_KEY] = message
+    return RedirectResponse(path, status_code=303)
+
+
+@router.get("/login", response_class=HTMLResponse)
+async def login_form(request: Request) -> HTMLResponse:
+    """The log-in form."""
+    return _page(request, "login.html", None, {"error": None})
+
+
+@router.post("/login", response_model=None)
+async def login(
+    request: Request,
+    _csrf: CsrfDep,
+    accounts: AccountsDep,
+    login: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=1000)],
+) -> Response:
+    """Check the password (argon2); a new session id and CSRF token on success."""
+    try:
+        operator = await accounts.authenticate(login, password)
+    except AuthenticationError as error:
+        return _page(request, "login.html", None, {"error": str(error)}, status_code=401)
+    request.session.clear()
+    request.session[OPERATOR_KEY] = operator.login
+    csrf_token(request)
+    return RedirectResponse("/console", status_code=303)
+
+
+@router.post("/logout")
+async def logout(request: Request, _csrf: CsrfDep) -> RedirectResponse:
+    """Forget the operator."""
+    request.session.clear()
+    return RedirectResponse("/console/login", status_code=303)
+
+
+@router.get("", response_class=HTMLResponse)
+async def queue(request: Request, operator: OperatorDep, desk: DeskDep) -> HTMLResponse:
+    """Tickets waiting to be taken, due first; overdue ones flagged."""
+    waiting = await desk.queue(operator)
+    overdue = await desk.overdue(operator)
+    return _page(request, "queue.html", operator, {"tickets": waiting, "overdue": overdue})
+
+
+@router.post("/take")
+async def take(
+    request: Request, _csrf: CsrfDep, operator: OperatorDep, desk: DeskDep
+) -> RedirectResponse:
+    """Take the ticket due first."""
+    ticket = await desk.take_next(operator)
+    if ticket is None:
+        return _back(request, "/console", "Очередь пуста.")
+    return _back(
+        request, f"/console/tickets/{ticket.number}", f"Обращение № {ticket.number} у вас в работе."
+    )
+
+
+@router.get("/find")
+async def find(number: int, operator: OperatorDep) -> RedirectResponse:
+    """Open a ticket by number."""
+    del operator
+    return RedirectResponse(f"/console/tickets/{number}", status_code=303)
+
+
+@router.get("/tickets/{number}", response_class=HTMLResponse)
+async def ticket(
+    request: Request, number: int, operator: OperatorDep, desk: DeskDep, accounts: AccountsDep
+) -> HTMLResponse:
+    """The ticket: conversation, contacts, attachments, history and the action forms."""
+    details = await desk.details(operator, number)
+    names = {a.id: a.display_name for a in await accounts.all()}
+    return _page(request, "ticket.html", operator, {"details": details, "names": names})
+
+
+@router.post("/tickets/{number}/reply")
+async def reply(
+    request: Request,
+    number: int,
+    _csrf: CsrfDep,
+    operator: OperatorDep,
+    desk: DeskDep,
+    text: TextField,
+) -> RedirectResponse:
+    """Send the citizen a message."""
+    await desk.reply(operator, number, text)
+    return _back(request, f"/console/tickets/{number}", "Ответ отправлен.")
+
+
+@router.post("/tickets/{number}/ask")
+async def ask_for_information(
+    request: Request,
+    number: int,
+    _csrf: CsrfDep,
+    operator: OperatorDep,
+    desk: DeskDep,
+    text: TextField,
+) -> RedirectResponse:
+    """Ask the citizen for more information."""
+    await desk.ask_for_information(operator, number, text)
+    return _back(request, f"/console/tickets/{number}", "Запрос сведений отправлен.")
+
+
+@router.post("/tickets/{number}/escalate")
+async def escalate(
+    request: Request,
+    number: int,
+    _csrf: CsrfDep,
+    operator: OperatorDep,
+    desk: DeskDep,
+    text: TextField,
+) -> RedirectResponse:
+    """Pass the ticket to the second line."""
+    await desk.escalate(operator, number, text)
+    return _back(request, "/console", f"Обращение № {number} передано специалистам.")
+
+
+@router.post("/tickets/{number}/resolve")
+async def resolve(
+    request: Request,
+    number: int,
+    _csrf: CsrfDep,
+    operator: OperatorDep,
+    desk: DeskDep,
+    text: Annotated[str, Form(max_length=10_000)] = "",
+) -> RedirectResponse:
+    """Close the ticket as answered, with an optional last message."""
+    await desk.resolve(operator, number, text if text.strip() else None)
+    return _back(request, f"/console/tickets/{number}", f"Обращение № {number} завершено.")
+
+
+@router.post("/tickets/{number}/reject")
+async def reject(
+    request: Request,
+    number: int,
+    _csrf: CsrfDep,
+    operator: OperatorDep,
+    desk: DeskDep,
+    text: TextField,
+) -> RedirectResponse:
+    """Close the ticket without an answer, saying why."""
+    await desk.reject(operator, number, text)
+    return _back(request, f"/console/tickets/{number}", f"Обращение № {number} отклонено.")
+
+
+@router.post("/tickets/{number}/reopen")
+async def reopen(
+    request: Request,
+    number: int,
+    _csrf: CsrfDep,
+    operator: OperatorDep,
+    desk: DeskDep,
+    text: TextField,
+) -> RedirectResponse:
+    """Take a closed ticket back into work."""
+    await desk.reopen(operator, number, text)
+    return _back(request, f"/console/tickets/{number}", f"Обращение № {number} снова в работе.")
+
+
+@router.post("/tickets/{number}/propose")
+async def propose(
+    request: Request,
+    *,
+    number: int,
+    _csrf: CsrfDep,
+    operator: OperatorDep,
+    proposals: ProposalsDep,
+    question: TextField,
+    answer: TextField,
+    alternatives: Annotated[str, Form(max_length=10_000)] = "",
+) -> RedirectResponse:
+    """Suggest a knowledge-base entry from a resolved ticket."""
+    made = await proposals.propose(
+        operator,
+        number,
+        question=question,
+        answer=answer,
+        alternatives=alternatives.splitlines(),
+    )
+    return _back(
+        request, f"/console/tickets/{number}", f"Предложение № {made.id} отправлено кураторам."
+    )
+
+
+@router.get("/proposals", response_class=HTMLResponse)
+async def proposals_page(
+    request: Request, operator: OperatorDep, proposals: ProposalsDep
+) -> HTMLResponse:
+    """Proposals waiting for a curator."""
+    return _page(request, "proposals.html", operator, {"proposals": await proposals.pending()})
+
+
+@router.post("/proposals/{proposal_id}/approve")
+async def approve(
+    request: Request,
+    proposal_id: int,
+    _csrf: CsrfDep,
+    operator: OperatorDep,
+    proposals: ProposalsDep,
+) -> RedirectResponse:
+    """Write the entry into the knowledge base."""
+    decided = await proposals.approve(operator, proposal_id)
+    return _back(
+        request, "/console/proposals", f"Ответ «{decided.entry_id}» добавлен в базу знаний."
+    )
+
+
+@router.post("/proposals/{proposal_id}/reject")
+async def reject_proposal(
+    request: Request,
+    proposal_id: int,
+    _csrf: CsrfDep,
+    operator: OperatorDep,
+    proposals: ProposalsDep,
+    text: TextField,
+) -> RedirectResponse:
+    """Turn a proposal down."""
+    await proposals.reject(operator, proposal_id, text)
+    return _back(request, "/console/proposals", f"Предложение № {proposal_id} отклонено.")

@@ -1,0 +1,38 @@
+"""`/healthz`: 200 while the service can answer, 503 with the reason when it cannot."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.web.deps import ServicesDep
+
+router = APIRouter(tags=["operations"])
+log = logging.getLogger(__name__)
+
+
+@router.get("/healthz")
+async def healthz(services: ServicesDep) -> JSONResponse:
+    """Checks the database with the read every answer makes; reports the base in use."""
+    status = services.answerer.status
+    base = {
+        "entries": status.entries,
+        "loaded_at": status.loaded_at.isoformat(),
+        "last_error": status.last_error,
+    }
+    try:
+        await services.maintenance.current()
+    except (SQLAlchemyError, OSError) as error:
+        log.warning("Health check: the database is unavailable: %r", error)
+        return JSONResponse(
+            {"status": "unavailable", "reason": f"database unavailable: {type(error).__name__}"},
+            status_code=503,
+        )
+    if status.entries == 0:
+        return JSONResponse(
+            {"status": "unavailable", "reason": "the knowledge base is empty"}, status_code=503
+        )
+    return JSONResponse({"status": "ok", "knowledge_base": base})

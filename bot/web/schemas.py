@@ -1,0 +1,144 @@
+"""Request and response bodies of the public API (pydantic models, validated at the boundary).
+
+The documented question limit is `CoreSettings.max_question_length` (2000 characters after
+spaces are collapsed); `HARD_TEXT_LIMIT` only stops absurd bodies before they reach the core.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+HARD_TEXT_LIMIT = 8000
+MAX_COMMENT = 2000
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="ignore", strict=True)
+
+
+class AskRequest(_Body):
+    """`POST /api/v1/ask`."""
+
+    question: str = Field(max_length=HARD_TEXT_LIMIT)
+    session_id: str | None = None
+
+
+class ChooseRequest(_Body):
+    """`POST /api/v1/choose`: the citizen picked one of the offered entries."""
+
+    entry_id: str = Field(min_length=1, max_length=200)
+    session_id: str
+
+
+class FeedbackRequest(_Body):
+    """`POST /api/v1/feedback`: 👍 (`helpful: true`) or 👎 for one message."""
+
+    message_id: int
+    helpful: bool
+    comment: str | None = Field(default=None, max_length=MAX_COMMENT)
+    session_id: str
+
+
+class ContactsIn(_Body):
+    """Optional contacts left with a hand-off."""
+
+    name: str | None = Field(default=None, max_length=200)
+    phone: str | None = Field(default=None, max_length=50)
+    email: str | None = Field(default=None, max_length=300)
+
+
+class HandoffRequest(_Body):
+    """`POST /api/v1/handoff`: "Позвать оператора", with an optional question and contacts."""
+
+    session_id: str | None = None
+    question: str | None = Field(default=None, max_length=HARD_TEXT_LIMIT)
+    contacts: ContactsIn | None = None
+
+
+class CandidateOut(BaseModel):
+    """A candidate entry with its score (the `faqbot ask --json` shape)."""
+
+    entry_id: str
+    score: float
+
+
+class ChoiceOut(BaseModel):
+    """An entry offered to the citizen, with the question to show on its button."""
+
+    entry_id: str
+    title: str
+
+
+class LinkOut(BaseModel):
+    """A link shown under an answer."""
+
+    title: str
+    url: str
+
+
+class AskResponse(BaseModel):
+    """The fields of `faqbot ask --json`, plus what a widget needs to show the reply."""
+
+    query: str
+    action: str
+    entry_id: str | None
+    score: float
+    candidates: list[CandidateOut]
+    matched_terms: list[str]
+    answer: str | None
+    session_id: str
+    kind: str
+    text: str
+    choices: list[ChoiceOut]
+    links: list[LinkOut]
+    ticket_number: int | None
+    due_text: str | None
+    notice: str | None
+    message_id: int | None
+
+
+class FeedbackResponse(BaseModel):
+    """The stored rating."""
+
+    rating_id: int
+    session_id: str
+
+
+class TicketOut(BaseModel):
+    """A citizen's view of their ticket."""
+
+    number: int
+    status: str
+    status_label: str
+    text: str
+    created_at: str
+    due_at: str | None
+
+
+class MessageOut(BaseModel):
+    """One message of the conversation history."""
+
+    id: int
+    author: str
+    text: str
+    created_at: str
+    entry_id: str | None
+
+
+class LiveOut(BaseModel):
+    """A live reply (operator answer, ticket news) remembered for the session."""
+
+    id: int
+    author: str
+    text: str
+    created_at: str
+    ticket_number: int | None
+
+
+class HistoryResponse(BaseModel):
+    """A widget session's conversation, so that a reopened widget shows it again."""
+
+    session_id: str
+    state: str
+    messages: list[MessageOut]
+    live: list[LiveOut]

@@ -1,0 +1,112 @@
+"""Everything the web app runs on, built once at start-up and closed at shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from dataclasses import dataclass
+
+from bot.core.accounts import Accounts
+from bot.core.citizen_tickets import CitizenTickets
+from bot.core.conversation import ConversationService
+from bot.core.delivery import DeliveryWorker
+from bot.core.desk import Desk
+from bot.core.history import ConversationHistory
+from bot.core.live_kb import LiveMatcher
+from bot.core.maintenance import MaintenanceSwitch
+from bot.core.outbox import SenderRegistry
+from bot.core.passwords import Passwords
+from bot.core.proposals import Proposals
+from bot.core.queue_stats import QueueStats
+from bot.core.ratings import Ratings
+from bot.core.workhours import WorkCalendar
+from bot.storage.database import Database, open_database
+from bot.web.answering import RecordingAnswerer, running_answerer
+from bot.web.live import WEB_CHANNEL, LiveHub, WebSender
+from bot.web.monitoring import WebMetrics
+from bot.web.ratelimit import RateLimiter
+from bot.web.settings import WebSettings
+from matcher import Morphology
+
+
+@dataclass(frozen=True, slots=True)
+class WebServices:
+    """The core's services and the web layer's own parts, shared by every request."""
+
+    settings: WebSettings
+    db: Database
+    answerer: LiveMatcher
+    conversations: ConversationService
+    desk: Desk
+    citizens: CitizenTickets
+    accounts: Accounts
+    proposals: Proposals
+    ratings: Ratings
+    history: ConversationHistory
+    maintenance: MaintenanceSwitch
+    queue_stats: QueueStats
+    hub: LiveHub
+    metrics: WebMetrics
+    ip_limiter: RateLimiter
+    session_limiter: RateLimiter
+    stopping: asyncio.Event
+
+
+ServicesFactory = Callable[[WebSettings], AbstractAsyncContextManager[WebServices]]
+
+
+@asynccontextmanager
+async def build_services(
+    settings: WebSettings,
+    *,
+    passwords: Passwords | None = None,
+    morphology: Morphology | None = None,
+) -> AsyncIterator[WebServices]:
+    """Open the database, load the base, start delivering replies; undo it all at the end."""
+    db = await open_database(settings.database_url, settings.core.storage)
+    try:
+        async with running_answerer(
+            settings.kb_dir, morphology=morphology, interval=settings.kb_reload_interval
+        ) as answerer:
+            calendar = WorkCalendar(settings.core.working_hours)
+            maintenance = MaintenanceSwitch(db)
+            hub = LiveHub(backlog=settings.live_backlog)
+            senders = SenderRegistry()
+            senders.register(WEB_CHANNEL, WebSender(hub))
+            services = WebServices(
+                settings=settings,
+                db=db,
+                answerer=answerer,
+                conversations=ConversationService(
+                    db,
+                    RecordingAnswerer(answerer),
+                    calendar=calendar,
+                    settings=settings.core,
+                    maintenance=maintenance,
+                ),
+                desk=Desk(db),
+                citizens=CitizenTickets(db, calendar=calendar, settings=settings.core),
+                accounts=Accounts(db, policy=settings.core.passwords, passwords=passwords),
+                proposals=Proposals(db, settings.kb_dir, settings=settings.core.proposals),
+                ratings=Ratings(db),
+                history=ConversationHistory(db),
+                maintenance=maintenance,
+                queue_stats=QueueStats(db),
+                hub=hub,
+                metrics=WebMetrics(),
+                ip_limiter=RateLimiter(settings.ip_rate),
+                session_limiter=RateLimiter(settings.session_rate),
+                stopping=asyncio.Event(),
+            )
+            worker = DeliveryWorker(db, senders, settings=settings.core.outbox)
+            delivery = asyncio.create_task(worker.run(services.stopping), name="web-delivery")
+            try:
+                yield services
+            finally:
+                services.stopping.set()
+                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                    await asyncio.wait_for(delivery, timeout=5)
+    finally:
+        await db.close()

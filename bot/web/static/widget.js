@@ -1,0 +1,315 @@
+/*
+ * faqbot widget: one <script src=".../widget.js" defer></script> embeds the consultant.
+ * Options (data- attributes of the script tag): data-title, data-greeting, data-color,
+ * data-position ("right" | "left"), data-api (API origin; default: where this file came from).
+ * Server text is always put on the page with textContent; only http(s) URLs become <a>.
+ */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  if (!script || window.__faqbotWidget) { return; }
+  window.__faqbotWidget = true;
+
+  var data = script.dataset;
+  var API = (data.api || new URL(script.src, location.href).origin).replace(/\/$/, "");
+  var TITLE = data.title || "Виртуальный консультант";
+  var GREETING = data.greeting || "Здравствуйте! Задайте вопрос о госуслугах.";
+  var COLOR = data.color || "#0d4cd3";
+  var SIDE = data.position === "left" ? "left" : "right";
+  var STORE = "faqbot.session";
+  var URL_RE = /https?:\/\/[^\s<>"«»]+[^\s<>"«».,;:!?)]/g;
+
+  var CSS = [
+    ":host { all: initial; }",
+    "* { box-sizing: border-box; font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }",
+    ".launcher { position: fixed; bottom: 20px; " + SIDE + ": 20px; width: 60px; height: 60px; border-radius: 50%; border: 0; display: flex; align-items: center; justify-content: center;",
+    "  background: var(--c); color: #fff; font-size: 28px; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); z-index: 2147483646; }",
+    ".launcher:focus-visible, button:focus-visible, textarea:focus-visible, a:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 2px; }",
+    ".panel { position: fixed; bottom: 92px; " + SIDE + ": 20px; width: 380px; max-width: calc(100vw - 16px); height: 560px;",
+    "  max-height: calc(100vh - 110px); background: #fff; color: #1d2733; border-radius: 14px; box-shadow: 0 10px 40px rgba(0,0,0,.25);",
+    "  display: flex; flex-direction: column; overflow: hidden; z-index: 2147483647; font-size: 15px; line-height: 1.45; }",
+    ".panel[hidden] { display: none; }",
+    "@media (max-width: 480px) { .panel { " + SIDE + ": 8px; bottom: 84px; width: calc(100vw - 16px); height: calc(100vh - 100px); } }",
+    ".head { background: var(--c); color: #fff; padding: 10px 12px; display: flex; align-items: center; gap: 8px; }",
+    ".head h2 { font-size: 16px; margin: 0; flex: 1; font-weight: 600; }",
+    ".head button { background: transparent; border: 0; color: #fff; font-size: 20px; cursor: pointer; padding: 2px 8px; border-radius: 6px; }",
+    ".log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; background: #f4f6f9; }",
+    ".msg { max-width: 88%; padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }",
+    ".msg.citizen { align-self: flex-end; background: var(--c); color: #fff; border-bottom-right-radius: 4px; }",
+    ".msg.citizen a { color: #fff; }",
+    ".msg.bot, .msg.operator, .msg.system { align-self: flex-start; background: #fff; border: 1px solid #dde3ea; border-bottom-left-radius: 4px; }",
+    ".msg.operator { border-color: #9fd3b0; background: #f0faf3; }",
+    ".msg .who { display: block; font-size: 12px; color: #5b6775; margin-bottom: 2px; }",
+    ".msg .notice { display: block; margin-top: 6px; font-size: 13px; color: #8a5a00; }",
+    ".msg a { color: var(--c); }",
+    ".tools { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }",
+    ".tools button, .choices button, .person { font-size: 13px; border: 1px solid #c5cdd6; background: #fff; color: #1d2733; border-radius: 8px; padding: 4px 8px; cursor: pointer; }",
+    ".tools button[aria-pressed=true] { background: #e8eefc; border-color: var(--c); }",
+    ".choices { display: flex; flex-direction: column; gap: 6px; margin-top: 8px; }",
+    ".choices button { text-align: left; white-space: normal; padding: 6px 9px; }",
+    ".ticket { display: block; margin-top: 6px; font-weight: 600; }",
+    ".typing { align-self: flex-start; color: #5b6775; font-size: 13px; padding: 4px 8px; }",
+    ".typing[hidden] { display: none; }",
+    ".foot { border-top: 1px solid #dde3ea; padding: 8px; display: flex; flex-direction: column; gap: 6px; background: #fff; }",
+    ".row { display: flex; gap: 6px; }",
+    "textarea { flex: 1; resize: none; font-size: 15px; padding: 7px 9px; border: 1px solid #b8c2cc; border-radius: 8px; min-height: 40px; max-height: 120px; }",
+    ".send { background: var(--c); color: #fff; border: 0; border-radius: 8px; padding: 0 14px; font-size: 15px; cursor: pointer; }",
+    ".send:disabled { opacity: .6; }",
+    ".person { align-self: flex-start; }",
+    ".sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }"
+  ].join("\n");
+
+  var host = document.createElement("div");
+  host.setAttribute("data-faqbot", "");
+  var root = host.attachShadow({ mode: "open" });
+  var style = document.createElement("style");
+  style.textContent = CSS;
+  root.appendChild(style);
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (key) { node.setAttribute(key, attrs[key]); });
+    if (text !== undefined) { node.textContent = text; }
+    return node;
+  }
+
+  var wrap = el("div", { style: "--c: " + COLOR });
+  var launcher = el("button", { class: "launcher", type: "button", "aria-label": "Открыть чат: " + TITLE, "aria-expanded": "false", "aria-controls": "faqbot-panel" });
+  var SVG = "http://www.w3.org/2000/svg";
+  var icon = document.createElementNS(SVG, "svg");
+  icon.setAttribute("viewBox", "0 0 24 24");
+  icon.setAttribute("width", "28");
+  icon.setAttribute("height", "28");
+  icon.setAttribute("aria-hidden", "true");
+  var bubble = document.createElementNS(SVG, "path");
+  bubble.setAttribute("d", "M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z");
+  bubble.setAttribute("fill", "currentColor");
+  icon.appendChild(bubble);
+  launcher.appendChild(icon);
+  var panel = el("section", { class: "panel", id: "faqbot-panel", role: "dialog", "aria-label": TITLE, hidden: "" });
+  var head = el("div", { class: "head" });
+  var title = el("h2", {}, TITLE);
+  var close = el("button", { type: "button", "aria-label": "Закрыть чат" }, "✕");
+  head.appendChild(title);
+  head.appendChild(close);
+  var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Переписка" });
+  var typing = el("div", { class: "typing", hidden: "", "aria-hidden": "true" }, "Консультант печатает…");
+  var foot = el("form", { class: "foot" });
+  var label = el("label", { class: "sr", for: "faqbot-input" }, "Ваш вопрос");
+  var input = el("textarea", { id: "faqbot-input", rows: "1", maxlength: "2000", placeholder: "Напишите вопрос…" });
+  var send = el("button", { class: "send", type: "submit" }, "Отправить");
+  var person = el("button", { class: "person", type: "button" }, "Позвать оператора");
+  var row = el("div", { class: "row" });
+  row.appendChild(input);
+  row.appendChild(send);
+  foot.appendChild(label);
+  foot.appendChild(row);
+  foot.appendChild(person);
+  panel.appendChild(head);
+  panel.appendChild(log);
+  panel.appendChild(foot);
+  wrap.appendChild(launcher);
+  wrap.appendChild(panel);
+  root.appendChild(wrap);
+
+  var sessionId = null;
+  try { sessionId = localStorage.getItem(STORE); } catch (e) { sessionId = null; }
+  var events = null;
+  var lastLive = 0;
+  var started = false;
+
+  function remember(id) {
+    if (!id || id === sessionId) { return; }
+    sessionId = id;
+    try { localStorage.setItem(STORE, id); } catch (e) { /* private mode: the session lasts for the page */ }
+    listen();
+  }
+
+  /* Plain text with http(s) links made clickable; nothing is parsed as HTML. */
+  function linkify(node, text) {
+    var last = 0;
+    String(text).replace(URL_RE, function (url, offset) {
+      if (offset > last) { node.appendChild(document.createTextNode(text.slice(last, offset))); }
+      var a = el("a", { href: url, target: "_blank", rel: "noopener noreferrer" }, url);
+      node.appendChild(a);
+      last = offset + url.length;
+      return url;
+    });
+    if (last < text.length) { node.appendChild(document.createTextNode(text.slice(last))); }
+  }
+
+  var WHO = { bot: "Консультант", operator: "Специалист", system: "Сообщение" };
+
+  function addMessage(author, text, extra) {
+    var msg = el("div", { class: "msg " + author });
+    if (WHO[author]) { msg.appendChild(el("span", { class: "who" }, WHO[author])); }
+    var body = el("span", { class: "text" });
+    linkify(body, text);
+    msg.appendChild(body);
+    if (extra) { extra(msg); }
+    log.insertBefore(msg, typing);
+    log.scrollTop = log.scrollHeight;
+    return msg;
+  }
+
+  function tools(msg, text, messageId) {
+    var bar = el("div", { class: "tools" });
+    var copy = el("button", { type: "button" }, "Копировать ответ");
+    copy.addEventListener("click", function () {
+      var done = function () { copy.textContent = "Скопировано"; };
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(text).then(done, function () { copy.textContent = "Не удалось скопировать"; });
+      } else { copy.textContent = "Не удалось скопировать"; }
+    });
+    bar.appendChild(copy);
+    if (messageId) {
+      [[true, "👍", "Ответ помог"], [false, "👎", "Ответ не помог"]].forEach(function (spec) {
+        var b = el("button", { type: "button", "aria-label": spec[2], "aria-pressed": "false" }, spec[1]);
+        b.addEventListener("click", function () {
+          api("/api/v1/feedback", { session_id: sessionId, message_id: messageId, helpful: spec[0] }).then(function () {
+            bar.querySelectorAll("button[aria-pressed]").forEach(function (x) { x.setAttribute("aria-pressed", "false"); x.disabled = true; });
+            b.setAttribute("aria-pressed", "true");
+            addMessage("system", "Спасибо за оценку!");
+          }, showError);
+        });
+        bar.appendChild(b);
+      });
+    }
+    msg.appendChild(bar);
+  }
+
+  function showReply(r) {
+    if (r.kind === "silent") { return; }
+    addMessage(r.kind === "notice" ? "system" : "bot", r.text, function (msg) {
+      if (r.kind === "clarify" && r.choices && r.choices.length) {
+        var list = el("div", { class: "choices" });
+        r.choices.forEach(function (c) {
+          var b = el("button", { type: "button" }, c.title);
+          b.addEventListener("click", function () {
+            addMessage("citizen", c.title);
+            busy(api("/api/v1/choose", { session_id: sessionId, entry_id: c.entry_id })).then(showReply, showError);
+          });
+          list.appendChild(b);
+        });
+        msg.appendChild(list);
+      }
+      if (r.kind === "answer" && r.links && r.links.length) {
+        r.links.forEach(function (l) {
+          var line = el("span", { class: "ticket" });
+          if (/^https?:\/\//.test(l.url)) {
+            line.appendChild(el("a", { href: l.url, target: "_blank", rel: "noopener noreferrer" }, l.title));
+          }
+          msg.appendChild(line);
+        });
+      }
+      if (r.ticket_number) {
+        msg.appendChild(el("span", { class: "ticket" }, "Номер обращения: " + r.ticket_number + (r.due_text ? " · " + r.due_text : "")));
+      }
+      if (r.notice) { msg.appendChild(el("span", { class: "notice" }, r.notice)); }
+      if (r.kind === "answer") { tools(msg, r.text, r.message_id); }
+    });
+  }
+
+  function showError(err) {
+    addMessage("system", (err && err.message) || "Не удалось связаться с сервером. Попробуйте ещё раз.");
+  }
+
+  function api(path, body) {
+    var options = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+    return fetch(API + path, options).then(function (resp) {
+      return resp.json().catch(function () { return {}; }).then(function (json) {
+        if (!resp.ok) { throw new Error(typeof json.detail === "string" ? json.detail : "Ошибка сервера (" + resp.status + ")."); }
+        if (json.session_id) { remember(json.session_id); }
+        return json;
+      });
+    });
+  }
+
+  function busy(promise) {
+    typing.hidden = false;
+    send.disabled = true;
+    log.scrollTop = log.scrollHeight;
+    var done = function () { typing.hidden = true; send.disabled = false; };
+    promise.then(done, done);
+    return promise;
+  }
+
+  function ask(text) {
+    addMessage("citizen", text);
+    var body = { question: text };
+    if (sessionId) { body.session_id = sessionId; }
+    return busy(api("/api/v1/ask", body)).then(showReply, showError);
+  }
+
+  function live(event) {
+    var item;
+    try { item = JSON.parse(event.data); } catch (e) { return; }
+    if (item.id <= lastLive) { return; }
+    lastLive = item.id;
+    addMessage("operator", item.text);
+  }
+
+  function listen() {
+    if (!sessionId || !window.EventSource) { return; }
+    if (events) { events.close(); }
+    events = new EventSource(API + "/api/v1/events?session_id=" + encodeURIComponent(sessionId) + "&after=" + lastLive);
+    events.addEventListener("reply", live);
+  }
+
+  function restore() {
+    if (!sessionId) { addMessage("bot", GREETING); return Promise.resolve(); }
+    return api("/api/v1/history?session_id=" + encodeURIComponent(sessionId)).then(function (h) {
+      addMessage("bot", GREETING);
+      h.messages.forEach(function (m) { addMessage(m.author, m.text); });
+      // Operator replies are in the history already: only skip past what was pushed live.
+      h.live.forEach(function (e) { lastLive = Math.max(lastLive, e.id); });
+      listen();
+    }, function () {
+      try { localStorage.removeItem(STORE); } catch (e) { /* ignore */ }
+      sessionId = null;
+      addMessage("bot", GREETING);
+    });
+  }
+
+  function open() {
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    launcher.setAttribute("aria-label", "Закрыть чат: " + TITLE);
+    if (!started) { started = true; restore(); }
+    input.focus();
+  }
+
+  function shut() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.setAttribute("aria-label", "Открыть чат: " + TITLE);
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", function () { if (panel.hidden) { open(); } else { shut(); } });
+  close.addEventListener("click", shut);
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.preventDefault(); shut(); } });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); foot.requestSubmit ? foot.requestSubmit() : submit(e); }
+  });
+  function submit(e) {
+    e.preventDefault();
+    var text = input.value.trim();
+    if (!text || send.disabled) { return; }
+    input.value = "";
+    ask(text);
+  }
+  foot.addEventListener("submit", submit);
+  person.addEventListener("click", function () {
+    var text = input.value.trim();
+    input.value = "";
+    addMessage("citizen", text || "Позовите оператора");
+    var body = { question: text || null };
+    if (sessionId) { body.session_id = sessionId; }
+    busy(api("/api/v1/handoff", body)).then(showReply, showError);
+  });
+
+  typing.setAttribute("role", "status");
+  log.appendChild(typing);
+  (document.body || document.documentElement).appendChild(host);
+})();

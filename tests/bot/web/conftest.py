@@ -1,0 +1,162 @@
+"""Fixtures of the web tests: the real app on a real SQLite file and a copy of the real base."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import shutil
+import socket
+import threading
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+
+import httpx
+import pytest
+import uvicorn
+from fastapi import FastAPI
+
+from bot.core.accounts import Accounts
+from bot.core.roles import Role
+from bot.storage.database import open_database
+from bot.web.app import create_app
+from bot.web.services import WebServices, build_services
+from bot.web.settings import RateLimit, WebSettings
+from matcher import Morphology
+from tests.bot.core.conftest import PASSWORD, fast_passwords
+from tests.conftest import PROJECT_KB
+
+SECRET = "test-secret-" + "x" * 40
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+GENEROUS = RateLimit(burst=1000, per_second=1000.0)
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """The web app runs on asyncio."""
+    return "asyncio"
+
+
+@pytest.fixture
+def kb_dir(tmp_path: Path) -> Path:
+    """A copy of the project's knowledge base (approved proposals are written into it)."""
+    target = tmp_path / "kb"
+    shutil.copytree(PROJECT_KB, target)
+    return target
+
+
+@pytest.fixture
+def web_settings(tmp_path: Path, kb_dir: Path) -> WebSettings:
+    """Settings for a test server: a fresh SQLite file, generous rate limits, plain cookies."""
+    return WebSettings(
+        kb_dir=kb_dir,
+        secret_key=SECRET,
+        database_url=f"sqlite+aiosqlite:///{tmp_path / 'web.sqlite3'}",
+        environment="test",
+        secure_cookies=False,
+        ip_rate=GENEROUS,
+        session_rate=GENEROUS,
+        sse_heartbeat_seconds=0.5,
+    )
+
+
+def make_app(settings: WebSettings, morphology: Morphology) -> FastAPI:
+    """The real app, with cheap password hashing and the session's dictionary."""
+    factory = partial(build_services, passwords=fast_passwords(), morphology=morphology)
+    return create_app(settings, factory)
+
+
+@dataclass
+class Web:
+    """A running app and a client talking to it through ASGI."""
+
+    app: FastAPI
+    client: httpx.AsyncClient
+
+    @property
+    def services(self) -> WebServices:
+        """The services the lifespan built."""
+        services: WebServices = self.app.state.services
+        return services
+
+    async def operator(self, login: str, role: Role = Role.OPERATOR) -> None:
+        """Create an account with the shared test password."""
+        await self.services.accounts.create(login, PASSWORD, role=role)
+
+
+@pytest.fixture
+async def web(
+    web_settings: WebSettings, morphology: Morphology, anyio_backend: str
+) -> AsyncIterator[Web]:
+    """The app with its lifespan running, and an ASGI client."""
+    app = make_app(web_settings, morphology)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Web(app=app, client=client)
+
+
+def csrf_of(page: str) -> str:
+    """The CSRF token of a console page."""
+    found = CSRF_FIELD.search(page)
+    assert found is not None, "the page has no CSRF field"
+    return found.group(1)
+
+
+async def log_in(client: httpx.AsyncClient, login: str, password: str = PASSWORD) -> httpx.Response:
+    """Submit the log-in form as a browser would."""
+    page = await client.get("/console/login")
+    return await client.post(
+        "/console/login",
+        data={"login": login, "password": password, "csrf_token": csrf_of(page.text)},
+    )
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """The app served by uvicorn on loopback."""
+
+    url: str
+
+
+async def _create_accounts(settings: WebSettings, accounts: dict[str, Role]) -> None:
+    db = await open_database(settings.database_url)
+    try:
+        for login, role in accounts.items():
+            await Accounts(db, passwords=fast_passwords()).create(login, PASSWORD, role=role)
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+def live_server(web_settings: WebSettings, morphology: Morphology) -> Iterator[LiveServer]:
+    """uvicorn in a thread serving the real app, with an operator account `anna`."""
+    asyncio.run(_create_accounts(web_settings, {"anna": Role.OPERATOR}))
+    port = free_port()
+    config = uvicorn.Config(
+        make_app(web_settings, morphology),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        timeout_graceful_shutdown=1,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, name="test-uvicorn", daemon=True)
+    thread.start()
+    for _ in range(300):
+        if server.started:
+            break
+        if not thread.is_alive():
+            pytest.fail("the test server did not start")
+        threading.Event().wait(0.05)
+    yield LiveServer(url=f"http://127.0.0.1:{port}")
+    server.should_exit = True
+    thread.join(timeout=10)

@@ -1,0 +1,192 @@
+"""The citizen API through the real app: the ask contract, choices, ratings, hand-off, history."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.bot.web.conftest import Web
+
+pytestmark = pytest.mark.anyio
+
+CONTRACT_FIELDS = {"query", "action", "entry_id", "score", "candidates", "matched_terms"}
+UNKNOWN = "сломался карбюратор у трактора"
+
+
+@pytest.mark.parametrize(
+    ("question", "action", "entry_id"),
+    [
+        ("забыл пароль", "answer", "account-password-recovery"),
+        ("как получить выписку из ЭПТС", "answer", "epts-extract"),
+        ("как войти", "clarify", "account-cannot-sign-in"),
+        (UNKNOWN, "handoff", None),
+    ],
+)
+async def test_ask_returns_the_cli_contract_plus_answer_and_session(
+    web: Web, question: str, action: str, entry_id: str | None
+) -> None:
+    response = await web.client.post("/api/v1/ask", json={"question": question})
+    assert response.status_code == 200
+    body = response.json()
+    assert CONTRACT_FIELDS | {"answer", "session_id"} <= body.keys()
+    assert body["action"] == action
+    if entry_id is not None:
+        assert body["entry_id"] == entry_id
+    assert body["query"] == question
+    assert len(body["candidates"]) <= 5
+    assert (body["answer"] is not None) == (action == "answer")
+    assert len(body["session_id"]) >= 20
+
+
+async def test_a_session_id_is_kept_and_an_answer_carries_links(web: Web) -> None:
+    first = (await web.client.post("/api/v1/ask", json={"question": "забыл пароль"})).json()
+    second = (
+        await web.client.post(
+            "/api/v1/ask", json={"question": "выписка", "session_id": first["session_id"]}
+        )
+    ).json()
+    assert second["session_id"] == first["session_id"]
+    other = (await web.client.post("/api/v1/ask", json={"question": "выписка"})).json()
+    assert other["session_id"] != first["session_id"]
+    assert first["answer"].startswith("Новый пароль")
+    assert first["message_id"] is not None
+
+
+async def test_a_clarification_candidate_can_be_chosen(web: Web) -> None:
+    asked = (await web.client.post("/api/v1/ask", json={"question": "как войти"})).json()
+    assert asked["kind"] == "clarify" and len(asked["choices"]) >= 2
+    pick = asked["choices"][1]
+    chosen = await web.client.post(
+        "/api/v1/choose", json={"session_id": asked["session_id"], "entry_id": pick["entry_id"]}
+    )
+    assert chosen.status_code == 200
+    assert (chosen.json()["action"], chosen.json()["entry_id"]) == ("answer", pick["entry_id"])
+    unknown = await web.client.post(
+        "/api/v1/choose", json={"session_id": asked["session_id"], "entry_id": "no-such-entry"}
+    )
+    assert unknown.status_code == 422
+    assert "no-such-entry" in unknown.json()["detail"]
+
+
+async def test_feedback_is_stored_against_the_entry(web: Web) -> None:
+    asked = (await web.client.post("/api/v1/ask", json={"question": "забыл пароль"})).json()
+    rated = await web.client.post(
+        "/api/v1/feedback",
+        json={
+            "session_id": asked["session_id"],
+            "message_id": asked["message_id"],
+            "helpful": False,
+            "comment": "Не нашёл кнопку",
+        },
+    )
+    assert rated.status_code == 200
+    ratings = await web.services.ratings.for_entry("account-password-recovery")
+    assert [(r.score, r.comment) for r in ratings] == [(0, "Не нашёл кнопку")]
+
+
+async def test_someone_elses_message_cannot_be_rated(web: Web) -> None:
+    asked = (await web.client.post("/api/v1/ask", json={"question": "забыл пароль"})).json()
+    stranger = (await web.client.post("/api/v1/ask", json={"question": "выписка"})).json()
+    rated = await web.client.post(
+        "/api/v1/feedback",
+        json={
+            "session_id": stranger["session_id"],
+            "message_id": asked["message_id"],
+            "helpful": True,
+        },
+    )
+    assert rated.status_code == 422
+
+
+async def test_handoff_returns_the_ticket_number_and_due_text(web: Web) -> None:
+    response = await web.client.post(
+        "/api/v1/handoff",
+        json={
+            "question": "Не приходит СМС с кодом",
+            "contacts": {"name": "Анна Петрова", "phone": "8 900 123-45-67"},
+        },
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert body["action"] == "handoff" and body["ticket_number"] == 1
+    assert body["due_text"]
+    assert "Номер обращения — 1" in body["text"]
+    status = await web.client.get("/api/v1/tickets/1", params={"session_id": body["session_id"]})
+    assert status.status_code == 200
+    assert status.json()["status_label"] == "Принято"
+
+
+async def test_bad_contacts_are_refused_with_the_reason(web: Web) -> None:
+    response = await web.client.post(
+        "/api/v1/handoff", json={"contacts": {"phone": "позвоните мне"}}
+    )
+    assert response.status_code == 422
+    assert "Телефон" in response.json()["detail"]
+
+
+async def test_a_session_cannot_read_another_sessions_ticket(web: Web) -> None:
+    owner = (await web.client.post("/api/v1/ask", json={"question": UNKNOWN})).json()
+    assert owner["ticket_number"] == 1
+    stranger = (await web.client.post("/api/v1/ask", json={"question": "выписка"})).json()
+    response = await web.client.get(
+        "/api/v1/tickets/1", params={"session_id": stranger["session_id"]}
+    )
+    assert response.status_code == 404
+    assert "не найдено" in response.json()["detail"]
+
+
+async def test_history_comes_back_for_a_reopened_widget(web: Web) -> None:
+    first = (await web.client.post("/api/v1/ask", json={"question": "забыл пароль"})).json()
+    session = first["session_id"]
+    await web.client.post("/api/v1/ask", json={"question": UNKNOWN, "session_id": session})
+    history = await web.client.get("/api/v1/history", params={"session_id": session})
+    assert history.status_code == 200
+    body = history.json()
+    assert body["state"] == "waiting"
+    assert [(m["author"], m["text"][:12]) for m in body["messages"]] == [
+        ("citizen", "забыл пароль"),
+        ("bot", first["answer"][:12]),
+        ("citizen", UNKNOWN[:12]),
+        ("bot", "Передали ваш"),
+    ]
+    fresh = await web.client.get("/api/v1/history", params={"session_id": "a" * 32})
+    assert fresh.json()["messages"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "fragment"),
+    [
+        ({"question": ""}, 422, "Напишите вопрос"),
+        ({"question": "   \n "}, 422, "Напишите вопрос"),
+        ({"question": "пароль " * 400}, 422, "не больше 2000"),
+        ({"question": "я" * 10_240}, 422, "не больше"),
+        ({"question": 42}, 422, "текстом"),
+        ({"question": ["забыл", "пароль"]}, 422, "текстом"),
+        ({"question": None}, 422, "текстом"),
+        ({}, 422, "Не заполнено"),
+        ({"question": "пароль", "session_id": "../../etc"}, 422, "идентификатор сессии"),
+    ],
+)
+async def test_bad_questions_get_a_4xx_with_a_russian_message(
+    web: Web, body: object, status: int, fragment: str
+) -> None:
+    response = await web.client.post("/api/v1/ask", json=body)
+    assert response.status_code == status
+    assert fragment in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [b'{"question": "\xd0\xb7\xd0', b"{question: 1}", b"", b"[1, 2]", b'"just text"'],
+)
+async def test_broken_json_is_a_4xx_never_a_5xx(web: Web, raw: bytes) -> None:
+    response = await web.client.post(
+        "/api/v1/ask", content=raw, headers={"Content-Type": "application/json"}
+    )
+    assert 400 <= response.status_code < 500
+    assert response.json()["detail"]
+
+
+async def test_an_oversized_body_is_refused_with_413(web: Web) -> None:
+    response = await web.client.post("/api/v1/ask", json={"question": "я" * 100_000})
+    assert response.status_code == 413
+    assert "слишком большой" in response.json()["detail"]

@@ -1,0 +1,109 @@
+"""The operator console through its forms: log-in, CSRF, roles, the full reply flow."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.core.roles import Role
+from tests.bot.core.conftest import PASSWORD
+from tests.bot.web.conftest import Web, csrf_of, log_in
+
+pytestmark = pytest.mark.anyio
+
+UNKNOWN = "сломался карбюратор у трактора"
+
+
+async def test_a_wrong_password_is_refused(web: Web) -> None:
+    await web.operator("anna")
+    response = await log_in(web.client, "anna", "неверный-пароль-123")
+    assert response.status_code == 401
+    assert "Неверный логин или пароль" in response.text
+    queue = await web.client.get("/console")
+    assert queue.status_code == 303 and queue.headers["location"] == "/console/login"
+
+
+async def test_the_session_cookie_is_httponly_and_lax(web: Web) -> None:
+    await web.operator("anna")
+    response = await log_in(web.client, "anna")
+    assert response.status_code == 303
+    cookie = response.headers["set-cookie"].lower()
+    assert "httponly" in cookie and "samesite=lax" in cookie
+
+
+async def test_a_form_without_the_csrf_token_is_refused(web: Web) -> None:
+    await web.operator("anna")
+    await web.client.get("/console/login")
+    no_token = await web.client.post("/console/login", data={"login": "anna", "password": PASSWORD})
+    assert no_token.status_code == 403
+    await log_in(web.client, "anna")
+    forged = await web.client.post("/console/take", data={"csrf_token": "forged"})
+    assert forged.status_code == 403
+    assert "Форма устарела" in forged.text
+
+
+async def test_an_operator_without_the_curator_role_cannot_approve(web: Web) -> None:
+    await web.operator("anna")
+    await web.client.post("/api/v1/ask", json={"question": UNKNOWN})
+    await log_in(web.client, "anna")
+    page = await web.client.get("/console")
+    await web.client.post("/console/take", data={"csrf_token": csrf_of(page.text)})
+    token = csrf_of((await web.client.get("/console/tickets/1")).text)
+    await web.client.post(
+        "/console/tickets/1/resolve", data={"csrf_token": token, "text": "Обратитесь в сервис."}
+    )
+    proposed = await web.client.post(
+        "/console/tickets/1/propose",
+        data={"csrf_token": token, "question": "Сломался трактор", "answer": "В сервис."},
+    )
+    assert proposed.status_code == 303
+    listing = await web.client.get("/console/proposals")
+    assert "Сломался трактор" in listing.text and "Утверждают кураторы" in listing.text
+    refused = await web.client.post("/console/proposals/1/approve", data={"csrf_token": token})
+    assert refused.status_code == 403
+    assert "не может утверждать" in refused.text
+
+    await web.operator("olga", Role.CURATOR)
+    await web.client.post("/console/logout", data={"csrf_token": token})
+    await log_in(web.client, "olga")
+    token = csrf_of((await web.client.get("/console/proposals")).text)
+    approved = await web.client.post("/console/proposals/1/approve", data={"csrf_token": token})
+    assert approved.status_code == 303
+    assert "Сломался трактор" in (web.services.proposals.target_file).read_text("utf-8")
+
+
+async def test_the_full_reply_flow_reaches_the_citizen(web: Web) -> None:
+    await web.operator("anna")
+    asked = (await web.client.post("/api/v1/ask", json={"question": UNKNOWN})).json()
+    session = asked["session_id"]
+    await log_in(web.client, "anna")
+    queue = await web.client.get("/console")
+    assert '<td class="question">' + UNKNOWN in queue.text
+    taken = await web.client.post("/console/take", data={"csrf_token": csrf_of(queue.text)})
+    assert taken.headers["location"] == "/console/tickets/1"
+    page = await web.client.get("/console/tickets/1")
+    assert UNKNOWN in page.text and "В работе" in page.text
+    token = csrf_of(page.text)
+    for action, text in [
+        ("ask", "Какая марка трактора?"),
+        ("reply", "Обратитесь в сервисный центр <b>производителя</b>."),
+        ("resolve", ""),
+    ]:
+        done = await web.client.post(
+            f"/console/tickets/1/{action}", data={"csrf_token": token, "text": text}
+        )
+        assert done.status_code == 303, (action, done.text)
+    page = await web.client.get("/console/tickets/1")
+    assert "Завершено" in page.text
+    assert "&lt;b&gt;производителя&lt;/b&gt;" in page.text  # escaped, not markup
+    history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
+    operator_texts = [m["text"] for m in history["messages"] if m["author"] == "operator"]
+    assert operator_texts == [
+        "Какая марка трактора?",
+        "Обратитесь в сервисный центр <b>производителя</b>.",
+    ]
+    status = (await web.client.get("/api/v1/tickets/1", params={"session_id": session})).json()
+    assert status["status_label"] == "Завершено"
+    again = await web.client.post(
+        "/console/tickets/1/reply", data={"csrf_token": token, "text": "Ещё"}
+    )
+    assert again.status_code == 409

@@ -1,0 +1,111 @@
+"""The widget and the console in headless Chromium, against the app served by uvicorn."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.bot.core.conftest import PASSWORD
+from tests.bot.web.conftest import LiveServer
+from tests.conftest import ROOT
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "artifacts"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+TIMEOUT_MS = 10_000
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Dialog
+
+pytestmark = pytest.mark.slow
+
+
+def _chromium() -> str:
+    if not Path(CHROMIUM).exists() and shutil.which("chromium") is None:
+        pytest.skip(
+            "Chromium is missing: install it with `apt-get install -y chromium` "
+            "(scripts/test.py does it as root)"
+        )
+    return CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
+
+
+def _operator_replies(browser: Browser, url: str, text: str) -> None:
+    """An operator logs into the console in a second context and answers ticket 1."""
+    from playwright.sync_api import expect
+
+    console = browser.new_context().new_page()
+    console.set_default_timeout(TIMEOUT_MS)
+    console.goto(url + "/console/login")
+    console.get_by_label("Логин").fill("anna")
+    console.get_by_label("Пароль").fill(PASSWORD)
+    console.get_by_role("button", name="Войти").click()
+    console.get_by_role("button", name="Взять следующее").click()
+    expect(console.get_by_role("heading", level=1)).to_contain_text("Обращение № 1")
+    console.get_by_label("Ответ гражданину").fill(text)
+    console.get_by_role("button", name="Отправить ответ").click()
+    expect(console.locator(".flash")).to_contain_text("Ответ отправлен")
+    console.screenshot(path=str(ARTIFACTS / "console-ticket.png"), full_page=True)
+
+
+def test_a_citizen_gets_an_answer_and_an_operators_reply_live(live_server: LiveServer) -> None:
+    executable = _chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
+        try:
+            citizen = browser.new_context(viewport={"width": 360, "height": 740})
+            page = citizen.new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            dialogs: list[str] = []
+
+            def on_dialog(dialog: Dialog) -> None:
+                dialogs.append(dialog.message)
+                dialog.dismiss()
+
+            page.on("dialog", on_dialog)
+            page.goto(live_server.url + "/")
+            launcher = page.get_by_role("button", name="Открыть чат: Виртуальный консультант")
+            launcher.focus()
+            page.keyboard.press("Enter")
+            box = page.get_by_role("textbox", name="Ваш вопрос")
+            expect(box).to_be_focused()
+            box.fill("забыл пароль")
+            page.keyboard.press("Enter")
+            log = page.get_by_role("log")
+            expect(log).to_contain_text("Новый пароль")
+            expect(page.get_by_role("button", name="Копировать ответ")).to_be_visible()
+
+            box.fill("<script>alert(1)</script>")
+            page.keyboard.press("Enter")
+            expect(log.locator(".msg.citizen").last).to_have_text("<script>alert(1)</script>")
+
+            box.fill("сломался карбюратор у трактора")
+            page.get_by_role("button", name="Позвать оператора").click()
+            expect(log).to_contain_text("Номер обращения: 1")
+            page.screenshot(path=str(ARTIFACTS / "widget-handoff.png"))
+
+            _operator_replies(browser, live_server.url, "Обратитесь в сервисный центр.")
+
+            expect(log).to_contain_text("Обратитесь в сервисный центр.")
+            page.screenshot(path=str(ARTIFACTS / "widget-operator-reply.png"))
+
+            page.keyboard.press("Escape")
+            expect(launcher).to_be_focused()
+            page.reload()
+            page.get_by_role("button", name="Открыть чат: Виртуальный консультант").click()
+            expect(page.get_by_role("log")).to_contain_text("Обратитесь в сервисный центр.")
+            assert dialogs == []
+        finally:
+            browser.close()
