@@ -37,12 +37,8 @@ class Analysis:
 
     tokens: tuple[str, ...]  # normalised words (after layout, look-alike and typo repair)
     terms: tuple[str, ...]  # key terms: lemmas with synonyms folded, no stop words or filler
-
-    @property
-    def words(self) -> str:
-        """The normalised words without courtesy filler, for character n-grams."""
-        kept = [t for t in self.tokens if t not in FILLER_WORDS]
-        return " ".join(kept or self.tokens)
+    words: str = ""  # the normalised words without courtesy, for character n-grams
+    dropped_courtesy: bool = False  # courtesy words were left out of `terms` and `words`
 
     @property
     def lemmas(self) -> str:
@@ -111,20 +107,33 @@ class Analyzer:
             repaired.append(fixed if fixed is not None else token)
         return tuple(repaired)
 
-    def analyze_tokens(self, tokens: tuple[str, ...]) -> Analysis:
-        """Key terms of already normalised words."""
+    def analyze_tokens(self, tokens: tuple[str, ...], *, courtesy: bool = False) -> Analysis:
+        """Key terms of already normalised words.
+
+        Courtesy ("здравствуйте", "спасибо") is left out when the message says something else,
+        unless `courtesy` is set: for "спасибо за помощь" the courtesy *is* the message, and
+        the matcher tries both readings.
+        """
         folded = self._synonyms.apply([self.lemma(t) for t in tokens])
         content: list[str] = []
         filler: list[str] = []
+        kept_words: list[str] = []
         for term, index in folded:
             kind = FOLDED if index is None else self._classify(tokens[index], term)
             if kind is FILLER:
                 filler.append(term)
+                if courtesy:
+                    content.append(term)
             elif kind is not FUNCTION:
                 content.append(term)
+        for token in tokens:
+            if courtesy or self._classify(token, self.lemma(token)) is not FILLER:
+                kept_words.append(token)
         # A message of only courtesy ("здравствуйте") or only function words ("пока") keeps them.
         terms = content or filler or [term for term, _ in folded]
-        return Analysis(tokens, tuple(terms))
+        dropped = bool(filler) and len(terms) < len(content) + len(filler)
+        words = " ".join(kept_words or tokens)
+        return Analysis(tokens, tuple(terms), words, dropped)
 
     def _is_word(self, word: str) -> bool:
         return word in self._vocabulary or self._morph.is_known(word)

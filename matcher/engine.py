@@ -90,13 +90,23 @@ class Matcher:
     def _match(self, question: str, *, without: tuple[int, int] | None) -> Match:
         text = question[: self.settings.max_question_chars]
         tokens = self.analyzer.normalise(text)
-        raw = self._score(self.analyzer.analyze_tokens(tokens), without)
-        repaired_tokens = self.analyzer.repair(tokens, self._speller.correct)
-        best = raw
-        if repaired_tokens != tokens:
-            repaired = self._score(self.analyzer.analyze_tokens(repaired_tokens), without)
-            if repaired.scores.max(initial=0.0) > raw.scores.max(initial=0.0):
-                best = repaired
+        readings = [tokens]
+        repaired = self.analyzer.repair(tokens, self._speller.correct)
+        if repaired != tokens:
+            readings.append(repaired)
+        best: Scored | None = None
+        # Each reading is scored as typed and repaired; courtesy left out, and kept when it
+        # was there. The reading whose best entry scores highest wins.
+        for reading in readings:
+            analysis = self.analyzer.analyze_tokens(reading)
+            variants = [analysis]
+            if analysis.dropped_courtesy:
+                variants.append(self.analyzer.analyze_tokens(reading, courtesy=True))
+            for variant in variants:
+                scored = self._score(variant, without)
+                if best is None or scored.scores.max(initial=0.0) > best.scores.max(initial=0.0):
+                    best = scored
+        assert best is not None
         return self._verdict(question, best)
 
     def _score(self, analysis: Analysis, without: tuple[int, int] | None) -> Scored:

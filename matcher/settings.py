@@ -23,7 +23,7 @@ class Thresholds:
     """Where the decision between answer, clarify and handoff falls."""
 
     answer: float = 0.40  # the best score needed to answer
-    margin: float = 0.10  # how far ahead of the runner-up the best must be to answer
+    margin: float = 0.08  # how far ahead of the runner-up the best must be to answer
     clarify: float = 0.32  # the best score needed to offer candidates instead of a person
     candidate_ratio: float = 0.75  # a candidate is offered if it scores this share of the best
     min_candidates: int = 2
