@@ -7,10 +7,12 @@ import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot.cli.locations import default_kb_dir
-from matcher import Action, KnowledgeBase, KnowledgeBaseError, Match, Matcher, load_knowledge_base
+
+if TYPE_CHECKING:
+    from matcher import KnowledgeBase, Match
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -28,6 +30,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> int:
     """Load the base once, then answer the question or the stream."""
+    # The matcher pulls in numpy, scipy and scikit-learn: only when a question is asked.
+    from matcher import KnowledgeBaseError, Matcher, load_knowledge_base
+
     try:
         kb = load_knowledge_base(args.kb or default_kb_dir())
     except KnowledgeBaseError as error:
@@ -52,6 +57,8 @@ def run(args: argparse.Namespace) -> int:
 
 def print_human(match: Match, kb: KnowledgeBase, out: TextIO) -> None:
     """The verdict as a citizen would read it."""
+    from matcher import Action
+
     if match.action is Action.ANSWER and match.entry_id is not None:
         entry = kb.get(match.entry_id)
         assert entry is not None

@@ -7,8 +7,6 @@ import json
 from pathlib import Path
 
 from bot.cli.locations import default_kb_dir
-from bot.kb.check import check_directory
-from bot.kb.spreadsheet import export_command, import_command
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -31,16 +29,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     export = tools.add_parser("export", help="write the base to a spreadsheet (.xlsx or .csv)")
     export.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
     export.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
-    export.set_defaults(run=lambda a: export_command(a.kb or default_kb_dir(), a.out))
+    export.set_defaults(run=run_export)
 
     load = tools.add_parser("import", help="write an edited spreadsheet back to the YAML files")
     load.add_argument("sheet", type=Path, help="FILE.xlsx or FILE.csv")
     load.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
-    load.set_defaults(run=lambda a: import_command(a.kb or default_kb_dir(), a.sheet))
+    load.set_defaults(run=run_import)
 
 
 def run_check(args: argparse.Namespace) -> int:
     """Print the report; exit 1 when there are errors (or warnings, with --strict)."""
+    from bot.kb.check import check_directory  # the matcher: heavy, so only when used
+
     report = check_directory(args.directory or default_kb_dir())
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
@@ -53,3 +53,17 @@ def run_check(args: argparse.Namespace) -> int:
         )
     failed = report.errors > 0 or (args.strict and report.warnings > 0)
     return 1 if failed else 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the base to a spreadsheet."""
+    from bot.kb.spreadsheet import export_command
+
+    return export_command(args.kb or default_kb_dir(), args.out)
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Write an edited spreadsheet back to the YAML files."""
+    from bot.kb.spreadsheet import import_command
+
+    return import_command(args.kb or default_kb_dir(), args.sheet)
