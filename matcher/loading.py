@@ -202,6 +202,10 @@ def _compose(text: str, path: Path) -> Node | None:
         raise KnowledgeBaseError(f"invalid YAML: {problem}", file=path, line=line) from None
     except yaml.YAMLError as error:
         raise KnowledgeBaseError(f"invalid YAML: {error}", file=path) from None
+    except RecursionError:
+        raise KnowledgeBaseError(
+            "invalid YAML: lists or mappings nested too deeply", file=path
+        ) from None
 
 
 def _keys(node: MappingNode) -> Iterator[str]:

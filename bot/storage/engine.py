@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,15 @@ def is_sqlite(url: URL) -> bool:
     return url.get_backend_name() == "sqlite"
 
 
+# aiosqlite logs every statement with its parameters at DEBUG: citizens' messages, contacts
+# and personal data would reach the logs of anyone who turns debugging on.
+QUIET_DRIVER_LOGGERS = ("aiosqlite",)
+
+
 def create_engine(url: str, settings: StorageSettings) -> AsyncEngine:
     """An engine for `url`; for SQLite the file's folder is created and WAL is switched on."""
+    for name in QUIET_DRIVER_LOGGERS:
+        logging.getLogger(name).setLevel(logging.INFO)
     parsed = make_url(url)
     if parsed.drivername not in SUPPORTED_DRIVERS:
         raise CoreError(

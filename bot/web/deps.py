@@ -6,7 +6,7 @@ import re
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Path, Request
 
 from bot.core.accounts import Accounts
 from bot.core.citizen_tickets import CitizenTickets
@@ -18,6 +18,7 @@ from bot.core.proposals import Proposals
 from bot.core.records import Operator
 from bot.web.errors import CsrfError, LoginRequiredError, RateLimitedError, SessionError
 from bot.web.live import WEB_CHANNEL
+from bot.web.schemas import MAX_RECORD_ID
 from bot.web.services import WebServices
 
 SESSION_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
@@ -34,6 +35,7 @@ def get_services(request: Request) -> WebServices:
 
 
 ServicesDep = Annotated[WebServices, Depends(get_services)]
+TicketNumber = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="the ticket number")]
 
 
 def get_conversations(services: ServicesDep) -> ConversationService:

@@ -12,6 +12,11 @@ HARD_TEXT_LIMIT = 8000
 MAX_COMMENT = 2000
 
 
+# Record ids and ticket numbers are 64-bit in the database: a larger number is a 4xx here,
+# not an overflow in the driver.
+MAX_RECORD_ID = 2**63 - 1
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
 
@@ -33,7 +38,7 @@ class ChooseRequest(_Body):
 class FeedbackRequest(_Body):
     """`POST /api/v1/feedback`: 👍 (`helpful: true`) or 👎 for one message."""
 
-    message_id: int
+    message_id: int = Field(ge=1, le=MAX_RECORD_ID)
     helpful: bool
     comment: str | None = Field(default=None, max_length=MAX_COMMENT)
     session_id: str

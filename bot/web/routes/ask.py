@@ -18,6 +18,7 @@ from bot.web.deps import (
     ConversationsDep,
     ServicesDep,
     SessionQueryDep,
+    TicketNumber,
     checked_session_id,
     limit_by_address,
     limit_session,
@@ -103,7 +104,9 @@ async def handoff(
 
 
 @router.get("/tickets/{number}", response_model=TicketOut)
-async def ticket(number: int, session_id: SessionQueryDep, citizens: CitizensDep) -> TicketOut:
+async def ticket(
+    number: TicketNumber, session_id: SessionQueryDep, citizens: CitizensDep
+) -> TicketOut:
     """The status of one of the session's own tickets (anyone else's is "not found")."""
     identity = web_identity(session_id)
     found = await citizens.lookup(identity, number)

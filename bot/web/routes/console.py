@@ -22,6 +22,7 @@ from bot.web.deps import (
     DeskDep,
     OperatorDep,
     ProposalsDep,
+    TicketNumber,
     csrf_token,
 )
 from bot.web.templating import templates_of
@@ -116,7 +117,7 @@ async def take(
 
 
 @router.get("/find")
-async def find(number: int, operator: OperatorDep) -> RedirectResponse:
+async def find(number: TicketNumber, operator: OperatorDep) -> RedirectResponse:
     """Open a ticket by number."""
     del operator
     return RedirectResponse(f"/console/tickets/{number}", status_code=303)
@@ -124,7 +125,11 @@ async def find(number: int, operator: OperatorDep) -> RedirectResponse:
 
 @router.get("/tickets/{number}", response_class=HTMLResponse)
 async def ticket(
-    request: Request, number: int, operator: OperatorDep, desk: DeskDep, accounts: AccountsDep
+    request: Request,
+    number: TicketNumber,
+    operator: OperatorDep,
+    desk: DeskDep,
+    accounts: AccountsDep,
 ) -> HTMLResponse:
     """The ticket: conversation, contacts, attachments, history and the action forms."""
     details = await desk.details(operator, number)
@@ -135,7 +140,7 @@ async def ticket(
 @router.post("/tickets/{number}/reply")
 async def reply(
     request: Request,
-    number: int,
+    number: TicketNumber,
     _csrf: CsrfDep,
     operator: OperatorDep,
     desk: DeskDep,
@@ -149,7 +154,7 @@ async def reply(
 @router.post("/tickets/{number}/ask")
 async def ask_for_information(
     request: Request,
-    number: int,
+    number: TicketNumber,
     _csrf: CsrfDep,
     operator: OperatorDep,
     desk: DeskDep,
@@ -163,7 +168,7 @@ async def ask_for_information(
 @router.post("/tickets/{number}/escalate")
 async def escalate(
     request: Request,
-    number: int,
+    number: TicketNumber,
     _csrf: CsrfDep,
     operator: OperatorDep,
     desk: DeskDep,
@@ -177,7 +182,7 @@ async def escalate(
 @router.post("/tickets/{number}/resolve")
 async def resolve(
     request: Request,
-    number: int,
+    number: TicketNumber,
     _csrf: CsrfDep,
     operator: OperatorDep,
     desk: DeskDep,
@@ -191,7 +196,7 @@ async def resolve(
 @router.post("/tickets/{number}/reject")
 async def reject(
     request: Request,
-    number: int,
+    number: TicketNumber,
     _csrf: CsrfDep,
     operator: OperatorDep,
     desk: DeskDep,
@@ -205,7 +210,7 @@ async def reject(
 @router.post("/tickets/{number}/reopen")
 async def reopen(
     request: Request,
-    number: int,
+    number: TicketNumber,
     _csrf: CsrfDep,
     operator: OperatorDep,
     desk: DeskDep,
@@ -220,7 +225,7 @@ async def reopen(
 async def propose(
     request: Request,
     *,
-    number: int,
+    number: TicketNumber,
     _csrf: CsrfDep,
     operator: OperatorDep,
     proposals: ProposalsDep,
