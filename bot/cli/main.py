@@ -6,7 +6,18 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from bot.cli import ask, kb, maintenance, proposals, serve, ticket_queue, users
+from bot.cli import (
+    analytics,
+    ask,
+    kb,
+    maintenance,
+    proposals,
+    report,
+    serve,
+    telegram,
+    ticket_queue,
+    users,
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -16,7 +27,18 @@ def build_parser() -> argparse.ArgumentParser:
         description="A virtual consultant for public e-services.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (ask, kb, users, maintenance, proposals, ticket_queue, serve):
+    for module in (
+        ask,
+        kb,
+        users,
+        maintenance,
+        proposals,
+        ticket_queue,
+        serve,
+        telegram,
+        analytics,
+        report,
+    ):
         module.register(commands)
     return parser
 

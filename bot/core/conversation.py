@@ -19,6 +19,8 @@ from bot.core.conversation_state import ConversationState
 from bot.core.errors import InvalidInputError
 from bot.core.identity import Identity
 from bot.core.maintenance import MaintenanceSwitch
+from bot.core.privacy import mask_personal_data
+from bot.core.question_log import record_question
 from bot.core.records import Conversation, Maintenance
 from bot.core.replies import Choice, Reply, ReplyKind
 from bot.core.settings import CoreSettings
@@ -73,13 +75,14 @@ class ConversationService:
         """Answer, clarify, hand off, or stay silent, depending on who owns the conversation."""
         question = self._clean(text)
         verdict = await self._judge(question)
-        return await self._process(identity, question, verdict, contacts)
+        # The matcher reads what was typed; what is stored (and shown to staff) is masked.
+        return await self._process(identity, mask_personal_data(question), verdict, contacts)
 
     async def request_person(
         self, identity: Identity, text: str | None = None, *, contacts: Contacts | None = None
     ) -> Reply:
         """The citizen pressed "позвать специалиста": hand off whatever they wrote."""
-        question = self._clean(text) if text else PERSON_REQUESTED
+        question = mask_personal_data(self._clean(text)) if text else PERSON_REQUESTED
         verdict = _Verdict(match=None, reason=HandoffReason.ASKED_FOR_PERSON)
         return await self._process(identity, question, verdict, contacts)
 
@@ -102,6 +105,7 @@ class ConversationService:
             message_id = await uow.conversations.add_message(
                 conversation.id, Author.BOT, entry.answer, now, entry_id=entry.id
             )
+            await uow.questions.choose(conversation.id, entry.id, message_id)
         return Reply(
             kind=ReplyKind.ANSWER,
             text=entry.answer,
@@ -131,7 +135,10 @@ class ConversationService:
             # The matcher is CPU-bound and thread-safe: keep the event loop free.
             match = await asyncio.to_thread(self._answerer.match, question)
         except Exception:
-            log.exception("The matcher failed on %r; handing the question to people", question)
+            log.exception(
+                "The matcher failed on %r; handing the question to people",
+                mask_personal_data(question),
+            )
             return _Verdict(match=None, reason=HandoffReason.MATCHER_FAILED)
         if match.action is Action.HANDOFF or match.entry_id is None:
             return _Verdict(match=match, reason=HandoffReason.NO_ANSWER)
@@ -166,7 +173,7 @@ class ConversationService:
                 conversation = await uow.conversations.open(identity, now)
             await uow.conversations.add_message(conversation.id, Author.CITIZEN, question, now)
             if verdict.reason is not None and number is not None:
-                return await self._hand_off(
+                reply = await self._hand_off(
                     uow,
                     conversation,
                     question,
@@ -175,8 +182,20 @@ class ConversationService:
                     contacts=contacts,
                     maintenance=maintenance,
                 )
-            assert verdict.match is not None
-            return await self._answer(uow, conversation, verdict.match, maintenance)
+            else:
+                assert verdict.match is not None
+                reply = await self._answer(uow, conversation, verdict.match, maintenance)
+            await record_question(
+                uow,
+                channel=identity.channel,
+                conversation_id=conversation.id,
+                question=question,
+                match=verdict.match,
+                reason=verdict.reason,
+                reply=reply,
+                now=now,
+            )
+            return reply
 
     async def _answer(
         self,

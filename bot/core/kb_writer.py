@@ -62,7 +62,8 @@ def existing_ids(kb_dir: Path) -> set[str]:
 
 
 @contextmanager
-def _locked(path: Path) -> Iterator[None]:
+def locked(path: Path) -> Iterator[None]:
+    """Hold the writers' lock of the topic file `path` while the block runs."""
     lock_path = path.with_name(path.name + LOCK_SUFFIX)
     with lock_path.open("a") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -87,7 +88,7 @@ def _entry_mapping(entry: NewEntry) -> dict[str, Any]:
 def append_entry(path: Path, entry: NewEntry, *, topic: str) -> None:
     """Add `entry` to the topic file at `path`, creating the file with `topic` if needed."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with _locked(path):
+    with locked(path):
         if path.exists():
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             if not isinstance(data, dict) or not isinstance(data.get("entries", []), list):

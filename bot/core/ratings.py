@@ -57,7 +57,7 @@ class Ratings:
             message = await uow.conversations.message(message_id)
             if owner != conversation.id or message is None:
                 raise InvalidInputError("Это сообщение нельзя оценить: оно не из вашего диалога.")
-            return await uow.ratings.add(
+            rating = await uow.ratings.add(
                 conversation_id=conversation.id,
                 scale=scale,
                 score=score,
@@ -67,6 +67,8 @@ class Ratings:
                 ticket_id=conversation.ticket_id,
                 comment=text or None,
             )
+            await uow.questions.add_feedback(message_id, scale, score)
+            return rating
 
     async def for_entry(self, entry_id: str) -> list[Rating]:
         """Every rating of answers from one entry (for analysts)."""

@@ -67,6 +67,17 @@ class OutboxMessage:
     last_error: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class WebEvent:
+    """One reply or notice delivered to a widget session."""
+
+    id: int
+    session_id: str
+    text: str
+    created_at: datetime
+    ticket_number: int | None
+
+
 class ProposalStatus(StrEnum):
     """Where a knowledge-base proposal is."""
 

@@ -27,6 +27,7 @@ class Permission(StrEnum):
     DECIDE_PROPOSALS = "decide_proposals"
     MANAGE_ACCOUNTS = "manage_accounts"
     MAINTENANCE = "maintenance"
+    VIEW_ANALYTICS = "view_analytics"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -42,9 +43,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         }
     ),
     Role.CURATOR: frozenset(
-        {Permission.VIEW_QUEUE, Permission.PROPOSE, Permission.DECIDE_PROPOSALS}
+        {
+            Permission.VIEW_QUEUE,
+            Permission.PROPOSE,
+            Permission.DECIDE_PROPOSALS,
+            Permission.VIEW_ANALYTICS,
+        }
     ),
-    Role.ANALYST: frozenset({Permission.VIEW_QUEUE}),
+    Role.ANALYST: frozenset({Permission.VIEW_QUEUE, Permission.VIEW_ANALYTICS}),
     Role.ADMIN: frozenset(Permission),
 }
 

@@ -91,6 +91,21 @@ class ProposalSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class AnalyticsSettings:
+    """The question log, the inbox of unanswered questions and the reports."""
+
+    retention_days: int = 365  # recorded questions older than this are purged
+    inbox_days: int = 28  # how far back the inbox looks
+    cluster_distance: float = 0.75  # cosine distance below which questions share a need
+    max_cluster_questions: int = 1500  # distinct texts clustered at most (newest first)
+    cluster_examples: int = 5
+    inbox_clusters: int = 30
+    report_entries: int = 15  # rows in the "most asked" and "worst rated" tables
+    min_ratings: int = 2  # ratings an entry needs to be ranked by feedback
+    answer_within: timedelta = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
 class CoreSettings:
     """All settings of the core, with defaults; build one at start-up and pass it down."""
 
@@ -100,5 +115,6 @@ class CoreSettings:
     outbox: OutboxSettings = field(default_factory=OutboxSettings)
     passwords: PasswordPolicy = field(default_factory=PasswordPolicy)
     proposals: ProposalSettings = field(default_factory=ProposalSettings)
+    analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     max_question_length: int = 2000
     transcript_limit: int = 20

@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -200,3 +201,38 @@ class RatingRow(Base):
     score: Mapped[int] = mapped_column(Integer)
     comment: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class QuestionLogRow(Base):
+    """One citizen question and what became of it; the text is masked before it is written."""
+
+    __tablename__ = "question_log"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    asked_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    text: Mapped[str] = mapped_column(Text)
+    decision: Mapped[str] = mapped_column(String(16))
+    handoff_reason: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    entry_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    score: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Plain numbers, no foreign keys: records outlive purged conversations and tickets.
+    conversation_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    chosen_entry_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    feedback_scale: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    feedback_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    ticket_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    triage: Mapped[str | None] = mapped_column(String(16), nullable=True)
+
+
+class WebEventRow(Base):
+    """A reply or ticket notice delivered to a widget session, shared by every process."""
+
+    __tablename__ = "web_events"
+    __table_args__ = (Index("ix_web_events_session", "session_id", "id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
+    session_id: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    ticket_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

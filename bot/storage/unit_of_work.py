@@ -8,9 +8,12 @@ from bot.storage.conversation_repo import ConversationRepository
 from bot.storage.operator_repo import OperatorRepository
 from bot.storage.outbox_repo import OutboxRepository
 from bot.storage.proposal_repo import ProposalRepository
+from bot.storage.question_repo import QuestionRepository
 from bot.storage.rating_repo import RatingRepository
 from bot.storage.switch_repo import SwitchRepository
 from bot.storage.ticket_repo import TicketRepository
+from bot.storage.ticket_timing_repo import TicketTimingRepository
+from bot.storage.web_event_repo import WebEventRepository
 
 
 class UnitOfWork:
@@ -21,9 +24,12 @@ class UnitOfWork:
         "operators",
         "outbox",
         "proposals",
+        "questions",
         "ratings",
         "switches",
+        "ticket_timings",
         "tickets",
+        "web_events",
     )
 
     def __init__(self, session: AsyncSession) -> None:
@@ -34,3 +40,6 @@ class UnitOfWork:
         self.switches = SwitchRepository(session)
         self.proposals = ProposalRepository(session)
         self.ratings = RatingRepository(session)
+        self.questions = QuestionRepository(session)
+        self.ticket_timings = TicketTimingRepository(session)
+        self.web_events = WebEventRepository(session)

@@ -11,7 +11,7 @@ from starlette.middleware.sessions import SessionMiddleware
 
 from bot.web.body_limit import BodyLimitMiddleware
 from bot.web.handlers import install_handlers
-from bot.web.routes import ask, console, health, metrics, pages
+from bot.web.routes import analytics, ask, console, health, metrics, pages
 from bot.web.services import ServicesFactory, build_services
 from bot.web.settings import WebSettings
 from bot.web.templating import build_templates
@@ -40,7 +40,7 @@ def create_app(settings: WebSettings, services: ServicesFactory = build_services
     app.state.templates = build_templates()
     app.state.settings = settings
     install_handlers(app)
-    for module in (ask, health, metrics, pages, console):
+    for module in (ask, health, metrics, pages, console, analytics):
         app.include_router(module.router)
     # Added last = outermost: sizes are checked before anything reads the body.
     app.add_middleware(

@@ -21,6 +21,9 @@ from bot.core.passwords import Passwords
 from bot.core.proposals import Proposals
 from bot.core.queue_stats import QueueStats
 from bot.core.ratings import Ratings
+from bot.core.reports import Reports
+from bot.core.unanswered import Unanswered
+from bot.core.web_events import WebEvents
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import Database, open_database
 from bot.web.answering import RecordingAnswerer, running_answerer
@@ -29,6 +32,7 @@ from bot.web.monitoring import WebMetrics
 from bot.web.ratelimit import RateLimiter
 from bot.web.settings import WebSettings
 from matcher import Morphology
+from matcher.analyzer import Analysis
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +51,10 @@ class WebServices:
     history: ConversationHistory
     maintenance: MaintenanceSwitch
     queue_stats: QueueStats
+    unanswered: Unanswered
+    reports: Reports
     hub: LiveHub
+    web_events: WebEvents
     metrics: WebMetrics
     ip_limiter: RateLimiter
     session_limiter: RateLimiter
@@ -72,9 +79,17 @@ async def build_services(
         ) as answerer:
             calendar = WorkCalendar(settings.core.working_hours)
             maintenance = MaintenanceSwitch(db)
-            hub = LiveHub(backlog=settings.live_backlog)
+            hub = LiveHub()
+            web_events = WebEvents(db)
+            await web_events.trim(older_than=settings.live_retention)
             senders = SenderRegistry()
-            senders.register(WEB_CHANNEL, WebSender(hub))
+            senders.register(WEB_CHANNEL, WebSender(web_events, hub))
+            proposals = Proposals(db, settings.kb_dir, settings=settings.core.proposals)
+
+            def analyze(text: str) -> Analysis:
+                # The current base's analyzer: it follows the hot reload.
+                return answerer.matcher.analyzer.analyze(text)
+
             services = WebServices(
                 settings=settings,
                 db=db,
@@ -89,12 +104,17 @@ async def build_services(
                 desk=Desk(db),
                 citizens=CitizenTickets(db, calendar=calendar, settings=settings.core),
                 accounts=Accounts(db, policy=settings.core.passwords, passwords=passwords),
-                proposals=Proposals(db, settings.kb_dir, settings=settings.core.proposals),
+                proposals=proposals,
                 ratings=Ratings(db),
                 history=ConversationHistory(db),
                 maintenance=maintenance,
                 queue_stats=QueueStats(db),
+                unanswered=Unanswered(
+                    db, answerer, analyze, proposals, settings=settings.core.analytics
+                ),
+                reports=Reports(db, answerer, analyze, settings=settings.core),
                 hub=hub,
+                web_events=web_events,
                 metrics=WebMetrics(),
                 ip_limiter=RateLimiter(settings.ip_rate),
                 session_limiter=RateLimiter(settings.session_rate),

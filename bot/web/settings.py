@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from bot.core.settings import CoreSettings
@@ -48,7 +49,9 @@ class WebSettings:
     session_rate: RateLimit = RateLimit(burst=20, per_second=0.5)
     history_limit: int = 50
     sse_heartbeat_seconds: float = 15.0
-    live_backlog: int = 50
+    live_backlog: int = 50  # events replayed or shown in the history at most
+    live_poll_seconds: float = 0.5  # how often an open stream reads events of other processes
+    live_retention: timedelta = timedelta(days=30)  # older events are trimmed at start-up
     kb_reload_interval: float = 2.0
     session_max_age_seconds: int = 12 * 3600
     secure_cookies: bool = True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
@@ -11,6 +12,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.responses import StreamingResponse
 
 from bot.core.contacts import make_contacts
+from bot.core.records import WebEvent
 from bot.core.replies import ReplyKind
 from bot.web.answering import recording_matches
 from bot.web.deps import (
@@ -24,7 +26,7 @@ from bot.web.deps import (
     limit_session,
     web_identity,
 )
-from bot.web.live import LiveEvent
+from bot.web.live import live_json
 from bot.web.rendering import ask_response
 from bot.web.schemas import (
     AskRequest,
@@ -120,7 +122,7 @@ async def ticket(
     )
 
 
-def _live_out(event: LiveEvent) -> LiveOut:
+def _live_out(event: WebEvent) -> LiveOut:
     return LiveOut(
         id=event.id,
         author="operator",
@@ -149,12 +151,17 @@ async def history(session_id: SessionQueryDep, services: ServicesDep) -> History
             )
             for m in found.messages
         ],
-        live=[_live_out(e) for e in services.hub.backlog(session_id)],
+        live=[
+            _live_out(e)
+            for e in await services.web_events.recent(
+                session_id, limit=services.settings.live_backlog
+            )
+        ],
     )
 
 
-def _sse(event: LiveEvent) -> str:
-    data = json.dumps(event.to_json(), ensure_ascii=False)
+def _sse(event: WebEvent) -> str:
+    data = json.dumps(live_json(event), ensure_ascii=False)
     return f"id: {event.id}\nevent: reply\ndata: {data}\n\n"
 
 
@@ -168,20 +175,32 @@ async def events(
 ) -> StreamingResponse:
     """Server-sent events: operator replies to the session, as they are delivered."""
     since = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
-    heartbeat = services.settings.sse_heartbeat_seconds
+    settings = services.settings
 
     async def stream() -> AsyncIterator[str]:
-        async with services.hub.subscribe(session_id) as queue:
+        last_id = since
+        quiet = 0.0
+        async with services.hub.subscribe(session_id) as woken:
             yield "retry: 3000\n\n"
-            for event in services.hub.backlog(session_id, after=since):
-                yield _sse(event)
             while not services.stopping.is_set() and not await request.is_disconnected():
-                try:
-                    event = await asyncio.wait_for(queue.get(), timeout=heartbeat)
-                except TimeoutError:
-                    yield ": ping\n\n"
+                # The table is the truth: it holds what other processes' workers delivered.
+                found = await services.web_events.after(
+                    session_id, after=last_id, limit=settings.live_backlog
+                )
+                for event in found:
+                    last_id = event.id
+                    yield _sse(event)
+                if found:
+                    quiet = 0.0
                     continue
-                yield _sse(event)
+                if quiet >= settings.sse_heartbeat_seconds:
+                    quiet = 0.0
+                    yield ": ping\n\n"
+                started = time.monotonic()
+                # Woken at once by this process's deliveries, else read the table again soon.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(woken.get(), timeout=settings.live_poll_seconds)
+                quiet += time.monotonic() - started
 
     return StreamingResponse(
         stream(),

@@ -1,0 +1,37 @@
+"""`faqbot analytics purge`: delete recorded questions older than the retention period."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.cli.database import add_database_option, run_on_database
+from bot.core.question_log import QuestionLog
+from bot.core.settings import CoreSettings
+from bot.storage.database import Database
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `analytics purge`."""
+    parser = commands.add_parser("analytics", help="the log of citizens' questions")
+    actions = parser.add_subparsers(dest="analytics_command", required=True, metavar="ACTION")
+    purge = actions.add_parser("purge", help="delete questions older than the retention period")
+    purge.add_argument(
+        "--older-than",
+        type=int,
+        default=None,
+        metavar="DAYS",
+        help=f"age in days (default: {CoreSettings().analytics.retention_days})",
+    )
+    add_database_option(purge)
+    purge.set_defaults(run=run_purge)
+
+
+def run_purge(args: argparse.Namespace) -> int:
+    """Delete the old records and say how many went."""
+
+    async def purge(db: Database) -> int:
+        removed = await QuestionLog(db).purge(older_than_days=args.older_than)
+        print(f"Удалено записей о вопросах: {removed}.")
+        return 0
+
+    return run_on_database(args, purge)

@@ -1,0 +1,95 @@
+"""`faqbot report`: the analysts' report as one HTML file, with CSV files on request."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from bot.cli.database import add_database_option, fail, run_on_database
+from bot.cli.local_time import staff_zone
+from bot.cli.locations import default_kb_dir
+from bot.core.reports import Reports
+from bot.storage.database import Database
+
+STEPS = 7
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `report`."""
+    parser = commands.add_parser("report", help="the analysts' report (HTML, CSV)")
+    parser.add_argument(
+        "--since",
+        type=date.fromisoformat,
+        default=None,
+        metavar="DATE",
+        help="first day, YYYY-MM-DD (default: all records)",
+    )
+    parser.add_argument(
+        "--until",
+        type=date.fromisoformat,
+        default=None,
+        metavar="DATE",
+        help="last day included, YYYY-MM-DD (default: today)",
+    )
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=Path("report.html"),
+        metavar="FILE.html",
+        help="where to write the page (default: report.html)",
+    )
+    parser.add_argument(
+        "--csv-dir",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="also write every table as CSV into DIR",
+    )
+    parser.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
+    add_database_option(parser)
+    parser.set_defaults(run=run_report)
+
+
+def day_start(day: date) -> datetime:
+    """Midnight of `day` in the staff's zone, as an aware time."""
+    return datetime.combine(day, time(0), tzinfo=staff_zone())
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Build the report and write the files."""
+    from tqdm import tqdm
+
+    from bot.reporting.csv_export import write_csv_dir
+    from bot.reporting.page import render_report
+    from bot.reporting.tables import report_tables
+    from matcher import Matcher, load_knowledge_base
+
+    since = day_start(args.since) if args.since else None
+    until = day_start(args.until + timedelta(days=1)) if args.until else None
+    if since and until and since >= until:
+        return fail("--since должна быть не позже --until.")
+    bar = tqdm(total=STEPS, file=sys.stderr, disable=not sys.stderr.isatty(), unit="шаг")
+
+    def step(name: str) -> None:
+        bar.set_description(name)
+        bar.update(1)
+
+    async def build(db: Database) -> int:
+        step("база знаний")
+        matcher = Matcher(load_knowledge_base(args.kb or default_kb_dir()))
+        reports = Reports(db, matcher, matcher.analyzer.analyze)
+        report = await reports.build(None, since=since, until=until, progress=step)
+        step("графики и страница")
+        page = render_report(report, generated_at=datetime.now(tz=UTC))
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(page, encoding="utf-8")
+        if args.csv_dir is not None:
+            write_csv_dir(report_tables(report), args.csv_dir)
+        step("готово")
+        bar.close()
+        print(f"Отчёт: {args.out} ({report.total} вопросов).")
+        return 0
+
+    return run_on_database(args, build)

@@ -1,0 +1,61 @@
+"""`faqbot telegram`: the Telegram bot, long polling the Bot API."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.cli.locations import default_kb_dir
+
+if TYPE_CHECKING:
+    from bot.telegram.settings import TelegramSettings
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the `telegram` subcommand."""
+    parser = commands.add_parser(
+        "telegram",
+        help="run the Telegram bot (token from TELEGRAM_BOT_TOKEN)",
+        description=(
+            "Run the Telegram bot with long polling. The token comes from TELEGRAM_BOT_TOKEN, "
+            "the Bot API address from TELEGRAM_API_BASE (default: Telegram's own)."
+        ),
+    )
+    parser.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
+    parser.add_argument("--database", default=None, help="SQLAlchemy URL (default: SQLite)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check the settings, then poll until interrupted."""
+    from bot.telegram.errors import MissingTokenError
+    from bot.telegram.settings import TelegramSettings
+
+    try:
+        settings = TelegramSettings.from_env(
+            kb_dir=args.kb or default_kb_dir(), database_url=args.database
+        )
+    except MissingTokenError as error:
+        print(f"faqbot: {error}", file=sys.stderr)
+        return 2
+    if settings.database_url is None:
+        from bot.core.settings import data_dir_from_env
+
+        data_dir_from_env().mkdir(parents=True, exist_ok=True)
+    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    asyncio.run(_serve(settings))
+    return 0
+
+
+async def _serve(settings: TelegramSettings) -> None:
+    from bot.telegram.app import telegram_app
+
+    async with telegram_app(settings) as app:
+        print(f"faqbot: Telegram bot polling {settings.api_base}", flush=True)
+        await app.run(asyncio.Event(), handle_signals=True)

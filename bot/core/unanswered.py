@@ -1,0 +1,233 @@
+"""The inbox of unanswered questions, grouped by need, and what curators do with it.
+
+Unanswered means: handed to people because nothing fitted, offered a choice the citizen never
+made, or answered and rated down. Questions are grouped with `clustering`; a curator adds a
+question to an existing entry as another phrasing, proposes a new entry, or dismisses the
+group. Nothing reaches the knowledge base without a curator's action.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter, defaultdict
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bot.core.answerer import Answerer
+from bot.core.clock import Clock, system_clock
+from bot.core.clustering import TextFeatures, cluster_labels
+from bot.core.errors import InvalidInputError
+from bot.core.privacy import mask_personal_data
+from bot.core.proposals import Proposals
+from bot.core.question_records import Decision, QuestionRecord, Triage
+from bot.core.records import Operator, Proposal
+from bot.core.roles import Permission, require
+from bot.core.settings import AnalyticsSettings
+from bot.core.tickets import HandoffReason
+from bot.storage.database import Database
+from matcher.analyzer import Analysis
+from matcher.knowledge import KnowledgeBase
+
+Analyze = Callable[[str], Analysis]
+WEEK = timedelta(days=7)
+
+
+@dataclass(frozen=True, slots=True)
+class Cluster:
+    """Unanswered questions about one need."""
+
+    size: int
+    this_week: int
+    previous_week: int
+    examples: tuple[str, ...]  # distinct texts, most frequent first
+    record_ids: tuple[int, ...]
+    closest_entry_id: str | None  # the entry the matcher put first most often
+    handoffs: int
+    abandoned: int
+    disliked: int
+    ticket_numbers: tuple[int, ...]
+    last_asked: datetime
+
+    @property
+    def trend(self) -> int:
+        """This week's questions minus the previous week's."""
+        return self.this_week - self.previous_week
+
+
+def is_unanswered(record: QuestionRecord) -> bool:
+    """Handed off for want of an answer, a choice abandoned, or an answer rated down."""
+    if record.decision is Decision.HANDOFF:
+        return record.handoff_reason != HandoffReason.ASKED_FOR_PERSON.value
+    return record.abandoned or record.disliked
+
+
+class Background:
+    """The knowledge base's phrasings as clustering features, analysed once per loaded base."""
+
+    def __init__(self, answerer: Answerer, analyze: Analyze) -> None:
+        self._answerer = answerer
+        self._analyze = analyze
+        self._seen: tuple[KnowledgeBase, tuple[TextFeatures, ...]] | None = None
+
+    def features(self) -> tuple[TextFeatures, ...]:
+        """Features of every phrasing of the current base."""
+        kb = self._answerer.kb
+        if self._seen is None or self._seen[0] is not kb:
+            self._seen = (kb, tuple(_features(self._analyze, p) for e in kb for p in e.phrasings))
+        return self._seen[1]
+
+
+def _features(analyze: Analyze, text: str) -> TextFeatures:
+    analysis = analyze(text)
+    return TextFeatures(terms=analysis.terms, words=analysis.words or text)
+
+
+def group_unanswered(
+    records: Sequence[QuestionRecord],
+    analyze: Analyze,
+    *,
+    settings: AnalyticsSettings,
+    now: datetime,
+    background: Sequence[TextFeatures] = (),
+) -> list[Cluster]:
+    """Unanswered records grouped by need, biggest group first.
+
+    Identical texts are grouped before clustering, and only the `max_cluster_questions`
+    most recently asked distinct texts are clustered: the distance matrix grows as its square.
+    """
+    same_text: dict[str, list[QuestionRecord]] = defaultdict(list)
+    for record in records:
+        if is_unanswered(record):
+            same_text[" ".join(record.text.casefold().split())].append(record)
+    texts = sorted(same_text, key=lambda t: same_text[t][-1].asked_at, reverse=True)
+    texts = texts[: settings.max_cluster_questions]
+    features = [_features(analyze, text) for text in texts]
+    labels = cluster_labels(
+        features, distance_threshold=settings.cluster_distance, background=background
+    )
+    groups: dict[int, list[str]] = defaultdict(list)
+    for text, label in zip(texts, labels, strict=True):
+        groups[label].append(text)
+    clusters = [
+        _cluster([same_text[t] for t in members], settings=settings, now=now)
+        for members in groups.values()
+    ]
+    return sorted(clusters, key=lambda c: (-c.size, -c.last_asked.timestamp()))
+
+
+def _cluster(
+    members: list[list[QuestionRecord]], *, settings: AnalyticsSettings, now: datetime
+) -> Cluster:
+    members.sort(key=len, reverse=True)
+    records = [r for same in members for r in same]
+    closest = Counter(r.entry_id for r in records if r.entry_id is not None).most_common(1)
+    return Cluster(
+        size=len(records),
+        this_week=sum(1 for r in records if r.asked_at >= now - WEEK),
+        previous_week=sum(1 for r in records if now - 2 * WEEK <= r.asked_at < now - WEEK),
+        examples=tuple(same[-1].text for same in members[: settings.cluster_examples]),
+        record_ids=tuple(sorted(r.id for r in records)),
+        closest_entry_id=closest[0][0] if closest else None,
+        handoffs=sum(1 for r in records if r.decision is Decision.HANDOFF),
+        abandoned=sum(1 for r in records if r.abandoned),
+        disliked=sum(1 for r in records if r.disliked),
+        ticket_numbers=tuple(sorted({r.ticket_number for r in records if r.ticket_number})),
+        last_asked=max(r.asked_at for r in records),
+    )
+
+
+class Unanswered:
+    """The curators' inbox."""
+
+    def __init__(
+        self,
+        db: Database,
+        answerer: Answerer,
+        analyze: Analyze,
+        proposals: Proposals,
+        *,
+        settings: AnalyticsSettings | None = None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self._db = db
+        self._answerer = answerer
+        self._analyze = analyze
+        self._proposals = proposals
+        self._settings = settings or AnalyticsSettings()
+        self._clock = clock
+        self._background = Background(answerer, analyze)
+
+    async def clusters(self, curator: Operator) -> list[Cluster]:
+        """The biggest groups of unanswered questions of the last `inbox_days` days."""
+        require(curator.role, Permission.DECIDE_PROPOSALS, "разбирать неотвеченные вопросы")
+        now = self._clock()
+        since = now - timedelta(days=self._settings.inbox_days)
+        async with self._db.transaction() as uow:
+            records = await uow.questions.between(since, None, untriaged_only=True)
+        found = await asyncio.to_thread(self._group, records, now)
+        return found[: self._settings.inbox_clusters]
+
+    def _group(self, records: Sequence[QuestionRecord], now: datetime) -> list[Cluster]:
+        return group_unanswered(
+            records,
+            self._analyze,
+            settings=self._settings,
+            now=now,
+            background=self._background.features(),
+        )
+
+    async def add_alternative(
+        self, curator: Operator, entry_id: str, phrasing: str, record_ids: Collection[int]
+    ) -> bool:
+        """Add `phrasing` to the entry's alternatives; the questions leave the inbox.
+
+        Returns False when the entry already had this phrasing.
+        """
+        from bot.kb.alternatives import AlternativeError, add_alternative
+
+        require(curator.role, Permission.DECIDE_PROPOSALS, "дополнять базу знаний")
+        text = " ".join(phrasing.split())
+        if mask_personal_data(text) != text:
+            raise InvalidInputError(
+                "В формулировке есть личные данные (телефон, паспорт, код...): уберите их."
+            )
+        entry = self._answerer.kb.get(entry_id)
+        if entry is None or entry.file is None:
+            raise InvalidInputError(f"Нет ответа с идентификатором «{entry_id}».")
+        try:
+            added = await asyncio.to_thread(add_alternative, Path(entry.file), entry_id, text)
+        except AlternativeError as error:
+            raise InvalidInputError(str(error)) from error
+        async with self._db.transaction() as uow:
+            await uow.questions.triage(record_ids, Triage.ALTERNATIVE)
+        return added
+
+    async def propose(
+        self,
+        curator: Operator,
+        ticket_number: int,
+        *,
+        question: str,
+        answer: str,
+        alternatives: Sequence[str],
+        record_ids: Collection[int],
+    ) -> Proposal:
+        """Propose a new entry from a group, through a resolved ticket of the group."""
+        proposal = await self._proposals.propose(
+            curator,
+            ticket_number,
+            question=question,
+            answer=answer,
+            alternatives=[a for a in alternatives if mask_personal_data(a) == a],
+        )
+        async with self._db.transaction() as uow:
+            await uow.questions.triage(record_ids, Triage.PROPOSED)
+        return proposal
+
+    async def dismiss(self, curator: Operator, record_ids: Collection[int]) -> int:
+        """Take the questions out of the inbox; returns how many."""
+        require(curator.role, Permission.DECIDE_PROPOSALS, "разбирать неотвеченные вопросы")
+        async with self._db.transaction() as uow:
+            return await uow.questions.triage(record_ids, Triage.DISMISSED)

@@ -1,0 +1,175 @@
+"""The question log in the database."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, desc, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.core.question_records import Decision, NewQuestion, QuestionRecord, Triage
+from bot.core.records import RatingScale
+from bot.storage.tables import QuestionLogRow
+
+_COLUMNS = (
+    QuestionLogRow.id,
+    QuestionLogRow.channel,
+    QuestionLogRow.asked_at,
+    QuestionLogRow.text,
+    QuestionLogRow.decision,
+    QuestionLogRow.entry_id,
+    QuestionLogRow.score,
+    QuestionLogRow.handoff_reason,
+    QuestionLogRow.conversation_id,
+    QuestionLogRow.message_id,
+    QuestionLogRow.ticket_number,
+    QuestionLogRow.chosen_entry_id,
+    QuestionLogRow.feedback_scale,
+    QuestionLogRow.feedback_score,
+    QuestionLogRow.triage,
+)
+# SQLite allows 32766 bound parameters per statement; 15 columns a row.
+INSERT_BATCH = 2000
+
+
+def _values(question: NewQuestion) -> dict[str, Any]:
+    return {
+        "channel": question.channel,
+        "asked_at": question.asked_at,
+        "text": question.text,
+        "decision": question.decision.value,
+        "entry_id": question.entry_id,
+        "score": question.score,
+        "handoff_reason": question.handoff_reason,
+        "conversation_id": question.conversation_id,
+        "message_id": question.message_id,
+        "ticket_number": question.ticket_number,
+        "chosen_entry_id": question.chosen_entry_id,
+        "feedback_scale": question.feedback_scale.value if question.feedback_scale else None,
+        "feedback_score": question.feedback_score,
+    }
+
+
+def _record(row: Any) -> QuestionRecord:
+    return QuestionRecord(
+        id=row.id,
+        channel=row.channel,
+        asked_at=row.asked_at,
+        text=row.text,
+        decision=Decision(row.decision),
+        entry_id=row.entry_id,
+        score=row.score,
+        handoff_reason=row.handoff_reason,
+        conversation_id=row.conversation_id,
+        message_id=row.message_id,
+        ticket_number=row.ticket_number,
+        chosen_entry_id=row.chosen_entry_id,
+        feedback_scale=RatingScale(row.feedback_scale) if row.feedback_scale else None,
+        feedback_score=row.feedback_score,
+        triage=Triage(row.triage) if row.triage else None,
+    )
+
+
+class QuestionRepository:
+    """Reads and writes recorded questions."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    async def add(self, question: NewQuestion) -> int:
+        """Record one question; returns its id."""
+        row = QuestionLogRow(**_values(question))
+        self._session.add(row)
+        await self._session.flush()
+        return row.id
+
+    async def add_many(self, questions: Sequence[NewQuestion]) -> None:
+        """Record many questions at once (imports, load tests)."""
+        for start in range(0, len(questions), INSERT_BATCH):
+            batch = [_values(q) for q in questions[start : start + INSERT_BATCH]]
+            await self._session.execute(insert(QuestionLogRow), batch)
+
+    async def choose(
+        self, conversation_id: int, entry_id: str, message_id: int | None
+    ) -> int | None:
+        """Note the entry picked after the last clarification in a conversation.
+
+        Returns the record's id, or None when no clarification is waiting for a choice.
+        """
+        last = await self._session.scalar(
+            select(QuestionLogRow.id)
+            .where(QuestionLogRow.conversation_id == conversation_id)
+            .order_by(desc(QuestionLogRow.id))
+            .limit(1)
+        )
+        if last is None:
+            return None
+        result = await self._session.execute(
+            update(QuestionLogRow)
+            .where(
+                QuestionLogRow.id == last,
+                QuestionLogRow.decision == Decision.CLARIFY.value,
+                QuestionLogRow.chosen_entry_id.is_(None),
+            )
+            .values(chosen_entry_id=entry_id, message_id=message_id)
+        )
+        return last if _rowcount(result) else None
+
+    async def add_feedback(self, message_id: int, scale: RatingScale, score: int) -> int:
+        """Attach a rating of the bot's reply `message_id`; returns how many records changed."""
+        result = await self._session.execute(
+            update(QuestionLogRow)
+            .where(QuestionLogRow.message_id == message_id)
+            .values(feedback_scale=scale.value, feedback_score=score)
+        )
+        return _rowcount(result)
+
+    async def between(
+        self,
+        since: datetime | None,
+        until: datetime | None,
+        *,
+        untriaged_only: bool = False,
+    ) -> list[QuestionRecord]:
+        """Questions asked in [since, until), oldest first."""
+        query = select(*_COLUMNS).order_by(QuestionLogRow.asked_at, QuestionLogRow.id)
+        if since is not None:
+            query = query.where(QuestionLogRow.asked_at >= since)
+        if until is not None:
+            query = query.where(QuestionLogRow.asked_at < until)
+        if untriaged_only:
+            query = query.where(QuestionLogRow.triage.is_(None))
+        result = await self._session.execute(query)
+        return [_record(row) for row in result]
+
+    async def get(self, record_id: int) -> QuestionRecord | None:
+        """One recorded question."""
+        result = await self._session.execute(
+            select(*_COLUMNS).where(QuestionLogRow.id == record_id)
+        )
+        row = result.first()
+        return _record(row) if row is not None else None
+
+    async def triage(self, record_ids: Collection[int], triage: Triage) -> int:
+        """Mark questions as dealt with by a curator; returns how many changed."""
+        if not record_ids:
+            return 0
+        result = await self._session.execute(
+            update(QuestionLogRow)
+            .where(QuestionLogRow.id.in_(list(record_ids)), QuestionLogRow.triage.is_(None))
+            .values(triage=triage.value)
+        )
+        return _rowcount(result)
+
+    async def purge(self, before: datetime) -> int:
+        """Delete questions asked before `before`; returns how many."""
+        result = await self._session.execute(
+            delete(QuestionLogRow).where(QuestionLogRow.asked_at < before)
+        )
+        return _rowcount(result)
+
+
+def _rowcount(result: Any) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,28 @@
+"""Errors of the Telegram channel."""
+
+from __future__ import annotations
+
+
+class TelegramError(Exception):
+    """Base class of the errors the Telegram channel raises on purpose."""
+
+
+class MissingTokenError(TelegramError):
+    """The bot cannot start without a token."""
+
+    def __init__(self, variable: str) -> None:
+        super().__init__(
+            f"no bot token: set {variable} to the token @BotFather gives you in Telegram "
+            "(send it /newbot)"
+        )
+
+
+class FloodWaitError(TelegramError):
+    """Telegram asked the bot to wait before sending again; the outbox retries later."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(
+            f"Telegram flood control: not sending for another {seconds:.0f} s "
+            "(the reply stays in the outbox)"
+        )
+        self.seconds = seconds

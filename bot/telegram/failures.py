@@ -1,0 +1,38 @@
+"""Errors of every handler, answered in one place: the core's own say what is wrong."""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import ErrorEvent
+
+from bot.core.errors import CoreError
+from bot.telegram import texts
+
+log = logging.getLogger(__name__)
+
+
+async def on_error(event: ErrorEvent, bot: Bot) -> None:
+    """Tell the citizen what went wrong: the core's message, or a generic apology."""
+    error = event.exception
+    if isinstance(error, CoreError):
+        text = html.escape(str(error), quote=False)
+    else:
+        log.error("Update %s failed", event.update.update_id, exc_info=error)
+        text = texts.SOMETHING_WENT_WRONG
+    update = event.update
+    if update.callback_query is not None:
+        query = update.callback_query
+        try:
+            await query.answer(str(error)[:200] if isinstance(error, CoreError) else text[:200])
+        except TelegramAPIError:
+            log.warning("Could not answer callback query of update %s", update.update_id)
+        return
+    if update.message is not None:
+        try:
+            await bot.send_message(update.message.chat.id, text)
+        except TelegramAPIError:
+            log.warning("Could not tell chat about the failure of update %s", update.update_id)

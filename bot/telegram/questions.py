@@ -1,0 +1,71 @@
+"""Free-text questions: the answer, candidates to choose from, or a hand-off to people.
+
+A message that seems to hold a one-time code, a password or a card number gets a warning,
+and only its masked form reaches the core (and so the database).
+"""
+
+from __future__ import annotations
+
+from aiogram import Bot, F, Router
+from aiogram.fsm.context import FSMContext
+from aiogram.types import Message
+
+from bot.core.answerer import Answerer
+from bot.core.conversation import ConversationService
+from bot.core.privacy import find_secrets, mask_personal_data
+from bot.telegram import texts
+from bot.telegram.identity import chat_identity
+from bot.telegram.remembered import remembered_contacts
+from bot.telegram.render import RenderOptions
+from bot.telegram.replying import send_reply
+
+
+def guarded(text: str) -> tuple[str, bool]:
+    """The text to store and whether the citizen must be warned about a secret in it."""
+    if find_secrets(text):
+        return mask_personal_data(text), True
+    return text, False
+
+
+async def ask_person(
+    message: Message,
+    *,
+    bot: Bot,
+    state: FSMContext,
+    conversations: ConversationService,
+    render_options: RenderOptions,
+    answerer: Answerer,
+) -> None:
+    """The "call a person" button of the reply keyboard."""
+    identity = chat_identity(message.chat.id)
+    contacts = await remembered_contacts(state)
+    reply = await conversations.request_person(identity, contacts=contacts)
+    await send_reply(bot, message.chat.id, reply, render_options, answerer.kb)
+
+
+async def ask(
+    message: Message,
+    *,
+    bot: Bot,
+    state: FSMContext,
+    conversations: ConversationService,
+    render_options: RenderOptions,
+    answerer: Answerer,
+) -> None:
+    """Answer a question typed in the chat."""
+    assert message.text is not None  # the filter guarantees it
+    text, warn = guarded(message.text)
+    if warn:
+        await message.answer(texts.SECRET_WARNING)
+    identity = chat_identity(message.chat.id)
+    contacts = await remembered_contacts(state)
+    reply = await conversations.handle(identity, text, contacts=contacts)
+    await send_reply(bot, message.chat.id, reply, render_options, answerer.kb)
+
+
+def build_router() -> Router:
+    """The questions handlers, registered in order on a fresh router."""
+    router = Router(name="questions")
+    router.message.register(ask_person, F.text == texts.ASK_PERSON_BUTTON)
+    router.message.register(ask, F.text)
+    return router

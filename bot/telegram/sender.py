@@ -1,0 +1,63 @@
+"""Operators' replies from the outbox to the citizen's Telegram chat, each exactly once."""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+
+from aiogram import Bot
+from aiogram.exceptions import TelegramRetryAfter
+
+from bot.core.records import OutboxMessage
+from bot.telegram.errors import FloodWaitError
+from bot.telegram.render import RenderOptions, render_text
+
+
+class TelegramSender:
+    """The outbox's sender for channel `telegram` (the recipient is the chat id).
+
+    A reply is remembered by its idempotency key once Telegram accepted it, part by part, so
+    the worker's retry after a lost acknowledgement does not show it twice. The memory lives
+    as long as the process and holds the `remember` latest keys.
+
+    A "retry after" too long to wait out in place pauses every send until it has passed:
+    the outbox keeps the replies and tries them again later, without hammering Telegram.
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        options: RenderOptions,
+        *,
+        remember: int = 10_000,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._bot = bot
+        self._options = options
+        self._remember = remember
+        self._clock = clock
+        self._sent: OrderedDict[str, None] = OrderedDict()
+        self._paused_until = 0.0
+
+    async def send(self, message: OutboxMessage) -> None:
+        """Send the reply's parts not sent yet; raise (for a later retry) on any failure."""
+        wait = self._paused_until - self._clock()
+        if wait > 0:
+            raise FloodWaitError(wait)
+        chat_id = int(message.recipient)
+        for index, part in enumerate(render_text(message.text, limit=self._options.limit)):
+            key = f"{message.idempotency_key}:{index}"
+            if key in self._sent:
+                continue
+            try:
+                await self._bot.send_message(chat_id, part)
+            except TelegramRetryAfter as error:
+                self._paused_until = self._clock() + error.retry_after
+                raise
+            self._remember_key(key)
+
+    def _remember_key(self, key: str) -> None:
+        self._sent[key] = None
+        while len(self._sent) > self._remember:
+            self._sent.popitem(last=False)

@@ -1,0 +1,200 @@
+"""The console's analytics: the inbox of unanswered questions and the report.
+
+The inbox is for curators (adding phrasings and proposing entries changes the base, so it
+needs their role); the report is for analysts, curators and administrators. Every form
+carries the CSRF token; the core checks roles.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Annotated
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from bot.core.errors import InvalidInputError
+from bot.core.records import Operator
+from bot.core.report_figures import Report
+from bot.core.reports import Reports
+from bot.core.roles import Permission, require
+from bot.core.unanswered import Unanswered
+from bot.reporting.csv_export import table_csv
+from bot.reporting.page import render_report
+from bot.reporting.tables import report_tables
+from bot.web.deps import CsrfDep, OperatorDep, ServicesDep
+from bot.web.routes.console import _back, _page
+
+router = APIRouter(prefix="/console", include_in_schema=False)
+IdsField = Annotated[str, Form(max_length=1_000_000)]
+TextField = Annotated[str, Form(max_length=10_000)]
+
+
+def get_unanswered(services: ServicesDep) -> Unanswered:
+    """The curators' inbox."""
+    return services.unanswered
+
+
+def get_reports(services: ServicesDep) -> Reports:
+    """The analysts' reports."""
+    return services.reports
+
+
+UnansweredDep = Annotated[Unanswered, Depends(get_unanswered)]
+ReportsDep = Annotated[Reports, Depends(get_reports)]
+
+
+def _ids(text: str) -> list[int]:
+    try:
+        return [int(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise InvalidInputError(
+            "Список вопросов испорчен: ожидаются номера через запятую."
+        ) from None
+
+
+@router.get("/inbox", response_class=HTMLResponse)
+async def inbox(
+    request: Request, operator: OperatorDep, unanswered: UnansweredDep, services: ServicesDep
+) -> HTMLResponse:
+    """Groups of unanswered questions, biggest first, with the curator's actions."""
+    clusters = await unanswered.clusters(operator)
+    kb = services.answerer.kb
+    titles = {e.id: e.question for e in kb}
+    return _page(
+        request,
+        "inbox.html",
+        operator,
+        {"clusters": clusters, "titles": titles, "entries": sorted(titles.items())},
+    )
+
+
+@router.post("/inbox/alternative")
+async def add_alternative(
+    request: Request,
+    *,
+    _csrf: CsrfDep,
+    operator: OperatorDep,
+    unanswered: UnansweredDep,
+    entry_id: Annotated[str, Form(max_length=200)],
+    text: TextField,
+    record_ids: IdsField,
+) -> RedirectResponse:
+    """Add a question to an entry as another phrasing."""
+    added = await unanswered.add_alternative(operator, entry_id, text, _ids(record_ids))
+    message = (
+        f"Формулировка добавлена к ответу «{entry_id}»; база обновится через несколько секунд."
+        if added
+        else f"У ответа «{entry_id}» такая формулировка уже есть."
+    )
+    return _back(request, "/console/inbox", message)
+
+
+@router.post("/inbox/propose")
+async def propose(
+    request: Request,
+    *,
+    _csrf: CsrfDep,
+    operator: OperatorDep,
+    unanswered: UnansweredDep,
+    ticket_number: Annotated[int, Form()],
+    question: TextField,
+    answer: TextField,
+    alternatives: TextField = "",
+    record_ids: IdsField,
+) -> RedirectResponse:
+    """Start a new entry proposal from a group; a curator still has to approve it."""
+    made = await unanswered.propose(
+        operator,
+        ticket_number,
+        question=question,
+        answer=answer,
+        alternatives=alternatives.splitlines(),
+        record_ids=_ids(record_ids),
+    )
+    return _back(request, "/console/proposals", f"Предложение № {made.id} ждёт утверждения.")
+
+
+@router.post("/inbox/dismiss")
+async def dismiss(
+    request: Request,
+    _csrf: CsrfDep,
+    operator: OperatorDep,
+    unanswered: UnansweredDep,
+    record_ids: IdsField,
+) -> RedirectResponse:
+    """Take a group out of the inbox."""
+    count = await unanswered.dismiss(operator, _ids(record_ids))
+    return _back(request, "/console/inbox", f"Убрано из списка вопросов: {count}.")
+
+
+def _period(
+    since: date | None, until: date | None, zone: ZoneInfo
+) -> tuple[datetime | None, datetime | None]:
+    start = datetime.combine(since, time(0), tzinfo=zone) if since else None
+    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone) if until else None
+    return start, end
+
+
+async def _report_for(
+    operator: Operator,
+    reports: Reports,
+    services: ServicesDep,
+    since: date | None,
+    until: date | None,
+) -> Report:
+    require(operator.role, Permission.VIEW_ANALYTICS, "смотреть отчёты")
+    zone = ZoneInfo(services.settings.core.working_hours.timezone)
+    start, end = _period(since, until, zone)
+    return await reports.build(operator, since=start, until=end)
+
+
+@router.get("/report", response_class=HTMLResponse)
+async def report_page(
+    *,
+    operator: OperatorDep,
+    reports: ReportsDep,
+    services: ServicesDep,
+    since: date | None = None,
+    until: date | None = None,
+) -> HTMLResponse:
+    """The same self-contained page `faqbot report` writes, with CSV links."""
+    report = await _report_for(operator, reports, services, since, until)
+    query = urlencode({k: v.isoformat() for k, v in (("since", since), ("until", until)) if v})
+    links = {
+        t.name: f"/console/report/{t.name}.csv" + (f"?{query}" if query else "")
+        for t in report_tables(report)
+    }
+    page = await asyncio.to_thread(
+        render_report,
+        report,
+        generated_at=datetime.now(tz=UTC),
+        csv_links=links,
+        back_link="/console",
+    )
+    return HTMLResponse(page)
+
+
+@router.get("/report/{name}.csv")
+async def report_csv(
+    *,
+    name: str,
+    operator: OperatorDep,
+    reports: ReportsDep,
+    services: ServicesDep,
+    since: date | None = None,
+    until: date | None = None,
+) -> Response:
+    """One table of the report as CSV."""
+    report = await _report_for(operator, reports, services, since, until)
+    for table in report_tables(report):
+        if table.name == name:
+            return Response(
+                table_csv(table),
+                media_type="text/csv; charset=utf-8",
+                headers={"Content-Disposition": f'attachment; filename="{name}.csv"'},
+            )
+    return Response(f"Нет таблицы «{name}».", status_code=404, media_type="text/plain")

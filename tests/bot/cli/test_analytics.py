@@ -1,0 +1,75 @@
+"""`faqbot report` writes the page and the CSV files; `faqbot analytics purge` empties the log."""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli.main import main
+from bot.core.question_records import Decision, NewQuestion
+from bot.storage.database import open_database
+
+OLD = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
+
+
+async def _fill(url: str) -> None:
+    db = await open_database(url)
+    try:
+        async with db.transaction() as uow:
+            await uow.questions.add_many(
+                [
+                    NewQuestion(
+                        channel="web",
+                        asked_at=OLD + timedelta(days=n % 3),
+                        text=f"как получить выписку {n}",
+                        decision=Decision.ANSWER if n % 2 else Decision.HANDOFF,
+                        entry_id="epts-extract",
+                    )
+                    for n in range(6)
+                ]
+            )
+    finally:
+        await db.close()
+
+
+@pytest.fixture
+def url(tmp_path: Path) -> str:
+    address = f"sqlite+aiosqlite:///{tmp_path / 'cli.sqlite3'}"
+    asyncio.run(_fill(address))
+    return address
+
+
+def test_report_writes_the_page_and_every_table(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, folder = tmp_path / "report.html", tmp_path / "csv"
+    status = main(
+        ["report", "--database", url, "--out", str(out), "--csv-dir", str(folder),
+         "--since", "2025-01-10", "--until", "2025-01-11"]
+    )  # fmt: skip
+    assert status == 0
+    assert "4 вопросов" in capsys.readouterr().out
+    assert "data:image/png;base64," in out.read_text(encoding="utf-8")
+    with (folder / "days.csv").open(encoding="utf-8-sig") as file:
+        rows = list(csv.reader(file))
+    assert rows[1:] == [["2025-01-10", "1", "0", "0", "1", "2"],
+                        ["2025-01-11", "1", "0", "0", "1", "2"]]  # fmt: skip
+    assert {p.name for p in folder.iterdir()} >= {"queue.csv", "unanswered.csv"}
+
+
+def test_purge_deletes_what_is_older_than_asked(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analytics", "purge", "--database", url]) == 0
+    assert "Удалено записей о вопросах: 6." in capsys.readouterr().out
+    assert main(["analytics", "purge", "--older-than", "0", "--database", url]) == 0
+    assert "Удалено записей о вопросах: 0." in capsys.readouterr().out
+
+
+def test_a_negative_age_is_refused(url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["analytics", "purge", "--older-than", "-1", "--database", url]) == 1
+    assert "не меньше 0" in capsys.readouterr().err

@@ -1,0 +1,128 @@
+"""Every question the bot decides on is recorded, masked, with what followed it."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from bot.core.identity import Identity
+from bot.core.question_log import QuestionLog
+from bot.core.question_records import Decision, QuestionRecord
+from bot.core.ratings import Ratings
+from bot.core.records import RatingScale
+from bot.core.replies import ReplyKind
+from bot.core.settings import AnalyticsSettings
+from tests.bot.core.conftest import Services
+
+pytestmark = pytest.mark.anyio
+
+ANNA = Identity("web", "session-anna")
+BORIS = Identity("telegram", "4242")
+UNKNOWN_QUESTION = "сломался карбюратор у трактора"
+
+
+async def _records(services: Services) -> list[QuestionRecord]:
+    return await QuestionLog(services.db).between()
+
+
+async def test_an_answer_is_recorded_with_its_entry_score_and_feedback(
+    services: Services,
+) -> None:
+    reply = await services.conversations.handle(ANNA, "забыл пароль")
+    assert reply.message_id is not None
+    await Ratings(services.db, clock=services.clock).rate_thumb(ANNA, reply.message_id, False)
+    [record] = await _records(services)
+    assert (record.channel, record.decision, record.entry_id) == (
+        "web",
+        Decision.ANSWER,
+        "password-recovery",
+    )
+    assert record.asked_at == services.clock.now
+    assert record.text == "забыл пароль"
+    assert record.score is not None and record.score > 0
+    assert (record.feedback_scale, record.feedback_score) == (RatingScale.THUMBS, 0)
+    assert record.disliked and record.ticket_number is None
+
+
+async def test_a_clarification_records_the_choice_that_followed(services: Services) -> None:
+    reply = await services.conversations.handle(BORIS, "регистрация или восстановление пароля")
+    assert reply.kind is ReplyKind.CLARIFY
+    chosen = await services.conversations.choose(BORIS, "registration")
+    assert chosen.message_id is not None
+    await Ratings(services.db, clock=services.clock).rate_stars(BORIS, chosen.message_id, 5)
+    [record] = await _records(services)
+    assert (record.channel, record.decision, record.chosen_entry_id) == (
+        "telegram",
+        Decision.CLARIFY,
+        "registration",
+    )
+    assert record.answered_entry == "registration" and not record.abandoned
+    assert (record.feedback_scale, record.feedback_score) == (RatingScale.STARS, 5)
+
+
+async def test_an_abandoned_clarification_has_no_choice(services: Services) -> None:
+    await services.conversations.handle(ANNA, "регистрация или восстановление пароля")
+    [record] = await _records(services)
+    assert record.abandoned and record.answered_entry is None
+
+
+async def test_a_handoff_is_recorded_with_its_ticket_number(services: Services) -> None:
+    await services.conversations.handle(ANNA, "забыл пароль")
+    reply = await services.conversations.handle(BORIS, UNKNOWN_QUESTION)
+    person = await services.conversations.request_person(
+        Identity("web", "session-vera"), "хочу поговорить с человеком"
+    )
+    records = await _records(services)
+    assert [r.decision for r in records] == [Decision.ANSWER, Decision.HANDOFF, Decision.HANDOFF]
+    assert records[1].ticket_number == reply.ticket_number
+    assert records[1].handoff_reason == "no_answer"
+    assert records[2].ticket_number == person.ticket_number
+    assert records[2].handoff_reason == "asked_for_person"
+
+
+async def test_messages_to_an_open_ticket_are_not_questions(services: Services) -> None:
+    await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    await services.conversations.handle(ANNA, "добавлю: трактор синий")
+    assert len(await _records(services)) == 1
+
+
+# What a citizen types, the placeholder stored instead, and what must not be stored.
+MASKED = [
+    ("мой телефон +7 912 345-67-89, не приходит смс", "[телефон]", "345-67-89"),
+    ("позвоните мне 8 (912) 345-67-89 пожалуйста", "[телефон]", "345-67-89"),
+    ("почта ivan.petrov@mail.ru, не могу войти", "[e-mail]", "ivan.petrov"),
+    ("паспорт 4510 123456, как поменять данные", "[паспорт]", "123456"),
+    ("серия 45 10 номер 654321 не проходит проверку", "[паспорт]", "654321"),
+    ("снилс 112-233-445 95 не подтверждается", "[СНИЛС]", "112-233-445"),
+    ("мой ИНН 500100732259 не находят", "[ИНН]", "500100732259"),
+    ("списали с карты 4276 3800 1234 5678, где чек", "[карта]", "4276 3800"),
+    ("код из смс 482193 не подходит", "[код]", "482193"),
+    ("482193", "[код]", "482193"),
+]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@pytest.mark.parametrize(("text", "placeholder", "secret"), MASKED)
+async def test_personal_data_is_masked_as_stored(
+    services: Services, text: str, placeholder: str, secret: str
+) -> None:
+    await services.conversations.handle(ANNA, text)
+    [record] = await _records(services)
+    assert placeholder in record.text
+    assert secret not in record.text
+
+
+async def test_purge_deletes_records_older_than_the_retention(services: Services) -> None:
+    await services.conversations.handle(ANNA, "забыл пароль")
+    services.clock.advance(timedelta(days=40))
+    await services.conversations.handle(BORIS, "как получить выписку")
+    log = QuestionLog(
+        services.db, settings=AnalyticsSettings(retention_days=30), clock=services.clock
+    )
+    assert await log.purge() == 1
+    [kept] = await _records(services)
+    assert kept.text == "как получить выписку"
+    services.clock.advance(timedelta(seconds=1))
+    assert await log.purge(older_than_days=0) == 1
+    assert await _records(services) == []

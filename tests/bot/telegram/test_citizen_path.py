@@ -1,0 +1,291 @@
+"""A citizen's whole path through the real bot, over HTTP against the fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import pytest
+
+from bot.core.history import ConversationHistory
+from bot.telegram import texts
+from bot.telegram.identity import chat_identity
+from bot.telegram.keyboards import EntryCallback, RateCallback, TopicCallback
+from tests.bot.telegram.conftest import RunningBot
+
+pytestmark = pytest.mark.anyio
+
+TICKET_NUMBER = re.compile(r"Обращение № (\d+)")
+
+
+def buttons(params: dict[str, Any]) -> list[tuple[str, str]]:
+    """(text, callback data) of every inline button under a sent message."""
+    markup = params.get("reply_markup") or {}
+    return [
+        (b["text"], b.get("callback_data", ""))
+        for row in markup.get("inline_keyboard", [])
+        for b in row
+    ]
+
+
+def ticket_number(text: str) -> int:
+    found = TICKET_NUMBER.search(text)
+    assert found, f"no ticket number in {text!r}"
+    return int(found.group(1))
+
+
+async def test_start_topics_question_answer_and_rating(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/start")
+    greeting, topics = await api.wait_sent(anna.user_id, 2)
+    assert "Здравствуйте" in greeting["text"]
+    reply_keyboard = greeting["reply_markup"]["keyboard"]
+    assert reply_keyboard[0][0]["request_contact"] is True
+    topic_buttons = buttons(topics)
+    kb = running.app.services.answerer.kb
+    assert [t for t, _ in topic_buttons] == list(kb.topics)
+
+    topic = "Вход и учётная запись"
+    index = kb.topics.index(topic)
+    assert topic_buttons[index][1] == TopicCallback(index=index).pack()
+    anna.presses(topic_buttons[index][1], message_id=1001)
+    await api.wait_for(lambda: bool(api.calls_of("editMessageText")), what="the topic")
+    edit = api.calls_of("editMessageText")[-1].params
+    assert topic in edit["text"]
+    questions = buttons(edit)
+    entry = kb.in_topic(topic)[0]
+    assert (entry.question, EntryCallback(entry_id=entry.id).pack()) in questions
+
+    anna.presses(EntryCallback(entry_id=entry.id).pack(), message_id=1001)
+    answer = (await api.wait_sent(anna.user_id, 3))[-1]
+    first_line = entry.answer.strip().split("\n")[0]
+    assert first_line.split(" ")[0] in answer["text"]
+    rate_up, rate_down = buttons(answer)
+    assert rate_up[0] == texts.RATE_UP and rate_down[0] == texts.RATE_DOWN
+
+    anna.presses(rate_up[1], message_id=1002)
+    await api.wait_for(
+        lambda: any(
+            c.params.get("text") == texts.THANKS_FOR_RATING
+            for c in api.calls_of("answerCallbackQuery")
+        ),
+        what="thanks for the rating",
+    )
+    ratings = await running.app.services.ratings.for_entry(entry.id)
+    assert [r.score for r in ratings] == [1]
+
+
+async def test_free_text_answer(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("забыл пароль")
+    (answer,) = await api.wait_sent(anna.user_id, 1)
+    entry = running.app.services.answerer.kb.get("account-password-recovery")
+    assert entry is not None
+    assert entry.answer.split()[0] in answer["text"]
+    assert buttons(answer)[0][1].startswith(RateCallback.__prefix__)
+
+
+async def test_ambiguous_question_offers_candidates_and_choice_answers(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("эптс")
+    (clarify,) = await api.wait_sent(anna.user_id, 1)
+    offered = buttons(clarify)
+    assert 2 <= len(offered) <= 5
+    assert clarify["text"].startswith("Уточните")
+    title, data = offered[1]
+    entry_id = EntryCallback.unpack(data).entry_id
+    anna.presses(data, message_id=1000)
+    answer = (await api.wait_sent(anna.user_id, 2))[-1]
+    entry = running.app.services.answerer.kb.get(entry_id)
+    assert entry is not None and entry.question == title
+    assert entry.answer.split()[0] in answer["text"]
+
+
+async def test_operator_hand_off_and_status_of_own_tickets_only(running: RunningBot) -> None:
+    api, anna, boris = running.api, running.citizen(501), running.citizen(502)
+    anna.says("/operator не приходит код подтверждения на телефон")
+    (handoff,) = await api.wait_sent(anna.user_id, 1)
+    number = ticket_number(handoff["text"])
+    assert "в течение 24 часов" in handoff["text"]
+
+    anna.says(f"/status {number}")
+    status = (await api.wait_sent(anna.user_id, 2))[-1]
+    assert f"Обращение № {number}:" in status["text"]
+
+    boris.says(f"/status {number}")
+    (refused,) = await api.wait_sent(boris.user_id, 1)
+    assert "не найдено" in refused["text"]
+    assert "Новое" not in refused["text"]
+
+    boris.says("/status")
+    assert (await api.wait_sent(boris.user_id, 2))[-1]["text"] == texts.NO_TICKETS
+
+
+async def test_shared_phone_reaches_the_ticket(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.shares_phone("+7 (912) 345-67-89")
+    (saved,) = await api.wait_sent(anna.user_id, 1)
+    assert "+79123456789" in saved["text"]
+    assert saved["reply_markup"] == {"remove_keyboard": True}
+    anna.says(texts.ASK_PERSON_BUTTON)
+    handoff = (await api.wait_sent(anna.user_id, 2))[-1]
+    number = ticket_number(handoff["text"])
+    ticket = await running.app.services.citizens.lookup(chat_identity(anna.user_id), number)
+    assert ticket.contacts.phone == "+79123456789"
+    assert ticket.contacts.name == "Анна Петрова"
+
+
+async def test_someone_elses_contact_is_not_taken(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.shares_phone("+7 912 345-67-89", own=False)
+    (refused,) = await api.wait_sent(anna.user_id, 1)
+    assert refused["text"] == texts.NOT_YOUR_CONTACT
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+async def test_photo_is_attached_to_a_new_ticket(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    api.files["photo-big"] = ("photos/file_1.png", PNG)
+    anna.sends(
+        photo=[
+            {"file_id": "photo-small", "file_unique_id": "s1", "width": 90, "height": 90},
+            {
+                "file_id": "photo-big",
+                "file_unique_id": "b1",
+                "width": 800,
+                "height": 600,
+                "file_size": len(PNG),
+            },
+        ],
+        caption="Ошибка при входе, скриншот",
+    )
+    sent = await api.wait_sent(anna.user_id, 2)
+    number = ticket_number(sent[0]["text"])
+    assert sent[1]["text"] == f"Файл «photo-b1.jpg» приложен к обращению № {number}."
+    assert [c.params["file_id"] for c in api.calls_of("getFile")] == ["photo-big"]
+    assert api.calls_of("downloadFile")[0].params["path"] == "photos/file_1.png"
+    ticket = await running.app.services.citizens.lookup(chat_identity(anna.user_id), number)
+    async with running.app.services.db.transaction() as uow:
+        assert await uow.tickets.count_attachments(ticket.id) == 1
+
+
+async def test_document_of_a_wrong_type_or_size_is_refused(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/operator помогите с заявлением")
+    await api.wait_sent(anna.user_id, 1)
+    api.files["doc-exe"] = ("documents/file_2.exe", b"MZ\x90\x00 not a pdf")
+    anna.sends(document={"file_id": "doc-exe", "file_unique_id": "e1", "file_name": "x.exe"})
+    refused = (await api.wait_sent(anna.user_id, 2))[-1]
+    assert "не подходит" in refused["text"]
+    anna.sends(
+        document={
+            "file_id": "doc-huge",
+            "file_unique_id": "h1",
+            "file_name": "скан.pdf",
+            "file_size": 50 * 1024 * 1024,
+        }
+    )
+    too_big = (await api.wait_sent(anna.user_id, 3))[-1]
+    assert "слишком большой" in too_big["text"]
+    assert "doc-huge" not in [c.params["file_id"] for c in api.calls_of("getFile")]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        {
+            "sticker": {
+                "file_id": "st",
+                "file_unique_id": "st1",
+                "type": "regular",
+                "width": 512,
+                "height": 512,
+                "is_animated": False,
+                "is_video": False,
+            }
+        },
+        {"voice": {"file_id": "vo", "file_unique_id": "vo1", "duration": 3}},
+        {"location": {"latitude": 55.75, "longitude": 37.62}},
+    ],
+    ids=["sticker", "voice", "location"],
+)
+async def test_non_text_gets_a_polite_explanation(
+    running: RunningBot, content: dict[str, Any]
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.sends(**content)
+    (explained,) = await api.wait_sent(anna.user_id, 1)
+    assert explained["text"] == texts.UNSUPPORTED
+
+
+async def test_one_time_code_is_warned_about_and_stored_masked(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("мне пришёл код из смс 482193, что с ним делать")
+    sent = await api.wait_sent(anna.user_id, 2)
+    assert sent[0]["text"] == texts.SECRET_WARNING
+    history = await ConversationHistory(running.app.services.db).recent(chat_identity(anna.user_id))
+    stored = " ".join(m.text for m in history.messages)
+    assert "482193" not in stored
+    assert "[код]" in stored
+
+
+async def test_help_and_cancel(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/help")
+    (shown,) = await api.wait_sent(anna.user_id, 1)
+    assert "/operator" in shown["text"] and "/status" in shown["text"]
+    anna.says("/cancel")
+    cancelled = (await api.wait_sent(anna.user_id, 2))[-1]
+    assert cancelled["text"] == texts.CANCELLED
+    assert cancelled["reply_markup"] == {"remove_keyboard": True}
+
+
+NEW_TOPIC = """\
+topic: Новая тема
+entries:
+  - id: new-topic-question
+    question: Как работает новая услуга?
+    answer: Новая услуга работает так.
+"""
+
+
+async def test_an_edited_knowledge_base_is_served_without_a_restart(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    (running.app.services.settings.kb_dir / "new.yaml").write_text(NEW_TOPIC, encoding="utf-8")
+    await api.wait_for(
+        lambda: "Новая тема" in running.app.services.answerer.kb.topics, what="the reload"
+    )
+    anna.says("/start")
+    _, topics = await api.wait_sent(anna.user_id, 2)
+    assert "Новая тема" in [text for text, _ in buttons(topics)]
+
+
+async def test_group_chats_are_ignored(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    message = {
+        "message_id": 1,
+        "date": 0,
+        "chat": {"id": -100500, "type": "supergroup", "title": "Чат соседей"},
+        "from": anna.user,
+        "text": "/help",
+        "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+    }
+    api.push({"message": message})
+    anna.says("/help")  # the same message in private is answered
+    await api.wait_sent(anna.user_id, 1)
+    await asyncio.sleep(0.3)
+    assert api.sent(-100500) == []
+
+
+async def test_an_answer_lists_its_entry_links(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.presses(EntryCallback(entry_id="epts-extract").pack(), message_id=1000)
+    (answer,) = await api.wait_sent(anna.user_id, 1)
+    assert answer["text"].endswith(
+        'Полезные ссылки:\n• <a href="https://help.elpts.ru/ru">Портал поддержки ЭПТС</a>'
+    )

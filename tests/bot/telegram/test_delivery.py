@@ -1,0 +1,191 @@
+"""Operators' replies reach the Telegram chat through the outbox, exactly once, and the
+token never reaches the logs."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import UTC, datetime
+
+import pytest
+from aiogram.exceptions import TelegramRetryAfter
+from argon2 import PasswordHasher
+
+from bot.core.accounts import Accounts
+from bot.core.desk import Desk
+from bot.core.passwords import Passwords
+from bot.core.records import Operator, OutboxMessage
+from bot.core.roles import Role
+from bot.telegram.errors import FloodWaitError
+from bot.telegram.log_redaction import REDACTED, redact_record
+from bot.telegram.render import MESSAGE_LIMIT, RenderOptions
+from bot.telegram.sender import TelegramSender
+from tests.bot.telegram.conftest import TOKEN, RunningBot
+
+pytestmark = pytest.mark.anyio
+
+TICKET_NUMBER = re.compile(r"Обращение № (\d+)")
+
+
+async def hand_off(running: RunningBot, user_id: int, question: str) -> int:
+    """The citizen asks for a person; returns the ticket number from the bot's reply."""
+    citizen = running.citizen(user_id)
+    before = len(running.api.sent(user_id))
+    citizen.says(f"/operator {question}")
+    sent = await running.api.wait_sent(user_id, before + 1)
+    found = TICKET_NUMBER.search(sent[-1]["text"])
+    assert found
+    return int(found.group(1))
+
+
+async def operator(running: RunningBot) -> tuple[Desk, Operator]:
+    db = running.app.services.db
+    accounts = Accounts(
+        db, passwords=Passwords(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    )
+    who = await accounts.create("operator1", "Надёжный-пароль-2026", role=Role.OPERATOR)
+    return Desk(db), who
+
+
+async def test_operator_reply_reaches_the_chat(running: RunningBot) -> None:
+    api = running.api
+    number = await hand_off(running, 601, "не могу подать заявление")
+    desk, who = await operator(running)
+    taken = await desk.take_next(who)
+    assert taken is not None and taken.number == number
+    await desk.reply(who, number, "Здравствуйте! Попробуйте <b>очистить</b> кэш & войти снова.")
+    sent = await api.wait_sent(601, 3)
+    assert sent[1]["text"] == f"Специалист взял обращение № {number} в работу."
+    assert sent[2]["text"] == (
+        f"Ответ по обращению № {number}: Здравствуйте! Попробуйте &lt;b&gt;очистить&lt;/b&gt; "
+        "кэш &amp; войти снова."
+    )
+    assert sent[2]["parse_mode"] == "HTML"
+
+
+async def test_long_operator_reply_is_split_and_complete(running: RunningBot) -> None:
+    api = running.api
+    number = await hand_off(running, 602, "нужна подробная инструкция")
+    desk, who = await operator(running)
+    await desk.take_next(who)
+    body = "\n".join(
+        f"Шаг {i}: откройте https://www.gosuslugi.ru/step/{i} и нажмите «Далее»."
+        for i in range(140)
+    )
+    assert 6000 < len(body) < 10_000
+    await desk.reply(who, number, body)
+    await api.wait_for(lambda: any("Шаг 139" in t for t in api.sent_texts(602)), what="the end")
+    parts = api.sent_texts(602)[2:]
+    assert len(parts) >= 3  # the links make the HTML about twice as long as the text
+    assert all(len(p) <= MESSAGE_LIMIT for p in parts)
+    joined = "\n".join(parts)
+    assert all(f"Шаг {i}:" in joined for i in range(140))
+    assert joined.count("<a href=") == 140
+
+
+async def test_429_then_500_every_reply_delivered_exactly_once(running: RunningBot) -> None:
+    api = running.api
+    number = await hand_off(running, 603, "заявление не отправляется")
+    desk, who = await operator(running)
+    await desk.take_next(who)
+    await api.wait_sent(603, 2)
+    # Telegram floods, then falls over for longer than the bot retries in place.
+    api.fail(429, 1, retry_after=1)
+    api.fail(500, 7)
+    replies = [f"Ответ номер {i}" for i in range(3)]
+    for text in replies:
+        await desk.reply(who, number, text)
+    expected = [f"Ответ по обращению № {number}: {text}" for text in replies]
+    await api.wait_for(
+        lambda: all(t in api.sent_texts(603) for t in expected), timeout=20, what="recovery"
+    )
+    texts = api.sent_texts(603)
+    assert all(texts.count(t) == 1 for t in expected)
+    failed = [c.status for c in api.calls_of("sendMessage", ok_only=False) if c.status != 200]
+    assert failed == [429] + [500] * 7
+    async with running.app.services.db.transaction() as uow:
+        outbox = await uow.outbox.for_ticket(number)
+        assert all(m.delivered_at is not None for m in outbox)
+        assert max(m.attempts for m in outbox) > 1  # the outbox, not only in-place retries
+    # A handler's reply rides out a short outage in place, and is shown once.
+    api.fail(500, 2)
+    running.citizen(606).says("забыл пароль")
+    (answer,) = await api.wait_sent(606, 1)
+    assert "восстанов" in answer["text"].lower()
+
+
+async def test_a_reply_sent_again_after_a_lost_acknowledgement_is_not_repeated(
+    running: RunningBot,
+) -> None:
+    sender = TelegramSender(running.app.bot, RenderOptions())
+    message = OutboxMessage(
+        id=1,
+        idempotency_key="key-1",
+        channel="telegram",
+        recipient="604",
+        text="Ответ по обращению № 1: готово",
+        attempts=1,
+        created_at=datetime.now(UTC),
+    )
+    await sender.send(message)
+    await sender.send(message)  # the worker died before marking it delivered
+    assert running.api.sent_texts(604) == ["Ответ по обращению № 1: готово"]
+
+
+async def test_a_long_flood_wait_pauses_sending_instead_of_hammering(
+    running: RunningBot,
+) -> None:
+    api = running.api
+    sender = TelegramSender(running.app.bot, RenderOptions())
+    message = OutboxMessage(
+        id=2,
+        idempotency_key="key-2",
+        channel="telegram",
+        recipient="607",
+        text="Ответ",
+        attempts=1,
+        created_at=datetime.now(UTC),
+    )
+    api.fail(429, 1, retry_after=60)  # longer than the bot waits in place
+    with pytest.raises(TelegramRetryAfter):
+        await sender.send(message)
+    with pytest.raises(FloodWaitError):
+        await sender.send(message)
+    assert len(api.calls_of("sendMessage", ok_only=False)) == 1
+    assert api.sent_texts(607) == []
+
+
+async def test_token_never_reaches_the_logs(
+    running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    api, anna = running.api, running.citizen(605)
+    await hand_off(running, 605, "проблема со входом")
+    # getFile points at a file the server then cannot find: aiohttp's error holds the URL.
+    anna.sends(document={"file_id": "gone", "file_unique_id": "g1", "file_name": "скан.pdf"})
+    await api.wait_for(lambda: bool(api.calls_of("downloadFile")), what="the download")
+    await api.wait_sent(605, 2)
+    assert "что-то пошло не так" in api.sent_texts(605)[-1]
+    logged = caplog.text + "".join(str(r.__dict__) for r in caplog.records)
+    assert REDACTED in caplog.text  # the failure was logged, with the URL, redacted
+    assert TOKEN not in logged
+    assert TOKEN.split(":")[1] not in logged
+
+
+def test_redaction_covers_arguments_and_tracebacks() -> None:
+    try:
+        raise RuntimeError(f"GET http://api/bot{TOKEN}/getMe failed")
+    except RuntimeError as error:
+        record = logging.LogRecord(
+            "aiogram",
+            logging.ERROR,
+            __file__,
+            1,
+            "request %s",
+            (f"/bot{TOKEN}/x",),
+            (type(error), error, error.__traceback__),
+        )
+    redacted = redact_record(record, TOKEN)
+    text = logging.Formatter().format(redacted)
+    assert TOKEN not in text
+    assert text.count(REDACTED) == 2

@@ -1,0 +1,129 @@
+"""Curators work the inbox of unanswered questions in the console; analysts read the report."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from bot.core.identity import Identity
+from bot.core.roles import Role
+from matcher import load_knowledge_base
+from tests.bot.web.conftest import Web, csrf_of, log_in
+
+pytestmark = pytest.mark.anyio
+
+PASSPORT_QUESTIONS = (
+    "как оформить загранпаспорт через госуслуги",
+    "загранпаспорт нового образца как подать заявление",
+    "сколько делается загранпаспорт",
+)
+TRACTOR_QUESTIONS = ("сломался карбюратор у трактора", "трактор не заводится что делать")
+IDS = re.compile(r'name="record_ids" value="([0-9,]+)"')
+
+
+async def _ask(web: Web, questions: tuple[str, ...], prefix: str) -> None:
+    for number, text in enumerate(questions):
+        identity = Identity("web", f"{prefix}-session-{number:04d}")
+        await web.services.conversations.handle(identity, text)
+
+
+def _cluster_of(page: str, example: str) -> str:
+    """The record ids of the cluster whose card shows `example`."""
+    [card] = [c for c in page.split('<section class="card cluster">')[1:] if example in c]
+    found = IDS.search(card)
+    assert found is not None
+    return found.group(1)
+
+
+async def test_a_curator_adds_a_question_to_an_entry_and_it_leaves_the_inbox(web: Web) -> None:
+    await _ask(web, PASSPORT_QUESTIONS, "pass")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = await web.client.get("/console/inbox")
+    assert page.status_code == 200
+    example = "как оформить загранпаспорт через госуслуги"
+    assert example in page.text
+    ids = _cluster_of(page.text, example)
+    assert len(ids.split(",")) == len(PASSPORT_QUESTIONS)
+
+    entry = web.services.answerer.kb.get("account-cannot-sign-in")
+    assert entry is not None and entry.file is not None
+    response = await web.client.post(
+        "/console/inbox/alternative",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "entry_id": entry.id,
+            "text": "загранпаспорт через госуслуги не оформить",
+            "record_ids": ids,
+        },
+    )
+    assert response.status_code == 303
+    reloaded = load_knowledge_base(web.services.settings.kb_dir).get(entry.id)
+    assert reloaded is not None
+    assert reloaded.alternatives[-1] == "загранпаспорт через госуслуги не оформить"
+    assert reloaded.alternatives[:-1] == entry.alternatives
+    after = await web.client.get("/console/inbox")
+    assert example not in after.text
+
+
+async def test_a_dismissed_cluster_is_gone_and_the_other_stays(web: Web) -> None:
+    await _ask(web, PASSPORT_QUESTIONS, "pass")
+    await _ask(web, TRACTOR_QUESTIONS, "tractor")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = await web.client.get("/console/inbox")
+    ids = _cluster_of(page.text, TRACTOR_QUESTIONS[0])
+    response = await web.client.post(
+        "/console/inbox/dismiss", data={"csrf_token": csrf_of(page.text), "record_ids": ids}
+    )
+    assert response.status_code == 303
+    after = await web.client.get("/console/inbox")
+    assert TRACTOR_QUESTIONS[0] not in after.text
+    assert PASSPORT_QUESTIONS[0] in after.text
+
+
+async def test_personal_data_cannot_become_a_phrasing(web: Web) -> None:
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = await web.client.get("/console/inbox")
+    response = await web.client.post(
+        "/console/inbox/alternative",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "entry_id": "account-cannot-sign-in",
+            "text": "не могу войти, мой телефон +7 912 345-67-89",
+            "record_ids": "",
+        },
+    )
+    assert response.status_code in (400, 422)
+
+
+async def test_inbox_forms_need_the_csrf_token(web: Web) -> None:
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    response = await web.client.post("/console/inbox/dismiss", data={"record_ids": "1"})
+    assert response.status_code == 403
+
+
+async def test_an_analyst_reads_the_report_but_not_the_inbox(web: Web) -> None:
+    await _ask(web, TRACTOR_QUESTIONS, "tractor")
+    await web.services.conversations.handle(Identity("web", "answered-session-1"), "забыл пароль")
+    await web.operator("alla", Role.ANALYST)
+    await log_in(web.client, "alla")
+    assert (await web.client.get("/console/inbox")).status_code == 403
+    page = await web.client.get("/console/report")
+    assert page.status_code == 200
+    assert "Отчёт о работе консультанта" in page.text
+    assert "data:image/png;base64," in page.text
+    csv = await web.client.get("/console/report/days.csv")
+    assert csv.status_code == 200
+    assert csv.headers["content-type"].startswith("text/csv")
+    lines = csv.text.lstrip("\ufeff").splitlines()
+    assert lines[0].startswith("день,") and lines[1].endswith(",3")
+
+
+async def test_an_operator_cannot_read_the_report(web: Web) -> None:
+    await web.operator("olga", Role.OPERATOR)
+    await log_in(web.client, "olga")
+    assert (await web.client.get("/console/report")).status_code == 403
