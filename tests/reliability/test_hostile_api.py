@@ -162,12 +162,6 @@ async def test_a_streamed_megabyte_body_is_a_4xx_on_every_route(web: Web) -> Non
         assert_client_error_or_ok(await _post_streamed(web, route))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: BodyLimitMiddleware raises BodyTooLargeError inside receive() for a chunked "
-    "body, FastAPI turns any error while reading the body into 400 'There was an error parsing "
-    "the body' (English), so the 413 with the Russian size message is never sent",
-)
 async def test_a_streamed_megabyte_body_is_refused_with_413(web: Web) -> None:
     response = await _post_streamed(web, "/api/v1/ask")
     assert response.status_code == 413
