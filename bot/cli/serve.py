@@ -40,10 +40,6 @@ def run(args: argparse.Namespace) -> int:
     except InsecureSettingsError as error:
         print(f"faqbot: {error}", file=sys.stderr)
         return 2
-    if settings.database_url is None:
-        from bot.core.settings import data_dir_from_env
-
-        data_dir_from_env().mkdir(parents=True, exist_ok=True)
     print(f"faqbot: serving on http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(
         create_app(settings),

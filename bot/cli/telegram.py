@@ -44,10 +44,6 @@ def run(args: argparse.Namespace) -> int:
     except MissingTokenError as error:
         print(f"faqbot: {error}", file=sys.stderr)
         return 2
-    if settings.database_url is None:
-        from bot.core.settings import data_dir_from_env
-
-        data_dir_from_env().mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     asyncio.run(_serve(settings))
     return 0
