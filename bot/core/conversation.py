@@ -24,7 +24,7 @@ from bot.core.question_log import record_question
 from bot.core.records import Conversation, Maintenance
 from bot.core.replies import Choice, Reply, ReplyKind
 from bot.core.settings import CoreSettings
-from bot.core.ticket_flow import move_conversation, open_ticket
+from bot.core.ticket_flow import change_status, move_conversation, open_ticket
 from bot.core.ticket_status import TicketStatus
 from bot.core.tickets import Author, HandoffReason, SupportLine
 from bot.core.workhours import WorkCalendar
@@ -290,21 +290,15 @@ class ConversationService:
                 if ticket.line is SupportLine.SECOND
                 else TicketStatus.IN_PROGRESS
             )
-            await uow.tickets.save(
-                ticket.id,
-                now,
+            await change_status(
+                uow,
+                ticket,
                 status=back,
+                action="дополнить обращение",
+                event="information_given",
+                author=Author.CITIZEN,
+                now=now,
                 assignee_id=ticket.assignee_id,
-                line=ticket.line,
-                closed_at=None,
-            )
-            await uow.tickets.add_event(
-                ticket.id,
-                "information_given",
-                Author.CITIZEN,
-                now,
-                from_status=ticket.status,
-                to_status=back,
             )
         if conversation.state is ConversationState.WITH_OPERATOR:
             return Reply(kind=ReplyKind.SILENT, text="", ticket_number=ticket.number)

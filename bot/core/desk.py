@@ -20,7 +20,12 @@ from bot.core.errors import (
 )
 from bot.core.records import Operator
 from bot.core.roles import Permission, Role, has_permission, require
-from bot.core.ticket_flow import follow_ticket, move_conversation, send_to_citizen
+from bot.core.ticket_flow import (
+    change_status,
+    follow_ticket,
+    move_conversation,
+    send_to_citizen,
+)
 from bot.core.ticket_status import TicketStatus, check_status_change
 from bot.core.tickets import Author, SupportLine, Ticket, TicketDetails
 from bot.storage.database import Database
@@ -323,26 +328,20 @@ class Desk:
         line: SupportLine | None = None,
         closed_at: datetime | None = None,
     ) -> Ticket:
-        check_status_change(ticket.number, ticket.status, status, action)
-        changed = await uow.tickets.save(
-            ticket.id,
-            now,
+        return await change_status(
+            uow,
+            ticket,
             status=status,
+            action=action,
+            event=status.value,
+            author=Author.OPERATOR,
+            now=now,
             assignee_id=assignee_id if reassign else ticket.assignee_id,
-            line=line or ticket.line,
-            closed_at=closed_at,
-        )
-        await uow.tickets.add_event(
-            ticket.id,
-            status.value,
-            Author.OPERATOR,
-            now,
             operator_id=who.id,
-            from_status=ticket.status,
-            to_status=status,
+            line=line,
+            closed_at=closed_at,
             note=note,
         )
-        return changed
 
     async def _say(
         self, uow: UnitOfWork, who: Operator, ticket: Ticket, text: str, now: datetime

@@ -8,8 +8,8 @@ from bot.core.contacts import Contacts
 from bot.core.conversation_state import ConversationState, check_conversation_change
 from bot.core.outbox import new_idempotency_key
 from bot.core.records import Conversation
-from bot.core.ticket_status import TicketStatus
-from bot.core.tickets import Author, HandoffReason, Ticket
+from bot.core.ticket_status import TicketStatus, check_status_change
+from bot.core.tickets import Author, HandoffReason, SupportLine, Ticket
 from bot.storage.unit_of_work import UnitOfWork
 
 
@@ -39,6 +39,47 @@ async def follow_ticket(
     if conversation is None or conversation.ticket_id != ticket.id:
         return
     await move_conversation(uow, conversation, new, now, ticket_id=ticket.id)
+
+
+async def change_status(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    *,
+    status: TicketStatus,
+    action: str,
+    event: str,
+    author: Author,
+    now: datetime,
+    assignee_id: int | None,
+    operator_id: int | None = None,
+    line: SupportLine | None = None,
+    closed_at: datetime | None = None,
+    note: str | None = None,
+) -> Ticket:
+    """Move a ticket to `status` if the change is allowed, and record who did it and when.
+
+    `action` names the step in the refusal message ("отклонить"); `event` is the history entry.
+    """
+    check_status_change(ticket.number, ticket.status, status, action)
+    changed = await uow.tickets.save(
+        ticket.id,
+        now,
+        status=status,
+        assignee_id=assignee_id,
+        line=line or ticket.line,
+        closed_at=closed_at,
+    )
+    await uow.tickets.add_event(
+        ticket.id,
+        event,
+        author,
+        now,
+        operator_id=operator_id,
+        from_status=ticket.status,
+        to_status=status,
+        note=note,
+    )
+    return changed
 
 
 async def send_to_citizen(uow: UnitOfWork, ticket: Ticket, text: str, now: datetime) -> None:
