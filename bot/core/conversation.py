@@ -94,8 +94,8 @@ class ConversationService:
         if HANDOFF_TAG in entry.tags:
             return await self.request_person(identity, entry.question)
         now = self._clock()
-        maintenance = await self._maintenance.current()
         async with self._db.transaction() as uow:
+            maintenance = await self._maintenance.current_in(uow)
             conversation = await self._bot_conversation(uow, identity)
             if conversation is None:
                 return Reply(kind=ReplyKind.SILENT, text="")
@@ -158,7 +158,6 @@ class ConversationService:
         contacts: Contacts | None,
     ) -> Reply:
         now = self._clock()
-        maintenance = await self._maintenance.current()
         # Allocated before the main transaction: on SQLite the number comes from its own
         # committed write, which must not wait behind ours. An unused number is a gap.
         number = await self._db.allocate_ticket_number(now) if verdict.hands_off else None
@@ -166,6 +165,7 @@ class ConversationService:
             conversation = await uow.conversations.open(identity, now)
             if not conversation.state.bot_answers:
                 return await self._to_ticket(uow, conversation, question)
+            maintenance = await self._maintenance.current_in(uow)
             if conversation.state is ConversationState.RESOLVED:
                 await move_conversation(
                     uow, conversation, ConversationState.BOT, now, ticket_id=None

@@ -9,6 +9,7 @@ from bot.core.errors import InvalidInputError
 from bot.core.records import Maintenance, Operator
 from bot.core.roles import Permission, require
 from bot.storage.database import Database
+from bot.storage.unit_of_work import UnitOfWork
 
 MAINTENANCE_KEY = "maintenance"
 
@@ -52,7 +53,11 @@ class MaintenanceSwitch:
     async def current(self) -> Maintenance | None:
         """The maintenance in force now, or None (off, or its end has passed)."""
         async with self._db.transaction() as uow:
-            value = await uow.switches.get(MAINTENANCE_KEY)
+            return await self.current_in(uow)
+
+    async def current_in(self, uow: UnitOfWork) -> Maintenance | None:
+        """`current`, read inside a transaction the caller already holds (one round trip less)."""
+        value = await uow.switches.get(MAINTENANCE_KEY)
         if value is None:
             return None
         until = datetime.fromisoformat(str(value["until"]))

@@ -47,7 +47,16 @@ def create_engine(url: str, settings: StorageSettings) -> AsyncEngine:
     Path(database).parent.mkdir(parents=True, exist_ok=True)
     busy_ms = int(settings.sqlite_busy_timeout.total_seconds() * 1000)
     engine = create_async_engine(
-        parsed, connect_args={"timeout": settings.sqlite_busy_timeout.total_seconds()}
+        parsed,
+        connect_args={"timeout": settings.sqlite_busy_timeout.total_seconds()},
+        # Every transaction begins IMMEDIATE, so SQLite runs one at a time anyway; one
+        # connection makes the others wait in the pool's queue (fair, no polling) instead
+        # of in SQLite's busy handler, which sleeps in growing steps while the lock is held.
+        pool_size=1,
+        max_overflow=0,
+        # Every session ends its transaction (`Database.transaction` commits or rolls back),
+        # so the pool's own rollback on return is one more trip to the driver's thread.
+        pool_reset_on_return=None,
     )
     _tune_sqlite(engine, busy_ms)
     return engine
