@@ -12,11 +12,14 @@ from matcher.knowledge import KnowledgeBase
 from matcher.match import Action, Candidate, Match
 from matcher.morph import Morphology
 from matcher.normalize import fold_case, words
-from matcher.postings import FloatArray
+from matcher.postings import FloatArray, Postings
 from matcher.settings import MatcherSettings
 from matcher.terms import EntryTerms, TermIndex
 from matcher.typos import Speller
-from matcher.vectors import VectorIndex
+from matcher.vectors import fit_vectors
+
+# The blocks of the evidence postings.
+CHARS, LEMMAS, COVERAGE = 0, 1, 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,11 +70,21 @@ class Matcher:
             )
             for e, analysed in zip(kb.entries, phrasings, strict=True)
         ]
+        phrasing_words = [[a.words for a in analysed] for analysed in phrasings]
+        del phrasings  # the analyses are many small objects: free them before the big build
         self._terms = TermIndex(self._entry_terms)
-        self._vectors = VectorIndex(
-            [[a.words for a in analysed] for analysed in phrasings],
+        fitted = fit_vectors(
+            phrasing_words,
             [_entry_text(t) for t in self._entry_terms],
             ngram_range=self.settings.ngram_range,
+        )
+        self._vectors = fitted.index
+        w = self.settings.weights
+        # The three kinds of evidence are blocks of one postings matrix, their weights built
+        # in, so that a question's score is one sum (see `_score`).
+        self._evidence = Postings(
+            [fitted.chars, fitted.lemmas, self._terms.keyed],
+            weights=[w.char_ngrams, w.entry_lemmas, w.coverage],
         )
 
     def match(self, question: str) -> Match:
@@ -94,34 +107,41 @@ class Matcher:
         repaired = self.analyzer.repair(tokens, self._speller.correct)
         if repaired != tokens:
             readings.append(repaired)
-        best: Scored | None = None
         # Each reading is scored as typed and repaired; courtesy left out, and kept when it
-        # was there. The reading whose best entry scores highest wins.
+        # was there. Readings that analyse alike are scored once.
+        variants: dict[tuple[str, tuple[str, ...]], Analysis] = {}
         for reading in readings:
             analysis = self.analyzer.analyze_tokens(reading)
-            variants = [analysis]
+            variants.setdefault((analysis.words, analysis.terms), analysis)
             if analysis.dropped_courtesy:
-                variants.append(self.analyzer.analyze_tokens(reading, courtesy=True))
-            for variant in variants:
-                scored = self._score(variant, without)
-                if best is None or scored.scores.max(initial=0.0) > best.scores.max(initial=0.0):
-                    best = scored
-        assert best is not None
-        return self._verdict(question, best)
+                kept = self.analyzer.analyze_tokens(reading, courtesy=True)
+                variants.setdefault((kept.words, kept.terms), kept)
+        analyses = list(variants.values())
+        scores = self._score(analyses, without)
+        # The variant whose best entry scores highest wins; the first one on a tie.
+        best = int(np.argmax(scores.max(axis=1, initial=0.0)))
+        return self._verdict(question, Scored(analyses[best], scores[best]))
 
-    def _score(self, analysis: Analysis, without: tuple[int, int] | None) -> Scored:
-        w = self.settings.weights
-        chars = self._vectors.char_similarity(analysis.words)
-        lemmas = self._vectors.entry_similarity(analysis.lemmas)
-        coverage = self._terms.coverage(analysis.terms)
+    def _score(self, analyses: list[Analysis], without: tuple[int, int] | None) -> FloatArray:
+        """Scores of every entry (columns) for each analysed variant (rows)."""
+        parts = [
+            self._vectors.char_queries([a.words for a in analyses]),
+            self._vectors.lemma_queries([a.lemmas for a in analyses]),
+            self._terms.queries([a.terms for a in analyses]),
+        ]
+        scores = self._evidence.sum_readings(parts, [CHARS, LEMMAS, COVERAGE])
         if without is not None:
+            w = self.settings.weights
             entry, phrasing = without
-            chars[entry] = self._vectors.char_similarity_without(analysis.words, entry, phrasing)
             rest = _entry_text(self._entry_terms[entry], without=phrasing)
-            lemmas[entry] = self._vectors.entry_similarity_to(analysis.lemmas, rest)
-            coverage[entry] = self._terms.coverage_without(analysis.terms, entry, phrasing)
-        scores = w.char_ngrams * chars + w.entry_lemmas * lemmas + w.coverage * coverage
-        return Scored(analysis, scores)
+            for row, a in enumerate(analyses):
+                chars = self._vectors.char_similarity_without(a.words, entry, phrasing)
+                lemmas = self._vectors.entry_similarity_to(a.lemmas, rest)
+                coverage = self._terms.coverage_without(a.terms, entry, phrasing)
+                scores[row, entry] = (
+                    w.char_ngrams * chars + w.entry_lemmas * lemmas + w.coverage * coverage
+                )
+        return scores
 
     def _verdict(self, question: str, scored: Scored) -> Match:
         scores = scored.scores

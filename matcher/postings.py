@@ -1,12 +1,22 @@
 """Postings lists: for each feature, the rows that hold it and with what weight.
 
 Scoring a question means summing the postings of its few features, the rows of a
-features × rows sparse matrix. Short sums are gathered with numpy (a handful of calls); long
-ones go to scipy's compiled row slicing, whose fixed cost only pays off when there is a lot to
-add. Either way no per-question sparse matrix is built, which costs more than the sum.
+features × rows sparse matrix. Every kind of evidence (character n-grams, lemmas, key terms)
+is a block of features of one such matrix, and every reading of the question (as typed,
+repaired, with courtesy) is summed in the same call: the readings differ in a word or two, so
+most features are summed once for all of them.
+
+Features that a large share of the rows hold (the common character n-grams: most of what a
+question touches) are kept as dense rows; the rest are gathered with numpy (a handful of
+calls) and added with `bincount`. No per-question sparse matrix is built, which costs more
+than the sum.
 """
 
 from __future__ import annotations
+
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
@@ -15,36 +25,128 @@ from scipy import sparse
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
-# Above this many postings to add, scipy's row slicing beats the numpy gather (measured with
-# scripts/bench_speed.py on 1,000- and 10,000-entry bases).
-SCIPY_FROM = 40_000
+# A feature held by at least this share of the rows is stored dense: above about 0.5 that is
+# also smaller (4 bytes a row against 8 a posting); from 0.2 it is faster to sum (measured
+# with scripts/bench_speed.py on 1,000- and 10,000-entry bases).
+DENSE_FROM = 0.2
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    """One block's features in a few readings of a question, ready to be summed."""
+
+    columns: IntArray  # the features any reading has, as columns of the block
+    weights: FloatArray  # their weights, the same in every reading (IDF)
+    factors: FloatArray  # readings × columns: how much each reading has of each (0: none)
+    scales: FloatArray  # per reading: what its sums are multiplied by (e.g. 1 / its norm)
 
 
 class Postings:
-    """Feature → (rows, weights), built from a rows × features sparse matrix."""
+    """Feature → (rows, weights), built from rows × features sparse matrices side by side."""
 
-    def __init__(self, matrix: sparse.spmatrix | sparse.sparray) -> None:
-        # 32-bit weights: the postings are most of the index's memory, and scores need no more.
-        by_feature = sparse.csr_matrix(sparse.csr_matrix(matrix).T, dtype=np.float32)
-        by_feature.sort_indices()
-        self._by_feature = by_feature
-        self._starts: IntArray = by_feature.indptr[:-1].astype(np.int64)
-        self._lengths: IntArray = np.diff(by_feature.indptr).astype(np.int64)
-        self.rows = by_feature.shape[1]
+    def __init__(
+        self,
+        blocks: Sequence[sparse.spmatrix | sparse.sparray],
+        *,
+        weights: Sequence[float] | None = None,
+        dense_from: float = DENSE_FROM,
+    ) -> None:
+        """`blocks`: rows × features matrices, each multiplied by its entry of `weights`."""
+        widths = [int(b.shape[1]) for b in blocks]
+        self._offsets = np.concatenate(([0], np.cumsum(widths)[:-1])).astype(np.int64)
+        self.rows = int(blocks[0].shape[0])
+        dense_rows, data, indices, lengths, dense = [], [], [], [], []
+        # Block by block, so that only one block's copy is alive at a time: building is when
+        # the memory peaks. 32-bit weights: scores need no more.
+        for matrix, weight in zip(blocks, weights or [1.0] * len(blocks), strict=True):
+            by_column = sparse.csc_matrix(matrix, dtype=np.float32)  # a column: one posting list
+            counts = np.diff(by_column.indptr).astype(np.int64)
+            held = counts >= max(dense_from * self.rows, 1)
+            scale = np.float32(weight)
+            dense_rows.append(np.ascontiguousarray(by_column[:, held].toarray().T) * scale)
+            kept = np.repeat(~held, counts)
+            data.append(by_column.data[kept] * scale)
+            indices.append(by_column.indices[kept].astype(np.int32))
+            lengths.append(np.where(held, 0, counts))
+            dense.append(held)
+            del by_column, kept
+        is_dense = np.concatenate(dense)
+        self._dense_slot: IntArray = np.full(len(is_dense), -1, dtype=np.int64)
+        self._dense_slot[is_dense] = np.arange(int(is_dense.sum()))
+        self._dense: NDArray[np.float32] = np.concatenate(dense_rows)
+        self._data: NDArray[np.float32] = np.concatenate(data)
+        self._indices: NDArray[np.int32] = np.concatenate(indices)
+        self._lengths: IntArray = np.concatenate(lengths)
+        self._starts: IntArray = np.cumsum(self._lengths) - self._lengths
 
-    def sum(self, features: IntArray, weights: FloatArray) -> FloatArray:
+    def sum(self, features: IntArray, weights: FloatArray, *, block: int = 0) -> FloatArray:
         """For every row, the sum over `features` of weight × the row's value of the feature."""
+        one = np.ones((1, len(features)))
+        summed = self.sum_readings([Features(features, weights, one, np.ones(1))], [block])
+        row: FloatArray = summed[0]
+        return row
+
+    def sum_readings(self, parts: Sequence[Features], blocks: Sequence[int]) -> FloatArray:
+        """Per reading (rows of the result) and row: the sum over the parts (features of
+        `blocks`) of scale × factor × weight × the row's value of the feature.
+
+        Features with the same block and the same column of factors are grouped, and each
+        group's postings are summed once; the groups are then combined per reading.
+        """
+        readings = len(parts[0].scales)
+        features = np.concatenate(
+            [p.columns + self._offsets[b] for p, b in zip(parts, blocks, strict=True)]
+        )
+        if not len(features):
+            return np.zeros((readings, self.rows))
+        weights = np.concatenate([p.weights for p in parts])
+        part = np.repeat(np.arange(len(parts)), [len(p.columns) for p in parts])
+        keys = np.vstack([part, *np.hstack([p.factors for p in parts])])
+        # Group equal columns of keys: sort them, and start a group where one differs.
+        order = np.lexsort(keys[::-1])
+        ordered = keys[:, order]
+        starts = np.concatenate(([True], np.any(ordered[:, 1:] != ordered[:, :-1], axis=0)))
+        group = np.empty(len(order), dtype=np.int64)
+        group[order] = np.cumsum(starts) - 1
+        firsts = ordered[:, starts]
+        scales = np.column_stack([p.scales for p in parts])  # readings × parts
+        combine = firsts[1:] * scales[:, firsts[0].astype(np.int64)]  # readings × groups
+        sums = self._group_sums(features, weights, group, firsts.shape[1])
+        # einsum, not a matrix product: BLAS would start threads for this size, which costs
+        # more than the product itself when the cores are busy.
+        combined: FloatArray = np.einsum("rg,gn->rn", combine, sums, optimize=False)
+        return combined
+
+    def _group_sums(
+        self, features: IntArray, weights: FloatArray, group: IntArray, groups: int
+    ) -> FloatArray:
+        """Per group (rows): the weighted sum of its features' postings."""
+        out = np.zeros((groups, self.rows))
+        slots = self._dense_slot[features]
+        dense = slots >= 0
+        if dense.any():
+            order = np.argsort(group[dense], kind="stable")
+            members = group[dense][order]
+            rows = np.take(self._dense, slots[dense][order], axis=0)
+            scaled = weights[dense][order].astype(np.float32)
+            bounds = np.flatnonzero(np.diff(members, prepend=-1, append=-1)).tolist()
+            for start, end in itertools.pairwise(bounds):
+                # einsum, not a matrix product, for the same reason as above.
+                out[members[start]] += np.einsum(
+                    "j,jn->n", scaled[start:end], rows[start:end], optimize=False
+                )
+        if dense.all():
+            return out
+        sparse_part = ~dense
+        features, weights, group = features[sparse_part], weights[sparse_part], group[sparse_part]
         lengths = self._lengths[features]
         total = int(lengths.sum())
         if total == 0:
-            return np.zeros(self.rows)
-        if total >= SCIPY_FROM:
-            picked = self._by_feature[features]
-            return np.asarray(weights.astype(np.float32) @ picked, dtype=np.float64).ravel()
+            return out
         # Positions of every posting of every feature, as one flat array.
         offsets = np.repeat(self._starts[features] - np.cumsum(lengths) + lengths, lengths)
         positions = offsets + np.arange(total)
-        values = self._by_feature.data[positions] * np.repeat(weights, lengths)
-        rows = self._by_feature.indices[positions]
-        summed = np.bincount(rows, weights=values, minlength=self.rows)
-        return summed.astype(np.float64, copy=False)
+        values = self._data[positions] * np.repeat(weights, lengths)
+        cells = self._indices[positions] + np.repeat(group * self.rows, lengths)
+        out += np.bincount(cells, values, minlength=groups * self.rows).reshape(groups, -1)
+        return out

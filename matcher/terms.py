@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from matcher.postings import FloatArray, Postings
+from matcher.postings import Features, FloatArray
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,9 +51,8 @@ class TermIndex:
         answers = _binary([set(e.answer) for e in entries], vocabulary)
         df = np.asarray((keyed + answers).astype(bool).sum(axis=0)).ravel()
         self.idf: FloatArray = np.log(1 + (n - df + 0.5) / (df + 0.5))
-        self._keyed = Postings(keyed)
+        self.keyed = keyed  # entries × terms of their phrasings and keywords, 0/1
         self._entries = list(entries)
-        self._entry_terms = [frozenset([*e.keyed, *e.answer]) for e in entries]
         self.size = n
 
     def weight(self, term: str) -> float:
@@ -61,14 +60,23 @@ class TermIndex:
         column = self._columns.get(term)
         return float(self.idf[column]) if column is not None else self._unknown_idf
 
-    def coverage(self, terms: Sequence[str]) -> FloatArray:
-        """Per entry: the share of the question's term weight its phrasings and keywords hold."""
-        unique = list(dict.fromkeys(terms))
-        mass = sum(self.weight(t) for t in unique)
-        columns = np.asarray([self._columns[t] for t in unique if t in self._columns], np.int64)
-        if not len(columns) or mass == 0:
-            return np.zeros(self.size)
-        return self._keyed.sum(columns, self.idf[columns]) / mass
+    def queries(self, readings: Sequence[Sequence[str]]) -> Features:
+        """The known terms of each reading, weighted so that summing them over `keyed` gives
+        per entry the share of the reading's term weight its phrasings and keywords hold."""
+        masses = np.zeros(len(readings))
+        found: dict[str, list[int]] = {}  # known term → the readings that have it
+        for row, terms in enumerate(readings):
+            unique = list(dict.fromkeys(terms))
+            masses[row] = sum(self.weight(t) for t in unique)
+            for t in unique:
+                if t in self._columns:
+                    found.setdefault(t, []).append(row)
+        columns = np.asarray([self._columns[t] for t in found], np.int64)
+        presence = np.zeros((len(readings), len(found)))
+        for j, rows in enumerate(found.values()):
+            presence[rows, j] = 1.0
+        scales = 1.0 / np.where(masses > 0, masses, 1.0)
+        return Features(columns, self.idf[columns], presence, scales)
 
     def coverage_without(self, terms: Sequence[str], entry: int, phrasing: int) -> float:
         """The coverage for one entry as if one of its phrasings were gone."""
@@ -79,7 +87,9 @@ class TermIndex:
 
     def shared(self, terms: Sequence[str], entry: int) -> tuple[str, ...]:
         """The question's terms the entry has, rarest first."""
-        have = self._entry_terms[entry]
+        # Worked out for the one entry asked about: a set per entry kept ready costs more
+        # memory (about 2 KB an entry) than this costs time.
+        have = {*self._entries[entry].keyed, *self._entries[entry].answer}
         found = [t for t in dict.fromkeys(terms) if t in have]
         return tuple(sorted(found, key=self.weight, reverse=True))
 

@@ -31,20 +31,23 @@ class Speller:
         by_length: defaultdict[int, list[str]] = defaultdict(list)
         for word in sorted({w for w in vocabulary if len(w) >= MIN_WORD_LENGTH}):
             by_length[len(word)].append(word)
-        self._by_length = dict(by_length)
+        # The words within `max_distance` of each length, gathered once.
+        self._pools = {
+            size: [
+                candidate
+                for length in range(size - max_distance, size + max_distance + 1)
+                for candidate in by_length.get(length, ())
+            ]
+            for size in range(1, max(by_length, default=0) + max_distance + 1)
+        }
         self._min_similarity = min_similarity / 100
         self._max_distance = max_distance
         self.correct = lru_cache(maxsize=cache_size)(self._correct)
 
     def _correct(self, word: str) -> str | None:
         """The closest vocabulary word, or None when nothing is close enough."""
-        size = len(word)
         # Only words whose length is within `max_distance` can be that few edits away.
-        pool = [
-            candidate
-            for length in range(size - self._max_distance, size + self._max_distance + 1)
-            for candidate in self._by_length.get(length, ())
-        ]
+        pool = self._pools.get(len(word), ())
         found = process.extractOne(
             word, pool, scorer=Levenshtein.distance, score_cutoff=self._max_distance
         )

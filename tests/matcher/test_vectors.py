@@ -7,7 +7,7 @@ import pytest
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matcher.postings import Postings
+from matcher.postings import Features, Postings
 from matcher.vectors import _QueryVectorizer
 
 TEXTS = ["забыл пароль от госуслуг", "не приходит смс код", "выписка эптс на машину"]
@@ -30,13 +30,51 @@ def test_query_vectorizer_agrees_with_sklearn_transform(analyzer: str, query: st
     assert np.allclose(ours, expected)
 
 
-def test_postings_sum_agrees_with_sparse_product() -> None:
+@pytest.mark.parametrize("dense_from", [0.0, 0.1, 1.0])
+def test_postings_sum_agrees_with_sparse_product(dense_from: float) -> None:
     rng = np.random.default_rng(0)
     matrix = sparse.random(200, 60, density=0.1, random_state=1, format="csr")
-    postings = Postings(matrix)
+    postings = Postings([matrix], dense_from=dense_from)
     for _ in range(20):
         features = rng.choice(60, size=rng.integers(1, 10), replace=False)
         weights = rng.random(len(features))
         dense = np.zeros(60)
         dense[features] = weights
         assert np.allclose(postings.sum(features, weights), matrix @ dense)
+
+
+@pytest.mark.parametrize("dense_from", [0.05, 0.3, 1.0])
+def test_readings_summed_together_agree_with_each_summed_alone(dense_from: float) -> None:
+    # Three readings of a question over two blocks of features; most factors are shared, as
+    # when readings differ in one word, so the grouping of equal columns is exercised.
+    rng = np.random.default_rng(2)
+    blocks = [
+        sparse.random(300, 80, density=0.3, random_state=3, format="csr"),
+        sparse.random(300, 40, density=0.05, random_state=4, format="csr"),
+    ]
+    postings = Postings(blocks, dense_from=dense_from)
+    parts = []
+    expected = np.zeros((3, 300))
+    for matrix in blocks:
+        columns = np.sort(rng.choice(matrix.shape[1], size=12, replace=False))
+        weights = rng.random(12)
+        factors = np.ones((3, 12))
+        factors[1, :3] = 0.0  # a word the second reading lacks
+        factors[2, 3:5] = 2.0  # a term the third reading repeats
+        scales = rng.random(3) + 0.5
+        parts.append(Features(columns, weights, factors, scales))
+        for reading in range(3):
+            dense = np.zeros(matrix.shape[1])
+            dense[columns] = weights * factors[reading] * scales[reading]
+            expected[reading] += matrix @ dense
+    assert np.allclose(postings.sum_readings(parts, [0, 1]), expected, atol=1e-6)
+
+
+def test_many_texts_vectorised_at_once_agree_with_sklearn() -> None:
+    fitted = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True).fit(TEXTS)
+    texts = ["здравствуйте забыл пароль", "забыл пароль", "", "выпизка эптс эптс"]
+    found = _QueryVectorizer(fitted).many(texts)
+    expected = fitted.transform(texts).toarray()
+    ours = np.zeros_like(expected)
+    ours[:, found.columns] = found.factors * found.weights * found.scales[:, np.newaxis]
+    assert np.allclose(ours, expected)
