@@ -14,8 +14,8 @@ from evaluation import GOLDEN, load_offtopic, load_tsv, matcher_figures
 
 # Floors the matcher must not fall below. The product target is 95% top-1 (issue 3); the
 # floors sit just under what the engine measures today, so any regression fails CI.
-MIN_TOP1 = 0.72
-MIN_TOP3 = 0.86
+MIN_TOP1 = 0.80
+MIN_TOP3 = 0.90
 MIN_ANSWER_PRECISION = 0.90
 MAX_OFFTOPIC_ANSWERED = 0.02
 
