@@ -111,13 +111,13 @@ def questions(kb: KnowledgeBase, count: int, seed: int = 23) -> list[str]:
 
 
 def default_limits() -> dict[str, tuple[int, float]]:
-    """The web app's rate limits (burst, per second): `WebSettings`' defaults, not settable."""
-    from bot.web.settings import WebSettings
+    """The web app's default rate limits (burst, per second); the server may be started with
+    others through FAQBOT_RATE_LIMIT_IP / FAQBOT_RATE_LIMIT_SESSION."""
+    from bot.web.settings import DEFAULT_IP_RATE, DEFAULT_SESSION_RATE
 
-    settings = WebSettings(kb_dir=KB_DIR, secret_key="", environment="development")
     return {
         name: (limit.burst, limit.per_second)
-        for name, limit in (("ip_rate", settings.ip_rate), ("session_rate", settings.session_rate))
+        for name, limit in (("ip_rate", DEFAULT_IP_RATE), ("session_rate", DEFAULT_SESSION_RATE))
     }
 
 

@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.locations import default_kb_dir
+
+if TYPE_CHECKING:
+    from bot.web.app import Mount
+    from bot.web.settings import WebSettings
 
 GRACEFUL_SHUTDOWN_SECONDS = 3
 
@@ -30,22 +35,54 @@ def run(args: argparse.Namespace) -> int:
     import uvicorn
 
     from bot.web.app import create_app
-    from bot.web.errors import InsecureSettingsError
+    from bot.web.errors import SettingsError
     from bot.web.settings import WebSettings
 
     try:
         settings = WebSettings.from_env(
             kb_dir=args.kb or default_kb_dir(), database_url=args.database
         )
-    except InsecureSettingsError as error:
+    except SettingsError as error:
+        print(f"faqbot: {error}", file=sys.stderr)
+        return 2
+    try:
+        mounts = telegram_mounts(settings)
+    except TelegramConfigError as error:
         print(f"faqbot: {error}", file=sys.stderr)
         return 2
     print(f"faqbot: serving on http://{args.host}:{args.port}/", flush=True)
     uvicorn.run(
-        create_app(settings),
+        create_app(settings, mounts=mounts),
         host=args.host,
         port=args.port,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_level="info",
     )
     return 0
+
+
+class TelegramConfigError(Exception):
+    """The Telegram webhook is asked for but cannot run (no token, a bad setting)."""
+
+
+def telegram_mounts(settings: WebSettings) -> list[Mount]:
+    """The Telegram webhook when `TELEGRAM_WEBHOOK_URL` is set, else nothing."""
+    import dataclasses
+    import os
+
+    from bot.telegram.errors import MissingTokenError, TelegramSettingsError
+    from bot.telegram.settings import TelegramSettings, webhook_url_from
+
+    try:
+        if webhook_url_from(os.environ) is None:
+            return []
+        telegram = TelegramSettings.from_env(
+            kb_dir=settings.kb_dir, database_url=settings.database_url
+        )
+    except (MissingTokenError, TelegramSettingsError) as error:
+        raise TelegramConfigError(f"Telegram webhook: {error}") from error
+    from bot.telegram.webhook import TelegramWebhook
+
+    webhook = TelegramWebhook(dataclasses.replace(telegram, core=settings.core))
+    print(f"faqbot: Telegram webhook at {telegram.webhook_endpoint}", flush=True)
+    return [webhook]

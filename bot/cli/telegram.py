@@ -34,14 +34,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> int:
     """Check the settings, then poll until interrupted."""
-    from bot.telegram.errors import MissingTokenError
+    from bot.telegram.errors import MissingTokenError, TelegramSettingsError
     from bot.telegram.settings import TelegramSettings
 
     try:
         settings = TelegramSettings.from_env(
             kb_dir=args.kb or default_kb_dir(), database_url=args.database
         )
-    except MissingTokenError as error:
+    except (MissingTokenError, TelegramSettingsError) as error:
         print(f"faqbot: {error}", file=sys.stderr)
         return 2
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)

@@ -25,7 +25,7 @@ FIRST_ACCOUNT_HINT = "faqbot user add --login admin --role admin"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add `user add|list|disable|enable|role|password`."""
+    """Add `user add|list|disable|enable|role|password|telegram`."""
     parser = commands.add_parser("user", help="manage operator accounts")
     actions = parser.add_subparsers(dest="user_command", required=True, metavar="ACTION")
 
@@ -60,7 +60,18 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     password.add_argument("login")
     password.set_defaults(run=run_password)
 
-    for action in (add, listing, disable, enable, role, password):
+    telegram = actions.add_parser(
+        "telegram",
+        help="link the account to a Telegram user (the operators' group)",
+        description="Let the account act in the operators' Telegram group as this Telegram "
+        "user (a number; @userinfobot shows yours). --unlink removes the link.",
+    )
+    telegram.add_argument("login")
+    telegram.add_argument("telegram_user_id", type=int, nargs="?", default=None)
+    telegram.add_argument("--unlink", action="store_true", help="remove the link")
+    telegram.set_defaults(run=run_telegram)
+
+    for action in (add, listing, disable, enable, role, password, telegram):
         add_database_option(action)
 
 
@@ -143,3 +154,28 @@ def run_password(args: argparse.Namespace) -> int:
         return 0
 
     return run_on_database(args, change)
+
+
+def run_telegram(args: argparse.Namespace) -> int:
+    """Link the account to a Telegram user id, or unlink it."""
+    if (args.telegram_user_id is None) == (not args.unlink):
+        return fail(
+            InvalidInputError(
+                "Укажите номер пользователя Telegram (faqbot user telegram ЛОГИН 123456789) "
+                "или --unlink, чтобы отвязать."
+            )
+        )
+
+    async def link(db: Database) -> int:
+        user_id = None if args.unlink else args.telegram_user_id
+        operator = await Accounts(db).set_telegram_user(args.login, user_id)
+        if user_id is None:
+            print(f"Учётная запись «{operator.login}» отвязана от Telegram.")
+        else:
+            print(
+                f"Учётная запись «{operator.login}» связана с пользователем Telegram {user_id}: "
+                "он может работать с обращениями в группе операторов."
+            )
+        return 0
+
+    return run_on_database(args, link)

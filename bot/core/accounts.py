@@ -125,6 +125,30 @@ class Accounts:
             await uow.operators.set_active(operator.id, active)
         return await self.get(login)
 
+    async def set_telegram_user(self, login: str, telegram_user_id: int | None) -> Operator:
+        """Let the account act from this Telegram user in the operators' group (None: unlink)."""
+        if telegram_user_id is not None and telegram_user_id <= 0:
+            raise InvalidInputError(
+                f"Идентификатор пользователя Telegram «{telegram_user_id}» неверен: это "
+                "положительное число (его показывает, например, @userinfobot)."
+            )
+        operator = await self.get(login)
+        async with self._db.transaction() as uow:
+            if telegram_user_id is not None:
+                holder = await uow.operators.by_telegram_user(telegram_user_id)
+                if holder is not None and holder.id != operator.id:
+                    raise AccountExistsError(
+                        f"Пользователь Telegram {telegram_user_id} уже связан с учётной "
+                        f"записью «{holder.login}»: сначала отвяжите его там."
+                    )
+            await uow.operators.set_telegram_user(operator.id, telegram_user_id)
+        return await self.get(login)
+
+    async def by_telegram_user(self, telegram_user_id: int) -> Operator | None:
+        """The account linked to a Telegram user, or None (disabled accounts included)."""
+        async with self._db.transaction() as uow:
+            return await uow.operators.by_telegram_user(telegram_user_id)
+
     async def get(self, login: str) -> Operator:
         """The account with this login, or `AccountNotFoundError`."""
         name = normalize_login(login)

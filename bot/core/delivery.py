@@ -15,6 +15,7 @@ from datetime import timedelta
 from uuid import uuid4
 
 from bot.core.clock import Clock, system_clock
+from bot.core.errors import DatabaseUnavailableError
 from bot.core.outbox import SenderRegistry
 from bot.core.records import OutboxMessage
 from bot.core.settings import OutboxSettings
@@ -84,7 +85,7 @@ class DeliveryWorker:
                 "Reply %s to %s:%s failed on attempt %d, retrying at %s: %r",
                 message.idempotency_key,
                 message.channel,
-                message.recipient,
+                self._senders.shown_recipient(message.channel, message.recipient),
                 message.attempts,
                 retry_at.isoformat(),
                 error,
@@ -94,24 +95,58 @@ class DeliveryWorker:
                     message.id, worker=self.worker_id, error=repr(error), retry_at=retry_at
                 )
             return False
+        # A personal recipient (an e-mail address) is kept only as long as delivery needs it.
+        forget = self._senders.masks(message.channel)
         async with self._db.transaction() as uow:
-            await uow.outbox.mark_delivered(message.id, self._clock())
+            await uow.outbox.mark_delivered(
+                message.id,
+                self._clock(),
+                recipient=self._senders.shown_recipient(message.channel, message.recipient)
+                if forget
+                else None,
+            )
         return True
 
     async def run_once(self) -> DeliveryReport:
-        """Claim due rows and try each once."""
+        """Claim due rows and try each once, in the order they were written.
+
+        Once a reply to a recipient fails, that recipient's later replies in the batch are
+        put back untried: sent now, they would arrive before the one that failed.
+        """
         delivered = failed = 0
+        stalled: set[tuple[str, str]] = set()
         for message in await self.claim():
-            if await self.deliver(message):
+            recipient = (message.channel, message.recipient)
+            if recipient in stalled:
+                async with self._db.transaction() as uow:
+                    await uow.outbox.mark_failed(
+                        message.id,
+                        worker=self.worker_id,
+                        error="waits for an earlier reply to the same recipient",
+                        retry_at=self._clock(),
+                    )
+                failed += 1
+            elif await self.deliver(message):
                 delivered += 1
             else:
+                stalled.add(recipient)
                 failed += 1
         return DeliveryReport(delivered=delivered, failed=failed)
 
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set, polling when there is nothing to do."""
         while not stop.is_set():
-            report = await self.run_once()
+            try:
+                report = await self.run_once()
+            except DatabaseUnavailableError as error:
+                # The rows are safe in the database; carry on once it is back.
+                log.warning("Outbox: the database is unavailable, retrying: %r", error.__cause__)
+                report = DeliveryReport(delivered=0, failed=0)
+            except Exception:
+                # A worker that dies leaves every later reply undelivered with nobody told:
+                # log the bug loudly and keep delivering the rows that can be delivered.
+                log.exception("Outbox: a delivery pass failed; the worker carries on")
+                report = DeliveryReport(delivered=0, failed=0)
             if report.delivered or report.failed:
                 continue
             with contextlib.suppress(TimeoutError):

@@ -26,7 +26,7 @@ from bot.core.ticket_flow import (
     move_conversation,
     send_to_citizen,
 )
-from bot.core.ticket_status import TicketStatus, check_status_change
+from bot.core.ticket_status import QUEUED_STATUSES, TicketStatus, check_status_change
 from bot.core.tickets import Author, SupportLine, Ticket, TicketDetails
 from bot.storage.database import Database
 from bot.storage.unit_of_work import UnitOfWork
@@ -72,31 +72,21 @@ class Desk:
             ticket = await uow.tickets.next_in_queue(lines)
             if ticket is None:
                 return None
-            new_status = (
-                TicketStatus.IN_PROGRESS if ticket.status is TicketStatus.NEW else ticket.status
-            )
-            if new_status is not ticket.status:
-                check_status_change(ticket.number, ticket.status, new_status, "взять в работу")
-            taken = await uow.tickets.save(
-                ticket.id,
-                now,
-                status=new_status,
-                assignee_id=who.id,
-                line=ticket.line,
-                closed_at=None,
-            )
-            await uow.tickets.add_event(
-                ticket.id,
-                "taken",
-                Author.OPERATOR,
-                now,
-                operator_id=who.id,
-                from_status=ticket.status,
-                to_status=new_status,
-            )
-            await follow_ticket(uow, taken, ConversationState.WITH_OPERATOR, now)
-            await send_to_citizen(uow, taken, wording.TAKEN.format(number=taken.number), now)
-            return taken
+            return await _assign(uow, who, ticket, now)
+
+    async def take(self, operator: Operator, number: int) -> Ticket:
+        """Take one queued ticket by its number (the staff group's "Взять" button)."""
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            who, ticket = await self._owned(uow, operator, number, "взять в работу")
+            if ticket.assignee_id == who.id and not ticket.status.is_final:
+                return ticket  # pressed twice, or taken in the console already
+            if ticket.status not in QUEUED_STATUSES:
+                raise IllegalTransitionError(
+                    f"Обращение № {number} в статусе «{ticket.status_label}»: взять в работу "
+                    "можно только новое или переданное специалисту."
+                )
+            return await _assign(uow, who, ticket, now)
 
     async def reply(self, operator: Operator, number: int, text: str) -> Ticket:
         """Send the citizen a message; the status stays as it is."""
@@ -349,3 +339,25 @@ class Desk:
         await uow.tickets.add_message(ticket.id, Author.OPERATOR, text, now, operator_id=who.id)
         if ticket.conversation_id is not None:
             await uow.conversations.add_message(ticket.conversation_id, Author.OPERATOR, text, now)
+
+
+async def _assign(uow: UnitOfWork, who: Operator, ticket: Ticket, now: datetime) -> Ticket:
+    """Give a queued ticket to `who`: a new one goes in progress, an escalated one stays so."""
+    new_status = TicketStatus.IN_PROGRESS if ticket.status is TicketStatus.NEW else ticket.status
+    if new_status is not ticket.status:
+        check_status_change(ticket.number, ticket.status, new_status, "взять в работу")
+    taken = await uow.tickets.save(
+        ticket.id, now, status=new_status, assignee_id=who.id, line=ticket.line, closed_at=None
+    )
+    await uow.tickets.add_event(
+        ticket.id,
+        "taken",
+        Author.OPERATOR,
+        now,
+        operator_id=who.id,
+        from_status=ticket.status,
+        to_status=new_status,
+    )
+    await follow_ticket(uow, taken, ConversationState.WITH_OPERATOR, now)
+    await send_to_citizen(uow, taken, wording.TAKEN.format(number=taken.number), now)
+    return taken

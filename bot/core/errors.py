@@ -64,3 +64,24 @@ class ProposalNotFoundError(CoreError):
 
 class UnknownChannelError(CoreError):
     """No sender is registered for a channel name."""
+
+
+class DatabaseUnavailableError(CoreError):
+    """The database cannot be reached right now (restarting, network cut, overloaded);
+    worth retrying."""
+
+    retry_after_seconds = 5
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Сервис временно недоступен: база данных не отвечает. "
+            "Повторите запрос через несколько секунд."
+        )
+
+
+class LinkCodeError(InvalidInputError):
+    """A link code that is malformed, wrong, expired, used or typed in its own channel."""
+
+
+class TooManyLinkAttemptsError(CoreError):
+    """Too many wrong link codes from one identity or one address: a guessing guard."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 from uuid import uuid4
 
@@ -27,10 +28,30 @@ class SenderRegistry:
 
     def __init__(self) -> None:
         self._senders: dict[str, Sender] = {}
+        self._masks: dict[str, Callable[[str], str]] = {}
 
-    def register(self, channel: str, sender: Sender) -> None:
-        """Use `sender` for replies on `channel` (replacing any earlier one)."""
+    def register(
+        self, channel: str, sender: Sender, *, mask: Callable[[str], str] | None = None
+    ) -> None:
+        """Use `sender` for replies on `channel` (replacing any earlier one).
+
+        `mask` is for channels whose recipient is personal data (an e-mail address): logs
+        show the masked form, and once delivered the row keeps only that.
+        """
         self._senders[channel] = sender
+        if mask is None:
+            self._masks.pop(channel, None)
+        else:
+            self._masks[channel] = mask
+
+    def masks(self, channel: str) -> bool:
+        """True when the channel's recipients are personal data."""
+        return channel in self._masks
+
+    def shown_recipient(self, channel: str, recipient: str) -> str:
+        """The recipient as logs may show it: masked when the channel asks for it."""
+        mask = self._masks.get(channel)
+        return recipient if mask is None else mask(recipient)
 
     def get(self, channel: str) -> Sender:
         """The sender of a channel, or `UnknownChannelError`."""

@@ -45,6 +45,7 @@ class Operator:
     role: Role
     active: bool
     created_at: datetime
+    telegram_user_id: int | None = None  # may act in the operators' Telegram group
 
 
 @dataclass(frozen=True, slots=True)

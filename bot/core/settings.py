@@ -106,6 +106,18 @@ class AnalyticsSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LinkSettings:
+    """One-time codes that link a citizen's identities on two channels, and guessing limits."""
+
+    digits: int = 6
+    valid_for: timedelta = timedelta(minutes=10)
+    failures_per_identity: int = 5  # wrong codes one chat or widget session may type...
+    failures_per_source: int = 20  # ...and one client address, within `failure_window`
+    failure_window: timedelta = timedelta(minutes=30)
+    keep_expired: timedelta = timedelta(days=1)  # an expired code is still told apart
+
+
+@dataclass(frozen=True, slots=True)
 class CoreSettings:
     """All settings of the core, with defaults; build one at start-up and pass it down."""
 
@@ -116,5 +128,6 @@ class CoreSettings:
     passwords: PasswordPolicy = field(default_factory=PasswordPolicy)
     proposals: ProposalSettings = field(default_factory=ProposalSettings)
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
+    linking: LinkSettings = field(default_factory=LinkSettings)
     max_question_length: int = 2000
     transcript_limit: int = 20

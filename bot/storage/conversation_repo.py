@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +14,13 @@ from bot.core.identity import Identity
 from bot.core.records import Conversation, ConversationMessage
 from bot.core.tickets import Author
 from bot.storage.converters import to_conversation, to_conversation_message
-from bot.storage.tables import CitizenRow, ConversationMessageRow, ConversationRow, IdentityRow
+from bot.storage.tables import (
+    CitizenRow,
+    ConversationMessageRow,
+    ConversationRow,
+    IdentityRow,
+    TicketRow,
+)
 
 
 class ConversationRepository:
@@ -72,17 +78,43 @@ class ConversationRepository:
         return row.id, row.citizen_id
 
     async def link(self, known: Identity, new: Identity, now: datetime) -> None:
-        """Make `new` another identity of the citizen behind `known`."""
+        """Make `new` another identity of the citizen behind `known`.
+
+        If `new` already belongs to another citizen, that citizen is merged in: all their
+        identities and tickets move over, so that no ticket is left without an owner.
+        """
         known_row = await self._ensure_row(known, now)
         new_row = await self._find_row(new)
         if new_row is None:
             await self._ensure_row(new, now, citizen_id=known_row.citizen_id)
-        else:
-            new_row.citizen_id = known_row.citizen_id
-            await self._session.flush()
+            return
+        merged, kept = new_row.citizen_id, known_row.citizen_id
+        if merged == kept:
+            return
+        await self._session.execute(
+            update(IdentityRow).where(IdentityRow.citizen_id == merged).values(citizen_id=kept)
+        )
+        await self._session.execute(
+            update(TicketRow).where(TicketRow.citizen_id == merged).values(citizen_id=kept)
+        )
+        await self._session.execute(delete(CitizenRow).where(CitizenRow.id == merged))
 
     async def open(self, identity: Identity, now: datetime) -> Conversation:
         """The identity's conversation, locked for this transaction, created on first contact."""
+        # The usual case, a citizen who has written before: one query instead of two.
+        found = (
+            await self._session.execute(
+                select(ConversationRow, IdentityRow)
+                .join(IdentityRow, IdentityRow.id == ConversationRow.identity_id)
+                .where(
+                    IdentityRow.channel == identity.channel,
+                    IdentityRow.external_id == identity.external_id,
+                )
+                .with_for_update(of=ConversationRow)
+            )
+        ).first()
+        if found is not None:
+            return to_conversation(found[0], found[1])
         identity_row = await self._ensure_row(identity, now)
         row = await self._locked(identity_row.id)
         if row is None:

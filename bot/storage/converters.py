@@ -137,6 +137,7 @@ def to_operator(row: OperatorRow) -> Operator:
         role=Role(row.role),
         active=row.active,
         created_at=row.created_at,
+        telegram_user_id=row.telegram_user_id,
     )
 
 

@@ -7,11 +7,13 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from bot.core.errors import DatabaseUnavailableError
 from bot.core.settings import StorageSettings, default_database_url
 from bot.storage.engine import create_engine
 from bot.storage.migrate import upgrade
+from bot.storage.outage import CONNECTION_ERRORS, is_outage
 from bot.storage.tables import TicketNumberRow
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -32,9 +34,24 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[UnitOfWork]:
-        """A transaction: commits when the block ends, rolls back if it raises."""
-        async with self._sessions() as session, session.begin():
+        """A transaction: commits when the block ends, rolls back if it raises.
+
+        A lost connection (the server restarting, a network cut) or none to be had (every
+        pooled one busy past the pool's timeout) is raised as `DatabaseUnavailableError`, so
+        callers can tell "try again soon" from a bug.
+        """
+        async with self._session() as session:
             yield UnitOfWork(session)
+
+    @asynccontextmanager
+    async def _session(self) -> AsyncIterator[AsyncSession]:
+        try:
+            async with self._sessions() as session, session.begin():
+                yield session
+        except CONNECTION_ERRORS as error:
+            if is_outage(error):
+                raise DatabaseUnavailableError() from error
+            raise
 
     async def allocate_ticket_number(self, now: datetime) -> int:
         """A new ticket number, committed on its own so that it is never handed out again.
@@ -42,7 +59,7 @@ class Database:
         A ticket whose transaction rolls back leaves a gap rather than a number that a
         later ticket would reuse (a citizen may already have been told the first one).
         """
-        async with self._sessions() as session, session.begin():
+        async with self._session() as session:
             if self.dialect == "postgresql":
                 number = await session.scalar(text(f"SELECT nextval('{TICKET_NUMBER_SEQUENCE}')"))
                 return int(number or 0)

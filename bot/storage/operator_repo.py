@@ -64,6 +64,19 @@ class OperatorRepository:
         row.role = role.value
         await self._session.flush()
 
+    async def by_telegram_user(self, telegram_user_id: int) -> Operator | None:
+        """The account mapped to a Telegram user, or None."""
+        row = await self._session.scalar(
+            select(OperatorRow).where(OperatorRow.telegram_user_id == telegram_user_id)
+        )
+        return to_operator(row) if row else None
+
+    async def set_telegram_user(self, operator_id: int, telegram_user_id: int | None) -> None:
+        """Map an account to a Telegram user (None: unmap)."""
+        row = await self._session.get_one(OperatorRow, operator_id)
+        row.telegram_user_id = telegram_user_id
+        await self._session.flush()
+
     async def all(self) -> Sequence[Operator]:
         """Every account, by login."""
         rows = await self._session.scalars(select(OperatorRow).order_by(OperatorRow.login))

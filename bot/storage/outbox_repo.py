@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from bot.core.records import OutboxMessage
 from bot.storage.converters import to_outbox_message
@@ -62,17 +63,45 @@ class OutboxRepository:
         """Lease up to `limit` due rows to `worker`, counting the attempt.
 
         A row is due when it is undelivered, its retry time has come and nobody holds a
-        live lease on it; a lease that ran out (the worker died) makes it due again.
+        live lease on it; a lease that ran out (the worker died) makes it due again. A row
+        also waits while an earlier reply to the same recipient is undelivered and not due
+        itself (retrying later, or leased), and rows come oldest first: replies arrive in the
+        order they were written even when their retries fall out of step.
+
+        A worker handles one batch at a time, so a row still leased to `worker` itself was
+        left unacknowledged by a pass the database cut short (it went away between sending
+        and recording): it is due again now rather than when the lease runs out. A repeat
+        carries the same idempotency key, which lets the channel drop it.
         """
+        earlier = aliased(OutboxRow)
+        waits_for_earlier = (
+            select(earlier.id)
+            .where(
+                earlier.channel == OutboxRow.channel,
+                earlier.recipient == OutboxRow.recipient,
+                earlier.delivered_at.is_(None),
+                earlier.id < OutboxRow.id,
+                or_(
+                    earlier.next_attempt_at > now,
+                    and_(earlier.claimed_until > now, earlier.claimed_by != worker),
+                ),
+            )
+            .exists()
+        )
         rows = await self._session.scalars(
             select(OutboxRow)
             .where(
                 OutboxRow.delivered_at.is_(None),
                 OutboxRow.channel.in_(list(channels)),
                 OutboxRow.next_attempt_at <= now,
-                or_(OutboxRow.claimed_until.is_(None), OutboxRow.claimed_until <= now),
+                or_(
+                    OutboxRow.claimed_until.is_(None),
+                    OutboxRow.claimed_until <= now,
+                    OutboxRow.claimed_by == worker,
+                ),
+                ~waits_for_earlier,
             )
-            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+            .order_by(OutboxRow.id)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
@@ -85,13 +114,20 @@ class OutboxRepository:
         await self._session.flush()
         return [to_outbox_message(r) for r in claimed]
 
-    async def mark_delivered(self, message_id: int, now: datetime) -> None:
-        """Record a delivery (whoever made it: a late acknowledgement is still true)."""
+    async def mark_delivered(
+        self, message_id: int, now: datetime, *, recipient: str | None = None
+    ) -> None:
+        """Record a delivery (whoever made it: a late acknowledgement is still true).
+
+        `recipient` replaces the stored one (a masked e-mail address nobody needs in full).
+        """
         row = await self._session.get_one(OutboxRow, message_id, with_for_update=True)
         if row.delivered_at is None:
             row.delivered_at = now
             row.claimed_until = None
             row.last_error = None
+        if recipient is not None:
+            row.recipient = recipient
         await self._session.flush()
 
     async def mark_failed(

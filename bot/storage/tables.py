@@ -142,6 +142,8 @@ class OperatorRow(Base):
     password_hash: Mapped[str] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The operator's Telegram account: may act in the operators' forum group.
+    telegram_user_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, unique=True)
 
 
 class OutboxRow(Base):
@@ -236,3 +238,46 @@ class WebEventRow(Base):
     text: Mapped[str] = mapped_column(Text)
     ticket_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class StaffTopicRow(Base):
+    """A ticket's forum topic in the operators' Telegram group: claimed, created, kept in sync.
+
+    `thread_id` is null while the topic is being created (claimed until `claimed_until`);
+    the cursors say which history events and citizen messages the topic already shows.
+    """
+
+    __tablename__ = "staff_topics"
+    __table_args__ = (UniqueConstraint("chat_id", "ticket_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id"), index=True)
+    thread_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    card_message_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_event_id: Mapped[int] = mapped_column(BigInteger)
+    last_message_id: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class LinkCodeRow(Base):
+    """A one-time code that links the identity which asked for it to another channel's."""
+
+    __tablename__ = "link_codes"
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # SHA-256 of the code: the digits themselves are never stored.
+    code_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    external_id: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class LinkFailureRow(Base):
+    """A wrong link code typed by an identity or from an address, counted to stop guessing."""
+
+    __tablename__ = "link_failures"
+    __table_args__ = (Index("ix_link_failures_key", "key", "failed_at"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    key: Mapped[str] = mapped_column(String(250))
+    failed_at: Mapped[datetime] = mapped_column(UtcDateTime)

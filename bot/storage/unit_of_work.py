@@ -5,11 +5,13 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.conversation_repo import ConversationRepository
+from bot.storage.link_repo import LinkRepository
 from bot.storage.operator_repo import OperatorRepository
 from bot.storage.outbox_repo import OutboxRepository
 from bot.storage.proposal_repo import ProposalRepository
 from bot.storage.question_repo import QuestionRepository
 from bot.storage.rating_repo import RatingRepository
+from bot.storage.staff_topic_repo import StaffTopicRepository
 from bot.storage.switch_repo import SwitchRepository
 from bot.storage.ticket_repo import TicketRepository
 from bot.storage.ticket_timing_repo import TicketTimingRepository
@@ -21,11 +23,13 @@ class UnitOfWork:
 
     __slots__ = (
         "conversations",
+        "links",
         "operators",
         "outbox",
         "proposals",
         "questions",
         "ratings",
+        "staff_topics",
         "switches",
         "ticket_timings",
         "tickets",
@@ -43,3 +47,5 @@ class UnitOfWork:
         self.questions = QuestionRepository(session)
         self.ticket_timings = TicketTimingRepository(session)
         self.web_events = WebEventRepository(session)
+        self.links = LinkRepository(session)
+        self.staff_topics = StaffTopicRepository(session)

@@ -1,4 +1,4 @@
-"""The running bot: Bot API client, dispatcher, outbox delivery, long polling."""
+"""The running bot: Bot API client, dispatcher, outbox delivery, operators' group, polling."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ from bot.telegram.retrying import RetryMiddleware
 from bot.telegram.sender import TelegramSender
 from bot.telegram.services import TelegramServices, build_services
 from bot.telegram.settings import TelegramSettings
+from bot.telegram.staff_announcer import StaffAnnouncer
 from matcher import Morphology
 
 log = logging.getLogger(__name__)
@@ -55,45 +56,61 @@ def create_bot(settings: TelegramSettings) -> Bot:
 
 @dataclass(frozen=True, slots=True)
 class TelegramApp:
-    """The bot, its dispatcher and services, ready to poll."""
+    """The bot, its dispatcher and services, ready to poll or to take webhook updates."""
 
     bot: Bot
     dispatcher: Dispatcher
     services: TelegramServices
     senders: SenderRegistry
+    staff_announcer: StaffAnnouncer | None = None
 
-    async def run(self, stop: asyncio.Event, *, handle_signals: bool = False) -> None:
-        """Poll for updates and deliver operators' replies until `stop` is set (or a signal)."""
+    @asynccontextmanager
+    async def background(self) -> AsyncIterator[None]:
+        """Deliver operators' replies (and keep the operators' group in step) meanwhile."""
         worker = DeliveryWorker(
             self.services.db, self.senders, settings=self.services.settings.core.outbox
         )
-        await prepare(self.bot)
-        delivering = asyncio.Event()
-        delivery = asyncio.create_task(worker.run(delivering), name="telegram-delivery")
-        polling = asyncio.create_task(
-            self.dispatcher.start_polling(
-                self.bot,
-                polling_timeout=self.services.settings.polling_timeout,
-                handle_signals=handle_signals,
-                close_bot_session=False,
-            ),
-            name="telegram-polling",
-        )
-        stopped = asyncio.create_task(stop.wait())
+        stop = asyncio.Event()
+        tasks = [asyncio.create_task(worker.run(stop), name="telegram-delivery")]
+        if self.staff_announcer is not None:
+            tasks.append(
+                asyncio.create_task(self.staff_announcer.run(stop), name="telegram-staff-group")
+            )
         try:
-            await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            yield
         finally:
-            if not polling.done():
-                try:
-                    await self.dispatcher.stop_polling()
-                except RuntimeError:  # polling had not started yet
-                    polling.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await polling
-            stopped.cancel()
-            delivering.set()
+            stop.set()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                await asyncio.wait_for(delivery, timeout=DELIVERY_SHUTDOWN_SECONDS)
+                await asyncio.wait_for(
+                    asyncio.gather(*tasks, return_exceptions=True),
+                    timeout=DELIVERY_SHUTDOWN_SECONDS,
+                )
+
+    async def run(self, stop: asyncio.Event, *, handle_signals: bool = False) -> None:
+        """Poll for updates and deliver operators' replies until `stop` is set (or a signal)."""
+        await prepare(self.bot)
+        async with self.background():
+            polling = asyncio.create_task(
+                self.dispatcher.start_polling(
+                    self.bot,
+                    polling_timeout=self.services.settings.polling_timeout,
+                    handle_signals=handle_signals,
+                    close_bot_session=False,
+                ),
+                name="telegram-polling",
+            )
+            stopped = asyncio.create_task(stop.wait())
+            try:
+                await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                if not polling.done():
+                    try:
+                        await self.dispatcher.stop_polling()
+                    except RuntimeError:  # polling had not started yet
+                        polling.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await polling
+                stopped.cancel()
 
 
 @asynccontextmanager
@@ -102,24 +119,43 @@ async def telegram_app(
 ) -> AsyncIterator[TelegramApp]:
     """Build the bot and its services with the token kept out of the logs; close them after."""
     with token_redaction(settings.token):
-        async with build_services(settings, morphology=morphology) as services:
-            bot = create_bot(settings)
-            try:
-                senders = SenderRegistry()
-                senders.register(
-                    TELEGRAM_CHANNEL,
-                    TelegramSender(
-                        bot, services.render_options, remember=settings.remembered_deliveries
-                    ),
-                )
-                yield TelegramApp(
-                    bot=bot,
-                    dispatcher=build_dispatcher(services),
-                    services=services,
-                    senders=senders,
-                )
-            finally:
-                await bot.session.close()
+        async with (
+            build_services(settings, morphology=morphology) as services,
+            bot_on(services) as app,
+        ):
+            yield app
+
+
+@asynccontextmanager
+async def bot_on(services: TelegramServices) -> AsyncIterator[TelegramApp]:
+    """The bot over services already built (by `telegram_app`, or by `serve`'s webhook)."""
+    settings = services.settings
+    bot = create_bot(settings)
+    try:
+        senders = SenderRegistry()
+        senders.register(
+            TELEGRAM_CHANNEL,
+            TelegramSender(bot, services.render_options, remember=settings.remembered_deliveries),
+        )
+        announcer = None
+        if services.staff is not None:
+            announcer = StaffAnnouncer(
+                bot,
+                services.staff,
+                zone=settings.core.working_hours.timezone,
+                interval=settings.staff_poll_interval,
+            )
+        dispatcher = build_dispatcher(services)
+        dispatcher["staff_announcer"] = announcer
+        yield TelegramApp(
+            bot=bot,
+            dispatcher=dispatcher,
+            services=services,
+            senders=senders,
+            staff_announcer=announcer,
+        )
+    finally:
+        await bot.session.close()
 
 
 async def prepare(bot: Bot) -> None:

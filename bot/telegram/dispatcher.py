@@ -10,8 +10,10 @@ from bot.telegram import (
     commands,
     failures,
     feedback,
+    linking,
     media,
     questions,
+    staff,
     start,
     unsupported,
 )
@@ -22,10 +24,15 @@ def build_dispatcher(services: TelegramServices) -> Dispatcher:
     """A dispatcher with the bot's routers; handlers get the services by parameter name."""
     dp = Dispatcher(storage=MemoryStorage())
     # Citizens talk to the bot in private; in a group it would answer everyone's chatter.
-    dp.message.filter(F.chat.type == ChatType.PRIVATE)
+    # The one group it listens to is the operators' (its own router, first in line).
+    staff_chat = services.settings.staff_chat_id
+    dp.message.filter((F.chat.type == ChatType.PRIVATE) | (F.chat.id == staff_chat))
+    if staff_chat is not None:
+        dp.include_router(staff.build_router(staff_chat))
     dp.include_routers(
         start.build_router(),
         commands.build_router(),
+        linking.build_router(services),
         feedback.build_router(),
         media.build_router(),
         questions.build_router(),
@@ -38,4 +45,7 @@ def build_dispatcher(services: TelegramServices) -> Dispatcher:
     dp["citizens"] = services.citizens
     dp["ratings"] = services.ratings
     dp["render_options"] = services.render_options
+    dp["staff"] = services.staff
+    dp["desk"] = services.desk
+    dp["accounts"] = services.accounts
     return dp

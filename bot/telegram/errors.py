@@ -26,3 +26,7 @@ class FloodWaitError(TelegramError):
             "(the reply stays in the outbox)"
         )
         self.seconds = seconds
+
+
+class TelegramSettingsError(TelegramError):
+    """A Telegram setting has a value the bot cannot use; the message says how to fix it."""

@@ -6,12 +6,15 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from bot.core.accounts import Accounts
 from bot.core.citizen_tickets import CitizenTickets
 from bot.core.conversation import ConversationService
+from bot.core.desk import Desk
 from bot.core.live_kb import LiveMatcher
 from bot.core.maintenance import MaintenanceSwitch
 from bot.core.ratings import Ratings
 from bot.core.settings import default_database_url
+from bot.core.staff_board import StaffBoard
 from bot.core.wording import hours_phrase
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import Database, open_database
@@ -32,6 +35,9 @@ class TelegramServices:
     citizens: CitizenTickets
     ratings: Ratings
     render_options: RenderOptions
+    desk: Desk
+    accounts: Accounts
+    staff: StaffBoard | None = None  # the operators' group, when one is configured
 
 
 @asynccontextmanager
@@ -45,23 +51,37 @@ async def build_services(
         async with running_answerer(
             settings.kb_dir, morphology=morphology, interval=settings.kb_reload_interval
         ) as answerer:
-            calendar = WorkCalendar(settings.core.working_hours)
-            yield TelegramServices(
-                settings=settings,
-                db=db,
-                answerer=answerer,
-                conversations=ConversationService(
-                    db,
-                    answerer,
-                    calendar=calendar,
-                    settings=settings.core,
-                    maintenance=MaintenanceSwitch(db),
-                ),
-                citizens=CitizenTickets(db, calendar=calendar, settings=settings.core),
-                ratings=Ratings(db),
-                render_options=RenderOptions(
-                    answer_within=hours_phrase(settings.core.working_hours.answer_within)
-                ),
-            )
+            yield services_on(settings, db, answerer)
     finally:
         await db.close()
+
+
+def services_on(
+    settings: TelegramSettings,
+    db: Database,
+    answerer: LiveMatcher,
+) -> TelegramServices:
+    """The bot's services over an open database and a loaded base (`serve` shares its own)."""
+    calendar = WorkCalendar(settings.core.working_hours)
+    return TelegramServices(
+        settings=settings,
+        db=db,
+        answerer=answerer,
+        conversations=ConversationService(
+            db,
+            answerer,
+            calendar=calendar,
+            settings=settings.core,
+            maintenance=MaintenanceSwitch(db),
+        ),
+        citizens=CitizenTickets(db, calendar=calendar, settings=settings.core),
+        ratings=Ratings(db),
+        render_options=RenderOptions(
+            answer_within=hours_phrase(settings.core.working_hours.answer_within)
+        ),
+        desk=Desk(db),
+        accounts=Accounts(db, policy=settings.core.passwords),
+        staff=StaffBoard(db, chat_id=settings.staff_chat_id)
+        if settings.staff_chat_id is not None
+        else None,
+    )

@@ -2,31 +2,60 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+from typing import Protocol
 
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.web.body_limit import BodyLimitMiddleware
 from bot.web.handlers import install_handlers
-from bot.web.routes import analytics, ask, console, health, metrics, pages
-from bot.web.services import ServicesFactory, build_services
+from bot.web.routes import (
+    analytics,
+    ask,
+    console,
+    email_answer,
+    health,
+    linking,
+    metrics,
+    pages,
+    widget_config,
+)
+from bot.web.services import ServicesFactory, WebServices, build_services
 from bot.web.settings import WebSettings
 from bot.web.templating import build_templates
 
 CONSOLE_COOKIE = "faqbot_console"
 
 
-def create_app(settings: WebSettings, services: ServicesFactory = build_services) -> FastAPI:
+class Mount(Protocol):
+    """Another channel served by this app (the Telegram webhook): its routes, and what it
+    runs on the app's services while the app serves."""
+
+    router: APIRouter
+
+    def running(self, services: WebServices) -> AbstractAsyncContextManager[None]:
+        """Start on the built services; stop when the block ends."""
+        ...
+
+
+def create_app(
+    settings: WebSettings,
+    services: ServicesFactory = build_services,
+    *,
+    mounts: Sequence[Mount] = (),
+) -> FastAPI:
     """The web app; `services` builds the shared services in the lifespan (tests swap it)."""
     settings.check()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with services(settings) as built:
+        async with services(settings) as built, AsyncExitStack() as stack:
             app.state.services = built
+            for mount in mounts:
+                await stack.enter_async_context(mount.running(built))
             yield
 
     app = FastAPI(
@@ -37,11 +66,23 @@ def create_app(settings: WebSettings, services: ServicesFactory = build_services
         redoc_url=None,
         openapi_url="/api/openapi.json" if settings.is_development else None,
     )
-    app.state.templates = build_templates()
+    app.state.templates = build_templates(settings.core.working_hours.timezone)
     app.state.settings = settings
     install_handlers(app)
-    for module in (ask, health, metrics, pages, console, analytics):
+    for module in (
+        ask,
+        email_answer,
+        widget_config,
+        linking,
+        health,
+        metrics,
+        pages,
+        console,
+        analytics,
+    ):
         app.include_router(module.router)
+    for mount in mounts:
+        app.include_router(mount.router)
     # Added last = outermost: sizes are checked before anything reads the body.
     app.add_middleware(
         SessionMiddleware,

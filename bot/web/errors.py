@@ -7,8 +7,19 @@ class WebError(Exception):
     """Base class of the errors the web layer raises on purpose."""
 
 
-class InsecureSettingsError(WebError):
+class SettingsError(WebError):
+    """A setting in the environment is malformed; `faqbot serve` refuses to start with it."""
+
+
+class InsecureSettingsError(SettingsError):
     """The server would start with a secret anyone can know."""
+
+
+class EmailDisabledError(WebError):
+    """ "Send the answer by e-mail" was asked for, but no SMTP server is configured."""
+
+    def __init__(self) -> None:
+        super().__init__("Отправка ответов на электронную почту на этом сайте не настроена.")
 
 
 class CsrfError(WebError):

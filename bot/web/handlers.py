@@ -6,6 +6,7 @@ API paths get JSON `{"detail": "..."}` with a Russian message; console pages get
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -19,20 +20,25 @@ from bot.core.errors import (
     AccountNotFoundError,
     AuthenticationError,
     CoreError,
+    DatabaseUnavailableError,
     IllegalTransitionError,
     InvalidInputError,
     PermissionDeniedError,
     ProposalNotFoundError,
     TicketNotFoundError,
+    TooManyLinkAttemptsError,
 )
 from bot.web.errors import (
     CsrfError,
+    EmailDisabledError,
     LoginRequiredError,
     RateLimitedError,
     SessionError,
     WebError,
 )
 from bot.web.templating import templates_of
+
+log = logging.getLogger(__name__)
 
 CONSOLE_PREFIX = "/console"
 LOGIN_PATH = "/console/login"
@@ -49,6 +55,9 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (InvalidInputError, 422),
     (SessionError, 422),
     (RateLimitedError, 429),
+    (TooManyLinkAttemptsError, 429),
+    (EmailDisabledError, 404),
+    (DatabaseUnavailableError, 503),
 )
 FIELD_NAMES = {
     "question": "вопрос",
@@ -58,6 +67,8 @@ FIELD_NAMES = {
     "helpful": "оценка",
     "comment": "комментарий",
     "contacts": "контакты",
+    "code": "код связи",
+    "email": "адрес электронной почты",
 }
 
 
@@ -120,6 +131,14 @@ async def on_core_error(request: Request, error: Exception) -> Response:
     response = _respond(request, status, str(error))
     if isinstance(error, RateLimitedError):
         response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
+    if isinstance(error, DatabaseUnavailableError):
+        log.warning(
+            "%s %s: the database is unavailable: %r",
+            request.method,
+            request.url.path,
+            error.__cause__,
+        )
+        response.headers["Retry-After"] = str(error.retry_after_seconds)
     return response
 
 

@@ -19,20 +19,25 @@ class _Bucket:
 
 
 class RateLimiter:
-    """Allows `burst` requests at once per key, refilled at `per_second`."""
+    """Allows `burst` requests at once per key, refilled at `per_second`; None allows all."""
 
-    def __init__(self, limit: RateLimit, *, now: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, limit: RateLimit | None, *, now: Callable[[], float] = time.monotonic
+    ) -> None:
         self._limit = limit
         self._now = now
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
     def take(self, key: str) -> float:
         """Spend a token: 0.0 when allowed, else the seconds to wait for the next token."""
+        limit = self._limit
+        if limit is None:
+            return 0.0
         now = self._now()
-        bucket = self._buckets.pop(key, None) or _Bucket(float(self._limit.burst), now)
+        bucket = self._buckets.pop(key, None) or _Bucket(float(limit.burst), now)
         bucket.tokens = min(
-            float(self._limit.burst),
-            bucket.tokens + (now - bucket.updated) * self._limit.per_second,
+            float(limit.burst),
+            bucket.tokens + (now - bucket.updated) * limit.per_second,
         )
         bucket.updated = now
         self._buckets[key] = bucket
@@ -41,4 +46,4 @@ class RateLimiter:
         if bucket.tokens >= 1.0:
             bucket.tokens -= 1.0
             return 0.0
-        return (1.0 - bucket.tokens) / self._limit.per_second
+        return (1.0 - bucket.tokens) / limit.per_second

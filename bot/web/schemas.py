@@ -9,6 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 HARD_TEXT_LIMIT = 8000
+MAX_EMAIL_FIELD = 320
 MAX_COMMENT = 2000
 
 
@@ -58,6 +59,14 @@ class HandoffRequest(_Body):
     session_id: str | None = None
     question: str | None = Field(default=None, max_length=HARD_TEXT_LIMIT)
     contacts: ContactsIn | None = None
+
+
+class EmailRequest(_Body):
+    """`POST /api/v1/email`: send the answer of `entry_id`, given in this session, to `email`."""
+
+    session_id: str
+    entry_id: str = Field(min_length=1, max_length=200)
+    email: str = Field(max_length=MAX_EMAIL_FIELD)
 
 
 class CandidateOut(BaseModel):
@@ -147,3 +156,19 @@ class HistoryResponse(BaseModel):
     state: str
     messages: list[MessageOut]
     live: list[LiveOut]
+
+
+class EmailResponse(BaseModel):
+    """The letter is queued: `message` is the confirmation to show, `address` is masked."""
+
+    status: str
+    message: str
+    address: str
+    session_id: str
+
+
+class WidgetConfig(BaseModel):
+    """`GET /api/v1/config`: what this server offers the widget."""
+
+    email: bool
+    max_question_length: int

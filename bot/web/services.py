@@ -9,10 +9,12 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 
 from bot.core.accounts import Accounts
+from bot.core.answer_letters import EMAIL_CHANNEL, AnswerLetters
 from bot.core.citizen_tickets import CitizenTickets
 from bot.core.conversation import ConversationService
 from bot.core.delivery import DeliveryWorker
 from bot.core.desk import Desk
+from bot.core.email_address import mask_address
 from bot.core.history import ConversationHistory
 from bot.core.live_kb import LiveMatcher
 from bot.core.maintenance import MaintenanceSwitch
@@ -25,6 +27,7 @@ from bot.core.reports import Reports
 from bot.core.unanswered import Unanswered
 from bot.core.web_events import WebEvents
 from bot.core.workhours import WorkCalendar
+from bot.mail.sender import EmailSender
 from bot.storage.database import Database, open_database
 from bot.web.answering import RecordingAnswerer, running_answerer
 from bot.web.live import WEB_CHANNEL, LiveHub, WebSender
@@ -58,7 +61,15 @@ class WebServices:
     metrics: WebMetrics
     ip_limiter: RateLimiter
     session_limiter: RateLimiter
+    letters: AnswerLetters
+    email_ip_limiter: RateLimiter
+    email_session_limiter: RateLimiter
     stopping: asyncio.Event
+
+    @property
+    def email_enabled(self) -> bool:
+        """True when an SMTP server is configured: the widget offers "send to my e-mail"."""
+        return self.settings.smtp is not None
 
 
 ServicesFactory = Callable[[WebSettings], AbstractAsyncContextManager[WebServices]]
@@ -118,15 +129,27 @@ async def build_services(
                 metrics=WebMetrics(),
                 ip_limiter=RateLimiter(settings.ip_rate),
                 session_limiter=RateLimiter(settings.session_rate),
+                letters=AnswerLetters(db, answerer),
+                email_ip_limiter=RateLimiter(settings.email_ip_rate),
+                email_session_limiter=RateLimiter(settings.email_session_rate),
                 stopping=asyncio.Event(),
             )
             worker = DeliveryWorker(db, senders, settings=settings.core.outbox)
-            delivery = asyncio.create_task(worker.run(services.stopping), name="web-delivery")
+            deliveries = [asyncio.create_task(worker.run(services.stopping), name="web-delivery")]
+            if settings.smtp is not None:
+                # A worker of its own: a slow mail server never delays operators' replies.
+                mail = SenderRegistry()
+                mail.register(EMAIL_CHANNEL, EmailSender(settings.smtp), mask=mask_address)
+                mailer = DeliveryWorker(db, mail, settings=settings.core.outbox)
+                deliveries.append(
+                    asyncio.create_task(mailer.run(services.stopping), name="email-delivery")
+                )
             try:
                 yield services
             finally:
                 services.stopping.set()
-                with contextlib.suppress(asyncio.CancelledError, TimeoutError):
-                    await asyncio.wait_for(delivery, timeout=5)
+                for delivery in deliveries:
+                    with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                        await asyncio.wait_for(delivery, timeout=5)
     finally:
         await db.close()

@@ -13,12 +13,19 @@ from datetime import timedelta
 from pathlib import Path
 
 from bot.core.settings import CoreSettings
-from bot.web.errors import InsecureSettingsError
+from bot.mail.errors import MailSettingsError
+from bot.mail.settings import SmtpSettings
+from bot.web.errors import InsecureSettingsError, SettingsError
 
 SECRET_ENV = "FAQBOT_SECRET_KEY"
 ENVIRONMENT_ENV = "FAQBOT_ENV"
 ORIGINS_ENV = "FAQBOT_ALLOWED_ORIGINS"
 SECURE_COOKIES_ENV = "FAQBOT_SECURE_COOKIES"
+# Rate limits of the public API, each `COUNT/WINDOW` (see rate_spec.py) or `off`.
+RATE_LIMIT_IP_ENV = "FAQBOT_RATE_LIMIT_IP"
+RATE_LIMIT_SESSION_ENV = "FAQBOT_RATE_LIMIT_SESSION"
+RATE_LIMIT_EMAIL_IP_ENV = "FAQBOT_RATE_LIMIT_EMAIL_IP"
+RATE_LIMIT_EMAIL_SESSION_ENV = "FAQBOT_RATE_LIMIT_EMAIL_SESSION"
 DEVELOPMENT = "development"
 MIN_SECRET_LENGTH = 32
 # Values people paste from examples; never accepted outside development.
@@ -34,6 +41,12 @@ class RateLimit:
     per_second: float
 
 
+DEFAULT_IP_RATE = RateLimit(burst=60, per_second=2.0)  # 60/30s
+DEFAULT_SESSION_RATE = RateLimit(burst=20, per_second=0.5)  # 20/40s
+DEFAULT_EMAIL_IP_RATE = RateLimit(burst=10, per_second=10 / 3600)  # 10/1h
+DEFAULT_EMAIL_SESSION_RATE = RateLimit(burst=3, per_second=3 / 600)  # 3/10m
+
+
 @dataclass(frozen=True, slots=True)
 class WebSettings:
     """Everything `faqbot serve` is configured with; build with `from_env`."""
@@ -45,8 +58,11 @@ class WebSettings:
     allowed_origins: tuple[str, ...] = ()
     core: CoreSettings = field(default_factory=CoreSettings)
     max_body_bytes: int = 64 * 1024
-    ip_rate: RateLimit = RateLimit(burst=60, per_second=2.0)
-    session_rate: RateLimit = RateLimit(burst=20, per_second=0.5)
+    ip_rate: RateLimit | None = DEFAULT_IP_RATE  # None switches a limit off
+    session_rate: RateLimit | None = DEFAULT_SESSION_RATE
+    email_ip_rate: RateLimit | None = DEFAULT_EMAIL_IP_RATE
+    email_session_rate: RateLimit | None = DEFAULT_EMAIL_SESSION_RATE
+    smtp: SmtpSettings | None = None  # no SMTP server: no "send to my e-mail"
     history_limit: int = 50
     sse_heartbeat_seconds: float = 15.0
     live_backlog: int = 50  # events replayed or shown in the history at most
@@ -100,6 +116,10 @@ class WebSettings:
         if not secret and environment == DEVELOPMENT:
             secret = DEVELOPMENT_SECRET
         origins = tuple(o.strip() for o in env.get(ORIGINS_ENV, "").split(",") if o.strip())
+        try:
+            smtp = SmtpSettings.from_env(env)
+        except MailSettingsError as error:
+            raise SettingsError(str(error)) from None
         settings = cls(
             kb_dir=kb_dir,
             secret_key=secret,
@@ -108,6 +128,21 @@ class WebSettings:
             allowed_origins=origins,
             secure_cookies=env.get(SECURE_COOKIES_ENV, "").strip() != "0"
             and environment != DEVELOPMENT,
+            smtp=smtp,
+            ip_rate=_rate_limit(env, RATE_LIMIT_IP_ENV, DEFAULT_IP_RATE),
+            session_rate=_rate_limit(env, RATE_LIMIT_SESSION_ENV, DEFAULT_SESSION_RATE),
+            email_ip_rate=_rate_limit(env, RATE_LIMIT_EMAIL_IP_ENV, DEFAULT_EMAIL_IP_RATE),
+            email_session_rate=_rate_limit(
+                env, RATE_LIMIT_EMAIL_SESSION_ENV, DEFAULT_EMAIL_SESSION_RATE
+            ),
         )
         settings.check()
         return settings
+
+
+def _rate_limit(env: Mapping[str, str], name: str, default: RateLimit) -> RateLimit | None:
+    """The limit set in variable `name`, or the default when it is unset or blank."""
+    from bot.web.rate_spec import parse_rate_limit  # it builds this module's RateLimit
+
+    text = env.get(name, "")
+    return parse_rate_limit(name, text) if text.strip() else default

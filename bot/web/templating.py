@@ -2,17 +2,39 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
+from bot.core.labels import channel_label, event_label, event_note, reason_label
+from bot.core.settings import default_working_hours
+from bot.core.staff_time import staff_time
+
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
-def build_templates() -> Jinja2Templates:
-    """The template set; built once by the app factory."""
-    return Jinja2Templates(directory=TEMPLATE_DIR)
+def build_templates(zone: str | None = None) -> Jinja2Templates:
+    """The template set; built once by the app factory.
+
+    Times are shown in `zone`, the working hours' time zone (Moscow by default), and internal
+    names (ticket events, channels) in Russian, through `bot.core.labels`.
+    """
+    shown_zone = zone or default_working_hours().timezone
+
+    def local_time(moment: datetime) -> str:
+        return staff_time(moment, shown_zone)
+
+    templates = Jinja2Templates(directory=TEMPLATE_DIR)
+    templates.env.filters.update(
+        staff_time=local_time,
+        event_label=event_label,
+        event_note=event_note,
+        reason_label=reason_label,
+        channel_label=channel_label,
+    )
+    return templates
 
 
 def templates_of(request: Request) -> Jinja2Templates:

@@ -8,14 +8,8 @@ Without the binaries the PostgreSQL cases are skipped, loudly, unless `CI=true`,
 from __future__ import annotations
 
 import asyncio
-import glob
 import os
-import shutil
-import socket
-import subprocess
-import tempfile
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -24,8 +18,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage.database import Database, open_database
+from tests.support.postgres import PostgresServer, PostgresUnavailableError, ThrowawayPostgres
 
-PG_USER = "postgres"
 TEMPLATE_DB = "faqbot_test"
 BACKENDS = ("sqlite", "postgresql")
 # A Friday evening, after hours, in Moscow (UTC+3): 2026-11-20 19:30 MSK.
@@ -34,33 +28,8 @@ FRIDAY_EVENING = datetime(2026, 11, 20, 16, 30, tzinfo=UTC)
 TUESDAY_MORNING = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 
 
-def _pg_bindir() -> Path | None:
-    found = shutil.which("pg_ctl")
-    if found:
-        return Path(found).resolve().parent
-    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
-    return Path(candidates[-1]).parent if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass(frozen=True, slots=True)
-class PostgresServer:
-    """A running throwaway server: where to connect."""
-
-    host: str
-    port: int
-
-    def url(self, database: str) -> str:
-        """SQLAlchemy URL of a database on this server."""
-        return f"postgresql+asyncpg://{PG_USER}@{self.host}:{self.port}/{database}"
-
-
-def _unavailable(reason: str) -> None:
+def postgres_unavailable(reason: str) -> None:
+    """Skip loudly without PostgreSQL; in CI (`CI=true`) fail instead."""
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"PostgreSQL tests cannot run in CI: {reason}")
     pytest.skip(f"!!! PostgreSQL tests SKIPPED: {reason}")
@@ -69,69 +38,17 @@ def _unavailable(reason: str) -> None:
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """Start PostgreSQL in a temporary folder for the whole session; stop it afterwards."""
-    bindir = _pg_bindir()
-    if bindir is None or not (bindir / "initdb").exists():
-        _unavailable("initdb/pg_ctl not found; install the `postgresql` package")
-        raise AssertionError("unreachable")
-    as_root = os.geteuid() == 0
-    prefix = ["runuser", "-u", PG_USER, "--"] if as_root else []
-    base = Path(tempfile.mkdtemp(prefix="faqbot-pg-"))
-    if as_root:
-        shutil.chown(base, user=PG_USER)
-    data = base / "data"
-    port = _free_port()
-
-    def run(*args: str) -> None:
-        result = subprocess.run(
-            [*prefix, *args], capture_output=True, text=True, check=False, cwd=base
-        )
-        if result.returncode != 0:
-            raise RuntimeError(f"{' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
-
     try:
-        run(
-            str(bindir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            PG_USER,
-            "-A",
-            "trust",
-            "-E",
-            "UTF8",
-            "--no-sync",
-            "--locale=C",
-        )
-        options = (
-            f"-p {port} -c listen_addresses=127.0.0.1 -k {base} -c fsync=off "
-            "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
-        )
-        run(
-            str(bindir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-o",
-            options,
-            "-l",
-            str(base / "server.log"),
-            "-w",
-            "start",
-        )
-    except (RuntimeError, OSError) as error:
-        shutil.rmtree(base, ignore_errors=True)
-        _unavailable(f"could not start a server: {error}")
-    server = PostgresServer(host="127.0.0.1", port=port)
+        cluster = ThrowawayPostgres()
+        server = cluster.start()
+    except PostgresUnavailableError as error:
+        postgres_unavailable(str(error))
+        raise AssertionError("unreachable") from error
     try:
         asyncio.run(_create_template(server))
         yield server
     finally:
-        subprocess.run(
-            [*prefix, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True,
-            check=False,
-            cwd=base,
-        )
-        shutil.rmtree(base, ignore_errors=True)
+        cluster.stop()
 
 
 async def _execute(url: str, *statements: str) -> list[str]:

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.core.errors import DatabaseUnavailableError
 from bot.web.deps import ServicesDep
 
 router = APIRouter(tags=["operations"])
@@ -25,7 +26,7 @@ async def healthz(services: ServicesDep) -> JSONResponse:
     }
     try:
         await services.maintenance.current()
-    except (SQLAlchemyError, OSError) as error:
+    except (DatabaseUnavailableError, SQLAlchemyError, OSError) as error:
         log.warning("Health check: the database is unavailable: %r", error)
         return JSONResponse(
             {"status": "unavailable", "reason": f"database unavailable: {type(error).__name__}"},

@@ -56,7 +56,25 @@
     ".send { background: var(--c); color: #fff; border: 0; border-radius: 8px; padding: 0 14px; font-size: 15px; cursor: pointer; }",
     ".send:disabled { opacity: .6; }",
     ".person { align-self: flex-start; }",
-    ".sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }"
+    ".more { display: flex; flex-wrap: wrap; gap: 6px; padding: 0 8px 8px; background: #fff; }",
+    ".more button, .linkbox button { font-size: 13px; border: 1px solid #c5cdd6; background: #fff; color: #1d2733; border-radius: 8px; padding: 4px 8px; cursor: pointer; }",
+    ".more button[aria-expanded=true] { background: #e8eefc; border-color: var(--c); }",
+    ".linkbox { display: flex; flex-direction: column; gap: 6px; padding: 0 8px 8px; background: #fff; font-size: 13px; color: #1d2733; }",
+    ".linkbox[hidden] { display: none; }",
+    ".linkbox > button { align-self: flex-start; }",
+    ".linkbox form { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }",
+    ".linkbox input { font-size: 15px; padding: 5px 8px; border: 1px solid #b8c2cc; border-radius: 8px; width: 8.5em; letter-spacing: 2px; }",
+    ".linkbox input:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 2px; }",
+    ".sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }",
+    ".mailform { display: flex; flex-direction: column; gap: 5px; margin-top: 8px; padding: 8px; border: 1px solid #dde3ea; border-radius: 8px; background: #f8fafc; white-space: normal; }",
+    ".mailform label { font-size: 13px; font-weight: 600; }",
+    ".mailform input { flex: 1; min-width: 0; font-size: 15px; padding: 6px 8px; border: 1px solid #b8c2cc; border-radius: 8px; }",
+    ".mailform input:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 1px; }",
+    ".mailform input[aria-invalid=true] { border-color: #b3261e; }",
+    ".mailform .send { padding: 6px 12px; font-size: 14px; }",
+    ".mailform .cancel { font-size: 13px; border: 1px solid #c5cdd6; background: #fff; color: #1d2733; border-radius: 8px; padding: 4px 8px; cursor: pointer; align-self: flex-start; }",
+    ".mailnote { font-size: 13px; color: #b3261e; }",
+    ".mailnote:empty { display: none; }"
   ].join("\n");
 
   var host = document.createElement("div");
@@ -117,6 +135,7 @@
   var events = null;
   var lastLive = 0;
   var started = false;
+  var configReady = null; /* what the server offers: {email: true} shows the e-mail button */
 
   function remember(id) {
     if (!id || id === sessionId) { return; }
@@ -152,7 +171,68 @@
     return msg;
   }
 
-  function tools(msg, text, messageId) {
+  /* "Отправить ответ на e-mail": an inline form under the answer; the server mails the
+     knowledge-base entry itself, so only the session, the entry id and the address are sent. */
+  var EMAIL_RE = /^[^\s@,;<>"]+@[^\s@,;<>"]+\.[^\s@,;<>".]+$/;
+  var mailForms = 0;
+
+  function mailButton(bar, after, entryId) {
+    var toggle = el("button", { type: "button", "aria-expanded": "false" }, "Отправить на e-mail");
+    bar.insertBefore(toggle, after.nextSibling);
+    var form = null;
+    function closeForm(focus) {
+      if (form) { form.remove(); form = null; }
+      toggle.setAttribute("aria-expanded", "false");
+      if (focus) { toggle.focus(); }
+    }
+    toggle.addEventListener("click", function () {
+      if (form) { closeForm(true); return; }
+      mailForms += 1;
+      var id = "faqbot-mail-" + mailForms;
+      form = el("form", { class: "mailform", id: id + "-form", novalidate: "", "aria-label": "Отправить ответ на e-mail" });
+      var field = el("input", { id: id, type: "email", name: "email", autocomplete: "email", inputmode: "email", maxlength: "200", placeholder: "name@example.ru", "aria-describedby": id + "-note" });
+      var note = el("span", { class: "mailnote", id: id + "-note", role: "alert" });
+      var submit = el("button", { class: "send", type: "submit" }, "Отправить");
+      var cancel = el("button", { class: "cancel", type: "button" }, "Отмена");
+      var line = el("div", { class: "row" });
+      line.appendChild(field);
+      line.appendChild(submit);
+      form.appendChild(el("label", { for: id }, "Ваш e-mail"));
+      form.appendChild(line);
+      form.appendChild(note);
+      form.appendChild(cancel);
+      function refuse(text) {
+        field.setAttribute("aria-invalid", "true");
+        note.textContent = text;
+        field.focus();
+      }
+      field.addEventListener("input", function () { field.removeAttribute("aria-invalid"); note.textContent = ""; });
+      cancel.addEventListener("click", function () { closeForm(true); });
+      form.addEventListener("keydown", function (e) {
+        if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); closeForm(true); }
+      });
+      form.addEventListener("submit", function (e) {
+        e.preventDefault();
+        var address = field.value.trim();
+        if (!EMAIL_RE.test(address)) { refuse("Проверьте адрес: нужен адрес вида name@example.ru."); return; }
+        submit.disabled = true;
+        api("/api/v1/email", { session_id: sessionId, entry_id: entryId, email: address }).then(function (r) {
+          closeForm(true);
+          addMessage("system", r.message);
+        }, function (err) {
+          submit.disabled = false;
+          refuse((err && err.message) || "Не удалось отправить письмо. Попробуйте ещё раз.");
+        });
+      });
+      toggle.setAttribute("aria-controls", id + "-form");
+      toggle.setAttribute("aria-expanded", "true");
+      bar.parentNode.insertBefore(form, bar.nextSibling);
+      field.focus();
+      if (form.scrollIntoView) { form.scrollIntoView({ block: "nearest" }); }
+    });
+  }
+
+  function tools(msg, text, messageId, entryId) {
     var bar = el("div", { class: "tools" });
     var copy = el("button", { type: "button" }, "Копировать ответ");
     copy.addEventListener("click", function () {
@@ -162,6 +242,9 @@
       } else { copy.textContent = "Не удалось скопировать"; }
     });
     bar.appendChild(copy);
+    if (entryId && configReady) {
+      configReady.then(function (c) { if (c.email) { mailButton(bar, copy, entryId); } });
+    }
     if (messageId) {
       [[true, "👍", "Ответ помог"], [false, "👎", "Ответ не помог"]].forEach(function (spec) {
         var b = el("button", { type: "button", "aria-label": spec[2], "aria-pressed": "false" }, spec[1]);
@@ -206,7 +289,7 @@
         msg.appendChild(el("span", { class: "ticket" }, "Номер обращения: " + r.ticket_number + (r.due_text ? " · " + r.due_text : "")));
       }
       if (r.notice) { msg.appendChild(el("span", { class: "notice" }, r.notice)); }
-      if (r.kind === "answer") { tools(msg, r.text, r.message_id); }
+      if (r.kind === "answer") { tools(msg, r.text, r.message_id, r.entry_id); }
     });
   }
 
@@ -275,7 +358,11 @@
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     launcher.setAttribute("aria-label", "Закрыть чат: " + TITLE);
-    if (!started) { started = true; restore(); }
+    if (!started) {
+      started = true;
+      configReady = api("/api/v1/config").catch(function () { return { email: false }; });
+      restore();
+    }
     input.focus();
   }
 
@@ -307,6 +394,60 @@
     var body = { question: text || null };
     if (sessionId) { body.session_id = sessionId; }
     busy(api("/api/v1/handoff", body)).then(showReply, showError);
+  });
+
+  /* Linking with Telegram (a one-time code either way) and the citizen's tickets. */
+  var more = el("div", { class: "more" });
+  var mine = el("button", { type: "button" }, "Мои обращения");
+  var linkToggle = el("button", { type: "button", "aria-expanded": "false", "aria-controls": "faqbot-link" }, "Связать с Telegram");
+  more.appendChild(mine);
+  more.appendChild(linkToggle);
+  var linkbox = el("div", { class: "linkbox", id: "faqbot-link", hidden: "" });
+  linkbox.appendChild(el("span", {}, "Свяжите этот чат с Telegram-ботом, чтобы узнавать статус обращений из обоих каналов."));
+  var getCode = el("button", { type: "button" }, "Получить код для Telegram");
+  linkbox.appendChild(getCode);
+  var linkForm = el("form", {});
+  var codeLabel = el("label", { for: "faqbot-link-code" }, "Код из Telegram (/link):");
+  var codeInput = el("input", { id: "faqbot-link-code", inputmode: "numeric", autocomplete: "one-time-code", maxlength: "12", placeholder: "123456" });
+  var useCode = el("button", { type: "submit" }, "Связать");
+  linkForm.appendChild(codeLabel);
+  linkForm.appendChild(codeInput);
+  linkForm.appendChild(useCode);
+  linkbox.appendChild(linkForm);
+  panel.appendChild(more);
+  panel.appendChild(linkbox);
+
+  function withSession(body) {
+    if (sessionId) { body.session_id = sessionId; }
+    return body;
+  }
+  linkToggle.addEventListener("click", function () {
+    var show = linkbox.hidden;
+    linkbox.hidden = !show;
+    linkToggle.setAttribute("aria-expanded", show ? "true" : "false");
+    if (show) { getCode.focus(); }
+  });
+  getCode.addEventListener("click", function () {
+    busy(api("/api/v1/link/code", withSession({}))).then(function (r) { addMessage("system", r.text); }, showError);
+  });
+  linkForm.addEventListener("submit", function (e) {
+    e.preventDefault();
+    var code = codeInput.value.trim();
+    if (!code) { codeInput.focus(); return; }
+    busy(api("/api/v1/link", withSession({ code: code }))).then(function (r) {
+      codeInput.value = "";
+      addMessage("system", r.text);
+    }, showError);
+  });
+  mine.addEventListener("click", function () {
+    if (!sessionId) { addMessage("system", "У вас пока нет обращений."); return; }
+    busy(api("/api/v1/tickets?session_id=" + encodeURIComponent(sessionId))).then(function (r) {
+      if (!r.tickets.length) { addMessage("system", "У вас пока нет обращений."); return; }
+      var where = { web: "сайт", telegram: "Telegram" };
+      addMessage("system", "Ваши обращения:\n" + r.tickets.map(function (t) {
+        return "№ " + t.number + ": " + t.status_label + " (" + (where[t.channel] || t.channel) + ")";
+      }).join("\n"));
+    }, showError);
   });
 
   typing.setAttribute("role", "status");

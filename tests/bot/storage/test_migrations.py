@@ -93,3 +93,14 @@ def test_data_folder_follows_the_environment(tmp_path: Path) -> None:
 
 def _now() -> datetime:
     return datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
+
+
+def test_the_migrations_form_one_line() -> None:
+    """Two helpers adding a revision on the same parent would leave two heads: `upgrade head`
+    would then refuse to run on every server."""
+    from alembic.script import ScriptDirectory
+
+    from bot.storage.migrate import alembic_config
+
+    heads = ScriptDirectory.from_config(alembic_config()).get_heads()
+    assert len(heads) == 1, f"several migration heads: {heads}; renumber the newest revision"

@@ -63,3 +63,42 @@ async def test_a_stale_worker_cannot_reschedule_a_row_it_lost(db: Database) -> N
         current = await uow.outbox.get(row.id)
     assert current is not None
     assert (current.attempts, current.last_error) == (2, None)
+
+
+async def _add_to(db: Database, key: str, recipient: str) -> int:
+    async with db.transaction() as uow:
+        added = await uow.outbox.add(
+            idempotency_key=key, channel="telegram", recipient=recipient, text=key, now=NOW
+        )
+    return added.id
+
+
+async def test_a_later_reply_waits_for_an_earlier_one_to_the_same_recipient(db: Database) -> None:
+    # The first reply failed and retries in an hour; the second one was put back, due at
+    # once. Sending the second first would show the citizen the answers out of order.
+    first = await _add_to(db, "first", "501")
+    second = await _add_to(db, "second", "501")
+    other = await _add_to(db, "other chat", "502")
+    assert await _claim(db, "w", NOW, {"telegram"}) == ["first", "second", "other chat"]
+    async with db.transaction() as uow:
+        await uow.outbox.mark_failed(
+            first, worker="w", error="network down", retry_at=NOW + timedelta(hours=1)
+        )
+        await uow.outbox.mark_failed(second, worker="w", error="waits", retry_at=NOW)
+        await uow.outbox.mark_delivered(other, NOW)
+    assert await _claim(db, "w", NOW + timedelta(minutes=1), {"telegram"}) == []
+    assert await _claim(db, "w", NOW + timedelta(hours=1), {"telegram"}) == ["first", "second"]
+
+
+async def test_a_row_the_database_left_leased_is_due_again_for_its_own_worker(
+    db: Database,
+) -> None:
+    # The worker sent the reply, then lost the database before recording it: nobody else
+    # may take the row until the lease ends, but the same worker retries it at once
+    # instead of leaving the citizen without the reply for a whole lease.
+    await _add(db, "a")
+    await _add(db, "b")
+    assert await _claim(db, "w", NOW, {"web"}) == ["a", "b"]
+    soon = NOW + timedelta(seconds=2)
+    assert await _claim(db, "other", soon, {"web"}) == []
+    assert await _claim(db, "w", soon, {"web"}) == ["a", "b"]

@@ -27,7 +27,15 @@ BOT_USER = {
     "can_read_all_group_messages": False,
     "supports_inline_queries": False,
 }
-JSON_FIELDS = ("reply_markup", "entities", "link_preview_options", "commands", "scope")
+JSON_FIELDS = (
+    "reply_markup",
+    "entities",
+    "link_preview_options",
+    "commands",
+    "scope",
+    "allowed_updates",
+    "reaction",
+)
 SENDING_METHODS = ("sendMessage",)
 
 Json = dict[str, Any]
@@ -63,6 +71,7 @@ class FakeBotApi:
     _updates: list[Json] = field(default_factory=list)
     _update_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _message_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1000))
+    _thread_ids: itertools.count[int] = field(default_factory=lambda: itertools.count(500))
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     _failures: list[Failure] = field(default_factory=list)
     _runner: web.AppRunner | None = None
@@ -70,14 +79,15 @@ class FakeBotApi:
 
     # --- serving -------------------------------------------------------------------------
 
-    async def start(self) -> str:
-        """Listen on a free loopback port; returns the base URL for `TELEGRAM_API_BASE`."""
+    async def start(self, port: int = 0) -> str:
+        """Listen on loopback (a free port by default, or `port` to come back after `stop`);
+        returns the base URL for `TELEGRAM_API_BASE`."""
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         port = self._runner.addresses[0][1]
         self.base_url = f"http://127.0.0.1:{port}"
@@ -126,6 +136,10 @@ class FakeBotApi:
             "editMessageText": self._edit_message,
             "editMessageReplyMarkup": self._edit_message,
             "getFile": self._get_file,
+            "createForumTopic": self._create_forum_topic,
+            "setWebhook": lambda _: True,
+            "deleteWebhook": lambda _: True,
+            "answerCallbackQuery": lambda _: True,
         }
 
     async def _get_updates(self, params: Json) -> list[Json]:
@@ -145,10 +159,13 @@ class FakeBotApi:
         message: Json = {
             "message_id": next(self._message_ids),
             "date": int(time.time()),
-            "chat": {"id": chat_id, "type": "private", "first_name": "Гражданин"},
+            "chat": _chat(chat_id),
             "from": BOT_USER,
             "text": params["text"],
         }
+        if "message_thread_id" in params:
+            message["message_thread_id"] = int(params["message_thread_id"])
+            message["is_topic_message"] = True
         markup = params.get("reply_markup")
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             # Telegram echoes inline keyboards only; reply keyboards live on the client.
@@ -159,7 +176,7 @@ class FakeBotApi:
         message: Json = {
             "message_id": int(params["message_id"]),
             "date": int(time.time()),
-            "chat": {"id": int(params["chat_id"]), "type": "private", "first_name": "Гражданин"},
+            "chat": _chat(int(params["chat_id"])),
             "from": BOT_USER,
             "text": params.get("text", ""),
         }
@@ -168,6 +185,13 @@ class FakeBotApi:
             # Telegram echoes inline keyboards only; reply keyboards live on the client.
             message["reply_markup"] = markup
         return message
+
+    def _create_forum_topic(self, params: Json) -> Json:
+        return {
+            "message_thread_id": next(self._thread_ids),
+            "name": params["name"],
+            "icon_color": 7322096,
+        }
 
     def _get_file(self, params: Json) -> Json:
         file_id = params["file_id"]
@@ -209,6 +233,14 @@ class FakeBotApi:
     def calls_of(self, method: str, *, ok_only: bool = True) -> list[Call]:
         """The calls of one method, in order (only those answered 200 by default)."""
         return [c for c in self.calls if c.method == method and (c.status == 200 or not ok_only)]
+
+    def topics(self, chat_id: int) -> list[Json]:
+        """Parameters of every forum topic created in a chat."""
+        return [
+            c.params
+            for c in self.calls_of("createForumTopic")
+            if int(c.params["chat_id"]) == chat_id
+        ]
 
     def sent(self, chat_id: int) -> list[Json]:
         """Parameters of every message delivered to a chat."""
@@ -257,6 +289,13 @@ async def _params(request: web.Request) -> Json:
         else:
             params[key] = text
     return params
+
+
+def _chat(chat_id: int) -> Json:
+    """A private chat for positive ids, a forum supergroup for negative ones."""
+    if chat_id < 0:
+        return {"id": chat_id, "type": "supergroup", "title": "Операторы", "is_forum": True}
+    return {"id": chat_id, "type": "private", "first_name": "Гражданин"}
 
 
 def _ok(result: Any) -> web.Response:

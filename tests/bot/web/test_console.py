@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import re
+from datetime import timedelta
+
 import pytest
 
+from bot.core.attachments import Upload
+from bot.core.labels import EVENT_LABELS, HANDOFF_REASON_LABELS
 from bot.core.roles import Role
+from bot.web.deps import web_identity
 from tests.bot.core.conftest import PASSWORD
 from tests.bot.web.conftest import Web, csrf_of, log_in
 
@@ -107,3 +113,59 @@ async def test_the_full_reply_flow_reaches_the_citizen(web: Web) -> None:
         "/console/tickets/1/reply", data={"csrf_token": token, "text": "Ещё"}
     )
     assert again.status_code == 409
+
+
+def _visible(html: str) -> str:
+    """What a reader sees of a piece of page: the text without tags, spaces collapsed."""
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def _section(page: str, heading: str) -> str:
+    found = re.search(rf"<h2>{heading}</h2>(.*?)</section>", page, re.S)
+    assert found is not None, f"no «{heading}» section on the page"
+    return _visible(found.group(1))
+
+
+async def test_times_are_moscow_time_and_history_is_in_russian(web: Web) -> None:
+    await web.operator("anna")
+    asked = (await web.client.post("/api/v1/ask", json={"question": UNKNOWN})).json()
+    identity = web_identity(asked["session_id"])
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+    await web.services.citizens.attach(identity, 1, Upload("скрин.png", png))
+    ticket = await web.services.citizens.lookup(identity, 1)
+    await log_in(web.client, "anna")
+    queue = await web.client.get("/console")
+    due = (ticket.due_at + timedelta(hours=3)).strftime("%d.%m.%Y %H:%M") + " МСК"
+    assert due in _visible(queue.text)
+    await web.client.post("/console/take", data={"csrf_token": csrf_of(queue.text)})
+    token = csrf_of((await web.client.get("/console/tickets/1")).text)
+    for action, text in [("ask", "Какая марка трактора?"), ("reply", "Понятно."), ("resolve", "")]:
+        await web.client.post(
+            f"/console/tickets/1/{action}", data={"csrf_token": token, "text": text}
+        )
+    await web.client.post(
+        "/console/tickets/1/reopen", data={"csrf_token": token, "text": "Гражданин перезвонил"}
+    )
+    page = (await web.client.get("/console/tickets/1")).text
+
+    details = _section(page, "Сведения")
+    created = (ticket.created_at + timedelta(hours=3)).strftime("%d.%m.%Y %H:%M")
+    assert f"Создано {created} МСК" in details
+    assert f"Ответить до {due}" in details
+    assert "Канал чат на сайте" in details
+    assert "UTC" not in _visible(page)
+
+    history = _section(page, "История")
+    for shown in [
+        "Обращение создано → Принято: бот не нашёл ответа",
+        "Прикреплён файл: скрин.png",
+        "Взято в работу — anna → В работе",
+        "Запрошены сведения у гражданина — anna: Какая марка трактора?",
+        "Оператор ответил — anna",
+        "Завершено — anna",
+        "Возвращено в работу — anna: Гражданин перезвонил",
+    ]:
+        assert shown in history, (shown, history)
+    assert f"{created} МСК Обращение создано" in history
+    english = set(EVENT_LABELS) | set(HANDOFF_REASON_LABELS)
+    assert not [word for word in re.findall(r"[a-z_]+", history) if word in english]

@@ -28,9 +28,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.bot.conftest import PostgresServer
 from tests.bot.web.conftest import csrf_of, free_port, log_in
 from tests.conftest import PROJECT_KB
+from tests.support.postgres import PostgresServer
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

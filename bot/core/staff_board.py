@@ -1,0 +1,162 @@
+"""Tickets shown to a staff chat, one topic each: which to announce, what changed since.
+
+A channel (the Telegram operators' group) polls this board: new open tickets are claimed
+with a lease, the channel creates the topic and posts the ticket's card, and records both;
+then it asks for news (status changes, citizens' messages) past each topic's cursors. The
+claim and the cursors live in the database, so a restart neither loses nor repeats a topic,
+whichever process (web or Telegram) created the ticket.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from bot.core.clock import Clock, system_clock
+from bot.core.staff_cards import StaffTopic, StatusChange, TicketCard, TopicNews
+from bot.core.tickets import Author
+from bot.storage.database import Database
+from bot.storage.unit_of_work import UnitOfWork
+
+
+class StaffBoard:
+    """Announcing tickets to one staff chat and following their changes."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        chat_id: int,
+        lease: timedelta = timedelta(minutes=2),
+        batch: int = 10,
+        clock: Clock = system_clock,
+    ) -> None:
+        self._db = db
+        self.chat_id = chat_id
+        self._lease = lease
+        self._batch = batch
+        self._clock = clock
+
+    async def claim(self) -> list[tuple[StaffTopic, TicketCard]]:
+        """Topics this process must create (or finish): new open tickets and stale claims."""
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            claimed = list(
+                await uow.staff_topics.reclaim_unfinished(
+                    self.chat_id, now=now, lease=self._lease, limit=self._batch
+                )
+            )
+            ticket_ids = await uow.staff_topics.unannounced_tickets(self.chat_id, self._batch)
+            for ticket_id in ticket_ids:
+                added = await uow.staff_topics.add_claimed(
+                    self.chat_id, ticket_id, now=now, lease=self._lease
+                )
+                if added is not None:  # None: another process claimed it first
+                    claimed.append(added)
+        cards = []
+        for topic in claimed:
+            async with self._db.transaction() as uow:
+                cards.append((topic, await self._card(uow, topic.ticket_number)))
+        return cards
+
+    async def topic_created(self, topic: StaffTopic, thread_id: int) -> StaffTopic:
+        """Record the topic the chat created for the ticket."""
+        async with self._db.transaction() as uow:
+            await uow.staff_topics.set_thread(topic.id, thread_id)
+        return StaffTopic(
+            id=topic.id,
+            chat_id=topic.chat_id,
+            ticket_id=topic.ticket_id,
+            ticket_number=topic.ticket_number,
+            thread_id=thread_id,
+            card_message_id=None,
+            last_event_id=topic.last_event_id,
+            last_message_id=topic.last_message_id,
+        )
+
+    async def card_posted(self, topic: StaffTopic, message_id: int) -> None:
+        """Record the card's message: the topic is complete."""
+        async with self._db.transaction() as uow:
+            await uow.staff_topics.set_card(topic.id, message_id)
+
+    async def failed(self, topic: StaffTopic, *, retry_after: timedelta) -> None:
+        """Let the claim go, to be retried after `retry_after`."""
+        async with self._db.transaction() as uow:
+            await uow.staff_topics.release(topic.id, retry_at=self._clock() + retry_after)
+
+    async def news(self) -> list[TopicNews]:
+        """Topics with status changes or citizens' messages they do not show yet."""
+        found = []
+        async with self._db.transaction() as uow:
+            for topic in await uow.staff_topics.with_news(self.chat_id, self._batch):
+                card = await self._card(uow, topic.ticket_number)
+                events = [
+                    e
+                    for e in await uow.tickets.events(topic.ticket_id)
+                    if e.id > topic.last_event_id
+                ]
+                messages = [
+                    m
+                    for m in await uow.tickets.messages(topic.ticket_id)
+                    if m.id > topic.last_message_id
+                ]
+                changes = []
+                for event in events:
+                    if event.to_status is None or event.action == "opened":
+                        continue
+                    changes.append(StatusChange(event, await self._name(uow, event.operator_id)))
+                found.append(
+                    TopicNews(
+                        topic=topic,
+                        card=card,
+                        changes=tuple(changes),
+                        citizen_messages=tuple(m for m in messages if m.author is Author.CITIZEN),
+                        last_event_id=max([e.id for e in events], default=topic.last_event_id),
+                        last_message_id=max(
+                            [m.id for m in messages], default=topic.last_message_id
+                        ),
+                    )
+                )
+        return found
+
+    async def shown(self, news: TopicNews) -> None:
+        """The topic now shows `news`: move its cursors."""
+        async with self._db.transaction() as uow:
+            await uow.staff_topics.set_shown(
+                news.topic.id,
+                last_event_id=news.last_event_id,
+                last_message_id=news.last_message_id,
+            )
+
+    async def topic_of_thread(self, thread_id: int) -> StaffTopic | None:
+        """The ticket topic a forum thread of the chat belongs to, or None."""
+        async with self._db.transaction() as uow:
+            return await uow.staff_topics.by_thread(self.chat_id, thread_id)
+
+    async def topics(self) -> list[StaffTopic]:
+        """Every topic of the chat."""
+        async with self._db.transaction() as uow:
+            return list(await uow.staff_topics.all_in_chat(self.chat_id))
+
+    async def card(self, number: int) -> TicketCard:
+        """The card of a ticket as it is now."""
+        async with self._db.transaction() as uow:
+            return await self._card(uow, number)
+
+    async def _card(self, uow: UnitOfWork, number: int) -> TicketCard:
+        ticket = await uow.tickets.get(number)
+        if ticket is None:  # tickets are never deleted; a broken row is a bug worth a trace
+            raise LookupError(f"ticket № {number} of a staff topic is missing")
+        events = await uow.tickets.events(ticket.id)
+        last_change = next((e for e in reversed(events) if e.operator_id is not None), None)
+        return TicketCard(
+            ticket=ticket,
+            assignee_name=await self._name(uow, ticket.assignee_id),
+            last_actor=await self._name(uow, last_change.operator_id if last_change else None),
+        )
+
+    @staticmethod
+    async def _name(uow: UnitOfWork, operator_id: int | None) -> str | None:
+        if operator_id is None:
+            return None
+        operator = await uow.operators.by_id(operator_id)
+        return operator.display_name if operator else None

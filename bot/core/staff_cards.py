@@ -1,0 +1,50 @@
+"""Tickets in a staff chat as values: a ticket's topic, its card, and what changed since."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.core.tickets import Ticket, TicketEvent, TicketMessage
+
+
+@dataclass(frozen=True, slots=True)
+class StaffTopic:
+    """A ticket's topic in a staff chat; `thread_id`/`card_message_id` are None until made."""
+
+    id: int
+    chat_id: int
+    ticket_id: int
+    ticket_number: int
+    thread_id: int | None
+    card_message_id: int | None
+    last_event_id: int
+    last_message_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class TicketCard:
+    """What a topic's first message shows: the ticket and who has it."""
+
+    ticket: Ticket
+    assignee_name: str | None = None
+    last_actor: str | None = None  # who made the latest status change
+
+
+@dataclass(frozen=True, slots=True)
+class StatusChange:
+    """One status change to post into the topic."""
+
+    event: TicketEvent
+    operator_name: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicNews:
+    """What happened to a topic's ticket since the topic last showed it."""
+
+    topic: StaffTopic
+    card: TicketCard
+    changes: tuple[StatusChange, ...]
+    citizen_messages: tuple[TicketMessage, ...]
+    last_event_id: int
+    last_message_id: int

@@ -1,0 +1,1 @@
+"""The e-mail channel: answers sent to citizens' addresses through an SMTP server."""

@@ -1,0 +1,123 @@
+"""The operators' forum group: replies written in a ticket's topic, and the card's buttons.
+
+Only members linked to an active operator account (`faqbot user telegram`) can act; the
+others get a polite refusal and nothing changes. Every action goes through the same desk
+calls as the web console, so history, statuses and delivery to the citizen are the same.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+
+from aiogram import F, Router
+from aiogram.exceptions import TelegramAPIError
+from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, User
+
+from bot.core.accounts import Accounts
+from bot.core.desk import Desk
+from bot.core.errors import CoreError
+from bot.core.records import Operator
+from bot.core.staff_board import StaffBoard
+from bot.core.ticket_status import QUEUED_STATUSES
+from bot.telegram.staff_announcer import StaffAnnouncer
+from bot.telegram.staff_texts import (
+    ACCOUNT_DISABLED,
+    DONE,
+    ESCALATION_NOTE,
+    NOT_LINKED,
+    SENT_REACTION,
+    StaffCallback,
+)
+
+log = logging.getLogger(__name__)
+ALERT_LIMIT = 200  # characters Telegram shows in a callback alert
+
+
+def build_router(chat_id: int) -> Router:
+    """Handlers for the staff chat only; everything else said there stops here."""
+    router = Router(name="staff")
+    router.message.filter(F.chat.id == chat_id)
+    router.callback_query.filter(F.message.chat.id == chat_id)
+    router.callback_query.register(on_button, StaffCallback.filter())
+    router.message.register(on_topic_message, F.message_thread_id, F.text)
+    router.message.register(ignore)  # chatter, service messages: not for the citizens' bot
+    return router
+
+
+async def _operator(accounts: Accounts, user: User | None) -> tuple[Operator | None, str]:
+    """The active operator behind a Telegram user, or None and why not."""
+    if user is None:
+        return None, NOT_LINKED.format(user_id="?")
+    operator = await accounts.by_telegram_user(user.id)
+    if operator is None:
+        return None, NOT_LINKED.format(user_id=user.id)
+    if not operator.active:
+        return None, ACCOUNT_DISABLED
+    return operator, ""
+
+
+async def on_topic_message(
+    message: Message, staff: StaffBoard, desk: Desk, accounts: Accounts
+) -> None:
+    """An operator's text in a ticket's topic is their reply to the citizen."""
+    if message.message_thread_id is None or message.text is None:
+        return
+    topic = await staff.topic_of_thread(message.message_thread_id)
+    if topic is None:
+        return  # a topic that is not a ticket's
+    operator, refusal = await _operator(accounts, message.from_user)
+    if operator is None:
+        await message.reply(html.escape(refusal))
+        return
+    number = topic.ticket_number
+    try:
+        card = await staff.card(number)
+        if card.ticket.assignee_id is None and card.ticket.status in QUEUED_STATUSES:
+            await desk.take(operator, number)  # writing to a new ticket takes it, as in the console
+        await desk.reply(operator, number, message.text)
+    except CoreError as error:
+        await message.reply(html.escape(str(error)))
+        return
+    try:
+        await message.react([ReactionTypeEmoji(emoji=SENT_REACTION)])
+    except TelegramAPIError as error:  # a missing reaction is no reason to fail the reply
+        log.info("Could not react to an operator's message: %s", error)
+
+
+async def on_button(
+    query: CallbackQuery,
+    callback_data: StaffCallback,
+    *,
+    staff: StaffBoard,
+    desk: Desk,
+    accounts: Accounts,
+    staff_announcer: StaffAnnouncer,
+) -> None:
+    """Take, escalate or close the ticket, then show its new state on the card."""
+    operator, refusal = await _operator(accounts, query.from_user)
+    if operator is None:
+        await query.answer(refusal[:ALERT_LIMIT], show_alert=True)
+        return
+    number = callback_data.number
+    try:
+        if callback_data.action == "take":
+            await desk.take(operator, number)
+        elif callback_data.action == "escalate":
+            await desk.escalate(operator, number, ESCALATION_NOTE)
+        elif callback_data.action == "close":
+            await desk.resolve(operator, number)
+        else:
+            await query.answer()
+            return
+    except CoreError as error:
+        await query.answer(str(error)[:ALERT_LIMIT], show_alert=True)
+        return
+    await query.answer(DONE[callback_data.action].format(number=number))
+    if query.message is not None:
+        await staff_announcer.refresh_card(query.message.message_id, await staff.card(number))
+    staff_announcer.wake.set()  # post the status change into the topic now
+
+
+async def ignore(message: Message) -> None:
+    """Anything else written in the staff chat: the bot stays quiet."""

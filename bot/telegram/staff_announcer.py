@@ -1,0 +1,128 @@
+"""Keeps the operators' forum group in step with the queue: a topic per new ticket, then news.
+
+It polls the core's `StaffBoard`, so tickets opened by any process (the web app, another
+bot) get their topic, and the claims and cursors in the database make a restart neither
+lose nor repeat one. Telegram's flood control pauses the work for as long as it asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from aiogram import Bot
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramBadRequest,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+)
+
+from bot.core.errors import DatabaseUnavailableError
+from bot.core.staff_board import StaffBoard
+from bot.core.staff_cards import StaffTopic, TicketCard, TopicNews
+from bot.telegram.staff_texts import (
+    card_keyboard,
+    card_text,
+    change_text,
+    citizen_message_text,
+    topic_name,
+)
+
+log = logging.getLogger(__name__)
+RETRY_AFTER_FAILURE = timedelta(seconds=10)
+UNEXPECTED_FAILURE_PAUSE = 10.0  # seconds: do not spin on a bug
+NOT_MODIFIED = "message is not modified"
+
+
+class StaffAnnouncer:
+    """Creates ticket topics and posts what changed, until stopped."""
+
+    def __init__(self, bot: Bot, board: StaffBoard, *, zone: str, interval: float = 1.0) -> None:
+        self._bot = bot
+        self._board = board
+        self._zone = zone
+        self._interval = interval
+        self.wake = asyncio.Event()  # set it to look at once (a button was pressed)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Poll the board until `stop` is set; a failing pass is logged and retried."""
+        while not stop.is_set():
+            pause = self._interval
+            try:
+                await self.run_once()
+            except TelegramRetryAfter as error:
+                pause = max(pause, float(error.retry_after))
+                log.warning("Operators' group: flood control, pausing %s s", error.retry_after)
+            except (TelegramAPIError, TelegramNetworkError, DatabaseUnavailableError) as error:
+                log.warning("Operators' group: pass failed (%s), retrying", error)
+            except Exception:
+                # A bug must not stop the group for good: the next pass tries again.
+                log.exception("Operators' group: pass failed unexpectedly, retrying")
+                pause = max(pause, UNEXPECTED_FAILURE_PAUSE)
+            self.wake.clear()
+            waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())}
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait(waiters, timeout=pause, return_when=asyncio.FIRST_COMPLETED)
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def run_once(self) -> None:
+        """Create the topics due, then post the news of existing ones."""
+        for topic, card in await self._board.claim():
+            try:
+                await self._announce(topic, card)
+            except TelegramRetryAfter as error:
+                await self._board.failed(topic, retry_after=timedelta(seconds=error.retry_after))
+                raise
+            except (TelegramAPIError, TelegramNetworkError) as error:
+                log.warning("Could not announce ticket № %s: %s", topic.ticket_number, error)
+                await self._board.failed(topic, retry_after=RETRY_AFTER_FAILURE)
+        for news in await self._board.news():
+            await self._post(news)
+
+    async def _announce(self, topic: StaffTopic, card: TicketCard) -> None:
+        chat_id = self._board.chat_id
+        if topic.thread_id is None:
+            forum = await self._bot.create_forum_topic(chat_id, topic_name(card))
+            topic = await self._board.topic_created(topic, forum.message_thread_id)
+        sent = await self._bot.send_message(
+            chat_id,
+            card_text(card, zone=self._zone),
+            message_thread_id=topic.thread_id,
+            reply_markup=card_keyboard(card),
+        )
+        await self._board.card_posted(topic, sent.message_id)
+
+    async def _post(self, news: TopicNews) -> None:
+        chat_id, thread_id = self._board.chat_id, news.topic.thread_id
+        try:
+            for message in news.citizen_messages:
+                await self._bot.send_message(
+                    chat_id, citizen_message_text(message), message_thread_id=thread_id
+                )
+            for change in news.changes:
+                await self._bot.send_message(
+                    chat_id, change_text(change, zone=self._zone), message_thread_id=thread_id
+                )
+            if news.changes and news.topic.card_message_id is not None:
+                await self.refresh_card(news.topic.card_message_id, news.card)
+        except TelegramBadRequest as error:
+            # The topic or its card was deleted by hand: do not retry forever.
+            log.warning("Operators' group: topic of № %s: %s", news.topic.ticket_number, error)
+        await self._board.shown(news)
+
+    async def refresh_card(self, message_id: int, card: TicketCard) -> None:
+        """Show the ticket's current status and who has it on its card."""
+        try:
+            await self._bot.edit_message_text(
+                text=card_text(card, zone=self._zone),
+                chat_id=self._board.chat_id,
+                message_id=message_id,
+                reply_markup=card_keyboard(card),
+            )
+        except TelegramBadRequest as error:
+            if NOT_MODIFIED not in str(error):
+                raise

@@ -1,0 +1,133 @@
+"""What the operators' group shows: topic names, ticket cards, their buttons, notices.
+
+Pure functions over the core's values; texts are Telegram HTML, escaped here.
+"""
+
+from __future__ import annotations
+
+import html
+
+from aiogram.filters.callback_data import CallbackData
+from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
+
+from bot.core.contacts import Contacts
+from bot.core.email_address import mask_address
+from bot.core.labels import channel_label, event_label
+from bot.core.staff_cards import StatusChange, TicketCard
+from bot.core.staff_time import staff_time
+from bot.core.tickets import TicketMessage
+
+TOPIC_NAME_LIMIT = 128  # characters Telegram allows in a forum topic's name
+QUESTION_IN_NAME = 60
+MESSAGE_TEXT_LIMIT = 3000  # of a citizen's message: escaped, it stays under Telegram's 4,096
+
+TAKE = "Взять"
+ESCALATE = "Передать специалисту"
+CLOSE = "Закрыть"
+ESCALATION_NOTE = "Передано из группы операторов в Telegram"
+NOT_LINKED = (
+    "Ваш Telegram не связан с учётной записью оператора, поэтому действие не выполнено. "
+    "Попросите администратора: faqbot user telegram ЛОГИН {user_id}"
+)
+ACCOUNT_DISABLED = "Ваша учётная запись оператора отключена: действие не выполнено."
+DONE = {
+    "take": "Обращение № {number} у вас в работе.",
+    "escalate": "Обращение № {number} передано специалисту.",
+    "close": "Обращение № {number} закрыто.",
+}
+SENT_REACTION = "👍"
+
+
+class StaffCallback(CallbackData, prefix="staff"):
+    """A button under a ticket's card: `action` is take, escalate or close."""
+
+    action: str
+    number: int
+
+
+def topic_name(card: TicketCard) -> str:
+    """The topic's name, "№ 123 · Не приходит код…": the number, the start of the question."""
+    question = " ".join(card.ticket.question.split())
+    if len(question) > QUESTION_IN_NAME:
+        question = question[: QUESTION_IN_NAME - 1].rstrip() + "…"
+    return f"№ {card.ticket.number} · {question}"[:TOPIC_NAME_LIMIT]
+
+
+def mask_phone(phone: str) -> str:
+    """+79001234567 → +7 *** ***-**-67: enough to recognise, not to call from a chat."""
+    return f"{phone[:2]} *** ***-**-{phone[-2:]}"
+
+
+def contacts_line(contacts: Contacts) -> str:
+    """The contacts as the group sees them: masked (the console shows them in full)."""
+    if contacts.is_empty:
+        return "не оставлены"
+    parts = [contacts.name or ""]
+    if contacts.phone:
+        parts.append(mask_phone(contacts.phone))
+    if contacts.email:
+        parts.append(mask_address(contacts.email))
+    return ", ".join(p for p in parts if p)
+
+
+def card_text(card: TicketCard, *, zone: str) -> str:
+    """The ticket's card: number, status, channel, question, contacts, due time, who has it."""
+    ticket = card.ticket
+    lines = [
+        f"<b>Обращение № {ticket.number}</b> · {html.escape(ticket.status_label)}",
+        f"Канал: {html.escape(channel_label(ticket.channel))}",
+        f"Вопрос: {html.escape(ticket.question)}",
+        f"Контакты: {html.escape(contacts_line(ticket.contacts))}",
+        f"Ответить до: {staff_time(ticket.due_at, zone)}",
+    ]
+    if card.assignee_name:
+        lines.append(f"В работе у: {html.escape(card.assignee_name)}")
+    if card.last_actor:
+        lines.append(f"Последнее действие: {html.escape(card.last_actor)}")
+    return "\n".join(lines)
+
+
+def card_keyboard(card: TicketCard) -> InlineKeyboardMarkup | None:
+    """Take / escalate / close under an open ticket; nothing under a closed one."""
+    if card.ticket.status.is_final:
+        return None
+    number = card.ticket.number
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=TAKE, callback_data=StaffCallback(action="take", number=number).pack()
+                ),
+                InlineKeyboardButton(
+                    text=CLOSE, callback_data=StaffCallback(action="close", number=number).pack()
+                ),
+            ],
+            [
+                InlineKeyboardButton(
+                    text=ESCALATE,
+                    callback_data=StaffCallback(action="escalate", number=number).pack(),
+                )
+            ],
+        ]
+    )
+
+
+def change_text(change: StatusChange, *, zone: str) -> str:
+    """A status change posted into the topic: what, who, when."""
+    event = change.event
+    status = event.to_status.label if event.to_status is not None else event_label(event.action)
+    who = change.operator_name or "гражданин"
+    return (
+        f"Статус: «{html.escape(status)}» — {html.escape(who)}, "
+        f"{staff_time(event.created_at, zone)}"
+    )
+
+
+def citizen_message_text(message: TicketMessage) -> str:
+    """A citizen's message to the ticket, shown in its topic."""
+    text = (
+        message.text
+        if len(message.text) <= MESSAGE_TEXT_LIMIT
+        else (message.text[: MESSAGE_TEXT_LIMIT - 1] + "…")
+    )
+    return f"💬 Гражданин: {html.escape(text)}"

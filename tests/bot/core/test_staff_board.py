@@ -1,0 +1,88 @@
+"""The staff board on SQLite and PostgreSQL: each open ticket is claimed for one topic, once,
+by one of several processes; failed claims come back; news follow the cursors."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from bot.core.identity import Identity
+from bot.core.roles import Role
+from bot.core.staff_board import StaffBoard
+from bot.core.ticket_status import TicketStatus
+from tests.bot.conftest import FakeClock
+from tests.bot.core.conftest import PASSWORD, Services
+
+pytestmark = pytest.mark.anyio
+
+CHAT = -100777
+
+
+async def open_tickets(services: Services, count: int) -> list[int]:
+    numbers = []
+    for i in range(count):
+        reply = await services.conversations.request_person(
+            Identity("web", f"session-{i}"), f"вопрос номер {i}"
+        )
+        assert reply.ticket_number is not None
+        numbers.append(reply.ticket_number)
+    return numbers
+
+
+async def test_two_processes_claim_each_ticket_once(services: Services, clock: FakeClock) -> None:
+    numbers = await open_tickets(services, 6)
+    boards = [StaffBoard(services.db, chat_id=CHAT, clock=clock, batch=4) for _ in range(2)]
+    claimed: list[int] = []
+    for _ in range(3):
+        rounds = await asyncio.gather(*(b.claim() for b in boards))
+        claimed += [topic.ticket_number for found in rounds for topic, _ in found]
+    assert sorted(claimed) == sorted(numbers)
+    # Nothing is claimed twice while the lease holds, by either process.
+    assert await boards[0].claim() == [] and await boards[1].claim() == []
+
+
+async def test_an_unfinished_claim_comes_back_after_its_lease_or_failure(
+    services: Services, clock: FakeClock
+) -> None:
+    (number,) = await open_tickets(services, 1)
+    board = StaffBoard(services.db, chat_id=CHAT, clock=clock, lease=timedelta(minutes=2))
+    ((topic, card),) = await board.claim()
+    assert card.ticket.number == number and card.ticket.status is TicketStatus.NEW
+    topic = await board.topic_created(topic, thread_id=55)
+    # The process died before posting the card: after the lease, the claim is back, with
+    # the topic already made (so it is not created twice).
+    clock.advance(timedelta(minutes=3))
+    ((again, _),) = await board.claim()
+    assert again.id == topic.id and again.thread_id == 55
+    await board.failed(again, retry_after=timedelta(seconds=30))
+    assert await board.claim() == []
+    clock.advance(timedelta(seconds=31))
+    ((third, _),) = await board.claim()
+    await board.card_posted(third, message_id=900)
+    clock.advance(timedelta(hours=1))
+    assert await board.claim() == []
+    assert await board.topic_of_thread(55) is not None
+    assert await board.topic_of_thread(56) is None
+
+
+async def test_news_are_status_changes_and_citizen_messages_once(
+    services: Services, clock: FakeClock
+) -> None:
+    (number,) = await open_tickets(services, 1)
+    board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    ((topic, _),) = await board.claim()
+    topic = await board.topic_created(topic, thread_id=7)
+    await board.card_posted(topic, message_id=8)
+    assert await board.news() == []  # the card shows the ticket as it was opened
+    olga = await services.accounts.create(
+        "olga", PASSWORD, role=Role.OPERATOR, display_name="Ольга"
+    )
+    await services.desk.take(olga, number)
+    (news,) = await board.news()
+    assert [c.event.to_status for c in news.changes] == [TicketStatus.IN_PROGRESS]
+    assert news.changes[0].operator_name == "Ольга"
+    assert news.card.assignee_name == "Ольга"
+    await board.shown(news)
+    assert await board.news() == []

@@ -1,0 +1,427 @@
+"""The operators' forum group: a topic per ticket, replies from topics, buttons, refusals.
+
+The real bot polls the fake Bot API; operators' updates come from a forum supergroup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+import re
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from bot.core.accounts import Accounts
+from bot.core.contacts import Contacts
+from bot.core.conversation import ConversationService
+from bot.core.desk import Desk
+from bot.core.identity import Identity
+from bot.core.live_kb import LiveMatcher
+from bot.core.records import Operator
+from bot.core.roles import Role
+from bot.core.staff_cards import StaffTopic
+from bot.core.ticket_status import TicketStatus
+from bot.core.workhours import WorkCalendar
+from bot.storage.database import open_database
+from bot.telegram.app import TelegramApp, telegram_app
+from bot.telegram.settings import TelegramSettings
+from bot.telegram.staff_texts import StaffCallback
+from matcher import Morphology
+from tests.bot.core.conftest import PASSWORD, fast_passwords
+from tests.bot.telegram.fake_api import FakeBotApi
+
+pytestmark = pytest.mark.anyio
+
+STAFF_CHAT = -1001234567890
+TICKET_NUMBER = re.compile(r"Обращение № (\d+)")
+SETTLE_SECONDS = 1.5  # several passes of the group's poll: a duplicate would show by then
+Json = dict[str, Any]
+
+
+@dataclass
+class StaffMember:
+    """Someone in the operators' forum group."""
+
+    api: FakeBotApi
+    user_id: int
+    first_name: str = "Ольга"
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+
+    @property
+    def user(self) -> Json:
+        return {"id": self.user_id, "is_bot": False, "first_name": self.first_name}
+
+    @property
+    def chat(self) -> Json:
+        return {"id": STAFF_CHAT, "type": "supergroup", "title": "Операторы", "is_forum": True}
+
+    def writes(self, text: str, *, thread_id: int | None) -> int:
+        """A message in a topic (or in the general topic when `thread_id` is None)."""
+        message: Json = {
+            "message_id": 90_000 + self.user_id * 100 + next(self._ids),
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": self.user,
+            "text": text,
+        }
+        if thread_id is not None:
+            message.update(message_thread_id=thread_id, is_topic_message=True)
+        return self.api.push({"message": message})
+
+    def presses(self, data: str, *, message_id: int, thread_id: int) -> int:
+        """Press a button under the bot's message in a topic."""
+        return self.api.push(
+            {
+                "callback_query": {
+                    "id": f"staff-{self.user_id}-{next(self._ids)}",
+                    "from": self.user,
+                    "chat_instance": "staff",
+                    "data": data,
+                    "message": {
+                        "message_id": message_id,
+                        "date": int(time.time()),
+                        "chat": self.chat,
+                        "message_thread_id": thread_id,
+                        "is_topic_message": True,
+                        "from": {"id": 7000001, "is_bot": True, "first_name": "Консультант"},
+                        "text": "…",
+                    },
+                }
+            }
+        )
+
+
+@dataclass
+class Group:
+    """The bot running with the operators' group, and what the tests use around it."""
+
+    api: FakeBotApi
+    settings: TelegramSettings
+    morphology: Morphology
+    app: TelegramApp | None = None
+    answerer: LiveMatcher | None = None  # kept for tickets opened while the bot is down
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[TelegramApp]:
+        """The bot polling until the block ends (a restart is a second block)."""
+        async with telegram_app(self.settings, morphology=self.morphology) as app:
+            stop = asyncio.Event()
+            task = asyncio.create_task(app.run(stop))
+            self.app, self.answerer = app, app.services.answerer
+            try:
+                yield app
+            finally:
+                stop.set()
+                await asyncio.wait_for(task, timeout=10)
+                self.app = None
+
+    @property
+    def running_app(self) -> TelegramApp:
+        assert self.app is not None
+        return self.app
+
+    async def operator(
+        self, login: str, name: str, *, telegram_user_id: int | None, role: Role = Role.OPERATOR
+    ) -> Operator:
+        """An operator account, linked to a Telegram user when one is given."""
+        accounts = Accounts(self.running_app.services.db, passwords=fast_passwords())
+        who = await accounts.create(login, PASSWORD, role=role, display_name=name)
+        if telegram_user_id is not None:
+            who = await accounts.set_telegram_user(login, telegram_user_id)
+        return who
+
+    async def telegram_ticket(self, chat_id: int, question: str) -> int:
+        """A citizen asks for a person in their private chat; the ticket's number."""
+        before = len(self.api.sent(chat_id))
+        self.api.push(_private(chat_id, f"/operator {question}"))
+        sent = await self.api.wait_sent(chat_id, before + 1)
+        found = TICKET_NUMBER.search(sent[-1]["text"])
+        assert found, sent[-1]["text"]
+        return int(found.group(1))
+
+    async def web_ticket(self, session: str, question: str, contacts: Contacts) -> int:
+        """A ticket opened by another process (the web app) on the same database."""
+        assert self.answerer is not None
+        db = await open_database(self.settings.database_url)
+        try:
+            conversations = ConversationService(
+                db,
+                self.answerer,
+                calendar=WorkCalendar(self.settings.core.working_hours),
+                settings=self.settings.core,
+            )
+            reply = await conversations.request_person(
+                Identity("web", session), question, contacts=contacts
+            )
+        finally:
+            await db.close()
+        assert reply.ticket_number is not None
+        return reply.ticket_number
+
+    async def topic(self, number: int) -> StaffTopic:
+        """The ticket's topic once its card is posted."""
+        board = self.running_app.services.staff
+        assert board is not None
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            for topic in await board.topics():
+                if topic.ticket_number == number and topic.card_message_id is not None:
+                    return topic
+            await asyncio.sleep(0.05)
+        raise AssertionError(f"no topic for ticket № {number}; calls: {self.api.calls[-10:]}")
+
+    def in_topic(self, topic: StaffTopic) -> list[str]:
+        """Texts the bot posted into a topic."""
+        return [
+            str(c.params["text"])
+            for c in self.api.calls_of("sendMessage")
+            if int(c.params["chat_id"]) == STAFF_CHAT
+            and int(c.params.get("message_thread_id", 0)) == topic.thread_id
+        ]
+
+    async def status(self, number: int) -> TicketStatus:
+        async with self.running_app.services.db.transaction() as uow:
+            ticket = await uow.tickets.get(number)
+        assert ticket is not None
+        return ticket.status
+
+
+def _private(chat_id: int, text: str) -> Json:
+    content: Json = {"text": text}
+    if text.startswith("/"):
+        content["entities"] = [
+            {"type": "bot_command", "offset": 0, "length": len(text.split(" ", 1)[0])}
+        ]
+    return {
+        "message": {
+            "message_id": int(time.time() * 1000) % 1_000_000,
+            "date": int(time.time()),
+            "chat": {"id": chat_id, "type": "private", "first_name": "Анна"},
+            "from": {"id": chat_id, "is_bot": False, "first_name": "Анна"},
+            **content,
+        }
+    }
+
+
+def topic_numbers(api: FakeBotApi) -> list[int]:
+    """Ticket numbers of every topic created in the group, in order."""
+    names = [str(p["name"]) for p in api.topics(STAFF_CHAT)]
+    return [int(name.split(" ")[1]) for name in names]
+
+
+@pytest.fixture
+def group(api: FakeBotApi, settings: TelegramSettings, morphology: Morphology) -> Group:
+    staff_settings = dataclasses.replace(
+        settings, staff_chat_id=STAFF_CHAT, staff_poll_interval=0.1
+    )
+    return Group(api=api, settings=staff_settings, morphology=morphology)
+
+
+async def test_web_and_telegram_tickets_each_get_one_topic_even_across_a_restart(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running():
+        web = await group.web_ticket(
+            "web-session-1",
+            "Не приходит код подтверждения на почту",
+            Contacts(name="Анна", phone="+79001234567", email="anna.petrova@mail.ru"),
+        )
+        telegram = await group.telegram_ticket(701, "не могу войти в личный кабинет")
+        web_topic = await group.topic(web)
+        telegram_topic = await group.topic(telegram)
+        await asyncio.sleep(SETTLE_SECONDS)
+    assert sorted(topic_numbers(api)) == sorted([web, telegram])
+    names = {int(p["name"].split(" ")[1]): p["name"] for p in api.topics(STAFF_CHAT)}
+    assert names[web] == f"№ {web} · Не приходит код подтверждения на почту"
+
+    (card,) = group.in_topic(web_topic)
+    assert f"Обращение № {web}</b> · Принято" in card
+    assert "Канал: чат на сайте" in card
+    assert "Вопрос: Не приходит код подтверждения на почту" in card
+    assert "+7 *** ***-**-67" in card and "a***@mail.ru" in card
+    assert "9001234567" not in card and "anna.petrova" not in card
+    assert re.search(r"Ответить до: \d\d\.\d\d\.\d{4} \d\d:\d\d МСК", card)
+    card_call = next(c for c in api.calls_of("sendMessage") if c.params.get("text") == card)
+    buttons = [
+        b["text"] for row in card_call.params["reply_markup"]["inline_keyboard"] for b in row
+    ]
+    assert buttons == ["Взять", "Закрыть", "Передать специалисту"]
+    (telegram_card,) = group.in_topic(telegram_topic)
+    assert "Канал: Telegram" in telegram_card
+
+    # A ticket opened while the bot is down gets its topic after the restart; none repeat.
+    later = await group.web_ticket("web-session-2", "Как сменить номер телефона", Contacts())
+    async with group.running():
+        await group.topic(later)
+        await asyncio.sleep(SETTLE_SECONDS)
+    assert sorted(topic_numbers(api)) == sorted([web, telegram, later])
+    cards = [
+        c
+        for c in api.calls_of("sendMessage")
+        if int(c.params["chat_id"]) == STAFF_CHAT and "<b>Обращение №" in c.params["text"]
+    ]
+    assert len(cards) == 3
+
+
+async def test_a_linked_operator_writing_in_the_topic_answers_the_citizen_once(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running() as app:
+        olga = await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        number = await group.telegram_ticket(702, "не приходит смс с кодом")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        StaffMember(api, 4001).writes(
+            "Проверьте, не включён ли запрет на СМС.", thread_id=topic.thread_id
+        )
+        await api.wait_sent(702, 3)
+        # The citizen answers back: the operators see it in the topic.
+        api.push(_private(702, "спасибо, получилось"))
+        await api.wait_for(
+            lambda: "💬 Гражданин: спасибо, получилось" in group.in_topic(topic),
+            what="the citizen's message in the topic",
+        )
+        await asyncio.sleep(SETTLE_SECONDS)
+        details = await app.services.desk.details(olga, number)
+    texts = api.sent_texts(702)
+    assert texts[1:3] == [
+        f"Специалист взял обращение № {number} в работу.",
+        f"Ответ по обращению № {number}: Проверьте, не включён ли запрет на СМС.",
+    ]
+    assert texts.count(texts[2]) == 1
+    assert details.ticket.status is TicketStatus.IN_PROGRESS
+    assert details.ticket.assignee_id == olga.id
+    replies = [m for m in details.messages if m.text == "Проверьте, не включён ли запрет на СМС."]
+    assert [m.operator_id for m in replies] == [olga.id]
+    assert any(e.action == "taken" and e.operator_id == olga.id for e in details.events)
+    shown = group.in_topic(topic)
+    assert any(t.startswith("Статус: «В работе» — Ольга Смирнова") for t in shown)
+    reactions = api.calls_of("setMessageReaction")
+    assert len(reactions) == 1
+
+
+async def test_buttons_take_escalate_and_close_through_the_desk(group: Group) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        first = await group.telegram_ticket(703, "не могу подать заявление")
+        second = await group.web_ticket("web-session-3", "ошибка при оплате пошлины", Contacts())
+        topic = await group.topic(first)
+        other = await group.topic(second)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        assert other.thread_id is not None and other.card_message_id is not None
+
+        take = StaffCallback(action="take", number=first).pack()
+        olga.presses(take, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any(
+                "В работе у: Ольга Смирнова" in str(c.params.get("text"))
+                for c in api.calls_of("editMessageText")
+            ),
+            what="the card showing who took it",
+        )
+        assert await group.status(first) is TicketStatus.IN_PROGRESS
+
+        close = StaffCallback(action="close", number=first).pack()
+        olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("Завершено" in t for t in group.in_topic(topic)), what="closed"
+        )
+        assert await group.status(first) is TicketStatus.RESOLVED
+        edits = [
+            c.params
+            for c in api.calls_of("editMessageText")
+            if int(c.params["message_id"]) == topic.card_message_id
+        ]
+        assert "· Завершено" in edits[-1]["text"]
+        assert "reply_markup" not in edits[-1] or not edits[-1]["reply_markup"]
+
+        escalate = StaffCallback(action="escalate", number=second).pack()
+        olga.presses(escalate, message_id=other.card_message_id, thread_id=other.thread_id)
+        await api.wait_for(
+            lambda: any("Передано специалисту" in t for t in group.in_topic(other)),
+            what="escalated",
+        )
+        assert await group.status(second) is TicketStatus.ESCALATED
+        await asyncio.sleep(SETTLE_SECONDS)
+    answers = [c.params for c in api.calls_of("answerCallbackQuery")]
+    assert [a.get("show_alert") for a in answers] == [None, None, None]
+    assert any(f"№ {first} закрыто" in a["text"] for a in answers)
+    # The citizen was told, once each, through the outbox.
+    texts = api.sent_texts(703)
+    assert texts.count(f"Специалист взял обращение № {first} в работу.") == 1
+    assert any(f"№ {first}" in t and "заверш" in t.lower() for t in texts[2:])
+
+
+async def test_an_unlinked_or_disabled_member_is_refused_and_nothing_changes(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running() as app:
+        await group.operator("boris", "Борис Котов", telegram_user_id=4002)
+        await app.services.accounts.set_active("boris", False)
+        number = await group.telegram_ticket(704, "заявление зависло")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        stranger, boris = StaffMember(api, 4999, "Гость"), StaffMember(api, 4002, "Борис")
+        take = StaffCallback(action="take", number=number).pack()
+        stranger.presses(take, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        boris.presses(take, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        stranger.writes("Сейчас отвечу", thread_id=topic.thread_id)
+        stranger.writes("Всем привет", thread_id=None)  # the general topic: not a reply
+        await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) == 2, what="refusals")
+        await api.wait_for(
+            lambda: any("не связан" in t for t in group.in_topic(topic)), what="the reply"
+        )
+        await asyncio.sleep(SETTLE_SECONDS)
+        assert await group.status(number) is TicketStatus.NEW
+    refusals = [c.params for c in api.calls_of("answerCallbackQuery")]
+    assert all(str(r["show_alert"]).lower() == "true" for r in refusals)
+    assert "не связан" in refusals[0]["text"] and "faqbot user telegram" in refusals[0]["text"]
+    assert "отключена" in refusals[1]["text"]
+    assert len(api.sent(704)) == 1  # the citizen heard nothing more
+    general = [
+        c
+        for c in api.calls_of("sendMessage")
+        if int(c.params["chat_id"]) == STAFF_CHAT and "message_thread_id" not in c.params
+    ]
+    assert general == []
+    assert api.calls_of("editMessageText") == []
+
+
+async def test_flood_control_on_topic_creation_still_ends_with_one_topic(group: Group) -> None:
+    api = group.api
+    # Once within what the bot waits out in place, once longer (the claim is retried later).
+    api.fail(429, 1, methods=("createForumTopic",), retry_after=1)
+    api.fail(429, 1, methods=("createForumTopic",), retry_after=6)
+    async with group.running():
+        number = await group.telegram_ticket(705, "не работает электронная подпись")
+        await group.topic(number)
+        await asyncio.sleep(SETTLE_SECONDS)
+    statuses = [c.status for c in api.calls_of("createForumTopic", ok_only=False)]
+    assert statuses == [429, 429, 200]
+    assert topic_numbers(api) == [number]
+
+
+async def test_a_status_change_in_the_console_is_posted_into_the_topic(group: Group) -> None:
+    api = group.api
+    async with group.running() as app:
+        olga = await group.operator("olga", "Ольга Смирнова", telegram_user_id=None)
+        number = await group.telegram_ticket(706, "как записаться к врачу")
+        topic = await group.topic(number)
+        await Desk(app.services.db).take(olga, number)  # as the console does
+        await api.wait_for(
+            lambda: any("«В работе» — Ольга Смирнова" in t for t in group.in_topic(topic)),
+            what="the change in the topic",
+        )
+    edits = [c.params["text"] for c in api.calls_of("editMessageText")]
+    assert any("В работе у: Ольга Смирнова" in e for e in edits)

@@ -1,0 +1,122 @@
+"""Linking the widget with Telegram in headless Chromium, by keyboard, against uvicorn.
+
+The Telegram side is the core itself on the server's database (the bot's own path is tested
+over the fake Bot API in `tests/bot/telegram/test_linking.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+import pytest
+
+from bot.core.conversation import ConversationService
+from bot.core.identity import Identity
+from bot.core.linking import ChannelLinking
+from bot.core.settings import default_working_hours
+from bot.core.workhours import WorkCalendar
+from bot.storage.database import open_database
+from bot.web.settings import WebSettings
+from matcher import Matcher
+from tests.bot.web.conftest import LiveServer
+from tests.bot.web.test_widget_browser import ARGS, ARTIFACTS, TIMEOUT_MS, _chromium
+
+pytestmark = pytest.mark.slow
+
+TELEGRAM_CHAT = Identity("telegram", "424242")
+SHOWN_CODE = re.compile(r"Код для связи: (\d{6})")
+T = TypeVar("T")
+
+
+def _run(work: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to the end in a thread of its own (Playwright's loop owns this one)."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, work).result()
+
+
+async def _telegram_ticket_and_code(url: str, matcher: Matcher) -> tuple[int, str]:
+    """A ticket opened from a Telegram chat, and the code `/link` would show in that chat."""
+    db = await open_database(url)
+    try:
+        conversations = ConversationService(
+            db, matcher, calendar=WorkCalendar(default_working_hours())
+        )
+        reply = await conversations.request_person(TELEGRAM_CHAT, "Нужна справка о доходах")
+        assert reply.ticket_number is not None
+        issued = await ChannelLinking(db).issue(TELEGRAM_CHAT)
+        return reply.ticket_number, issued.code
+    finally:
+        await db.close()
+
+
+async def _redeem_in_telegram(url: str, code: str) -> str:
+    db = await open_database(url)
+    try:
+        return await ChannelLinking(db).redeem(Identity("telegram", "515151"), code)
+    finally:
+        await db.close()
+
+
+def test_a_citizen_links_the_widget_with_telegram_by_keyboard(
+    live_server: LiveServer, web_settings: WebSettings, fixture_matcher: Matcher
+) -> None:
+    executable = _chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    url = web_settings.database_url
+    assert url is not None
+    number, code = _run(_telegram_ticket_and_code(url, fixture_matcher))
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(live_server.url + "/")
+            page.get_by_role("button", name="Открыть чат: Виртуальный консультант").focus()
+            page.keyboard.press("Enter")
+            log = page.get_by_role("log")
+            expect(page.get_by_role("textbox", name="Ваш вопрос")).to_be_focused()
+
+            mine = page.get_by_role("button", name="Мои обращения")
+            mine.focus()
+            page.keyboard.press("Enter")
+            expect(log.locator(".msg.system .text").last).to_have_text("У вас пока нет обращений.")
+
+            toggle = page.get_by_role("button", name="Связать с Telegram")
+            toggle.focus()
+            page.keyboard.press("Enter")
+            expect(toggle).to_have_attribute("aria-expanded", "true")
+            field = page.get_by_role("textbox", name="Код из Telegram (/link):")
+            field.focus()
+            page.keyboard.type("000000")
+            page.keyboard.press("Enter")
+            expect(log.locator(".msg.system").last).to_contain_text("Код не подошёл")
+            field.fill("")
+            page.keyboard.type(code)
+            page.keyboard.press("Enter")
+            expect(log.locator(".msg.system").last).to_contain_text(
+                "Готово: связали с каналом «Telegram»"
+            )
+            expect(field).to_have_value("")
+
+            mine.focus()
+            page.keyboard.press("Enter")
+            expect(log.locator(".msg.system").last).to_contain_text(
+                f"№ {number}: Принято (Telegram)"
+            )
+
+            page.get_by_role("button", name="Получить код для Telegram").click()
+            expect(log.locator(".msg.system").last).to_contain_text("/link ")
+            shown = SHOWN_CODE.search(log.locator(".msg.system").last.inner_text())
+            assert shown is not None
+            said = _run(_redeem_in_telegram(url, shown.group(1)))
+            assert said.startswith("Готово: связали с каналом «чат на сайте»")
+            expect(log).to_contain_text("Канал «Telegram» связан с этим чатом")
+            page.screenshot(path=str(ARTIFACTS / "widget-link.png"))
+        finally:
+            browser.close()

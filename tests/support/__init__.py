@@ -1,0 +1,1 @@
+"""Real parts shared by the tests and the reliability scripts: PostgreSQL, server processes."""
