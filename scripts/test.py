@@ -13,19 +13,23 @@ import sys
 
 from bootstrap import BIN, ROOT, ensure_environment
 
-# Debian packages the tests start for real; installed when missing and we may (root + apt).
-SYSTEM_PACKAGES = {"postgresql": "initdb", "chromium": "chromium"}
-POSTGRES_BIN = "/usr/lib/postgresql"
+# Debian packages the tests use for real, each with the program or file that shows it is
+# there; installed when missing and we may (root + apt). The emoji font lets the widget's
+# screenshots show 👍/👎 instead of empty boxes.
+SYSTEM_PACKAGES = {
+    "postgresql": "/usr/lib/postgresql",
+    "chromium": "chromium",
+    "fonts-noto-color-emoji": "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf",
+}
+
+
+def _present(mark: str) -> bool:
+    return os.path.exists(mark) if mark.startswith("/") else shutil.which(mark) is not None
 
 
 def install_system_packages() -> None:
     """Install the missing servers with apt-get, when running as root on Debian."""
-    missing = [
-        package
-        for package, program in SYSTEM_PACKAGES.items()
-        if shutil.which(program) is None
-        and not (package == "postgresql" and os.path.isdir(POSTGRES_BIN))
-    ]
+    missing = [package for package, mark in SYSTEM_PACKAGES.items() if not _present(mark)]
     if not missing:
         return
     if os.geteuid() != 0 or shutil.which("apt-get") is None:

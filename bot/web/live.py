@@ -20,11 +20,17 @@ from bot.core.web_events import WebEvents
 WEB_CHANNEL = "web"
 
 
+def live_author(event: WebEvent) -> str:
+    """Who the widget shows as the sender: staff write about a ticket; a message about no
+    ticket (another channel linked) is the service's own notice."""
+    return "operator" if event.ticket_number is not None else "system"
+
+
 def live_json(event: WebEvent) -> dict[str, object]:
     """An event's data as the widget reads it."""
     return {
         "id": event.id,
-        "author": "operator",
+        "author": live_author(event),
         "text": event.text,
         "created_at": event.created_at.isoformat(),
         "ticket_number": event.ticket_number,

@@ -26,7 +26,7 @@ from bot.web.deps import (
     limit_session,
     web_identity,
 )
-from bot.web.live import live_json
+from bot.web.live import live_author, live_json
 from bot.web.rendering import ask_response
 from bot.web.schemas import (
     AskRequest,
@@ -125,7 +125,7 @@ async def ticket(
 def _live_out(event: WebEvent) -> LiveOut:
     return LiveOut(
         id=event.id,
-        author="operator",
+        author=live_author(event),
         text=event.text,
         created_at=event.created_at.isoformat(),
         ticket_number=event.ticket_number,

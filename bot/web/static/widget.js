@@ -329,7 +329,7 @@
     try { item = JSON.parse(event.data); } catch (e) { return; }
     if (item.id <= lastLive) { return; }
     lastLive = item.id;
-    addMessage("operator", item.text);
+    addMessage(item.author === "system" ? "system" : "operator", item.text);
   }
 
   function listen() {
