@@ -1,6 +1,12 @@
-"""Append approved entries to a YAML topic file of the knowledge base (CONTRACTS.md §1).
+"""Writing topic files of the knowledge base (CONTRACTS.md §1) as clean YAML.
 
-The write is atomic (a temporary file renamed over the old one) and serialised by a lock
+The output reads like the hand-written files: `topic:` then `entries:`, entries indented under
+it and separated by a blank line, fields in a fixed order, empty optional fields left out,
+answers and other multi-line text as `|` blocks, short lists (`keywords`, `tags`) inline,
+Cyrillic as-is and no line folding. Every writer of the base (the spreadsheet import, the
+alternatives tool, approved proposals) goes through here, so a file keeps one style.
+
+Appending is atomic (a temporary file renamed over the old one) and serialised by a lock
 file, so that the server's hot reload never sees half a file and two approvals never lose
 each other's entries.
 """
@@ -9,7 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,9 +23,13 @@ from typing import Any
 
 import yaml
 
+from matcher.knowledge import Entry
+
 LOCK_SUFFIX = ".lock"
 # Long lines stay whole: folded answers make diffs of the base hard to review.
 NO_WRAP_WIDTH = 1_000_000_000
+# Fields written as short inline lists, like `keywords: [пароль, сброс]`.
+FLOW_FIELDS = ("keywords", "tags")
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,16 +44,30 @@ class NewEntry:
     source: str | None = None
 
 
-class _BlockDumper(yaml.SafeDumper):
-    """Writes multi-line strings as `|` blocks, as people write the base by hand."""
+class _FlowList(list[str]):
+    """A short list written inline, like `keywords: [пароль, сброс]`."""
 
 
-def _represent_str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+class _TopicDumper(yaml.SafeDumper):
+    """SafeDumper that indents list items under their key, as our hand-written files do."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False) -> None:
+        super().increase_indent(flow, False)
 
 
-_BlockDumper.add_representer(str, _represent_str)
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    # The emitter falls back to a quoted style by itself when a block is not possible
+    # (trailing spaces, control characters), so content never changes.
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+def _represent_flow_list(dumper: yaml.SafeDumper, items: _FlowList) -> yaml.SequenceNode:
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", items, flow_style=True)
+
+
+_TopicDumper.add_representer(str, _represent_text)
+_TopicDumper.add_representer(_FlowList, _represent_flow_list)
 
 
 def existing_ids(kb_dir: Path) -> set[str]:
@@ -79,10 +103,21 @@ def _entry_mapping(entry: NewEntry) -> dict[str, Any]:
         mapping["alternatives"] = list(entry.alternatives)
     mapping["answer"] = entry.answer.rstrip("\n") + "\n"
     if entry.tags:
-        mapping["tags"] = list(entry.tags)
+        mapping["tags"] = _FlowList(entry.tags)
     if entry.source:
         mapping["source"] = entry.source
     return mapping
+
+
+def _as_written(entry: Any) -> Any:
+    """An entry read back from a file, styled as the writer writes it (inline short lists)."""
+    if not isinstance(entry, dict):
+        return entry
+    styled = dict(entry)
+    for field in FLOW_FIELDS:
+        if isinstance(styled.get(field), list):
+            styled[field] = _FlowList(styled[field])
+    return styled
 
 
 def append_entry(path: Path, entry: NewEntry, *, topic: str) -> None:
@@ -98,11 +133,59 @@ def append_entry(path: Path, entry: NewEntry, *, topic: str) -> None:
                 )
         else:
             data = {}
-        document = {"topic": data.get("topic", topic), "entries": list(data.get("entries") or [])}
-        document["entries"].append(_entry_mapping(entry))
-        text = yaml.dump(
-            document, Dumper=_BlockDumper, allow_unicode=True, sort_keys=False, width=NO_WRAP_WIDTH
-        )
+        entries = [_as_written(e) for e in data.get("entries") or []]
+        entries.append(_entry_mapping(entry))
+        text = _dump_topic(data.get("topic", topic), entries)
         temporary = path.with_name(f".{path.name}.tmp")
         temporary.write_text(text, encoding="utf-8")
         os.replace(temporary, path)
+
+
+def entry_fields(entry: Entry) -> dict[str, Any]:
+    """An entry's fields in file order (id, question, alternatives, keywords, answer, links,
+    tags, source), empty optional ones left out."""
+    fields: dict[str, Any] = {"id": entry.id, "question": entry.question}
+    if entry.alternatives:
+        fields["alternatives"] = list(entry.alternatives)
+    if entry.keywords:
+        fields["keywords"] = _FlowList(entry.keywords)
+    # Answers are always `|` blocks, as in the hand-written files, so a first import does not
+    # restyle every short answer; the newline picks `|` over `|-`, and the loader strips it.
+    fields["answer"] = entry.answer + "\n"
+    if entry.links:
+        fields["links"] = [{"title": link.title, "url": link.url} for link in entry.links]
+    if entry.tags:
+        fields["tags"] = _FlowList(entry.tags)
+    if entry.source:
+        fields["source"] = entry.source
+    return fields
+
+
+def topic_file_text(topic: str, entries: Sequence[Entry]) -> str:
+    """The YAML text of a topic file holding `entries` (in this order) under `topic`."""
+    return _dump_topic(topic, [entry_fields(entry) for entry in entries])
+
+
+def _dump_topic(topic: str, entries: Sequence[dict[str, Any]]) -> str:
+    document = {"topic": topic, "entries": list(entries)}
+    text = yaml.dump(
+        document,
+        Dumper=_TopicDumper,
+        allow_unicode=True,
+        sort_keys=False,
+        width=NO_WRAP_WIDTH,
+        default_flow_style=False,
+    )
+    return "".join(_blank_line_between_entries(text.splitlines(keepends=True)))
+
+
+def _blank_line_between_entries(lines: Iterable[str]) -> Iterable[str]:
+    # Entries are the only lines that start with exactly "  - ": everything inside an entry
+    # (fields, block scalars, quoted continuations) is indented deeper.
+    seen_entry = False
+    for line in lines:
+        if line.startswith("  - "):
+            if seen_entry:
+                yield "\n"
+            seen_entry = True
+        yield line

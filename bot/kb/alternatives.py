@@ -6,8 +6,7 @@ import dataclasses
 import os
 from pathlib import Path
 
-from bot.core.kb_writer import locked
-from bot.kb.yaml_writer import topic_file_text
+from bot.core.kb_writer import locked, topic_file_text
 from matcher.loading import TopicFile, parse_file, read_text
 
 

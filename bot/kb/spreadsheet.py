@@ -26,7 +26,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 
-from bot.kb.yaml_writer import topic_file_text
+from bot.core.kb_writer import topic_file_text
 from matcher.errors import KnowledgeBaseError, KnowledgeBaseErrors
 from matcher.knowledge import Entry, KnowledgeBase, Link
 from matcher.loading import ID_RE, URL_RE, TopicFile, load_knowledge_base, parse_file, read_text

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from bot.core.kb_writer import topic_file_text
 from bot.kb.spreadsheet import (
     HEADERS,
     Row,
@@ -24,7 +25,6 @@ from bot.kb.spreadsheet import (
     write_rows,
     write_xlsx,
 )
-from bot.kb.yaml_writer import topic_file_text
 from matcher.knowledge import Entry
 from matcher.loading import TopicFile, load_knowledge_base, parse_file
 
