@@ -27,6 +27,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8000, help="port to listen on")
     parser.add_argument("--database", default=None, help="SQLAlchemy URL (default: SQLite)")
+    parser.add_argument(
+        "--no-telegram",
+        action="store_true",
+        help="do not run the Telegram bot here even if TELEGRAM_BOT_TOKEN is set "
+        "(when `faqbot telegram` runs it in a process of its own)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -46,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"faqbot: {error}", file=sys.stderr)
         return 2
     try:
-        mounts = telegram_mounts(settings)
+        mounts = [] if args.no_telegram else telegram_mounts(settings)
     except TelegramConfigError as error:
         print(f"faqbot: {error}", file=sys.stderr)
         return 2
@@ -66,23 +72,30 @@ class TelegramConfigError(Exception):
 
 
 def telegram_mounts(settings: WebSettings) -> list[Mount]:
-    """The Telegram webhook when `TELEGRAM_WEBHOOK_URL` is set, else nothing."""
+    """The Telegram bot when `TELEGRAM_BOT_TOKEN` is set: on the webhook when
+    `TELEGRAM_WEBHOOK_URL` is set too, else long polling; nothing without a token."""
     import dataclasses
     import os
 
     from bot.telegram.errors import MissingTokenError, TelegramSettingsError
-    from bot.telegram.settings import TelegramSettings, webhook_url_from
+    from bot.telegram.settings import TOKEN_ENV, TelegramSettings, webhook_url_from
 
     try:
-        if webhook_url_from(os.environ) is None:
+        webhook = webhook_url_from(os.environ) is not None
+        if not webhook and not os.environ.get(TOKEN_ENV, "").strip():
             return []
         telegram = TelegramSettings.from_env(
             kb_dir=settings.kb_dir, database_url=settings.database_url
         )
     except (MissingTokenError, TelegramSettingsError) as error:
-        raise TelegramConfigError(f"Telegram webhook: {error}") from error
-    from bot.telegram.webhook import TelegramWebhook
+        raise TelegramConfigError(f"Telegram: {error}") from error
+    telegram = dataclasses.replace(telegram, core=settings.core)
+    if webhook:
+        from bot.telegram.webhook import TelegramWebhook
 
-    webhook = TelegramWebhook(dataclasses.replace(telegram, core=settings.core))
-    print(f"faqbot: Telegram webhook at {telegram.webhook_endpoint}", flush=True)
-    return [webhook]
+        print(f"faqbot: Telegram webhook at {telegram.webhook_endpoint}", flush=True)
+        return [TelegramWebhook(telegram)]
+    from bot.telegram.polling import TelegramPolling
+
+    print(f"faqbot: Telegram bot polling {telegram.api_base}", flush=True)
+    return [TelegramPolling(telegram)]
