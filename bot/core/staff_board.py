@@ -9,6 +9,7 @@ whichever process (web or Telegram) created the ticket.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.core.clock import Clock, system_clock
@@ -62,16 +63,7 @@ class StaffBoard:
         """Record the topic the chat created for the ticket."""
         async with self._db.transaction() as uow:
             await uow.staff_topics.set_thread(topic.id, thread_id)
-        return StaffTopic(
-            id=topic.id,
-            chat_id=topic.chat_id,
-            ticket_id=topic.ticket_id,
-            ticket_number=topic.ticket_number,
-            thread_id=thread_id,
-            card_message_id=None,
-            last_event_id=topic.last_event_id,
-            last_message_id=topic.last_message_id,
-        )
+        return replace(topic, thread_id=thread_id, card_message_id=None)
 
     async def card_posted(self, topic: StaffTopic, message_id: int) -> None:
         """Record the card's message: the topic is complete."""
