@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.core.clock import Clock, system_clock
 from bot.core.errors import InvalidInputError
 from bot.core.identity import Identity
+from bot.core.privacy import mask_personal_data
 from bot.core.records import Rating, RatingScale
 from bot.storage.database import Database
 
@@ -50,6 +51,8 @@ class Ratings:
             raise InvalidInputError(
                 f"Комментарий слишком длинный: не больше {MAX_COMMENT_LENGTH} символов."
             )
+        # Analysts read the comments: a phone or a passport number in one stays with the citizen.
+        text = mask_personal_data(text) if text else None
         now = self._clock()
         async with self._db.transaction() as uow:
             conversation = await uow.conversations.open(identity, now)
@@ -57,7 +60,7 @@ class Ratings:
             message = await uow.conversations.message(message_id)
             if owner != conversation.id or message is None:
                 raise InvalidInputError("Это сообщение нельзя оценить: оно не из вашего диалога.")
-            rating = await uow.ratings.add(
+            rating = await uow.ratings.put(
                 conversation_id=conversation.id,
                 scale=scale,
                 score=score,

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from bot.core.question_records import Decision, QuestionRecord
-from bot.core.records import RatingScale
+from bot.core.records import Rating, RatingScale
 from bot.core.ticket_status import TicketStatus
 from bot.core.ticket_timing import TicketRating, TicketTiming
 from bot.core.unanswered import Cluster
@@ -86,6 +86,17 @@ class QueueFigures:
 
 
 @dataclass(frozen=True, slots=True)
+class RatedComment:
+    """What a citizen wrote with a rating, masked, with the answer it was about."""
+
+    at: datetime  # in the report's time zone
+    entry_id: str | None
+    question: str | None
+    rating: str
+    comment: str
+
+
+@dataclass(frozen=True, slots=True)
 class Report:
     """Everything the report shows."""
 
@@ -99,6 +110,7 @@ class Report:
     clusters: tuple[Cluster, ...]
     queue: QueueFigures
     operators: tuple[OperatorFigures, ...]
+    comments: tuple[RatedComment, ...] = ()
 
     @property
     def bot_share(self) -> float | None:
@@ -118,6 +130,7 @@ def build_report(
     until: datetime | None,
     entries_limit: int,
     min_ratings: int = 1,
+    comments: Sequence[Rating] = (),
 ) -> Report:
     """Compute the report over questions and tickets of the period.
 
@@ -138,7 +151,24 @@ def build_report(
         clusters=tuple(clusters[:entries_limit]),
         queue=queue_figures(tickets, answer_within),
         operators=tuple(operator_figures(tickets)),
+        comments=tuple(
+            RatedComment(
+                at=c.created_at.astimezone(timezone),
+                entry_id=c.entry_id,
+                question=title_of(c.entry_id) if c.entry_id else None,
+                rating=rating_label(c),
+                comment=c.comment or "",
+            )
+            for c in comments
+        ),
     )
+
+
+def rating_label(rating: Rating) -> str:
+    """ "👍", "👎" or "4 из 5", as the citizen gave it."""
+    if rating.scale is RatingScale.THUMBS:
+        return "👍" if rating.score else "👎"
+    return f"{rating.score} из 5"
 
 
 def day_outcomes(records: Sequence[QuestionRecord], timezone: tzinfo) -> list[DayOutcomes]:

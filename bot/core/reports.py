@@ -59,6 +59,9 @@ class Reports:
             records = await uow.questions.between(since, until)
             progress("обращения")
             tickets = await uow.ticket_timings.between(since, until)
+            comments = await uow.ratings.commented_between(
+                since, until, limit=analytics.report_comments
+            )
         progress("группировка неотвеченных")
         # Trends compare the last week of the period with the week before it.
         now = until or (records[-1].asked_at if records else self._clock())
@@ -91,4 +94,5 @@ class Reports:
             until=until,
             entries_limit=analytics.report_entries,
             min_ratings=analytics.min_ratings,
+            comments=comments,
         )

@@ -112,4 +112,13 @@ def report_tables(report: Report) -> tuple[Table, ...]:
                 for o in report.operators
             ),
         ),
+        Table(
+            "comments",
+            "Комментарии к оценкам, новые сверху",
+            ("когда", "id", "вопрос", "оценка", "комментарий"),
+            tuple(
+                (c.at.strftime("%Y-%m-%d %H:%M"), c.entry_id, c.question, c.rating, c.comment)
+                for c in report.comments
+            ),
+        ),
     )

@@ -19,7 +19,7 @@ class RatingRepository:
     def __init__(self, session: AsyncSession) -> None:
         self._session = session
 
-    async def add(
+    async def put(
         self,
         *,
         conversation_id: int,
@@ -31,20 +31,46 @@ class RatingRepository:
         ticket_id: int | None,
         comment: str | None,
     ) -> Rating:
-        """Store one rating."""
-        row = RatingRow(
-            conversation_id=conversation_id,
-            message_id=message_id,
-            entry_id=entry_id,
-            ticket_id=ticket_id,
-            scale=scale.value,
-            score=score,
-            comment=comment,
-            created_at=now,
-        )
-        self._session.add(row)
+        """Store a rating; a message rated again on the same scale keeps one rating, the
+        latest score, and its comment unless a new one is given (👎 first, the comment after)."""
+        row = None
+        if message_id is not None:
+            row = await self._session.scalar(
+                select(RatingRow).where(
+                    RatingRow.conversation_id == conversation_id,
+                    RatingRow.message_id == message_id,
+                    RatingRow.scale == scale.value,
+                )
+            )
+        if row is None:
+            row = RatingRow(
+                conversation_id=conversation_id,
+                message_id=message_id,
+                entry_id=entry_id,
+                ticket_id=ticket_id,
+                scale=scale.value,
+            )
+            self._session.add(row)
+        row.score = score
+        row.created_at = now
+        if comment is not None:
+            row.comment = comment
         await self._session.flush()
         return await self._value(row)
+
+    async def commented_between(
+        self, since: datetime | None, until: datetime | None, *, limit: int
+    ) -> Sequence[Rating]:
+        """The latest ratings with a comment in [since, until), newest first."""
+        query = select(RatingRow).where(RatingRow.comment.is_not(None))
+        if since is not None:
+            query = query.where(RatingRow.created_at >= since)
+        if until is not None:
+            query = query.where(RatingRow.created_at < until)
+        rows = await self._session.scalars(
+            query.order_by(RatingRow.created_at.desc(), RatingRow.id.desc()).limit(limit)
+        )
+        return [await self._value(r) for r in rows.all()]
 
     async def for_entry(self, entry_id: str) -> Sequence[Rating]:
         """Ratings of answers from one knowledge-base entry."""

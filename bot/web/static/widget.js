@@ -66,15 +66,17 @@
     ".linkbox input { font-size: 15px; padding: 5px 8px; border: 1px solid #b8c2cc; border-radius: 8px; width: 8.5em; letter-spacing: 2px; }",
     ".linkbox input:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 2px; }",
     ".sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }",
-    ".mailform { display: flex; flex-direction: column; gap: 5px; margin-top: 8px; padding: 8px; border: 1px solid #dde3ea; border-radius: 8px; background: #f8fafc; white-space: normal; }",
-    ".mailform label { font-size: 13px; font-weight: 600; }",
-    ".mailform input { flex: 1; min-width: 0; font-size: 15px; padding: 6px 8px; border: 1px solid #b8c2cc; border-radius: 8px; }",
-    ".mailform input:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 1px; }",
-    ".mailform input[aria-invalid=true] { border-color: #b3261e; }",
-    ".mailform .send { padding: 6px 12px; font-size: 14px; }",
-    ".mailform .cancel { font-size: 13px; border: 1px solid #c5cdd6; background: #fff; color: #1d2733; border-radius: 8px; padding: 4px 8px; cursor: pointer; align-self: flex-start; }",
-    ".mailnote { font-size: 13px; color: #b3261e; }",
-    ".mailnote:empty { display: none; }"
+    ".toolform { display: flex; flex-direction: column; gap: 5px; margin-top: 8px; padding: 8px; border: 1px solid #dde3ea; border-radius: 8px; background: #f8fafc; white-space: normal; }",
+    ".toolform label { font-size: 13px; font-weight: 600; }",
+    ".toolform textarea { font: inherit; font-size: 15px; padding: 6px 8px; border: 1px solid #b8c2cc; border-radius: 8px; resize: vertical; }",
+    ".toolform textarea:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 1px; }",
+    ".toolform input { flex: 1; min-width: 0; font-size: 15px; padding: 6px 8px; border: 1px solid #b8c2cc; border-radius: 8px; }",
+    ".toolform input:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 1px; }",
+    ".toolform input[aria-invalid=true] { border-color: #b3261e; }",
+    ".toolform .send { padding: 6px 12px; font-size: 14px; }",
+    ".toolform .cancel { font-size: 13px; border: 1px solid #c5cdd6; background: #fff; color: #1d2733; border-radius: 8px; padding: 4px 8px; cursor: pointer; align-self: flex-start; }",
+    ".toolnote { font-size: 13px; color: #b3261e; }",
+    ".toolnote:empty { display: none; }"
   ].join("\n");
 
   var host = document.createElement("div");
@@ -189,9 +191,9 @@
       if (form) { closeForm(true); return; }
       mailForms += 1;
       var id = "faqbot-mail-" + mailForms;
-      form = el("form", { class: "mailform", id: id + "-form", novalidate: "", "aria-label": "Отправить ответ на e-mail" });
+      form = el("form", { class: "toolform", id: id + "-form", novalidate: "", "aria-label": "Отправить ответ на e-mail" });
       var field = el("input", { id: id, type: "email", name: "email", autocomplete: "email", inputmode: "email", maxlength: "200", placeholder: "name@example.ru", "aria-describedby": id + "-note" });
-      var note = el("span", { class: "mailnote", id: id + "-note", role: "alert" });
+      var note = el("span", { class: "toolnote", id: id + "-note", role: "alert" });
       var submit = el("button", { class: "send", type: "submit" }, "Отправить");
       var cancel = el("button", { class: "cancel", type: "button" }, "Отмена");
       var line = el("div", { class: "row" });
@@ -232,6 +234,46 @@
     });
   }
 
+  // After 👎: what was wrong, in the citizen's words (optional; staff read it in the report).
+  var commentForms = 0;
+  function commentForm(bar, messageId) {
+    commentForms += 1;
+    var id = "faqbot-comment-" + commentForms;
+    var form = el("form", { class: "toolform", novalidate: "", "aria-label": "Комментарий к оценке" });
+    var field = el("textarea", { id: id, name: "comment", rows: "2", maxlength: "2000", "aria-describedby": id + "-note" });
+    var note = el("span", { class: "toolnote", id: id + "-note", role: "alert" });
+    var submit = el("button", { class: "send", type: "submit" }, "Отправить");
+    var skip = el("button", { class: "cancel", type: "button" }, "Пропустить");
+    form.appendChild(el("label", { for: id }, "Спасибо за оценку. Что было не так? (необязательно)"));
+    form.appendChild(field);
+    form.appendChild(note);
+    var line = el("div", { class: "row" });
+    line.appendChild(submit);
+    line.appendChild(skip);
+    form.appendChild(line);
+    function close() { form.remove(); if (input) { input.focus(); } }
+    skip.addEventListener("click", close);
+    form.addEventListener("keydown", function (e) {
+      if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); close(); }
+    });
+    form.addEventListener("submit", function (e) {
+      e.preventDefault();
+      var comment = field.value.trim();
+      if (!comment) { note.textContent = "Напишите пару слов или нажмите «Пропустить»."; field.focus(); return; }
+      submit.disabled = true;
+      api("/api/v1/feedback", { session_id: sessionId, message_id: messageId, helpful: false, comment: comment }).then(function () {
+        close();
+        addMessage("system", "Спасибо! Комментарий передан специалистам.");
+      }, function (err) {
+        submit.disabled = false;
+        note.textContent = (err && err.message) || "Не удалось отправить комментарий. Попробуйте ещё раз.";
+      });
+    });
+    bar.parentNode.insertBefore(form, bar.nextSibling);
+    field.focus();
+    if (form.scrollIntoView) { form.scrollIntoView({ block: "nearest" }); }
+  }
+
   function tools(msg, text, messageId, entryId) {
     var bar = el("div", { class: "tools" });
     var copy = el("button", { type: "button" }, "Копировать ответ");
@@ -252,7 +294,7 @@
           api("/api/v1/feedback", { session_id: sessionId, message_id: messageId, helpful: spec[0] }).then(function () {
             bar.querySelectorAll("button[aria-pressed]").forEach(function (x) { x.setAttribute("aria-pressed", "false"); x.disabled = true; });
             b.setAttribute("aria-pressed", "true");
-            addMessage("system", "Спасибо за оценку!");
+            if (spec[0]) { addMessage("system", "Спасибо за оценку!"); } else { commentForm(bar, messageId); }
           }, showError);
         });
         bar.appendChild(b);

@@ -69,18 +69,25 @@ async def test_a_clarification_candidate_can_be_chosen(web: Web) -> None:
 
 async def test_feedback_is_stored_against_the_entry(web: Web) -> None:
     asked = (await web.client.post("/api/v1/ask", json={"question": "забыл пароль"})).json()
-    rated = await web.client.post(
+    rate = {"session_id": asked["session_id"], "message_id": asked["message_id"], "helpful": False}
+    # 👎 first; then the widget's "what was wrong?" form sends the comment for the same answer.
+    assert (await web.client.post("/api/v1/feedback", json=rate)).status_code == 200
+    commented = await web.client.post(
         "/api/v1/feedback",
-        json={
-            "session_id": asked["session_id"],
-            "message_id": asked["message_id"],
-            "helpful": False,
-            "comment": "Не нашёл кнопку",
-        },
+        json={**rate, "comment": "Не нашёл кнопку, перезвоните на +7 912 345-67-89"},
     )
-    assert rated.status_code == 200
+    assert commented.status_code == 200
     ratings = await web.services.ratings.for_entry("account-password-recovery")
-    assert [(r.score, r.comment) for r in ratings] == [(0, "Не нашёл кнопку")]
+    assert [(r.score, r.comment) for r in ratings] == [
+        (0, "Не нашёл кнопку, перезвоните на [телефон]")
+    ]
+    report = await web.services.reports.build(None)
+    (shown,) = report.comments
+    assert (shown.entry_id, shown.rating, shown.comment) == (
+        "account-password-recovery",
+        "👎",
+        "Не нашёл кнопку, перезвоните на [телефон]",
+    )
 
 
 async def test_someone_elses_message_cannot_be_rated(web: Web) -> None:

@@ -25,7 +25,7 @@ ARGS = [
 TIMEOUT_MS = 10_000
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Dialog
+    from playwright.sync_api import Browser, Dialog, Page
 
 pytestmark = pytest.mark.slow
 
@@ -57,6 +57,23 @@ def _operator_replies(browser: Browser, url: str, text: str) -> None:
     console.screenshot(path=str(ARTIFACTS / "console-ticket.png"), full_page=True)
 
 
+def _dislike_with_a_comment(page: Page) -> None:
+    """👎, then "what was wrong?" by keyboard; the comment goes to the analysts' report."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Ответ не помог").click()
+    comment = page.get_by_role("textbox", name="Что было не так?")
+    expect(comment).to_be_focused()
+    comment.fill("Нет кнопки «Забыли пароль?»")
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("log").locator(".msg.system").last).to_have_text(
+        "Сообщение" + "Спасибо! Комментарий передан специалистам."
+    )
+    expect(page.get_by_role("textbox", name="Ваш вопрос")).to_be_focused()
+    page.screenshot(path=str(ARTIFACTS / "widget-comment.png"))
+
+
 def test_a_citizen_gets_an_answer_and_an_operators_reply_live(live_server: LiveServer) -> None:
     executable = _chromium()
     from playwright.sync_api import expect, sync_playwright
@@ -86,6 +103,7 @@ def test_a_citizen_gets_an_answer_and_an_operators_reply_live(live_server: LiveS
             log = page.get_by_role("log")
             expect(log).to_contain_text("Новый пароль")
             expect(page.get_by_role("button", name="Копировать ответ")).to_be_visible()
+            _dislike_with_a_comment(page)
 
             box.fill("<script>alert(1)</script>")
             page.keyboard.press("Enter")
