@@ -50,7 +50,14 @@ class StorageSettings:
     """How the database is opened."""
 
     sqlite_busy_timeout: timedelta = timedelta(seconds=30)
-    pool_size: int = 5
+    pool_size: int = 5  # PostgreSQL connections kept open
+    max_overflow: int = 10  # more PostgreSQL connections opened under load
+    # How long a transaction waits for a connection before the request gets 503.
+    wait_timeout: timedelta = timedelta(seconds=30)
+
+    def connections(self, sqlite: bool) -> int:
+        """How many transactions run at once: SQLite writes one at a time."""
+        return 1 if sqlite else self.pool_size + self.max_overflow
 
 
 @dataclass(frozen=True, slots=True)

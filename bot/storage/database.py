@@ -10,8 +10,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.errors import DatabaseUnavailableError
+from bot.core.priority import current_priority
 from bot.core.settings import StorageSettings, default_database_url
-from bot.storage.engine import create_engine
+from bot.storage.engine import create_engine, is_sqlite
+from bot.storage.gate import NoRoomError, PriorityGate
 from bot.storage.migrate import upgrade
 from bot.storage.outage import CONNECTION_ERRORS, is_outage
 from bot.storage.tables import TicketNumberRow
@@ -23,9 +25,13 @@ TICKET_NUMBER_SEQUENCE = "ticket_number_seq"
 class Database:
     """An engine with its session factory; build one at start-up with `open_database`."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, settings: StorageSettings | None = None) -> None:
+        settings = settings or StorageSettings()
         self._engine = engine
         self._sessions = async_sessionmaker(engine, expire_on_commit=False)
+        # Staff transactions go ahead of citizens' when every connection is busy.
+        self._gate = PriorityGate(settings.connections(is_sqlite(engine.url)))
+        self._wait_seconds = settings.wait_timeout.total_seconds()
 
     @property
     def dialect(self) -> str:
@@ -46,8 +52,14 @@ class Database:
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:
         try:
-            async with self._sessions() as session, session.begin():
+            async with (
+                self._gate.held(current_priority.get(), self._wait_seconds),
+                self._sessions() as session,
+                session.begin(),
+            ):
                 yield session
+        except NoRoomError as error:  # every connection busy for too long
+            raise DatabaseUnavailableError() from error
         except CONNECTION_ERRORS as error:
             if is_outage(error):
                 raise DatabaseUnavailableError() from error
@@ -77,6 +89,7 @@ async def open_database(
     url: str | None = None, settings: StorageSettings | None = None
 ) -> Database:
     """Connect to `url` (default: the SQLite file in the data folder) and migrate the schema."""
-    engine = create_engine(url or default_database_url(), settings or StorageSettings())
+    settings = settings or StorageSettings()
+    engine = create_engine(url or default_database_url(), settings)
     await upgrade(engine)
-    return Database(engine)
+    return Database(engine, settings)

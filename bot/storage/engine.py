@@ -37,7 +37,13 @@ def create_engine(url: str, settings: StorageSettings) -> AsyncEngine:
             f"use one of {', '.join(d + '://...' for d in SUPPORTED_DRIVERS)}."
         )
     if not is_sqlite(parsed):
-        return create_async_engine(parsed, pool_size=settings.pool_size, pool_pre_ping=True)
+        return create_async_engine(
+            parsed,
+            pool_size=settings.pool_size,
+            max_overflow=settings.max_overflow,
+            pool_timeout=settings.wait_timeout.total_seconds(),
+            pool_pre_ping=True,
+        )
     database = parsed.database or ""
     if database in {"", ":memory:"} or database.startswith("file:"):
         raise CoreError(

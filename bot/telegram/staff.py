@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import html
 import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
-from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, User
+from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, TelegramObject, User
 
 from bot.core.accounts import Accounts
 from bot.core.desk import Desk
 from bot.core.errors import CoreError
+from bot.core.priority import as_staff
 from bot.core.records import Operator
 from bot.core.staff_board import StaffBoard
 from bot.core.ticket_status import QUEUED_STATUSES
@@ -39,10 +42,22 @@ def build_router(chat_id: int) -> Router:
     router = Router(name="staff")
     router.message.filter(F.chat.id == chat_id)
     router.callback_query.filter(F.message.chat.id == chat_id)
+    # Operators' work goes ahead of citizens' when the database is busy, as in the console.
+    router.message.middleware(_as_staff)
+    router.callback_query.middleware(_as_staff)
     router.callback_query.register(on_button, StaffCallback.filter())
     router.message.register(on_topic_message, F.message_thread_id, F.text)
     router.message.register(ignore)  # chatter, service messages: not for the citizens' bot
     return router
+
+
+async def _as_staff(
+    handler: Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]],
+    event: TelegramObject,
+    data: dict[str, Any],
+) -> Any:
+    as_staff()
+    return await handler(event, data)
 
 
 async def _operator(accounts: Accounts, user: User | None) -> tuple[Operator | None, str]:

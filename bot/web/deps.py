@@ -14,6 +14,7 @@ from bot.core.conversation import ConversationService
 from bot.core.desk import Desk
 from bot.core.errors import AccountNotFoundError
 from bot.core.identity import Identity
+from bot.core.priority import as_staff
 from bot.core.proposals import Proposals
 from bot.core.records import Operator
 from bot.web.errors import CsrfError, LoginRequiredError, RateLimitedError, SessionError
@@ -142,6 +143,12 @@ async def check_csrf(request: Request) -> None:
 
 
 CsrfDep = Annotated[None, Depends(check_csrf)]
+
+
+async def staff_work() -> None:
+    """Console requests are staff work: their transactions go ahead of citizens' when the
+    database is busy, so operators can work through a rush (`bot.core.priority`)."""
+    as_staff()
 
 
 async def current_operator(request: Request, accounts: AccountsDep) -> Operator:

@@ -25,10 +25,10 @@ from bot.core.unanswered import Unanswered
 from bot.reporting.csv_export import table_csv
 from bot.reporting.page import render_report
 from bot.reporting.tables import report_tables
-from bot.web.deps import CsrfDep, OperatorDep, ServicesDep
+from bot.web.deps import CsrfDep, OperatorDep, ServicesDep, staff_work
 from bot.web.routes.console import _back, _page
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(staff_work)])
 IdsField = Annotated[str, Form(max_length=1_000_000)]
 TextField = Annotated[str, Form(max_length=10_000)]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.core.errors import AuthenticationError
@@ -24,10 +24,11 @@ from bot.web.deps import (
     ProposalsDep,
     TicketNumber,
     csrf_token,
+    staff_work,
 )
 from bot.web.templating import templates_of
 
-router = APIRouter(prefix="/console", include_in_schema=False)
+router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(staff_work)])
 FLASH_KEY = "flash"
 TextField = Annotated[str, Form(max_length=10_000)]
 
