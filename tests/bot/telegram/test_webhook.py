@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +28,7 @@ from bot.telegram.settings import TelegramSettings, webhook_url_from
 from tests.bot.core.conftest import PASSWORD, fast_passwords
 from tests.bot.telegram.conftest import PROJECT_KB, TOKEN
 from tests.bot.telegram.fake_api import FakeBotApi
+from tests.bot.telegram.served import Served, serving
 from tests.bot.web.conftest import csrf_of, free_port, log_in
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration, pytest.mark.slow]
@@ -39,16 +39,6 @@ STARTUP_SECONDS = 90.0
 SETTLE_SECONDS = 1.5
 TICKET_NUMBER = re.compile(r"Обращение № (\d+)")
 UPDATE_IDS = itertools.count(1)
-
-
-@dataclass(frozen=True, slots=True)
-class Served:
-    """The running `faqbot serve` and its log."""
-
-    url: str
-    process: asyncio.subprocess.Process
-    log: Path
-    database_url: str
 
 
 def message_update(chat_id: int, text: str) -> dict[str, Any]:
@@ -71,27 +61,12 @@ def message_update(chat_id: int, text: str) -> dict[str, Any]:
     }
 
 
-async def _wait_healthy(client: httpx.AsyncClient, served: Served) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if served.process.returncode is not None:
-            pytest.fail(f"faqbot serve exited at start-up:\n{served.log.read_text('utf-8')}")
-        try:
-            if (await client.get(f"{served.url}/healthz", timeout=2)).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        await asyncio.sleep(0.2)
-    pytest.fail(f"faqbot serve not healthy in {STARTUP_SECONDS} s:\n{served.log.read_text()}")
-
-
 @pytest.fixture
 async def served(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Served]:
     """`faqbot serve` with the webhook configured, an operator account `olga` in its database."""
     kb_dir = tmp_path / "kb"
     shutil.copytree(PROJECT_KB, kb_dir)
-    database_url = f"sqlite+aiosqlite:///{tmp_path / 'faqbot.sqlite3'}"
-    db = await open_database(database_url)
+    db = await open_database(f"sqlite+aiosqlite:///{tmp_path / 'faqbot.sqlite3'}")
     try:
         await Accounts(db, passwords=fast_passwords()).create(
             "olga", PASSWORD, role=Role.OPERATOR, display_name="Ольга Смирнова"
@@ -99,51 +74,13 @@ async def served(api: FakeBotApi, tmp_path: Path) -> AsyncIterator[Served]:
     finally:
         await db.close()
     env = {
-        **os.environ,
-        "FAQBOT_SECRET_KEY": "s" * 48,
-        "FAQBOT_SECURE_COOKIES": "0",
-        "FAQBOT_DATA_DIR": str(tmp_path),
         "TELEGRAM_BOT_TOKEN": TOKEN,
         "TELEGRAM_API_BASE": api.base_url,
         "TELEGRAM_WEBHOOK_URL": PUBLIC_URL,
         "TELEGRAM_WEBHOOK_SECRET": SECRET,
     }
-    env.pop("FAQBOT_ENV", None)
-    env.pop("TELEGRAM_STAFF_CHAT", None)
-    port = free_port()
-    log = tmp_path / "serve.log"
-    with log.open("wb") as sink:
-        process = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot.cli.main",
-            "serve",
-            "--kb",
-            str(kb_dir),
-            "--port",
-            str(port),
-            "--database",
-            database_url,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    served = Served(f"http://127.0.0.1:{port}", process, log, database_url)
-    try:
-        async with httpx.AsyncClient() as client:
-            await _wait_healthy(client, served)
-        yield served
-    finally:
-        if process.returncode is None:
-            process.terminate()
-            try:
-                await asyncio.wait_for(process.wait(), timeout=15)
-            except TimeoutError:
-                process.kill()
-                await process.wait()
-    text = log.read_text("utf-8")
-    assert "Traceback" not in text, text
-    assert TOKEN not in text and TOKEN.split(":")[1] not in text
+    async with serving(tmp_path, kb_dir, env) as running:
+        yield running
 
 
 async def test_set_webhook_with_url_and_secret_at_start(api: FakeBotApi, served: Served) -> None:
