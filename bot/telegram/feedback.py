@@ -1,12 +1,17 @@
-"""👍/👎 under answers, stored as ratings of the rated message."""
+"""👍/👎 under answers, stored as ratings of the rated message; after 👎, an optional comment.
+
+The comment is asked for with Telegram's "reply" prompt: only a reply to that prompt is taken
+as the comment, so a citizen who simply asks the next question is not misread.
+"""
 
 from __future__ import annotations
 
 import contextlib
 
-from aiogram import Router
+from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
-from aiogram.types import CallbackQuery
+from aiogram.fsm.context import FSMContext
+from aiogram.types import CallbackQuery, ForceReply, Message
 
 from bot.core.ratings import Ratings
 from bot.telegram import texts
@@ -14,21 +19,56 @@ from bot.telegram.chats import callback_chat_id, editable
 from bot.telegram.identity import chat_identity
 from bot.telegram.keyboards import RateCallback
 
+# Kept in the chat's dialogue memory: which prompt asks about which rated message.
+PROMPT_KEY = "comment_prompt"
+RATED_KEY = "comment_for"
 
-async def rate(query: CallbackQuery, callback_data: RateCallback, ratings: Ratings) -> None:
-    """Store the rating, thank the citizen, and take the buttons away."""
-    identity = chat_identity(callback_chat_id(query))
-    await ratings.rate_thumb(identity, callback_data.message_id, callback_data.helpful)
+
+async def rate(
+    query: CallbackQuery, callback_data: RateCallback, ratings: Ratings, state: FSMContext
+) -> None:
+    """Store the rating, thank the citizen, take the buttons away; after 👎 ask what was wrong."""
+    chat_id = callback_chat_id(query)
+    await ratings.rate_thumb(
+        chat_identity(chat_id), callback_data.message_id, callback_data.helpful
+    )
     await query.answer(texts.THANKS_FOR_RATING)
     message = editable(query)
     if message is not None:
         # The buttons may already be gone (a double tap): nothing to take away then.
         with contextlib.suppress(TelegramBadRequest):
             await message.edit_reply_markup(reply_markup=None)
+    if callback_data.helpful or query.bot is None:
+        return
+    prompt = await query.bot.send_message(
+        chat_id,
+        texts.ASK_COMMENT,
+        reply_markup=ForceReply(input_field_placeholder=texts.COMMENT_PLACEHOLDER),
+    )
+    await state.update_data({PROMPT_KEY: prompt.message_id, RATED_KEY: callback_data.message_id})
+
+
+async def comment_for(message: Message, state: FSMContext) -> dict[str, int] | bool:
+    """A filter: the rated message this text comments on, when it replies to our prompt."""
+    reply = message.reply_to_message
+    if reply is None or not message.text:
+        return False
+    data = await state.get_data()
+    if data.get(PROMPT_KEY) != reply.message_id or not isinstance(data.get(RATED_KEY), int):
+        return False
+    return {"rated": data[RATED_KEY]}
+
+
+async def comment(message: Message, rated: int, ratings: Ratings, state: FSMContext) -> None:
+    """Attach the citizen's words to their 👎 (masked by the core) and thank them."""
+    await ratings.rate_thumb(chat_identity(message.chat.id), rated, False, comment=message.text)
+    await state.update_data({PROMPT_KEY: None, RATED_KEY: None})
+    await message.answer(texts.THANKS_FOR_COMMENT)
 
 
 def build_router() -> Router:
     """The feedback handlers, registered in order on a fresh router."""
     router = Router(name="feedback")
     router.callback_query.register(rate, RateCallback.filter())
+    router.message.register(comment, F.text, comment_for)
     return router

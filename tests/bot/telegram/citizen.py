@@ -54,6 +54,17 @@ class Citizen:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self.api.push({"message": self._message(**content)})
 
+    def replies(self, text: str, *, to: int) -> int:
+        """Reply to the bot's message `to` (swipe, "Ответить") with `text`."""
+        replied = {
+            "message_id": to,
+            "date": int(time.time()),
+            "chat": self.chat,
+            "from": {"id": 7000001, "is_bot": True, "first_name": "Консультант"},
+            "text": "…",
+        }
+        return self.api.push({"message": self._message(text=text, reply_to_message=replied)})
+
     def presses(self, data: str, *, message_id: int) -> int:
         """Press an inline button under the bot's message `message_id`."""
         return self.api.push(

@@ -48,6 +48,7 @@ class Call:
     method: str
     params: Json
     status: int
+    result: Any = None  # what the server answered with (a sent message, for sendMessage)
 
 
 @dataclass
@@ -115,11 +116,13 @@ class FakeBotApi:
                     {"retry_after": failure.retry_after},
                 )
             return _error(failure.status, "Internal Server Error")
-        self.calls.append(Call(method, params, 200))
         if method == "getUpdates":
+            self.calls.append(Call(method, params, 200))
             return _ok(await self._get_updates(params))
         handler = self._handlers().get(method)
-        return _ok(handler(params) if handler else True)
+        result = handler(params) if handler else True
+        self.calls.append(Call(method, params, 200, result))
+        return _ok(result)
 
     async def _file(self, request: web.Request) -> web.Response:
         path = request.match_info["path"]

@@ -86,6 +86,35 @@ async def test_free_text_answer(running: RunningBot) -> None:
     assert buttons(answer)[0][1].startswith(RateCallback.__prefix__)
 
 
+async def test_a_thumbs_down_asks_what_was_wrong_and_a_reply_is_the_comment(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("забыл пароль")
+    (answer,) = await api.wait_sent(anna.user_id, 1)
+    _, rate_down = buttons(answer)
+    anna.presses(rate_down[1], message_id=1002)
+    prompt = (await api.wait_sent(anna.user_id, 2))[-1]
+    assert prompt["text"] == texts.ASK_COMMENT
+    assert prompt["reply_markup"]["force_reply"] is True
+    (prompt_id,) = [
+        c.result["message_id"]
+        for c in api.calls_of("sendMessage")
+        if c.params["text"] == texts.ASK_COMMENT
+    ]
+
+    anna.says("забыл пароль")  # not a reply: a question, as always
+    asked = (await api.wait_sent(anna.user_id, 3))[-1]
+    assert asked["text"] == answer["text"]
+    anna.replies("Нет такой кнопки, перезвоните +7 912 345-67-89", to=prompt_id)
+    thanks = (await api.wait_sent(anna.user_id, 4))[-1]
+    assert thanks["text"] == texts.THANKS_FOR_COMMENT
+    ratings = await running.app.services.ratings.for_entry("account-password-recovery")
+    assert [(r.score, r.comment) for r in ratings] == [
+        (0, "Нет такой кнопки, перезвоните [телефон]")
+    ]
+
+
 async def test_ambiguous_question_offers_candidates_and_choice_answers(
     running: RunningBot,
 ) -> None:
