@@ -173,105 +173,120 @@
     return msg;
   }
 
-  /* "Отправить ответ на e-mail": an inline form under the answer; the server mails the
-     knowledge-base entry itself, so only the session, the entry id and the address are sent. */
-  var EMAIL_RE = /^[^\s@,;<>"]+@[^\s@,;<>"]+\.[^\s@,;<>".]+$/;
-  var mailForms = 0;
-
-  function mailButton(bar, after, entryId) {
-    var toggle = el("button", { type: "button", "aria-expanded": "false" }, "Отправить на e-mail");
-    bar.insertBefore(toggle, after.nextSibling);
-    var form = null;
-    function closeForm(focus) {
-      if (form) { form.remove(); form = null; }
-      toggle.setAttribute("aria-expanded", "false");
-      if (focus) { toggle.focus(); }
-    }
-    toggle.addEventListener("click", function () {
-      if (form) { closeForm(true); return; }
-      mailForms += 1;
-      var id = "faqbot-mail-" + mailForms;
-      form = el("form", { class: "toolform", id: id + "-form", novalidate: "", "aria-label": "Отправить ответ на e-mail" });
-      var field = el("input", { id: id, type: "email", name: "email", autocomplete: "email", inputmode: "email", maxlength: "200", placeholder: "name@example.ru", "aria-describedby": id + "-note" });
-      var note = el("span", { class: "toolnote", id: id + "-note", role: "alert" });
-      var submit = el("button", { class: "send", type: "submit" }, "Отправить");
-      var cancel = el("button", { class: "cancel", type: "button" }, "Отмена");
-      var line = el("div", { class: "row" });
-      line.appendChild(field);
-      line.appendChild(submit);
-      form.appendChild(el("label", { for: id }, "Ваш e-mail"));
-      form.appendChild(line);
-      form.appendChild(note);
-      form.appendChild(cancel);
-      function refuse(text) {
-        field.setAttribute("aria-invalid", "true");
-        note.textContent = text;
-        field.focus();
-      }
-      field.addEventListener("input", function () { field.removeAttribute("aria-invalid"); note.textContent = ""; });
-      cancel.addEventListener("click", function () { closeForm(true); });
-      form.addEventListener("keydown", function (e) {
-        if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); closeForm(true); }
-      });
-      form.addEventListener("submit", function (e) {
-        e.preventDefault();
-        var address = field.value.trim();
-        if (!EMAIL_RE.test(address)) { refuse("Проверьте адрес: нужен адрес вида name@example.ru."); return; }
-        submit.disabled = true;
-        api("/api/v1/email", { session_id: sessionId, entry_id: entryId, email: address }).then(function (r) {
-          closeForm(true);
-          addMessage("system", r.message);
-        }, function (err) {
-          submit.disabled = false;
-          refuse((err && err.message) || "Не удалось отправить письмо. Попробуйте ещё раз.");
-        });
-      });
-      toggle.setAttribute("aria-controls", id + "-form");
-      toggle.setAttribute("aria-expanded", "true");
-      bar.parentNode.insertBefore(form, bar.nextSibling);
-      field.focus();
-      if (form.scrollIntoView) { form.scrollIntoView({ block: "nearest" }); }
-    });
-  }
-
-  // After 👎: what was wrong, in the citizen's words (optional; staff read it in the report).
-  var commentForms = 0;
-  function commentForm(bar, messageId) {
-    commentForms += 1;
-    var id = "faqbot-comment-" + commentForms;
-    var form = el("form", { class: "toolform", novalidate: "", "aria-label": "Комментарий к оценке" });
-    var field = el("textarea", { id: id, name: "comment", rows: "2", maxlength: "2000", "aria-describedby": id + "-note" });
+  /* An inline form under an answer: a labelled field, a note read out on mistakes, send and
+     leave buttons, Escape to leave. `spec.check(value)` returns a complaint or null;
+     `spec.send(value)` a promise of what to say in the chat; a failure keeps the form open
+     with the reason. `spec.closed` runs when the form goes away (sent or left). */
+  var inlineForms = 0;
+  function inlineForm(bar, spec) {
+    inlineForms += 1;
+    var id = "faqbot-form-" + inlineForms;
+    var form = el("form", { class: "toolform", id: id + "-form", novalidate: "", "aria-label": spec.title });
+    spec.attrs.id = id;
+    spec.attrs["aria-describedby"] = id + "-note";
+    var field = el(spec.tag, spec.attrs);
     var note = el("span", { class: "toolnote", id: id + "-note", role: "alert" });
     var submit = el("button", { class: "send", type: "submit" }, "Отправить");
-    var skip = el("button", { class: "cancel", type: "button" }, "Пропустить");
-    form.appendChild(el("label", { for: id }, "Спасибо за оценку. Что было не так? (необязательно)"));
-    form.appendChild(field);
-    form.appendChild(note);
+    var leave = el("button", { class: "cancel", type: "button" }, spec.leave);
     var line = el("div", { class: "row" });
-    line.appendChild(submit);
-    line.appendChild(skip);
-    form.appendChild(line);
-    function close() { form.remove(); if (input) { input.focus(); } }
-    skip.addEventListener("click", close);
+    form.appendChild(el("label", { for: id }, spec.label));
+    if (spec.tag === "input") {  // a short field: the button beside it
+      line.appendChild(field);
+      line.appendChild(submit);
+      form.appendChild(line);
+      form.appendChild(note);
+      form.appendChild(leave);
+    } else {
+      form.appendChild(field);
+      form.appendChild(note);
+      line.appendChild(submit);
+      line.appendChild(leave);
+      form.appendChild(line);
+    }
+    function close() { form.remove(); spec.closed(); }
+    function refuse(text) {
+      field.setAttribute("aria-invalid", "true");
+      note.textContent = text;
+      field.focus();
+    }
+    field.addEventListener("input", function () { field.removeAttribute("aria-invalid"); note.textContent = ""; });
+    leave.addEventListener("click", close);
     form.addEventListener("keydown", function (e) {
       if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); close(); }
     });
     form.addEventListener("submit", function (e) {
       e.preventDefault();
-      var comment = field.value.trim();
-      if (!comment) { note.textContent = "Напишите пару слов или нажмите «Пропустить»."; field.focus(); return; }
+      var value = field.value.trim();
+      var complaint = spec.check(value);
+      if (complaint) { refuse(complaint); return; }
       submit.disabled = true;
-      api("/api/v1/feedback", { session_id: sessionId, message_id: messageId, helpful: false, comment: comment }).then(function () {
+      spec.send(value).then(function (said) {
         close();
-        addMessage("system", "Спасибо! Комментарий передан специалистам.");
+        addMessage("system", said);
       }, function (err) {
         submit.disabled = false;
-        note.textContent = (err && err.message) || "Не удалось отправить комментарий. Попробуйте ещё раз.";
+        refuse((err && err.message) || spec.failed);
       });
     });
     bar.parentNode.insertBefore(form, bar.nextSibling);
     field.focus();
     if (form.scrollIntoView) { form.scrollIntoView({ block: "nearest" }); }
+    return { id: form.id, close: close };
+  }
+
+  /* "Отправить ответ на e-mail": the server mails the knowledge-base entry itself, so only
+     the session, the entry id and the address are sent. */
+  var EMAIL_RE = /^[^\s@,;<>"]+@[^\s@,;<>"]+\.[^\s@,;<>".]+$/;
+
+  function mailButton(bar, after, entryId) {
+    var toggle = el("button", { type: "button", "aria-expanded": "false" }, "Отправить на e-mail");
+    bar.insertBefore(toggle, after.nextSibling);
+    var open = null;
+    toggle.addEventListener("click", function () {
+      if (open) { open.close(); return; }
+      open = inlineForm(bar, {
+        title: "Отправить ответ на e-mail",
+        label: "Ваш e-mail",
+        tag: "input",
+        attrs: { type: "email", name: "email", autocomplete: "email", inputmode: "email", maxlength: "200", placeholder: "name@example.ru" },
+        leave: "Отмена",
+        failed: "Не удалось отправить письмо. Попробуйте ещё раз.",
+        check: function (address) {
+          return EMAIL_RE.test(address) ? null : "Проверьте адрес: нужен адрес вида name@example.ru.";
+        },
+        send: function (address) {
+          return api("/api/v1/email", { session_id: sessionId, entry_id: entryId, email: address }).then(function (r) { return r.message; });
+        },
+        closed: function () {
+          open = null;
+          toggle.setAttribute("aria-expanded", "false");
+          toggle.focus();
+        }
+      });
+      toggle.setAttribute("aria-controls", open.id);
+      toggle.setAttribute("aria-expanded", "true");
+    });
+  }
+
+  // After 👎: what was wrong, in the citizen's words (optional; staff read it in the report).
+  function commentForm(bar, messageId) {
+    inlineForm(bar, {
+      title: "Комментарий к оценке",
+      label: "Спасибо за оценку. Что было не так? (необязательно)",
+      tag: "textarea",
+      attrs: { name: "comment", rows: "2", maxlength: "2000" },
+      leave: "Пропустить",
+      failed: "Не удалось отправить комментарий. Попробуйте ещё раз.",
+      check: function (comment) {
+        return comment ? null : "Напишите пару слов или нажмите «Пропустить».";
+      },
+      send: function (comment) {
+        return api("/api/v1/feedback", { session_id: sessionId, message_id: messageId, helpful: false, comment: comment }).then(function () {
+          return "Спасибо! Комментарий передан специалистам.";
+        });
+      },
+      closed: function () { input.focus(); }
+    });
   }
 
   function tools(msg, text, messageId, entryId) {
