@@ -10,8 +10,9 @@ the end. Questions are the knowledge base's own phrasings with small mutations (
 lower case, no question mark); the bare `Matcher` answers the same questions in this process,
 so that the HTTP overhead at p50 can be read off.
 
-The web settings offer no way to raise the rate limits (per address: burst 60 at 2/s, per
-session: burst 20 at 0.5/s), so the load stays inside them the way real traffic does: each
+The server keeps its default rate limits (per address: burst 60 at 2/s, per session: burst
+20 at 0.5/s; FAQBOT_RATE_LIMIT_* could change them), so the load stays inside them the way
+real traffic does: each
 session is one citizen with a client address of its own (127.x.y.z: all of 127/8 is loopback
 on Linux) and a conversation of `--session-questions` questions keeping its session_id; the slot
 then starts the next session. A 429 is still counted as a 4xx error.
@@ -392,7 +393,7 @@ def report(
     print(
         f"- Server start-up to a healthy /healthz: {startup_s:.1f} s; matcher build "
         f"{matched['build_s']:.1f} s. Each session: {session_questions} questions from its own "
-        "127.x.y.z address (the rate limits cannot be raised by settings)."
+        "127.x.y.z address (the server keeps its default rate limits)."
     )
     print(
         f"- Load average (1 / 5 / 15 min) on {os.cpu_count()} cores: before "

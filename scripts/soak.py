@@ -78,6 +78,14 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores, load average {one:.2f} (1 min) / {five:.2f} (5 min)"
 
 
+def _report(figures: list[str], checks: list[Check]) -> bool:
+    """A scenario's figures, the machine it ran on, then its checks; True when all held."""
+    for line in figures:
+        print(line)
+    print(f"Machine: {_machine()}.")
+    return print_checks(checks)
+
+
 def run_load_like(args: argparse.Namespace, fault: str | None) -> bool:
     """`load`, `crash` or `db-restart`."""
     from soak_load import LoadPlan, run_load
@@ -131,10 +139,7 @@ def run_telegram(args: argparse.Namespace) -> bool:
         f"reply {plan.replies} times to each of {plan.chats} Telegram citizens"
     )
     result = asyncio.run(run_telegram_down(plan))
-    for line in result.figures:
-        print(line)
-    print(f"Machine: {_machine()}.")
-    return print_checks(result.checks)
+    return _report(result.figures, result.checks)
 
 
 def run_abuse(args: argparse.Namespace) -> bool:
@@ -150,10 +155,7 @@ def run_abuse(args: argparse.Namespace) -> bool:
         f"{plan.ip_limit or 'the default (60/30s)'}"
     )
     result = asyncio.run(run_abuse_scenario(plan))
-    for line in result.figures:
-        print(line)
-    print(f"Machine: {_machine()}.")
-    return print_checks(result.checks)
+    return _report(result.figures, result.checks)
 
 
 def _parser() -> argparse.ArgumentParser:

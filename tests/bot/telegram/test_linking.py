@@ -18,7 +18,9 @@ import uvicorn
 from bot.telegram.settings import TelegramSettings
 from bot.web.settings import WebSettings
 from matcher import Morphology
+from tests.bot.telegram.citizen import Citizen
 from tests.bot.telegram.conftest import RunningBot
+from tests.bot.telegram.fake_api import FakeBotApi
 from tests.bot.web.conftest import GENEROUS, SECRET, free_port, make_app
 
 pytestmark = pytest.mark.anyio
@@ -80,15 +82,20 @@ async def _live_texts(web: httpx.AsyncClient, session_id: str, count: int) -> li
     raise AssertionError(f"fewer than {count} live messages reached the widget session")
 
 
+async def _hand_off(api: FakeBotApi, citizen: Citizen, question: str) -> int:
+    """`/operator QUESTION` in Telegram; the ticket number the bot tells the citizen."""
+    citizen.says(f"/operator {question}")
+    (handoff,) = await api.wait_sent(citizen.user_id, 1)
+    found = TICKET_NUMBER.search(handoff["text"])
+    assert found is not None
+    return int(found.group(1))
+
+
 async def test_a_telegram_ticket_is_found_from_the_widget_only_after_linking(
     web_url: str, running: RunningBot
 ) -> None:
     api, anna = running.api, running.citizen(501)
-    anna.says("/operator не приходит код подтверждения на телефон")
-    (handoff,) = await api.wait_sent(anna.user_id, 1)
-    found = TICKET_NUMBER.search(handoff["text"])
-    assert found is not None
-    number = int(found.group(1))
+    number = await _hand_off(api, anna, "не приходит код подтверждения на телефон")
     widget, stranger = session(), session()
 
     async with httpx.AsyncClient(base_url=web_url, timeout=10) as web:
@@ -132,11 +139,7 @@ async def test_a_code_from_telegram_typed_into_the_widget(
     web_url: str, running: RunningBot
 ) -> None:
     api, anna = running.api, running.citizen(601)
-    anna.says("/operator хочу поговорить с человеком")
-    (handoff,) = await api.wait_sent(anna.user_id, 1)
-    found = TICKET_NUMBER.search(handoff["text"])
-    assert found is not None
-    number = int(found.group(1))
+    number = await _hand_off(api, anna, "хочу поговорить с человеком")
 
     anna.says("/link")
     shown = (await api.wait_sent(anna.user_id, 2))[-1]
