@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.core.errors import CoreError
 from bot.core.settings import StorageSettings
+from bot.storage.sqlite_driver import inline_connector
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
@@ -54,14 +55,14 @@ def create_engine(url: str, settings: StorageSettings) -> AsyncEngine:
     busy_ms = int(settings.sqlite_busy_timeout.total_seconds() * 1000)
     engine = create_async_engine(
         parsed,
-        connect_args={"timeout": settings.sqlite_busy_timeout.total_seconds()},
+        async_creator=inline_connector(database, busy_timeout_ms=busy_ms),
         # Every transaction begins IMMEDIATE, so SQLite runs one at a time anyway; one
         # connection makes the others wait in the pool's queue (fair, no polling) instead
         # of in SQLite's busy handler, which sleeps in growing steps while the lock is held.
         pool_size=1,
         max_overflow=0,
         # Every session ends its transaction (`Database.transaction` commits or rolls back),
-        # so the pool's own rollback on return is one more trip to the driver's thread.
+        # so the pool's own rollback on return is one more call to the driver.
         pool_reset_on_return=None,
     )
     _tune_sqlite(engine, busy_ms)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.question_records import Decision, NewQuestion, QuestionRecord, Triage
 from bot.core.records import RatingScale
-from bot.storage.tables import QuestionLogRow
+from bot.storage.tables import QuestionLogRow, table_of
 
 _COLUMNS = (
     QuestionLogRow.id,
@@ -30,6 +30,8 @@ _COLUMNS = (
     QuestionLogRow.feedback_score,
     QuestionLogRow.triage,
 )
+_QUESTIONS = table_of(QuestionLogRow)
+_INSERT_ONE = insert(_QUESTIONS).returning(_QUESTIONS.c.id)
 # SQLite allows 32766 bound parameters per statement; 15 columns a row.
 INSERT_BATCH = 2000
 
@@ -80,10 +82,8 @@ class QuestionRepository:
 
     async def add(self, question: NewQuestion) -> int:
         """Record one question; returns its id."""
-        row = QuestionLogRow(**_values(question))
-        self._session.add(row)
-        await self._session.flush()
-        return row.id
+        record_id = await self._session.scalar(_INSERT_ONE, _values(question))
+        return int(record_id)
 
     async def add_many(self, questions: Sequence[NewQuestion]) -> None:
         """Record many questions at once (imports, load tests)."""

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.tables import SettingRow
+
+_VALUE = select(SettingRow.value).where(SettingRow.key == bindparam("key"))
 
 
 class SwitchRepository:
@@ -17,8 +20,8 @@ class SwitchRepository:
 
     async def get(self, key: str) -> dict[str, object] | None:
         """A switch's value, or None when it is off."""
-        row = await self._session.get(SettingRow, key)
-        return dict(row.value) if row else None
+        value = await self._session.scalar(_VALUE, {"key": key})
+        return dict(value) if value is not None else None
 
     async def put(self, key: str, value: dict[str, object], now: datetime) -> None:
         """Turn a switch on with a value."""

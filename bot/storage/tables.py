@@ -14,6 +14,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -27,6 +28,14 @@ BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 class Base(DeclarativeBase):
     """Declarative base of the core's tables."""
+
+
+def table_of(mapped: type[Base]) -> Table:
+    """The Core table behind a mapped class, for the hot path's prepared statements: they
+    skip the unit of work's bookkeeping, which costs more than the statement itself."""
+    table = mapped.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class CitizenRow(Base):

@@ -1,4 +1,8 @@
-"""Typed dependency aliases: how route functions get the services, the session and the operator."""
+"""Typed dependency aliases: how route functions get the services, the session and the operator.
+
+Dependencies are `async def` even when they never await: FastAPI runs a plain `def`
+dependency in a worker thread, and that hand-off costs more than everything these do.
+"""
 
 from __future__ import annotations
 
@@ -29,7 +33,7 @@ CSRF_KEY = "csrf"
 OPERATOR_KEY = "operator_login"
 
 
-def get_services(request: Request) -> WebServices:
+async def get_services(request: Request) -> WebServices:
     """The services the lifespan built for this app."""
     services: WebServices = request.app.state.services
     return services
@@ -39,27 +43,27 @@ ServicesDep = Annotated[WebServices, Depends(get_services)]
 TicketNumber = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="the ticket number")]
 
 
-def get_conversations(services: ServicesDep) -> ConversationService:
+async def get_conversations(services: ServicesDep) -> ConversationService:
     """The conversation service."""
     return services.conversations
 
 
-def get_desk(services: ServicesDep) -> Desk:
+async def get_desk(services: ServicesDep) -> Desk:
     """The operators' desk."""
     return services.desk
 
 
-def get_citizens(services: ServicesDep) -> CitizenTickets:
+async def get_citizens(services: ServicesDep) -> CitizenTickets:
     """Citizens' own tickets."""
     return services.citizens
 
 
-def get_accounts(services: ServicesDep) -> Accounts:
+async def get_accounts(services: ServicesDep) -> Accounts:
     """Operator accounts."""
     return services.accounts
 
 
-def get_proposals(services: ServicesDep) -> Proposals:
+async def get_proposals(services: ServicesDep) -> Proposals:
     """Knowledge-base proposals."""
     return services.proposals
 
@@ -98,7 +102,7 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def limit_by_address(request: Request, services: ServicesDep) -> None:
+async def limit_by_address(request: Request, services: ServicesDep) -> None:
     """Per-address rate limit of the public API."""
     wait = services.ip_limiter.take(client_address(request))
     if wait > 0:
@@ -112,7 +116,7 @@ def limit_session(services: WebServices, session_id: str) -> None:
         raise RateLimitedError(wait)
 
 
-def session_query(services: ServicesDep, session_id: str) -> str:
+async def session_query(services: ServicesDep, session_id: str) -> str:
     """A session id passed in the query string (GET endpoints and the event stream)."""
     checked = checked_session_id(session_id)
     limit_session(services, checked)

@@ -33,12 +33,12 @@ IdsField = Annotated[str, Form(max_length=1_000_000)]
 TextField = Annotated[str, Form(max_length=10_000)]
 
 
-def get_unanswered(services: ServicesDep) -> Unanswered:
+async def get_unanswered(services: ServicesDep) -> Unanswered:
     """The curators' inbox."""
     return services.unanswered
 
 
-def get_reports(services: ServicesDep) -> Reports:
+async def get_reports(services: ServicesDep) -> Reports:
     """The analysts' reports."""
     return services.reports
 

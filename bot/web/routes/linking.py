@@ -36,7 +36,7 @@ CODE_TEXT = (
 router = APIRouter(prefix="/api/v1", tags=["citizens"], dependencies=[Depends(limit_by_address)])
 
 
-def get_linking(services: ServicesDep) -> ChannelLinking:
+async def get_linking(services: ServicesDep) -> ChannelLinking:
     """The linking service (stateless: everything it keeps is in the database)."""
     return ChannelLinking(services.db, settings=services.settings.core.linking)
 

@@ -1,0 +1,90 @@
+"""The SQLite driver: aiosqlite, with the calls that cannot wait run on the caller's thread.
+
+aiosqlite runs every call (cursor, execute, fetch, close, commit) on a thread of its own and
+hands the result back through the event loop: about four thread hand-offs a statement, and
+on a busy machine they cost more than the statements of a short transaction. Only two calls
+can wait for someone else: `BEGIN IMMEDIATE` (every transaction here starts with it, see
+`engine.py`) waits up to the busy timeout for another process's writer, and `COMMIT` may
+checkpoint the write-ahead log to disk. Between the two the connection holds the write
+lock, and in a WAL database nothing waits then, so those calls run on the event loop's
+thread directly. `BEGIN` is first tried there too without waiting; only when another writer
+holds the lock does it go to aiosqlite's thread to wait. `COMMIT`, and anything outside a
+transaction, always go to the thread.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import aiosqlite
+
+# Statements that may wait for a lock or the disk even inside a transaction.
+_WAITING_STATEMENTS = ("COMMIT", "END", "BEGIN", "PRAGMA", "VACUUM")
+
+
+class InlineConnection(aiosqlite.Connection):
+    """An aiosqlite connection that skips its thread while it holds the write lock."""
+
+    def __init__(
+        self, connector: Callable[[], sqlite3.Connection], *, busy_timeout_ms: int
+    ) -> None:
+        super().__init__(connector, iter_chunk_size=64)
+        self._busy_timeout_ms = busy_timeout_ms
+        # As SQLAlchemy does for its own aiosqlite connections: never keep the process alive.
+        self._thread.daemon = True
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        connection = self._connection
+        if self._running and connection is not None:
+            if connection.in_transaction and not _may_wait(connection, fn, args):
+                return fn(*args, **kwargs)
+            if not connection.in_transaction and _begins(args):
+                try:
+                    return self._without_waiting(connection, fn, *args, **kwargs)
+                except sqlite3.OperationalError as error:
+                    if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
+                        raise
+                    # Another process is writing: wait for it on the thread.
+        return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+    def _without_waiting(
+        self, connection: sqlite3.Connection, fn: Callable[..., Any], *args: Any, **kwargs: Any
+    ) -> Any:
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+
+
+def _begins(args: tuple[Any, ...]) -> bool:
+    return bool(args) and isinstance(args[0], str) and args[0].lstrip().upper().startswith("BEGIN")
+
+
+def _may_wait(
+    connection: sqlite3.Connection, fn: Callable[..., Any], args: tuple[Any, ...]
+) -> bool:
+    if fn in (connection.commit, connection.close):
+        return True
+    if args and isinstance(args[0], str):
+        return args[0].lstrip().upper().startswith(_WAITING_STATEMENTS)
+    return False
+
+
+def inline_connector(
+    path: str, *, busy_timeout_ms: int
+) -> Callable[[], Awaitable[InlineConnection]]:
+    """An `async_creator` for SQLAlchemy: connections to the SQLite file at `path`."""
+
+    def connect() -> sqlite3.Connection:
+        # The connection is used by aiosqlite's thread and, inside transactions, the loop's.
+        return sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
+
+    async def create() -> InlineConnection:
+        connection = InlineConnection(connect, busy_timeout_ms=busy_timeout_ms)
+        await connection  # starts its thread and opens the file there
+        return connection
+
+    return create
