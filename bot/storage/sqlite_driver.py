@@ -2,14 +2,16 @@
 
 aiosqlite runs every call (cursor, execute, fetch, close, commit) on a thread of its own and
 hands the result back through the event loop: about four thread hand-offs a statement, and
-on a busy machine they cost more than the statements of a short transaction. Only two calls
-can wait for someone else: `BEGIN IMMEDIATE` (every transaction here starts with it, see
-`engine.py`) waits up to the busy timeout for another process's writer, and `COMMIT` may
-checkpoint the write-ahead log to disk. Between the two the connection holds the write
-lock, and in a WAL database nothing waits then, so those calls run on the event loop's
-thread directly. `BEGIN` is first tried there too without waiting; only when another writer
-holds the lock does it go to aiosqlite's thread to wait. `COMMIT`, and anything outside a
-transaction, always go to the thread.
+on a busy machine they cost more than the statements of a short transaction.
+
+Every transaction here starts with `BEGIN IMMEDIATE` (see `engine.py`), which may wait up to
+the busy timeout for another process's writer. From then until `COMMIT` the connection holds
+the write lock, and in a WAL database nothing waits then, so those calls run on the event
+loop's thread directly. `BEGIN` is first tried there too without waiting; only when another
+writer holds the lock does it go to aiosqlite's thread to wait. `COMMIT` runs inline as well
+because this connection never checkpoints as part of a commit (its auto-checkpoint is off);
+instead every `CHECKPOINT_EVERY` commits a passive checkpoint runs on aiosqlite's thread.
+Anything else outside a transaction also goes to the thread.
 """
 
 from __future__ import annotations
@@ -22,6 +24,9 @@ import aiosqlite
 
 # Statements that may wait for a lock or the disk even inside a transaction.
 _WAITING_STATEMENTS = ("COMMIT", "END", "BEGIN", "PRAGMA", "VACUUM")
+# Commits between two checkpoints of the write-ahead log into the database file (SQLite's
+# own default is every 1,000 pages; a commit here writes a handful).
+CHECKPOINT_EVERY = 100
 
 
 class InlineConnection(aiosqlite.Connection):
@@ -32,22 +37,37 @@ class InlineConnection(aiosqlite.Connection):
     ) -> None:
         super().__init__(connector, iter_chunk_size=64)
         self._busy_timeout_ms = busy_timeout_ms
+        self._commits = 0
         # As SQLAlchemy does for its own aiosqlite connections: never keep the process alive.
         self._thread.daemon = True
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         connection = self._connection
         if self._running and connection is not None:
-            if connection.in_transaction and not _may_wait(connection, fn, args):
-                return fn(*args, **kwargs)
-            if not connection.in_transaction and _begins(args):
+            if fn == connection.cursor:  # making a cursor never waits
+                return fn()
+            if connection.in_transaction:
+                if fn == connection.commit:
+                    return await self._commit(connection)
+                if not _may_wait(connection, fn, args):
+                    return fn(*args, **kwargs)
+            elif _begins(args):
                 try:
                     return self._without_waiting(connection, fn, *args, **kwargs)
                 except sqlite3.OperationalError as error:
                     if error.sqlite_errorcode != sqlite3.SQLITE_BUSY:
                         raise
                     # Another process is writing: wait for it on the thread.
+        return await self._on_thread(fn, *args, **kwargs)
+
+    async def _on_thread(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]
+
+    async def _commit(self, connection: sqlite3.Connection) -> None:
+        connection.commit()
+        self._commits += 1
+        if self._commits % CHECKPOINT_EVERY == 0:
+            await self._on_thread(_checkpoint, connection)
 
     def _without_waiting(
         self, connection: sqlite3.Connection, fn: Callable[..., Any], *args: Any, **kwargs: Any
@@ -59,6 +79,11 @@ class InlineConnection(aiosqlite.Connection):
             connection.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
 
 
+def _checkpoint(connection: sqlite3.Connection) -> None:
+    # Read to the end: a statement left open would keep the next transaction from committing.
+    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+
+
 def _begins(args: tuple[Any, ...]) -> bool:
     return bool(args) and isinstance(args[0], str) and args[0].lstrip().upper().startswith("BEGIN")
 
@@ -66,7 +91,7 @@ def _begins(args: tuple[Any, ...]) -> bool:
 def _may_wait(
     connection: sqlite3.Connection, fn: Callable[..., Any], args: tuple[Any, ...]
 ) -> bool:
-    if fn in (connection.commit, connection.close):
+    if fn == connection.close:
         return True
     if args and isinstance(args[0], str):
         return args[0].lstrip().upper().startswith(_WAITING_STATEMENTS)
@@ -80,7 +105,9 @@ def inline_connector(
 
     def connect() -> sqlite3.Connection:
         # The connection is used by aiosqlite's thread and, inside transactions, the loop's.
-        return sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
+        connection = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
+        connection.execute("PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_EVERY
+        return connection
 
     async def create() -> InlineConnection:
         connection = InlineConnection(connect, busy_timeout_ms=busy_timeout_ms)

@@ -18,6 +18,7 @@ from bot.core.identity import Identity
 from bot.core.settings import StorageSettings
 from bot.core.tickets import Author
 from bot.storage.database import Database, open_database
+from bot.storage.sqlite_driver import CHECKPOINT_EVERY
 
 pytestmark = pytest.mark.anyio
 
@@ -120,3 +121,22 @@ async def test_a_writer_that_never_lets_go_gives_the_usual_error(tmp_path: Path)
     async with db.transaction() as uow:  # and the connection is usable afterwards
         assert (await uow.conversations.open(CITIZEN, NOW)).identity == CITIZEN
     await db.close()
+
+
+async def test_the_write_ahead_log_is_checkpointed_as_commits_go_by(
+    sqlite_db: tuple[Database, Path],
+) -> None:
+    db, path = sqlite_db
+    async with db.transaction() as uow:
+        conversation = await uow.conversations.open(CITIZEN, NOW)
+    for n in range(6 * CHECKPOINT_EVERY):
+        async with db.transaction() as uow:
+            await uow.conversations.add_message(
+                conversation.id, Author.CITIZEN, f"Вопрос {n} " + "текст " * 200, NOW
+            )
+    # Unchecked, the log would hold every commit (600 x ~2 pages of 4 KB); checkpointed, it
+    # is reused from the start and holds about the last hundred.
+    wal = path.with_name(path.name + "-wal")
+    assert wal.stat().st_size < 3 * CHECKPOINT_EVERY * 4096 * 2
+    async with db.transaction() as uow:
+        assert len(await uow.conversations.recent_messages(conversation.id, 1000)) == 600
