@@ -72,16 +72,20 @@ class InlineConnection(aiosqlite.Connection):
     def _without_waiting(
         self, connection: sqlite3.Connection, fn: Callable[..., Any], *args: Any, **kwargs: Any
     ) -> Any:
-        connection.execute("PRAGMA busy_timeout=0")
+        _run(connection, "PRAGMA busy_timeout=0")
         try:
             return fn(*args, **kwargs)
         finally:
-            connection.execute(f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+            _run(connection, f"PRAGMA busy_timeout={self._busy_timeout_ms}")
+
+
+def _run(connection: sqlite3.Connection, statement: str) -> None:
+    # Read to the end: a statement left open would keep the transaction from committing.
+    connection.execute(statement).fetchall()
 
 
 def _checkpoint(connection: sqlite3.Connection) -> None:
-    # Read to the end: a statement left open would keep the next transaction from committing.
-    connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+    _run(connection, "PRAGMA wal_checkpoint(PASSIVE)")
 
 
 def _begins(args: tuple[Any, ...]) -> bool:
@@ -106,7 +110,7 @@ def inline_connector(
     def connect() -> sqlite3.Connection:
         # The connection is used by aiosqlite's thread and, inside transactions, the loop's.
         connection = sqlite3.connect(path, timeout=busy_timeout_ms / 1000, check_same_thread=False)
-        connection.execute("PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_EVERY
+        _run(connection, "PRAGMA wal_autocheckpoint=0")  # see CHECKPOINT_EVERY
         return connection
 
     async def create() -> InlineConnection:
