@@ -25,6 +25,9 @@ from bot.storage.tables import (
 
 _MESSAGES = table_of(ConversationMessageRow)
 _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+_INSERT_CITIZEN = insert(table_of(CitizenRow)).returning(table_of(CitizenRow).c.id)
+_INSERT_IDENTITY = insert(table_of(IdentityRow)).returning(table_of(IdentityRow).c.id)
+_INSERT_CONVERSATION = insert(table_of(ConversationRow)).returning(table_of(ConversationRow).c.id)
 # An identity's conversation, locked for the transaction (built once: building costs more
 # than running it).
 _OPEN = (
@@ -137,6 +140,11 @@ class ConversationRepository:
                 ticket_id=found.ticket_id,
                 updated_at=found.updated_at,
             )
+        created = await self._first_contact(identity, now)
+        if created is not None:
+            return created
+        # The identity exists without a conversation (linked from another channel), or
+        # another transaction created it first.
         identity_row = await self._ensure_row(identity, now)
         row = await self._locked(identity_row.id)
         if row is None:
@@ -157,6 +165,42 @@ class ConversationRepository:
             row = await self._locked(identity_row.id)
             assert row is not None
         return to_conversation(row, identity_row)
+
+    async def _first_contact(self, identity: Identity, now: datetime) -> Conversation | None:
+        """A new citizen with this identity and its conversation, in three prepared inserts;
+        None when the identity turns out to exist already."""
+        try:
+            async with self._session.begin_nested():
+                citizen_id = await self._session.scalar(_INSERT_CITIZEN, {"created_at": now})
+                identity_id = await self._session.scalar(
+                    _INSERT_IDENTITY,
+                    {
+                        "citizen_id": citizen_id,
+                        "channel": identity.channel,
+                        "external_id": identity.external_id,
+                        "created_at": now,
+                    },
+                )
+                conversation_id = await self._session.scalar(
+                    _INSERT_CONVERSATION,
+                    {
+                        "identity_id": identity_id,
+                        "state": ConversationState.BOT.value,
+                        "ticket_id": None,
+                        "created_at": now,
+                        "updated_at": now,
+                    },
+                )
+        except IntegrityError:
+            return None
+        return Conversation(
+            id=int(conversation_id),
+            citizen_id=int(citizen_id),
+            identity=identity,
+            state=ConversationState.BOT,
+            ticket_id=None,
+            updated_at=now,
+        )
 
     async def get(self, conversation_id: int, *, lock: bool = False) -> Conversation | None:
         """A conversation by id."""
