@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from sqlalchemy import text
+from sqlalchemy import insert, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.core.errors import DatabaseUnavailableError
@@ -16,10 +16,12 @@ from bot.storage.engine import create_engine, is_sqlite
 from bot.storage.gate import NoRoomError, PriorityGate
 from bot.storage.migrate import upgrade
 from bot.storage.outage import CONNECTION_ERRORS, is_outage
-from bot.storage.tables import TicketNumberRow
+from bot.storage.tables import TicketNumberRow, table_of
 from bot.storage.unit_of_work import UnitOfWork
 
 TICKET_NUMBER_SEQUENCE = "ticket_number_seq"
+_NUMBERS = table_of(TicketNumberRow)
+_ALLOCATE_NUMBER = insert(_NUMBERS).returning(_NUMBERS.c.number)
 
 
 class Database:
@@ -75,10 +77,8 @@ class Database:
             if self.dialect == "postgresql":
                 number = await session.scalar(text(f"SELECT nextval('{TICKET_NUMBER_SEQUENCE}')"))
                 return int(number or 0)
-            row = TicketNumberRow(allocated_at=now)
-            session.add(row)
-            await session.flush()
-            return row.number
+            number = await session.scalar(_ALLOCATE_NUMBER, {"allocated_at": now})
+            return int(number)
 
     async def close(self) -> None:
         """Close every connection."""

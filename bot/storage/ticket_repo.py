@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.attachments import Attachment, CheckedUpload
@@ -26,11 +26,15 @@ from bot.storage.tables import (
     TicketEventRow,
     TicketMessageRow,
     TicketRow,
+    table_of,
 )
 
 
 def _with_identity() -> Select[TicketRow, IdentityRow]:
     return select(TicketRow, IdentityRow).join(IdentityRow, IdentityRow.id == TicketRow.identity_id)
+
+
+_INSERT_EVENT = insert(table_of(TicketEventRow))
 
 
 class TicketRepository:
@@ -168,19 +172,19 @@ class TicketRepository:
         note: str | None = None,
     ) -> None:
         """Record one change in the ticket's history."""
-        self._session.add(
-            TicketEventRow(
-                ticket_id=ticket_id,
-                action=action,
-                author=author.value,
-                operator_id=operator_id,
-                from_status=from_status.value if from_status else None,
-                to_status=to_status.value if to_status else None,
-                note=note,
-                created_at=now,
-            )
+        await self._session.execute(
+            _INSERT_EVENT,
+            {
+                "ticket_id": ticket_id,
+                "action": action,
+                "author": author.value,
+                "operator_id": operator_id,
+                "from_status": from_status.value if from_status else None,
+                "to_status": to_status.value if to_status else None,
+                "note": note,
+                "created_at": now,
+            },
         )
-        await self._session.flush()
 
     async def messages(self, ticket_id: int) -> Sequence[TicketMessage]:
         """The ticket's thread, oldest first."""
