@@ -2,6 +2,7 @@
 
 The citizen asks for a code in one channel (`issue`) and types it into another (`redeem`):
 having seen the code proves they control both, and the two identities become one citizen's.
+`unlink` undoes it from either side (a shared computer, a chat given away).
 Codes are short-lived, single-use and stored hashed; wrong codes are counted per identity
 and per client address, and past the limit nothing is checked until the window passes.
 """
@@ -37,6 +38,12 @@ LINKED = (
     "любого вашего обращения из обоих каналов."
 )
 LINKED_NOTICE = "Канал «{other}» связан с этим чатом. Если это были не вы, обратитесь в поддержку."
+UNLINKED = (
+    "Готово: этот чат больше не связан с каналом «{others}». Здесь видны только обращения, "
+    "отправленные отсюда."
+)
+NOT_LINKED = "Этот чат не связан с другими каналами."
+UNLINKED_NOTICE = "Канал «{other}» больше не связан с этим чатом."
 
 
 def _identity_key(identity: Identity) -> str:
@@ -105,6 +112,25 @@ class ChannelLinking:
         if isinstance(outcome, CoreError):
             raise outcome
         return outcome
+
+    async def unlink(self, identity: Identity) -> str:
+        """Undo the links of `identity`: its tickets stay with it, the other channels keep
+        theirs, and each of them is told; the text to show."""
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            others = await uow.conversations.separate(identity, now)
+            for other in others:
+                await uow.outbox.add(
+                    idempotency_key=new_idempotency_key(),
+                    channel=other.channel,
+                    recipient=other.external_id,
+                    text=UNLINKED_NOTICE.format(other=channel_label(identity.channel)),
+                    now=now,
+                )
+        if not others:
+            return NOT_LINKED
+        labels = sorted({channel_label(o.channel) for o in others})
+        return UNLINKED.format(others="», «".join(labels))
 
     async def _redeem(
         self, uow: UnitOfWork, identity: Identity, code: str, source: str | None, now: datetime

@@ -123,6 +123,30 @@ class ConversationRepository:
         )
         await self._session.execute(delete(CitizenRow).where(CitizenRow.id == merged))
 
+    async def separate(self, identity: Identity, now: datetime) -> list[Identity]:
+        """Undo linking for `identity`: it becomes a citizen of its own, taking the tickets
+        opened from it. Returns the identities it was linked with (none: nothing to undo)."""
+        row = await self._find_row(identity)
+        if row is None:
+            return []
+        others = list(
+            await self._session.scalars(
+                select(IdentityRow).where(
+                    IdentityRow.citizen_id == row.citizen_id, IdentityRow.id != row.id
+                )
+            )
+        )
+        if not others:
+            return []
+        citizen_id = await self._session.scalar(_INSERT_CITIZEN, {"created_at": now})
+        await self._session.execute(
+            update(IdentityRow).where(IdentityRow.id == row.id).values(citizen_id=citizen_id)
+        )
+        await self._session.execute(
+            update(TicketRow).where(TicketRow.identity_id == row.id).values(citizen_id=citizen_id)
+        )
+        return [Identity(channel=o.channel, external_id=o.external_id) for o in others]
+
     async def open(self, identity: Identity, now: datetime) -> Conversation:
         """The identity's conversation, locked for this transaction, created on first contact."""
         # The usual case, a citizen who has written before: one prepared query.

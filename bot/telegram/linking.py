@@ -1,4 +1,5 @@
-"""/link: a one-time code that links this chat with the citizen's chat on the website."""
+"""/link: a one-time code that links this chat with the citizen's chat on the website;
+/unlink undoes it."""
 
 from __future__ import annotations
 
@@ -32,8 +33,13 @@ async def link(message: Message, command: CommandObject, linking: ChannelLinking
     await message.answer(await linking.redeem(identity, argument))
 
 
+async def unlink(message: Message, linking: ChannelLinking) -> None:
+    """`/unlink`: this chat stops sharing tickets with the website's chat."""
+    await message.answer(await linking.unlink(chat_identity(message.chat.id)))
+
+
 def build_router(services: TelegramServices) -> Router:
-    """The /link handler, with the linking service injected into its handlers' data."""
+    """The /link and /unlink handlers, with the linking service injected into their data."""
     linking = ChannelLinking(services.db, settings=services.settings.core.linking)
 
     async def inject(handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
@@ -44,4 +50,5 @@ def build_router(services: TelegramServices) -> Router:
     router.message.filter(F.chat.type == ChatType.PRIVATE)  # citizens link their own chats
     router.message.middleware(inject)
     router.message.register(link, Command("link"))
+    router.message.register(unlink, Command("unlink"))
     return router

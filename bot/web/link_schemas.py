@@ -17,6 +17,12 @@ class LinkCodeRequest(_Body):
     session_id: str | None = None
 
 
+class UnlinkRequest(_Body):
+    """`POST /api/v1/link/unlink`: stop sharing tickets with the linked channels."""
+
+    session_id: str
+
+
 class LinkCodeResponse(BaseModel):
     """The code, when it stops working, and the sentence to show the citizen."""
 

@@ -24,6 +24,7 @@ from bot.web.link_schemas import (
     LinkResponse,
     TicketListResponse,
     TicketSummaryOut,
+    UnlinkRequest,
 )
 from bot.web.services import WebServices
 
@@ -73,6 +74,14 @@ async def link(
     """Use a code the Telegram bot showed: this session and that chat become one citizen's."""
     session_id = _session(services, body.session_id)
     text = await linking.redeem(web_identity(session_id), body.code, source=client_address(request))
+    return LinkResponse(text=text, session_id=session_id)
+
+
+@router.post("/link/unlink", response_model=LinkResponse)
+async def unlink(body: UnlinkRequest, services: ServicesDep, linking: LinkingDep) -> LinkResponse:
+    """This session stops sharing tickets with the channels linked to it."""
+    session_id = _session(services, body.session_id)
+    text = await linking.unlink(web_identity(session_id))
     return LinkResponse(text=text, session_id=session_id)
 
 

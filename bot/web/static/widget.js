@@ -471,6 +471,8 @@
   linkForm.appendChild(codeInput);
   linkForm.appendChild(useCode);
   linkbox.appendChild(linkForm);
+  var unlinkButton = el("button", { type: "button" }, "Отвязать Telegram");
+  linkbox.appendChild(unlinkButton);
   panel.appendChild(more);
   panel.appendChild(linkbox);
 
@@ -495,6 +497,10 @@
       codeInput.value = "";
       addMessage("system", r.text);
     }, showError);
+  });
+  unlinkButton.addEventListener("click", function () {
+    if (!sessionId) { addMessage("system", "Этот чат не связан с другими каналами."); return; }
+    busy(api("/api/v1/link/unlink", withSession({}))).then(function (r) { addMessage("system", r.text); }, showError);
   });
   mine.addEventListener("click", function () {
     if (!sessionId) { addMessage("system", "У вас пока нет обращений."); return; }

@@ -77,6 +77,32 @@ async def test_the_owner_is_told_on_their_channel(services: Services) -> None:
     ]
 
 
+async def test_unlinking_splits_the_tickets_by_channel_and_tells_the_other_side(
+    services: Services,
+) -> None:
+    linking = linking_of(services)
+    on_web = await _ticket(services, WEB)
+    on_telegram = await _ticket(services, TELEGRAM)
+    await linking.redeem(TELEGRAM, (await linking.issue(WEB)).code)
+    await services.worker.run_once()  # the linking notice
+
+    said = await linking.unlink(TELEGRAM)
+    assert said.startswith("Готово: этот чат больше не связан с каналом «чат на сайте»")
+    assert [t.number for t in await services.citizens.list(TELEGRAM)] == [on_telegram]
+    assert [t.number for t in await services.citizens.list(WEB)] == [on_web]
+    with pytest.raises(TicketNotFoundError):
+        await services.citizens.lookup(WEB, on_telegram)
+    with pytest.raises(TicketNotFoundError):
+        await services.citizens.lookup(TELEGRAM, on_web)
+    await services.worker.run_once()
+    assert services.web.texts[-1] == "Канал «Telegram» больше не связан с этим чатом."
+
+    assert await linking.unlink(TELEGRAM) == "Этот чат не связан с другими каналами."
+    assert await linking.unlink(STRANGER) == "Этот чат не связан с другими каналами."
+    await linking.redeem(WEB, (await linking.issue(TELEGRAM)).code)  # and can link again
+    assert [t.number for t in await services.citizens.list(WEB)] == [on_telegram, on_web]
+
+
 async def test_a_code_works_once(services: Services) -> None:
     linking = linking_of(services)
     code = await linking.issue(TELEGRAM)

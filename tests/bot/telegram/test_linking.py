@@ -159,3 +159,31 @@ async def test_a_code_from_telegram_typed_into_the_widget(
 
     anna.says("/help")
     assert "/link" in (await api.wait_sent(anna.user_id, 4))[-1]["text"]
+
+
+async def test_unlink_from_telegram_hides_its_tickets_from_the_widget_again(
+    web_url: str, running: RunningBot
+) -> None:
+    api, anna = running.api, running.citizen(701)
+    number = await _hand_off(api, anna, "хочу поговорить с человеком")
+    widget = session()
+    async with httpx.AsyncClient(base_url=web_url, timeout=10) as web:
+        issued = (await web.post("/api/v1/link/code", json={"session_id": widget})).json()
+        anna.says(f"/link {issued['code']}")
+        await api.wait_sent(anna.user_id, 2)
+        linked = await web.get(f"/api/v1/tickets/{number}", params={"session_id": widget})
+        assert linked.status_code == 200
+
+        anna.says("/unlink")
+        said = (await api.wait_sent(anna.user_id, 3))[-1]["text"]
+        assert said.startswith("Готово: этот чат больше не связан с каналом «чат на сайте»")
+        hidden = await web.get(f"/api/v1/tickets/{number}", params={"session_id": widget})
+        assert hidden.status_code == 404
+        assert await _live_texts(web, widget, 2) == [
+            "Канал «Telegram» связан с этим чатом. Если это были не вы, обратитесь в поддержку.",
+            "Канал «Telegram» больше не связан с этим чатом.",
+        ]
+        again = await web.post("/api/v1/link/unlink", json={"session_id": widget})
+        assert again.json()["text"] == "Этот чат не связан с другими каналами."
+    anna.says("/status")
+    assert str(number) in (await api.wait_sent(anna.user_id, 4))[-1]["text"], "hers stay hers"

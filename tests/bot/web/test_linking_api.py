@@ -77,3 +77,9 @@ async def test_two_widget_sessions_linked_see_each_others_tickets(web: Web) -> N
     assert linked.status_code == 200
     found = await web.client.get(f"/api/v1/tickets/{number}", params={"session_id": second})
     assert found.status_code == 200 and found.json()["number"] == number
+    unlinked = await web.client.post("/api/v1/link/unlink", json={"session_id": second})
+    assert unlinked.json()["text"].startswith("Готово: этот чат больше не связан")
+    hidden = await web.client.get(f"/api/v1/tickets/{number}", params={"session_id": second})
+    assert hidden.status_code == 404
+    still = await web.client.get(f"/api/v1/tickets/{number}", params={"session_id": first})
+    assert still.status_code == 200, "the ticket stays with the session that opened it"

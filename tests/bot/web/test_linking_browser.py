@@ -61,6 +61,20 @@ async def _redeem_in_telegram(url: str, code: str) -> str:
         await db.close()
 
 
+def _unlink_by_keyboard(page: Any) -> None:
+    """The widget's «Отвязать Telegram»: then only its own tickets show, here none."""
+    from playwright.sync_api import expect
+
+    log = page.get_by_role("log")
+    for button, said in (
+        ("Отвязать Telegram", "Готово: этот чат больше не связан с каналом «Telegram»"),
+        ("Мои обращения", "У вас пока нет обращений."),
+    ):
+        page.get_by_role("button", name=button).focus()
+        page.keyboard.press("Enter")
+        expect(log.locator(".msg.system .text").last).to_contain_text(said)
+
+
 def test_a_citizen_links_the_widget_with_telegram_by_keyboard(
     live_server: LiveServer, web_settings: WebSettings, fixture_matcher: Matcher
 ) -> None:
@@ -121,5 +135,7 @@ def test_a_citizen_links_the_widget_with_telegram_by_keyboard(
                 "Канал «Telegram» связан с этим чатом"
             )
             page.screenshot(path=str(ARTIFACTS / "widget-link.png"))
+
+            _unlink_by_keyboard(page)
         finally:
             browser.close()
