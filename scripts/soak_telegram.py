@@ -23,6 +23,7 @@ from sqlalchemy import text
 
 from bot.core.accounts import Accounts
 from bot.core.desk import Desk
+from bot.core.tickets import Via
 from bot.storage.database import Database, open_database
 from tests.bot.telegram.citizen import Citizen
 from tests.bot.telegram.fake_api import FakeBotApi
@@ -153,7 +154,7 @@ async def _scenario(
         await asyncio.sleep(max(0.0, went_down + index * step - time.monotonic()))
         for chat in chats:
             reply = f"{REPLY_PREFIX}{index} из {plan.replies} по обращению № {numbers[chat]}."
-            await desk.reply(operator, numbers[chat], reply)
+            await desk.reply(operator, numbers[chat], reply, via=Via.CONSOLE)
             expected[chat].append(reply)
     waiting = await _pending(backend, replies_only=True)
     await asyncio.sleep(max(0.0, went_down + plan.down - time.monotonic()))

@@ -387,6 +387,7 @@ class DeskOperator:
         from bot.core.accounts import Accounts
         from bot.core.desk import Desk
         from bot.core.errors import CoreError
+        from bot.core.tickets import Via
         from bot.storage.database import open_database
 
         database = await open_database(self._database_url)
@@ -399,7 +400,7 @@ class DeskOperator:
                     ticket = await desk.take_next(operator)
                     if ticket is not None:
                         text = f"Ответ оператора {self._login} на обращение № {ticket.number}."
-                        await desk.reply(operator, ticket.number, text)
+                        await desk.reply(operator, ticket.number, text, via=Via.CONSOLE)
                         self._ledger.replies.append(ReplyAck(ticket.number, text, time.monotonic()))
                 except CoreError:  # the database away, a ticket taken meanwhile
                     self._stats.add("desk reply", started, 503)

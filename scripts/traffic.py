@@ -35,6 +35,7 @@ from bot.core.records import Operator
 from bot.core.replies import ReplyKind
 from bot.core.roles import Role
 from bot.core.settings import default_working_hours
+from bot.core.tickets import Via
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import Database, open_database
 from matcher import Matcher, load_knowledge_base
@@ -262,11 +263,11 @@ async def _work_ticket(
     if rng.random() < 0.1:
         return  # left in progress: no answer yet
     clock.now += timedelta(minutes=rng.choice((5, 30, 120, 600, 1800)))
-    await desk.reply(operator, ticket.number, rng.choice(ANSWERS))
+    await desk.reply(operator, ticket.number, rng.choice(ANSWERS), via=Via.CONSOLE)
     tally.replied += 1
     if clock.now - opened <= timedelta(hours=24):
         tally.replied_within_day += 1
-    await desk.resolve(operator, ticket.number)
+    await desk.resolve(operator, ticket.number, via=Via.CONSOLE)
     if message_id is not None and rng.random() < 0.4:
         stars = rng.choice((2, 4, 5, 5))
         await ratings.rate_stars(identity, message_id, stars)

@@ -27,7 +27,7 @@ from bot.core.ticket_flow import (
     send_to_citizen,
 )
 from bot.core.ticket_status import QUEUED_STATUSES, TicketStatus, check_status_change
-from bot.core.tickets import Author, SupportLine, Ticket, TicketDetails
+from bot.core.tickets import Author, SupportLine, Ticket, TicketDetails, Via
 from bot.storage.database import Database
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -88,8 +88,8 @@ class Desk:
                 )
             return await _assign(uow, who, ticket, now)
 
-    async def reply(self, operator: Operator, number: int, text: str) -> Ticket:
-        """Send the citizen a message; the status stays as it is."""
+    async def reply(self, operator: Operator, number: int, text: str, *, via: Via) -> Ticket:
+        """Send the citizen a message; the status stays as it is. `via`: where it was written."""
         body = _text(text, "ответ")
         now = self._clock()
         async with self._db.transaction() as uow:
@@ -99,7 +99,7 @@ class Desk:
                     f"Обращение № {number} в статусе «{ticket.status_label}»: действие "
                     "«ответить» недоступно (сначала возьмите обращение в работу)."
                 )
-            await self._say(uow, who, ticket, body, now)
+            await self._say(uow, who, ticket, body, now, via=via)
             await uow.tickets.add_event(
                 ticket.id, "replied", Author.OPERATOR, now, operator_id=who.id
             )
@@ -108,7 +108,9 @@ class Desk:
             )
             return ticket
 
-    async def ask_for_information(self, operator: Operator, number: int, text: str) -> Ticket:
+    async def ask_for_information(
+        self, operator: Operator, number: int, text: str, *, via: Via
+    ) -> Ticket:
         """Ask the citizen for more; the ticket waits in "Нужны сведения" until they answer."""
         body = _text(text, "вопрос гражданину")
         now = self._clock()
@@ -123,7 +125,7 @@ class Desk:
                 now=now,
                 note=body,
             )
-            await self._say(uow, who, ticket, body, now)
+            await self._say(uow, who, ticket, body, now, via=via)
             await send_to_citizen(
                 uow, ticket, wording.INFO_REQUESTED.format(number=number, text=body), now
             )
@@ -153,7 +155,9 @@ class Desk:
             await send_to_citizen(uow, changed, wording.ESCALATED.format(number=number), now)
             return changed
 
-    async def resolve(self, operator: Operator, number: int, text: str | None = None) -> Ticket:
+    async def resolve(
+        self, operator: Operator, number: int, text: str | None = None, *, via: Via
+    ) -> Ticket:
         """Close the ticket as answered, optionally with a last message; the bot takes over."""
         body = _text(text, "ответ") if text is not None else None
         now = self._clock()
@@ -169,7 +173,7 @@ class Desk:
                 closed_at=now,
             )
             if body is not None:
-                await self._say(uow, who, ticket, body, now)
+                await self._say(uow, who, ticket, body, now, via=via)
                 await send_to_citizen(
                     uow, changed, wording.OPERATOR_REPLY.format(number=number, text=body), now
                 )
@@ -334,9 +338,11 @@ class Desk:
         )
 
     async def _say(
-        self, uow: UnitOfWork, who: Operator, ticket: Ticket, text: str, now: datetime
+        self, uow: UnitOfWork, who: Operator, ticket: Ticket, text: str, now: datetime, *, via: Via
     ) -> None:
-        await uow.tickets.add_message(ticket.id, Author.OPERATOR, text, now, operator_id=who.id)
+        await uow.tickets.add_message(
+            ticket.id, Author.OPERATOR, text, now, operator_id=who.id, via=via
+        )
         if ticket.conversation_id is not None:
             await uow.conversations.add_message(ticket.conversation_id, Author.OPERATOR, text, now)
 

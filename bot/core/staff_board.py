@@ -2,9 +2,10 @@
 
 A channel (the Telegram operators' group) polls this board: new open tickets are claimed
 with a lease, the channel creates the topic and posts the ticket's card, and records both;
-then it asks for news (status changes, citizens' messages) past each topic's cursors. The
-claim and the cursors live in the database, so a restart neither loses nor repeats a topic,
-whichever process (web or Telegram) created the ticket.
+then it asks for news (status changes, citizens' messages, operators' messages written
+elsewhere, such as the web console) past each topic's cursors. The claim and the cursors live
+in the database, so a restart neither loses nor repeats a topic or a message, whichever
+process (web or Telegram) created the ticket.
 """
 
 from __future__ import annotations
@@ -13,10 +14,25 @@ from dataclasses import replace
 from datetime import timedelta
 
 from bot.core.clock import Clock, system_clock
-from bot.core.staff_cards import StaffTopic, StatusChange, TicketCard, TopicNews
-from bot.core.tickets import Author
+from bot.core.staff_cards import StaffTopic, StatusChange, TicketCard, TopicMessage, TopicNews
+from bot.core.tickets import Author, TicketMessage, Via
 from bot.storage.database import Database
 from bot.storage.unit_of_work import UnitOfWork
+
+# The staff chat is the operators' Telegram group: what was written there is shown there already.
+WRITTEN_IN_STAFF_CHAT = Via.TELEGRAM
+
+
+def shows(message: TicketMessage) -> bool:
+    """Whether the staff chat must be shown the message: a citizen's, or an operator's written
+    elsewhere (messages older than `via` are skipped: the cursors passed them long ago)."""
+    if message.author is Author.CITIZEN:
+        return True
+    return (
+        message.author is Author.OPERATOR
+        and message.via is not None
+        and message.via is not WRITTEN_IN_STAFF_CHAT
+    )
 
 
 class StaffBoard:
@@ -76,10 +92,13 @@ class StaffBoard:
             await uow.staff_topics.release(topic.id, retry_at=self._clock() + retry_after)
 
     async def news(self) -> list[TopicNews]:
-        """Topics with status changes or citizens' messages they do not show yet."""
+        """Topics with status changes or messages (see `shows`) they do not show yet."""
         found = []
         async with self._db.transaction() as uow:
-            for topic in await uow.staff_topics.with_news(self.chat_id, self._batch):
+            topics = await uow.staff_topics.with_news(
+                self.chat_id, self._batch, written_here=WRITTEN_IN_STAFF_CHAT
+            )
+            for topic in topics:
                 card = await self._card(uow, topic.ticket_number)
                 events = [
                     e
@@ -96,12 +115,17 @@ class StaffBoard:
                     if event.to_status is None or event.action == "opened":
                         continue
                     changes.append(StatusChange(event, await self._name(uow, event.operator_id)))
+                shown = [
+                    TopicMessage(m, await self._name(uow, m.operator_id))
+                    for m in messages
+                    if shows(m)
+                ]
                 found.append(
                     TopicNews(
                         topic=topic,
                         card=card,
                         changes=tuple(changes),
-                        citizen_messages=tuple(m for m in messages if m.author is Author.CITIZEN),
+                        messages=tuple(shown),
                         last_event_id=max([e.id for e in events], default=topic.last_event_id),
                         last_message_id=max(
                             [m.id for m in messages], default=topic.last_message_id

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import heapq
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.core.tickets import Ticket, TicketEvent, TicketMessage
 
@@ -39,12 +41,34 @@ class StatusChange:
 
 
 @dataclass(frozen=True, slots=True)
+class TopicMessage:
+    """One message to post into the topic: a citizen's, or an operator's written elsewhere."""
+
+    message: TicketMessage
+    operator_name: str | None  # who wrote an operator's message; None for a citizen's
+
+
+@dataclass(frozen=True, slots=True)
 class TopicNews:
     """What happened to a topic's ticket since the topic last showed it."""
 
     topic: StaffTopic
     card: TicketCard
     changes: tuple[StatusChange, ...]
-    citizen_messages: tuple[TicketMessage, ...]
+    messages: tuple[TopicMessage, ...]  # in the thread's order
     last_event_id: int
     last_message_id: int
+
+    def in_order(self) -> list[TopicMessage | StatusChange]:
+        """Messages and changes as they happened, so the topic reads as a timeline.
+
+        Each kind keeps its own order (ids); a message goes before a change made at the
+        same moment (a last reply, then "closed").
+        """
+        messages: list[TopicMessage | StatusChange] = list(self.messages)
+        changes: list[TopicMessage | StatusChange] = list(self.changes)
+        return list(heapq.merge(messages, changes, key=_moment))
+
+
+def _moment(item: TopicMessage | StatusChange) -> datetime:
+    return item.message.created_at if isinstance(item, TopicMessage) else item.event.created_at

@@ -20,6 +20,13 @@ class Author(StrEnum):
     SYSTEM = "system"
 
 
+class Via(StrEnum):
+    """Where an operator wrote a message: a staff view shows what was written elsewhere."""
+
+    CONSOLE = "console"  # the web console
+    TELEGRAM = "telegram"  # a ticket's topic in the operators' Telegram group
+
+
 class SupportLine(IntEnum):
     """First line (operators) or second line (specialists)."""
 
@@ -79,6 +86,7 @@ class TicketMessage:
     text: str
     created_at: datetime
     operator_id: int | None = None
+    via: Via | None = None  # an operator's message only; None also for rows older than it
 
 
 @dataclass(frozen=True, slots=True)

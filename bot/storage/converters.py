@@ -25,6 +25,7 @@ from bot.core.tickets import (
     Ticket,
     TicketEvent,
     TicketMessage,
+    Via,
 )
 from bot.storage.tables import (
     AttachmentRow,
@@ -75,6 +76,7 @@ def to_ticket_message(row: TicketMessageRow) -> TicketMessage:
         text=row.text,
         created_at=row.created_at,
         operator_id=row.operator_id,
+        via=Via(row.via) if row.via is not None else None,
     )
 
 

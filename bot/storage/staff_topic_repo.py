@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.staff_cards import StaffTopic
 from bot.core.ticket_status import FINAL_STATUSES
-from bot.core.tickets import Author
+from bot.core.tickets import Author, Via
 from bot.storage.tables import StaffTopicRow, TicketEventRow, TicketMessageRow, TicketRow
 
 
@@ -135,8 +135,11 @@ class StaffTopicRepository:
         row.claimed_until = retry_at
         await self._session.flush()
 
-    async def with_news(self, chat_id: int, limit: int) -> Sequence[StaffTopic]:
-        """Finished topics whose ticket has history events or citizen messages not shown yet."""
+    async def with_news(
+        self, chat_id: int, limit: int, *, written_here: Via
+    ) -> Sequence[StaffTopic]:
+        """Finished topics whose ticket has history events or messages not shown yet: citizens'
+        messages, and operators' ones written elsewhere than `written_here` (the chat itself)."""
         new_event = exists().where(
             TicketEventRow.ticket_id == StaffTopicRow.ticket_id,
             TicketEventRow.id > StaffTopicRow.last_event_id,
@@ -144,7 +147,14 @@ class StaffTopicRepository:
         new_message = exists().where(
             TicketMessageRow.ticket_id == StaffTopicRow.ticket_id,
             TicketMessageRow.id > StaffTopicRow.last_message_id,
-            TicketMessageRow.author == Author.CITIZEN.value,
+            or_(
+                TicketMessageRow.author == Author.CITIZEN.value,
+                and_(
+                    TicketMessageRow.author == Author.OPERATOR.value,
+                    TicketMessageRow.via.is_not(None),
+                    TicketMessageRow.via != written_here.value,
+                ),
+            ),
         )
         found = await self._session.execute(
             select(StaffTopicRow, TicketRow.number)

@@ -115,6 +115,7 @@ class TicketMessageRow(Base):
     operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"), nullable=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    via: Mapped[str | None] = mapped_column(String(20), nullable=True)
 
 
 class TicketEventRow(Base):

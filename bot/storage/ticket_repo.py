@@ -18,6 +18,7 @@ from bot.core.tickets import (
     Ticket,
     TicketEvent,
     TicketMessage,
+    Via,
 )
 from bot.storage.converters import to_attachment, to_ticket, to_ticket_event, to_ticket_message
 from bot.storage.tables import (
@@ -146,14 +147,16 @@ class TicketRepository:
         now: datetime,
         *,
         operator_id: int | None = None,
+        via: Via | None = None,
     ) -> TicketMessage:
-        """Append a message to the ticket's thread."""
+        """Append a message to the ticket's thread; `via`: where an operator wrote it."""
         row = TicketMessageRow(
             ticket_id=ticket_id,
             author=author.value,
             operator_id=operator_id,
             text=text,
             created_at=now,
+            via=via.value if via is not None else None,
         )
         self._session.add(row)
         await self._session.flush()

@@ -23,6 +23,7 @@ from bot.core.priority import as_staff
 from bot.core.records import Operator
 from bot.core.staff_board import StaffBoard
 from bot.core.ticket_status import QUEUED_STATUSES
+from bot.core.tickets import Via
 from bot.telegram.staff_announcer import StaffAnnouncer
 from bot.telegram.staff_texts import (
     ACCOUNT_DISABLED,
@@ -90,7 +91,7 @@ async def on_topic_message(
         card = await staff.card(number)
         if card.ticket.assignee_id is None and card.ticket.status in QUEUED_STATUSES:
             await desk.take(operator, number)  # writing to a new ticket takes it, as in the console
-        await desk.reply(operator, number, message.text)
+        await desk.reply(operator, number, message.text, via=Via.TELEGRAM)
     except CoreError as error:
         await message.reply(html.escape(str(error)))
         return
@@ -121,7 +122,7 @@ async def on_button(
         elif callback_data.action == "escalate":
             await desk.escalate(operator, number, ESCALATION_NOTE)
         elif callback_data.action == "close":
-            await desk.resolve(operator, number)
+            await desk.resolve(operator, number, via=Via.TELEGRAM)
         else:
             await query.answer()
             return

@@ -22,12 +22,12 @@ from aiogram.exceptions import (
 
 from bot.core.errors import DatabaseUnavailableError
 from bot.core.staff_board import StaffBoard
-from bot.core.staff_cards import StaffTopic, TicketCard, TopicNews
+from bot.core.staff_cards import StaffTopic, StatusChange, TicketCard, TopicNews
 from bot.telegram.staff_texts import (
     card_keyboard,
     card_text,
     change_text,
-    citizen_message_text,
+    topic_message_text,
     topic_name,
 )
 
@@ -99,14 +99,13 @@ class StaffAnnouncer:
     async def _post(self, news: TopicNews) -> None:
         chat_id, thread_id = self._board.chat_id, news.topic.thread_id
         try:
-            for message in news.citizen_messages:
-                await self._bot.send_message(
-                    chat_id, citizen_message_text(message), message_thread_id=thread_id
+            for item in news.in_order():
+                text = (
+                    change_text(item, zone=self._zone)
+                    if isinstance(item, StatusChange)
+                    else topic_message_text(item)
                 )
-            for change in news.changes:
-                await self._bot.send_message(
-                    chat_id, change_text(change, zone=self._zone), message_thread_id=thread_id
-                )
+                await self._bot.send_message(chat_id, text, message_thread_id=thread_id)
             if news.changes and news.topic.card_message_id is not None:
                 await self.refresh_card(news.topic.card_message_id, news.card)
         except TelegramBadRequest as error:

@@ -13,13 +13,13 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.contacts import Contacts
 from bot.core.email_address import mask_address
 from bot.core.labels import channel_label, event_label
-from bot.core.staff_cards import StatusChange, TicketCard
+from bot.core.staff_cards import StatusChange, TicketCard, TopicMessage
 from bot.core.staff_time import staff_time
-from bot.core.tickets import TicketMessage
+from bot.core.tickets import Author, TicketMessage
 
 TOPIC_NAME_LIMIT = 128  # characters Telegram allows in a forum topic's name
 QUESTION_IN_NAME = 60
-MESSAGE_TEXT_LIMIT = 3000  # of a citizen's message: escaped, it stays under Telegram's 4,096
+MESSAGE_TEXT_LIMIT = 3000  # of a posted message: escaped, it stays under Telegram's 4,096
 
 TAKE = "Взять"
 ESCALATE = "Передать специалисту"
@@ -123,11 +123,23 @@ def change_text(change: StatusChange, *, zone: str) -> str:
     )
 
 
+def _shortened(text: str) -> str:
+    return text if len(text) <= MESSAGE_TEXT_LIMIT else text[: MESSAGE_TEXT_LIMIT - 1] + "…"
+
+
 def citizen_message_text(message: TicketMessage) -> str:
     """A citizen's message to the ticket, shown in its topic."""
-    text = (
-        message.text
-        if len(message.text) <= MESSAGE_TEXT_LIMIT
-        else (message.text[: MESSAGE_TEXT_LIMIT - 1] + "…")
-    )
-    return f"💬 Гражданин: {html.escape(text)}"
+    return f"💬 Гражданин: {html.escape(_shortened(message.text))}"
+
+
+def operator_message_text(message: TicketMessage, operator_name: str | None) -> str:
+    """An operator's message written elsewhere (the console), shown in the ticket's topic."""
+    who = f" ({html.escape(operator_name)})" if operator_name else ""
+    return f"✉️ Ответ специалиста{who}: {html.escape(_shortened(message.text))}"
+
+
+def topic_message_text(posted: TopicMessage) -> str:
+    """A message of the ticket's thread as its topic shows it."""
+    if posted.message.author is Author.CITIZEN:
+        return citizen_message_text(posted.message)
+    return operator_message_text(posted.message, posted.operator_name)

@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from bot.core.errors import AuthenticationError
 from bot.core.records import Operator
 from bot.core.roles import ROLE_LABELS, Permission, has_permission
+from bot.core.tickets import Via
 from bot.web.deps import (
     OPERATOR_KEY,
     AccountsDep,
@@ -148,7 +149,7 @@ async def reply(
     text: TextField,
 ) -> RedirectResponse:
     """Send the citizen a message."""
-    await desk.reply(operator, number, text)
+    await desk.reply(operator, number, text, via=Via.CONSOLE)
     return _back(request, f"/console/tickets/{number}", "Ответ отправлен.")
 
 
@@ -162,7 +163,7 @@ async def ask_for_information(
     text: TextField,
 ) -> RedirectResponse:
     """Ask the citizen for more information."""
-    await desk.ask_for_information(operator, number, text)
+    await desk.ask_for_information(operator, number, text, via=Via.CONSOLE)
     return _back(request, f"/console/tickets/{number}", "Запрос сведений отправлен.")
 
 
@@ -190,7 +191,7 @@ async def resolve(
     text: Annotated[str, Form(max_length=10_000)] = "",
 ) -> RedirectResponse:
     """Close the ticket as answered, with an optional last message."""
-    await desk.resolve(operator, number, text if text.strip() else None)
+    await desk.resolve(operator, number, text if text.strip() else None, via=Via.CONSOLE)
     return _back(request, f"/console/tickets/{number}", f"Обращение № {number} завершено.")
 
 

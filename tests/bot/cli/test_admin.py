@@ -26,6 +26,7 @@ from bot.core.identity import Identity
 from bot.core.proposals import Proposals
 from bot.core.roles import Role
 from bot.core.settings import default_working_hours
+from bot.core.tickets import Via
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import open_database
 from matcher import Matcher, load_knowledge_base
@@ -158,7 +159,7 @@ async def _resolved_ticket_and_proposal(url: str, kb_dir: Path, matcher: Matcher
         desk = Desk(db)
         await conversations.request_person(Identity("web", "s1"), "сломался карбюратор")
         await desk.take_next(olga)
-        await desk.resolve(olga, 1, "Обратитесь в сервисный центр.")
+        await desk.resolve(olga, 1, "Обратитесь в сервисный центр.", via=Via.CONSOLE)
         await Proposals(db, kb_dir).propose(
             olga,
             1,

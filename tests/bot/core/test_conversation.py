@@ -13,7 +13,7 @@ from bot.core.maintenance import MaintenanceSwitch
 from bot.core.replies import ReplyKind
 from bot.core.roles import Role
 from bot.core.ticket_status import TicketStatus
-from bot.core.tickets import Author, HandoffReason
+from bot.core.tickets import Author, HandoffReason, Via
 from matcher import Match
 from tests.bot.conftest import FRIDAY_EVENING
 from tests.bot.core.conftest import Services
@@ -128,7 +128,7 @@ async def test_after_resolution_the_bot_answers_again(services: Services) -> Non
     await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
     operator = await services.operator("olga")
     await services.desk.take_next(operator)
-    await services.desk.resolve(operator, 1, "Обратитесь в сервисный центр.")
+    await services.desk.resolve(operator, 1, "Обратитесь в сервисный центр.", via=Via.CONSOLE)
     assert await services.conversations.state(ANNA) is ConversationState.RESOLVED
     reply = await services.conversations.handle(ANNA, "забыл пароль")
     assert reply.kind is ReplyKind.ANSWER
@@ -185,7 +185,9 @@ async def test_needs_info_goes_back_to_work_when_the_citizen_answers(services: S
     await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
     operator = await services.operator("olga")
     await services.desk.take_next(operator)
-    asked = await services.desk.ask_for_information(operator, 1, "Какая модель трактора?")
+    asked = await services.desk.ask_for_information(
+        operator, 1, "Какая модель трактора?", via=Via.CONSOLE
+    )
     assert asked.status is TicketStatus.NEEDS_INFO
     await services.conversations.handle(ANNA, "Беларус 82")
     ticket = await services.citizens.lookup(ANNA, 1)

@@ -12,6 +12,7 @@ from bot.core.identity import Identity
 from bot.core.outbox import SenderRegistry
 from bot.core.records import Operator
 from bot.core.settings import OutboxSettings
+from bot.core.tickets import Via
 from tests.bot.core.conftest import RecordingSender, Services
 
 pytestmark = pytest.mark.anyio
@@ -24,7 +25,7 @@ async def _replied(services: Services) -> Operator:
     await services.conversations.handle(CHAT, "сломался карбюратор у трактора")
     operator = await services.operator("olga")
     await services.desk.take_next(operator)
-    await services.desk.reply(operator, 1, "Обратитесь в сервисный центр.")
+    await services.desk.reply(operator, 1, "Обратитесь в сервисный центр.", via=Via.CONSOLE)
     return operator
 
 
@@ -51,7 +52,7 @@ async def test_a_failed_action_queues_nothing(services: Services) -> None:
     before = await _undelivered(services)
     intruder = await services.operator("ivan")
     with pytest.raises(PermissionDeniedError):
-        await services.desk.reply(intruder, 1, "Чужой ответ")
+        await services.desk.reply(intruder, 1, "Чужой ответ", via=Via.CONSOLE)
     assert await _undelivered(services) == before
 
 

@@ -12,6 +12,7 @@ from bot.core.identity import Identity
 from bot.core.proposals import Proposals
 from bot.core.records import ProposalStatus
 from bot.core.roles import Role
+from bot.core.tickets import Via
 from matcher import Matcher, Morphology, load_knowledge_base
 from tests.bot.core.conftest import KB_DIR, Services
 
@@ -32,7 +33,7 @@ async def _resolved(services: Services) -> int:
     await services.conversations.handle(CITIZEN, QUESTION)
     operator = await services.operator("olga")
     await services.desk.take_next(operator)
-    await services.desk.resolve(operator, 1, "Обратитесь в сервисный центр.")
+    await services.desk.resolve(operator, 1, "Обратитесь в сервисный центр.", via=Via.CONSOLE)
     return 1
 
 

@@ -1,5 +1,6 @@
 """The staff board on SQLite and PostgreSQL: each open ticket is claimed for one topic, once,
-by one of several processes; failed claims come back; news follow the cursors."""
+by one of several processes; failed claims come back; news follow the cursors, and carry what
+operators wrote outside the staff chat."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ import pytest
 from bot.core.identity import Identity
 from bot.core.roles import Role
 from bot.core.staff_board import StaffBoard
+from bot.core.staff_cards import StaffTopic, TopicMessage, TopicNews
 from bot.core.ticket_status import TicketStatus
+from bot.core.tickets import Author, Via
 from tests.bot.conftest import FakeClock
 from tests.bot.core.conftest import PASSWORD, Services
 
@@ -86,3 +89,90 @@ async def test_news_are_status_changes_and_citizen_messages_once(
     assert news.card.assignee_name == "Ольга"
     await board.shown(news)
     assert await board.news() == []
+
+
+async def shown_topic(board: StaffBoard) -> StaffTopic:
+    """The one claimed ticket's topic, created and with its card posted."""
+    ((topic, _),) = await board.claim()
+    topic = await board.topic_created(topic, thread_id=7)
+    await board.card_posted(topic, message_id=8)
+    return topic
+
+
+def timeline(news: TopicNews) -> list[str]:
+    """The news as the topic will read them: message texts and «new status» lines."""
+    return [
+        f"{item.message.text} ({item.operator_name or 'гражданин'})"
+        if isinstance(item, TopicMessage)
+        else f"«{item.event.to_status.label if item.event.to_status else item.event.action}»"
+        for item in news.in_order()
+    ]
+
+
+async def test_console_replies_and_requests_are_news_once_but_topic_replies_are_not(
+    services: Services, clock: FakeClock
+) -> None:
+    (number,) = await open_tickets(services, 1)
+    board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    await shown_topic(board)
+    olga = await services.accounts.create(
+        "olga", PASSWORD, role=Role.OPERATOR, display_name="Ольга Смирнова"
+    )
+    await services.desk.take(olga, number)
+    clock.advance(timedelta(minutes=1))
+    await services.desk.reply(olga, number, "Проверьте папку «Спам».", via=Via.CONSOLE)
+    clock.advance(timedelta(minutes=1))
+    await services.desk.reply(olga, number, "Написала прямо в топике.", via=Via.TELEGRAM)
+    clock.advance(timedelta(minutes=1))
+    await services.desk.ask_for_information(olga, number, "Укажите адрес почты.", via=Via.CONSOLE)
+    clock.advance(timedelta(minutes=1))
+    await services.conversations.handle(
+        Identity("web", "session-0"), "Почта та же, что в заявлении."
+    )
+
+    (news,) = await board.news()
+    assert timeline(news) == [
+        "«В работе»",
+        "Проверьте папку «Спам». (Ольга Смирнова)",
+        # The request and its status change are one action: the text first.
+        "Укажите адрес почты. (Ольга Смирнова)",
+        "«Нужны сведения»",
+        "Почта та же, что в заявлении. (гражданин)",
+        "«В работе»",
+    ]
+    assert all(m.message.via is not Via.TELEGRAM for m in news.messages)
+    await board.shown(news)
+    assert await board.news() == []
+
+    # A reply written in the topic is there already: its news carry no message to post.
+    clock.advance(timedelta(minutes=1))
+    await services.desk.reply(olga, number, "И ещё одно из топика.", via=Via.TELEGRAM)
+    (news,) = await board.news()
+    assert news.messages == () and news.changes == ()
+    await board.shown(news)
+    # A last answer given while closing it in the console is shown before the closing.
+    clock.advance(timedelta(minutes=1))
+    await services.desk.resolve(olga, number, "Доступ восстановлен.", via=Via.CONSOLE)
+    (news,) = await board.news()
+    assert timeline(news) == ["Доступ восстановлен. (Ольга Смирнова)", "«Завершено»"]
+    await board.shown(news)
+    assert await board.news() == []
+
+
+async def test_operator_messages_from_before_the_via_column_are_not_posted(
+    services: Services, clock: FakeClock
+) -> None:
+    """Whether such a message was written in the topic is unknown: posting it might repeat it."""
+    (number,) = await open_tickets(services, 1)
+    board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    topic = await shown_topic(board)
+    olga = await services.operator("olga")
+    async with services.db.transaction() as uow:
+        await uow.tickets.add_message(
+            topic.ticket_id, Author.OPERATOR, "Старый ответ", clock(), operator_id=olga.id
+        )
+    assert await board.news() == []
+    await services.conversations.handle(Identity("web", "session-0"), "Ещё вопрос")
+    (news,) = await board.news()
+    assert [m.message.text for m in news.messages] == ["Ещё вопрос"]
+    assert number == news.topic.ticket_number

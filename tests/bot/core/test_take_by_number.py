@@ -7,6 +7,7 @@ import pytest
 from bot.core.errors import IllegalTransitionError, PermissionDeniedError
 from bot.core.identity import Identity
 from bot.core.ticket_status import TicketStatus
+from bot.core.tickets import Via
 from tests.bot.core.conftest import Services
 
 pytestmark = pytest.mark.anyio
@@ -24,7 +25,7 @@ async def test_take_one_ticket_by_number(services: Services) -> None:
     assert again.assignee_id == olga.id  # pressing twice changes nothing
     with pytest.raises(PermissionDeniedError, match="у другого сотрудника"):
         await services.desk.take(boris, second.ticket_number)
-    await services.desk.resolve(olga, second.ticket_number)
+    await services.desk.resolve(olga, second.ticket_number, via=Via.CONSOLE)
     with pytest.raises(IllegalTransitionError, match="«Завершено»"):
         await services.desk.take(olga, second.ticket_number)
 

@@ -11,7 +11,7 @@ from bot.core.identity import Identity
 from bot.core.records import Operator
 from bot.core.roles import Role
 from bot.core.ticket_status import STATUS_LABELS, TicketStatus
-from bot.core.tickets import SupportLine
+from bot.core.tickets import SupportLine, Via
 from tests.bot.core.conftest import Services
 
 pytestmark = pytest.mark.anyio
@@ -71,7 +71,7 @@ async def test_take_puts_the_ticket_in_progress_and_records_who(services: Servic
 
 async def test_full_path_with_second_line(services: Services) -> None:
     operator, number = await _taken(services)
-    await services.desk.ask_for_information(operator, number, "Укажите VIN.")
+    await services.desk.ask_for_information(operator, number, "Укажите VIN.", via=Via.CONSOLE)
     await services.conversations.handle(CITIZEN, "XTA21099012345678")
     escalated = await services.desk.escalate(operator, number, "Нужна проверка в базе ЭПТС")
     assert (escalated.status, escalated.line, escalated.assignee_id) == (
@@ -85,7 +85,9 @@ async def test_full_path_with_second_line(services: Services) -> None:
     taken = await services.desk.take_next(specialist)
     assert taken is not None
     assert (taken.status, taken.assignee_id) == (TicketStatus.ESCALATED, specialist.id)
-    resolved = await services.desk.resolve(specialist, number, "Данные исправлены.")
+    resolved = await services.desk.resolve(
+        specialist, number, "Данные исправлены.", via=Via.CONSOLE
+    )
     assert resolved.status is TicketStatus.RESOLVED
     assert resolved.closed_at == services.clock.now
     reopened = await services.desk.reopen(specialist, number, "Гражданин пишет, что не исправлено")
@@ -107,7 +109,7 @@ async def test_operator_cannot_work_an_escalated_ticket(services: Services) -> N
     operator, number = await _taken(services)
     await services.desk.escalate(operator, number, "Нужен специалист")
     with pytest.raises(PermissionDeniedError, match="оператор"):
-        await services.desk.resolve(operator, number, "Готово")
+        await services.desk.resolve(operator, number, "Готово", via=Via.CONSOLE)
 
 
 async def test_reject_tells_the_citizen_why(services: Services) -> None:
@@ -138,12 +140,12 @@ async def test_illegal_moves_are_refused_with_a_clear_error(
     await _ticket(services)
     await services.desk.take_next(admin)
     actions = {
-        "resolve": lambda: services.desk.resolve(admin, 1, "Готово"),
+        "resolve": lambda: services.desk.resolve(admin, 1, "Готово", via=Via.CONSOLE),
         "reject": lambda: services.desk.reject(admin, 1, "Спам"),
-        "ask": lambda: services.desk.ask_for_information(admin, 1, "VIN?"),
+        "ask": lambda: services.desk.ask_for_information(admin, 1, "VIN?", via=Via.CONSOLE),
         "reopen": lambda: services.desk.reopen(admin, 1, "Ещё раз"),
         "escalate": lambda: services.desk.escalate(admin, 1, "Специалисту"),
-        "reply": lambda: services.desk.reply(admin, 1, "Ответ"),
+        "reply": lambda: services.desk.reply(admin, 1, "Ответ", via=Via.CONSOLE),
     }
     for step in steps:
         await actions[step]()
@@ -155,7 +157,7 @@ async def test_only_the_assignee_works_a_taken_ticket(services: Services) -> Non
     _, number = await _taken(services)
     other = await services.operator("ivan")
     with pytest.raises(PermissionDeniedError, match="в работе у другого сотрудника"):
-        await services.desk.reply(other, number, "Здравствуйте")
+        await services.desk.reply(other, number, "Здравствуйте", via=Via.CONSOLE)
 
 
 async def test_analyst_sees_the_queue_but_cannot_take(services: Services) -> None:
@@ -177,7 +179,7 @@ async def test_disabled_account_cannot_act(services: Services) -> None:
 async def test_empty_reply_is_refused(services: Services) -> None:
     operator, number = await _taken(services)
     with pytest.raises(InvalidInputError, match="пустой текст"):
-        await services.desk.reply(operator, number, "  ")
+        await services.desk.reply(operator, number, "  ", via=Via.CONSOLE)
 
 
 async def test_overdue_tickets_are_flagged(services: Services) -> None:

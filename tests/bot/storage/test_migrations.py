@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+from uuid import uuid4
 
 import pytest
+from alembic import command
 from sqlalchemy import inspect
-from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from bot.core.settings import StorageSettings, data_dir_from_env, default_database_url
 from bot.storage.database import Database, open_database
 from bot.storage.engine import create_engine
+from bot.storage.migrate import alembic_config, upgrade
+from tests.bot.conftest import _execute
+from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.anyio
 
@@ -104,3 +112,48 @@ def test_the_migrations_form_one_line() -> None:
 
     heads = ScriptDirectory.from_config(alembic_config()).get_heads()
     assert len(heads) == 1, f"several migration heads: {heads}; renumber the newest revision"
+
+
+@pytest.fixture
+def empty_database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    """A database of the test's backend without any schema, for stepping through revisions."""
+    if backend == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'stepped.sqlite3'}"
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    name = f"stepped_{uuid4().hex[:8]}"
+    asyncio.run(_execute(server.url("postgres"), f"CREATE DATABASE {name}"))
+    return server.url(name)
+
+
+async def _columns(engine: AsyncEngine, table: str) -> dict[str, dict[str, Any]]:
+    def read(connection: Connection) -> dict[str, dict[str, Any]]:
+        return {c["name"]: dict(c) for c in inspect(connection).get_columns(table)}
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(read)
+
+
+async def _downgrade(engine: AsyncEngine, revision: str) -> None:
+    def run(connection: Connection) -> None:
+        command.downgrade(alembic_config(connection), revision)
+
+    async with engine.begin() as connection:
+        await connection.run_sync(run)
+
+
+async def test_0006_adds_where_operators_wrote_their_messages_and_can_be_undone(
+    empty_database_url: str,
+) -> None:
+    """Nullable: citizens' messages, and every row written before the column, have no place."""
+    engine = create_engine(empty_database_url, StorageSettings())
+    try:
+        await upgrade(engine, "0005")
+        assert "via" not in await _columns(engine, "ticket_messages")
+        await upgrade(engine)
+        via = (await _columns(engine, "ticket_messages"))["via"]
+        assert via["nullable"] is True
+        await _downgrade(engine, "0005")
+        assert "via" not in await _columns(engine, "ticket_messages")
+        assert "text" in await _columns(engine, "ticket_messages")
+    finally:
+        await engine.dispose()

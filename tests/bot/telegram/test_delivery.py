@@ -17,6 +17,7 @@ from bot.core.desk import Desk
 from bot.core.passwords import Passwords
 from bot.core.records import Operator, OutboxMessage
 from bot.core.roles import Role
+from bot.core.tickets import Via
 from bot.telegram.errors import FloodWaitError
 from bot.telegram.log_redaction import REDACTED, redact_record
 from bot.telegram.render import MESSAGE_LIMIT, RenderOptions
@@ -54,7 +55,9 @@ async def test_operator_reply_reaches_the_chat(running: RunningBot) -> None:
     desk, who = await operator(running)
     taken = await desk.take_next(who)
     assert taken is not None and taken.number == number
-    await desk.reply(who, number, "Здравствуйте! Попробуйте <b>очистить</b> кэш & войти снова.")
+    await desk.reply(
+        who, number, "Здравствуйте! Попробуйте <b>очистить</b> кэш & войти снова.", via=Via.CONSOLE
+    )
     sent = await api.wait_sent(601, 3)
     assert sent[1]["text"] == f"Специалист взял обращение № {number} в работу."
     assert sent[2]["text"] == (
@@ -74,7 +77,7 @@ async def test_long_operator_reply_is_split_and_complete(running: RunningBot) ->
         for i in range(140)
     )
     assert 6000 < len(body) < 10_000
-    await desk.reply(who, number, body)
+    await desk.reply(who, number, body, via=Via.CONSOLE)
     await api.wait_for(lambda: any("Шаг 139" in t for t in api.sent_texts(602)), what="the end")
     parts = api.sent_texts(602)[2:]
     assert len(parts) >= 3  # the links make the HTML about twice as long as the text
@@ -95,7 +98,7 @@ async def test_429_then_500_every_reply_delivered_exactly_once(running: RunningB
     api.fail(500, 7)
     replies = [f"Ответ номер {i}" for i in range(3)]
     for text in replies:
-        await desk.reply(who, number, text)
+        await desk.reply(who, number, text, via=Via.CONSOLE)
     expected = [f"Ответ по обращению № {number}: {text}" for text in replies]
     await api.wait_for(
         lambda: all(t in api.sent_texts(603) for t in expected), timeout=20, what="recovery"

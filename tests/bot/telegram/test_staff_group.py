@@ -1,4 +1,5 @@
-"""The operators' forum group: a topic per ticket, replies from topics, buttons, refusals.
+"""The operators' forum group: a topic per ticket, replies from topics and from the console,
+buttons, refusals.
 
 The real bot polls the fake Bot API; operators' updates come from a forum supergroup.
 """
@@ -27,6 +28,7 @@ from bot.core.records import Operator
 from bot.core.roles import Role
 from bot.core.staff_cards import StaffTopic
 from bot.core.ticket_status import TicketStatus
+from bot.core.tickets import Via
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import open_database
 from bot.telegram.app import TelegramApp, telegram_app
@@ -425,3 +427,50 @@ async def test_a_status_change_in_the_console_is_posted_into_the_topic(group: Gr
         )
     edits = [c.params["text"] for c in api.calls_of("editMessageText")]
     assert any("В работе у: Ольга Смирнова" in e for e in edits)
+
+
+async def test_console_replies_are_posted_into_the_topic_once_and_topic_replies_are_not_echoed(
+    group: Group,
+) -> None:
+    api = group.api
+    console_reply = "Проверьте <папку> «Спам» & повторите вход."
+    shown_reply = (
+        "✉️ Ответ специалиста (Ольга Смирнова): Проверьте &lt;папку&gt; «Спам» &amp; повторите вход."
+    )
+    shown_request = "✉️ Ответ специалиста (Ольга Смирнова): Какой у вас оператор связи?"
+    async with group.running() as app:
+        olga = await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        number = await group.telegram_ticket(707, "не приходит код подтверждения")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        console = Desk(app.services.db)  # the desk as the web console calls it
+        await console.take(olga, number)
+        await console.reply(olga, number, console_reply, via=Via.CONSOLE)
+        await api.wait_for(lambda: shown_reply in group.in_topic(topic), what="the console reply")
+        StaffMember(api, 4001).writes("Напишите, если не поможет.", thread_id=topic.thread_id)
+        await api.wait_for(lambda: len(api.calls_of("setMessageReaction")) == 1, what="👍")
+        await console.ask_for_information(
+            olga, number, "Какой у вас оператор связи?", via=Via.CONSOLE
+        )
+        await api.wait_for(lambda: shown_request in group.in_topic(topic), what="the request")
+        await asyncio.sleep(SETTLE_SECONDS)
+    async with group.running():  # a restart repeats nothing
+        await asyncio.sleep(SETTLE_SECONDS)
+
+    posted = [
+        c.params
+        for c in api.calls_of("sendMessage")
+        if c.params.get("text") in {shown_reply, shown_request}
+    ]
+    assert [(int(p["chat_id"]), int(p["message_thread_id"])) for p in posted] == [
+        (STAFF_CHAT, topic.thread_id),
+        (STAFF_CHAT, topic.thread_id),
+    ]
+    assert [p["text"] for p in posted] == [shown_reply, shown_request]
+    shown = group.in_topic(topic)
+    assert not any("Напишите, если не поможет." in t for t in shown)  # it is in the topic already
+    needs_info = next(i for i, t in enumerate(shown) if t.startswith("Статус: «Нужны сведения»"))
+    assert shown.index(shown_request) == needs_info - 1
+    # The citizen got both console messages and the one from the topic.
+    texts = api.sent_texts(707)
+    assert f"Ответ по обращению № {number}: Напишите, если не поможет." in texts
