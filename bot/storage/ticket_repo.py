@@ -36,6 +36,8 @@ def _with_identity() -> Select[TicketRow, IdentityRow]:
 
 
 _INSERT_EVENT = insert(table_of(TicketEventRow))
+_MESSAGES = table_of(TicketMessageRow)
+_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 
 
 class TicketRepository:
@@ -150,17 +152,25 @@ class TicketRepository:
         via: Via | None = None,
     ) -> TicketMessage:
         """Append a message to the ticket's thread; `via`: where an operator wrote it."""
-        row = TicketMessageRow(
-            ticket_id=ticket_id,
-            author=author.value,
-            operator_id=operator_id,
+        message_id = await self._session.scalar(
+            _INSERT_MESSAGE,
+            {
+                "ticket_id": ticket_id,
+                "author": author.value,
+                "operator_id": operator_id,
+                "text": text,
+                "created_at": now,
+                "via": via.value if via is not None else None,
+            },
+        )
+        return TicketMessage(
+            id=int(message_id),
+            author=author,
             text=text,
             created_at=now,
-            via=via.value if via is not None else None,
+            operator_id=operator_id,
+            via=via,
         )
-        self._session.add(row)
-        await self._session.flush()
-        return to_ticket_message(row)
 
     async def add_event(
         self,
