@@ -1,4 +1,5 @@
-"""The operators' forum group: replies written in a ticket's topic, and the card's buttons.
+"""The operators' forum group: replies and commands written in a ticket's topic (`/info`,
+`/reject`), and the card's buttons.
 
 Only members linked to an active operator account (`faqbot user telegram`) can act; the
 others get a polite refusal and nothing changes. Every action goes through the same desk
@@ -14,6 +15,7 @@ from typing import Any
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
+from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, TelegramObject, User
 
 from bot.core.accounts import Accounts
@@ -29,7 +31,9 @@ from bot.telegram.staff_texts import (
     ACCOUNT_DISABLED,
     DONE,
     ESCALATION_NOTE,
+    INFO_USAGE,
     NOT_LINKED,
+    REJECT_USAGE,
     SENT_REACTION,
     StaffCallback,
 )
@@ -47,6 +51,7 @@ def build_router(chat_id: int) -> Router:
     router.message.middleware(_as_staff)
     router.callback_query.middleware(_as_staff)
     router.callback_query.register(on_button, StaffCallback.filter())
+    router.message.register(on_topic_command, F.message_thread_id, Command(*TOPIC_COMMANDS))
     router.message.register(on_topic_message, F.message_thread_id, F.text)
     router.message.register(ignore)  # chatter, service messages: not for the citizens' bot
     return router
@@ -73,11 +78,62 @@ async def _operator(accounts: Accounts, user: User | None) -> tuple[Operator | N
     return operator, ""
 
 
+TopicAction = Callable[[Desk, Operator, int, str], Awaitable[object]]
+
+
+async def _reply(desk: Desk, operator: Operator, number: int, text: str) -> object:
+    return await desk.reply(operator, number, text, via=Via.TELEGRAM)
+
+
+async def _ask(desk: Desk, operator: Operator, number: int, text: str) -> object:
+    return await desk.ask_for_information(operator, number, text, via=Via.TELEGRAM)
+
+
+async def _reject(desk: Desk, operator: Operator, number: int, text: str) -> object:
+    return await desk.reject(operator, number, text)
+
+
+# `/info текст` and `/reject причина` in a ticket's topic, as the console's forms.
+TOPIC_COMMANDS: dict[str, tuple[TopicAction, str]] = {
+    "info": (_ask, INFO_USAGE),
+    "reject": (_reject, REJECT_USAGE),
+}
+
+
 async def on_topic_message(
     message: Message, staff: StaffBoard, desk: Desk, accounts: Accounts
 ) -> None:
     """An operator's text in a ticket's topic is their reply to the citizen."""
-    if message.message_thread_id is None or message.text is None:
+    await _act_in_topic(
+        message, message.text or "", _reply, staff=staff, desk=desk, accounts=accounts
+    )
+
+
+async def on_topic_command(
+    message: Message, command: CommandObject, staff: StaffBoard, desk: Desk, accounts: Accounts
+) -> None:
+    """`/info текст` asks the citizen for more; `/reject причина` closes without an answer."""
+    action, usage = TOPIC_COMMANDS[command.command.lower()]
+    text = (command.args or "").strip()
+    if not text:  # say how, before anything happens to the ticket
+        if message.message_thread_id is not None and await staff.topic_of_thread(
+            message.message_thread_id
+        ):
+            await message.reply(usage)
+        return
+    await _act_in_topic(message, text, action, staff=staff, desk=desk, accounts=accounts)
+
+
+async def _act_in_topic(
+    message: Message,
+    text: str,
+    action: TopicAction,
+    *,
+    staff: StaffBoard,
+    desk: Desk,
+    accounts: Accounts,
+) -> None:
+    if message.message_thread_id is None:
         return
     topic = await staff.topic_of_thread(message.message_thread_id)
     if topic is None:
@@ -90,14 +146,14 @@ async def on_topic_message(
     try:
         card = await staff.card(number)
         if card.ticket.assignee_id is None and card.ticket.status in QUEUED_STATUSES:
-            await desk.take(operator, number)  # writing to a new ticket takes it, as in the console
-        await desk.reply(operator, number, message.text, via=Via.TELEGRAM)
+            await desk.take(operator, number)  # acting on a new ticket takes it, as in the console
+        await action(desk, operator, number, text)
     except CoreError as error:
         await message.reply(html.escape(str(error)))
         return
     try:
         await message.react([ReactionTypeEmoji(emoji=SENT_REACTION)])
-    except TelegramAPIError as error:  # a missing reaction is no reason to fail the reply
+    except TelegramAPIError as error:  # a missing reaction is no reason to fail the action
         log.info("Could not react to an operator's message: %s", error)
 
 

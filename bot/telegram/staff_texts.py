@@ -36,6 +36,12 @@ DONE = {
     "close": "Обращение № {number} закрыто.",
 }
 SENT_REACTION = "👍"
+CARD_HINT = (
+    "<i>Ответ гражданину — сообщением в этой теме; /info текст — запросить сведения; "
+    "/reject причина — отклонить.</i>"
+)
+INFO_USAGE = "Напишите после команды, что нужно уточнить у гражданина: /info номер заявления?"
+REJECT_USAGE = "Напишите после команды причину отказа: /reject вопрос не о госуслугах"
 
 
 class StaffCallback(CallbackData, prefix="staff"):
@@ -84,6 +90,8 @@ def card_text(card: TicketCard, *, zone: str) -> str:
         lines.append(f"В работе у: {html.escape(card.assignee_name)}")
     if card.last_actor:
         lines.append(f"Последнее действие: {html.escape(card.last_actor)}")
+    if not ticket.status.is_final:
+        lines.append(CARD_HINT)
     return "\n".join(lines)
 
 

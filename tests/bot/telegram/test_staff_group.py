@@ -310,6 +310,47 @@ async def test_a_linked_operator_writing_in_the_topic_answers_the_citizen_once(
     assert len(reactions) == 1
 
 
+async def test_info_and_reject_commands_in_the_topic_act_as_the_console_does(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(703, "не могу подать заявление на загранпаспорт")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        assert "/info текст — запросить сведения" in group.in_topic(topic)[0]  # the card
+
+        olga.writes("/info", thread_id=topic.thread_id)  # nothing to ask: said why, no change
+        await api.wait_for(
+            lambda: any(
+                "что нужно уточнить у гражданина" in str(c.params["text"])
+                for c in api.calls_of("sendMessage")
+                if int(c.params["chat_id"]) == STAFF_CHAT
+            ),
+            what="the refusal of an empty /info",
+        )
+        assert await group.status(number) is TicketStatus.NEW
+
+        olga.writes("/info Пришлите, пожалуйста, номер заявления", thread_id=topic.thread_id)
+        asked = (await api.wait_sent(703, 3))[-1]["text"]
+        assert asked == (
+            f"По обращению № {number} нужны дополнительные сведения: "
+            "Пришлите, пожалуйста, номер заявления"
+        )
+        assert await group.status(number) is TicketStatus.NEEDS_INFO
+
+        olga.writes("/reject@faqbot_test_bot Вопрос не о госуслугах", thread_id=topic.thread_id)
+        rejected = (await api.wait_sent(703, 4))[-1]["text"]
+        assert rejected == f"Обращение № {number} отклонено. Причина: Вопрос не о госуслугах"
+        assert await group.status(number) is TicketStatus.REJECTED
+        await asyncio.sleep(SETTLE_SECONDS)
+    texts = api.sent_texts(703)
+    assert not any("/info" in t or "/reject" in t for t in texts), "commands are not replies"
+    assert len(api.calls_of("setMessageReaction")) == 2
+
+
 async def test_buttons_take_escalate_and_close_through_the_desk(group: Group) -> None:
     api = group.api
     async with group.running():
