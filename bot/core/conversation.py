@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.core import wording
 from bot.core.answerer import HANDOFF_TAG, Answerer
@@ -19,6 +20,7 @@ from bot.core.conversation_state import ConversationState
 from bot.core.errors import InvalidInputError
 from bot.core.identity import Identity
 from bot.core.maintenance import MaintenanceSwitch
+from bot.core.priority import underway
 from bot.core.privacy import mask_personal_data
 from bot.core.question_log import record_question
 from bot.core.records import Conversation, Maintenance
@@ -158,9 +160,28 @@ class ConversationService:
         contacts: Contacts | None,
     ) -> Reply:
         now = self._clock()
+        if not verdict.hands_off:
+            return await self._record(identity, question, verdict, contacts=contacts, now=now)
         # Allocated before the main transaction: on SQLite the number comes from its own
         # committed write, which must not wait behind ours. An unused number is a gap.
-        number = await self._db.allocate_ticket_number(now) if verdict.hands_off else None
+        number = await self._db.allocate_ticket_number(now)
+        with underway():  # it waited for the number already
+            return await self._record(
+                identity, question, verdict, contacts=contacts, now=now, number=number
+            )
+
+    async def _record(
+        self,
+        identity: Identity,
+        question: str,
+        verdict: _Verdict,
+        *,
+        contacts: Contacts | None,
+        now: datetime,
+        number: int | None = None,
+    ) -> Reply:
+        """The decision's transaction: the citizen's message, the answer or the ticket
+        (`number` given for a hand-off), and the question log."""
         async with self._db.transaction() as uow:
             conversation = await uow.conversations.open(identity, now)
             if not conversation.state.bot_answers:

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from bot.core.errors import DatabaseUnavailableError
-from bot.core.priority import Priority, as_staff
+from bot.core.priority import Priority, as_staff, current_priority, underway
 from bot.core.settings import StorageSettings
 from bot.storage.database import Database, open_database
 from bot.storage.gate import NoRoomError, PriorityGate
@@ -107,6 +107,56 @@ async def test_the_console_goes_first_on_a_busy_database(database_url: str) -> N
         assert sorted(order[1:]) == ["citizen 0", "citizen 1", "citizen 2"]
     finally:
         await db.close()
+
+
+async def test_a_request_already_underway_goes_before_new_ones_but_after_staff(
+    database_url: str,
+) -> None:
+    db = await open_database(database_url)
+    try:
+        order: list[str] = []
+        busy = asyncio.Event()
+        release = asyncio.Event()
+
+        async def long_citizen_transaction() -> None:
+            async with db.transaction():
+                busy.set()
+                await release.wait()
+
+        async def transaction(name: str) -> None:
+            if name == "operator":
+                as_staff()
+            if name.startswith("hand-off"):  # its ticket, after waiting for its number
+                with underway():
+                    async with db.transaction():
+                        order.append(name)
+                return
+            async with db.transaction():
+                order.append(name)
+
+        capacity = StorageSettings().connections(db.dialect == "sqlite")
+        holders = [asyncio.create_task(long_citizen_transaction()) for _ in range(capacity)]
+        await busy.wait()
+        await _settle()
+        tasks = []
+        for name in ("citizen 0", "citizen 1", "hand-off", "operator", "citizen 2"):
+            tasks.append(asyncio.create_task(transaction(name)))
+            await _settle()
+        release.set()
+        await asyncio.gather(*holders, *tasks)
+        assert order[:2] == ["operator", "hand-off"]
+        assert sorted(order[2:]) == ["citizen 0", "citizen 1", "citizen 2"]
+    finally:
+        await db.close()
+
+
+def test_underway_does_not_demote_staff_and_ends_with_its_block() -> None:
+    with underway():
+        assert current_priority.get() is Priority.UNDERWAY
+    assert current_priority.get() is Priority.CITIZEN
+    as_staff()
+    with underway():
+        assert current_priority.get() is Priority.STAFF
 
 
 async def test_no_connection_within_the_wait_is_a_clear_503(database_url: str) -> None:
