@@ -52,32 +52,42 @@ class Postings:
         dense_from: float = DENSE_FROM,
     ) -> None:
         """`blocks`: rows × features matrices, each multiplied by its entry of `weights`."""
-        widths = [int(b.shape[1]) for b in blocks]
+        # By column: a column is one posting list. 32-bit weights: scores need no more.
+        columns = [sparse.csc_matrix(b, dtype=np.float32) for b in blocks]
+        widths = [int(c.shape[1]) for c in columns]
         self._offsets = np.concatenate(([0], np.cumsum(widths)[:-1])).astype(np.int64)
-        self.rows = int(blocks[0].shape[0])
-        dense_rows, data, indices, lengths, dense = [], [], [], [], []
-        # Block by block, so that only one block's copy is alive at a time: building is when
-        # the memory peaks. 32-bit weights: scores need no more.
-        for matrix, weight in zip(blocks, weights or [1.0] * len(blocks), strict=True):
-            by_column = sparse.csc_matrix(matrix, dtype=np.float32)  # a column: one posting list
-            counts = np.diff(by_column.indptr).astype(np.int64)
-            held = counts >= max(dense_from * self.rows, 1)
-            scale = np.float32(weight)
-            dense_rows.append(np.ascontiguousarray(by_column[:, held].toarray().T) * scale)
-            kept = np.repeat(~held, counts)
-            data.append(by_column.data[kept] * scale)
-            indices.append(by_column.indices[kept].astype(np.int32))
-            lengths.append(np.where(held, 0, counts))
-            dense.append(held)
-            del by_column, kept
-        is_dense = np.concatenate(dense)
+        self.rows = int(columns[0].shape[0])
+        counts = np.concatenate([np.diff(c.indptr) for c in columns]).astype(np.int64)
+        is_dense = counts >= max(dense_from * self.rows, 1)
         self._dense_slot: IntArray = np.full(len(is_dense), -1, dtype=np.int64)
         self._dense_slot[is_dense] = np.arange(int(is_dense.sum()))
-        self._dense: NDArray[np.float32] = np.concatenate(dense_rows)
-        self._data: NDArray[np.float32] = np.concatenate(data)
-        self._indices: NDArray[np.int32] = np.concatenate(indices)
-        self._lengths: IntArray = np.concatenate(lengths)
+        self._lengths: IntArray = np.where(is_dense, 0, counts)
         self._starts: IntArray = np.cumsum(self._lengths) - self._lengths
+        # Building is when the memory peaks: each block is written straight into its place,
+        # with no list of parts to concatenate.
+        total = int(self._lengths.sum())
+        self._dense: NDArray[np.float32] = np.empty((int(is_dense.sum()), self.rows), np.float32)
+        self._data: NDArray[np.float32] = np.empty(total, np.float32)
+        self._indices: NDArray[np.int32] = np.empty(total, np.int32)
+        dense_at = sparse_at = 0
+        weights = weights or [1.0] * len(blocks)
+        for by_column, offset, weight in zip(columns, self._offsets, weights, strict=True):
+            block = slice(offset, offset + by_column.shape[1])
+            held = is_dense[block]
+            held_count, kept_count = int(held.sum()), int(self._lengths[block].sum())
+            scale = np.float32(weight)
+            dense = self._dense[dense_at : dense_at + held_count]
+            by_column[:, held].T.toarray(out=dense)
+            dense *= scale
+            kept = np.repeat(~held, counts[block])
+            data = self._data[sparse_at : sparse_at + kept_count]
+            np.compress(kept, by_column.data, out=data)
+            data *= scale
+            np.compress(
+                kept, by_column.indices, out=self._indices[sparse_at : sparse_at + kept_count]
+            )
+            dense_at += held_count
+            sparse_at += kept_count
 
     def sum(self, features: IntArray, weights: FloatArray, *, block: int = 0) -> FloatArray:
         """For every row, the sum over `features` of weight × the row's value of the feature."""

@@ -1,4 +1,4 @@
-"""The one boundary with scikit-learn: TF-IDF vectors of entries.
+"""TF-IDF vectors of entries, and of questions against them.
 
 Two views of an entry complement the key-term index:
 - character n-grams of its phrasings (question and alternatives), robust to word forms and
@@ -13,16 +13,16 @@ against the entries' matrices (`matcher.postings`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from itertools import chain
-from typing import Any
 
 import numpy as np
 from scipy import sparse
 
 from matcher.postings import Features, FloatArray, IntArray
+from matcher.tfidf import CHUNK, Tfidf, char_wb_ngrams, fit_tfidf
 
 # Distinct words whose features are remembered; words repeat far more than they vary.
 WORD_CACHE = 200_000
@@ -46,40 +46,56 @@ def fit_vectors(
     entries: Sequence[str],
     *,
     ngram_range: tuple[int, int] = (2, 4),
-    max_df: float = 1.0,
+    chunk: int = CHUNK,
 ) -> FittedVectors:
     """Fit both views; `phrasings[i]`: entry i's normalised phrasings, `entries[i]`: its
-    lemma text."""
-    from sklearn.feature_extraction.text import TfidfVectorizer  # heavy: import on build
+    lemma text.
 
+    Each is `TfidfVectorizer(sublinear_tf=True)` fitted as scikit-learn fits it, by
+    `matcher.tfidf`: a chunk of entries at a time, so that the phrasings' matrix, the biggest
+    thing this builds, is never whole.
+    """
     flat = [text for texts in phrasings for text in texts]
-    owners = np.asarray([i for i, texts in enumerate(phrasings) for _ in texts])
-    chars = TfidfVectorizer(
-        analyzer="char_wb",
-        ngram_range=ngram_range,
-        sublinear_tf=True,
-        max_df=max_df,
-        dtype=np.float32,  # the phrasings' matrix is the biggest thing built: half the memory
+    chars = fit_tfidf(flat, partial(char_wb_ngrams, ngram_range=ngram_range), dtype=np.float32)
+    # Entries a chunk: about `chunk` phrasings.
+    step = max(chunk * len(phrasings) // max(len(flat), 1), 1)
+    del flat
+    centroids = sparse.vstack(
+        [
+            _centroids(phrasings[start : start + step], chars)
+            for start in range(0, len(phrasings), step)
+        ],
+        format="csr",
+    )  # entries × n-grams
+    # By column: what the engine's postings are made of, so they need not copy it again.
+    centroids = centroids.tocsc()
+    lemmas = fit_tfidf(entries, _single, dtype=np.float64, chunk=chunk)
+    by_entry = sparse.vstack(
+        [rows.astype(np.float32) for rows in lemmas.rows(entries, chunk=chunk)], format="csr"
     )
-    by_phrasing = sparse.csr_matrix(chars.fit_transform(flat))
+    index = VectorIndex(_QueryVectorizer(chars), _QueryVectorizer(lemmas), phrasings)
+    return FittedVectors(index, centroids, by_entry)
+
+
+def _centroids(phrasings: Sequence[Sequence[str]], chars: Tfidf) -> sparse.csr_matrix:
+    """The centroid of each entry's phrasings' n-gram vectors, unit length."""
+    owners = np.asarray([i for i, texts in enumerate(phrasings) for _ in texts])
     grouping = sparse.csr_matrix(
         (np.ones(len(owners), dtype=np.float32), (owners, np.arange(len(owners)))),
         shape=(len(phrasings), len(owners)),
     )
-    centroids = sparse.csr_matrix(grouping @ by_phrasing)  # entries × n-grams
+    by_phrasing = chars.transform([text for texts in phrasings for text in texts])
+    centroids = sparse.csr_matrix(grouping @ by_phrasing)
     del by_phrasing
     row_of = np.repeat(np.arange(len(phrasings)), np.diff(centroids.indptr))
     squares = np.bincount(row_of, centroids.data.astype(np.float64) ** 2, len(phrasings))
     centroids.data /= np.maximum(np.sqrt(squares), 1e-12)[row_of]
-    del row_of
-    # By column: what the engine's postings are made of, so they need not copy it again.
-    centroids = centroids.tocsc()
-    lemmas = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, dtype=np.float64)
-    by_entry = sparse.csr_matrix(lemmas.fit_transform(entries), dtype=np.float32)
-    # Nothing is pruned, so the fitted vectorizers need not keep a list of pruned terms.
-    chars.stop_words_ = None
-    index = VectorIndex(_QueryVectorizer(chars), _QueryVectorizer(lemmas), phrasings)
-    return FittedVectors(index, centroids, by_entry)
+    return centroids
+
+
+def _single(word: str) -> tuple[str]:
+    """A lemma text's features: its words as they are."""
+    return (word,)
 
 
 class VectorIndex:
@@ -121,24 +137,22 @@ class VectorIndex:
 
 
 class _QueryVectorizer:
-    """`TfidfVectorizer.transform` for a few texts, without its per-call validation.
+    """A fitted TF-IDF's transform for a few texts, with sublinear TF and L2 norm.
 
-    scikit-learn validates its input on every call, which costs about a millisecond: more than
-    the whole match. This applies the fitted vectorizer's own analyzer, vocabulary and IDF
-    weights with sublinear TF and L2 norm, as its transform does; a test checks they agree.
-    The analyzer runs once per distinct word, which is exact for analyzers whose features
-    never cross a space (`char_wb` n-grams, `str.split`, single words).
+    scikit-learn's `TfidfVectorizer.transform` validates its input on every call, which costs
+    about a millisecond: more than the whole match; a test checks the two agree. A word's
+    features are found once, which is exact because they never cross a space.
     """
 
-    def __init__(self, fitted: Any, *, cache_size: int = WORD_CACHE) -> None:
-        self._analyze: Callable[[str], list[str]] = fitted.build_analyzer()
-        self._vocabulary: dict[str, int] = fitted.vocabulary_
-        self._idf: FloatArray = np.asarray(fitted.idf_, dtype=np.float64)
+    def __init__(self, fitted: Tfidf, *, cache_size: int = WORD_CACHE) -> None:
+        self._features = fitted.features
+        self._vocabulary = fitted.vocabulary
+        self._idf: FloatArray = np.asarray(fitted.idf, dtype=np.float64)
         self._word_features = lru_cache(maxsize=cache_size)(self._word_features_uncached)
 
     def _word_features_uncached(self, word: str) -> tuple[int, ...]:
         vocabulary = self._vocabulary
-        return tuple(vocabulary[g] for g in self._analyze(word) if g in vocabulary)
+        return tuple(vocabulary[g] for g in self._features(word) if g in vocabulary)
 
     def __call__(self, text: str) -> tuple[IntArray, FloatArray]:
         """The text's feature columns and their TF-IDF weights, L2-normalised."""

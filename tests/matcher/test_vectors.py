@@ -2,29 +2,83 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 import pytest
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matcher.postings import Features, Postings
+from matcher.tfidf import Tfidf, char_wb_ngrams, fit_tfidf
 from matcher.vectors import _QueryVectorizer
 
 TEXTS = ["забыл пароль от госуслуг", "не приходит смс код", "выписка эптс на машину"]
+# Phrasings with repeats, short words and words of exactly n letters, for exact comparisons.
+PHRASINGS = [
+    "забыл пароль пароль от госуслуг",
+    "не приходит смс код",
+    "выписка эптс на машину эптс",
+    "я у мфц",
+    "",
+    "код код код",
+    "Как восстановить ПАРОЛЬ",
+]
 
 
-@pytest.mark.parametrize("analyzer", ["char_wb", "word"])
+def _fit(
+    analyzer: str,
+    texts: list[str],
+    *,
+    ngram_range: tuple[int, int] = (2, 5),
+    dtype: type[np.floating] = np.float64,
+) -> tuple[TfidfVectorizer, Tfidf]:
+    """scikit-learn's vectorizer with sublinear TF and ours, fitted alike on `texts`."""
+    if analyzer == "char_wb":
+        theirs = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=ngram_range, sublinear_tf=True, dtype=dtype
+        )
+        ours = fit_tfidf(texts, partial(char_wb_ngrams, ngram_range=ngram_range), dtype=dtype)
+    else:
+        theirs = TfidfVectorizer(analyzer=str.split, sublinear_tf=True, dtype=dtype)
+        ours = fit_tfidf(texts, lambda word: (word,), dtype=dtype)
+    return theirs.fit(texts), ours
+
+
+@pytest.mark.parametrize("word", ["а", "мфц", "код", "пароль", "ЭПТС", "e-mail"])
+@pytest.mark.parametrize("ngram_range", [(2, 4), (2, 5), (1, 3)])
+def test_char_wb_ngrams_are_sklearns(word: str, ngram_range: tuple[int, int]) -> None:
+    analyzer = TfidfVectorizer(analyzer="char_wb", ngram_range=ngram_range).build_analyzer()
+    assert char_wb_ngrams(word, ngram_range) == analyzer(word)
+
+
+@pytest.mark.parametrize("analyzer", ["char_wb", "lemmas"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("chunk", [1, 3, 100])
+def test_fit_tfidf_is_sklearns_to_the_bit(
+    analyzer: str, dtype: type[np.floating], chunk: int
+) -> None:
+    theirs, ours = _fit(analyzer, PHRASINGS, dtype=dtype)
+    expected = theirs.fit_transform(PHRASINGS)  # its rows in the order fitting leaves them
+    assert ours.vocabulary == theirs.vocabulary_
+    assert ours.idf.dtype == theirs.idf_.dtype
+    assert np.array_equal(ours.idf, theirs.idf_)
+    rows = sparse.vstack(list(ours.rows(PHRASINGS, chunk=chunk)), format="csr")
+    # The same values in the same order within each row: how a row sums depends on it.
+    assert rows.dtype == expected.dtype
+    assert np.array_equal(rows.indptr, expected.indptr)
+    assert np.array_equal(rows.indices, expected.indices)
+    assert np.array_equal(rows.data, expected.data)
+
+
+@pytest.mark.parametrize("analyzer", ["char_wb", "lemmas"])
 @pytest.mark.parametrize(
     "query", ["забыл пароль", "пароль пароль пароль смс", "совсем другое", "выпизка"]
 )
 def test_query_vectorizer_agrees_with_sklearn_transform(analyzer: str, query: str) -> None:
-    fitted = TfidfVectorizer(
-        analyzer=analyzer,
-        ngram_range=(2, 5) if analyzer == "char_wb" else (1, 1),
-        sublinear_tf=True,
-    ).fit(TEXTS)
+    fitted, ours = _fit(analyzer, TEXTS)
     expected = fitted.transform([query]).toarray().ravel()
-    columns, values = _QueryVectorizer(fitted)(query)
+    columns, values = _QueryVectorizer(ours)(query)
     ours = np.zeros_like(expected)
     ours[columns] = values
     assert np.allclose(ours, expected)
@@ -71,9 +125,9 @@ def test_readings_summed_together_agree_with_each_summed_alone(dense_from: float
 
 
 def test_many_texts_vectorised_at_once_agree_with_sklearn() -> None:
-    fitted = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True).fit(TEXTS)
+    fitted, ours = _fit("char_wb", TEXTS, ngram_range=(2, 4))
     texts = ["здравствуйте забыл пароль", "забыл пароль", "", "выпизка эптс эптс"]
-    found = _QueryVectorizer(fitted).many(texts)
+    found = _QueryVectorizer(ours).many(texts)
     expected = fitted.transform(texts).toarray()
     ours = np.zeros_like(expected)
     ours[:, found.columns] = found.factors * found.weights * found.scales[:, np.newaxis]
