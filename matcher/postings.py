@@ -17,6 +17,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -24,6 +25,9 @@ from scipy import sparse
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
+Matrix: TypeAlias = sparse.spmatrix | sparse.sparray
+# A block of features: one matrix, or its row chunks top to bottom.
+Block: TypeAlias = Matrix | Sequence[Matrix]
 
 # A feature held by at least this share of the rows is stored dense: above about 0.5 that is
 # also smaller (4 bytes a row against 8 a posting); from 0.2 it is faster to sum (measured
@@ -46,48 +50,63 @@ class Postings:
 
     def __init__(
         self,
-        blocks: Sequence[sparse.spmatrix | sparse.sparray],
+        blocks: Sequence[Block],
         *,
         weights: Sequence[float] | None = None,
         dense_from: float = DENSE_FROM,
     ) -> None:
-        """`blocks`: rows × features matrices, each multiplied by its entry of `weights`."""
-        # By column: a column is one posting list. 32-bit weights: scores need no more.
-        columns = [sparse.csc_matrix(b, dtype=np.float32) for b in blocks]
-        widths = [int(c.shape[1]) for c in columns]
+        """`blocks`: rows × features matrices, each multiplied by its entry of `weights`.
+
+        A block may come as its row chunks, top to bottom, so that it is never whole: building
+        is when the memory peaks.
+        """
+        chunked = [
+            [b] if isinstance(b, sparse.spmatrix | sparse.sparray) else list(b) for b in blocks
+        ]
+        widths = [int(chunks[0].shape[1]) for chunks in chunked]
         self._offsets = np.concatenate(([0], np.cumsum(widths)[:-1])).astype(np.int64)
-        self.rows = int(columns[0].shape[0])
-        counts = np.concatenate([np.diff(c.indptr) for c in columns]).astype(np.int64)
+        self.rows = sum(int(c.shape[0]) for c in chunked[0])
+        counts = np.concatenate(
+            [sum(np.asarray(c.getnnz(axis=0), np.int64) for c in chunks) for chunks in chunked]
+        )
         is_dense = counts >= max(dense_from * self.rows, 1)
         self._dense_slot: IntArray = np.full(len(is_dense), -1, dtype=np.int64)
         self._dense_slot[is_dense] = np.arange(int(is_dense.sum()))
         self._lengths: IntArray = np.where(is_dense, 0, counts)
         self._starts: IntArray = np.cumsum(self._lengths) - self._lengths
-        # Building is when the memory peaks: each block is written straight into its place,
-        # with no list of parts to concatenate.
-        total = int(self._lengths.sum())
-        self._dense: NDArray[np.float32] = np.empty((int(is_dense.sum()), self.rows), np.float32)
-        self._data: NDArray[np.float32] = np.empty(total, np.float32)
-        self._indices: NDArray[np.int32] = np.empty(total, np.int32)
-        dense_at = sparse_at = 0
+        # Every chunk is written straight into its place: no list of parts to concatenate.
+        # 32-bit weights: scores need no more.
+        self._dense: NDArray[np.float32] = np.zeros((int(is_dense.sum()), self.rows), np.float32)
+        self._data: NDArray[np.float32] = np.empty(int(self._lengths.sum()), np.float32)
+        self._indices: NDArray[np.int32] = np.empty(len(self._data), np.int32)
+        cursor = self._starts.copy()  # where each feature's next postings go
         weights = weights or [1.0] * len(blocks)
-        for by_column, offset, weight in zip(columns, self._offsets, weights, strict=True):
-            block = slice(offset, offset + by_column.shape[1])
-            held = is_dense[block]
-            held_count, kept_count = int(held.sum()), int(self._lengths[block].sum())
-            scale = np.float32(weight)
-            dense = self._dense[dense_at : dense_at + held_count]
-            by_column[:, held].T.toarray(out=dense)
-            dense *= scale
-            kept = np.repeat(~held, counts[block])
-            data = self._data[sparse_at : sparse_at + kept_count]
-            np.compress(kept, by_column.data, out=data)
-            data *= scale
-            np.compress(
-                kept, by_column.indices, out=self._indices[sparse_at : sparse_at + kept_count]
-            )
-            dense_at += held_count
-            sparse_at += kept_count
+        for chunks, offset, weight in zip(chunked, self._offsets, weights, strict=True):
+            first_row = 0
+            for chunk in chunks:
+                self._fill(chunk, offset, np.float32(weight), first_row, cursor)
+                first_row += int(chunk.shape[0])
+
+    def _fill(
+        self, chunk: Matrix, offset: int, scale: np.float32, first_row: int, cursor: IntArray
+    ) -> None:
+        """Write a chunk of a block's rows, scaled, into the postings after the rows above it."""
+        by_column = sparse.csc_matrix(chunk, dtype=np.float32)  # rows ascending in a column
+        width = int(by_column.shape[1])
+        column = np.repeat(np.arange(width), np.diff(by_column.indptr))
+        feature = column + offset
+        values = by_column.data * scale
+        rows = by_column.indices
+        slots = self._dense_slot[feature]
+        dense = slots >= 0
+        self._dense[slots[dense], rows[dense] + first_row] = values[dense]
+        kept = ~dense
+        # A posting goes after its feature's postings from the chunks above, in row order.
+        rank = np.arange(len(column)) - by_column.indptr[column]
+        at = cursor[feature[kept]] + rank[kept]
+        self._data[at] = values[kept]
+        self._indices[at] = rows[kept] + first_row
+        cursor[offset : offset + width] += np.diff(by_column.indptr)
 
     def sum(self, features: IntArray, weights: FloatArray, *, block: int = 0) -> FloatArray:
         """For every row, the sum over `features` of weight × the row's value of the feature."""

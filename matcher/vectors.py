@@ -32,13 +32,15 @@ WORD_CACHE = 200_000
 class FittedVectors:
     """What fitting gives: the index that vectorises questions, and the entries' matrices.
 
-    The matrices (entries × features) are only needed to build the postings the engine sums;
-    keeping them apart lets them be freed once that is done.
+    The matrices (entries × features, as row chunks top to bottom: they are never stacked
+    whole) are only needed to build the postings the engine sums; keeping them apart lets
+    them be freed once that is done.
     """
 
     index: VectorIndex
-    chars: sparse.csc_matrix  # n-gram TF-IDF of each entry's phrasings' centroid, unit length
-    lemmas: sparse.csr_matrix  # lemma TF-IDF of each whole entry, unit length (both 32-bit)
+    chars: tuple[sparse.csr_matrix, ...]  # n-gram TF-IDF of each entry's phrasings' centroid
+    lemmas: tuple[sparse.csr_matrix, ...]  # lemma TF-IDF of each whole entry
+    # Both are unit length per entry, 32-bit.
 
 
 def fit_vectors(
@@ -60,19 +62,12 @@ def fit_vectors(
     # Entries a chunk: about `chunk` phrasings.
     step = max(chunk * len(phrasings) // max(len(flat), 1), 1)
     del flat
-    centroids = sparse.vstack(
-        [
-            _centroids(phrasings[start : start + step], chars)
-            for start in range(0, len(phrasings), step)
-        ],
-        format="csr",
-    )  # entries × n-grams
-    # By column: what the engine's postings are made of, so they need not copy it again.
-    centroids = centroids.tocsc()
-    lemmas = fit_tfidf(entries, _single, dtype=np.float64, chunk=chunk)
-    by_entry = sparse.vstack(
-        [rows.astype(np.float32) for rows in lemmas.rows(entries, chunk=chunk)], format="csr"
+    centroids = tuple(
+        _centroids(phrasings[start : start + step], chars)
+        for start in range(0, len(phrasings), step)
     )
+    lemmas = fit_tfidf(entries, _single, dtype=np.float64, chunk=chunk)
+    by_entry = tuple(rows.astype(np.float32) for rows in lemmas.rows(entries, chunk=chunk))
     index = VectorIndex(_QueryVectorizer(chars), _QueryVectorizer(lemmas), phrasings)
     return FittedVectors(index, centroids, by_entry)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from functools import partial
 
 import numpy as np
@@ -132,3 +133,22 @@ def test_many_texts_vectorised_at_once_agree_with_sklearn() -> None:
     ours = np.zeros_like(expected)
     ours[:, found.columns] = found.factors * found.weights * found.scales[:, np.newaxis]
     assert np.allclose(ours, expected)
+
+
+@pytest.mark.parametrize("dense_from", [0.05, 0.3, 1.0])
+@pytest.mark.parametrize("cuts", [[0, 300], [0, 1, 150, 299, 300], [0, 100, 100, 200, 300]])
+def test_postings_built_from_row_chunks_equal_those_from_whole_blocks(
+    dense_from: float, cuts: list[int]
+) -> None:
+    blocks = [
+        sparse.random(300, 80, density=0.3, random_state=5, format="csr"),
+        sparse.random(300, 40, density=0.05, random_state=6, format="csc"),
+    ]
+    whole = Postings(blocks, weights=[0.6, 0.4], dense_from=dense_from)
+    chunked = Postings(
+        [[b[start:end] for start, end in itertools.pairwise(cuts)] for b in blocks],
+        weights=[0.6, 0.4],
+        dense_from=dense_from,
+    )
+    for name in ("_dense", "_data", "_indices", "_lengths", "_starts", "_dense_slot"):
+        assert np.array_equal(getattr(chunked, name), getattr(whole, name)), name
