@@ -61,17 +61,19 @@ class Matcher:
             max_distance=self.settings.typo_max_edits,
         )
         analyze = self.analyzer.analyze
-        phrasings = [[analyze(p) for p in e.phrasings] for e in kb.entries]
-        self._entry_terms = [
-            EntryTerms(
-                phrasings=tuple(a.terms for a in analysed),
-                keywords=tuple(t for k in e.keywords for t in analyze(k).terms),
-                answer=analyze(e.answer).terms,
+        # Entry by entry, so that only one entry's analyses (many small objects) are alive.
+        self._entry_terms = []
+        phrasing_words = []
+        for e in kb.entries:
+            analysed = [analyze(p) for p in e.phrasings]
+            self._entry_terms.append(
+                EntryTerms(
+                    phrasings=tuple(a.terms for a in analysed),
+                    keywords=tuple(t for k in e.keywords for t in analyze(k).terms),
+                    answer=analyze(e.answer).terms,
+                )
             )
-            for e, analysed in zip(kb.entries, phrasings, strict=True)
-        ]
-        phrasing_words = [[a.words for a in analysed] for analysed in phrasings]
-        del phrasings  # the analyses are many small objects: free them before the big build
+            phrasing_words.append([a.words for a in analysed])
         self._terms = TermIndex(self._entry_terms)
         fitted = fit_vectors(
             phrasing_words,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
 
 from matcher.postings import Features, FloatArray
@@ -41,17 +42,31 @@ class TermIndex:
 
     def __init__(self, entries: Sequence[EntryTerms]) -> None:
         vocabulary: dict[str, int] = {}
+        keyed: list[int] = []  # the columns of every entry's keyed terms, entry after entry
+        answers: list[int] = []  # and of its answer's terms
+        keyed_sizes, answer_sizes = [], []
         for entry in entries:
-            for term in [*entry.keyed, *entry.answer]:
-                vocabulary.setdefault(term, len(vocabulary))
+            keyed.extend(vocabulary.setdefault(t, len(vocabulary)) for t in entry.keyed)
+            answers.extend(vocabulary.setdefault(t, len(vocabulary)) for t in entry.answer)
+            keyed_sizes.append(len(keyed))
+            answer_sizes.append(len(answers))
         self._columns = vocabulary
         n = len(entries)
         self._unknown_idf = math.log(1 + (n + 0.5) / 0.5)
-        keyed = _binary([set(e.keyed) for e in entries], vocabulary)
-        answers = _binary([set(e.answer) for e in entries], vocabulary)
-        df = np.asarray((keyed + answers).astype(bool).sum(axis=0)).ravel()
+        # Per entry, each term once: (entry, column) pairs as one sorted array of keys.
+        width = max(len(vocabulary), 1)
+        held_keyed = _pairs(keyed, keyed_sizes, width)
+        del keyed
+        held = np.union1d(held_keyed, _pairs(answers, answer_sizes, width))
+        del answers
+        df = np.bincount(held % width, minlength=len(vocabulary))
         self.idf: FloatArray = np.log(1 + (n - df + 0.5) / (df + 0.5))
-        self.keyed = keyed  # entries × terms of their phrasings and keywords, 0/1
+        rows, columns = np.divmod(held_keyed, width)
+        # entries × terms of their phrasings and keywords, 0/1
+        self.keyed = sparse.csr_matrix(
+            (np.ones(len(columns)), columns, np.searchsorted(rows, np.arange(n + 1))),
+            shape=(n, len(vocabulary)),
+        )
         self._entries = list(entries)
         self.size = n
 
@@ -94,11 +109,9 @@ class TermIndex:
         return tuple(sorted(found, key=self.weight, reverse=True))
 
 
-def _binary(rows: Sequence[set[str]], vocabulary: dict[str, int]) -> sparse.csr_matrix:
-    indptr = [0]
-    indices: list[int] = []
-    for row in rows:
-        indices.extend(vocabulary[t] for t in row)
-        indptr.append(len(indices))
-    data = np.ones(len(indices))
-    return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), len(vocabulary)))
+def _pairs(columns: list[int], ends: list[int], width: int) -> NDArray[np.int64]:
+    """Distinct (entry, column) pairs as sorted keys entry × width + column; entry i's
+    columns are `columns[ends[i - 1]:ends[i]]`."""
+    bounds = np.asarray([0, *ends], dtype=np.int64)
+    owner = np.repeat(np.arange(len(ends), dtype=np.int64), bounds[1:] - bounds[:-1])
+    return np.unique(owner * width + np.asarray(columns, dtype=np.int64))
