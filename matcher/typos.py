@@ -2,15 +2,25 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from functools import lru_cache
 
+import numpy as np
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 # Words shorter than this are not in the vocabulary: too many real words are one edit apart.
 MIN_WORD_LENGTH = 3
+# A bit per letter for the letters-present filter; letters that share a bit (digits, the
+# rest) only let more words through it, never fewer.
+LETTER_BITS = {
+    letter: bit
+    for bit, letters in enumerate(
+        [*"абвгдежзийклмнопрстуфхцчшщъыьэюяё", *"abcdefghijklmnopqrstuvwxyz", "0123456789"]
+    )
+    for letter in letters
+}
+OTHER_BIT = len(set(LETTER_BITS.values()))
 
 
 class Speller:
@@ -28,28 +38,24 @@ class Speller:
         max_distance: int = 2,
         cache_size: int = 50_000,
     ) -> None:
-        by_length: defaultdict[int, list[str]] = defaultdict(list)
-        for word in sorted({w for w in vocabulary if len(w) >= MIN_WORD_LENGTH}):
-            by_length[len(word)].append(word)
-        # The words within `max_distance` of each length, gathered once.
-        self._pools = {
-            size: [
-                candidate
-                for length in range(size - max_distance, size + max_distance + 1)
-                for candidate in by_length.get(length, ())
-            ]
-            for size in range(1, max(by_length, default=0) + max_distance + 1)
-        }
+        # Shortest first, then in alphabetical order: the words within `max_distance` of a
+        # length are one run, searched in this order (the first closest word wins).
+        self._words = sorted(
+            {w for w in vocabulary if len(w) >= MIN_WORD_LENGTH}, key=lambda w: (len(w), w)
+        )
+        self._lengths = np.asarray([len(w) for w in self._words], dtype=np.int64)
+        self._letters = np.asarray([_letters(w) for w in self._words], dtype=np.uint64)
         self._min_similarity = min_similarity / 100
         self._max_distance = max_distance
         self.correct = lru_cache(maxsize=cache_size)(self._correct)
 
     def _correct(self, word: str) -> str | None:
         """The closest vocabulary word, or None when nothing is close enough."""
-        # Only words whose length is within `max_distance` can be that few edits away.
-        pool = self._pools.get(len(word), ())
         found = process.extractOne(
-            word, pool, scorer=Levenshtein.distance, score_cutoff=self._max_distance
+            word,
+            self._candidates(word),
+            scorer=Levenshtein.distance,
+            score_cutoff=self._max_distance,
         )
         if found is None:
             return None
@@ -57,3 +63,27 @@ class Speller:
         if Levenshtein.normalized_similarity(word, best) < self._min_similarity:
             return None
         return best
+
+    def _candidates(self, word: str) -> list[str]:
+        """The words that may be within `max_distance` edits of `word`, in search order.
+
+        Only words whose length is within `max_distance` can be, and only those that lack at
+        most `max_distance` of its letters and have at most that many it lacks: each such
+        letter takes an edit. This leaves a few words of the hundreds of a length to compare.
+        """
+        size, most = len(word), self._max_distance
+        low, high = np.searchsorted(self._lengths, [size - most, size + most + 1])
+        letters = self._letters[low:high]
+        mine = np.uint64(_letters(word))
+        close = (np.bitwise_count(letters & ~mine) <= most) & (
+            np.bitwise_count(mine & ~letters) <= most
+        )
+        return [self._words[i] for i in (np.flatnonzero(close) + low).tolist()]
+
+
+def _letters(word: str) -> int:
+    """The word's letters as bits (`LETTER_BITS`)."""
+    bits = 0
+    for letter in word:
+        bits |= 1 << LETTER_BITS.get(letter, OTHER_BIT)
+    return bits

@@ -1,0 +1,59 @@
+"""Typo repair: the letters-present filter must never change which word is found."""
+
+from __future__ import annotations
+
+import pytest
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
+from matcher.typos import Speller
+
+VOCABULARY = [
+    "пароль",
+    "парол",
+    "паспорт",
+    "портал",
+    "госуслуги",
+    "регистрация",
+    "заявление",
+    "заявлений",
+    "эптс",
+    "снилс",
+    "e-mail",
+    "личный_кабинет",
+    "код",
+    "кот",
+    "2024",
+]
+
+
+def _closest(word: str) -> str | None:
+    """What the speller finds, searching every word in its order (shortest, then a-z)."""
+    ordered = sorted(VOCABULARY, key=lambda w: (len(w), w))
+    pool = [w for w in ordered if abs(len(w) - len(word)) <= 2]
+    found = process.extractOne(word, pool, scorer=Levenshtein.distance, score_cutoff=2)
+    if found is None or Levenshtein.normalized_similarity(word, found[0]) < 0.8:
+        return None
+    return str(found[0])
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [
+        ("паорль", None),  # two letters swapped: two edits in six letters, not similar enough
+        ("пароли", "парол"),  # a tie with "пароль" at one edit: the shorter word comes first
+        ("госуслги", "госуслуги"),
+        ("госусулги", None),
+        ("регестрация", "регистрация"),
+        ("рехистрашия", "регистрация"),  # the word lacks two of its letters: still two edits
+        ("регистрацияхх", "регистрация"),  # and it has two letters the word lacks
+        ("заявлени", "заявление"),  # one edit from both forms: the first in a-z order
+        ("e-mial", None),  # two edits in six letters: not similar enough
+        ("личный_кабинт", "личный_кабинет"),
+        ("снилс", "снилс"),
+        ("абвгдеёж", None),
+        ("2025", None),
+    ],
+)
+def test_speller_finds_what_a_search_of_every_word_finds(word: str, expected: str | None) -> None:
+    assert Speller(VOCABULARY).correct(word) == expected == _closest(word)
