@@ -164,15 +164,15 @@ class _QueryVectorizer:
         found = np.concatenate(features)
         owner = np.repeat(np.arange(len(texts)), [len(f) for f in features])
         width = len(self._idf)
-        # One count over (text, column) keys gives every text's term frequencies at once
-        # (bincount and flatnonzero: np.unique costs more in its Python layer than this).
-        per_key = np.bincount(owner * width + found, minlength=len(texts) * width)
-        keys = np.flatnonzero(per_key)
-        counts = per_key[keys]
-        rows, columns = np.divmod(keys, width)
-        present = np.zeros(width, dtype=bool)
-        present[columns] = True
-        union = np.flatnonzero(present)
+        # One sort of (text, column) keys gives every text's term frequencies at once. A
+        # question has a few hundred features: sorting them costs less than anything the
+        # size of the vocabulary, and np.unique costs more in its Python layer than this.
+        keys = np.sort(owner * width + found)
+        firsts = np.flatnonzero(np.diff(keys, prepend=-1))
+        counts = np.diff(firsts, append=len(keys))
+        rows, columns = np.divmod(keys[firsts], width)
+        ordered = np.sort(columns)
+        union = ordered[np.diff(ordered, prepend=-1) != 0]
         where = np.searchsorted(union, columns)
         tf = np.zeros((len(texts), len(union)))
         tf[rows, where] = 1.0 + np.log(counts)
