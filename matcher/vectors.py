@@ -19,6 +19,7 @@ from functools import lru_cache, partial
 from itertools import chain
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy import sparse
 
 from matcher.postings import Features, FloatArray, IntArray
@@ -91,6 +92,15 @@ def _centroids(phrasings: Sequence[Sequence[str]], chars: Tfidf) -> sparse.csr_m
 def _single(word: str) -> tuple[str]:
     """A lemma text's features: its words as they are."""
     return (word,)
+
+
+def _starts_of_runs(ordered: IntArray) -> NDArray[np.bool_]:
+    """Where each run of equal values of a sorted array starts (np.diff's wrapper costs more
+    than the comparison for the few hundred values of a question)."""
+    starts = np.empty(len(ordered), dtype=bool)
+    starts[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+    return starts
 
 
 class VectorIndex:
@@ -167,12 +177,13 @@ class _QueryVectorizer:
         # One sort of (text, column) keys gives every text's term frequencies at once. A
         # question has a few hundred features: sorting them costs less than anything the
         # size of the vocabulary, and np.unique costs more in its Python layer than this.
-        keys = np.sort(owner * width + found)
-        firsts = np.flatnonzero(np.diff(keys, prepend=-1))
-        counts = np.diff(firsts, append=len(keys))
+        keys = owner * width + found
+        keys.sort()
+        firsts = np.flatnonzero(_starts_of_runs(keys))
+        counts = np.append(firsts[1:], len(keys)) - firsts
         rows, columns = np.divmod(keys[firsts], width)
         ordered = np.sort(columns)
-        union = ordered[np.diff(ordered, prepend=-1) != 0]
+        union = ordered[_starts_of_runs(ordered)]
         where = np.searchsorted(union, columns)
         tf = np.zeros((len(texts), len(union)))
         tf[rows, where] = 1.0 + np.log(counts)
