@@ -129,14 +129,19 @@ class Postings:
         if not len(features):
             return np.zeros((readings, self.rows))
         weights = np.concatenate([p.weights for p in parts])
-        part = np.repeat(np.arange(len(parts)), [len(p.columns) for p in parts])
-        keys = np.vstack([part, *np.hstack([p.factors for p in parts])])
+        # Keys: a column per feature, its part and then its factor in each reading. (The
+        # stacking wrappers of numpy cost more than the few hundred features of a question.)
+        keys = np.empty((readings + 1, len(features)))
+        keys[0] = np.repeat(np.arange(len(parts)), [len(p.columns) for p in parts])
+        np.concatenate([p.factors for p in parts], axis=1, out=keys[1:])
         # Group equal columns of keys: sort them, and start a group where one differs.
         order = np.lexsort(keys[::-1])
         ordered = keys[:, order]
-        starts = np.concatenate(([True], np.any(ordered[:, 1:] != ordered[:, :-1], axis=0)))
+        starts = np.empty(len(order), dtype=bool)
+        starts[0] = True
+        (ordered[:, 1:] != ordered[:, :-1]).any(axis=0, out=starts[1:])
         group = np.empty(len(order), dtype=np.int64)
-        group[order] = np.cumsum(starts) - 1
+        group[order] = starts.cumsum() - 1
         firsts = ordered[:, starts]
         scales = np.column_stack([p.scales for p in parts])  # readings × parts
         combine = firsts[1:] * scales[:, firsts[0].astype(np.int64)]  # readings × groups
@@ -154,11 +159,15 @@ class Postings:
         slots = self._dense_slot[features]
         dense = slots >= 0
         if dense.any():
-            order = np.argsort(group[dense], kind="stable")
-            members = group[dense][order]
+            dense_group = group[dense]
+            order = np.argsort(dense_group, kind="stable")
+            members = dense_group[order]
             rows = np.take(self._dense, slots[dense][order], axis=0)
             scaled = weights[dense][order].astype(np.float32)
-            bounds = np.flatnonzero(np.diff(members, prepend=-1, append=-1)).tolist()
+            starts = np.empty(len(members), dtype=bool)
+            starts[0] = True
+            np.not_equal(members[1:], members[:-1], out=starts[1:])
+            bounds = [*np.flatnonzero(starts).tolist(), len(members)]
             for start, end in itertools.pairwise(bounds):
                 # einsum, not a matrix product, for the same reason as above.
                 out[members[start]] += np.einsum(
