@@ -13,6 +13,7 @@ against the entries' matrices (`matcher.postings`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
@@ -27,6 +28,11 @@ from matcher.tfidf import CHUNK, Tfidf, char_wb_ngrams, fit_tfidf
 
 # Distinct words whose features are remembered; words repeat far more than they vary.
 WORD_CACHE = 200_000
+# Up to this many features in all, a question's texts are counted in Python (its key terms:
+# a dozen or two); beyond, with numpy (its character n-grams: a few hundred).
+FEW_FEATURES = 64
+# 1 + ln(count) by count, worked out by numpy as `many` does, so that both ways agree.
+SUBLINEAR_TF: list[float] = [0.0, *(1.0 + np.log(np.arange(1, FEW_FEATURES + 1))).tolist()]
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,12 +173,12 @@ class _QueryVectorizer:
 
     def many(self, texts: Sequence[str]) -> Features:
         """The features of several texts, counted in one pass."""
-        features = [
-            np.fromiter(chain.from_iterable(map(self._word_features, text.split())), np.int64)
-            for text in texts
-        ]
-        found = np.concatenate(features)
-        owner = np.repeat(np.arange(len(texts)), [len(f) for f in features])
+        per_text = [list(chain.from_iterable(map(self._word_features, t.split()))) for t in texts]
+        total = sum(map(len, per_text))
+        if total <= FEW_FEATURES:
+            return self._count_few(per_text)
+        found = np.fromiter(chain.from_iterable(per_text), np.int64, total)
+        owner = np.repeat(np.arange(len(texts)), [len(f) for f in per_text])
         width = len(self._idf)
         # One sort of (text, column) keys gives every text's term frequencies at once. A
         # question has a few hundred features: sorting them costs less than anything the
@@ -190,6 +196,29 @@ class _QueryVectorizer:
         idf = self._idf[union]
         norms = np.sqrt(np.bincount(rows, (tf[rows, where] * idf[where]) ** 2, len(texts)))
         return Features(union, idf, tf, 1.0 / np.where(norms > 0, norms, 1.0))
+
+    def _count_few(self, per_text: list[list[int]]) -> Features:
+        """`many` for a few features (a question's key terms), counted in Python, where
+        numpy costs more per call than the work. The same arithmetic in the same order: the
+        same bits (a test checks it)."""
+        union = sorted({c for found in per_text for c in found})
+        place = {c: i for i, c in enumerate(union)}
+        idf = self._idf[union]
+        weights = idf.tolist()
+        tf = np.zeros((len(per_text), len(union)))
+        scales = []
+        for row, found in enumerate(per_text):
+            counts: dict[int, int] = {}
+            for c in found:
+                counts[c] = counts.get(c, 0) + 1
+            squares = 0.0
+            for c in sorted(counts):
+                value = SUBLINEAR_TF[counts[c]]
+                tf[row, place[c]] = value
+                weighted = value * weights[place[c]]
+                squares += weighted * weighted
+            scales.append(1.0 / math.sqrt(squares) if squares > 0 else 1.0)
+        return Features(np.asarray(union, dtype=np.int64), idf, tf, np.asarray(scales))
 
     def dense(self, text: str) -> FloatArray:
         """The text's TF-IDF vector over the whole vocabulary."""

@@ -10,6 +10,7 @@ import pytest
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
+from matcher import vectors
 from matcher.postings import Features, Postings
 from matcher.tfidf import Tfidf, char_wb_ngrams, fit_tfidf
 from matcher.vectors import _QueryVectorizer
@@ -152,3 +153,25 @@ def test_postings_built_from_row_chunks_equal_those_from_whole_blocks(
     )
     for name in ("_dense", "_data", "_indices", "_lengths", "_starts", "_dense_slot"):
         assert np.array_equal(getattr(chunked, name), getattr(whole, name)), name
+
+
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["забыл пароль"],
+        ["забыл пароль", "забыть пароль госуслуги"],
+        ["пароль пароль пароль смс", "совсем другое", ""],
+        ["", ""],
+        ["выписка эптс на машину эптс эптс"],
+    ],
+)
+def test_few_features_counted_in_python_are_numpys_to_the_bit(
+    texts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, ours = _fit("lemmas", TEXTS)
+    few = _QueryVectorizer(ours).many(texts)
+    monkeypatch.setattr(vectors, "FEW_FEATURES", -1)
+    counted = _QueryVectorizer(ours).many(texts)
+    for name in ("columns", "weights", "factors", "scales"):
+        assert getattr(few, name).dtype == getattr(counted, name).dtype
+        assert np.array_equal(getattr(few, name), getattr(counted, name)), name
