@@ -67,13 +67,15 @@ class TermIndex:
             (np.ones(len(columns)), columns, np.searchsorted(rows, np.arange(n + 1))),
             shape=(n, len(vocabulary)),
         )
+        # The same IDFs as Python floats: a question asks for each of its terms' weight, and
+        # reading one numpy scalar costs more than a dict lookup.
+        self._weights: dict[str, float] = dict(zip(vocabulary, self.idf.tolist(), strict=True))
         self._entries = list(entries)
         self.size = n
 
     def weight(self, term: str) -> float:
         """The term's IDF, or the weight of an unseen term."""
-        column = self._columns.get(term)
-        return float(self.idf[column]) if column is not None else self._unknown_idf
+        return self._weights.get(term, self._unknown_idf)
 
     def queries(self, readings: Sequence[Sequence[str]]) -> Features:
         """The known terms of each reading, weighted so that summing them over `keyed` gives
