@@ -45,6 +45,17 @@ class Speller:
         )
         self._lengths = np.asarray([len(w) for w in self._words], dtype=np.int64)
         self._letters = np.asarray([_letters(w) for w in self._words], dtype=np.uint64)
+        self._letter_counts = np.bitwise_count(self._letters).astype(np.int64)
+        # Per word length: the run of words within `max_distance` of it.
+        starts = np.searchsorted(self._lengths, np.arange(max(self._lengths, default=0) + 2))
+        last = len(starts) - 1  # where the words longer than any end
+        self._runs = {
+            size: (
+                int(starts[min(max(size - max_distance, 0), last)]),
+                int(starts[min(size + max_distance + 1, last)]),
+            )
+            for size in range(last + max_distance + 1)
+        }
         self._min_similarity = min_similarity / 100
         self._max_distance = max_distance
         self.correct = lru_cache(maxsize=cache_size)(self._correct)
@@ -71,12 +82,12 @@ class Speller:
         most `max_distance` of its letters and have at most that many it lacks: each such
         letter takes an edit. This leaves a few words of the hundreds of a length to compare.
         """
-        size, most = len(word), self._max_distance
-        low, high = np.searchsorted(self._lengths, [size - most, size + most + 1])
-        letters = self._letters[low:high]
-        mine = np.uint64(_letters(word))
-        close = (np.bitwise_count(letters & ~mine) <= most) & (
-            np.bitwise_count(mine & ~letters) <= most
+        most = self._max_distance
+        low, high = self._runs.get(len(word), (len(self._words), len(self._words)))
+        mine = _letters(word)
+        shared = np.bitwise_count(self._letters[low:high] & np.uint64(mine))
+        close = (self._letter_counts[low:high] - shared <= most) & (
+            shared >= mine.bit_count() - most
         )
         return [self._words[i] for i in (np.flatnonzero(close) + low).tolist()]
 

@@ -50,6 +50,7 @@ def _closest(word: str) -> str | None:
         ("заявлени", "заявление"),  # one edit from both forms: the first in a-z order
         ("e-mial", None),  # two edits in six letters: not similar enough
         ("личный_кабинт", "личный_кабинет"),
+        ("личный_кабинетаа", "личный_кабинет"),  # longer than any word of the vocabulary
         ("снилс", "снилс"),
         ("абвгдеёж", None),
         ("2025", None),
