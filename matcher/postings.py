@@ -145,25 +145,30 @@ class Postings:
         firsts = ordered[:, starts]
         scales = np.column_stack([p.scales for p in parts])  # readings × parts
         combine = firsts[1:] * scales[:, firsts[0].astype(np.int64)]  # readings × groups
-        sums = self._group_sums(features, weights, group, firsts.shape[1])
+        sums = self._group_sums(features, weights, group, order, firsts.shape[1])
         # einsum, not a matrix product: BLAS would start threads for this size, which costs
         # more than the product itself when the cores are busy.
         combined: FloatArray = np.einsum("rg,gn->rn", combine, sums, optimize=False)
         return combined
 
     def _group_sums(
-        self, features: IntArray, weights: FloatArray, group: IntArray, groups: int
+        self,
+        features: IntArray,
+        weights: FloatArray,
+        group: IntArray,
+        order: IntArray,
+        groups: int,
     ) -> FloatArray:
-        """Per group (rows): the weighted sum of its features' postings."""
+        """Per group (rows): the weighted sum of its features' postings. `order`: the
+        features by group, a group's in their own order (what the stable sort of keys gave)."""
         out = np.zeros((groups, self.rows))
         slots = self._dense_slot[features]
         dense = slots >= 0
         if dense.any():
-            dense_group = group[dense]
-            order = np.argsort(dense_group, kind="stable")
-            members = dense_group[order]
-            rows = np.take(self._dense, slots[dense][order], axis=0)
-            scaled = weights[dense][order].astype(np.float32)
+            in_order = order[dense[order]]
+            members = group[in_order]
+            rows = np.take(self._dense, slots[in_order], axis=0)
+            scaled = weights[in_order].astype(np.float32)
             starts = np.empty(len(members), dtype=bool)
             starts[0] = True
             np.not_equal(members[1:], members[:-1], out=starts[1:])
@@ -173,10 +178,8 @@ class Postings:
                 out[members[start]] += np.einsum(
                     "j,jn->n", scaled[start:end], rows[start:end], optimize=False
                 )
-        if dense.all():
-            return out
-        sparse_part = ~dense
-        features, weights, group = features[sparse_part], weights[sparse_part], group[sparse_part]
+        # Dense features have no postings (length 0): they drop out of what follows by
+        # themselves, and the others keep their order.
         lengths = self._lengths[features]
         total = int(lengths.sum())
         if total == 0:
