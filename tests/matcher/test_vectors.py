@@ -175,3 +175,13 @@ def test_few_features_counted_in_python_are_numpys_to_the_bit(
     for name in ("columns", "weights", "factors", "scales"):
         assert getattr(few, name).dtype == getattr(counted, name).dtype
         assert np.array_equal(getattr(few, name), getattr(counted, name)), name
+
+
+@pytest.mark.parametrize("rows", [65_536, 65_537])
+def test_postings_of_more_rows_than_16_bits_hold_sum_alike(rows: int) -> None:
+    matrix = sparse.random(rows, 30, density=0.001, random_state=7, format="lil")
+    matrix[rows - 1, 3] = 0.5  # a posting in the last row
+    matrix = matrix.tocsr()
+    postings = Postings([matrix], dense_from=1.0)
+    weights = np.linspace(0.1, 1.0, 30)
+    assert np.allclose(postings.sum(np.arange(30), weights), matrix @ weights)
