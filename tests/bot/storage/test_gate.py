@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import nullcontext
 from datetime import timedelta
 
 import pytest
@@ -75,7 +76,9 @@ async def test_capacity_bounds_how_many_hold_at_once() -> None:
     assert peak == 3
 
 
-async def test_the_console_goes_first_on_a_busy_database(database_url: str) -> None:
+async def _entry_order(database_url: str, arrivals: list[str]) -> list[str]:
+    """With every connection busy, requests arrive in this order ("operator" marks its work as
+    staff, "hand-off" its ticket as underway); the order in which they get in."""
     db = await open_database(database_url)
     try:
         order: list[str] = []
@@ -87,67 +90,41 @@ async def test_the_console_goes_first_on_a_busy_database(database_url: str) -> N
                 busy.set()
                 await release.wait()
 
-        async def transaction(name: str, *, staff: bool) -> None:
-            if staff:
-                as_staff()  # what the console's routes do for their request
-            async with db.transaction():
-                order.append(name)
-
-        capacity = StorageSettings().connections(db.dialect == "sqlite")
-        holders = [asyncio.create_task(long_citizen_transaction()) for _ in range(capacity)]
-        await busy.wait()
-        await _settle()
-        citizens = [asyncio.create_task(transaction(f"citizen {n}", staff=False)) for n in range(3)]
-        await _settle()
-        operator = asyncio.create_task(transaction("operator", staff=True))
-        await _settle()
-        release.set()
-        await asyncio.gather(*holders, *citizens, operator)
-        assert order[0] == "operator"
-        assert sorted(order[1:]) == ["citizen 0", "citizen 1", "citizen 2"]
-    finally:
-        await db.close()
-
-
-async def test_a_request_already_underway_goes_before_new_ones_but_after_staff(
-    database_url: str,
-) -> None:
-    db = await open_database(database_url)
-    try:
-        order: list[str] = []
-        busy = asyncio.Event()
-        release = asyncio.Event()
-
-        async def long_citizen_transaction() -> None:
-            async with db.transaction():
-                busy.set()
-                await release.wait()
-
-        async def transaction(name: str) -> None:
+        async def request(name: str) -> None:
             if name == "operator":
-                as_staff()
-            if name.startswith("hand-off"):  # its ticket, after waiting for its number
-                with underway():
-                    async with db.transaction():
-                        order.append(name)
-                return
-            async with db.transaction():
-                order.append(name)
+                as_staff()  # what the console's routes do for their request
+            with underway() if name == "hand-off" else nullcontext():
+                async with db.transaction():
+                    order.append(name)
 
         capacity = StorageSettings().connections(db.dialect == "sqlite")
         holders = [asyncio.create_task(long_citizen_transaction()) for _ in range(capacity)]
         await busy.wait()
         await _settle()
-        tasks = []
-        for name in ("citizen 0", "citizen 1", "hand-off", "operator", "citizen 2"):
-            tasks.append(asyncio.create_task(transaction(name)))
+        requests = []
+        for name in arrivals:
+            requests.append(asyncio.create_task(request(name)))
             await _settle()
         release.set()
-        await asyncio.gather(*holders, *tasks)
-        assert order[:2] == ["operator", "hand-off"]
-        assert sorted(order[2:]) == ["citizen 0", "citizen 1", "citizen 2"]
+        await asyncio.gather(*holders, *requests)
+        return order
     finally:
         await db.close()
+
+
+async def test_the_console_goes_first_on_a_busy_database(database_url: str) -> None:
+    order = await _entry_order(database_url, ["citizen 0", "citizen 1", "citizen 2", "operator"])
+    assert order[0] == "operator"
+    assert sorted(order[1:]) == ["citizen 0", "citizen 1", "citizen 2"]
+
+
+async def test_a_hand_offs_ticket_goes_before_new_requests_but_after_staff(
+    database_url: str,
+) -> None:
+    arrivals = ["citizen 0", "citizen 1", "hand-off", "operator", "citizen 2"]
+    order = await _entry_order(database_url, arrivals)
+    assert order[:2] == ["operator", "hand-off"]
+    assert sorted(order[2:]) == ["citizen 0", "citizen 1", "citizen 2"]
 
 
 def test_underway_does_not_demote_staff_and_ends_with_its_block() -> None:
