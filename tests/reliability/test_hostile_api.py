@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from tests.bot.web.conftest import Web, log_in
+from tests.support.hostile import NASTY_TEXT
 
 pytestmark = pytest.mark.anyio
 
@@ -31,19 +32,6 @@ VALID_BODIES: dict[str, dict[str, Any]] = {
 }
 FIELDS = [(route, field) for route, body in VALID_BODIES.items() for field in body]
 FIELDS += [("/api/v1/handoff", "contacts.name"), ("/api/v1/handoff", "contacts.email")]
-NASTY_TEXT = [
-    "' OR 1=1 --",
-    "'); DROP TABLE tickets; --",
-    '" UNION SELECT password_hash FROM operators --',
-    "<script>alert(1)</script>",
-    '<img src=x onerror="alert(1)">',
-    "{{ 7*7 }}",
-    "${jndi:ldap://x}",
-    "../../etc/passwd",
-    "%00",
-    "\x00",
-    "\u202eтекст наоборот",
-]
 # Integers stay within 64 bits here; larger ones are a known bug with its own test below.
 json_scalars = st.one_of(
     st.none(),

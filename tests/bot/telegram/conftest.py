@@ -63,6 +63,12 @@ class RunningBot:
 
     app: TelegramApp
     api: FakeBotApi
+    task: asyncio.Task[None]
+
+    @property
+    def polling(self) -> bool:
+        """The bot is still running (no handler's failure stopped it)."""
+        return not self.task.done()
 
     def citizen(self, user_id: int = 501) -> Citizen:
         """A citizen writing from their private chat."""
@@ -79,7 +85,7 @@ async def running(
         task = asyncio.create_task(app.run(stop))
         await api.wait_for(lambda: bool(api.calls_of("getUpdates")), what="polling")
         try:
-            yield RunningBot(app, api)
+            yield RunningBot(app, api, task)
         finally:
             stop.set()
             await asyncio.wait_for(task, timeout=10)
