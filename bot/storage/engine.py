@@ -65,18 +65,18 @@ def create_engine(url: str, settings: StorageSettings) -> AsyncEngine:
         # so the pool's own rollback on return is one more call to the driver.
         pool_reset_on_return=None,
     )
-    _tune_sqlite(engine, busy_ms)
+    _tune_sqlite(engine)
     return engine
 
 
-def _tune_sqlite(engine: AsyncEngine, busy_ms: int) -> None:
+def _tune_sqlite(engine: AsyncEngine) -> None:
     @event.listens_for(engine.sync_engine, "connect")
     def on_connect(dbapi_connection: Any, _record: Any) -> None:
         # Take transaction control from the driver so that `begin` below decides how to BEGIN.
         dbapi_connection.isolation_level = None
+        # The busy timeout is set where the connection is opened (`inline_connector`).
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()

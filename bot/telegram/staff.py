@@ -78,19 +78,19 @@ async def _operator(accounts: Accounts, user: User | None) -> tuple[Operator | N
     return operator, ""
 
 
-TopicAction = Callable[[Desk, Operator, int, str], Awaitable[object]]
+TopicAction = Callable[[Desk, Operator, int, str], Awaitable[None]]
 
 
-async def _reply(desk: Desk, operator: Operator, number: int, text: str) -> object:
-    return await desk.reply(operator, number, text, via=Via.TELEGRAM)
+async def _reply(desk: Desk, operator: Operator, number: int, text: str) -> None:
+    await desk.reply(operator, number, text, via=Via.TELEGRAM)
 
 
-async def _ask(desk: Desk, operator: Operator, number: int, text: str) -> object:
-    return await desk.ask_for_information(operator, number, text, via=Via.TELEGRAM)
+async def _ask(desk: Desk, operator: Operator, number: int, text: str) -> None:
+    await desk.ask_for_information(operator, number, text, via=Via.TELEGRAM)
 
 
-async def _reject(desk: Desk, operator: Operator, number: int, text: str) -> object:
-    return await desk.reject(operator, number, text)
+async def _reject(desk: Desk, operator: Operator, number: int, text: str) -> None:
+    await desk.reject(operator, number, text)
 
 
 # `/info текст` and `/reject причина` in a ticket's topic, as the console's forms.
