@@ -28,6 +28,12 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument("--port", type=int, default=8000, help="port to listen on")
     parser.add_argument("--database", default=None, help="SQLAlchemy URL (default: SQLite)")
     parser.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log a line for every request (off by default, as in gunicorn: a reverse proxy "
+        "in front usually keeps the access log; questions are in the question log anyway)",
+    )
+    parser.add_argument(
         "--no-telegram",
         action="store_true",
         help="do not run the Telegram bot here even if TELEGRAM_BOT_TOKEN is set "
@@ -63,6 +69,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_level="info",
+        access_log=args.access_log,
     )
     return 0
 

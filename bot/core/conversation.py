@@ -19,7 +19,7 @@ from bot.core.contacts import Contacts
 from bot.core.conversation_state import ConversationState
 from bot.core.errors import InvalidInputError
 from bot.core.identity import Identity
-from bot.core.maintenance import MaintenanceSwitch
+from bot.core.maintenance import MAINTENANCE_KEY, MaintenanceSwitch
 from bot.core.priority import underway
 from bot.core.privacy import mask_personal_data
 from bot.core.question_log import record_question
@@ -101,11 +101,8 @@ class ConversationService:
             conversation = await self._bot_conversation(uow, identity)
             if conversation is None:
                 return Reply(kind=ReplyKind.SILENT, text="")
-            await uow.conversations.add_message(
-                conversation.id, Author.CITIZEN, entry.question, now
-            )
-            message_id = await uow.conversations.add_message(
-                conversation.id, Author.BOT, entry.answer, now, entry_id=entry.id
+            message_id = await uow.conversations.add_exchange(
+                conversation.id, entry.question, entry.answer, now, entry_id=entry.id
             )
             await uow.questions.choose(conversation.id, entry.id, message_id)
         return Reply(
@@ -134,8 +131,12 @@ class ConversationService:
 
     async def _judge(self, question: str) -> _Verdict:
         try:
-            # The matcher is CPU-bound and thread-safe: keep the event loop free.
-            match = await asyncio.to_thread(self._answerer.match, question)
+            if len(question) <= self._settings.inline_match_chars:
+                match = self._answerer.match(question)
+            else:
+                # The matcher is CPU-bound and thread-safe: a long question (up to tens of
+                # milliseconds of gibberish) leaves the event loop free.
+                match = await asyncio.to_thread(self._answerer.match, question)
         except Exception:
             log.exception(
                 "The matcher failed on %r; handing the question to people",
@@ -183,17 +184,20 @@ class ConversationService:
         """The decision's transaction: the citizen's message, the answer or the ticket
         (`number` given for a hand-off), and the question log."""
         async with self._db.transaction() as uow:
-            conversation = await uow.conversations.open(identity, now)
+            conversation, switch = await uow.conversations.open_reading(
+                identity, now, MAINTENANCE_KEY
+            )
             if not conversation.state.bot_answers:
                 return await self._to_ticket(uow, conversation, question)
-            maintenance = await self._maintenance.current_in(uow)
+            maintenance = self._maintenance.in_force(switch)
             if conversation.state is ConversationState.RESOLVED:
                 await move_conversation(
                     uow, conversation, ConversationState.BOT, now, ticket_id=None
                 )
                 conversation = await uow.conversations.open(identity, now)
-            await uow.conversations.add_message(conversation.id, Author.CITIZEN, question, now)
             if verdict.reason is not None and number is not None:
+                # The ticket's transcript holds the question: it is written first.
+                await uow.conversations.add_message(conversation.id, Author.CITIZEN, question, now)
                 reply = await self._hand_off(
                     uow,
                     conversation,
@@ -205,7 +209,7 @@ class ConversationService:
                 )
             else:
                 assert verdict.match is not None
-                reply = await self._answer(uow, conversation, verdict.match, maintenance)
+                reply = await self._answer(uow, conversation, question, verdict.match, maintenance)
             await record_question(
                 uow,
                 channel=identity.channel,
@@ -222,17 +226,19 @@ class ConversationService:
         self,
         uow: UnitOfWork,
         conversation: Conversation,
+        question: str,
         match: Match,
         maintenance: Maintenance | None,
     ) -> Reply:
+        """The answer or the candidates, written with the question that asked for them."""
         now = self._clock()
         kb = self._answerer.kb
         notice = self._notice(maintenance)
         if match.action is Action.ANSWER and match.entry_id is not None:
             entry = kb.get(match.entry_id)
             assert entry is not None
-            message_id = await uow.conversations.add_message(
-                conversation.id, Author.BOT, entry.answer, now, entry_id=entry.id
+            message_id = await uow.conversations.add_exchange(
+                conversation.id, question, entry.answer, now, entry_id=entry.id
             )
             return Reply(
                 kind=ReplyKind.ANSWER,
@@ -248,7 +254,7 @@ class ConversationService:
         )
         listing = "\n".join(f"- {c.title}" for c in choices)
         text = f"{wording.CLARIFY_PROMPT}\n{listing}"
-        message_id = await uow.conversations.add_message(conversation.id, Author.BOT, text, now)
+        message_id = await uow.conversations.add_exchange(conversation.id, question, text, now)
         return Reply(
             kind=ReplyKind.CLARIFY,
             text=text,

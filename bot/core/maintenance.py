@@ -57,7 +57,10 @@ class MaintenanceSwitch:
 
     async def current_in(self, uow: UnitOfWork) -> Maintenance | None:
         """`current`, read inside a transaction the caller already holds (one round trip less)."""
-        value = await uow.switches.get(MAINTENANCE_KEY)
+        return self.in_force(await uow.switches.get(MAINTENANCE_KEY))
+
+    def in_force(self, value: dict[str, object] | None) -> Maintenance | None:
+        """The maintenance a stored switch value (None: off) describes, if it is in force."""
         if value is None:
             return None
         until = datetime.fromisoformat(str(value["until"]))

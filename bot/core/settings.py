@@ -138,4 +138,8 @@ class CoreSettings:
     analytics: AnalyticsSettings = field(default_factory=AnalyticsSettings)
     linking: LinkSettings = field(default_factory=LinkSettings)
     max_question_length: int = 2000
+    # Questions up to this long are matched on the event loop's thread: handing one to a
+    # worker thread costs more than matching it, and the longest takes about 5 ms (the
+    # interpreter's own thread switch interval); longer ones go to a thread.
+    inline_match_chars: int = 160
     transcript_limit: int = 20

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Protocol
 
 from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
@@ -19,12 +20,16 @@ from bot.storage.tables import (
     ConversationMessageRow,
     ConversationRow,
     IdentityRow,
+    SettingRow,
     TicketRow,
     table_of,
 )
 
 _MESSAGES = table_of(ConversationMessageRow)
 _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+# Several messages in one statement (SQLAlchemy's "insert many values" batch); the order of
+# the rows RETURNING gives back is not guaranteed, so a row comes back with its author.
+_INSERT_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, _MESSAGES.c.author)
 _INSERT_CITIZEN = insert(table_of(CitizenRow)).returning(table_of(CitizenRow).c.id)
 _INSERT_IDENTITY = insert(table_of(IdentityRow)).returning(table_of(IdentityRow).c.id)
 _INSERT_CONVERSATION = insert(table_of(ConversationRow)).returning(table_of(ConversationRow).c.id)
@@ -45,6 +50,9 @@ _OPEN = (
     )
     .with_for_update(of=ConversationRow)
 )
+_SWITCH = select(SettingRow.value).where(SettingRow.key == bindparam("switch"))
+# `_OPEN` with a shared switch's value beside it.
+_OPEN_READING = _OPEN.add_columns(_SWITCH.scalar_subquery().label("switch"))
 
 
 class ConversationRepository:
@@ -156,14 +164,34 @@ class ConversationRepository:
             )
         ).first()
         if found is not None:
-            return Conversation(
-                id=found.id,
-                citizen_id=found.citizen_id,
-                identity=identity,
-                state=ConversationState(found.state),
-                ticket_id=found.ticket_id,
-                updated_at=found.updated_at,
+            return _opened(found, identity)
+        return await self._open_new(identity, now)
+
+    async def open_reading(
+        self, identity: Identity, now: datetime, switch: str
+    ) -> tuple[Conversation, dict[str, object] | None]:
+        """`open`, and the value of the shared switch `switch` (None: off) read in the same
+        query: the question path needs both for every message, and a round trip costs more
+        than the reading."""
+        found = (
+            await self._session.execute(
+                _OPEN_READING,
+                {
+                    "channel": identity.channel,
+                    "external_id": identity.external_id,
+                    "switch": switch,
+                },
             )
+        ).first()
+        if found is not None:
+            value = found.switch
+            return _opened(found, identity), dict(value) if value is not None else None
+        conversation = await self._open_new(identity, now)
+        value = await self._session.scalar(_SWITCH, {"switch": switch})
+        return conversation, dict(value) if value is not None else None
+
+    async def _open_new(self, identity: Identity, now: datetime) -> Conversation:
+        """`open` when the identity has no conversation yet, or it is being created."""
         created = await self._first_contact(identity, now)
         if created is not None:
             return created
@@ -275,6 +303,38 @@ class ConversationRepository:
         )
         return int(message_id)
 
+    async def add_exchange(
+        self,
+        conversation_id: int,
+        question: str,
+        answer: str,
+        now: datetime,
+        *,
+        entry_id: str | None = None,
+    ) -> int:
+        """The citizen's message and the bot's reply, in one statement; returns the reply's
+        id. `entry_id`: the entry the reply comes from."""
+        rows = await self._session.execute(
+            _INSERT_MESSAGES,
+            [
+                {
+                    "conversation_id": conversation_id,
+                    "author": Author.CITIZEN.value,
+                    "text": question,
+                    "entry_id": None,
+                    "created_at": now,
+                },
+                {
+                    "conversation_id": conversation_id,
+                    "author": Author.BOT.value,
+                    "text": answer,
+                    "entry_id": entry_id,
+                    "created_at": now,
+                },
+            ],
+        )
+        return next(int(r.id) for r in rows if r.author == Author.BOT.value)
+
     async def message(self, message_id: int) -> ConversationMessage | None:
         """One message by id."""
         row = await self._session.get(ConversationMessageRow, message_id)
@@ -303,3 +363,25 @@ class ConversationRepository:
             .where(ConversationRow.identity_id == identity_id)
             .with_for_update()
         )
+
+
+class _OpenRow(Protocol):
+    """What a row of `_OPEN` holds."""
+
+    id: int
+    citizen_id: int
+    state: str
+    ticket_id: int | None
+    updated_at: datetime
+
+
+def _opened(found: _OpenRow, identity: Identity) -> Conversation:
+    """A conversation from a row of `_OPEN`."""
+    return Conversation(
+        id=found.id,
+        citizen_id=found.citizen_id,
+        identity=identity,
+        state=ConversationState(found.state),
+        ticket_id=found.ticket_id,
+        updated_at=found.updated_at,
+    )

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
 
 import pytest
 
+from bot.core.answerer import Answerer
 from bot.core.conversation_state import ConversationState
 from bot.core.errors import InvalidInputError, PermissionDeniedError
 from bot.core.identity import Identity
@@ -82,6 +84,54 @@ async def test_asking_for_a_person_hands_off(services: Services) -> None:
     assert reply.ticket_number is not None
     ticket = await services.citizens.lookup(ANNA, reply.ticket_number)
     assert ticket.reason is HandoffReason.ASKED_FOR_PERSON
+
+
+async def test_the_question_and_the_reply_are_kept_in_order(services: Services) -> None:
+    answer = await services.conversations.handle(ANNA, "забыл пароль")
+    clarify = await services.conversations.handle(ANNA, "регистрация или восстановление пароля")
+    async with services.db.transaction() as uow:
+        conversation = await uow.conversations.open(ANNA, services.clock.now)
+        messages = await uow.conversations.recent_messages(conversation.id, 10)
+    assert [(m.author, m.text.split("\n")[0]) for m in messages] == [
+        (Author.CITIZEN, "забыл пароль"),
+        (Author.BOT, answer.text.split("\n")[0]),
+        (Author.CITIZEN, "регистрация или восстановление пароля"),
+        (Author.BOT, clarify.text.split("\n")[0]),
+    ]
+    # The reply's id is what the citizen rates it by.
+    assert (messages[1].id, messages[3].id) == (answer.message_id, clarify.message_id)
+    assert (messages[0].entry_id, messages[1].entry_id) == (None, "password-recovery")
+
+
+class ThreadNotingMatcher:
+    """The real matcher, noting the thread each question was matched on."""
+
+    def __init__(self, inner: Answerer) -> None:
+        self._inner = inner
+        self.kb = inner.kb
+        self.threads: list[int] = []
+
+    def match(self, question: str) -> Match:
+        self.threads.append(threading.get_ident())
+        return self._inner.match(question)
+
+
+async def test_only_a_long_question_is_matched_on_a_worker_thread(services: Services) -> None:
+    """A usual question costs less to match than a hand-off to a thread does; a long one
+    (tens of milliseconds for 2,000 characters of gibberish) would hold up every other
+    citizen on the event loop, so it goes to a thread."""
+    noting = ThreadNotingMatcher(services.conversations._answerer)
+    service = type(services.conversations)(
+        services.db,
+        noting,
+        calendar=services.conversations._calendar,
+        clock=services.clock,
+    )
+    limit = services.conversations._settings.inline_match_chars
+    await service.handle(ANNA, "забыл пароль")
+    await service.handle(ANNA, ("забыл пароль " * limit)[: limit + 1])
+    assert noting.threads[0] == threading.get_ident()
+    assert noting.threads[1] != threading.get_ident()
 
 
 class BrokenMatcher:

@@ -1,5 +1,5 @@
 """A citizen's first contact creates one citizen, one identity and one conversation, however
-many of their messages arrive at once."""
+many of their messages arrive at once; the question path reads and writes in few statements."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from bot.core.conversation_state import ConversationState
 from bot.core.identity import Identity
 from bot.core.tickets import Author
 from bot.storage.database import Database
+from bot.storage.switch_repo import SwitchRepository
 from bot.storage.tables import CitizenRow, ConversationRow, IdentityRow
 
 pytestmark = pytest.mark.anyio
@@ -60,3 +61,34 @@ async def test_an_identity_known_without_a_conversation_gets_one(db: Database) -
         conversation = await uow.conversations.open(NEWCOMER, NOW)
     assert conversation.citizen_id == citizen_id
     assert [await _count(db, t) for t in (CitizenRow, IdentityRow, ConversationRow)] == [1, 1, 1]
+
+
+async def test_a_conversation_is_opened_with_a_switch_read_beside_it(db: Database) -> None:
+    async with db.transaction() as uow:  # a first contact, the switch off
+        first, off = await uow.conversations.open_reading(NEWCOMER, NOW, "maintenance")
+    async with db.transaction() as uow:
+        await uow.switches.put("maintenance", {"until": "2026-12-03T18:00:00+03:00"}, NOW)
+    async with db.transaction() as uow:  # known now, the switch on
+        again, on = await uow.conversations.open_reading(NEWCOMER, NOW, "maintenance")
+        other, _ = await uow.conversations.open_reading(Identity("web", "s-2"), NOW, "maintenance")
+        stored = await SwitchRepository(uow.conversations._session).get("maintenance")
+    assert off is None
+    assert first == again and other.id != first.id
+    assert on == stored == {"until": "2026-12-03T18:00:00+03:00"}
+    async with db.transaction() as uow:  # a first contact with the switch on
+        _, seen = await uow.conversations.open_reading(Identity("web", "s-3"), NOW, "maintenance")
+    assert seen == on
+
+
+async def test_a_question_and_its_reply_are_written_together(db: Database) -> None:
+    async with db.transaction() as uow:
+        conversation = await uow.conversations.open(NEWCOMER, NOW)
+        reply_id = await uow.conversations.add_exchange(
+            conversation.id, "забыл пароль", "Нажмите «Забыли пароль?»", NOW, entry_id="password"
+        )
+        messages = await uow.conversations.recent_messages(conversation.id, 10)
+    assert [(m.author, m.text, m.entry_id) for m in messages] == [
+        (Author.CITIZEN, "забыл пароль", None),
+        (Author.BOT, "Нажмите «Забыли пароль?»", "password"),
+    ]
+    assert messages[1].id == reply_id
