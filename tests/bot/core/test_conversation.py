@@ -127,9 +127,10 @@ async def test_only_a_long_question_is_matched_on_a_worker_thread(services: Serv
         calendar=services.conversations._calendar,
         clock=services.clock,
     )
-    limit = services.conversations._settings.inline_match_chars
+    long = " ".join(["забыл пароль"] * 20)
+    assert len(long) > services.conversations._settings.inline_match_chars
     await service.handle(ANNA, "забыл пароль")
-    await service.handle(ANNA, ("забыл пароль " * limit)[: limit + 1])
+    await service.handle(ANNA, long)
     assert noting.threads[0] == threading.get_ident()
     assert noting.threads[1] != threading.get_ident()
 

@@ -13,7 +13,6 @@ from bot.core.conversation_state import ConversationState
 from bot.core.identity import Identity
 from bot.core.tickets import Author
 from bot.storage.database import Database
-from bot.storage.switch_repo import SwitchRepository
 from bot.storage.tables import CitizenRow, ConversationRow, IdentityRow
 
 pytestmark = pytest.mark.anyio
@@ -71,7 +70,7 @@ async def test_a_conversation_is_opened_with_a_switch_read_beside_it(db: Databas
     async with db.transaction() as uow:  # known now, the switch on
         again, on = await uow.conversations.open_reading(NEWCOMER, NOW, "maintenance")
         other, _ = await uow.conversations.open_reading(Identity("web", "s-2"), NOW, "maintenance")
-        stored = await SwitchRepository(uow.conversations._session).get("maintenance")
+        stored = await uow.switches.get("maintenance")
     assert off is None
     assert first == again and other.id != first.id
     assert on == stored == {"until": "2026-12-03T18:00:00+03:00"}
