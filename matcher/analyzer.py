@@ -107,27 +107,39 @@ class Analyzer:
             repaired.append(fixed if fixed is not None else token)
         return tuple(repaired)
 
-    def analyze_tokens(self, tokens: tuple[str, ...], *, courtesy: bool = False) -> Analysis:
+    def analyze_tokens(
+        self,
+        tokens: tuple[str, ...],
+        *,
+        courtesy: bool = False,
+        verbatim: frozenset[str] = frozenset(),
+    ) -> Analysis:
         """Key terms of already normalised words.
 
         Courtesy ("здравствуйте", "спасибо") is left out when the message says something else,
         unless `courtesy` is set: for "спасибо за помощь" the courtesy *is* the message, and
-        the matcher tries both readings.
+        the matcher tries both readings. Words in `verbatim` are content terms as they are:
+        typos that another reading repairs (the forms pymorphy3 would guess for them match
+        nothing, and guessing costs more than the rest of the analysis).
         """
-        folded = self._synonyms.apply([self.lemma(t) for t in tokens])
+        lemmas = [t if t in verbatim else self.lemma(t) for t in tokens]
+        folded = self._synonyms.apply(lemmas)
         content: list[str] = []
         filler: list[str] = []
         kept_words: list[str] = []
         for term, index in folded:
-            kind = FOLDED if index is None else self._classify(tokens[index], term)
+            if index is None or tokens[index] in verbatim:
+                kind = CONTENT
+            else:
+                kind = self._classify(tokens[index], term)
             if kind is FILLER:
                 filler.append(term)
                 if courtesy:
                     content.append(term)
             elif kind is not FUNCTION:
                 content.append(term)
-        for token in tokens:
-            if courtesy or self._classify(token, self.lemma(token)) is not FILLER:
+        for token, lemma in zip(tokens, lemmas, strict=True):
+            if courtesy or token in verbatim or self._classify(token, lemma) is not FILLER:
                 kept_words.append(token)
         # A message of only courtesy ("здравствуйте") or only function words ("пока") keeps them.
         terms = content or filler or [term for term, _ in folded]

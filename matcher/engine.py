@@ -109,14 +109,15 @@ class Matcher:
         repaired = self.analyzer.repair(tokens, self._speller.correct)
         if repaired != tokens:
             readings.append(repaired)
+        typos = frozenset(t for t, r in zip(tokens, repaired, strict=True) if t != r)
         # Each reading is scored as typed and repaired; courtesy left out, and kept when it
         # was there. Readings that analyse alike are scored once.
         variants: dict[tuple[str, tuple[str, ...]], Analysis] = {}
         for reading in readings:
-            analysis = self.analyzer.analyze_tokens(reading)
+            analysis = self.analyzer.analyze_tokens(reading, verbatim=typos)
             variants.setdefault((analysis.words, analysis.terms), analysis)
             if analysis.dropped_courtesy:
-                kept = self.analyzer.analyze_tokens(reading, courtesy=True)
+                kept = self.analyzer.analyze_tokens(reading, courtesy=True, verbatim=typos)
                 variants.setdefault((kept.words, kept.terms), kept)
         analyses = list(variants.values())
         scores = self._score(analyses, without)

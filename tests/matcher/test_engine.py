@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from matcher import Action, Matcher
+from matcher import Action, KnowledgeBase, Matcher, Morphology
 
 
 @pytest.mark.parametrize(
@@ -119,3 +119,30 @@ def test_one_matcher_serves_many_threads(fixture_matcher: Matcher) -> None:
 def test_leave_one_out_uses_other_phrasings(fixture_matcher: Matcher) -> None:
     # "Забыл пароль" is an alternative of password-recovery; without it, the entry still wins.
     assert fixture_matcher.match_without("password-recovery", 1).entry_id == "password-recovery"
+
+
+class CountingMorphology(Morphology):
+    """pymorphy3, counting the words it is asked to parse."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.parsed: list[str] = []
+
+    def _parse_uncached(self, word: str) -> tuple[str, str | None]:
+        self.parsed.append(word)
+        return super()._parse_uncached(word)
+
+
+def test_a_typo_the_speller_repairs_is_never_parsed(fixture_kb: KnowledgeBase) -> None:
+    """Guessing the forms of a word the dictionary lacks costs about 0.1 ms, more than the
+    rest of its analysis, and for a typo the guesses match nothing: the reading as typed
+    keeps the typo as it is, and the repaired reading finds the entry."""
+    morphology = CountingMorphology()
+    matcher = Matcher(fixture_kb, morphology=morphology)
+    morphology.parsed.clear()
+    match = matcher.match("забыл пороль")
+    assert match.entry_id == "password-recovery"
+    assert "пороль" not in morphology.parsed
+    # A word the speller cannot repair is still parsed: its guessed forms may be a term.
+    matcher.match("как стримит")
+    assert "стримит" in morphology.parsed
