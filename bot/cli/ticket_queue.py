@@ -10,6 +10,7 @@ from bot.cli.local_time import show_time, zone_phrase
 from bot.cli.table import format_table
 from bot.core.clock import system_clock
 from bot.core.desk import Desk
+from bot.core.labels import channel_label
 from bot.core.tickets import Ticket
 from bot.storage.database import Database
 
@@ -40,13 +41,14 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 
 def queue_table(tickets: Sequence[Ticket]) -> str:
-    """The tickets as a table, times in the staff's zone."""
+    """The tickets as a table: channels named as operators know them, times in the staff's
+    zone."""
     now = system_clock()
     rows = [
         [
             str(t.number),
             t.status_label,
-            t.channel,
+            channel_label(t.channel),
             show_time(t.created_at),
             show_time(t.due_at),
             "да" if t.is_overdue(now) else "",

@@ -189,7 +189,7 @@ def test_proposals_and_queue(
     )
     queue = table(ok(waiting))
     assert set(queue) == {"№", "2", "Всего:"}  # ticket 1 is resolved: it waits for nobody
-    assert queue["2"][1:3] == ["Принято", "telegram"]
+    assert queue["2"][1:3] == ["Принято", "Telegram"]
     assert "Предложение № 1 — по обращению № 1" in ok(listed)
     assert "Вопрос: Что делать, если сломался карбюратор?" in listed.stdout
     refused(missing, "Предложения № 99 нет.")
