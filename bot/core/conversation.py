@@ -97,10 +97,10 @@ class ConversationService:
             return await self.request_person(identity, entry.question)
         now = self._clock()
         async with self._db.transaction() as uow:
-            maintenance = await self._maintenance.current_in(uow)
-            conversation = await self._bot_conversation(uow, identity)
+            conversation, switch = await self._bot_conversation(uow, identity)
             if conversation is None:
                 return Reply(kind=ReplyKind.SILENT, text="")
+            maintenance = self._maintenance.in_force(switch)
             message_id = await uow.conversations.add_exchange(
                 conversation.id, entry.question, entry.answer, now, entry_id=entry.id
             )
@@ -335,14 +335,18 @@ class ConversationService:
             ticket_number=ticket.number,
         )
 
-    async def _bot_conversation(self, uow: UnitOfWork, identity: Identity) -> Conversation | None:
+    async def _bot_conversation(
+        self, uow: UnitOfWork, identity: Identity
+    ) -> tuple[Conversation | None, dict[str, object] | None]:
+        """The conversation if the bot owns it (None: a person does), and the maintenance
+        switch read with it."""
         now = self._clock()
-        conversation = await uow.conversations.open(identity, now)
+        conversation, switch = await uow.conversations.open_reading(identity, now, MAINTENANCE_KEY)
         if not conversation.state.bot_answers:
-            return None
+            return None, switch
         if conversation.state is ConversationState.RESOLVED:
             await move_conversation(uow, conversation, ConversationState.BOT, now, ticket_id=None)
-        return conversation
+        return conversation, switch
 
     def _notice(self, maintenance: Maintenance | None) -> str | None:
         if maintenance is None:

@@ -219,6 +219,21 @@ async def test_maintenance_keeps_the_bot_answering_and_says_when_people_return(
     assert await services.maintenance.current() is None
 
 
+async def test_a_choice_during_maintenance_says_when_people_return(
+    services: Services,
+) -> None:
+    clarify = await services.conversations.handle(ANNA, "регистрация или восстановление пароля")
+    assert clarify.kind is ReplyKind.CLARIFY and clarify.notice is None
+    await services.maintenance.turn_on(services.clock.now + timedelta(hours=4))
+    chosen = await services.conversations.choose(ANNA, "registration")
+    assert (chosen.kind, chosen.entry_id) == (ReplyKind.ANSWER, "registration")
+    assert chosen.notice is not None
+    assert "недоступны до 14:00 24 ноября по московскому времени" in chosen.notice
+    await services.maintenance.turn_off()
+    again = await services.conversations.choose(ANNA, "password-recovery")
+    assert again.notice is None
+
+
 async def test_maintenance_ends_by_itself(services: Services) -> None:
     await services.maintenance.turn_on(services.clock.now + timedelta(hours=1))
     services.clock.advance(timedelta(hours=2))
