@@ -9,7 +9,6 @@ from bot.core.errors import InvalidInputError
 from bot.core.records import Maintenance, Operator
 from bot.core.roles import Permission, require
 from bot.storage.database import Database
-from bot.storage.unit_of_work import UnitOfWork
 
 MAINTENANCE_KEY = "maintenance"
 
@@ -53,11 +52,7 @@ class MaintenanceSwitch:
     async def current(self) -> Maintenance | None:
         """The maintenance in force now, or None (off, or its end has passed)."""
         async with self._db.transaction() as uow:
-            return await self.current_in(uow)
-
-    async def current_in(self, uow: UnitOfWork) -> Maintenance | None:
-        """`current`, read inside a transaction the caller already holds (one round trip less)."""
-        return self.in_force(await uow.switches.get(MAINTENANCE_KEY))
+            return self.in_force(await uow.switches.get(MAINTENANCE_KEY))
 
     def in_force(self, value: dict[str, object] | None) -> Maintenance | None:
         """The maintenance a stored switch value (None: off) describes, if it is in force."""

@@ -15,12 +15,12 @@ from bot.core.identity import Identity
 from bot.core.records import Conversation, ConversationMessage
 from bot.core.tickets import Author
 from bot.storage.converters import to_conversation, to_conversation_message
+from bot.storage.switch_repo import SWITCH_VALUE, switch_value
 from bot.storage.tables import (
     CitizenRow,
     ConversationMessageRow,
     ConversationRow,
     IdentityRow,
-    SettingRow,
     TicketRow,
     table_of,
 )
@@ -50,9 +50,8 @@ _OPEN = (
     )
     .with_for_update(of=ConversationRow)
 )
-_SWITCH = select(SettingRow.value).where(SettingRow.key == bindparam("switch"))
 # `_OPEN` with a shared switch's value beside it.
-_OPEN_READING = _OPEN.add_columns(_SWITCH.scalar_subquery().label("switch"))
+_OPEN_READING = _OPEN.add_columns(SWITCH_VALUE.scalar_subquery().label("switch"))
 
 
 class ConversationRepository:
@@ -179,16 +178,14 @@ class ConversationRepository:
                 {
                     "channel": identity.channel,
                     "external_id": identity.external_id,
-                    "switch": switch,
+                    "key": switch,
                 },
             )
         ).first()
         if found is not None:
-            value = found.switch
-            return _opened(found, identity), dict(value) if value is not None else None
+            return _opened(found, identity), switch_value(found.switch)
         conversation = await self._open_new(identity, now)
-        value = await self._session.scalar(_SWITCH, {"switch": switch})
-        return conversation, dict(value) if value is not None else None
+        return conversation, switch_value(await self._session.scalar(SWITCH_VALUE, {"key": switch}))
 
     async def _open_new(self, identity: Identity, now: datetime) -> Conversation:
         """`open` when the identity has no conversation yet, or it is being created."""

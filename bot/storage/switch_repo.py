@@ -9,7 +9,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.tables import SettingRow
 
-_VALUE = select(SettingRow.value).where(SettingRow.key == bindparam("key"))
+# A switch's stored value by its `key` (other queries take it as a subquery).
+SWITCH_VALUE = select(SettingRow.value).where(SettingRow.key == bindparam("key"))
+
+
+def switch_value(stored: object) -> dict[str, object] | None:
+    """A switch's value as read, or None when it is off (no row)."""
+    return dict(stored) if isinstance(stored, dict) else None
 
 
 class SwitchRepository:
@@ -20,8 +26,7 @@ class SwitchRepository:
 
     async def get(self, key: str) -> dict[str, object] | None:
         """A switch's value, or None when it is off."""
-        value = await self._session.scalar(_VALUE, {"key": key})
-        return dict(value) if value is not None else None
+        return switch_value(await self._session.scalar(SWITCH_VALUE, {"key": key}))
 
     async def put(self, key: str, value: dict[str, object], now: datetime) -> None:
         """Turn a switch on with a value."""
