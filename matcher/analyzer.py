@@ -10,6 +10,7 @@ from matcher.layout import repair_layout
 from matcher.lexicon import (
     ABBREVIATION_ENDINGS,
     ABBREVIATIONS,
+    COURTESY_PHRASES,
     FILLER_WORDS,
     LATIN_ALIASES,
     LATIN_TERMS,
@@ -39,6 +40,7 @@ class Analysis:
     terms: tuple[str, ...]  # key terms: lemmas with synonyms folded, no stop words or filler
     words: str = ""  # the normalised words without courtesy, for character n-grams
     dropped_courtesy: bool = False  # courtesy words were left out of `terms` and `words`
+    only_courtesy: bool = False  # the words were courtesy and nothing else ("спасибо!")
 
     @property
     def lemmas(self) -> str:
@@ -92,12 +94,14 @@ class Analyzer:
         """All lemmas of a phrase, function words included (synonym phrases match on these)."""
         return tuple(self.lemma(w) for w in self.normalise(text))
 
-    def analyze(self, text: str, *, correct: Corrector | None = None) -> Analysis:
+    def analyze(
+        self, text: str, *, correct: Corrector | None = None, courtesy: bool = False
+    ) -> Analysis:
         """Key terms of `text`; with `correct`, unknown words are first typo-repaired."""
         tokens = self.normalise(text)
         if correct is not None:
             tokens = self.repair(tokens, correct)
-        return self.analyze_tokens(tokens)
+        return self.analyze_tokens(tokens, courtesy=courtesy)
 
     def repair(self, tokens: tuple[str, ...], correct: Corrector) -> tuple[str, ...]:
         """The tokens with each word unknown to the dictionary and the base typo-repaired."""
@@ -123,6 +127,7 @@ class Analyzer:
         nothing, and guessing costs more than the rest of the analysis).
         """
         lemmas = [t if t in verbatim else self.lemma(t) for t in tokens]
+        greeting = courtesy_phrase_words(lemmas)
         folded = self._synonyms.apply(lemmas)
         content: list[str] = []
         filler: list[str] = []
@@ -132,20 +137,27 @@ class Analyzer:
                 kind = CONTENT
             else:
                 kind = self._classify(tokens[index], term)
+                if index in greeting and kind is CONTENT:
+                    kind = FILLER
             if kind is FILLER:
                 filler.append(term)
                 if courtesy:
                     content.append(term)
             elif kind is not FUNCTION:
                 content.append(term)
-        for token, lemma in zip(tokens, lemmas, strict=True):
-            if courtesy or token in verbatim or self._classify(token, lemma) is not FILLER:
+        for index, (token, lemma) in enumerate(zip(tokens, lemmas, strict=True)):
+            if (
+                courtesy
+                or token in verbatim
+                or not (index in greeting or self._classify(token, lemma) is FILLER)
+            ):
                 kept_words.append(token)
         # A message of only courtesy ("здравствуйте") or only function words ("пока") keeps them.
         terms = content or filler or [term for term, _ in folded]
         dropped = bool(filler) and len(terms) < len(content) + len(filler)
         words = " ".join(kept_words or tokens)
-        return Analysis(tokens, tuple(terms), words, dropped)
+        only = bool(filler) and len(content) == (len(filler) if courtesy else 0)
+        return Analysis(tokens, tuple(terms), words, dropped, only)
 
     def _is_word(self, word: str) -> bool:
         return word in self._vocabulary or self._morph.is_known(word)
@@ -171,3 +183,23 @@ class Analyzer:
         if lemma in ABBREVIATIONS or not self._morph.is_function_word(token):
             return CONTENT
         return FUNCTION
+
+
+COURTESY_LENGTHS = tuple(sorted({len(p) for p in COURTESY_PHRASES}, reverse=True))
+COURTESY_FIRSTS = frozenset(p[0] for p in COURTESY_PHRASES)
+
+
+def courtesy_phrase_words(lemmas: list[str]) -> frozenset[int]:
+    """Positions of the words that make up greetings of several words ("добрый день"),
+    longest phrase first."""
+    found: set[int] = set()
+    i = 0
+    while i < len(lemmas):
+        if lemmas[i] in COURTESY_FIRSTS:
+            for size in COURTESY_LENGTHS:
+                if tuple(lemmas[i : i + size]) in COURTESY_PHRASES:
+                    found.update(range(i, i + size))
+                    i += size - 1
+                    break
+        i += 1
+    return frozenset(found)

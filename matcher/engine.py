@@ -65,7 +65,10 @@ class Matcher:
         self._entry_terms = []
         phrasing_words = []
         for e in kb.entries:
-            analysed = [analyze(p) for p in e.phrasings]
+            # An entry whose question is courtesy alone ("Спасибо!") is about the courtesy:
+            # its phrasings keep it ("спасибо за ответ" is not a question about answers).
+            courtesy = analyze(e.question).only_courtesy
+            analysed = [analyze(p, courtesy=courtesy) for p in e.phrasings]
             self._entry_terms.append(
                 EntryTerms(
                     phrasings=tuple(a.terms for a in analysed),

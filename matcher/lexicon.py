@@ -301,7 +301,8 @@ STOP_WORDS = frozenset(
 )
 
 # Courtesy and filler that wraps a question without changing it. A question made of nothing
-# else keeps them (so "здравствуйте" alone is still understood as a greeting).
+# else keeps them (so "здравствуйте" alone is still understood as a greeting). Words that are
+# courtesy only together ("добрый день", but "через сколько дней") are in COURTESY_PHRASES.
 FILLER_WORDS = frozenset(
     [
         "здравствуйте",
@@ -311,10 +312,6 @@ FILLER_WORDS = frozenset(
         "добрый",
         "доброе",
         "добрая",
-        "день",
-        "утро",
-        "вечер",
-        "ночь",
         "пожалуйста",
         "подсказать",
         "сказать",
@@ -348,5 +345,27 @@ FILLER_WORDS = frozenset(
         "подсказывать",
         "помогать",
         "пожалуй",
+    ]
+)
+
+# Greetings and thanks of several words, as lemmas: courtesy as a whole, while each word
+# alone may carry meaning ("день" in "сколько дней рассматривают", "ответ" in "нет ответа").
+COURTESY_PHRASES = frozenset(
+    [
+        ("добрый", "день"),
+        ("добрый", "утро"),
+        ("добрый", "вечер"),
+        ("добрый", "ночь"),
+        ("добрый", "время", "сутки"),
+        ("добрый", "время"),
+        ("добрый", "здоровье"),
+        ("день", "добрый"),
+        ("вечер", "добрый"),
+        ("утро", "добрый"),
+        *(
+            (thanks, "за", what)
+            for thanks in ("спасибо", "благодарить")
+            for what in ("помощь", "ответ", "информация", "консультация", "подсказка")
+        ),
     ]
 )

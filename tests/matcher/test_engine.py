@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from matcher import Action, KnowledgeBase, Matcher, Morphology
+from matcher import Action, Entry, KnowledgeBase, Matcher, Morphology
 
 
 @pytest.mark.parametrize(
@@ -146,3 +146,53 @@ def test_a_typo_the_speller_repairs_is_never_parsed(fixture_kb: KnowledgeBase) -
     # A word the speller cannot repair is still parsed: its guessed forms may be a term.
     matcher.match("как стримит")
     assert "стримит" in morphology.parsed
+
+
+def _base(*entries: tuple[str, str, tuple[str, ...]]) -> KnowledgeBase:
+    return KnowledgeBase(
+        tuple(
+            Entry(id=i, topic="Тест", question=q, alternatives=alts, answer=f"Ответ {i}.")
+            for i, q, alts in entries
+        )
+    )
+
+
+def test_a_greeting_of_several_words_is_courtesy_but_its_words_alone_are_not(
+    morphology: Morphology,
+) -> None:
+    """Greetings such as "добрый день" and "доброго времени суток" only say hello, while
+    "дней" in "через сколько дней" is the question itself."""
+    matcher = Matcher(
+        _base(
+            (
+                "days",
+                "Сколько дней рассматривают заявление?",
+                ("срок рассмотрения", "когда рассмотрят"),
+            ),
+            ("apply", "Как подать заявление?", ("подать заявку", "куда отправить заявление")),
+            (
+                "hours",
+                "Работает ли поддержка круглосуточно?",
+                ("в какое время работаете", "часы работы"),
+            ),
+        ),
+        morphology=morphology,
+    )
+    asked = matcher.match("Доброго времени суток! Через сколько дней рассмотрят заявление?")
+    assert asked.entry_id == "days"
+    assert "день" in asked.matched_terms
+    assert not {"время", "сутки", "добрый"} & set(asked.matched_terms)
+    greeted = matcher.match("добрый день, как подать заявление")
+    assert greeted.entry_id == "apply"
+    assert "день" not in greeted.matched_terms
+
+
+@pytest.mark.parametrize("thanks", ["спасибо за подсказку", "спасибо за консультацию"])
+def test_an_entry_that_is_courtesy_keeps_its_courtesy(
+    project_kb: KnowledgeBase, morphology: Morphology, thanks: str
+) -> None:
+    """For "Спасибо!" the thanks is the message: its "спасибо за ответ" is thanks, and a
+    thank-you is answered, not asked back about."""
+    match = Matcher(project_kb, morphology=morphology).match(thanks)
+    assert match.action is Action.ANSWER
+    assert match.entry_id == "chat-thanks"
