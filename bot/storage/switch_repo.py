@@ -7,10 +7,12 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.storage.tables import SettingRow
+from bot.storage.tables import SettingRow, table_of
 
-# A switch's stored value by its `key` (other queries take it as a subquery).
-SWITCH_VALUE = select(SettingRow.value).where(SettingRow.key == bindparam("key"))
+# A switch's stored value by its `key` (other queries take it as a subquery). Core columns
+# (see `table_of`): every question reads it.
+_SETTINGS = table_of(SettingRow)
+SWITCH_VALUE = select(_SETTINGS.c.value).where(_SETTINGS.c.key == bindparam("key"))
 
 
 def switch_value(stored: object) -> dict[str, object] | None:
