@@ -1,8 +1,9 @@
-"""Stored values other than tickets: conversations, operators, outbox rows, proposals, ratings."""
+"""Stored values other than tickets: conversations, operators, outbox rows, proposals, ratings,
+dialogue memory."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
@@ -136,3 +137,16 @@ class Maintenance:
     note: str | None
     set_at: datetime
     set_by: str | None = None  # an operator's login; None: the server's administrator
+
+
+@dataclass(frozen=True, slots=True)
+class Dialogue:
+    """What a chat's dialogue remembers between messages: a state name and small values."""
+
+    state: str | None = None
+    data: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to remember."""
+        return self.state is None and not self.data

@@ -142,4 +142,7 @@ class CoreSettings:
     # worker thread costs more than matching it, and the longest takes about 5 ms (the
     # interpreter's own thread switch interval); longer ones go to a thread.
     inline_match_chars: int = 160
+    # A chat's dialogue memory (contacts shared, a pending prompt) unchanged this long is
+    # forgotten: a shared phone number is not kept for ever.
+    dialogue_memory: timedelta = timedelta(days=30)
     transcript_limit: int = 20

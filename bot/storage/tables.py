@@ -291,3 +291,13 @@ class LinkFailureRow(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     key: Mapped[str] = mapped_column(String(250))
     failed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class DialogueRow(Base):
+    """What a chat's dialogue remembers between messages (contacts shared, a pending prompt)."""
+
+    __tablename__ = "dialogue_memory"
+    key: Mapped[str] = mapped_column(String(250), primary_key=True)
+    state: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    data: Mapped[dict[str, object]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

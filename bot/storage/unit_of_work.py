@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.conversation_repo import ConversationRepository
+from bot.storage.dialogue_repo import DialogueRepository
 from bot.storage.link_repo import LinkRepository
 from bot.storage.operator_repo import OperatorRepository
 from bot.storage.outbox_repo import OutboxRepository
@@ -23,6 +24,7 @@ class UnitOfWork:
 
     __slots__ = (
         "conversations",
+        "dialogues",
         "links",
         "operators",
         "outbox",
@@ -49,3 +51,4 @@ class UnitOfWork:
         self.web_events = WebEventRepository(session)
         self.links = LinkRepository(session)
         self.staff_topics = StaffTopicRepository(session)
+        self.dialogues = DialogueRepository(session)

@@ -18,6 +18,7 @@ from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
 from aiogram.types import BotCommand
 
 from bot.core.delivery import DeliveryWorker
+from bot.core.errors import DatabaseUnavailableError
 from bot.core.outbox import SenderRegistry
 from bot.telegram.dispatcher import build_dispatcher
 from bot.telegram.identity import TELEGRAM_CHANNEL
@@ -130,6 +131,7 @@ async def telegram_app(
 async def bot_on(services: TelegramServices) -> AsyncIterator[TelegramApp]:
     """The bot over services already built (by `telegram_app`, or by `serve`'s webhook)."""
     settings = services.settings
+    await forget_stale_dialogues(services)
     bot = create_bot(settings)
     try:
         senders = SenderRegistry()
@@ -156,6 +158,17 @@ async def bot_on(services: TelegramServices) -> AsyncIterator[TelegramApp]:
         )
     finally:
         await bot.session.close()
+
+
+async def forget_stale_dialogues(services: TelegramServices) -> None:
+    """Remove chats' dialogue memories past their time (a shared phone number among them)."""
+    try:
+        forgotten = await services.dialogues.forget_stale()
+    except DatabaseUnavailableError:
+        log.warning("Could not forget old dialogue memories: the database is unavailable")
+        return
+    if forgotten:
+        log.info("Forgot %d dialogue memories unchanged for too long", forgotten)
 
 
 async def prepare(bot: Bot) -> None:

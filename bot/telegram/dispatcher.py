@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiogram import Dispatcher, F
 from aiogram.enums import ChatType
-from aiogram.fsm.storage.memory import MemoryStorage
 
 from bot.telegram import (
     commands,
@@ -17,12 +16,13 @@ from bot.telegram import (
     start,
     unsupported,
 )
+from bot.telegram.dialogue_storage import DatabaseStorage
 from bot.telegram.services import TelegramServices
 
 
 def build_dispatcher(services: TelegramServices) -> Dispatcher:
     """A dispatcher with the bot's routers; handlers get the services by parameter name."""
-    dp = Dispatcher(storage=MemoryStorage())
+    dp = Dispatcher(storage=DatabaseStorage(services.dialogues))
     # Citizens talk to the bot in private; in a group it would answer everyone's chatter.
     # The one group it listens to is the operators' (its own router, first in line).
     staff_chat = services.settings.staff_chat_id

@@ -10,6 +10,7 @@ from bot.core.accounts import Accounts
 from bot.core.citizen_tickets import CitizenTickets
 from bot.core.conversation import ConversationService
 from bot.core.desk import Desk
+from bot.core.dialogues import DialogueMemory
 from bot.core.live_kb import LiveMatcher
 from bot.core.maintenance import MaintenanceSwitch
 from bot.core.ratings import Ratings
@@ -37,6 +38,7 @@ class TelegramServices:
     render_options: RenderOptions
     desk: Desk
     accounts: Accounts
+    dialogues: DialogueMemory  # aiogram's FSM storage: what chats said before, kept in the database
     staff: StaffBoard | None = None  # the operators' group, when one is configured
 
 
@@ -81,6 +83,7 @@ def services_on(
         ),
         desk=Desk(db),
         accounts=Accounts(db, policy=settings.core.passwords),
+        dialogues=DialogueMemory(db, ttl=settings.core.dialogue_memory),
         staff=StaffBoard(db, chat_id=settings.staff_chat_id)
         if settings.staff_chat_id is not None
         else None,

@@ -31,6 +31,7 @@ EXPECTED_TABLES = {
     "citizens",
     "conversation_messages",
     "conversations",
+    "dialogue_memory",
     "operators",
     "outbox",
     "proposals",

@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
 from bot.core.history import ConversationHistory
 from bot.telegram import texts
+from bot.telegram.app import TelegramApp, telegram_app
 from bot.telegram.identity import chat_identity
 from bot.telegram.keyboards import EntryCallback, RateCallback, TopicCallback
+from bot.telegram.settings import TelegramSettings
+from matcher import Morphology
+from tests.bot.telegram.citizen import Citizen
 from tests.bot.telegram.conftest import RunningBot
+from tests.bot.telegram.fake_api import FakeBotApi
 
 pytestmark = pytest.mark.anyio
 
@@ -165,6 +172,62 @@ async def test_shared_phone_reaches_the_ticket(running: RunningBot) -> None:
     ticket = await running.app.services.citizens.lookup(chat_identity(anna.user_id), number)
     assert ticket.contacts.phone == "+79123456789"
     assert ticket.contacts.name == "Анна Петрова"
+
+
+@asynccontextmanager
+async def polling(
+    api: FakeBotApi, settings: TelegramSettings, morphology: Morphology
+) -> AsyncIterator[TelegramApp]:
+    """One run of the bot process: polling until the block ends."""
+    async with telegram_app(settings, morphology=morphology) as app:
+        stop = asyncio.Event()
+        task = asyncio.create_task(app.run(stop))
+        try:
+            yield app
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=10)
+
+
+async def test_a_shared_phone_and_a_pending_comment_survive_a_restart(
+    api: FakeBotApi, settings: TelegramSettings, morphology: Morphology
+) -> None:
+    """What the chat said before a restart (a deploy, a crash) is still known after it."""
+    anna = Citizen(api, 501)
+
+    def sent_id(text: str) -> int:
+        return int(
+            next(
+                c.result["message_id"]
+                for c in api.calls_of("sendMessage")
+                if c.params["text"] == text
+            )
+        )
+
+    async with polling(api, settings, morphology):
+        anna.says("забыл пароль")
+        (answer,) = await api.wait_sent(anna.user_id, 1)
+        _, rate_down = buttons(answer)
+        anna.presses(rate_down[1], message_id=sent_id(answer["text"]))
+        assert (await api.wait_sent(anna.user_id, 2))[-1]["text"] == texts.ASK_COMMENT
+        shared = anna.shares_phone("+7 (912) 345-67-89")
+        await api.wait_sent(anna.user_id, 3)
+        # Telegram forgets an update once the next poll confirms it.
+        await api.wait_for(
+            lambda: any(
+                int(c.params.get("offset", 0)) > shared for c in api.calls_of("getUpdates")
+            ),
+            what="the contact confirmed",
+        )
+    async with polling(api, settings, morphology) as app:
+        anna.replies("ссылка из ответа не открывается", to=sent_id(texts.ASK_COMMENT))
+        assert (await api.wait_sent(anna.user_id, 4))[-1]["text"] == texts.THANKS_FOR_COMMENT
+        ratings = await app.services.ratings.for_entry("account-password-recovery")
+        assert [(r.score, r.comment) for r in ratings] == [(0, "ссылка из ответа не открывается")]
+        anna.says(texts.ASK_PERSON_BUTTON)
+        number = ticket_number((await api.wait_sent(anna.user_id, 5))[-1]["text"])
+        ticket = await app.services.citizens.lookup(chat_identity(anna.user_id), number)
+        assert ticket.contacts.phone == "+79123456789"
 
 
 async def test_someone_elses_contact_is_not_taken(running: RunningBot) -> None:
