@@ -9,12 +9,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.core.errors import AuthenticationError
 from bot.core.records import Operator
 from bot.core.roles import ROLE_LABELS, Permission, has_permission
+from bot.core.suggestions import answer_of, suggest_answers
 from bot.core.tickets import Via
 from bot.web.deps import (
     OPERATOR_KEY,
@@ -23,6 +24,7 @@ from bot.web.deps import (
     DeskDep,
     OperatorDep,
     ProposalsDep,
+    ServicesDep,
     TicketNumber,
     csrf_token,
     staff_work,
@@ -129,14 +131,39 @@ async def find(number: TicketNumber, operator: OperatorDep) -> RedirectResponse:
 async def ticket(
     request: Request,
     number: TicketNumber,
+    *,
     operator: OperatorDep,
     desk: DeskDep,
     accounts: AccountsDep,
+    services: ServicesDep,
+    kb: Annotated[str, Query(max_length=500)] = "",
+    answer: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
-    """The ticket: conversation, contacts, attachments, history and the action forms."""
+    """The ticket: conversation, contacts, attachments, history and the action forms.
+
+    Answers from the knowledge base are suggested for the ticket's question, or for the
+    words in `kb`; `answer` (an entry id) starts the reply with that entry's answer.
+    """
     details = await desk.details(operator, number)
     names = {a.id: a.display_name for a in await accounts.all()}
-    return _page(request, "ticket.html", operator, {"details": details, "names": names})
+    searched = " ".join(kb.split())
+    suggestions = (
+        await suggest_answers(services.answerer, searched or details.ticket.question)
+        if not details.ticket.status.is_final
+        else ()
+    )
+    return _page(
+        request,
+        "ticket.html",
+        operator,
+        {
+            "details": details,
+            "names": names,
+            "suggestions": suggestions,
+            "searched": searched,
+            "reply_text": answer_of(services.answerer, answer),
+        },
+    )
 
 
 @router.post("/tickets/{number}/reply")

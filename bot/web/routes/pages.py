@@ -29,6 +29,12 @@ async def widget() -> FileResponse:
     )
 
 
+@router.get("/console.js", include_in_schema=False)
+async def console_js() -> FileResponse:
+    """The operator console's few scripts (every page works without them)."""
+    return FileResponse(STATIC_DIR / "console.js", media_type="text/javascript; charset=utf-8")
+
+
 @router.get("/console.css", include_in_schema=False)
 async def console_css() -> FileResponse:
     """The operator console's stylesheet."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from datetime import timedelta
 
@@ -169,3 +170,48 @@ async def test_times_are_moscow_time_and_history_is_in_russian(web: Web) -> None
     assert f"{created} МСК Обращение создано" in history
     english = set(EVENT_LABELS) | set(HANDOFF_REASON_LABELS)
     assert not [word for word in re.findall(r"[a-z_]+", history) if word in english]
+
+
+async def test_answers_from_the_base_are_suggested_and_start_the_reply(web: Web) -> None:
+    """A question handed to people often has its answer in the base already: the ticket
+    page offers it, finds others by words, and puts the chosen one into the reply."""
+    await web.operator("anna")
+    await web.client.post(
+        "/api/v1/handoff", json={"question": "не могу вспомнить пароль от госуслуг, что делать"}
+    )
+    await log_in(web.client, "anna")
+    page = await web.client.get("/console/tickets/1")
+    suggested = _visible(page.text.split('id="suggestions-title"', 1)[1])
+    assert "Подходят к вопросу гражданина:" in suggested
+    assert "Как восстановить пароль от Госуслуг?" in suggested
+    assert 'href="/console/tickets/1?answer=account-password-recovery#reply-text"' in page.text
+    assert "Соедините меня с оператором" not in suggested  # the operator is that person
+
+    found = await web.client.get("/console/tickets/1", params={"kb": "  выписка   эптс "})
+    assert "По запросу «выписка эптс»:" in _visible(found.text)
+    assert "Как получить выписку об ЭПТС?" in found.text
+    assert "answer=epts-extract&amp;kb=%D0%B2" in found.text  # the search stays on the link
+
+    chosen = await web.client.get("/console/tickets/1", params={"answer": "epts-extract"})
+    reply = re.search(r'<textarea id="reply-text"[^>]*>(.*?)</textarea>', chosen.text, re.S)
+    assert reply is not None
+    entry = web.services.answerer.kb.get("epts-extract")
+    assert entry is not None
+    assert html.unescape(reply.group(1)) == entry.answer
+    gone = await web.client.get("/console/tickets/1", params={"answer": "no-such-entry"})
+    assert gone.status_code == 200
+    assert re.search(r'<textarea id="reply-text"[^>]*></textarea>', gone.text)
+
+    hostile = await web.client.get("/console/tickets/1", params={"kb": "<script>alert(1)</script>"})
+    assert "<script>alert(1)</script>" not in hostile.text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in hostile.text
+
+    off_topic = await web.client.get("/console/tickets/1", params={"kb": "какая завтра погода"})
+    assert "Подходящих ответов не нашлось." in off_topic.text
+
+    token = csrf_of(page.text)
+    await web.client.post("/console/take", data={"csrf_token": token})
+    done = await web.client.post("/console/tickets/1/resolve", data={"csrf_token": token})
+    assert done.status_code == 303
+    closed = await web.client.get("/console/tickets/1")
+    assert "Ответы из базы знаний" not in closed.text

@@ -51,7 +51,18 @@ def _operator_replies(browser: Browser, url: str, text: str) -> None:
     console.get_by_role("button", name="Войти").click()
     console.get_by_role("button", name="Взять следующее").click()
     expect(console.get_by_role("heading", level=1)).to_contain_text("Обращение № 1")
-    console.get_by_label("Ответ гражданину").fill(text)
+    # An answer from the base, found by words and put after what the operator typed, by
+    # keyboard and without reloading the page (a reload would lose the typed text).
+    console.get_by_label("Найти ответ в базе знаний").fill("забыл пароль")
+    console.keyboard.press("Enter")
+    expect(console.locator(".suggestions")).to_contain_text("По запросу «забыл пароль»:")
+    reply = console.get_by_label("Ответ гражданину")
+    reply.fill(text)
+    console.get_by_role("link", name="Вставить в ответ").first.focus()
+    console.keyboard.press("Enter")
+    expect(reply).to_be_focused()
+    typed = reply.input_value()
+    assert typed.startswith(text + "\n\nНовый пароль можно задать"), typed
     console.get_by_role("button", name="Отправить ответ").click()
     expect(console.locator(".flash")).to_contain_text("Ответ отправлен")
     console.screenshot(path=str(ARTIFACTS / "console-ticket.png"), full_page=True)
