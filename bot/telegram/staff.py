@@ -1,5 +1,5 @@
 """The operators' forum group: replies and commands written in a ticket's topic (`/info`,
-`/reject`), and the card's buttons.
+`/reject`, `/answers`), the card's buttons, and the buttons that send a suggested answer.
 
 Only members linked to an active operator account (`faqbot user telegram`) can act; the
 others get a polite refusal and nothing changes. Every action goes through the same desk
@@ -19,27 +19,37 @@ from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, TelegramObject, User
 
 from bot.core.accounts import Accounts
+from bot.core.answerer import Answerer
 from bot.core.desk import Desk
 from bot.core.errors import CoreError
 from bot.core.priority import as_staff
 from bot.core.records import Operator
 from bot.core.staff_board import StaffBoard
+from bot.core.suggestions import suggest_answers
 from bot.core.ticket_status import QUEUED_STATUSES
 from bot.core.tickets import Via
 from bot.telegram.staff_announcer import StaffAnnouncer
 from bot.telegram.staff_texts import (
     ACCOUNT_DISABLED,
+    ANSWER_GONE,
+    ANSWER_SENT,
     DONE,
     ESCALATION_NOTE,
     INFO_USAGE,
+    NO_SUGGESTIONS,
     NOT_LINKED,
     REJECT_USAGE,
     SENT_REACTION,
+    UNKNOWN_COMMAND,
+    AnswerCallback,
     StaffCallback,
+    suggestion_keyboard,
+    suggestion_text,
 )
 
 log = logging.getLogger(__name__)
 ALERT_LIMIT = 200  # characters Telegram shows in a callback alert
+SUGGESTIONS_IN_TOPIC = 3  # a message each: more would bury the conversation
 
 
 def build_router(chat_id: int) -> Router:
@@ -51,6 +61,8 @@ def build_router(chat_id: int) -> Router:
     router.message.middleware(_as_staff)
     router.callback_query.middleware(_as_staff)
     router.callback_query.register(on_button, StaffCallback.filter())
+    router.callback_query.register(on_answer_button, AnswerCallback.filter())
+    router.message.register(on_answers_command, F.message_thread_id, Command("answers"))
     router.message.register(on_topic_command, F.message_thread_id, Command(*TOPIC_COMMANDS))
     router.message.register(on_topic_message, F.message_thread_id, F.text)
     router.message.register(ignore)  # chatter, service messages: not for the citizens' bot
@@ -103,10 +115,16 @@ TOPIC_COMMANDS: dict[str, tuple[TopicAction, str]] = {
 async def on_topic_message(
     message: Message, staff: StaffBoard, desk: Desk, accounts: Accounts
 ) -> None:
-    """An operator's text in a ticket's topic is their reply to the citizen."""
-    await _act_in_topic(
-        message, message.text or "", _reply, staff=staff, desk=desk, accounts=accounts
-    )
+    """An operator's text in a ticket's topic is their reply to the citizen; a mistyped
+    command ("/inf …") is not, and says so."""
+    text = message.text or ""
+    if text.startswith("/"):
+        if message.message_thread_id is not None and await staff.topic_of_thread(
+            message.message_thread_id
+        ):
+            await message.reply(html.escape(UNKNOWN_COMMAND.format(command=text.split()[0])))
+        return
+    await _act_in_topic(message, text, _reply, staff=staff, desk=desk, accounts=accounts)
 
 
 async def on_topic_command(
@@ -122,6 +140,74 @@ async def on_topic_command(
             await message.reply(usage)
         return
     await _act_in_topic(message, text, action, staff=staff, desk=desk, accounts=accounts)
+
+
+async def on_answers_command(
+    message: Message,
+    command: CommandObject,
+    staff: StaffBoard,
+    accounts: Accounts,
+    answerer: Answerer,
+) -> None:
+    """`/answers [слова]`: entries of the base that fit the ticket's question (or the words),
+    each posted with a button that sends its answer to the citizen."""
+    if message.message_thread_id is None:
+        return
+    topic = await staff.topic_of_thread(message.message_thread_id)
+    if topic is None:
+        return
+    operator, refusal = await _operator(accounts, message.from_user)
+    if operator is None:
+        await message.reply(html.escape(refusal))
+        return
+    number = topic.ticket_number
+    words = " ".join((command.args or "").split())
+    question = words or (await staff.card(number)).ticket.question
+    suggestions = await suggest_answers(answerer, question, limit=SUGGESTIONS_IN_TOPIC)
+    if not suggestions:
+        await message.reply(html.escape(NO_SUGGESTIONS))
+        return
+    for suggestion in suggestions:
+        await message.answer(
+            suggestion_text(suggestion), reply_markup=suggestion_keyboard(number, suggestion)
+        )
+
+
+async def on_answer_button(
+    query: CallbackQuery,
+    callback_data: AnswerCallback,
+    *,
+    staff: StaffBoard,
+    desk: Desk,
+    accounts: Accounts,
+    answerer: Answerer,
+    staff_announcer: StaffAnnouncer,
+) -> None:
+    """Send a suggested entry's answer to the citizen as the operator's reply."""
+    operator, refusal = await _operator(accounts, query.from_user)
+    if operator is None:
+        await query.answer(refusal[:ALERT_LIMIT], show_alert=True)
+        return
+    entry = answerer.kb.get(callback_data.entry)
+    if entry is None:
+        await query.answer(ANSWER_GONE[:ALERT_LIMIT], show_alert=True)
+        return
+    number = callback_data.number
+    try:
+        card = await staff.card(number)
+        if card.ticket.assignee_id is None and card.ticket.status in QUEUED_STATUSES:
+            await desk.take(operator, number)
+        await desk.reply(operator, number, entry.answer, via=Via.TELEGRAM)
+    except CoreError as error:
+        await query.answer(str(error)[:ALERT_LIMIT], show_alert=True)
+        return
+    await query.answer(ANSWER_SENT.format(number=number))
+    if isinstance(query.message, Message):
+        try:  # one press sends it once: the button goes
+            await query.message.edit_reply_markup(reply_markup=None)
+        except TelegramAPIError as error:
+            log.info("Could not remove the button of a sent answer: %s", error)
+    staff_announcer.wake.set()  # post the status change into the topic now
 
 
 async def _act_in_topic(

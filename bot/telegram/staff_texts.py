@@ -15,6 +15,7 @@ from bot.core.email_address import mask_address
 from bot.core.labels import channel_label, event_label
 from bot.core.staff_cards import StatusChange, TicketCard, TopicMessage
 from bot.core.staff_time import staff_time
+from bot.core.suggestions import Suggestion
 from bot.core.tickets import Author, TicketMessage
 
 TOPIC_NAME_LIMIT = 128  # characters Telegram allows in a forum topic's name
@@ -38,8 +39,17 @@ DONE = {
 SENT_REACTION = "👍"
 CARD_HINT = (
     "<i>Ответ гражданину — сообщением в этой теме; /info текст — запросить сведения; "
-    "/reject причина — отклонить.</i>"
+    "/reject причина — отклонить; /answers [слова] — ответы из базы знаний.</i>"
 )
+SEND_ANSWER = "Отправить гражданину"
+NO_SUGGESTIONS = "Подходящих ответов в базе знаний не нашлось. Попробуйте: /answers другие слова"
+ANSWER_SENT = "Ответ из базы отправлен гражданину по обращению № {number}."
+ANSWER_GONE = "Этого ответа уже нет в базе знаний: обновите подборку командой /answers."
+UNKNOWN_COMMAND = (
+    "Команда {command} не знакома, и гражданину ничего не отправлено. В теме обращения: "
+    "/info текст, /reject причина, /answers [слова]; ответ — обычным сообщением."
+)
+CALLBACK_DATA_LIMIT = 64  # bytes Telegram keeps of a button's callback data
 INFO_USAGE = "Напишите после команды, что нужно уточнить у гражданина: /info номер заявления?"
 REJECT_USAGE = "Напишите после команды причину отказа: /reject вопрос не о госуслугах"
 
@@ -49,6 +59,30 @@ class StaffCallback(CallbackData, prefix="staff"):
 
     action: str
     number: int
+
+
+class AnswerCallback(CallbackData, prefix="kbanswer"):
+    """ "Отправить гражданину" under a suggested answer: the ticket and the entry."""
+
+    number: int
+    entry: str
+
+
+def suggestion_text(suggestion: Suggestion) -> str:
+    """A suggested answer as the topic shows it: the entry's question, then its answer."""
+    return (
+        f"<b>{html.escape(suggestion.question)}</b>\n{html.escape(_shortened(suggestion.answer))}"
+    )
+
+
+def suggestion_keyboard(number: int, suggestion: Suggestion) -> InlineKeyboardMarkup | None:
+    """The button that sends the answer; None when the entry's id is too long for one."""
+    data = AnswerCallback(number=number, entry=suggestion.entry_id).pack()
+    if len(data.encode()) > CALLBACK_DATA_LIMIT:
+        return None
+    return InlineKeyboardMarkup(
+        inline_keyboard=[[InlineKeyboardButton(text=SEND_ANSWER, callback_data=data)]]
+    )
 
 
 def topic_name(card: TicketCard) -> str:

@@ -332,6 +332,12 @@ async def test_info_and_reject_commands_in_the_topic_act_as_the_console_does(
             what="the refusal of an empty /info",
         )
         assert await group.status(number) is TicketStatus.NEW
+        olga.writes("/inf номер заявления?", thread_id=topic.thread_id)  # mistyped: not sent
+        await api.wait_for(
+            lambda: any("Команда /inf не знакома" in t for t in group.in_topic(topic)),
+            what="the mistyped command named",
+        )
+        assert await group.status(number) is TicketStatus.NEW
 
         olga.writes("/info Пришлите, пожалуйста, номер заявления", thread_id=topic.thread_id)
         asked = (await api.wait_sent(703, 3))[-1]["text"]
@@ -347,7 +353,7 @@ async def test_info_and_reject_commands_in_the_topic_act_as_the_console_does(
         assert await group.status(number) is TicketStatus.REJECTED
         await asyncio.sleep(SETTLE_SECONDS)
     texts = api.sent_texts(703)
-    assert not any("/info" in t or "/reject" in t for t in texts), "commands are not replies"
+    assert not any("/inf" in t or "/reject" in t for t in texts), "commands are not replies"
     assert len(api.calls_of("setMessageReaction")) == 2
 
 
@@ -515,3 +521,71 @@ async def test_console_replies_are_posted_into_the_topic_once_and_topic_replies_
     # The citizen got both console messages and the one from the topic.
     texts = api.sent_texts(707)
     assert f"Ответ по обращению № {number}: Напишите, если не поможет." in texts
+
+
+async def test_answers_from_the_base_are_suggested_in_the_topic_and_sent_by_a_button(
+    group: Group,
+) -> None:
+    """`/answers` posts the entries that fit the ticket (or the words given), each with a
+    button that sends its answer to the citizen as the operator's reply, once."""
+    api = group.api
+    async with group.running() as app:
+        olga_account = await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(704, "не могу вспомнить пароль от госуслуг")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        olga.writes("/answers", thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("Как восстановить пароль" in t for t in group.in_topic(topic)),
+            what="suggestions in the topic",
+        )
+        posted = next(
+            c
+            for c in api.calls_of("sendMessage")
+            if int(c.params["chat_id"]) == STAFF_CHAT
+            and "<b>Как восстановить пароль от Госуслуг?</b>" in str(c.params["text"])
+        )
+        entry = app.services.answerer.kb.get("account-password-recovery")
+        assert entry is not None
+        assert entry.answer.splitlines()[0] in posted.params["text"]
+        (button,) = [b for row in posted.params["reply_markup"]["inline_keyboard"] for b in row]
+        assert button["text"] == "Отправить гражданину"
+        assert "Соедините меня с оператором" not in " ".join(group.in_topic(topic))
+
+        olga.presses(
+            button["callback_data"],
+            message_id=int(posted.result["message_id"]),
+            thread_id=topic.thread_id,
+        )
+        await api.wait_for(
+            lambda: any(entry.answer.splitlines()[0] in t for t in api.sent_texts(704)),
+            what="the answer delivered to the citizen",
+        )
+        await api.wait_for(
+            lambda: bool(api.calls_of("editMessageReplyMarkup")), what="the button removed"
+        )
+
+        olga.writes("/answers выписка   эптс", thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("Как получить выписку об ЭПТС?" in t for t in group.in_topic(topic)),
+            what="suggestions for the words",
+        )
+        olga.writes("/answers какая завтра погода", thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("не нашлось" in t for t in group.in_topic(topic)),
+            what="nothing found",
+        )
+        await asyncio.sleep(SETTLE_SECONDS)
+        details = await app.services.desk.details(olga_account, number)
+    delivered = [t for t in api.sent_texts(704) if entry.answer.splitlines()[0] in t]
+    assert len(delivered) == 1
+    assert details.ticket.status is TicketStatus.IN_PROGRESS
+    assert details.ticket.assignee_id == olga_account.id
+    assert [m.operator_id for m in details.messages if m.text == entry.answer] == [olga_account.id]
+    (alert,) = [
+        c.params
+        for c in api.calls_of("answerCallbackQuery")
+        if "Ответ из базы отправлен" in str(c.params.get("text", ""))
+    ]
+    assert alert["text"] == f"Ответ из базы отправлен гражданину по обращению № {number}."
