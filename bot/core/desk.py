@@ -88,8 +88,20 @@ class Desk:
                 )
             return await _assign(uow, who, ticket, now)
 
-    async def reply(self, operator: Operator, number: int, text: str, *, via: Via) -> Ticket:
-        """Send the citizen a message; the status stays as it is. `via`: where it was written."""
+    async def reply(
+        self,
+        operator: Operator,
+        number: int,
+        text: str,
+        *,
+        via: Via,
+        from_entry: str | None = None,
+    ) -> Ticket:
+        """Send the citizen a message; the status stays as it is. `via`: where it was written.
+
+        `from_entry`: the entry of the base the reply was made from; the ticket's questions
+        record it, so that curators see which entry those questions needed.
+        """
         body = _text(text, "ответ")
         now = self._clock()
         async with self._db.transaction() as uow:
@@ -106,6 +118,8 @@ class Desk:
             await send_to_citizen(
                 uow, ticket, wording.OPERATOR_REPLY.format(number=number, text=body), now
             )
+            if from_entry is not None:
+                await uow.questions.answered_from_entry(number, from_entry)
             return ticket
 
     async def ask_for_information(
@@ -156,9 +170,18 @@ class Desk:
             return changed
 
     async def resolve(
-        self, operator: Operator, number: int, text: str | None = None, *, via: Via
+        self,
+        operator: Operator,
+        number: int,
+        text: str | None = None,
+        *,
+        via: Via,
+        from_entry: str | None = None,
     ) -> Ticket:
-        """Close the ticket as answered, optionally with a last message; the bot takes over."""
+        """Close the ticket as answered, optionally with a last message; the bot takes over.
+
+        `from_entry`: as for `reply`, the entry of the base the last message was made from.
+        """
         body = _text(text, "ответ") if text is not None else None
         now = self._clock()
         async with self._db.transaction() as uow:
@@ -177,6 +200,8 @@ class Desk:
                 await send_to_citizen(
                     uow, changed, wording.OPERATOR_REPLY.format(number=number, text=body), now
                 )
+                if from_entry is not None:
+                    await uow.questions.answered_from_entry(number, from_entry)
             await follow_ticket(uow, changed, ConversationState.RESOLVED, now)
             await send_to_citizen(uow, changed, wording.RESOLVED.format(number=number), now)
             return changed

@@ -66,6 +66,7 @@ class QuestionRecord:
     feedback_scale: RatingScale | None
     feedback_score: int | None
     triage: Triage | None
+    operator_entry_id: str | None = None  # the entry an operator answered its ticket with
 
     @property
     def answered_entry(self) -> str | None:

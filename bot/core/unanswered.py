@@ -44,6 +44,7 @@ class Cluster:
     examples: tuple[str, ...]  # distinct texts, most frequent first
     record_ids: tuple[int, ...]
     closest_entry_id: str | None  # the entry the matcher put first most often
+    operator_entry_id: str | None  # the entry operators answered these questions with most
     handoffs: int
     abandoned: int
     disliked: int
@@ -123,6 +124,7 @@ def _cluster(
     members.sort(key=len, reverse=True)
     records = [r for same in members for r in same]
     closest = Counter(r.entry_id for r in records if r.entry_id is not None).most_common(1)
+    used = Counter(r.operator_entry_id for r in records if r.operator_entry_id).most_common(1)
     return Cluster(
         size=len(records),
         this_week=sum(1 for r in records if r.asked_at >= now - WEEK),
@@ -130,6 +132,7 @@ def _cluster(
         examples=tuple(same[-1].text for same in members[: settings.cluster_examples]),
         record_ids=tuple(sorted(r.id for r in records)),
         closest_entry_id=closest[0][0] if closest else None,
+        operator_entry_id=used[0][0] if used else None,
         handoffs=sum(1 for r in records if r.decision is Decision.HANDOFF),
         abandoned=sum(1 for r in records if r.abandoned),
         disliked=sum(1 for r in records if r.disliked),

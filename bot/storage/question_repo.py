@@ -29,6 +29,7 @@ _COLUMNS = (
     QuestionLogRow.feedback_scale,
     QuestionLogRow.feedback_score,
     QuestionLogRow.triage,
+    QuestionLogRow.operator_entry_id,
 )
 _QUESTIONS = table_of(QuestionLogRow)
 _INSERT_ONE = insert(_QUESTIONS).returning(_QUESTIONS.c.id)
@@ -71,6 +72,7 @@ def _record(row: Any) -> QuestionRecord:
         feedback_scale=RatingScale(row.feedback_scale) if row.feedback_scale else None,
         feedback_score=row.feedback_score,
         triage=Triage(row.triage) if row.triage else None,
+        operator_entry_id=row.operator_entry_id,
     )
 
 
@@ -116,6 +118,16 @@ class QuestionRepository:
             .values(chosen_entry_id=entry_id, message_id=message_id)
         )
         return last if _rowcount(result) else None
+
+    async def answered_from_entry(self, ticket_number: int, entry_id: str) -> int:
+        """Note that an operator answered ticket `ticket_number` with entry `entry_id`;
+        returns how many recorded questions it concerns."""
+        result = await self._session.execute(
+            update(QuestionLogRow)
+            .where(QuestionLogRow.ticket_number == ticket_number)
+            .values(operator_entry_id=entry_id)
+        )
+        return _rowcount(result)
 
     async def add_feedback(self, message_id: int, scale: RatingScale, score: int) -> int:
         """Attach a rating of the bot's reply `message_id`; returns how many records changed."""

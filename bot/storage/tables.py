@@ -233,8 +233,10 @@ class QuestionLogRow(Base):
     chosen_entry_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     feedback_scale: Mapped[str | None] = mapped_column(String(10), nullable=True)
     feedback_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
-    ticket_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    ticket_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     triage: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # The entry of the base an operator answered the question's ticket with, if any.
+    operator_entry_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class WebEventRow(Base):

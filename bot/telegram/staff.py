@@ -197,7 +197,7 @@ async def on_answer_button(
         card = await staff.card(number)
         if card.ticket.assignee_id is None and card.ticket.status in QUEUED_STATUSES:
             await desk.take(operator, number)
-        await desk.reply(operator, number, entry.answer, via=Via.TELEGRAM)
+        await desk.reply(operator, number, entry.answer, via=Via.TELEGRAM, from_entry=entry.id)
     except CoreError as error:
         await query.answer(str(error)[:ALERT_LIMIT], show_alert=True)
         return

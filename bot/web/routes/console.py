@@ -29,6 +29,7 @@ from bot.web.deps import (
     csrf_token,
     staff_work,
 )
+from bot.web.services import WebServices
 from bot.web.templating import templates_of
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(staff_work)])
@@ -162,21 +163,35 @@ async def ticket(
             "suggestions": suggestions,
             "searched": searched,
             "reply_text": answer_of(services.answerer, answer),
+            "reply_entry": answer if answer_of(services.answerer, answer) else "",
         },
     )
+
+
+EntryField = Annotated[str, Form(max_length=200)]
+
+
+def _used_entry(services: WebServices, entry_id: str) -> str | None:
+    """The entry whose answer was put into the reply, if it is still in the base."""
+    return entry_id if entry_id and services.answerer.kb.get(entry_id) is not None else None
 
 
 @router.post("/tickets/{number}/reply")
 async def reply(
     request: Request,
     number: TicketNumber,
+    *,
     _csrf: CsrfDep,
     operator: OperatorDep,
     desk: DeskDep,
+    services: ServicesDep,
     text: TextField,
+    entry_id: EntryField = "",
 ) -> RedirectResponse:
-    """Send the citizen a message."""
-    await desk.reply(operator, number, text, via=Via.CONSOLE)
+    """Send the citizen a message (`entry_id`: the base's answer it was made from)."""
+    await desk.reply(
+        operator, number, text, via=Via.CONSOLE, from_entry=_used_entry(services, entry_id)
+    )
     return _back(request, f"/console/tickets/{number}", "Ответ отправлен.")
 
 
@@ -212,13 +227,22 @@ async def escalate(
 async def resolve(
     request: Request,
     number: TicketNumber,
+    *,
     _csrf: CsrfDep,
     operator: OperatorDep,
     desk: DeskDep,
+    services: ServicesDep,
     text: Annotated[str, Form(max_length=10_000)] = "",
+    entry_id: EntryField = "",
 ) -> RedirectResponse:
     """Close the ticket as answered, with an optional last message."""
-    await desk.resolve(operator, number, text if text.strip() else None, via=Via.CONSOLE)
+    await desk.resolve(
+        operator,
+        number,
+        text if text.strip() else None,
+        via=Via.CONSOLE,
+        from_entry=_used_entry(services, entry_id),
+    )
     return _back(request, f"/console/tickets/{number}", f"Обращение № {number} завершено.")
 
 

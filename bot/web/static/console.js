@@ -14,6 +14,11 @@ document.addEventListener("click", (event) => {
   const answer = source.textContent || "";
   const typed = reply.value.trimEnd();
   reply.value = typed ? `${typed}\n\n${answer}` : answer;
+  // The reply records which entry it was made from (the last one inserted), for curators.
+  const entry = document.getElementById("reply-entry");
+  if (entry instanceof HTMLInputElement) {
+    entry.value = link.dataset.entry || "";
+  }
   reply.focus();
   reply.setSelectionRange(reply.value.length, reply.value.length);
 });

@@ -578,6 +578,12 @@ async def test_answers_from_the_base_are_suggested_in_the_topic_and_sent_by_a_bu
         )
         await asyncio.sleep(SETTLE_SECONDS)
         details = await app.services.desk.details(olga_account, number)
+        async with app.services.db.transaction() as uow:
+            records = await uow.questions.between(None, None)
+    # Curators will see which entry the ticket's question needed.
+    assert {r.ticket_number: r.operator_entry_id for r in records} == {
+        number: "account-password-recovery"
+    }
     delivered = [t for t in api.sent_texts(704) if entry.answer.splitlines()[0] in t]
     assert len(delivered) == 1
     assert details.ticket.status is TicketStatus.IN_PROGRESS

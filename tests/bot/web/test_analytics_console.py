@@ -127,3 +127,43 @@ async def test_an_operator_cannot_read_the_report(web: Web) -> None:
     await web.operator("olga", Role.OPERATOR)
     await log_in(web.client, "olga")
     assert (await web.client.get("/console/report")).status_code == 403
+
+
+async def test_the_entry_operators_answered_with_is_offered_first_in_the_inbox(web: Web) -> None:
+    """An operator's reply made from an entry of the base tells curators which entry the
+    handed-off questions needed: the inbox names it and chooses it for the new phrasing."""
+    await _ask(web, PASSPORT_QUESTIONS, "pass")  # the third is handed off: ticket 1
+    await _ask(web, TRACTOR_QUESTIONS[:1], "tractor")  # ticket 2
+    await web.operator("olga", Role.OPERATOR)
+    await log_in(web.client, "olga")
+    for entry_id in ("service-how-to-apply", "no-such-entry"):
+        queue = await web.client.get("/console")
+        taken = await web.client.post("/console/take", data={"csrf_token": csrf_of(queue.text)})
+        ticket = taken.headers["location"]
+        page = await web.client.get(ticket, params={"answer": entry_id})
+        filled = 'name="entry_id" value="service-how-to-apply"' in page.text
+        assert filled == (entry_id == "service-how-to-apply")
+        sent = await web.client.post(
+            f"{ticket}/reply",
+            data={"csrf_token": csrf_of(page.text), "text": "Ответ", "entry_id": entry_id},
+        )
+        assert sent.status_code == 303
+    await web.client.post("/console/logout", data={"csrf_token": csrf_of(page.text)})
+
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    inbox = await web.client.get("/console/inbox")
+    [card] = [
+        c
+        for c in inbox.text.split('<section class="card cluster">')[1:]
+        if PASSPORT_QUESTIONS[2] in c
+    ]
+    assert (
+        "Операторы ответили на эти вопросы ответом "
+        "«Как подать заявление на услугу через Госуслуги?» (service-how-to-apply)"
+    ) in card
+    assert '<option value="service-how-to-apply" selected>' in card
+    async with web.services.db.transaction() as uow:
+        records = await uow.questions.between(None, None)
+    used = {r.text: r.operator_entry_id for r in records if r.operator_entry_id}
+    assert used == {PASSPORT_QUESTIONS[2]: "service-how-to-apply"}

@@ -58,8 +58,10 @@ def _operator_replies(browser: Browser, url: str, text: str) -> None:
     expect(console.locator(".suggestions")).to_contain_text("По запросу «забыл пароль»:")
     reply = console.get_by_label("Ответ гражданину")
     reply.fill(text)
-    console.get_by_role("link", name="Вставить в ответ").first.focus()
+    insert = console.get_by_role("link", name="Вставить в ответ").first
+    insert.focus()
     console.keyboard.press("Enter")
+    assert console.locator("#reply-entry").input_value() == insert.get_attribute("data-entry")
     expect(reply).to_be_focused()
     typed = reply.input_value()
     assert typed.startswith(text + "\n\nНовый пароль можно задать"), typed
