@@ -30,6 +30,9 @@ CONTENT = "content"
 FILLER = "filler"
 FUNCTION = "function"
 FOLDED = "folded"  # a synonym phrase folded into one term: always content
+# Courtesy of several words ("добрый день"), looked up by first lemma, longest phrase first.
+COURTESY_LENGTHS = tuple(sorted({len(p) for p in COURTESY_PHRASES}, reverse=True))
+COURTESY_FIRSTS = frozenset(p[0] for p in COURTESY_PHRASES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,13 +188,9 @@ class Analyzer:
         return FUNCTION
 
 
-COURTESY_LENGTHS = tuple(sorted({len(p) for p in COURTESY_PHRASES}, reverse=True))
-COURTESY_FIRSTS = frozenset(p[0] for p in COURTESY_PHRASES)
-
-
 def courtesy_phrase_words(lemmas: list[str]) -> frozenset[int]:
-    """Positions of the words that make up greetings of several words ("добрый день"),
-    longest phrase first."""
+    """Positions of the words that make up greetings and thanks of several words ("добрый
+    день", "спасибо за помощь"), the longest phrase matched first."""
     found: set[int] = set()
     i = 0
     while i < len(lemmas):
