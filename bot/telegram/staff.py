@@ -194,9 +194,7 @@ async def on_answer_button(
         return
     number = callback_data.number
     try:
-        card = await staff.card(number)
-        if card.ticket.assignee_id is None and card.ticket.status in QUEUED_STATUSES:
-            await desk.take(operator, number)
+        await _take_if_new(staff, desk, operator, number)
         await desk.reply(operator, number, entry.answer, via=Via.TELEGRAM, from_entry=entry.id)
     except CoreError as error:
         await query.answer(str(error)[:ALERT_LIMIT], show_alert=True)
@@ -230,9 +228,7 @@ async def _act_in_topic(
         return
     number = topic.ticket_number
     try:
-        card = await staff.card(number)
-        if card.ticket.assignee_id is None and card.ticket.status in QUEUED_STATUSES:
-            await desk.take(operator, number)  # acting on a new ticket takes it, as in the console
+        await _take_if_new(staff, desk, operator, number)
         await action(desk, operator, number, text)
     except CoreError as error:
         await message.reply(html.escape(str(error)))
@@ -241,6 +237,13 @@ async def _act_in_topic(
         await message.react([ReactionTypeEmoji(emoji=SENT_REACTION)])
     except TelegramAPIError as error:  # a missing reaction is no reason to fail the action
         log.info("Could not react to an operator's message: %s", error)
+
+
+async def _take_if_new(staff: StaffBoard, desk: Desk, operator: Operator, number: int) -> None:
+    """Acting on a ticket nobody has taken takes it first, as in the console."""
+    card = await staff.card(number)
+    if card.ticket.assignee_id is None and card.ticket.status in QUEUED_STATUSES:
+        await desk.take(operator, number)
 
 
 async def on_button(

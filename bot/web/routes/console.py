@@ -128,6 +128,14 @@ async def find(number: TicketNumber, operator: OperatorDep) -> RedirectResponse:
     return RedirectResponse(f"/console/tickets/{number}", status_code=303)
 
 
+EntryField = Annotated[str, Form(max_length=200)]
+
+
+def _used_entry(services: WebServices, entry_id: str) -> str | None:
+    """The entry whose answer goes into the reply, if it is (still) in the base."""
+    return entry_id if entry_id and services.answerer.kb.get(entry_id) is not None else None
+
+
 @router.get("/tickets/{number}", response_class=HTMLResponse)
 async def ticket(
     request: Request,
@@ -148,6 +156,7 @@ async def ticket(
     details = await desk.details(operator, number)
     names = {a.id: a.display_name for a in await accounts.all()}
     searched = " ".join(kb.split())
+    chosen = _used_entry(services, answer)
     suggestions = (
         await suggest_answers(services.answerer, searched or details.ticket.question)
         if not details.ticket.status.is_final
@@ -162,18 +171,10 @@ async def ticket(
             "names": names,
             "suggestions": suggestions,
             "searched": searched,
-            "reply_text": answer_of(services.answerer, answer),
-            "reply_entry": answer if answer_of(services.answerer, answer) else "",
+            "reply_text": answer_of(services.answerer, chosen),
+            "reply_entry": chosen or "",
         },
     )
-
-
-EntryField = Annotated[str, Form(max_length=200)]
-
-
-def _used_entry(services: WebServices, entry_id: str) -> str | None:
-    """The entry whose answer was put into the reply, if it is still in the base."""
-    return entry_id if entry_id and services.answerer.kb.get(entry_id) is not None else None
 
 
 @router.post("/tickets/{number}/reply")
