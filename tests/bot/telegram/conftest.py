@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -75,17 +76,26 @@ class RunningBot:
         return Citizen(self.api, user_id)
 
 
+@asynccontextmanager
+async def polling(
+    settings: TelegramSettings, morphology: Morphology
+) -> AsyncIterator[tuple[TelegramApp, asyncio.Task[None]]]:
+    """One run of the bot process: polling until the block ends (a restart is a second one)."""
+    async with telegram_app(settings, morphology=morphology) as app:
+        stop = asyncio.Event()
+        task = asyncio.create_task(app.run(stop))
+        try:
+            yield app, task
+        finally:
+            stop.set()
+            await asyncio.wait_for(task, timeout=10)
+
+
 @pytest.fixture
 async def running(
     api: FakeBotApi, settings: TelegramSettings, morphology: Morphology
 ) -> AsyncIterator[RunningBot]:
     """The bot polling the fake API until the test ends."""
-    async with telegram_app(settings, morphology=morphology) as app:
-        stop = asyncio.Event()
-        task = asyncio.create_task(app.run(stop))
+    async with polling(settings, morphology) as (app, task):
         await api.wait_for(lambda: bool(api.calls_of("getUpdates")), what="polling")
-        try:
-            yield RunningBot(app, api, task)
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, timeout=10)
+        yield RunningBot(app, api, task)

@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
 
 from bot.core.history import ConversationHistory
 from bot.telegram import texts
-from bot.telegram.app import TelegramApp, telegram_app
 from bot.telegram.identity import chat_identity
 from bot.telegram.keyboards import EntryCallback, RateCallback, TopicCallback
 from bot.telegram.settings import TelegramSettings
 from matcher import Morphology
 from tests.bot.telegram.citizen import Citizen
-from tests.bot.telegram.conftest import RunningBot
+from tests.bot.telegram.conftest import RunningBot, polling
 from tests.bot.telegram.fake_api import FakeBotApi
 
 pytestmark = pytest.mark.anyio
@@ -174,21 +171,6 @@ async def test_shared_phone_reaches_the_ticket(running: RunningBot) -> None:
     assert ticket.contacts.name == "Анна Петрова"
 
 
-@asynccontextmanager
-async def polling(
-    api: FakeBotApi, settings: TelegramSettings, morphology: Morphology
-) -> AsyncIterator[TelegramApp]:
-    """One run of the bot process: polling until the block ends."""
-    async with telegram_app(settings, morphology=morphology) as app:
-        stop = asyncio.Event()
-        task = asyncio.create_task(app.run(stop))
-        try:
-            yield app
-        finally:
-            stop.set()
-            await asyncio.wait_for(task, timeout=10)
-
-
 async def test_a_shared_phone_and_a_pending_comment_survive_a_restart(
     api: FakeBotApi, settings: TelegramSettings, morphology: Morphology
 ) -> None:
@@ -204,7 +186,7 @@ async def test_a_shared_phone_and_a_pending_comment_survive_a_restart(
             )
         )
 
-    async with polling(api, settings, morphology):
+    async with polling(settings, morphology):
         anna.says("забыл пароль")
         (answer,) = await api.wait_sent(anna.user_id, 1)
         _, rate_down = buttons(answer)
@@ -219,7 +201,7 @@ async def test_a_shared_phone_and_a_pending_comment_survive_a_restart(
             ),
             what="the contact confirmed",
         )
-    async with polling(api, settings, morphology) as app:
+    async with polling(settings, morphology) as (app, _):
         anna.replies("ссылка из ответа не открывается", to=sent_id(texts.ASK_COMMENT))
         assert (await api.wait_sent(anna.user_id, 4))[-1]["text"] == texts.THANKS_FOR_COMMENT
         ratings = await app.services.ratings.for_entry("account-password-recovery")
