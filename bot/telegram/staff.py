@@ -90,6 +90,14 @@ async def _operator(accounts: Accounts, user: User | None) -> tuple[Operator | N
     return operator, ""
 
 
+async def _pressed_by(query: CallbackQuery, accounts: Accounts) -> Operator | None:
+    """The operator who pressed a button; None, with the refusal shown, for anyone else."""
+    operator, refusal = await _operator(accounts, query.from_user)
+    if operator is None:
+        await query.answer(refusal[:ALERT_LIMIT], show_alert=True)
+    return operator
+
+
 TopicAction = Callable[[Desk, Operator, int, str], Awaitable[None]]
 
 
@@ -184,9 +192,8 @@ async def on_answer_button(
     staff_announcer: StaffAnnouncer,
 ) -> None:
     """Send a suggested entry's answer to the citizen as the operator's reply."""
-    operator, refusal = await _operator(accounts, query.from_user)
+    operator = await _pressed_by(query, accounts)
     if operator is None:
-        await query.answer(refusal[:ALERT_LIMIT], show_alert=True)
         return
     entry = answerer.kb.get(callback_data.entry)
     if entry is None:
@@ -256,9 +263,8 @@ async def on_button(
     staff_announcer: StaffAnnouncer,
 ) -> None:
     """Take, escalate or close the ticket, then show its new state on the card."""
-    operator, refusal = await _operator(accounts, query.from_user)
+    operator = await _pressed_by(query, accounts)
     if operator is None:
-        await query.answer(refusal[:ALERT_LIMIT], show_alert=True)
         return
     number = callback_data.number
     try:
