@@ -1,10 +1,12 @@
-"""`faqbot analytics purge`: delete recorded questions older than the retention period."""
+"""`faqbot analytics purge`: delete recorded questions older than the retention period, and
+chats' dialogue memories past theirs (a phone number shared in Telegram among them)."""
 
 from __future__ import annotations
 
 import argparse
 
 from bot.cli.database import add_database_option, run_on_database
+from bot.core.dialogues import DialogueMemory
 from bot.core.question_log import QuestionLog
 from bot.core.settings import CoreSettings
 from bot.storage.database import Database
@@ -32,6 +34,9 @@ def run_purge(args: argparse.Namespace) -> int:
     async def purge(db: Database) -> int:
         removed = await QuestionLog(db).purge(older_than_days=args.older_than)
         print(f"Удалено записей о вопросах: {removed}.")
+        # A bot that is never restarted would keep them (unread) until its next start.
+        memories = DialogueMemory(db, ttl=CoreSettings().dialogue_memory)
+        print(f"Удалено устаревших записей диалогов: {await memories.forget_stale()}.")
         return 0
 
     return run_on_database(args, purge)

@@ -10,7 +10,10 @@ from pathlib import Path
 import pytest
 
 from bot.cli.main import main
+from bot.core.dialogues import DialogueMemory
 from bot.core.question_records import Decision, NewQuestion
+from bot.core.records import Dialogue
+from bot.core.settings import CoreSettings
 from bot.storage.database import open_database
 
 OLD = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
@@ -68,6 +71,27 @@ def test_purge_deletes_what_is_older_than_asked(
     assert "Удалено записей о вопросах: 6." in capsys.readouterr().out
     assert main(["analytics", "purge", "--older-than", "0", "--database", url]) == 0
     assert "Удалено записей о вопросах: 0." in capsys.readouterr().out
+
+
+def test_purge_also_forgets_dialogue_memories_past_their_time(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def remember() -> None:
+        db = await open_database(url)
+        try:
+            month = CoreSettings().dialogue_memory
+            old = DialogueMemory(db, ttl=month, clock=lambda: datetime.now(UTC) - 2 * month)
+            fresh = DialogueMemory(db, ttl=month)
+            await old.change("telegram:1:2:2:default", lambda d: Dialogue(data={"phone": "+7"}))
+            await fresh.change("telegram:1:3:3:default", lambda d: Dialogue(data={"phone": "+7"}))
+        finally:
+            await db.close()
+
+    asyncio.run(remember())
+    assert main(["analytics", "purge", "--database", url]) == 0
+    assert "Удалено устаревших записей диалогов: 1." in capsys.readouterr().out
+    assert main(["analytics", "purge", "--database", url]) == 0
+    assert "Удалено устаревших записей диалогов: 0." in capsys.readouterr().out
 
 
 def test_a_negative_age_is_refused(url: str, capsys: pytest.CaptureFixture[str]) -> None:
