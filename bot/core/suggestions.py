@@ -13,6 +13,8 @@ import asyncio
 from dataclasses import dataclass
 
 from bot.core.answerer import HANDOFF_TAG, Answerer
+from bot.core.conversation import PERSON_REQUESTED
+from bot.core.tickets import Author, TicketDetails
 
 SUGGESTIONS = 5  # all the candidates the matcher reports (see above: the right one may be fifth)
 # The least score worth showing. Of those 45 right entries 44 score at least this; of the 77
@@ -51,6 +53,19 @@ async def suggest_answers(
             continue
         found.append(Suggestion(entry.id, entry.question, entry.answer, candidate.score))
     return tuple(found[:limit])
+
+
+def asked(details: TicketDetails) -> str:
+    """What the citizen asked in a ticket: its question, or, when they only called a person
+    ("Позовите специалиста"), the last thing they wrote before; "" when there is nothing."""
+    if details.ticket.question != PERSON_REQUESTED:
+        return details.ticket.question
+    said = [
+        m.text
+        for m in details.messages
+        if m.author is Author.CITIZEN and m.text != PERSON_REQUESTED
+    ]
+    return said[-1] if said else ""
 
 
 def answer_of(answerer: Answerer, entry_id: str | None) -> str:

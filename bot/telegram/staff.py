@@ -25,7 +25,7 @@ from bot.core.errors import CoreError
 from bot.core.priority import as_staff
 from bot.core.records import Operator
 from bot.core.staff_board import StaffBoard
-from bot.core.suggestions import suggest_answers
+from bot.core.suggestions import asked, suggest_answers
 from bot.core.ticket_status import QUEUED_STATUSES
 from bot.core.tickets import Via
 from bot.telegram.staff_announcer import StaffAnnouncer
@@ -153,7 +153,9 @@ async def on_topic_command(
 async def on_answers_command(
     message: Message,
     command: CommandObject,
+    *,
     staff: StaffBoard,
+    desk: Desk,
     accounts: Accounts,
     answerer: Answerer,
 ) -> None:
@@ -170,7 +172,11 @@ async def on_answers_command(
         return
     number = topic.ticket_number
     words = " ".join((command.args or "").split())
-    question = words or (await staff.card(number)).ticket.question
+    try:
+        question = words or asked(await desk.details(operator, number))
+    except CoreError as error:
+        await message.reply(html.escape(str(error)))
+        return
     suggestions = await suggest_answers(answerer, question, limit=SUGGESTIONS_IN_TOPIC)
     if not suggestions:
         await message.reply(html.escape(NO_SUGGESTIONS))

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from bot.core.errors import AuthenticationError
 from bot.core.records import Operator
 from bot.core.roles import ROLE_LABELS, Permission, has_permission
-from bot.core.suggestions import answer_of, suggest_answers
+from bot.core.suggestions import answer_of, asked, suggest_answers
 from bot.core.tickets import Via
 from bot.web.deps import (
     OPERATOR_KEY,
@@ -158,7 +158,7 @@ async def ticket(
     searched = " ".join(kb.split())
     chosen = _used_entry(services, answer)
     suggestions = (
-        await suggest_answers(services.answerer, searched or details.ticket.question)
+        await suggest_answers(services.answerer, searched or asked(details))
         if not details.ticket.status.is_final
         else ()
     )

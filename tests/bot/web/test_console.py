@@ -215,3 +215,20 @@ async def test_answers_from_the_base_are_suggested_and_start_the_reply(web: Web)
     assert done.status_code == 303
     closed = await web.client.get("/console/tickets/1")
     assert "Ответы из базы знаний" not in closed.text
+
+
+async def test_a_call_for_a_person_is_suggested_answers_for_what_was_asked_before(
+    web: Web,
+) -> None:
+    """ "Позвать оператора" with an empty box makes a ticket whose question is only the call;
+    the suggestions are for the citizen's last words before it."""
+    await web.operator("anna")
+    asked = await web.client.post("/api/v1/ask", json={"question": "забыл пароль от госуслуг"})
+    session = asked.json()["session_id"]
+    await web.client.post("/api/v1/handoff", json={"session_id": session})
+    await log_in(web.client, "anna")
+    page = await web.client.get("/console/tickets/1")
+    assert "Позовите специалиста" in page.text  # the ticket's question
+    suggested = _visible(page.text.split('id="suggestions-title"', 1)[1])
+    assert "Как восстановить пароль от Госуслуг?" in suggested
+    assert "дежурный специалист" not in suggested
