@@ -18,6 +18,7 @@ from matcher.lexicon import (
 )
 from matcher.morph import Morphology
 from matcher.normalize import fix_lookalikes, fold_case, words
+from matcher.phrases import Phrases
 from matcher.synonyms import SynonymMap
 
 Corrector = Callable[[str], str | None]
@@ -30,9 +31,7 @@ CONTENT = "content"
 FILLER = "filler"
 FUNCTION = "function"
 FOLDED = "folded"  # a synonym phrase folded into one term: always content
-# Courtesy of several words ("добрый день"), looked up by first lemma, longest phrase first.
-COURTESY_LENGTHS = tuple(sorted({len(p) for p in COURTESY_PHRASES}, reverse=True))
-COURTESY_FIRSTS = frozenset(p[0] for p in COURTESY_PHRASES)
+COURTESY = Phrases.of(COURTESY_PHRASES)  # courtesy of several words ("добрый день")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,11 +193,7 @@ def courtesy_phrase_words(lemmas: list[str]) -> frozenset[int]:
     found: set[int] = set()
     i = 0
     while i < len(lemmas):
-        if lemmas[i] in COURTESY_FIRSTS:
-            for size in COURTESY_LENGTHS:
-                if tuple(lemmas[i : i + size]) in COURTESY_PHRASES:
-                    found.update(range(i, i + size))
-                    i += size - 1
-                    break
-        i += 1
+        size = COURTESY.longest_at(lemmas, i)
+        found.update(range(i, i + size))
+        i += max(size, 1)
     return frozenset(found)

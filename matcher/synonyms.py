@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
+from matcher.phrases import Phrases
+
 
 @dataclass(frozen=True, slots=True)
 class SynonymMap:
@@ -14,7 +16,7 @@ class SynonymMap:
     """
 
     phrases: dict[tuple[str, ...], str]
-    sizes_by_first: dict[str, tuple[int, ...]]  # phrase lengths by first lemma, longest first
+    index: Phrases  # the same phrases, found longest first
 
     @classmethod
     def build(
@@ -33,11 +35,7 @@ class SynonymMap:
             for phrase in lemmatized:
                 # A phrase in two groups keeps its first group: files are read in sorted order.
                 phrases.setdefault(phrase, canonical)
-        sizes: dict[str, set[int]] = {}
-        for phrase in phrases:
-            sizes.setdefault(phrase[0], set()).add(len(phrase))
-        by_first = {w: tuple(sorted(s, reverse=True)) for w, s in sizes.items()}
-        return cls(phrases, by_first)
+        return cls(phrases, Phrases.of(phrases))
 
     def apply(self, lemmas: Sequence[str]) -> list[tuple[str, int | None]]:
         """The lemmas with every synonym phrase folded, longest phrases first.
@@ -47,13 +45,12 @@ class SynonymMap:
         """
         out: list[tuple[str, int | None]] = []
         i = 0
+        longest_at = self.index.longest_at
         while i < len(lemmas):
-            for size in self.sizes_by_first.get(lemmas[i], ()):
-                canonical = self.phrases.get(tuple(lemmas[i : i + size]))
-                if canonical is not None:
-                    out.append((canonical, None))
-                    i += size
-                    break
+            size = longest_at(lemmas, i)
+            if size:
+                out.append((self.phrases[tuple(lemmas[i : i + size])], None))
+                i += size
             else:
                 out.append((lemmas[i], i))
                 i += 1
