@@ -66,9 +66,3 @@ def asked(details: TicketDetails) -> str:
         if m.author is Author.CITIZEN and m.text != PERSON_REQUESTED
     ]
     return said[-1] if said else ""
-
-
-def answer_of(answerer: Answerer, entry_id: str | None) -> str:
-    """The answer of entry `entry_id`, or "" when there is no such entry (an old link)."""
-    entry = answerer.kb.get(entry_id) if entry_id else None
-    return entry.answer if entry is not None else ""

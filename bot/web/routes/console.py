@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from bot.core.errors import AuthenticationError
 from bot.core.records import Operator
 from bot.core.roles import ROLE_LABELS, Permission, has_permission
-from bot.core.suggestions import answer_of, asked, suggest_answers
+from bot.core.suggestions import asked, suggest_answers
 from bot.core.tickets import Via
 from bot.web.deps import (
     OPERATOR_KEY,
@@ -31,6 +31,7 @@ from bot.web.deps import (
 )
 from bot.web.services import WebServices
 from bot.web.templating import templates_of
+from matcher import Entry
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(staff_work)])
 FLASH_KEY = "flash"
@@ -131,9 +132,9 @@ async def find(number: TicketNumber, operator: OperatorDep) -> RedirectResponse:
 EntryField = Annotated[str, Form(max_length=200)]
 
 
-def _used_entry(services: WebServices, entry_id: str) -> str | None:
+def _used_entry(services: WebServices, entry_id: str) -> Entry | None:
     """The entry whose answer goes into the reply, if it is (still) in the base."""
-    return entry_id if entry_id and services.answerer.kb.get(entry_id) is not None else None
+    return services.answerer.kb.get(entry_id)
 
 
 @router.get("/tickets/{number}", response_class=HTMLResponse)
@@ -171,8 +172,8 @@ async def ticket(
             "names": names,
             "suggestions": suggestions,
             "searched": searched,
-            "reply_text": answer_of(services.answerer, chosen),
-            "reply_entry": chosen or "",
+            "reply_text": chosen.answer if chosen else "",
+            "reply_entry": chosen.id if chosen else "",
         },
     )
 
@@ -190,9 +191,8 @@ async def reply(
     entry_id: EntryField = "",
 ) -> RedirectResponse:
     """Send the citizen a message (`entry_id`: the base's answer it was made from)."""
-    await desk.reply(
-        operator, number, text, via=Via.CONSOLE, from_entry=_used_entry(services, entry_id)
-    )
+    used = _used_entry(services, entry_id)
+    await desk.reply(operator, number, text, via=Via.CONSOLE, from_entry=used.id if used else None)
     return _back(request, f"/console/tickets/{number}", "Ответ отправлен.")
 
 
@@ -237,12 +237,13 @@ async def resolve(
     entry_id: EntryField = "",
 ) -> RedirectResponse:
     """Close the ticket as answered, with an optional last message."""
+    used = _used_entry(services, entry_id)
     await desk.resolve(
         operator,
         number,
         text if text.strip() else None,
         via=Via.CONSOLE,
-        from_entry=_used_entry(services, entry_id),
+        from_entry=used.id if used else None,
     )
     return _back(request, f"/console/tickets/{number}", f"Обращение № {number} завершено.")
 
