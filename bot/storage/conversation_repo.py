@@ -15,6 +15,7 @@ from bot.core.identity import Identity
 from bot.core.records import Conversation, ConversationMessage
 from bot.core.tickets import Author
 from bot.storage.converters import to_conversation, to_conversation_message
+from bot.storage.prepared import Prepared
 from bot.storage.switch_repo import SWITCH_VALUE, switch_value
 from bot.storage.tables import (
     CitizenRow,
@@ -26,19 +27,23 @@ from bot.storage.tables import (
 )
 
 _MESSAGES = table_of(ConversationMessageRow)
-_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
-# Several messages in one statement (SQLAlchemy's "insert many values" batch); the order of
-# the rows RETURNING gives back is not guaranteed, so a row comes back with its author.
-_INSERT_MESSAGES = insert(_MESSAGES).returning(_MESSAGES.c.id, _MESSAGES.c.author)
-_INSERT_CITIZEN = insert(table_of(CitizenRow)).returning(table_of(CitizenRow).c.id)
-_INSERT_IDENTITY = insert(table_of(IdentityRow)).returning(table_of(IdentityRow).c.id)
-_INSERT_CONVERSATION = insert(table_of(ConversationRow)).returning(table_of(ConversationRow).c.id)
+_INSERT_MESSAGE = Prepared(insert(_MESSAGES).returning(_MESSAGES.c.id))
+# Several messages: one statement of many values on PostgreSQL, where the order of the rows
+# RETURNING gives back is not guaranteed, so a row comes back with its author. The question
+# path's statements are `Prepared` (see `prepared.py`): on SQLite they skip SQLAlchemy's
+# execution, which costs more than SQLite's.
+_INSERT_MESSAGES = Prepared(insert(_MESSAGES).returning(_MESSAGES.c.id, _MESSAGES.c.author))
+_INSERT_CITIZEN = Prepared(insert(table_of(CitizenRow)).returning(table_of(CitizenRow).c.id))
+_INSERT_IDENTITY = Prepared(insert(table_of(IdentityRow)).returning(table_of(IdentityRow).c.id))
+_INSERT_CONVERSATION = Prepared(
+    insert(table_of(ConversationRow)).returning(table_of(ConversationRow).c.id)
+)
 # An identity's conversation, locked for the transaction (built once: building costs more
 # than running it). Core columns, like the inserts above: a statement of mapped attributes
 # goes through the ORM's result machinery, about 0.1 ms a question.
 _CONVERSATIONS = table_of(ConversationRow)
 _IDENTITIES = table_of(IdentityRow)
-_OPEN = (
+_OPEN_QUERY = (
     select(
         _CONVERSATIONS.c.id,
         _CONVERSATIONS.c.state,
@@ -53,8 +58,10 @@ _OPEN = (
     )
     .with_for_update(of=_CONVERSATIONS)
 )
+_OPEN = Prepared(_OPEN_QUERY)
 # `_OPEN` with a shared switch's value beside it.
-_OPEN_READING = _OPEN.add_columns(SWITCH_VALUE.scalar_subquery().label("switch"))
+_OPEN_READING = Prepared(_OPEN_QUERY.add_columns(SWITCH_VALUE.scalar_subquery().label("switch")))
+_SWITCH_VALUE = Prepared(SWITCH_VALUE)
 
 
 class ConversationRepository:
@@ -148,7 +155,7 @@ class ConversationRepository:
         )
         if not others:
             return []
-        citizen_id = await self._session.scalar(_INSERT_CITIZEN, {"created_at": now})
+        citizen_id = await _INSERT_CITIZEN.scalar(self._session, {"created_at": now})
         await self._session.execute(
             update(IdentityRow).where(IdentityRow.id == row.id).values(citizen_id=citizen_id)
         )
@@ -160,11 +167,9 @@ class ConversationRepository:
     async def open(self, identity: Identity, now: datetime) -> Conversation:
         """The identity's conversation, locked for this transaction, created on first contact."""
         # The usual case, a citizen who has written before: one prepared query.
-        found = (
-            await self._session.execute(
-                _OPEN, {"channel": identity.channel, "external_id": identity.external_id}
-            )
-        ).first()
+        found = await _OPEN.first(
+            self._session, {"channel": identity.channel, "external_id": identity.external_id}
+        )
         if found is not None:
             return _opened(found, identity)
         return await self._open_new(identity, now)
@@ -175,20 +180,15 @@ class ConversationRepository:
         """`open`, and the value of the shared switch `switch` (None: off) read in the same
         query: the question path needs both for every message, and a round trip costs more
         than the reading."""
-        found = (
-            await self._session.execute(
-                _OPEN_READING,
-                {
-                    "channel": identity.channel,
-                    "external_id": identity.external_id,
-                    "key": switch,
-                },
-            )
-        ).first()
+        found = await _OPEN_READING.first(
+            self._session,
+            {"channel": identity.channel, "external_id": identity.external_id, "key": switch},
+        )
         if found is not None:
             return _opened(found, identity), switch_value(found.switch)
         conversation = await self._open_new(identity, now)
-        return conversation, switch_value(await self._session.scalar(SWITCH_VALUE, {"key": switch}))
+        switched = await _SWITCH_VALUE.scalar(self._session, {"key": switch})
+        return conversation, switch_value(switched)
 
     async def _open_new(self, identity: Identity, now: datetime) -> Conversation:
         """`open` when the identity has no conversation yet, or it is being created."""
@@ -223,9 +223,9 @@ class ConversationRepository:
         None when the identity turns out to exist already."""
         try:
             async with self._session.begin_nested():
-                citizen_id = await self._session.scalar(_INSERT_CITIZEN, {"created_at": now})
-                identity_id = await self._session.scalar(
-                    _INSERT_IDENTITY,
+                citizen_id = await _INSERT_CITIZEN.scalar(self._session, {"created_at": now})
+                identity_id = await _INSERT_IDENTITY.scalar(
+                    self._session,
                     {
                         "citizen_id": citizen_id,
                         "channel": identity.channel,
@@ -233,8 +233,8 @@ class ConversationRepository:
                         "created_at": now,
                     },
                 )
-                conversation_id = await self._session.scalar(
-                    _INSERT_CONVERSATION,
+                conversation_id = await _INSERT_CONVERSATION.scalar(
+                    self._session,
                     {
                         "identity_id": identity_id,
                         "state": ConversationState.BOT.value,
@@ -291,8 +291,8 @@ class ConversationRepository:
     ) -> int:
         """Append a message; returns its id."""
         # A prepared INSERT ... RETURNING (see `table_of`).
-        message_id = await self._session.scalar(
-            _INSERT_MESSAGE,
+        message_id = await _INSERT_MESSAGE.scalar(
+            self._session,
             {
                 "conversation_id": conversation_id,
                 "author": author.value,
@@ -314,8 +314,8 @@ class ConversationRepository:
     ) -> int:
         """The citizen's message and the bot's reply, in one statement; returns the reply's
         id. `entry_id`: the entry the reply comes from."""
-        rows = await self._session.execute(
-            _INSERT_MESSAGES,
+        rows = await _INSERT_MESSAGES.rows_many(
+            self._session,
             [
                 {
                     "conversation_id": conversation_id,

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.question_records import Decision, NewQuestion, QuestionRecord, Triage
 from bot.core.records import RatingScale
+from bot.storage.prepared import Prepared
 from bot.storage.tables import QuestionLogRow, table_of
 
 _COLUMNS = (
@@ -32,7 +33,7 @@ _COLUMNS = (
     QuestionLogRow.operator_entry_id,
 )
 _QUESTIONS = table_of(QuestionLogRow)
-_INSERT_ONE = insert(_QUESTIONS).returning(_QUESTIONS.c.id)
+_INSERT_ONE = Prepared(insert(_QUESTIONS).returning(_QUESTIONS.c.id))
 # SQLite allows 32766 bound parameters per statement; 15 columns a row.
 INSERT_BATCH = 2000
 
@@ -84,7 +85,7 @@ class QuestionRepository:
 
     async def add(self, question: NewQuestion) -> int:
         """Record one question; returns its id."""
-        record_id = await self._session.scalar(_INSERT_ONE, _values(question))
+        record_id = await _INSERT_ONE.scalar(self._session, _values(question))
         return int(record_id)
 
     async def add_many(self, questions: Sequence[NewQuestion]) -> None:

@@ -17,7 +17,7 @@ Anything else outside a transaction also goes to the thread.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiosqlite
@@ -59,6 +59,14 @@ class InlineConnection(aiosqlite.Connection):
                         raise
                     # Another process is writing: wait for it on the thread.
         return await self._on_thread(fn, *args, **kwargs)
+
+    async def fetch_all(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Run one statement and read all its rows, in one call (see `prepared.py`)."""
+        return await self._execute(self._fetch_all, sql, parameters)  # type: ignore[no-any-return]
+
+    def _fetch_all(self, sql: str, parameters: Sequence[Any]) -> list[tuple[Any, ...]]:
+        assert self._connection is not None
+        return self._connection.execute(sql, parameters).fetchall()
 
     async def _on_thread(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         return await super()._execute(fn, *args, **kwargs)  # type: ignore[no-untyped-call]

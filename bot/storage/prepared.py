@@ -1,0 +1,188 @@
+"""The question path's statements, run on SQLite's driver connection inside the session's
+transaction.
+
+A citizen's question costs three statements (the conversation with the maintenance switch,
+the exchange, the question log). SQLite runs all three in about 0.07 ms; through the async
+session each statement costs about 0.2 ms more, in SQLAlchemy's execution context, its
+result machinery and the greenlet hand-offs around every driver call (measured, see
+`scripts/bench_http.py` and the README). So on SQLite a `Prepared` statement is compiled by
+SQLAlchemy once, for the dialect and the parameter names given, and run on the same pooled
+connection and in the same transaction as the session, with SQLAlchemy's own type
+processors for the parameters and the result. Anything the session still holds unflushed is
+flushed first, and driver errors are raised as SQLAlchemy's (an `IntegrityError` stays an
+`IntegrityError`).
+
+On other databases (PostgreSQL) the statement goes through the session unchanged: there a
+round trip to the server costs more than SQLAlchemy does.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, InvalidRequestError
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql import Insert, Select
+
+from bot.storage.sqlite_driver import InlineConnection
+
+Processor = Callable[[Any], Any]
+
+
+@dataclass(frozen=True, slots=True)
+class _Compiled:
+    """One statement as the driver gets it: its SQL, and how to bind and read values."""
+
+    sql: str
+    names: tuple[str, ...]
+    constants: Mapping[str, Any]  # values written into the statement (`column == "k"`)
+    binds: tuple[Processor | None, ...]
+    results: tuple[Processor | None, ...]
+    row: Callable[..., Any]
+
+    def arguments(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+        return tuple(
+            value if process is None else process(value)
+            for value, process in zip(
+                (params[name] if name in params else self.constants[name] for name in self.names),
+                self.binds,
+                strict=True,
+            )
+        )
+
+    def read(self, raw: tuple[Any, ...]) -> Any:
+        return self.row(
+            *(
+                value if process is None else process(value)
+                for value, process in zip(raw, self.results, strict=True)
+            )
+        )
+
+
+class Prepared:
+    """A Core `SELECT` or `INSERT ... RETURNING`, compiled once per dialect and parameters.
+
+    Rows come back as named tuples on SQLite and as SQLAlchemy rows elsewhere; both are read
+    by attribute (`row.id`) or position.
+    """
+
+    def __init__(self, statement: Select[Any] | Insert) -> None:
+        self.statement = statement
+        self._compiled: dict[tuple[type[Dialect], tuple[str, ...]], _Compiled] = {}
+
+    async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> list[Any]:
+        """Every row the statement returns."""
+        link = await _driver_link(session)
+        if link is None:
+            return list((await session.execute(self.statement, params)).all())
+        driver, dialect = link
+        if session.new or session.dirty or session.deleted:
+            await session.flush()  # as the session would before a statement of its own
+        compiled = self._compile(dialect, params)
+        arguments = compiled.arguments(params)
+        try:
+            fetched = await driver.fetch_all(compiled.sql, arguments)
+        except sqlite3.Error as error:
+            raise DBAPIError.instance(
+                compiled.sql, arguments, error, sqlite3.Error, dialect=dialect
+            ) from error
+        return [compiled.read(raw) for raw in fetched]
+
+    async def first(self, session: AsyncSession, params: Mapping[str, Any]) -> Any:
+        """The first row, or None."""
+        found = await self.rows(session, params)
+        return found[0] if found else None
+
+    async def scalar(self, session: AsyncSession, params: Mapping[str, Any]) -> Any:
+        """The first column of the first row, or None."""
+        found = await self.first(session, params)
+        return found[0] if found is not None else None
+
+    async def rows_many(
+        self, session: AsyncSession, many: Sequence[Mapping[str, Any]]
+    ) -> list[Any]:
+        """The rows returned for each set of parameters, in order: one statement of many
+        values through the session, one statement each on SQLite's driver (where a
+        statement costs microseconds)."""
+        if await _driver_link(session) is None:
+            return list((await session.execute(self.statement, list(many))).all())
+        found = []
+        for params in many:
+            found.extend(await self.rows(session, params))
+        return found
+
+    def _compile(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled:
+        key = (type(dialect), tuple(params))
+        compiled = self._compiled.get(key)
+        if compiled is None:
+            compiled = self._compiled[key] = _compile(self.statement, dialect, key[1])
+        return compiled
+
+
+@dataclass(frozen=True, slots=True)
+class _DriverLink:
+    """The SQLite driver connection under a session's transaction (and savepoint)."""
+
+    transaction: tuple[object, object]
+    driver: InlineConnection | None  # None: not SQLite
+    dialect: Dialect
+
+
+_LINK = "faqbot.prepared.driver"
+
+
+async def _driver_link(session: AsyncSession) -> tuple[InlineConnection, Dialect] | None:
+    """The session's SQLite driver connection, None on other databases. Found once per
+    transaction or savepoint: asking the session for its connection costs as much as a
+    statement, and it is that request which makes the session begin the transaction or
+    emit the savepoint (`begin_nested`) that the statements run in."""
+    link = session.info.get(_LINK)
+    if link is None or not _same(link.transaction, _transaction(session)):
+        connection = await session.connection()  # begins the transaction if need be
+        raw = await connection.get_raw_connection()
+        driver = raw.driver_connection if connection.dialect.name == "sqlite" else None
+        assert driver is None or isinstance(driver, InlineConnection)
+        link = _DriverLink(_transaction(session), driver, connection.dialect)
+        session.info[_LINK] = link
+    return (link.driver, link.dialect) if link.driver is not None else None
+
+
+def _transaction(session: AsyncSession) -> tuple[object, object]:
+    """The session's transaction and innermost savepoint (held, so never reused)."""
+    sync = session.sync_session
+    return (sync.get_transaction(), sync.get_nested_transaction())
+
+
+def _same(held: tuple[object, object], now: tuple[object, object]) -> bool:
+    return held[0] is now[0] and held[1] is now[1]
+
+
+def _compile(statement: Select[Any] | Insert, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
+    compiled = statement.compile(dialect=dialect, column_keys=list(keys))
+    names = tuple(compiled.positiontup or ())
+    unnamed = {name: compiled.binds[name] for name in names if name not in keys}
+    missing = sorted(name for name, bind in unnamed.items() if bind.required)
+    if missing:
+        raise InvalidRequestError(  # as SQLAlchemy says it
+            f"A value is required for bind parameter {missing[0]!r} in {compiled.string!r}"
+        )
+    columns = list(statement.exported_columns)
+    return _Compiled(
+        sql=compiled.string,
+        names=names,
+        constants={name: bind.effective_value for name, bind in unnamed.items()},
+        # The dialect's own forms of the types: on SQLite a datetime is stored as text.
+        binds=tuple(
+            compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect)
+            for name in names
+        ),
+        results=tuple(
+            c.type.dialect_impl(dialect).result_processor(dialect, None) for c in columns
+        ),
+        row=namedtuple("Row", [c.key for c in columns], rename=True),  # type: ignore[misc]
+    )
