@@ -31,6 +31,7 @@ from bot.core.ticket_status import TicketStatus
 from bot.core.tickets import Author, HandoffReason, SupportLine
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import Database
+from bot.storage.quick import QuickUnitOfWork
 from bot.storage.unit_of_work import UnitOfWork
 from matcher.match import Action, Match
 
@@ -183,6 +184,10 @@ class ConversationService:
     ) -> Reply:
         """The decision's transaction: the citizen's message, the answer or the ticket
         (`number` given for a hand-off), and the question log."""
+        if number is None and self._db.quick:
+            reply = await self._record_quick(identity, question, verdict, now=now)
+            if reply is not None:
+                return reply
         async with self._db.transaction() as uow:
             conversation, switch = await uow.conversations.open_reading(
                 identity, now, MAINTENANCE_KEY
@@ -210,21 +215,50 @@ class ConversationService:
             else:
                 assert verdict.match is not None
                 reply = await self._answer(uow, conversation, question, verdict.match, maintenance)
-            await record_question(
-                uow,
-                channel=identity.channel,
-                conversation_id=conversation.id,
-                question=question,
-                match=verdict.match,
-                reason=verdict.reason,
-                reply=reply,
-                now=now,
-            )
+            await self._log(uow, conversation, question, verdict, reply=reply, now=now)
             return reply
+
+    async def _record_quick(
+        self, identity: Identity, question: str, verdict: _Verdict, *, now: datetime
+    ) -> Reply | None:
+        """`_record` for its common case, a conversation the bot answers already, without a
+        session (see `bot/storage/quick.py`); None when the case needs the full path."""
+        async with self._db.quick_transaction() as quick:
+            found = await quick.conversations.find_reading(identity, MAINTENANCE_KEY)
+            if found is None or found[0].state is not ConversationState.BOT:
+                quick.cancel()
+                return None
+            conversation, switch = found
+            assert verdict.match is not None  # no number: nothing to hand off
+            maintenance = self._maintenance.in_force(switch)
+            reply = await self._answer(quick, conversation, question, verdict.match, maintenance)
+            await self._log(quick, conversation, question, verdict, reply=reply, now=now)
+            return reply
+
+    @staticmethod
+    async def _log(
+        uow: UnitOfWork | QuickUnitOfWork,
+        conversation: Conversation,
+        question: str,
+        verdict: _Verdict,
+        *,
+        reply: Reply,
+        now: datetime,
+    ) -> None:
+        await record_question(
+            uow,
+            channel=conversation.identity.channel,
+            conversation_id=conversation.id,
+            question=question,
+            match=verdict.match,
+            reason=verdict.reason,
+            reply=reply,
+            now=now,
+        )
 
     async def _answer(
         self,
-        uow: UnitOfWork,
+        uow: UnitOfWork | QuickUnitOfWork,
         conversation: Conversation,
         question: str,
         match: Match,

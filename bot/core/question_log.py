@@ -18,6 +18,7 @@ from bot.core.replies import Reply, ReplyKind
 from bot.core.settings import AnalyticsSettings
 from bot.core.tickets import HandoffReason
 from bot.storage.database import Database
+from bot.storage.quick import QuickUnitOfWork
 from bot.storage.unit_of_work import UnitOfWork
 from matcher.match import Match
 
@@ -29,7 +30,7 @@ DECISIONS = {
 
 
 async def record_question(
-    uow: UnitOfWork,
+    uow: UnitOfWork | QuickUnitOfWork,
     *,
     channel: str,
     conversation_id: int,

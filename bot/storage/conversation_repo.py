@@ -15,7 +15,7 @@ from bot.core.identity import Identity
 from bot.core.records import Conversation, ConversationMessage
 from bot.core.tickets import Author
 from bot.storage.converters import to_conversation, to_conversation_message
-from bot.storage.prepared import Prepared
+from bot.storage.prepared import Prepared, Target
 from bot.storage.switch_repo import SWITCH_VALUE, switch_value
 from bot.storage.tables import (
     CitizenRow,
@@ -180,12 +180,9 @@ class ConversationRepository:
         """`open`, and the value of the shared switch `switch` (None: off) read in the same
         query: the question path needs both for every message, and a round trip costs more
         than the reading."""
-        found = await _OPEN_READING.first(
-            self._session,
-            {"channel": identity.channel, "external_id": identity.external_id, "key": switch},
-        )
+        found = await find_reading(self._session, identity, switch)
         if found is not None:
-            return _opened(found, identity), switch_value(found.switch)
+            return found
         conversation = await self._open_new(identity, now)
         switched = await _SWITCH_VALUE.scalar(self._session, {"key": switch})
         return conversation, switch_value(switched)
@@ -312,28 +309,11 @@ class ConversationRepository:
         *,
         entry_id: str | None = None,
     ) -> int:
-        """The citizen's message and the bot's reply, in one statement; returns the reply's
-        id. `entry_id`: the entry the reply comes from."""
-        rows = await _INSERT_MESSAGES.rows_many(
-            self._session,
-            [
-                {
-                    "conversation_id": conversation_id,
-                    "author": Author.CITIZEN.value,
-                    "text": question,
-                    "entry_id": None,
-                    "created_at": now,
-                },
-                {
-                    "conversation_id": conversation_id,
-                    "author": Author.BOT.value,
-                    "text": answer,
-                    "entry_id": entry_id,
-                    "created_at": now,
-                },
-            ],
+        """The citizen's message and the bot's reply; returns the reply's id. `entry_id`:
+        the entry the reply comes from."""
+        return await write_exchange(
+            self._session, conversation_id, question, answer, now, entry_id=entry_id
         )
-        return next(int(r.id) for r in rows if r.author == Author.BOT.value)
 
     async def message(self, message_id: int) -> ConversationMessage | None:
         """One message by id."""
@@ -363,6 +343,51 @@ class ConversationRepository:
             .where(ConversationRow.identity_id == identity_id)
             .with_for_update()
         )
+
+
+async def find_reading(
+    target: Target, identity: Identity, switch: str
+) -> tuple[Conversation, dict[str, object] | None] | None:
+    """The identity's conversation, locked, and the value of the shared switch `switch`
+    (None: off), in one query; None when the identity has no conversation yet."""
+    found = await _OPEN_READING.first(
+        target, {"channel": identity.channel, "external_id": identity.external_id, "key": switch}
+    )
+    if found is None:
+        return None
+    return _opened(found, identity), switch_value(found.switch)
+
+
+async def write_exchange(
+    target: Target,
+    conversation_id: int,
+    question: str,
+    answer: str,
+    now: datetime,
+    *,
+    entry_id: str | None = None,
+) -> int:
+    """The citizen's message and the bot's reply; returns the reply's id."""
+    rows = await _INSERT_MESSAGES.rows_many(
+        target,
+        [
+            {
+                "conversation_id": conversation_id,
+                "author": Author.CITIZEN.value,
+                "text": question,
+                "entry_id": None,
+                "created_at": now,
+            },
+            {
+                "conversation_id": conversation_id,
+                "author": Author.BOT.value,
+                "text": answer,
+                "entry_id": entry_id,
+                "created_at": now,
+            },
+        ],
+    )
+    return next(int(r.id) for r in rows if r.author == Author.BOT.value)
 
 
 class _OpenRow(Protocol):

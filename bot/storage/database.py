@@ -16,6 +16,9 @@ from bot.storage.engine import create_engine, is_sqlite
 from bot.storage.gate import NoRoomError, PriorityGate
 from bot.storage.migrate import upgrade
 from bot.storage.outage import CONNECTION_ERRORS, is_outage
+from bot.storage.prepared import DriverTransaction
+from bot.storage.quick import QuickUnitOfWork
+from bot.storage.sqlite_driver import InlineConnection
 from bot.storage.tables import TicketNumberRow, table_of
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -61,6 +64,39 @@ class Database:
             ):
                 yield session
         except NoRoomError as error:  # every connection busy for too long
+            raise DatabaseUnavailableError() from error
+        except CONNECTION_ERRORS as error:
+            if is_outage(error):
+                raise DatabaseUnavailableError() from error
+            raise
+
+    @property
+    def quick(self) -> bool:
+        """True when `quick_transaction` is available (SQLite)."""
+        return self.dialect == "sqlite"
+
+    @asynccontextmanager
+    async def quick_transaction(self) -> AsyncIterator[QuickUnitOfWork]:
+        """The question path's common case without a session (SQLite only, see `quick.py`):
+        commits when the block ends, rolls back if it raises or cancels. It waits for a
+        connection as `transaction` does, and fails as it does."""
+        if not self.quick:
+            raise RuntimeError(f"No quick transactions on {self.dialect}")
+        try:
+            async with self._gate.held(current_priority.get(), self._wait_seconds):
+                pooled = await self._engine.raw_connection()
+                try:
+                    driver = pooled.driver_connection
+                    assert isinstance(driver, InlineConnection)
+                    transaction = DriverTransaction(driver, self._engine.dialect)
+                    async with transaction.running(on_broken=pooled.invalidate) as outcome:
+                        work = QuickUnitOfWork(transaction)
+                        yield work
+                        if work.cancelled:
+                            outcome.roll_back()
+                finally:
+                    pooled.close()
+        except NoRoomError as error:
             raise DatabaseUnavailableError() from error
         except CONNECTION_ERRORS as error:
             if is_outage(error):

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bot.core.errors import CoreError
 from bot.core.settings import StorageSettings
-from bot.storage.sqlite_driver import inline_connector
+from bot.storage.sqlite_driver import BEGIN, inline_connector
 
 SUPPORTED_DRIVERS = ("sqlite+aiosqlite", "postgresql+asyncpg")
 
@@ -85,4 +85,4 @@ def _tune_sqlite(engine: AsyncEngine) -> None:
     def on_begin(connection: Any) -> None:
         # One writer at a time, decided when the transaction starts: two operators taking
         # the next ticket are serialised instead of both reading the same one.
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.exec_driver_sql(BEGIN)

@@ -1,16 +1,18 @@
-"""The question path's statements, run on SQLite's driver connection inside the session's
-transaction.
+"""The question path's statements, run on SQLite's driver connection.
 
 A citizen's question costs three statements (the conversation with the maintenance switch,
 the exchange, the question log). SQLite runs all three in about 0.07 ms; through the async
 session each statement costs about 0.2 ms more, in SQLAlchemy's execution context, its
-result machinery and the greenlet hand-offs around every driver call (measured, see
-`scripts/bench_http.py` and the README). So on SQLite a `Prepared` statement is compiled by
-SQLAlchemy once, for the dialect and the parameter names given, and run on the same pooled
-connection and in the same transaction as the session, with SQLAlchemy's own type
-processors for the parameters and the result. Anything the session still holds unflushed is
-flushed first, and driver errors are raised as SQLAlchemy's (an `IntegrityError` stays an
-`IntegrityError`).
+result machinery and the greenlet hand-offs around every driver call, and the session's own
+begin and commit about 0.2-0.4 ms (measured, see `scripts/bench_http.py` and the README).
+
+So on SQLite a `Prepared` statement is compiled by SQLAlchemy once, for the dialect and the
+parameter names given, and run on the driver with SQLAlchemy's own type processors for the
+parameters and the result; driver errors are raised as SQLAlchemy's (an `IntegrityError`
+stays an `IntegrityError`). It runs either inside a session's transaction, on the same
+pooled connection (anything the session holds unflushed is flushed first, and savepoints
+are the session's), or in a `DriverTransaction` of its own, which takes a pooled connection
+without a session at all (`Database.quick_transaction`).
 
 On other databases (PostgreSQL) the statement goes through the session unchanged: there a
 round trip to the server costs more than SQLAlchemy does.
@@ -20,7 +22,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections import namedtuple
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,7 +32,7 @@ from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import Insert, Select
 
-from bot.storage.sqlite_driver import InlineConnection
+from bot.storage.sqlite_driver import BEGIN, InlineConnection
 
 Processor = Callable[[Any], Any]
 
@@ -75,45 +78,38 @@ class Prepared:
         self.statement = statement
         self._compiled: dict[tuple[type[Dialect], tuple[str, ...]], _Compiled] = {}
 
-    async def rows(self, session: AsyncSession, params: Mapping[str, Any]) -> list[Any]:
+    async def rows(self, target: Target, params: Mapping[str, Any]) -> list[Any]:
         """Every row the statement returns."""
-        link = await _driver_link(session)
-        if link is None:
-            return list((await session.execute(self.statement, params)).all())
-        driver, dialect = link
-        if session.new or session.dirty or session.deleted:
-            await session.flush()  # as the session would before a statement of its own
-        compiled = self._compile(dialect, params)
-        arguments = compiled.arguments(params)
-        try:
-            fetched = await driver.fetch_all(compiled.sql, arguments)
-        except sqlite3.Error as error:
-            raise DBAPIError.instance(
-                compiled.sql, arguments, error, sqlite3.Error, dialect=dialect
-            ) from error
+        if isinstance(target, AsyncSession):
+            driver = await _session_driver(target)
+            if driver is None:
+                return list((await target.execute(self.statement, params)).all())
+            if target.new or target.dirty or target.deleted:
+                await target.flush()  # as the session would before a statement of its own
+            target = driver
+        compiled = self._compile(target.dialect, params)
+        fetched = await target.fetch(compiled.sql, compiled.arguments(params))
         return [compiled.read(raw) for raw in fetched]
 
-    async def first(self, session: AsyncSession, params: Mapping[str, Any]) -> Any:
+    async def first(self, target: Target, params: Mapping[str, Any]) -> Any:
         """The first row, or None."""
-        found = await self.rows(session, params)
+        found = await self.rows(target, params)
         return found[0] if found else None
 
-    async def scalar(self, session: AsyncSession, params: Mapping[str, Any]) -> Any:
+    async def scalar(self, target: Target, params: Mapping[str, Any]) -> Any:
         """The first column of the first row, or None."""
-        found = await self.first(session, params)
+        found = await self.first(target, params)
         return found[0] if found is not None else None
 
-    async def rows_many(
-        self, session: AsyncSession, many: Sequence[Mapping[str, Any]]
-    ) -> list[Any]:
+    async def rows_many(self, target: Target, many: Sequence[Mapping[str, Any]]) -> list[Any]:
         """The rows returned for each set of parameters, in order: one statement of many
         values through the session, one statement each on SQLite's driver (where a
         statement costs microseconds)."""
-        if await _driver_link(session) is None:
-            return list((await session.execute(self.statement, list(many))).all())
+        if isinstance(target, AsyncSession) and await _session_driver(target) is None:
+            return list((await target.execute(self.statement, list(many))).all())
         found = []
         for params in many:
-            found.extend(await self.rows(session, params))
+            found.extend(await self.rows(target, params))
         return found
 
     def _compile(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled:
@@ -125,18 +121,82 @@ class Prepared:
 
 
 @dataclass(frozen=True, slots=True)
-class _DriverLink:
-    """The SQLite driver connection under a session's transaction (and savepoint)."""
+class DriverTransaction:
+    """Statements on a SQLite driver connection that is in a transaction."""
+
+    driver: InlineConnection
+    dialect: Dialect
+
+    async def fetch(self, sql: str, arguments: Sequence[Any]) -> list[tuple[Any, ...]]:
+        """Run one statement and read its rows; driver errors raised as SQLAlchemy's."""
+        try:
+            return await self.driver.fetch_all(sql, arguments)
+        except sqlite3.Error as error:
+            raise self.translated(error, sql, arguments) from error
+
+    def translated(
+        self, error: sqlite3.Error, sql: str, arguments: Sequence[Any] = ()
+    ) -> BaseException:
+        """`error` as SQLAlchemy raises it (`IntegrityError`, `OperationalError`, ...)."""
+        return DBAPIError.instance(sql, arguments, error, sqlite3.Error, dialect=self.dialect)
+
+    @asynccontextmanager
+    async def running(self, *, on_broken: Callable[[], None]) -> AsyncIterator[Outcome]:
+        """The block in a transaction: `BEGIN IMMEDIATE` (waiting for another process's
+        writer as the engine's transactions do), `COMMIT` when it ends, `ROLLBACK` if it
+        raises or asks for it. `on_broken` is called when even the rollback fails: the
+        connection's state is unknown and it must not go back to the pool as it is."""
+        await self.fetch(BEGIN, ())
+        outcome = Outcome()
+        try:
+            yield outcome
+        except BaseException:
+            await self._roll_back(on_broken)
+            raise
+        if outcome.rolled_back:
+            await self._roll_back(on_broken)
+            return
+        try:
+            await self.driver.commit()
+        except sqlite3.Error as error:
+            await self._roll_back(on_broken)
+            raise self.translated(error, "COMMIT") from error
+
+    async def _roll_back(self, on_broken: Callable[[], None]) -> None:
+        try:
+            await self.driver.rollback()
+        except (sqlite3.Error, ValueError):  # ValueError: the connection is closed
+            on_broken()
+
+
+class Outcome:
+    """How a `DriverTransaction.running` block ends: committed unless `roll_back` is called."""
+
+    __slots__ = ("rolled_back",)
+
+    def __init__(self) -> None:
+        self.rolled_back = False
+
+    def roll_back(self) -> None:
+        """Roll back instead of committing."""
+        self.rolled_back = True
+
+
+Target = AsyncSession | DriverTransaction
+
+
+@dataclass(frozen=True, slots=True)
+class _SessionLink:
+    """A session's transaction (and savepoint), and its SQLite driver connection."""
 
     transaction: tuple[object, object]
-    driver: InlineConnection | None  # None: not SQLite
-    dialect: Dialect
+    driver: DriverTransaction | None  # None: not SQLite
 
 
 _LINK = "faqbot.prepared.driver"
 
 
-async def _driver_link(session: AsyncSession) -> tuple[InlineConnection, Dialect] | None:
+async def _session_driver(session: AsyncSession) -> DriverTransaction | None:
     """The session's SQLite driver connection, None on other databases. Found once per
     transaction or savepoint: asking the session for its connection costs as much as a
     statement, and it is that request which makes the session begin the transaction or
@@ -144,12 +204,14 @@ async def _driver_link(session: AsyncSession) -> tuple[InlineConnection, Dialect
     link = session.info.get(_LINK)
     if link is None or not _same(link.transaction, _transaction(session)):
         connection = await session.connection()  # begins the transaction if need be
-        raw = await connection.get_raw_connection()
-        driver = raw.driver_connection if connection.dialect.name == "sqlite" else None
-        assert driver is None or isinstance(driver, InlineConnection)
-        link = _DriverLink(_transaction(session), driver, connection.dialect)
+        raw = (await connection.get_raw_connection()).driver_connection
+        driver = None
+        if connection.dialect.name == "sqlite":
+            assert isinstance(raw, InlineConnection)
+            driver = DriverTransaction(raw, connection.dialect)
+        link = _SessionLink(_transaction(session), driver)
         session.info[_LINK] = link
-    return (link.driver, link.dialect) if link.driver is not None else None
+    return link.driver
 
 
 def _transaction(session: AsyncSession) -> tuple[object, object]:

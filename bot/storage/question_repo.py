@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.question_records import Decision, NewQuestion, QuestionRecord, Triage
 from bot.core.records import RatingScale
-from bot.storage.prepared import Prepared
+from bot.storage.prepared import Prepared, Target
 from bot.storage.tables import QuestionLogRow, table_of
 
 _COLUMNS = (
@@ -77,6 +77,11 @@ def _record(row: Any) -> QuestionRecord:
     )
 
 
+async def write_question(target: Target, question: NewQuestion) -> int:
+    """Record one question; returns its id."""
+    return int(await _INSERT_ONE.scalar(target, _values(question)))
+
+
 class QuestionRepository:
     """Reads and writes recorded questions."""
 
@@ -85,8 +90,7 @@ class QuestionRepository:
 
     async def add(self, question: NewQuestion) -> int:
         """Record one question; returns its id."""
-        record_id = await _INSERT_ONE.scalar(self._session, _values(question))
-        return int(record_id)
+        return await write_question(self._session, question)
 
     async def add_many(self, questions: Sequence[NewQuestion]) -> None:
         """Record many questions at once (imports, load tests)."""

@@ -22,6 +22,8 @@ from typing import Any
 
 import aiosqlite
 
+# How every transaction begins: one writer at a time, decided when the transaction starts.
+BEGIN = "BEGIN IMMEDIATE"
 # Statements that may wait for a lock or the disk even inside a transaction.
 _WAITING_STATEMENTS = ("COMMIT", "END", "BEGIN", "PRAGMA", "VACUUM")
 # Commits between two checkpoints of the write-ahead log into the database file (SQLite's

@@ -19,6 +19,7 @@ from bot.core.tickets import Author, HandoffReason, Via
 from matcher import Match
 from tests.bot.conftest import FRIDAY_EVENING
 from tests.bot.core.conftest import Services
+from tests.bot.storage.test_prepared import statements_through_sqlalchemy
 
 pytestmark = pytest.mark.anyio
 
@@ -272,3 +273,22 @@ async def test_the_maintenance_switch_is_shared_and_guarded(services: Services) 
     current = await other.current()
     assert current is not None
     assert (current.until, current.set_by, current.note) == (until, "root", "обновление ПО")
+
+
+async def test_a_repeat_question_leaves_sqlalchemy_nothing_to_run(
+    services: Services, backend: str
+) -> None:
+    first = await services.conversations.handle(ANNA, "Как восстановить пароль?")
+    with statements_through_sqlalchemy(services.db) as seen:
+        again = await services.conversations.handle(ANNA, "забыл пароль")
+    assert first.kind is again.kind is ReplyKind.ANSWER
+    # SQLite: the quick transaction, on the driver. PostgreSQL: the session, a round trip
+    # a statement.
+    assert seen == ([] if backend == "sqlite" else ["SELECT", "INSERT", "INSERT"])
+    async with services.db.transaction() as uow:
+        logged = await uow.questions.between(None, None)
+        conversation = await uow.conversations.open(ANNA, services.clock())
+        messages = await uow.conversations.recent_messages(conversation.id, 10)
+    assert [q.text for q in logged] == ["Как восстановить пароль?", "забыл пароль"]
+    assert [m.text for m in messages][::2] == ["Как восстановить пароль?", "забыл пароль"]
+    assert messages[-1].id == again.message_id
