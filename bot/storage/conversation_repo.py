@@ -64,10 +64,64 @@ _OPEN_READING = Prepared(_OPEN_QUERY.add_columns(SWITCH_VALUE.scalar_subquery().
 _SWITCH_VALUE = Prepared(SWITCH_VALUE)
 
 
-class ConversationRepository:
+class ConversationStatements:
+    """The question path's conversation statements, on a session's transaction or on a
+    quick one (see `quick.py`)."""
+
+    def __init__(self, target: Target) -> None:
+        self._target = target
+
+    async def find_reading(
+        self, identity: Identity, switch: str
+    ) -> tuple[Conversation, dict[str, object] | None] | None:
+        """The identity's conversation, locked, and the value of the shared switch `switch`
+        (None: off), in one query; None when the identity has no conversation yet."""
+        found = await _OPEN_READING.first(
+            self._target,
+            {"channel": identity.channel, "external_id": identity.external_id, "key": switch},
+        )
+        if found is None:
+            return None
+        return _opened(found, identity), switch_value(found.switch)
+
+    async def add_exchange(
+        self,
+        conversation_id: int,
+        question: str,
+        answer: str,
+        now: datetime,
+        *,
+        entry_id: str | None = None,
+    ) -> int:
+        """The citizen's message and the bot's reply; returns the reply's id. `entry_id`:
+        the entry the reply comes from."""
+        rows = await _INSERT_MESSAGES.rows_many(
+            self._target,
+            [
+                {
+                    "conversation_id": conversation_id,
+                    "author": Author.CITIZEN.value,
+                    "text": question,
+                    "entry_id": None,
+                    "created_at": now,
+                },
+                {
+                    "conversation_id": conversation_id,
+                    "author": Author.BOT.value,
+                    "text": answer,
+                    "entry_id": entry_id,
+                    "created_at": now,
+                },
+            ],
+        )
+        return next(int(r.id) for r in rows if r.author == Author.BOT.value)
+
+
+class ConversationRepository(ConversationStatements):
     """Reads and writes citizens, identities, conversations and their messages."""
 
     def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
         self._session = session
 
     async def _find_row(self, identity: Identity) -> IdentityRow | None:
@@ -180,7 +234,7 @@ class ConversationRepository:
         """`open`, and the value of the shared switch `switch` (None: off) read in the same
         query: the question path needs both for every message, and a round trip costs more
         than the reading."""
-        found = await find_reading(self._session, identity, switch)
+        found = await self.find_reading(identity, switch)
         if found is not None:
             return found
         conversation = await self._open_new(identity, now)
@@ -300,21 +354,6 @@ class ConversationRepository:
         )
         return int(message_id)
 
-    async def add_exchange(
-        self,
-        conversation_id: int,
-        question: str,
-        answer: str,
-        now: datetime,
-        *,
-        entry_id: str | None = None,
-    ) -> int:
-        """The citizen's message and the bot's reply; returns the reply's id. `entry_id`:
-        the entry the reply comes from."""
-        return await write_exchange(
-            self._session, conversation_id, question, answer, now, entry_id=entry_id
-        )
-
     async def message(self, message_id: int) -> ConversationMessage | None:
         """One message by id."""
         row = await self._session.get(ConversationMessageRow, message_id)
@@ -343,51 +382,6 @@ class ConversationRepository:
             .where(ConversationRow.identity_id == identity_id)
             .with_for_update()
         )
-
-
-async def find_reading(
-    target: Target, identity: Identity, switch: str
-) -> tuple[Conversation, dict[str, object] | None] | None:
-    """The identity's conversation, locked, and the value of the shared switch `switch`
-    (None: off), in one query; None when the identity has no conversation yet."""
-    found = await _OPEN_READING.first(
-        target, {"channel": identity.channel, "external_id": identity.external_id, "key": switch}
-    )
-    if found is None:
-        return None
-    return _opened(found, identity), switch_value(found.switch)
-
-
-async def write_exchange(
-    target: Target,
-    conversation_id: int,
-    question: str,
-    answer: str,
-    now: datetime,
-    *,
-    entry_id: str | None = None,
-) -> int:
-    """The citizen's message and the bot's reply; returns the reply's id."""
-    rows = await _INSERT_MESSAGES.rows_many(
-        target,
-        [
-            {
-                "conversation_id": conversation_id,
-                "author": Author.CITIZEN.value,
-                "text": question,
-                "entry_id": None,
-                "created_at": now,
-            },
-            {
-                "conversation_id": conversation_id,
-                "author": Author.BOT.value,
-                "text": answer,
-                "entry_id": entry_id,
-                "created_at": now,
-            },
-        ],
-    )
-    return next(int(r.id) for r in rows if r.author == Author.BOT.value)
 
 
 class _OpenRow(Protocol):

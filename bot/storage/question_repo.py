@@ -77,20 +77,24 @@ def _record(row: Any) -> QuestionRecord:
     )
 
 
-async def write_question(target: Target, question: NewQuestion) -> int:
-    """Record one question; returns its id."""
-    return int(await _INSERT_ONE.scalar(target, _values(question)))
+class QuestionStatements:
+    """The question path's statement of the log, on a session's transaction or on a quick
+    one (see `quick.py`)."""
 
-
-class QuestionRepository:
-    """Reads and writes recorded questions."""
-
-    def __init__(self, session: AsyncSession) -> None:
-        self._session = session
+    def __init__(self, target: Target) -> None:
+        self._target = target
 
     async def add(self, question: NewQuestion) -> int:
         """Record one question; returns its id."""
-        return await write_question(self._session, question)
+        return int(await _INSERT_ONE.scalar(self._target, _values(question)))
+
+
+class QuestionRepository(QuestionStatements):
+    """Reads and writes recorded questions."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._session = session
 
     async def add_many(self, questions: Sequence[NewQuestion]) -> None:
         """Record many questions at once (imports, load tests)."""

@@ -9,52 +9,9 @@ owns) takes `Database.transaction` and its repositories.
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from bot.core.identity import Identity
-from bot.core.question_records import NewQuestion
-from bot.core.records import Conversation
-from bot.storage.conversation_repo import find_reading, write_exchange
+from bot.storage.conversation_repo import ConversationStatements
 from bot.storage.prepared import DriverTransaction
-from bot.storage.question_repo import write_question
-
-
-class QuickConversations:
-    """The conversation statements of the question path."""
-
-    def __init__(self, transaction: DriverTransaction) -> None:
-        self._transaction = transaction
-
-    async def find_reading(
-        self, identity: Identity, switch: str
-    ) -> tuple[Conversation, dict[str, object] | None] | None:
-        """The identity's conversation and a switch's value; None when it has none yet."""
-        return await find_reading(self._transaction, identity, switch)
-
-    async def add_exchange(
-        self,
-        conversation_id: int,
-        question: str,
-        answer: str,
-        now: datetime,
-        *,
-        entry_id: str | None = None,
-    ) -> int:
-        """The citizen's message and the bot's reply; returns the reply's id."""
-        return await write_exchange(
-            self._transaction, conversation_id, question, answer, now, entry_id=entry_id
-        )
-
-
-class QuickQuestions:
-    """The question log's statement of the question path."""
-
-    def __init__(self, transaction: DriverTransaction) -> None:
-        self._transaction = transaction
-
-    async def add(self, question: NewQuestion) -> int:
-        """Record one question; returns its id."""
-        return await write_question(self._transaction, question)
+from bot.storage.question_repo import QuestionStatements
 
 
 class QuickUnitOfWork:
@@ -64,8 +21,8 @@ class QuickUnitOfWork:
     __slots__ = ("cancelled", "conversations", "questions")
 
     def __init__(self, transaction: DriverTransaction) -> None:
-        self.conversations = QuickConversations(transaction)
-        self.questions = QuickQuestions(transaction)
+        self.conversations = ConversationStatements(transaction)
+        self.questions = QuestionStatements(transaction)
         self.cancelled = False
 
     def cancel(self) -> None:
