@@ -121,7 +121,7 @@ def find_secrets(text: str) -> frozenset[SecretKind]:
 
 def _scan(text: str) -> tuple[str, frozenset[PersonalData]]:
     found: set[PersonalData] = set()
-    for rule in RULES:
+    for rule in RULES if _DIGIT.search(text) else WORD_RULES:
         text = _apply(rule, text, found)
     return text, frozenset(found)
 
@@ -221,7 +221,8 @@ def _rule(pattern: str, kind: PersonalData | Classifier) -> Rule:
     return Rule(re.compile(pattern, re.IGNORECASE), kind)
 
 
-RULES = (
+# Rules whose value may be written without a digit: passwords and e-mail addresses.
+WORD_RULES = (
     # "пароль: Qwerty123", "пароль от госуслуг: Qwerty123", "пароль: \"my pass\"".
     _rule(
         _PASSWORD_KEYWORD
@@ -243,6 +244,11 @@ RULES = (
         PersonalData.PASSWORD,
     ),
     _rule(r"(?P<value>[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)*\.[^\W\d_]{2,})", PersonalData.EMAIL),
+)
+# Rules whose value always holds a digit: a text without digits skips them all (most
+# questions; masking runs on every one). A placeholder holds no digit, so masking by the
+# rules above never makes one appear.
+DIGIT_RULES = (
     _rule(
         r"(?<!\w)инн(?!\w)" + _WORDS + _KEYWORD_SEPARATOR + r"(?P<value>\d{12}|\d{10})" + _END,
         PersonalData.INN,
@@ -330,3 +336,5 @@ RULES = (
     # A message that is nothing but 4-6 digits is almost always a code copied from an SMS.
     _rule(r"\A\s*(?P<value>\d{4,6}|\d{3}[ \-]\d{3})\s*[.!]?\s*\Z", PersonalData.CODE),
 )
+RULES = WORD_RULES + DIGIT_RULES
+_DIGIT = re.compile(r"\d")

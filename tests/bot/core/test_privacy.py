@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bot.core.privacy import (
+    RULES,
+    PersonalData,
     SecretKind,
+    _apply,
     find_secrets,
     inn_valid,
     luhn_valid,
@@ -211,3 +216,40 @@ def test_snils_check_digits(digits: str, valid: bool) -> None:
 )
 def test_luhn(digits: str, valid: bool) -> None:
     assert luhn_valid(digits) is valid
+
+
+def _every_rule(text: str) -> str:
+    """Masking by every rule, as it was before texts without digits skipped the digit rules."""
+    found: set[PersonalData] = set()
+    for rule in RULES:
+        text = _apply(rule, text, found)
+    return text
+
+
+FRAGMENTS = (
+    "пароль: Qwerty123",
+    "пароль не подходит",
+    "мой пароль abc_2024",
+    "ivan.petrov@mail.ru",
+    "ИНН 7707083893",
+    "СНИЛС 112-233-445 95",
+    "серия 4510 номер 123456",
+    "карта 4276 3800 1234 5678",
+    "+7 912 345-67-89",
+    "код из смс 4821",
+    "заявка № 1042",
+    "забыл пароль от госуслуг",
+    "код подтверждения не приходит",
+    "почта собака точка ру",
+    "٣٤٥",  # digits of another script count as digits too
+    "１２３４５６",
+)
+
+
+@given(st.lists(st.one_of(st.sampled_from(FRAGMENTS), st.text(max_size=12)), max_size=6))
+@settings(max_examples=300, deadline=None)
+def test_skipping_the_digit_rules_on_texts_without_digits_changes_nothing(
+    parts: list[str],
+) -> None:
+    text = " ".join(parts)
+    assert mask_personal_data(text) == _every_rule(text)
