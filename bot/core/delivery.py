@@ -17,6 +17,7 @@ from uuid import uuid4
 from bot.core.clock import Clock, system_clock
 from bot.core.errors import DatabaseUnavailableError
 from bot.core.outbox import SenderRegistry
+from bot.core.priority import Priority, current_priority
 from bot.core.records import OutboxMessage
 from bot.core.settings import OutboxSettings
 from bot.storage.database import Database
@@ -134,7 +135,20 @@ class DeliveryWorker:
         return DeliveryReport(delivered=delivered, failed=failed)
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Deliver until `stop` is set, polling when there is nothing to do."""
+        """Deliver until `stop` is set, polling when there is nothing to do.
+
+        Delivering a reply finishes the operator's work, so its transactions go ahead of new
+        questions as staff work does: under heavy citizen traffic the worker would otherwise
+        wait behind every queued question twice a reply (sending, then recording it), and
+        replies would reach citizens minutes late.
+        """
+        token = current_priority.set(Priority.STAFF)
+        try:
+            await self._run(stop)
+        finally:
+            current_priority.reset(token)
+
+    async def _run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
                 report = await self.run_once()

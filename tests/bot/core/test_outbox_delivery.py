@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import pytest
@@ -10,8 +11,8 @@ from bot.core.delivery import DeliveryWorker, retry_delay
 from bot.core.errors import PermissionDeniedError
 from bot.core.identity import Identity
 from bot.core.outbox import SenderRegistry
-from bot.core.records import Operator
-from bot.core.settings import OutboxSettings
+from bot.core.records import Operator, OutboxMessage
+from bot.core.settings import OutboxSettings, StorageSettings
 from bot.core.tickets import Via
 from tests.bot.core.conftest import RecordingSender, Services
 
@@ -135,3 +136,53 @@ async def test_replies_wait_for_a_channel_without_a_sender(services: Services) -
     no_telegram.register("telegram", late)
     assert (await worker.run_once()).delivered == 2
     assert late.texts[-1] == REPLY
+
+
+async def test_replies_go_out_ahead_of_queued_questions_on_a_busy_database(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _replied(services)
+    db = services.db
+    questions_in = 0
+    questions_in_at_send: list[int] = []
+    send = services.telegram.send
+
+    async def noting_send(message: OutboxMessage) -> None:
+        questions_in_at_send.append(questions_in)
+        await send(message)
+
+    monkeypatch.setattr(services.telegram, "send", noting_send)
+    busy, release, stop = asyncio.Event(), asyncio.Event(), asyncio.Event()
+
+    async def long_transaction() -> None:
+        async with db.transaction():
+            busy.set()
+            await release.wait()
+
+    async def question() -> None:  # a citizen's transaction, queued before the worker
+        nonlocal questions_in
+        async with db.transaction():
+            questions_in += 1
+            await asyncio.sleep(0.05)  # as long as a question takes on a busy server
+
+    capacity = StorageSettings().connections(db.dialect == "sqlite")
+    holders = [asyncio.create_task(long_transaction()) for _ in range(capacity)]
+    await busy.wait()
+    queued = [asyncio.create_task(question()) for _ in range(capacity + 3)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    worker = asyncio.create_task(services.worker.run(stop))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    release.set()
+    await asyncio.gather(*holders, *queued)
+    async with asyncio.timeout(10):
+        while await _undelivered(services):
+            await asyncio.sleep(0.05)
+    stop.set()
+    await worker
+    # The first notice reached the citizen while questions queued before the worker still
+    # waited; at citizens' priority the worker got in after all of them.
+    assert len(questions_in_at_send) == 2
+    assert questions_in_at_send[0] < len(queued)
+    assert services.telegram.texts[-1] == REPLY
