@@ -158,7 +158,11 @@ class OperatorRow(Base):
 
 class OutboxRow(Base):
     __tablename__ = "outbox"
-    __table_args__ = (Index("ix_outbox_due", "delivered_at", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_outbox_due", "delivered_at", "next_attempt_at"),
+        # A reply waits for an earlier undelivered one to the same recipient (`claim_due`).
+        Index("ix_outbox_waiting", "channel", "recipient", "delivered_at", "id"),
+    )
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     channel: Mapped[str] = mapped_column(String(32))

@@ -158,3 +158,31 @@ async def test_0006_adds_where_operators_wrote_their_messages_and_can_be_undone(
         assert "text" in await _columns(engine, "ticket_messages")
     finally:
         await engine.dispose()
+
+
+async def _indexes(engine: AsyncEngine, table: str) -> dict[str, list[str]]:
+    def read(connection: Connection) -> dict[str, list[str]]:
+        return {
+            str(i["name"]): [str(c) for c in i["column_names"]]
+            for i in inspect(connection).get_indexes(table)
+        }
+
+    async with engine.connect() as connection:
+        return await connection.run_sync(read)
+
+
+async def test_0009_indexes_the_outbox_by_recipient_and_can_be_undone(
+    empty_database_url: str,
+) -> None:
+    """Claiming a batch checks each reply for an earlier undelivered one to its recipient;
+    without this index that check read the whole backlog for every candidate."""
+    engine = create_engine(empty_database_url, StorageSettings())
+    try:
+        await upgrade(engine)
+        indexes = await _indexes(engine, "outbox")
+        assert indexes["ix_outbox_waiting"] == ["channel", "recipient", "delivered_at", "id"]
+        await _downgrade(engine, "0008")
+        assert "ix_outbox_waiting" not in await _indexes(engine, "outbox")
+        assert "ix_outbox_due" in await _indexes(engine, "outbox")
+    finally:
+        await engine.dispose()
