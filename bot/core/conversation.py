@@ -163,7 +163,13 @@ class ConversationService:
     ) -> Reply:
         now = self._clock()
         if not verdict.hands_off:
-            return await self._record(identity, question, verdict, contacts=contacts, now=now)
+            if not self._db.quick:
+                return await self._record(identity, question, verdict, contacts=contacts, now=now)
+            reply = await self._record_quick(identity, question, verdict, now=now)
+            if reply is not None:
+                return reply
+            with underway():  # the quick transaction waited its turn already
+                return await self._record(identity, question, verdict, contacts=contacts, now=now)
         # Allocated before the main transaction: on SQLite the number comes from its own
         # committed write, which must not wait behind ours. An unused number is a gap.
         number = await self._db.allocate_ticket_number(now)
@@ -184,10 +190,6 @@ class ConversationService:
     ) -> Reply:
         """The decision's transaction: the citizen's message, the answer or the ticket
         (`number` given for a hand-off), and the question log."""
-        if number is None and self._db.quick:
-            reply = await self._record_quick(identity, question, verdict, now=now)
-            if reply is not None:
-                return reply
         async with self._db.transaction() as uow:
             conversation, switch = await uow.conversations.open_reading(
                 identity, now, MAINTENANCE_KEY

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from datetime import timedelta
 
@@ -292,3 +293,42 @@ async def test_a_repeat_question_leaves_sqlalchemy_nothing_to_run(
     assert [q.text for q in logged] == ["Как восстановить пароль?", "забыл пароль"]
     assert [m.text for m in messages][::2] == ["Как восстановить пароль?", "забыл пароль"]
     assert messages[-1].id == again.message_id
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_first_question_waits_its_turn_once_on_a_busy_database(
+    services: Services,
+) -> None:
+    """The quick transaction finds no conversation and gives way to the full path, which
+    then goes ahead of requests that came after the question, as a hand-off's second
+    transaction does."""
+    db = services.db
+    questions_in = 0
+    busy, release = asyncio.Event(), asyncio.Event()
+
+    async def long_transaction() -> None:
+        async with db.transaction():
+            busy.set()
+            await release.wait()
+
+    async def later_request() -> None:
+        nonlocal questions_in
+        async with db.transaction():
+            questions_in += 1
+            await asyncio.sleep(0.02)
+
+    holder = asyncio.create_task(long_transaction())
+    await busy.wait()
+    first = asyncio.create_task(services.conversations.handle(ANNA, "Как восстановить пароль?"))
+    for _ in range(5):
+        await asyncio.sleep(0)
+    later = [asyncio.create_task(later_request()) for _ in range(3)]
+    for _ in range(5):
+        await asyncio.sleep(0)
+    release.set()
+    reply = await first
+    in_before_the_answer = questions_in
+    await asyncio.gather(holder, *later)
+    assert reply.kind is ReplyKind.ANSWER
+    # At most the one that got the place while the quick transaction gave way.
+    assert in_before_the_answer <= 1
