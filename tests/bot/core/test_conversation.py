@@ -319,12 +319,16 @@ async def test_a_first_question_waits_its_turn_once_on_a_busy_database(
 
     holder = asyncio.create_task(long_transaction())
     await busy.wait()
+
+    async def waiting(count: int) -> None:
+        async with asyncio.timeout(5):
+            while db._gate.waiting < count:
+                await asyncio.sleep(0.001)
+
     first = asyncio.create_task(services.conversations.handle(ANNA, "Как восстановить пароль?"))
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await waiting(1)  # the question's quick transaction waits for the place
     later = [asyncio.create_task(later_request()) for _ in range(3)]
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await waiting(4)
     release.set()
     reply = await first
     in_before_the_answer = questions_in

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 from contextlib import nullcontext
 from datetime import timedelta
 
@@ -128,12 +129,16 @@ async def test_a_hand_offs_ticket_goes_before_new_requests_but_after_staff(
 
 
 def test_underway_does_not_demote_staff_and_ends_with_its_block() -> None:
-    with underway():
-        assert current_priority.get() is Priority.UNDERWAY
-    assert current_priority.get() is Priority.CITIZEN
-    as_staff()
-    with underway():
-        assert current_priority.get() is Priority.STAFF
+    def check() -> None:
+        with underway():
+            assert current_priority.get() is Priority.UNDERWAY
+        assert current_priority.get() is Priority.CITIZEN
+        as_staff()
+        with underway():
+            assert current_priority.get() is Priority.STAFF
+
+    # In a context of its own: `as_staff` would otherwise stay set for the later tests.
+    contextvars.copy_context().run(check)
 
 
 async def test_no_connection_within_the_wait_is_a_clear_503(database_url: str) -> None:
