@@ -137,10 +137,11 @@ class DeliveryWorker:
     async def run(self, stop: asyncio.Event) -> None:
         """Deliver until `stop` is set, polling when there is nothing to do.
 
-        Delivering a reply finishes the operator's work, so its transactions go ahead of new
-        questions as staff work does: under heavy citizen traffic the worker would otherwise
-        wait behind every queued question twice a reply (sending, then recording it), and
-        replies would reach citizens minutes late.
+        Delivering finishes work already accepted (an operator's reply, a letter a citizen
+        asked for), so its transactions go ahead of new questions as staff work does: under
+        heavy citizen traffic the worker would otherwise wait behind every queued question
+        twice a reply (sending, then recording it), and replies would reach citizens minutes
+        late.
         """
         token = current_priority.set(Priority.STAFF)
         try:
