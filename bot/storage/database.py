@@ -56,13 +56,16 @@ class Database:
 
     @asynccontextmanager
     async def _session(self) -> AsyncIterator[AsyncSession]:
+        async with self._turn(), self._sessions() as session, session.begin():
+            yield session
+
+    @asynccontextmanager
+    async def _turn(self) -> AsyncIterator[None]:
+        """The block holds one of the connections' places (staff first, see `PriorityGate`);
+        a database lost or out of reach meanwhile is raised as `DatabaseUnavailableError`."""
         try:
-            async with (
-                self._gate.held(current_priority.get(), self._wait_seconds),
-                self._sessions() as session,
-                session.begin(),
-            ):
-                yield session
+            async with self._gate.held(current_priority.get(), self._wait_seconds):
+                yield
         except NoRoomError as error:  # every connection busy for too long
             raise DatabaseUnavailableError() from error
         except CONNECTION_ERRORS as error:
@@ -82,26 +85,19 @@ class Database:
         connection as `transaction` does, and fails as it does."""
         if not self.quick:
             raise RuntimeError(f"No quick transactions on {self.dialect}")
-        try:
-            async with self._gate.held(current_priority.get(), self._wait_seconds):
-                pooled = await self._engine.raw_connection()
-                try:
-                    driver = pooled.driver_connection
-                    assert isinstance(driver, InlineConnection)
-                    transaction = DriverTransaction(driver, self._engine.dialect)
-                    async with transaction.running(on_broken=pooled.invalidate) as outcome:
-                        work = QuickUnitOfWork(transaction)
-                        yield work
-                        if work.cancelled:
-                            outcome.roll_back()
-                finally:
-                    pooled.close()
-        except NoRoomError as error:
-            raise DatabaseUnavailableError() from error
-        except CONNECTION_ERRORS as error:
-            if is_outage(error):
-                raise DatabaseUnavailableError() from error
-            raise
+        async with self._turn():
+            pooled = await self._engine.raw_connection()
+            try:
+                driver = pooled.driver_connection
+                assert isinstance(driver, InlineConnection)
+                transaction = DriverTransaction(driver, self._engine.dialect)
+                async with transaction.running(on_broken=pooled.invalidate) as outcome:
+                    work = QuickUnitOfWork(transaction)
+                    yield work
+                    if work.cancelled:
+                        outcome.roll_back()
+            finally:
+                pooled.close()
 
     async def allocate_ticket_number(self, now: datetime) -> int:
         """A new ticket number, committed on its own so that it is never handed out again.

@@ -20,7 +20,7 @@ from bot.core.tickets import Author, HandoffReason, Via
 from matcher import Match
 from tests.bot.conftest import FRIDAY_EVENING
 from tests.bot.core.conftest import Services
-from tests.bot.storage.test_prepared import statements_through_sqlalchemy
+from tests.support.statements import statements_through_sqlalchemy
 
 pytestmark = pytest.mark.anyio
 

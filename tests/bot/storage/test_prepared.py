@@ -3,13 +3,10 @@ savepoints; on SQLite they skip SQLAlchemy's execution (the question path's cost
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
-from sqlalchemy import bindparam, event, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from bot.core.identity import Identity
@@ -17,6 +14,7 @@ from bot.core.question_records import Decision, NewQuestion
 from bot.storage.database import Database
 from bot.storage.prepared import Prepared
 from bot.storage.tables import SettingRow, table_of
+from tests.support.statements import statements_through_sqlalchemy
 
 pytestmark = pytest.mark.anyio
 
@@ -25,22 +23,6 @@ _SETTINGS = table_of(SettingRow)
 _READ = Prepared(select(_SETTINGS.c.value, _SETTINGS.c.updated_at).where(_SETTINGS.c.key == "k"))
 _WRITE = Prepared(insert(_SETTINGS).returning(_SETTINGS.c.key, _SETTINGS.c.updated_at))
 VALUE = {"until": "2026-12-03T18:00:00+03:00", "note": "работы"}
-
-
-@contextmanager
-def statements_through_sqlalchemy(db: Database) -> Iterator[list[str]]:
-    """The statements SQLAlchemy hands to the driver while the block runs."""
-    seen: list[str] = []
-
-    def record(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen.append(statement.split(maxsplit=1)[0].upper())
-
-    engine = db._engine.sync_engine
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
 
 
 async def test_values_come_back_as_the_session_reads_them(db: Database) -> None:
