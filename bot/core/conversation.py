@@ -223,10 +223,13 @@ class ConversationService:
     async def _record_quick(
         self, identity: Identity, question: str, verdict: _Verdict, *, now: datetime
     ) -> Reply | None:
-        """`_record` for its common case, a conversation the bot answers already, without a
-        session (see `bot/storage/quick.py`); None when the case needs the full path."""
+        """`_record` for its common cases, a conversation the bot answers and a first
+        contact, without a session (see `bot/storage/quick.py`); None when the case needs the
+        full path."""
         async with self._db.quick_transaction() as quick:
             found = await quick.conversations.find_reading(identity, MAINTENANCE_KEY)
+            if found is None:
+                found = await quick.start_reading(identity, now, MAINTENANCE_KEY)
             if found is None or found[0].state is not ConversationState.BOT:
                 quick.cancel()
                 return None

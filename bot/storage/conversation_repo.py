@@ -84,6 +84,46 @@ class ConversationStatements:
             return None
         return _opened(found, identity), switch_value(found.switch)
 
+    async def start(self, identity: Identity, now: datetime) -> Conversation:
+        """A new citizen with this identity and its conversation, in three inserts.
+
+        Raises `IntegrityError` when the identity exists already (linked from another
+        channel, or created by another transaction): in a savepoint, or in a transaction
+        that is then rolled back, since on PostgreSQL a failed statement spoils the rest.
+        """
+        citizen_id = await _INSERT_CITIZEN.scalar(self._target, {"created_at": now})
+        identity_id = await _INSERT_IDENTITY.scalar(
+            self._target,
+            {
+                "citizen_id": citizen_id,
+                "channel": identity.channel,
+                "external_id": identity.external_id,
+                "created_at": now,
+            },
+        )
+        conversation_id = await _INSERT_CONVERSATION.scalar(
+            self._target,
+            {
+                "identity_id": identity_id,
+                "state": ConversationState.BOT.value,
+                "ticket_id": None,
+                "created_at": now,
+                "updated_at": now,
+            },
+        )
+        return Conversation(
+            id=int(conversation_id),
+            citizen_id=int(citizen_id),
+            identity=identity,
+            state=ConversationState.BOT,
+            ticket_id=None,
+            updated_at=now,
+        )
+
+    async def switch(self, key: str) -> dict[str, object] | None:
+        """The value of the shared switch `key` (None: off)."""
+        return switch_value(await _SWITCH_VALUE.scalar(self._target, {"key": key}))
+
     async def add_exchange(
         self,
         conversation_id: int,
@@ -237,9 +277,7 @@ class ConversationRepository(ConversationStatements):
         found = await self.find_reading(identity, switch)
         if found is not None:
             return found
-        conversation = await self._open_new(identity, now)
-        switched = await _SWITCH_VALUE.scalar(self._session, {"key": switch})
-        return conversation, switch_value(switched)
+        return await self._open_new(identity, now), await self.switch(switch)
 
     async def _open_new(self, identity: Identity, now: datetime) -> Conversation:
         """`open` when the identity has no conversation yet, or it is being created."""
@@ -270,40 +308,12 @@ class ConversationRepository(ConversationStatements):
         return to_conversation(row, identity_row)
 
     async def _first_contact(self, identity: Identity, now: datetime) -> Conversation | None:
-        """A new citizen with this identity and its conversation, in three prepared inserts;
-        None when the identity turns out to exist already."""
+        """`start` in a savepoint; None when the identity turns out to exist already."""
         try:
             async with self._session.begin_nested():
-                citizen_id = await _INSERT_CITIZEN.scalar(self._session, {"created_at": now})
-                identity_id = await _INSERT_IDENTITY.scalar(
-                    self._session,
-                    {
-                        "citizen_id": citizen_id,
-                        "channel": identity.channel,
-                        "external_id": identity.external_id,
-                        "created_at": now,
-                    },
-                )
-                conversation_id = await _INSERT_CONVERSATION.scalar(
-                    self._session,
-                    {
-                        "identity_id": identity_id,
-                        "state": ConversationState.BOT.value,
-                        "ticket_id": None,
-                        "created_at": now,
-                        "updated_at": now,
-                    },
-                )
+                return await self.start(identity, now)
         except IntegrityError:
             return None
-        return Conversation(
-            id=int(conversation_id),
-            citizen_id=int(citizen_id),
-            identity=identity,
-            state=ConversationState.BOT,
-            ticket_id=None,
-            updated_at=now,
-        )
 
     async def get(self, conversation_id: int, *, lock: bool = False) -> Conversation | None:
         """A conversation by id."""

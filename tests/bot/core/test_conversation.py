@@ -25,6 +25,7 @@ from tests.support.statements import statements_through_sqlalchemy
 pytestmark = pytest.mark.anyio
 
 ANNA = Identity("web", "session-anna")
+BORIS = Identity("web", "session-boris")
 UNKNOWN_QUESTION = "сломался карбюратор у трактора"
 
 
@@ -295,13 +296,35 @@ async def test_a_repeat_question_leaves_sqlalchemy_nothing_to_run(
     assert messages[-1].id == again.message_id
 
 
+async def test_a_first_contact_leaves_sqlalchemy_nothing_to_run_on_sqlite(
+    services: Services, backend: str
+) -> None:
+    with statements_through_sqlalchemy(services.db) as seen:
+        anna = await services.conversations.handle(ANNA, "Как восстановить пароль?")
+        boris = await services.conversations.handle(BORIS, "Как восстановить пароль?")
+    assert anna.kind is boris.kind is ReplyKind.ANSWER
+    if backend == "sqlite":
+        assert seen == []
+    async with services.db.transaction() as uow:
+        conversations = [await uow.conversations.open(c, services.clock()) for c in (ANNA, BORIS)]
+        messages = [await uow.conversations.recent_messages(c.id, 10) for c in conversations]
+        logged = await uow.questions.between(None, None)
+    # Two citizens, each with their own conversation and exchange.
+    assert len({c.citizen_id for c in conversations}) == len({c.id for c in conversations}) == 2
+    assert [[m.author for m in found] for found in messages] == [[Author.CITIZEN, Author.BOT]] * 2
+    assert [m[-1].id for m in messages] == [anna.message_id, boris.message_id]
+    assert [q.conversation_id for q in logged] == [c.id for c in conversations]
+
+
 @pytest.mark.parametrize("backend", ["sqlite"])
-async def test_a_first_question_waits_its_turn_once_on_a_busy_database(
+async def test_a_question_the_quick_transaction_gives_way_waits_its_turn_once(
     services: Services,
 ) -> None:
-    """The quick transaction finds no conversation and gives way to the full path, which
-    then goes ahead of requests that came after the question, as a hand-off's second
-    transaction does."""
+    """A message to a ticket: the quick transaction finds a conversation a person owns and
+    gives way to the full path, which then goes ahead of requests that came after the
+    message, as a hand-off's second transaction does."""
+    handed_off = await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    assert handed_off.ticket_number is not None
     db = services.db
     questions_in = 0
     busy, release = asyncio.Event(), asyncio.Event()
@@ -326,13 +349,14 @@ async def test_a_first_question_waits_its_turn_once_on_a_busy_database(
                 await asyncio.sleep(0.001)
 
     first = asyncio.create_task(services.conversations.handle(ANNA, "Как восстановить пароль?"))
-    await waiting(1)  # the question's quick transaction waits for the place
+    await waiting(1)  # the message's quick transaction waits for the place
     later = [asyncio.create_task(later_request()) for _ in range(3)]
     await waiting(4)
     release.set()
     reply = await first
     in_before_the_answer = questions_in
     await asyncio.gather(holder, *later)
-    assert reply.kind is ReplyKind.ANSWER
+    assert reply.kind is ReplyKind.NOTICE
+    assert reply.ticket_number == handed_off.ticket_number
     # At most the one that got the place while the quick transaction gave way.
     assert in_before_the_answer <= 1

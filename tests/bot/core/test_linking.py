@@ -10,6 +10,7 @@ from sqlalchemy import text
 from bot.core.errors import LinkCodeError, TicketNotFoundError, TooManyLinkAttemptsError
 from bot.core.identity import Identity
 from bot.core.linking import ChannelLinking
+from bot.core.replies import ReplyKind
 from bot.core.settings import LinkSettings, StorageSettings
 from bot.storage.engine import create_engine
 from tests.bot.core.conftest import Services
@@ -65,6 +66,25 @@ async def test_linked_channels_see_each_others_tickets_and_strangers_still_do_no
         for number in (on_web, on_telegram):
             with pytest.raises(TicketNotFoundError):
                 await services.citizens.lookup(stranger, number)
+
+
+async def test_a_channel_linked_before_it_ever_wrote_asks_as_the_same_citizen(
+    services: Services,
+) -> None:
+    """The linked identity exists with no conversation yet: its first question must not
+    start a second citizen."""
+    await services.conversations.handle(WEB, "Как восстановить пароль?")
+    code = await linking_of(services).issue(WEB)
+    await linking_of(services).redeem(TELEGRAM, code.code)
+    reply = await services.conversations.handle(TELEGRAM, "Как восстановить пароль?")
+    assert reply.kind is ReplyKind.ANSWER
+    async with services.db.transaction() as uow:
+        on_web = await uow.conversations.open(WEB, services.clock())
+        on_telegram = await uow.conversations.open(TELEGRAM, services.clock())
+        messages = await uow.conversations.recent_messages(on_telegram.id, 10)
+    assert on_telegram.id != on_web.id
+    assert on_telegram.citizen_id == on_web.citizen_id
+    assert [m.id for m in messages][-1] == reply.message_id
 
 
 async def test_the_owner_is_told_on_their_channel(services: Services) -> None:
