@@ -107,6 +107,16 @@ class WorkCalendar:
         """The schedule this calendar follows."""
         return self._hours
 
+    def prepare(self, around: datetime) -> None:
+        """Load the production calendars of the year of `around` and the next one.
+
+        Loading is slow (about 80 ms for the first year, most of it the country's module):
+        called at start-up, it keeps that out of the first citizen's hand-off.
+        """
+        year = self._to_local(around).year
+        for each in (year, year + 1):
+            self._calendar(each)
+
     def is_working_day(self, day: date) -> bool:
         """Whether `day` is a working day: by the production calendar and not closed in settings."""
         if day in self._hours.closed_days:

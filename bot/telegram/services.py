@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from bot.core.accounts import Accounts
 from bot.core.citizen_tickets import CitizenTickets
+from bot.core.clock import system_clock
 from bot.core.conversation import ConversationService
 from bot.core.desk import Desk
 from bot.core.dialogues import DialogueMemory
@@ -65,6 +66,7 @@ def services_on(
 ) -> TelegramServices:
     """The bot's services over an open database and a loaded base (`serve` shares its own)."""
     calendar = WorkCalendar(settings.core.working_hours)
+    calendar.prepare(system_clock())  # the first hand-off must not load it
     return TelegramServices(
         settings=settings,
         db=db,

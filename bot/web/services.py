@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from bot.core.accounts import Accounts
 from bot.core.answer_letters import EMAIL_CHANNEL, AnswerLetters
 from bot.core.citizen_tickets import CitizenTickets
+from bot.core.clock import system_clock
 from bot.core.conversation import ConversationService
 from bot.core.delivery import DeliveryWorker
 from bot.core.desk import Desk
@@ -89,6 +90,7 @@ async def build_services(
             settings.kb_dir, morphology=morphology, interval=settings.kb_reload_interval
         ) as answerer:
             calendar = WorkCalendar(settings.core.working_hours)
+            calendar.prepare(system_clock())  # the first hand-off must not load it
             maintenance = MaintenanceSwitch(db)
             hub = LiveHub()
             web_events = WebEvents(db)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import holidays
 import pytest
 
 from bot.core.workhours import WorkCalendar, WorkingHours
@@ -220,3 +221,20 @@ def test_everything_closed_is_reported_as_a_settings_mistake() -> None:
     calendar = WorkCalendar(WorkingHours(closed_days=closed))
     with pytest.raises(ValueError, match="closed days"):
         calendar.next_opening(msk("2025-11-21 12:00"))
+
+
+def test_a_prepared_calendar_answers_this_year_and_the_next_without_loading(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calendar = WorkCalendar(WorkingHours())
+    new_year_eve = datetime(2026, 12, 31, 17, 0, tzinfo=MOSCOW)
+    calendar.prepare(new_year_eve)
+
+    def load(*args: object, **kwargs: object) -> None:
+        raise AssertionError("loaded again")
+
+    monkeypatch.setattr(holidays, "country_holidays", load)
+    # The long New Year holidays: the next opening is in January 2027.
+    due = calendar.due_at(new_year_eve)
+    assert due.year == 2027
+    assert not calendar.is_working_day(date(2027, 1, 5))

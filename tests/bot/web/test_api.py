@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import holidays
 import pytest
 
 from tests.bot.web.conftest import Web
@@ -120,6 +121,20 @@ async def test_handoff_returns_the_ticket_number_and_due_text(web: Web) -> None:
     status = await web.client.get("/api/v1/tickets/1", params={"session_id": body["session_id"]})
     assert status.status_code == 200
     assert status.json()["status_label"] == "Принято"
+
+
+async def test_the_first_handoff_after_start_does_not_load_the_production_calendar(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading it takes about 80 ms: the server does it while starting."""
+
+    def load(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the production calendar is loaded during a hand-off")
+
+    monkeypatch.setattr(holidays, "country_holidays", load)
+    response = await web.client.post("/api/v1/handoff", json={"question": UNKNOWN})
+    assert response.status_code == 200
+    assert response.json()["due_text"]
 
 
 async def test_bad_contacts_are_refused_with_the_reason(web: Web) -> None:
