@@ -187,6 +187,43 @@ def test_a_greeting_of_several_words_is_courtesy_but_its_words_alone_are_not(
     assert "день" not in greeted.matched_terms
 
 
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("сколько рассматривают обращение", "how-long"),
+        ("где рассматривают обращение", "where"),
+        ("почему отказали в обращении", "why-refused"),
+    ],
+)
+def test_the_question_word_tells_neighbouring_entries_apart(
+    morphology: Morphology, question: str, entry_id: str
+) -> None:
+    """Entries that share their other words: "где", "почему" and "сколько" say which is asked."""
+    matcher = Matcher(
+        _base(
+            (
+                "how-long",
+                "Сколько дней рассматривают обращение?",
+                ("сколько ждать ответа на обращение", "сколько идет рассмотрение"),
+            ),
+            (
+                "where",
+                "Где рассматривают обращение?",
+                ("где смотрят обращение", "в каком отделе рассмотрение"),
+            ),
+            (
+                "why-refused",
+                "Почему обращение отклонили?",
+                ("почему отказ по обращению", "почему не рассмотрели"),
+            ),
+        ),
+        morphology=morphology,
+    )
+    match = matcher.match(question)
+    assert match.entry_id == entry_id
+    assert question.split()[0] in match.matched_terms
+
+
 @pytest.mark.parametrize("thanks", ["спасибо за подсказку", "спасибо за консультацию"])
 def test_an_entry_that_is_courtesy_keeps_its_courtesy(
     project_kb: KnowledgeBase, morphology: Morphology, thanks: str
