@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, delete, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.records import Dialogue
+from bot.storage.dialects import conflict_insert, dialect_of
 from bot.storage.tables import DialogueRow, table_of
 
 _DIALOGUES = table_of(DialogueRow)
@@ -39,9 +38,9 @@ class DialogueRepository:
         would otherwise both read nothing and the later write would drop the earlier's
         values); on SQLite the transaction holds the write lock already.
         """
-        if for_change and self._dialect() == "postgresql":
+        if for_change and dialect_of(self._session) == "postgresql":
             await self._session.execute(
-                postgresql_insert(_DIALOGUES)
+                conflict_insert(self._session, _DIALOGUES)
                 .values(key=key, state=None, data={}, updated_at=NEVER)
                 .on_conflict_do_nothing()
             )
@@ -57,8 +56,7 @@ class DialogueRepository:
             await self._session.execute(delete(_DIALOGUES).where(_DIALOGUES.c.key == key))
             return
         values = {"key": key, "state": dialogue.state, "data": dialogue.data, "updated_at": now}
-        insert = postgresql_insert if self._dialect() == "postgresql" else sqlite_insert
-        statement = insert(_DIALOGUES).values(**values)
+        statement = conflict_insert(self._session, _DIALOGUES).values(**values)
         await self._session.execute(
             statement.on_conflict_do_update(
                 index_elements=[_DIALOGUES.c.key],
@@ -69,9 +67,6 @@ class DialogueRepository:
                 },
             )
         )
-
-    def _dialect(self) -> str:
-        return self._session.get_bind().dialect.name
 
     async def delete_older(self, before: datetime) -> int:
         """Remove memories unchanged since `before`; returns how many."""

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.identity import Identity
 from bot.core.link_codes import StoredLinkCode
+from bot.storage.dialects import dialect_of
 from bot.storage.tables import LinkCodeRow, LinkFailureRow
 
 
@@ -78,7 +79,7 @@ class LinkRepository:
         """On PostgreSQL, one attempt at a time per key until the transaction ends, so that
         parallel guesses cannot all pass the count before any failure is written (SQLite
         transactions are single-writer already)."""
-        if self._session.get_bind().dialect.name != "postgresql":
+        if dialect_of(self._session) != "postgresql":
             return
         for key in sorted(keys):
             await self._session.execute(

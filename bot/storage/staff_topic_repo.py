@@ -6,14 +6,21 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.staff_cards import StaffTopic
 from bot.core.ticket_status import FINAL_STATUSES
 from bot.core.tickets import Author, Via
-from bot.storage.tables import StaffTopicRow, TicketEventRow, TicketMessageRow, TicketRow
+from bot.storage.dialects import conflict_insert
+from bot.storage.tables import (
+    StaffTopicRow,
+    TicketEventRow,
+    TicketMessageRow,
+    TicketRow,
+    table_of,
+)
+
+_TOPICS = table_of(StaffTopicRow)
 
 
 def _topic(row: StaffTopicRow, number: int) -> StaffTopic:
@@ -73,10 +80,8 @@ class StaffTopicRepository:
             "last_message_id": int(last_message or 0),
             "created_at": now,
         }
-        dialect = self._session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
         result = await self._session.execute(
-            insert(StaffTopicRow).values(**values).on_conflict_do_nothing()
+            conflict_insert(self._session, _TOPICS).values(**values).on_conflict_do_nothing()
         )
         if getattr(result, "rowcount", 0) != 1:
             return None

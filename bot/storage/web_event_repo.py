@@ -6,11 +6,13 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.records import WebEvent
-from bot.storage.tables import WebEventRow
+from bot.storage.dialects import conflict_insert
+from bot.storage.tables import WebEventRow, table_of
+
+_EVENTS = table_of(WebEventRow)
 
 
 def _to_event(row: WebEventRow) -> WebEvent:
@@ -45,27 +47,33 @@ class WebEventRepository:
         created_at: datetime,
     ) -> tuple[WebEvent, bool]:
         """Store an event unless its key is stored already; `(event, True)` when new."""
+        # One statement in the usual case; a key stored already (a delivery repeated after a
+        # lost acknowledgement) inserts nothing and is read back.
+        inserted = await self._session.scalar(
+            conflict_insert(self._session, _EVENTS)
+            .values(
+                idempotency_key=idempotency_key,
+                session_id=session_id,
+                text=text,
+                ticket_number=ticket_number,
+                created_at=created_at,
+            )
+            .on_conflict_do_nothing(index_elements=[_EVENTS.c.idempotency_key])
+            .returning(_EVENTS.c.id)
+        )
+        if inserted is not None:
+            event = WebEvent(
+                id=int(inserted),
+                session_id=session_id,
+                text=text,
+                created_at=created_at,
+                ticket_number=ticket_number,
+            )
+            return event, True
         row = await self._by_key(idempotency_key)
-        if row is not None:
-            return _to_event(row), False
-        try:
-            async with self._session.begin_nested():
-                row = WebEventRow(
-                    idempotency_key=idempotency_key,
-                    session_id=session_id,
-                    text=text,
-                    ticket_number=ticket_number,
-                    created_at=created_at,
-                )
-                self._session.add(row)
-                await self._session.flush()
-        except IntegrityError:
-            # Another worker stored the same delivery between our read and our insert.
-            row = await self._by_key(idempotency_key)
-            if row is None:
-                raise
-            return _to_event(row), False
-        return _to_event(row), True
+        if row is None:  # removed between the two statements: only `trim` removes, by age
+            raise RuntimeError(f"Web event {idempotency_key!r} was stored and removed at once")
+        return _to_event(row), False
 
     async def after(self, session_id: str, *, after: int, limit: int) -> Sequence[WebEvent]:
         """The session's events with an id above `after`, oldest first."""
