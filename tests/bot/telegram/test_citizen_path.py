@@ -6,6 +6,7 @@ import asyncio
 import re
 from typing import Any
 
+import holidays
 import pytest
 
 from bot.core.history import ConversationHistory
@@ -155,6 +156,22 @@ async def test_operator_hand_off_and_status_of_own_tickets_only(running: Running
 
     boris.says("/status")
     assert (await api.wait_sent(boris.user_id, 2))[-1]["text"] == texts.NO_TICKETS
+
+
+async def test_the_first_handoff_after_start_does_not_load_the_production_calendar(
+    running: RunningBot, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading it takes about 80 ms: the bot does it while starting."""
+
+    def load(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the production calendar is loaded during a hand-off")
+
+    monkeypatch.setattr(holidays, "country_holidays", load)
+    anna = running.citizen()
+    anna.says("/operator не приходит код подтверждения на телефон")
+    (handoff,) = await running.api.wait_sent(anna.user_id, 1)
+    assert "в течение 24 часов" in handoff["text"]
+    ticket_number(handoff["text"])
 
 
 async def test_shared_phone_reaches_the_ticket(running: RunningBot) -> None:
