@@ -101,10 +101,9 @@ LATIN_ALIASES = {
 # Words that carry no meaning for matching: function words, and the question words that any
 # question may hold. The adverbs "где", "откуда", "зачем", "почему" and "сколько" are not
 # here: they say what is asked (a place, a reason, an amount) and so tell neighbouring
-# entries apart ("сколько ждать ответа" / "где посмотреть ответ"). Measured with
-# scripts/bench_quality.py on 2026-12-03: golden top-1 82.6% -> 83.1%, top-3 93.2% -> 94.5%;
-# RUTUBE 48.4% -> 48.7%, 68.0% -> 68.6%. ("когда" and "куда", conjunctions for pymorphy3,
-# and "отчего", which it reads as a form of "отчий", stay.)
+# entries apart ("сколько ждать ответа" / "где посмотреть ответ"; measured in the README,
+# Quality). "когда" and "куда", conjunctions for pymorphy3, and "отчего", which it reads as a
+# form of "отчий", stay.
 STOP_WORDS = frozenset(
     [
         "а",

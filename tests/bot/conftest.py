@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import holidays
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -138,3 +139,14 @@ class FakeClock:
 def clock() -> FakeClock:
     """A clock stopped on a Tuesday morning in working hours."""
     return FakeClock()
+
+
+@pytest.fixture
+def calendar_loading_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, loading a production calendar fails the test: what a test does next
+    must use the calendars loaded before (at start-up)."""
+
+    def load(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a production calendar is loaded here")
+
+    monkeypatch.setattr(holidays, "country_holidays", load)

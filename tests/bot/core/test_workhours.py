@@ -10,7 +10,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import holidays
 import pytest
 
 from bot.core.workhours import WorkCalendar, WorkingHours
@@ -224,16 +223,12 @@ def test_everything_closed_is_reported_as_a_settings_mistake() -> None:
 
 
 def test_a_prepared_calendar_answers_this_year_and_the_next_without_loading(
-    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     calendar = WorkCalendar(WorkingHours())
     new_year_eve = datetime(2026, 12, 31, 17, 0, tzinfo=MOSCOW)
     calendar.prepare(new_year_eve)
-
-    def load(*args: object, **kwargs: object) -> None:
-        raise AssertionError("loaded again")
-
-    monkeypatch.setattr(holidays, "country_holidays", load)
+    request.getfixturevalue("calendar_loading_refused")
     # The long New Year holidays: the next opening is in January 2027.
     due = calendar.due_at(new_year_eve)
     assert due.year == 2027

@@ -6,7 +6,6 @@ import asyncio
 import re
 from typing import Any
 
-import holidays
 import pytest
 
 from bot.core.history import ConversationHistory
@@ -159,14 +158,9 @@ async def test_operator_hand_off_and_status_of_own_tickets_only(running: Running
 
 
 async def test_the_first_handoff_after_start_does_not_load_the_production_calendar(
-    running: RunningBot, monkeypatch: pytest.MonkeyPatch
+    running: RunningBot, calendar_loading_refused: None
 ) -> None:
     """Loading it takes about 80 ms: the bot does it while starting."""
-
-    def load(*args: object, **kwargs: object) -> None:
-        raise AssertionError("the production calendar is loaded during a hand-off")
-
-    monkeypatch.setattr(holidays, "country_holidays", load)
     anna = running.citizen()
     anna.says("/operator не приходит код подтверждения на телефон")
     (handoff,) = await running.api.wait_sent(anna.user_id, 1)
