@@ -54,7 +54,7 @@ def fit_vectors(
     phrasings: Sequence[Sequence[str]],
     entries: Sequence[str],
     *,
-    ngram_range: tuple[int, int] = (2, 4),
+    ngram_range: tuple[int, int] = (2, 3),
     chunk: int = CHUNK,
 ) -> FittedVectors:
     """Fit both views; `phrasings[i]`: entry i's normalised phrasings, `entries[i]`: its

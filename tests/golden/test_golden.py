@@ -17,6 +17,9 @@ from evaluation import GOLDEN, load_offtopic, load_tsv, matcher_figures
 MIN_TOP1 = 0.80
 MIN_TOP3 = 0.90
 MIN_ANSWER_PRECISION = 0.90
+# Questions the base can answer that still go to a person: 9.1% today (12.8% with character
+# 2-4-grams, before 2026-12-04).
+MAX_HANDED_OFF = 0.11
 MAX_OFFTOPIC_ANSWERED = 0.02
 
 QUESTIONS = load_tsv(GOLDEN / "questions.tsv")
@@ -43,6 +46,7 @@ def test_quality_gate(project_matcher: Matcher) -> None:
     assert figures.top3 >= MIN_TOP3
     assert figures.answered_right >= MIN_ANSWER_PRECISION
     assert figures.offtopic_answered <= MAX_OFFTOPIC_ANSWERED
+    assert figures.handed_off <= MAX_HANDED_OFF
 
 
 @pytest.mark.parametrize("question", [q.query for q in OFFTOPIC[:25]])
