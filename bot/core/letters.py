@@ -1,4 +1,5 @@
-"""The letter that carries a knowledge-base answer to a citizen's e-mail: plain text only.
+"""The letter that carries a knowledge-base answer to a citizen's e-mail, as plain text (the
+mail channel adds an HTML rendering of the same words, `bot.mail.html`).
 
 The letter is written from the entry alone (its question, answer and links), never from text
 a client sent, so the feature cannot be used to mail arbitrary words to strangers. It travels

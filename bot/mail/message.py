@@ -1,4 +1,5 @@
-"""A letter as an RFC 5322 message: `email.message.EmailMessage`, plain text in UTF-8."""
+"""A letter as an RFC 5322 message: `email.message.EmailMessage`, UTF-8 plain text with an
+HTML alternative of the same words (`bot.mail.html`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from bot.core.letters import Letter
+from bot.mail.html import html_body
 
 
 def message_id(idempotency_key: str, sender: str) -> str:
@@ -29,4 +31,6 @@ def build_message(
     message["Auto-Submitted"] = "auto-generated"
     message["Content-Language"] = "ru"
     message.set_content(letter.body, subtype="plain", charset="utf-8")
+    # multipart/alternative: mail clients show the HTML part and fall back to the text.
+    message.add_alternative(html_body(letter.subject, letter.body), subtype="html", charset="utf-8")
     return message

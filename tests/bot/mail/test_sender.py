@@ -13,6 +13,7 @@ from bot.mail.errors import MailDeliveryError
 from bot.mail.sender import EmailSender
 from bot.mail.settings import Security, SmtpSettings
 from tests.bot.web.conftest import free_port
+from tests.support.html_part import HtmlPart
 from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.anyio
@@ -110,3 +111,36 @@ async def test_the_log_in_is_used_and_a_wrong_password_is_never_repeated(
             await _sender(port, user="faqbot", password=wrong).send(_letter(key="w" * 32))
     assert wrong not in str(error.value) and wrong not in repr(error.value)
     assert secret not in caplog.text and wrong not in caplog.text
+
+
+async def test_the_letter_has_an_html_part_with_working_links_and_its_text_shown_as_text() -> None:
+    hostile = '<script>alert("x")</script> <img src=x onerror=alert(1)>'
+    body = (
+        "Здравствуйте!\n\nОтвет:\nОткройте https://www.gosuslugi.ru/help; затем выберите раздел.\n"
+        f"{hostile}\n\nПолезные ссылки:\nПомощь: «https://www.gosuslugi.ru/help/faq».\n"
+    )
+    letter = Letter(subject="Ответ на ваш вопрос: <b>тест</b>", body=body)
+    message = OutboxMessage(
+        id=1,
+        idempotency_key="h" * 32,
+        channel="email",
+        recipient=ADDRESS,
+        text=letter.to_text(),
+        attempts=1,
+        created_at=NOW,
+    )
+    port = free_port()
+    with smtp_server(port) as smtp:
+        await _sender(port).send(message)
+        (received,) = await smtp.arrived(1)
+    assert received.message.get_content_type() == "multipart/alternative"
+    assert received.body == body  # the text part is the letter as it was
+    part = received.message.get_body(preferencelist=("html",))
+    assert part is not None and part.get_content_charset() == "utf-8"
+    markup = HtmlPart()
+    markup.feed(part.get_content())
+    assert markup.links == ["https://www.gosuslugi.ru/help", "https://www.gosuslugi.ru/help/faq"]
+    assert markup.tags <= {"html", "head", "meta", "title", "body", "div", "p", "br", "a"}
+    assert not any(name.startswith("on") for name in markup.attributes)
+    assert " ".join(hostile.split()) in markup.shown  # the hostile text is visible, as text
+    assert "Откройте https://www.gosuslugi.ru/help; затем выберите раздел." in markup.shown

@@ -19,6 +19,7 @@ from bot.mail.settings import Security, SmtpSettings
 from bot.web.settings import RateLimit, WebSettings
 from matcher import Morphology
 from tests.bot.web.conftest import GENEROUS, free_port, make_app
+from tests.support.html_part import HtmlPart
 from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.anyio
@@ -137,7 +138,7 @@ async def _until(check: object, timeout: float = 10.0) -> None:
     raise AssertionError("the condition did not come true in time")
 
 
-async def test_the_letter_carries_the_answer_as_plain_utf8_text(
+async def test_the_letter_carries_the_answer_as_utf8_text_and_escaped_html(
     citizen: Citizen, mail_settings: WebSettings, smtp_port: int
 ) -> None:
     config = (await citizen.client.get("/api/v1/config")).json()
@@ -155,14 +156,22 @@ async def test_the_letter_carries_the_answer_as_plain_utf8_text(
     assert message["Subject"] == "Ответ на ваш вопрос: " + QUESTION
     assert message["To"] == ADDRESS and message["From"] == "faqbot@gosuslugi.example"
     assert message["Auto-Submitted"] == "auto-generated"
-    assert not message.is_multipart() and message.get_content_type() == "text/plain"
-    assert message.get_content_charset() == "utf-8"
+    assert message.get_content_type() == "multipart/alternative"
+    text_part = message.get_body(preferencelist=("plain",))
+    assert text_part is not None and text_part.get_content_charset() == "utf-8"
     body = letter.body
     assert f"Вопрос: {QUESTION}" in body
     assert HOSTILE in body and "<b>разметкой</b>" in body  # shown as text, never markup
     assert "Ёлки-палки, «кавычки»" in body
     assert "Справка Госуслуг: https://www.gosuslugi.ru/help" in body
     assert "отправлено автоматически" in body
+    html_part = message.get_body(preferencelist=("html",))
+    assert html_part is not None and html_part.get_content_charset() == "utf-8"
+    html = HtmlPart()
+    html.feed(html_part.get_content())
+    assert " ".join(HOSTILE.split()) in html.shown and "<b>разметкой</b>" in html.shown
+    assert "b" not in html.tags and "script" not in html.tags
+    assert "https://www.gosuslugi.ru/help" in html.links
     # Once delivered, the database keeps only the masked address.
     await _until(lambda: all(row[1] for row in _email_rows(mail_settings)))
     assert [row[0] for row in _email_rows(mail_settings)] == ["i***@example.ru"]
