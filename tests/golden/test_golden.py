@@ -14,9 +14,9 @@ from evaluation import GOLDEN, load_offtopic, load_tsv, matcher_figures
 
 # Floors the matcher must not fall below. The product target is 95% top-1 (issue 3); the
 # floors sit just under what the engine measures today, so any regression fails CI.
-MIN_TOP1 = 0.80
-MIN_TOP3 = 0.90
-MIN_ANSWER_PRECISION = 0.90
+MIN_TOP1 = 0.82
+MIN_TOP3 = 0.94
+MIN_ANSWER_PRECISION = 0.95
 # Questions the base can answer that still go to a person: 9.1% today (12.8% with character
 # 2-4-grams, before 2026-12-04).
 MAX_HANDED_OFF = 0.11
