@@ -57,7 +57,7 @@ def main() -> int:
         ("ruff check", [str(BIN / "ruff"), "check", "."]),
         ("ruff format", [str(BIN / "ruff"), "format", "--check", "."]),
         ("mypy", [str(BIN / "mypy")]),
-        ("knowledge base", [str(BIN / "faqbot"), "kb", "check", "knowledge_base"]),
+        ("knowledge base", [str(BIN / "faqbot"), "kb", "check", "--strict", "knowledge_base"]),
         ("pytest", [str(BIN / "pytest"), *sys.argv[1:]]),
     ]
     for name, command in steps:

@@ -38,7 +38,8 @@ def add_entry(root: Path, text: str) -> None:
 def test_project_base_passes_clean() -> None:
     report = check_directory(PROJECT_KB)
     assert report.entries >= 150
-    assert [str(f) for f in report.findings if f.severity is Severity.ERROR] == []
+    # Clean means no warnings either: no phrasing of ours sits closer to another entry.
+    assert [str(f) for f in report.findings] == []
 
 
 def test_clean_fixture_exits_zero() -> None:
