@@ -8,19 +8,14 @@ falls inside an HTML tag or entity.
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from bot.core.plain_html import BULLET, PARAGRAPH_BREAK, URL, inline_html, line_html
 from bot.core.replies import Reply, ReplyKind
 from matcher import Link
 
 MESSAGE_LIMIT = 4096  # characters in one Telegram message
-LIST_MARKER = "- "
-BULLET = "• "
-PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
-URL = re.compile(r"https?://[^\s<>\"«»]+", re.IGNORECASE)
-URL_TRAILING = ".,;:!?)]}'"
 WARNING_SIGN = "⚠️ "
 LINKS_TITLE = "Полезные ссылки:"
 
@@ -104,27 +99,6 @@ def render_text(text: str, *, limit: int = MESSAGE_LIMIT) -> list[str]:
     if current:
         messages.append(current)
     return messages
-
-
-def line_html(line: str) -> str:
-    """One line of plain text as HTML: escaped, links clickable, a list item with a bullet."""
-    if line.startswith(LIST_MARKER):
-        return BULLET + inline_html(line[len(LIST_MARKER) :])
-    return inline_html(line)
-
-
-def inline_html(text: str) -> str:
-    """Escape `text` and make its http(s) links clickable."""
-    out: list[str] = []
-    position = 0
-    for match in URL.finditer(text):
-        url = match.group(0).rstrip(URL_TRAILING)
-        start, end = match.start(), match.start() + len(url)
-        out.append(html.escape(text[position:start], quote=False))
-        out.append(f'<a href="{html.escape(url, quote=True)}">{html.escape(url, quote=False)}</a>')
-        position = end
-    out.append(html.escape(text[position:], quote=False))
-    return "".join(out)
 
 
 def _blocks(text: str, limit: int) -> Iterator[tuple[str, str]]:
