@@ -3,15 +3,17 @@
     python scripts/bench_http.py                  # 1, 50 and 200 sessions; 2,000 requests or 30 s
     python scripts/bench_http.py --quick          # smoke run: 1 and 20 sessions, 200 requests
     python scripts/bench_http.py --levels 1 10 --requests 500 --seconds 10
+    python scripts/bench_http.py --backend postgresql   # a throwaway PostgreSQL instead
 
 `faqbot serve` runs as a child process on 127.0.0.1 (a free port, a fresh SQLite database in a
-temporary directory, the project's knowledge base, FAQBOT_ENV=development) and is stopped at
-the end. Questions are the knowledge base's own phrasings with small mutations (a word dropped,
-lower case, no question mark); the bare `Matcher` answers the same questions in this process,
-so that the HTTP overhead at p50 can be read off: once before the server starts, and
-at one session on each question just before it is sent (untimed by the request), because
-this machine's speed drifts by up to two times within minutes and the overhead is the
-difference of the two.
+temporary directory, or with `--backend postgresql` a fresh database on a throwaway PostgreSQL
+cluster started from Debian's `initdb`/`pg_ctl` as the soak does; the project's knowledge
+base, FAQBOT_ENV=development) and is stopped at the end. Questions are the knowledge base's
+own phrasings with small mutations (a word dropped, lower case, no question mark); the bare
+`Matcher` answers the same questions in this process, so that the HTTP overhead at p50 can
+be read off: once before the server starts, and at one session on each question just before
+it is sent (untimed by the request), because this machine's speed drifts by up to two times
+within minutes and the overhead is the difference of the two.
 
 The server keeps its default rate limits (per address: burst 60 at 2/s, per session: burst
 20 at 0.5/s; FAQBOT_RATE_LIMIT_* could change them), so the load stays inside them the way
@@ -174,7 +176,9 @@ def faqbot_command() -> list[str]:
     return [found]
 
 
-def start_server(workdir: Path, port: int) -> tuple[subprocess.Popen[bytes], Path]:
+def start_server(
+    workdir: Path, port: int, database_url: str
+) -> tuple[subprocess.Popen[bytes], Path]:
     log = workdir / "server.log"
     env = dict(os.environ, FAQBOT_ENV="development")
     command = [
@@ -187,7 +191,7 @@ def start_server(workdir: Path, port: int) -> tuple[subprocess.Popen[bytes], Pat
         "--kb",
         str(KB_DIR),
         "--database",
-        f"sqlite+aiosqlite:///{workdir / 'bench.sqlite3'}",
+        database_url,
     ]
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -432,6 +436,12 @@ def main() -> None:
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: levels 1 and 20, 200 requests each"
     )
+    parser.add_argument(
+        "--backend",
+        choices=("sqlite", "postgresql"),
+        default="sqlite",
+        help="the server's database (PostgreSQL: a throwaway cluster, as the soak's)",
+    )
     args = parser.parse_args()
     if args.quick:
         args.levels, args.requests, args.seconds, args.questions = [1, 20], 200, 10.0, 300
@@ -446,17 +456,27 @@ def main() -> None:
     print(f"bench_http: bare matcher on {len(asked)} questions ...", file=sys.stderr, flush=True)
     matcher, matched = measure_matcher(asked)
 
+    # The soak's rig (which imports this module) and the tests' PostgreSQL cluster.
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from soak_rig import open_backend
+
     with tempfile.TemporaryDirectory(prefix="faqbot-bench-http-") as tmp:
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        process, log = start_server(Path(tmp), port)
+        backend = asyncio.run(open_backend(args.backend, Path(tmp)))
         try:
-            startup = asyncio.run(wait_healthy(base, process, log))
-            print(f"bench_http: server up in {startup:.1f} s", file=sys.stderr, flush=True)
-            results = asyncio.run(run_levels(base, process.pid, asked, matcher, args))
-            load_after = os.getloadavg()
+            port = free_port()
+            base = f"http://127.0.0.1:{port}"
+            process, log = start_server(Path(tmp), port, backend.url)
+            try:
+                startup = asyncio.run(wait_healthy(base, process, log))
+                print(f"bench_http: server up in {startup:.1f} s", file=sys.stderr, flush=True)
+                results = asyncio.run(run_levels(base, process.pid, asked, matcher, args))
+                load_after = os.getloadavg()
+            finally:
+                stop_server(process)
         finally:
-            stop_server(process)
+            backend.close()
+    print(f"Database: {args.backend}.")
     report(results, matched, (load_before, load_after), startup, args.session_questions)
 
 

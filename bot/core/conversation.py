@@ -163,8 +163,6 @@ class ConversationService:
     ) -> Reply:
         now = self._clock()
         if not verdict.hands_off:
-            if not self._db.quick:
-                return await self._record(identity, question, verdict, contacts=contacts, now=now)
             reply = await self._record_quick(identity, question, verdict, now=now)
             if reply is not None:
                 return reply

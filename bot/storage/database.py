@@ -6,8 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime
 
-from sqlalchemy import insert, text
+from sqlalchemy import PoolProxiedConnection, insert, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.util.concurrency import greenlet_spawn
 
 from bot.core.errors import DatabaseUnavailableError
 from bot.core.priority import current_priority
@@ -16,7 +18,7 @@ from bot.storage.engine import create_engine, is_sqlite
 from bot.storage.gate import NoRoomError, PriorityGate
 from bot.storage.migrate import upgrade
 from bot.storage.outage import CONNECTION_ERRORS, is_outage
-from bot.storage.prepared import DriverTransaction
+from bot.storage.prepared import Driver, DriverTransaction
 from bot.storage.quick import QuickUnitOfWork
 from bot.storage.sqlite_driver import InlineConnection
 from bot.storage.tables import TicketNumberRow, table_of
@@ -73,31 +75,57 @@ class Database:
                 raise DatabaseUnavailableError() from error
             raise
 
-    @property
-    def quick(self) -> bool:
-        """True when `quick_transaction` is available (SQLite)."""
-        return self.dialect == "sqlite"
-
     @asynccontextmanager
     async def quick_transaction(self) -> AsyncIterator[QuickUnitOfWork]:
-        """The question path's common case without a session (SQLite only, see `quick.py`):
-        commits when the block ends, rolls back if it raises or cancels. It waits for a
-        connection as `transaction` does, and fails as it does."""
-        if not self.quick:
-            raise RuntimeError(f"No quick transactions on {self.dialect}")
+        """The question path's common case without a session (see `quick.py`): commits
+        when the block ends, rolls back if it raises or cancels. It waits for a connection
+        as `transaction` does, and fails as it does."""
         async with self._turn():
-            pooled = await self._engine.raw_connection()
+            pooled = await self._checkout()
+            broken = False
+
+            def on_broken() -> None:
+                nonlocal broken
+                broken = True
+
             try:
-                driver = pooled.driver_connection
-                assert isinstance(driver, InlineConnection)
-                transaction = DriverTransaction(driver, self._engine.dialect)
-                async with transaction.running(on_broken=pooled.invalidate) as outcome:
+                transaction = self._driver_transaction(pooled.driver_connection)
+                async with transaction.running(on_broken=on_broken) as outcome:
                     work = QuickUnitOfWork(transaction)
                     yield work
                     if work.cancelled:
                         outcome.roll_back()
             finally:
-                pooled.close()
+                # The pool closes a connection it does not keep (broken, or over its size)
+                # through the driver's async calls, which SQLAlchemy makes in a greenlet.
+                # SQLite's pool keeps its one connection: a plain return saves the greenlet.
+                if broken:
+                    await greenlet_spawn(pooled.invalidate)
+                if self.dialect == "sqlite":
+                    pooled.close()
+                else:
+                    await greenlet_spawn(pooled.close)
+
+    async def _checkout(self) -> PoolProxiedConnection:
+        """A pooled connection. The pool raises a failure to connect as the driver's own
+        error; here it is SQLAlchemy's `DBAPIError`, as a session raises it, so that
+        `_turn` can tell an outage."""
+        dbapi_error = self._engine.dialect.loaded_dbapi.Error
+        try:
+            return await self._engine.raw_connection()
+        except dbapi_error as error:
+            raise DBAPIError.instance(
+                None, None, error, dbapi_error, dialect=self._engine.dialect
+            ) from error
+
+    def _driver_transaction(self, driver: object) -> Driver:
+        dialect = self._engine.dialect
+        if isinstance(driver, InlineConnection):
+            return DriverTransaction(driver, dialect)
+        # asyncpg is imported only where PostgreSQL is used.
+        from bot.storage.pg_driver import PgTransaction
+
+        return PgTransaction.of(driver, dialect)
 
     async def allocate_ticket_number(self, now: datetime) -> int:
         """A new ticket number, committed on its own so that it is never handed out again.

@@ -14,8 +14,9 @@ pooled connection (anything the session holds unflushed is flushed first, and sa
 are the session's), or in a `DriverTransaction` of its own, which takes a pooled connection
 without a session at all (`Database.quick_transaction`).
 
-On other databases (PostgreSQL) the statement goes through the session unchanged: there a
-round trip to the server costs more than SQLAlchemy does.
+Inside a session on other databases (PostgreSQL) the statement goes through the session
+unchanged. `Database.quick_transaction` runs them on PostgreSQL too, on asyncpg's
+connection (`pg_driver.py`); rows then come back as asyncpg's records, read the same way.
 """
 
 from __future__ import annotations
@@ -23,9 +24,9 @@ from __future__ import annotations
 import sqlite3
 from collections import namedtuple
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
@@ -58,7 +59,7 @@ class _Compiled:
             )
         )
 
-    def read(self, raw: tuple[Any, ...]) -> Any:
+    def read(self, raw: Sequence[Any]) -> Any:
         return self.row(
             *(
                 value if process is None else process(value)
@@ -118,6 +119,24 @@ class Prepared:
         if compiled is None:
             compiled = self._compiled[key] = _compile(self.statement, dialect, key[1])
         return compiled
+
+
+class Driver(Protocol):
+    """A driver connection in a transaction of its own, which `Prepared` statements run on:
+    `DriverTransaction` (SQLite) or `pg_driver.PgTransaction` (PostgreSQL)."""
+
+    @property
+    def dialect(self) -> Dialect:
+        """The dialect the statements are compiled for."""
+        ...
+
+    async def fetch(self, sql: str, arguments: Sequence[Any]) -> Sequence[Sequence[Any]]:
+        """Run one statement and read its rows, errors raised as SQLAlchemy's."""
+        ...
+
+    def running(self, *, on_broken: Callable[[], None]) -> AbstractAsyncContextManager[Outcome]:
+        """The block in a transaction, committed when it ends unless rolled back."""
+        ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +201,7 @@ class Outcome:
         self.rolled_back = True
 
 
-Target = AsyncSession | DriverTransaction
+Target = AsyncSession | Driver
 
 
 @dataclass(frozen=True, slots=True)

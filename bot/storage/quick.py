@@ -1,11 +1,12 @@
-"""The question path's common case in a transaction without SQLAlchemy's session (SQLite).
+"""The question path's common case in a transaction without SQLAlchemy's session.
 
 A question in a conversation the bot answers costs a read of the conversation, the exchange
 and the question log: three `Prepared` statements; a first contact adds the citizen, its
-identity and conversation, and a read of the maintenance switch. On SQLite
+identity and conversation, and a read of the maintenance switch.
 `Database.quick_transaction` runs them on a pooled driver connection with nothing between
-(see `prepared.py`); anything else (a hand-off, a conversation a person owns or closed, an
-identity linked from another channel) takes `Database.transaction` and its repositories.
+(SQLite's, see `prepared.py`, or asyncpg's, see `pg_driver.py`); anything else (a hand-off,
+a conversation a person owns or closed, an identity linked from another channel) takes
+`Database.transaction` and its repositories.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from bot.core.identity import Identity
 from bot.core.records import Conversation
 from bot.storage.conversation_repo import ConversationStatements
-from bot.storage.prepared import DriverTransaction
+from bot.storage.prepared import Driver
 from bot.storage.question_repo import QuestionStatements
 
 
@@ -27,7 +28,7 @@ class QuickUnitOfWork:
 
     __slots__ = ("cancelled", "conversations", "questions")
 
-    def __init__(self, transaction: DriverTransaction) -> None:
+    def __init__(self, transaction: Driver) -> None:
         self.conversations = ConversationStatements(transaction)
         self.questions = QuestionStatements(transaction)
         self.cancelled = False

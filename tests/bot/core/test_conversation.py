@@ -277,16 +277,13 @@ async def test_the_maintenance_switch_is_shared_and_guarded(services: Services) 
     assert (current.until, current.set_by, current.note) == (until, "root", "обновление ПО")
 
 
-async def test_a_repeat_question_leaves_sqlalchemy_nothing_to_run(
-    services: Services, backend: str
-) -> None:
+async def test_a_repeat_question_leaves_sqlalchemy_nothing_to_run(services: Services) -> None:
     first = await services.conversations.handle(ANNA, "Как восстановить пароль?")
     with statements_through_sqlalchemy(services.db) as seen:
         again = await services.conversations.handle(ANNA, "забыл пароль")
     assert first.kind is again.kind is ReplyKind.ANSWER
-    # SQLite: the quick transaction, on the driver. PostgreSQL: the session, a round trip
-    # a statement.
-    assert seen == ([] if backend == "sqlite" else ["SELECT", "INSERT", "INSERT"])
+    # The quick transaction, on the driver (SQLite's or asyncpg's).
+    assert seen == []
     async with services.db.transaction() as uow:
         logged = await uow.questions.between(None, None)
         conversation = await uow.conversations.open(ANNA, services.clock())
@@ -296,15 +293,12 @@ async def test_a_repeat_question_leaves_sqlalchemy_nothing_to_run(
     assert messages[-1].id == again.message_id
 
 
-async def test_a_first_contact_leaves_sqlalchemy_nothing_to_run_on_sqlite(
-    services: Services, backend: str
-) -> None:
+async def test_a_first_contact_leaves_sqlalchemy_nothing_to_run(services: Services) -> None:
     with statements_through_sqlalchemy(services.db) as seen:
         anna = await services.conversations.handle(ANNA, "Как восстановить пароль?")
         boris = await services.conversations.handle(BORIS, "Как восстановить пароль?")
     assert anna.kind is boris.kind is ReplyKind.ANSWER
-    if backend == "sqlite":
-        assert seen == []
+    assert seen == []
     async with services.db.transaction() as uow:
         conversations = [await uow.conversations.open(c, services.clock()) for c in (ANNA, BORIS)]
         messages = [await uow.conversations.recent_messages(c.id, 10) for c in conversations]

@@ -1,6 +1,7 @@
-"""The question path's quick transaction (SQLite, no session): it commits, rolls back and
-gives its connection back like any transaction, waits for another writer, and a citizen's
-repeat question goes through it with no statement left to SQLAlchemy."""
+"""The question path's quick transaction (no session, on SQLite's or asyncpg's driver): it
+commits, rolls back and gives its connection back like any transaction, waits for another
+writer, raises errors as SQLAlchemy would, and a cut connection is an outage that the next
+transaction does not inherit."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.core.conversation_state import ConversationState
+from bot.core.errors import DatabaseUnavailableError
 from bot.core.identity import Identity
 from bot.core.question_records import Decision, NewQuestion
+from bot.core.settings import StorageSettings
 from bot.storage.database import Database
+from bot.storage.engine import create_engine
+from bot.storage.outage import is_outage
 
 pytestmark = pytest.mark.anyio
 
@@ -39,12 +47,25 @@ async def _known_conversation(db: Database) -> int:
         return (await uow.conversations.open(CITIZEN, NOW)).id
 
 
+async def _terminate_other_connections(database_url: str) -> None:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE pid <> pg_backend_pid() AND datname = current_database()"
+                )
+            )
+    finally:
+        await engine.dispose()
+
+
 async def _logged(db: Database) -> list[str]:
     async with db.transaction() as uow:
         return [q.text for q in await uow.questions.between(*WINDOW)]
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_a_quick_transaction_commits_what_it_wrote(db: Database) -> None:
     conversation_id = await _known_conversation(db)
     async with db.quick_transaction() as quick:
@@ -70,7 +91,6 @@ async def test_a_quick_transaction_commits_what_it_wrote(db: Database) -> None:
     assert await _logged(db) == ["забыл пароль"]
 
 
-@pytest.mark.parametrize("backend", ["sqlite"])
 async def test_a_failed_or_cancelled_quick_transaction_leaves_nothing(db: Database) -> None:
     conversation_id = await _known_conversation(db)
     with pytest.raises(RuntimeError):
@@ -110,9 +130,52 @@ async def test_a_quick_transaction_waits_for_another_processes_writer(
     assert await _logged(db) == ["после чужой записи"]
 
 
-async def test_quick_transactions_are_for_sqlite_only(db: Database, backend: str) -> None:
-    assert db.quick is (backend == "sqlite")
-    if backend != "sqlite":
-        with pytest.raises(RuntimeError, match="No quick transactions"):
+async def test_a_constraint_broken_in_a_quick_transaction_is_sqlalchemys_integrity_error(
+    db: Database,
+) -> None:
+    """A first contact whose identity another transaction created meanwhile: the caller
+    catches `IntegrityError` (on PostgreSQL the transaction is spoilt, so it rolls back)."""
+    await _known_conversation(db)
+    async with db.quick_transaction() as quick:
+        assert await quick.start_reading(CITIZEN, NOW, "maintenance") is None
+        quick.cancel()
+    with pytest.raises(IntegrityError):
+        async with db.quick_transaction() as quick:
+            await quick.conversations.start(CITIZEN, NOW)
+    async with asyncio.timeout(5), db.quick_transaction() as quick:
+        assert await quick.conversations.find_reading(CITIZEN, "maintenance") is not None
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_connection_cut_in_a_quick_transaction_is_an_outage_not_left_in_the_pool(
+    db: Database, database_url: str
+) -> None:
+    conversation_id = await _known_conversation(db)
+    with pytest.raises(DatabaseUnavailableError):
+        async with db.quick_transaction() as quick:
+            await quick.questions.add(_question("до обрыва", conversation_id))
+            # The server ends every other connection's backend, this one's among them, as a
+            # restart or a network cut does.
+            await _terminate_other_connections(database_url)
+            await quick.questions.add(_question("после обрыва", conversation_id))
+    async with asyncio.timeout(5):
+        async with db.quick_transaction() as quick:
+            await quick.questions.add(_question("на новом соединении", conversation_id))
+        assert await _logged(db) == ["на новом соединении"]
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_failure_to_connect_is_raised_as_a_session_raises_it(database_url: str) -> None:
+    """The pool raises the driver's own error when it cannot connect; the quick path raises
+    SQLAlchemy's, carrying the SQLSTATE that tells an outage (57P03 while the server shuts
+    down) from a mistake such as this one (3D000, no such database)."""
+    missing = database_url.rsplit("/", 1)[0] + "/no_such_database"
+    db = Database(create_engine(missing, StorageSettings()))
+    try:
+        with pytest.raises(DBAPIError) as raised:
             async with db.quick_transaction():
                 pass
+        assert getattr(raised.value.orig, "sqlstate", None) == "3D000"
+        assert not is_outage(raised.value)
+    finally:
+        await db.close()
