@@ -28,11 +28,32 @@ from bot.storage.tables import (
 
 _MESSAGES = table_of(ConversationMessageRow)
 _INSERT_MESSAGE = Prepared(insert(_MESSAGES).returning(_MESSAGES.c.id))
-# Several messages: one statement of many values on PostgreSQL, where the order of the rows
-# RETURNING gives back is not guaranteed, so a row comes back with its author. The question
-# path's statements are `Prepared` (see `prepared.py`): on SQLite they skip SQLAlchemy's
-# execution, which costs more than SQLite's.
-_INSERT_MESSAGES = Prepared(insert(_MESSAGES).returning(_MESSAGES.c.id, _MESSAGES.c.author))
+# A question and its reply: one statement of two rows (one round trip on PostgreSQL, where
+# the order of the rows RETURNING gives back is not guaranteed, so a row comes back with its
+# author). The question path's statements are `Prepared` (see `prepared.py`): without a
+# session they skip SQLAlchemy's execution, which costs more than the database's.
+_INSERT_EXCHANGE = Prepared(
+    insert(_MESSAGES)
+    .values(
+        [
+            {
+                "conversation_id": bindparam("conversation_id"),
+                "author": Author.CITIZEN.value,
+                "text": bindparam("question"),
+                "entry_id": None,
+                "created_at": bindparam("created_at"),
+            },
+            {
+                "conversation_id": bindparam("conversation_id"),
+                "author": Author.BOT.value,
+                "text": bindparam("answer"),
+                "entry_id": bindparam("entry_id"),
+                "created_at": bindparam("created_at"),
+            },
+        ]
+    )
+    .returning(_MESSAGES.c.id, _MESSAGES.c.author)
+)
 _INSERT_CITIZEN = Prepared(insert(table_of(CitizenRow)).returning(table_of(CitizenRow).c.id))
 _INSERT_IDENTITY = Prepared(insert(table_of(IdentityRow)).returning(table_of(IdentityRow).c.id))
 _INSERT_CONVERSATION = Prepared(
@@ -135,24 +156,15 @@ class ConversationStatements:
     ) -> int:
         """The citizen's message and the bot's reply; returns the reply's id. `entry_id`:
         the entry the reply comes from."""
-        rows = await _INSERT_MESSAGES.rows_many(
+        rows = await _INSERT_EXCHANGE.rows(
             self._target,
-            [
-                {
-                    "conversation_id": conversation_id,
-                    "author": Author.CITIZEN.value,
-                    "text": question,
-                    "entry_id": None,
-                    "created_at": now,
-                },
-                {
-                    "conversation_id": conversation_id,
-                    "author": Author.BOT.value,
-                    "text": answer,
-                    "entry_id": entry_id,
-                    "created_at": now,
-                },
-            ],
+            {
+                "conversation_id": conversation_id,
+                "question": question,
+                "answer": answer,
+                "entry_id": entry_id,
+                "created_at": now,
+            },
         )
         return next(int(r.id) for r in rows if r.author == Author.BOT.value)
 

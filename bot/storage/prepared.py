@@ -102,17 +102,6 @@ class Prepared:
         found = await self.first(target, params)
         return found[0] if found is not None else None
 
-    async def rows_many(self, target: Target, many: Sequence[Mapping[str, Any]]) -> list[Any]:
-        """The rows returned for each set of parameters, in order: one statement of many
-        values through the session, one statement each on SQLite's driver (where a
-        statement costs microseconds)."""
-        if isinstance(target, AsyncSession) and await _session_driver(target) is None:
-            return list((await target.execute(self.statement, list(many))).all())
-        found = []
-        for params in many:
-            found.extend(await self.rows(target, params))
-        return found
-
     def _compile(self, dialect: Dialect, params: Mapping[str, Any]) -> _Compiled:
         key = (type(dialect), tuple(params))
         compiled = self._compiled.get(key)
