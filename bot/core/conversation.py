@@ -33,6 +33,7 @@ from bot.core.workhours import WorkCalendar
 from bot.storage.database import Database
 from bot.storage.quick import QuickUnitOfWork
 from bot.storage.unit_of_work import UnitOfWork
+from matcher import Entry
 from matcher.match import Action, Match
 
 log = logging.getLogger(__name__)
@@ -97,20 +98,39 @@ class ConversationService:
         if HANDOFF_TAG in entry.tags:
             return await self.request_person(identity, entry.question)
         now = self._clock()
-        async with self._db.transaction() as uow:
-            conversation, switch = await self._bot_conversation(uow, identity)
-            if conversation is None:
-                return Reply(kind=ReplyKind.SILENT, text="")
-            maintenance = self._maintenance.in_force(switch)
-            message_id = await uow.conversations.add_exchange(
-                conversation.id, entry.question, entry.answer, now, entry_id=entry.id
-            )
-            await uow.questions.choose(conversation.id, entry.id, message_id)
+        # The common case, a conversation the bot answers, in a quick transaction; anything
+        # else (none yet, a person's, a closed one) in the full one.
+        async with self._db.quick_transaction() as quick:
+            found = await quick.conversations.find_reading(identity, MAINTENANCE_KEY)
+            if found is not None and found[0].state is ConversationState.BOT:
+                conversation, switch = found
+                return await self._chosen(quick, conversation, entry, switch, now)
+            quick.cancel()
+        with underway():  # the quick transaction waited its turn already
+            async with self._db.transaction() as uow:
+                owned, switch = await self._bot_conversation(uow, identity)
+                if owned is None:
+                    return Reply(kind=ReplyKind.SILENT, text="")
+                return await self._chosen(uow, owned, entry, switch, now)
+
+    async def _chosen(
+        self,
+        uow: UnitOfWork | QuickUnitOfWork,
+        conversation: Conversation,
+        entry: Entry,
+        switch: dict[str, object] | None,
+        now: datetime,
+    ) -> Reply:
+        """The picked entry's answer, written as the exchange, and the choice logged."""
+        message_id = await uow.conversations.add_exchange(
+            conversation.id, entry.question, entry.answer, now, entry_id=entry.id
+        )
+        await uow.questions.choose(conversation.id, entry.id, message_id)
         return Reply(
             kind=ReplyKind.ANSWER,
             text=entry.answer,
             entry_id=entry.id,
-            notice=self._notice(maintenance),
+            notice=self._notice(self._maintenance.in_force(switch)),
             message_id=message_id,
         )
 

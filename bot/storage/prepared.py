@@ -31,7 +31,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, InvalidRequestError
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.sql import Insert, Select
+from sqlalchemy.sql import Insert, Select, Update
 
 from bot.storage.sqlite_driver import BEGIN, InlineConnection
 
@@ -69,13 +69,14 @@ class _Compiled:
 
 
 class Prepared:
-    """A Core `SELECT` or `INSERT ... RETURNING`, compiled once per dialect and parameters.
+    """A Core `SELECT`, or `INSERT` / `UPDATE ... RETURNING`, compiled once per dialect and
+    parameters.
 
     Rows come back as named tuples on SQLite and as SQLAlchemy rows elsewhere; both are read
     by attribute (`row.id`) or position.
     """
 
-    def __init__(self, statement: Select[Any] | Insert) -> None:
+    def __init__(self, statement: Select[Any] | Insert | Update) -> None:
         self.statement = statement
         self._compiled: dict[tuple[type[Dialect], tuple[str, ...]], _Compiled] = {}
 
@@ -232,7 +233,9 @@ def _same(held: tuple[object, object], now: tuple[object, object]) -> bool:
     return held[0] is now[0] and held[1] is now[1]
 
 
-def _compile(statement: Select[Any] | Insert, dialect: Dialect, keys: tuple[str, ...]) -> _Compiled:
+def _compile(
+    statement: Select[Any] | Insert | Update, dialect: Dialect, keys: tuple[str, ...]
+) -> _Compiled:
     compiled = statement.compile(dialect=dialect, column_keys=list(keys))
     names = tuple(compiled.positiontup or ())
     unnamed = {name: compiled.binds[name] for name in names if name not in keys}

@@ -6,7 +6,7 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, desc, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.question_records import Decision, NewQuestion, QuestionRecord, Triage
@@ -34,6 +34,23 @@ _COLUMNS = (
 )
 _QUESTIONS = table_of(QuestionLogRow)
 _INSERT_ONE = Prepared(insert(_QUESTIONS).returning(_QUESTIONS.c.id))
+# The entry picked after a conversation's last question, if that question was clarified and
+# nothing was picked yet: one statement, so that a choice takes the quick path too.
+_LAST_OF_CONVERSATION = (
+    select(func.max(_QUESTIONS.c.id))
+    .where(_QUESTIONS.c.conversation_id == bindparam("conversation"))
+    .scalar_subquery()
+)
+_CHOOSE = Prepared(
+    update(_QUESTIONS)
+    .where(
+        _QUESTIONS.c.id == _LAST_OF_CONVERSATION,
+        _QUESTIONS.c.decision == Decision.CLARIFY.value,
+        _QUESTIONS.c.chosen_entry_id.is_(None),
+    )
+    .values(chosen_entry_id=bindparam("chosen"), message_id=bindparam("reply_id"))
+    .returning(_QUESTIONS.c.id)
+)
 # SQLite allows 32766 bound parameters per statement; 15 columns a row.
 INSERT_BATCH = 2000
 
@@ -88,6 +105,19 @@ class QuestionStatements:
         """Record one question; returns its id."""
         return int(await _INSERT_ONE.scalar(self._target, _values(question)))
 
+    async def choose(
+        self, conversation_id: int, entry_id: str, message_id: int | None
+    ) -> int | None:
+        """Note the entry picked after the last clarification in a conversation.
+
+        Returns the record's id, or None when no clarification is waiting for a choice.
+        """
+        chosen = await _CHOOSE.scalar(
+            self._target,
+            {"conversation": conversation_id, "chosen": entry_id, "reply_id": message_id},
+        )
+        return int(chosen) if chosen is not None else None
+
 
 class QuestionRepository(QuestionStatements):
     """Reads and writes recorded questions."""
@@ -101,32 +131,6 @@ class QuestionRepository(QuestionStatements):
         for start in range(0, len(questions), INSERT_BATCH):
             batch = [_values(q) for q in questions[start : start + INSERT_BATCH]]
             await self._session.execute(insert(QuestionLogRow), batch)
-
-    async def choose(
-        self, conversation_id: int, entry_id: str, message_id: int | None
-    ) -> int | None:
-        """Note the entry picked after the last clarification in a conversation.
-
-        Returns the record's id, or None when no clarification is waiting for a choice.
-        """
-        last = await self._session.scalar(
-            select(QuestionLogRow.id)
-            .where(QuestionLogRow.conversation_id == conversation_id)
-            .order_by(desc(QuestionLogRow.id))
-            .limit(1)
-        )
-        if last is None:
-            return None
-        result = await self._session.execute(
-            update(QuestionLogRow)
-            .where(
-                QuestionLogRow.id == last,
-                QuestionLogRow.decision == Decision.CLARIFY.value,
-                QuestionLogRow.chosen_entry_id.is_(None),
-            )
-            .values(chosen_entry_id=entry_id, message_id=message_id)
-        )
-        return last if _rowcount(result) else None
 
     async def answered_from_entry(self, ticket_number: int, entry_id: str) -> int:
         """Note that an operator answered ticket `ticket_number` with entry `entry_id`;

@@ -14,6 +14,7 @@ from bot.core.records import RatingScale
 from bot.core.replies import ReplyKind
 from bot.core.settings import AnalyticsSettings
 from tests.bot.core.conftest import Services
+from tests.support.statements import statements_through_sqlalchemy
 
 pytestmark = pytest.mark.anyio
 
@@ -59,6 +60,29 @@ async def test_a_clarification_records_the_choice_that_followed(services: Servic
     )
     assert record.answered_entry == "registration" and not record.abandoned
     assert (record.feedback_scale, record.feedback_score) == (RatingScale.STARS, 5)
+
+
+async def test_a_choice_leaves_sqlalchemy_nothing_to_run_and_only_the_first_counts(
+    services: Services,
+) -> None:
+    """A pick in a conversation the bot answers takes the quick transaction (no statement
+    through SQLAlchemy, on either database); a second pick answers again but the log keeps
+    the first, and a pick with no clarification before it logs nothing."""
+    await services.conversations.handle(BORIS, "регистрация или восстановление пароля")
+    with statements_through_sqlalchemy(services.db) as seen:
+        first = await services.conversations.choose(BORIS, "registration")
+        second = await services.conversations.choose(BORIS, "password-recovery")
+    assert seen == []
+    assert (first.kind, first.entry_id, second.entry_id) == (
+        ReplyKind.ANSWER,
+        "registration",
+        "password-recovery",
+    )
+    await services.conversations.handle(BORIS, "забыл пароль")
+    await services.conversations.choose(BORIS, "registration")
+    clarified, answered = await _records(services)
+    assert (clarified.chosen_entry_id, clarified.message_id) == ("registration", first.message_id)
+    assert answered.decision is Decision.ANSWER and answered.chosen_entry_id is None
 
 
 async def test_an_abandoned_clarification_has_no_choice(services: Services) -> None:
