@@ -1,9 +1,9 @@
 """The question path's quick transaction on PostgreSQL: asyncpg's connection, no session.
 
 Through SQLAlchemy's async session every statement of a question costs its execution
-context, the asyncpg adapter's own bookkeeping and greenlet hand-offs around each call: on
-this machine about 1.7 ms of a question's 2.5 ms outside the matcher, against a few round
-trips to the server. Here `Prepared` statements (compiled by SQLAlchemy once, with its
+context, the asyncpg adapter's own bookkeeping and greenlet hand-offs around each call: the
+whole app's CPU a question went from about 2.3 ms to 1.4 ms when it stopped (in process, 20
+questions at a time; `scripts/bench_http.py --backend postgresql` shows the server's). Here `Prepared` statements (compiled by SQLAlchemy once, with its
 parameter casts) run on the pooled connection's asyncpg driver directly, in a transaction
 of their own; asyncpg keeps its own cache of prepared statements. Errors come out as
 SQLAlchemy raises them for this dialect (an `IntegrityError` stays an `IntegrityError`, a
@@ -13,15 +13,14 @@ apart.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import asyncpg
 from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError
 
-from bot.storage.prepared import Outcome
+from bot.storage.prepared import TransactionSteps
 
 # What asyncpg raises: the server's errors, the client's, its protocol's, and a socket's.
 _DRIVER_ERRORS = (
@@ -38,7 +37,7 @@ _DRIVER_ERRORS = (
 _BREAKING_ERRORS = (asyncpg.exceptions.InternalClientError, OSError)
 
 
-class PgTransaction:
+class PgTransaction(TransactionSteps):
     """Statements on an asyncpg connection, in a transaction that `running` opens."""
 
     __slots__ = ("dialect", "driver")
@@ -85,55 +84,25 @@ class PgTransaction:
     def _broken_by(self, error: BaseException) -> bool:
         return isinstance(error, _BREAKING_ERRORS) or self.driver.is_closed()
 
-    @asynccontextmanager
-    async def running(self, *, on_broken: Callable[[], None]) -> AsyncIterator[Outcome]:
-        """The block in a transaction (READ COMMITTED, as the session's): `COMMIT` when it
-        ends, `ROLLBACK` if it raises or asks for it. `on_broken` is called when the
-        connection cannot be trusted to be out of the transaction (the rollback failed or
-        the connection dropped): it must not go back to the pool as it is."""
+    def _lost(self, error: BaseException) -> bool:
+        return isinstance(error, DBAPIError) and error.connection_invalidated
+
+    async def _begin(self) -> None:
+        # READ COMMITTED, as the session's transactions.
+        await self._run("BEGIN")
+
+    async def _commit(self) -> None:
+        await self._run("COMMIT")
+
+    async def _roll_back(self) -> bool:
         try:
-            await self._run("BEGIN")
-        except DBAPIError as error:
-            if error.connection_invalidated:
-                on_broken()
-            raise
-        outcome = Outcome()
-        try:
-            yield outcome
-        except DBAPIError as error:
-            if error.connection_invalidated:
-                on_broken()  # nothing more to say to this connection
-            else:
-                await self._roll_back(on_broken)
-            raise
-        except BaseException:
-            await self._roll_back(on_broken)
-            raise
-        if outcome.rolled_back:
-            await self._roll_back(on_broken)
-            return
-        try:
-            await self._run("COMMIT")
-        except BaseException:
-            await self._roll_back(on_broken)
-            raise
-        if self.driver.is_in_transaction():  # COMMIT answered but the state is not clean
-            on_broken()
+            await self.driver.execute("ROLLBACK")
+        except _DRIVER_ERRORS:
+            return False
+        return not self.driver.is_in_transaction()
 
     async def _run(self, statement: str) -> None:
         try:
             await self.driver.execute(statement)
         except _DRIVER_ERRORS as error:
             raise self.translated(error, statement) from error
-
-    async def _roll_back(self, on_broken: Callable[[], None]) -> None:
-        try:
-            await self.driver.execute("ROLLBACK")
-        except _DRIVER_ERRORS:
-            on_broken()
-            return
-        except BaseException:  # cancelled while rolling back: the state is unknown
-            on_broken()
-            raise
-        if self.driver.is_in_transaction():
-            on_broken()

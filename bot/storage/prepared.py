@@ -129,8 +129,68 @@ class Driver(Protocol):
         ...
 
 
+class TransactionSteps:
+    """A driver connection's own transaction: how it begins, commits and rolls back, and
+    `running`, the block between them, which is the same for every driver."""
+
+    __slots__ = ()
+
+    async def _begin(self) -> None:
+        raise NotImplementedError
+
+    async def _commit(self) -> None:
+        raise NotImplementedError
+
+    async def _roll_back(self) -> bool:
+        """Roll back; False when that failed and the connection's state is unknown."""
+        raise NotImplementedError
+
+    def _lost(self, error: BaseException) -> bool:
+        """True when `error` left the connection unusable: no rollback is tried."""
+        return False
+
+    @asynccontextmanager
+    async def running(self, *, on_broken: Callable[[], None]) -> AsyncIterator[Outcome]:
+        """The block in a transaction: `COMMIT` when it ends, `ROLLBACK` if it raises or
+        asks for it. `on_broken` is called when the connection cannot be trusted to be out
+        of the transaction (lost, or the rollback failed or was cancelled): it must not go
+        back to the pool as it is."""
+        try:
+            await self._begin()
+        except BaseException as error:
+            if self._lost(error):
+                on_broken()
+            raise
+        outcome = Outcome()
+        try:
+            yield outcome
+        except BaseException as error:
+            if self._lost(error):
+                on_broken()
+            else:
+                await self._rolled_back(on_broken)
+            raise
+        if outcome.rolled_back:
+            await self._rolled_back(on_broken)
+            return
+        try:
+            await self._commit()
+        except BaseException:
+            await self._rolled_back(on_broken)
+            raise
+
+    async def _rolled_back(self, on_broken: Callable[[], None]) -> None:
+        try:
+            clean = await self._roll_back()
+        except BaseException:  # cancelled while rolling back: the state is unknown
+            on_broken()
+            raise
+        if not clean:
+            on_broken()
+
+
 @dataclass(frozen=True, slots=True)
-class DriverTransaction:
+class DriverTransaction(TransactionSteps):
     """Statements on a SQLite driver connection that is in a transaction."""
 
     driver: InlineConnection
@@ -149,33 +209,22 @@ class DriverTransaction:
         """`error` as SQLAlchemy raises it (`IntegrityError`, `OperationalError`, ...)."""
         return DBAPIError.instance(sql, arguments, error, sqlite3.Error, dialect=self.dialect)
 
-    @asynccontextmanager
-    async def running(self, *, on_broken: Callable[[], None]) -> AsyncIterator[Outcome]:
-        """The block in a transaction: `BEGIN IMMEDIATE` (waiting for another process's
-        writer as the engine's transactions do), `COMMIT` when it ends, `ROLLBACK` if it
-        raises or asks for it. `on_broken` is called when even the rollback fails: the
-        connection's state is unknown and it must not go back to the pool as it is."""
+    async def _begin(self) -> None:
+        # IMMEDIATE: waits for another process's writer as the engine's transactions do.
         await self.fetch(BEGIN, ())
-        outcome = Outcome()
-        try:
-            yield outcome
-        except BaseException:
-            await self._roll_back(on_broken)
-            raise
-        if outcome.rolled_back:
-            await self._roll_back(on_broken)
-            return
+
+    async def _commit(self) -> None:
         try:
             await self.driver.commit()
         except sqlite3.Error as error:
-            await self._roll_back(on_broken)
             raise self.translated(error, "COMMIT") from error
 
-    async def _roll_back(self, on_broken: Callable[[], None]) -> None:
+    async def _roll_back(self) -> bool:
         try:
             await self.driver.rollback()
         except (sqlite3.Error, ValueError):  # ValueError: the connection is closed
-            on_broken()
+            return False
+        return True
 
 
 class Outcome:
