@@ -3,12 +3,12 @@
 Through SQLAlchemy's async session every statement of a question costs its execution
 context, the asyncpg adapter's own bookkeeping and greenlet hand-offs around each call: the
 whole app's CPU a question went from about 2.3 ms to 1.4 ms when it stopped (in process, 20
-questions at a time; `scripts/bench_http.py --backend postgresql` shows the server's). Here `Prepared` statements (compiled by SQLAlchemy once, with its
-parameter casts) run on the pooled connection's asyncpg driver directly, in a transaction
-of their own; asyncpg keeps its own cache of prepared statements. Errors come out as
-SQLAlchemy raises them for this dialect (an `IntegrityError` stays an `IntegrityError`, a
-cut connection is a `DBAPIError` with SQLSTATE 08xxx), so callers cannot tell the paths
-apart.
+questions at a time; `scripts/bench_http.py --backend postgresql` shows the server's). Here
+`Prepared` statements (compiled by SQLAlchemy once, with its parameter casts) run on the
+pooled connection's asyncpg driver directly, in a transaction of their own; asyncpg keeps
+its own cache of prepared statements. Errors come out as SQLAlchemy raises them for this
+dialect (an `IntegrityError` stays an `IntegrityError`, a cut connection is a `DBAPIError`
+with SQLSTATE 08xxx), so callers cannot tell the paths apart.
 """
 
 from __future__ import annotations
