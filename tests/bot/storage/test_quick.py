@@ -147,7 +147,7 @@ async def test_a_constraint_broken_in_a_quick_transaction_is_sqlalchemys_integri
 
 
 @pytest.mark.parametrize("backend", ["postgresql"])
-async def test_a_connection_cut_in_a_quick_transaction_is_an_outage_not_left_in_the_pool(
+async def test_a_connection_cut_in_a_quick_transaction_is_an_outage_and_the_next_works(
     db: Database, database_url: str
 ) -> None:
     conversation_id = await _known_conversation(db)
