@@ -179,3 +179,33 @@ async def test_a_failure_to_connect_is_raised_as_a_session_raises_it(database_ur
         assert not is_outage(raised.value)
     finally:
         await db.close()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_quick_transaction_cancelled_while_waiting_for_a_lock_leaves_no_trace(
+    db: Database,
+) -> None:
+    """A request cancelled while its statement waits on the server (here for the row lock
+    another transaction holds): the statement is abandoned mid-flight, and neither the
+    next quick transaction nor the lock holder meets a connection left in its middle."""
+    conversation_id = await _known_conversation(db)
+    async with db.transaction() as holder:
+        await holder.conversations.open(CITIZEN, NOW)  # locks the conversation's row
+
+        async def question() -> None:
+            async with db.quick_transaction() as quick:
+                await quick.questions.add(_question("отменённый", conversation_id))
+                await quick.conversations.find_reading(CITIZEN, "maintenance")
+
+        waiting = asyncio.create_task(question())
+        await asyncio.sleep(0.3)
+        assert not waiting.done(), "the read did not wait for the lock"
+        assert db._gate.waiting == 0, "it waits for a connection, not on the server"
+        waiting.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await waiting
+    async with asyncio.timeout(5):
+        async with db.quick_transaction() as quick:
+            assert await quick.conversations.find_reading(CITIZEN, "maintenance") is not None
+            await quick.questions.add(_question("следующий", conversation_id))
+        assert await _logged(db) == ["следующий"]
