@@ -65,7 +65,7 @@ class PgTransaction(TransactionSteps):
         """`error` as SQLAlchemy raises it for asyncpg (its DB-API exception inside)."""
         dbapi = self.dialect.loaded_dbapi
         adapted: Exception | None = None
-        for kind in type(error).__mro__:
+        for kind in type(error).__mro__:  # SQLAlchemy's own table (its adapter's mapping)
             found = dbapi._asyncpg_error_translate.get(kind)
             if found is not None:
                 adapted = found(str(error), error)

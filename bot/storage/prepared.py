@@ -153,12 +153,14 @@ class TransactionSteps:
     async def running(self, *, on_broken: Callable[[], None]) -> AsyncIterator[Outcome]:
         """The block in a transaction: `COMMIT` when it ends, `ROLLBACK` if it raises or
         asks for it. `on_broken` is called when the connection cannot be trusted to be out
-        of the transaction (lost, or the rollback failed or was cancelled): it must not go
-        back to the pool as it is."""
+        of the transaction (lost, cancelled while beginning, or the rollback failed or was
+        cancelled): it must not go back to the pool as it is."""
         try:
             await self._begin()
         except BaseException as error:
-            if self._lost(error):
+            # Lost, or cancelled midway: the driver may still be beginning (SQLite's BEGIN
+            # waits for another process's writer on aiosqlite's thread and goes on waiting).
+            if self._lost(error) or not isinstance(error, Exception):
                 on_broken()
             raise
         outcome = Outcome()

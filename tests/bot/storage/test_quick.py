@@ -209,3 +209,36 @@ async def test_a_quick_transaction_cancelled_while_waiting_for_a_lock_leaves_no_
             assert await quick.conversations.find_reading(CITIZEN, "maintenance") is not None
             await quick.questions.add(_question("следующий", conversation_id))
         assert await _logged(db) == ["следующий"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+async def test_a_quick_transaction_cancelled_while_beginning_does_not_leave_one_open(
+    db: Database, database_url: str
+) -> None:
+    """Cancelled while `BEGIN IMMEDIATE` waits for another process's writer (on aiosqlite's
+    thread, where it goes on waiting): the connection must not go back to the pool, where
+    the `BEGIN` would later succeed and the next transaction find one already open."""
+    conversation_id = await _known_conversation(db)
+    path = database_url.split(":///", 1)[1]
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+
+        async def question() -> None:
+            async with db.quick_transaction() as quick:
+                await quick.questions.add(_question("отменённый", conversation_id))
+
+        waiting = asyncio.create_task(question())
+        await asyncio.sleep(0.3)
+        assert not waiting.done(), "BEGIN did not wait for the other writer"
+        waiting.cancel()
+        await asyncio.sleep(0.1)
+    finally:
+        other.execute("COMMIT")  # the abandoned BEGIN gets the lock now, if it still can
+        other.close()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    async with asyncio.timeout(10):
+        async with db.quick_transaction() as quick:
+            await quick.questions.add(_question("следующий", conversation_id))
+        assert await _logged(db) == ["следующий"]
