@@ -18,7 +18,7 @@ from bot.storage.engine import create_engine, is_sqlite
 from bot.storage.gate import NoRoomError, PriorityGate
 from bot.storage.migrate import upgrade
 from bot.storage.outage import CONNECTION_ERRORS, is_outage
-from bot.storage.prepared import Driver, DriverTransaction
+from bot.storage.prepared import Driver, SqliteTransaction
 from bot.storage.quick import QuickUnitOfWork
 from bot.storage.sqlite_driver import InlineConnection
 from bot.storage.tables import TicketNumberRow, table_of
@@ -121,7 +121,7 @@ class Database:
     def _driver_transaction(self, driver: object) -> Driver:
         dialect = self._engine.dialect
         if isinstance(driver, InlineConnection):
-            return DriverTransaction(driver, dialect)
+            return SqliteTransaction(driver, dialect)
         # asyncpg is imported only where PostgreSQL is used.
         from bot.storage.pg_driver import PgTransaction
 

@@ -1,4 +1,4 @@
-"""The question path's statements, run on SQLite's driver connection.
+"""The question path's statements, run on the driver's connection.
 
 A citizen's question costs three statements (the conversation with the maintenance switch,
 the exchange, the question log). SQLite runs all three in about 0.07 ms; through the async
@@ -6,17 +6,15 @@ session each statement costs about 0.2 ms more, in SQLAlchemy's execution contex
 result machinery and the greenlet hand-offs around every driver call, and the session's own
 begin and commit about 0.2-0.4 ms (measured, see `scripts/bench_http.py` and the README).
 
-So on SQLite a `Prepared` statement is compiled by SQLAlchemy once, for the dialect and the
-parameter names given, and run on the driver with SQLAlchemy's own type processors for the
-parameters and the result; driver errors are raised as SQLAlchemy's (an `IntegrityError`
-stays an `IntegrityError`). It runs either inside a session's transaction, on the same
+So a `Prepared` statement is compiled by SQLAlchemy once, for the dialect and the parameter
+names given, and run on the driver with SQLAlchemy's own type processors for the parameters
+and the result; driver errors are raised as SQLAlchemy's (an `IntegrityError` stays an
+`IntegrityError`). On SQLite it runs either inside a session's transaction, on the same
 pooled connection (anything the session holds unflushed is flushed first, and savepoints
-are the session's), or in a `DriverTransaction` of its own, which takes a pooled connection
-without a session at all (`Database.quick_transaction`).
-
-Inside a session on other databases (PostgreSQL) the statement goes through the session
-unchanged. `Database.quick_transaction` runs them on PostgreSQL too, on asyncpg's
-connection (`pg_driver.py`); rows then come back as asyncpg's records, read the same way.
+are the session's), or in a `SqliteTransaction` of its own, which takes a pooled connection
+without a session at all (`Database.quick_transaction`). On PostgreSQL it runs in a
+`pg_driver.PgTransaction` of its own on asyncpg's connection, and inside a session through
+the session unchanged.
 """
 
 from __future__ import annotations
@@ -72,8 +70,8 @@ class Prepared:
     """A Core `SELECT`, or `INSERT` / `UPDATE ... RETURNING`, compiled once per dialect and
     parameters.
 
-    Rows come back as named tuples on SQLite and as SQLAlchemy rows elsewhere; both are read
-    by attribute (`row.id`) or position.
+    Rows come back as named tuples on a driver and as SQLAlchemy rows through a PostgreSQL
+    session; both are read by attribute (`row.id`) or position.
     """
 
     def __init__(self, statement: Select[Any] | Insert | Update) -> None:
@@ -113,7 +111,7 @@ class Prepared:
 
 class Driver(Protocol):
     """A driver connection in a transaction of its own, which `Prepared` statements run on:
-    `DriverTransaction` (SQLite) or `pg_driver.PgTransaction` (PostgreSQL)."""
+    `SqliteTransaction` (SQLite) or `pg_driver.PgTransaction` (PostgreSQL)."""
 
     @property
     def dialect(self) -> Dialect:
@@ -192,7 +190,7 @@ class TransactionSteps:
 
 
 @dataclass(frozen=True, slots=True)
-class DriverTransaction(TransactionSteps):
+class SqliteTransaction(TransactionSteps):
     """Statements on a SQLite driver connection that is in a transaction."""
 
     driver: InlineConnection
@@ -230,7 +228,7 @@ class DriverTransaction(TransactionSteps):
 
 
 class Outcome:
-    """How a `DriverTransaction.running` block ends: committed unless `roll_back` is called."""
+    """How a `SqliteTransaction.running` block ends: committed unless `roll_back` is called."""
 
     __slots__ = ("rolled_back",)
 
@@ -250,13 +248,13 @@ class _SessionLink:
     """A session's transaction (and savepoint), and its SQLite driver connection."""
 
     transaction: tuple[object, object]
-    driver: DriverTransaction | None  # None: not SQLite
+    driver: SqliteTransaction | None  # None: not SQLite
 
 
 _LINK = "faqbot.prepared.driver"
 
 
-async def _session_driver(session: AsyncSession) -> DriverTransaction | None:
+async def _session_driver(session: AsyncSession) -> SqliteTransaction | None:
     """The session's SQLite driver connection, None on other databases. Found once per
     transaction or savepoint: asking the session for its connection costs as much as a
     statement, and it is that request which makes the session begin the transaction or
@@ -268,7 +266,7 @@ async def _session_driver(session: AsyncSession) -> DriverTransaction | None:
         driver = None
         if connection.dialect.name == "sqlite":
             assert isinstance(raw, InlineConnection)
-            driver = DriverTransaction(raw, connection.dialect)
+            driver = SqliteTransaction(raw, connection.dialect)
         link = _SessionLink(_transaction(session), driver)
         session.info[_LINK] = link
     return link.driver

@@ -47,6 +47,15 @@ async def _known_conversation(db: Database) -> int:
         return (await uow.conversations.open(CITIZEN, NOW)).id
 
 
+def _other_writer(database_url: str) -> sqlite3.Connection:
+    """Another process's connection to the SQLite file, holding its write lock until
+    `COMMIT`."""
+    path = database_url.split(":///", 1)[1]
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
 async def _terminate_other_connections(database_url: str) -> None:
     engine = create_async_engine(database_url)
     try:
@@ -113,9 +122,7 @@ async def test_a_quick_transaction_waits_for_another_processes_writer(
     db: Database, database_url: str
 ) -> None:
     conversation_id = await _known_conversation(db)
-    path = database_url.split(":///", 1)[1]
-    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")
+    other = _other_writer(database_url)
     held = 0.5
     released = threading.Timer(held, other.execute, args=("COMMIT",))
     started = time.monotonic()
@@ -219,9 +226,7 @@ async def test_a_quick_transaction_cancelled_while_beginning_does_not_leave_one_
     thread, where it goes on waiting): the connection must not go back to the pool, where
     the `BEGIN` would later succeed and the next transaction find one already open."""
     conversation_id = await _known_conversation(db)
-    path = database_url.split(":///", 1)[1]
-    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    other.execute("BEGIN IMMEDIATE")
+    other = _other_writer(database_url)
     try:
 
         async def question() -> None:
