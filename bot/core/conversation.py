@@ -304,9 +304,10 @@ class ConversationService:
                 notice=notice,
                 message_id=message_id,
             )
+        # The close candidates the matcher chose to offer (2-3), not every one it ranked.
         choices = tuple(
             Choice(entry_id=e.id, title=e.question)
-            for e in (kb.get(c.entry_id) for c in match.candidates)
+            for e in (kb.get(c.entry_id) for c in match.choices)
             if e is not None
         )
         listing = "\n".join(f"- {c.title}" for c in choices)

@@ -320,9 +320,13 @@
 
   function showReply(r) {
     if (r.kind === "silent") { return; }
-    addMessage(r.kind === "notice" ? "system" : "bot", r.text, function (msg) {
-      if (r.kind === "clarify" && r.choices && r.choices.length) {
-        var list = el("div", { class: "choices" });
+    var choosing = r.kind === "clarify" && r.choices && r.choices.length;
+    // The choices become buttons: the prompt stays, its plain-text listing of them goes
+    // (the history and channels without buttons keep the listing).
+    var text = choosing ? r.text.split("\n")[0] : r.text;
+    addMessage(r.kind === "notice" ? "system" : "bot", text, function (msg) {
+      if (choosing) {
+        var list = el("div", { class: "choices", role: "group", "aria-label": "Варианты ответа" });
         r.choices.forEach(function (c) {
           var b = el("button", { type: "button" }, c.title);
           b.addEventListener("click", function () {

@@ -17,7 +17,7 @@ from bot.core.replies import ReplyKind
 from bot.core.roles import Role
 from bot.core.ticket_status import TicketStatus
 from bot.core.tickets import Author, HandoffReason, Via
-from matcher import Match
+from matcher import Match, Matcher
 from tests.bot.conftest import FRIDAY_EVENING
 from tests.bot.core.conftest import Services
 from tests.support.statements import statements_through_sqlalchemy
@@ -59,6 +59,20 @@ async def test_clarify_offers_the_candidates_by_question(services: Services) -> 
     assert titles[:2] == ["Как восстановить пароль?", "Как зарегистрироваться в системе?"]
     chosen = await services.conversations.choose(ANNA, "registration")
     assert (chosen.kind, chosen.entry_id) == (ReplyKind.ANSWER, "registration")
+
+
+async def test_clarify_offers_only_the_close_candidates_the_matcher_chose(
+    services: Services, core_matcher: Matcher
+) -> None:
+    """The matcher ranks up to five entries but offers the 2-3 close ones; a citizen sees
+    those, not the also-rans."""
+    question = "регистрация или восстановление пароля"
+    match = core_matcher.match(question)
+    assert len(match.candidates) > match.offered  # else this test could not fail
+    reply = await services.conversations.handle(ANNA, question)
+    assert [c.entry_id for c in reply.choices] == [c.entry_id for c in match.choices]
+    assert 2 <= len(reply.choices) <= 3
+    assert reply.text.count("\n- ") == len(reply.choices)
 
 
 async def test_handoff_opens_a_ticket_with_the_conversation_so_far(services: Services) -> None:

@@ -87,6 +87,31 @@ def _dislike_with_a_comment(page: Page) -> None:
     page.screenshot(path=str(ARTIFACTS / "widget-comment.png"))
 
 
+def _pick_a_clarification(page: Page) -> None:
+    """A one-word question gets the 2-3 close entries as buttons, under the prompt alone
+    (no second listing of them as text); one is picked by keyboard and answered."""
+    from playwright.sync_api import expect
+
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    box.fill("статус")
+    page.keyboard.press("Enter")
+    offered = page.get_by_role("group", name="Варианты ответа").last
+    buttons = offered.get_by_role("button")
+    expect(buttons.first).to_be_visible()
+    assert 2 <= buttons.count() <= 3, buttons.all_inner_texts()
+    question = page.get_by_role("log").locator(".msg.bot").last
+    expect(question.locator(".text")).to_have_text("Уточните, пожалуйста, что вы имели в виду:")
+    page.screenshot(path=str(ARTIFACTS / "widget-clarify.png"))
+    choice = offered.get_by_role("button", name="Какие статусы есть у заявлений на Госуслугах?")
+    choice.focus()
+    page.keyboard.press("Enter")
+    log = page.get_by_role("log")
+    expect(log.locator(".msg.citizen").last).to_have_text(
+        "Какие статусы есть у заявлений на Госуслугах?"
+    )
+    expect(log.locator(".msg.bot").last).to_contain_text("«В работе» — заявление рассматривается.")
+
+
 def test_a_citizen_gets_an_answer_and_an_operators_reply_live(live_server: LiveServer) -> None:
     executable = _chromium()
     from playwright.sync_api import expect, sync_playwright
@@ -117,6 +142,7 @@ def test_a_citizen_gets_an_answer_and_an_operators_reply_live(live_server: LiveS
             expect(log).to_contain_text("Новый пароль")
             expect(page.get_by_role("button", name="Копировать ответ")).to_be_visible()
             _dislike_with_a_comment(page)
+            _pick_a_clarification(page)
 
             box.fill("<script>alert(1)</script>")
             page.keyboard.press("Enter")
