@@ -75,14 +75,17 @@ class QueueFigures:
     replied: int
     median_wait_hours: float | None
     median_first_response_hours: float | None
-    within_limit: int  # first answered by a person within the promised time
+    within_limit: int  # first answered by a person by the time promised to the citizen
+    late: int  # answered after it, or still unanswered with the time passed
     mean_rating: float | None
     ratings: int
 
     @property
     def within_limit_share(self) -> float | None:
-        """Share of tickets answered within the promised time."""
-        return self.within_limit / self.tickets if self.tickets else None
+        """Share answered in time among the tickets whose promised time has come: a ticket
+        still waiting within its time counts neither way."""
+        decided = self.within_limit + self.late
+        return self.within_limit / decided if decided else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +128,7 @@ def build_report(
     *,
     title_of: Callable[[str], str],
     timezone: tzinfo,
-    answer_within: timedelta,
+    now: datetime,
     since: datetime | None,
     until: datetime | None,
     entries_limit: int,
@@ -149,7 +152,7 @@ def build_report(
         top_entries=tuple(entries[:entries_limit]),
         worst_entries=tuple(rated[:entries_limit]),
         clusters=tuple(clusters[:entries_limit]),
-        queue=queue_figures(tickets, answer_within),
+        queue=queue_figures(tickets, now),
         operators=tuple(operator_figures(tickets)),
         comments=tuple(
             RatedComment(
@@ -247,18 +250,21 @@ def _stars(ratings: Sequence[TicketRating]) -> list[int]:
     ]
 
 
-def queue_figures(tickets: Sequence[TicketTiming], answer_within: timedelta) -> QueueFigures:
-    """Waiting and first-response times, the share answered in time, ratings."""
+def queue_figures(tickets: Sequence[TicketTiming], now: datetime) -> QueueFigures:
+    """Waiting and first-response times, answers in and out of the promised time (as of
+    `now`), ratings."""
     waits = [t.waiting for t in tickets if t.waiting is not None]
     responses = [t.first_response for t in tickets if t.first_response is not None]
     stars = _stars([r for t in tickets for r in t.ratings])
+    in_time = [t.answered_in_time(now) for t in tickets]
     return QueueFigures(
         tickets=len(tickets),
         taken=len(waits),
         replied=len(responses),
         median_wait_hours=_hours(waits),
         median_first_response_hours=_hours(responses),
-        within_limit=sum(1 for r in responses if r <= answer_within),
+        within_limit=in_time.count(True),
+        late=in_time.count(False),
         mean_rating=statistics.fmean(stars) if stars else None,
         ratings=len(stars),
     )

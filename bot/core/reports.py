@@ -89,7 +89,7 @@ class Reports:
             clusters,
             title_of=title_of,
             timezone=ZoneInfo(self._settings.working_hours.timezone),
-            answer_within=analytics.answer_within,
+            now=self._clock(),
             since=since,
             until=until,
             entries_limit=analytics.report_entries,

@@ -110,7 +110,6 @@ class AnalyticsSettings:
     report_entries: int = 15  # rows in the "most asked" and "worst rated" tables
     min_ratings: int = 2  # ratings an entry needs to be ranked by feedback
     report_comments: int = 50  # citizens' latest comments on answers shown in the report
-    answer_within: timedelta = timedelta(hours=24)
 
 
 @dataclass(frozen=True, slots=True)

@@ -18,10 +18,11 @@ class TicketRating:
 
 @dataclass(frozen=True, slots=True)
 class TicketTiming:
-    """One ticket's milestones: opened, taken, first answered by a person, closed."""
+    """One ticket's milestones: opened, due, taken, first answered by a person, closed."""
 
     number: int
     created_at: datetime
+    due_at: datetime  # the answer promised to the citizen by then (working hours counted)
     status: str
     operator: str | None  # the assignee's display name
     taken_at: datetime | None
@@ -38,3 +39,10 @@ class TicketTiming:
     def first_response(self) -> timedelta | None:
         """From the hand-off until a person first wrote to the citizen."""
         return self.first_reply_at - self.created_at if self.first_reply_at else None
+
+    def answered_in_time(self, now: datetime) -> bool | None:
+        """Whether a person answered by the promised time; None while that is still open
+        (no answer yet, and the time has not passed)."""
+        if self.first_reply_at is not None:
+            return self.first_reply_at <= self.due_at
+        return False if now > self.due_at else None

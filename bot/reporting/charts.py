@@ -47,6 +47,15 @@ def report_charts(report: Report) -> tuple[Chart, ...]:
     return tuple(charts)
 
 
+def _whole_numbers(axis: object) -> None:
+    """Ticks at whole numbers only: every chart counts questions, answers or ratings."""
+    from matplotlib.axis import Axis
+    from matplotlib.ticker import MaxNLocator
+
+    assert isinstance(axis, Axis)
+    axis.set_major_locator(MaxNLocator(integer=True))
+
+
 def _png(figure: object) -> bytes:
     from matplotlib import pyplot
     from matplotlib.figure import Figure
@@ -75,6 +84,7 @@ def _days(report: Report) -> bytes:
         axes.bar(days, values, bottom=bottom, color=colour, label=label, width=0.8)
         bottom = [b + v for b, v in zip(bottom, values, strict=True)]
     axes.set_ylabel("вопросов")
+    _whole_numbers(axes.yaxis)
     axes.legend(
         loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize="small", ncols=4, frameon=False
     )
@@ -95,6 +105,7 @@ def _barh(labels: list[str], values: list[float], *, colour: str, xlabel: str) -
     axes.set_yticks(positions, labels=labels, fontsize="small")
     axes.invert_yaxis()
     axes.set_xlabel(xlabel)
+    _whole_numbers(axes.xaxis)
     axes.grid(axis="x", alpha=0.3)
     for y, value in zip(positions, values, strict=True):
         axes.text(value, y, f" {value:g}", va="center", fontsize="small")
@@ -131,6 +142,7 @@ def _feedback(report: Report) -> bytes:
     axes.set_yticks(positions, labels=labels, fontsize="small")
     axes.invert_yaxis()
     axes.set_xlabel("оценок")
+    _whole_numbers(axes.xaxis)
     axes.grid(axis="x", alpha=0.3)
     axes.legend(
         loc="lower center", bbox_to_anchor=(0.5, 1.0), fontsize="small", ncols=3, frameon=False

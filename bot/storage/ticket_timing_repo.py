@@ -54,6 +54,7 @@ class TicketTimingRepository:
                 TicketRow.id,
                 TicketRow.number,
                 TicketRow.created_at,
+                TicketRow.due_at,
                 TicketRow.status,
                 TicketRow.closed_at,
                 OperatorRow.display_name,
@@ -75,6 +76,7 @@ class TicketTimingRepository:
             TicketTiming(
                 number=row.number,
                 created_at=row.created_at,
+                due_at=row.due_at,
                 status=row.status,
                 operator=row.display_name,
                 taken_at=row.taken_at,

@@ -6,15 +6,17 @@ import asyncio
 import statistics
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 
 from bot.core.question_log import QuestionLog
-from bot.core.report_figures import entry_figures
+from bot.core.report_figures import entry_figures, queue_figures
 from bot.core.reports import Reports
 from bot.core.roles import Role
 from bot.core.settings import CoreSettings
+from bot.core.ticket_timing import TicketTiming
 from bot.reporting.charts import report_charts
 from bot.reporting.page import render_report
 from bot.storage.database import Database, open_database
@@ -65,7 +67,9 @@ async def db(generated: Generated, anyio_backend: str) -> AsyncIterator[Database
 async def test_the_report_counts_what_happened(
     db: Database, core_matcher: Matcher, traffic: Any
 ) -> None:
-    reports = Reports(db, core_matcher, core_matcher.analyzer.analyze)
+    # The traffic is of October 2026: by this date every ticket's promised time has come.
+    now = TUESDAY_MORNING
+    reports = Reports(db, core_matcher, core_matcher.analyzer.analyze, clock=lambda: now)
     report = await reports.build(None)
     assert report.total == traffic.questions == QUESTIONS
     assert sum(d.answered for d in report.days) == traffic.answered
@@ -84,11 +88,46 @@ async def test_the_report_counts_what_happened(
         traffic.tickets,
         traffic.replied,
     )
-    assert queue.within_limit == traffic.replied_within_day
+    # In time means by the ticket's due time (working hours counted), not 24 hours flat.
+    assert queue.within_limit == traffic.replied_in_time
+    assert traffic.unanswered_due and all(due < now for due in traffic.unanswered_due)
+    assert queue.late == traffic.replied_late + len(traffic.unanswered_due)
     assert queue.ratings == len(traffic.ticket_stars)
     if traffic.ticket_stars:
         assert queue.mean_rating == pytest.approx(statistics.fmean(traffic.ticket_stars))
     assert sum(o.tickets for o in report.operators) == traffic.tickets
+
+
+def _ticket(created: datetime, due: datetime, replied: datetime | None) -> TicketTiming:
+    return TicketTiming(
+        number=1,
+        created_at=created,
+        due_at=due,
+        status="in_progress",
+        operator=None,
+        taken_at=None,
+        first_reply_at=replied,
+        closed_at=None,
+    )
+
+
+def test_in_time_means_by_the_promised_time_and_waiting_tickets_count_neither_way() -> None:
+    """Handed off on Friday evening, due on Tuesday morning: an answer on Monday is in time
+    though more than 24 hours have passed; a ticket still within its time is undecided."""
+    friday = datetime(2026, 12, 4, 18, 30, tzinfo=TUESDAY_MORNING.tzinfo)
+    tuesday = datetime(2026, 12, 8, 3, 0, tzinfo=TUESDAY_MORNING.tzinfo)
+    monday = friday + timedelta(days=3)
+    waiting = queue_figures([_ticket(friday, tuesday, None)], now=monday)
+    assert (waiting.within_limit, waiting.late, waiting.within_limit_share) == (0, 0, None)
+    tickets = [
+        _ticket(friday, tuesday, monday),  # in time, 60 hours after the hand-off
+        _ticket(friday, tuesday, tuesday + timedelta(minutes=1)),  # late
+        _ticket(friday, tuesday, None),  # no answer, time passed
+        _ticket(monday, monday + timedelta(days=1), None),  # still within its time
+    ]
+    figures = queue_figures(tickets, now=tuesday + timedelta(hours=1))
+    assert (figures.within_limit, figures.late) == (1, 2)
+    assert figures.within_limit_share == pytest.approx(1 / 3)
 
 
 async def test_feedback_by_entry_adds_up_and_worst_come_first(
