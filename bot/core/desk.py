@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.core import wording
+from bot.core.attachments import Attachment
 from bot.core.clock import Clock, system_clock
 from bot.core.conversation_state import ConversationState
 from bot.core.errors import (
+    AttachmentNotFoundError,
     IllegalTransitionError,
     InvalidInputError,
     PermissionDeniedError,
@@ -262,7 +264,7 @@ class Desk:
             return changed
 
     async def details(self, operator: Operator, number: int) -> TicketDetails:
-        """The ticket with its thread, history and attachment names."""
+        """The ticket with its thread, history and attached files' descriptions."""
         async with self._db.transaction() as uow:
             who = await self._current(uow, operator)
             require(who.role, Permission.VIEW_QUEUE, "просматривать обращения")
@@ -271,19 +273,22 @@ class Desk:
                 ticket=ticket,
                 messages=tuple(await uow.tickets.messages(ticket.id)),
                 events=tuple(await uow.tickets.events(ticket.id)),
-                attachment_names=tuple(a.filename for a in await uow.tickets.attachments(ticket)),
+                attachments=tuple(await uow.tickets.attachments(ticket)),
             )
 
-    async def attachment_data(self, operator: Operator, number: int, attachment_id: int) -> bytes:
-        """The bytes of one attached file."""
+    async def attachment_file(
+        self, operator: Operator, number: int, attachment_id: int
+    ) -> tuple[Attachment, bytes]:
+        """One attached file: its description and its bytes."""
         async with self._db.transaction() as uow:
             who = await self._current(uow, operator)
             require(who.role, Permission.VIEW_QUEUE, "просматривать вложения")
             ticket = await self._ticket(uow, number)
+            found = [a for a in await uow.tickets.attachments(ticket) if a.id == attachment_id]
             data = await uow.tickets.attachment_data(ticket, attachment_id)
-            if data is None:
-                raise InvalidInputError(f"У обращения № {number} нет вложения {attachment_id}.")
-            return data
+            if not found or data is None:
+                raise AttachmentNotFoundError(number, attachment_id)
+            return found[0], data
 
     async def queue(
         self, operator: Operator | None, *, limit: int = DEFAULT_LIST_LIMIT

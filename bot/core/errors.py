@@ -39,6 +39,13 @@ class TicketNotFoundError(CoreError):
         self.number = number
 
 
+class AttachmentNotFoundError(CoreError):
+    """The ticket has no attached file with this id."""
+
+    def __init__(self, number: int, attachment_id: int) -> None:
+        super().__init__(f"У обращения № {number} нет вложения {attachment_id}.")
+
+
 class PermissionDeniedError(CoreError):
     """The operator's role does not allow the action."""
 

@@ -1,4 +1,5 @@
-"""Internal names as people read them, in Russian: ticket events, hand-off reasons, channels.
+"""Internal names as people read them, in Russian: ticket events, hand-off reasons, channels,
+file types and sizes.
 
 The one mapping the console (and any other staff view) uses, so that no stored English name
 (`opened`, `no_answer`, `web`) reaches an operator's screen.
@@ -6,6 +7,8 @@ The one mapping the console (and any other staff view) uses, so that no stored E
 
 from __future__ import annotations
 
+from bot.core.attachments import TYPE_NAMES
+from bot.core.settings import MEGABYTE
 from bot.core.ticket_status import TicketStatus
 from bot.core.tickets import HandoffReason, TicketEvent
 
@@ -24,6 +27,7 @@ EVENT_LABELS: dict[str, str] = {
     TicketStatus.REJECTED.value: "Отклонено",
 }
 UNKNOWN_EVENT = "Изменение обращения"
+KILOBYTE = 1024
 
 HANDOFF_REASON_LABELS: dict[str, str] = {
     HandoffReason.NO_ANSWER.value: "бот не нашёл ответа",
@@ -54,3 +58,17 @@ def reason_label(reason: str) -> str:
 def channel_label(channel: str) -> str:
     """A channel's name as citizens and operators know it."""
     return CHANNEL_LABELS.get(channel, channel)
+
+
+def file_kind(content_type: str) -> str:
+    """An attached file's type as staff know it: "PNG", "PDF"."""
+    return TYPE_NAMES.get(content_type, content_type)
+
+
+def file_size(size: int) -> str:
+    """A file's size in bytes, kilobytes or megabytes, Russian style: "1,5 МБ"."""
+    if size < KILOBYTE:
+        return f"{size} Б"
+    if size < MEGABYTE:
+        return f"{size / KILOBYTE:.0f} КБ"
+    return f"{size / MEGABYTE:.1f} МБ".replace(".", ",")

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
+from bot.core.attachments import Attachment
 from bot.core.contacts import Contacts
 from bot.core.identity import Identity
 from bot.core.ticket_status import TicketStatus
@@ -105,9 +106,9 @@ class TicketEvent:
 
 @dataclass(frozen=True, slots=True)
 class TicketDetails:
-    """A ticket with its thread, history and attachments' names."""
+    """A ticket with its thread, history and the descriptions of its attached files."""
 
     ticket: Ticket
     messages: tuple[TicketMessage, ...]
     events: tuple[TicketEvent, ...]
-    attachment_names: tuple[str, ...]
+    attachments: tuple[Attachment, ...]

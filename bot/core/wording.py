@@ -10,6 +10,7 @@ from bot.core.workhours import MONTHS_GENITIVE, WorkCalendar
 CLARIFY_PROMPT = "Уточните, пожалуйста, что вы имели в виду:"
 EMPTY_QUESTION = "Напишите вопрос текстом."
 ADDED_TO_TICKET = "Добавили ваше сообщение к обращению № {number}."
+FILE_ATTACHED = "Файл «{name}» приложен к обращению № {number}."
 TAKEN = "Специалист взял обращение № {number} в работу."
 ESCALATED = "Обращение № {number} передано профильному специалисту."
 RESOLVED = "Обращение № {number} завершено. Оцените, пожалуйста, ответ: от 1 до 5."

@@ -11,6 +11,7 @@ from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message, ReplyKeyboardRemove
 
+from bot.core import wording
 from bot.core.answerer import Answerer
 from bot.core.attachments import Upload
 from bot.core.citizen_tickets import CitizenTickets
@@ -114,7 +115,7 @@ async def attach_file(
     )
     await message.answer(
         html.escape(
-            texts.FILE_ATTACHED.format(name=attachment.filename, number=number), quote=False
+            wording.FILE_ATTACHED.format(name=attachment.filename, number=number), quote=False
         )
     )
 

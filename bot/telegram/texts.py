@@ -50,7 +50,6 @@ PHONE_FOR_TICKET = "Телефон для связи: {phone}"
 NOT_YOUR_CONTACT = (
     "Это чужой контакт. Чтобы оставить свой номер, нажмите кнопку «Оставить номер телефона»."
 )
-FILE_ATTACHED = "Файл «{name}» приложен к обращению № {number}."
 FILE_TOO_BIG = "Файл «{name}» слишком большой: можно не больше {megabytes} МБ."
 FILE_TICKET_QUESTION = "Гражданин прислал файл"
 THANKS_FOR_RATING = "Спасибо за оценку!"

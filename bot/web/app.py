@@ -10,11 +10,13 @@ from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
-from bot.web.body_limit import BodyLimitMiddleware
+from bot.core.settings import MEGABYTE
+from bot.web.body_limit import BodyLimitMiddleware, LargerBodies
 from bot.web.handlers import install_handlers
 from bot.web.routes import (
     analytics,
     ask,
+    attachments,
     console,
     email_answer,
     health,
@@ -71,6 +73,7 @@ def create_app(
     install_handlers(app)
     for module in (
         ask,
+        attachments,
         email_answer,
         widget_config,
         linking,
@@ -100,5 +103,17 @@ def create_app(
         allow_credentials=False,
         max_age=600,
     )
-    app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)
+    files = settings.core.attachments.max_bytes
+    app.add_middleware(
+        BodyLimitMiddleware,
+        max_bytes=settings.max_body_bytes,
+        larger=[
+            LargerBodies(
+                attachments.UPLOAD_PATH,
+                # The form's other field and the multipart framing fit in the usual limit.
+                files + settings.max_body_bytes,
+                f"Файл слишком большой: можно не больше {files // MEGABYTE} МБ.",
+            )
+        ],
+    )
     return app

@@ -41,6 +41,9 @@ async def get_services(request: Request) -> WebServices:
 
 ServicesDep = Annotated[WebServices, Depends(get_services)]
 TicketNumber = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="the ticket number")]
+AttachmentId = Annotated[
+    int, Path(ge=1, le=MAX_RECORD_ID, description="an attached file's id in the ticket")
+]
 
 
 async def get_conversations(services: ServicesDep) -> ConversationService:

@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from bot.core.errors import (
     AccountExistsError,
     AccountNotFoundError,
+    AttachmentNotFoundError,
     AuthenticationError,
     CoreError,
     DatabaseUnavailableError,
@@ -45,6 +46,7 @@ LOGIN_PATH = "/console/login"
 
 STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (TicketNotFoundError, 404),
+    (AttachmentNotFoundError, 404),
     (AccountNotFoundError, 404),
     (ProposalNotFoundError, 404),
     (PermissionDeniedError, 403),
@@ -69,6 +71,7 @@ FIELD_NAMES = {
     "contacts": "контакты",
     "code": "код связи",
     "email": "адрес электронной почты",
+    "file": "файл",
 }
 
 

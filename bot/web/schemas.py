@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 HARD_TEXT_LIMIT = 8000
 MAX_EMAIL_FIELD = 320
 MAX_COMMENT = 2000
+MAX_SESSION_FIELD = 200  # a session id is 16-64 characters (`deps.checked_session_id`)
 
 
 # Record ids and ticket numbers are 64-bit in the database: a larger number is a 4xx here,
@@ -150,12 +151,24 @@ class LiveOut(BaseModel):
 
 
 class HistoryResponse(BaseModel):
-    """A widget session's conversation, so that a reopened widget shows it again."""
+    """A widget session's conversation, so that a reopened widget shows it again;
+    `open_ticket`: the number of the citizen's newest ticket not yet closed, if any."""
 
     session_id: str
     state: str
     messages: list[MessageOut]
     live: list[LiveOut]
+    open_ticket: int | None = None
+
+
+class AttachmentOut(BaseModel):
+    """`POST /api/v1/tickets/{number}/attachments`: the file is attached; `text` says so."""
+
+    number: int
+    filename: str
+    content_type: str
+    size: int
+    text: str
 
 
 class EmailResponse(BaseModel):
@@ -172,3 +185,5 @@ class WidgetConfig(BaseModel):
 
     email: bool
     max_question_length: int
+    attachment_max_bytes: int = 0  # a file attached to a ticket: at most this size
+    attachment_types: list[str] = Field(default_factory=list)  # MIME types accepted

@@ -8,7 +8,14 @@ from pathlib import Path
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
 
-from bot.core.labels import channel_label, event_label, event_note, reason_label
+from bot.core.labels import (
+    channel_label,
+    event_label,
+    event_note,
+    file_kind,
+    file_size,
+    reason_label,
+)
 from bot.core.settings import default_working_hours
 from bot.core.staff_time import staff_time
 
@@ -33,6 +40,8 @@ def build_templates(zone: str | None = None) -> Jinja2Templates:
         event_note=event_note,
         reason_label=reason_label,
         channel_label=channel_label,
+        file_kind=file_kind,
+        file_size=file_size,
     )
     return templates
 

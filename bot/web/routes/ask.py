@@ -133,10 +133,14 @@ def _live_out(event: WebEvent) -> LiveOut:
 
 
 @router.get("/history", response_model=HistoryResponse)
-async def history(session_id: SessionQueryDep, services: ServicesDep) -> HistoryResponse:
+async def history(
+    session_id: SessionQueryDep, services: ServicesDep, citizens: CitizensDep
+) -> HistoryResponse:
     """The session's recent conversation, for a widget opened again."""
-    found = await services.history.recent(
-        web_identity(session_id), limit=services.settings.history_limit
+    identity = web_identity(session_id)
+    found = await services.history.recent(identity, limit=services.settings.history_limit)
+    open_ticket = next(
+        (t.number for t in await citizens.list(identity) if not t.status.is_final), None
     )
     return HistoryResponse(
         session_id=session_id,
@@ -157,6 +161,7 @@ async def history(session_id: SessionQueryDep, services: ServicesDep) -> History
                 session_id, limit=services.settings.live_backlog
             )
         ],
+        open_ticket=open_ticket,
     )
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,6 +21,7 @@ from bot.core.tickets import Via
 from bot.web.deps import (
     OPERATOR_KEY,
     AccountsDep,
+    AttachmentId,
     CsrfDep,
     DeskDep,
     OperatorDep,
@@ -174,6 +176,33 @@ async def ticket(
             "searched": searched,
             "reply_text": chosen.answer if chosen else "",
             "reply_entry": chosen.id if chosen else "",
+        },
+    )
+
+
+@router.get("/tickets/{number}/attachments/{attachment_id}")
+async def attachment(
+    number: TicketNumber,
+    attachment_id: AttachmentId,
+    *,
+    operator: OperatorDep,
+    desk: DeskDep,
+) -> Response:
+    """A file the citizen attached: pictures open in the browser, anything else downloads.
+
+    The type is the one recognised from the content when the file was accepted; the browser
+    is told not to guess another (`nosniff`) and to run nothing in it (`sandbox`).
+    """
+    found, data = await desk.attachment_file(operator, number, attachment_id)
+    shown = "inline" if found.content_type.startswith("image/") else "attachment"
+    return Response(
+        data,
+        media_type=found.content_type,
+        headers={
+            "Content-Disposition": f"{shown}; filename*=UTF-8''{quote(found.filename)}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'; img-src 'self'",
+            "Cache-Control": "private, no-store",
         },
     )
 

@@ -324,6 +324,7 @@
     // The choices become buttons: the prompt stays, its plain-text listing of them goes
     // (the history and channels without buttons keep the listing).
     var text = choosing ? r.text.split("\n")[0] : r.text;
+    if (r.ticket_number) { setOpenTicket(r.ticket_number); } else if (r.kind === "answer" || r.kind === "clarify") { setOpenTicket(null); }
     addMessage(r.kind === "notice" ? "system" : "bot", text, function (msg) {
       if (choosing) {
         var list = el("div", { class: "choices", role: "group", "aria-label": "Варианты ответа" });
@@ -360,6 +361,10 @@
 
   function api(path, body) {
     var options = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
+    return request(path, options);
+  }
+
+  function request(path, options) {
     return fetch(API + path, options).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (json) {
         if (!resp.ok) { throw new Error(typeof json.detail === "string" ? json.detail : "Ошибка сервера (" + resp.status + ")."); }
@@ -407,6 +412,7 @@
       h.messages.forEach(function (m) { addMessage(m.author, m.text); });
       // Operator replies are in the history already: only skip past what was pushed live.
       h.live.forEach(function (e) { lastLive = Math.max(lastLive, e.id); });
+      setOpenTicket(h.open_ticket);
       listen();
     }, function () {
       try { localStorage.removeItem(STORE); } catch (e) { /* ignore */ }
@@ -461,6 +467,11 @@
   var more = el("div", { class: "more" });
   var mine = el("button", { type: "button" }, "Мои обращения");
   var linkToggle = el("button", { type: "button", "aria-expanded": "false", "aria-controls": "faqbot-link" }, "Связать с Telegram");
+  /* A scan or screenshot for the open ticket: shown while the citizen has one. */
+  var attach = el("button", { type: "button", hidden: "" }, "Прикрепить файл");
+  var picker = el("input", { type: "file", hidden: "", tabindex: "-1", "aria-hidden": "true", accept: ".png,.jpg,.jpeg,.pdf,image/png,image/jpeg,application/pdf" });
+  more.appendChild(attach);
+  more.appendChild(picker);
   more.appendChild(mine);
   more.appendChild(linkToggle);
   var linkbox = el("div", { class: "linkbox", id: "faqbot-link", hidden: "" });
@@ -515,6 +526,32 @@
         return "№ " + t.number + ": " + t.status_label + " (" + (where[t.channel] || t.channel) + ")";
       }).join("\n"));
     }, showError);
+  });
+
+  var openTicket = null;
+  function setOpenTicket(number) {
+    openTicket = number || null;
+    attach.hidden = !openTicket;
+    if (openTicket) { attach.setAttribute("aria-label", "Прикрепить файл к обращению № " + openTicket); }
+  }
+  attach.addEventListener("click", function () { picker.value = ""; picker.click(); });
+  picker.addEventListener("change", function () {
+    var file = picker.files && picker.files[0];
+    if (!file || !openTicket || !sessionId) { return; }
+    addMessage("citizen", "📎 " + file.name);
+    (configReady || Promise.resolve({})).then(function (c) {
+      if (c.attachment_max_bytes && file.size > c.attachment_max_bytes) {
+        addMessage("system", "Файл «" + file.name + "» слишком большой: можно не больше " + Math.floor(c.attachment_max_bytes / 1048576) + " МБ.");
+        return;
+      }
+      var form = new FormData();
+      form.append("session_id", sessionId);
+      form.append("file", file, file.name);
+      busy(request("/api/v1/tickets/" + openTicket + "/attachments", { method: "POST", body: form })).then(function (r) {
+        addMessage("system", r.text);
+      }, showError);
+    });
+    attach.focus();
   });
 
   typing.setAttribute("role", "status");

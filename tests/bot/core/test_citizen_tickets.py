@@ -6,7 +6,12 @@ import pytest
 
 from bot.core.attachments import Upload
 from bot.core.contacts import make_contacts
-from bot.core.errors import AttachmentError, ContactError, TicketNotFoundError
+from bot.core.errors import (
+    AttachmentError,
+    AttachmentNotFoundError,
+    ContactError,
+    TicketNotFoundError,
+)
 from bot.core.identity import Identity
 from bot.core.roles import Role
 from bot.core.settings import AttachmentSettings
@@ -96,8 +101,10 @@ async def test_scans_and_screenshots_are_attached(services: Services) -> None:
     assert pdf.content_type == "application/pdf"
     admin = await services.operator("root", Role.ADMIN)
     details = await services.desk.details(admin, number)
-    assert details.attachment_names == ("скрин.png", "птс.pdf")
-    assert await services.desk.attachment_data(admin, number, png.id) == PNG
+    assert [a.filename for a in details.attachments] == ["скрин.png", "птс.pdf"]
+    assert await services.desk.attachment_file(admin, number, png.id) == (png, PNG)
+    with pytest.raises(AttachmentNotFoundError):
+        await services.desk.attachment_file(admin, number, png.id + 100)
 
 
 @pytest.mark.parametrize(

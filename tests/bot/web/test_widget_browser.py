@@ -23,6 +23,11 @@ ARGS = [
     "--disable-sync",
 ]
 TIMEOUT_MS = 10_000
+# A real picture (1 x 1 pixel): the console shows it in a browser tab.
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082"
+)
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Dialog, Page
@@ -51,6 +56,12 @@ def _operator_replies(browser: Browser, url: str, text: str) -> None:
     console.get_by_role("button", name="Войти").click()
     console.get_by_role("button", name="Взять следующее").click()
     expect(console.get_by_role("heading", level=1)).to_contain_text("Обращение № 1")
+    # The citizen's screenshot opens from the ticket, as the picture it is.
+    with console.expect_popup() as popup:
+        console.get_by_role("link", name="ошибка.png").click()
+    picture = popup.value
+    expect(picture.locator("img")).to_be_visible()
+    picture.close()
     # An answer from the base, found by words and put after what the operator typed, by
     # keyboard and without reloading the page (a reload would lose the typed text).
     console.get_by_label("Найти ответ в базе знаний").fill("забыл пароль")
@@ -87,6 +98,27 @@ def _dislike_with_a_comment(page: Page) -> None:
     page.screenshot(path=str(ARTIFACTS / "widget-comment.png"))
 
 
+def _attach_a_screenshot(page: Page, folder: Path) -> None:
+    """After the hand-off, "Прикрепить файл" by keyboard opens the file chooser; the file
+    goes to the ticket and the chat says so."""
+    from playwright.sync_api import expect
+
+    screenshot = folder / "ошибка.png"
+    screenshot.write_bytes(PNG)
+    attach = page.get_by_role("button", name="Прикрепить файл к обращению № 1")
+    expect(attach).to_be_visible()  # it appears with the ticket number
+    attach.focus()
+    expect(attach).to_be_focused()
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Enter")
+    chooser.value.set_files(str(screenshot))
+    log = page.get_by_role("log")
+    expect(log.locator(".msg.system").last).to_contain_text(
+        "Файл «ошибка.png» приложен к обращению № 1."
+    )
+    expect(attach).to_be_focused()
+
+
 def _pick_a_clarification(page: Page) -> None:
     """A one-word question gets the 2-3 close entries as buttons, under the prompt alone
     (no second listing of them as text); one is picked by keyboard and answered."""
@@ -112,7 +144,9 @@ def _pick_a_clarification(page: Page) -> None:
     expect(log.locator(".msg.bot").last).to_contain_text("«В работе» — заявление рассматривается.")
 
 
-def test_a_citizen_gets_an_answer_and_an_operators_reply_live(live_server: LiveServer) -> None:
+def test_a_citizen_gets_an_answer_and_an_operators_reply_live(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
     executable = _chromium()
     from playwright.sync_api import expect, sync_playwright
 
@@ -152,6 +186,7 @@ def test_a_citizen_gets_an_answer_and_an_operators_reply_live(live_server: LiveS
             page.get_by_role("button", name="Позвать оператора").click()
             expect(log).to_contain_text("Номер обращения: 1")
             page.screenshot(path=str(ARTIFACTS / "widget-handoff.png"))
+            _attach_a_screenshot(page, tmp_path)
 
             _operator_replies(browser, live_server.url, "Обратитесь в сервисный центр.")
 

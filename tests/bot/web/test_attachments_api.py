@@ -1,0 +1,125 @@
+"""Files a citizen attaches to their ticket from the widget, and the operator opening them."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+
+from tests.bot.web.conftest import Web, csrf_of, log_in
+
+pytestmark = pytest.mark.anyio
+
+UNKNOWN = "сломался карбюратор у трактора"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
+PDF = b"%PDF-1.7\n" + b"0" * 100
+EXE = b"MZ\x90\x00" + b"\x00" * 100
+ATTACHMENT_LINK = re.compile(r'<a href="(/console/tickets/\d+/attachments/\d+)"[^>]*>([^<]+)</a>')
+
+
+async def _hand_off(web: Web) -> tuple[str, int]:
+    reply = (await web.client.post("/api/v1/handoff", json={"question": UNKNOWN})).json()
+    return reply["session_id"], reply["ticket_number"]
+
+
+async def _attach(
+    web: Web, session: str, number: int, name: str, data: bytes, *, kind: str = "image/png"
+) -> Any:
+    return await web.client.post(
+        f"/api/v1/tickets/{number}/attachments",
+        data={"session_id": session},
+        files={"file": (name, data, kind)},
+    )
+
+
+async def _operator_page(web: Web, number: int) -> str:
+    await web.operator("anna")
+    await log_in(web.client, "anna")
+    return (await web.client.get(f"/console/tickets/{number}")).text
+
+
+async def test_a_citizen_attaches_files_and_the_operator_opens_them(web: Web) -> None:
+    session, number = await _hand_off(web)
+    history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
+    assert history["open_ticket"] == number
+
+    png = await _attach(web, session, number, "скриншот ошибки.png", PNG)
+    assert png.status_code == 200, png.text
+    assert png.json()["text"] == f"Файл «скриншот ошибки.png» приложен к обращению № {number}."
+    assert (png.json()["content_type"], png.json()["size"]) == ("image/png", len(PNG))
+    # A PDF sent as "application/octet-stream" is still a PDF: the content decides.
+    pdf = await _attach(web, session, number, "птс.pdf", PDF, kind="application/octet-stream")
+    assert pdf.status_code == 200 and pdf.json()["content_type"] == "application/pdf"
+
+    page = await _operator_page(web, number)
+    links = {name: href for href, name in ATTACHMENT_LINK.findall(page)}
+    assert set(links) == {"скриншот ошибки.png", "птс.pdf"}
+    picture = await web.client.get(links["скриншот ошибки.png"])
+    assert picture.status_code == 200 and picture.content == PNG
+    assert picture.headers["content-type"] == "image/png"
+    assert picture.headers["content-disposition"].startswith("inline;")
+    assert picture.headers["x-content-type-options"] == "nosniff"
+    assert "sandbox" in picture.headers["content-security-policy"]
+    document = await web.client.get(links["птс.pdf"])
+    assert document.content == PDF
+    assert document.headers["content-disposition"] == (
+        "attachment; filename*=UTF-8''%D0%BF%D1%82%D1%81.pdf"
+    )
+
+
+async def test_a_file_that_is_not_a_picture_or_pdf_is_refused_whatever_its_name(web: Web) -> None:
+    session, number = await _hand_off(web)
+    refused = await _attach(web, session, number, "скан.png", EXE)
+    assert refused.status_code == 422
+    assert "PDF" in refused.json()["detail"] and "PNG" in refused.json()["detail"]
+    empty = await _attach(web, session, number, "пусто.png", b"")
+    assert empty.status_code == 422 and "пустой" in empty.json()["detail"]
+    missing = await web.client.post(
+        f"/api/v1/tickets/{number}/attachments", data={"session_id": session}
+    )
+    assert missing.status_code == 422
+    assert missing.json()["detail"] == "Не заполнено поле «файл»."
+    assert "<dd>нет</dd>" in (await _operator_page(web, number)).replace("\n", "")
+
+
+async def test_a_file_over_the_limit_is_refused_before_it_is_read(web: Web) -> None:
+    session, number = await _hand_off(web)
+    config = (await web.client.get("/api/v1/config")).json()
+    limit = config["attachment_max_bytes"]
+    assert "application/pdf" in config["attachment_types"]
+    too_big = await _attach(web, session, number, "big.pdf", b"%PDF-" + b"0" * (limit + 70_000))
+    assert too_big.status_code == 413
+    assert too_big.json()["detail"] == f"Файл слишком большой: можно не больше {limit // 2**20} МБ."
+    # Other routes keep their small limit.
+    huge_question = await web.client.post("/api/v1/ask", json={"question": "а" * 100_000})
+    assert huge_question.status_code == 413
+
+
+async def test_only_the_tickets_own_session_attaches_and_only_while_it_is_open(web: Web) -> None:
+    session, number = await _hand_off(web)
+    stranger, _ = await _hand_off(web)
+    foreign = await _attach(web, stranger, number, "чужое.png", PNG)
+    assert foreign.status_code == 404
+    assert foreign.json()["detail"] == f"Обращение № {number} не найдено среди ваших обращений."
+
+    page = await _operator_page(web, number)
+    await web.client.post("/console/take", data={"csrf_token": csrf_of(page)})
+    token = csrf_of((await web.client.get(f"/console/tickets/{number}")).text)
+    await web.client.post(f"/console/tickets/{number}/resolve", data={"csrf_token": token})
+    late = await _attach(web, session, number, "поздно.png", PNG)
+    assert late.status_code == 422 and "уже закрыто" in late.json()["detail"]
+    history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
+    assert history["open_ticket"] is None
+
+
+async def test_the_console_serves_attachments_only_to_staff(web: Web) -> None:
+    session, number = await _hand_off(web)
+    attached = await _attach(web, session, number, "скан.png", PNG)
+    assert attached.status_code == 200
+    anonymous = await web.client.get(f"/console/tickets/{number}/attachments/1")
+    assert anonymous.status_code == 303 and anonymous.headers["location"] == "/console/login"
+    await _operator_page(web, number)
+    assert (await web.client.get(f"/console/tickets/{number}/attachments/1")).status_code == 200
+    missing = await web.client.get(f"/console/tickets/{number}/attachments/2")
+    assert missing.status_code == 404
