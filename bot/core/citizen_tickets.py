@@ -1,4 +1,5 @@
-"""What citizens can do with their tickets from any channel: look up, list, attach files."""
+"""What citizens can do with their tickets from any channel: look up, list, attach files,
+leave contacts."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from collections.abc import Sequence
 from bot.core import wording
 from bot.core.attachments import Attachment, Upload, check_upload
 from bot.core.clock import Clock, system_clock
-from bot.core.errors import AttachmentError, TicketNotFoundError
+from bot.core.contacts import Contacts
+from bot.core.errors import AttachmentError, ContactError, InvalidInputError, TicketNotFoundError
 from bot.core.identity import Identity
 from bot.core.settings import CoreSettings
 from bot.core.tickets import Author, Ticket
@@ -73,6 +75,33 @@ class CitizenTickets:
                 ticket.id, "attached", Author.CITIZEN, now, note=checked.filename
             )
             return attachment
+
+    async def give_contacts(self, identity: Identity, number: int, given: Contacts) -> Contacts:
+        """Add a phone, e-mail or name to the citizen's open ticket, so that people can reach
+        them; a field given replaces the one there, a field left out stays. The contacts
+        the ticket has now are returned."""
+        if given.is_empty:
+            raise ContactError("Укажите телефон или адрес электронной почты.")
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            ticket = await self._own(uow, identity, number)
+            if ticket.status.is_final:
+                raise InvalidInputError(
+                    f"Обращение № {number} уже закрыто ({ticket.status_label}): "
+                    "контакты к нему не добавить."
+                )
+            old = ticket.contacts
+            merged = Contacts(
+                name=given.name or old.name,
+                phone=given.phone or old.phone,
+                email=given.email or old.email,
+            )
+            await uow.tickets.set_contacts(ticket.id, merged, now)
+            # The history says what was given, not the values (the ticket shows those).
+            fields = (("имя", given.name), ("телефон", given.phone), ("e-mail", given.email))
+            note = ", ".join(label for label, value in fields if value)
+            await uow.tickets.add_event(ticket.id, "contacts_given", Author.CITIZEN, now, note=note)
+            return merged
 
     async def link(self, known: Identity, new: Identity) -> None:
         """Make `new` (e.g. a Telegram chat) another identity of the citizen behind `known`.

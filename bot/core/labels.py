@@ -18,6 +18,7 @@ EVENT_LABELS: dict[str, str] = {
     "replied": "Оператор ответил",
     "attached": "Прикреплён файл",
     "information_given": "Гражданин дополнил обращение",
+    "contacts_given": "Гражданин оставил контакты",
     # Status changes are recorded under the new status's value.
     TicketStatus.NEW.value: "Принято",
     TicketStatus.IN_PROGRESS.value: "Возвращено в работу",

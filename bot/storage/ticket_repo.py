@@ -141,6 +141,15 @@ class TicketRepository:
         identity = await self._session.get_one(IdentityRow, row.identity_id)
         return to_ticket(row, identity)
 
+    async def set_contacts(self, ticket_id: int, contacts: Contacts, now: datetime) -> None:
+        """Store the ticket's contacts (all three fields, as given)."""
+        row = await self._session.get_one(TicketRow, ticket_id)
+        row.contact_name = contacts.name
+        row.contact_phone = contacts.phone
+        row.contact_email = contacts.email
+        row.updated_at = now
+        await self._session.flush()
+
     async def add_message(
         self,
         ticket_id: int,

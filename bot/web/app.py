@@ -16,13 +16,13 @@ from bot.web.handlers import install_handlers
 from bot.web.routes import (
     analytics,
     ask,
-    attachments,
     console,
     email_answer,
     health,
     linking,
     metrics,
     pages,
+    ticket_additions,
     widget_config,
 )
 from bot.web.services import ServicesFactory, WebServices, build_services
@@ -73,7 +73,7 @@ def create_app(
     install_handlers(app)
     for module in (
         ask,
-        attachments,
+        ticket_additions,
         email_answer,
         widget_config,
         linking,
@@ -109,7 +109,7 @@ def create_app(
         max_bytes=settings.max_body_bytes,
         larger=[
             LargerBodies(
-                attachments.UPLOAD_PATH,
+                ticket_additions.UPLOAD_PATH,
                 # The form's other field and the multipart framing fit in the usual limit.
                 files + settings.max_body_bytes,
                 f"Файл слишком большой: можно не больше {files // MEGABYTE} МБ.",

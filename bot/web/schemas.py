@@ -161,6 +161,19 @@ class HistoryResponse(BaseModel):
     open_ticket: int | None = None
 
 
+class TicketContactsRequest(ContactsIn):
+    """`POST /api/v1/tickets/{number}/contacts`: contacts for the session's open ticket."""
+
+    session_id: str = Field(max_length=MAX_SESSION_FIELD)
+
+
+class ContactsOut(BaseModel):
+    """The contacts are with the ticket; `text` says so."""
+
+    number: int
+    text: str
+
+
 class AttachmentOut(BaseModel):
     """`POST /api/v1/tickets/{number}/attachments`: the file is attached; `text` says so."""
 

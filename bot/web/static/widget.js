@@ -68,6 +68,7 @@
     ".sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }",
     ".toolform { display: flex; flex-direction: column; gap: 5px; margin-top: 8px; padding: 8px; border: 1px solid #dde3ea; border-radius: 8px; background: #f8fafc; white-space: normal; }",
     ".toolform label { font-size: 13px; font-weight: 600; }",
+    ".panel > .toolform { margin: 0 8px 8px; }",
     ".toolform textarea { font: inherit; font-size: 15px; padding: 6px 8px; border: 1px solid #b8c2cc; border-radius: 8px; resize: vertical; }",
     ".toolform textarea:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 1px; }",
     ".toolform input { flex: 1; min-width: 0; font-size: 15px; padding: 6px 8px; border: 1px solid #b8c2cc; border-radius: 8px; }",
@@ -469,8 +470,10 @@
   var linkToggle = el("button", { type: "button", "aria-expanded": "false", "aria-controls": "faqbot-link" }, "Связать с Telegram");
   /* A scan or screenshot for the open ticket: shown while the citizen has one. */
   var attach = el("button", { type: "button", hidden: "" }, "Прикрепить файл");
+  var reachMe = el("button", { type: "button", hidden: "", "aria-expanded": "false" }, "Оставить контакты");
   var picker = el("input", { type: "file", hidden: "", tabindex: "-1", "aria-hidden": "true", accept: ".png,.jpg,.jpeg,.pdf,image/png,image/jpeg,application/pdf" });
   more.appendChild(attach);
+  more.appendChild(reachMe);
   more.appendChild(picker);
   more.appendChild(mine);
   more.appendChild(linkToggle);
@@ -532,8 +535,41 @@
   function setOpenTicket(number) {
     openTicket = number || null;
     attach.hidden = !openTicket;
+    reachMe.hidden = !openTicket;
     if (openTicket) { attach.setAttribute("aria-label", "Прикрепить файл к обращению № " + openTicket); }
+    if (!openTicket && contactForm) { contactForm.close(); }
   }
+
+  /* A phone or an e-mail for the open ticket, in one field: people may call or write back. */
+  var contactForm = null;
+  reachMe.addEventListener("click", function () {
+    if (contactForm) { contactForm.close(); return; }
+    contactForm = inlineForm(more, {
+      title: "Контакты для связи",
+      label: "Телефон или e-mail для связи",
+      tag: "input",
+      attrs: { type: "text", name: "contact", autocomplete: "on", maxlength: "200", placeholder: "+7 900 123-45-67" },
+      leave: "Отмена",
+      failed: "Не удалось сохранить контакты. Попробуйте ещё раз.",
+      check: function (value) {
+        if (!value) { return "Укажите телефон или адрес электронной почты."; }
+        if (value.indexOf("@") >= 0 && !EMAIL_RE.test(value)) { return "Проверьте адрес: нужен адрес вида name@example.ru."; }
+        return null;
+      },
+      send: function (value) {
+        var body = { session_id: sessionId };
+        if (value.indexOf("@") >= 0) { body.email = value; } else { body.phone = value; }
+        return api("/api/v1/tickets/" + openTicket + "/contacts", body).then(function (r) { return r.text; });
+      },
+      closed: function () {
+        contactForm = null;
+        reachMe.setAttribute("aria-expanded", "false");
+        if (!reachMe.hidden) { reachMe.focus(); }
+      }
+    });
+    reachMe.setAttribute("aria-controls", contactForm.id);
+    reachMe.setAttribute("aria-expanded", "true");
+  });
   attach.addEventListener("click", function () { picker.value = ""; picker.click(); });
   picker.addEventListener("change", function () {
     var file = picker.files && picker.files[0];

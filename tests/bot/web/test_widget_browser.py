@@ -56,6 +56,7 @@ def _operator_replies(browser: Browser, url: str, text: str) -> None:
     console.get_by_role("button", name="Войти").click()
     console.get_by_role("button", name="Взять следующее").click()
     expect(console.get_by_role("heading", level=1)).to_contain_text("Обращение № 1")
+    expect(console.locator("aside")).to_contain_text("+79123456789")
     # The citizen's screenshot opens from the ticket, as the picture it is.
     with console.expect_popup() as popup:
         console.get_by_role("link", name="ошибка.png").click()
@@ -98,9 +99,10 @@ def _dislike_with_a_comment(page: Page) -> None:
     page.screenshot(path=str(ARTIFACTS / "widget-comment.png"))
 
 
-def _attach_a_screenshot(page: Page, folder: Path) -> None:
+def _add_a_screenshot_and_a_phone(page: Page, folder: Path) -> None:
     """After the hand-off, "Прикрепить файл" by keyboard opens the file chooser; the file
-    goes to the ticket and the chat says so."""
+    goes to the ticket and the chat says so; then a phone number, typed into the contacts
+    form, goes there too."""
     from playwright.sync_api import expect
 
     screenshot = folder / "ошибка.png"
@@ -117,6 +119,16 @@ def _attach_a_screenshot(page: Page, folder: Path) -> None:
         "Файл «ошибка.png» приложен к обращению № 1."
     )
     expect(attach).to_be_focused()
+
+    reach_me = page.get_by_role("button", name="Оставить контакты")
+    reach_me.focus()
+    page.keyboard.press("Enter")
+    field = page.get_by_role("textbox", name="Телефон или e-mail для связи")
+    expect(field).to_be_focused()
+    field.fill("+7 912 345-67-89")
+    page.keyboard.press("Enter")
+    expect(log.locator(".msg.system").last).to_contain_text("Контакты добавлены к обращению № 1")
+    expect(reach_me).to_be_focused()
 
 
 def _pick_a_clarification(page: Page) -> None:
@@ -190,7 +202,7 @@ def test_a_citizen_gets_an_answer_and_an_operators_reply_live(
             page.get_by_role("button", name="Позвать оператора").click()
             expect(log).to_contain_text("Номер обращения: 1")
             page.screenshot(path=str(ARTIFACTS / "widget-handoff.png"))
-            _attach_a_screenshot(page, tmp_path)
+            _add_a_screenshot_and_a_phone(page, tmp_path)
 
             _operator_replies(browser, live_server.url, "Обратитесь в сервисный центр.")
 

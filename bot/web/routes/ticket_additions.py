@@ -1,4 +1,5 @@
-"""A citizen attaches a scan or a screenshot to one of their open tickets from the widget."""
+"""What a citizen adds to one of their open tickets from the widget: a scan or screenshot,
+and contacts to be reached by."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from fastapi import APIRouter, Depends, Form, UploadFile
 
 from bot.core import wording
 from bot.core.attachments import Upload
+from bot.core.contacts import make_contacts
 from bot.web.deps import (
     CitizensDep,
     ServicesDep,
@@ -17,7 +19,7 @@ from bot.web.deps import (
     limit_session,
     web_identity,
 )
-from bot.web.schemas import MAX_SESSION_FIELD, AttachmentOut
+from bot.web.schemas import MAX_SESSION_FIELD, AttachmentOut, ContactsOut, TicketContactsRequest
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"], dependencies=[Depends(limit_by_address)])
 # The request's size is checked before this runs (`body_limit.py`), the file's by the core.
@@ -48,3 +50,19 @@ async def attach(
         size=attached.size,
         text=wording.FILE_ATTACHED.format(name=attached.filename, number=number),
     )
+
+
+@router.post("/tickets/{number}/contacts", response_model=ContactsOut)
+async def give_contacts(
+    number: TicketNumber,
+    body: TicketContactsRequest,
+    citizens: CitizensDep,
+    services: ServicesDep,
+) -> ContactsOut:
+    """Leave a phone, e-mail or name with the session's open ticket (validated; a field
+    given replaces the one there)."""
+    session = checked_session_id(body.session_id)
+    limit_session(services, session)
+    given = make_contacts(name=body.name, phone=body.phone, email=body.email)
+    await citizens.give_contacts(web_identity(session), number, given)
+    return ContactsOut(number=number, text=wording.CONTACTS_GIVEN.format(number=number))

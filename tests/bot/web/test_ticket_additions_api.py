@@ -1,4 +1,5 @@
-"""Files a citizen attaches to their ticket from the widget, and the operator opening them."""
+"""Files and contacts a citizen adds to their ticket from the widget, and the operator seeing
+them."""
 
 from __future__ import annotations
 
@@ -109,6 +110,10 @@ async def test_only_the_tickets_own_session_attaches_and_only_while_it_is_open(w
     await web.client.post(f"/console/tickets/{number}/resolve", data={"csrf_token": token})
     late = await _attach(web, session, number, "поздно.png", PNG)
     assert late.status_code == 422 and "уже закрыто" in late.json()["detail"]
+    too_late = await web.client.post(
+        f"/api/v1/tickets/{number}/contacts", json={"session_id": session, "phone": "+79123456789"}
+    )
+    assert too_late.status_code == 422 and "уже закрыто" in too_late.json()["detail"]
     history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
     assert history["open_ticket"] is None
 
@@ -123,3 +128,50 @@ async def test_the_console_serves_attachments_only_to_staff(web: Web) -> None:
     assert (await web.client.get(f"/console/tickets/{number}/attachments/1")).status_code == 200
     missing = await web.client.get(f"/console/tickets/{number}/attachments/2")
     assert missing.status_code == 404
+
+
+async def test_a_citizen_leaves_a_phone_then_an_email_and_the_operator_sees_both(web: Web) -> None:
+    session, number = await _hand_off(web)
+    phone = await web.client.post(
+        f"/api/v1/tickets/{number}/contacts",
+        json={"session_id": session, "phone": "8 (912) 345-67-89"},
+    )
+    assert phone.status_code == 200, phone.text
+    assert phone.json()["text"].startswith(f"Контакты добавлены к обращению № {number}")
+    email = await web.client.post(
+        f"/api/v1/tickets/{number}/contacts", json={"session_id": session, "email": "anna@mail.ru"}
+    )
+    assert email.status_code == 200
+    page = await _operator_page(web, number)
+    assert "+79123456789" in page and "anna@mail.ru" in page  # the e-mail kept the phone
+    assert "Гражданин оставил контакты" in page
+
+
+@pytest.mark.parametrize(
+    ("given", "status", "says"),
+    [
+        ({"phone": "позвоните мне"}, 422, "недопустимые символы"),
+        ({"email": "anna@"}, 422, "адрес"),
+        ({}, 422, "Укажите телефон или адрес электронной почты."),
+    ],
+)
+async def test_contacts_that_are_not_contacts_are_refused_with_the_reason(
+    web: Web, given: dict[str, str], status: int, says: str
+) -> None:
+    session, number = await _hand_off(web)
+    refused = await web.client.post(
+        f"/api/v1/tickets/{number}/contacts", json={"session_id": session, **given}
+    )
+    assert refused.status_code == status
+    assert says in refused.json()["detail"]
+    assert "не оставлены" in await _operator_page(web, number)
+
+
+async def test_contacts_go_only_to_the_sessions_own_open_ticket(web: Web) -> None:
+    _, number = await _hand_off(web)
+    stranger, _ = await _hand_off(web)
+    foreign = await web.client.post(
+        f"/api/v1/tickets/{number}/contacts", json={"session_id": stranger, "phone": "+79123456789"}
+    )
+    assert foreign.status_code == 404
+    assert "не оставлены" in await _operator_page(web, number)
