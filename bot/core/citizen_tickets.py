@@ -59,12 +59,7 @@ class CitizenTickets:
         checked = check_upload(upload, limits)
         now = self._clock()
         async with self._db.transaction() as uow:
-            ticket = await self._own(uow, identity, number)
-            if ticket.status.is_final:
-                raise AttachmentError(
-                    f"Обращение № {number} уже закрыто ({ticket.status_label}): "
-                    "файлы к нему не добавить."
-                )
+            ticket = await self._own_open(uow, identity, number, "файлы", AttachmentError)
             if await uow.tickets.count_attachments(ticket.id) >= limits.max_per_ticket:
                 raise AttachmentError(
                     f"К обращению № {number} уже приложено {limits.max_per_ticket} файлов — "
@@ -84,12 +79,7 @@ class CitizenTickets:
             raise ContactError("Укажите телефон или адрес электронной почты.")
         now = self._clock()
         async with self._db.transaction() as uow:
-            ticket = await self._own(uow, identity, number)
-            if ticket.status.is_final:
-                raise InvalidInputError(
-                    f"Обращение № {number} уже закрыто ({ticket.status_label}): "
-                    "контакты к нему не добавить."
-                )
+            ticket = await self._own_open(uow, identity, number, "контакты", InvalidInputError)
             old = ticket.contacts
             merged = Contacts(
                 name=given.name or old.name,
@@ -111,6 +101,23 @@ class CitizenTickets:
         """
         async with self._db.transaction() as uow:
             await uow.conversations.link(known, new, self._clock())
+
+    async def _own_open(
+        self,
+        uow: UnitOfWork,
+        identity: Identity,
+        number: int,
+        what: str,
+        error: type[InvalidInputError],
+    ) -> Ticket:
+        """The citizen's ticket, refused with `error` if it is closed (`what` cannot be added)."""
+        ticket = await self._own(uow, identity, number)
+        if ticket.status.is_final:
+            raise error(
+                f"Обращение № {number} уже закрыто ({ticket.status_label}): "
+                f"{what} к нему не добавить."
+            )
+        return ticket
 
     async def _own(self, uow: UnitOfWork, identity: Identity, number: int) -> Ticket:
         citizen_id = await uow.conversations.citizen_of(identity)
