@@ -23,7 +23,8 @@ from bot.core.maintenance import MAINTENANCE_KEY, MaintenanceSwitch
 from bot.core.priority import underway
 from bot.core.privacy import mask_personal_data
 from bot.core.question_log import record_question
-from bot.core.records import Conversation, Maintenance
+from bot.core.ratings import MAX_STARS, stars_of
+from bot.core.records import Conversation, Maintenance, RatingScale
 from bot.core.replies import Choice, Reply, ReplyKind
 from bot.core.settings import CoreSettings
 from bot.core.ticket_flow import change_status, move_conversation, open_ticket
@@ -182,6 +183,13 @@ class ConversationService:
         contacts: Contacts | None,
     ) -> Reply:
         now = self._clock()
+        stars = stars_of(question) if verdict.reason is HandoffReason.NO_ANSWER else None
+        if stars is not None:
+            # "5" after "оцените ответ от 1 до 5" rates the ticket just closed; elsewhere it
+            # is a question like any other.
+            rated = await self._rate_closed_ticket(identity, question, stars, now)
+            if rated is not None:
+                return rated
         if not verdict.hands_off:
             reply = await self._record_quick(identity, question, verdict, now=now)
             if reply is not None:
@@ -195,6 +203,35 @@ class ConversationService:
             return await self._record(
                 identity, question, verdict, contacts=contacts, now=now, number=number
             )
+
+    async def _rate_closed_ticket(
+        self, identity: Identity, mark: str, stars: int, now: datetime
+    ) -> Reply | None:
+        """The mark as the rating of the conversation's ticket if people just closed it
+        (rated again: the latest mark counts); None when there is no such ticket."""
+        async with self._db.transaction() as uow:
+            conversation = await uow.conversations.open(identity, now)
+            ticket_id = conversation.ticket_id
+            if conversation.state is not ConversationState.RESOLVED or ticket_id is None:
+                return None
+            ticket = await uow.tickets.get_by_id(ticket_id)
+            assert ticket is not None
+            await uow.ratings.put(
+                conversation_id=conversation.id,
+                scale=RatingScale.STARS,
+                score=stars,
+                now=now,
+                message_id=None,
+                entry_id=None,
+                ticket_id=ticket_id,
+                comment=None,
+            )
+            await uow.tickets.add_event(
+                ticket_id, "rated", Author.CITIZEN, now, note=f"{stars} из {MAX_STARS}"
+            )
+            text = wording.TICKET_RATED.format(stars=stars, number=ticket.number)
+            await uow.conversations.add_exchange(conversation.id, mark, text, now)
+            return Reply(kind=ReplyKind.NOTICE, text=text, ticket_number=None)
 
     async def _record(
         self,

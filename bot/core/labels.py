@@ -19,6 +19,7 @@ EVENT_LABELS: dict[str, str] = {
     "attached": "Прикреплён файл",
     "information_given": "Гражданин дополнил обращение",
     "contacts_given": "Гражданин оставил контакты",
+    "rated": "Гражданин оценил ответ",
     # Status changes are recorded under the new status's value.
     TicketStatus.NEW.value: "Принято",
     TicketStatus.IN_PROGRESS.value: "Возвращено в работу",

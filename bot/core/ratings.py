@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from bot.core.clock import Clock, system_clock
 from bot.core.errors import InvalidInputError
 from bot.core.identity import Identity
@@ -12,6 +14,19 @@ from bot.storage.database import Database
 MIN_STARS, MAX_STARS = 1, 5
 THUMB_UP, THUMB_DOWN = 1, 0
 MAX_COMMENT_LENGTH = 2000
+# A message that is only a mark: "5", "4!", "5/5", "3 из 5", "⭐⭐⭐⭐".
+_DIGIT_MARK = re.compile(r"([1-5])\s*(?:/\s*5|из\s*5)?\s*[.!)]*", re.IGNORECASE)
+_STAR_MARK = re.compile(r"(?:⭐\ufe0f?|★){1,5}")
+
+
+def stars_of(text: str) -> int | None:
+    """The 1-5 mark a message consists of, or None if it says anything else."""
+    stripped = text.strip()
+    if _DIGIT_MARK.fullmatch(stripped):
+        return int(stripped[0])
+    if _STAR_MARK.fullmatch(stripped):
+        return stripped.count("⭐") + stripped.count("★")
+    return None
 
 
 class Ratings:

@@ -32,13 +32,22 @@ class RatingRepository:
         comment: str | None,
     ) -> Rating:
         """Store a rating; a message rated again on the same scale keeps one rating, the
-        latest score, and its comment unless a new one is given (👎 first, the comment after)."""
+        latest score, and its comment unless a new one is given (👎 first, the comment after).
+        So does a ticket rated as a whole (no `message_id`)."""
         row = None
         if message_id is not None:
             row = await self._session.scalar(
                 select(RatingRow).where(
                     RatingRow.conversation_id == conversation_id,
                     RatingRow.message_id == message_id,
+                    RatingRow.scale == scale.value,
+                )
+            )
+        elif ticket_id is not None:
+            row = await self._session.scalar(
+                select(RatingRow).where(
+                    RatingRow.ticket_id == ticket_id,
+                    RatingRow.message_id.is_(None),
                     RatingRow.scale == scale.value,
                 )
             )

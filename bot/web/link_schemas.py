@@ -55,6 +55,7 @@ class TicketSummaryOut(BaseModel):
     status_label: str
     channel: str
     created_at: str
+    open: bool = True  # people still work on it (files and contacts may be added)
 
 
 class TicketListResponse(BaseModel):

@@ -98,6 +98,7 @@ async def tickets(session_id: SessionQueryDep, citizens: CitizensDep) -> TicketL
                 status_label=t.status_label,
                 channel=t.channel,
                 created_at=t.created_at.isoformat(),
+                open=not t.status.is_final,
             )
             for t in found
         ],

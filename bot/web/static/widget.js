@@ -397,6 +397,13 @@
     if (item.id <= lastLive) { return; }
     lastLive = item.id;
     addMessage(item.author === "system" ? "system" : "operator", item.text);
+    // News about a ticket may be that it closed: ask which one is still open.
+    if (item.ticket_number && sessionId) {
+      api("/api/v1/tickets?session_id=" + encodeURIComponent(sessionId)).then(function (r) {
+        var still = r.tickets.filter(function (t) { return t.open; })[0];
+        setOpenTicket(still ? still.number : null);
+      }, function () { /* the button stays; a closed ticket refuses files with a reason */ });
+    }
   }
 
   function listen() {

@@ -206,6 +206,41 @@ async def test_after_resolution_the_bot_answers_again(services: Services) -> Non
     assert await services.conversations.state(ANNA) is ConversationState.BOT
 
 
+async def _ticket_ratings(services: Services) -> list[int]:
+    async with services.db.transaction() as uow:
+        (timing,) = await uow.ticket_timings.between(None, None)
+    return [r.score for r in timing.ratings]
+
+
+async def test_a_mark_sent_after_the_ticket_closed_rates_it_instead_of_opening_another(
+    services: Services,
+) -> None:
+    """The closing message asks for a digit from 1 to 5; the citizen sends one. It is the
+    ticket's rating (sent again: the latest counts), not a question nobody can answer."""
+    await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    operator = await services.operator("olga")
+    await services.desk.take_next(operator)
+    await services.desk.resolve(operator, 1, "Обратитесь в сервисный центр.", via=Via.CONSOLE)
+    await services.worker.run_once()
+    (closing,) = [m.text for m in services.web.delivered.values() if "завершено" in m.text]
+    assert "отправьте цифру от 1 до 5" in closing
+
+    rated = await services.conversations.handle(ANNA, "5")
+    assert rated.kind is ReplyKind.NOTICE and rated.ticket_number is None
+    assert rated.text.startswith("Спасибо за оценку 5 из 5 обращению № 1!")
+    again = await services.conversations.handle(ANNA, "4!")
+    assert again.text.startswith("Спасибо за оценку 4 из 5")
+    assert [t.number for t in await services.citizens.list(ANNA)] == [1]
+    assert await _ticket_ratings(services) == [4]
+    details = await services.desk.details(operator, 1)
+    assert [e.note for e in details.events if e.action == "rated"] == ["5 из 5", "4 из 5"]
+
+    # A question moves the conversation back to the bot; a digit then is just a message.
+    assert (await services.conversations.handle(ANNA, "забыл пароль")).kind is ReplyKind.ANSWER
+    after = await services.conversations.handle(ANNA, "5")
+    assert after.kind is ReplyKind.HANDOFF and after.ticket_number == 2
+
+
 async def test_outside_hours_the_reply_says_when_people_pick_it_up(services: Services) -> None:
     services.clock.now = FRIDAY_EVENING  # 19:30 in Moscow
     reply = await services.conversations.handle(ANNA, UNKNOWN_QUESTION)

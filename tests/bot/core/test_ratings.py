@@ -6,7 +6,7 @@ import pytest
 
 from bot.core.errors import InvalidInputError
 from bot.core.identity import Identity
-from bot.core.ratings import Ratings
+from bot.core.ratings import Ratings, stars_of
 from bot.core.records import RatingScale
 from tests.bot.core.conftest import Services
 
@@ -51,3 +51,25 @@ async def test_nobody_rates_someone_elses_answer(services: Services) -> None:
     assert reply.message_id is not None
     with pytest.raises(InvalidInputError, match="не из вашего диалога"):
         await ratings.rate_stars(BORIS, reply.message_id, 1)
+
+
+@pytest.mark.parametrize(
+    ("text", "stars"),
+    [
+        ("5", 5),
+        (" 1 ", 1),
+        ("4!", 4),
+        ("5/5", 5),
+        ("3 из 5", 3),
+        ("⭐⭐⭐⭐", 4),
+        ("★★", 2),
+        ("0", None),
+        ("6", None),
+        ("10", None),
+        ("5 минут жду", None),
+        ("2 вопроса", None),
+        ("", None),
+    ],
+)
+def test_a_message_that_is_only_a_mark_reads_as_stars(text: str, stars: int | None) -> None:
+    assert stars_of(text) == stars

@@ -44,8 +44,9 @@ def _chromium() -> str:
     return CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
 
 
-def _operator_replies(browser: Browser, url: str, text: str) -> None:
-    """An operator logs into the console in a second context and answers ticket 1."""
+def _operator_replies_and_closes(browser: Browser, url: str, text: str) -> None:
+    """An operator logs into the console in a second context, answers ticket 1 and closes
+    it."""
     from playwright.sync_api import expect
 
     console = browser.new_context().new_page()
@@ -80,6 +81,8 @@ def _operator_replies(browser: Browser, url: str, text: str) -> None:
     console.get_by_role("button", name="Отправить ответ").click()
     expect(console.locator(".flash")).to_contain_text("Ответ отправлен")
     console.screenshot(path=str(ARTIFACTS / "console-ticket.png"), full_page=True)
+    console.get_by_role("button", name="Завершить без сообщения").click()
+    expect(console.locator(".flash")).to_contain_text("Обращение № 1 завершено.")
 
 
 def _dislike_with_a_comment(page: Page) -> None:
@@ -129,6 +132,22 @@ def _add_a_screenshot_and_a_phone(page: Page, folder: Path) -> None:
     page.keyboard.press("Enter")
     expect(log.locator(".msg.system").last).to_contain_text("Контакты добавлены к обращению № 1")
     expect(reach_me).to_be_focused()
+
+
+def _rate_the_closed_ticket(page: Page) -> None:
+    """Closed: nothing more to attach; the closing message asks for a mark, and a digit
+    typed in reply rates the ticket (it opens no new one)."""
+    from playwright.sync_api import expect
+
+    log = page.get_by_role("log")
+    expect(log).to_contain_text("Обращение № 1 завершено.")
+    expect(page.get_by_role("button", name="Прикрепить файл")).to_be_hidden()
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    box.fill("5")
+    page.keyboard.press("Enter")
+    expect(log.locator(".msg.system").last).to_contain_text(
+        "Спасибо за оценку 5 из 5 обращению № 1!"
+    )
 
 
 def _pick_a_clarification(page: Page) -> None:
@@ -204,10 +223,11 @@ def test_a_citizen_gets_an_answer_and_an_operators_reply_live(
             page.screenshot(path=str(ARTIFACTS / "widget-handoff.png"))
             _add_a_screenshot_and_a_phone(page, tmp_path)
 
-            _operator_replies(browser, live_server.url, "Обратитесь в сервисный центр.")
+            _operator_replies_and_closes(browser, live_server.url, "Обратитесь в сервисный центр.")
 
             expect(log).to_contain_text("Обратитесь в сервисный центр.")
             page.screenshot(path=str(ARTIFACTS / "widget-operator-reply.png"))
+            _rate_the_closed_ticket(page)
 
             page.keyboard.press("Escape")
             expect(launcher).to_be_focused()
