@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
 
 from bot.core.errors import (
     AccountExistsError,
@@ -37,6 +39,7 @@ from bot.web.errors import (
     SessionError,
     WebError,
 )
+from bot.web.routes.ticket_additions import UPLOAD_PATH
 from bot.web.templating import templates_of
 
 log = logging.getLogger(__name__)
@@ -75,6 +78,16 @@ FIELD_NAMES = {
 }
 
 
+# What the framework itself refuses (no such route, wrong method, a body it cannot parse),
+# said in Russian like everything else; other statuses keep the framework's words.
+HTTP_MESSAGES = {
+    400: "Не удалось разобрать тело запроса: нужен JSON, а для файла — форма "
+    "multipart/form-data с полями session_id и file.",
+    404: "Такой страницы нет.",
+    405: "Этот адрес не принимает запросы такого вида ({method}).",
+}
+
+
 def status_of(error: Exception) -> int:
     """The HTTP status for an error we raise on purpose."""
     for kind, status in STATUS_BY_ERROR:
@@ -99,7 +112,7 @@ def describe_validation(errors: Sequence[Any]) -> str:
     where = _field(first.get("loc", ()))
     context = first.get("ctx") or {}
     if kind == "json_invalid":
-        return 'Тело запроса — не JSON. Отправьте объект вида {"question": "..."}.'
+        return "Тело запроса — не JSON. Отправьте объект JSON с полями запроса."
     if kind == "missing":
         return f"Не заполнено {where}."
     if kind == "string_too_long":
@@ -154,7 +167,24 @@ async def on_login_required(request: Request, error: Exception) -> Response:
 async def on_validation_error(request: Request, error: Exception) -> Response:
     """A body or parameter that does not fit the model: 422 with a Russian message."""
     assert isinstance(error, RequestValidationError)
+    sent = request.headers.get("content-type", "")
+    is_form = sent.startswith(("multipart/", "application/x-www-form-urlencoded"))
+    if re.fullmatch(UPLOAD_PATH, request.url.path) and not is_form:
+        # Fields sent as JSON (or nothing) look "missing" to a form: say what is expected.
+        return _respond(request, 422, HTTP_MESSAGES[400])
     return _respond(request, 422, describe_validation(error.errors()))
+
+
+async def on_http_error(request: Request, error: Exception) -> Response:
+    """A route that does not exist, a method it does not take, a body that cannot be parsed:
+    the framework's refusals, with a Russian message (an HTML page under /console)."""
+    assert isinstance(error, HTTPException)
+    template = HTTP_MESSAGES.get(error.status_code)
+    message = template.format(method=request.method) if template else str(error.detail)
+    response = _respond(request, error.status_code, message)
+    for name, value in (error.headers or {}).items():
+        response.headers[name] = value
+    return response
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -163,3 +193,4 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(CoreError, on_core_error)
     app.add_exception_handler(WebError, on_core_error)
     app.add_exception_handler(RequestValidationError, on_validation_error)
+    app.add_exception_handler(HTTPException, on_http_error)

@@ -206,3 +206,27 @@ async def test_an_oversized_body_is_refused_with_413(web: Web) -> None:
     response = await web.client.post("/api/v1/ask", json={"question": "я" * 100_000})
     assert response.status_code == 413
     assert "слишком большой" in response.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status", "says"),
+    [
+        ("GET", "/api/v1/nothing", 404, "Такой страницы нет."),
+        ("GET", "/api/v1/ask", 405, "Этот адрес не принимает запросы такого вида (GET)."),
+    ],
+)
+async def test_what_the_framework_refuses_is_said_in_russian(
+    web: Web, method: str, path: str, status: int, says: str
+) -> None:
+    response = await web.client.request(method, path)
+    assert response.status_code == status
+    assert response.json() == {"detail": says}
+    if status == 405:
+        assert response.headers["allow"] == "POST"
+
+
+async def test_a_missing_console_page_is_a_russian_page_not_json(web: Web) -> None:
+    response = await web.client.get("/console/nothing")
+    assert response.status_code == 404
+    assert response.headers["content-type"].startswith("text/html")
+    assert "Такой страницы нет." in response.text

@@ -175,3 +175,21 @@ async def test_contacts_go_only_to_the_sessions_own_open_ticket(web: Web) -> Non
     )
     assert foreign.status_code == 404
     assert "не оставлены" in await _operator_page(web, number)
+
+
+@pytest.mark.parametrize(
+    ("headers", "body"),
+    [
+        ({"Content-Type": "multipart/form-data; boundary=xyz"}, b"garbage"),
+        ({"Content-Type": "application/json"}, b'{"session_id": "x"}'),
+    ],
+)
+async def test_a_file_sent_any_other_way_than_a_form_is_told_how(
+    web: Web, headers: dict[str, str], body: bytes
+) -> None:
+    _, number = await _hand_off(web)
+    refused = await web.client.post(
+        f"/api/v1/tickets/{number}/attachments", content=body, headers=headers
+    )
+    assert 400 <= refused.status_code < 500
+    assert "multipart/form-data с полями session_id и file" in refused.json()["detail"]
