@@ -231,7 +231,7 @@ class ConversationService:
             )
             text = wording.TICKET_RATED.format(stars=stars, number=ticket.number)
             await uow.conversations.add_exchange(conversation.id, mark, text, now)
-            return Reply(kind=ReplyKind.NOTICE, text=text, ticket_number=None)
+            return Reply(kind=ReplyKind.NOTICE, text=text)
 
     async def _record(
         self,

@@ -284,11 +284,10 @@ class Desk:
             who = await self._current(uow, operator)
             require(who.role, Permission.VIEW_QUEUE, "просматривать вложения")
             ticket = await self._ticket(uow, number)
-            found = [a for a in await uow.tickets.attachments(ticket) if a.id == attachment_id]
-            data = await uow.tickets.attachment_data(ticket, attachment_id)
-            if not found or data is None:
+            found = await uow.tickets.attachment(ticket, attachment_id)
+            if found is None:
                 raise AttachmentNotFoundError(number, attachment_id)
-            return found[0], data
+            return found
 
     async def queue(
         self, operator: Operator | None, *, limit: int = DEFAULT_LIST_LIMIT

@@ -22,8 +22,9 @@ _STAR_MARK = re.compile(r"(?:⭐\ufe0f?|★){1,5}")
 def stars_of(text: str) -> int | None:
     """The 1-5 mark a message consists of, or None if it says anything else."""
     stripped = text.strip()
-    if _DIGIT_MARK.fullmatch(stripped):
-        return int(stripped[0])
+    digit = _DIGIT_MARK.fullmatch(stripped)
+    if digit:
+        return int(digit.group(1))
     if _STAR_MARK.fullmatch(stripped):
         return stripped.count("⭐") + stripped.count("★")
     return None

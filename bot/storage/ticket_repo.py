@@ -299,10 +299,13 @@ class TicketRepository:
         )
         return [to_attachment(r, ticket.number) for r in rows]
 
-    async def attachment_data(self, ticket: Ticket, attachment_id: int) -> bytes | None:
-        """The bytes of one of the ticket's files, or None."""
-        return await self._session.scalar(
-            select(AttachmentRow.data).where(
+    async def attachment(
+        self, ticket: Ticket, attachment_id: int
+    ) -> tuple[Attachment, bytes] | None:
+        """One of the ticket's files, its description and its bytes; None if it has no such."""
+        row = await self._session.scalar(
+            select(AttachmentRow).where(
                 AttachmentRow.id == attachment_id, AttachmentRow.ticket_id == ticket.id
             )
         )
+        return (to_attachment(row, ticket.number), row.data) if row is not None else None
