@@ -1,5 +1,5 @@
 """What citizens can do with their tickets from any channel: look up, list, attach files,
-leave contacts."""
+leave contacts, rate the answer."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from bot.core.clock import Clock, system_clock
 from bot.core.contacts import Contacts
 from bot.core.errors import AttachmentError, ContactError, InvalidInputError, TicketNotFoundError
 from bot.core.identity import Identity
+from bot.core.records import MAX_STARS, MIN_STARS
 from bot.core.settings import CoreSettings
+from bot.core.ticket_flow import rate_ticket
 from bot.core.tickets import Author, Ticket
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import Database
@@ -92,6 +94,26 @@ class CitizenTickets:
             note = ", ".join(label for label, value in fields if value)
             await uow.tickets.add_event(ticket.id, "contacts_given", Author.CITIZEN, now, note=note)
             return merged
+
+    async def rate(self, identity: Identity, number: int, stars: int) -> str:
+        """The citizen's 1-5 mark for their closed ticket (the buttons under "Обращение
+        завершено"; rated again, the latest mark counts); the thanks to show them."""
+        if not MIN_STARS <= stars <= MAX_STARS:
+            raise InvalidInputError(f"Оценка должна быть от {MIN_STARS} до {MAX_STARS}.")
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            ticket = await self._own(uow, identity, number)
+            if not ticket.status.is_final:  # closed either way, as for a typed mark
+                raise InvalidInputError(
+                    f"Обращение № {number} ещё не закрыто ({ticket.status_label}): "
+                    "оценить его можно, когда специалист его завершит."
+                )
+            # Written into the conversation, as a typed mark is, so the history shows it.
+            conversation = await uow.conversations.open(identity, now)
+            thanks = await rate_ticket(uow, ticket, conversation.id, stars, now)
+            mark = wording.TICKET_MARK.format(stars=stars)
+            await uow.conversations.add_exchange(conversation.id, mark, thanks, now)
+            return thanks
 
     async def link(self, known: Identity, new: Identity) -> None:
         """Make `new` (e.g. a Telegram chat) another identity of the citizen behind `known`.

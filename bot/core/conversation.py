@@ -23,11 +23,11 @@ from bot.core.maintenance import MAINTENANCE_KEY, MaintenanceSwitch
 from bot.core.priority import underway
 from bot.core.privacy import mask_personal_data
 from bot.core.question_log import record_question
-from bot.core.ratings import MAX_STARS, stars_of
-from bot.core.records import Conversation, Maintenance, RatingScale
+from bot.core.ratings import stars_of
+from bot.core.records import Conversation, Maintenance
 from bot.core.replies import Choice, Reply, ReplyKind
 from bot.core.settings import CoreSettings
-from bot.core.ticket_flow import change_status, move_conversation, open_ticket
+from bot.core.ticket_flow import change_status, move_conversation, open_ticket, rate_ticket
 from bot.core.ticket_status import TicketStatus
 from bot.core.tickets import Author, HandoffReason, SupportLine
 from bot.core.workhours import WorkCalendar
@@ -216,20 +216,7 @@ class ConversationService:
                 return None
             ticket = await uow.tickets.get_by_id(ticket_id)
             assert ticket is not None
-            await uow.ratings.put(
-                conversation_id=conversation.id,
-                scale=RatingScale.STARS,
-                score=stars,
-                now=now,
-                message_id=None,
-                entry_id=None,
-                ticket_id=ticket_id,
-                comment=None,
-            )
-            await uow.tickets.add_event(
-                ticket_id, "rated", Author.CITIZEN, now, note=f"{stars} из {MAX_STARS}"
-            )
-            text = wording.TICKET_RATED.format(stars=stars, number=ticket.number)
+            text = await rate_ticket(uow, ticket, conversation.id, stars, now)
             await uow.conversations.add_exchange(conversation.id, mark, text, now)
             return Reply(kind=ReplyKind.NOTICE, text=text)
 

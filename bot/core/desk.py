@@ -26,6 +26,7 @@ from bot.core.ticket_flow import (
     change_status,
     follow_ticket,
     move_conversation,
+    notify_citizen,
     send_to_citizen,
 )
 from bot.core.ticket_status import QUEUED_STATUSES, TicketStatus, check_status_change
@@ -168,7 +169,7 @@ class Desk:
                 line=SupportLine.SECOND,
             )
             await follow_ticket(uow, changed, ConversationState.WAITING, now)
-            await send_to_citizen(uow, changed, wording.ESCALATED.format(number=number), now)
+            await notify_citizen(uow, changed, wording.ESCALATED.format(number=number), now)
             return changed
 
     async def resolve(
@@ -205,7 +206,9 @@ class Desk:
                 if from_entry is not None:
                     await uow.questions.answered_from_entry(number, from_entry)
             await follow_ticket(uow, changed, ConversationState.RESOLVED, now)
-            await send_to_citizen(uow, changed, wording.RESOLVED.format(number=number), now)
+            await notify_citizen(
+                uow, changed, wording.RESOLVED.format(number=number), now, asks_rating=True
+            )
             return changed
 
     async def reject(self, operator: Operator, number: int, reason: str) -> Ticket:
@@ -225,7 +228,7 @@ class Desk:
                 closed_at=now,
             )
             await follow_ticket(uow, changed, ConversationState.RESOLVED, now)
-            await send_to_citizen(
+            await notify_citizen(
                 uow, changed, wording.REJECTED.format(number=number, reason=why), now
             )
             return changed
@@ -260,7 +263,7 @@ class Desk:
                         now,
                         ticket_id=changed.id,
                     )
-            await send_to_citizen(uow, changed, wording.REOPENED.format(number=number), now)
+            await notify_citizen(uow, changed, wording.REOPENED.format(number=number), now)
             return changed
 
     async def details(self, operator: Operator, number: int) -> TicketDetails:
@@ -394,5 +397,5 @@ async def _assign(uow: UnitOfWork, who: Operator, ticket: Ticket, now: datetime)
         to_status=new_status,
     )
     await follow_ticket(uow, taken, ConversationState.WITH_OPERATOR, now)
-    await send_to_citizen(uow, taken, wording.TAKEN.format(number=taken.number), now)
+    await notify_citizen(uow, taken, wording.TAKEN.format(number=taken.number), now)
     return taken

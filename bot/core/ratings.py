@@ -8,10 +8,9 @@ from bot.core.clock import Clock, system_clock
 from bot.core.errors import InvalidInputError
 from bot.core.identity import Identity
 from bot.core.privacy import mask_personal_data
-from bot.core.records import Rating, RatingScale
+from bot.core.records import MAX_STARS, MIN_STARS, Rating, RatingScale
 from bot.storage.database import Database
 
-MIN_STARS, MAX_STARS = 1, 5
 THUMB_UP, THUMB_DOWN = 1, 0
 MAX_COMMENT_LENGTH = 2000
 # A message that is only a mark: "5", "4!", "5/5", "3 из 5", "⭐⭐⭐⭐".

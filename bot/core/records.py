@@ -49,6 +49,14 @@ class Operator:
     telegram_user_id: int | None = None  # may act in the operators' Telegram group
 
 
+class OutgoingKind(StrEnum):
+    """What a message queued for a citizen is."""
+
+    REPLY = "reply"  # an operator's words: an answer, a request for information
+    NOTICE = "notice"  # the service's news: a ticket taken or closed, an account linked
+    RATING_REQUEST = "rating_request"  # news that asks for a 1-5 mark of its ticket
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxMessage:
     """A reply waiting to be delivered to a citizen on their channel.
@@ -67,6 +75,7 @@ class OutboxMessage:
     ticket_number: int | None = None
     delivered_at: datetime | None = None
     last_error: str | None = None
+    kind: OutgoingKind = OutgoingKind.NOTICE
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +87,12 @@ class WebEvent:
     text: str
     created_at: datetime
     ticket_number: int | None
+    kind: OutgoingKind = OutgoingKind.NOTICE
+
+    @property
+    def asks_rating(self) -> bool:
+        """The widget shows 1-5 buttons under it that rate `ticket_number`."""
+        return self.kind is OutgoingKind.RATING_REQUEST and self.ticket_number is not None
 
 
 class ProposalStatus(StrEnum):
@@ -112,6 +127,10 @@ class RatingScale(StrEnum):
 
     STARS = "stars"
     THUMBS = "thumbs"
+
+
+# The star scale's range.
+MIN_STARS, MAX_STARS = 1, 5
 
 
 @dataclass(frozen=True, slots=True)

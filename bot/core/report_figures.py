@@ -13,13 +13,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from bot.core.question_records import Decision, QuestionRecord
-from bot.core.records import Rating, RatingScale
+from bot.core.records import MAX_STARS, Rating, RatingScale
 from bot.core.ticket_status import TicketStatus
 from bot.core.ticket_timing import TicketRating, TicketTiming
 from bot.core.unanswered import Cluster
 
 HOUR = timedelta(hours=1)
-MAX_STARS = 5
 
 
 @dataclass(frozen=True, slots=True)

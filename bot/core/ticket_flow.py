@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.core import wording
 from bot.core.contacts import Contacts
 from bot.core.conversation_state import ConversationState, check_conversation_change
 from bot.core.outbox import new_idempotency_key
-from bot.core.records import Conversation
+from bot.core.records import MAX_STARS, Conversation, OutgoingKind, RatingScale
 from bot.core.ticket_status import TicketStatus, check_status_change
 from bot.core.tickets import Author, HandoffReason, SupportLine, Ticket
 from bot.storage.unit_of_work import UnitOfWork
@@ -82,8 +83,16 @@ async def change_status(
     return changed
 
 
-async def send_to_citizen(uow: UnitOfWork, ticket: Ticket, text: str, now: datetime) -> None:
-    """Queue a message to the ticket's citizen on their channel, in the caller's transaction."""
+async def send_to_citizen(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    text: str,
+    now: datetime,
+    *,
+    kind: OutgoingKind = OutgoingKind.REPLY,
+) -> None:
+    """Queue a message to the ticket's citizen on their channel, in the caller's transaction
+    (by default an operator's words)."""
     await uow.outbox.add(
         idempotency_key=new_idempotency_key(),
         channel=ticket.reply_to.channel,
@@ -91,7 +100,20 @@ async def send_to_citizen(uow: UnitOfWork, ticket: Ticket, text: str, now: datet
         text=text,
         now=now,
         ticket_number=ticket.number,
+        kind=kind,
     )
+
+
+async def notify_citizen(
+    uow: UnitOfWork, ticket: Ticket, text: str, now: datetime, *, asks_rating: bool = False
+) -> None:
+    """News of the ticket (taken, escalated, closed…) for its citizen: queued to their
+    channel and kept in their conversation as the service's message, so that a widget opened
+    again shows it in its place (an operator's words are kept there by the desk)."""
+    kind = OutgoingKind.RATING_REQUEST if asks_rating else OutgoingKind.NOTICE
+    await send_to_citizen(uow, ticket, text, now, kind=kind)
+    if ticket.conversation_id is not None:
+        await uow.conversations.add_message(ticket.conversation_id, Author.SYSTEM, text, now)
 
 
 async def open_ticket(
@@ -126,3 +148,24 @@ async def open_ticket(
     )
     await move_conversation(uow, conversation, ConversationState.WAITING, now, ticket_id=ticket.id)
     return ticket
+
+
+async def rate_ticket(
+    uow: UnitOfWork, ticket: Ticket, conversation_id: int, stars: int, now: datetime
+) -> str:
+    """The citizen's 1-5 mark for a closed ticket, recorded against the conversation they
+    gave it in (given again: the latest counts) and in the ticket's history; the thanks."""
+    await uow.ratings.put(
+        conversation_id=conversation_id,
+        scale=RatingScale.STARS,
+        score=stars,
+        now=now,
+        message_id=None,
+        entry_id=None,
+        ticket_id=ticket.id,
+        comment=None,
+    )
+    await uow.tickets.add_event(
+        ticket.id, "rated", Author.CITIZEN, now, note=f"{stars} из {MAX_STARS}"
+    )
+    return wording.TICKET_RATED.format(stars=stars, number=ticket.number)

@@ -29,6 +29,7 @@ class WebEvents:
                 text=message.text,
                 ticket_number=message.ticket_number,
                 created_at=message.created_at,
+                kind=message.kind,
             )
 
     async def after(self, session_id: str, *, after: int = 0, limit: int) -> list[WebEvent]:

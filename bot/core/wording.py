@@ -14,7 +14,12 @@ FILE_ATTACHED = "Файл «{name}» приложен к обращению № 
 CONTACTS_GIVEN = "Контакты добавлены к обращению № {number}: специалист сможет связаться с вами."
 TAKEN = "Специалист взял обращение № {number} в работу."
 ESCALATED = "Обращение № {number} передано профильному специалисту."
-RESOLVED = "Обращение № {number} завершено. Оцените, пожалуйста, ответ: отправьте цифру от 1 до 5."
+RESOLVED = (
+    "Обращение № {number} завершено. Оцените, пожалуйста, ответ от 1 до 5: кнопкой "
+    "или цифрой в ответ."
+)
+# What the conversation records as the citizen's message when they rate with a button.
+TICKET_MARK = "Оценка {stars} из 5"
 TICKET_RATED = (
     "Спасибо за оценку {stars} из 5 обращению № {number}! Если остались вопросы, задайте их здесь."
 )

@@ -11,6 +11,7 @@ from bot.core.records import (
     ConversationMessage,
     Operator,
     OutboxMessage,
+    OutgoingKind,
     Proposal,
     ProposalStatus,
     Rating,
@@ -156,6 +157,7 @@ def to_outbox_message(row: OutboxRow) -> OutboxMessage:
         ticket_number=row.ticket_number,
         delivered_at=row.delivered_at,
         last_error=row.last_error,
+        kind=OutgoingKind(row.kind),
     )
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from bot.core.records import OutboxMessage
+from bot.core.records import OutboxMessage, OutgoingKind
 from bot.storage.converters import to_outbox_message
 from bot.storage.tables import OutboxRow
 
@@ -31,8 +31,9 @@ class OutboxRepository:
         text: str,
         now: datetime,
         ticket_number: int | None = None,
+        kind: OutgoingKind = OutgoingKind.NOTICE,
     ) -> OutboxMessage:
-        """Queue a reply, due at once; written in the caller's transaction."""
+        """Queue a message, due at once; written in the caller's transaction."""
         row = OutboxRow(
             idempotency_key=idempotency_key,
             channel=channel,
@@ -46,6 +47,7 @@ class OutboxRepository:
             claimed_until=None,
             delivered_at=None,
             last_error=None,
+            kind=kind.value,
         )
         self._session.add(row)
         await self._session.flush()

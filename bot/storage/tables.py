@@ -176,6 +176,8 @@ class OutboxRow(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # An `OutgoingKind`: an operator's words, the service's news, or news asking for a mark.
+    kind: Mapped[str] = mapped_column(String(16), server_default="reply")
 
 
 class SettingRow(Base):
@@ -254,6 +256,7 @@ class WebEventRow(Base):
     text: Mapped[str] = mapped_column(Text)
     ticket_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    kind: Mapped[str] = mapped_column(String(16), server_default="reply")
 
 
 class StaffTopicRow(Base):

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.records import WebEvent
+from bot.core.records import OutgoingKind, WebEvent
 from bot.storage.dialects import conflict_insert
 from bot.storage.tables import WebEventRow, table_of
 
@@ -22,6 +22,7 @@ def _to_event(row: WebEventRow) -> WebEvent:
         text=row.text,
         created_at=row.created_at,
         ticket_number=row.ticket_number,
+        kind=OutgoingKind(row.kind),
     )
 
 
@@ -45,6 +46,7 @@ class WebEventRepository:
         text: str,
         ticket_number: int | None,
         created_at: datetime,
+        kind: OutgoingKind = OutgoingKind.NOTICE,
     ) -> tuple[WebEvent, bool]:
         """Store an event unless its key is stored already; `(event, True)` when new."""
         # One statement in the usual case; a key stored already (a delivery repeated after a
@@ -57,6 +59,7 @@ class WebEventRepository:
                 text=text,
                 ticket_number=ticket_number,
                 created_at=created_at,
+                kind=kind.value,
             )
             .on_conflict_do_nothing(index_elements=[_EVENTS.c.idempotency_key])
             .returning(_EVENTS.c.id)
@@ -68,6 +71,7 @@ class WebEventRepository:
                 text=text,
                 created_at=created_at,
                 ticket_number=ticket_number,
+                kind=kind,
             )
             return event, True
         row = await self._by_key(idempotency_key)

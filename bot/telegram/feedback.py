@@ -1,4 +1,5 @@
 """👍/👎 under answers, stored as ratings of the rated message; after 👎, an optional comment.
+1-5 under the message that closes a ticket, stored as the ticket's mark.
 
 The comment is asked for with Telegram's "reply" prompt: only a reply to that prompt is taken
 as the comment, so a citizen who simply asks the next question is not misread.
@@ -7,17 +8,19 @@ as the comment, so a citizen who simply asks the next question is not misread.
 from __future__ import annotations
 
 import contextlib
+import html
 
 from aiogram import F, Router
 from aiogram.exceptions import TelegramBadRequest
 from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, ForceReply, Message
 
+from bot.core.citizen_tickets import CitizenTickets
 from bot.core.ratings import Ratings
 from bot.telegram import texts
 from bot.telegram.chats import callback_chat_id, editable
 from bot.telegram.identity import chat_identity
-from bot.telegram.keyboards import RateCallback
+from bot.telegram.keyboards import RateCallback, TicketMarkCallback, ticket_mark_keyboard
 
 # Kept in the chat's dialogue memory: which prompt asks about which rated message.
 PROMPT_KEY = "comment_prompt"
@@ -48,6 +51,23 @@ async def rate(
     await state.update_data({PROMPT_KEY: prompt.message_id, RATED_KEY: callback_data.message_id})
 
 
+async def rate_ticket(
+    query: CallbackQuery, callback_data: TicketMarkCallback, citizens: CitizenTickets
+) -> None:
+    """Store the mark (the latest counts), tick it under the closing message, thank."""
+    chat_id = callback_chat_id(query)
+    number, stars = callback_data.number, callback_data.stars
+    thanks = await citizens.rate(chat_identity(chat_id), number, stars)
+    await query.answer()
+    message = editable(query)
+    if message is not None:
+        # Pressed twice: the keyboard is already the same, which Telegram refuses to "edit".
+        with contextlib.suppress(TelegramBadRequest):
+            await message.edit_reply_markup(reply_markup=ticket_mark_keyboard(number, chosen=stars))
+    if query.bot is not None:
+        await query.bot.send_message(chat_id, html.escape(thanks, quote=False))
+
+
 async def comment_for(message: Message, state: FSMContext) -> dict[str, int] | bool:
     """A filter: the rated message this text comments on, when it replies to our prompt."""
     reply = message.reply_to_message
@@ -70,5 +90,6 @@ def build_router() -> Router:
     """The feedback handlers, registered in order on a fresh router."""
     router = Router(name="feedback")
     router.callback_query.register(rate, RateCallback.filter())
+    router.callback_query.register(rate_ticket, TicketMarkCallback.filter())
     router.message.register(comment, F.text, comment_for)
     return router

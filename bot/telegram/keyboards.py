@@ -12,6 +12,7 @@ from aiogram.types import (
     ReplyKeyboardMarkup,
 )
 
+from bot.core.records import MAX_STARS, MIN_STARS
 from bot.core.replies import Choice
 from bot.telegram import texts
 from matcher import Entry
@@ -40,6 +41,13 @@ class RateCallback(CallbackData, prefix="rate"):
 
     message_id: int
     helpful: bool
+
+
+class TicketMarkCallback(CallbackData, prefix="mark"):
+    """A 1-5 mark for the citizen's closed ticket `number`."""
+
+    number: int
+    stars: int
 
 
 def topics_keyboard(topics: Iterable[str]) -> InlineKeyboardMarkup:
@@ -89,6 +97,22 @@ def rating_keyboard(message_id: int) -> InlineKeyboardMarkup:
                     text=texts.RATE_DOWN,
                     callback_data=RateCallback(message_id=message_id, helpful=False).pack(),
                 ),
+            ]
+        ]
+    )
+
+
+def ticket_mark_keyboard(number: int, *, chosen: int | None = None) -> InlineKeyboardMarkup:
+    """1 to 5 under the message that closes ticket `number`; the mark given is ticked (it
+    can be changed: the latest counts)."""
+    return InlineKeyboardMarkup(
+        inline_keyboard=[
+            [
+                InlineKeyboardButton(
+                    text=texts.CHOSEN_MARK.format(stars=stars) if stars == chosen else str(stars),
+                    callback_data=TicketMarkCallback(number=number, stars=stars).pack(),
+                )
+                for stars in range(MIN_STARS, MAX_STARS + 1)
             ]
         ]
     )

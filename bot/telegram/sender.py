@@ -8,9 +8,11 @@ from collections.abc import Callable
 
 from aiogram import Bot
 from aiogram.exceptions import TelegramRetryAfter
+from aiogram.types import InlineKeyboardMarkup
 
-from bot.core.records import OutboxMessage
+from bot.core.records import OutboxMessage, OutgoingKind
 from bot.telegram.errors import FloodWaitError
+from bot.telegram.keyboards import ticket_mark_keyboard
 from bot.telegram.render import RenderOptions, render_text
 
 
@@ -46,12 +48,14 @@ class TelegramSender:
         if wait > 0:
             raise FloodWaitError(wait)
         chat_id = int(message.recipient)
-        for index, part in enumerate(render_text(message.text, limit=self._options.limit)):
+        parts = render_text(message.text, limit=self._options.limit)
+        for index, part in enumerate(parts):
             key = f"{message.idempotency_key}:{index}"
             if key in self._sent:
                 continue
+            markup = _buttons(message) if index == len(parts) - 1 else None
             try:
-                await self._bot.send_message(chat_id, part)
+                await self._bot.send_message(chat_id, part, reply_markup=markup)
             except TelegramRetryAfter as error:
                 self._paused_until = self._clock() + error.retry_after
                 raise
@@ -61,3 +65,11 @@ class TelegramSender:
         self._sent[key] = None
         while len(self._sent) > self._remember:
             self._sent.popitem(last=False)
+
+
+def _buttons(message: OutboxMessage) -> InlineKeyboardMarkup | None:
+    """The buttons under a message's last part: 1-5 under one that asks for a mark."""
+    number = message.ticket_number
+    if message.kind is OutgoingKind.RATING_REQUEST and number is not None:
+        return ticket_mark_keyboard(number)
+    return None

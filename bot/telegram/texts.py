@@ -53,6 +53,7 @@ NOT_YOUR_CONTACT = (
 FILE_TOO_BIG = "Файл «{name}» слишком большой: можно не больше {megabytes} МБ."
 FILE_TICKET_QUESTION = "Гражданин прислал файл"
 THANKS_FOR_RATING = "Спасибо за оценку!"
+CHOSEN_MARK = "✅ {stars}"  # the mark a closed ticket was given, among the 1-5 buttons
 ASK_COMMENT = (
     "Спасибо за оценку. Если хотите, ответьте на это сообщение и напишите, что было не так: "
     "специалисты прочитают и поправят ответ. Это необязательно."

@@ -14,16 +14,16 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from bot.core.records import OutboxMessage, WebEvent
+from bot.core.records import OutboxMessage, OutgoingKind, WebEvent
 from bot.core.web_events import WebEvents
 
 WEB_CHANNEL = "web"
 
 
 def live_author(event: WebEvent) -> str:
-    """Who the widget shows as the sender: staff write about a ticket; a message about no
-    ticket (another channel linked) is the service's own notice."""
-    return "operator" if event.ticket_number is not None else "system"
+    """Who the widget shows as the sender: an operator's words about a ticket, or the
+    service's own news (a ticket taken or closed, another channel linked)."""
+    return "operator" if event.kind is OutgoingKind.REPLY and event.ticket_number else "system"
 
 
 def live_json(event: WebEvent) -> dict[str, object]:
@@ -34,6 +34,7 @@ def live_json(event: WebEvent) -> dict[str, object]:
         "text": event.text,
         "created_at": event.created_at.isoformat(),
         "ticket_number": event.ticket_number,
+        "asks_rating": event.asks_rating,
     }
 
 

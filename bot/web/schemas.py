@@ -148,6 +148,9 @@ class LiveOut(BaseModel):
     text: str
     created_at: str
     ticket_number: int | None
+    asks_rating: bool = Field(
+        default=False, description="show 1-5 buttons that rate `ticket_number`"
+    )
 
 
 class HistoryResponse(BaseModel):
@@ -165,6 +168,21 @@ class TicketContactsRequest(ContactsIn):
     """`POST /api/v1/tickets/{number}/contacts`: contacts for the session's open ticket."""
 
     session_id: str = Field(max_length=MAX_SESSION_FIELD)
+
+
+class TicketRatingRequest(BaseModel):
+    """`POST /api/v1/tickets/{number}/rating`: the session's mark for its answered ticket."""
+
+    session_id: str = Field(max_length=MAX_SESSION_FIELD)
+    stars: int = Field(description="1 to 5", examples=[5])
+
+
+class RatingOut(BaseModel):
+    """The mark is recorded (the latest one counts); `text` thanks the citizen."""
+
+    number: int
+    stars: int
+    text: str
 
 
 class ContactsOut(BaseModel):

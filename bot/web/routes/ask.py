@@ -26,7 +26,7 @@ from bot.web.deps import (
     limit_session,
     web_identity,
 )
-from bot.web.live import live_author, live_json
+from bot.web.live import live_json
 from bot.web.rendering import ask_response
 from bot.web.schemas import (
     AskRequest,
@@ -122,16 +122,6 @@ async def ticket(
     )
 
 
-def _live_out(event: WebEvent) -> LiveOut:
-    return LiveOut(
-        id=event.id,
-        author=live_author(event),
-        text=event.text,
-        created_at=event.created_at.isoformat(),
-        ticket_number=event.ticket_number,
-    )
-
-
 @router.get("/history", response_model=HistoryResponse)
 async def history(
     session_id: SessionQueryDep, services: ServicesDep, citizens: CitizensDep
@@ -156,7 +146,7 @@ async def history(
             for m in found.messages
         ],
         live=[
-            _live_out(e)
+            LiveOut.model_validate(live_json(e))
             for e in await services.web_events.recent(
                 session_id, limit=services.settings.live_backlog
             )

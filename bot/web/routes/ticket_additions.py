@@ -1,5 +1,5 @@
-"""What a citizen adds to one of their open tickets from the widget: a scan or screenshot,
-and contacts to be reached by."""
+"""What a citizen adds to one of their tickets from the widget: a scan or screenshot and
+contacts to be reached by while it is open, a mark for the answer once it is closed."""
 
 from __future__ import annotations
 
@@ -19,7 +19,14 @@ from bot.web.deps import (
     limit_session,
     web_identity,
 )
-from bot.web.schemas import MAX_SESSION_FIELD, AttachmentOut, ContactsOut, TicketContactsRequest
+from bot.web.schemas import (
+    MAX_SESSION_FIELD,
+    AttachmentOut,
+    ContactsOut,
+    RatingOut,
+    TicketContactsRequest,
+    TicketRatingRequest,
+)
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"], dependencies=[Depends(limit_by_address)])
 # The request's size is checked before this runs (`body_limit.py`), the file's by the core.
@@ -66,3 +73,18 @@ async def give_contacts(
     given = make_contacts(name=body.name, phone=body.phone, email=body.email)
     await citizens.give_contacts(web_identity(session), number, given)
     return ContactsOut(number=number, text=wording.CONTACTS_GIVEN.format(number=number))
+
+
+@router.post("/tickets/{number}/rating", response_model=RatingOut)
+async def rate(
+    number: TicketNumber,
+    body: TicketRatingRequest,
+    citizens: CitizensDep,
+    services: ServicesDep,
+) -> RatingOut:
+    """Rate the answer to the session's closed ticket from 1 to 5 (the buttons under the
+    closing message); rated again, the latest mark counts."""
+    session = checked_session_id(body.session_id)
+    limit_session(services, session)
+    thanks = await citizens.rate(web_identity(session), number, body.stars)
+    return RatingOut(number=number, stars=body.stars, text=thanks)

@@ -47,6 +47,9 @@
     ".tools button[aria-pressed=true] { background: #e8eefc; border-color: var(--c); }",
     ".choices { display: flex; flex-direction: column; gap: 6px; margin-top: 8px; }",
     ".choices button { text-align: left; white-space: normal; padding: 6px 9px; }",
+    ".stars { display: flex; gap: 6px; margin-top: 8px; }",
+    ".stars button { min-width: 36px; min-height: 32px; font-size: 14px; border: 1px solid #c5cdd6; background: #fff; color: #1d2733; border-radius: 8px; cursor: pointer; }",
+    ".stars button[aria-pressed=true] { background: var(--c); border-color: var(--c); color: #fff; }",
     ".ticket { display: block; margin-top: 6px; font-weight: 600; }",
     ".typing { align-self: flex-start; color: #5b6775; font-size: 13px; padding: 4px 8px; }",
     ".typing[hidden] { display: none; }",
@@ -356,6 +359,23 @@
     });
   }
 
+  /* 1-5 buttons under a message that asks for a mark for ticket `number` (the closing
+     message). A mark may be changed: the latest counts, and the pressed button shows it. */
+  function markButtons(msg, number) {
+    var group = el("div", { class: "stars", role: "group", "aria-label": "Оцените ответ по обращению № " + number });
+    [1, 2, 3, 4, 5].forEach(function (stars) {
+      var b = el("button", { type: "button", "aria-pressed": "false", "aria-label": "Оценка " + stars + " из 5" }, String(stars));
+      b.addEventListener("click", function () {
+        busy(api("/api/v1/tickets/" + number + "/rating", { session_id: sessionId, stars: stars })).then(function (r) {
+          group.querySelectorAll("button").forEach(function (x) { x.setAttribute("aria-pressed", x === b ? "true" : "false"); });
+          addMessage("system", r.text);
+        }, showError);
+      });
+      group.appendChild(b);
+    });
+    msg.appendChild(group);
+  }
+
   function showError(err) {
     addMessage("system", (err && err.message) || "Не удалось связаться с сервером. Попробуйте ещё раз.");
   }
@@ -396,7 +416,9 @@
     try { item = JSON.parse(event.data); } catch (e) { return; }
     if (item.id <= lastLive) { return; }
     lastLive = item.id;
-    addMessage(item.author === "system" ? "system" : "operator", item.text);
+    addMessage(item.author === "system" ? "system" : "operator", item.text, function (msg) {
+      if (item.asks_rating && item.ticket_number) { markButtons(msg, item.ticket_number); }
+    });
     // News about a ticket may be that it closed: ask which one is still open.
     if (item.ticket_number && sessionId) {
       api("/api/v1/tickets?session_id=" + encodeURIComponent(sessionId)).then(function (r) {
@@ -417,9 +439,14 @@
     if (!sessionId) { addMessage("bot", GREETING); return Promise.resolve(); }
     return api("/api/v1/history?session_id=" + encodeURIComponent(sessionId)).then(function (h) {
       addMessage("bot", GREETING);
-      h.messages.forEach(function (m) { addMessage(m.author, m.text); });
-      // Operator replies are in the history already: only skip past what was pushed live.
-      h.live.forEach(function (e) { lastLive = Math.max(lastLive, e.id); });
+      var shown = Object.create(null);
+      h.messages.forEach(function (m) { shown[m.text] = addMessage(m.author, m.text); });
+      // Operator replies and ticket news are in the history already: only skip past what was
+      // pushed live, and put the mark buttons back under a closing message.
+      h.live.forEach(function (e) {
+        lastLive = Math.max(lastLive, e.id);
+        if (e.asks_rating && e.ticket_number && shown[e.text]) { markButtons(shown[e.text], e.ticket_number); }
+      });
       setOpenTicket(h.open_ticket);
       listen();
     }, function () {

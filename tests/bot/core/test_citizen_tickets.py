@@ -1,4 +1,5 @@
-"""Citizens look up their own tickets from any channel, leave contacts and attach files."""
+"""Citizens look up their own tickets from any channel, leave contacts, attach files and
+rate the answer."""
 
 from __future__ import annotations
 
@@ -10,11 +11,14 @@ from bot.core.errors import (
     AttachmentError,
     AttachmentNotFoundError,
     ContactError,
+    InvalidInputError,
     TicketNotFoundError,
 )
+from bot.core.history import ConversationHistory
 from bot.core.identity import Identity
 from bot.core.roles import Role
 from bot.core.settings import AttachmentSettings
+from bot.core.tickets import Via
 from tests.bot.core.conftest import Services
 
 pytestmark = pytest.mark.anyio
@@ -134,3 +138,64 @@ def test_attachment_limits_are_settings() -> None:
     limits = AttachmentSettings()
     assert limits.allowed_types == {"image/png", "image/jpeg", "application/pdf"}
     assert limits.max_bytes == 10 * 1024 * 1024
+
+
+async def _answered(services: Services, identity: Identity = WEB) -> int:
+    number = await _ticket(services, identity)
+    operator = await services.operator("olga")
+    await services.desk.take_next(operator)
+    await services.desk.resolve(operator, number, "Обратитесь в сервисный центр.", via=Via.CONSOLE)
+    return number
+
+
+async def test_the_answer_to_a_closed_ticket_is_rated_with_a_button(services: Services) -> None:
+    """The 1-5 buttons under "Обращение завершено": the mark is the ticket's (the latest
+    counts), its history says so, and the conversation shows what was pressed."""
+    number = await _answered(services)
+    thanks = await services.citizens.rate(WEB, number, 5)
+    assert thanks.startswith(f"Спасибо за оценку 5 из 5 обращению № {number}!")
+    await services.citizens.rate(WEB, number, 3)
+    async with services.db.transaction() as uow:
+        (timing,) = await uow.ticket_timings.between(None, None)
+    assert [r.score for r in timing.ratings] == [3]
+    operator = await services.operator("ivan")
+    details = await services.desk.details(operator, number)
+    assert [e.note for e in details.events if e.action == "rated"] == ["5 из 5", "3 из 5"]
+    history = await ConversationHistory(services.db, clock=services.clock).recent(WEB)
+    assert [m.text for m in history.messages][-2:] == [
+        "Оценка 3 из 5",
+        f"Спасибо за оценку 3 из 5 обращению № {number}! Если остались вопросы, задайте их здесь.",
+    ]
+
+
+async def test_only_ones_own_closed_ticket_is_rated_and_only_1_to_5(
+    services: Services,
+) -> None:
+    open_number = await _ticket(services)
+    with pytest.raises(InvalidInputError, match=r"ещё не закрыто \(Принято\): оценить его можно"):
+        await services.citizens.rate(WEB, open_number, 5)
+    number = await _answered(services)
+    with pytest.raises(TicketNotFoundError):
+        await services.citizens.rate(STRANGER, number, 5)
+    for wrong in (0, 6, -1):
+        with pytest.raises(InvalidInputError, match="Оценка должна быть от 1 до 5"):
+            await services.citizens.rate(WEB, number, wrong)
+    async with services.db.transaction() as uow:
+        assert all(not t.ratings for t in await uow.ticket_timings.between(None, None))
+
+
+async def test_the_tickets_news_stays_in_the_conversation(services: Services) -> None:
+    """Taken, closed: a widget opened again shows the service's notices in their place,
+    after the operator's words, as they were sent."""
+    number = await _answered(services)
+    history = await ConversationHistory(services.db, clock=services.clock).recent(WEB)
+    said = [(m.author.value, m.text) for m in history.messages]
+    assert said[-3:] == [
+        ("system", f"Специалист взял обращение № {number} в работу."),
+        ("operator", "Обратитесь в сервисный центр."),
+        (
+            "system",
+            f"Обращение № {number} завершено. Оцените, пожалуйста, ответ от 1 до 5: кнопкой "
+            "или цифрой в ответ.",
+        ),
+    ]

@@ -13,6 +13,7 @@ from bot.core.conversation_state import ConversationState
 from bot.core.errors import InvalidInputError, PermissionDeniedError
 from bot.core.identity import Identity
 from bot.core.maintenance import MaintenanceSwitch
+from bot.core.records import OutgoingKind
 from bot.core.replies import ReplyKind
 from bot.core.roles import Role
 from bot.core.ticket_status import TicketStatus
@@ -222,8 +223,9 @@ async def test_a_mark_sent_after_the_ticket_closed_rates_it_instead_of_opening_a
     await services.desk.take_next(operator)
     await services.desk.resolve(operator, 1, "Обратитесь в сервисный центр.", via=Via.CONSOLE)
     await services.worker.run_once()
-    (closing,) = [m.text for m in services.web.delivered.values() if "завершено" in m.text]
-    assert "отправьте цифру от 1 до 5" in closing
+    (closing,) = [m for m in services.web.delivered.values() if "завершено" in m.text]
+    assert "от 1 до 5: кнопкой или цифрой в ответ" in closing.text
+    assert closing.kind is OutgoingKind.RATING_REQUEST and closing.ticket_number == 1
 
     rated = await services.conversations.handle(ANNA, "5")
     assert rated.kind is ReplyKind.NOTICE and rated.ticket_number is None

@@ -10,7 +10,7 @@ from uuid import uuid4
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -184,5 +184,34 @@ async def test_0009_indexes_the_outbox_by_recipient_and_can_be_undone(
         await _downgrade(engine, "0008")
         assert "ix_outbox_waiting" not in await _indexes(engine, "outbox")
         assert "ix_outbox_due" in await _indexes(engine, "outbox")
+    finally:
+        await engine.dispose()
+
+
+async def test_0010_keeps_what_each_queued_message_is_and_can_be_undone(
+    empty_database_url: str,
+) -> None:
+    """Rows queued before the column are replies, as the widget showed them; new rows say
+    whether they are an operator's words, news, or news asking for a mark."""
+    engine = create_engine(empty_database_url, StorageSettings())
+    try:
+        await upgrade(engine, "0009")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO web_events (idempotency_key, session_id, text, ticket_number, "
+                    "created_at) VALUES ('k', 's', 'Ответ по обращению № 1: да', 1, :now)"
+                ),
+                {"now": datetime(2026, 12, 1, tzinfo=UTC)},
+            )
+        await upgrade(engine)
+        for table in ("outbox", "web_events"):
+            assert (await _columns(engine, table))["kind"]["nullable"] is False
+        async with engine.connect() as connection:
+            kinds = (await connection.execute(text("SELECT kind FROM web_events"))).scalars()
+            assert list(kinds) == ["reply"]
+        await _downgrade(engine, "0009")
+        for table in ("outbox", "web_events"):
+            assert "kind" not in await _columns(engine, table)
     finally:
         await engine.dispose()

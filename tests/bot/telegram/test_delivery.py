@@ -67,6 +67,49 @@ async def test_operator_reply_reaches_the_chat(running: RunningBot) -> None:
     assert sent[2]["parse_mode"] == "HTML"
 
 
+def _buttons(params: dict[str, object]) -> list[tuple[str, str]]:
+    markup = params.get("reply_markup") or {}
+    assert isinstance(markup, dict)
+    return [(b["text"], b["callback_data"]) for row in markup["inline_keyboard"] for b in row]
+
+
+async def test_the_closing_message_has_1_to_5_buttons_and_a_press_rates_the_ticket(
+    running: RunningBot,
+) -> None:
+    api = running.api
+    number = await hand_off(running, 603, "не могу подать заявление")
+    desk, who = await operator(running)
+    await desk.take_next(who)
+    await desk.resolve(who, number, "Заявление подано за вас.", via=Via.CONSOLE)
+    closing = (await api.wait_sent(603, 4))[-1]
+    assert closing["text"].startswith(f"Обращение № {number} завершено. Оцените")
+    marks = _buttons(closing)
+    assert [text for text, _ in marks] == ["1", "2", "3", "4", "5"]
+    assert marks[3][1] == f"mark:{number}:4"
+
+    running.citizen(603).presses(marks[3][1], message_id=1004)
+    thanks = (await api.wait_sent(603, 5))[-1]
+    assert thanks["text"] == (
+        f"Спасибо за оценку 4 из 5 обращению № {number}! Если остались вопросы, задайте их здесь."
+    )
+    ticked = api.calls_of("editMessageReplyMarkup")[-1].params
+    assert int(ticked["message_id"]) == 1004
+    assert [text for text, _ in _buttons(ticked)] == ["1", "2", "3", "✅ 4", "5"]
+    details = await desk.details(who, number)
+    assert [e.note for e in details.events if e.action == "rated"] == ["4 из 5"]
+
+    # Someone else's ticket: refused in the button's own answer, nothing recorded.
+    running.citizen(604).presses(marks[0][1], message_id=1004)
+    await api.wait_for(
+        lambda: any(
+            "не найдено" in str(c.params.get("text")) for c in api.calls_of("answerCallbackQuery")
+        ),
+        what="the refusal",
+    )
+    details = await desk.details(who, number)
+    assert [e.note for e in details.events if e.action == "rated"] == ["4 из 5"]
+
+
 async def test_long_operator_reply_is_split_and_complete(running: RunningBot) -> None:
     api = running.api
     number = await hand_off(running, 602, "нужна подробная инструкция")

@@ -1,8 +1,9 @@
 """Files and contacts a citizen adds to their ticket from the widget, and the operator seeing
-them."""
+them; the mark for the answer once the ticket is closed."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from typing import Any
 
@@ -193,3 +194,75 @@ async def test_a_file_sent_any_other_way_than_a_form_is_told_how(
     )
     assert 400 <= refused.status_code < 500
     assert "multipart/form-data с полями session_id и file" in refused.json()["detail"]
+
+
+async def _resolve(web: Web, number: int) -> None:
+    page = await _operator_page(web, number)
+    await web.client.post("/console/take", data={"csrf_token": csrf_of(page)})
+    token = csrf_of((await web.client.get(f"/console/tickets/{number}")).text)
+    closed = await web.client.post(
+        f"/console/tickets/{number}/resolve", data={"csrf_token": token, "text": "Готово."}
+    )
+    assert closed.status_code == 303, closed.text
+
+
+async def _live_asking_for_a_mark(web: Web, session: str) -> list[Any]:
+    """The session's live events that ask for a mark, once the delivery worker sent them."""
+    for _ in range(100):
+        history = await web.client.get("/api/v1/history", params={"session_id": session})
+        asking = [e for e in history.json()["live"] if e["asks_rating"]]
+        if asking:
+            return asking
+        await asyncio.sleep(0.05)
+    raise AssertionError("the closing message never reached the session")
+
+
+async def test_the_closing_message_asks_for_a_mark_and_a_button_gives_it(web: Web) -> None:
+    session, number = await _hand_off(web)
+    early = await web.client.post(
+        f"/api/v1/tickets/{number}/rating", json={"session_id": session, "stars": 5}
+    )
+    assert early.status_code == 422 and "ещё не закрыто" in early.json()["detail"]
+    await _resolve(web, number)
+
+    (closing,) = await _live_asking_for_a_mark(web, session)
+    assert closing["ticket_number"] == number
+    assert closing["text"].startswith(f"Обращение № {number} завершено. Оцените")
+    history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
+    # The notice is in the conversation too, after the operator's words: a widget opened
+    # again shows it in its place.
+    assert [m["text"] for m in history["messages"]][-2:] == ["Готово.", closing["text"]]
+    # Live as after reopening: the operator's words are the specialist's, the news is not.
+    authors = {e["text"]: e["author"] for e in history["live"]}
+    assert authors == {
+        f"Специалист взял обращение № {number} в работу.": "system",
+        f"Ответ по обращению № {number}: Готово.": "operator",
+        closing["text"]: "system",
+    }
+
+    rated = await web.client.post(
+        f"/api/v1/tickets/{number}/rating", json={"session_id": session, "stars": 4}
+    )
+    assert rated.status_code == 200, rated.text
+    assert rated.json() == {
+        "number": number,
+        "stars": 4,
+        "text": f"Спасибо за оценку 4 из 5 обращению № {number}! "
+        "Если остались вопросы, задайте их здесь.",
+    }
+    ticket_page = (await web.client.get(f"/console/tickets/{number}")).text
+    assert "4 из 5" in ticket_page
+
+
+async def test_a_mark_is_refused_out_of_range_or_for_someone_elses_ticket(web: Web) -> None:
+    session, number = await _hand_off(web)
+    stranger, _ = await _hand_off(web)
+    await _resolve(web, number)
+    url = f"/api/v1/tickets/{number}/rating"
+    foreign = await web.client.post(url, json={"session_id": stranger, "stars": 1})
+    assert foreign.status_code == 404
+    for wrong, says in ((6, "Оценка должна быть от 1 до 5."), ("пять", "целым числом")):
+        refused = await web.client.post(url, json={"session_id": session, "stars": wrong})
+        assert refused.status_code == 422 and says in refused.json()["detail"]
+    missing = await web.client.post(url, json={"session_id": session})
+    assert missing.json()["detail"] == "Не заполнено поле «оценка»."

@@ -135,19 +135,43 @@ def _add_a_screenshot_and_a_phone(page: Page, folder: Path) -> None:
 
 
 def _rate_the_closed_ticket(page: Page) -> None:
-    """Closed: nothing more to attach; the closing message asks for a mark, and a digit
-    typed in reply rates the ticket (it opens no new one)."""
+    """Closed: nothing more to attach; under the closing message, 1-5 buttons: one pressed
+    by keyboard rates the ticket and stays pressed; a digit typed in reply rates it too (the
+    latest counts) and opens no new ticket."""
     from playwright.sync_api import expect
 
     log = page.get_by_role("log")
     expect(log).to_contain_text("Обращение № 1 завершено.")
     expect(page.get_by_role("button", name="Прикрепить файл")).to_be_hidden()
+    marks = page.get_by_role("group", name="Оцените ответ по обращению № 1")
+    expect(marks.get_by_role("button")).to_have_count(5)
+    four = marks.get_by_role("button", name="Оценка 4 из 5")
+    four.focus()
+    page.keyboard.press("Enter")
+    expect(log.locator(".msg.system").last).to_contain_text(
+        "Спасибо за оценку 4 из 5 обращению № 1!"
+    )
+    expect(four).to_have_attribute("aria-pressed", "true")
+    page.screenshot(path=str(ARTIFACTS / "widget-rated.png"))
     box = page.get_by_role("textbox", name="Ваш вопрос")
     box.fill("5")
     page.keyboard.press("Enter")
     expect(log.locator(".msg.system").last).to_contain_text(
         "Спасибо за оценку 5 из 5 обращению № 1!"
     )
+
+
+def _reopen_and_see_the_history(page: Page) -> None:
+    """A widget opened again shows the operator's words and the ticket's news in their
+    place, with the mark buttons back under the closing message."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name="Открыть чат: Виртуальный консультант").click()
+    log = page.get_by_role("log")
+    expect(log).to_contain_text("Обратитесь в сервисный центр.")
+    closing = log.locator(".msg.system", has_text="Обращение № 1 завершено.")
+    expect(closing.get_by_role("button", name="Оценка 5 из 5")).to_be_visible()
+    expect(log.locator(".msg.system", has_text="Специалист взял обращение № 1")).to_have_count(1)
 
 
 def _pick_a_clarification(page: Page) -> None:
@@ -232,8 +256,7 @@ def test_a_citizen_gets_an_answer_and_an_operators_reply_live(
             page.keyboard.press("Escape")
             expect(launcher).to_be_focused()
             page.reload()
-            page.get_by_role("button", name="Открыть чат: Виртуальный консультант").click()
-            expect(page.get_by_role("log")).to_contain_text("Обратитесь в сервисный центр.")
+            _reopen_and_see_the_history(page)
             assert dialogs == []
         finally:
             browser.close()
