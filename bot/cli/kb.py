@@ -5,8 +5,12 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.cli.locations import default_kb_dir
+
+if TYPE_CHECKING:
+    from bot.kb.check import Report as CheckReport
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -45,14 +49,18 @@ def run_check(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
-        for finding in report.findings:
-            print(finding)
-        print(
-            f"Записей: {report.entries}. Ошибок: {report.errors}. "
-            f"Предупреждений: {report.warnings}."
-        )
+        _print_report(report)
     failed = report.errors > 0 or (args.strict and report.warnings > 0)
     return 1 if failed else 0
+
+
+def _print_report(report: CheckReport) -> None:
+    for finding in report.findings:
+        print(finding)
+    print(
+        f"Записей: {report.entries}. Ошибок: {report.errors}. "
+        f"Предупреждений: {report.warnings}."
+    )
 
 
 def run_export(args: argparse.Namespace) -> int:
@@ -63,7 +71,21 @@ def run_export(args: argparse.Namespace) -> int:
 
 
 def run_import(args: argparse.Namespace) -> int:
-    """Write an edited spreadsheet back to the YAML files."""
+    """Write an edited spreadsheet back to the YAML files, then check the base as `kb check`
+    does: a row that takes another entry's questions shows at once. Exit 0 once written."""
+    from bot.kb.check import check_directory
     from bot.kb.spreadsheet import import_command
 
-    return import_command(args.kb or default_kb_dir(), args.sheet)
+    kb_dir = args.kb or default_kb_dir()
+    written = import_command(kb_dir, args.sheet)
+    if written != 0:
+        return written
+    print("\nПроверка базы после импорта:")
+    report = check_directory(kb_dir)
+    _print_report(report)
+    if report.errors:
+        print(
+            "Файлы записаны, но с ошибками база работает хуже: исправьте их (в таблице или в "
+            "файлах) до публикации и проверьте снова командой faqbot kb check."
+        )
+    return 0

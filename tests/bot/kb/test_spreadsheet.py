@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
+from bot.cli.main import main
 from bot.core.kb_writer import topic_file_text
 from bot.kb.spreadsheet import (
     HEADERS,
@@ -423,6 +424,26 @@ def test_the_import_command_reports_changed_files(
     assert code == 0
     assert "Импортировано 4 вопроса." in out
     assert "Изменены файлы: transport/epts.yaml." in out
+
+
+def test_faqbot_kb_import_checks_the_base_it_wrote(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A row that takes another entry's phrasing is written, and the check that follows says
+    so at once, with the file and line, instead of waiting for a `kb check` run."""
+    rows = export_rows(load_knowledge_base(kb_dir))
+    rows[1] = dataclasses.replace(rows[1], alternatives="забыл пароль\nаккаунт заблокирован")
+    sheet = tmp_path / "правка.xlsx"
+    write_rows(rows, sheet)
+
+    code = main(["kb", "import", "--kb", str(kb_dir), str(sheet)])
+
+    out = capsys.readouterr().out
+    assert code == 0, "the table was written"
+    assert "Импортировано 4 вопроса." in out
+    after = out.split("Проверка базы после импорта:\n", 1)[1]
+    assert "ОШИБКА: " in after and "account.yaml:" in after and "«забыл пароль»" in after
+    assert "проверьте снова командой faqbot kb check" in after
 
 
 # ---------------------------------------------------------------- the YAML writer
