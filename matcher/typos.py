@@ -7,7 +7,7 @@ from functools import lru_cache
 
 import numpy as np
 from rapidfuzz import process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 
 # Words shorter than this are not in the vocabulary: too many real words are one edit apart.
 MIN_WORD_LENGTH = 3
@@ -65,13 +65,13 @@ class Speller:
         found = process.extractOne(
             word,
             self._candidates(word),
-            scorer=Levenshtein.distance,
+            scorer=OSA.distance,
             score_cutoff=self._max_distance,
         )
         if found is None:
             return None
         best = str(found[0])
-        if Levenshtein.normalized_similarity(word, best) < self._min_similarity:
+        if OSA.normalized_similarity(word, best) < self._min_similarity:
             return None
         return best
 

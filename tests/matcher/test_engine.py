@@ -20,6 +20,9 @@ from matcher import Action, Entry, KnowledgeBase, Matcher, Morphology
         ("забыл пороль", "password-recovery"),
         ("заблакировали акаунт", "account-blocked"),
         ("выпизка эптс", "epts-extract"),
+        # two letters swapped, the commonest slip of fast typing: one edit, not two
+        ("збаыл паорль", "password-recovery"),
+        ("выпсика эптс", "epts-extract"),
         # wrong keyboard layout
         ("pf,sk gfhjkm", "password-recovery"),
         # Latin look-alike letters
