@@ -57,10 +57,7 @@ def run_check(args: argparse.Namespace) -> int:
 def _print_report(report: CheckReport) -> None:
     for finding in report.findings:
         print(finding)
-    print(
-        f"Записей: {report.entries}. Ошибок: {report.errors}. "
-        f"Предупреждений: {report.warnings}."
-    )
+    print(f"Записей: {report.entries}. Ошибок: {report.errors}. Предупреждений: {report.warnings}.")
 
 
 def run_export(args: argparse.Namespace) -> int:
