@@ -17,6 +17,10 @@
   var COLOR = data.color || "#0d4cd3";
   var SIDE = data.position === "left" ? "left" : "right";
   var STORE = "faqbot.session";
+  // The last live message the citizen saw, and their open ticket: a page opened later
+  // counts the replies that came since on the launcher, before the chat is opened.
+  var SEEN = STORE + ".seen";
+  var WAITING = STORE + ".ticket";
   var URL_RE = /https?:\/\/[^\s<>"«»]+[^\s<>"«».,;:!?)]/g;
 
   var CSS = [
@@ -24,6 +28,9 @@
     "* { box-sizing: border-box; font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }",
     ".launcher { position: fixed; bottom: 20px; " + SIDE + ": 20px; width: 60px; height: 60px; border-radius: 50%; border: 0; display: flex; align-items: center; justify-content: center;",
     "  background: var(--c); color: #fff; font-size: 28px; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); z-index: 2147483646; }",
+    ".badge { position: absolute; top: -4px; right: -4px; min-width: 22px; height: 22px; padding: 0 6px; border-radius: 11px; background: #c62828; color: #fff;",
+    "  font-size: 13px; font-weight: 700; line-height: 22px; text-align: center; box-shadow: 0 0 0 2px #fff; }",
+    ".badge[hidden] { display: none; }",
     ".launcher:focus-visible, button:focus-visible, textarea:focus-visible, a:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 2px; }",
     ".panel { position: fixed; bottom: 92px; " + SIDE + ": 20px; width: 380px; max-width: calc(100vw - 16px); height: 560px;",
     "  max-height: calc(100vh - 110px); background: #fff; color: #1d2733; border-radius: 14px; box-shadow: 0 10px 40px rgba(0,0,0,.25);",
@@ -110,6 +117,10 @@
   bubble.setAttribute("fill", "currentColor");
   icon.appendChild(bubble);
   launcher.appendChild(icon);
+  var badge = el("span", { class: "badge", hidden: "", "aria-hidden": "true" });
+  launcher.appendChild(badge);
+  // Read out when a reply comes while the chat is closed (the log is hidden then).
+  var arrived = el("div", { class: "sr", role: "status" });
   var panel = el("section", { class: "panel", id: "faqbot-panel", role: "dialog", "aria-label": TITLE, hidden: "" });
   var head = el("div", { class: "head" });
   var title = el("h2", {}, TITLE);
@@ -134,6 +145,7 @@
   panel.appendChild(foot);
   wrap.appendChild(launcher);
   wrap.appendChild(panel);
+  wrap.appendChild(arrived);
   root.appendChild(wrap);
 
   var sessionId = null;
@@ -141,12 +153,14 @@
   var events = null;
   var lastLive = 0;
   var started = false;
+  var unread = 0;
   var configReady = null; /* what the server offers: {email: true} shows the e-mail button */
 
   function remember(id) {
     if (!id || id === sessionId) { return; }
     sessionId = id;
     try { localStorage.setItem(STORE, id); } catch (e) { /* private mode: the session lasts for the page */ }
+    seen();
     listen();
   }
 
@@ -411,11 +425,61 @@
     return busy(api("/api/v1/ask", body)).then(showReply, showError);
   }
 
+  function stored(key) {
+    try { return localStorage.getItem(key); } catch (e) { return null; }
+  }
+
+  function store(key, value) {
+    try {
+      if (value === null) { localStorage.removeItem(key); } else { localStorage.setItem(key, String(value)); }
+    } catch (e) { /* private mode: nothing is kept past the page */ }
+  }
+
+  function launcherLabel() {
+    var label = (panel.hidden ? "Открыть чат: " : "Закрыть чат: ") + TITLE;
+    return unread ? label + " (новых сообщений: " + unread + ")" : label;
+  }
+
+  function setUnread(count) {
+    unread = count;
+    badge.textContent = count > 99 ? "99+" : String(count);
+    badge.hidden = !count;
+    launcher.setAttribute("aria-label", launcherLabel());
+    if (count) { arrived.textContent = "Новое сообщение в чате «" + TITLE + "»: " + count; }
+  }
+
+  function seen() {
+    store(SEEN, lastLive);
+  }
+
+  /* A live message: seen if the chat is open, else counted on the launcher. */
+  function arrivedLive() {
+    if (!panel.hidden) { seen(); return; }
+    setUnread(unread + 1);
+  }
+
+  /* On a page opened with a ticket waiting for people: watch for replies without opening
+     the chat (the history brings them in when it opens). */
+  function watch() {
+    var after = parseInt(stored(SEEN) || "", 10);
+    if (!sessionId || !stored(WAITING) || !(after >= 0) || !window.EventSource) { return; }
+    lastLive = after;
+    events = new EventSource(API + "/api/v1/events?session_id=" + encodeURIComponent(sessionId) + "&after=" + after);
+    events.addEventListener("reply", function (event) {
+      var item;
+      try { item = JSON.parse(event.data); } catch (e) { return; }
+      if (item.id <= lastLive) { return; }
+      lastLive = item.id;
+      arrivedLive();
+    });
+  }
+
   function live(event) {
     var item;
     try { item = JSON.parse(event.data); } catch (e) { return; }
     if (item.id <= lastLive) { return; }
     lastLive = item.id;
+    arrivedLive();
     addMessage(item.author === "system" ? "system" : "operator", item.text, function (msg) {
       if (item.asks_rating && item.ticket_number) { markButtons(msg, item.ticket_number); }
     });
@@ -448,6 +512,7 @@
         if (e.asks_rating && e.ticket_number && shown[e.text]) { markButtons(shown[e.text], e.ticket_number); }
       });
       setOpenTicket(h.open_ticket);
+      seen();
       listen();
     }, function () {
       try { localStorage.removeItem(STORE); } catch (e) { /* ignore */ }
@@ -459,19 +524,23 @@
   function open() {
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
-    launcher.setAttribute("aria-label", "Закрыть чат: " + TITLE);
     if (!started) {
       started = true;
       configReady = api("/api/v1/config").catch(function () { return { email: false }; });
+      if (events) { events.close(); events = null; }  // the watcher: the history has it all
+      lastLive = 0;
       restore();
+    } else {
+      seen();
     }
+    setUnread(0);
     input.focus();
   }
 
   function shut() {
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
-    launcher.setAttribute("aria-label", "Открыть чат: " + TITLE);
+    launcher.setAttribute("aria-label", launcherLabel());
     launcher.focus();
   }
 
@@ -568,6 +637,7 @@
   var openTicket = null;
   function setOpenTicket(number) {
     openTicket = number || null;
+    store(WAITING, openTicket);
     attach.hidden = !openTicket;
     reachMe.hidden = !openTicket;
     if (openTicket) { attach.setAttribute("aria-label", "Прикрепить файл к обращению № " + openTicket); }
@@ -627,4 +697,5 @@
   typing.setAttribute("role", "status");
   log.appendChild(typing);
   (document.body || document.documentElement).appendChild(host);
+  watch();
 })();

@@ -260,3 +260,61 @@ def test_a_citizen_gets_an_answer_and_an_operators_reply_live(
             assert dialogs == []
         finally:
             browser.close()
+
+
+def _operator_takes_and_replies(browser: Browser, url: str, text: str) -> None:
+    """An operator logs into the console in a context of their own and answers ticket 1."""
+    from playwright.sync_api import expect
+
+    console = browser.new_context().new_page()
+    console.set_default_timeout(TIMEOUT_MS)
+    console.goto(url + "/console/login")
+    console.get_by_label("Логин").fill("anna")
+    console.get_by_label("Пароль").fill(PASSWORD)
+    console.get_by_role("button", name="Войти").click()
+    console.get_by_role("button", name="Взять следующее").click()
+    console.get_by_label("Ответ гражданину").fill(text)
+    console.get_by_role("button", name="Отправить ответ").click()
+    expect(console.locator(".flash")).to_contain_text("Ответ отправлен")
+
+
+def test_replies_to_a_closed_chat_are_counted_on_the_launcher(live_server: LiveServer) -> None:
+    """The citizen handed a question to people, closed the chat and went on to another page
+    of the site: the launcher counts what came since, and says so to a screen reader; opened,
+    the chat shows it all and the count goes."""
+    executable = _chromium()
+    from playwright.sync_api import expect, sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
+        try:
+            page = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
+            page.set_default_timeout(TIMEOUT_MS)
+            page.goto(live_server.url + "/")
+            name = "Открыть чат: Виртуальный консультант"
+            page.get_by_role("button", name=name).click()
+            page.get_by_role("textbox", name="Ваш вопрос").fill("сломался карбюратор у трактора")
+            page.get_by_role("button", name="Позвать оператора").click()
+            expect(page.get_by_role("log")).to_contain_text("Номер обращения: 1")
+            page.keyboard.press("Escape")
+            page.reload()
+
+            _operator_takes_and_replies(browser, live_server.url, "Обратитесь в сервисный центр.")
+
+            waiting = page.get_by_role("button", name=name + " (новых сообщений: 2)")
+            expect(waiting).to_be_visible()
+            expect(waiting.locator(".badge")).to_have_text("2")
+            expect(page.get_by_role("status").filter(has_text="Новое сообщение")).to_have_count(1)
+            page.screenshot(path=str(ARTIFACTS / "widget-unread.png"))
+            waiting.click()
+            log = page.get_by_role("log")
+            expect(log).to_contain_text("Специалист взял обращение № 1 в работу.")
+            expect(log).to_contain_text("Обратитесь в сервисный центр.")
+            page.keyboard.press("Escape")
+            expect(page.get_by_role("button", name=name, exact=True)).to_be_focused()
+            page.reload()  # seen: nothing is counted again on the next page
+            expect(page.get_by_role("button", name=name, exact=True)).to_be_visible()
+            expect(page.locator(".badge")).to_be_hidden()
+        finally:
+            browser.close()
