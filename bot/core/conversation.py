@@ -190,6 +190,11 @@ class ConversationService:
             rated = await self._rate_closed_ticket(identity, question, stars, now)
             if rated is not None:
                 return rated
+        if verdict.reason is HandoffReason.NO_ANSWER and not _has_words(question):
+            # "👍", "+", "???", "123": nothing for people to answer either.
+            asked = await self._ask_for_words(identity, question, now)
+            if asked is not None:
+                return asked
         if not verdict.hands_off:
             reply = await self._record_quick(identity, question, verdict, now=now)
             if reply is not None:
@@ -219,6 +224,16 @@ class ConversationService:
             text = await rate_ticket(uow, ticket, conversation.id, stars, now)
             await uow.conversations.add_exchange(conversation.id, mark, text, now)
             return Reply(kind=ReplyKind.NOTICE, text=text)
+
+    async def _ask_for_words(self, identity: Identity, text: str, now: datetime) -> Reply | None:
+        """A message without a word, while the bot has the conversation: asked to put the
+        question in words, and no ticket; None when people have it (it goes to them)."""
+        async with self._db.transaction() as uow:
+            conversation = await uow.conversations.open(identity, now)
+            if not conversation.state.bot_answers:
+                return None
+            await uow.conversations.add_exchange(conversation.id, text, wording.NO_WORDS, now)
+            return Reply(kind=ReplyKind.NOTICE, text=wording.NO_WORDS)
 
     async def _record(
         self,
@@ -434,3 +449,8 @@ class ConversationService:
         if maintenance is None:
             return None
         return wording.maintenance_notice(maintenance.until, self._calendar)
+
+
+def _has_words(text: str) -> bool:
+    """True when the message has a letter: emoji, punctuation and digits alone are no question."""
+    return any(character.isalpha() for character in text)

@@ -18,6 +18,10 @@ RESOLVED = (
     "Обращение № {number} завершено. Оцените, пожалуйста, ответ от 1 до 5: кнопкой "
     "или цифрой в ответ."
 )
+NO_WORDS = (
+    "Если у вас вопрос, напишите его словами — например: «не приходит код подтверждения». "
+    "Чтобы связаться со специалистом, напишите «позовите оператора»."
+)
 # What the conversation records as the citizen's message when they rate with a button.
 TICKET_MARK = "Оценка {stars} из 5"
 TICKET_RATED = (

@@ -11,6 +11,7 @@ import pytest
 from bot.core.answerer import Answerer
 from bot.core.conversation_state import ConversationState
 from bot.core.errors import InvalidInputError, PermissionDeniedError
+from bot.core.history import ConversationHistory
 from bot.core.identity import Identity
 from bot.core.maintenance import MaintenanceSwitch
 from bot.core.records import OutgoingKind
@@ -196,6 +197,28 @@ async def test_the_bot_is_silent_while_an_operator_owns_the_conversation(
     assert [m.text for m in details.messages][-2:] == ["забыл пароль", "забыл пароль"]
 
 
+@pytest.mark.parametrize("text", ["👍", "+", "???", ")))", "123"])
+async def test_a_message_without_words_is_asked_for_words_not_handed_to_people(
+    services: Services, text: str
+) -> None:
+    """"👍" after an answer, "???" or a stray number used to open a ticket each: people had
+    nothing to answer either. While a ticket is open, it goes to the ticket as anything does."""
+    reply = await services.conversations.handle(ANNA, text)
+    assert reply.kind is ReplyKind.NOTICE and reply.ticket_number is None
+    assert reply.text.startswith("Если у вас вопрос, напишите его словами")
+    assert await services.citizens.list(ANNA) == []
+    history = await ConversationHistory(services.db, clock=services.clock).recent(ANNA)
+    assert [m.text for m in history.messages] == [text, reply.text]
+
+    await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    waiting = await services.conversations.handle(ANNA, text)
+    assert waiting.text == "Добавили ваше сообщение к обращению № 1."
+    operator = await services.operator("olga")
+    details = await services.desk.details(operator, 1)
+    assert [m.text for m in details.messages][-1] == text
+    assert [t.number for t in await services.citizens.list(ANNA)] == [1]
+
+
 async def test_after_resolution_the_bot_answers_again(services: Services) -> None:
     await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
     operator = await services.operator("olga")
@@ -237,10 +260,13 @@ async def test_a_mark_sent_after_the_ticket_closed_rates_it_instead_of_opening_a
     details = await services.desk.details(operator, 1)
     assert [e.note for e in details.events if e.action == "rated"] == ["5 из 5", "4 из 5"]
 
-    # A question moves the conversation back to the bot; a digit then is just a message.
+    # A question moves the conversation back to the bot; a digit then is a message without
+    # words like any other: no mark, no new ticket, a request to write the question.
     assert (await services.conversations.handle(ANNA, "забыл пароль")).kind is ReplyKind.ANSWER
     after = await services.conversations.handle(ANNA, "5")
-    assert after.kind is ReplyKind.HANDOFF and after.ticket_number == 2
+    assert after.kind is ReplyKind.NOTICE and after.text.startswith("Если у вас вопрос")
+    assert await _ticket_ratings(services) == [4]
+    assert [t.number for t in await services.citizens.list(ANNA)] == [1]
 
 
 async def test_outside_hours_the_reply_says_when_people_pick_it_up(services: Services) -> None:
