@@ -58,6 +58,9 @@ async def test_an_operator_without_the_curator_role_cannot_approve(web: Web) -> 
     await web.client.post(
         "/console/tickets/1/resolve", data={"csrf_token": token, "text": "Обратитесь в сервис."}
     )
+    # The proposal's answer starts as the operator's reply, to be edited into an entry.
+    closed = (await web.client.get("/console/tickets/1")).text
+    assert '<textarea name="answer" rows="4" required>Обратитесь в сервис.</textarea>' in closed
     proposed = await web.client.post(
         "/console/tickets/1/propose",
         data={"csrf_token": token, "question": "Сломался трактор", "answer": "В сервис."},
