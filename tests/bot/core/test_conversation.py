@@ -201,7 +201,7 @@ async def test_the_bot_is_silent_while_an_operator_owns_the_conversation(
 async def test_a_message_without_words_is_asked_for_words_not_handed_to_people(
     services: Services, text: str
 ) -> None:
-    """"👍" after an answer, "???" or a stray number used to open a ticket each: people had
+    """ "👍" after an answer, "???" or a stray number used to open a ticket each: people had
     nothing to answer either. While a ticket is open, it goes to the ticket as anything does."""
     reply = await services.conversations.handle(ANNA, text)
     assert reply.kind is ReplyKind.NOTICE and reply.ticket_number is None
