@@ -149,7 +149,7 @@
   root.appendChild(wrap);
 
   var sessionId = null;
-  try { sessionId = localStorage.getItem(STORE); } catch (e) { sessionId = null; }
+  sessionId = stored(STORE);
   var events = null;
   var lastLive = 0;
   var started = false;
@@ -159,7 +159,7 @@
   function remember(id) {
     if (!id || id === sessionId) { return; }
     sessionId = id;
-    try { localStorage.setItem(STORE, id); } catch (e) { /* private mode: the session lasts for the page */ }
+    store(STORE, id);
     seen();
     listen();
   }
@@ -425,6 +425,7 @@
     return busy(api("/api/v1/ask", body)).then(showReply, showError);
   }
 
+  /* localStorage, which private modes may refuse: then nothing outlives the page. */
   function stored(key) {
     try { return localStorage.getItem(key); } catch (e) { return null; }
   }
@@ -432,7 +433,7 @@
   function store(key, value) {
     try {
       if (value === null) { localStorage.removeItem(key); } else { localStorage.setItem(key, String(value)); }
-    } catch (e) { /* private mode: nothing is kept past the page */ }
+    } catch (e) { /* ignore */ }
   }
 
   function launcherLabel() {
@@ -515,7 +516,7 @@
       seen();
       listen();
     }, function () {
-      try { localStorage.removeItem(STORE); } catch (e) { /* ignore */ }
+      store(STORE, null);
       sessionId = null;
       addMessage("bot", GREETING);
     });
