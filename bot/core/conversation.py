@@ -351,7 +351,9 @@ class ConversationService:
         )
         listing = "\n".join(f"- {c.title}" for c in choices)
         text = f"{wording.CLARIFY_PROMPT}\n{listing}"
-        message_id = await uow.conversations.add_exchange(conversation.id, question, text, now)
+        message_id = await uow.conversations.add_exchange(
+            conversation.id, question, text, now, choices=[c.entry_id for c in choices]
+        )
         return Reply(
             kind=ReplyKind.CLARIFY,
             text=text,

@@ -34,6 +34,7 @@ class ConversationMessage:
     text: str
     created_at: datetime
     entry_id: str | None = None
+    choices: tuple[str, ...] = ()  # the entries a clarification offered, by id
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import JSON, bindparam, delete, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -42,6 +42,7 @@ _INSERT_EXCHANGE = Prepared(
                 "text": bindparam("question"),
                 "entry_id": None,
                 "created_at": bindparam("created_at"),
+                "choices": None,
             },
             {
                 "conversation_id": bindparam("conversation_id"),
@@ -49,6 +50,8 @@ _INSERT_EXCHANGE = Prepared(
                 "text": bindparam("answer"),
                 "entry_id": bindparam("entry_id"),
                 "created_at": bindparam("created_at"),
+                # Typed here: in a multi-row VALUES the column's type is not applied.
+                "choices": bindparam("choices", type_=JSON),
             },
         ]
     )
@@ -153,9 +156,10 @@ class ConversationStatements:
         now: datetime,
         *,
         entry_id: str | None = None,
+        choices: Sequence[str] = (),
     ) -> int:
         """The citizen's message and the bot's reply; returns the reply's id. `entry_id`:
-        the entry the reply comes from."""
+        the entry the reply comes from; `choices`: the entries a clarification offered."""
         rows = await _INSERT_EXCHANGE.rows(
             self._target,
             {
@@ -164,6 +168,7 @@ class ConversationStatements:
                 "answer": answer,
                 "entry_id": entry_id,
                 "created_at": now,
+                "choices": list(choices) or None,
             },
         )
         return next(int(r.id) for r in rows if r.author == Author.BOT.value)

@@ -128,6 +128,7 @@ def to_conversation_message(row: ConversationMessageRow) -> ConversationMessage:
         text=row.text,
         created_at=row.created_at,
         entry_id=row.entry_id,
+        choices=tuple(row.choices or ()),
     )
 
 

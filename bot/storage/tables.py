@@ -72,6 +72,8 @@ class ConversationMessageRow(Base):
     text: Mapped[str] = mapped_column(Text)
     entry_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # A clarification's offered entries (ids), in the order they were offered.
+    choices: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
 
 
 class TicketRow(Base):

@@ -138,6 +138,9 @@ class MessageOut(BaseModel):
     text: str
     created_at: str
     entry_id: str | None
+    choices: list[ChoiceOut] = Field(
+        default_factory=list, description="a clarification's offered entries, as buttons"
+    )
 
 
 class LiveOut(BaseModel):

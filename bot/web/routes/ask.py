@@ -31,6 +31,7 @@ from bot.web.rendering import ask_response
 from bot.web.schemas import (
     AskRequest,
     AskResponse,
+    ChoiceOut,
     ChooseRequest,
     FeedbackRequest,
     FeedbackResponse,
@@ -128,6 +129,7 @@ async def history(
 ) -> HistoryResponse:
     """The session's recent conversation, for a widget opened again."""
     identity = web_identity(session_id)
+    kb = services.answerer.kb
     found = await services.history.recent(identity, limit=services.settings.history_limit)
     open_ticket = next(
         (t.number for t in await citizens.list(identity) if not t.status.is_final), None
@@ -142,6 +144,11 @@ async def history(
                 text=m.text,
                 created_at=m.created_at.isoformat(),
                 entry_id=m.entry_id,
+                choices=[
+                    ChoiceOut(entry_id=e.id, title=e.question)
+                    for e in (kb.get(i) for i in m.choices)
+                    if e is not None  # an entry removed from the base since: no button
+                ],
             )
             for m in found.messages
         ],

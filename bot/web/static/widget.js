@@ -336,6 +336,20 @@
     msg.appendChild(bar);
   }
 
+  /* A clarification's candidates as buttons; the one pressed is asked for. */
+  function choiceButtons(msg, choices) {
+    var list = el("div", { class: "choices", role: "group", "aria-label": "Варианты ответа" });
+    choices.forEach(function (c) {
+      var b = el("button", { type: "button" }, c.title);
+      b.addEventListener("click", function () {
+        addMessage("citizen", c.title);
+        busy(api("/api/v1/choose", { session_id: sessionId, entry_id: c.entry_id })).then(showReply, showError);
+      });
+      list.appendChild(b);
+    });
+    msg.appendChild(list);
+  }
+
   function showReply(r) {
     if (r.kind === "silent") { return; }
     var choosing = r.kind === "clarify" && r.choices && r.choices.length;
@@ -344,18 +358,7 @@
     var text = choosing ? r.text.split("\n")[0] : r.text;
     if (r.ticket_number) { setOpenTicket(r.ticket_number); } else if (r.kind === "answer" || r.kind === "clarify") { setOpenTicket(null); }
     addMessage(r.kind === "notice" ? "system" : "bot", text, function (msg) {
-      if (choosing) {
-        var list = el("div", { class: "choices", role: "group", "aria-label": "Варианты ответа" });
-        r.choices.forEach(function (c) {
-          var b = el("button", { type: "button" }, c.title);
-          b.addEventListener("click", function () {
-            addMessage("citizen", c.title);
-            busy(api("/api/v1/choose", { session_id: sessionId, entry_id: c.entry_id })).then(showReply, showError);
-          });
-          list.appendChild(b);
-        });
-        msg.appendChild(list);
-      }
+      if (choosing) { choiceButtons(msg, r.choices); }
       if (r.kind === "answer" && r.links && r.links.length) {
         r.links.forEach(function (l) {
           var line = el("span", { class: "ticket" });
@@ -505,7 +508,13 @@
     return api("/api/v1/history?session_id=" + encodeURIComponent(sessionId)).then(function (h) {
       addMessage("bot", GREETING);
       var shown = Object.create(null);
-      h.messages.forEach(function (m) { shown[m.text] = addMessage(m.author, m.text); });
+      h.messages.forEach(function (m) {
+        // A clarification comes back as it was offered: the prompt, and its candidates as buttons.
+        var offered = m.choices && m.choices.length ? m.choices : null;
+        shown[m.text] = addMessage(m.author, offered ? m.text.split("\n")[0] : m.text, function (msg) {
+          if (offered) { choiceButtons(msg, offered); }
+        });
+      });
       // Operator replies and ticket news are in the history already: only skip past what was
       // pushed live, and put the mark buttons back under a closing message.
       h.live.forEach(function (e) {

@@ -75,6 +75,9 @@ async def test_clarify_offers_only_the_close_candidates_the_matcher_chose(
     assert [c.entry_id for c in reply.choices] == [c.entry_id for c in match.choices]
     assert 2 <= len(reply.choices) <= 3
     assert reply.text.count("\n- ") == len(reply.choices)
+    # Kept with the message, so a widget opened again offers the same buttons.
+    history = await ConversationHistory(services.db, clock=services.clock).recent(ANNA)
+    assert history.messages[-1].choices == tuple(c.entry_id for c in reply.choices)
 
 
 async def test_handoff_opens_a_ticket_with_the_conversation_so_far(services: Services) -> None:

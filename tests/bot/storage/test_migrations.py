@@ -215,3 +215,16 @@ async def test_0010_keeps_what_each_queued_message_is_and_can_be_undone(
             assert "kind" not in await _columns(engine, table)
     finally:
         await engine.dispose()
+
+
+async def test_0011_keeps_a_clarifications_choices_and_can_be_undone(
+    empty_database_url: str,
+) -> None:
+    engine = create_engine(empty_database_url, StorageSettings())
+    try:
+        await upgrade(engine)
+        assert (await _columns(engine, "conversation_messages"))["choices"]["nullable"] is True
+        await _downgrade(engine, "0010")
+        assert "choices" not in await _columns(engine, "conversation_messages")
+    finally:
+        await engine.dispose()

@@ -168,6 +168,16 @@ async def test_history_comes_back_for_a_reopened_widget(web: Web) -> None:
     assert fresh.json()["messages"] == []
 
 
+async def test_a_clarification_comes_back_with_its_candidates(web: Web) -> None:
+    """Reopened, the widget shows the candidates it offered as buttons again, not only as
+    a list in the text."""
+    asked = (await web.client.post("/api/v1/ask", json={"question": "статус"})).json()
+    assert asked["kind"] == "clarify" and 2 <= len(asked["choices"]) <= 3
+    params = {"session_id": asked["session_id"]}
+    messages = (await web.client.get("/api/v1/history", params=params)).json()["messages"]
+    assert [m["choices"] for m in messages] == [[], asked["choices"]]
+
+
 @pytest.mark.parametrize(
     ("body", "status", "fragment"),
     [

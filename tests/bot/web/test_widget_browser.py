@@ -163,12 +163,17 @@ def _rate_the_closed_ticket(page: Page) -> None:
 
 def _reopen_and_see_the_history(page: Page) -> None:
     """A widget opened again shows the operator's words and the ticket's news in their
-    place, with the mark buttons back under the closing message."""
+    place, the clarification's candidates as buttons, and the mark buttons back under the
+    closing message."""
     from playwright.sync_api import expect
 
     page.get_by_role("button", name="Открыть чат: Виртуальный консультант").click()
     log = page.get_by_role("log")
     expect(log).to_contain_text("Обратитесь в сервисный центр.")
+    offered = log.get_by_role("group", name="Варианты ответа").first
+    expect(
+        offered.get_by_role("button", name="Какие статусы есть у заявлений на Госуслугах?")
+    ).to_be_visible()
     closing = log.locator(".msg.system", has_text="Обращение № 1 завершено.")
     expect(closing.get_by_role("button", name="Оценка 5 из 5")).to_be_visible()
     expect(log.locator(".msg.system", has_text="Специалист взял обращение № 1")).to_have_count(1)
