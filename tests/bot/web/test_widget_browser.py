@@ -44,9 +44,8 @@ def _chromium() -> str:
     return CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
 
 
-def _operator_replies_and_closes(browser: Browser, url: str, text: str) -> None:
-    """An operator logs into the console in a second context, answers ticket 1 and closes
-    it."""
+def _operator_takes_the_next_ticket(browser: Browser, url: str) -> Page:
+    """An operator logs into the console in a context of their own and takes ticket 1."""
     from playwright.sync_api import expect
 
     console = browser.new_context().new_page()
@@ -57,6 +56,14 @@ def _operator_replies_and_closes(browser: Browser, url: str, text: str) -> None:
     console.get_by_role("button", name="Войти").click()
     console.get_by_role("button", name="Взять следующее").click()
     expect(console.get_by_role("heading", level=1)).to_contain_text("Обращение № 1")
+    return console
+
+
+def _operator_replies_and_closes(browser: Browser, url: str, text: str) -> None:
+    """An operator answers ticket 1 from the console and closes it."""
+    from playwright.sync_api import expect
+
+    console = _operator_takes_the_next_ticket(browser, url)
     expect(console.locator("aside")).to_contain_text("+79123456789")
     # The citizen's screenshot opens from the ticket, as the picture it is.
     with console.expect_popup() as popup:
@@ -268,16 +275,10 @@ def test_a_citizen_gets_an_answer_and_an_operators_reply_live(
 
 
 def _operator_takes_and_replies(browser: Browser, url: str, text: str) -> None:
-    """An operator logs into the console in a context of their own and answers ticket 1."""
+    """An operator answers ticket 1 from the console."""
     from playwright.sync_api import expect
 
-    console = browser.new_context().new_page()
-    console.set_default_timeout(TIMEOUT_MS)
-    console.goto(url + "/console/login")
-    console.get_by_label("Логин").fill("anna")
-    console.get_by_label("Пароль").fill(PASSWORD)
-    console.get_by_role("button", name="Войти").click()
-    console.get_by_role("button", name="Взять следующее").click()
+    console = _operator_takes_the_next_ticket(browser, url)
     console.get_by_label("Ответ гражданину").fill(text)
     console.get_by_role("button", name="Отправить ответ").click()
     expect(console.locator(".flash")).to_contain_text("Ответ отправлен")
