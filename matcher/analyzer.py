@@ -20,6 +20,7 @@ from matcher.morph import Morphology
 from matcher.normalize import fix_lookalikes, fold_case, words
 from matcher.phrases import Phrases
 from matcher.synonyms import SynonymMap
+from matcher.translit import read_translit
 
 Corrector = Callable[[str], str | None]
 
@@ -89,8 +90,17 @@ class Analyzer:
     def normalise(self, text: str) -> tuple[str, ...]:
         """Case-folded words with keyboard-layout and look-alike letters repaired."""
         folded = fold_case(text)
-        folded = repair_layout(folded, self._is_word, keep=LATIN_TERMS.__contains__)
-        return tuple(fix_lookalikes(w) for w in words(folded))
+        laid = repair_layout(folded, self._is_word, keep=LATIN_TERMS.__contains__)
+        # Latin letters are Russian typed in the wrong layout ("pf,sk") or written by sound
+        # ("zabyl"): the reading that finds more words wins; a tie keeps the layout's.
+        by_layout = sum(a != b for a, b in zip(folded.split(" "), laid.split(" "), strict=True))
+        spoken, by_sound = read_translit(folded, self._is_word, keep=self._keeps_latin)
+        chosen = spoken if by_sound > by_layout else laid
+        return tuple(fix_lookalikes(w) for w in words(chosen))
+
+    def _keeps_latin(self, word: str) -> bool:
+        """Latin words that are terms as they are: VIN, SMS, names the base uses."""
+        return word in LATIN_TERMS or word in self._vocabulary
 
     def lemmatize_phrase(self, text: str) -> tuple[str, ...]:
         """All lemmas of a phrase, function words included (synonym phrases match on these)."""

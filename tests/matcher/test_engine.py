@@ -25,6 +25,10 @@ from matcher import Action, Entry, KnowledgeBase, Matcher, Morphology
         ("выпсика эптс", "epts-extract"),
         # wrong keyboard layout
         ("pf,sk gfhjkm", "password-recovery"),
+        # Russian written in Latin letters by sound
+        ("zabyl parol", "password-recovery"),
+        ("ne prihodit sms", "sms-code"),
+        ("vypiska epts", "epts-extract"),
         # Latin look-alike letters
         ("зaбыл пaрoль", "password-recovery"),
         # synonyms and abbreviations, multi-word phrases included
