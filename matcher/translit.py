@@ -62,7 +62,8 @@ _SOUNDS: dict[str, tuple[str, ...]] = {
     "'": ("ь",),
 }
 _SOUND = re.compile("|".join(sorted(map(re.escape, _SOUNDS), key=len, reverse=True)))
-_LATIN_WORD = re.compile(r"[a-z']+")
+# A Latin word with the punctuation around it ("parol?", "(zabyl"); an apostrophe is a letter.
+_LATIN_WORD = re.compile(r"([^a-z']*)([a-z']+)([^a-z']*)")
 # Readings tried for one word, at most: each ambiguous sound doubles them.
 MAX_READINGS = 32
 
@@ -95,18 +96,18 @@ def read_translit(
     → "парол" → "пароль"). A text of English words is left alone.
     """
     tokens = text.split(" ")
-    latin = [
-        i for i, t in enumerate(tokens) if t and _LATIN_WORD.fullmatch(t) and not keep(t.strip("'"))
-    ]
     chosen: dict[int, str] = {}
     recognised = 0
-    for i in latin:
-        found = readings(tokens[i])
+    for i, token in enumerate(tokens):
+        latin = _LATIN_WORD.fullmatch(token)
+        if latin is None or keep(latin[2].strip("'")):
+            continue
+        found = readings(latin[2])
         if not found:
             continue
         known = next((r for r in found if is_russian_word(r)), None)
         recognised += known is not None
-        chosen[i] = known or found[0]
+        chosen[i] = latin[1] + (known or found[0]) + latin[3]
     if not recognised:
         return text, 0
     return " ".join(chosen.get(i, t) for i, t in enumerate(tokens)), recognised

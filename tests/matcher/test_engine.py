@@ -26,7 +26,7 @@ from matcher import Action, Entry, KnowledgeBase, Matcher, Morphology
         # wrong keyboard layout
         ("pf,sk gfhjkm", "password-recovery"),
         # Russian written in Latin letters by sound
-        ("zabyl parol", "password-recovery"),
+        ("Zabyl parol, pomogite!", "password-recovery"),
         ("ne prihodit sms", "sms-code"),
         ("vypiska epts", "epts-extract"),
         # Latin look-alike letters

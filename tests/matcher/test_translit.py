@@ -42,6 +42,8 @@ def test_every_ambiguous_sound_is_tried_within_a_bound() -> None:
         ("ne prihodit sms", "не приходит sms"),  # SMS is a term as it is
         ("lichnyj kabinet", "личный кабинет"),
         ("как войти v lichnyj kabinet", "как войти в личный кабинет"),
+        ("zabyl parol?!", "забыл парол?!"),  # punctuation stays where it was
+        ("(zabyl), parol'", "(забыл), пароль"),
     ],
 )
 def test_a_russian_text_in_latin_letters_is_read_back(text: str, read: str) -> None:
