@@ -88,7 +88,8 @@ class Analyzer:
         return self._morph.lemma(word)
 
     def normalise(self, text: str) -> tuple[str, ...]:
-        """Case-folded words with keyboard-layout and look-alike letters repaired."""
+        """Case-folded words with keyboard-layout and look-alike letters repaired, and
+        Russian written in Latin letters read back."""
         folded = fold_case(text)
         laid = repair_layout(folded, self._is_word, keep=LATIN_TERMS.__contains__)
         # Latin letters are Russian typed in the wrong layout ("pf,sk") or written by sound

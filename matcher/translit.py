@@ -62,8 +62,9 @@ _SOUNDS: dict[str, tuple[str, ...]] = {
     "'": ("ь",),
 }
 _SOUND = re.compile("|".join(sorted(map(re.escape, _SOUNDS), key=len, reverse=True)))
-# A Latin word with the punctuation around it ("parol?", "(zabyl"); an apostrophe is a letter.
-_LATIN_WORD = re.compile(r"([^a-z']*)([a-z']+)([^a-z']*)")
+# A Latin word with the punctuation around it ("parol?", "(zabyl"); an apostrophe is a letter,
+# and a word with Cyrillic letters or digits in it is no Latin word.
+_LATIN_WORD = re.compile(r"([^\w']*)([a-z']+)([^\w']*)")
 # Readings tried for one word, at most: each ambiguous sound doubles them.
 MAX_READINGS = 32
 

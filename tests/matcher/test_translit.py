@@ -52,6 +52,8 @@ def test_a_russian_text_in_latin_letters_is_read_back(text: str, read: str) -> N
     assert found >= 1
 
 
-@pytest.mark.parametrize("text", ["what is the weather", "chrome", "hello world", "забыл пароль"])
+@pytest.mark.parametrize(
+    "text", ["what is the weather", "chrome", "hello world", "забыл пароль", "vпароль zabyl2"]
+)
 def test_a_text_with_no_russian_reading_is_left_alone(text: str) -> None:
     assert read_translit(text, is_word) == (text, 0)
