@@ -11,7 +11,7 @@ from bot.core.clock import Clock, system_clock
 from bot.core.contacts import Contacts
 from bot.core.errors import AttachmentError, ContactError, InvalidInputError, TicketNotFoundError
 from bot.core.identity import Identity
-from bot.core.records import MAX_STARS, MIN_STARS
+from bot.core.ratings import check_stars
 from bot.core.settings import CoreSettings
 from bot.core.ticket_flow import rate_ticket
 from bot.core.tickets import Author, Ticket
@@ -98,8 +98,7 @@ class CitizenTickets:
     async def rate(self, identity: Identity, number: int, stars: int) -> str:
         """The citizen's 1-5 mark for their closed ticket (the buttons under "Обращение
         завершено"; rated again, the latest mark counts); the thanks to show them."""
-        if not MIN_STARS <= stars <= MAX_STARS:
-            raise InvalidInputError(f"Оценка должна быть от {MIN_STARS} до {MAX_STARS}.")
+        check_stars(stars)
         now = self._clock()
         async with self._db.transaction() as uow:
             ticket = await self._own(uow, identity, number)
@@ -108,12 +107,9 @@ class CitizenTickets:
                     f"Обращение № {number} ещё не закрыто ({ticket.status_label}): "
                     "оценить его можно, когда специалист его завершит."
                 )
-            # Written into the conversation, as a typed mark is, so the history shows it.
             conversation = await uow.conversations.open(identity, now)
-            thanks = await rate_ticket(uow, ticket, conversation.id, stars, now)
-            mark = wording.TICKET_MARK.format(stars=stars)
-            await uow.conversations.add_exchange(conversation.id, mark, thanks, now)
-            return thanks
+            said = wording.TICKET_MARK.format(stars=stars)
+            return await rate_ticket(uow, ticket, conversation.id, now, stars=stars, said=said)
 
     async def link(self, known: Identity, new: Identity) -> None:
         """Make `new` (e.g. a Telegram chat) another identity of the citizen behind `known`.

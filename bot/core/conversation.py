@@ -221,8 +221,7 @@ class ConversationService:
                 return None
             ticket = await uow.tickets.get_by_id(ticket_id)
             assert ticket is not None
-            text = await rate_ticket(uow, ticket, conversation.id, stars, now)
-            await uow.conversations.add_exchange(conversation.id, mark, text, now)
+            text = await rate_ticket(uow, ticket, conversation.id, now, stars=stars, said=mark)
             return Reply(kind=ReplyKind.NOTICE, text=text)
 
     async def _ask_for_words(self, identity: Identity, text: str, now: datetime) -> Reply | None:

@@ -18,6 +18,12 @@ _DIGIT_MARK = re.compile(r"([1-5])\s*(?:/\s*5|из\s*5)?\s*[.!)]*", re.IGNORECAS
 _STAR_MARK = re.compile(r"(?:⭐\ufe0f?|★){1,5}")
 
 
+def check_stars(stars: int) -> None:
+    """Refuse a mark outside 1-5, saying so."""
+    if not MIN_STARS <= stars <= MAX_STARS:
+        raise InvalidInputError(f"Оценка должна быть от {MIN_STARS} до {MAX_STARS}.")
+
+
 def stars_of(text: str) -> int | None:
     """The 1-5 mark a message consists of, or None if it says anything else."""
     stripped = text.strip()
@@ -40,10 +46,7 @@ class Ratings:
         self, identity: Identity, message_id: int, stars: int, *, comment: str | None = None
     ) -> Rating:
         """A 1-5 rating of the bot's or operator's message `message_id`."""
-        if not MIN_STARS <= stars <= MAX_STARS:
-            raise InvalidInputError(
-                f"Оценка должна быть от {MIN_STARS} до {MAX_STARS}, получено {stars}."
-            )
+        check_stars(stars)
         return await self._rate(identity, message_id, RatingScale.STARS, stars, comment)
 
     async def rate_thumb(

@@ -151,10 +151,18 @@ async def open_ticket(
 
 
 async def rate_ticket(
-    uow: UnitOfWork, ticket: Ticket, conversation_id: int, stars: int, now: datetime
+    uow: UnitOfWork,
+    ticket: Ticket,
+    conversation_id: int,
+    now: datetime,
+    *,
+    stars: int,
+    said: str,
 ) -> str:
     """The citizen's 1-5 mark for a closed ticket, recorded against the conversation they
-    gave it in (given again: the latest counts) and in the ticket's history; the thanks."""
+    gave it in (given again: the latest counts) and in the ticket's history; `said` (the
+    typed mark, or what the pressed button stands for) and the thanks are written into that
+    conversation, so its history shows them. Returns the thanks."""
     await uow.ratings.put(
         conversation_id=conversation_id,
         scale=RatingScale.STARS,
@@ -168,4 +176,6 @@ async def rate_ticket(
     await uow.tickets.add_event(
         ticket.id, "rated", Author.CITIZEN, now, note=f"{stars} из {MAX_STARS}"
     )
-    return wording.TICKET_RATED.format(stars=stars, number=ticket.number)
+    thanks = wording.TICKET_RATED.format(stars=stars, number=ticket.number)
+    await uow.conversations.add_exchange(conversation_id, said, thanks, now)
+    return thanks

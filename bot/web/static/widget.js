@@ -470,19 +470,22 @@
     lastLive = after;
     events = new EventSource(API + "/api/v1/events?session_id=" + encodeURIComponent(sessionId) + "&after=" + after);
     events.addEventListener("reply", function (event) {
-      var item;
-      try { item = JSON.parse(event.data); } catch (e) { return; }
-      if (item.id <= lastLive) { return; }
-      lastLive = item.id;
-      arrivedLive();
+      if (fresh(event)) { arrivedLive(); }
     });
   }
 
-  function live(event) {
+  /* A live event's message if it is one not seen yet (a reconnect replays some), else null. */
+  function fresh(event) {
     var item;
-    try { item = JSON.parse(event.data); } catch (e) { return; }
-    if (item.id <= lastLive) { return; }
+    try { item = JSON.parse(event.data); } catch (e) { return null; }
+    if (item.id <= lastLive) { return null; }
     lastLive = item.id;
+    return item;
+  }
+
+  function live(event) {
+    var item = fresh(event);
+    if (!item) { return; }
     arrivedLive();
     addMessage(item.author === "system" ? "system" : "operator", item.text, function (msg) {
       if (item.asks_rating && item.ticket_number) { markButtons(msg, item.ticket_number); }
