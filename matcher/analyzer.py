@@ -26,6 +26,12 @@ Corrector = Callable[[str], str | None]
 
 # Words this short are never typo-repaired: too many real words lie one edit away.
 MIN_TYPO_LENGTH = 4
+# Short words that hasty typing glues to the next one ("немогу", "вкабинете"); any other
+# part of a glued pair must have at least MIN_GLUED_PART letters.
+GLUED_PREFIXES = frozenset(
+    ["не", "ни", "в", "во", "на", "с", "со", "к", "ко", "по", "за", "до", "от", "из", "у", "о"]
+)
+MIN_GLUED_PART = 3
 WORD_CACHE = 200_000
 # What a word is to matching.
 CONTENT = "content"
@@ -117,12 +123,41 @@ class Analyzer:
         return self.analyze_tokens(tokens, courtesy=courtesy)
 
     def repair(self, tokens: tuple[str, ...], correct: Corrector) -> tuple[str, ...]:
-        """The tokens with each word unknown to the dictionary and the base typo-repaired."""
-        repaired = []
+        """The tokens with each word unknown to the dictionary and the base typo-repaired,
+        or, when no word is close to it, split into the two words typed without a space
+        between them ("забылпароль" → "забыл пароль")."""
+        repaired: list[str] = []
         for token in tokens:
-            fixed = correct(token) if self._may_be_typo(token) else None
-            repaired.append(fixed if fixed is not None else token)
+            if not self._may_be_typo(token):
+                repaired.append(token)
+            elif (fixed := correct(token)) is not None:
+                repaired.append(fixed)
+            else:
+                repaired.extend(self.unglue(token) or (token,))
         return tuple(repaired)
+
+    def unglue(self, token: str) -> tuple[str, str] | None:
+        """Two known words that make up `token` when written together, or None.
+
+        The left part is a short word that is often glued to the next ("не", "в", "на") or
+        has at least MIN_GLUED_PART letters, as the right part must. Of several splits, the
+        one with more of its parts in the base's own words wins, then the longer right part.
+        """
+        best: tuple[int, int, tuple[str, str]] | None = None
+        for cut in range(1, len(token) - MIN_GLUED_PART + 1):
+            left, right = token[:cut], token[cut:]
+            if len(left) < MIN_GLUED_PART and left not in GLUED_PREFIXES:
+                continue
+            if not (self._is_word(left) and self._is_word(right)):
+                continue
+            rank = (
+                (left in self._vocabulary) + (right in self._vocabulary),
+                len(right),
+                (left, right),
+            )
+            if best is None or rank[:2] > best[:2]:
+                best = rank
+        return None if best is None else best[2]
 
     def analyze_tokens(
         self,

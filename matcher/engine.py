@@ -112,7 +112,7 @@ class Matcher:
         repaired = self.analyzer.repair(tokens, self._speller.correct)
         if repaired != tokens:
             readings.append(repaired)
-        typos = frozenset(t for t, r in zip(tokens, repaired, strict=True) if t != r)
+        typos = frozenset(tokens) - frozenset(repaired)
         # Each reading is scored as typed and repaired; courtesy left out, and kept when it
         # was there. Readings that analyse alike are scored once.
         variants: dict[tuple[str, tuple[str, ...]], Analysis] = {}

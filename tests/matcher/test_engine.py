@@ -23,6 +23,10 @@ from matcher import Action, Entry, KnowledgeBase, Matcher, Morphology
         # two letters swapped, the commonest slip of fast typing: one edit, not two
         ("збаыл паорль", "password-recovery"),
         ("выпсика эптс", "epts-extract"),
+        # words typed without a space between them
+        ("забылпароль", "password-recovery"),
+        ("непришел смскод", "sms-code"),
+        ("выпискаэптс", "epts-extract"),
         # wrong keyboard layout
         ("pf,sk gfhjkm", "password-recovery"),
         # Russian written in Latin letters by sound
@@ -240,3 +244,29 @@ def test_an_entry_that_is_courtesy_keeps_its_courtesy(
     match = Matcher(project_kb, morphology=morphology).match(thanks)
     assert match.action is Action.ANSWER
     assert match.entry_id == "chat-thanks"
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"),
+    [
+        ("немогу", ("не", "могу")),
+        ("вличном", ("в", "личном")),
+        ("личныйкабинет", ("личный", "кабинет")),
+        ("смскод", ("смс", "код")),
+        # no two words make it up: left for the reading as typed
+        ("ыыыыыыыы", None),
+        # a single letter that is no preposition is never cut off
+        ("ъпароль", None),
+    ],
+)
+def test_glued_words_are_told_apart(
+    fixture_matcher: Matcher, typed: str, expected: tuple[str, str] | None
+) -> None:
+    assert fixture_matcher.analyzer.unglue(typed) == expected
+
+
+def test_a_known_word_is_never_split(fixture_matcher: Matcher) -> None:
+    # "находит" reads as "на ходит" too, but the dictionary knows it: it stays one word.
+    analyzer = fixture_matcher.analyzer
+    tokens = analyzer.normalise("находит заявление")
+    assert analyzer.repair(tokens, lambda word: None) == ("находит", "заявление")
