@@ -14,7 +14,7 @@ from bot.core.identity import Identity
 from bot.core.ratings import check_stars
 from bot.core.settings import CoreSettings
 from bot.core.ticket_flow import rate_ticket
-from bot.core.tickets import Author, Ticket
+from bot.core.tickets import ATTACHED, Author, Ticket
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import Database
 from bot.storage.unit_of_work import UnitOfWork
@@ -69,7 +69,7 @@ class CitizenTickets:
                 )
             attachment = await uow.tickets.add_attachment(ticket, checked, now)
             await uow.tickets.add_event(
-                ticket.id, "attached", Author.CITIZEN, now, note=checked.filename
+                ticket.id, ATTACHED, Author.CITIZEN, now, note=checked.filename
             )
             return attachment
 

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 
 from bot.core.errors import ContactError
+from bot.core.privacy import PersonalData
 
 MAX_NAME_LENGTH = 100
 PHONE_SEPARATORS = re.compile(r"[\s()\-.]")
@@ -13,6 +14,7 @@ RUSSIAN_MOBILE_DIGITS = 11
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(?:\.[^@\s.]+)+$")
 NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ .'\-][^\W\d_]*)*$")
 MAX_EMAIL_LENGTH = 254
+NAME_PLACEHOLDER = "[имя]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +29,14 @@ class Contacts:
     def is_empty(self) -> bool:
         """True when the citizen left no contacts at all."""
         return self.name is None and self.phone is None and self.email is None
+
+    def masked(self) -> Contacts:
+        """Which contacts were left, each replaced by its label: "[телефон]"."""
+        return Contacts(
+            name=None if self.name is None else NAME_PLACEHOLDER,
+            phone=None if self.phone is None else PersonalData.PHONE.placeholder,
+            email=None if self.email is None else PersonalData.EMAIL.placeholder,
+        )
 
 
 def normalize_phone(raw: str) -> str:

@@ -7,6 +7,7 @@ when, and queues what the citizen must be told in the same transaction (the outb
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from bot.core import wording
@@ -30,7 +31,7 @@ from bot.core.ticket_flow import (
     send_to_citizen,
 )
 from bot.core.ticket_status import QUEUED_STATUSES, TicketStatus, check_status_change
-from bot.core.tickets import Author, SupportLine, Ticket, TicketDetails, Via
+from bot.core.tickets import ATTACHED, Author, SupportLine, Ticket, TicketDetails, Via
 from bot.storage.database import Database
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -272,12 +273,15 @@ class Desk:
             who = await self._current(uow, operator)
             require(who.role, Permission.VIEW_QUEUE, "просматривать обращения")
             ticket = await self._ticket(uow, number)
-            return TicketDetails(
+            details = TicketDetails(
                 ticket=ticket,
                 messages=tuple(await uow.tickets.messages(ticket.id)),
                 events=tuple(await uow.tickets.events(ticket.id)),
                 attachments=tuple(await uow.tickets.attachments(ticket)),
             )
+        if has_permission(who.role, Permission.VIEW_PERSONAL_DATA):
+            return details
+        return _without_personal_data(details)
 
     async def attachment_file(
         self, operator: Operator, number: int, attachment_id: int
@@ -285,7 +289,7 @@ class Desk:
         """One attached file: its description and its bytes."""
         async with self._db.transaction() as uow:
             who = await self._current(uow, operator)
-            require(who.role, Permission.VIEW_QUEUE, "просматривать вложения")
+            require(who.role, Permission.VIEW_PERSONAL_DATA, "открывать вложения обращений")
             ticket = await self._ticket(uow, number)
             found = await uow.tickets.attachment(ticket, attachment_id)
             if found is None:
@@ -399,3 +403,22 @@ async def _assign(uow: UnitOfWork, who: Operator, ticket: Ticket, now: datetime)
     await follow_ticket(uow, taken, ConversationState.WITH_OPERATOR, now)
     await notify_citizen(uow, taken, wording.TAKEN.format(number=taken.number), now)
     return taken
+
+
+def _without_personal_data(details: TicketDetails) -> TicketDetails:
+    """The ticket as roles that do not answer citizens see it: which contacts were left,
+    not their values; the files numbered, since a file's name may be a person's
+    ("паспорт Иванова.pdf"), in the list and in the history alike."""
+    numbered = iter(range(1, len(details.events) + 1))
+    return replace(
+        details,
+        ticket=replace(details.ticket, contacts=details.ticket.contacts.masked()),
+        attachments=tuple(
+            replace(a, filename=f"файл {i}") for i, a in enumerate(details.attachments, 1)
+        ),
+        events=tuple(
+            replace(e, note=f"файл {next(numbered)}") if e.action == ATTACHED else e
+            for e in details.events
+        ),
+        personal_data_shown=False,
+    )

@@ -28,11 +28,18 @@ class Permission(StrEnum):
     MANAGE_ACCOUNTS = "manage_accounts"
     MAINTENANCE = "maintenance"
     VIEW_ANALYTICS = "view_analytics"
+    # The contacts a citizen left and the files they attached: for those who answer them.
+    VIEW_PERSONAL_DATA = "view_personal_data"
 
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(
-        {Permission.WORK_FIRST_LINE, Permission.VIEW_QUEUE, Permission.PROPOSE}
+        {
+            Permission.WORK_FIRST_LINE,
+            Permission.VIEW_QUEUE,
+            Permission.PROPOSE,
+            Permission.VIEW_PERSONAL_DATA,
+        }
     ),
     Role.SPECIALIST: frozenset(
         {
@@ -40,6 +47,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.WORK_SECOND_LINE,
             Permission.VIEW_QUEUE,
             Permission.PROPOSE,
+            Permission.VIEW_PERSONAL_DATA,
         }
     ),
     Role.CURATOR: frozenset(

@@ -90,6 +90,10 @@ class TicketMessage:
     via: Via | None = None  # an operator's message only; None also for rows older than it
 
 
+# The history action of a file the citizen attached; its note is the file's name.
+ATTACHED = "attached"
+
+
 @dataclass(frozen=True, slots=True)
 class TicketEvent:
     """One recorded change of a ticket: who did what, when."""
@@ -112,3 +116,6 @@ class TicketDetails:
     messages: tuple[TicketMessage, ...]
     events: tuple[TicketEvent, ...]
     attachments: tuple[Attachment, ...]
+    # False for roles that do not answer citizens (analysts, curators): the contacts are
+    # masked and the files described without their names, and cannot be opened.
+    personal_data_shown: bool = True

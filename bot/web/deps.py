@@ -10,7 +10,7 @@ import re
 import secrets
 from typing import Annotated
 
-from fastapi import Depends, Path, Request
+from fastapi import Depends, Path, Query, Request
 
 from bot.core.accounts import Accounts
 from bot.core.citizen_tickets import CitizenTickets
@@ -41,6 +41,8 @@ async def get_services(request: Request) -> WebServices:
 
 ServicesDep = Annotated[WebServices, Depends(get_services)]
 TicketNumber = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="the ticket number")]
+# The same number typed into a form (`?number=`): a `Path` one would never be found there.
+TicketNumberQuery = Annotated[int, Query(ge=1, le=MAX_RECORD_ID, description="the ticket number")]
 AttachmentId = Annotated[
     int, Path(ge=1, le=MAX_RECORD_ID, description="an attached file's id in the ticket")
 ]

@@ -76,6 +76,16 @@ FIELD_NAMES = {
     "email": "адрес электронной почты",
     "file": "файл",
     "stars": "оценка",
+    "number": "номер обращения",
+    "proposal_id": "номер предложения",
+    "attachment_id": "номер файла",
+}
+# pydantic's bounds on numbers, as the words that end "должно быть … N".
+BOUNDS = {
+    "greater_than_equal": ("ge", "не меньше"),
+    "greater_than": ("gt", "больше"),
+    "less_than_equal": ("le", "не больше"),
+    "less_than": ("lt", "меньше"),
 }
 
 
@@ -123,6 +133,9 @@ def describe_validation(errors: Sequence[Any]) -> str:
     if kind in {"string_type", "model_type", "model_attributes_type"}:
         expected = "текстом" if kind == "string_type" else "объектом JSON"
         return f"{where.capitalize()} должно быть {expected}."
+    if kind in BOUNDS:
+        key, words = BOUNDS[kind]
+        return f"{where.capitalize()} должно быть {words} {context.get(key)}."
     if kind.startswith(("int", "bool")):
         expected = "целым числом" if kind.startswith("int") else "true или false"
         return f"{where.capitalize()} должно быть {expected}."

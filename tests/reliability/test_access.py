@@ -14,7 +14,9 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import APIRoute
 
+from bot.core.attachments import Upload
 from bot.core.roles import Role
+from bot.web.deps import web_identity
 from bot.web.settings import RateLimit, WebSettings
 from matcher import Morphology
 from tests.bot.web.conftest import GENEROUS, Web, csrf_of, log_in, make_app
@@ -24,6 +26,7 @@ pytestmark = pytest.mark.anyio
 UNKNOWN = "сломался карбюратор у трактора"
 LOGIN_PATH = "/console/login"
 PUBLIC = {("GET", LOGIN_PATH), ("POST", LOGIN_PATH), ("POST", "/console/logout")}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 100
 
 
 @dataclass(frozen=True)
@@ -122,6 +125,74 @@ async def test_every_console_route_wants_a_login(web: Web) -> None:
             assert response.headers["location"] == LOGIN_PATH, route
     # Nothing happened: the ticket still waits in the queue.
     assert [t.number for t in await web.services.desk.queue(None)] == [1]
+
+
+EVERY_ROLE = frozenset(Role)
+ANALYTICS = frozenset({Role.ANALYST, Role.CURATOR, Role.ADMIN})  # Permission.VIEW_ANALYTICS
+CURATORS = frozenset({Role.CURATOR, Role.ADMIN})  # Permission.DECIDE_PROPOSALS
+ANSWERERS = frozenset({Role.OPERATOR, Role.SPECIALIST, Role.ADMIN})  # VIEW_PERSONAL_DATA
+
+
+@dataclass(frozen=True)
+class PageAccess:
+    """Who may open a console page: the address opened for its route (parameters filled with
+    things that exist), the roles, and the status they get; every other role gets 403."""
+
+    address: str
+    roles: frozenset[Role]
+    status: int = 200
+
+
+# Every console GET route, as `console_routes` names it: a new route fails the matrix until
+# it is declared here. Every staff role has Permission.VIEW_QUEUE.
+GET_ACCESS: dict[str, PageAccess] = {
+    LOGIN_PATH: PageAccess(LOGIN_PATH, EVERY_ROLE),  # public
+    "/console": PageAccess("/console", EVERY_ROLE),  # VIEW_QUEUE
+    # No check of its own: it only sends to the ticket's page, which checks VIEW_QUEUE.
+    "/console/find": PageAccess("/console/find?number=1", EVERY_ROLE, status=303),
+    "/console/tickets/1": PageAccess("/console/tickets/1", EVERY_ROLE),  # VIEW_QUEUE
+    # VIEW_PERSONAL_DATA: a citizen's files (a passport scan, often) are for those who answer
+    # citizens; the others see on the ticket's page that a file is there, not its name.
+    "/console/tickets/1/attachments/1": PageAccess("/console/tickets/1/attachments/1", ANSWERERS),
+    # Pending proposals are read by every role, on purpose: operators and specialists PROPOSE
+    # and should see what is proposed already; curators decide; the analyst reads queues and
+    # this is one. Proposals are made of tickets all of them may read (VIEW_QUEUE); the
+    # approve and reject forms show for deciders only, and their POSTs refuse the rest.
+    "/console/proposals": PageAccess("/console/proposals", EVERY_ROLE),
+    "/console/inbox": PageAccess("/console/inbox", CURATORS),  # DECIDE_PROPOSALS
+    "/console/report": PageAccess("/console/report", ANALYTICS),  # VIEW_ANALYTICS
+    "/console/report/1.csv": PageAccess("/console/report/days.csv", ANALYTICS),
+}
+MENU = ("/console", "/console/proposals", "/console/inbox", "/console/report")
+
+
+async def test_each_role_opens_exactly_the_console_pages_it_is_allowed(web: Web) -> None:
+    session = await _hand_off(web)
+    await web.services.citizens.attach(web_identity(session), 1, Upload("скрин.png", PNG))
+    routes = {route.path for route in console_routes(web.app) if route.method == "GET"}
+    assert routes == set(GET_ACCESS), "declare in GET_ACCESS who may open the new page"
+    wrong = []
+    for role in Role:
+        await web.operator(role.value, role)
+        await log_in(web.client, role.value)
+        for path, access in GET_ACCESS.items():
+            response = await web.client.get(access.address)
+            allowed = role in access.roles
+            got = (response.status_code, allowed or "не может" in response.text)
+            if got != (access.status if allowed else 403, True):
+                wrong.append((role.value, path, response.status_code))
+    assert not wrong, wrong
+
+
+async def test_the_console_menu_offers_each_role_only_the_pages_it_may_open(web: Web) -> None:
+    for role in Role:
+        await web.operator(role.value, role)
+        await log_in(web.client, role.value)
+        page = (await web.client.get("/console")).text
+        menu = re.search(r"<nav>(.*?)</nav>", page, re.S)
+        assert menu is not None, role
+        offered = set(re.findall(r'<a href="([^"]+)"', menu.group(1)))
+        assert offered == {path for path in MENU if role in GET_ACCESS[path].roles}, role
 
 
 async def test_an_analyst_can_change_nothing_in_the_console(web: Web) -> None:

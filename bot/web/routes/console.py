@@ -28,6 +28,7 @@ from bot.web.deps import (
     ProposalsDep,
     ServicesDep,
     TicketNumber,
+    TicketNumberQuery,
     csrf_token,
     staff_work,
 )
@@ -60,6 +61,8 @@ def _page(
             "now": datetime.now(tz=UTC),
             "can_decide": operator is not None
             and has_permission(operator.role, Permission.DECIDE_PROPOSALS),
+            "can_view_analytics": operator is not None
+            and has_permission(operator.role, Permission.VIEW_ANALYTICS),
             **context,
         },
         status_code=status_code,
@@ -125,7 +128,7 @@ async def take(
 
 
 @router.get("/find")
-async def find(number: TicketNumber, operator: OperatorDep) -> RedirectResponse:
+async def find(number: TicketNumberQuery, operator: OperatorDep) -> RedirectResponse:
     """Open a ticket by number."""
     del operator
     return RedirectResponse(f"/console/tickets/{number}", status_code=303)

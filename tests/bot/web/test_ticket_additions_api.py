@@ -4,11 +4,13 @@ them; the mark for the answer once the ticket is closed."""
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from typing import Any
 
 import pytest
 
+from bot.core.roles import Role
 from tests.bot.web.conftest import Web, csrf_of, log_in
 
 pytestmark = pytest.mark.anyio
@@ -266,3 +268,35 @@ async def test_a_mark_is_refused_out_of_range_or_for_someone_elses_ticket(web: W
         assert refused.status_code == 422 and says in refused.json()["detail"]
     missing = await web.client.post(url, json={"session_id": session})
     assert missing.json()["detail"] == "Не заполнено поле «оценка»."
+
+
+async def test_analysts_and_curators_see_that_contacts_and_files_exist_but_not_what(
+    web: Web,
+) -> None:
+    session, number = await _hand_off(web)
+    given = {"name": "Иван", "phone": "+79123456789", "email": "ivan.petrov@mail.ru"}
+    added = await web.client.post(
+        f"/api/v1/tickets/{number}/contacts", json={"session_id": session, **given}
+    )
+    assert added.status_code == 200, added.text
+    assert (await _attach(web, session, number, "паспорт Петрова.png", PNG)).status_code == 200
+
+    for login, role in (("olga", Role.ANALYST), ("kira", Role.CURATOR)):
+        await web.operator(login, role)
+        await log_in(web.client, login)
+        page = html.unescape((await web.client.get(f"/console/tickets/{number}")).text)
+        assert "[имя] [телефон] [e-mail]" in page, role
+        assert "контакты и файлы видят операторы" in page, role
+        for secret in (*given.values(), "Петрова"):
+            assert secret not in page, (role, secret)
+        assert "файл 1" in page and not ATTACHMENT_LINK.findall(page), role
+        opened = await web.client.get(f"/console/tickets/{number}/attachments/1")
+        assert opened.status_code == 403 and "не может" in opened.text, role
+        await web.client.post("/console/logout", data={"csrf_token": csrf_of(page)})
+
+    page = html.unescape(await _operator_page(web, number))
+    assert all(value in page for value in given.values())
+    assert "скрыты" not in page
+    [(href, name)] = ATTACHMENT_LINK.findall(page)
+    assert name == "паспорт Петрова.png"
+    assert (await web.client.get(href)).content == PNG
