@@ -68,7 +68,9 @@ def create_app(
         redoc_url=None,
         openapi_url="/api/openapi.json" if settings.is_development else None,
     )
-    app.state.templates = build_templates(settings.core.working_hours.timezone)
+    app.state.templates = build_templates(
+        settings.core.working_hours.timezone, refresh_seconds=settings.console_refresh_seconds
+    )
     app.state.settings = settings
     install_handlers(app)
     for module in (

@@ -69,6 +69,7 @@ class WebSettings:
     live_poll_seconds: float = 0.5  # how often an open stream reads events of other processes
     live_retention: timedelta = timedelta(days=30)  # older events are trimmed at start-up
     kb_reload_interval: float = 2.0
+    console_refresh_seconds: float = 15.0  # how often an open queue or ticket page refreshes
     session_max_age_seconds: int = 12 * 3600
     secure_cookies: bool = True
 

@@ -22,11 +22,12 @@ from bot.core.staff_time import staff_time
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
 
 
-def build_templates(zone: str | None = None) -> Jinja2Templates:
+def build_templates(zone: str | None = None, *, refresh_seconds: float = 15.0) -> Jinja2Templates:
     """The template set; built once by the app factory.
 
     Times are shown in `zone`, the working hours' time zone (Moscow by default), and internal
-    names (ticket events, channels) in Russian, through `bot.core.labels`.
+    names (ticket events, channels) in Russian, through `bot.core.labels`. Open queue and
+    ticket pages refresh their changing parts every `refresh_seconds` (`console.js`).
     """
     shown_zone = zone or default_working_hours().timezone
 
@@ -43,6 +44,7 @@ def build_templates(zone: str | None = None) -> Jinja2Templates:
         file_kind=file_kind,
         file_size=file_size,
     )
+    templates.env.globals["refresh_ms"] = round(refresh_seconds * 1000)
     return templates
 
 

@@ -38,6 +38,7 @@ from matcher import Entry
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(staff_work)])
 FLASH_KEY = "flash"
+REFRESH_HEADER = "X-Console-Refresh"
 TextField = Annotated[str, Form(max_length=10_000)]
 
 
@@ -49,7 +50,9 @@ def _page(
     *,
     status_code: int = 200,
 ) -> HTMLResponse:
-    flash = request.session.pop(FLASH_KEY, None)
+    # A page's own refresh (console.js) leaves the message for the page the operator opens.
+    refreshing = request.headers.get(REFRESH_HEADER) == "1"
+    flash = None if refreshing else request.session.pop(FLASH_KEY, None)
     return templates_of(request).TemplateResponse(
         request,
         template,

@@ -22,3 +22,85 @@ document.addEventListener("click", (event) => {
   reply.focus();
   reply.setSelectionRange(reply.value.length, reply.value.length);
 });
+
+// Live pages: the queue and an open ticket refresh the parts that change (marked `data-live`)
+// every `data-refresh-ms`, so an operator sees new tickets and a citizen's new messages without
+// reloading. Forms are never among those parts: what is being typed stays; a part that holds
+// the operator's focus waits for the next round.
+const REFRESH_HEADER = "X-Console-Refresh";
+const NEWS = {
+  "queue-live": (count) => `Новые обращения в очереди. Всего ждут: ${count}.`,
+  thread: () => "В переписке новое сообщение.",
+};
+
+function showQueueCount(count) {
+  const shown = document.getElementById("queue-count");
+  if (shown) {
+    shown.textContent = String(count);
+    document.title = document.title.replace(/^\(\d+\) /, "");
+    if (count > 0) {
+      document.title = `(${count}) ${document.title}`;
+    }
+  }
+}
+
+function announce(lines) {
+  const news = document.getElementById("live-news");
+  if (news && lines.length) {
+    news.textContent = lines.join(" ");
+  }
+}
+
+async function refreshLiveParts() {
+  let response;
+  try {
+    response = await fetch(window.location.href, {
+      headers: { [REFRESH_HEADER]: "1" },
+      credentials: "same-origin",
+      cache: "no-store",
+    });
+  } catch {
+    return; // the server is away for a moment: the next round tries again
+  }
+  if (!response.ok || response.redirected) {
+    return; // logged out, or the ticket is gone: the page stays as it is
+  }
+  const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+  const lines = [];
+  for (const part of document.querySelectorAll("[data-live][id]")) {
+    const next = fresh.getElementById(part.id);
+    if (!next || next.innerHTML === part.innerHTML || part.contains(document.activeElement)) {
+      continue;
+    }
+    const grew = Number(next.dataset.count || 0) > Number(part.dataset.count || 0);
+    part.innerHTML = next.innerHTML;
+    if (next.dataset.count !== undefined) {
+      part.dataset.count = next.dataset.count;
+    }
+    if (grew && NEWS[part.id]) {
+      lines.push(NEWS[part.id](Number(part.dataset.count)));
+    }
+    if (part.id === "queue-live") {
+      showQueueCount(Number(part.dataset.count));
+    }
+  }
+  announce(lines);
+}
+
+function startRefreshing() {
+  const every = Number(document.body.dataset.refreshMs || 0);
+  const queue = document.getElementById("queue-live");
+  if (queue) {
+    showQueueCount(Number(queue.dataset.count || 0));
+  }
+  if (every <= 0 || !document.querySelector("[data-live][id]")) {
+    return;
+  }
+  const round = async () => {
+    await refreshLiveParts();
+    window.setTimeout(round, every);
+  };
+  window.setTimeout(round, every);
+}
+
+startRefreshing();

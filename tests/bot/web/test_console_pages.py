@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from bot.core.roles import Role
 from bot.storage.tables import TicketRow
 from bot.web.app import create_app
+from bot.web.routes.console import REFRESH_HEADER as REFRESH
 from bot.web.settings import WebSettings
 from matcher import Morphology
 from tests.bot.web.conftest import Web, csrf_of, log_in, make_app
@@ -263,3 +264,20 @@ async def test_the_api_documentation_is_not_served_outside_development(
     async with _client(app) as client:
         for path in ("/api/docs", "/api/openapi.json", "/docs", "/openapi.json", "/redoc"):
             assert (await client.get(path)).status_code == 404, path
+
+
+async def test_a_pages_own_refresh_leaves_the_message_for_the_operator(web: Web) -> None:
+    await web.operator("anna")
+    number = await _hand_off(web, UNKNOWN[0])
+    await log_in(web.client, "anna")
+    token = csrf_of((await web.client.get("/console")).text)
+    taken = await web.client.post("/console/take", data={"csrf_token": token})
+    assert taken.status_code == 303
+    said = f"Обращение № {number} у вас в работе."
+    # console.js refreshing the open page in the background must not take the message...
+    refreshed = await web.client.get(taken.headers["location"], headers={REFRESH: "1"})
+    assert refreshed.status_code == 200 and said not in refreshed.text
+    # ...meant for the page the operator opens.
+    opened = await web.client.get(taken.headers["location"])
+    assert said in opened.text
+    assert said not in (await web.client.get(taken.headers["location"])).text
