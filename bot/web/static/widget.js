@@ -24,7 +24,10 @@
   var URL_RE = /https?:\/\/[^\s<>"«»]+[^\s<>"«».,;:!?)]/g;
 
   var CSS = [
-    ":host { all: initial; }",
+    // !important: the site's rules reach the host element and beat a plain :host rule
+    // (`div:empty { display: none }` would hide the chat, `* { text-transform: uppercase
+    // !important }` reach its text); an important rule of the shadow tree beats the page's.
+    ":host { all: initial !important; }",
     "* { box-sizing: border-box; font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; }",
     ".launcher { position: fixed; bottom: 20px; " + SIDE + ": 20px; width: 60px; height: 60px; border-radius: 50%; border: 0; display: flex; align-items: center; justify-content: center;",
     "  background: var(--c); color: #fff; font-size: 28px; cursor: pointer; box-shadow: 0 4px 14px rgba(0,0,0,.25); z-index: 2147483646; }",
@@ -128,7 +131,8 @@
   head.appendChild(title);
   head.appendChild(close);
   var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Переписка" });
-  var typing = el("div", { class: "typing", hidden: "", "aria-hidden": "true" }, "Консультант печатает…");
+  // Not aria-hidden: a status, read out when it shows.
+  var typing = el("div", { class: "typing", hidden: "" }, "Консультант печатает…");
   var foot = el("form", { class: "foot" });
   var label = el("label", { class: "sr", for: "faqbot-input" }, "Ваш вопрос");
   var input = el("textarea", { id: "faqbot-input", rows: "1", maxlength: "2000", placeholder: "Напишите вопрос…" });
@@ -324,10 +328,16 @@
       [[true, "👍", "Ответ помог"], [false, "👎", "Ответ не помог"]].forEach(function (spec) {
         var b = el("button", { type: "button", "aria-label": spec[2], "aria-pressed": "false" }, spec[1]);
         b.addEventListener("click", function () {
+          var focused = root.activeElement === b;
           api("/api/v1/feedback", { session_id: sessionId, message_id: messageId, helpful: spec[0] }).then(function () {
             bar.querySelectorAll("button[aria-pressed]").forEach(function (x) { x.setAttribute("aria-pressed", "false"); x.disabled = true; });
             b.setAttribute("aria-pressed", "true");
-            if (spec[0]) { addMessage("system", "Спасибо за оценку!"); } else { commentForm(bar, messageId); }
+            if (spec[0]) {
+              addMessage("system", "Спасибо за оценку!");
+              // The pressed button is disabled now, which drops focus to the page: a keyboard
+              // user goes on from the question box, as after 👎's comment.
+              if (focused) { input.focus(); }
+            } else { commentForm(bar, messageId); }
           }, showError);
         });
         bar.appendChild(b);
