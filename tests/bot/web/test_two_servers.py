@@ -378,7 +378,7 @@ def test_every_call_for_a_person_gets_its_own_ticket(outcome: Outcome) -> None:
 
 def test_both_consoles_see_the_whole_queue(outcome: Outcome) -> None:
     for page in outcome.queue_counts:
-        assert f'<span class="count">{CITIZENS}</span>' in page
+        assert f'<span class="count" id="queue-count">{CITIZENS}</span>' in page
 
 
 def test_a_citizen_reads_their_ticket_on_either_server_and_no_one_elses(outcome: Outcome) -> None:
@@ -394,7 +394,7 @@ def test_every_ticket_is_taken_exactly_once_across_both_servers(outcome: Outcome
     assert set(taken) == {c.ticket for c in outcome.citizens}
     assert {t.server for t in outcome.takes} == {0, 1}, "one server took everything"
     for page in outcome.queues_after:
-        assert '<span class="count">0</span>' in page and "Очередь пуста." in page
+        assert '<span class="count" id="queue-count">0</span>' in page and "Очередь пуста." in page
 
 
 def test_a_reply_written_on_the_other_server_reaches_the_citizen_once(outcome: Outcome) -> None:
