@@ -32,6 +32,7 @@ GLUED_PREFIXES = frozenset(
     ["не", "ни", "в", "во", "на", "с", "со", "к", "ко", "по", "за", "до", "от", "из", "у", "о"]
 )
 MIN_GLUED_PART = 3
+MAX_GLUED_LENGTH = 40  # longer "words" are noise, not two words run together
 WORD_CACHE = 200_000
 # What a word is to matching.
 CONTENT = "content"
@@ -143,6 +144,8 @@ class Analyzer:
         has at least MIN_GLUED_PART letters, as the right part must. Of several splits, the
         one with more of its parts in the base's own words wins, then the longer right part.
         """
+        if len(token) > MAX_GLUED_LENGTH:
+            return None
         best: tuple[int, int, tuple[str, str]] | None = None
         for cut in range(1, len(token) - MIN_GLUED_PART + 1):
             left, right = token[:cut], token[cut:]

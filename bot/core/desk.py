@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
+from itertools import count
 
 from bot.core import wording
 from bot.core.attachments import Attachment
@@ -409,7 +410,7 @@ def _without_personal_data(details: TicketDetails) -> TicketDetails:
     """The ticket as roles that do not answer citizens see it: which contacts were left,
     not their values; the files numbered, since a file's name may be a person's
     ("паспорт Иванова.pdf"), in the list and in the history alike."""
-    numbered = iter(range(1, len(details.events) + 1))
+    numbered = count(1)
     return replace(
         details,
         ticket=replace(details.ticket, contacts=details.ticket.contacts.masked()),
