@@ -11,9 +11,8 @@ import httpx
 import pytest
 
 from bot.web.settings import WebSettings
-from tests.bot.core.conftest import PASSWORD
 from tests.bot.web.conftest import LiveServer
-from tests.bot.web.test_widget_browser import ARGS, TIMEOUT_MS, _chromium
+from tests.bot.web.test_widget_browser import ARGS, _chromium, operator_logs_in
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -42,12 +41,7 @@ def test_an_open_queue_and_ticket_show_news_without_a_reload(live_server: LiveSe
     url = live_server.url
     with sync_playwright() as playwright, httpx.Client(base_url=url) as citizen:
         browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
-        console = browser.new_context().new_page()
-        console.set_default_timeout(TIMEOUT_MS)
-        console.goto(url + "/console/login")
-        console.get_by_label("Логин").fill("anna")
-        console.get_by_label("Пароль").fill(PASSWORD)
-        console.get_by_role("button", name="Войти").click()
+        console = operator_logs_in(browser, url)
         expect(console.get_by_text("Очередь пуста.")).to_be_visible()
         console.evaluate("window.sameDocument = true")
 

@@ -44,16 +44,22 @@ def _chromium() -> str:
     return CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
 
 
-def _operator_takes_the_next_ticket(browser: Browser, url: str) -> Page:
-    """An operator logs into the console in a context of their own and takes ticket 1."""
-    from playwright.sync_api import expect
-
+def operator_logs_in(browser: Browser, url: str) -> Page:
+    """The operator `anna` logs into the console in a browser context of their own."""
     console = browser.new_context().new_page()
     console.set_default_timeout(TIMEOUT_MS)
     console.goto(url + "/console/login")
     console.get_by_label("Логин").fill("anna")
     console.get_by_label("Пароль").fill(PASSWORD)
     console.get_by_role("button", name="Войти").click()
+    return console
+
+
+def _operator_takes_the_next_ticket(browser: Browser, url: str) -> Page:
+    """An operator logs into the console and takes ticket 1."""
+    from playwright.sync_api import expect
+
+    console = operator_logs_in(browser, url)
     console.get_by_role("button", name="Взять следующее").click()
     expect(console.get_by_role("heading", level=1)).to_contain_text("Обращение № 1")
     return console
