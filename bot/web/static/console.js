@@ -33,6 +33,23 @@ const NEWS = {
   thread: () => "В переписке новое сообщение.",
 };
 
+const LOGIN_PATH = "/console/login";
+let stopped = false;
+
+// The session ended (it expired, or the operator logged out in another tab): say so once,
+// with the way back, and stop refreshing; the page and what is typed in it stay.
+function signedOut() {
+  stopped = true;
+  const notice = document.createElement("p");
+  notice.className = "flash warning";
+  notice.setAttribute("role", "alert");
+  const link = document.createElement("a");
+  link.href = LOGIN_PATH;
+  link.textContent = "Войти снова";
+  notice.append("Сеанс завершён, страница больше не обновляется. ", link);
+  document.querySelector("main")?.prepend(notice);
+}
+
 function showQueueCount(count) {
   const shown = document.getElementById("queue-count");
   if (shown) {
@@ -62,8 +79,12 @@ async function refreshLiveParts() {
   } catch {
     return; // the server is away for a moment: the next round tries again
   }
+  if (response.redirected && new URL(response.url).pathname === LOGIN_PATH) {
+    signedOut();
+    return;
+  }
   if (!response.ok || response.redirected) {
-    return; // logged out, or the ticket is gone: the page stays as it is
+    return; // the ticket is gone, or the server failed: the page stays as it is
   }
   const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
   const lines = [];
@@ -98,7 +119,9 @@ function startRefreshing() {
   }
   const round = async () => {
     await refreshLiveParts();
-    window.setTimeout(round, every);
+    if (!stopped) {
+      window.setTimeout(round, every);
+    }
   };
   window.setTimeout(round, every);
 }

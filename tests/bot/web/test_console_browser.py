@@ -75,4 +75,18 @@ def test_an_open_queue_and_ticket_show_news_without_a_reload(live_server: LiveSe
         expect(answer).to_be_focused()
         assert console.evaluate("window.sameDocument") is True, "the ticket page was reloaded"
         assert "Очередь" not in _news(console)
+
+        # Logged out in another tab: the open page says so, once, and keeps what was typed.
+        other = console.context.new_page()
+        other.goto(url + "/console")
+        other.get_by_role("button", name="Выйти").click()
+        expect(other.get_by_role("button", name="Войти")).to_be_visible()
+        alert = console.get_by_role("alert")
+        expect(alert).to_have_text("Сеанс завершён, страница больше не обновляется. Войти снова")
+        expect(alert.get_by_role("link", name="Войти снова")).to_have_attribute(
+            "href", "/console/login"
+        )
+        console.wait_for_timeout(1000)  # three more refresh periods: no second notice
+        expect(alert).to_have_count(1)
+        expect(answer).to_have_value(TYPED)
         browser.close()
