@@ -25,7 +25,7 @@ from bot.core.privacy import mask_personal_data
 from bot.core.question_log import record_question
 from bot.core.ratings import stars_of
 from bot.core.records import Conversation, Maintenance
-from bot.core.replies import Choice, Reply, ReplyKind
+from bot.core.replies import Choice, GivenMark, Reply, ReplyKind
 from bot.core.settings import CoreSettings
 from bot.core.ticket_flow import change_status, move_conversation, open_ticket, rate_ticket
 from bot.core.ticket_status import TicketStatus
@@ -222,7 +222,7 @@ class ConversationService:
             ticket = await uow.tickets.get_by_id(ticket_id)
             assert ticket is not None
             text = await rate_ticket(uow, ticket, conversation.id, now, stars=stars, said=mark)
-            return Reply(kind=ReplyKind.NOTICE, text=text)
+            return Reply(kind=ReplyKind.NOTICE, text=text, mark=GivenMark(ticket.number, stars))
 
     async def _ask_for_words(self, identity: Identity, text: str, now: datetime) -> Reply | None:
         """A message without a word, while the bot has the conversation: asked to put the

@@ -25,11 +25,21 @@ class Choice:
 
 
 @dataclass(frozen=True, slots=True)
+class GivenMark:
+    """The mark a typed message ("5", "4 из 5") gave a ticket people just closed."""
+
+    ticket_number: int
+    stars: int
+
+
+@dataclass(frozen=True, slots=True)
 class Reply:
     """What the core says back to a citizen.
 
     `message_id` identifies the bot's message, so that the citizen can rate it;
-    `notice` carries a warning to show next to any reply (maintenance).
+    `notice` carries a warning to show next to any reply (maintenance); `mark` is the mark
+    the message gave a closed ticket, so that a channel can show it on the ticket's 1-5
+    buttons as if one had been pressed.
     """
 
     kind: ReplyKind
@@ -40,3 +50,4 @@ class Reply:
     due_text: str | None = None
     notice: str | None = None
     message_id: int | None = None
+    mark: GivenMark | None = None

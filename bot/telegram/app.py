@@ -23,6 +23,7 @@ from bot.core.outbox import SenderRegistry
 from bot.telegram.dispatcher import build_dispatcher
 from bot.telegram.identity import TELEGRAM_CHANNEL
 from bot.telegram.log_redaction import token_redaction
+from bot.telegram.mark_buttons import MarkButtons
 from bot.telegram.retrying import RetryMiddleware
 from bot.telegram.sender import TelegramSender
 from bot.telegram.services import TelegramServices, build_services
@@ -134,10 +135,16 @@ async def bot_on(services: TelegramServices) -> AsyncIterator[TelegramApp]:
     await forget_stale_dialogues(services)
     bot = create_bot(settings)
     try:
+        dispatcher = build_dispatcher(services)
         senders = SenderRegistry()
         senders.register(
             TELEGRAM_CHANNEL,
-            TelegramSender(bot, services.render_options, remember=settings.remembered_deliveries),
+            TelegramSender(
+                bot,
+                services.render_options,
+                remember=settings.remembered_deliveries,
+                marks=MarkButtons(dispatcher.storage),
+            ),
         )
         announcer = None
         if services.staff is not None:
@@ -147,7 +154,6 @@ async def bot_on(services: TelegramServices) -> AsyncIterator[TelegramApp]:
                 zone=settings.core.working_hours.timezone,
                 interval=settings.staff_poll_interval,
             )
-        dispatcher = build_dispatcher(services)
         dispatcher["staff_announcer"] = announcer
         yield TelegramApp(
             bot=bot,

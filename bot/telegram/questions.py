@@ -15,6 +15,7 @@ from bot.core.conversation import ConversationService
 from bot.core.privacy import find_secrets, mask_personal_data
 from bot.telegram import texts
 from bot.telegram.identity import chat_identity
+from bot.telegram.mark_buttons import tick_typed_mark
 from bot.telegram.remembered import remembered_contacts
 from bot.telegram.render import RenderOptions
 from bot.telegram.replying import send_reply
@@ -61,6 +62,8 @@ async def ask(
     contacts = await remembered_contacts(state)
     reply = await conversations.handle(identity, text, contacts=contacts)
     await send_reply(bot, message.chat.id, reply, render_options, answerer.kb)
+    if reply.mark is not None:
+        await tick_typed_mark(bot, state, message.chat.id, reply.mark)
 
 
 def build_router() -> Router:

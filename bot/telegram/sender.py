@@ -13,6 +13,7 @@ from aiogram.types import InlineKeyboardMarkup
 from bot.core.records import OutboxMessage, OutgoingKind
 from bot.telegram.errors import FloodWaitError
 from bot.telegram.keyboards import ticket_mark_keyboard
+from bot.telegram.mark_buttons import MarkButtons
 from bot.telegram.render import RenderOptions, render_text
 
 
@@ -34,8 +35,10 @@ class TelegramSender:
         *,
         remember: int = 10_000,
         clock: Callable[[], float] = time.monotonic,
+        marks: MarkButtons | None = None,
     ) -> None:
         self._bot = bot
+        self._marks = marks
         self._options = options
         self._remember = remember
         self._clock = clock
@@ -55,11 +58,15 @@ class TelegramSender:
                 continue
             markup = _buttons(message) if index == len(parts) - 1 else None
             try:
-                await self._bot.send_message(chat_id, part, reply_markup=markup)
+                sent = await self._bot.send_message(chat_id, part, reply_markup=markup)
             except TelegramRetryAfter as error:
                 self._paused_until = self._clock() + error.retry_after
                 raise
             self._remember_key(key)
+            if markup is not None and self._marks is not None and message.ticket_number:
+                await self._marks.remember(
+                    self._bot, chat_id, message.ticket_number, sent.message_id
+                )
 
     def _remember_key(self, key: str) -> None:
         self._sent[key] = None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.core.replies import Reply, ReplyKind
-from bot.web.schemas import AskResponse, CandidateOut, ChoiceOut, LinkOut
+from bot.web.schemas import AskResponse, CandidateOut, ChoiceOut, LinkOut, MarkOut
 from matcher import KnowledgeBase, Match
 
 ACTIONS = {ReplyKind.ANSWER: "answer", ReplyKind.CLARIFY: "clarify"}
@@ -40,4 +40,7 @@ def ask_response(
         due_text=reply.due_text,
         notice=reply.notice,
         message_id=reply.message_id,
+        mark=MarkOut(ticket_number=reply.mark.ticket_number, stars=reply.mark.stars)
+        if reply.mark is not None
+        else None,
     )

@@ -91,6 +91,13 @@ class LinkOut(BaseModel):
     url: str
 
 
+class MarkOut(BaseModel):
+    """The mark a typed message gave a ticket just closed, for its 1-5 buttons to show."""
+
+    ticket_number: int
+    stars: int
+
+
 class AskResponse(BaseModel):
     """The fields of `faqbot ask --json`, plus what a widget needs to show the reply."""
 
@@ -110,6 +117,7 @@ class AskResponse(BaseModel):
     due_text: str | None
     notice: str | None
     message_id: int | None
+    mark: MarkOut | None = None
 
 
 class FeedbackResponse(BaseModel):

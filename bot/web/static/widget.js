@@ -384,23 +384,32 @@
       if (r.notice) { msg.appendChild(el("span", { class: "notice" }, r.notice)); }
       if (r.kind === "answer") { tools(msg, r.text, r.message_id, r.entry_id); }
     });
+    if (r.mark) { pressMark(r.mark.ticket_number, r.mark.stars); }
   }
 
   /* 1-5 buttons under a message that asks for a mark for ticket `number` (the closing
      message). A mark may be changed: the latest counts, and the pressed button shows it. */
   function markButtons(msg, number) {
-    var group = el("div", { class: "stars", role: "group", "aria-label": "Оцените ответ по обращению № " + number });
+    var group = el("div", { class: "stars", role: "group", "aria-label": "Оцените ответ по обращению № " + number, "data-ticket": String(number) });
     [1, 2, 3, 4, 5].forEach(function (stars) {
       var b = el("button", { type: "button", "aria-pressed": "false", "aria-label": "Оценка " + stars + " из 5" }, String(stars));
       b.addEventListener("click", function () {
         busy(api("/api/v1/tickets/" + number + "/rating", { session_id: sessionId, stars: stars })).then(function (r) {
-          group.querySelectorAll("button").forEach(function (x) { x.setAttribute("aria-pressed", x === b ? "true" : "false"); });
+          pressMark(number, stars);
           addMessage("system", r.text);
         }, showError);
       });
       group.appendChild(b);
     });
     msg.appendChild(group);
+  }
+
+  /* Show mark `stars` as the pressed one on ticket `number`'s 1-5 buttons: after a press,
+     and after a mark typed as a message ("5"). */
+  function pressMark(number, stars) {
+    log.querySelectorAll('.stars[data-ticket="' + number + '"] button').forEach(function (x, i) {
+      x.setAttribute("aria-pressed", i + 1 === stars ? "true" : "false");
+    });
   }
 
   function showError(err) {

@@ -110,6 +110,38 @@ async def test_the_closing_message_has_1_to_5_buttons_and_a_press_rates_the_tick
     assert [e.note for e in details.events if e.action == "rated"] == ["4 из 5"]
 
 
+async def test_a_mark_typed_as_a_digit_ticks_the_closing_messages_button(
+    running: RunningBot,
+) -> None:
+    api = running.api
+    number = await hand_off(running, 605, "не могу подать заявление")
+    desk, who = await operator(running)
+    await desk.take_next(who)
+    await desk.resolve(who, number, "Заявление подано за вас.", via=Via.CONSOLE)
+    await api.wait_sent(605, 4)
+    [closing] = [
+        c.result
+        for c in api.calls_of("sendMessage")
+        if int(c.params["chat_id"]) == 605 and c.params.get("reply_markup")
+    ]
+    citizen = running.citizen(605)
+    for typed, ticked in (("5", "✅ 5"), ("3 из 5", "✅ 3")):
+        edits = len(api.calls_of("editMessageReplyMarkup"))
+        citizen.says(typed)
+
+        def ticked_again(before: int = edits) -> bool:
+            return len(api.calls_of("editMessageReplyMarkup")) > before
+
+        await api.wait_for(ticked_again, what=f"the buttons ticked after {typed!r}")
+        edit = api.calls_of("editMessageReplyMarkup")[-1].params
+        assert int(edit["message_id"]) == closing["message_id"]
+        labels = [text for text, _ in _buttons(edit)]
+        assert labels[int(ticked[-1]) - 1] == ticked
+        assert sum(label.startswith("✅") for label in labels) == 1
+    details = await desk.details(who, number)
+    assert [e.note for e in details.events if e.action == "rated"] == ["5 из 5", "3 из 5"]
+
+
 async def test_long_operator_reply_is_split_and_complete(running: RunningBot) -> None:
     api = running.api
     number = await hand_off(running, 602, "нужна подробная инструкция")

@@ -172,6 +172,11 @@ def _rate_the_closed_ticket(page: Page) -> None:
     expect(log.locator(".msg.system").last).to_contain_text(
         "Спасибо за оценку 5 из 5 обращению № 1!"
     )
+    # The typed mark shows on the buttons as a press would: 5 pressed, 4 no longer.
+    expect(marks.get_by_role("button", name="Оценка 5 из 5")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(four).to_have_attribute("aria-pressed", "false")
 
 
 def _reopen_and_see_the_history(page: Page) -> None:
