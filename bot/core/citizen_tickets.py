@@ -55,6 +55,14 @@ class CitizenTickets:
                 return []
             return await uow.tickets.for_citizen(citizen_id)
 
+    async def marks(self, identity: Identity) -> dict[int, int]:
+        """The marks the citizen gave their closed tickets: ticket number → 1-5 (the latest)."""
+        async with self._db.transaction() as uow:
+            citizen_id = await uow.conversations.citizen_of(identity)
+            if citizen_id is None:
+                return {}
+            return await uow.ratings.ticket_marks(citizen_id)
+
     async def attach(self, identity: Identity, number: int, upload: Upload) -> Attachment:
         """Attach a scan or screenshot to the citizen's open ticket."""
         limits = self._settings.attachments

@@ -81,6 +81,19 @@ class RatingRepository:
         )
         return [await self._value(r) for r in rows.all()]
 
+    async def ticket_marks(self, citizen_id: int) -> dict[int, int]:
+        """The citizen's tickets rated as a whole (1-5): ticket number → the latest mark."""
+        rows = await self._session.execute(
+            select(TicketRow.number, RatingRow.score)
+            .join(TicketRow, RatingRow.ticket_id == TicketRow.id)
+            .where(
+                TicketRow.citizen_id == citizen_id,
+                RatingRow.message_id.is_(None),
+                RatingRow.scale == RatingScale.STARS.value,
+            )
+        )
+        return {int(number): int(score) for number, score in rows.all()}
+
     async def for_entry(self, entry_id: str) -> Sequence[Rating]:
         """Ratings of answers from one knowledge-base entry."""
         rows = await self._session.scalars(

@@ -173,6 +173,7 @@ class HistoryResponse(BaseModel):
     messages: list[MessageOut]
     live: list[LiveOut]
     open_ticket: int | None = None
+    marks: list[MarkOut] = []  # the marks given to closed tickets, for their 1-5 buttons
 
 
 class TicketContactsRequest(ContactsIn):

@@ -38,6 +38,7 @@ from bot.web.schemas import (
     HandoffRequest,
     HistoryResponse,
     LiveOut,
+    MarkOut,
     MessageOut,
     TicketOut,
 )
@@ -159,6 +160,10 @@ async def history(
             )
         ],
         open_ticket=open_ticket,
+        marks=[
+            MarkOut(ticket_number=number, stars=stars)
+            for number, stars in (await citizens.marks(identity)).items()
+        ],
     )
 
 

@@ -543,6 +543,7 @@
         lastLive = Math.max(lastLive, e.id);
         if (e.asks_rating && e.ticket_number && shown[e.text]) { markButtons(shown[e.text], e.ticket_number); }
       });
+      (h.marks || []).forEach(function (m) { pressMark(m.ticket_number, m.stars); });
       setOpenTicket(h.open_ticket);
       seen();
       listen();

@@ -255,6 +255,17 @@ async def test_the_closing_message_asks_for_a_mark_and_a_button_gives_it(web: We
     ticket_page = (await web.client.get(f"/console/tickets/{number}")).text
     assert "4 из 5" in ticket_page
 
+    # Typed as a message, the mark comes back for the buttons to show; the history gives
+    # the latest one, for a widget opened again.
+    assert history["marks"] == []
+    typed = await web.client.post("/api/v1/ask", json={"question": "2", "session_id": session})
+    assert typed.json()["mark"] == {"ticket_number": number, "stars": 2}
+    history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
+    assert history["marks"] == [{"ticket_number": number, "stars": 2}]
+    stranger, _ = await _hand_off(web)
+    other = await web.client.get("/api/v1/history", params={"session_id": stranger})
+    assert other.json()["marks"] == []
+
 
 async def test_a_mark_is_refused_out_of_range_or_for_someone_elses_ticket(web: Web) -> None:
     session, number = await _hand_off(web)

@@ -193,7 +193,11 @@ def _reopen_and_see_the_history(page: Page) -> None:
         offered.get_by_role("button", name="Какие статусы есть у заявлений на Госуслугах?")
     ).to_be_visible()
     closing = log.locator(".msg.system", has_text="Обращение № 1 завершено.")
-    expect(closing.get_by_role("button", name="Оценка 5 из 5")).to_be_visible()
+    # The mark given last (typed: 5) is the pressed one, as before the reload.
+    expect(closing.get_by_role("button", name="Оценка 5 из 5")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(closing.locator('button[aria-pressed="true"]')).to_have_count(1)
     expect(log.locator(".msg.system", has_text="Специалист взял обращение № 1")).to_have_count(1)
 
 
