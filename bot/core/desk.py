@@ -40,6 +40,13 @@ LINE_PERMISSIONS: dict[SupportLine, Permission] = {
     SupportLine.FIRST: Permission.WORK_FIRST_LINE,
     SupportLine.SECOND: Permission.WORK_SECOND_LINE,
 }
+
+
+def may_work(role: Role, line: SupportLine) -> bool:
+    """True when the role may take, answer and close tickets of that support line."""
+    return has_permission(role, LINE_PERMISSIONS[line])
+
+
 # Statuses in which an operator who took the ticket may write to the citizen.
 REPLYABLE = frozenset({TicketStatus.IN_PROGRESS, TicketStatus.NEEDS_INFO, TicketStatus.ESCALATED})
 DEFAULT_LIST_LIMIT = 200

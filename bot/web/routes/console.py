@@ -13,6 +13,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from bot.core.desk import may_work
 from bot.core.errors import AuthenticationError
 from bot.core.records import Operator
 from bot.core.roles import ROLE_LABELS, Permission, has_permission
@@ -182,6 +183,9 @@ async def ticket(
             "searched": searched,
             "reply_text": chosen.answer if chosen else "",
             "reply_entry": chosen.id if chosen else "",
+            # Forms only for what the role may do: the others would only answer 403.
+            "can_work": may_work(operator.role, details.ticket.line),
+            "can_propose": has_permission(operator.role, Permission.PROPOSE),
         },
     )
 
@@ -355,7 +359,9 @@ async def approve(
     """Write the entry into the knowledge base."""
     decided = await proposals.approve(operator, proposal_id)
     return _back(
-        request, "/console/proposals", f"Ответ «{decided.entry_id}» добавлен в базу знаний."
+        request,
+        "/console/proposals",
+        f"Ответ на вопрос «{decided.question}» добавлен в базу знаний.",
     )
 
 

@@ -544,6 +544,7 @@
         if (e.asks_rating && e.ticket_number && shown[e.text]) { markButtons(shown[e.text], e.ticket_number); }
       });
       (h.marks || []).forEach(function (m) { pressMark(m.ticket_number, m.stars); });
+      log.scrollTop = log.scrollHeight;  // the buttons put back since make it taller
       setOpenTicket(h.open_ticket);
       seen();
       listen();

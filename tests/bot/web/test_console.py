@@ -79,6 +79,9 @@ async def test_an_operator_without_the_curator_role_cannot_approve(web: Web) -> 
     approved = await web.client.post("/console/proposals/1/approve", data={"csrf_token": token})
     assert approved.status_code == 303
     assert "Сломался трактор" in (web.services.proposals.target_file).read_text("utf-8")
+    # Said in the curator's words, not by the entry's id ("proposed-1").
+    said = (await web.client.get(approved.headers["location"])).text
+    assert "Ответ на вопрос «Сломался трактор» добавлен в базу знаний." in said
 
 
 async def test_the_full_reply_flow_reaches_the_citizen(web: Web) -> None:

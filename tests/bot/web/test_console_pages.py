@@ -281,3 +281,46 @@ async def test_a_pages_own_refresh_leaves_the_message_for_the_operator(web: Web)
     opened = await web.client.get(taken.headers["location"])
     assert said in opened.text
     assert said not in (await web.client.get(taken.headers["location"])).text
+
+
+async def test_a_ticket_page_offers_only_the_forms_the_role_may_use(web: Web) -> None:
+    number = await _hand_off(web, UNKNOWN[0])
+    roles = {
+        "anna": Role.OPERATOR,
+        "pavel": Role.SPECIALIST,
+        "kira": Role.CURATOR,
+        "olga": Role.ANALYST,
+        "root": Role.ADMIN,
+    }
+    for login, role in roles.items():
+        await web.operator(login, role)
+    workers = {"anna", "pavel", "root"}
+    proposers = {"anna", "pavel", "kira", "root"}
+
+    async def forms(login: str) -> set[str]:
+        await log_in(web.client, login)
+        page = (await web.client.get(f"/console/tickets/{number}")).text
+        await web.client.post("/console/logout", data={"csrf_token": csrf_of(page)})
+        prefix = f'action="/console/tickets/{number}/'
+        return {action for action in re.findall(prefix + r'(\w+)"', page)}
+
+    for login in roles:
+        offered = await forms(login)
+        if login in workers:
+            assert {"reply", "resolve", "escalate", "reject"} <= offered, login
+        else:
+            assert offered == set(), (login, offered)
+
+    await log_in(web.client, "anna")
+    token = csrf_of((await web.client.get("/console")).text)
+    await web.client.post("/console/take", data={"csrf_token": token})
+    closed = await web.client.post(
+        f"/console/tickets/{number}/resolve", data={"csrf_token": token, "text": "Готово."}
+    )
+    assert closed.status_code == 303, closed.text
+    await web.client.post("/console/logout", data={"csrf_token": token})
+    for login in roles:
+        offered = await forms(login)
+        assert ("reopen" in offered) == (login in workers), (login, offered)
+        assert ("propose" in offered) == (login in proposers), (login, offered)
+        assert "reply" not in offered, login

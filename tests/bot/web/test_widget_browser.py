@@ -198,6 +198,9 @@ def _reopen_and_see_the_history(page: Page) -> None:
         "aria-pressed", "true"
     )
     expect(closing.locator('button[aria-pressed="true"]')).to_have_count(1)
+    # Opened at the end of the conversation, the buttons put back included.
+    below = log.evaluate("e => e.scrollHeight - e.scrollTop - e.clientHeight")
+    assert below <= 2, f"the chat opened {below} px above its last message"
     expect(log.locator(".msg.system", has_text="Специалист взял обращение № 1")).to_have_count(1)
 
 
