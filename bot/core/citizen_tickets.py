@@ -4,6 +4,7 @@ leave contacts, rate the answer."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from bot.core import wording
 from bot.core.attachments import Attachment, Upload, check_upload
@@ -79,6 +80,8 @@ class CitizenTickets:
             await uow.tickets.add_event(
                 ticket.id, ATTACHED, Author.CITIZEN, now, note=checked.filename
             )
+            told = wording.FILE_ATTACHED.format(name=checked.filename, number=number)
+            await _keep_in_conversation(uow, identity, now, told, said=f"📎 {checked.filename}")
             return attachment
 
     async def give_contacts(self, identity: Identity, number: int, given: Contacts) -> Contacts:
@@ -101,6 +104,9 @@ class CitizenTickets:
             fields = (("имя", given.name), ("телефон", given.phone), ("e-mail", given.email))
             note = ", ".join(label for label, value in fields if value)
             await uow.tickets.add_event(ticket.id, "contacts_given", Author.CITIZEN, now, note=note)
+            # The conversation keeps that they were given, not the values either.
+            told = wording.CONTACTS_GIVEN.format(number=number)
+            await _keep_in_conversation(uow, identity, now, told)
             return merged
 
     async def rate(self, identity: Identity, number: int, stars: int) -> str:
@@ -151,3 +157,14 @@ class CitizenTickets:
         if ticket is None or citizen_id is None or ticket.citizen_id != citizen_id:
             raise TicketNotFoundError(number)
         return ticket
+
+
+async def _keep_in_conversation(
+    uow: UnitOfWork, identity: Identity, now: datetime, told: str, *, said: str | None = None
+) -> None:
+    """Write what the citizen did (`said`, if it is to be shown) and the service's answer
+    into their conversation, so that a chat opened again shows them where they happened."""
+    conversation = await uow.conversations.open(identity, now)
+    if said is not None:
+        await uow.conversations.add_message(conversation.id, Author.CITIZEN, said, now)
+    await uow.conversations.add_message(conversation.id, Author.SYSTEM, told, now)

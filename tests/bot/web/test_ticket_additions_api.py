@@ -56,6 +56,24 @@ async def test_a_citizen_attaches_files_and_the_operator_opens_them(web: Web) ->
     pdf = await _attach(web, session, number, "птс.pdf", PDF, kind="application/octet-stream")
     assert pdf.status_code == 200 and pdf.json()["content_type"] == "application/pdf"
 
+    # A chat opened again shows the files where they were sent, with the service's word.
+    history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
+    kept = [(m["author"], m["text"]) for m in history["messages"]][-4:]
+    assert kept == [
+        ("citizen", "📎 скриншот ошибки.png"),
+        ("system", f"Файл «скриншот ошибки.png» приложен к обращению № {number}."),
+        ("citizen", "📎 птс.pdf"),
+        ("system", f"Файл «птс.pdf» приложен к обращению № {number}."),
+    ]
+    contacts = await web.client.post(
+        f"/api/v1/tickets/{number}/contacts", json={"session_id": session, "phone": "89123456789"}
+    )
+    assert contacts.status_code == 200, contacts.text
+    history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
+    last = history["messages"][-1]
+    assert (last["author"], last["text"]) == ("system", contacts.json()["text"])
+    assert "9123456789" not in str(history["messages"]), "the phone was kept in the chat"
+
     page = await _operator_page(web, number)
     links = {name: href for href, name in ATTACHMENT_LINK.findall(page)}
     assert set(links) == {"скриншот ошибки.png", "птс.pdf"}

@@ -193,6 +193,10 @@ def _reopen_and_see_the_history(page: Page) -> None:
         offered.get_by_role("button", name="Какие статусы есть у заявлений на Госуслугах?")
     ).to_be_visible()
     closing = log.locator(".msg.system", has_text="Обращение № 1 завершено.")
+    # What the citizen added to the ticket is there too, where it happened.
+    expect(log).to_contain_text("📎 ошибка.png")
+    expect(log).to_contain_text("Файл «ошибка.png» приложен к обращению № 1.")
+    expect(log).to_contain_text("Контакты добавлены к обращению № 1")
     # The mark given last (typed: 5) is the pressed one, as before the reload.
     expect(closing.get_by_role("button", name="Оценка 5 из 5")).to_have_attribute(
         "aria-pressed", "true"
