@@ -150,7 +150,9 @@ async def test_an_escalated_ticket_goes_from_the_first_line_to_a_specialist(web:
     assert taken.headers["location"] == "/console/tickets/1"
     page = _visible((await web.client.get("/console/tickets/1")).text)
     assert "Исполнитель pavel" in page
-    assert "Взято в работу — pavel → Передано специалисту" in page
+    # Taken by a specialist, it stays with the second line: no change of status to show.
+    assert "Взято в работу — pavel" in page
+    assert "pavel → Передано специалисту" not in page
     replied = await web.client.post(
         "/console/tickets/1/reply", data={"csrf_token": token, "text": "Запись исправлена."}
     )
