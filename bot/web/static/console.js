@@ -118,7 +118,11 @@ function startRefreshing() {
     return;
   }
   const round = async () => {
-    await refreshLiveParts();
+    try {
+      await refreshLiveParts();
+    } catch {
+      // a body cut off mid-way: the page stays as it is, and the next round tries again
+    }
     if (!stopped) {
       window.setTimeout(round, every);
     }

@@ -407,8 +407,11 @@
   /* Show mark `stars` as the pressed one on ticket `number`'s 1-5 buttons: after a press,
      and after a mark typed as a message ("5"). */
   function pressMark(number, stars) {
-    log.querySelectorAll('.stars[data-ticket="' + number + '"] button').forEach(function (x, i) {
-      x.setAttribute("aria-pressed", i + 1 === stars ? "true" : "false");
+    // Every closing message of the ticket (it may have been reopened and closed again).
+    log.querySelectorAll('.stars[data-ticket="' + number + '"]').forEach(function (group) {
+      group.querySelectorAll("button").forEach(function (x, i) {
+        x.setAttribute("aria-pressed", i + 1 === stars ? "true" : "false");
+      });
     });
   }
 
