@@ -265,6 +265,23 @@ def test_glued_words_are_told_apart(
     assert fixture_matcher.analyzer.unglue(typed) == expected
 
 
+@pytest.mark.parametrize(
+    ("typed", "entry_id", "terms"),
+    [
+        ("забылпароль", "password-recovery", {"забыть", "пароль"}),
+        ("выпискаэптс", "epts-extract", {"выписка", "эптс"}),
+        ("непришел смскод", "sms-code", {"прийти", "смс", "код"}),
+    ],
+)
+def test_words_typed_together_are_answered_as_if_apart(
+    fixture_matcher: Matcher, typed: str, entry_id: str, terms: set[str]
+) -> None:
+    # Before the split they were only clarified, or handed to people.
+    match = fixture_matcher.match(typed)
+    assert (match.action, match.entry_id) == (Action.ANSWER, entry_id)
+    assert set(match.matched_terms) == terms
+
+
 def test_a_known_word_is_never_split(fixture_matcher: Matcher) -> None:
     # "находит" reads as "на ходит" too, but the dictionary knows it: it stays one word.
     analyzer = fixture_matcher.analyzer
