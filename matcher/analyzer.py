@@ -12,6 +12,7 @@ from matcher.lexicon import (
     ABBREVIATIONS,
     COURTESY_PHRASES,
     FILLER_WORDS,
+    GLUED_PREFIXES,
     LATIN_ALIASES,
     LATIN_TERMS,
     STOP_WORDS,
@@ -26,11 +27,8 @@ Corrector = Callable[[str], str | None]
 
 # Words this short are never typo-repaired: too many real words lie one edit away.
 MIN_TYPO_LENGTH = 4
-# Short words that hasty typing glues to the next one ("немогу", "вкабинете"); any other
-# part of a glued pair must have at least MIN_GLUED_PART letters.
-GLUED_PREFIXES = frozenset(
-    ["не", "ни", "в", "во", "на", "с", "со", "к", "ко", "по", "за", "до", "от", "из", "у", "о"]
-)
+# The left part of a glued pair is one of GLUED_PREFIXES or has at least this many letters,
+# as the right part must.
 MIN_GLUED_PART = 3
 MAX_GLUED_LENGTH = 40  # longer "words" are noise, not two words run together
 WORD_CACHE = 200_000

@@ -98,6 +98,11 @@ LATIN_ALIASES = {
     "esia": "есиа",
 }
 
+# Short words that hasty typing glues to the next one ("немогу", "вкабинете").
+GLUED_PREFIXES = frozenset(
+    ["не", "ни", "в", "во", "на", "с", "со", "к", "ко", "по", "за", "до", "от", "из", "у", "о"]
+)
+
 # Words that carry no meaning for matching: function words, and the question words that any
 # question may hold. The adverbs "где", "откуда", "зачем", "почему" and "сколько" are not
 # here: they say what is asked (a place, a reason, an amount) and so tell neighbouring

@@ -67,6 +67,17 @@ async def test_operator_reply_reaches_the_chat(running: RunningBot) -> None:
     assert sent[2]["parse_mode"] == "HTML"
 
 
+async def closed_ticket(running: RunningBot, user_id: int) -> tuple[int, Desk, Operator]:
+    """A ticket the citizen handed off and an operator took and closed; once the closing
+    message (the 4th of the chat) is sent: its number, the desk and the operator."""
+    number = await hand_off(running, user_id, "не могу подать заявление")
+    desk, who = await operator(running)
+    await desk.take_next(who)
+    await desk.resolve(who, number, "Заявление подано за вас.", via=Via.CONSOLE)
+    await running.api.wait_sent(user_id, 4)
+    return number, desk, who
+
+
 def _buttons(params: dict[str, object]) -> list[tuple[str, str]]:
     markup = params.get("reply_markup") or {}
     assert isinstance(markup, dict)
@@ -77,11 +88,8 @@ async def test_the_closing_message_has_1_to_5_buttons_and_a_press_rates_the_tick
     running: RunningBot,
 ) -> None:
     api = running.api
-    number = await hand_off(running, 603, "не могу подать заявление")
-    desk, who = await operator(running)
-    await desk.take_next(who)
-    await desk.resolve(who, number, "Заявление подано за вас.", via=Via.CONSOLE)
-    closing = (await api.wait_sent(603, 4))[-1]
+    number, desk, who = await closed_ticket(running, 603)
+    closing = api.sent(603)[-1]
     assert closing["text"].startswith(f"Обращение № {number} завершено. Оцените")
     marks = _buttons(closing)
     assert [text for text, _ in marks] == ["1", "2", "3", "4", "5"]
@@ -114,11 +122,7 @@ async def test_a_mark_typed_as_a_digit_ticks_the_closing_messages_button(
     running: RunningBot,
 ) -> None:
     api = running.api
-    number = await hand_off(running, 605, "не могу подать заявление")
-    desk, who = await operator(running)
-    await desk.take_next(who)
-    await desk.resolve(who, number, "Заявление подано за вас.", via=Via.CONSOLE)
-    await api.wait_sent(605, 4)
+    number, desk, who = await closed_ticket(running, 605)
     [closing] = [
         c.result
         for c in api.calls_of("sendMessage")

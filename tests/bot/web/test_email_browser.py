@@ -11,7 +11,7 @@ from bot.mail.settings import Security, SmtpSettings
 from bot.web.settings import WebSettings
 from tests.bot.web.conftest import GENEROUS, LiveServer, free_port
 from tests.bot.web.test_email_answer import ENTRY_YAML, HOSTILE, QUESTION
-from tests.bot.web.test_widget_browser import ARGS, ARTIFACTS, TIMEOUT_MS, _chromium
+from tests.bot.web.test_widget_browser import ARGS, ARTIFACTS, _chromium, citizen_page
 from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.slow
@@ -51,8 +51,7 @@ def test_a_citizen_sends_an_answer_to_their_email(live_server: LiveServer, smtp_
     with smtp_server(smtp_port) as smtp, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
         try:
-            page = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
-            page.set_default_timeout(TIMEOUT_MS)
+            page = citizen_page(browser)
             page.goto(live_server.url + "/")
             page.get_by_role("button", name="Открыть чат: Виртуальный консультант").click()
             page.get_by_role("textbox", name="Ваш вопрос").fill(QUESTION)

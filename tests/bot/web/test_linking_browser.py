@@ -23,7 +23,7 @@ from bot.storage.database import open_database
 from bot.web.settings import WebSettings
 from matcher import Matcher
 from tests.bot.web.conftest import LiveServer
-from tests.bot.web.test_widget_browser import ARGS, ARTIFACTS, TIMEOUT_MS, _chromium
+from tests.bot.web.test_widget_browser import ARGS, ARTIFACTS, _chromium, citizen_page
 
 pytestmark = pytest.mark.slow
 
@@ -88,8 +88,7 @@ def test_a_citizen_links_the_widget_with_telegram_by_keyboard(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
         try:
-            page = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
-            page.set_default_timeout(TIMEOUT_MS)
+            page = citizen_page(browser)
             page.goto(live_server.url + "/")
             page.get_by_role("button", name="Открыть чат: Виртуальный консультант").focus()
             page.keyboard.press("Enter")

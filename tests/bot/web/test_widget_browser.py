@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -42,6 +42,15 @@ def _chromium() -> str:
             "(scripts/test.py does it as root)"
         )
     return CHROMIUM if Path(CHROMIUM).exists() else str(shutil.which("chromium"))
+
+
+def citizen_page(browser: Browser, width: int = 360, height: int = 740, **options: Any) -> Page:
+    """A page in a browser context of its own, a phone's size by default: a citizen with an
+    empty browser."""
+    context = browser.new_context(viewport={"width": width, "height": height}, **options)
+    page = context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    return page
 
 
 def operator_logs_in(browser: Browser, url: str) -> Page:
@@ -243,9 +252,7 @@ def test_a_citizen_gets_an_answer_and_an_operators_reply_live(
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
         try:
-            citizen = browser.new_context(viewport={"width": 360, "height": 740})
-            page = citizen.new_page()
-            page.set_default_timeout(TIMEOUT_MS)
+            page = citizen_page(browser)
             dialogs: list[str] = []
 
             def on_dialog(dialog: Dialog) -> None:
@@ -320,8 +327,7 @@ def test_replies_to_a_closed_chat_are_counted_on_the_launcher(live_server: LiveS
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
         try:
-            page = browser.new_context(viewport={"width": 360, "height": 740}).new_page()
-            page.set_default_timeout(TIMEOUT_MS)
+            page = citizen_page(browser)
             page.goto(live_server.url + "/")
             name = "Открыть чат: Виртуальный консультант"
             page.get_by_role("button", name=name).click()

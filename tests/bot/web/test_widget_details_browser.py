@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -26,9 +26,9 @@ from tests.bot.web.test_linking_browser import _run
 from tests.bot.web.test_widget_browser import (
     ARGS,
     ARTIFACTS,
-    TIMEOUT_MS,
     _chromium,
     _operator_takes_and_replies,
+    citizen_page,
 )
 
 if TYPE_CHECKING:
@@ -120,14 +120,6 @@ def browser(live_server: LiveServer) -> Iterator[Browser]:
             launched.close()
 
 
-def _citizen(browser: Browser, width: int = 360, height: int = 740, **options: Any) -> Page:
-    """A page in a context of its own: a citizen with an empty browser."""
-    context = browser.new_context(viewport={"width": width, "height": height}, **options)
-    page = context.new_page()
-    page.set_default_timeout(TIMEOUT_MS)
-    return page
-
-
 def _open_and_ask(page: Page, question: str, launcher: str = LAUNCHER) -> Locator:
     """Open the chat, ask `question` by Enter; the log."""
     from playwright.sync_api import expect
@@ -167,7 +159,7 @@ def test_the_sites_title_greeting_colour_and_side_are_used(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = _citizen(browser, 1280, 800)
+    page = citizen_page(browser, 1280, 800)
     page.goto(
         site.embedding(
             live_server,
@@ -216,7 +208,7 @@ def test_a_sites_hostile_styles_do_not_reach_the_widget(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = _citizen(browser, 1280, 800)
+    page = citizen_page(browser, 1280, 800)
     page.goto(site.embedding(live_server, style=HOSTILE_CSS))
     launcher = page.get_by_role("button", name=LAUNCHER)
     expect(launcher).to_be_visible()
@@ -253,7 +245,7 @@ LONG_WORD = "Электронногопаспортатранспортного�
 def test_the_chat_is_readable_on_a_320_px_phone(browser: Browser, live_server: LiveServer) -> None:
     from playwright.sync_api import expect
 
-    page = _citizen(browser, 320, 640)
+    page = citizen_page(browser, 320, 640)
     page.goto(live_server.url + "/")
     page.get_by_role("button", name=LAUNCHER).click()
     dialog = page.get_by_role("dialog", name="Виртуальный консультант")
@@ -296,7 +288,7 @@ def test_the_typing_indicator_shows_while_the_answer_is_on_its_way(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = _citizen(browser)
+    page = citizen_page(browser)
     held: list[Route] = []
 
     def hold(route: Route) -> None:
@@ -324,7 +316,7 @@ def test_addresses_in_answers_open_in_a_new_tab_and_scripts_never_become_links(
     operator's reply carries a javascript: address next to a real one."""
     from playwright.sync_api import expect
 
-    page = _citizen(browser)
+    page = citizen_page(browser)
     page.context.route(
         SUPPORT_PORTAL,
         lambda route: route.fulfill(body="<title>Поддержка ЭПТС</title>", content_type="text/html"),
@@ -365,7 +357,7 @@ def test_copy_answer_puts_the_shown_answer_on_the_clipboard(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = _citizen(browser, permissions=["clipboard-read", "clipboard-write"])
+    page = citizen_page(browser, permissions=["clipboard-read", "clipboard-write"])
     page.goto(live_server.url + "/")
     log = _open_and_ask(page, EXTRACT_QUESTION)
     answer = log.locator(".msg.bot").last
@@ -385,7 +377,7 @@ def test_the_keyboard_alone_opens_clarifies_rates_calls_a_person_and_closes(
     """No clicks and no focusing by the test: Tab, Shift+Tab, Enter, Space, Escape, typing."""
     from playwright.sync_api import expect
 
-    page = _citizen(browser)
+    page = citizen_page(browser)
     page.goto(live_server.url + "/")
     keys = page.keyboard
     launcher = page.get_by_role("button", name=LAUNCHER)
@@ -450,7 +442,7 @@ def test_a_handed_off_first_question_shows_the_ticket_number_and_the_promise(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = _citizen(browser)
+    page = citizen_page(browser)
     page.goto(live_server.url + "/")
     log = _open_and_ask(page, UNKNOWN)
     handed = log.locator(".msg.bot").last
@@ -476,7 +468,7 @@ def test_a_thumbs_up_is_thanked_for_and_stored(
 ) -> None:
     from playwright.sync_api import expect
 
-    page = _citizen(browser)
+    page = citizen_page(browser)
     page.goto(live_server.url + "/")
     log = _open_and_ask(page, "забыл пароль")
     answer = log.locator(".msg.bot").last
