@@ -392,6 +392,8 @@ class ConversationService:
             people_away_until=maintenance.until if maintenance else None,
         )
         message_id = await uow.conversations.add_message(conversation.id, Author.BOT, text, now)
+        # The ticket's thread has it too: operators see what the citizen was promised.
+        await uow.tickets.add_message(ticket.id, Author.BOT, text, now)
         return Reply(
             kind=ReplyKind.HANDOFF,
             text=text,

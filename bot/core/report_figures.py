@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import statistics
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime, timedelta, tzinfo
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.core.question_records import Decision, QuestionRecord
 from bot.core.records import MAX_STARS, Rating, RatingScale
@@ -113,6 +114,9 @@ class Report:
     queue: QueueFigures
     operators: tuple[OperatorFigures, ...]
     comments: tuple[RatedComment, ...] = ()
+    zone: str = "Europe/Moscow"  # the time zone its days and times are in (the staff's)
+    # The question of each entry the unanswered groups are closest to, by id.
+    closest_questions: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def bot_share(self) -> float | None:
@@ -126,7 +130,7 @@ def build_report(
     clusters: Sequence[Cluster],
     *,
     title_of: Callable[[str], str],
-    timezone: tzinfo,
+    zone: str,
     now: datetime,
     since: datetime | None,
     until: datetime | None,
@@ -139,7 +143,9 @@ def build_report(
     Only entries rated at least `min_ratings` times are ranked by feedback: one angry
     citizen should not put an entry at the top of the worst list.
     """
+    timezone = ZoneInfo(zone)
     entries = entry_figures(records, title_of)
+    shown_clusters = tuple(clusters[:entries_limit])
     rated = [e for e in entries if e.ratings >= max(1, min_ratings)]
     rated.sort(key=lambda e: (e.satisfaction or 0.0, -e.disliked, -e.ratings, e.entry_id))
     return Report(
@@ -150,7 +156,7 @@ def build_report(
         days=tuple(day_outcomes(records, timezone)),
         top_entries=tuple(entries[:entries_limit]),
         worst_entries=tuple(rated[:entries_limit]),
-        clusters=tuple(clusters[:entries_limit]),
+        clusters=shown_clusters,
         queue=queue_figures(tickets, now),
         operators=tuple(operator_figures(tickets)),
         comments=tuple(
@@ -163,6 +169,12 @@ def build_report(
             )
             for c in comments
         ),
+        zone=zone,
+        closest_questions={
+            c.closest_entry_id: title_of(c.closest_entry_id)
+            for c in shown_clusters
+            if c.closest_entry_id is not None
+        },
     )
 
 
@@ -173,7 +185,7 @@ def rating_label(rating: Rating) -> str:
     return f"{rating.score} из 5"
 
 
-def day_outcomes(records: Sequence[QuestionRecord], timezone: tzinfo) -> list[DayOutcomes]:
+def day_outcomes(records: Sequence[QuestionRecord], timezone: ZoneInfo) -> list[DayOutcomes]:
     """Questions per local calendar day by outcome, every day of the span listed."""
     counts: dict[date, Counter[str]] = defaultdict(Counter)
     for r in records:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from bot.core.answerer import Answerer
 from bot.core.clock import Clock, system_clock
@@ -88,7 +87,7 @@ class Reports:
             tickets,
             clusters,
             title_of=title_of,
-            timezone=ZoneInfo(self._settings.working_hours.timezone),
+            zone=self._settings.working_hours.timezone,
             now=self._clock(),
             since=since,
             until=until,

@@ -1,18 +1,28 @@
-"""The report as one self-contained HTML page: charts embedded as base64 PNG, no outside files."""
+"""The report as HTML: charts embedded as base64 PNG, no outside files.
+
+`render_report` writes the self-contained page `faqbot report` saves; `render_report_body`
+the same report as a part of another page (the console's, inside its menu), with
+`report_style` for that page's head.
+"""
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
+from functools import cache
+from importlib import resources
 
 from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from bot.core.report_figures import Report
+from bot.core.staff_time import staff_time
 from bot.reporting.charts import Chart, report_charts
 from bot.reporting.tables import Table, report_tables
 
 
+@cache
 def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("bot.reporting", "templates"),
@@ -26,6 +36,12 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}".replace(".", ",")
 
 
+def report_style() -> Markup:
+    """The CSS of the report's part of a page (its classes start with `.report`)."""
+    css = resources.files("bot.reporting").joinpath("templates", "report.css")
+    return Markup(css.read_text(encoding="utf-8"))
+
+
 def render_page(
     report: Report,
     tables: Sequence[Table],
@@ -33,19 +49,23 @@ def render_page(
     *,
     generated_at: datetime,
     csv_links: Mapping[str, str] | None = None,
-    back_link: str | None = None,
+    template: str = "report.html",
 ) -> str:
-    """The HTML text of the report."""
-    template = _environment().get_template("report.html")
-    return template.render(
-        report=report,
-        tables=tables,
-        charts=[(c.title, base64.b64encode(c.png).decode("ascii"), c.name) for c in charts],
-        bot_share=_percent(report.bot_share),
-        within_share=_percent(report.queue.within_limit_share),
-        generated_at=generated_at,
-        csv_links=csv_links or {},
-        back_link=back_link,
+    """The HTML text of the report: the whole page, or with `template="report_body.html"`
+    the part that goes into another page."""
+    return (
+        _environment()
+        .get_template(template)
+        .render(
+            report=report,
+            tables=tables,
+            charts=[(c.title, base64.b64encode(c.png).decode("ascii"), c.name) for c in charts],
+            bot_share=_percent(report.bot_share),
+            within_share=_percent(report.queue.within_limit_share),
+            generated=staff_time(generated_at, report.zone),
+            one_day=timedelta(days=1),
+            csv_links=csv_links or {},
+        )
     )
 
 
@@ -54,14 +74,15 @@ def render_report(
     *,
     generated_at: datetime,
     csv_links: Mapping[str, str] | None = None,
-    back_link: str | None = None,
+    part: bool = False,
 ) -> str:
-    """Tables, charts and the page in one call (the CLI and the console both use it)."""
+    """Tables, charts and the page in one call (the CLI and the console both use it);
+    `part`: only the report's part, for a page of the console."""
     return render_page(
         report,
         report_tables(report),
         report_charts(report),
         generated_at=generated_at,
         csv_links=csv_links,
-        back_link=back_link,
+        template="report_body.html" if part else "report.html",
     )

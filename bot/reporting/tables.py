@@ -5,6 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.core.report_figures import Report
+from bot.core.staff_time import zone_abbreviation
+
+TIME_FORMAT = "%Y-%m-%d %H:%M"  # sortable in a spreadsheet, as the days are
 
 Cell = str | int | float | None
 
@@ -21,6 +24,13 @@ class Table:
 
 def _round(value: float | None, digits: int = 2) -> float | None:
     return round(value, digits) if value is not None else None
+
+
+def _when(report: Report) -> str:
+    """The comments' time column, named with its zone: "когда, МСК"."""
+    if not report.comments:
+        return "когда"
+    return f"когда, {zone_abbreviation(report.comments[0].at, report.zone)}"
 
 
 def report_tables(report: Report) -> tuple[Table, ...]:
@@ -64,13 +74,23 @@ def report_tables(report: Report) -> tuple[Table, ...]:
         Table(
             "unanswered",
             "Крупнейшие группы неотвеченных вопросов",
-            ("вопросов", "за неделю", "за прошлую неделю", "примеры", "ближайший ответ"),
+            (
+                "вопросов",
+                "за неделю",
+                "за прошлую неделю",
+                "примеры",
+                "ближе всего, по мнению бота",
+                "id",
+            ),
             tuple(
                 (
                     c.size,
                     c.this_week,
                     c.previous_week,
                     " | ".join(c.examples[:3]),
+                    report.closest_questions.get(c.closest_entry_id)
+                    if c.closest_entry_id
+                    else None,
                     c.closest_entry_id,
                 )
                 for c in report.clusters
@@ -117,9 +137,9 @@ def report_tables(report: Report) -> tuple[Table, ...]:
         Table(
             "comments",
             "Комментарии к оценкам, новые сверху",
-            ("когда", "id", "вопрос", "оценка", "комментарий"),
+            (_when(report), "id", "вопрос", "оценка", "комментарий"),
             tuple(
-                (c.at.strftime("%Y-%m-%d %H:%M"), c.entry_id, c.question, c.rating, c.comment)
+                (c.at.strftime(TIME_FORMAT), c.entry_id, c.question, c.rating, c.comment)
                 for c in report.comments
             ),
         ),

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup
+from pydantic import BeforeValidator
 
 from bot.core.errors import InvalidInputError
 from bot.core.records import Operator
@@ -23,13 +25,15 @@ from bot.core.reports import Reports
 from bot.core.roles import Permission, require
 from bot.core.unanswered import Unanswered
 from bot.reporting.csv_export import table_csv
-from bot.reporting.page import render_report
+from bot.reporting.page import render_report, report_style
 from bot.reporting.tables import report_tables
 from bot.web.deps import CsrfDep, OperatorDep, ServicesDep, staff_work
 from bot.web.routes.console import _back, _page
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(staff_work)])
 IdsField = Annotated[str, Form(max_length=1_000_000)]
+# The report's period form sends an empty date for "from the first record" / "to today".
+Day = Annotated[date | None, BeforeValidator(lambda value: value or None)]
 TextField = Annotated[str, Form(max_length=10_000)]
 
 
@@ -147,6 +151,8 @@ async def _report_for(
     until: date | None,
 ) -> Report:
     require(operator.role, Permission.VIEW_ANALYTICS, "смотреть отчёты")
+    if since and until and since > until:
+        raise InvalidInputError("Начало периода позже его конца: поменяйте даты местами.")
     zone = ZoneInfo(services.settings.core.working_hours.timezone)
     start, end = _period(since, until, zone)
     return await reports.build(operator, since=start, until=end)
@@ -154,28 +160,31 @@ async def _report_for(
 
 @router.get("/report", response_class=HTMLResponse)
 async def report_page(
+    request: Request,
     *,
     operator: OperatorDep,
     reports: ReportsDep,
     services: ServicesDep,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day = None,
+    until: Day = None,
 ) -> HTMLResponse:
-    """The same self-contained page `faqbot report` writes, with CSV links."""
+    """The report `faqbot report` writes, inside the console's menu, with a choice of
+    period and CSV links."""
     report = await _report_for(operator, reports, services, since, until)
     query = urlencode({k: v.isoformat() for k, v in (("since", since), ("until", until)) if v})
     links = {
         t.name: f"/console/report/{t.name}.csv" + (f"?{query}" if query else "")
         for t in report_tables(report)
     }
-    page = await asyncio.to_thread(
-        render_report,
-        report,
-        generated_at=datetime.now(tz=UTC),
-        csv_links=links,
-        back_link="/console",
+    body = await asyncio.to_thread(
+        render_report, report, generated_at=datetime.now(tz=UTC), csv_links=links, part=True
     )
-    return HTMLResponse(page)
+    return _page(
+        request,
+        "report.html",
+        operator,
+        {"body": Markup(body), "report_style": report_style(), "since": since, "until": until},
+    )
 
 
 @router.get("/report/{name}.csv")
@@ -185,8 +194,8 @@ async def report_csv(
     operator: OperatorDep,
     reports: ReportsDep,
     services: ServicesDep,
-    since: date | None = None,
-    until: date | None = None,
+    since: Day = None,
+    until: Day = None,
 ) -> Response:
     """One table of the report as CSV."""
     report = await _report_for(operator, reports, services, since, until)

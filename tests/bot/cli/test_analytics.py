@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
+from bot.cli.locations import default_kb_dir
 from bot.cli.main import main
 from bot.core.dialogues import DialogueMemory
 from bot.core.question_records import Decision, NewQuestion
 from bot.core.records import Dialogue
 from bot.core.settings import CoreSettings
 from bot.storage.database import open_database
+from matcher import load_knowledge_base
 
 OLD = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
 
@@ -56,12 +59,23 @@ def test_report_writes_the_page_and_every_table(
     )  # fmt: skip
     assert status == 0
     assert "4 вопросов" in capsys.readouterr().out
-    assert "data:image/png;base64," in out.read_text(encoding="utf-8")
+    page = out.read_text(encoding="utf-8")
+    assert "data:image/png;base64," in page
+    # The last day asked for, not the day after it; the time as the console shows it.
+    assert re.search(r"Период: 2025-01-10 —\s+2025-01-11\.", page)
+    assert re.search(r"Составлен \d\d\.\d\d\.\d{4} \d\d:\d\d МСК\.", page)
     with (folder / "days.csv").open(encoding="utf-8-sig") as file:
         rows = list(csv.reader(file))
     assert rows[1:] == [["2025-01-10", "1", "0", "0", "1", "2"],
                         ["2025-01-11", "1", "0", "0", "1", "2"]]  # fmt: skip
     assert {p.name for p in folder.iterdir()} >= {"queue.csv", "unanswered.csv"}
+    with (folder / "unanswered.csv").open(encoding="utf-8-sig") as file:
+        header, *groups = list(csv.reader(file))
+    # The entry the bot found closest is named by its question, as analysts know it.
+    entry = load_knowledge_base(default_kb_dir()).get("epts-extract")
+    assert entry is not None
+    assert header[-2:] == ["ближе всего, по мнению бота", "id"]
+    assert [g[-2:] for g in groups] == [[entry.question, "epts-extract"]]
 
 
 def test_purge_deletes_what_is_older_than_asked(

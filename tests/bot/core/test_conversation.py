@@ -97,7 +97,9 @@ async def test_handoff_opens_a_ticket_with_the_conversation_so_far(services: Ser
         Author.CITIZEN,
         "забыл пароль",
     )
-    assert details.messages[-1].text == UNKNOWN_QUESTION
+    assert details.messages[-2].text == UNKNOWN_QUESTION
+    # The operator sees what the bot told the citizen: the number and the promised time.
+    assert (details.messages[-1].author, details.messages[-1].text) == (Author.BOT, reply.text)
     assert await services.conversations.state(ANNA) is ConversationState.WAITING
 
 

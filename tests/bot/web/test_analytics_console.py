@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -121,6 +123,35 @@ async def test_an_analyst_reads_the_report_but_not_the_inbox(web: Web) -> None:
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.lstrip("\ufeff").splitlines()
     assert lines[0].startswith("день,") and lines[1].endswith(",3")
+
+
+async def test_the_report_is_a_console_page_with_a_choice_of_period(web: Web) -> None:
+    await _ask(web, PASSPORT_QUESTIONS, "pass")
+    await web.operator("alla", Role.ANALYST)
+    await log_in(web.client, "alla")
+    page = (await web.client.get("/console/report")).text
+    # The console's menu and who is logged in, as on every console page.
+    assert '<a href="/console/report">Отчёт</a>' in page and "alla" in page
+    assert re.search(r"Составлен \d\d\.\d\d\.\d{4} \d\d:\d\d МСК\.", page)
+    # An unanswered group names the entry the bot found closest by its question.
+    [group] = (await web.services.reports.build(None)).clusters
+    entry = web.services.answerer.kb.get(group.closest_entry_id or "")
+    assert entry is not None
+    assert f"<td>{entry.question}</td>" in page.replace("&#34;", '"')
+    # The period form as a browser sends it: empty dates are the whole record.
+    whole = await web.client.get("/console/report", params={"since": "", "until": ""})
+    assert whole.status_code == 200 and "с начала записей" in whole.text
+    day_moscow = datetime.now(ZoneInfo("Europe/Moscow")).date()  # the report's days are Moscow's
+    today, yesterday = day_moscow.isoformat(), (day_moscow - timedelta(days=1)).isoformat()
+    day = await web.client.get("/console/report", params={"since": today, "until": today})
+    assert f"Период: {today} —\n{today}." in day.text
+    assert f'name="since" value="{today}"' in day.text
+    assert "<td>3</td>" in day.text.replace(' class="num"', "")
+    csv = await web.client.get("/console/report/days.csv", params={"since": "", "until": ""})
+    assert csv.status_code == 200
+    backwards = {"since": today, "until": yesterday}
+    wrong = await web.client.get("/console/report", params=backwards)
+    assert wrong.status_code == 422 and "Начало периода позже его конца" in wrong.text
 
 
 async def test_an_operator_cannot_read_the_report(web: Web) -> None:
