@@ -5,7 +5,7 @@ from matcher.errors import KnowledgeBaseError, KnowledgeBaseErrors, MatcherError
 from matcher.knowledge import Entry, KnowledgeBase, Link
 from matcher.loading import load_knowledge_base
 from matcher.match import Action, Candidate, Match
-from matcher.morph import Morphology
+from matcher.morph import Morphology, shared_morphology
 from matcher.settings import MatcherSettings, ScoreWeights, Thresholds
 
 __all__ = [
@@ -24,4 +24,5 @@ __all__ = [
     "ScoreWeights",
     "Thresholds",
     "load_knowledge_base",
+    "shared_morphology",
 ]

@@ -10,7 +10,7 @@ from matcher.analyzer import Analysis, Analyzer
 from matcher.decision import decide
 from matcher.knowledge import KnowledgeBase
 from matcher.match import Action, Candidate, Match
-from matcher.morph import Morphology
+from matcher.morph import Morphology, shared_morphology
 from matcher.normalize import fold_case, words
 from matcher.postings import FloatArray, Postings
 from matcher.settings import MatcherSettings
@@ -47,7 +47,7 @@ class Matcher:
         self.kb = kb
         self.settings = settings or MatcherSettings()
         self._ids = [e.id for e in kb.entries]
-        morphology = morphology or Morphology()
+        morphology = morphology or shared_morphology()
         surface = {
             w
             for e in kb.entries

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 # Parts of speech that never carry the meaning of a question.
 FUNCTION_POS = frozenset({"PREP", "CONJ", "PRCL", "INTJ", "NPRO"})
+# pymorphy3's grammemes of people's names: first name, surname, patronymic.
+NAME_GRAMMEMES = frozenset({"Name", "Surn", "Patr"})
 
 
 class Morphology:
@@ -20,6 +22,7 @@ class Morphology:
         self._lock = threading.Lock()
         self._parse = lru_cache(maxsize=cache_size)(self._parse_uncached)
         self._known = lru_cache(maxsize=cache_size)(self._known_uncached)
+        self._name = lru_cache(maxsize=cache_size)(self._name_uncached)
 
     def _parse_uncached(self, word: str) -> tuple[str, str | None]:
         with self._lock:
@@ -32,6 +35,11 @@ class Morphology:
         with self._lock:
             return bool(self._analyzer.word_is_known(word))
 
+    def _name_uncached(self, word: str) -> float:
+        with self._lock:
+            parses = self._analyzer.parse(word)
+        return min(sum(float(p.score) for p in parses if p.tag.grammemes & NAME_GRAMMEMES), 1.0)
+
     def lemma(self, word: str) -> str:
         """The dictionary form of the word ("паролем" → "пароль")."""
         return self._parse(word)[0]
@@ -43,3 +51,15 @@ class Morphology:
     def is_known(self, word: str) -> bool:
         """True when the word is in the dictionary (not a guess from its ending)."""
         return self._known(word)
+
+    def name_share(self, word: str) -> float:
+        """How likely the lower-case word is a person's first name, surname or patronymic, 0-1
+        ("мария" 1.0, "иванова" 0.8, "роман" 0.1: more often the noun)."""
+        return self._name(word)
+
+
+@cache
+def shared_morphology() -> Morphology:
+    """One Morphology for the process: pymorphy3's dictionary is loaded once, whoever asks
+    first (a matcher, or the masking of a citizen's message)."""
+    return Morphology()

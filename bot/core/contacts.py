@@ -14,7 +14,6 @@ RUSSIAN_MOBILE_DIGITS = 11
 EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(?:\.[^@\s.]+)+$")
 NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ .'\-][^\W\d_]*)*$")
 MAX_EMAIL_LENGTH = 254
-NAME_PLACEHOLDER = "[имя]"
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +32,7 @@ class Contacts:
     def masked(self) -> Contacts:
         """Which contacts were left, each replaced by its label: "[телефон]"."""
         return Contacts(
-            name=None if self.name is None else NAME_PLACEHOLDER,
+            name=None if self.name is None else PersonalData.NAME.placeholder,
             phone=None if self.phone is None else PersonalData.PHONE.placeholder,
             email=None if self.email is None else PersonalData.EMAIL.placeholder,
         )

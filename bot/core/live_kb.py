@@ -38,6 +38,7 @@ from matcher import (
     MatcherSettings,
     Morphology,
     load_knowledge_base,
+    shared_morphology,
 )
 
 logger = logging.getLogger(__name__)
@@ -158,7 +159,7 @@ class LiveMatcher:
                 f"interval must be positive and settle not negative, got {interval}, {settle}"
             )
         self._kb_dir = Path(kb_dir)
-        self._morphology = morphology if morphology is not None else Morphology()
+        self._morphology = morphology if morphology is not None else shared_morphology()
         self._settings = settings
         self._interval = interval
         self._settle = settle

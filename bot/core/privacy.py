@@ -1,15 +1,16 @@
 """Personal data in citizens' messages: masking it, and spotting secrets nobody should ask for.
 
-Citizens paste phone numbers, passport details, card numbers and SMS codes into the chat.
-`mask_personal_data` replaces them with labelled placeholders ("[телефон]") before a message
-is stored or shown to operators; `find_secrets` tells the bot to warn the citizen that support
-never asks for codes, passwords or card numbers.
+Citizens paste phone numbers, passport details, card numbers and SMS codes into the chat, and
+sign with their names. `mask_personal_data` replaces them with labelled placeholders
+("[телефон]", "[имя]") before a message is stored or shown to operators; `find_secrets` tells
+the bot to warn the citizen that support never asks for codes, passwords or card numbers.
 
 The rules are data: an ordered list of patterns, each with the kind of data it finds. Order
 matters because a rule never sees what an earlier one has replaced: passwords go first (a
 password may look like anything), keyword-led rules ("ИНН 7707083893") before bare formats,
 and bare digit runs, which are told apart by length, context and checksum, near the end.
-Dates, times, prices and ticket numbers ("заявка № 1042") are left alone.
+Dates, times, prices and ticket numbers ("заявка № 1042") are left alone. People's names are
+found last, from the dictionary (`bot.core.person_names`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
+
+from bot.core.person_names import mask_names
+from matcher import shared_morphology
 
 
 class PersonalData(Enum):
@@ -31,6 +35,7 @@ class PersonalData(Enum):
     CARD = "карта"
     PHONE = "телефон"
     CODE = "код"
+    NAME = "имя"
 
     @property
     def placeholder(self) -> str:
@@ -110,7 +115,7 @@ class Rule:
 def mask_personal_data(text: str) -> str:
     """`text` with every piece of personal data replaced by its placeholder ("[паспорт]")."""
     masked, _ = _scan(text)
-    return masked
+    return mask_names(masked, shared_morphology(), PersonalData.NAME.placeholder)
 
 
 def find_secrets(text: str) -> frozenset[SecretKind]:

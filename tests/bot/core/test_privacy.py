@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bot.core.person_names import mask_names
 from bot.core.privacy import (
     RULES,
     PersonalData,
@@ -17,6 +18,7 @@ from bot.core.privacy import (
     mask_personal_data,
     snils_valid,
 )
+from matcher import shared_morphology
 
 CODE = SecretKind.ONE_TIME_CODE
 PASSWORD = SecretKind.PASSWORD
@@ -69,7 +71,7 @@ CARD = SecretKind.CARD
         ("ИНН 7707083893", "ИНН [ИНН]"),
         ("инн: 500100732259", "инн: [ИНН]"),
         ("ИНН организации 7707083893", "ИНН организации [ИНН]"),
-        ("ИП Иванов, инн 500100732259", "ИП Иванов, инн [ИНН]"),
+        ("ИП Иванов, инн 500100732259", "ИП [имя], инн [ИНН]"),
         ("отправил 500100732259, где налог?", "отправил [ИНН], где налог?"),
         ("ИНН 1234567890", "ИНН [ИНН]"),
         # Банковские карты
@@ -103,7 +105,7 @@ CARD = SecretKind.CARD
         # Несколько сразу
         (
             "Иванова Ольга, тел 89123456789, паспорт 4510 123456, пароль: Ol1985!",
-            "Иванова Ольга, тел [телефон], паспорт [паспорт], пароль: [пароль]",
+            "[имя], тел [телефон], паспорт [паспорт], пароль: [пароль]",
         ),
         (
             "по обращению 1042 звоните +7 912 345-67-89, код 4821",
@@ -157,6 +159,57 @@ def test_personal_data_is_masked(message: str, masked: str) -> None:
     ],
 )
 def test_ordinary_text_is_left_alone(message: str) -> None:
+    assert mask_personal_data(message) == message
+
+
+@pytest.mark.parametrize(
+    ("message", "masked"),
+    [
+        # A signature, a relative, a name asked for: the whole name is one placeholder.
+        ("Мария Иванова, тел 89123456789", "[имя], тел [телефон]"),
+        (
+            "Здравствуйте! Роман Петров, заявление не приходит",
+            "Здравствуйте! [имя], заявление не приходит",
+        ),
+        ("мой муж Сергей не может войти", "мой муж [имя] не может войти"),
+        ("Подскажите, Надежда Петровна звонила", "Подскажите, [имя] звонила"),
+        ("Любовь Ивановна Смирнова", "[имя]"),
+        ("Добрый день, Максим", "Добрый день, [имя]"),
+        ("на имя Гусейнова Шамиля", "на имя [имя]"),
+        ("я Айгуль Зуфаровна, не могу войти", "я [имя], не могу войти"),
+        ("Иванова-Петрова Анна", "[имя]"),
+        # Initials go with their surname, before or after it.
+        ("от Петрова И.И. пришло письмо", "от [имя] пришло письмо"),
+        ("И. И. Петров звонил", "[имя] звонил"),
+        # Typed in lower case: after a word that announces a name, or beside a name.
+        ("меня зовут ольга петровна", "меня зовут [имя]"),
+        ("меня зовут роман", "меня зовут [имя]"),
+        ("фио иванов иван иванович", "фио [имя]"),
+        ("Мария иванова", "[имя]"),
+    ],
+)
+def test_names_are_masked(message: str, masked: str) -> None:
+    assert mask_personal_data(message) == masked
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Вера в лучшее",  # a name only sometimes, and alone
+        "Надежда есть?",
+        "роман не работает",
+        "Как восстановить пароль от Госуслуг?",
+        "Сделайт что нибудь",  # a typo opening a sentence is guessed to be a surname
+        "куки не работают",
+        "донаты не приходят",
+        "имя пользователя не подходит",
+        "фамилия не совпадает с паспортом",
+        "в МФЦ. Сказали ждать",
+        "Москва, Калининград и Сочи",
+        "Госуслуги, МФЦ, ГИБДД и Ростелеком",
+    ],
+)
+def test_words_that_only_look_like_names_are_left_alone(message: str) -> None:
     assert mask_personal_data(message) == message
 
 
@@ -223,7 +276,7 @@ def _every_rule(text: str) -> str:
     found: set[PersonalData] = set()
     for rule in RULES:
         text = _apply(rule, text, found)
-    return text
+    return mask_names(text, shared_morphology(), PersonalData.NAME.placeholder)
 
 
 FRAGMENTS = (
