@@ -32,6 +32,9 @@ MIN_NAME_LENGTH = 3  # shorter capitalised words are particles and abbreviations
 # Words that announce a name, and how many words before it they may stand.
 NAME_CUES = frozenset({"зовут", "звать", "имя", "фамилия", "фамилию", "фамилии", "отчество", "фио"})
 CUE_DISTANCE = 2
+# Every name this finds has a capital letter or a cue in lower case near it (a cue with a
+# capital has one): a text with neither, most questions, is not read word by word.
+MAY_HOLD_A_NAME = re.compile("[А-ЯЁ]|" + "|".join(sorted(NAME_CUES)))
 
 WORD = re.compile(r"[А-ЯЁа-яё]+(?:-[А-ЯЁа-яё]+)*")
 # An initial is a capital letter and a full stop, with no letter before it ("МФЦ. " is not).
@@ -54,6 +57,8 @@ class NameReader(Protocol):
 
 def name_spans(text: str, reader: NameReader) -> list[tuple[int, int]]:
     """Where people's names are in `text`: (start, end) of each, in order."""
+    if not MAY_HOLD_A_NAME.search(text):
+        return []
     words = list(WORD.finditer(text))
     marked = [
         _likely_name(text, w, reader) or _announced(words, i, reader) for i, w in enumerate(words)
