@@ -21,6 +21,7 @@ The words of one name (and its initials) become one span, so one placeholder rep
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Protocol
 
@@ -45,6 +46,8 @@ INITIALS_BEFORE = re.compile(_INITIALS + r"\s*$")
 # Сидоров" is two names, but one placeholder for both loses nothing).
 GAP_IN_NAME = re.compile(r"\s+(?:" + _INITIALS + r"\s*)?")
 SENTENCE_END = ".!?…\n"
+OPENING_MARKS = " \t\"'«("  # between a sentence's end and its first word
+INITIALS_REACH = 8  # "И. И. " and a space or two: how far before a name initials are sought
 
 
 class NameReader(Protocol):
@@ -63,22 +66,24 @@ def name_spans(text: str, reader: NameReader) -> list[tuple[int, int]]:
     marked = [
         _likely_name(text, w, reader) or _announced(words, i, reader) for i, w in enumerate(words)
     ]
-    # A word that may be a name is one beside a name; a run of them grows from both ends.
-    grew = True
-    while grew:
-        grew = False
-        for i, word in enumerate(words):
-            beside = (i > 0 and marked[i - 1]) or (i + 1 < len(words) and marked[i + 1])
-            if not marked[i] and beside and _may_be_name(word.group(), reader):
-                marked[i] = grew = True
+    # A word that may be a name is one beside a name: runs grow rightwards, then leftwards.
+    joins = [_in_one_name(text, a, b) for a, b in itertools.pairwise(words)]
+    for order in (range(1, len(words)), range(len(words) - 2, -1, -1)):
+        for i in order:
+            neighbour = i - 1 if order.step == 1 else i + 1
+            joined = joins[min(i, neighbour)]
+            if not marked[i] and marked[neighbour] and joined:
+                marked[i] = _may_be_name(words[i].group(), reader)
     return _joined(text, [w.span() for w, m in zip(words, marked, strict=True) if m])
 
 
 def mask_names(text: str, reader: NameReader, placeholder: str) -> str:
     """`text` with each person's name replaced by `placeholder`."""
-    for start, end in reversed(name_spans(text, reader)):
-        text = text[:start] + placeholder + text[end:]
-    return text
+    pieces, kept_from = [], 0
+    for start, end in name_spans(text, reader):
+        pieces += [text[kept_from:start], placeholder]
+        kept_from = end
+    return "".join([*pieces, text[kept_from:]])
 
 
 def _capitalised(word: str) -> bool:
@@ -91,8 +96,16 @@ def _share(word: str, reader: NameReader) -> float:
 
 
 def _opens_sentence(text: str, start: int) -> bool:
-    before = text[:start].rstrip(" \t\"'«(")
-    return not before or before[-1] in SENTENCE_END
+    i = start - 1
+    while i >= 0 and text[i] in OPENING_MARKS:
+        i -= 1
+    return i < 0 or text[i] in SENTENCE_END
+
+
+def _in_one_name(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
+    """Whether two neighbouring words may be parts of one name: only spaces or initials
+    between them ("Мария Иванова", "Иванов И. И. Петров"), not a comma or a full stop."""
+    return GAP_IN_NAME.fullmatch(text, left.end(), right.start()) is not None
 
 
 def _likely_name(text: str, word: re.Match[str], reader: NameReader) -> bool:
@@ -136,7 +149,7 @@ def _with_initials(text: str, start: int, end: int) -> tuple[int, int]:
     after = INITIALS_AFTER.match(text, end)
     if after:
         end = len(text[: after.end()].rstrip())
-    before = INITIALS_BEFORE.search(text, 0, start)
+    before = INITIALS_BEFORE.search(text, max(0, start - INITIALS_REACH), start)
     if before:
         start = before.start()
     return start, end

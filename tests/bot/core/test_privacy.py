@@ -186,6 +186,9 @@ def test_ordinary_text_is_left_alone(message: str) -> None:
         ("меня зовут роман", "меня зовут [имя]"),
         ("фио иванов иван иванович", "фио [имя]"),
         ("Мария иванова", "[имя]"),
+        # A name ends at a comma or a full stop: what follows is judged on its own.
+        ("Мария. Вера в лучшее", "[имя]. Вера в лучшее"),
+        ("Спасибо, Мария Ивановна! Надежда есть?", "Спасибо, [имя]! Надежда есть?"),
     ],
 )
 def test_names_are_masked(message: str, masked: str) -> None:
