@@ -64,7 +64,10 @@ class Matcher:
         # Entry by entry, so that only one entry's analyses (many small objects) are alive.
         self._entry_terms = []
         phrasing_words = []
-        for e in kb.entries:
+        # A question worded exactly as a phrasing (its normalised words) is that entry's:
+        # entry index and how many of its phrasings have those words; -1 when two entries do.
+        self._exact: dict[str, tuple[int, int]] = {}
+        for index, e in enumerate(kb.entries):
             # An entry whose question is courtesy alone ("Спасибо!") is about the courtesy:
             # its phrasings keep it ("спасибо за ответ" is not a question about answers).
             courtesy = analyze(e.question).only_courtesy
@@ -77,6 +80,9 @@ class Matcher:
                 )
             )
             phrasing_words.append([a.words for a in analysed])
+            for a in analysed:
+                owner, count = self._exact.get(a.words, (index, 0))
+                self._exact[a.words] = (index, count + 1) if owner == index else (-1, 0)
         self._terms = TermIndex(self._entry_terms)
         fitted = fit_vectors(
             phrasing_words,
@@ -124,9 +130,23 @@ class Matcher:
                 variants.setdefault((kept.words, kept.terms), kept)
         analyses = list(variants.values())
         scores = self._score(analyses, without)
+        exact = self._exact_entry(analyses, without)
         # The variant whose best entry scores highest wins; the first one on a tie.
         best = int(np.argmax(scores.max(axis=1, initial=0.0)))
-        return self._verdict(question, Scored(analyses[best], scores[best]))
+        return self._verdict(question, Scored(analyses[best], scores[best]), exact)
+
+    def _exact_entry(self, analyses: list[Analysis], without: tuple[int, int] | None) -> int | None:
+        """The entry one of whose phrasings the question repeats word for word, if one does
+        (as typed or with its typos repaired, courtesy aside): staff who add a citizen's
+        question to an entry expect it answered. `without`: that phrasing is not there."""
+        for analysis in analyses:
+            entry, count = self._exact.get(analysis.words, (-1, 0))
+            if without is not None and entry == without[0]:
+                own = self._vectors.phrasing_words(entry, without[1])
+                count -= own == analysis.words
+            if entry >= 0 and count > 0:
+                return entry
+        return None
 
     def _score(self, analyses: list[Analysis], without: tuple[int, int] | None) -> FloatArray:
         """Scores of every entry (columns) for each analysed variant (rows)."""
@@ -149,12 +169,14 @@ class Matcher:
                 )
         return scores
 
-    def _verdict(self, question: str, scored: Scored) -> Match:
+    def _verdict(self, question: str, scored: Scored, exact: int | None = None) -> Match:
         scores = scored.scores
         limit = self.settings.reported_candidates
         if not len(scores) or not scored.analysis.terms:
             return Match(question, Action.HANDOFF, None, 0.0, (), ())
         top = _top(scores, limit)
+        if exact is not None:
+            top = [exact, *(i for i in top if i != exact)][:limit]
         # Only the best candidate explains itself: the others' terms are never shown.
         ranked = tuple(
             Candidate(
@@ -163,11 +185,14 @@ class Matcher:
                 self._terms.shared(scored.analysis.terms, i) if rank == 0 else (),
             )
             for rank, i in enumerate(top)
-            if scores[i] > 0
+            if scores[i] > 0 or i == exact
         )
         if not ranked:
             return Match(question, Action.HANDOFF, None, 0.0, (), ())
-        action, offered = decide(ranked, self.settings.thresholds)
+        if exact is not None:
+            action, offered = Action.ANSWER, 1
+        else:
+            action, offered = decide(ranked, self.settings.thresholds)
         best = ranked[0]
         return Match(
             question, action, best.entry_id, best.score, ranked, best.matched_terms, offered

@@ -132,6 +132,10 @@ class VectorIndex:
         """The lemma features of each text of key terms."""
         return self._lemma_vector.many(lemmas)
 
+    def phrasing_words(self, entry: int, phrasing: int) -> str:
+        """The normalised words of one phrasing of an entry (0: its question)."""
+        return self._phrasings[entry][phrasing]
+
     def char_similarity_without(self, text: str, entry: int, phrasing: int) -> float:
         """The cosine for one entry as if one of its phrasings (0: the question) were gone."""
         query = self._char_vector.dense(text)

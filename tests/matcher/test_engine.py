@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
@@ -287,3 +288,45 @@ def test_a_known_word_is_never_split(fixture_matcher: Matcher) -> None:
     analyzer = fixture_matcher.analyzer
     tokens = analyzer.normalise("находит заявление")
     assert analyzer.repair(tokens, lambda word: None) == ("находит", "заявление")
+
+
+def test_a_question_worded_as_a_stored_phrasing_is_answered_by_its_entry(
+    project_kb: KnowledgeBase, morphology: Morphology
+) -> None:
+    """A curator adds a citizen's question to an entry word for word; the next time it is
+    asked it is answered, though its words alone score low and close to other entries."""
+    asked = "госуслуги тупят весь вечер"
+    before = Matcher(project_kb, morphology=morphology).match(asked)
+    assert before.action is not Action.ANSWER  # what the curator saw: nobody answered it
+    entries = tuple(
+        dataclasses.replace(e, alternatives=(*e.alternatives, asked))
+        if e.id == "tech-cabinet-freezes"
+        else e
+        for e in project_kb.entries
+    )
+    matcher = Matcher(KnowledgeBase(entries, project_kb.synonyms), morphology=morphology)
+    for typed in (asked, "Здравствуйте! Госуслуги тупят весь вечер", "госуслуги тупят весь вечр"):
+        match = matcher.match(typed)
+        assert (match.action, match.entry_id) == (Action.ANSWER, "tech-cabinet-freezes"), typed
+        assert match.candidates[0].entry_id == "tech-cabinet-freezes"
+    # Another wording of it is scored as before, and the staff's conflict check still asks
+    # what the entry would get without the phrasing.
+    assert matcher.match("госуслуги тупят весь вечер и ночь").action is not Action.ANSWER
+    index = len(entries[[e.id for e in entries].index("tech-cabinet-freezes")].phrasings) - 1
+    assert matcher.match_without("tech-cabinet-freezes", index).action is not Action.ANSWER
+
+
+def test_a_phrasing_two_entries_share_is_not_taken_as_either(
+    project_kb: KnowledgeBase, morphology: Morphology
+) -> None:
+    shared = "госуслуги тупят весь вечер"
+    entries = tuple(
+        dataclasses.replace(e, alternatives=(*e.alternatives, shared))
+        if e.id in ("tech-cabinet-freezes", "support-line-busy")
+        else e
+        for e in project_kb.entries
+    )
+    match = Matcher(KnowledgeBase(entries, project_kb.synonyms), morphology=morphology).match(
+        shared
+    )
+    assert match.action is not Action.ANSWER
