@@ -35,17 +35,18 @@ class TopicFile:
 
 
 def load_knowledge_base(root: Path | str) -> KnowledgeBase:
-    """Load every *.yaml file under `root` (subfolders included), sorted by path.
+    """Load every *.yaml file under `root` (subfolders included, hidden ones left out),
+    sorted by path.
 
     Raises KnowledgeBaseErrors listing every problem found, each with its file and line.
     """
     root = Path(root)
     if not root.is_dir():
-        raise KnowledgeBaseError(f"the knowledge base must be a directory, found {root!r}")
-    files = sorted(p for p in root.rglob("*.yaml") if p.is_file())
+        raise KnowledgeBaseError(f"база знаний — это папка, а «{root}» не папка или её нет")
+    files = topic_paths(root)
     if not files:
         raise KnowledgeBaseError(
-            "no *.yaml files: a knowledge base needs at least one topic file", file=root
+            "нет файлов *.yaml: в базе должен быть хотя бы один файл с темой", file=root
         )
     problems: list[KnowledgeBaseError] = []
     entries: list[Entry] = []
@@ -66,10 +67,22 @@ def load_knowledge_base(root: Path | str) -> KnowledgeBase:
             synonyms.extend(parsed)
     problems.extend(_duplicate_ids(entries))
     if not entries and not problems:
-        problems.append(KnowledgeBaseError("no entries: only synonyms files found", file=root))
+        problems.append(
+            KnowledgeBaseError("нет ни одной записи: нашлись только файлы синонимов", file=root)
+        )
     if problems:
         raise KnowledgeBaseErrors(problems)
     return KnowledgeBase(tuple(entries), tuple(synonyms), root)
+
+
+def topic_paths(root: Path) -> list[Path]:
+    """The *.yaml files under `root`, sorted, leaving out hidden files and folders (".git",
+    ".github", an editor's ".#account.yaml"): they are not the staff's topics."""
+    return sorted(
+        path
+        for path in root.rglob("*.yaml")
+        if not any(part.startswith(".") for part in path.relative_to(root).parts) and path.is_file()
+    )
 
 
 def read_text(path: Path) -> str:
@@ -77,19 +90,21 @@ def read_text(path: Path) -> str:
     try:
         data = path.read_bytes()
     except OSError as error:
-        raise KnowledgeBaseError(f"cannot read the file: {error.strerror}", file=path) from None
+        raise KnowledgeBaseError(f"файл не читается: {error.strerror}", file=path) from None
     if len(data) > MAX_FILE_BYTES:
         raise KnowledgeBaseError(
-            f"the file is {len(data)} bytes, more than the {MAX_FILE_BYTES} allowed", file=path
+            f"файл весит {len(data)} байт, больше допустимых {MAX_FILE_BYTES}", file=path
         )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         raise KnowledgeBaseError(
-            f"not UTF-8 text (byte {error.start}): save the file as UTF-8", file=path
+            f"текст не в кодировке UTF-8 (байт {error.start}): сохраните файл в UTF-8", file=path
         ) from None
     if "\x00" in text:
-        raise KnowledgeBaseError("binary data (NUL bytes) in a YAML file", file=path)
+        raise KnowledgeBaseError(
+            "в файле двоичные данные (нулевые байты), а не текст YAML", file=path
+        )
     return text
 
 
@@ -107,15 +122,16 @@ def parse_topic_file(root: Node | None, path: Path) -> TopicFile:
         raise _error(
             root,
             path,
-            "expected a mapping with `topic` and `entries` (or `synonyms` for a synonyms file)",
+            "файл пуст или это не тема: ожидаются поля `topic` и `entries` "
+            "(или `synonyms` в файле синонимов)",
         )
     fields = _mapping(root, path)
     topic = _required_text(fields, "topic", root, path)
     entries_node = fields.get("entries")
     if entries_node is None:
-        raise _error(root, path, "missing `entries`: a list of entries is required")
+        raise _error(root, path, "нет поля `entries`: нужен список записей")
     if not isinstance(entries_node, SequenceNode) or not entries_node.value:
-        raise _error(entries_node, path, "`entries` must be a non-empty list")
+        raise _error(entries_node, path, "`entries` должно быть непустым списком записей")
     problems: list[KnowledgeBaseError] = []
     entries: list[Entry] = []
     for node in entries_node.value:
@@ -132,30 +148,39 @@ def parse_synonyms_file(root: MappingNode, path: Path) -> list[tuple[str, ...]]:
     """Parse a composed synonyms file: a list of groups, each a list of two or more phrases."""
     node = _mapping(root, path)["synonyms"]
     if not isinstance(node, SequenceNode):
-        raise _error(node, path, "`synonyms` must be a list of groups like [лк, личный кабинет]")
+        raise _error(node, path, "`synonyms` должно быть списком групп вида [лк, личный кабинет]")
     groups: list[tuple[str, ...]] = []
     for group in node.value:
-        phrases = _text_list(group, path, "a synonym group")
+        phrases = _text_list(group, path, "группа синонимов")
         if len(phrases) < 2:
-            raise _error(group, path, "a synonym group needs at least two words or phrases")
+            raise _error(group, path, "в группе синонимов нужно хотя бы два слова или выражения")
         groups.append(phrases)
     return groups
 
 
 def _parse_entry(node: Node, topic: str, path: Path) -> Entry:
     if not isinstance(node, MappingNode):
-        raise _error(node, path, "each entry must be a mapping with id, question and answer")
+        raise _error(
+            node,
+            path,
+            "запись должна состоять из полей id, question, answer…, а не быть строкой или списком",
+        )
     fields = _mapping(node, path)
     unknown = sorted(set(fields) - ENTRY_FIELDS)
     if unknown:
         raise _error(
             fields[unknown[0]],
             path,
-            f"unknown field `{unknown[0]}`; an entry may have: {', '.join(sorted(ENTRY_FIELDS))}",
+            f"неизвестное поле `{unknown[0]}`; "
+            f"у записи бывают поля: {', '.join(sorted(ENTRY_FIELDS))}",
         )
     entry_id = _required_text(fields, "id", node, path)
     if not ID_RE.fullmatch(entry_id):
-        raise _error(fields["id"], path, f"id {entry_id!r} must use only a-z, 0-9 and '-'")
+        raise _error(
+            fields["id"],
+            path,
+            f"id «{entry_id}»: допустимы только латинские строчные буквы, цифры и «-»",
+        )
     source = fields.get("source")
     return Entry(
         id=entry_id,
@@ -176,17 +201,19 @@ def _links(node: Node | None, path: Path) -> tuple[Link, ...]:
     if node is None:
         return ()
     if not isinstance(node, SequenceNode):
-        raise _error(node, path, "`links` must be a list of {title, url}")
+        raise _error(node, path, "`links` должно быть списком ссылок с полями title и url")
     links = []
     for item in node.value:
         if not isinstance(item, MappingNode):
-            raise _error(item, path, "each link must be a mapping with `title` and `url`")
+            raise _error(item, path, "у каждой ссылки должны быть поля `title` и `url`")
         fields = _mapping(item, path)
         title = _required_text(fields, "title", item, path)
         url = _required_text(fields, "url", item, path)
         if not URL_RE.fullmatch(url):
             raise _error(
-                fields["url"], path, f"link url {url!r} must start with http:// or https://"
+                fields["url"],
+                path,
+                f"адрес ссылки «{url}» должен начинаться с http:// или https://",
             )
         links.append(Link(title, url))
     return tuple(links)
@@ -199,13 +226,35 @@ def _compose(text: str, path: Path) -> Node | None:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark is not None else None
         problem = error.problem or "invalid YAML"
-        raise KnowledgeBaseError(f"invalid YAML: {problem}", file=path, line=line) from None
+        raise KnowledgeBaseError(_yaml_problem(problem), file=path, line=line) from None
     except yaml.YAMLError as error:
-        raise KnowledgeBaseError(f"invalid YAML: {error}", file=path) from None
+        raise KnowledgeBaseError(f"ошибка YAML: {error}", file=path) from None
     except RecursionError:
         raise KnowledgeBaseError(
-            "invalid YAML: lists or mappings nested too deeply", file=path
+            "ошибка YAML: слишком глубокая вложенность списков", file=path
         ) from None
+
+
+# PyYAML's commonest complaints, as a curator would understand them.
+YAML_PROBLEMS = {
+    "found character '\\t' that cannot start any token": (
+        "табуляция: отступы в YAML делаются только пробелами"
+    ),
+    "mapping values are not allowed here": (
+        "лишнее «: » — возьмите текст в кавычки или проверьте отступ строки выше"
+    ),
+    "could not find expected ':'": "не найдено двоеточие после названия поля",
+}
+
+
+def _yaml_problem(problem: str | None) -> str:
+    """PyYAML's problem in Russian where it is a common one, with the original beside."""
+    if problem is None:
+        return "ошибка YAML"
+    known = YAML_PROBLEMS.get(problem) or (
+        "неверный отступ или лишний текст" if problem.startswith("expected <block end>") else None
+    )
+    return f"ошибка YAML: {known} ({problem})" if known else f"ошибка YAML: {problem}"
 
 
 def _keys(node: MappingNode) -> Iterator[str]:
@@ -218,9 +267,9 @@ def _mapping(node: MappingNode, path: Path) -> dict[str, Node]:
     fields: dict[str, Node] = {}
     for key, value in node.value:
         if not isinstance(key, ScalarNode):
-            raise _error(key, path, "mapping keys must be plain words")
+            raise _error(key, path, "названия полей должны быть простыми словами")
         if key.value in fields:
-            raise _error(key, path, f"`{key.value}` is given twice")
+            raise _error(key, path, f"поле `{key.value}` указано дважды")
         fields[str(key.value)] = value
     return fields
 
@@ -228,10 +277,10 @@ def _mapping(node: MappingNode, path: Path) -> dict[str, Node]:
 def _required_text(fields: dict[str, Node], name: str, parent: Node, path: Path) -> str:
     node = fields.get(name)
     if node is None:
-        raise _error(parent, path, f"missing `{name}`")
+        raise _error(parent, path, f"нет поля `{name}`")
     value = _text(node, path, f"`{name}`")
     if not value.strip():
-        raise _error(node, path, f"`{name}` is empty")
+        raise _error(node, path, f"поле `{name}` пустое")
     return value
 
 
@@ -244,25 +293,25 @@ def _optional_list(fields: dict[str, Node], name: str, path: Path) -> tuple[str,
 
 def _text_list(node: Node, path: Path, what: str) -> tuple[str, ...]:
     if not isinstance(node, SequenceNode):
-        raise _error(node, path, f"{what} must be a list")
-    items = tuple(_text(item, path, f"an item of {what}").strip() for item in node.value)
+        raise _error(node, path, f"{what}: ожидается список (строки с «- »)")
+    items = tuple(_text(item, path, f"{what}, элемент списка").strip() for item in node.value)
     if any(not item for item in items):
-        raise _error(node, path, f"{what} has an empty item")
+        raise _error(node, path, f"{what}: пустой элемент списка")
     return items
 
 
 def _text(node: Node, path: Path, what: str) -> str:
     if not isinstance(node, ScalarNode) or node.tag == "tag:yaml.org,2002:null":
-        raise _error(node, path, f"{what} must be text, found {_describe(node)}")
+        raise _error(node, path, f"{what}: ожидается текст, а здесь {_describe(node)}")
     return str(node.value)
 
 
 def _describe(node: Node) -> str:
     if isinstance(node, MappingNode):
-        return "a mapping"
+        return "набор полей (лишнее двоеточие?)"
     if isinstance(node, SequenceNode):
-        return "a list"
-    return "nothing" if node.tag.endswith(":null") else repr(node.value)
+        return "список"
+    return "пусто" if node.tag.endswith(":null") else f"«{node.value}»"
 
 
 def _error(node: Node | None, path: Path, message: str) -> KnowledgeBaseError:
@@ -276,7 +325,7 @@ def _duplicate_ids(entries: list[Entry]) -> Iterator[KnowledgeBaseError]:
         first = seen.setdefault(entry.id, entry)
         if first is not entry:
             yield KnowledgeBaseError(
-                f"duplicate id `{entry.id}`, first defined at {first.location}",
+                f"id `{entry.id}` уже занят записью в {first.location}",
                 file=entry.file,
                 line=entry.line,
             )

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
         kb = load_knowledge_base(args.kb or default_kb_dir())
     except KnowledgeBaseError as error:
         first = str(error).splitlines()
-        print(f"faqbot: cannot load the knowledge base: {' | '.join(first)}", file=sys.stderr)
+        print(f"faqbot: база знаний не загружается: {' | '.join(first)}", file=sys.stderr)
         return 2
     matcher = Matcher(kb)
     questions: Iterable[str] = [args.question] if args.question is not None else sys.stdin

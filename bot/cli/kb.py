@@ -38,6 +38,16 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     load = tools.add_parser("import", help="write an edited spreadsheet back to the YAML files")
     load.add_argument("sheet", type=Path, help="FILE.xlsx or FILE.csv")
     load.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
+    load.add_argument(
+        "--force",
+        action="store_true",
+        help="write rows edited in the table even where the base changed since the export",
+    )
+    load.add_argument(
+        "--delete-missing",
+        action="store_true",
+        help="delete entries of the base that have no row in the table (default: keep them)",
+    )
     load.set_defaults(run=run_import)
 
 
@@ -74,7 +84,9 @@ def run_import(args: argparse.Namespace) -> int:
     from bot.kb.spreadsheet import import_command
 
     kb_dir = args.kb or default_kb_dir()
-    written = import_command(kb_dir, args.sheet)
+    written = import_command(
+        kb_dir, args.sheet, force=args.force, delete_missing=args.delete_missing
+    )
     if written != 0:
         return written
     print("\nПроверка базы после импорта:")

@@ -25,7 +25,6 @@ import yaml
 
 from matcher.knowledge import Entry
 
-LOCK_SUFFIX = ".lock"
 # Long lines stay whole: folded answers make diffs of the base hard to review.
 NO_WRAP_WIDTH = 1_000_000_000
 # Fields written as short inline lists, like `keywords: [пароль, сброс]`.
@@ -87,14 +86,20 @@ def existing_ids(kb_dir: Path) -> set[str]:
 
 @contextmanager
 def locked(path: Path) -> Iterator[None]:
-    """Hold the writers' lock of the topic file `path` while the block runs."""
-    lock_path = path.with_name(path.name + LOCK_SUFFIX)
-    with lock_path.open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    """Hold the writers' lock of the topic file `path` while the block runs.
+
+    The lock is taken on the file's folder, which is always there: a lock file beside the
+    topic would be left in the staff's folder (and in their commits).
+    """
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            fcntl.flock(folder, fcntl.LOCK_UN)
+    finally:
+        os.close(folder)
 
 
 def _entry_mapping(entry: NewEntry) -> dict[str, Any]:

@@ -40,6 +40,7 @@ from matcher import (
     load_knowledge_base,
     shared_morphology,
 )
+from matcher.loading import topic_paths
 
 logger = logging.getLogger(__name__)
 
@@ -71,9 +72,9 @@ class Fingerprint:
 
 
 def fingerprint(kb_dir: Path) -> Fingerprint:
-    """Stamp every `*.yaml` file under `kb_dir`; a missing directory has no files."""
+    """Stamp every topic file under `kb_dir`; a missing directory has no files."""
     try:
-        paths = sorted(kb_dir.rglob("*.yaml"))
+        paths = topic_paths(kb_dir)
     except OSError:  # the directory vanished while it was listed: the next check sees it again
         paths = []
     stamps = []

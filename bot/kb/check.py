@@ -12,6 +12,7 @@ from matcher.errors import KnowledgeBaseError
 
 # An entry found by fewer phrasings than this is too thin: citizens word things many ways.
 MIN_PHRASINGS = 2
+YAML_SUFFIXES = frozenset({".yaml", ".yml"})
 
 
 class Severity(StrEnum):
@@ -30,6 +31,8 @@ class Kind(StrEnum):
     AMBIGUOUS = "ambiguous"  # a phrasing whose best match is another entry, but not surely
     REPEATED = "repeated"  # the same phrasing twice in one entry
     THIN = "thin"  # an entry with one phrasing only
+    UNREAD_FILE = "unread-file"  # a YAML file the loader skips (".yml", ".YAML")
+    SYNONYMS = "synonyms"  # a word in two synonym groups
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,13 +87,15 @@ class Report:
 
 def check_directory(root: Path, *, matcher: Matcher | None = None) -> Report:
     """Load and check a knowledge-base directory."""
+    unread = tuple(_unread_files(root))
     try:
         kb = load_knowledge_base(root)
     except KnowledgeBaseErrors as error:
-        return Report(tuple(_schema(p) for p in error.problems), 0)
+        return Report((*(_schema(p) for p in error.problems), *unread), 0)
     except KnowledgeBaseError as error:
-        return Report((_schema(error),), 0)
-    return check_base(kb, matcher or Matcher(kb))
+        return Report((_schema(error), *unread), 0)
+    checked = check_base(kb, matcher or Matcher(kb))
+    return Report((*unread, *checked.findings), checked.entries)
 
 
 def check_base(kb: KnowledgeBase, matcher: Matcher) -> Report:
@@ -99,6 +104,7 @@ def check_base(kb: KnowledgeBase, matcher: Matcher) -> Report:
         *_duplicates(kb, matcher),
         *_conflicts(kb, matcher),
         *_thin(kb),
+        *_synonym_overlaps(kb, matcher),
     ]
     return Report(tuple(findings), len(kb))
 
@@ -173,6 +179,39 @@ def _thin(kb: KnowledgeBase) -> Iterator[Finding]:
                 entry.id,
                 kb,
                 "только одна формулировка: добавьте альтернативы словами граждан",
+            )
+
+
+def _unread_files(root: Path) -> Iterator[Finding]:
+    """Files named like YAML that the loader skips: only `*.yaml` is read (CONTRACTS.md)."""
+    if not root.is_dir():
+        return
+    for path in sorted(root.rglob("*")):
+        hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
+        if path.suffix.lower() in YAML_SUFFIXES and path.suffix != ".yaml" and not hidden:
+            yield Finding(
+                Severity.WARNING,
+                Kind.UNREAD_FILE,
+                f"файл не читается: консультант берёт только файлы «.yaml» — "
+                f"переименуйте его в «{path.stem}.yaml»",
+                str(path),
+            )
+
+
+def _synonym_overlaps(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
+    """A word (or phrase) in two groups: each of its groups is one meaning, so it has one."""
+    groups: dict[tuple[str, ...], list[tuple[str, ...]]] = {}
+    for group in kb.synonyms:
+        for member in dict.fromkeys(matcher.analyzer.lemmatize_phrase(m) for m in group):
+            groups.setdefault(member, []).append(group)
+    for member, holders in groups.items():
+        if len(holders) > 1:
+            shown = " и ".join("[" + ", ".join(g) + "]" for g in holders)
+            yield Finding(
+                Severity.WARNING,
+                Kind.SYNONYMS,
+                f"«{' '.join(member)}» есть в нескольких группах синонимов: {shown} — "
+                "оставьте его в одной (повторять группу из другого файла тоже не нужно)",
             )
 
 

@@ -1,15 +1,25 @@
 """The staff's spreadsheet round trip: the knowledge base as one table, and back.
 
 `export_rows` turns a loaded base into rows, `write_csv`/`write_xlsx` save them; `read_rows`
-reads an edited table and `import_rows` checks every row and rewrites the topic files named in
-it, or writes nothing at all when a row is wrong. `export_command` and `import_command` are
-what `faqbot kb export|import` run. Messages for staff are in Russian.
+reads an edited table and `import_rows` checks every row and rewrites the topic files whose
+entries changed, or writes nothing at all when a row is wrong. `export_command` and
+`import_command` are what `faqbot kb export|import` run. Messages for staff are in Russian.
+
+The export records, in a last column staff leave alone («Версия записи»), a short hash of each
+entry as exported. The import compares it with the base as it is now, so that a table exported
+before someone edited the YAML (by hand, or through the console) does not quietly undo that
+edit: a row left as exported keeps the base's newer version, and a row edited in the table
+whose entry also changed in the base stops the import (unless forced). Entries of the base
+missing from the table are kept unless the import is told to delete them.
 """
 
 from __future__ import annotations
 
 import csv
+import dataclasses
+import hashlib
 import io
+import json
 import os
 import shutil
 import sys
@@ -65,7 +75,13 @@ COLUMNS = (
     Column("tags", "Метки", 18),
     Column("source", "Источник", 24),
 )
-HEADERS = {column.name: column.header for column in COLUMNS}
+# Not for editing: the entry's version at export (see `entry_version`). Optional on import, so
+# tables exported before it existed still import (without the check).
+VERSION_COLUMN = Column("version", "Версия записи (не менять)", 14)
+TABLE_COLUMNS = (*COLUMNS, VERSION_COLUMN)
+HEADERS = {column.name: column.header for column in TABLE_COLUMNS}
+VERSION_LENGTH = 12
+FORMULA_MESSAGE = "в ячейке формула — вставьте значение (Вставить как значения)."
 REQUIRED_CELLS = (
     ("file", "не указан файл темы, например account.yaml."),
     ("topic", "не указана тема — её название видят граждане в меню."),
@@ -79,7 +95,9 @@ REQUIRED_CELLS = (
 class Row:
     """One entry as table cells: text, lists one item a line, links as `title | url` lines.
 
-    `number` is the row in the spreadsheet (the header is row 1), for messages to staff.
+    `number` is the row in the spreadsheet (the header is row 1), for messages to staff;
+    `version` is what the export recorded for the entry (empty in rows staff added and in old
+    tables); `formulas` names the columns whose cell holds an Excel formula, not a value.
     """
 
     file: str = ""
@@ -92,7 +110,9 @@ class Row:
     links: str = ""
     tags: str = ""
     source: str = ""
+    version: str = ""
     number: int = 0
+    formulas: tuple[str, ...] = ()
 
     def cell(self, name: str) -> str:
         """The text of the column called `name` (an internal name from COLUMNS)."""
@@ -121,13 +141,29 @@ class Problem:
 
 @dataclass(frozen=True, slots=True)
 class ImportReport:
-    """What an import did. With `problems`, nothing was written."""
+    """What an import did. With `problems`, nothing was written.
+
+    File names (relative to the base): `changed` were rewritten, `unchanged` are named in the
+    table but hold the same entries, `removed_files` were deleted (no entry left), `untouched`
+    are not named in the table and were left as they are. Entry ids: `added`, `edited` and
+    `deleted` by the import; `kept`: missing from the table, kept in the base; `base_kept`:
+    changed in the base since the export and left as exported in the table, so the base's
+    version stays; `not_restored`: deleted from the base since the export, rows left as
+    exported, so not brought back.
+    """
 
     problems: tuple[Problem, ...] = ()
     changed: tuple[str, ...] = ()
     unchanged: tuple[str, ...] = ()
     untouched: tuple[str, ...] = ()
+    removed_files: tuple[str, ...] = ()
     entries: int = 0
+    added: tuple[str, ...] = ()
+    edited: tuple[str, ...] = ()
+    deleted: tuple[str, ...] = ()
+    kept: tuple[str, ...] = ()
+    base_kept: tuple[str, ...] = ()
+    not_restored: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -144,10 +180,20 @@ def export_rows(kb: KnowledgeBase) -> list[Row]:
 
 
 def _entry_row(entry: Entry, root: Path | None, number: int) -> Row:
+    """The entry's row, its version recorded."""
+    row = _entry_cells(entry, _relative_file(entry, root), number)
+    return dataclasses.replace(row, version=entry_version(row))
+
+
+def _relative_file(entry: Entry, root: Path | None) -> str:
     if entry.file is None or root is None:
         raise ValueError(f"entry {entry.id!r} has no file: export needs a base loaded from disk")
+    return entry.file.relative_to(root).as_posix()
+
+
+def _entry_cells(entry: Entry, file: str, number: int) -> Row:
     return Row(
-        file=entry.file.relative_to(root).as_posix(),
+        file=file,
         topic=entry.topic,
         id=entry.id,
         question=entry.question,
@@ -161,27 +207,53 @@ def _entry_row(entry: Entry, root: Path | None, number: int) -> Row:
     )
 
 
+def entry_version(row: Row) -> str:
+    """A short hash of what the row says about its entry: its file and every field, read as
+    the import reads them (so "same version" means "the import would write the same entry").
+    The version and row number are not part of it."""
+    data = json.dumps(_canonical(row), ensure_ascii=False)
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:VERSION_LENGTH]
+
+
+def _canonical(row: Row) -> list[object]:
+    entry = row_entry(row)
+    return [
+        _file_name(row),
+        entry.id,
+        entry.topic,
+        entry.question,
+        list(entry.alternatives),
+        list(entry.keywords),
+        entry.answer,
+        [[link.title, link.url] for link in entry.links],
+        list(entry.tags),
+        entry.source or "",
+    ]
+
+
 def write_csv(rows: Sequence[Row], path: Path, *, delimiter: str = CSV_DELIMITER) -> None:
     """Save rows as CSV: UTF-8 with a BOM (so Excel shows Cyrillic), a header row, and
-    standard quoting (cells with line breaks or separators in double quotes)."""
+    standard quoting (cells with line breaks or separators in double quotes). The entry's
+    version is the last column."""
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, delimiter=delimiter)
-    writer.writerow(column.header for column in COLUMNS)
-    writer.writerows([row.cell(column.name) for column in COLUMNS] for row in rows)
+    writer.writerow(column.header for column in TABLE_COLUMNS)
+    writer.writerows([row.cell(column.name) for column in TABLE_COLUMNS] for row in rows)
     path.write_text(buffer.getvalue(), encoding="utf-8-sig", newline="")
 
 
 def write_xlsx(rows: Sequence[Row], path: Path) -> None:
-    """Save rows as an Excel workbook: bold frozen header, filters, wide wrapped columns."""
+    """Save rows as an Excel workbook: bold frozen header, filters, wide wrapped columns; the
+    entry's version in a last, hidden column (it moves with its row when rows are sorted)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_TITLE
-    sheet.append([column.header for column in COLUMNS])
+    sheet.append([column.header for column in TABLE_COLUMNS])
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     for row in rows:
         try:
-            sheet.append([row.cell(column.name) for column in COLUMNS])
+            sheet.append([row.cell(column.name) for column in TABLE_COLUMNS])
         except IllegalCharacterError:
             raise SpreadsheetError(
                 f"В записи «{row.id}» есть управляющий символ, который Excel не хранит: "
@@ -193,8 +265,9 @@ def write_xlsx(rows: Sequence[Row], path: Path) -> None:
             cell.alignment = wrap
             if cell.data_type == "f":
                 cell.data_type = "s"  # text such as "=2+2" is an answer, not a formula
-    for index, column in enumerate(COLUMNS, start=1):
+    for index, column in enumerate(TABLE_COLUMNS, start=1):
         sheet.column_dimensions[get_column_letter(index)].width = column.width
+    sheet.column_dimensions[get_column_letter(len(TABLE_COLUMNS))].hidden = True
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     workbook.save(path)
@@ -214,11 +287,15 @@ def write_rows(rows: Sequence[Row], path: Path) -> None:
 def read_rows(path: Path) -> list[Row]:
     """Read an edited table (.csv or .xlsx, by extension) into rows, skipping empty rows.
 
-    Columns are found by their headers in row 1, in any order; extra columns are ignored.
+    Columns are found by their headers in row 1, in any order; extra columns are ignored, and
+    the version column may be missing. A cell of a workbook that holds a formula is read as
+    its text and named in the row's `formulas` (`check_rows` refuses it).
     Raises SpreadsheetError when the file is not a readable table or a column is missing.
     """
-    records = _csv_records(path) if _suffix(path) == ".csv" else _xlsx_records(path)
-    return _rows_from_records(records, path)
+    if _suffix(path) == ".csv":
+        return _rows_from_records(_csv_records(path), path, formulas=set())
+    records, formulas = _xlsx_records(path)
+    return _rows_from_records(records, path, formulas=formulas)
 
 
 def _suffix(path: Path) -> str:
@@ -254,15 +331,26 @@ def _csv_records(path: Path) -> list[list[str]]:
         raise SpreadsheetError(f"{path.name}: CSV испорчен ({error}).") from None
 
 
-def _xlsx_records(path: Path) -> list[list[str]]:
+def _xlsx_records(path: Path) -> tuple[list[list[str]], set[tuple[int, int]]]:
+    """The cells' texts by row, and the (row index, column index) of cells holding formulas.
+
+    Formulas are read as formulas, not as their cached values: a workbook saved by a program
+    other than Excel has no cached values, and a formula's value is no text anyone wrote.
+    """
     try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
+        workbook = load_workbook(path, read_only=True, data_only=False)
         try:
             sheet = workbook.worksheets[0]
-            return [
-                [_cell_text(value) for value in values]
-                for values in sheet.iter_rows(values_only=True)
-            ]
+            records: list[list[str]] = []
+            formulas: set[tuple[int, int]] = set()
+            for row_index, cells in enumerate(sheet.iter_rows()):
+                records.append([_cell_text(cell.value) for cell in cells])
+                formulas.update(
+                    (row_index, column_index)
+                    for column_index, cell in enumerate(cells)
+                    if cell.data_type == "f"
+                )
+            return records, formulas
         finally:
             workbook.close()
     except FileNotFoundError:
@@ -285,7 +373,9 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _rows_from_records(records: list[list[str]], path: Path) -> list[Row]:
+def _rows_from_records(
+    records: list[list[str]], path: Path, *, formulas: set[tuple[int, int]]
+) -> list[Row]:
     if not records:
         raise SpreadsheetError(
             f"{path.name}: файл пуст. В первой строке должны быть заголовки: "
@@ -298,14 +388,18 @@ def _rows_from_records(records: list[list[str]], path: Path) -> list[Row]:
             name: _clean(record[index]) if index < len(record) else ""
             for name, index in positions.items()
         }
-        if any(cells.values()):
-            rows.append(Row(**cells, number=number))
+        # A row cleared in Excel keeps its hidden version: it is still an empty row.
+        if any(cells[column.name] for column in COLUMNS):
+            in_formulas = tuple(
+                name for name, index in positions.items() if (number - 1, index) in formulas
+            )
+            rows.append(Row(**cells, number=number, formulas=in_formulas))
     return rows
 
 
 def _header_positions(header: list[str], path: Path) -> dict[str, int]:
-    known = {_header_key(column.header): column.name for column in COLUMNS}
-    known.update({column.name: column.name for column in COLUMNS})
+    known = {_header_key(column.header): column.name for column in TABLE_COLUMNS}
+    known.update({column.name: column.name for column in TABLE_COLUMNS})
     positions: dict[str, int] = {}
     for index, title in enumerate(header):
         name = known.get(_header_key(title))
@@ -345,8 +439,11 @@ class _Topic:
 
 
 def check_rows(rows: Sequence[Row], kb_dir: Path) -> list[Problem]:
-    """Every problem of every row: missing or malformed cells, duplicate ids, bad links,
-    file names outside the base, a file given two topics. Empty when the table is good."""
+    """Every problem of every row: formulas, missing or malformed cells, duplicate ids, bad
+    links, file names outside the base, a file given two topics. Empty when the table is good.
+
+    A cell holding a formula is reported as that alone: what its text "=A1" would break
+    (a bad id, say) is beside the point."""
     if not rows:
         return [Problem("в таблице нет ни одной строки с вопросами — импортировать нечего.")]
     problems: list[Problem] = []
@@ -380,6 +477,9 @@ def check_rows(rows: Sequence[Row], kb_dir: Path) -> list[Problem]:
                     )
                 )
     problems.extend(_clashes_with_other_files(rows, kb_dir))
+    formula_cells = {(row.number, HEADERS[name]) for row in rows for name in row.formulas}
+    problems = [p for p in problems if (p.row, p.column) not in formula_cells]
+    problems.extend(_problem(row, name, FORMULA_MESSAGE) for row in rows for name in row.formulas)
     return sorted(problems, key=lambda p: (p.row or 0, _column_order(p.column)))
 
 
@@ -434,7 +534,7 @@ def _is_synonyms_file(path: Path) -> bool:
     try:
         return not isinstance(parse_file(read_text(path), path), TopicFile)
     except KnowledgeBaseError:
-        return False  # a broken file named in the table is simply rewritten
+        return False  # the import refuses a base that does not load before it gets here
 
 
 def _clashes_with_other_files(rows: Sequence[Row], kb_dir: Path) -> Iterator[Problem]:
@@ -510,45 +610,231 @@ def row_entry(row: Row) -> Entry:
 
 def topic_texts(rows: Sequence[Row]) -> dict[str, str]:
     """The new text of each topic file named in the table, entries in table order."""
+    return {
+        name: topic_file_text(topic.title, topic.entries) for name, topic in _topics(rows).items()
+    }
+
+
+def import_rows(
+    rows: Sequence[Row], kb_dir: Path, *, force: bool = False, delete_missing: bool = False
+) -> ImportReport:
+    """Check every row against the base as it is now; if all is well, rewrite the topic files
+    whose entries change.
+
+    Refused, writing nothing: a base that does not load (its hand edits would be overwritten),
+    a wrong row, an entry edited both in the table and in the base since the export (unless
+    `force`: then the table wins), a result that would not load. Entries of the base missing
+    from the table stay where they are unless `delete_missing`; a topic file left without
+    entries is deleted. A file whose entries stay the same (same parsed content) is not
+    rewritten, so its comments and styles stay. Synonyms files are never touched. The result
+    is loaded in a scratch copy first, so a table that would break the base writes nothing.
+    """
+    if not kb_dir.is_dir():
+        return ImportReport((Problem(f"папка базы знаний {kb_dir} не найдена."),))
+    try:
+        base = _current_base(kb_dir)
+    except KnowledgeBaseErrors as errors:
+        return ImportReport(tuple(_unloadable(problem, kb_dir) for problem in errors.problems))
+    except KnowledgeBaseError as error:
+        return ImportReport((_unloadable(error, kb_dir),))
+    problems = check_rows(rows, kb_dir)
+    if problems:
+        return ImportReport(tuple(problems))
+    merge = _merge(rows, base, force=force)
+    if merge.conflicts:
+        return ImportReport(merge.conflicts)
+    plan = _plan(merge, base, delete_missing=delete_missing)
+    problems = _trial_load(plan.texts, plan.removed_files, kb_dir)
+    if problems:
+        return ImportReport(tuple(problems))
+    for name, text in plan.texts.items():
+        _replace_file(kb_dir / name, text)
+    for name in plan.removed_files:
+        (kb_dir / name).unlink()
+    return ImportReport(
+        changed=tuple(plan.texts),
+        unchanged=plan.unchanged,
+        untouched=plan.untouched,
+        removed_files=plan.removed_files,
+        entries=len(rows),
+        added=plan.added,
+        edited=plan.edited,
+        deleted=plan.deleted,
+        kept=plan.kept,
+        base_kept=merge.base_kept,
+        not_restored=merge.not_restored,
+    )
+
+
+def _current_base(kb_dir: Path) -> KnowledgeBase:
+    """The base as it is now; empty when the folder has no YAML files yet."""
+    if not any(path.is_file() for path in kb_dir.rglob("*.yaml")):
+        return KnowledgeBase((), (), kb_dir)
+    return load_knowledge_base(kb_dir)
+
+
+def _unloadable(error: KnowledgeBaseError, kb_dir: Path) -> Problem:
+    return Problem(
+        f"база знаний не загружается, а импорт перезаписал бы файл вместе с ручной правкой: "
+        f"{_where(error, kb_dir)}{error.message} — исправьте файл (проверьте командой "
+        "faqbot kb check) и повторите импорт."
+    )
+
+
+# ---------------------------------------------------------------- the table against the base
+
+
+@dataclass(frozen=True, slots=True)
+class _Merge:
+    """The table reconciled with the base as it is now (see `_merge`)."""
+
+    rows: tuple[Row, ...]
+    conflicts: tuple[Problem, ...] = ()
+    base_kept: tuple[str, ...] = ()
+    not_restored: tuple[str, ...] = ()
+
+
+def _merge(rows: Sequence[Row], base: KnowledgeBase, *, force: bool) -> _Merge:
+    """Which rows to write, judged by the version each row recorded at export.
+
+    A row without a version (an old table, a row staff added) is written. Otherwise, when the
+    base's entry is still as exported, the row is written; when it has changed since (or was
+    deleted), a row left as exported gives way to the base, and a row edited in the table is
+    a conflict, unless it says what the base says already. With `force`, every row is written.
+    """
+    if force:
+        return _Merge(tuple(rows))
+    written: list[Row] = []
+    conflicts: list[Problem] = []
+    base_kept: list[str] = []
+    not_restored: list[str] = []
+    for row in rows:
+        entry_id = row.id.strip()
+        current = base.get(entry_id)
+        now = None if current is None else _entry_row(current, base.root, row.number)
+        recorded = row.version.strip()
+        if not recorded or (now is not None and now.version == recorded):
+            written.append(row)
+        elif entry_version(row) == recorded:  # left as exported: the base's change stays
+            (not_restored if now is None else base_kept).append(entry_id)
+        elif now is None or _canonical(now) == _canonical(row):
+            written.append(row)  # a new entry from a copied row, or the base's change itself
+        else:
+            conflicts.append(_conflict(row, now))
+    return _Merge(tuple(written), tuple(conflicts), tuple(base_kept), tuple(not_restored))
+
+
+def _conflict(row: Row, now: Row) -> Problem:
+    return Problem(
+        f"запись «{now.id}» изменена в базе после выгрузки (файл {now.file}), а в таблице её "
+        "тоже правили; выгрузите базу заново и перенесите правку в новую таблицу или, чтобы "
+        "записать версию из таблицы и потерять изменения в базе, повторите импорт с флагом "
+        "--force.",
+        row=row.number,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Plan:
+    """What an import writes: new text by file, files to delete, and the report's lists."""
+
+    texts: dict[str, str]
+    unchanged: tuple[str, ...]
+    removed_files: tuple[str, ...]
+    untouched: tuple[str, ...]
+    added: tuple[str, ...]
+    edited: tuple[str, ...]
+    deleted: tuple[str, ...]
+    kept: tuple[str, ...]
+
+
+def _plan(merge: _Merge, base: KnowledgeBase, *, delete_missing: bool) -> _Plan:
+    """The files the merged rows make. Files named in the rows are rebuilt from them, with
+    the base's entries that stay (missing from the table, or given way to) in their places;
+    a file losing entries to `delete_missing` is rebuilt too."""
+    current = _files_of(base)
+    table = _topics(merge.rows)
+    written_ids = {row.id.strip() for row in merge.rows}
+    missing = [entry.id for entry in base if entry.id not in written_ids]
+    given_way = set(merge.base_kept)
+    deleted = [i for i in missing if delete_missing and i not in given_way]
+    staying = set(missing) - set(deleted)
+    candidates = [*table, *(name for name in current if name not in table)]
+    texts: dict[str, str] = {}
+    unchanged: list[str] = []
+    removed: list[str] = []
+    for name in candidates:
+        old_title, old_entries = current.get(name, ("", []))
+        title = table[name].title if name in table else old_title
+        new_entries = table[name].entries if name in table else []
+        entries = _with_staying(new_entries, old_entries, staying)
+        if name not in table and entries == old_entries:
+            continue  # not in the table and nothing deleted: untouched
+        if not entries:
+            removed.append(name)
+        elif title == old_title and _same_entries(entries, old_entries, name):
+            unchanged.append(name)
+        else:
+            texts[name] = topic_file_text(title, entries)
+    by_id = {entry.id: entry for entry in base}
+    rebuilt_names = {*texts, *unchanged, *removed}
+    return _Plan(
+        texts=texts,
+        unchanged=tuple(unchanged),
+        removed_files=tuple(removed),
+        untouched=tuple(n for n in current if n not in rebuilt_names),
+        added=tuple(row.id.strip() for row in merge.rows if row.id.strip() not in by_id),
+        edited=tuple(
+            row.id.strip()
+            for row in merge.rows
+            if (entry := by_id.get(row.id.strip())) is not None
+            and _canonical(_entry_row(entry, base.root, 0)) != _canonical(row)
+        ),
+        deleted=tuple(deleted),
+        kept=tuple(i for i in missing if i in staying and i not in given_way),
+    )
+
+
+def _files_of(base: KnowledgeBase) -> dict[str, tuple[str, list[Entry]]]:
+    """Each topic file of the base: its topic and entries, in order."""
+    files: dict[str, tuple[str, list[Entry]]] = {}
+    for entry in base:
+        files.setdefault(_relative_file(entry, base.root), (entry.topic, []))[1].append(entry)
+    return files
+
+
+def _topics(rows: Sequence[Row]) -> dict[str, _Topic]:
     topics: dict[str, _Topic] = {}
     for row in rows:
         topic = topics.setdefault(_file_name(row), _Topic(row.topic.strip()))
         topic.entries.append(row_entry(row))
-    return {name: topic_file_text(topic.title, topic.entries) for name, topic in topics.items()}
+    return topics
 
 
-def import_rows(rows: Sequence[Row], kb_dir: Path) -> ImportReport:
-    """Check every row; if all are good, rewrite the topic files named in the table.
+def _with_staying(new: list[Entry], old: list[Entry], staying: set[str]) -> list[Entry]:
+    """`new` with the entries of `old` whose ids are `staying` put back, each right after the
+    nearest entry that preceded it in `old` (or first)."""
+    result = list(new)
+    for index, entry in enumerate(old):
+        if entry.id not in staying:
+            continue
+        ids = [e.id for e in result]
+        before = [e.id for e in old[:index] if e.id in ids]
+        result.insert(ids.index(before[-1]) + 1 if before else 0, entry)
+    return result
 
-    Synonyms files and topic files absent from the table stay as they are. The result is
-    loaded in a scratch copy first, so a table that would break the base writes nothing; after
-    writing, the base is loaded again to prove it parses.
-    """
-    if not kb_dir.is_dir():
-        return ImportReport((Problem(f"папка базы знаний {kb_dir} не найдена."),))
-    problems = check_rows(rows, kb_dir)
-    if problems:
-        return ImportReport(tuple(problems))
-    texts = topic_texts(rows)
-    problems = _trial_load(texts, kb_dir)
-    if problems:
-        return ImportReport(tuple(problems))
-    changed = [name for name, text in texts.items() if _current_text(kb_dir / name) != text]
-    for name in changed:
-        _replace_file(kb_dir / name, texts[name])
-    kb = load_knowledge_base(kb_dir)
-    untouched = dict.fromkeys(
-        entry.file.relative_to(kb_dir).as_posix() for entry in kb if entry.file is not None
-    )
-    return ImportReport(
-        changed=tuple(changed),
-        unchanged=tuple(name for name in texts if name not in changed),
-        untouched=tuple(name for name in untouched if name not in texts),
-        entries=len(rows),
+
+def _same_entries(new: list[Entry], old: list[Entry], file: str) -> bool:
+    """Whether a file would hold the same entries, read as the import reads them."""
+    if len(new) != len(old):
+        return False
+    return all(
+        _canonical(_entry_cells(a, file, 0)) == _canonical(_entry_cells(b, file, 0))
+        for a, b in zip(new, old, strict=True)
     )
 
 
-def _trial_load(texts: dict[str, str], kb_dir: Path) -> list[Problem]:
+def _trial_load(texts: dict[str, str], removed: Sequence[str], kb_dir: Path) -> list[Problem]:
     with tempfile.TemporaryDirectory(prefix="faqbot-kb-import-") as scratch:
         trial = Path(scratch) / "kb"
         shutil.copytree(kb_dir, trial)
@@ -556,6 +842,8 @@ def _trial_load(texts: dict[str, str], kb_dir: Path) -> list[Problem]:
             path = trial / name
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")
+        for name in removed:
+            (trial / name).unlink()
         try:
             load_knowledge_base(trial)
         except KnowledgeBaseErrors as errors:
@@ -566,23 +854,20 @@ def _trial_load(texts: dict[str, str], kb_dir: Path) -> list[Problem]:
 
 
 def _base_problem(error: KnowledgeBaseError, trial: Path) -> Problem:
-    where = ""
-    if error.file is not None:
-        name = (
-            error.file.relative_to(trial).as_posix()
-            if error.file.is_relative_to(trial)
-            else str(error.file)
-        )
-        where = f"{name}:{error.line}: " if error.line else f"{name}: "
     message = error.message.replace(f"{trial}{os.sep}", "")
-    return Problem(f"после импорта база не загрузится: {where}{message}")
+    return Problem(f"после импорта база не загрузится: {_where(error, trial)}{message}")
 
 
-def _current_text(path: Path) -> str | None:
-    try:
-        return path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError):
-        return None
+def _where(error: KnowledgeBaseError, root: Path) -> str:
+    """`file:line: ` of a load error, the file relative to `root`; empty without a file."""
+    if error.file is None:
+        return ""
+    name = (
+        error.file.relative_to(root).as_posix()
+        if error.file.is_relative_to(root)
+        else str(error.file)
+    )
+    return f"{name}:{error.line}: " if error.line else f"{name}: "
 
 
 def _replace_file(path: Path, text: str) -> None:
@@ -621,17 +906,20 @@ def export_command(kb_dir: Path, out: Path) -> int:
     return 0
 
 
-def import_command(kb_dir: Path, sheet: Path) -> int:
+def import_command(
+    kb_dir: Path, sheet: Path, *, force: bool = False, delete_missing: bool = False
+) -> int:
     """`faqbot kb import`: check a table and write it into the base; print a report.
 
-    Returns 0 when the table was written, 1 when nothing was written.
+    Returns 0 when the table was written, 1 when nothing was written. `force` and
+    `delete_missing` are passed to `import_rows`.
     """
     try:
         rows = read_rows(sheet)
     except SpreadsheetError as error:
         print(f"Импорт не выполнен: {error}", file=sys.stderr)
         return 1
-    report = import_rows(rows, kb_dir)
+    report = import_rows(rows, kb_dir, force=force, delete_missing=delete_missing)
     print(format_report(report), file=sys.stdout if report.ok else sys.stderr)
     return 0 if report.ok else 1
 
@@ -644,16 +932,41 @@ def format_report(report: ImportReport) -> str:
         lines.extend(f"  {problem}" for problem in report.problems)
         return "\n".join(lines)
     lines = [f"Импортировано {_count(report.entries, 'вопрос', 'вопроса', 'вопросов')}."]
-    lines.extend(_file_list("Изменены файлы", report.changed))
-    lines.extend(_file_list("Без изменений", report.unchanged))
+    lines.append(_id_list("Добавлено записей", report.added))
+    lines.append(_id_list("Изменено записей", report.edited))
+    lines.append(_id_list("Удалено записей", report.deleted))
+    if report.kept:
+        lines.append(
+            f"{_id_list('Нет в таблице, оставлены в базе', report.kept)} Если их удалили "
+            "намеренно, повторите импорт с флагом --delete-missing."
+        )
+    if report.base_kept:
+        lines.append(
+            _id_list(
+                "Изменены в базе после выгрузки, в таблице не правились — оставлена версия из базы",
+                report.base_kept,
+            )
+        )
+    if report.not_restored:
+        lines.append(
+            _id_list(
+                "Удалены из базы после выгрузки, в таблице не правились — не восстановлены",
+                report.not_restored,
+            )
+        )
     lines.extend(
         _file_list(
-            "Не тронуты (их строк нет в таблице; если вопросы удалены намеренно, удалите файлы "
-            "вручную)",
-            report.untouched,
+            "Изменены файлы (комментарии в изменённых файлах не сохраняются)", report.changed
         )
     )
+    lines.extend(_file_list("Без изменений", report.unchanged))
+    lines.extend(_file_list("Удалены файлы (в них не осталось вопросов)", report.removed_files))
+    lines.extend(_file_list("Не тронуты (их строк нет в таблице)", report.untouched))
     return "\n".join(lines)
+
+
+def _id_list(title: str, ids: Sequence[str]) -> str:
+    return f"{title}: {len(ids)} — {', '.join(ids)}." if ids else f"{title}: 0."
 
 
 def _file_list(title: str, names: Iterable[str]) -> list[str]:

@@ -54,29 +54,43 @@ def test_base_without_synonyms_is_valid(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("text", "line", "message"),
     [
-        ("topic: Т\nentries:\n  - id: a\n    question: [\n", 5, "invalid YAML"),
-        ("topic: Т\nentries:\n  - id: a\n    answer: Ответ\n", 3, "missing `question`"),
+        ("topic: Т\nentries:\n  - id: a\n    question: [\n", 5, "ошибка YAML"),
+        ("topic: Т\nentries:\n  - id: a\n    answer: Ответ\n", 3, "нет поля `question`"),
         (
             "topic: Т\nentries:\n  - id: A b\n    question: В\n    answer: О\n",
             3,
-            "must use only a-z",
+            "допустимы только латинские строчные буквы",
         ),
-        ("topic: Т\nentries: []\n", 2, "non-empty list"),
-        ("entries:\n  - id: a\n", 1, "missing `topic`"),
+        ("topic: Т\nentries: []\n", 2, "непустым списком"),
+        ("entries:\n  - id: a\n", 1, "нет поля `topic`"),
         (
             "topic: Т\nentries:\n  - id: a\n    question: В\n    answer: О\n    colour: red\n",
             6,
-            "unknown field `colour`",
+            "неизвестное поле `colour`",
         ),
-        ("topic: Т\nentries:\n  - id: a\n    question: В\n    answer:\n", 5, "must be text"),
+        (
+            "topic: Т\nentries:\n  - id: a\n    question: В\n    answer:\n",
+            5,
+            "`answer`: ожидается текст, а здесь пусто",
+        ),
         (
             "topic: Т\nentries:\n  - id: a\n    question: В\n    answer: О\n"
             "    links:\n      - title: Т\n        url: ftp://x\n",
             8,
             "http",
         ),
-        ("- просто список\n", 1, "expected a mapping"),
-        ("synonyms:\n  - [одно]\n", 2, "at least two"),
+        ("- просто список\n", 1, "ожидаются поля `topic` и `entries`"),
+        ("synonyms:\n  - [одно]\n", 2, "хотя бы два слова"),
+        (
+            "topic: Т\nentries:\n  - id: a\n    question: В\n\talternatives: [x]\n    answer: О\n",
+            5,
+            "табуляция: отступы в YAML делаются только пробелами",
+        ),
+        (
+            "topic: Т\nentries:\n  - id: a\n    question: Вопрос: да\n    answer: О\n",
+            4,
+            "возьмите текст в кавычки",
+        ),
     ],
 )
 def test_broken_file_names_file_line_and_expectation(
@@ -98,7 +112,7 @@ def test_duplicate_id_across_files_points_to_both(tmp_path: Path) -> None:
     with pytest.raises(KnowledgeBaseError) as caught:
         load_knowledge_base(tmp_path)
     assert caught.value.file == second
-    assert "duplicate id `one`" in str(caught.value)
+    assert "id `one` уже занят записью в" in str(caught.value)
     assert "a.yaml:3" in str(caught.value)
 
 
@@ -113,9 +127,9 @@ def test_every_problem_is_listed(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "not UTF-8"),
-        (b"topic: \x00\x00", "binary data"),
-        ("", "expected a mapping"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "не в кодировке UTF-8"),
+        (b"topic: \x00\x00", "двоичные данные"),
+        ("", "файл пуст или это не тема"),
     ],
 )
 def test_binary_and_empty_files_are_refused_clearly(

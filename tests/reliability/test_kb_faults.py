@@ -44,18 +44,18 @@ async def test_a_broken_base_keeps_the_last_good_one_serving(web: Web, kb_dir: P
     broken_line = 5
     lines.insert(broken_line - 1, "  - id: a: b")
     topic.write_text("\n".join(lines) + "\n", "utf-8")
-    await _still_answers_and_reports(web, f"account.yaml:{broken_line}:", "invalid YAML")
+    await _still_answers_and_reports(web, f"account.yaml:{broken_line}:", "ошибка YAML")
 
     topic.write_text(good, "utf-8")
     (kb_dir / "extra.yaml").write_text(DUPLICATE, "utf-8")
     await _still_answers_and_reports(
-        web, "extra.yaml:3:", f"duplicate id `{EXPECTED}`", "account.yaml:"
+        web, "extra.yaml:3:", f"id `{EXPECTED}` уже занят", "account.yaml:"
     )
 
     backup = kb_dir.parent / "backup"
     shutil.move(kb_dir, backup)
     kb_dir.mkdir()
-    await _still_answers_and_reports(web, "no *.yaml files", str(kb_dir))
+    await _still_answers_and_reports(web, "нет файлов *.yaml", str(kb_dir))
 
     kb_dir.rmdir()
     shutil.move(backup, kb_dir)

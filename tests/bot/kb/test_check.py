@@ -58,7 +58,7 @@ def test_schema_error_reported_with_file_and_line(kb_copy: Path) -> None:
     assert finding["kind"] == "schema"
     assert finding["file"].endswith("extra.yaml")
     assert finding["line"] == 3
-    assert "missing `answer`" in finding["message"]
+    assert "нет поля `answer`" in finding["message"]
 
 
 def test_same_question_under_two_entries(kb_copy: Path) -> None:
@@ -99,3 +99,25 @@ def test_thin_entry_is_a_warning_and_strict_fails(kb_copy: Path) -> None:
     ]
     assert run_check(str(kb_copy)).returncode == 0
     assert run_check(str(kb_copy), "--strict").returncode == 1
+
+
+def test_a_yaml_file_the_base_does_not_read_is_pointed_out(kb_copy: Path) -> None:
+    """Only `*.yaml` is read (CONTRACTS.md §1): a topic saved as `.yml` was silently left out
+    of the base, its entries gone with "Ошибок: 0"."""
+    (kb_copy / "epts.yaml").rename(kb_copy / "epts.yml")
+    report = check_directory(kb_copy)
+    [unread] = [f for f in report.findings if f.kind is Kind.UNREAD_FILE]
+    assert unread.severity is Severity.WARNING and unread.file is not None
+    assert unread.file.endswith("epts.yml") and "«epts.yaml»" in unread.message
+    assert run_check(str(kb_copy), "--strict").returncode == 1
+
+
+def test_a_word_in_two_synonym_groups_is_a_warning(kb_copy: Path) -> None:
+    (kb_copy / "more-synonyms.yaml").write_text(
+        "synonyms:\n  - [ЭПТС, ПТС]\n  - [личный кабинет, ЛК]\n", encoding="utf-8"
+    )
+    report = check_directory(kb_copy)
+    overlaps = [f for f in report.findings if f.kind is Kind.SYNONYMS]
+    assert overlaps and all(f.severity is Severity.WARNING for f in overlaps)
+    assert any("«эптс»" in f.message for f in overlaps)
+    assert not [f for f in check_directory(FIXTURE_KB).findings if f.kind is Kind.SYNONYMS]

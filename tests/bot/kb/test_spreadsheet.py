@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import dataclasses
+import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from bot.cli.main import main
 from bot.core.kb_writer import topic_file_text
@@ -80,6 +84,19 @@ synonyms:
   - [лк, личный кабинет]
   - [эптс, электронный паспорт транспортного средства]
 """
+
+FIELDS_IN_TABLE = (
+    "file",
+    "topic",
+    "id",
+    "question",
+    "alternatives",
+    "keywords",
+    "answer",
+    "links",
+    "tags",
+    "source",
+)
 
 FIELDS = (
     "id",
@@ -423,7 +440,11 @@ def test_the_import_command_reports_changed_files(
     out = capsys.readouterr().out
     assert code == 0
     assert "Импортировано 4 вопроса." in out
-    assert "Изменены файлы: transport/epts.yaml." in out
+    assert "Изменено записей: 1 — epts-status." in out
+    assert (
+        "Изменены файлы (комментарии в изменённых файлах не сохраняются): transport/epts.yaml."
+        in out
+    )
 
 
 def test_faqbot_kb_import_checks_the_base_it_wrote(
@@ -470,3 +491,320 @@ def test_the_writer_and_the_loader_agree_on_any_text(
 
     assert isinstance(parsed, TopicFile)
     assert fields_of(parsed.entries[0]) == fields_of(entry)
+
+
+# ---------------------------------------------------------------- the base changed after the export
+
+
+def add_alternative_by_hand(kb_dir: Path, phrasing: str) -> None:
+    """What a curator (or the console, which writes YAML) does to account.yaml after the
+    table was exported: one more phrasing for password-recovery."""
+    path = kb_dir / "account.yaml"
+    text = path.read_text(encoding="utf-8")
+    old = "      - не помню пароль от личного кабинета\n"
+    path.write_text(text.replace(old, f"{old}      - {phrasing}\n"), encoding="utf-8")
+
+
+def edit_cell(path: Path, cell: str, value: str) -> None:
+    """Type a value into one cell of an exported workbook, as a curator does in Excel."""
+    workbook = load_workbook(path)
+    workbook.active[cell] = value
+    workbook.save(path)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_an_old_table_does_not_undo_a_yaml_edit_it_did_not_touch(
+    kb_dir: Path, tmp_path: Path, suffix: str
+) -> None:
+    sheet = sheet_of(kb_dir, tmp_path, suffix)
+    add_alternative_by_hand(kb_dir, "сброс пароля госуслуги")
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert report.ok, report.problems
+    recovery = load_knowledge_base(kb_dir).get("password-recovery")
+    assert recovery is not None
+    assert "сброс пароля госуслуги" in recovery.alternatives
+    assert report.base_kept == ("password-recovery",)
+    assert "сброс пароля госуслуги" in (kb_dir / "account.yaml").read_text(encoding="utf-8")
+
+
+def test_an_entry_edited_in_the_base_and_in_the_table_refuses_the_import(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = sheet_of(kb_dir, tmp_path, ".xlsx")
+    edit_cell(sheet, "G2", "Задайте новый пароль на странице входа.")  # password-recovery
+    add_alternative_by_hand(kb_dir, "сброс пароля госуслуги")
+    before = snapshot(kb_dir)
+
+    code = import_command(kb_dir, sheet)
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert snapshot(kb_dir) == before
+    assert "Импорт не выполнен, ни один файл не изменён" in err
+    assert "Строка 2: запись «password-recovery» изменена в базе после выгрузки" in err
+    assert "выгрузите базу заново" in err and "--force" in err
+
+
+def test_force_writes_the_table_over_an_edit_made_after_the_export(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = sheet_of(kb_dir, tmp_path, ".xlsx")
+    edit_cell(sheet, "G2", "Задайте новый пароль на странице входа.")
+    add_alternative_by_hand(kb_dir, "сброс пароля госуслуги")
+
+    code = main(["kb", "import", "--kb", str(kb_dir), "--force", str(sheet)])
+
+    assert code == 0
+    recovery = load_knowledge_base(kb_dir).get("password-recovery")
+    assert recovery is not None
+    assert recovery.answer == "Задайте новый пароль на странице входа."
+    assert "сброс пароля госуслуги" not in recovery.alternatives
+    assert "Изменено записей: 1 — password-recovery." in capsys.readouterr().out
+
+
+def test_an_entry_deleted_from_the_base_after_the_export_is_not_brought_back(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    sheet = sheet_of(kb_dir, tmp_path, ".csv")
+    text = (kb_dir / "transport" / "epts.yaml").read_text(encoding="utf-8")
+    (kb_dir / "transport" / "epts.yaml").write_text(
+        text.split("\n  - id: epts-status")[0], encoding="utf-8"
+    )
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert report.ok, report.problems
+    assert load_knowledge_base(kb_dir).get("epts-status") is None
+    assert report.not_restored == ("epts-status",)
+
+
+def test_the_export_records_a_version_of_each_entry_outside_the_edited_columns(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    csv_text = sheet_of(kb_dir, tmp_path, ".csv").read_text(encoding="utf-8-sig")
+    header = csv_text.splitlines()[0].split(";")
+    workbook = load_workbook(sheet_of(kb_dir, tmp_path, ".xlsx"))
+    sheet = workbook.active
+    last = get_column_letter(sheet.max_column)
+
+    assert header[-1] == HEADERS["version"]
+    assert header[:-1] == [HEADERS[name] for name in FIELDS_IN_TABLE]
+    assert sheet[f"{last}1"].value == HEADERS["version"]
+    assert sheet.column_dimensions[last].hidden
+    versions = [sheet[f"{last}{row}"].value for row in range(2, 6)]
+    assert all(isinstance(v, str) and len(v) == 12 for v in versions)
+    assert len(set(versions)) == 4
+
+
+def test_an_old_table_without_versions_is_still_imported(kb_dir: Path, tmp_path: Path) -> None:
+    """A table exported before versions were recorded: no check, but a deleted row still
+    keeps its entry."""
+    exported = sheet_of(kb_dir, tmp_path, ".csv").read_text(encoding="utf-8-sig")
+    records = list(csv.reader(io.StringIO(exported), delimiter=";"))
+    old = [record[: len(FIELDS_IN_TABLE)] for record in records if record[2] != "account-blocked"]
+    old[-1][6] = "Статус в ЛК."  # epts-status
+    sheet = tmp_path / "старая.csv"
+    with sheet.open("w", encoding="utf-8-sig", newline="") as file:
+        csv.writer(file, delimiter=";").writerows(old)
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert report.ok, report.problems
+    kb = load_knowledge_base(kb_dir)
+    status = kb.get("epts-status")
+    assert status is not None and status.answer == "Статус в ЛК."
+    assert kb.get("account-blocked") is not None
+    assert report.kept == ("account-blocked",)
+
+
+# ---------------------------------------------------------------- rows missing from the table
+
+
+def test_an_entry_missing_from_the_table_is_kept_and_named(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = export_rows(load_knowledge_base(kb_dir))
+    sheet = tmp_path / "без строки.xlsx"
+    write_xlsx([row for row in rows if row.id != "account-blocked"], sheet)
+
+    code = import_command(kb_dir, sheet)
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert load_knowledge_base(kb_dir).get("account-blocked") is not None
+    assert "Нет в таблице, оставлены в базе: 1 — account-blocked." in out
+    assert "--delete-missing" in out
+    assert "Удалено записей: 0." in out
+
+
+def test_an_entry_added_to_the_base_after_the_export_is_kept(kb_dir: Path, tmp_path: Path) -> None:
+    sheet = sheet_of(kb_dir, tmp_path, ".xlsx")
+    with (kb_dir / "account.yaml").open("a", encoding="utf-8") as file:
+        file.write(
+            "\n  - id: login-esia\n"
+            "    question: Как войти через ЕСИА?\n"
+            "    answer: Нажмите «Войти».\n"
+        )
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert report.ok, report.problems
+    kb = load_knowledge_base(kb_dir)
+    assert [e.id for e in kb][:3] == ["password-recovery", "account-blocked", "login-esia"]
+    assert report.kept == ("login-esia",)
+    assert report.deleted == ()
+
+
+def test_delete_missing_deletes_and_names_the_entries(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = export_rows(load_knowledge_base(kb_dir))
+    sheet = tmp_path / "без строк.csv"
+    write_csv([row for row in rows if row.id not in ("account-blocked", "epts-status")], sheet)
+
+    code = main(["kb", "import", "--kb", str(kb_dir), "--delete-missing", str(sheet)])
+
+    out = capsys.readouterr().out
+    assert code == 0
+    kb = load_knowledge_base(kb_dir)
+    assert [e.id for e in kb] == ["password-recovery", "epts-what-is"]
+    assert "Удалено записей: 2 — account-blocked, epts-status." in out
+    assert "Добавлено записей: 0." in out
+
+
+def test_the_report_names_added_and_changed_entries(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    rows = export_rows(load_knowledge_base(kb_dir))
+    rows[3] = dataclasses.replace(rows[3], answer="Статус виден в разделе «Заявления».")
+    new = Row(
+        file="account.yaml",
+        topic="Вход и учётная запись",
+        id="login-esia",
+        question="Как войти через ЕСИА?",
+        answer="Нажмите «Войти».",
+    )
+    sheet = tmp_path / "правка.csv"
+    write_csv([*rows, new], sheet)
+
+    code = import_command(kb_dir, sheet)
+
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Добавлено записей: 1 — login-esia." in out
+    assert "Изменено записей: 1 — epts-status." in out
+    assert "Удалено записей: 0." in out
+
+
+# ---------------------------------------------------------------- a broken base
+
+
+def test_a_base_that_does_not_load_is_not_overwritten(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sheet = sheet_of(kb_dir, tmp_path, ".xlsx")
+    path = kb_dir / "account.yaml"
+    path.write_text(
+        path.read_text("utf-8").replace(
+            "  - id: account-blocked", "  - id: account-blocked\n  oops"
+        ),
+        encoding="utf-8",
+    )
+    before = snapshot(kb_dir)
+
+    code = import_command(kb_dir, sheet)
+
+    err = capsys.readouterr().err
+    assert code == 1
+    assert snapshot(kb_dir) == before
+    assert "база знаний не загружается" in err
+    assert re.search(r"account\.yaml:\d+: ", err), err  # the file and line of the error
+
+
+# ---------------------------------------------------------------- what an unedited round trip keeps
+
+COMMENTED_YAML = """\
+# Вход: правит Мария, ответы сверены с порталом 2026-11-01.
+topic: "Вход и учётная запись"
+entries:
+  - id: password-recovery  # самый частый вопрос
+    question: 'Как восстановить пароль от Госуслуг?'
+    alternatives: [забыл пароль, "не помню пароль"]
+    answer: >
+      Нажмите «Забыли пароль?»
+      на странице входа.
+    tags: []
+
+  - id: account-blocked
+    question: Учётная запись заблокирована
+    answer: |-
+      Подождите час.
+"""
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_an_unedited_round_trip_keeps_comments_and_styles(
+    kb_dir: Path, tmp_path: Path, suffix: str
+) -> None:
+    (kb_dir / "account.yaml").write_text(COMMENTED_YAML, encoding="utf-8")
+    sheet = sheet_of(kb_dir, tmp_path, suffix)
+    before = snapshot(kb_dir)
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert report.ok, report.problems
+    assert report.changed == ()
+    assert "account.yaml" in report.unchanged
+    assert snapshot(kb_dir) == before
+
+
+def test_a_changed_file_is_reported_with_the_comments_warning(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (kb_dir / "account.yaml").write_text(COMMENTED_YAML, encoding="utf-8")
+    sheet = sheet_of(kb_dir, tmp_path, ".xlsx")
+    edit_cell(sheet, "G3", "Подождите два часа.")
+
+    assert import_command(kb_dir, sheet) == 0
+
+    out = capsys.readouterr().out
+    assert "Изменены файлы (комментарии в изменённых файлах не сохраняются): account.yaml." in out
+    assert "Без изменений: transport/epts.yaml." in out
+
+
+# ---------------------------------------------------------------- formulas
+
+
+@pytest.mark.parametrize(
+    ("cell", "header"),
+    [("E2", "Другие формулировки"), ("G3", "Ответ"), ("C4", "Идентификатор")],
+)
+def test_a_formula_in_a_cell_is_a_wrong_row(
+    kb_dir: Path, tmp_path: Path, cell: str, header: str
+) -> None:
+    sheet = sheet_of(kb_dir, tmp_path, ".xlsx")
+    edit_cell(sheet, cell, "=A1")  # openpyxl saves no cached value, as after a paste of links
+    before = snapshot(kb_dir)
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert [str(p) for p in report.problems] == [
+        f"Строка {cell[1:]}, столбец «{header}»: в ячейке формула — вставьте значение "
+        "(Вставить как значения)."
+    ]
+    assert snapshot(kb_dir) == before
+
+
+def test_text_that_looks_like_a_formula_is_an_answer(kb_dir: Path, tmp_path: Path) -> None:
+    rows = export_rows(load_knowledge_base(kb_dir))
+    rows[1] = dataclasses.replace(rows[1], answer="=2+2 — так считает калькулятор.")
+    sheet = tmp_path / "ответ.xlsx"
+    write_xlsx(rows, sheet)
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert report.ok, report.problems
+    blocked = load_knowledge_base(kb_dir).get("account-blocked")
+    assert blocked is not None and blocked.answer == "=2+2 — так считает калькулятор."
