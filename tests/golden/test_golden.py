@@ -14,14 +14,14 @@ from evaluation import GOLDEN, load_offtopic, load_tsv, matcher_figures
 
 # Floors the matcher must not fall below. The product target is 95% top-1 (issue 3); the
 # floors sit just under what the engine measures today, so any regression fails CI.
-# Today (2026-12-05, the base with 15-20 alternatives an entry): 88.8% / 97.1%, 97.3% of
-# answers right, 7.0% handed off.
-MIN_TOP1 = 0.88
-MIN_TOP3 = 0.96
-MIN_ANSWER_PRECISION = 0.96
+# Today (2026-12-05, the base with 21-22 alternatives an entry): 89.3% / 97.4%, 97.4% of
+# answers right, 6.5% handed off.
+MIN_TOP1 = 0.89
+MIN_TOP3 = 0.97
+MIN_ANSWER_PRECISION = 0.97
 # Questions the base can answer that still go to a person (8.9% with 10-15 alternatives an
 # entry, 12.8% with character 2-4-grams before 2026-12-04).
-MAX_HANDED_OFF = 0.08
+MAX_HANDED_OFF = 0.07
 MAX_OFFTOPIC_ANSWERED = 0.02
 
 QUESTIONS = load_tsv(GOLDEN / "questions.tsv")

@@ -571,7 +571,7 @@ async def test_answers_from_the_base_are_suggested_in_the_topic_and_sent_by_a_bu
             lambda: any("Как получить выписку об ЭПТС?" in t for t in group.in_topic(topic)),
             what="suggestions for the words",
         )
-        olga.writes("/answers какая завтра погода", thread_id=topic.thread_id)
+        olga.writes("/answers рецепт борща со сметаной", thread_id=topic.thread_id)
         await api.wait_for(
             lambda: any("не нашлось" in t for t in group.in_topic(topic)),
             what="nothing found",
