@@ -30,11 +30,18 @@ class Entry:
     source: str | None = None
     file: Path | None = None
     line: int | None = None
+    # The line of each phrasing (the question, then each alternative) in its file, when
+    # loaded from one: staff checks point at the phrasing, not only at its entry.
+    phrasing_lines: tuple[int, ...] = field(default=(), compare=False)
 
     @property
     def phrasings(self) -> tuple[str, ...]:
         """The canonical question followed by its alternatives."""
         return (self.question, *self.alternatives)
+
+    def phrasing_line(self, index: int) -> int | None:
+        """The line of phrasing `index` (0: the question), else the entry's own line."""
+        return self.phrasing_lines[index] if index < len(self.phrasing_lines) else self.line
 
     @property
     def location(self) -> str:

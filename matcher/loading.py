@@ -194,7 +194,15 @@ def _parse_entry(node: Node, topic: str, path: Path) -> Entry:
         source=_text(source, path, "`source`") if source is not None else None,
         file=path,
         line=node.start_mark.line + 1,
+        phrasing_lines=_phrasing_lines(fields),
     )
+
+
+def _phrasing_lines(fields: dict[str, Node]) -> tuple[int, ...]:
+    """The line of the question and of each alternative (already checked to be text)."""
+    alternatives = fields.get("alternatives")
+    items = alternatives.value if isinstance(alternatives, SequenceNode) else []
+    return tuple(node.start_mark.line + 1 for node in (fields["question"], *items))
 
 
 def _links(node: Node | None, path: Path) -> tuple[Link, ...]:

@@ -118,7 +118,7 @@ def _duplicates(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
     owners: dict[tuple[str, ...], str] = {}
     for entry in kb:
         seen: set[tuple[str, ...]] = set()
-        for phrasing in entry.phrasings:
+        for index, phrasing in enumerate(entry.phrasings):
             key = matcher.analyzer.normalise(phrasing)
             if key in seen:
                 yield _finding(
@@ -127,6 +127,7 @@ def _duplicates(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
                     entry.id,
                     kb,
                     f"«{phrasing}» повторяется в этой записи",
+                    phrasing=index,
                 )
                 continue
             seen.add(key)
@@ -138,6 +139,7 @@ def _duplicates(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
                     entry.id,
                     kb,
                     f"«{phrasing}» уже есть в записи {owner}: оставьте его в одной",
+                    phrasing=index,
                 )
 
 
@@ -159,6 +161,7 @@ def _conflicts(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
                     kb,
                     f"«{phrasing}» получает ответ записи {match.entry_id} "
                     f"(уверенность {match.score:.2f}): переформулируйте или перенесите",
+                    phrasing=index,
                 )
             elif all(c.entry_id != entry.id for c in match.choices):
                 yield _finding(
@@ -167,6 +170,7 @@ def _conflicts(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
                     entry.id,
                     kb,
                     f"«{phrasing}» ближе к записи {match.entry_id}, чем к своей",
+                    phrasing=index,
                 )
 
 
@@ -216,9 +220,19 @@ def _synonym_overlaps(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
 
 
 def _finding(
-    severity: Severity, kind: Kind, entry_id: str, kb: KnowledgeBase, message: str
+    severity: Severity,
+    kind: Kind,
+    entry_id: str,
+    kb: KnowledgeBase,
+    message: str,
+    *,
+    phrasing: int | None = None,
 ) -> Finding:
+    """A finding about an entry, at the line of its phrasing `phrasing` when given."""
     entry = kb.get(entry_id)
     file = str(entry.file) if entry is not None and entry.file is not None else None
-    line = entry.line if entry is not None else None
+    if entry is None:
+        line = None
+    else:
+        line = entry.line if phrasing is None else entry.phrasing_line(phrasing)
     return Finding(severity, kind, message, file, line, entry_id)

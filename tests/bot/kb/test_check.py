@@ -68,8 +68,8 @@ def test_same_question_under_two_entries(kb_copy: Path) -> None:
         "    alternatives: [пароль забыт совсем, не помню пароль вообще]\n    answer: О\n",
     )
     report = check_directory(kb_copy)
-    kinds = {(f.kind, f.entry_id) for f in report.findings}
-    assert (Kind.DUPLICATE_QUESTION, "copy") in kinds
+    kinds = {(f.kind, f.entry_id, f.line) for f in report.findings}
+    assert (Kind.DUPLICATE_QUESTION, "copy", 4) in kinds
     assert report.errors >= 1
 
 
@@ -85,6 +85,8 @@ def test_conflict_when_an_alternative_belongs_elsewhere(kb_copy: Path) -> None:
     conflicts = [f for f in report.findings if f.kind is Kind.CONFLICT]
     assert [f.entry_id for f in conflicts] == ["payment"]
     assert "epts-extract" in conflicts[0].message
+    # The line of the phrasing itself, not of its entry's `- id:` (line 3).
+    assert conflicts[0].line == 8
 
 
 def test_thin_entry_is_a_warning_and_strict_fails(kb_copy: Path) -> None:
