@@ -24,6 +24,7 @@ from typing import Any
 import yaml
 
 from matcher.knowledge import Entry
+from matcher.loading import topic_paths
 
 # Long lines stay whole: folded answers make diffs of the base hard to review.
 NO_WRAP_WIDTH = 1_000_000_000
@@ -72,7 +73,7 @@ _TopicDumper.add_representer(_FlowList, _represent_flow_list)
 def existing_ids(kb_dir: Path) -> set[str]:
     """Ids of all entries in the base's YAML files (files that fail to parse are skipped)."""
     ids: set[str] = set()
-    for path in kb_dir.rglob("*.yaml"):
+    for path in topic_paths(kb_dir):
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8"))
         except (OSError, yaml.YAMLError):

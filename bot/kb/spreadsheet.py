@@ -39,7 +39,15 @@ from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileExceptio
 from bot.core.kb_writer import topic_file_text
 from matcher.errors import KnowledgeBaseError, KnowledgeBaseErrors
 from matcher.knowledge import Entry, KnowledgeBase, Link
-from matcher.loading import ID_RE, URL_RE, TopicFile, load_knowledge_base, parse_file, read_text
+from matcher.loading import (
+    ID_RE,
+    URL_RE,
+    TopicFile,
+    load_knowledge_base,
+    parse_file,
+    read_text,
+    topic_paths,
+)
 
 # Russian Excel splits CSV on ";" (the list separator of the ru-RU locale); a comma-separated
 # file opens there as one wide column. Reading accepts both.
@@ -541,9 +549,9 @@ def _clashes_with_other_files(rows: Sequence[Row], kb_dir: Path) -> Iterator[Pro
     """Ids of the table that a topic file not named in the table already uses."""
     named = {_file_name(row) for row in rows}
     elsewhere: dict[str, str] = {}
-    for path in sorted(kb_dir.rglob("*.yaml")):
+    for path in topic_paths(kb_dir):
         relative = path.relative_to(kb_dir).as_posix()
-        if relative in named or not path.is_file():
+        if relative in named:
             continue
         try:
             parsed = parse_file(read_text(path), path)
@@ -668,7 +676,7 @@ def import_rows(
 
 def _current_base(kb_dir: Path) -> KnowledgeBase:
     """The base as it is now; empty when the folder has no YAML files yet."""
-    if not any(path.is_file() for path in kb_dir.rglob("*.yaml")):
+    if not topic_paths(kb_dir):
         return KnowledgeBase((), (), kb_dir)
     return load_knowledge_base(kb_dir)
 
