@@ -140,12 +140,14 @@ class Matcher:
         (as typed or with its typos repaired, courtesy aside): staff who add a citizen's
         question to an entry expect it answered. `without`: that phrasing is not there."""
         for analysis in analyses:
-            entry, count = self._exact.get(analysis.words, (-1, 0))
-            if without is not None and entry == without[0]:
-                own = self._vectors.phrasing_words(entry, without[1])
-                count -= own == analysis.words
-            if entry >= 0 and count > 0:
-                return entry
+            # Courtesy aside ("Здравствуйте! госуслуги тупят"), or all of it: a phrasing of a
+            # greeting is courtesy through and through ("здрасьте всем").
+            for key in dict.fromkeys((analysis.words, " ".join(analysis.tokens))):
+                entry, count = self._exact.get(key, (-1, 0))
+                if without is not None and entry == without[0]:
+                    count -= self._vectors.phrasing_words(entry, without[1]) == key
+                if entry >= 0 and count > 0:
+                    return entry
         return None
 
     def _score(self, analyses: list[Analysis], without: tuple[int, int] | None) -> FloatArray:
@@ -172,7 +174,7 @@ class Matcher:
     def _verdict(self, question: str, scored: Scored, exact: int | None = None) -> Match:
         scores = scored.scores
         limit = self.settings.reported_candidates
-        if not len(scores) or not scored.analysis.terms:
+        if not len(scores) or not (scored.analysis.terms or exact is not None):
             return Match(question, Action.HANDOFF, None, 0.0, (), ())
         top = _top(scores, limit)
         if exact is not None:

@@ -14,6 +14,8 @@ probability for each reading of a word:
 - a lower-case word is a name only when a name is announced just before it ("меня зовут
   роман", "фио иванов иван иванович") or it stands beside a name and is more often a name
   than not ("Мария иванова");
+- a word in capitals counts as a capitalised one if the dictionary knows it ("С уважением,
+  ПЕТРОВ"): pymorphy3 guesses abbreviations it lacks ("ЭПТС") to be names;
 - initials go with the name they follow or precede ("Петров И. И.", "И.И. Петров").
 
 The words of one name (and its initials) become one span, so one placeholder replaces them.
@@ -108,13 +110,22 @@ def _in_one_name(text: str, left: re.Match[str], right: re.Match[str]) -> bool:
     return GAP_IN_NAME.fullmatch(text, left.end(), right.start()) is not None
 
 
+def _shouted(word: str) -> bool:
+    """In capitals ("ИВАНОВА МАРИЯ"): a name, or an abbreviation ("МФЦ", "ЭПТС")."""
+    return len(word) >= MIN_NAME_LENGTH and word.isupper()
+
+
 def _likely_name(text: str, word: re.Match[str], reader: NameReader) -> bool:
     value = word.group()
-    if len(value) < MIN_NAME_LENGTH or not _capitalised(value):
+    if len(value) < MIN_NAME_LENGTH or not (_capitalised(value) or _shouted(value)):
         return False
     if _share(value, reader) < LIKELY_NAME:
         return False
-    return not _opens_sentence(text, word.start()) or reader.is_known(value.lower())
+    # In capitals only a word the dictionary knows: pymorphy3 guesses that abbreviations it
+    # lacks ("ЭПТС", "ЕСИА") are names.
+    if _shouted(value) or _opens_sentence(text, word.start()):
+        return reader.is_known(value.lower())
+    return True
 
 
 def _announced(words: list[re.Match[str]], i: int, reader: NameReader) -> bool:
@@ -130,7 +141,7 @@ def _may_be_name(word: str, reader: NameReader, *, announced: bool = False) -> b
     a name more often than not, unless announced."""
     if len(word) < MIN_NAME_LENGTH:
         return False
-    sure = _capitalised(word) or announced
+    sure = _capitalised(word) or _shouted(word) or announced
     return _share(word, reader) >= (POSSIBLE_NAME if sure else LIKELY_NAME)
 
 

@@ -194,7 +194,7 @@ class Unanswered:
         text = " ".join(phrasing.split())
         if mask_personal_data(text) != text:
             raise InvalidInputError(
-                "В формулировке есть личные данные (телефон, паспорт, код...): уберите их."
+                "В формулировке есть личные данные (имя, телефон, паспорт, код...): уберите их."
             )
         entry = self._answerer.kb.get(entry_id)
         if entry is None or entry.file is None:

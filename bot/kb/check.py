@@ -192,7 +192,8 @@ def _unread_files(root: Path) -> Iterator[Finding]:
         return
     for path in sorted(root.rglob("*")):
         hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
-        if path.suffix.lower() in YAML_SUFFIXES and path.suffix != ".yaml" and not hidden:
+        misnamed = path.suffix.lower() in YAML_SUFFIXES and path.suffix != ".yaml"
+        if misnamed and not hidden and path.is_file():
             yield Finding(
                 Severity.WARNING,
                 Kind.UNREAD_FILE,

@@ -88,7 +88,8 @@ COLUMNS = (
 VERSION_COLUMN = Column("version", "Версия записи (не менять)", 14)
 TABLE_COLUMNS = (*COLUMNS, VERSION_COLUMN)
 HEADERS = {column.name: column.header for column in TABLE_COLUMNS}
-VERSION_LENGTH = 12
+VERSION_LENGTH = 12  # hex digits; after a letter, so that no spreadsheet reads a number
+VERSION_PREFIX = "v"  # "880941e80087" alone is 8.8E+85 to Excel
 FORMULA_MESSAGE = "в ячейке формула — вставьте значение (Вставить как значения)."
 REQUIRED_CELLS = (
     ("file", "не указан файл темы, например account.yaml."),
@@ -220,7 +221,7 @@ def entry_version(row: Row) -> str:
     the import reads them (so "same version" means "the import would write the same entry").
     The version and row number are not part of it."""
     data = json.dumps(_canonical(row), ensure_ascii=False)
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:VERSION_LENGTH]
+    return VERSION_PREFIX + hashlib.sha256(data.encode("utf-8")).hexdigest()[:VERSION_LENGTH]
 
 
 def _canonical(row: Row) -> list[object]:
@@ -708,10 +709,9 @@ def _merge(rows: Sequence[Row], base: KnowledgeBase, *, force: bool) -> _Merge:
     A row without a version (an old table, a row staff added) is written. Otherwise, when the
     base's entry is still as exported, the row is written; when it has changed since (or was
     deleted), a row left as exported gives way to the base, and a row edited in the table is
-    a conflict, unless it says what the base says already. With `force`, every row is written.
+    a conflict, unless it says what the base says already. With `force`, a conflicting row is
+    written over the base's change; rows left as exported still give way to the base.
     """
-    if force:
-        return _Merge(tuple(rows))
     written: list[Row] = []
     conflicts: list[Problem] = []
     base_kept: list[str] = []
@@ -727,6 +727,8 @@ def _merge(rows: Sequence[Row], base: KnowledgeBase, *, force: bool) -> _Merge:
             (not_restored if now is None else base_kept).append(entry_id)
         elif now is None or _canonical(now) == _canonical(row):
             written.append(row)  # a new entry from a copied row, or the base's change itself
+        elif force:
+            written.append(row)  # edited in both places: the table wins, as asked
         else:
             conflicts.append(_conflict(row, now))
     return _Merge(tuple(written), tuple(conflicts), tuple(base_kept), tuple(not_restored))
@@ -736,8 +738,8 @@ def _conflict(row: Row, now: Row) -> Problem:
     return Problem(
         f"запись «{now.id}» изменена в базе после выгрузки (файл {now.file}), а в таблице её "
         "тоже правили; выгрузите базу заново и перенесите правку в новую таблицу или, чтобы "
-        "записать версию из таблицы и потерять изменения в базе, повторите импорт с флагом "
-        "--force.",
+        "записать версию из таблицы для этих записей и потерять их изменения в базе, повторите "
+        "импорт с флагом --force.",
         row=row.number,
     )
 

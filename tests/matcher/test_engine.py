@@ -330,3 +330,16 @@ def test_a_phrasing_two_entries_share_is_not_taken_as_either(
         shared
     )
     assert match.action is not Action.ANSWER
+
+
+def test_every_phrasing_of_the_base_is_answered_by_its_own_entry(project_matcher: Matcher) -> None:
+    """Staff write a phrasing into an entry to have it answered: each one of the project's
+    base is, greetings and thanks too ("здрасьте всем" was handed off: courtesy alone)."""
+    wrong = [
+        (entry.id, phrasing, match.action.value, match.entry_id)
+        for entry in project_matcher.kb
+        for phrasing in entry.phrasings
+        if (match := project_matcher.match(phrasing)).entry_id != entry.id
+        or match.action is not Action.ANSWER
+    ]
+    assert wrong == []

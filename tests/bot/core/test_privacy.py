@@ -186,6 +186,9 @@ def test_ordinary_text_is_left_alone(message: str) -> None:
         ("меня зовут роман", "меня зовут [имя]"),
         ("фио иванов иван иванович", "фио [имя]"),
         ("Мария иванова", "[имя]"),
+        # In capitals, as some citizens sign.
+        ("ИВАНОВА МАРИЯ ПЕТРОВНА, помогите", "[имя], помогите"),
+        ("С уважением, ПЕТРОВ", "С уважением, [имя]"),
         # A name ends at a comma or a full stop: what follows is judged on its own.
         ("Мария. Вера в лучшее", "[имя]. Вера в лучшее"),
         ("Спасибо, Мария Ивановна! Надежда есть?", "Спасибо, [имя]! Надежда есть?"),
@@ -210,6 +213,7 @@ def test_names_are_masked(message: str, masked: str) -> None:
         "в МФЦ. Сказали ждать",
         "Москва, Калининград и Сочи",
         "Госуслуги, МФЦ, ГИБДД и Ростелеком",
+        "ЭПТС, ЕСИА, ОСАГО, МФЦ: ПОМОГИТЕ СРОЧНО",  # capitals, abbreviations, shouting
     ],
 )
 def test_words_that_only_look_like_names_are_left_alone(message: str) -> None:

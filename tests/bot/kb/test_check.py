@@ -107,6 +107,7 @@ def test_a_yaml_file_the_base_does_not_read_is_pointed_out(kb_copy: Path) -> Non
     """Only `*.yaml` is read (CONTRACTS.md §1): a topic saved as `.yml` was silently left out
     of the base, its entries gone with "Ошибок: 0"."""
     (kb_copy / "epts.yaml").rename(kb_copy / "epts.yml")
+    (kb_copy / "archive.yml").mkdir()  # a folder is not a file to rename
     report = check_directory(kb_copy)
     [unread] = [f for f in report.findings if f.kind is Kind.UNREAD_FILE]
     assert unread.severity is Severity.WARNING and unread.file is not None

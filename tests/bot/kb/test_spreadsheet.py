@@ -550,18 +550,32 @@ def test_an_entry_edited_in_the_base_and_in_the_table_refuses_the_import(
 def test_force_writes_the_table_over_an_edit_made_after_the_export(
     kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """`--force` settles the conflicts it was told about, and only those: an entry changed in
+    the base whose row nobody touched keeps its change."""
     sheet = sheet_of(kb_dir, tmp_path, ".xlsx")
     edit_cell(sheet, "G2", "Задайте новый пароль на странице входа.")
     add_alternative_by_hand(kb_dir, "сброс пароля госуслуги")
+    path = kb_dir / "account.yaml"
+    blocked = '    question: "Что делать, если учётная запись заблокирована: вход невозможен?"\n'
+    path.write_text(
+        path.read_text("utf-8").replace(
+            blocked, blocked + "    alternatives:\n      - аккаунт заблокирован\n"
+        ),
+        encoding="utf-8",
+    )
 
     code = main(["kb", "import", "--kb", str(kb_dir), "--force", str(sheet)])
 
     assert code == 0
-    recovery = load_knowledge_base(kb_dir).get("password-recovery")
-    assert recovery is not None
+    base = load_knowledge_base(kb_dir)
+    recovery, other = base.get("password-recovery"), base.get("account-blocked")
+    assert recovery is not None and other is not None
     assert recovery.answer == "Задайте новый пароль на странице входа."
     assert "сброс пароля госуслуги" not in recovery.alternatives
-    assert "Изменено записей: 1 — password-recovery." in capsys.readouterr().out
+    assert other.alternatives == ("аккаунт заблокирован",)
+    out = capsys.readouterr().out
+    assert "Изменено записей: 1 — password-recovery." in out
+    assert "оставлена версия из базы: 1 — account-blocked" in out
 
 
 def test_an_entry_deleted_from_the_base_after_the_export_is_not_brought_back(
@@ -594,7 +608,8 @@ def test_the_export_records_a_version_of_each_entry_outside_the_edited_columns(
     assert sheet[f"{last}1"].value == HEADERS["version"]
     assert sheet.column_dimensions[last].hidden
     versions = [sheet[f"{last}{row}"].value for row in range(2, 6)]
-    assert all(isinstance(v, str) and len(v) == 12 for v in versions)
+    # A letter first: Excel would read "880941e80087" as a number.
+    assert all(isinstance(v, str) and re.fullmatch(r"v[0-9a-f]{12}", v) for v in versions)
     assert len(set(versions)) == 4
 
 
