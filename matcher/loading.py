@@ -76,11 +76,16 @@ def load_knowledge_base(root: Path | str) -> KnowledgeBase:
 
 
 def topic_paths(root: Path) -> list[Path]:
-    """The *.yaml files under `root`, sorted, leaving out hidden files and folders (".git",
-    ".github", an editor's ".#account.yaml"): they are not the staff's topics."""
+    """The *.yaml files under `root`, sorted, leaving out hidden ones (see `visible_files`)."""
+    return visible_files(root, "*.yaml")
+
+
+def visible_files(root: Path, pattern: str) -> list[Path]:
+    """The files under `root` matching `pattern`, sorted, leaving out hidden files and folders
+    (".git", ".github", an editor's ".#account.yaml"): they are not the staff's topics."""
     return sorted(
         path
-        for path in root.rglob("*.yaml")
+        for path in root.rglob(pattern)
         if not any(part.startswith(".") for part in path.relative_to(root).parts) and path.is_file()
     )
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from bot.cli.database import add_database_option, fail, run_on_database
 from bot.cli.local_time import staff_zone
 from bot.cli.locations import default_kb_dir
+from bot.core.errors import InvalidInputError
+from bot.core.report_figures import report_period
 from bot.core.reports import Reports
 from bot.storage.database import Database
 
@@ -52,11 +54,6 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(run=run_report)
 
 
-def day_start(day: date) -> datetime:
-    """Midnight of `day` in the staff's zone, as an aware time."""
-    return datetime.combine(day, time(0), tzinfo=staff_zone())
-
-
 def run_report(args: argparse.Namespace) -> int:
     """Build the report and write the files."""
     from tqdm import tqdm
@@ -66,10 +63,10 @@ def run_report(args: argparse.Namespace) -> int:
     from bot.reporting.tables import report_tables
     from matcher import Matcher, load_knowledge_base
 
-    since = day_start(args.since) if args.since else None
-    until = day_start(args.until + timedelta(days=1)) if args.until else None
-    if since and until and since >= until:
-        return fail("--since должна быть не позже --until.")
+    try:
+        since, until = report_period(args.since, args.until, staff_zone().key)
+    except InvalidInputError as error:
+        return fail(error)
     bar = tqdm(total=STEPS, file=sys.stderr, disable=not sys.stderr.isatty(), unit="шаг")
 
     def step(name: str) -> None:

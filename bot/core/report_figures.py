@@ -10,9 +10,10 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from bot.core.errors import InvalidInputError
 from bot.core.question_records import Decision, QuestionRecord
 from bot.core.records import MAX_STARS, Rating, RatingScale
 from bot.core.ticket_status import TicketStatus
@@ -119,9 +120,27 @@ class Report:
     closest_questions: Mapping[str, str] = field(default_factory=dict)
 
     @property
+    def last_day(self) -> date | None:
+        """The period's last day included (`until` is the midnight after it)."""
+        return (self.until - timedelta(days=1)).date() if self.until else None
+
+    @property
     def bot_share(self) -> float | None:
         """Share of questions answered without a person."""
         return self.answered_by_bot / self.total if self.total else None
+
+
+def report_period(
+    since: date | None, until: date | None, zone: str
+) -> tuple[datetime | None, datetime | None]:
+    """The report's [start, end) for the days `since` to `until` included, in the zone's
+    wall-clock time; None for an open end. InvalidInputError when the days are backwards."""
+    if since and until and since > until:
+        raise InvalidInputError("Начало периода позже его конца: поменяйте даты местами.")
+    timezone = ZoneInfo(zone)
+    start = datetime.combine(since, time(0), tzinfo=timezone) if since else None
+    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=timezone) if until else None
+    return start, end
 
 
 def build_report(

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from matcher import Action, KnowledgeBase, KnowledgeBaseErrors, Matcher, load_knowledge_base
 from matcher.errors import KnowledgeBaseError
+from matcher.loading import visible_files
 
 # An entry found by fewer phrasings than this is too thin: citizens word things many ways.
 MIN_PHRASINGS = 2
@@ -190,10 +191,8 @@ def _unread_files(root: Path) -> Iterator[Finding]:
     """Files named like YAML that the loader skips: only `*.yaml` is read (CONTRACTS.md)."""
     if not root.is_dir():
         return
-    for path in sorted(root.rglob("*")):
-        hidden = any(part.startswith(".") for part in path.relative_to(root).parts)
-        misnamed = path.suffix.lower() in YAML_SUFFIXES and path.suffix != ".yaml"
-        if misnamed and not hidden and path.is_file():
+    for path in visible_files(root, "*"):
+        if path.suffix.lower() in YAML_SUFFIXES and path.suffix != ".yaml":
             yield Finding(
                 Severity.WARNING,
                 Kind.UNREAD_FILE,

@@ -798,7 +798,8 @@ def _plan(merge: _Merge, base: KnowledgeBase, *, delete_missing: bool) -> _Plan:
             row.id.strip()
             for row in merge.rows
             if (entry := by_id.get(row.id.strip())) is not None
-            and _canonical(_entry_row(entry, base.root, 0)) != _canonical(row)
+            and _canonical(_entry_cells(entry, _relative_file(entry, base.root), 0))
+            != _canonical(row)
         ),
         deleted=tuple(deleted),
         kept=tuple(i for i in missing if i in staying and i not in given_way),

@@ -1,15 +1,15 @@
 """The report as HTML: charts embedded as base64 PNG, no outside files.
 
-`render_report` writes the self-contained page `faqbot report` saves; `render_report_body`
-the same report as a part of another page (the console's, inside its menu), with
-`report_style` for that page's head.
+`render_report` writes the self-contained page `faqbot report` saves, or with `part=True` the
+same report as a part of another page (the console's, inside its menu), with `report_style`
+for that page's head.
 """
 
 from __future__ import annotations
 
 import base64
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from functools import cache
 from importlib import resources
 
@@ -63,7 +63,6 @@ def render_page(
             bot_share=_percent(report.bot_share),
             within_share=_percent(report.queue.within_limit_share),
             generated=staff_time(generated_at, report.zone),
-            one_day=timedelta(days=1),
             csv_links=csv_links or {},
         )
     )

@@ -8,10 +8,9 @@ carries the CSRF token; the core checks roles.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime
 from typing import Annotated
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -20,7 +19,7 @@ from pydantic import BeforeValidator
 
 from bot.core.errors import InvalidInputError
 from bot.core.records import Operator
-from bot.core.report_figures import Report
+from bot.core.report_figures import Report, report_period
 from bot.core.reports import Reports
 from bot.core.roles import Permission, require
 from bot.core.unanswered import Unanswered
@@ -135,14 +134,6 @@ async def dismiss(
     return _back(request, "/console/inbox", f"Убрано из списка вопросов: {count}.")
 
 
-def _period(
-    since: date | None, until: date | None, zone: ZoneInfo
-) -> tuple[datetime | None, datetime | None]:
-    start = datetime.combine(since, time(0), tzinfo=zone) if since else None
-    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=zone) if until else None
-    return start, end
-
-
 async def _report_for(
     operator: Operator,
     reports: Reports,
@@ -151,10 +142,7 @@ async def _report_for(
     until: date | None,
 ) -> Report:
     require(operator.role, Permission.VIEW_ANALYTICS, "смотреть отчёты")
-    if since and until and since > until:
-        raise InvalidInputError("Начало периода позже его конца: поменяйте даты местами.")
-    zone = ZoneInfo(services.settings.core.working_hours.timezone)
-    start, end = _period(since, until, zone)
+    start, end = report_period(since, until, services.settings.core.working_hours.timezone)
     return await reports.build(operator, since=start, until=end)
 
 
