@@ -26,6 +26,9 @@ from scipy import sparse
 from matcher.postings import Features, FloatArray, IntArray
 from matcher.tfidf import CHUNK, Tfidf, char_wb_ngrams, fit_tfidf
 
+# A vector as its nonzero columns and their values.
+SparseVector = tuple[IntArray, FloatArray]
+
 # Distinct words whose features are remembered; words repeat far more than they vary.
 WORD_CACHE = 200_000
 # Up to this many features in all, a question's texts are counted in Python (its key terms:
@@ -123,6 +126,8 @@ class VectorIndex:
         # Only the staff's leave-one-out check needs single phrasings again: it vectorises
         # them anew, which costs less than keeping every phrasing's vector.
         self._phrasings = [tuple(texts) for texts in phrasings]
+        # The check walks entry by entry: a few entries' vectors are enough to keep.
+        self._entry_sum = lru_cache(maxsize=4)(self._entry_sum_uncached)
 
     def char_queries(self, texts: Sequence[str]) -> Features:
         """The character n-grams of each text (the normalised words of one reading)."""
@@ -138,17 +143,33 @@ class VectorIndex:
 
     def char_similarity_without(self, text: str, entry: int, phrasing: int) -> float:
         """The cosine for one entry as if one of its phrasings (0: the question) were gone."""
-        query = self._char_vector.dense(text)
-        rest = np.zeros_like(query)
-        for i, other in enumerate(self._phrasings[entry]):
-            if i != phrasing:
-                rest += self._char_vector.dense(other)
+        total, by_phrasing = self._entry_sum(entry)
+        columns, values = by_phrasing[phrasing]
+        # The rest of the entry is its sum less that phrasing: |rest|² = |sum|² - 2 sum·p + |p|².
+        rest = total.copy()
+        rest[columns] -= values
         norm = float(np.sqrt(rest @ rest))
-        return float(query @ rest) / norm if norm > 1e-9 else 0.0
+        if norm <= 1e-9:
+            return 0.0
+        query_columns, query_values = self._char_vector(text)
+        return float(query_values @ rest[query_columns]) / norm
+
+    def _entry_sum_uncached(self, entry: int) -> tuple[FloatArray, list[SparseVector]]:
+        """An entry's phrasings' n-gram vectors, and their sum over the whole vocabulary.
+
+        The staff's check takes each phrasing of an entry out in turn: the vectors are found
+        once per entry (cached) instead of once per phrasing left in.
+        """
+        by_phrasing = [self._char_vector(text) for text in self._phrasings[entry]]
+        total = np.zeros(self._char_vector.width)
+        for columns, values in by_phrasing:
+            total[columns] += values
+        return total, by_phrasing
 
     def entry_similarity_to(self, lemmas: str, entry_text: str) -> float:
         """Lemma TF-IDF cosine of the question with an entry text given here."""
-        return float(self._lemma_vector.dense(lemmas) @ self._lemma_vector.dense(entry_text))
+        columns, values = self._lemma_vector(lemmas)
+        return float(values @ self._lemma_vector.dense(entry_text)[columns])
 
 
 class _QueryVectorizer:
@@ -223,6 +244,11 @@ class _QueryVectorizer:
                 squares += weighted * weighted
             scales.append(1.0 / math.sqrt(squares) if squares > 0 else 1.0)
         return Features(np.asarray(union, dtype=np.int64), idf, tf, np.asarray(scales))
+
+    @property
+    def width(self) -> int:
+        """How many features the fitted vocabulary has."""
+        return len(self._idf)
 
     def dense(self, text: str) -> FloatArray:
         """The text's TF-IDF vector over the whole vocabulary."""

@@ -6,9 +6,10 @@ answers and other multi-line text as `|` blocks, short lists (`keywords`, `tags`
 Cyrillic as-is and no line folding. Every writer of the base (the spreadsheet import, the
 alternatives tool, approved proposals) goes through here, so a file keeps one style.
 
-Appending is atomic (a temporary file renamed over the old one) and serialised by a lock
-file, so that the server's hot reload never sees half a file and two approvals never lose
-each other's entries.
+Writing is atomic (a temporary file renamed over the old one) and serialised by the writers'
+lock of the file's folder, so that the server's hot reload never sees half a file and two
+writers never lose each other's edits: the console's and proposals' writers lock the one
+folder they write in; the spreadsheet import, which may rewrite any file, locks them all.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import fcntl
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,15 +93,29 @@ def locked(path: Path) -> Iterator[None]:
     The lock is taken on the file's folder, which is always there: a lock file beside the
     topic would be left in the staff's folder (and in their commits).
     """
-    folder = os.open(path.parent, os.O_RDONLY)
-    try:
-        fcntl.flock(folder, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(folder, fcntl.LOCK_UN)
-    finally:
-        os.close(folder)
+    with _locked_folders([path.parent]):
+        yield
+
+
+@contextmanager
+def locked_base(kb_dir: Path) -> Iterator[None]:
+    """Hold the writers' lock of every folder of the base while the block runs: no other
+    writer can change any topic file between the block's reading the base and writing it."""
+    with _locked_folders([kb_dir, *(path.parent for path in topic_paths(kb_dir))]):
+        yield
+
+
+@contextmanager
+def _locked_folders(folders: Iterable[Path]) -> Iterator[None]:
+    # Always in the same (sorted) order, so two writers that each need several never wait
+    # for each other in a circle.
+    with ExitStack() as stack:
+        for folder in sorted({f.resolve() for f in folders}):
+            descriptor = os.open(folder, os.O_RDONLY)
+            stack.callback(os.close, descriptor)
+            fcntl.flock(descriptor, fcntl.LOCK_EX)
+            stack.callback(fcntl.flock, descriptor, fcntl.LOCK_UN)
+        yield
 
 
 def _entry_mapping(entry: NewEntry) -> dict[str, Any]:

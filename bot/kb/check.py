@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -86,8 +86,14 @@ class Report:
         }
 
 
-def check_directory(root: Path, *, matcher: Matcher | None = None) -> Report:
-    """Load and check a knowledge-base directory."""
+# Called as the conflict check asks each phrasing: (asked so far, phrasings in all).
+Progress = Callable[[int, int], None]
+
+
+def check_directory(
+    root: Path, *, matcher: Matcher | None = None, progress: Progress | None = None
+) -> Report:
+    """Load and check a knowledge-base directory; `progress` as `check_base` takes it."""
     unread = tuple(_unread_files(root))
     try:
         kb = load_knowledge_base(root)
@@ -95,15 +101,24 @@ def check_directory(root: Path, *, matcher: Matcher | None = None) -> Report:
         return Report((*(_schema(p) for p in error.problems), *unread), 0)
     except KnowledgeBaseError as error:
         return Report((_schema(error), *unread), 0)
-    checked = check_base(kb, matcher or Matcher(kb))
+    checked = check_base(kb, matcher or Matcher(kb), progress=progress)
     return Report((*unread, *checked.findings), checked.entries)
 
 
-def check_base(kb: KnowledgeBase, matcher: Matcher) -> Report:
-    """Check a loaded base with a matcher built from it."""
+def check_base(
+    kb: KnowledgeBase,
+    matcher: Matcher,
+    *,
+    progress: Progress | None = None,
+) -> Report:
+    """Check a loaded base with a matcher built from it.
+
+    The conflict check asks every phrasing of the base (tens of seconds for tens of
+    thousands): `progress` hears of each one.
+    """
     findings = [
         *_duplicates(kb, matcher),
-        *_conflicts(kb, matcher),
+        *_conflicts(kb, matcher, progress),
         *_thin(kb),
         *_synonym_overlaps(kb, matcher),
     ]
@@ -144,10 +159,15 @@ def _duplicates(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
                 )
 
 
-def _conflicts(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
+def _conflicts(kb: KnowledgeBase, matcher: Matcher, progress: Progress | None) -> Iterator[Finding]:
+    total = sum(len(e.phrasings) for e in kb)
+    asked = 0
     for entry in kb:
         alone = len(entry.phrasings) < MIN_PHRASINGS
         for index, phrasing in enumerate(entry.phrasings):
+            asked += 1
+            if progress is not None:
+                progress(asked, total)
             # Each phrasing is asked as if the base lacked it, so the entry must earn the
             # match from its other phrasings; an entry with one phrasing keeps it (and is
             # reported as thin).

@@ -36,7 +36,7 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import IllegalCharacterError, InvalidFileException
 
-from bot.core.kb_writer import topic_file_text
+from bot.core.kb_writer import locked_base, topic_file_text
 from matcher.errors import KnowledgeBaseError, KnowledgeBaseErrors
 from matcher.knowledge import Entry, KnowledgeBase, Link
 from matcher.loading import (
@@ -637,9 +637,18 @@ def import_rows(
     entries is deleted. A file whose entries stay the same (same parsed content) is not
     rewritten, so its comments and styles stay. Synonyms files are never touched. The result
     is loaded in a scratch copy first, so a table that would break the base writes nothing.
+    The base is read and written under the writers' lock of all its folders: a phrasing the
+    console adds meanwhile waits, and is not lost.
     """
     if not kb_dir.is_dir():
         return ImportReport((Problem(f"папка базы знаний {kb_dir} не найдена."),))
+    with locked_base(kb_dir):
+        return _import_locked(rows, kb_dir, force=force, delete_missing=delete_missing)
+
+
+def _import_locked(
+    rows: Sequence[Row], kb_dir: Path, *, force: bool, delete_missing: bool
+) -> ImportReport:
     try:
         base = _current_base(kb_dir)
     except KnowledgeBaseErrors as errors:

@@ -185,3 +185,20 @@ def test_postings_of_more_rows_than_16_bits_hold_sum_alike(rows: int) -> None:
     postings = Postings([matrix], dense_from=1.0)
     weights = np.linspace(0.1, 1.0, 30)
     assert np.allclose(postings.sum(np.arange(30), weights), matrix @ weights)
+
+
+def test_leave_one_out_cosine_is_that_of_the_other_phrasings_and_repeats() -> None:
+    """`kb check` takes each phrasing out of its entry in turn; the entry's sum is worked out
+    once and the phrasing subtracted: the cosine must be that of the phrasings left, asked
+    in any order and again (the sum is cached, never changed)."""
+    entry = ["забыл пароль от госуслуг", "не помню пароль", "восстановить пароль", "я у мфц"]
+    fitted = vectors.fit_vectors([entry, ["выписка эптс на машину"]], ["пароль", "выписка"])
+    chars = fitted.index._char_vector
+    query = "забыл пороль"
+    for phrasing in [2, 0, 3, 1, 2, 0]:
+        rest = sum(chars.dense(text) for i, text in enumerate(entry) if i != phrasing)
+        expected = chars.dense(query) @ rest / np.linalg.norm(rest)
+        got = fitted.index.char_similarity_without(query, 0, phrasing)
+        assert got == pytest.approx(expected, abs=1e-12)
+    # An entry whose one phrasing is taken out has nothing left to match.
+    assert fitted.index.char_similarity_without(query, 1, 0) == 0.0

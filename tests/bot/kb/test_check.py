@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
+import os
+import pty
 import shutil
+import struct
 import subprocess
 import sys
+import termios
 from pathlib import Path
 
 import pytest
 
 from bot.kb.check import Kind, Severity, check_directory
+from matcher import load_knowledge_base
 from tests.conftest import FIXTURE_KB, PROJECT_KB
 
 
@@ -59,6 +66,41 @@ def test_schema_error_reported_with_file_and_line(kb_copy: Path) -> None:
     assert finding["file"].endswith("extra.yaml")
     assert finding["line"] == 3
     assert "нет поля `answer`" in finding["message"]
+
+
+def test_progress_is_told_of_every_phrasing_asked() -> None:
+    heard: list[tuple[int, int]] = []
+    check_directory(FIXTURE_KB, progress=lambda asked, total: heard.append((asked, total)))
+    phrasings = sum(len(e.phrasings) for e in load_knowledge_base(FIXTURE_KB))
+    assert heard == [(n, phrasings) for n in range(1, phrasings + 1)]
+
+
+def test_a_terminal_sees_the_progress_and_a_pipe_sees_only_the_report() -> None:
+    """A big base takes tens of seconds: a curator at a terminal sees how far the check is;
+    a script reading the output gets the report alone."""
+    piped = run_check(str(FIXTURE_KB))
+    assert piped.stderr == ""
+    assert piped.stdout.splitlines()[-1].startswith("Записей:")
+
+    leader, follower = pty.openpty()
+    # A terminal 100 columns wide (a pty starts 0 wide, and the bar would be cut to nothing).
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot.cli.main", "kb", "check", str(FIXTURE_KB)],
+        stdout=subprocess.PIPE,
+        stderr=follower,
+        text=True,
+    ) as process:
+        os.close(follower)
+        stdout, _ = process.communicate(timeout=120)
+        shown = b""
+        with contextlib.suppress(OSError):  # EIO once the terminal's last writer is gone
+            while chunk := os.read(leader, 4096):
+                shown += chunk
+        os.close(leader)
+    assert process.returncode == 0
+    assert "Проверка формулировок" in shown.decode()
+    assert stdout.splitlines()[-1].startswith("Записей:")
 
 
 def test_same_question_under_two_entries(kb_copy: Path) -> None:

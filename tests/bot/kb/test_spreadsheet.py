@@ -6,6 +6,7 @@ import csv
 import dataclasses
 import io
 import re
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +17,10 @@ from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
 
 from bot.cli.main import main
-from bot.core.kb_writer import topic_file_text
+from bot.core.kb_writer import locked, topic_file_text
 from bot.kb.spreadsheet import (
     HEADERS,
+    ImportReport,
     Row,
     SpreadsheetError,
     export_command,
@@ -510,6 +512,36 @@ def edit_cell(path: Path, cell: str, value: str) -> None:
     workbook = load_workbook(path)
     workbook.active[cell] = value
     workbook.save(path)
+
+
+def test_an_import_waits_for_a_writer_of_the_base_and_loses_neither_edit(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """The console adds a phrasing (it read account.yaml and is writing it back) while a
+    curator imports a table that edits another entry of the same file: the import waits for
+    the console's write and then reads the base, so both edits are there."""
+    sheet = sheet_of(kb_dir, tmp_path, ".xlsx")
+    edit_cell(sheet, "G3", "Подождите два часа и попробуйте снова.")  # account-blocked
+    rows = read_rows(sheet)
+    path = kb_dir / "account.yaml"
+    reports: list[ImportReport] = []
+    importer = threading.Thread(target=lambda: reports.append(import_rows(rows, kb_dir)))
+    with locked(path):
+        text = path.read_text(encoding="utf-8")
+        importer.start()
+        importer.join(timeout=1.0)
+        waited = importer.is_alive()
+        old = "      - не помню пароль от личного кабинета\n"
+        path.write_text(text.replace(old, f"{old}      - сброс пароля госуслуги\n"), "utf-8")
+    importer.join(timeout=60)
+
+    assert waited, "the import wrote the base while another writer held it"
+    assert reports and reports[0].ok, reports
+    base = load_knowledge_base(kb_dir)
+    recovery, blocked = base.get("password-recovery"), base.get("account-blocked")
+    assert recovery is not None and blocked is not None
+    assert "сброс пароля госуслуги" in recovery.alternatives
+    assert blocked.answer.startswith("Подождите два часа")
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
