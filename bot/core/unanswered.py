@@ -35,6 +35,35 @@ WEEK = timedelta(days=7)
 
 
 @dataclass(frozen=True, slots=True)
+class AddedPhrasing:
+    """What adding a phrasing to an entry did."""
+
+    added: bool  # False: the entry already had it
+    advice: tuple[str, ...] = ()  # what `kb check` would say about the base with it
+
+
+class PhrasingConflictError(InvalidInputError):
+    """The phrasing would make the base answer worse; nothing was written."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            "Формулировка не добавлена: с ней бот будет отвечать хуже.\n"
+            + bullet_list(problems)
+            + "\nПереформулируйте её, выберите другой ответ или отметьте «даже если проверка "
+            "базы против»."
+        )
+
+
+def bullet_list(lines: Sequence[str], *, limit: int = 5) -> str:
+    """Lines as a dashed list for a console message, the first `limit` of them."""
+    shown = [f"– {line}." for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"– и ещё {len(lines) - limit}.")
+    return "\n".join(shown)
+
+
+@dataclass(frozen=True, slots=True)
 class Cluster:
     """Unanswered questions about one need."""
 
@@ -182,13 +211,24 @@ class Unanswered:
         )
 
     async def add_alternative(
-        self, curator: Operator, entry_id: str, phrasing: str, record_ids: Collection[int]
-    ) -> bool:
+        self,
+        curator: Operator,
+        entry_id: str,
+        phrasing: str,
+        record_ids: Collection[int],
+        *,
+        force: bool = False,
+    ) -> AddedPhrasing:
         """Add `phrasing` to the entry's alternatives; the questions leave the inbox.
 
-        Returns False when the entry already had this phrasing.
+        The phrasing is first checked as `kb check` would check it, among the entries it can
+        disturb: one that would make the base answer worse (it is another entry's phrasing,
+        or with it another entry's questions go to this one, or it would go elsewhere itself)
+        is refused with `PhrasingConflictError`, unless `force`; advice comes back with it.
         """
         from bot.kb.alternatives import AlternativeError, add_alternative
+        from bot.kb.check import Severity
+        from bot.kb.impact import alternative_findings
 
         require(curator.role, Permission.DECIDE_PROPOSALS, "дополнять базу знаний")
         text = " ".join(phrasing.split())
@@ -196,16 +236,23 @@ class Unanswered:
             raise InvalidInputError(
                 "В формулировке есть личные данные (имя, телефон, паспорт, код...): уберите их."
             )
-        entry = self._answerer.kb.get(entry_id)
+        kb = self._answerer.kb
+        entry = kb.get(entry_id)
         if entry is None or entry.file is None:
             raise InvalidInputError(f"Нет ответа с идентификатором «{entry_id}».")
+        if not text:
+            raise InvalidInputError("Формулировка пустая: впишите вопрос так, как его задают.")
+        findings = await asyncio.to_thread(alternative_findings, kb, entry_id, text)
+        errors = tuple(f.message for f in findings if f.severity is Severity.ERROR)
+        if errors and not force:
+            raise PhrasingConflictError(errors)
         try:
             added = await asyncio.to_thread(add_alternative, Path(entry.file), entry_id, text)
         except AlternativeError as error:
             raise InvalidInputError(str(error)) from error
         async with self._db.transaction() as uow:
             await uow.questions.triage(record_ids, Triage.ALTERNATIVE)
-        return added
+        return AddedPhrasing(added, tuple(f.message for f in findings))
 
     async def propose(
         self,

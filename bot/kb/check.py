@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -117,8 +117,8 @@ def check_base(
     thousands): `progress` hears of each one.
     """
     findings = [
-        *_duplicates(kb, matcher),
-        *_conflicts(kb, matcher, progress),
+        *duplicates(kb, matcher),
+        *conflicts(kb, matcher, progress),
         *_thin(kb),
         *_synonym_overlaps(kb, matcher),
     ]
@@ -130,7 +130,8 @@ def _schema(problem: KnowledgeBaseError) -> Finding:
     return Finding(Severity.ERROR, Kind.SCHEMA, problem.message, file, problem.line)
 
 
-def _duplicates(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
+def duplicates(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
+    """A phrasing twice in one entry (a warning) or under two entries (an error)."""
     owners: dict[tuple[str, ...], str] = {}
     for entry in kb:
         seen: set[tuple[str, ...]] = set()
@@ -159,10 +160,19 @@ def _duplicates(kb: KnowledgeBase, matcher: Matcher) -> Iterator[Finding]:
                 )
 
 
-def _conflicts(kb: KnowledgeBase, matcher: Matcher, progress: Progress | None) -> Iterator[Finding]:
-    total = sum(len(e.phrasings) for e in kb)
+def conflicts(
+    kb: KnowledgeBase,
+    matcher: Matcher,
+    progress: Progress | None = None,
+    *,
+    only: Collection[str] | None = None,
+) -> Iterator[Finding]:
+    """Phrasings the matcher gives to another entry (errors) or ranks below another entry
+    (warnings), each asked as if the base lacked it; `only`: these entries' phrasings."""
+    entries = [e for e in kb if only is None or e.id in only]
+    total = sum(len(e.phrasings) for e in entries)
     asked = 0
-    for entry in kb:
+    for entry in entries:
         alone = len(entry.phrasings) < MIN_PHRASINGS
         for index, phrasing in enumerate(entry.phrasings):
             asked += 1

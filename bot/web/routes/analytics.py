@@ -22,7 +22,7 @@ from bot.core.records import Operator
 from bot.core.report_figures import Report, report_period
 from bot.core.reports import Reports
 from bot.core.roles import Permission, require
-from bot.core.unanswered import Unanswered
+from bot.core.unanswered import PhrasingConflictError, Unanswered, bullet_list
 from bot.reporting.csv_export import table_csv
 from bot.reporting.page import render_report, report_style
 from bot.reporting.tables import report_tables
@@ -85,14 +85,25 @@ async def add_alternative(
     entry_id: Annotated[str, Form(max_length=200)],
     text: TextField,
     record_ids: IdsField,
+    force: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
-    """Add a question to an entry as another phrasing."""
-    added = await unanswered.add_alternative(operator, entry_id, text, _ids(record_ids))
+    """Add a question to an entry as another phrasing, once the base's check allows it."""
+    try:
+        done = await unanswered.add_alternative(
+            operator, entry_id, text, _ids(record_ids), force=force
+        )
+    except PhrasingConflictError as error:
+        return _back(request, "/console/inbox", str(error), warning=True)
+    if not done.added:
+        return _back(
+            request, "/console/inbox", f"У ответа «{entry_id}» такая формулировка уже есть."
+        )
     message = (
         f"Формулировка добавлена к ответу «{entry_id}»; база обновится через несколько секунд."
-        if added
-        else f"У ответа «{entry_id}» такая формулировка уже есть."
     )
+    if done.advice:
+        advice = f"{message}\nПроверка базы советует:\n{bullet_list(done.advice)}"
+        return _back(request, "/console/inbox", advice, warning=True)
     return _back(request, "/console/inbox", message)
 
 

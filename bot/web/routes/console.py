@@ -39,6 +39,7 @@ from matcher import Entry
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(staff_work)])
 FLASH_KEY = "flash"
+FLASH_WARNING_KEY = "flash_warning"
 REFRESH_HEADER = "X-Console-Refresh"
 TextField = Annotated[str, Form(max_length=10_000)]
 
@@ -54,6 +55,7 @@ def _page(
     # A page's own refresh (console.js) leaves the message for the page the operator opens.
     refreshing = request.headers.get(REFRESH_HEADER) == "1"
     flash = None if refreshing else request.session.pop(FLASH_KEY, None)
+    flash_warning = bool(flash) and request.session.pop(FLASH_WARNING_KEY, False)
     return templates_of(request).TemplateResponse(
         request,
         template,
@@ -62,6 +64,7 @@ def _page(
             "role_label": ROLE_LABELS[operator.role] if operator else "",
             "csrf_token": csrf_token(request),
             "flash": flash,
+            "flash_warning": flash_warning,
             "now": datetime.now(tz=UTC),
             "can_decide": operator is not None
             and has_permission(operator.role, Permission.DECIDE_PROPOSALS),
@@ -73,8 +76,10 @@ def _page(
     )
 
 
-def _back(request: Request, path: str, message: str) -> RedirectResponse:
+def _back(request: Request, path: str, message: str, *, warning: bool = False) -> RedirectResponse:
+    # A warning (something to fix, nothing lost) shows in amber instead of green.
     request.session[FLASH_KEY] = message
+    request.session[FLASH_WARNING_KEY] = warning
     return RedirectResponse(path, status_code=303)
 
 

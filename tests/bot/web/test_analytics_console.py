@@ -67,6 +67,53 @@ async def test_a_curator_adds_a_question_to_an_entry_and_it_leaves_the_inbox(web
     assert reloaded.alternatives[:-1] == entry.alternatives
     after = await web.client.get("/console/inbox")
     assert example not in after.text
+    # Added, with the check's advice: the phrasing leans towards another entry.
+    assert '<p class="flash warning" role="status">Формулировка добавлена' in after.text
+    assert "Проверка базы советует" in after.text
+    assert "ближе к записи account-passport-input-format, чем к своей" in after.text
+
+
+async def test_a_phrasing_that_would_take_another_entrys_questions_is_refused_until_forced(
+    web: Web,
+) -> None:
+    """ "Сломался карбюратор у трактора" may go anywhere, but not to the answer about thanks
+    worded as another entry's question: the curator is told what the base's check would say,
+    nothing is written, the questions stay in the inbox; ticking the box adds it anyway."""
+    await _ask(web, TRACTOR_QUESTIONS, "tractor")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = await web.client.get("/console/inbox")
+    ids = _cluster_of(page.text, TRACTOR_QUESTIONS[0])
+    path = web.services.settings.kb_dir / "smalltalk.yaml"
+    before = path.read_bytes()
+    form = {
+        "csrf_token": csrf_of(page.text),
+        "entry_id": "chat-thanks",
+        "text": "не приходит смс с кодом",
+        "record_ids": ids,
+    }
+
+    refused = await web.client.post("/console/inbox/alternative", data=form)
+
+    assert refused.status_code == 303
+    assert path.read_bytes() == before
+    shown = await web.client.get("/console/inbox")
+    assert '<p class="flash warning" role="status">Формулировка не добавлена' in shown.text
+    assert "получает ответ записи account-sms-not-arriving" in shown.text
+    assert "даже если проверка базы против" in shown.text
+    assert TRACTOR_QUESTIONS[0] in shown.text
+
+    forced = await web.client.post(
+        "/console/inbox/alternative",
+        data={**form, "csrf_token": csrf_of(shown.text), "force": "true"},
+    )
+
+    assert forced.status_code == 303
+    thanks = load_knowledge_base(web.services.settings.kb_dir).get("chat-thanks")
+    assert thanks is not None and thanks.alternatives[-1] == "не приходит смс с кодом"
+    after = await web.client.get("/console/inbox")
+    assert "Формулировка добавлена к ответу «chat-thanks»" in after.text
+    assert TRACTOR_QUESTIONS[0] not in after.text
 
 
 async def test_a_dismissed_cluster_is_gone_and_the_other_stays(web: Web) -> None:

@@ -1,0 +1,69 @@
+"""What one more phrasing would do to the base, found before it is written.
+
+A curator adding a citizen's question to an entry from the console cannot run `kb check`
+there; a phrasing that makes the entry pull another entry's questions over would only show
+at the next check, after citizens got the wrong answers. The check here asks the phrasings
+the new one can disturb: its own entry's and those of the entries it is closest to.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+
+from bot.kb.check import Finding, Kind, Severity, conflicts
+from matcher import KnowledgeBase, Matcher
+
+# The entries the new phrasing ranks best: those whose phrasings it may pull over.
+NEIGHBOURS = 5
+
+
+def with_alternative(kb: KnowledgeBase, entry_id: str, text: str) -> KnowledgeBase:
+    """The base with `text` appended to the alternatives of `entry_id`."""
+    return KnowledgeBase(
+        tuple(
+            dataclasses.replace(e, alternatives=(*e.alternatives, text)) if e.id == entry_id else e
+            for e in kb
+        ),
+        kb.synonyms,
+    )
+
+
+def alternative_findings(kb: KnowledgeBase, entry_id: str, text: str) -> tuple[Finding, ...]:
+    """What `kb check` would find, once `text` is one more phrasing of `entry_id`, that it
+    does not find now among the phrasings the new one can disturb (a base that already had
+    findings is not blamed on the curator)."""
+    after = with_alternative(kb, entry_id, text)
+    matcher = Matcher(after)
+    nearby = {entry_id, *(c.entry_id for c in matcher.match(text).candidates[:NEIGHBOURS])}
+    found = [
+        *_same_phrasing(after, matcher, entry_id, text),
+        *conflicts(after, matcher, only=nearby),
+    ]
+    if not found:
+        return ()
+    before = {_key(f) for f in conflicts(kb, Matcher(kb), only=nearby)}
+    return tuple(f for f in found if _key(f) not in before)
+
+
+def _same_phrasing(
+    kb: KnowledgeBase, matcher: Matcher, entry_id: str, text: str
+) -> Iterator[Finding]:
+    """The new phrasing is, word for word, another entry's phrasing: an error, as in
+    `kb check` (a phrasing two entries share is answered by neither)."""
+    key = matcher.analyzer.normalise(text)
+    for entry in kb:
+        if entry.id != entry_id and any(
+            matcher.analyzer.normalise(p) == key for p in entry.phrasings
+        ):
+            yield Finding(
+                Severity.ERROR,
+                Kind.DUPLICATE_QUESTION,
+                f"«{text}» уже есть в записи {entry.id}: оставьте его в одной",
+                entry_id=entry_id,
+            )
+
+
+def _key(finding: Finding) -> tuple[object, ...]:
+    # The message names the phrasing and the other entry; its score may differ.
+    return finding.kind, finding.entry_id, finding.message.split(" (уверенность")[0]
