@@ -40,12 +40,17 @@ FOLDED = "folded"  # a synonym phrase folded into one term: always content
 COURTESY = Phrases.of(COURTESY_PHRASES)  # courtesy of several words ("добрый день")
 
 
+# The particle that turns the next word's meaning around.
+NOT = "не"
+
+
 @dataclass(frozen=True, slots=True)
 class Analysis:
     """A question broken down for matching."""
 
     tokens: tuple[str, ...]  # normalised words (after layout, look-alike and typo repair)
-    terms: tuple[str, ...]  # key terms: lemmas with synonyms folded, no stop words or filler
+    # Key terms: lemmas with synonyms folded, no stop words or filler; "не_понять" for "не понял".
+    terms: tuple[str, ...]
     words: str = ""  # the normalised words without courtesy, for character n-grams
     dropped_courtesy: bool = False  # courtesy words were left out of `terms` and `words`
     only_courtesy: bool = False  # the words were courtesy and nothing else ("спасибо!")
@@ -193,7 +198,9 @@ class Analyzer:
                 if courtesy:
                     content.append(term)
             elif kind is not FUNCTION:
-                content.append(term)
+                # "не понял" is not "понял": the word right after "не" is a term of its own.
+                negated = index is not None and index > 0 and tokens[index - 1] == NOT
+                content.append(f"{NOT}_{term}" if negated else term)
         for index, (token, lemma) in enumerate(zip(tokens, lemmas, strict=True)):
             if (
                 courtesy

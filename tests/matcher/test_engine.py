@@ -271,7 +271,7 @@ def test_glued_words_are_told_apart(
     [
         ("забылпароль", "password-recovery", {"забыть", "пароль"}),
         ("выпискаэптс", "epts-extract", {"выписка", "эптс"}),
-        ("непришел смскод", "sms-code", {"прийти", "смс", "код"}),
+        ("непришел смскод", "sms-code", {"не_прийти", "смс", "код"}),
     ],
 )
 def test_words_typed_together_are_answered_as_if_apart(
@@ -343,3 +343,33 @@ def test_every_phrasing_of_the_base_is_answered_by_its_own_entry(project_matcher
         or match.action is not Action.ANSWER
     ]
     assert wrong == []
+
+
+@pytest.mark.parametrize(
+    ("question", "terms"),
+    [
+        ("не понял", ("не_понять",)),
+        ("понял", ("понять",)),
+        ("госуслуги не работают", ("госуслуга", "не_работать")),
+        # Only the word right after "не" is negated: "не могу" negates a function word.
+        ("не могу войти", ("войти",)),
+    ],
+)
+def test_a_negated_word_is_a_term_of_its_own(
+    fixture_matcher: Matcher, question: str, terms: tuple[str, ...]
+) -> None:
+    assert fixture_matcher.analyzer.analyze(question).terms == terms
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        ("я понял", "chat-ok"),
+        ("ну понял", "chat-ok"),
+        ("я не понял ответ", "chat-not-understood"),
+    ],
+)
+def test_not_is_not_ignored(project_matcher: Matcher, question: str, entry_id: str) -> None:
+    """The words "понял" and "не понял" share all letters but two: a citizen who understood must
+    not be apologised to for a wrong answer (before, "я понял" went to that apology)."""
+    assert project_matcher.match(question).entry_id == entry_id
