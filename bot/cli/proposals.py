@@ -25,6 +25,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     approve = actions.add_parser("approve", help="add the entry to the knowledge base")
     approve.add_argument("id", type=int, help="the proposal's number")
     approve.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
+    approve.add_argument(
+        "--force",
+        action="store_true",
+        help="approve even if the base's check says the entry would take other entries' questions",
+    )
     approve.set_defaults(run=run_approve)
 
     reject = actions.add_parser("reject", help="turn the proposal down")
@@ -70,7 +75,7 @@ def run_approve(args: argparse.Namespace) -> int:
         proposals = Proposals(db, args.kb or default_kb_dir())
         curator = await acting_operator(db, args.by)
         try:
-            decided = await proposals.approve(curator, args.id)
+            decided = await proposals.approve(curator, args.id, force=args.force)
         except ValueError as error:
             # The proposals file exists but is not a topic file; the decision rolled back.
             raise CoreError(str(error)) from error

@@ -6,6 +6,8 @@ to replies in one place.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class CoreError(Exception):
     """Base class of every error the core raises on purpose."""
@@ -21,6 +23,26 @@ class ContactError(InvalidInputError):
 
 class AttachmentError(InvalidInputError):
     """An attached file has a type or size that is not accepted."""
+
+
+class WorseBaseError(InvalidInputError):
+    """A change to the knowledge base that its check says would make the bot answer worse
+    (another entry's questions pulled over, a phrasing two entries share); nothing was
+    written. `problems`: what `kb check` would say."""
+
+    def __init__(self, refused: str, problems: Sequence[str], remedy: str) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            f"{refused}: с этим бот будет отвечать хуже.\n{bullet_list(self.problems)}\n{remedy}"
+        )
+
+
+def bullet_list(lines: Sequence[str], *, limit: int = 5) -> str:
+    """Lines as a dashed list for a console message, the first `limit` of them."""
+    shown = [f"– {line}." for line in lines[:limit]]
+    if len(lines) > limit:
+        shown.append(f"– и ещё {len(lines) - limit}.")
+    return "\n".join(shown)
 
 
 class WeakPasswordError(InvalidInputError):

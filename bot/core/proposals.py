@@ -16,6 +16,7 @@ from bot.core.errors import (
     InvalidInputError,
     ProposalNotFoundError,
     TicketNotFoundError,
+    WorseBaseError,
 )
 from bot.core.kb_writer import NewEntry, append_entry, existing_ids
 from bot.core.records import Operator, Proposal, ProposalStatus
@@ -104,8 +105,16 @@ class Proposals:
                 now=self._clock(),
             )
 
-    async def approve(self, curator: Operator, proposal_id: int) -> Proposal:
-        """Write the entry into the knowledge base and mark the proposal approved."""
+    async def approve(
+        self, curator: Operator, proposal_id: int, *, force: bool = False
+    ) -> Proposal:
+        """Write the entry into the knowledge base and mark the proposal approved.
+
+        The entry is first checked as `kb check` would check the base with it, among the
+        entries its phrasings can disturb: one that would make the base answer worse (its
+        phrasing is another entry's, or another entry's questions would get its answer) is
+        refused with `WorseBaseError`, unless `force`.
+        """
         require(curator.role, Permission.DECIDE_PROPOSALS, "утверждать новые ответы")
         async with self._db.transaction() as uow:
             proposal = await _pending(uow, proposal_id)
@@ -118,6 +127,16 @@ class Proposals:
                 tags=(PROPOSED_TAG, proposal.topic),
                 source=f"обращение № {proposal.ticket_number}",
             )
+            if not force:
+                problems = await asyncio.to_thread(self._problems, entry)
+                if problems:
+                    raise WorseBaseError(
+                        f"Предложение № {proposal.id} не утверждено",
+                        problems,
+                        "Отклоните предложение (оператор предложит его заново, другими "
+                        "словами) или утвердите как есть: в консоли с отметкой «даже если "
+                        "проверка базы против», в командной строке с --force.",
+                    )
             decided = await uow.proposals.decide(
                 proposal.id,
                 status=ProposalStatus.APPROVED,
@@ -151,6 +170,22 @@ class Proposals:
         """Proposals waiting for a curator."""
         async with self._db.transaction() as uow:
             return await uow.proposals.pending()
+
+    def _problems(self, entry: NewEntry) -> tuple[str, ...]:
+        """What `kb check` would call errors once `entry` is in the base (its current files)."""
+        from bot.kb.check import Severity
+        from bot.kb.impact import entry_findings
+        from matcher import Entry, load_knowledge_base
+
+        base = load_knowledge_base(self._kb_dir)
+        new = Entry(
+            id=entry.id,
+            topic=self._settings.topic,
+            question=entry.question,
+            alternatives=entry.alternatives,
+            answer=entry.answer,
+        )
+        return tuple(f.message for f in entry_findings(base, new) if f.severity is Severity.ERROR)
 
     def _fresh_id(self, proposal_id: int) -> str:
         taken = existing_ids(self._kb_dir)

@@ -18,7 +18,7 @@ from pathlib import Path
 from bot.core.answerer import Answerer
 from bot.core.clock import Clock, system_clock
 from bot.core.clustering import TextFeatures, cluster_labels
-from bot.core.errors import InvalidInputError
+from bot.core.errors import InvalidInputError, WorseBaseError
 from bot.core.privacy import mask_personal_data
 from bot.core.proposals import Proposals
 from bot.core.question_records import Decision, QuestionRecord, Triage
@@ -40,27 +40,6 @@ class AddedPhrasing:
 
     added: bool  # False: the entry already had it
     advice: tuple[str, ...] = ()  # what `kb check` would say about the base with it
-
-
-class PhrasingConflictError(InvalidInputError):
-    """The phrasing would make the base answer worse; nothing was written."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = tuple(problems)
-        super().__init__(
-            "Формулировка не добавлена: с ней бот будет отвечать хуже.\n"
-            + bullet_list(problems)
-            + "\nПереформулируйте её, выберите другой ответ или отметьте «даже если проверка "
-            "базы против»."
-        )
-
-
-def bullet_list(lines: Sequence[str], *, limit: int = 5) -> str:
-    """Lines as a dashed list for a console message, the first `limit` of them."""
-    shown = [f"– {line}." for line in lines[:limit]]
-    if len(lines) > limit:
-        shown.append(f"– и ещё {len(lines) - limit}.")
-    return "\n".join(shown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -224,7 +203,7 @@ class Unanswered:
         The phrasing is first checked as `kb check` would check it, among the entries it can
         disturb: one that would make the base answer worse (it is another entry's phrasing,
         or with it another entry's questions go to this one, or it would go elsewhere itself)
-        is refused with `PhrasingConflictError`, unless `force`; advice comes back with it.
+        is refused with `WorseBaseError`, unless `force`; advice comes back with it.
         """
         from bot.kb.alternatives import AlternativeError, add_alternative
         from bot.kb.check import Severity
@@ -245,7 +224,12 @@ class Unanswered:
         findings = await asyncio.to_thread(alternative_findings, kb, entry_id, text)
         errors = tuple(f.message for f in findings if f.severity is Severity.ERROR)
         if errors and not force:
-            raise PhrasingConflictError(errors)
+            raise WorseBaseError(
+                "Формулировка не добавлена",
+                errors,
+                "Переформулируйте её, выберите другой ответ или отметьте «даже если проверка "
+                "базы против».",
+            )
         try:
             added = await asyncio.to_thread(add_alternative, Path(entry.file), entry_id, text)
         except AlternativeError as error:

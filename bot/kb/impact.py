@@ -1,20 +1,21 @@
-"""What one more phrasing would do to the base, found before it is written.
+"""What new phrasings would do to the base, found before they are written.
 
-A curator adding a citizen's question to an entry from the console cannot run `kb check`
-there; a phrasing that makes the entry pull another entry's questions over would only show
-at the next check, after citizens got the wrong answers. The check here asks the phrasings
-the new one can disturb: its own entry's and those of the entries it is closest to.
+A curator adding a citizen's question to an entry from the console, or approving an
+operator's proposed entry, cannot run `kb check` there; a phrasing that makes its entry pull
+another entry's questions over would only show at the next check, after citizens got the
+wrong answers. The check here asks the phrasings the new ones can disturb: those of their
+own entry and of the entries each new phrasing is closest to.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from bot.kb.check import Finding, Kind, Severity, conflicts
-from matcher import KnowledgeBase, Matcher
+from matcher import Entry, KnowledgeBase, Matcher
 
-# The entries the new phrasing ranks best: those whose phrasings it may pull over.
+# The entries a new phrasing ranks best: those whose phrasings it may pull over.
 NEIGHBOURS = 5
 
 
@@ -33,11 +34,25 @@ def alternative_findings(kb: KnowledgeBase, entry_id: str, text: str) -> tuple[F
     """What `kb check` would find, once `text` is one more phrasing of `entry_id`, that it
     does not find now among the phrasings the new one can disturb (a base that already had
     findings is not blamed on the curator)."""
-    after = with_alternative(kb, entry_id, text)
+    return _new_findings(kb, with_alternative(kb, entry_id, text), entry_id, [text])
+
+
+def entry_findings(kb: KnowledgeBase, entry: Entry) -> tuple[Finding, ...]:
+    """What `kb check` would find, once `entry` is added to the base, that it does not find
+    now among the phrasings the entry's can disturb."""
+    after = KnowledgeBase((*kb.entries, entry), kb.synonyms)
+    return _new_findings(kb, after, entry.id, entry.phrasings)
+
+
+def _new_findings(
+    kb: KnowledgeBase, after: KnowledgeBase, entry_id: str, texts: Sequence[str]
+) -> tuple[Finding, ...]:
     matcher = Matcher(after)
-    nearby = {entry_id, *(c.entry_id for c in matcher.match(text).candidates[:NEIGHBOURS])}
+    nearby = {entry_id}
+    for text in texts:
+        nearby.update(c.entry_id for c in matcher.match(text).candidates[:NEIGHBOURS])
     found = [
-        *_same_phrasing(after, matcher, entry_id, text),
+        *(f for text in texts for f in _same_phrasing(after, matcher, entry_id, text)),
         *conflicts(after, matcher, only=nearby),
     ]
     if not found:

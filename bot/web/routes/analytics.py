@@ -17,12 +17,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from markupsafe import Markup
 from pydantic import BeforeValidator
 
-from bot.core.errors import InvalidInputError
+from bot.core.errors import InvalidInputError, WorseBaseError, bullet_list
 from bot.core.records import Operator
 from bot.core.report_figures import Report, report_period
 from bot.core.reports import Reports
 from bot.core.roles import Permission, require
-from bot.core.unanswered import PhrasingConflictError, Unanswered, bullet_list
+from bot.core.unanswered import Unanswered
 from bot.reporting.csv_export import table_csv
 from bot.reporting.page import render_report, report_style
 from bot.reporting.tables import report_tables
@@ -92,7 +92,7 @@ async def add_alternative(
         done = await unanswered.add_alternative(
             operator, entry_id, text, _ids(record_ids), force=force
         )
-    except PhrasingConflictError as error:
+    except WorseBaseError as error:
         return _back(request, "/console/inbox", str(error), warning=True)
     if not done.added:
         return _back(

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.core.desk import may_work
-from bot.core.errors import AuthenticationError
+from bot.core.errors import AuthenticationError, WorseBaseError
 from bot.core.records import Operator
 from bot.core.roles import ROLE_LABELS, Permission, has_permission
 from bot.core.suggestions import asked, suggest_answers
@@ -360,9 +360,13 @@ async def approve(
     _csrf: CsrfDep,
     operator: OperatorDep,
     proposals: ProposalsDep,
+    force: Annotated[bool, Form()] = False,
 ) -> RedirectResponse:
-    """Write the entry into the knowledge base."""
-    decided = await proposals.approve(operator, proposal_id)
+    """Write the entry into the knowledge base, once the base's check allows it."""
+    try:
+        decided = await proposals.approve(operator, proposal_id, force=force)
+    except WorseBaseError as error:
+        return _back(request, "/console/proposals", str(error), warning=True)
     return _back(
         request,
         "/console/proposals",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.errors import IllegalTransitionError, PermissionDeniedError
+from bot.core.errors import IllegalTransitionError, PermissionDeniedError, WorseBaseError
 from bot.core.identity import Identity
 from bot.core.proposals import Proposals
 from bot.core.records import ProposalStatus
@@ -102,3 +102,34 @@ async def test_proposals_need_a_resolved_ticket(services: Services, kb_dir: Path
     proposals = Proposals(services.db, kb_dir, clock=services.clock)
     with pytest.raises(IllegalTransitionError, match="в статусе «Принято»"):
         await proposals.propose(operator, 1, question="Вопрос?", answer="Ответ.")
+
+
+async def test_an_entry_that_would_take_other_entries_questions_waits_for_force(
+    services: Services, kb_dir: Path
+) -> None:
+    """An operator proposes "сбросить забытый пароль" as another wording of a tractor's
+    answer: approved as it is, "Забыл пароль" of password recovery would get the tractor's
+    answer. The curator is told so and nothing is written until they insist."""
+    number = await _resolved(services)
+    proposals = Proposals(services.db, kb_dir, clock=services.clock)
+    olga = await services.accounts.get("olga")
+    proposal = await proposals.propose(
+        olga,
+        number,
+        question="Что делать, если сломался карбюратор?",
+        alternatives=["забыл пароль", "сбросить забытый пароль"],
+        answer=ANSWER,
+    )
+    curator = await services.operator("kate", Role.CURATOR)
+
+    with pytest.raises(WorseBaseError, match="не утверждено") as refused:
+        await proposals.approve(curator, proposal.id)
+
+    assert "«забыл пароль» уже есть в записи password-recovery" in str(refused.value)
+    assert not (kb_dir / "proposed.yaml").exists()
+    assert [p.id for p in await proposals.pending()] == [proposal.id]
+
+    approved = await proposals.approve(curator, proposal.id, force=True)
+
+    assert approved.status is ProposalStatus.APPROVED
+    assert load_knowledge_base(kb_dir).get("proposed-1") is not None

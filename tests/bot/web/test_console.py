@@ -48,6 +48,57 @@ async def test_a_form_without_the_csrf_token_is_refused(web: Web) -> None:
     assert "Форма устарела" in forged.text
 
 
+async def test_a_proposal_that_would_take_another_entrys_phrasing_waits_for_the_box(
+    web: Web,
+) -> None:
+    """A proposed entry whose wording is another entry's phrasing would leave both
+    unanswered: the curator is told so, nothing is written, and the proposal stays until they
+    tick «даже если проверка базы против»."""
+    sms = web.services.answerer.kb.get("account-sms-not-arriving")
+    assert sms is not None
+    taken = sms.alternatives[0]
+    await web.operator("anna")
+    await web.client.post("/api/v1/ask", json={"question": UNKNOWN})
+    await log_in(web.client, "anna")
+    page = await web.client.get("/console")
+    await web.client.post("/console/take", data={"csrf_token": csrf_of(page.text)})
+    token = csrf_of((await web.client.get("/console/tickets/1")).text)
+    await web.client.post(
+        "/console/tickets/1/resolve", data={"csrf_token": token, "text": "Обратитесь в сервис."}
+    )
+    await web.client.post(
+        "/console/tickets/1/propose",
+        data={
+            "csrf_token": token,
+            "question": "Сломался трактор",
+            "answer": "В сервис.",
+            "alternatives": f"карбюратор трактора\n{taken}",
+        },
+    )
+    await web.operator("olga", Role.CURATOR)
+    await web.client.post("/console/logout", data={"csrf_token": token})
+    await log_in(web.client, "olga")
+    token = csrf_of((await web.client.get("/console/proposals")).text)
+    target = web.services.settings.kb_dir / "proposed.yaml"
+
+    refused = await web.client.post("/console/proposals/1/approve", data={"csrf_token": token})
+
+    assert refused.status_code == 303
+    assert not target.exists()
+    listing = await web.client.get("/console/proposals")
+    assert '<p class="flash warning" role="status">Предложение № 1 не утверждено' in listing.text
+    assert html.escape(f"«{taken}» уже есть в записи account-sms-not-arriving") in listing.text
+    assert "Сломался трактор" in listing.text  # still waiting
+
+    forced = await web.client.post(
+        "/console/proposals/1/approve",
+        data={"csrf_token": csrf_of(listing.text), "force": "true"},
+    )
+
+    assert forced.status_code == 303
+    assert target.exists() and "Сломался трактор" in target.read_text(encoding="utf-8")
+
+
 async def test_an_operator_without_the_curator_role_cannot_approve(web: Web) -> None:
     await web.operator("anna")
     await web.client.post("/api/v1/ask", json={"question": UNKNOWN})
