@@ -1,0 +1,49 @@
+"""`python3 scripts/run.py`, the README's first command, as a newcomer uses it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.bot.web.conftest import free_port
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def test_serve_on_another_port_is_still_a_local_development_run(tmp_path: Path) -> None:
+    """`run.py serve --port N` (the README's way to pick a port) used to lose development
+    mode and stop at "FAQBOT_SECRET_KEY is not set"."""
+    port = free_port()
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"FAQBOT_ENV", "FAQBOT_SECRET_KEY", "TELEGRAM_BOT_TOKEN"}
+    }
+    environment["FAQBOT_DATA_DIR"] = str(tmp_path)
+    with subprocess.Popen(
+        [sys.executable, str(ROOT / "scripts" / "run.py"), "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    ) as server:
+        try:
+            health = None
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and server.poll() is None:
+                try:
+                    health = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
+                    break
+                except httpx.TransportError:
+                    time.sleep(0.3)
+            assert health is not None and health.status_code == 200, server.poll()
+        finally:
+            server.terminate()
+            output, _ = server.communicate(timeout=30)
+    assert f"faqbot: open http://127.0.0.1:{port} (operator console:" in output
