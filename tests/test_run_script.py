@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -47,3 +48,26 @@ def test_serve_on_another_port_is_still_a_local_development_run(tmp_path: Path) 
             server.terminate()
             output, _ = server.communicate(timeout=30)
     assert f"faqbot: open http://127.0.0.1:{port} (operator console:" in output
+
+
+def test_a_port_another_program_holds_is_named_before_any_address_is_printed(
+    tmp_path: Path,
+) -> None:
+    """It used to print "serving on http://127.0.0.1:N/" (someone else's service) and then
+    fail in uvicorn's English."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, "-m", "bot.cli.main", "serve", "--port", str(port), "--no-telegram"],
+            cwd=tmp_path,
+            env={**os.environ, "FAQBOT_ENV": "development", "FAQBOT_DATA_DIR": str(tmp_path)},
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 3
+    assert "serving on" not in done.stdout
+    assert f"cannot listen on 127.0.0.1:{port}: the port is taken by another program" in (
+        done.stderr
+    )

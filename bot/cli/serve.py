@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import errno
+import socket
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -62,8 +64,20 @@ def run(args: argparse.Namespace) -> int:
     except TelegramConfigError as error:
         print(f"faqbot: {error}", file=sys.stderr)
         return 2
+    # The address is taken before saying where to go: a port another program holds is
+    # reported as such, not after a "serving on" that points at that program.
+    try:
+        listening = _listen(args.host, args.port)
+    except OSError as error:
+        why = (
+            "the port is taken by another program: pick another with --port"
+            if error.errno == errno.EADDRINUSE
+            else str(error)
+        )
+        print(f"faqbot: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
+        return 3
     print(f"faqbot: serving on http://{args.host}:{args.port}/", flush=True)
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings, mounts=mounts),
         host=args.host,
         port=args.port,
@@ -71,7 +85,14 @@ def run(args: argparse.Namespace) -> int:
         log_level="info",
         access_log=args.access_log,
     )
+    uvicorn.Server(config).run(sockets=[listening])
     return 0
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on `host`:`port` (an IPv6 address or name too)."""
+    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    return socket.create_server(address, family=family)
 
 
 class TelegramConfigError(Exception):
