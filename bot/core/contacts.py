@@ -5,15 +5,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from bot.core.email_address import AddressError, checked_address
 from bot.core.errors import ContactError
 from bot.core.privacy import PersonalData
 
 MAX_NAME_LENGTH = 100
 PHONE_SEPARATORS = re.compile(r"[\s()\-.]")
 RUSSIAN_MOBILE_DIGITS = 11
-EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(?:\.[^@\s.]+)+$")
 NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ .'\-][^\W\d_]*)*$")
-MAX_EMAIL_LENGTH = 254
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,14 +56,12 @@ def normalize_phone(raw: str) -> str:
 
 
 def normalize_email(raw: str) -> str:
-    """An e-mail address, trimmed, with its domain in lower case, or `ContactError`."""
-    text = raw.strip()
-    if len(text) > MAX_EMAIL_LENGTH or not EMAIL_PATTERN.match(text):
-        raise ContactError(
-            f"Адрес электронной почты «{raw}» указан неверно: нужен адрес вида name@example.ru."
-        )
-    local, domain = text.rsplit("@", 1)
-    return f"{local}@{domain.lower()}"
+    """An e-mail address as `email-validator` reads it (a..b@x.ru and <script>@x.ru are not
+    addresses), or `ContactError`."""
+    try:
+        return checked_address(raw, any_script=True)
+    except AddressError as error:
+        raise ContactError(str(error)) from None
 
 
 def normalize_name(raw: str) -> str:

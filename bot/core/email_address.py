@@ -17,11 +17,13 @@ class AddressError(InvalidInputError):
     """An address that mail cannot be sent to; the message says what a good one looks like."""
 
 
-def checked_address(raw: str) -> str:
+def checked_address(raw: str, *, any_script: bool = False) -> str:
     """The address as mail is sent to it (domain in ASCII form), or `AddressError`.
 
     Only plain addresses are accepted: no display names, lists, quotes or non-Latin
     mailbox names, so a value can never name a second recipient or break a header.
+    `any_script`: a mailbox name in any letters is accepted too ("иван@почта.рф"), for an
+    address left for an operator to write to, not for our own letters.
     """
     from email_validator import EmailNotValidError, validate_email
 
@@ -33,11 +35,11 @@ def checked_address(raw: str) -> str:
             f"Адрес электронной почты слишком длинный: не больше {MAX_ADDRESS_LENGTH} символов."
         )
     try:
-        valid = validate_email(text, check_deliverability=False, allow_smtputf8=False)
+        valid = validate_email(text, check_deliverability=False, allow_smtputf8=any_script)
     except EmailNotValidError:
         raise AddressError(
             f"Адрес электронной почты «{text}» указан неверно: нужен адрес вида "
-            f"{EXAMPLE_ADDRESS} (латинские буквы до знака @)."
+            f"{EXAMPLE_ADDRESS}" + ("." if any_script else " (латинские буквы до знака @).")
         ) from None
     address = valid.ascii_email or valid.normalized
     if len(address) > MAX_ADDRESS_LENGTH:

@@ -85,12 +85,20 @@ async def test_contacts_are_stored_normalised(services: Services) -> None:
         ("phone", "+7 900 abc", "содержит недопустимые символы"),
         ("email", "anna@", "Адрес электронной почты «anna@» указан неверно"),
         ("email", "anna mail.ru", "указан неверно"),
+        # Not addresses, though each has an @ and a dot: no one could write to them.
+        ("email", "<script>@x.ru", "указан неверно"),
+        ("email", "x@x.ru<script>", "указан неверно"),
+        ("email", "a..b@x.ru", "указан неверно"),
         ("name", "R2-D2", "должно состоять из букв"),
     ],
 )
 def test_bad_contacts_get_a_russian_explanation(field: str, value: str, message: str) -> None:
     with pytest.raises(ContactError, match=message):
         make_contacts(**{field: value})
+
+
+def test_an_address_in_cyrillic_letters_is_an_address() -> None:
+    assert make_contacts(email=" Иван@Почта.рф ").email == "Иван@почта.рф"
 
 
 def test_blank_contacts_mean_no_contacts() -> None:
