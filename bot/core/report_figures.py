@@ -10,7 +10,7 @@ import statistics
 from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.core.errors import InvalidInputError
@@ -134,13 +134,29 @@ def report_period(
     since: date | None, until: date | None, zone: str
 ) -> tuple[datetime | None, datetime | None]:
     """The report's [start, end) for the days `since` to `until` included, in the zone's
-    wall-clock time; None for an open end. InvalidInputError when the days are backwards."""
+    wall-clock time; None for an open end. InvalidInputError when the days are backwards or
+    past the ends of the calendar."""
     if since and until and since > until:
         raise InvalidInputError("Начало периода позже его конца: поменяйте даты местами.")
     timezone = ZoneInfo(zone)
-    start = datetime.combine(since, time(0), tzinfo=timezone) if since else None
-    end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=timezone) if until else None
+    start = _midnight(since, timezone) if since else None
+    end = _midnight(until, timezone, days_after=1) if until else None
     return start, end
+
+
+def _midnight(day: date, timezone: ZoneInfo, *, days_after: int = 0) -> datetime:
+    """The zone's midnight `days_after` days after `day`, refused when it (or the same
+    moment in UTC, as the database compares it) is past the calendar's ends: 0001 or 9999."""
+    try:
+        moment = datetime.combine(day + timedelta(days=days_after), time(0), tzinfo=timezone)
+        moment.astimezone(UTC)
+    except OverflowError:
+        raise InvalidInputError(
+            f"Дата {day.isoformat()} вне допустимого диапазона: укажите настоящий день "
+            "периода, например 2025-01-31, или оставьте поле пустым — тогда отчёт возьмёт "
+            "все записи."
+        ) from None
+    return moment
 
 
 def build_report(

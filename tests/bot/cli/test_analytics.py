@@ -111,3 +111,20 @@ def test_purge_also_forgets_dialogue_memories_past_their_time(
 def test_a_negative_age_is_refused(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analytics", "purge", "--older-than", "-1", "--database", url]) == 1
     assert "не меньше 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("option", "day"),
+    [
+        ("--until", "9999-12-31"),
+        ("--since", "0001-01-01"),
+    ],
+)
+def test_a_day_at_the_ends_of_the_calendar_is_refused(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, day: str
+) -> None:
+    out = tmp_path / "report.html"
+    status = main(["report", "--database", url, "--out", str(out), option, day])
+    assert status == 1
+    assert f"Дата {day} вне допустимого диапазона" in capsys.readouterr().err
+    assert not out.exists()

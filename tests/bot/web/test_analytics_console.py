@@ -254,3 +254,25 @@ async def test_the_entry_operators_answered_with_is_offered_first_in_the_inbox(w
         records = await uow.questions.between(None, None)
     used = {r.text: r.operator_entry_id for r in records if r.operator_entry_id}
     assert used == {PASSPORT_QUESTIONS[2]: "service-how-to-apply"}
+
+
+DAYS_PAST_THE_CALENDAR = (
+    ("/console/report", {"until": "9999-12-31"}, "9999-12-31"),
+    ("/console/report", {"since": "0001-01-01"}, "0001-01-01"),
+    ("/console/report/days.csv", {"until": "9999-12-31"}, "9999-12-31"),
+    ("/console/report/unanswered.csv", {"since": "0001-01-01", "until": "2025-01-31"}, "0001"),
+)
+
+
+async def test_a_day_at_the_ends_of_the_calendar_is_refused_in_russian(web: Web) -> None:
+    await _ask(web, PASSPORT_QUESTIONS, "pass")
+    await web.operator("alla", Role.ANALYST)
+    await log_in(web.client, "alla")
+    for path, period, day in DAYS_PAST_THE_CALENDAR:
+        response = await web.client.get(path, params=period)
+        assert response.status_code == 422, (path, period, response.text[:300])
+        assert f"Дата {day}" in response.text and "вне допустимого диапазона" in response.text
+    # The last days the calendar can hold are still a period: the whole record fits in it.
+    widest_period = {"since": "0001-01-02", "until": "9999-12-30"}
+    widest = await web.client.get("/console/report", params=widest_period)
+    assert widest.status_code == 200 and "<td>3</td>" in widest.text.replace(' class="num"', "")
