@@ -79,6 +79,7 @@ FIELD_NAMES = {
     "number": "номер обращения",
     "proposal_id": "номер предложения",
     "attachment_id": "номер файла",
+    "after": "номер последнего полученного события",
 }
 # pydantic's bounds on numbers, as the words that end "должно быть … N".
 BOUNDS = {

@@ -11,13 +11,27 @@ deliveries show up without waiting for the next poll.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from bot.core.records import OutboxMessage, OutgoingKind, WebEvent
 from bot.core.web_events import WebEvents
+from bot.web.schemas import MAX_RECORD_ID
 
 WEB_CHANNEL = "web"
+# An event id as this server writes it: ASCII digits only (`str.isdigit` also takes "²").
+EVENT_ID = re.compile(r"[0-9]{1,19}")
+
+
+def resumed_after(last_event_id: str | None) -> int | None:
+    """The event id a reconnecting stream resumes after, from its `Last-Event-ID` header;
+    None (as if the header were absent) for anything this server could not have sent: not a
+    number, negative, or past the database's 64-bit ids."""
+    if last_event_id is None or not EVENT_ID.fullmatch(last_event_id.strip()):
+        return None
+    value = int(last_event_id)
+    return value if value <= MAX_RECORD_ID else None
 
 
 def live_author(event: WebEvent) -> str:

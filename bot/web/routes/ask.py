@@ -7,8 +7,9 @@ import contextlib
 import json
 import time
 from collections.abc import AsyncIterator
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Request
+from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
 from bot.core.contacts import make_contacts
@@ -26,9 +27,10 @@ from bot.web.deps import (
     limit_session,
     web_identity,
 )
-from bot.web.live import live_json
+from bot.web.live import live_json, resumed_after
 from bot.web.rendering import ask_response
 from bot.web.schemas import (
+    MAX_RECORD_ID,
     AskRequest,
     AskResponse,
     ChoiceOut,
@@ -178,10 +180,14 @@ async def events(
     session_id: SessionQueryDep,
     services: ServicesDep,
     last_event_id: str | None = Header(default=None),
-    after: int = 0,
+    after: Annotated[int, Query(ge=0, le=MAX_RECORD_ID)] = 0,
 ) -> StreamingResponse:
-    """Server-sent events: operator replies to the session, as they are delivered."""
-    since = int(last_event_id) if last_event_id and last_event_id.isdigit() else after
+    """Server-sent events: operator replies to the session, as they are delivered.
+
+    A browser resumes after the `Last-Event-ID` it was last sent; a header this server could
+    not have sent is ignored, a bad `after` is refused with 422."""
+    resumed = resumed_after(last_event_id)
+    since = after if resumed is None else resumed
     settings = services.settings
 
     async def stream() -> AsyncIterator[str]:
