@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 class WebError(Exception):
     """Base class of the errors the web layer raises on purpose."""
@@ -39,9 +41,25 @@ class LoginRequiredError(WebError):
 class RateLimitedError(WebError):
     """Too many requests from one address or one widget session."""
 
-    def __init__(self, retry_after: float) -> None:
-        super().__init__("Слишком много запросов. Подождите немного и повторите.")
+    def __init__(
+        self,
+        retry_after: float,
+        message: str = "Слишком много запросов. Подождите немного и повторите.",
+    ) -> None:
+        super().__init__(message)
         self.retry_after = retry_after
+
+
+class TooManyLoginAttemptsError(RateLimitedError):
+    """Too many wrong passwords for one login or from one address: a guessing guard."""
+
+    def __init__(self, retry_after: float) -> None:
+        minutes = max(1, math.ceil(retry_after / 60))
+        super().__init__(
+            retry_after,
+            "Слишком много неудачных попыток входа. Вход временно закрыт: попробуйте снова "
+            f"через {minutes} мин. Если забыли пароль, обратитесь к администратору.",
+        )
 
 
 class SessionError(WebError):

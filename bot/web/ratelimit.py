@@ -1,4 +1,5 @@
-"""Token buckets per key (client address, widget session) for the public API."""
+"""Token buckets per key (client address, widget session, login) for the public API and
+the console's log-in form."""
 
 from __future__ import annotations
 
@@ -33,6 +34,33 @@ class RateLimiter:
         limit = self._limit
         if limit is None:
             return 0.0
+        bucket = self._refilled(key, limit)
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            return 0.0
+        return (1.0 - bucket.tokens) / limit.per_second
+
+    def wait(self, key: str) -> float:
+        """The seconds until `take` would allow `key`, spending nothing; 0.0 when it would now."""
+        limit = self._limit
+        if limit is None:
+            return 0.0
+        bucket = self._refilled(key, limit)
+        return 0.0 if bucket.tokens >= 1.0 else (1.0 - bucket.tokens) / limit.per_second
+
+    def give_back(self, key: str) -> None:
+        """Return a token spent on something that turned out not to count."""
+        limit = self._limit
+        if limit is None:
+            return
+        bucket = self._refilled(key, limit)
+        bucket.tokens = min(float(limit.burst), bucket.tokens + 1.0)
+
+    def forget(self, key: str) -> None:
+        """Start `key` afresh with a full bucket."""
+        self._buckets.pop(key, None)
+
+    def _refilled(self, key: str, limit: RateLimit) -> _Bucket:
         now = self._now()
         bucket = self._buckets.pop(key, None) or _Bucket(float(limit.burst), now)
         bucket.tokens = min(
@@ -43,7 +71,4 @@ class RateLimiter:
         self._buckets[key] = bucket
         while len(self._buckets) > MAX_KEYS:
             self._buckets.popitem(last=False)
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return 0.0
-        return (1.0 - bucket.tokens) / limit.per_second
+        return bucket

@@ -32,6 +32,7 @@ from bot.mail.sender import EmailSender
 from bot.storage.database import Database, open_database
 from bot.web.answering import RecordingAnswerer, running_answerer
 from bot.web.live import WEB_CHANNEL, LiveHub, WebSender
+from bot.web.login_guard import LoginGuard
 from bot.web.monitoring import WebMetrics
 from bot.web.ratelimit import RateLimiter
 from bot.web.settings import WebSettings
@@ -65,6 +66,7 @@ class WebServices:
     letters: AnswerLetters
     email_ip_limiter: RateLimiter
     email_session_limiter: RateLimiter
+    login_guard: LoginGuard
     stopping: asyncio.Event
 
     @property
@@ -134,6 +136,9 @@ async def build_services(
                 letters=AnswerLetters(db, answerer),
                 email_ip_limiter=RateLimiter(settings.email_ip_rate),
                 email_session_limiter=RateLimiter(settings.email_session_rate),
+                login_guard=LoginGuard(
+                    per_login=settings.login_rate, per_address=settings.login_ip_rate
+                ),
                 stopping=asyncio.Event(),
             )
             worker = DeliveryWorker(db, senders, settings=settings.core.outbox)

@@ -26,6 +26,9 @@ RATE_LIMIT_IP_ENV = "FAQBOT_RATE_LIMIT_IP"
 RATE_LIMIT_SESSION_ENV = "FAQBOT_RATE_LIMIT_SESSION"
 RATE_LIMIT_EMAIL_IP_ENV = "FAQBOT_RATE_LIMIT_EMAIL_IP"
 RATE_LIMIT_EMAIL_SESSION_ENV = "FAQBOT_RATE_LIMIT_EMAIL_SESSION"
+# Wrong passwords on the console's log-in form, per login and per client address.
+RATE_LIMIT_LOGIN_ENV = "FAQBOT_RATE_LIMIT_LOGIN"
+RATE_LIMIT_LOGIN_IP_ENV = "FAQBOT_RATE_LIMIT_LOGIN_IP"
 DEVELOPMENT = "development"
 MIN_SECRET_LENGTH = 32
 # Values people paste from examples; never accepted outside development.
@@ -45,6 +48,10 @@ DEFAULT_IP_RATE = RateLimit(burst=60, per_second=2.0)  # 60/30s
 DEFAULT_SESSION_RATE = RateLimit(burst=20, per_second=0.5)  # 20/40s
 DEFAULT_EMAIL_IP_RATE = RateLimit(burst=10, per_second=10 / 3600)  # 10/1h
 DEFAULT_EMAIL_SESSION_RATE = RateLimit(burst=3, per_second=3 / 600)  # 3/10m
+# Five wrong passwords for a login, then one more every three minutes; twenty from an
+# address (an office behind one router), then one every three minutes.
+DEFAULT_LOGIN_RATE = RateLimit(burst=5, per_second=5 / 900)  # 5/15m
+DEFAULT_LOGIN_IP_RATE = RateLimit(burst=20, per_second=20 / 3600)  # 20/1h
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +69,8 @@ class WebSettings:
     session_rate: RateLimit | None = DEFAULT_SESSION_RATE
     email_ip_rate: RateLimit | None = DEFAULT_EMAIL_IP_RATE
     email_session_rate: RateLimit | None = DEFAULT_EMAIL_SESSION_RATE
+    login_rate: RateLimit | None = DEFAULT_LOGIN_RATE  # failed log-ins only
+    login_ip_rate: RateLimit | None = DEFAULT_LOGIN_IP_RATE
     smtp: SmtpSettings | None = None  # no SMTP server: no "send to my e-mail"
     history_limit: int = 50
     sse_heartbeat_seconds: float = 15.0
@@ -136,6 +145,8 @@ class WebSettings:
             email_session_rate=_rate_limit(
                 env, RATE_LIMIT_EMAIL_SESSION_ENV, DEFAULT_EMAIL_SESSION_RATE
             ),
+            login_rate=_rate_limit(env, RATE_LIMIT_LOGIN_ENV, DEFAULT_LOGIN_RATE),
+            login_ip_rate=_rate_limit(env, RATE_LIMIT_LOGIN_IP_ENV, DEFAULT_LOGIN_IP_RATE),
         )
         settings.check()
         return settings

@@ -6,6 +6,7 @@ the operator's role (a refusal becomes 403 in `handlers.py`).
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import quote
@@ -30,9 +31,11 @@ from bot.web.deps import (
     ServicesDep,
     TicketNumber,
     TicketNumberQuery,
+    client_address,
     csrf_token,
     staff_work,
 )
+from bot.web.errors import TooManyLoginAttemptsError
 from bot.web.services import WebServices
 from bot.web.templating import templates_of
 from matcher import Entry
@@ -94,14 +97,25 @@ async def login(
     request: Request,
     _csrf: CsrfDep,
     accounts: AccountsDep,
+    services: ServicesDep,
     login: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1000)],
 ) -> Response:
-    """Check the password (argon2); a new session id and CSRF token on success."""
+    """Check the password (argon2); a new session id and CSRF token on success. Too many
+    wrong passwords for a login or from an address close the form for a while (429)."""
+    guard, address = services.login_guard, client_address(request)
+    try:
+        guard.admit(login, address)
+    except TooManyLoginAttemptsError as error:
+        page = _page(request, "login.html", None, {"error": str(error)}, status_code=429)
+        page.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
+        return page
     try:
         operator = await accounts.authenticate(login, password)
     except AuthenticationError as error:
+        guard.failed(login, address)
         return _page(request, "login.html", None, {"error": str(error)}, status_code=401)
+    guard.succeeded(login, address)
     request.session.clear()
     request.session[OPERATOR_KEY] = operator.login
     csrf_token(request)

@@ -10,7 +10,7 @@ import pytest
 from bot.cli.main import main
 from bot.web.errors import SettingsError
 from bot.web.rate_spec import parse_rate_limit
-from bot.web.settings import DEFAULT_IP_RATE, RateLimit, WebSettings
+from bot.web.settings import DEFAULT_IP_RATE, DEFAULT_LOGIN_IP_RATE, RateLimit, WebSettings
 from matcher import Morphology
 from tests.bot.web.conftest import SECRET, make_app
 
@@ -65,11 +65,14 @@ def test_the_settings_read_every_limit_and_keep_defaults_for_the_rest(
         FAQBOT_RATE_LIMIT_SESSION="2/1h",
         FAQBOT_RATE_LIMIT_EMAIL_IP="off",
         FAQBOT_RATE_LIMIT_EMAIL_SESSION="1/5m",
+        FAQBOT_RATE_LIMIT_LOGIN="3/30m",
     )
     assert settings.session_rate == RateLimit(burst=2, per_second=2 / 3600)
     assert settings.ip_rate == DEFAULT_IP_RATE
     assert settings.email_ip_rate is None
     assert settings.email_session_rate == RateLimit(burst=1, per_second=1 / 300)
+    assert settings.login_rate == RateLimit(burst=3, per_second=3 / 1800)
+    assert settings.login_ip_rate == DEFAULT_LOGIN_IP_RATE
 
 
 def test_serve_refuses_to_start_with_a_malformed_limit(
