@@ -22,6 +22,7 @@ from bot.core.errors import (
     PermissionDeniedError,
     TicketNotFoundError,
 )
+from bot.core.privacy import mask_personal_data
 from bot.core.records import Operator
 from bot.core.roles import Permission, Role, has_permission, require
 from bot.core.ticket_flow import (
@@ -32,7 +33,16 @@ from bot.core.ticket_flow import (
     send_to_citizen,
 )
 from bot.core.ticket_status import QUEUED_STATUSES, TicketStatus, check_status_change
-from bot.core.tickets import ATTACHED, Author, SupportLine, Ticket, TicketDetails, Via
+from bot.core.tickets import (
+    ATTACHED,
+    Author,
+    SupportLine,
+    Ticket,
+    TicketDetails,
+    TicketEvent,
+    TicketMessage,
+    Via,
+)
 from bot.storage.database import Database
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -416,7 +426,8 @@ async def _assign(uow: UnitOfWork, who: Operator, ticket: Ticket, now: datetime)
 def _without_personal_data(details: TicketDetails) -> TicketDetails:
     """The ticket as roles that do not answer citizens see it: which contacts were left,
     not their values; the files numbered, since a file's name may be a person's
-    ("паспорт Иванова.pdf"), in the list and in the history alike."""
+    ("паспорт Иванова.pdf"), in the list and in the history alike; and what staff wrote
+    (replies, requests for information, reasons) masked as citizens' words are."""
     numbered = count(1)
     return replace(
         details,
@@ -424,9 +435,26 @@ def _without_personal_data(details: TicketDetails) -> TicketDetails:
         attachments=tuple(
             replace(a, filename=f"файл {i}") for i, a in enumerate(details.attachments, 1)
         ),
+        messages=tuple(_masked_message(m) for m in details.messages),
         events=tuple(
-            replace(e, note=f"файл {next(numbered)}") if e.action == ATTACHED else e
+            replace(e, note=f"файл {next(numbered)}") if e.action == ATTACHED else _masked_event(e)
             for e in details.events
         ),
         personal_data_shown=False,
     )
+
+
+def _masked_message(message: TicketMessage) -> TicketMessage:
+    # A citizen's words are masked before they are stored; everyone else's (an operator's
+    # reply, the service's notice quoting a reason) are stored as written, for the citizen.
+    if message.author is Author.CITIZEN:
+        return message
+    return replace(message, text=mask_personal_data(message.text))
+
+
+def _masked_event(event: TicketEvent) -> TicketEvent:
+    # A citizen's events carry no free text (a hand-off reason, the labels of the contacts
+    # given, a mark); staff's carry what they typed: "Передать специалисту: причина".
+    if event.author is Author.CITIZEN or event.note is None:
+        return event
+    return replace(event, note=mask_personal_data(event.note))

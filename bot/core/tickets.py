@@ -116,6 +116,7 @@ class TicketDetails:
     messages: tuple[TicketMessage, ...]
     events: tuple[TicketEvent, ...]
     attachments: tuple[Attachment, ...]
-    # False for roles that do not answer citizens (analysts, curators): the contacts are
-    # masked and the files described without their names, and cannot be opened.
+    # False for roles that do not answer citizens (analysts, curators): the contacts and
+    # what staff wrote in the thread and the history are masked, the files described
+    # without their names, and cannot be opened.
     personal_data_shown: bool = True
