@@ -11,6 +11,7 @@ import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import pairwise
 
 from bot.core import wording
 from bot.core.answerer import HANDOFF_TAG, Answerer
@@ -48,6 +49,9 @@ class _Verdict:
 
     match: Match | None
     reason: HandoffReason | None  # None: the bot answers
+    # The citizen pressed "позвать специалиста" without writing anything: the ticket's
+    # question is the last one they asked, not the button's placeholder.
+    wordless_call: bool = False
 
     @property
     def hands_off(self) -> bool:
@@ -88,7 +92,9 @@ class ConversationService:
     ) -> Reply:
         """The citizen pressed "позвать специалиста": hand off whatever they wrote."""
         question = mask_personal_data(self._clean(text)) if text else PERSON_REQUESTED
-        verdict = _Verdict(match=None, reason=HandoffReason.ASKED_FOR_PERSON)
+        verdict = _Verdict(
+            match=None, reason=HandoffReason.ASKED_FOR_PERSON, wordless_call=not text
+        )
         return await self._process(identity, question, verdict, contacts)
 
     async def choose(self, identity: Identity, entry_id: str) -> Reply:
@@ -259,12 +265,15 @@ class ConversationService:
                 )
                 conversation = await uow.conversations.open(identity, now)
             if verdict.reason is not None and number is not None:
+                subject = question
+                if verdict.wordless_call:
+                    subject = await self._last_question(uow, conversation) or question
                 # The ticket's transcript holds the question: it is written first.
                 await uow.conversations.add_message(conversation.id, Author.CITIZEN, question, now)
                 reply = await self._hand_off(
                     uow,
                     conversation,
-                    question,
+                    subject,
                     reason=verdict.reason,
                     number=number,
                     contacts=contacts,
@@ -295,6 +304,22 @@ class ConversationService:
             reply = await self._answer(quick, conversation, question, verdict.match, maintenance)
             await self._log(quick, conversation, question, verdict, reply=reply, now=now)
             return reply
+
+    async def _last_question(self, uow: UnitOfWork, conversation: Conversation) -> str | None:
+        """The citizen's last question the bot answered or clarified in this conversation
+        (within the transcript a ticket keeps); None when there was none. Marks, files and
+        wordless messages are no questions: the bot's reply to them names no entry."""
+        messages = await uow.conversations.recent_messages(
+            conversation.id, self._settings.transcript_limit
+        )
+        asked = [
+            said.text
+            for said, reply in pairwise(messages)
+            if said.author is Author.CITIZEN
+            and reply.author is Author.BOT
+            and (reply.entry_id is not None or reply.choices)
+        ]
+        return asked[-1] if asked else None
 
     @staticmethod
     async def _log(

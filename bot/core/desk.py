@@ -57,6 +57,31 @@ def may_work(role: Role, line: SupportLine) -> bool:
     return has_permission(role, LINE_PERMISSIONS[line])
 
 
+def takes_tickets(role: Role) -> bool:
+    """True when the role may take tickets of some support line (analysts, curators may not)."""
+    return any(may_work(role, line) for line in SupportLine)
+
+
+def may_take(operator: Operator, ticket: Ticket) -> bool:
+    """True when `Desk.take` would give the ticket to the operator: it waits in the queue,
+    nobody has it, and the operator works its support line."""
+    return (
+        may_work(operator.role, ticket.line)
+        and ticket.status in QUEUED_STATUSES
+        and ticket.assignee_id is None
+    )
+
+
+def may_act(operator: Operator, ticket: Ticket) -> bool:
+    """True when the operator may answer or close the open ticket: they work its line and it
+    is theirs, nobody's yet (acting takes it: `take_waiting`), or they are admin."""
+    return (
+        may_work(operator.role, ticket.line)
+        and not ticket.status.is_final
+        and (ticket.assignee_id in {None, operator.id} or operator.role is Role.ADMIN)
+    )
+
+
 # Statuses in which an operator who took the ticket may write to the citizen.
 REPLYABLE = frozenset({TicketStatus.IN_PROGRESS, TicketStatus.NEEDS_INFO, TicketStatus.ESCALATED})
 DEFAULT_LIST_LIMIT = 200
@@ -118,16 +143,20 @@ class Desk:
         *,
         via: Via,
         from_entry: str | None = None,
+        take_waiting: bool = False,
     ) -> Ticket:
         """Send the citizen a message; the status stays as it is. `via`: where it was written.
 
         `from_entry`: the entry of the base the reply was made from; the ticket's questions
-        record it, so that curators see which entry those questions needed.
+        record it, so that curators see which entry those questions needed. `take_waiting`:
+        a ticket the operator may take (`may_take`) is taken first, in the same transaction.
         """
         body = _text(text, "ответ")
         now = self._clock()
         async with self._db.transaction() as uow:
-            who, ticket = await self._owned(uow, operator, number, "ответить")
+            who, ticket = await self._owned(
+                uow, operator, number, "ответить", take_waiting=take_waiting, now=now
+            )
             if ticket.status not in REPLYABLE or ticket.assignee_id is None:
                 raise IllegalTransitionError(
                     f"Обращение № {number} в статусе «{ticket.status_label}»: действие "
@@ -145,13 +174,16 @@ class Desk:
             return ticket
 
     async def ask_for_information(
-        self, operator: Operator, number: int, text: str, *, via: Via
+        self, operator: Operator, number: int, text: str, *, via: Via, take_waiting: bool = False
     ) -> Ticket:
-        """Ask the citizen for more; the ticket waits in "Нужны сведения" until they answer."""
+        """Ask the citizen for more; the ticket waits in "Нужны сведения" until they answer.
+        `take_waiting`: as for `reply`."""
         body = _text(text, "вопрос гражданину")
         now = self._clock()
         async with self._db.transaction() as uow:
-            who, ticket = await self._owned(uow, operator, number, "запросить сведения")
+            who, ticket = await self._owned(
+                uow, operator, number, "запросить сведения", take_waiting=take_waiting, now=now
+            )
             changed = await self._change(
                 uow,
                 who,
@@ -199,15 +231,19 @@ class Desk:
         *,
         via: Via,
         from_entry: str | None = None,
+        take_waiting: bool = False,
     ) -> Ticket:
         """Close the ticket as answered, optionally with a last message; the bot takes over.
 
-        `from_entry`: as for `reply`, the entry of the base the last message was made from.
+        `from_entry`, `take_waiting`: as for `reply` (the entry of the base the last message
+        was made from; a ticket nobody has is taken first).
         """
         body = _text(text, "ответ") if text is not None else None
         now = self._clock()
         async with self._db.transaction() as uow:
-            who, ticket = await self._owned(uow, operator, number, "завершить")
+            who, ticket = await self._owned(
+                uow, operator, number, "завершить", take_waiting=take_waiting, now=now
+            )
             changed = await self._change(
                 uow,
                 who,
@@ -331,6 +367,16 @@ class Desk:
             await self._may_view_queue(uow, operator)
             return await uow.tickets.overdue(now, limit)
 
+    async def assigned(
+        self, operator: Operator, *, limit: int = DEFAULT_LIST_LIMIT
+    ) -> Sequence[Ticket]:
+        """The operator's own tickets not closed yet («В работе», «Нужны сведения», taken
+        escalated ones), due first."""
+        async with self._db.transaction() as uow:
+            who = await self._current(uow, operator)
+            require(who.role, Permission.VIEW_QUEUE, "просматривать очередь")
+            return await uow.tickets.assigned_to(who.id, limit)
+
     async def _may_view_queue(self, uow: UnitOfWork, operator: Operator | None) -> None:
         if operator is not None:
             who = await self._current(uow, operator)
@@ -350,8 +396,17 @@ class Desk:
         return ticket
 
     async def _owned(
-        self, uow: UnitOfWork, operator: Operator, number: int, action: str
+        self,
+        uow: UnitOfWork,
+        operator: Operator,
+        number: int,
+        action: str,
+        *,
+        take_waiting: bool = False,
+        now: datetime | None = None,
     ) -> tuple[Operator, Ticket]:
+        """The current account and the locked ticket it may act on; `take_waiting`: a ticket
+        it may take is taken first (answering a ticket nobody has, as the Telegram group does)."""
         who = await self._current(uow, operator)
         ticket = await self._ticket(uow, number)
         require(who.role, LINE_PERMISSIONS[ticket.line], f"{action}: обращение № {number}")
@@ -359,6 +414,8 @@ class Desk:
             raise PermissionDeniedError(
                 f"Обращение № {number} в работе у другого сотрудника: {action} может только он."
             )
+        if take_waiting and may_take(who, ticket):
+            ticket = await _assign(uow, who, ticket, now or self._clock())
         return who, ticket
 
     async def _change(

@@ -259,6 +259,19 @@ class TicketRepository:
         )
         return [to_ticket(t, i) for t, i in rows]
 
+    async def assigned_to(self, operator_id: int, limit: int) -> Sequence[Ticket]:
+        """The operator's tickets not closed yet, due first."""
+        rows = await self._session.execute(
+            _with_identity()
+            .where(
+                TicketRow.assignee_id == operator_id,
+                TicketRow.status.not_in([s.value for s in FINAL_STATUSES]),
+            )
+            .order_by(TicketRow.due_at, TicketRow.id)
+            .limit(limit)
+        )
+        return [to_ticket(t, i) for t, i in rows]
+
     async def all_numbers(self) -> Sequence[int]:
         """Every ticket number, ascending (for checks and exports)."""
         rows = await self._session.scalars(select(TicketRow.number).order_by(TicketRow.number))

@@ -14,7 +14,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.core.desk import may_work
+from bot.core.desk import may_act, may_take, may_work, takes_tickets
 from bot.core.errors import AuthenticationError, WorseBaseError
 from bot.core.records import Operator
 from bot.core.roles import ROLE_LABELS, Permission, has_permission
@@ -131,10 +131,22 @@ async def logout(request: Request, _csrf: CsrfDep) -> RedirectResponse:
 
 @router.get("", response_class=HTMLResponse)
 async def queue(request: Request, operator: OperatorDep, desk: DeskDep) -> HTMLResponse:
-    """Tickets waiting to be taken, due first; overdue ones flagged."""
+    """Tickets waiting to be taken, due first; overdue ones flagged; the operator's own
+    tickets in work. "Взять следующее" only for roles that take tickets."""
     waiting = await desk.queue(operator)
     overdue = await desk.overdue(operator)
-    return _page(request, "queue.html", operator, {"tickets": waiting, "overdue": overdue})
+    takes = takes_tickets(operator.role)
+    return _page(
+        request,
+        "queue.html",
+        operator,
+        {
+            "tickets": waiting,
+            "overdue": overdue,
+            "takes_tickets": takes,
+            "mine": await desk.assigned(operator) if takes else (),
+        },
+    )
 
 
 @router.post("/take")
@@ -148,6 +160,15 @@ async def take(
     return _back(
         request, f"/console/tickets/{ticket.number}", f"Обращение № {ticket.number} у вас в работе."
     )
+
+
+@router.post("/tickets/{number}/take")
+async def take_ticket(
+    request: Request, number: TicketNumber, _csrf: CsrfDep, operator: OperatorDep, desk: DeskDep
+) -> RedirectResponse:
+    """Take this ticket (not the one due first): "Взять в работу" on its page."""
+    await desk.take(operator, number)
+    return _back(request, f"/console/tickets/{number}", f"Обращение № {number} у вас в работе.")
 
 
 @router.get("/find")
@@ -202,8 +223,10 @@ async def ticket(
             "searched": searched,
             "reply_text": chosen.answer if chosen else "",
             "reply_entry": chosen.id if chosen else "",
-            # Forms only for what the role may do: the others would only answer 403.
+            # Forms only for what the operator may do: the others would only answer 403/409.
             "can_work": may_work(operator.role, details.ticket.line),
+            "can_take": may_take(operator, details.ticket),
+            "can_act": may_act(operator, details.ticket),
             "can_propose": has_permission(operator.role, Permission.PROPOSE),
         },
     )
@@ -248,9 +271,17 @@ async def reply(
     text: TextField,
     entry_id: EntryField = "",
 ) -> RedirectResponse:
-    """Send the citizen a message (`entry_id`: the base's answer it was made from)."""
+    """Send the citizen a message (`entry_id`: the base's answer it was made from); a ticket
+    nobody has taken is taken first, as in the operators' Telegram group."""
     used = _used_entry(services, entry_id)
-    await desk.reply(operator, number, text, via=Via.CONSOLE, from_entry=used.id if used else None)
+    await desk.reply(
+        operator,
+        number,
+        text,
+        via=Via.CONSOLE,
+        from_entry=used.id if used else None,
+        take_waiting=True,
+    )
     return _back(request, f"/console/tickets/{number}", "Ответ отправлен.")
 
 
@@ -264,7 +295,7 @@ async def ask_for_information(
     text: TextField,
 ) -> RedirectResponse:
     """Ask the citizen for more information."""
-    await desk.ask_for_information(operator, number, text, via=Via.CONSOLE)
+    await desk.ask_for_information(operator, number, text, via=Via.CONSOLE, take_waiting=True)
     return _back(request, f"/console/tickets/{number}", "Запрос сведений отправлен.")
 
 
@@ -302,6 +333,7 @@ async def resolve(
         text if text.strip() else None,
         via=Via.CONSOLE,
         from_entry=used.id if used else None,
+        take_waiting=True,
     )
     return _back(request, f"/console/tickets/{number}", f"Обращение № {number} завершено.")
 

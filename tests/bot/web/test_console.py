@@ -279,15 +279,15 @@ async def test_answers_from_the_base_are_suggested_and_start_the_reply(web: Web)
 async def test_a_call_for_a_person_is_suggested_answers_for_what_was_asked_before(
     web: Web,
 ) -> None:
-    """ "Позвать оператора" with an empty box makes a ticket whose question is only the call;
-    the suggestions are for the citizen's last words before it."""
+    """ "Позвать оператора" with an empty box: the ticket's question, and the suggestions,
+    are the citizen's last question before the call."""
     await web.operator("anna")
     asked = await web.client.post("/api/v1/ask", json={"question": "забыл пароль от госуслуг"})
     session = asked.json()["session_id"]
     await web.client.post("/api/v1/handoff", json={"session_id": session})
     await log_in(web.client, "anna")
     page = await web.client.get("/console/tickets/1")
-    assert "Позовите специалиста" in page.text  # the ticket's question
+    assert "<dt>Вопрос</dt><dd>забыл пароль от госуслуг</dd>" in page.text
     suggested = _visible(page.text.split('id="suggestions-title"', 1)[1])
     assert "Как восстановить пароль от Госуслуг?" in suggested
     assert "дежурный специалист" not in suggested

@@ -86,7 +86,8 @@ async def test_the_queue_is_in_due_order_and_flags_only_overdue_tickets(web: Web
     await _set_due(web, {n: now + timedelta(hours=h) for n, h in hours.items()})
     late = waiting[1]
 
-    page = (await web.client.get("/console")).text
+    # The waiting tickets; the operator's own are listed apart, below.
+    page, mine = (await web.client.get("/console")).text.split('<section id="my-tickets"', 1)
     rows = [(int(number), classes, cells) for classes, number, cells in QUEUE_ROW.findall(page)]
     assert [number for number, _, _ in rows] == [late, waiting[3], waiting[2], waiting[0]]
     flagged = [number for number, _, cells in rows if OVERDUE_BADGE in cells]
@@ -96,6 +97,9 @@ async def test_the_queue_is_in_due_order_and_flags_only_overdue_tickets(web: Web
     # The ticket in work is not in the queue, but it is late too: listed below, most late first.
     late_list = _visible(page.split("<h2>Просроченные обращения в работе</h2>", 1)[1])
     assert re.findall(r"№ (\d+)", late_list) == [str(late), str(in_work)]
+    assert [(int(n), OVERDUE_BADGE in cells) for _, n, cells in QUEUE_ROW.findall(mine)] == [
+        (in_work, True)
+    ]
 
     # "Взять следующее" gives the ticket due first: the overdue one.
     taken = await web.client.post("/console/take", data={"csrf_token": token})
