@@ -45,7 +45,8 @@ class CitizenTickets:
     async def describe(self, identity: Identity, number: int) -> str:
         """The ticket's status in a sentence for the citizen."""
         ticket = await self.lookup(identity, number)
-        due = None if ticket.status.is_final else self._calendar.describe_due(ticket.created_at)
+        # The stored due time: it may count from the end of a maintenance, which is over now.
+        due = None if ticket.status.is_final else self._calendar.describe_promise(ticket.due_at)
         return wording.ticket_status_text(ticket.number, ticket.status_label, due)
 
     async def list(self, identity: Identity) -> Sequence[Ticket]:

@@ -399,6 +399,9 @@ class ConversationService:
         maintenance: Maintenance | None,
     ) -> Reply:
         now = self._clock()
+        away_until = maintenance.until if maintenance else None
+        # During maintenance the answer time counts from when people are back, not from now.
+        due_at = self._calendar.due_at(now, people_away_until=away_until)
         ticket = await open_ticket(
             uow,
             number=number,
@@ -407,14 +410,15 @@ class ConversationService:
             reason=reason,
             contacts=contacts or Contacts(),
             now=now,
-            due_at=self._calendar.due_at(now),
+            due_at=due_at,
             transcript_limit=self._settings.transcript_limit,
         )
         text = wording.handoff_text(
             ticket.number,
             now,
             self._calendar,
-            people_away_until=maintenance.until if maintenance else None,
+            due_at=ticket.due_at,
+            people_away_until=away_until,
         )
         message_id = await uow.conversations.add_message(conversation.id, Author.BOT, text, now)
         # The ticket's thread has it too: operators see what the citizen was promised.
@@ -423,7 +427,7 @@ class ConversationService:
             kind=ReplyKind.HANDOFF,
             text=text,
             ticket_number=ticket.number,
-            due_text=self._calendar.describe_due(now),
+            due_text=self._calendar.describe_promise(ticket.due_at),
             notice=self._notice(maintenance),
             message_id=message_id,
         )

@@ -22,7 +22,7 @@ class TicketTiming:
 
     number: int
     created_at: datetime
-    due_at: datetime  # the answer promised to the citizen by then (working hours counted)
+    due_at: datetime  # the answer promised by then (counted on working days)
     status: str
     operator: str | None  # the assignee's display name
     taken_at: datetime | None

@@ -52,14 +52,18 @@ def handoff_text(
     created: datetime,
     calendar: WorkCalendar,
     *,
+    due_at: datetime,
     people_away_until: datetime | None = None,
 ) -> str:
-    """The reply when a question goes to people: the number, when they pick it up, the promise."""
+    """The reply when a question goes to people: the number, when they pick it up, the promise.
+
+    `due_at` is the ticket's stored due time, so the text and the ticket never disagree.
+    """
     head = (
         f"Передали ваш вопрос специалисту. Номер обращения — {number}: "
         "назовите его, чтобы узнать статус."
     )
-    due = calendar.describe_due(created)
+    due = calendar.describe_promise(due_at)
     within = hours_phrase(calendar.hours.answer_within)
     if people_away_until is not None:
         return (

@@ -55,7 +55,8 @@ class WorkingHours:
     """The operators' schedule: daily hours in one time zone, extra closed days, answer time.
 
     `closed_days` are closed in addition to the production calendar (e.g. a corporate event);
-    `answer_within` is how long after pick-up an answer is promised.
+    `answer_within` is how long after pick-up an answer is promised, counted on working days
+    only (see `WorkCalendar.due_at`).
     """
 
     opens: time = time(6)
@@ -139,21 +140,45 @@ class WorkCalendar:
         day = local.date()
         if local.time() >= self._hours.opens:
             day += timedelta(days=1)
-        for _ in range(SEARCH_LIMIT_DAYS):
-            if self.is_working_day(day):
-                opening = datetime.combine(day, self._hours.opens, tzinfo=self._zone)
-                return opening.astimezone(at.tzinfo)
-            day += timedelta(days=1)
-        raise ValueError(
-            f"No working day within {SEARCH_LIMIT_DAYS} days after {local:%Y-%m-%d};"
-            f" check the closed days in the working-hours settings."
-        )
+        opening = datetime.combine(self._first_working_day(day), self._hours.opens, self._zone)
+        return opening.astimezone(at.tzinfo)
 
-    def due_at(self, created: datetime) -> datetime:
-        """The moment by which an answer to a question asked at `created` is promised."""
-        start = self.next_opening(created)
-        # Elapsed time, not wall-clock time: across a DST change 24 hours stay 24 hours.
-        return (start.astimezone(UTC) + self._hours.answer_within).astimezone(created.tzinfo)
+    def pickup_at(
+        self, created: datetime, *, people_away_until: datetime | None = None
+    ) -> datetime:
+        """When operators pick up a question asked at `created`: at once if they are working,
+        else at their next opening. During maintenance (`people_away_until`), the first working
+        moment at or after its end."""
+        start = created if people_away_until is None else max(created, people_away_until)
+        return self.next_opening(start).astimezone(created.tzinfo)
+
+    def due_at(self, created: datetime, *, people_away_until: datetime | None = None) -> datetime:
+        """The moment by which an answer to a question asked at `created` is promised.
+
+        `answer_within` is counted from the pick-up (see `pickup_at`) on working days only:
+        weekends, holidays and closed days from settings do not count, the nights of working
+        days do. So on an ordinary weekday the promise is the same time the next working day:
+        Friday 17:59 is due on Monday 17:59, not on Saturday. A moment that lands outside the
+        hours of its day (an answer time that is not whole days, or a DST change on a working
+        day) is moved to that day's opening or closing, so nobody is promised an answer at
+        night. A later question is never due earlier than an earlier one.
+        """
+        pickup = self._to_local(self.pickup_at(created, people_away_until=people_away_until))
+        day, cursor, remaining = pickup.date(), pickup, self._hours.answer_within
+        for _ in range(SEARCH_LIMIT_DAYS):
+            # Elapsed time, not wall-clock time: a day with a DST change is 23 or 25 hours.
+            left_today = _elapsed(cursor, self._midnight(day + timedelta(days=1)))
+            if remaining < left_today:
+                due = self._into_hours(day, _after(cursor, remaining).astimezone(self._zone))
+                return due.astimezone(created.tzinfo)
+            remaining -= left_today
+            day = self._first_working_day(day + timedelta(days=1))
+            cursor = self._midnight(day)
+        raise ValueError(
+            f"The answer time {self._hours.answer_within} does not fit into"
+            f" {SEARCH_LIMIT_DAYS} days after {pickup:%Y-%m-%d}; check `answer_within`"
+            f" and the closed days in the working-hours settings."
+        )
 
     def describe_pickup(self, at: datetime) -> str:
         """When operators pick up a question asked at `at`, in the citizen's words.
@@ -173,10 +198,10 @@ class WorkCalendar:
             return f"{TOMORROW} {clock}"
         return f"{_weekday_phrase(opening.date())}, {_day_and_month(opening.date())}, {clock}"
 
-    def describe_due(self, created: datetime) -> str:
-        """The promise for a question asked at `created`: "ответим до 14:30 23 ноября ..."."""
-        due = self._to_local(self.due_at(created))
-        return f"ответим до {due:%H:%M} {_day_and_month(due.date())} {self.timezone_phrase}"
+    def describe_promise(self, due: datetime) -> str:
+        """The promise for a due moment (see `due_at`): "ответим до 14:30 23 ноября ..."."""
+        local = self._to_local(due)
+        return f"ответим до {local:%H:%M} {_day_and_month(local.date())} {self.timezone_phrase}"
 
     @property
     def timezone_phrase(self) -> str:
@@ -191,6 +216,28 @@ class WorkCalendar:
             calendar = holidays.country_holidays(COUNTRY, years=year, expand=False)
             self._calendars[year] = calendar
         return calendar
+
+    def _first_working_day(self, start: date) -> date:
+        """`start` or the first working day after it."""
+        for offset in range(SEARCH_LIMIT_DAYS):
+            day = start + timedelta(days=offset)
+            if self.is_working_day(day):
+                return day
+        raise ValueError(
+            f"No working day within {SEARCH_LIMIT_DAYS} days after {start:%Y-%m-%d};"
+            f" check the closed days in the working-hours settings."
+        )
+
+    def _midnight(self, day: date) -> datetime:
+        return datetime.combine(day, time(0), self._zone)
+
+    def _into_hours(self, day: date, local: datetime) -> datetime:
+        """`local` (on `day`) moved into that day's working hours, closing time included."""
+        if local.time() < self._hours.opens:
+            return datetime.combine(day, self._hours.opens, self._zone)
+        if local.time() > self._hours.closes:
+            return datetime.combine(day, self._hours.closes, self._zone)
+        return local
 
     def _to_local(self, at: datetime) -> datetime:
         if at.tzinfo is None or at.utcoffset() is None:
@@ -207,3 +254,11 @@ def _weekday_phrase(day: date) -> str:
 
 def _day_and_month(day: date) -> str:
     return f"{day.day} {MONTHS_GENITIVE[day.month - 1]}"
+
+
+def _elapsed(start: datetime, end: datetime) -> timedelta:
+    return end.astimezone(UTC) - start.astimezone(UTC)
+
+
+def _after(start: datetime, span: timedelta) -> datetime:
+    return start.astimezone(UTC) + span

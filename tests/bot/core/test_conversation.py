@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.anyio
 ANNA = Identity("web", "session-anna")
 BORIS = Identity("web", "session-boris")
 UNKNOWN_QUESTION = "сломался карбюратор у трактора"
+MOSCOW = ZoneInfo("Europe/Moscow")
 
 
 @pytest.mark.parametrize(
@@ -305,6 +307,33 @@ async def test_maintenance_keeps_the_bot_answering_and_says_when_people_return(
     assert "специалисты недоступны до 14:00 24 ноября" in handoff.text
     await services.maintenance.turn_off()
     assert await services.maintenance.current() is None
+
+
+async def test_a_friday_afternoon_promise_skips_the_weekend(services: Services) -> None:
+    services.clock.now = datetime(2026, 12, 4, 17, 59, tzinfo=MOSCOW)
+    reply = await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    assert reply.due_text == "ответим до 17:59 7 декабря по московскому времени"
+    assert reply.text.endswith("ответим до 17:59 7 декабря по московскому времени.")
+    ticket = await services.citizens.lookup(ANNA, 1)
+    assert ticket.due_at == datetime(2026, 12, 7, 17, 59, tzinfo=MOSCOW)
+
+
+async def test_during_maintenance_the_promise_counts_from_when_people_are_back(
+    services: Services,
+) -> None:
+    """Maintenance on Saturday until Monday 12:00: the 24 hours start then, not at Monday's
+    opening; the reply, the ticket and a later look-up all say the same."""
+    services.clock.now = datetime(2026, 12, 5, 10, 0, tzinfo=MOSCOW)
+    await services.maintenance.turn_on(datetime(2026, 12, 7, 12, 0, tzinfo=MOSCOW))
+    reply = await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    promise = "ответим до 12:00 8 декабря по московскому времени"
+    assert "специалисты недоступны до 12:00 7 декабря по московскому времени" in reply.text
+    assert reply.text.endswith(f"в течение 24 часов после начала работы; {promise}.")
+    assert reply.due_text == promise
+    ticket = await services.citizens.lookup(ANNA, 1)
+    assert ticket.due_at == datetime(2026, 12, 8, 12, 0, tzinfo=MOSCOW)
+    services.clock.now = datetime(2026, 12, 7, 13, 0, tzinfo=MOSCOW)  # maintenance is over
+    assert await services.citizens.describe(ANNA, 1) == f"Обращение № 1: Принято; {promise}."
 
 
 async def test_a_choice_during_maintenance_says_when_people_return(

@@ -88,7 +88,7 @@ async def test_the_report_counts_what_happened(
         traffic.tickets,
         traffic.replied,
     )
-    # In time means by the ticket's due time (working hours counted), not 24 hours flat.
+    # In time means by the ticket's stored due time (working days counted), not 24 hours flat.
     assert queue.within_limit == traffic.replied_in_time
     assert traffic.unanswered_due and all(due < now for due in traffic.unanswered_due)
     assert queue.late == traffic.replied_late + len(traffic.unanswered_due)

@@ -434,7 +434,8 @@ def _promise_for(server: LiveServer, settings: WebSettings, session_id: str, num
         f"{server.url}/api/v1/tickets/{number}", params={"session_id": session_id}
     ).json()
     created = datetime.fromisoformat(ticket["created_at"])
-    return WorkCalendar(settings.core.working_hours).describe_due(created)
+    calendar = WorkCalendar(settings.core.working_hours)
+    return calendar.describe_promise(calendar.due_at(created))
 
 
 def test_a_handed_off_first_question_shows_the_ticket_number_and_the_promise(
