@@ -2,8 +2,8 @@
 
 Sets up `.venv` on first use. Without arguments it serves the web app on
 http://127.0.0.1:8000 in development mode (a random secret for this run), and so does `serve`
-with options of its own (`serve --port 8139`); `ask` and the other subcommands work as usual.
-Set FAQBOT_ENV and FAQBOT_SECRET_KEY yourself to run `serve` otherwise.
+with options of its own on this machine (`serve --port 8139`); `ask` and the other subcommands
+work as usual. `serve --host 0.0.0.0` asks for FAQBOT_SECRET_KEY, as in production.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from bootstrap import BIN, ensure_environment
 
 DEFAULT_COMMAND = ["serve"]
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", "8000"
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 def main() -> None:
@@ -23,12 +24,14 @@ def main() -> None:
     ensure_environment()
     faqbot = str(BIN / "faqbot")
     arguments = sys.argv[1:] or DEFAULT_COMMAND
-    if arguments[0] == "serve" and "-h" not in arguments and "--help" not in arguments:
-        # A local run: development mode with a secret nobody else knows.
+    host = _option(arguments, "--host") or DEFAULT_HOST
+    if arguments[0] == "serve" and host in LOOPBACK and not {"-h", "--help"} & set(arguments):
+        # A local run: development mode with a secret nobody else knows. Served to other
+        # machines (--host 0.0.0.0), `serve` asks for FAQBOT_SECRET_KEY as in production.
         os.environ.setdefault("FAQBOT_ENV", "development")
         os.environ.setdefault("FAQBOT_SECRET_KEY", secrets.token_urlsafe(48))
-        host = _option(arguments, "--host") or DEFAULT_HOST
-        url = f"http://{host}:{_option(arguments, '--port') or DEFAULT_PORT}"
+        shown = f"[{host}]" if ":" in host else host
+        url = f"http://{shown}:{_option(arguments, '--port') or DEFAULT_PORT}"
         print(f"faqbot: open {url} (operator console: {url}/console)", flush=True)
     os.execv(faqbot, [faqbot, *arguments])
 

@@ -71,3 +71,25 @@ def test_a_port_another_program_holds_is_named_before_any_address_is_printed(
     assert f"cannot listen on 127.0.0.1:{port}: the port is taken by another program" in (
         done.stderr
     )
+
+
+def test_serving_other_machines_still_asks_for_a_secret(tmp_path: Path) -> None:
+    """Development mode (a random secret, sessions lost at every restart, open API docs) is
+    for this machine only: `--host 0.0.0.0` is served as in production."""
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"FAQBOT_ENV", "FAQBOT_SECRET_KEY", "TELEGRAM_BOT_TOKEN"}
+    }
+    environment["FAQBOT_DATA_DIR"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "run.py"), "serve", "--host", "0.0.0.0"],
+        cwd=tmp_path,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "FAQBOT_SECRET_KEY is not set" in done.stderr

@@ -76,7 +76,8 @@ def run(args: argparse.Namespace) -> int:
         )
         print(f"faqbot: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
         return 3
-    print(f"faqbot: serving on http://{args.host}:{args.port}/", flush=True)
+    shown = f"[{args.host}]" if ":" in args.host else args.host
+    print(f"faqbot: serving on http://{shown}:{args.port}/", flush=True)
     config = uvicorn.Config(
         create_app(settings, mounts=mounts),
         host=args.host,
@@ -90,9 +91,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _listen(host: str, port: int) -> socket.socket:
-    """A listening socket on `host`:`port` (an IPv6 address or name too)."""
-    family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-    return socket.create_server(address, family=family)
+    """A listening socket on `host`:`port`, chosen as uvicorn chooses: IPv6 for an address
+    with a colon, else IPv4 ("localhost" is 127.0.0.1 even where ::1 resolves first)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family)
 
 
 class TelegramConfigError(Exception):

@@ -12,6 +12,8 @@ from matcher.knowledge import KnowledgeBase
 from matcher.match import Match
 
 HANDOFF_TAG = "handoff"
+# Small talk ("Спасибо!", "Здравствуйте!"): never the question a ticket is about.
+SMALL_TALK_TAG = "общение"
 
 
 class Answerer(Protocol):

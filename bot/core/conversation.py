@@ -14,7 +14,7 @@ from datetime import datetime
 from itertools import pairwise
 
 from bot.core import wording
-from bot.core.answerer import HANDOFF_TAG, Answerer
+from bot.core.answerer import HANDOFF_TAG, SMALL_TALK_TAG, Answerer
 from bot.core.clock import Clock, system_clock
 from bot.core.contacts import Contacts
 from bot.core.conversation_state import ConversationState
@@ -307,18 +307,23 @@ class ConversationService:
 
     async def _last_question(self, uow: UnitOfWork, conversation: Conversation) -> str | None:
         """The citizen's last question the bot answered or clarified in this conversation
-        (within the transcript a ticket keeps); None when there was none. Marks, files and
-        wordless messages are no questions: the bot's reply to them names no entry."""
+        since its last ticket (within the transcript a ticket keeps); None when there was
+        none. Marks, files and wordless messages are no questions: the bot's reply to them
+        names no entry; small talk ("спасибо") is none either."""
         messages = await uow.conversations.recent_messages(
             conversation.id, self._settings.transcript_limit
         )
-        asked = [
-            said.text
-            for said, reply in pairwise(messages)
-            if said.author is Author.CITIZEN
-            and reply.author is Author.BOT
-            and (reply.entry_id is not None or reply.choices)
-        ]
+        kb = self._answerer.kb
+        asked: list[str] = []
+        for said, reply in pairwise(messages):
+            if reply.author in (Author.OPERATOR, Author.SYSTEM):
+                asked.clear()  # an earlier ticket: what came before it was handled there
+                continue
+            if said.author is not Author.CITIZEN or reply.author is not Author.BOT:
+                continue
+            entry = kb.get(reply.entry_id) if reply.entry_id is not None else None
+            if (entry is not None and SMALL_TALK_TAG not in entry.tags) or reply.choices:
+                asked.append(said.text)
         return asked[-1] if asked else None
 
     @staticmethod

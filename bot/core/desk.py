@@ -133,6 +133,12 @@ class Desk:
                     f"Обращение № {number} в статусе «{ticket.status_label}»: взять в работу "
                     "можно только новое или переданное специалисту."
                 )
+            if ticket.assignee_id is not None:
+                # An escalated ticket a specialist took stays "Передано специалисту": an
+                # admin's "Взять" must not move it to them behind the specialist's back.
+                raise PermissionDeniedError(
+                    f"Обращение № {number} уже в работе у другого сотрудника."
+                )
             return await _assign(uow, who, ticket, now)
 
     async def reply(

@@ -118,25 +118,29 @@ class Proposals:
         require(curator.role, Permission.DECIDE_PROPOSALS, "утверждать новые ответы")
         async with self._db.transaction() as uow:
             proposal = await _pending(uow, proposal_id)
-            entry_id = await asyncio.to_thread(self._fresh_id, proposal.id)
-            entry = NewEntry(
-                id=entry_id,
-                question=proposal.question,
-                answer=proposal.answer,
-                alternatives=proposal.alternatives,
-                tags=(PROPOSED_TAG, proposal.topic),
-                source=f"обращение № {proposal.ticket_number}",
-            )
-            if not force:
-                problems = await asyncio.to_thread(self._problems, entry)
-                if problems:
-                    raise WorseBaseError(
-                        f"Предложение № {proposal.id} не утверждено",
-                        problems,
-                        "Отклоните предложение (оператор предложит его заново, другими "
-                        "словами) или утвердите как есть: в консоли с отметкой «даже если "
-                        "проверка базы против», в командной строке с --force.",
-                    )
+        entry_id = await asyncio.to_thread(self._fresh_id, proposal.id)
+        entry = NewEntry(
+            id=entry_id,
+            question=proposal.question,
+            answer=proposal.answer,
+            alternatives=proposal.alternatives,
+            tags=(PROPOSED_TAG, proposal.topic),
+            source=f"обращение № {proposal.ticket_number}",
+        )
+        # The check builds matchers (about a second on our base): not while holding the
+        # database's write lock, which every citizen's question waits for on SQLite.
+        if not force:
+            problems = await asyncio.to_thread(self._problems, entry)
+            if problems:
+                raise WorseBaseError(
+                    f"Предложение № {proposal.id} не утверждено",
+                    problems,
+                    "Отклоните предложение (оператор предложит его заново, другими "
+                    "словами) или утвердите как есть: в консоли с отметкой «даже если "
+                    "проверка базы против», в командной строке с --force.",
+                )
+        async with self._db.transaction() as uow:
+            proposal = await _pending(uow, proposal_id)  # still undecided
             decided = await uow.proposals.decide(
                 proposal.id,
                 status=ProposalStatus.APPROVED,

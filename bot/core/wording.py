@@ -64,7 +64,9 @@ def handoff_text(
         "назовите его, чтобы узнать статус."
     )
     due = calendar.describe_promise(due_at)
-    within = hours_phrase(calendar.hours.answer_within)
+    # Only working days count towards the promise (`WorkCalendar.due_at`): said, so that
+    # "24 часа" and a date three days later do not read as a contradiction.
+    within = f"{hours_phrase(calendar.hours.answer_within)} ({NOT_COUNTED})"
     if people_away_until is not None:
         return (
             f"{head} Сейчас идут профилактические работы, специалисты недоступны до "
@@ -78,6 +80,9 @@ def handoff_text(
         f"{head} Сейчас нерабочее время: специалисты возьмут обращение в работу {pickup}, "
         f"ответ — в течение {within}; {due}."
     )
+
+
+NOT_COUNTED = "выходные и праздники не в счёт"
 
 
 def maintenance_notice(until: datetime, calendar: WorkCalendar) -> str:

@@ -328,7 +328,9 @@ async def test_during_maintenance_the_promise_counts_from_when_people_are_back(
     reply = await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
     promise = "ответим до 12:00 8 декабря по московскому времени"
     assert "специалисты недоступны до 12:00 7 декабря по московскому времени" in reply.text
-    assert reply.text.endswith(f"в течение 24 часов после начала работы; {promise}.")
+    assert reply.text.endswith(
+        f"в течение 24 часов (выходные и праздники не в счёт) после начала работы; {promise}."
+    )
     assert reply.due_text == promise
     ticket = await services.citizens.lookup(ANNA, 1)
     assert ticket.due_at == datetime(2026, 12, 8, 12, 0, tzinfo=MOSCOW)

@@ -6,6 +6,7 @@ import pytest
 
 from bot.core.errors import IllegalTransitionError, PermissionDeniedError
 from bot.core.identity import Identity
+from bot.core.roles import Role
 from bot.core.ticket_status import TicketStatus
 from bot.core.tickets import Via
 from tests.bot.core.conftest import Services
@@ -41,3 +42,25 @@ async def test_take_one_ticket_by_number(services: Services) -> None:
         services.web.texts.count(f"Специалист взял обращение № {second.ticket_number} в работу.")
         == 1
     )
+
+
+async def test_an_escalated_ticket_a_specialist_took_is_not_taken_from_them(
+    services: Services,
+) -> None:
+    """It stays "Передано специалисту" while the specialist works it: an admin's "Взять"
+    (in the console or the operators' group) used to move it to the admin silently."""
+    asked = await services.conversations.request_person(Identity("web", "s1"), "вопрос")
+    assert asked.ticket_number is not None
+    number = asked.ticket_number
+    olga = await services.operator("olga")
+    sveta = await services.operator("sveta", Role.SPECIALIST)
+    root = await services.operator("root", Role.ADMIN)
+    await services.desk.take(olga, number)
+    await services.desk.escalate(olga, number, "нужен специалист")
+    await services.desk.take(sveta, number)
+
+    with pytest.raises(PermissionDeniedError, match="у другого сотрудника"):
+        await services.desk.take(root, number)
+
+    details = await services.desk.details(sveta, number)
+    assert details.ticket.assignee_id == sveta.id

@@ -230,3 +230,32 @@ async def test_a_call_by_button_shows_the_question_asked_before_it(web: Web) -> 
     assert queue == [asked, "Позовите специалиста"]
     facts = (await web.client.get("/console/tickets/1")).text.split('id="facts"', 1)[1]
     assert f"<dt>Вопрос</dt><dd>{asked}</dd>" in facts
+
+
+async def test_a_call_by_button_skips_small_talk_and_what_an_earlier_ticket_handled(
+    web: Web,
+) -> None:
+    """ "спасибо" after the question is not the question; and a question asked before an
+    earlier ticket was opened and closed is that ticket's business, not the new one's."""
+    asked = "не могу записаться к врачу через госуслуги"
+    first = await web.client.post("/api/v1/ask", json={"question": asked})
+    session = first.json()["session_id"]
+    thanks = await web.client.post(
+        "/api/v1/ask", json={"question": "спасибо", "session_id": session}
+    )
+    assert thanks.json()["entry_id"] == "chat-thanks"
+    await web.client.post("/api/v1/handoff", json={"session_id": session})
+    await web.operator("anna")
+    await log_in(web.client, "anna")
+    queue = re.findall(r'<td class="question">(.*?)</td>', (await web.client.get("/console")).text)
+    assert queue == [asked]
+
+    # The operator closes ticket 1; later the citizen presses the button again, asking nothing.
+    page = await web.client.get("/console/tickets/1")
+    await web.client.post(
+        "/console/tickets/1/resolve",
+        data={"csrf_token": csrf_of(page.text), "text": "Запишитесь через МФЦ."},
+    )
+    await web.client.post("/api/v1/handoff", json={"session_id": session})
+    queue = re.findall(r'<td class="question">(.*?)</td>', (await web.client.get("/console")).text)
+    assert queue == ["Позовите специалиста"]

@@ -64,6 +64,16 @@ async def test_one_address_guessing_many_logins_is_refused_too(
     assert (await log_in(web_app_client, "anna", PASSWORD)).status_code == 303
 
 
+async def test_a_guesser_elsewhere_does_not_lock_the_operator_out(
+    web: Web, web_app_client: httpx.AsyncClient
+) -> None:
+    """Anyone who knows a login could keep its owner out of the console all day by typing
+    it with wrong passwords: the count is per login at each address."""
+    await web.operator("anna")
+    assert await _wrong(web_app_client, "anna", 6) == [401] * 5 + [429]
+    assert (await log_in(web.client, "anna", PASSWORD)).status_code == 303
+
+
 @pytest.fixture
 async def web_app_client(web: Web) -> AsyncIterator[httpx.AsyncClient]:
     """A second browser, on another address, talking to the same app."""
