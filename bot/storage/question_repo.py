@@ -6,13 +6,13 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Text, bindparam, cast, delete, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.question_records import Decision, NewQuestion, QuestionRecord, Triage
 from bot.core.records import RatingScale
 from bot.storage.prepared import Prepared, Target
-from bot.storage.tables import QuestionLogRow, table_of
+from bot.storage.tables import ConversationMessageRow, QuestionLogRow, table_of
 
 _COLUMNS = (
     QuestionLogRow.id,
@@ -41,12 +41,24 @@ _LAST_OF_CONVERSATION = (
     .where(_QUESTIONS.c.conversation_id == bindparam("conversation"))
     .scalar_subquery()
 )
+_MESSAGES = table_of(ConversationMessageRow)
+# The clarification's message offered the entry: its `choices`, a JSON list of ids, holds it
+# quoted (ids are letters, digits and hyphens; LIKE's wildcards are escaped all the same).
+_OFFERED = (
+    select(_MESSAGES.c.id)
+    .where(
+        _MESSAGES.c.id == _QUESTIONS.c.message_id,
+        cast(_MESSAGES.c.choices, Text).like(bindparam("offered"), escape="\\"),
+    )
+    .exists()
+)
 _CHOOSE = Prepared(
     update(_QUESTIONS)
     .where(
         _QUESTIONS.c.id == _LAST_OF_CONVERSATION,
         _QUESTIONS.c.decision == Decision.CLARIFY.value,
         _QUESTIONS.c.chosen_entry_id.is_(None),
+        _OFFERED,
     )
     .values(chosen_entry_id=bindparam("chosen"), message_id=bindparam("reply_id"))
     .returning(_QUESTIONS.c.id)
@@ -108,13 +120,21 @@ class QuestionStatements:
     async def choose(
         self, conversation_id: int, entry_id: str, message_id: int | None
     ) -> int | None:
-        """Note the entry picked after the last clarification in a conversation.
+        """Note the entry picked after the last clarification in a conversation, if that
+        clarification offered it (Telegram's topic menu shows any entry through the same
+        choice: a pick it did not offer is no answer to the clarification).
 
-        Returns the record's id, or None when no clarification is waiting for a choice.
+        Returns the record's id, or None when no clarification is waiting for this choice.
         """
+        offered = entry_id.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         chosen = await _CHOOSE.scalar(
             self._target,
-            {"conversation": conversation_id, "chosen": entry_id, "reply_id": message_id},
+            {
+                "conversation": conversation_id,
+                "chosen": entry_id,
+                "reply_id": message_id,
+                "offered": f'%"{offered}"%',
+            },
         )
         return int(chosen) if chosen is not None else None
 

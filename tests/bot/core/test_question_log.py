@@ -85,6 +85,22 @@ async def test_a_choice_leaves_sqlalchemy_nothing_to_run_and_only_the_first_coun
     assert answered.decision is Decision.ANSWER and answered.chosen_entry_id is None
 
 
+async def test_a_pick_the_clarification_did_not_offer_is_not_its_choice(
+    services: Services,
+) -> None:
+    """Any entry can be opened (Telegram's topic menu does it through the same call), but
+    the report's "chosen after clarification" counts only what the clarification offered."""
+    await services.conversations.handle(BORIS, "регистрация или восстановление пароля")
+    elsewhere = await services.conversations.choose(BORIS, "epts-extract")
+    assert (elsewhere.kind, elsewhere.entry_id) == (ReplyKind.ANSWER, "epts-extract")
+    [record] = await _records(services)
+    assert record.chosen_entry_id is None and record.abandoned
+    offered = await services.conversations.choose(BORIS, "registration")
+    assert offered.entry_id == "registration"
+    [record] = await _records(services)
+    assert record.chosen_entry_id == "registration"
+
+
 async def test_an_abandoned_clarification_has_no_choice(services: Services) -> None:
     await services.conversations.handle(ANNA, "регистрация или восстановление пароля")
     [record] = await _records(services)
