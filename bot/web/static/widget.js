@@ -538,6 +538,9 @@
         var offered = m.choices && m.choices.length ? m.choices : null;
         shown[m.text] = addMessage(m.author, offered ? m.text.split("\n")[0] : m.text, function (msg) {
           if (offered) { choiceButtons(msg, offered); }
+          // An answer from the base keeps its tools: copy, e-mail, 👍 / 👎 (rated again, the
+          // latest mark counts).
+          else if (m.author === "bot" && m.entry_id) { tools(msg, m.text, m.id, m.entry_id); }
         });
       });
       // Operator replies and ticket news are in the history already: only skip past what was

@@ -215,6 +215,11 @@ def _reopen_and_see_the_history(page: Page) -> None:
     below = log.evaluate("e => e.scrollHeight - e.scrollTop - e.clientHeight")
     assert below <= 2, f"the chat opened {below} px above its last message"
     expect(log.locator(".msg.system", has_text="Специалист взял обращение № 1")).to_have_count(1)
+    # An earlier answer from the base keeps its tools, and can still be rated.
+    answer = log.locator(".msg.bot", has_text="Новый пароль").first
+    expect(answer.get_by_role("button", name="Копировать ответ")).to_be_visible()
+    answer.get_by_role("button", name="Ответ помог").click()
+    expect(log.locator(".msg.system").last).to_contain_text("Спасибо за оценку!")
 
 
 def _pick_a_clarification(page: Page) -> None:
