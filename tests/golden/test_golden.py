@@ -14,15 +14,15 @@ from evaluation import GOLDEN, load_offtopic, load_tsv, matcher_figures
 
 # Floors the matcher must not fall below. The product target is 95% top-1 (issue 3); the
 # floors sit just under what the engine measures today, so any regression fails CI.
-# Today (2026-12-05, afternoon, 25 alternatives an entry, negated words as terms): 92.2% /
-# 99.0%, 96.8% of answers right, 7.0% handed off. (With 21-22 an entry and "не" a stop word:
-# 89.3% / 97.4%, 97.4% of fewer answers right: 68.5% of questions answered right, 71.1% now.)
+# Today (2026-12-05, afternoon, 25.5 alternatives an entry, negated words as terms): 92.4% /
+# 99.2%, 96.8% of answers right, 6.0% handed off. (With 21-22 an entry and "не" a stop word:
+# 89.3% / 97.4%, 97.4% of fewer answers right: 68.5% of questions answered right, 71.3% now.)
 MIN_TOP1 = 0.915
 MIN_TOP3 = 0.98
 MIN_ANSWER_PRECISION = 0.965
-# Questions the base can answer that still go to a person (6.5% before negated terms, 8.9%
+# Questions the base can answer that still go to a person (7.0% before the fourth pass, 8.9%
 # with 10-15 alternatives an entry, 12.8% with character 2-4-grams before 2026-12-04).
-MAX_HANDED_OFF = 0.075
+MAX_HANDED_OFF = 0.07
 MAX_OFFTOPIC_ANSWERED = 0.02
 
 QUESTIONS = load_tsv(GOLDEN / "questions.tsv")
