@@ -16,16 +16,18 @@ from tests.bot.web.conftest import free_port
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _newcomers_environment(data: Path) -> dict[str, str]:
+    """This process's environment without the settings a newcomer has not made, the
+    database in `data`."""
+    unset = {"FAQBOT_ENV", "FAQBOT_SECRET_KEY", "TELEGRAM_BOT_TOKEN"}
+    return {**{k: v for k, v in os.environ.items() if k not in unset}, "FAQBOT_DATA_DIR": str(data)}
+
+
 def test_serve_on_another_port_is_still_a_local_development_run(tmp_path: Path) -> None:
     """`run.py serve --port N` (the README's way to pick a port) used to lose development
     mode and stop at "FAQBOT_SECRET_KEY is not set"."""
     port = free_port()
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"FAQBOT_ENV", "FAQBOT_SECRET_KEY", "TELEGRAM_BOT_TOKEN"}
-    }
-    environment["FAQBOT_DATA_DIR"] = str(tmp_path)
+    environment = _newcomers_environment(tmp_path)
     with subprocess.Popen(
         [sys.executable, str(ROOT / "scripts" / "run.py"), "serve", "--port", str(port)],
         cwd=tmp_path,
@@ -76,12 +78,7 @@ def test_a_port_another_program_holds_is_named_before_any_address_is_printed(
 def test_serving_other_machines_still_asks_for_a_secret(tmp_path: Path) -> None:
     """Development mode (a random secret, sessions lost at every restart, open API docs) is
     for this machine only: `--host 0.0.0.0` is served as in production."""
-    environment = {
-        name: value
-        for name, value in os.environ.items()
-        if name not in {"FAQBOT_ENV", "FAQBOT_SECRET_KEY", "TELEGRAM_BOT_TOKEN"}
-    }
-    environment["FAQBOT_DATA_DIR"] = str(tmp_path)
+    environment = _newcomers_environment(tmp_path)
     done = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "run.py"), "serve", "--host", "0.0.0.0"],
         cwd=tmp_path,

@@ -48,15 +48,9 @@ async def test_a_form_without_the_csrf_token_is_refused(web: Web) -> None:
     assert "Форма устарела" in forged.text
 
 
-async def test_a_proposal_that_would_take_another_entrys_phrasing_waits_for_the_box(
-    web: Web,
-) -> None:
-    """A proposed entry whose wording is another entry's phrasing would leave both
-    unanswered: the curator is told so, nothing is written, and the proposal stays until they
-    tick «даже если проверка базы против»."""
-    sms = web.services.answerer.kb.get("account-sms-not-arriving")
-    assert sms is not None
-    taken = sms.alternatives[0]
+async def _anna_resolves_ticket_1(web: Web) -> str:
+    """A question the base cannot answer becomes ticket 1; the operator anna closes it with a
+    reply. Returns her form token."""
     await web.operator("anna")
     await web.client.post("/api/v1/ask", json={"question": UNKNOWN})
     await log_in(web.client, "anna")
@@ -66,6 +60,19 @@ async def test_a_proposal_that_would_take_another_entrys_phrasing_waits_for_the_
     await web.client.post(
         "/console/tickets/1/resolve", data={"csrf_token": token, "text": "Обратитесь в сервис."}
     )
+    return token
+
+
+async def test_a_proposal_that_would_take_another_entrys_phrasing_waits_for_the_box(
+    web: Web,
+) -> None:
+    """A proposed entry whose wording is another entry's phrasing would leave both
+    unanswered: the curator is told so, nothing is written, and the proposal stays until they
+    tick «даже если проверка базы против»."""
+    sms = web.services.answerer.kb.get("account-sms-not-arriving")
+    assert sms is not None
+    taken = sms.alternatives[0]
+    token = await _anna_resolves_ticket_1(web)
     await web.client.post(
         "/console/tickets/1/propose",
         data={
@@ -100,15 +107,7 @@ async def test_a_proposal_that_would_take_another_entrys_phrasing_waits_for_the_
 
 
 async def test_an_operator_without_the_curator_role_cannot_approve(web: Web) -> None:
-    await web.operator("anna")
-    await web.client.post("/api/v1/ask", json={"question": UNKNOWN})
-    await log_in(web.client, "anna")
-    page = await web.client.get("/console")
-    await web.client.post("/console/take", data={"csrf_token": csrf_of(page.text)})
-    token = csrf_of((await web.client.get("/console/tickets/1")).text)
-    await web.client.post(
-        "/console/tickets/1/resolve", data={"csrf_token": token, "text": "Обратитесь в сервис."}
-    )
+    token = await _anna_resolves_ticket_1(web)
     # The proposal's answer starts as the operator's reply, to be edited into an entry.
     closed = (await web.client.get("/console/tickets/1")).text
     assert '<textarea name="answer" rows="4" required>Обратитесь в сервис.</textarea>' in closed
