@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from bot.web.settings import RateLimit
 
 MAX_KEYS = 50_000
+# Past MAX_KEYS, the oldest buckets are looked at for one that holds no refusal to evict.
+EVICTION_SCAN = 64
 
 
 @dataclass(slots=True)
@@ -23,10 +25,15 @@ class RateLimiter:
     """Allows `burst` requests at once per key, refilled at `per_second`; None allows all."""
 
     def __init__(
-        self, limit: RateLimit | None, *, now: Callable[[], float] = time.monotonic
+        self,
+        limit: RateLimit | None,
+        *,
+        now: Callable[[], float] = time.monotonic,
+        max_keys: int = MAX_KEYS,
     ) -> None:
         self._limit = limit
         self._now = now
+        self._max_keys = max_keys
         self._buckets: OrderedDict[str, _Bucket] = OrderedDict()
 
     def take(self, key: str) -> float:
@@ -69,6 +76,18 @@ class RateLimiter:
         )
         bucket.updated = now
         self._buckets[key] = bucket
-        while len(self._buckets) > MAX_KEYS:
-            self._buckets.popitem(last=False)
+        while len(self._buckets) > self._max_keys:
+            self._evict(now, limit)
         return bucket
+
+    def _evict(self, now: float, limit: RateLimit) -> None:
+        """Drop one of the least recently used buckets, one that refuses nothing now if one
+        of the oldest does: a flood of fresh keys (junk logins, rotated addresses) must not
+        push out the bucket that keeps a guessed login closed."""
+        for index, (key, bucket) in enumerate(self._buckets.items()):
+            if index >= EVICTION_SCAN:
+                break
+            if bucket.tokens + (now - bucket.updated) * limit.per_second >= 1.0:
+                del self._buckets[key]
+                return
+        self._buckets.popitem(last=False)
