@@ -205,12 +205,15 @@ class Unanswered:
         or with it another entry's questions go to this one, or it would go elsewhere itself)
         is refused with `WorseBaseError`, unless `force`; advice comes back with it.
         """
-        from bot.kb.alternatives import AlternativeError, add_alternative
+        from bot.kb.alternatives import AlternativeError, add_alternative, clean_phrasing
         from bot.kb.check import Severity
         from bot.kb.impact import alternative_findings
 
         require(curator.role, Permission.DECIDE_PROPOSALS, "дополнять базу знаний")
-        text = " ".join(phrasing.split())
+        try:
+            text = clean_phrasing(phrasing)
+        except AlternativeError as error:
+            raise InvalidInputError(str(error)) from error
         if mask_personal_data(text) != text:
             raise InvalidInputError(
                 "В формулировке есть личные данные (имя, телефон, паспорт, код...): уберите их."
@@ -219,8 +222,6 @@ class Unanswered:
         entry = kb.get(entry_id)
         if entry is None or entry.file is None:
             raise InvalidInputError(f"Нет ответа с идентификатором «{entry_id}».")
-        if not text:
-            raise InvalidInputError("Формулировка пустая: впишите вопрос так, как его задают.")
         findings = await asyncio.to_thread(alternative_findings, kb, entry_id, text)
         errors = tuple(f.message for f in findings if f.severity is Severity.ERROR)
         if errors and not force:

@@ -14,15 +14,21 @@ class AlternativeError(ValueError):
     """The phrasing cannot be added; the message says why and what to do."""
 
 
+def clean_phrasing(phrasing: str) -> str:
+    """The phrasing with single spaces, or `AlternativeError` when nothing is left."""
+    text = " ".join(phrasing.split())
+    if not text:
+        raise AlternativeError("Формулировка пустая: впишите вопрос так, как его задают.")
+    return text
+
+
 def add_alternative(path: Path, entry_id: str, phrasing: str) -> bool:
     """Append `phrasing` to the alternatives of `entry_id` in the topic file `path`.
 
     Returns False when the entry already has this phrasing (nothing is written). The file
     is replaced atomically under the writers' lock, so the hot reload never sees half of it.
     """
-    text = " ".join(phrasing.split())
-    if not text:
-        raise AlternativeError("Формулировка пустая: впишите вопрос так, как его задают.")
+    text = clean_phrasing(phrasing)
     with locked(path):
         parsed = parse_file(read_text(path), path)
         if not isinstance(parsed, TopicFile):

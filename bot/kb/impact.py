@@ -10,9 +10,9 @@ own entry and of the entries each new phrasing is closest to.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 
-from bot.kb.check import Finding, Kind, Severity, conflicts
+from bot.kb.check import Finding, conflicts, duplicates
 from matcher import Entry, KnowledgeBase, Matcher
 
 # The entries a new phrasing ranks best: those whose phrasings it may pull over.
@@ -51,34 +51,14 @@ def _new_findings(
     nearby = {entry_id}
     for text in texts:
         nearby.update(c.entry_id for c in matcher.match(text).candidates[:NEIGHBOURS])
-    found = [
-        *(f for text in texts for f in _same_phrasing(after, matcher, entry_id, text)),
-        *conflicts(after, matcher, only=nearby),
-    ]
+    found = [*duplicates(after, matcher), *conflicts(after, matcher, only=nearby)]
     if not found:
         return ()
-    before = {_key(f) for f in conflicts(kb, Matcher(kb), only=nearby)}
+    old = Matcher(kb)
+    before = {_key(f) for f in (*duplicates(kb, old), *conflicts(kb, old, only=nearby))}
     return tuple(f for f in found if _key(f) not in before)
 
 
-def _same_phrasing(
-    kb: KnowledgeBase, matcher: Matcher, entry_id: str, text: str
-) -> Iterator[Finding]:
-    """The new phrasing is, word for word, another entry's phrasing: an error, as in
-    `kb check` (a phrasing two entries share is answered by neither)."""
-    key = matcher.analyzer.normalise(text)
-    for entry in kb:
-        if entry.id != entry_id and any(
-            matcher.analyzer.normalise(p) == key for p in entry.phrasings
-        ):
-            yield Finding(
-                Severity.ERROR,
-                Kind.DUPLICATE_QUESTION,
-                f"«{text}» уже есть в записи {entry.id}: оставьте его в одной",
-                entry_id=entry_id,
-            )
-
-
 def _key(finding: Finding) -> tuple[object, ...]:
-    # The message names the phrasing and the other entry; its score may differ.
+    # The message names the phrasing and the other entry; a conflict's score may differ.
     return finding.kind, finding.entry_id, finding.message.split(" (уверенность")[0]

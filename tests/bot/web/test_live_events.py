@@ -37,18 +37,23 @@ async def test_an_operator_reply_is_pushed_to_the_open_stream(live_server: LiveS
             "GET", "/api/v1/events", params={"session_id": session}
         ) as stream:
             assert stream.headers["content-type"].startswith("text/event-stream")
-            await log_in(operator, "anna")
-            page = await operator.get("/console")
-            await operator.post("/console/take", data={"csrf_token": csrf_of(page.text)})
-            await operator.post(
-                "/console/tickets/1/reply",
-                data={"csrf_token": csrf_of(page.text), "text": "Обратитесь в сервис."},
-            )
+            await _anna_takes_and_replies(operator)
             reply = await asyncio.wait_for(_next_reply(stream, "Обратитесь в сервис."), 10)
         assert reply["ticket_number"] == 1
         history = (await citizen.get("/api/v1/history", params={"session_id": session})).json()
         (reply,) = [e for e in history["live"] if "Обратитесь в сервис." in e["text"]]
         assert reply["author"] == "operator"  # shown as the specialist's, not a notice
+
+
+async def _anna_takes_and_replies(operator: httpx.AsyncClient) -> None:
+    """The operator anna logs in, takes ticket 1 and replies "Обратитесь в сервис."."""
+    await log_in(operator, "anna")
+    page = await operator.get("/console")
+    await operator.post("/console/take", data={"csrf_token": csrf_of(page.text)})
+    await operator.post(
+        "/console/tickets/1/reply",
+        data={"csrf_token": csrf_of(page.text), "text": "Обратитесь в сервис."},
+    )
 
 
 # What a browser never sends, but anyone can: each is taken as no header at all.
@@ -64,13 +69,7 @@ async def test_a_hostile_last_event_id_is_ignored_and_the_stream_replays(
     ):
         asked = (await citizen.post("/api/v1/ask", json={"question": UNKNOWN})).json()
         session = asked["session_id"]
-        await log_in(operator, "anna")
-        page = await operator.get("/console")
-        await operator.post("/console/take", data={"csrf_token": csrf_of(page.text)})
-        await operator.post(
-            "/console/tickets/1/reply",
-            data={"csrf_token": csrf_of(page.text), "text": "Обратитесь в сервис."},
-        )
+        await _anna_takes_and_replies(operator)
         for header in HOSTILE_LAST_EVENT_IDS:
             async with citizen.stream(
                 "GET",
