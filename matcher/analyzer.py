@@ -42,6 +42,18 @@ COURTESY = Phrases.of(COURTESY_PHRASES)  # courtesy of several words ("добр�
 
 # The particle that turns the next word's meaning around.
 NOT = "не"
+# "не то", "не тот", "не об этом", "не так", "не туда": a pointing word after "не" (a
+# preposition may stand between) says the answer, the code or the place is the wrong one.
+# The lemma it is known by in the terms ("не_тот" for "не то", "не это", "не о том").
+NEGATED_POINTERS = {
+    "то": "тот",
+    "тот": "тот",
+    "это": "тот",
+    "этот": "тот",
+    "так": "так",
+    "туда": "туда",
+}
+POINTER_PREPOSITIONS = frozenset({"о", "об", "обо", "про"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -201,6 +213,8 @@ class Analyzer:
                 # "не понял" is not "понял": the word right after "не" is a term of its own.
                 negated = index is not None and index > 0 and tokens[index - 1] == NOT
                 content.append(f"{NOT}_{term}" if negated else term)
+            elif index is not None and term in NEGATED_POINTERS and _after_not(tokens, index):
+                content.append(f"{NOT}_{NEGATED_POINTERS[term]}")
         for index, (token, lemma) in enumerate(zip(tokens, lemmas, strict=True)):
             if (
                 courtesy
@@ -239,6 +253,14 @@ class Analyzer:
         if lemma in ABBREVIATIONS or not self._morph.is_function_word(token):
             return CONTENT
         return FUNCTION
+
+
+def _after_not(tokens: tuple[str, ...], index: int) -> bool:
+    """Whether "не" stands right before `index`, or before a preposition right before it."""
+    before = index - 1
+    if before > 0 and tokens[before] in POINTER_PREPOSITIONS:
+        before -= 1
+    return before >= 0 and tokens[before] == NOT
 
 
 def courtesy_phrase_words(lemmas: list[str]) -> frozenset[int]:
