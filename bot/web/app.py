@@ -8,6 +8,7 @@ from typing import Protocol
 
 from fastapi import APIRouter, FastAPI
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi_offline import FastAPIOffline
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.core.settings import MEGABYTE
@@ -43,6 +44,10 @@ class Mount(Protocol):
         ...
 
 
+TITLE = "faqbot"
+DESCRIPTION = "Виртуальный консультант по электронным госуслугам."
+
+
 def create_app(
     settings: WebSettings,
     services: ServicesFactory = build_services,
@@ -60,14 +65,27 @@ def create_app(
                 await stack.enter_async_context(mount.running(built))
             yield
 
-    app = FastAPI(
-        title="faqbot",
-        description="Виртуальный консультант по электронным госуслугам.",
-        lifespan=lifespan,
-        docs_url="/api/docs" if settings.is_development else None,
-        redoc_url=None,
-        openapi_url="/api/openapi.json" if settings.is_development else None,
-    )
+    if settings.is_development:
+        # The API documented at /api/docs, Swagger UI served by the app itself (fastapi-offline)
+        # rather than from a CDN, so that the page works on a machine offline.
+        app = FastAPIOffline(
+            docs_url="/api/docs",
+            redoc_url=None,
+            openapi_url="/api/openapi.json",
+            static_url="/api/docs/assets",
+            lifespan=lifespan,
+            title=TITLE,
+            description=DESCRIPTION,
+        )
+    else:
+        app = FastAPI(
+            docs_url=None,
+            redoc_url=None,
+            openapi_url=None,
+            lifespan=lifespan,
+            title=TITLE,
+            description=DESCRIPTION,
+        )
     app.state.templates = build_templates(
         settings.core.working_hours.timezone, refresh_seconds=settings.console_refresh_seconds
     )
