@@ -58,6 +58,11 @@ class _Verdict:
         return self.reason is not None
 
 
+class _NumberNeeded(Exception):
+    """A hand-off found the bot owning the conversation: it opens a ticket, which needs a
+    number allocated outside the transaction."""
+
+
 class ConversationService:
     """Handles citizens' messages on any channel."""
 
@@ -207,6 +212,15 @@ class ConversationService:
                 return reply
             with underway():  # the quick transaction waited its turn already
                 return await self._record(identity, question, verdict, contacts=contacts, now=now)
+        # A message to the ticket people already have needs no number: tried first without
+        # one, so a citizen's follow-ups leave no gaps in the numbers (each used to take one).
+        try:
+            with underway():
+                return await self._record(
+                    identity, question, verdict, contacts=contacts, now=now, number=None
+                )
+        except _NumberNeeded:
+            pass
         # Allocated before the main transaction: on SQLite the number comes from its own
         # committed write, which must not wait behind ours. An unused number is a gap.
         number = await self._db.allocate_ticket_number(now)
@@ -258,6 +272,8 @@ class ConversationService:
             )
             if not conversation.state.bot_answers:
                 return await self._to_ticket(uow, conversation, question)
+            if verdict.hands_off and number is None:
+                raise _NumberNeeded  # rolls the transaction back: nothing written yet
             maintenance = self._maintenance.in_force(switch)
             if conversation.state is ConversationState.RESOLVED:
                 await move_conversation(
