@@ -479,11 +479,10 @@ class ConversationService:
             )
         if conversation.state is ConversationState.WITH_OPERATOR:
             return Reply(kind=ReplyKind.SILENT, text="", ticket_number=ticket.number)
-        return Reply(
-            kind=ReplyKind.NOTICE,
-            text=wording.ADDED_TO_TICKET.format(number=ticket.number),
-            ticket_number=ticket.number,
-        )
+        told = wording.ADDED_TO_TICKET.format(number=ticket.number)
+        # Kept in the conversation, so a chat opened again shows it where it was said.
+        await uow.conversations.add_message(conversation.id, Author.SYSTEM, told, now)
+        return Reply(kind=ReplyKind.NOTICE, text=told, ticket_number=ticket.number)
 
     async def _bot_conversation(
         self, uow: UnitOfWork, identity: Identity

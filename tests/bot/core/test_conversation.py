@@ -220,6 +220,8 @@ async def test_a_message_without_words_is_asked_for_words_not_handed_to_people(
     await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
     waiting = await services.conversations.handle(ANNA, text)
     assert waiting.text == "Добавили ваше сообщение к обращению № 1."
+    history = await ConversationHistory(services.db, clock=services.clock).recent(ANNA)
+    assert [m.text for m in history.messages][-2:] == [text, waiting.text]
     operator = await services.operator("olga")
     details = await services.desk.details(operator, 1)
     assert [m.text for m in details.messages][-1] == text
