@@ -398,7 +398,7 @@ class Desk:
     async def _ticket(self, uow: UnitOfWork, number: int) -> Ticket:
         ticket = await uow.tickets.get(number, lock=True)
         if ticket is None:
-            raise TicketNotFoundError(number)
+            raise TicketNotFoundError(number, yours=False)
         return ticket
 
     async def _owned(
