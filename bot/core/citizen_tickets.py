@@ -45,6 +45,9 @@ class CitizenTickets:
     async def describe(self, identity: Identity, number: int) -> str:
         """The ticket's status in a sentence for the citizen."""
         ticket = await self.lookup(identity, number)
+        if ticket.is_overdue(self._clock()):
+            promised = wording.moment_phrase(ticket.due_at, self._calendar)
+            return wording.overdue_status_text(ticket.number, ticket.status_label, promised)
         # The stored due time: it may count from the end of a maintenance, which is over now.
         due = None if ticket.status.is_final else self._calendar.describe_promise(ticket.due_at)
         return wording.ticket_status_text(ticket.number, ticket.status_label, due)

@@ -3,6 +3,8 @@ rate the answer."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.core.attachments import Upload
@@ -42,6 +44,20 @@ async def test_citizen_sees_own_ticket_status(services: Services) -> None:
     text = await services.citizens.describe(WEB, number)
     assert text == (
         f"Обращение № {number}: Принято; ответим до 10:00 25 ноября по московскому времени."
+    )
+
+
+async def test_a_ticket_past_its_time_is_not_promised_for_a_moment_gone_by(
+    services: Services,
+) -> None:
+    """A look-up two days after the promised time used to say "ответим до 10:00 25 ноября"
+    still; the citizen reads that the time has passed and an apology."""
+    number = await _ticket(services)
+    services.clock.advance(timedelta(days=3))
+    text = await services.citizens.describe(WEB, number)
+    assert text == (
+        f"Обращение № {number}: Принято. Мы обещали ответить до 10:00 25 ноября по московскому"
+        " времени, но не успели: извините за задержку, ответим как можно скорее."
     )
 
 
