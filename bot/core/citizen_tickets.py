@@ -14,7 +14,7 @@ from bot.core.errors import AttachmentError, ContactError, InvalidInputError, Ti
 from bot.core.identity import Identity
 from bot.core.ratings import check_stars
 from bot.core.settings import CoreSettings
-from bot.core.ticket_flow import rate_ticket
+from bot.core.ticket_flow import information_given, rate_ticket
 from bot.core.tickets import ATTACHED, Author, Ticket
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import Database
@@ -84,6 +84,7 @@ class CitizenTickets:
             await uow.tickets.add_event(
                 ticket.id, ATTACHED, Author.CITIZEN, now, note=checked.filename
             )
+            await information_given(uow, ticket, now)  # the scan the operator asked for
             told = wording.FILE_ATTACHED.format(name=checked.filename, number=number)
             await _keep_in_conversation(uow, identity, now, told, said=f"📎 {checked.filename}")
             return attachment
@@ -108,6 +109,7 @@ class CitizenTickets:
             fields = (("имя", given.name), ("телефон", given.phone), ("e-mail", given.email))
             note = ", ".join(label for label, value in fields if value)
             await uow.tickets.add_event(ticket.id, "contacts_given", Author.CITIZEN, now, note=note)
+            await information_given(uow, ticket, now)
             # The conversation keeps that they were given, not the values either.
             told = wording.CONTACTS_GIVEN.format(number=number)
             await _keep_in_conversation(uow, identity, now, told)

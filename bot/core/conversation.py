@@ -28,9 +28,8 @@ from bot.core.ratings import stars_of
 from bot.core.records import Conversation, Maintenance
 from bot.core.replies import Choice, GivenMark, Reply, ReplyKind
 from bot.core.settings import CoreSettings
-from bot.core.ticket_flow import change_status, move_conversation, open_ticket, rate_ticket
-from bot.core.ticket_status import TicketStatus
-from bot.core.tickets import Author, HandoffReason, SupportLine
+from bot.core.ticket_flow import information_given, move_conversation, open_ticket, rate_ticket
+from bot.core.tickets import Author, HandoffReason
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import Database
 from bot.storage.quick import QuickUnitOfWork
@@ -461,22 +460,7 @@ class ConversationService:
         ticket = await uow.tickets.get_by_id(conversation.ticket_id)
         assert ticket is not None
         await uow.tickets.add_message(ticket.id, Author.CITIZEN, text, now)
-        if ticket.status is TicketStatus.NEEDS_INFO:
-            back = (
-                TicketStatus.ESCALATED
-                if ticket.line is SupportLine.SECOND
-                else TicketStatus.IN_PROGRESS
-            )
-            await change_status(
-                uow,
-                ticket,
-                status=back,
-                action="дополнить обращение",
-                event="information_given",
-                author=Author.CITIZEN,
-                now=now,
-                assignee_id=ticket.assignee_id,
-            )
+        await information_given(uow, ticket, now)
         if conversation.state is ConversationState.WITH_OPERATOR:
             return Reply(kind=ReplyKind.SILENT, text="", ticket_number=ticket.number)
         told = wording.ADDED_TO_TICKET.format(number=ticket.number)

@@ -83,6 +83,27 @@ async def change_status(
     return changed
 
 
+async def information_given(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
+    """The citizen added to a ticket that waited for their information (a message, a file,
+    contacts): it goes back to the line that works it, recorded in its history."""
+    current = await uow.tickets.get(ticket.number, lock=True)
+    if current is None or current.status is not TicketStatus.NEEDS_INFO:
+        return
+    back = (
+        TicketStatus.ESCALATED if current.line is SupportLine.SECOND else TicketStatus.IN_PROGRESS
+    )
+    await change_status(
+        uow,
+        current,
+        status=back,
+        action="дополнить обращение",
+        event="information_given",
+        author=Author.CITIZEN,
+        now=now,
+        assignee_id=current.assignee_id,
+    )
+
+
 async def send_to_citizen(
     uow: UnitOfWork,
     ticket: Ticket,
