@@ -28,7 +28,13 @@ from bot.core.ratings import stars_of
 from bot.core.records import Conversation, Maintenance
 from bot.core.replies import Choice, GivenMark, Reply, ReplyKind
 from bot.core.settings import CoreSettings
-from bot.core.ticket_flow import information_given, move_conversation, open_ticket, rate_ticket
+from bot.core.ticket_flow import (
+    add_contacts,
+    information_given,
+    move_conversation,
+    open_ticket,
+    rate_ticket,
+)
 from bot.core.tickets import Author, HandoffReason
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import Database
@@ -270,7 +276,7 @@ class ConversationService:
                 identity, now, MAINTENANCE_KEY
             )
             if not conversation.state.bot_answers:
-                return await self._to_ticket(uow, conversation, question)
+                return await self._to_ticket(uow, conversation, question, contacts)
             if verdict.hands_off and number is None:
                 raise _NumberNeeded  # rolls the transaction back: nothing written yet
             maintenance = self._maintenance.in_force(switch)
@@ -452,14 +458,23 @@ class ConversationService:
             message_id=message_id,
         )
 
-    async def _to_ticket(self, uow: UnitOfWork, conversation: Conversation, text: str) -> Reply:
-        """A message while people own the conversation: it goes to the ticket's thread."""
+    async def _to_ticket(
+        self,
+        uow: UnitOfWork,
+        conversation: Conversation,
+        text: str,
+        contacts: Contacts | None = None,
+    ) -> Reply:
+        """A message while people own the conversation: it goes to the ticket's thread, with
+        the contacts given beside it ("Позвать оператора" with the form filled in)."""
         now = self._clock()
         await uow.conversations.add_message(conversation.id, Author.CITIZEN, text, now)
         assert conversation.ticket_id is not None
         ticket = await uow.tickets.get_by_id(conversation.ticket_id)
         assert ticket is not None
         await uow.tickets.add_message(ticket.id, Author.CITIZEN, text, now)
+        if contacts is not None and not contacts.is_empty:
+            await add_contacts(uow, ticket, contacts, now)
         await information_given(uow, ticket, now)
         if conversation.state is ConversationState.WITH_OPERATOR:
             return Reply(kind=ReplyKind.SILENT, text="", ticket_number=ticket.number)
