@@ -102,6 +102,6 @@ def overdue_status_text(number: int, status_label: str, promised: str) -> str:
     """The look-up of an open ticket whose promised time has passed: not a promise for a
     moment gone by, an apology instead (`promised`: "06:00 4 декабря по московскому времени")."""
     return (
-        f"Обращение № {number}: {status_label}. Мы обещали ответить до {promised}, но не "
-        "успели: извините за задержку, ответим как можно скорее."
+        f"Обращение № {number}: {status_label}. Срок ответа (до {promised}) прошёл: "
+        "ответим как можно скорее, извините за ожидание."
     )

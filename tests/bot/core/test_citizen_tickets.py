@@ -56,8 +56,8 @@ async def test_a_ticket_past_its_time_is_not_promised_for_a_moment_gone_by(
     services.clock.advance(timedelta(days=3))
     text = await services.citizens.describe(WEB, number)
     assert text == (
-        f"Обращение № {number}: Принято. Мы обещали ответить до 10:00 25 ноября по московскому"
-        " времени, но не успели: извините за задержку, ответим как можно скорее."
+        f"Обращение № {number}: Принято. Срок ответа (до 10:00 25 ноября по московскому"
+        " времени) прошёл: ответим как можно скорее, извините за ожидание."
     )
 
 
