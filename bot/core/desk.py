@@ -210,9 +210,11 @@ class Desk:
         reason = _text(note, "причину передачи специалисту")
         now = self._clock()
         async with self._db.transaction() as uow:
-            who, ticket = await self._owned(uow, operator, number, "передать специалисту")
-            if ticket.line is SupportLine.SECOND:
+            # Said before the role check: an operator's second click (or a colleague's) would
+            # otherwise read that operators may not escalate.
+            if (await self._ticket(uow, number)).line is SupportLine.SECOND:
                 raise InvalidInputError(f"Обращение № {number} уже у специалистов второй линии.")
+            who, ticket = await self._owned(uow, operator, number, "передать специалисту")
             changed = await self._change(
                 uow,
                 who,

@@ -112,6 +112,17 @@ async def test_operator_cannot_work_an_escalated_ticket(services: Services) -> N
         await services.desk.resolve(operator, number, "Готово", via=Via.CONSOLE)
 
 
+async def test_an_operators_second_escalation_says_it_is_escalated_already(
+    services: Services,
+) -> None:
+    """A double click on "Передать специалисту" used to answer the second click with
+    "Роль «оператор» не может передать специалисту", as if the first had been refused."""
+    operator, number = await _taken(services)
+    await services.desk.escalate(operator, number, "Нужен специалист")
+    with pytest.raises(InvalidInputError, match="уже у специалистов второй линии"):
+        await services.desk.escalate(operator, number, "Нужен специалист")
+
+
 async def test_reject_tells_the_citizen_why(services: Services) -> None:
     operator, number = await _taken(services)
     rejected = await services.desk.reject(operator, number, "Вопрос не относится к ЭПТС")
