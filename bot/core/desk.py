@@ -190,15 +190,28 @@ class Desk:
             who, ticket = await self._owned(
                 uow, operator, number, "запросить сведения", take_waiting=take_waiting, now=now
             )
-            changed = await self._change(
-                uow,
-                who,
-                ticket,
-                status=TicketStatus.NEEDS_INFO,
-                action="запросить сведения",
-                now=now,
-                note=body,
-            )
+            if ticket.status is TicketStatus.NEEDS_INFO:
+                # One more question before the citizen answered the first: asked as well,
+                # the ticket waits on (it used to be refused, the question lost).
+                changed = ticket
+                await uow.tickets.add_event(
+                    ticket.id,
+                    TicketStatus.NEEDS_INFO.value,
+                    Author.OPERATOR,
+                    now,
+                    operator_id=who.id,
+                    note=body,
+                )
+            else:
+                changed = await self._change(
+                    uow,
+                    who,
+                    ticket,
+                    status=TicketStatus.NEEDS_INFO,
+                    action="запросить сведения",
+                    now=now,
+                    note=body,
+                )
             await self._say(uow, who, ticket, body, now, via=via)
             await send_to_citizen(
                 uow, ticket, wording.INFO_REQUESTED.format(number=number, text=body), now
