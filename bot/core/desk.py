@@ -24,7 +24,7 @@ from bot.core.errors import (
 )
 from bot.core.privacy import mask_personal_data
 from bot.core.records import Operator
-from bot.core.roles import Permission, Role, has_permission, require
+from bot.core.roles import ROLE_LABELS, Permission, Role, has_permission, require
 from bot.core.ticket_flow import (
     change_status,
     follow_ticket,
@@ -430,6 +430,13 @@ class Desk:
         it may take is taken first (answering a ticket nobody has, as the Telegram group does)."""
         who = await self._current(uow, operator)
         ticket = await self._ticket(uow, number)
+        if ticket.line is SupportLine.SECOND and not may_work(who.role, ticket.line):
+            # Said with the reason: an operator acting from a page opened before the ticket
+            # was escalated read only that their role may not act.
+            raise PermissionDeniedError(
+                f"Обращение № {number} передано специалистам второй линии: "
+                f"роль «{ROLE_LABELS[who.role]}» не может {action}."
+            )
         require(who.role, LINE_PERMISSIONS[ticket.line], f"{action}: обращение № {number}")
         if ticket.assignee_id not in {None, who.id} and who.role is not Role.ADMIN:
             raise PermissionDeniedError(

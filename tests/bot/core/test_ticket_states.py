@@ -106,10 +106,18 @@ async def test_full_path_with_second_line(services: Services) -> None:
 
 
 async def test_operator_cannot_work_an_escalated_ticket(services: Services) -> None:
+    """Refused with the reason: a reply from the page opened before escalating read only
+    "Роль «оператор» не может ответить: обращение № 1"."""
     operator, number = await _taken(services)
     await services.desk.escalate(operator, number, "Нужен специалист")
     with pytest.raises(PermissionDeniedError, match="оператор"):
         await services.desk.resolve(operator, number, "Готово", via=Via.CONSOLE)
+    with pytest.raises(PermissionDeniedError) as refused:
+        await services.desk.reply(operator, number, "Здравствуйте", via=Via.CONSOLE)
+    assert str(refused.value) == (
+        f"Обращение № {number} передано специалистам второй линии: "
+        "роль «оператор» не может ответить."
+    )
 
 
 async def test_an_operators_second_escalation_says_it_is_escalated_already(
