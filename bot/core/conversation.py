@@ -54,8 +54,9 @@ class _Verdict:
 
     match: Match | None
     reason: HandoffReason | None  # None: the bot answers
-    # The citizen pressed "позвать специалиста" without writing anything: the ticket's
-    # question is the last one they asked, not the button's placeholder.
+    # The citizen pressed "позвать специалиста" without writing anything (or typed only
+    # "позовите оператора"): the ticket's question is the last one they asked, not the
+    # button's placeholder.
     wordless_call: bool = False
 
     @property
@@ -188,7 +189,11 @@ class ConversationService:
             if entry is None:
                 return _Verdict(match=match, reason=HandoffReason.NO_ANSWER)
             if HANDOFF_TAG in entry.tags:
-                return _Verdict(match=match, reason=HandoffReason.ASKED_FOR_PERSON)
+                # "позовите оператора" typed is the button in words: the ticket's question is
+                # the citizen's last one, as for the button (the queue read the call itself).
+                return _Verdict(
+                    match=match, reason=HandoffReason.ASKED_FOR_PERSON, wordless_call=True
+                )
         return _Verdict(match=match, reason=None)
 
     async def _process(
