@@ -14,7 +14,7 @@ from bot.core.errors import AttachmentError, ContactError, InvalidInputError, Ti
 from bot.core.identity import Identity
 from bot.core.ratings import check_stars
 from bot.core.settings import CoreSettings
-from bot.core.ticket_flow import rate_ticket
+from bot.core.ticket_flow import add_contacts, information_given, rate_ticket
 from bot.core.tickets import ATTACHED, Author, Ticket
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import Database
@@ -45,6 +45,9 @@ class CitizenTickets:
     async def describe(self, identity: Identity, number: int) -> str:
         """The ticket's status in a sentence for the citizen."""
         ticket = await self.lookup(identity, number)
+        if ticket.is_overdue(self._clock()):
+            promised = wording.moment_phrase(ticket.due_at, self._calendar)
+            return wording.overdue_status_text(ticket.number, ticket.status_label, promised)
         # The stored due time: it may count from the end of a maintenance, which is over now.
         due = None if ticket.status.is_final else self._calendar.describe_promise(ticket.due_at)
         return wording.ticket_status_text(ticket.number, ticket.status_label, due)
@@ -81,6 +84,7 @@ class CitizenTickets:
             await uow.tickets.add_event(
                 ticket.id, ATTACHED, Author.CITIZEN, now, note=checked.filename
             )
+            await information_given(uow, ticket, now)  # the scan the operator asked for
             told = wording.FILE_ATTACHED.format(name=checked.filename, number=number)
             await _keep_in_conversation(uow, identity, now, told, said=f"📎 {checked.filename}")
             return attachment
@@ -94,17 +98,8 @@ class CitizenTickets:
         now = self._clock()
         async with self._db.transaction() as uow:
             ticket = await self._own_open(uow, identity, number, "контакты", InvalidInputError)
-            old = ticket.contacts
-            merged = Contacts(
-                name=given.name or old.name,
-                phone=given.phone or old.phone,
-                email=given.email or old.email,
-            )
-            await uow.tickets.set_contacts(ticket.id, merged, now)
-            # The history says what was given, not the values (the ticket shows those).
-            fields = (("имя", given.name), ("телефон", given.phone), ("e-mail", given.email))
-            note = ", ".join(label for label, value in fields if value)
-            await uow.tickets.add_event(ticket.id, "contacts_given", Author.CITIZEN, now, note=note)
+            merged = await add_contacts(uow, ticket, given, now)
+            await information_given(uow, ticket, now)
             # The conversation keeps that they were given, not the values either.
             told = wording.CONTACTS_GIVEN.format(number=number)
             await _keep_in_conversation(uow, identity, now, told)

@@ -28,9 +28,14 @@ from bot.core.ratings import stars_of
 from bot.core.records import Conversation, Maintenance
 from bot.core.replies import Choice, GivenMark, Reply, ReplyKind
 from bot.core.settings import CoreSettings
-from bot.core.ticket_flow import change_status, move_conversation, open_ticket, rate_ticket
-from bot.core.ticket_status import TicketStatus
-from bot.core.tickets import Author, HandoffReason, SupportLine
+from bot.core.ticket_flow import (
+    add_contacts,
+    information_given,
+    move_conversation,
+    open_ticket,
+    rate_ticket,
+)
+from bot.core.tickets import Author, HandoffReason
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import Database
 from bot.storage.quick import QuickUnitOfWork
@@ -49,13 +54,19 @@ class _Verdict:
 
     match: Match | None
     reason: HandoffReason | None  # None: the bot answers
-    # The citizen pressed "позвать специалиста" without writing anything: the ticket's
-    # question is the last one they asked, not the button's placeholder.
+    # The citizen pressed "позвать специалиста" without writing anything (or typed only
+    # "позовите оператора"): the ticket's question is the last one they asked, not the
+    # button's placeholder.
     wordless_call: bool = False
 
     @property
     def hands_off(self) -> bool:
         return self.reason is not None
+
+
+class _NumberNeeded(Exception):
+    """A hand-off found the bot owning the conversation: it opens a ticket, which needs a
+    number allocated outside the transaction."""
 
 
 class ConversationService:
@@ -178,7 +189,11 @@ class ConversationService:
             if entry is None:
                 return _Verdict(match=match, reason=HandoffReason.NO_ANSWER)
             if HANDOFF_TAG in entry.tags:
-                return _Verdict(match=match, reason=HandoffReason.ASKED_FOR_PERSON)
+                # "позовите оператора" typed is the button in words: the ticket's question is
+                # the citizen's last one, as for the button (the queue read the call itself).
+                return _Verdict(
+                    match=match, reason=HandoffReason.ASKED_FOR_PERSON, wordless_call=True
+                )
         return _Verdict(match=match, reason=None)
 
     async def _process(
@@ -207,6 +222,15 @@ class ConversationService:
                 return reply
             with underway():  # the quick transaction waited its turn already
                 return await self._record(identity, question, verdict, contacts=contacts, now=now)
+        # A message to the ticket people already have needs no number: tried first without
+        # one, so a citizen's follow-ups leave no gaps in the numbers (each used to take one).
+        try:
+            with underway():
+                return await self._record(
+                    identity, question, verdict, contacts=contacts, now=now, number=None
+                )
+        except _NumberNeeded:
+            pass
         # Allocated before the main transaction: on SQLite the number comes from its own
         # committed write, which must not wait behind ours. An unused number is a gap.
         number = await self._db.allocate_ticket_number(now)
@@ -257,7 +281,9 @@ class ConversationService:
                 identity, now, MAINTENANCE_KEY
             )
             if not conversation.state.bot_answers:
-                return await self._to_ticket(uow, conversation, question)
+                return await self._to_ticket(uow, conversation, question, contacts)
+            if verdict.hands_off and number is None:
+                raise _NumberNeeded  # rolls the transaction back: nothing written yet
             maintenance = self._maintenance.in_force(switch)
             if conversation.state is ConversationState.RESOLVED:
                 await move_conversation(
@@ -437,37 +463,30 @@ class ConversationService:
             message_id=message_id,
         )
 
-    async def _to_ticket(self, uow: UnitOfWork, conversation: Conversation, text: str) -> Reply:
-        """A message while people own the conversation: it goes to the ticket's thread."""
+    async def _to_ticket(
+        self,
+        uow: UnitOfWork,
+        conversation: Conversation,
+        text: str,
+        contacts: Contacts | None = None,
+    ) -> Reply:
+        """A message while people own the conversation: it goes to the ticket's thread, with
+        the contacts given beside it ("Позвать оператора" with the form filled in)."""
         now = self._clock()
         await uow.conversations.add_message(conversation.id, Author.CITIZEN, text, now)
         assert conversation.ticket_id is not None
         ticket = await uow.tickets.get_by_id(conversation.ticket_id)
         assert ticket is not None
         await uow.tickets.add_message(ticket.id, Author.CITIZEN, text, now)
-        if ticket.status is TicketStatus.NEEDS_INFO:
-            back = (
-                TicketStatus.ESCALATED
-                if ticket.line is SupportLine.SECOND
-                else TicketStatus.IN_PROGRESS
-            )
-            await change_status(
-                uow,
-                ticket,
-                status=back,
-                action="дополнить обращение",
-                event="information_given",
-                author=Author.CITIZEN,
-                now=now,
-                assignee_id=ticket.assignee_id,
-            )
+        if contacts is not None and not contacts.is_empty:
+            await add_contacts(uow, ticket, contacts, now)
+        await information_given(uow, ticket, now)
         if conversation.state is ConversationState.WITH_OPERATOR:
             return Reply(kind=ReplyKind.SILENT, text="", ticket_number=ticket.number)
-        return Reply(
-            kind=ReplyKind.NOTICE,
-            text=wording.ADDED_TO_TICKET.format(number=ticket.number),
-            ticket_number=ticket.number,
-        )
+        told = wording.ADDED_TO_TICKET.format(number=ticket.number)
+        # Kept in the conversation, so a chat opened again shows it where it was said.
+        await uow.conversations.add_message(conversation.id, Author.SYSTEM, told, now)
+        return Reply(kind=ReplyKind.NOTICE, text=told, ticket_number=ticket.number)
 
     async def _bot_conversation(
         self, uow: UnitOfWork, identity: Identity

@@ -24,7 +24,7 @@ from bot.core.errors import (
 )
 from bot.core.privacy import mask_personal_data
 from bot.core.records import Operator
-from bot.core.roles import Permission, Role, has_permission, require
+from bot.core.roles import ROLE_LABELS, Permission, Role, has_permission, require
 from bot.core.ticket_flow import (
     change_status,
     follow_ticket,
@@ -190,15 +190,28 @@ class Desk:
             who, ticket = await self._owned(
                 uow, operator, number, "запросить сведения", take_waiting=take_waiting, now=now
             )
-            changed = await self._change(
-                uow,
-                who,
-                ticket,
-                status=TicketStatus.NEEDS_INFO,
-                action="запросить сведения",
-                now=now,
-                note=body,
-            )
+            if ticket.status is TicketStatus.NEEDS_INFO:
+                # One more question before the citizen answered the first: asked as well,
+                # the ticket waits on (it used to be refused, the question lost).
+                changed = ticket
+                await uow.tickets.add_event(
+                    ticket.id,
+                    TicketStatus.NEEDS_INFO.value,
+                    Author.OPERATOR,
+                    now,
+                    operator_id=who.id,
+                    note=body,
+                )
+            else:
+                changed = await self._change(
+                    uow,
+                    who,
+                    ticket,
+                    status=TicketStatus.NEEDS_INFO,
+                    action="запросить сведения",
+                    now=now,
+                    note=body,
+                )
             await self._say(uow, who, ticket, body, now, via=via)
             await send_to_citizen(
                 uow, ticket, wording.INFO_REQUESTED.format(number=number, text=body), now
@@ -210,9 +223,11 @@ class Desk:
         reason = _text(note, "причину передачи специалисту")
         now = self._clock()
         async with self._db.transaction() as uow:
-            who, ticket = await self._owned(uow, operator, number, "передать специалисту")
-            if ticket.line is SupportLine.SECOND:
+            # Said before the role check: an operator's second click (or a colleague's) would
+            # otherwise read that operators may not escalate.
+            if (await self._ticket(uow, number)).line is SupportLine.SECOND:
                 raise InvalidInputError(f"Обращение № {number} уже у специалистов второй линии.")
+            who, ticket = await self._owned(uow, operator, number, "передать специалисту")
             changed = await self._change(
                 uow,
                 who,
@@ -398,7 +413,7 @@ class Desk:
     async def _ticket(self, uow: UnitOfWork, number: int) -> Ticket:
         ticket = await uow.tickets.get(number, lock=True)
         if ticket is None:
-            raise TicketNotFoundError(number)
+            raise TicketNotFoundError(number, yours=False)
         return ticket
 
     async def _owned(
@@ -415,6 +430,13 @@ class Desk:
         it may take is taken first (answering a ticket nobody has, as the Telegram group does)."""
         who = await self._current(uow, operator)
         ticket = await self._ticket(uow, number)
+        if ticket.line is SupportLine.SECOND and not may_work(who.role, ticket.line):
+            # Said with the reason: an operator acting from a page opened before the ticket
+            # was escalated read only that their role may not act.
+            raise PermissionDeniedError(
+                f"Обращение № {number} передано специалистам второй линии: "
+                f"роль «{ROLE_LABELS[who.role]}» не может {action}."
+            )
         require(who.role, LINE_PERMISSIONS[ticket.line], f"{action}: обращение № {number}")
         if ticket.assignee_id not in {None, who.id} and who.role is not Role.ADMIN:
             raise PermissionDeniedError(

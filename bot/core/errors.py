@@ -56,8 +56,10 @@ class IllegalTransitionError(CoreError):
 class TicketNotFoundError(CoreError):
     """No such ticket, or it belongs to someone else (the two are deliberately not told apart)."""
 
-    def __init__(self, number: int) -> None:
-        super().__init__(f"Обращение № {number} не найдено среди ваших обращений.")
+    def __init__(self, number: int, *, yours: bool = True) -> None:
+        # A citizen reads only their own tickets; staff look among all of them.
+        among = " среди ваших обращений" if yours else ""
+        super().__init__(f"Обращение № {number} не найдено{among}.")
         self.number = number
 
 

@@ -89,7 +89,7 @@ class Proposals:
         async with self._db.transaction() as uow:
             ticket = await uow.tickets.get(ticket_number)
             if ticket is None:
-                raise TicketNotFoundError(ticket_number)
+                raise TicketNotFoundError(ticket_number, yours=False)
             if ticket.status is not TicketStatus.RESOLVED:
                 raise IllegalTransitionError(
                     f"Ответ можно предложить только по завершённому обращению; "

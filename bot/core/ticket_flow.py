@@ -83,6 +83,46 @@ async def change_status(
     return changed
 
 
+async def add_contacts(uow: UnitOfWork, ticket: Ticket, given: Contacts, now: datetime) -> Contacts:
+    """Merge `given` into the ticket's contacts (a field given replaces the one there, a field
+    left out stays), recorded in its history by kind, not value; the contacts it has now."""
+    old = ticket.contacts
+    merged = Contacts(
+        name=given.name or old.name,
+        phone=given.phone or old.phone,
+        email=given.email or old.email,
+    )
+    if merged == old:
+        return old  # nothing new (e.g. remembered contacts sent again)
+    await uow.tickets.set_contacts(ticket.id, merged, now)
+    # The history says what was given, not the values (the ticket shows those).
+    fields = (("имя", given.name), ("телефон", given.phone), ("e-mail", given.email))
+    note = ", ".join(label for label, value in fields if value)
+    await uow.tickets.add_event(ticket.id, "contacts_given", Author.CITIZEN, now, note=note)
+    return merged
+
+
+async def information_given(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
+    """The citizen added to a ticket that waited for their information (a message, a file,
+    contacts): it goes back to the line that works it, recorded in its history."""
+    current = await uow.tickets.get(ticket.number, lock=True)
+    if current is None or current.status is not TicketStatus.NEEDS_INFO:
+        return
+    back = (
+        TicketStatus.ESCALATED if current.line is SupportLine.SECOND else TicketStatus.IN_PROGRESS
+    )
+    await change_status(
+        uow,
+        current,
+        status=back,
+        action="дополнить обращение",
+        event="information_given",
+        author=Author.CITIZEN,
+        now=now,
+        assignee_id=current.assignee_id,
+    )
+
+
 async def send_to_citizen(
     uow: UnitOfWork,
     ticket: Ticket,

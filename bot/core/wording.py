@@ -96,3 +96,12 @@ def maintenance_notice(until: datetime, calendar: WorkCalendar) -> str:
 def ticket_status_text(number: int, status_label: str, due: str | None) -> str:
     """ "Обращение № 12: В работе; ответим до ..." for a citizen's look-up."""
     return f"Обращение № {number}: {status_label}" + (f"; {due}." if due else ".")
+
+
+def overdue_status_text(number: int, status_label: str, promised: str) -> str:
+    """The look-up of an open ticket whose promised time has passed: not a promise for a
+    moment gone by, an apology instead (`promised`: "06:00 4 декабря по московскому времени")."""
+    return (
+        f"Обращение № {number}: {status_label}. Срок ответа (до {promised}) прошёл: "
+        "ответим как можно скорее, извините за ожидание."
+    )

@@ -601,7 +601,7 @@
   person.addEventListener("click", function () {
     var text = input.value.trim();
     input.value = "";
-    addMessage("citizen", text || "Позовите оператора");
+    addMessage("citizen", text || "Позовите специалиста");  // as the history keeps it
     var body = { question: text || null };
     if (sessionId) { body.session_id = sessionId; }
     busy(api("/api/v1/handoff", body)).then(showReply, showError);

@@ -3,6 +3,8 @@ rate the answer."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.core.attachments import Upload
@@ -42,6 +44,20 @@ async def test_citizen_sees_own_ticket_status(services: Services) -> None:
     text = await services.citizens.describe(WEB, number)
     assert text == (
         f"Обращение № {number}: Принято; ответим до 10:00 25 ноября по московскому времени."
+    )
+
+
+async def test_a_ticket_past_its_time_is_not_promised_for_a_moment_gone_by(
+    services: Services,
+) -> None:
+    """A look-up two days after the promised time used to say "ответим до 10:00 25 ноября"
+    still; the citizen reads that the time has passed and an apology."""
+    number = await _ticket(services)
+    services.clock.advance(timedelta(days=3))
+    text = await services.citizens.describe(WEB, number)
+    assert text == (
+        f"Обращение № {number}: Принято. Срок ответа (до 10:00 25 ноября по московскому"
+        " времени) прошёл: ответим как можно скорее, извините за ожидание."
     )
 
 
@@ -117,6 +133,29 @@ async def test_scans_and_screenshots_are_attached(services: Services) -> None:
     assert await services.desk.attachment_file(admin, number, png.id) == (png, PNG)
     with pytest.raises(AttachmentNotFoundError):
         await services.desk.attachment_file(admin, number, png.id + 100)
+
+
+async def test_the_scan_or_the_phone_asked_for_puts_the_ticket_back_to_work(
+    services: Services,
+) -> None:
+    """The operator asks for a screenshot (and, on the second line, a phone): the citizen
+    attaches it, or leaves the phone, without a word; the ticket used to stay «Нужны сведения»
+    in the queue and in the citizen's look-up, as if nothing had come."""
+    number = await _ticket(services)
+    olga = await services.operator("olga")
+    await services.desk.take_next(olga)
+    await services.desk.ask_for_information(olga, number, "Пришлите скриншот.", via=Via.CONSOLE)
+    await services.citizens.attach(WEB, number, Upload("скрин.png", PNG))
+    assert (await services.citizens.lookup(WEB, number)).status_label == "В работе"
+
+    await services.desk.escalate(olga, number, "Нужна проверка учётной записи")
+    ivan = await services.operator("ivan", Role.SPECIALIST)
+    await services.desk.take(ivan, number)
+    await services.desk.ask_for_information(ivan, number, "Ваш телефон?", via=Via.CONSOLE)
+    await services.citizens.give_contacts(WEB, number, make_contacts(phone="+79001234567"))
+    assert (await services.citizens.lookup(WEB, number)).status_label == "Передано специалисту"
+    details = await services.desk.details(ivan, number)
+    assert [e.action for e in details.events].count("information_given") == 2
 
 
 @pytest.mark.parametrize(

@@ -220,10 +220,28 @@ async def test_a_message_without_words_is_asked_for_words_not_handed_to_people(
     await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
     waiting = await services.conversations.handle(ANNA, text)
     assert waiting.text == "Добавили ваше сообщение к обращению № 1."
+    history = await ConversationHistory(services.db, clock=services.clock).recent(ANNA)
+    assert [m.text for m in history.messages][-2:] == [text, waiting.text]
     operator = await services.operator("olga")
     details = await services.desk.details(operator, 1)
     assert [m.text for m in details.messages][-1] == text
     assert [t.number for t in await services.citizens.list(ANNA)] == [1]
+
+
+async def test_follow_ups_to_an_open_ticket_leave_no_gap_in_the_numbers(
+    services: Services,
+) -> None:
+    """Anna writes twice more to her waiting ticket and once to it taken; Boris's question is
+    then ticket 2, not 5: each follow-up the bot could not answer used to take a number."""
+    await services.conversations.handle(ANNA, UNKNOWN_QUESTION)
+    await services.conversations.handle(ANNA, "Дополню: трактор 1985 года")
+    await services.conversations.request_person(ANNA)
+    operator = await services.operator("olga")
+    await services.desk.take_next(operator)
+    await services.conversations.handle(ANNA, "сломался карбюратор у комбайна тоже")
+    reply = await services.conversations.handle(BORIS, UNKNOWN_QUESTION)
+    assert reply.ticket_number == 2
+    assert "Номер обращения — 2:" in reply.text
 
 
 async def test_after_resolution_the_bot_answers_again(services: Services) -> None:

@@ -106,10 +106,52 @@ async def test_full_path_with_second_line(services: Services) -> None:
 
 
 async def test_operator_cannot_work_an_escalated_ticket(services: Services) -> None:
+    """Refused with the reason: a reply from the page opened before escalating read only
+    "Роль «оператор» не может ответить: обращение № 1"."""
     operator, number = await _taken(services)
     await services.desk.escalate(operator, number, "Нужен специалист")
     with pytest.raises(PermissionDeniedError, match="оператор"):
         await services.desk.resolve(operator, number, "Готово", via=Via.CONSOLE)
+    with pytest.raises(PermissionDeniedError) as refused:
+        await services.desk.reply(operator, number, "Здравствуйте", via=Via.CONSOLE)
+    assert str(refused.value) == (
+        f"Обращение № {number} передано специалистам второй линии: "
+        "роль «оператор» не может ответить."
+    )
+
+
+async def test_an_operators_second_escalation_says_it_is_escalated_already(
+    services: Services,
+) -> None:
+    """A double click on "Передать специалисту" used to answer the second click with
+    "Роль «оператор» не может передать специалисту", as if the first had been refused."""
+    operator, number = await _taken(services)
+    await services.desk.escalate(operator, number, "Нужен специалист")
+    with pytest.raises(InvalidInputError, match="уже у специалистов второй линии"):
+        await services.desk.escalate(operator, number, "Нужен специалист")
+
+
+async def test_a_second_request_for_information_is_sent_too(services: Services) -> None:
+    """The operator asks for the VIN, then, before the citizen answers, for the date too: the
+    second request was refused ("в статусе «Нужны сведения»…") and never reached the citizen."""
+    operator, number = await _taken(services)
+    await services.desk.ask_for_information(operator, number, "Укажите VIN.", via=Via.CONSOLE)
+    again = await services.desk.ask_for_information(
+        operator, number, "И дату покупки, пожалуйста.", via=Via.CONSOLE
+    )
+    assert again.status is TicketStatus.NEEDS_INFO
+    await services.worker.run_once()
+    assert services.telegram.texts[-2:] == [
+        f"По обращению № {number} нужны дополнительные сведения: Укажите VIN.",
+        f"По обращению № {number} нужны дополнительные сведения: И дату покупки, пожалуйста.",
+    ]
+    details = await services.desk.details(operator, number)
+    assert [e.note for e in details.events if e.action == "needs_info"] == [
+        "Укажите VIN.",
+        "И дату покупки, пожалуйста.",
+    ]
+    await services.conversations.handle(CITIZEN, "XTA21099012345678, 1 мая 2020")
+    assert (await services.desk.details(operator, number)).ticket.status is TicketStatus.IN_PROGRESS
 
 
 async def test_reject_tells_the_citizen_why(services: Services) -> None:

@@ -177,6 +177,13 @@ async def test_the_number_box_of_the_menu_opens_that_ticket(web: Web) -> None:
     assert found.headers["location"] == f"/console/tickets/{number}"
     opened = await web.client.get(found.headers["location"])
     assert f"Обращение № {number}" in opened.text and UNKNOWN[0] in opened.text
+    # The operator looks among all tickets, not "among yours" as a citizen does.
+    missing = await web.client.get(
+        "/console/find", params={"number": "9999"}, follow_redirects=True
+    )
+    assert missing.status_code == 404
+    assert "Обращение № 9999 не найдено." in html.unescape(missing.text)
+    assert "среди ваших" not in html.unescape(missing.text)
     said = {
         "0": "Поле «номер обращения» должно быть не меньше 1.",
         "первое": "Поле «номер обращения» должно быть целым числом.",

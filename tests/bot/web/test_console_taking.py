@@ -5,6 +5,7 @@ the question a ticket opened by the widget's "Позвать оператора"
 from __future__ import annotations
 
 import asyncio
+import html
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -230,6 +231,26 @@ async def test_a_call_by_button_shows_the_question_asked_before_it(web: Web) -> 
     assert queue == [asked, "Позовите специалиста"]
     facts = (await web.client.get("/console/tickets/1")).text.split('id="facts"', 1)[1]
     assert f"<dt>Вопрос</dt><dd>{asked}</dd>" in facts
+
+
+async def test_a_call_typed_in_words_shows_the_question_asked_before_it(web: Web) -> None:
+    """ "позовите оператора" typed after the question is the button in words: the queue read
+    "позовите оператора", and the answers from the base were looked up for that."""
+    asked = "не приходит код подтверждения на телефон"
+    first = await web.client.post("/api/v1/ask", json={"question": asked})
+    assert first.json()["kind"] == "answer", first.text
+    session = first.json()["session_id"]
+    call = await web.client.post(
+        "/api/v1/ask", json={"question": "позовите оператора", "session_id": session}
+    )
+    assert call.json()["kind"] == "handoff", call.text
+    await web.client.post("/api/v1/ask", json={"question": "хочу живого оператора"})
+    await web.operator("anna")
+    await log_in(web.client, "anna")
+    queue = re.findall(r'<td class="question">(.*?)</td>', (await web.client.get("/console")).text)
+    assert queue == [asked, "хочу живого оператора"]  # one who asked nothing before: as typed
+    page = html.unescape((await web.client.get("/console/tickets/1")).text)
+    assert "позовите оператора" in page  # the conversation keeps what was typed
 
 
 async def test_a_call_by_button_skips_small_talk_and_what_an_earlier_ticket_handled(

@@ -168,6 +168,27 @@ async def test_a_citizen_leaves_a_phone_then_an_email_and_the_operator_sees_both
     assert "Гражданин оставил контакты" in page
 
 
+async def test_contacts_given_with_a_second_call_for_a_person_reach_the_open_ticket(
+    web: Web,
+) -> None:
+    """ "Позвать оператора" again, with the form's name and phone, while ticket 1 is open:
+    the message joined the ticket but the contacts were dropped without a word."""
+    session, number = await _hand_off(web)
+    again = await web.client.post(
+        "/api/v1/handoff",
+        json={
+            "session_id": session,
+            "question": "Перезвоните мне, пожалуйста",
+            "contacts": {"name": "Анна", "phone": "8 (912) 345-67-89"},
+        },
+    )
+    assert again.status_code == 200 and again.json()["ticket_number"] == number
+    page = html.unescape(await _operator_page(web, number))
+    assert "Перезвоните мне, пожалуйста" in page
+    assert "+79123456789" in page and "Анна" in page
+    assert "Гражданин оставил контакты: имя, телефон" in page
+
+
 @pytest.mark.parametrize(
     ("given", "status", "says"),
     [

@@ -418,13 +418,19 @@ def test_the_keyboard_alone_opens_clarifies_rates_calls_a_person_and_closes(
     expect(page.get_by_role("button", name="Позвать оператора")).to_be_focused()
 
     keys.press("Enter")
-    expect(log.locator(".msg.citizen").last).to_have_text("Позовите оператора")
+    expect(log.locator(".msg.citizen").last).to_have_text("Позовите специалиста")
     expect(log.locator(".msg.bot").last).to_contain_text("Номер обращения: 1 · ответим до")
     expect(page.get_by_role("button", name="Прикрепить файл к обращению № 1")).to_be_visible()
 
     keys.press("Escape")
     expect(page.get_by_role("dialog")).to_be_hidden()
     expect(launcher).to_be_focused()
+    # Opened again, the chat shows the same words (it read "Позовите оператора" until then).
+    page.reload()
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(page.get_by_role("log").locator(".msg.citizen").last).to_have_text(
+        "Позовите специалиста"
+    )
 
 
 def _promise_for(server: LiveServer, settings: WebSettings, session_id: str, number: int) -> str:
