@@ -135,7 +135,8 @@
   var typing = el("div", { class: "typing", hidden: "" }, "Консультант печатает…");
   var foot = el("form", { class: "foot" });
   var label = el("label", { class: "sr", for: "faqbot-input" }, "Ваш вопрос");
-  var input = el("textarea", { id: "faqbot-input", rows: "1", maxlength: "2000", placeholder: "Напишите вопрос…" });
+  // No maxlength: a browser cuts a longer text pasted in without a word; `tooLong` says so.
+  var input = el("textarea", { id: "faqbot-input", rows: "1", placeholder: "Напишите вопрос…" });
   var send = el("button", { class: "send", type: "submit" }, "Отправить");
   var person = el("button", { class: "person", type: "button" }, "Позвать оператора");
   var row = el("div", { class: "row" });
@@ -296,7 +297,7 @@
       title: "Комментарий к оценке",
       label: "Спасибо за оценку. Что было не так? (необязательно)",
       tag: "textarea",
-      attrs: { name: "comment", rows: "2", maxlength: "2000" },
+      attrs: { name: "comment", rows: "2" },  // a longer comment is refused with the reason, kept
       leave: "Пропустить",
       failed: "Не удалось отправить комментарий. Попробуйте ещё раз.",
       check: function (comment) {
@@ -415,8 +416,10 @@
     });
   }
 
+  var OFFLINE = "Не удалось связаться с сервером. Проверьте подключение к интернету и попробуйте ещё раз.";
+
   function showError(err) {
-    addMessage("system", (err && err.message) || "Не удалось связаться с сервером. Попробуйте ещё раз.");
+    addMessage("system", (err && err.message) || OFFLINE);
   }
 
   function api(path, body) {
@@ -427,10 +430,17 @@
   function request(path, options) {
     return fetch(API + path, options).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (json) {
-        if (!resp.ok) { throw new Error(typeof json.detail === "string" ? json.detail : "Ошибка сервера (" + resp.status + ")."); }
+        if (!resp.ok) {
+          var refused = new Error(typeof json.detail === "string" ? json.detail : "Ошибка сервера (" + resp.status + "). Попробуйте ещё раз.");
+          refused.status = resp.status;
+          throw refused;
+        }
         if (json.session_id) { remember(json.session_id); }
         return json;
       });
+    }, function () {
+      // The browser's own words ("Failed to fetch") are English and say nothing to a citizen.
+      throw new Error(OFFLINE);
     });
   }
 
@@ -447,7 +457,16 @@
     addMessage("citizen", text);
     var body = { question: text };
     if (sessionId) { body.session_id = sessionId; }
-    return busy(api("/api/v1/ask", body)).then(showReply, showError);
+    return busy(api("/api/v1/ask", body)).then(showReply, function (err) {
+      showError(err);
+      giveBack(text);
+    });
+  }
+
+  /* A message the server did not take goes back into the box (unless the citizen has typed
+     something else since), so that it is sent again with a key press, not typed again. */
+  function giveBack(text) {
+    if (!input.value.trim()) { input.value = text; }
   }
 
   /* localStorage, which private modes may refuse: then nothing outlives the page. */
@@ -554,10 +573,18 @@
       setOpenTicket(h.open_ticket);
       seen();
       listen();
-    }, function () {
-      store(STORE, null);
-      sessionId = null;
+    }, function (err) {
       addMessage("bot", GREETING);
+      if (err && err.status === 422) {  // an id this server cannot take: start afresh
+        store(STORE, null);
+        sessionId = null;
+        return;
+      }
+      // The server is away (restarting, the network, 429): the conversation is still there.
+      // Keep the session, so nothing is lost, and load it again when the chat is next opened.
+      started = false;
+      addMessage("system", "Не удалось загрузить прошлую переписку. " + ((err && err.message) || OFFLINE) +
+        " Переписка не потеряна: закройте и снова откройте чат, чтобы загрузить её.");
     });
   }
 
@@ -566,7 +593,12 @@
     launcher.setAttribute("aria-expanded", "true");
     if (!started) {
       started = true;
-      configReady = api("/api/v1/config").catch(function () { return { email: false }; });
+      // A history that failed to load before is loaded anew, in place of what was shown.
+      log.querySelectorAll(".msg").forEach(function (m) { m.remove(); });
+      configReady = api("/api/v1/config").then(function (c) {
+        if (c.max_question_length) { maxQuestion = c.max_question_length; }
+        return c;
+      }).catch(function () { return { email: false }; });
       if (events) { events.close(); events = null; }  // the watcher: the history has it all
       lastLive = 0;
       restore();
@@ -590,21 +622,36 @@
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); foot.requestSubmit ? foot.requestSubmit() : submit(e); }
   });
+  /* The server's limit, counted as it counts (spaces collapsed, characters not UTF-16
+     units): a longer question stays in the box with the reason, to be shortened. */
+  var maxQuestion = 2000;
+  function tooLong(text) {
+    var length = Array.from(text.replace(/\s+/g, " ")).length;
+    if (length <= maxQuestion) { return false; }
+    addMessage("system", "Вопрос слишком длинный: " + length + " символов, можно не больше " + maxQuestion + ". Сократите его, пожалуйста: текст остался в поле ввода.");
+    input.focus();
+    return true;
+  }
+
   function submit(e) {
     e.preventDefault();
     var text = input.value.trim();
-    if (!text || send.disabled) { return; }
+    if (!text || send.disabled || tooLong(text)) { return; }
     input.value = "";
     ask(text);
   }
   foot.addEventListener("submit", submit);
   person.addEventListener("click", function () {
     var text = input.value.trim();
+    if (tooLong(text)) { return; }
     input.value = "";
     addMessage("citizen", text || "Позовите оператора");
     var body = { question: text || null };
     if (sessionId) { body.session_id = sessionId; }
-    busy(api("/api/v1/handoff", body)).then(showReply, showError);
+    busy(api("/api/v1/handoff", body)).then(showReply, function (err) {
+      showError(err);
+      if (text) { giveBack(text); }
+    });
   });
 
   /* Linking with Telegram (a one-time code either way) and the citizen's tickets. */

@@ -1,0 +1,128 @@
+"""The widget when things go wrong, in headless Chromium against the app on uvicorn: the
+network drops, the server is away while the chat opens, a text too long is pasted."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
+import pytest
+
+from tests.bot.web.conftest import LiveServer
+from tests.bot.web.test_widget_browser import ARGS, ARTIFACTS, _chromium, citizen_page
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page
+
+pytestmark = pytest.mark.slow
+
+LAUNCHER = "Открыть чат: Виртуальный консультант"
+PASSWORD_ANSWER = "Новый пароль можно задать самостоятельно"
+OFFLINE = "Не удалось связаться с сервером. Проверьте подключение к интернету"
+
+
+@pytest.fixture
+def browser(live_server: LiveServer) -> Iterator[Browser]:
+    """Chromium, started after the server (whose set-up runs an event loop of its own)."""
+    executable = _chromium()
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+def _open(page: Page) -> Locator:
+    """Open the chat; the question box."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name=LAUNCHER).click()
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    expect(box).to_be_focused()
+    return box
+
+
+def test_a_chat_opened_while_the_server_is_away_keeps_the_conversation(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The citizen got an answer, then reloads the page while the server restarts: the chat
+    says so in Russian, and opened again once the server is back it shows the conversation
+    (until 2026-12-05 one failed load made the widget forget the session for good: the
+    conversation and the ticket were gone from the chat)."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser)
+    page.goto(live_server.url + "/")
+    box = _open(page)
+    box.fill("забыл пароль")
+    page.keyboard.press("Enter")
+    log = page.get_by_role("log")
+    expect(log.locator(".msg.bot").last).to_contain_text(PASSWORD_ANSWER)
+
+    page.route("**/api/v1/history*", lambda route: route.abort())
+    page.reload()
+    _open(page)
+    expect(log.locator(".msg.system").last).to_contain_text(
+        "Не удалось загрузить прошлую переписку. " + OFFLINE
+    )
+    expect(log.locator(".msg.system").last).to_contain_text("Переписка не потеряна")
+
+    page.unroute("**/api/v1/history*")
+    page.keyboard.press("Escape")
+    _open(page)
+    expect(log.locator(".msg.citizen")).to_have_text(["забыл пароль"])
+    expect(log.locator(".msg.bot").last).to_contain_text(PASSWORD_ANSWER)
+    expect(log.locator(".msg.system")).to_have_count(0)
+
+
+def test_a_question_the_network_lost_is_told_in_russian_and_stays_in_the_box(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """Until 2026-12-05 the chat showed the browser's "Failed to fetch" and the question box
+    was emptied: the citizen had to type the question again."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser)
+    page.goto(live_server.url + "/")
+    box = _open(page)
+    page.route("**/api/v1/ask", lambda route: route.abort())
+    box.fill("забыл пароль")
+    page.keyboard.press("Enter")
+    log = page.get_by_role("log")
+    expect(log.locator(".msg.system").last).to_contain_text(OFFLINE)
+    expect(box).to_have_value("забыл пароль")
+
+    page.unroute("**/api/v1/ask")
+    box.focus()
+    page.keyboard.press("Enter")
+    expect(log.locator(".msg.bot").last).to_contain_text(PASSWORD_ANSWER)
+    expect(box).to_have_value("")
+
+
+def test_a_pasted_text_over_the_limit_is_refused_whole_not_cut(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """Until 2026-12-05 the box cut a pasted text at 2,000 characters without a word and sent
+    the beginning."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(live_server.url + "/")
+    box = _open(page)
+    letter = "Не могу войти в личный кабинет, пишет что пароль неверный. " * 40
+    page.evaluate("text => navigator.clipboard.writeText(text)", letter)
+    page.keyboard.press("Control+V")
+    expect(box).to_have_value(letter)
+    page.keyboard.press("Enter")
+    log = page.get_by_role("log")
+    expect(log.locator(".msg.system").last).to_contain_text(
+        "Вопрос слишком длинный: 2359 символов, можно не больше 2000."
+    )
+    expect(log.locator(".msg.citizen")).to_have_count(0)
+    expect(box).to_have_value(letter)
+    expect(box).to_be_focused()
