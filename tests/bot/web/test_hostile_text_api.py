@@ -1,0 +1,116 @@
+"""Junk a careless or hostile citizen sends the public API as text, on SQLite and PostgreSQL:
+a NUL character pasted into a question, a comment or a file's name, a broken character, a
+question far over the limit. Each gets its answer or a Russian reason, never a 500."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+
+import httpx
+import pytest
+
+from bot.web.settings import WebSettings
+from matcher import Morphology
+from tests.bot.web.conftest import Web, make_app
+
+pytestmark = pytest.mark.anyio
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cf00000301010018dd8db00000000049454e44ae426082"
+)
+
+
+@pytest.fixture
+async def web_on(
+    web_settings: WebSettings, database_url: str, morphology: Morphology, anyio_backend: str
+) -> AsyncIterator[Web]:
+    """The app on a fresh database of each backend."""
+    app = make_app(replace(web_settings, database_url=database_url), morphology)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Web(app=app, client=client)
+
+
+async def test_a_nul_character_is_dropped_not_a_server_error(web_on: Web) -> None:
+    """PostgreSQL's text cannot hold U+0000: until 2026-12-05 each of these was a 500
+    "Internal Server Error" there."""
+    client = web_on.client
+    asked = await client.post("/api/v1/ask", json={"question": "забыл\x00 пароль"})
+    assert asked.status_code == 200, asked.text
+    answer = asked.json()
+    assert answer["query"] == "забыл пароль"
+    assert answer["answer"].startswith("Новый пароль")
+    session = answer["session_id"]
+
+    rated = await client.post(
+        "/api/v1/feedback",
+        json={
+            "session_id": session,
+            "message_id": answer["message_id"],
+            "helpful": False,
+            "comment": "не\x00 помогло",
+        },
+    )
+    assert rated.status_code == 200, rated.text
+
+    handed = await client.post(
+        "/api/v1/handoff", json={"session_id": session, "question": "позовите\x00 человека"}
+    )
+    assert handed.status_code == 200, handed.text
+    number = handed.json()["ticket_number"]
+    # Written by hand: httpx would escape the NUL in the file's name as "%00".
+    form = (
+        b'--XX\r\nContent-Disposition: form-data; name="session_id"\r\n\r\n'
+        + session.encode()
+        + b'\r\n--XX\r\nContent-Disposition: form-data; name="file"; '
+        + 'filename="скрин\x00.png"'.encode()
+        + b"\r\nContent-Type: image/png\r\n\r\n"
+        + PNG
+        + b"\r\n--XX--\r\n"
+    )
+    attached = await client.post(
+        f"/api/v1/tickets/{number}/attachments",
+        content=form,
+        headers={"Content-Type": "multipart/form-data; boundary=XX"},
+    )
+    assert attached.status_code == 200, attached.text
+    assert attached.json()["text"] == f"Файл «скрин.png» приложен к обращению № {number}."
+
+    history = (await client.get("/api/v1/history", params={"session_id": session})).json()
+    assert [m["text"] for m in history["messages"] if m["author"] == "citizen"] == [
+        "забыл пароль",
+        "позовите человека",
+        "📎 скрин.png",
+    ]
+
+    only_nul = await client.post("/api/v1/ask", json={"question": "\x00"})
+    assert only_nul.status_code == 422
+    assert only_nul.json() == {"detail": "Напишите вопрос текстом."}
+
+
+async def test_a_broken_character_is_told_in_russian(web: Web) -> None:
+    """Half of an emoji (a lone surrogate escaped in JSON): until 2026-12-05 the reason was
+    pydantic's English."""
+    response = await web.client.post(
+        "/api/v1/ask",
+        content=b'{"question": "\\ud83d \xd0\xbf\xd0\xb0\xd1\x80\xd0\xbe\xd0\xbb\xd1\x8c"}',
+        headers={"Content-Type": "application/json"},
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "Поле «вопрос» содержит повреждённый символ: удалите его и отправьте снова."
+    }
+
+
+@pytest.mark.parametrize("path", ["/api/v1/ask", "/api/v1/handoff"])
+async def test_a_question_far_over_the_limit_names_the_real_limit(web: Web, path: str) -> None:
+    """Until 2026-12-05 a question over 8,000 characters was told "не больше 8000 символов",
+    while the limit a question has is 2,000."""
+    response = await web.client.post(path, json={"question": "а" * 9000})
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": "Вопрос слишком длинный: больше 8000 символов, можно не больше 2000."
+    }
