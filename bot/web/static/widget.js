@@ -509,10 +509,29 @@
     var after = parseInt(stored(SEEN) || "", 10);
     if (!sessionId || !stored(WAITING) || !(after >= 0) || !window.EventSource) { return; }
     lastLive = after;
-    events = new EventSource(API + "/api/v1/events?session_id=" + encodeURIComponent(sessionId) + "&after=" + after);
-    events.addEventListener("reply", function (event) {
+    subscribe(function (event) {
       if (fresh(event)) { arrivedLive(); }
     });
+  }
+
+  /* The live channel from the last message seen, each reply to `handler`. The browser
+     reconnects a dropped stream by itself, but gives up for good on an answer that is not a
+     stream (429, a 503 while the database is away, a proxy's 502 while the server restarts):
+     then it is opened again here, later and later (3 s, doubling, at most a minute). */
+  var retryDelay = 0;
+  var retryTimer = null;
+  function subscribe(handler) {
+    if (events) { events.close(); }
+    clearTimeout(retryTimer);
+    var source = new EventSource(API + "/api/v1/events?session_id=" + encodeURIComponent(sessionId) + "&after=" + lastLive);
+    source.addEventListener("reply", handler);
+    source.addEventListener("open", function () { retryDelay = 0; });
+    source.addEventListener("error", function () {
+      if (source !== events || source.readyState !== EventSource.CLOSED) { return; }
+      retryDelay = Math.min(retryDelay ? retryDelay * 2 : 3000, 60000);
+      retryTimer = setTimeout(function () { if (source === events) { subscribe(handler); } }, retryDelay);
+    });
+    events = source;
   }
 
   /* A live event's message if it is one not seen yet (a reconnect replays some), else null. */
@@ -542,9 +561,7 @@
 
   function listen() {
     if (!sessionId || !window.EventSource) { return; }
-    if (events) { events.close(); }
-    events = new EventSource(API + "/api/v1/events?session_id=" + encodeURIComponent(sessionId) + "&after=" + lastLive);
-    events.addEventListener("reply", live);
+    subscribe(live);
   }
 
   function restore() {

@@ -1,5 +1,6 @@
 """The widget when things go wrong, in headless Chromium against the app on uvicorn: the
-network drops, the server is away while the chat opens, a text too long is pasted."""
+network drops, the server is away while the chat opens or refuses the live channel, a text
+too long is pasted."""
 
 from __future__ import annotations
 
@@ -9,10 +10,16 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.bot.web.conftest import LiveServer
-from tests.bot.web.test_widget_browser import ARGS, ARTIFACTS, _chromium, citizen_page
+from tests.bot.web.test_widget_browser import (
+    ARGS,
+    ARTIFACTS,
+    _chromium,
+    _operator_takes_and_replies,
+    citizen_page,
+)
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Locator, Page
+    from playwright.sync_api import Browser, Locator, Page, Route
 
 pytestmark = pytest.mark.slow
 
@@ -126,3 +133,41 @@ def test_a_pasted_text_over_the_limit_is_refused_whole_not_cut(
     expect(log.locator(".msg.citizen")).to_have_count(0)
     expect(box).to_have_value(letter)
     expect(box).to_be_focused()
+
+
+def test_an_operators_reply_arrives_after_the_live_channel_was_refused_once(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The live channel is answered 503 once (the database away for a moment; a 429 or a
+    proxy's 502 alike): the browser's EventSource gives up for good on such an answer, so
+    until 2026-12-05 the operator's reply never came while the page stayed open."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser)
+    streams: list[str] = []
+
+    def refuse_the_first(route: Route) -> None:
+        streams.append(route.request.url)
+        if len(streams) > 1:
+            route.continue_()
+            return
+        route.fulfill(
+            status=503,
+            headers={"Retry-After": "2"},
+            content_type="application/json",
+            body='{"detail": "Сервис временно недоступен."}',
+        )
+
+    page.route("**/api/v1/events*", refuse_the_first)
+    page.goto(live_server.url + "/")
+    box = _open(page)
+    box.fill("сломался карбюратор у трактора")
+    page.get_by_role("button", name="Позвать оператора").click()
+    log = page.get_by_role("log")
+    expect(log).to_contain_text("Номер обращения: 1")
+
+    _operator_takes_and_replies(browser, live_server.url, "Обратитесь в сервисный центр.")
+    expect(log.locator(".msg.operator").last).to_contain_text(
+        "Обратитесь в сервисный центр.", timeout=15_000
+    )
+    assert len(streams) >= 2
