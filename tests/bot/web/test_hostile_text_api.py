@@ -12,7 +12,7 @@ import pytest
 
 from bot.web.settings import WebSettings
 from matcher import Morphology
-from tests.bot.web.conftest import Web, make_app
+from tests.bot.web.conftest import Web, log_in, make_app
 
 pytestmark = pytest.mark.anyio
 
@@ -114,3 +114,41 @@ async def test_a_question_far_over_the_limit_names_the_real_limit(web: Web, path
     assert response.json() == {
         "detail": "Вопрос слишком длинный: больше 8000 символов, можно не больше 2000."
     }
+
+
+async def test_a_phone_copied_from_a_page_is_masked_for_staff(web: Web) -> None:
+    """Numbers copied from a site or a document hold no-break spaces and dashes: until
+    2026-12-05 the operator read "8 900 123 45 67" and "123–456–789 01" in full."""
+    await web.operator("anna")
+    question = (
+        "перезвоните на 8\u00a0900\u00a0123\u00a045\u00a067 или +7 (901) 765–43–21, "
+        "СНИЛС 112–233–445 95"
+    )
+    handed = await web.client.post("/api/v1/handoff", json={"question": question})
+    assert handed.status_code == 200, handed.text
+    number = handed.json()["ticket_number"]
+    await log_in(web.client, "anna")
+    page = (await web.client.get(f"/console/tickets/{number}")).text
+    assert "перезвоните на [телефон] или [телефон], СНИЛС [СНИЛС]" in page
+    for digits in ("123\u00a045", "765–43–21", "112–233–445"):
+        assert digits not in page
+
+
+async def test_contacts_typed_on_a_phone_or_copied_from_a_page_are_taken(web: Web) -> None:
+    """A non-breaking hyphen in a number copied from a page, full-width digits, iOS's
+    typographic apostrophe in a name: until 2026-12-05 each was refused as "недопустимые
+    символы" or "нужен номер из 11 цифр"."""
+    handed = await web.client.post(
+        "/api/v1/handoff",
+        json={"question": "помогите", "contacts": {"name": "Анна Д’Артаньян"}},
+    )
+    assert handed.status_code == 200, handed.text
+    session, number = handed.json()["session_id"], handed.json()["ticket_number"]
+    for phone in ("+7 (900) 123\u201145\u201167", "8 900 123–45–67", "８９００１２３４５６７"):
+        left = await web.client.post(
+            f"/api/v1/tickets/{number}/contacts", json={"session_id": session, "phone": phone}
+        )
+        assert left.status_code == 200, (phone, left.text)
+        assert left.json()["text"] == (
+            f"Контакты добавлены к обращению № {number}: специалист сможет связаться с вами."
+        )
