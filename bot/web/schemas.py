@@ -201,7 +201,7 @@ class TicketContactsRequest(ContactsIn):
     session_id: str = Field(max_length=MAX_SESSION_FIELD)
 
 
-class TicketRatingRequest(BaseModel):
+class TicketRatingRequest(_Body):
     """`POST /api/v1/tickets/{number}/rating`: the session's mark for its answered ticket."""
 
     session_id: str = Field(max_length=MAX_SESSION_FIELD)
