@@ -116,9 +116,13 @@ class ConversationService:
         with underway():  # the quick transaction waited its turn already
             async with self._db.transaction() as uow:
                 owned, switch = await self._bot_conversation(uow, identity)
-                if owned is None:
-                    return Reply(kind=ReplyKind.SILENT, text="")
-                return await self._chosen(uow, owned, entry, switch, now)
+                if owned is not None:
+                    return await self._chosen(uow, owned, entry, switch, now)
+        # People have the conversation (a button of an earlier clarification pressed after the
+        # hand-off): the button's question is the citizen's message to them, added to the
+        # ticket as a typed one is. Until 2026-12-05 it was dropped without a word, and the
+        # chat showed the pressed question with no reply and lost it on reload.
+        return await self.handle(identity, entry.question)
 
     async def _chosen(
         self,
