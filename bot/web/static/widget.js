@@ -37,13 +37,15 @@
     ".launcher:focus-visible, button:focus-visible, textarea:focus-visible, a:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 2px; }",
     ".panel { position: fixed; bottom: 92px; " + SIDE + ": 20px; width: 380px; max-width: calc(100vw - 16px); height: 560px;",
     "  max-height: calc(100vh - 110px); background: #fff; color: #1d2733; border-radius: 14px; box-shadow: 0 10px 40px rgba(0,0,0,.25);",
-    "  display: flex; flex-direction: column; overflow: hidden; z-index: 2147483647; font-size: 15px; line-height: 1.45; }",
+    // On a short screen the forms under the chat (contacts, Telegram) may not fit: the panel
+    // scrolls then, the chat keeps a few lines and the title bar its place.
+    "  display: flex; flex-direction: column; overflow-x: hidden; overflow-y: auto; scroll-padding-top: 56px; z-index: 2147483647; font-size: 15px; line-height: 1.45; }",
     ".panel[hidden] { display: none; }",
     "@media (max-width: 480px) { .panel { " + SIDE + ": 8px; bottom: 84px; width: calc(100vw - 16px); height: calc(100vh - 100px); } }",
-    ".head { background: var(--c); color: #fff; padding: 10px 12px; display: flex; align-items: center; gap: 8px; }",
+    ".head { background: var(--c); color: #fff; padding: 10px 12px; display: flex; align-items: center; gap: 8px; position: sticky; top: 0; z-index: 1; flex: none; }",
     ".head h2 { font-size: 16px; margin: 0; flex: 1; font-weight: 600; }",
     ".head button { background: transparent; border: 0; color: #fff; font-size: 20px; cursor: pointer; padding: 2px 8px; border-radius: 6px; }",
-    ".log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; background: #f4f6f9; }",
+    ".log { flex: 1; min-height: 140px; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; background: #f4f6f9; }",
     ".msg { max-width: 88%; padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }",
     ".msg.citizen { align-self: flex-end; background: var(--c); color: #fff; border-bottom-right-radius: 4px; }",
     ".msg.citizen a { color: #fff; }",
@@ -193,6 +195,8 @@
     if (extra) { extra(msg); }
     log.insertBefore(msg, typing);
     log.scrollTop = log.scrollHeight;
+    // A short screen's panel scrolled down to a form: bring the new message into sight.
+    if (panel.scrollTop && msg.scrollIntoView) { msg.scrollIntoView({ block: "nearest" }); }
     return msg;
   }
 

@@ -171,3 +171,41 @@ def test_an_operators_reply_arrives_after_the_live_channel_was_refused_once(
         "Обратитесь в сервисный центр.", timeout=15_000
     )
     assert len(streams) >= 2
+
+
+def test_on_a_short_phone_screen_the_forms_under_the_chat_scroll_into_view(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """360 x 640 with a ticket open, the contacts form refusing an address and the Telegram
+    box open: until 2026-12-05 the chat shrank to one line, and the panel, which did not
+    scroll, cut the last buttons off below it."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser, width=360, height=640)
+    page.goto(live_server.url + "/")
+    box = _open(page)
+    box.fill("сломался карбюратор у трактора")
+    page.get_by_role("button", name="Позвать оператора").click()
+    log = page.get_by_role("log")
+    expect(log).to_contain_text("Номер обращения: 1")
+    page.get_by_role("button", name="Оставить контакты").click()
+    page.keyboard.type("abc@")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("alert")).to_have_text(
+        "Проверьте адрес: нужен адрес вида name@example.ru."
+    )
+    page.get_by_role("button", name="Связать с Telegram").click()
+
+    unlink = page.get_by_role("button", name="Отвязать Telegram")
+    unlink.scroll_into_view_if_needed()
+    panel = page.get_by_role("dialog", name="Виртуальный консультант").bounding_box()
+    button = unlink.bounding_box()
+    assert panel is not None and button is not None
+    assert button["y"] + button["height"] <= panel["y"] + panel["height"] + 0.5, (button, panel)
+    unlink.click()
+    said = log.locator(".msg.system").last
+    expect(said).to_have_text("Сообщение" + "Этот чат не связан с другими каналами.")
+    expect(said).to_be_in_viewport()
+    chat = log.bounding_box()
+    assert chat is not None and chat["height"] >= 100, chat
+    page.screenshot(path=str(ARTIFACTS / "widget-360-forms.png"))
