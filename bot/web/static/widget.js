@@ -49,6 +49,9 @@
     ".msg { max-width: 88%; padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }",
     ".msg.citizen { align-self: flex-end; background: var(--c); color: #fff; border-bottom-right-radius: 4px; }",
     ".msg.citizen a { color: #fff; }",
+    // Who wrote it, for a screen reader (the others' messages name their author in .who):
+    // generated content with alternative text only, so nothing shows and the text is as typed.
+    ".msg.citizen::before { content: \"\" / \"Вы написали: \"; }",
     ".msg.bot, .msg.operator, .msg.system { align-self: flex-start; background: #fff; border: 1px solid #dde3ea; border-bottom-left-radius: 4px; }",
     ".msg.operator { border-color: #9fd3b0; background: #f0faf3; }",
     ".msg .who { display: block; font-size: 12px; color: #5b6775; margin-bottom: 2px; }",

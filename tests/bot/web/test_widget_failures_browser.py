@@ -209,3 +209,22 @@ def test_on_a_short_phone_screen_the_forms_under_the_chat_scroll_into_view(
     chat = log.bounding_box()
     assert chat is not None and chat["height"] >= 100, chat
     page.screenshot(path=str(ARTIFACTS / "widget-360-forms.png"))
+
+
+def test_a_screen_reader_hears_who_wrote_each_message(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The consultant's and the specialists' messages are named; until 2026-12-05 the
+    citizen's own ones were told apart by their colour and side only."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser)
+    page.goto(live_server.url + "/")
+    box = _open(page)
+    box.fill("забыл пароль")
+    page.keyboard.press("Enter")
+    log = page.get_by_role("log")
+    expect(log.locator(".msg.bot").last).to_contain_text(PASSWORD_ANSWER)
+    spoken = log.aria_snapshot()
+    assert "Вы написали: забыл пароль Консультант Новый пароль" in spoken, spoken
+    expect(log.locator(".msg.citizen")).to_have_text("забыл пароль")  # shown as typed
