@@ -168,6 +168,9 @@ class MessageOut(BaseModel):
     choices: list[ChoiceOut] = Field(
         default_factory=list, description="a clarification's offered entries, as buttons"
     )
+    links: list[LinkOut] = Field(
+        default_factory=list, description="an answer's links from the base, shown under it"
+    )
 
 
 class LiveOut(BaseModel):

@@ -39,11 +39,13 @@ from bot.web.schemas import (
     FeedbackResponse,
     HandoffRequest,
     HistoryResponse,
+    LinkOut,
     LiveOut,
     MarkOut,
     MessageOut,
     TicketOut,
 )
+from matcher import Entry
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"], dependencies=[Depends(limit_by_address)])
 
@@ -152,6 +154,7 @@ async def history(
                     for e in (kb.get(i) for i in m.choices)
                     if e is not None  # an entry removed from the base since: no button
                 ],
+                links=_links(kb.get(m.entry_id) if m.entry_id else None),
             )
             for m in found.messages
         ],
@@ -167,6 +170,11 @@ async def history(
             for number, stars in (await citizens.marks(identity)).items()
         ],
     )
+
+
+def _links(entry: Entry | None) -> list[LinkOut]:
+    """An answer's links as the base holds them now (none if the entry is gone)."""
+    return [LinkOut(title=link.title, url=link.url) for link in entry.links] if entry else []
 
 
 def _sse(event: WebEvent) -> str:

@@ -377,15 +377,7 @@
     if (r.ticket_number) { setOpenTicket(r.ticket_number); } else if (r.kind === "answer" || r.kind === "clarify") { setOpenTicket(null); }
     addMessage(r.kind === "notice" ? "system" : "bot", text, function (msg) {
       if (choosing) { choiceButtons(msg, r.choices); }
-      if (r.kind === "answer" && r.links && r.links.length) {
-        r.links.forEach(function (l) {
-          var line = el("span", { class: "ticket" });
-          if (/^https?:\/\//.test(l.url)) {
-            line.appendChild(el("a", { href: l.url, target: "_blank", rel: "noopener noreferrer" }, l.title));
-          }
-          msg.appendChild(line);
-        });
-      }
+      if (r.kind === "answer") { linkLines(msg, r.links); }
       if (r.ticket_number) {
         msg.appendChild(el("span", { class: "ticket" }, "Номер обращения: " + r.ticket_number + (r.due_text ? " · " + r.due_text : "")));
       }
@@ -393,6 +385,17 @@
       if (r.kind === "answer") { tools(msg, r.text, r.message_id, r.entry_id); }
     });
     if (r.mark) { pressMark(r.mark.ticket_number, r.mark.stars); }
+  }
+
+  /* An answer's links from the base, one a line under it (http(s) only). */
+  function linkLines(msg, links) {
+    (links || []).forEach(function (l) {
+      var line = el("span", { class: "ticket" });
+      if (/^https?:\/\//.test(l.url)) {
+        line.appendChild(el("a", { href: l.url, target: "_blank", rel: "noopener noreferrer" }, l.title));
+      }
+      msg.appendChild(line);
+    });
   }
 
   /* 1-5 buttons under a message that asks for a mark for ticket `number` (the closing
@@ -583,7 +586,10 @@
           if (offered) { choiceButtons(msg, offered); }
           // An answer from the base keeps its tools: copy, e-mail, 👍 / 👎 (rated again, the
           // latest mark counts).
-          else if (m.author === "bot" && m.entry_id) { tools(msg, m.text, m.id, m.entry_id); }
+          else if (m.author === "bot" && m.entry_id) {
+            linkLines(msg, m.links);  // as under the answer when it came
+            tools(msg, m.text, m.id, m.entry_id);
+          }
         });
       });
       // Operator replies and ticket news are in the history already: only skip past what was

@@ -1,6 +1,6 @@
 """The widget when things go wrong, in headless Chromium against the app on uvicorn: the
 network drops, the server is away while the chat opens or refuses the live channel, a text
-too long is pasted."""
+too long is pasted, a short phone screen; and what a reload or a screen reader must keep."""
 
 from __future__ import annotations
 
@@ -228,3 +228,27 @@ def test_a_screen_reader_hears_who_wrote_each_message(
     spoken = log.aria_snapshot()
     assert "Вы написали: забыл пароль Консультант Новый пароль" in spoken, spoken
     expect(log.locator(".msg.citizen")).to_have_text("забыл пароль")  # shown as typed
+
+
+def test_an_answers_links_come_back_after_a_reload(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """Until 2026-12-05 the links the base gives under an answer ("Портал поддержки ЭПТС")
+    were gone from the answer when the page was opened again."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser)
+    page.goto(live_server.url + "/")
+    box = _open(page)
+    box.fill("как получить выписку из ЭПТС")
+    page.keyboard.press("Enter")
+    log = page.get_by_role("log")
+    portal = log.get_by_role("link", name="Портал поддержки ЭПТС")
+    expect(portal).to_have_attribute("href", "https://help.elpts.ru/ru")
+    page.reload()
+    _open(page)
+    expect(portal).to_have_attribute("href", "https://help.elpts.ru/ru")
+    expect(portal).to_have_attribute("target", "_blank")
+    expect(
+        log.locator(".msg.bot").last.get_by_role("button", name="Копировать ответ")
+    ).to_be_visible()
