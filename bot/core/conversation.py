@@ -22,7 +22,7 @@ from bot.core.errors import InvalidInputError
 from bot.core.identity import Identity
 from bot.core.maintenance import MAINTENANCE_KEY, MaintenanceSwitch
 from bot.core.priority import underway
-from bot.core.privacy import mask_personal_data
+from bot.core.privacy import PersonalData, mask_personal_data
 from bot.core.question_log import record_question
 from bot.core.ratings import stars_of
 from bot.core.records import Conversation, Maintenance
@@ -493,5 +493,10 @@ class ConversationService:
 
 
 def _has_words(text: str) -> bool:
-    """True when the message has a letter: emoji, punctuation and digits alone are no question."""
+    """True when the message has a letter: emoji, punctuation and digits alone are no question.
+
+    `text` is masked: the labels put in place of personal data are not the citizen's words
+    (until 2026-12-05 "12345", an SMS code, became "[код]" and a ticket for people)."""
+    for kind in PersonalData:
+        text = text.replace(kind.placeholder, "")
     return any(character.isalpha() for character in text)

@@ -12,7 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from bot.core import wording
 from bot.core.contacts import make_contacts
+from bot.core.privacy import find_secrets
 from bot.core.records import WebEvent
 from bot.core.replies import ReplyKind
 from bot.web.answering import recording_matches
@@ -60,13 +62,26 @@ async def ask(body: AskRequest, services: ServicesDep) -> AskResponse:
         reply = await services.conversations.handle(web_identity(session_id), body.question)
     services.metrics.latency.observe(time.perf_counter() - started)
     services.metrics.questions.labels(outcome=reply.kind.value).inc()
-    return ask_response(
-        reply,
-        seen[-1] if seen else None,
-        services.answerer.kb,
-        query=body.question,
-        session_id=session_id,
+    return _warned(
+        ask_response(
+            reply,
+            seen[-1] if seen else None,
+            services.answerer.kb,
+            query=body.question,
+            session_id=session_id,
+        ),
+        body.question,
     )
+
+
+def _warned(response: AskResponse, question: str | None) -> AskResponse:
+    """`response`, with a warning beside it when the question seems to hold an SMS code, a
+    password or a card number (the Telegram bot warns the same way; until 2026-12-05 the
+    widget said nothing, and the citizen's bubble kept the secret in full)."""
+    if question and find_secrets(question):
+        warning = wording.SECRET_WARNING
+        response.notice = f"{warning} {response.notice}" if response.notice else warning
+    return response
 
 
 @router.post("/choose", response_model=AskResponse)
@@ -106,8 +121,11 @@ async def handoff(
         web_identity(session_id), body.question or None, contacts=contacts
     )
     services.metrics.questions.labels(outcome=ReplyKind.HANDOFF.value).inc()
-    return ask_response(
-        reply, None, services.answerer.kb, query=body.question or "", session_id=session_id
+    return _warned(
+        ask_response(
+            reply, None, services.answerer.kb, query=body.question or "", session_id=session_id
+        ),
+        body.question,
     )
 
 

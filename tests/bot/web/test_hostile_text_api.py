@@ -152,3 +152,35 @@ async def test_contacts_typed_on_a_phone_or_copied_from_a_page_are_taken(web: We
         assert left.json()["text"] == (
             f"Контакты добавлены к обращению № {number}: специалист сможет связаться с вами."
         )
+
+
+async def test_an_sms_code_pasted_into_the_chat_is_warned_about_and_opens_no_ticket(
+    web: Web,
+) -> None:
+    """Until 2026-12-05 the widget said nothing about a code, a password or a card number
+    (the Telegram bot warns), and a code alone, stored as "[код]", counted as words: a
+    ticket for people with nothing in it to answer."""
+    code = await web.client.post("/api/v1/ask", json={"question": "483920"})
+    assert code.status_code == 200, code.text
+    said = code.json()
+    assert said["kind"] == "notice" and said["ticket_number"] is None
+    assert said["text"].startswith("Если у вас вопрос, напишите его словами")
+    assert said["notice"] == (
+        "Не отправляйте никому коды из СМС, пароли и номера банковских карт: служба поддержки "
+        "никогда их не спрашивает. Мы скрыли эти данные в сохранённом сообщении."
+    )
+    session = said["session_id"]
+    tickets = await web.client.get("/api/v1/tickets", params={"session_id": session})
+    assert tickets.json()["tickets"] == []
+
+    password = await web.client.post(
+        "/api/v1/ask", json={"question": "не входит, мой пароль Qwerty123!", "session_id": session}
+    )
+    assert password.json()["notice"].startswith("Не отправляйте никому коды из СМС, пароли")
+    plain = await web.client.post(
+        "/api/v1/ask", json={"question": "забыл пароль", "session_id": session}
+    )
+    assert plain.json()["notice"] is None
+    history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
+    typed = [m["text"] for m in history["messages"] if m["author"] == "citizen"]
+    assert typed == ["[код]", "не входит, мой пароль [пароль]", "забыл пароль"]
