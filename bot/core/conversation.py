@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
@@ -493,10 +494,15 @@ class ConversationService:
 
 
 def _has_words(text: str) -> bool:
-    """True when the message has a letter: emoji, punctuation and digits alone are no question.
+    """True when the message has a word of two letters or more: emoji, punctuation, digits
+    and a stray letter ("а", a key pressed by mistake) alone are no question.
 
     `text` is masked: the labels put in place of personal data are not the citizen's words
-    (until 2026-12-05 "12345", an SMS code, became "[код]" and a ticket for people)."""
+    (until 2026-12-05 "12345", an SMS code, became "[код]" and a ticket for people, and so
+    did "а")."""
     for kind in PersonalData:
-        text = text.replace(kind.placeholder, "")
-    return any(character.isalpha() for character in text)
+        text = text.replace(kind.placeholder, " ")
+    return _WORD.search(text) is not None
+
+
+_WORD = re.compile(r"[^\W\d_]{2}")

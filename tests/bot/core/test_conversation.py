@@ -209,7 +209,7 @@ async def test_the_bot_is_silent_while_an_operator_owns_the_conversation(
     ]
 
 
-@pytest.mark.parametrize("text", ["👍", "+", "???", ")))", "123"])
+@pytest.mark.parametrize("text", ["👍", "+", "???", ")))", "123", "а", "ы."])
 async def test_a_message_without_words_is_asked_for_words_not_handed_to_people(
     services: Services, text: str
 ) -> None:
