@@ -576,7 +576,8 @@
 
   function restore() {
     if (!sessionId) { addMessage("bot", GREETING); return Promise.resolve(); }
-    return api("/api/v1/history?session_id=" + encodeURIComponent(sessionId)).then(function (h) {
+    // Busy while it loads: a question sent meanwhile came before the history, and again in it.
+    return busy(api("/api/v1/history?session_id=" + encodeURIComponent(sessionId))).then(function (h) {
       addMessage("bot", GREETING);
       var shown = Object.create(null);
       h.messages.forEach(function (m) {
@@ -673,7 +674,7 @@
   foot.addEventListener("submit", submit);
   person.addEventListener("click", function () {
     var text = input.value.trim();
-    if (tooLong(text)) { return; }
+    if (send.disabled || tooLong(text)) { return; }  // busy: the history or an answer on its way
     input.value = "";
     addMessage("citizen", text || "Позовите оператора");
     var body = { question: text || null };

@@ -252,3 +252,42 @@ def test_an_answers_links_come_back_after_a_reload(
     expect(
         log.locator(".msg.bot").last.get_by_role("button", name="Копировать ответ")
     ).to_be_visible()
+
+
+def test_a_question_typed_while_the_history_loads_waits_for_it(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """On a slow network the citizen types before the conversation has come back: until
+    2026-12-05 the question went at once, showed above the greeting, and again inside the
+    history below it."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser)
+    page.goto(live_server.url + "/")
+    box = _open(page)
+    box.fill("забыл пароль")
+    page.keyboard.press("Enter")
+    log = page.get_by_role("log")
+    expect(log.locator(".msg.bot").last).to_contain_text(PASSWORD_ANSWER)
+
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)  # the history reaches the server when the test lets it go
+
+    page.route("**/api/v1/history*", hold)
+    page.reload()
+    _open(page)
+    box.fill("как получить выписку из ЭПТС")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Отправить")).to_be_disabled()
+    expect(box).to_have_value("как получить выписку из ЭПТС")
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.get_by_role("button", name="Отправить")).to_be_enabled()
+    page.keyboard.press("Enter")
+    expect(log.locator(".msg.citizen")).to_have_text(
+        ["забыл пароль", "как получить выписку из ЭПТС"]
+    )
+    expect(log.locator(".msg.bot").first).to_contain_text("Здравствуйте!")
+    expect(log.locator(".msg.bot")).to_have_count(3)
