@@ -143,6 +143,8 @@ def describe_validation(errors: Sequence[Any], question_limit: int | None = None
     if kind in {"string_type", "model_type", "model_attributes_type"}:
         expected = "текстом" if kind == "string_type" else "объектом JSON"
         return f"{where.capitalize()} должно быть {expected}."
+    if kind == "value_error" and location[-1:] == ("file",):  # a text field named "file"
+        return "Поле «файл» должно быть файлом: отправьте его в форме multipart/form-data."
     if kind in BOUNDS:
         key, words = BOUNDS[kind]
         return f"{where.capitalize()} должно быть {words} {context.get(key)}."

@@ -216,6 +216,21 @@ async def test_a_file_sent_any_other_way_than_a_form_is_told_how(
     assert "multipart/form-data с полями session_id и file" in refused.json()["detail"]
 
 
+async def test_a_file_field_sent_as_text_is_told_in_russian(web: Web) -> None:
+    """A form whose "file" is a text field: until 2026-12-05 the reason ended in the
+    framework's English ("Value error, Expected UploadFile, received: <class 'str'>")."""
+    session, number = await _hand_off(web)
+    refused = await web.client.post(
+        f"/api/v1/tickets/{number}/attachments",
+        data={"session_id": session, "file": "скриншот.png"},
+        files={"other": ("x.txt", b"x", "text/plain")},  # a multipart form, as a browser sends
+    )
+    assert refused.status_code == 422
+    assert refused.json() == {
+        "detail": "Поле «файл» должно быть файлом: отправьте его в форме multipart/form-data."
+    }
+
+
 async def _resolve(web: Web, number: int) -> None:
     page = await _operator_page(web, number)
     await web.client.post("/console/take", data={"csrf_token": csrf_of(page)})
