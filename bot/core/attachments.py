@@ -80,7 +80,8 @@ def check_upload(upload: Upload, limits: AttachmentSettings) -> CheckedUpload:
     content_type = sniff_type(upload.data)
     if content_type is None or content_type not in limits.allowed_types:
         raise AttachmentError(f"Файл «{upload.filename}» не подходит: принимаем только {allowed}.")
-    name = PurePath(upload.filename.replace("\\", "/")).name.strip() or "file"
+    # U+0000 is dropped: PostgreSQL's text cannot hold it (the upload failed with a 500).
+    name = PurePath(upload.filename.replace("\\", "/").replace("\x00", "")).name.strip() or "file"
     return CheckedUpload(
         filename=name[-MAX_FILENAME_LENGTH:],
         content_type=content_type,

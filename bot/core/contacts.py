@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from bot.core.email_address import AddressError, checked_address
@@ -10,9 +11,14 @@ from bot.core.errors import ContactError
 from bot.core.privacy import PersonalData
 
 MAX_NAME_LENGTH = 100
-PHONE_SEPARATORS = re.compile(r"[\s()\-.]")
+# Dashes as sites and phones' autocorrection print them (‐ ‑ ‒ – — −) count as hyphens,
+# and a typographic apostrophe (’ ʼ, what iOS puts for ') as one: a number or a name copied
+# from a page or typed on a phone was refused as "недопустимые символы" (until 2026-12-05).
+DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212"
+APOSTROPHES = "\u2019\u02bc"
+PHONE_SEPARATORS = re.compile(rf"[\s()\-.{DASHES}]")
 RUSSIAN_MOBILE_DIGITS = 11
-NAME_PATTERN = re.compile(r"^[^\W\d_]+(?:[ .'\-][^\W\d_]*)*$")
+NAME_PATTERN = re.compile(rf"^[^\W\d_]+(?:[ .'\-{APOSTROPHES}{DASHES}][^\W\d_]*)*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,9 +45,10 @@ class Contacts:
 
 def normalize_phone(raw: str) -> str:
     """A Russian phone number as `+7XXXXXXXXXX`, or `ContactError` saying what is wrong."""
-    text = PHONE_SEPARATORS.sub("", raw.strip())
+    # NFKC: full-width digits (an East Asian keyboard) are digits 0-9, "＋" is "+".
+    text = PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw).strip())
     digits = text[1:] if text.startswith("+") else text
-    if not digits.isdigit():
+    if not (digits.isascii() and digits.isdigit()):
         raise ContactError(
             f"Телефон «{raw}» содержит недопустимые символы: укажите только цифры, "
             "например +7 900 123-45-67."

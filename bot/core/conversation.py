@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from itertools import pairwise
@@ -22,7 +23,7 @@ from bot.core.errors import InvalidInputError
 from bot.core.identity import Identity
 from bot.core.maintenance import MAINTENANCE_KEY, MaintenanceSwitch
 from bot.core.priority import underway
-from bot.core.privacy import mask_personal_data
+from bot.core.privacy import PersonalData, mask_personal_data
 from bot.core.question_log import record_question
 from bot.core.ratings import stars_of
 from bot.core.records import Conversation, Maintenance
@@ -127,9 +128,13 @@ class ConversationService:
         with underway():  # the quick transaction waited its turn already
             async with self._db.transaction() as uow:
                 owned, switch = await self._bot_conversation(uow, identity)
-                if owned is None:
-                    return Reply(kind=ReplyKind.SILENT, text="")
-                return await self._chosen(uow, owned, entry, switch, now)
+                if owned is not None:
+                    return await self._chosen(uow, owned, entry, switch, now)
+        # People have the conversation (a button of an earlier clarification pressed after the
+        # hand-off): the button's question is the citizen's message to them, added to the
+        # ticket as a typed one is. Until 2026-12-05 it was dropped without a word, and the
+        # chat showed the pressed question with no reply and lost it on reload.
+        return await self.handle(identity, entry.question)
 
     async def _chosen(
         self,
@@ -508,5 +513,15 @@ class ConversationService:
 
 
 def _has_words(text: str) -> bool:
-    """True when the message has a letter: emoji, punctuation and digits alone are no question."""
-    return any(character.isalpha() for character in text)
+    """True when the message has a word of two letters or more: emoji, punctuation, digits
+    and a stray letter ("а", a key pressed by mistake) alone are no question.
+
+    `text` is masked: the labels put in place of personal data are not the citizen's words
+    (until 2026-12-05 "12345", an SMS code, became "[код]" and a ticket for people, and so
+    did "а")."""
+    for kind in PersonalData:
+        text = text.replace(kind.placeholder, " ")
+    return _WORD.search(text) is not None
+
+
+_WORD = re.compile(r"[^\W\d_]{2}")

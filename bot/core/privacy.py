@@ -126,6 +126,7 @@ def find_secrets(text: str) -> frozenset[SecretKind]:
 
 def _scan(text: str) -> tuple[str, frozenset[PersonalData]]:
     found: set[PersonalData] = set()
+    text = _plain_separators(text)
     for rule in RULES if _DIGIT.search(text) else WORD_RULES:
         text = _apply(rule, text, found)
     return text, frozenset(found)
@@ -343,3 +344,16 @@ DIGIT_RULES = (
 )
 RULES = WORD_RULES + DIGIT_RULES
 _DIGIT = re.compile(r"\d")
+# What a page or a word processor puts inside numbers copied from it: no-break and narrow
+# spaces, non-breaking hyphens and dashes. The rules know " " and "-"; until 2026-12-05
+# "8\u00a0900\u00a0123\u00a045\u00a067" and "123–456–789 01" reached operators and the
+# question log unmasked.
+_ODD_SPACE = re.compile(r"[\u00a0\u2007\u2009\u202f]")
+_DASH_IN_NUMBER = re.compile(r"(?<=[\d)])[\u2010\u2011\u2012\u2013\u2014\u2212](?=[\d(])")
+
+
+def _plain_separators(text: str) -> str:
+    """`text` with odd spaces as " " and dashes between digits as "-"."""
+    if not _DIGIT.search(text):
+        return text
+    return _DASH_IN_NUMBER.sub("-", _ODD_SPACE.sub(" ", text))

@@ -78,6 +78,12 @@ class Ratings:
             message = await uow.conversations.message(message_id)
             if owner != conversation.id or message is None:
                 raise InvalidInputError("Это сообщение нельзя оценить: оно не из вашего диалога.")
+            if scale is RatingScale.THUMBS and message.entry_id is None:
+                # The citizen's own words, a hand-off, a clarification: until 2026-12-05 a
+                # 👍 or 👎 (and its comment) was stored for them and counted in the reports.
+                raise InvalidInputError(
+                    "Это сообщение нельзя оценить: 👍 и 👎 ставят ответам консультанта."
+                )
             rating = await uow.ratings.put(
                 conversation_id=conversation.id,
                 scale=scale,

@@ -115,25 +115,36 @@ def _field(location: Sequence[Any]) -> str:
     return "поле «" + ".".join(FIELD_NAMES.get(n, n) for n in names) + "»"
 
 
-def describe_validation(errors: Sequence[Any]) -> str:
-    """A Russian sentence for the first validation error pydantic found."""
+def describe_validation(errors: Sequence[Any], question_limit: int | None = None) -> str:
+    """A Russian sentence for the first validation error pydantic found; `question_limit`:
+    the documented limit of a question, told instead of the body's far larger safety cap."""
     if not errors:
         return "Запрос не прошёл проверку."
     first = errors[0]
     kind = str(first.get("type", ""))
-    where = _field(first.get("loc", ()))
+    location = tuple(first.get("loc", ()))
+    where = _field(location)
     context = first.get("ctx") or {}
     if kind == "json_invalid":
         return "Тело запроса — не JSON. Отправьте объект JSON с полями запроса."
     if kind == "missing":
         return f"Не заполнено {where}."
+    if kind == "string_too_long" and question_limit and location[-1:] == ("question",):
+        return (
+            f"Вопрос слишком длинный: больше {context.get('max_length')} символов, можно не "
+            f"больше {question_limit}."
+        )
     if kind == "string_too_long":
         return f"Слишком длинное {where}: не больше {context.get('max_length')} символов."
+    if kind == "string_unicode":  # a lone surrogate such as "\ud800": half of an emoji
+        return f"{where.capitalize()} содержит повреждённый символ: удалите его и отправьте снова."
     if kind == "string_too_short":
         return f"Пустое {where}."
     if kind in {"string_type", "model_type", "model_attributes_type"}:
         expected = "текстом" if kind == "string_type" else "объектом JSON"
         return f"{where.capitalize()} должно быть {expected}."
+    if kind == "value_error" and location[-1:] == ("file",):  # a text field named "file"
+        return "Поле «файл» должно быть файлом: отправьте его в форме multipart/form-data."
     if kind in BOUNDS:
         key, words = BOUNDS[kind]
         return f"{where.capitalize()} должно быть {words} {context.get(key)}."
@@ -187,7 +198,9 @@ async def on_validation_error(request: Request, error: Exception) -> Response:
     if re.fullmatch(UPLOAD_PATH, request.url.path) and not is_form:
         # Fields sent as JSON (or nothing) look "missing" to a form: say what is expected.
         return _respond(request, 422, HTTP_MESSAGES[400])
-    return _respond(request, 422, describe_validation(error.errors()))
+    services = getattr(request.app.state, "services", None)
+    limit = services.settings.max_question_length if services is not None else None
+    return _respond(request, 422, describe_validation(error.errors(), limit))
 
 
 async def on_http_error(request: Request, error: Exception) -> Response:

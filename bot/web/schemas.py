@@ -6,7 +6,9 @@ spaces are collapsed); `HARD_TEXT_LIMIT` only stops absurd bodies before they re
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 HARD_TEXT_LIMIT = 8000
 MAX_EMAIL_FIELD = 320
@@ -19,8 +21,25 @@ MAX_SESSION_FIELD = 200  # a session id is 16-64 characters (`deps.checked_sessi
 MAX_RECORD_ID = 2**63 - 1
 
 
+def without_nul(value: Any) -> Any:
+    """`value` with U+0000 dropped from every string in it: PostgreSQL's text cannot hold the
+    character (the insert failed, a 500), and it means nothing to a reader."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {key: without_nul(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    return value
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_nul(cls, data: Any) -> Any:
+        return without_nul(data)
 
 
 class AskRequest(_Body):
@@ -149,6 +168,9 @@ class MessageOut(BaseModel):
     choices: list[ChoiceOut] = Field(
         default_factory=list, description="a clarification's offered entries, as buttons"
     )
+    links: list[LinkOut] = Field(
+        default_factory=list, description="an answer's links from the base, shown under it"
+    )
 
 
 class LiveOut(BaseModel):
@@ -182,7 +204,7 @@ class TicketContactsRequest(ContactsIn):
     session_id: str = Field(max_length=MAX_SESSION_FIELD)
 
 
-class TicketRatingRequest(BaseModel):
+class TicketRatingRequest(_Body):
     """`POST /api/v1/tickets/{number}/rating`: the session's mark for its answered ticket."""
 
     session_id: str = Field(max_length=MAX_SESSION_FIELD)

@@ -160,7 +160,8 @@ async def test_injection_looking_questions_are_answered_as_plain_text(web: Web) 
     for number, text in enumerate(NASTY_TEXT, start=1):
         response = await web.client.post("/api/v1/handoff", json={"question": text + " пароль"})
         assert response.status_code == 200, text
-        assert response.json()["query"] == text + " пароль"
+        # U+0000 is dropped (PostgreSQL's text cannot hold it); the rest comes back as sent.
+        assert response.json()["query"] == text.replace("\x00", "") + " пароль"
         # The database is intact: each hand-off got the next ticket number.
         assert response.json()["ticket_number"] == number
     asked = await web.client.post("/api/v1/ask", json={"question": "забыл пароль"})

@@ -12,7 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
 
+from bot.core import wording
 from bot.core.contacts import make_contacts
+from bot.core.privacy import find_secrets
 from bot.core.records import WebEvent
 from bot.core.replies import ReplyKind
 from bot.web.answering import recording_matches
@@ -39,11 +41,13 @@ from bot.web.schemas import (
     FeedbackResponse,
     HandoffRequest,
     HistoryResponse,
+    LinkOut,
     LiveOut,
     MarkOut,
     MessageOut,
     TicketOut,
 )
+from matcher import Entry
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"], dependencies=[Depends(limit_by_address)])
 
@@ -58,13 +62,26 @@ async def ask(body: AskRequest, services: ServicesDep) -> AskResponse:
         reply = await services.conversations.handle(web_identity(session_id), body.question)
     services.metrics.latency.observe(time.perf_counter() - started)
     services.metrics.questions.labels(outcome=reply.kind.value).inc()
-    return ask_response(
-        reply,
-        seen[-1] if seen else None,
-        services.answerer.kb,
-        query=body.question,
-        session_id=session_id,
+    return _warned(
+        ask_response(
+            reply,
+            seen[-1] if seen else None,
+            services.answerer.kb,
+            query=body.question,
+            session_id=session_id,
+        ),
+        body.question,
     )
+
+
+def _warned(response: AskResponse, question: str | None) -> AskResponse:
+    """`response`, with a warning beside it when the question seems to hold an SMS code, a
+    password or a card number (the Telegram bot warns the same way; until 2026-12-05 the
+    widget said nothing, and the citizen's bubble kept the secret in full)."""
+    if question and find_secrets(question):
+        warning = wording.SECRET_WARNING
+        response.notice = f"{warning} {response.notice}" if response.notice else warning
+    return response
 
 
 @router.post("/choose", response_model=AskResponse)
@@ -104,8 +121,11 @@ async def handoff(
         web_identity(session_id), body.question or None, contacts=contacts
     )
     services.metrics.questions.labels(outcome=ReplyKind.HANDOFF.value).inc()
-    return ask_response(
-        reply, None, services.answerer.kb, query=body.question or "", session_id=session_id
+    return _warned(
+        ask_response(
+            reply, None, services.answerer.kb, query=body.question or "", session_id=session_id
+        ),
+        body.question,
     )
 
 
@@ -152,6 +172,7 @@ async def history(
                     for e in (kb.get(i) for i in m.choices)
                     if e is not None  # an entry removed from the base since: no button
                 ],
+                links=_links(kb.get(m.entry_id) if m.entry_id else None),
             )
             for m in found.messages
         ],
@@ -167,6 +188,11 @@ async def history(
             for number, stars in (await citizens.marks(identity)).items()
         ],
     )
+
+
+def _links(entry: Entry | None) -> list[LinkOut]:
+    """An answer's links as the base holds them now (none if the entry is gone)."""
+    return [LinkOut(title=link.title, url=link.url) for link in entry.links] if entry else []
 
 
 def _sse(event: WebEvent) -> str:

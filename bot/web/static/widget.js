@@ -37,16 +37,21 @@
     ".launcher:focus-visible, button:focus-visible, textarea:focus-visible, a:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 2px; }",
     ".panel { position: fixed; bottom: 92px; " + SIDE + ": 20px; width: 380px; max-width: calc(100vw - 16px); height: 560px;",
     "  max-height: calc(100vh - 110px); background: #fff; color: #1d2733; border-radius: 14px; box-shadow: 0 10px 40px rgba(0,0,0,.25);",
-    "  display: flex; flex-direction: column; overflow: hidden; z-index: 2147483647; font-size: 15px; line-height: 1.45; }",
+    // On a short screen the forms under the chat (contacts, Telegram) may not fit: the panel
+    // scrolls then, the chat keeps a few lines and the title bar its place.
+    "  display: flex; flex-direction: column; overflow-x: hidden; overflow-y: auto; scroll-padding-top: 56px; z-index: 2147483647; font-size: 15px; line-height: 1.45; }",
     ".panel[hidden] { display: none; }",
     "@media (max-width: 480px) { .panel { " + SIDE + ": 8px; bottom: 84px; width: calc(100vw - 16px); height: calc(100vh - 100px); } }",
-    ".head { background: var(--c); color: #fff; padding: 10px 12px; display: flex; align-items: center; gap: 8px; }",
+    ".head { background: var(--c); color: #fff; padding: 10px 12px; display: flex; align-items: center; gap: 8px; position: sticky; top: 0; z-index: 1; flex: none; }",
     ".head h2 { font-size: 16px; margin: 0; flex: 1; font-weight: 600; }",
     ".head button { background: transparent; border: 0; color: #fff; font-size: 20px; cursor: pointer; padding: 2px 8px; border-radius: 6px; }",
-    ".log { flex: 1; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; background: #f4f6f9; }",
+    ".log { flex: 1; min-height: 140px; overflow-y: auto; padding: 12px; display: flex; flex-direction: column; gap: 8px; background: #f4f6f9; }",
     ".msg { max-width: 88%; padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }",
     ".msg.citizen { align-self: flex-end; background: var(--c); color: #fff; border-bottom-right-radius: 4px; }",
     ".msg.citizen a { color: #fff; }",
+    // Who wrote it, for a screen reader (the others' messages name their author in .who):
+    // generated content with alternative text only, so nothing shows and the text is as typed.
+    ".msg.citizen::before { content: \"\" / \"Вы написали: \"; }",
     ".msg.bot, .msg.operator, .msg.system { align-self: flex-start; background: #fff; border: 1px solid #dde3ea; border-bottom-left-radius: 4px; }",
     ".msg.operator { border-color: #9fd3b0; background: #f0faf3; }",
     ".msg .who { display: block; font-size: 12px; color: #5b6775; margin-bottom: 2px; }",
@@ -135,7 +140,8 @@
   var typing = el("div", { class: "typing", hidden: "" }, "Консультант печатает…");
   var foot = el("form", { class: "foot" });
   var label = el("label", { class: "sr", for: "faqbot-input" }, "Ваш вопрос");
-  var input = el("textarea", { id: "faqbot-input", rows: "1", maxlength: "2000", placeholder: "Напишите вопрос…" });
+  // No maxlength: a browser cuts a longer text pasted in without a word; `tooLong` says so.
+  var input = el("textarea", { id: "faqbot-input", rows: "1", placeholder: "Напишите вопрос…" });
   var send = el("button", { class: "send", type: "submit" }, "Отправить");
   var person = el("button", { class: "person", type: "button" }, "Позвать оператора");
   var row = el("div", { class: "row" });
@@ -192,6 +198,8 @@
     if (extra) { extra(msg); }
     log.insertBefore(msg, typing);
     log.scrollTop = log.scrollHeight;
+    // A short screen's panel scrolled down to a form: bring the new message into sight.
+    if (panel.scrollTop && msg.scrollIntoView) { msg.scrollIntoView({ block: "nearest" }); }
     return msg;
   }
 
@@ -296,7 +304,7 @@
       title: "Комментарий к оценке",
       label: "Спасибо за оценку. Что было не так? (необязательно)",
       tag: "textarea",
-      attrs: { name: "comment", rows: "2", maxlength: "2000" },
+      attrs: { name: "comment", rows: "2" },  // a longer comment is refused with the reason, kept
       leave: "Пропустить",
       failed: "Не удалось отправить комментарий. Попробуйте ещё раз.",
       check: function (comment) {
@@ -369,15 +377,7 @@
     if (r.ticket_number) { setOpenTicket(r.ticket_number); } else if (r.kind === "answer" || r.kind === "clarify") { setOpenTicket(null); }
     addMessage(r.kind === "notice" ? "system" : "bot", text, function (msg) {
       if (choosing) { choiceButtons(msg, r.choices); }
-      if (r.kind === "answer" && r.links && r.links.length) {
-        r.links.forEach(function (l) {
-          var line = el("span", { class: "ticket" });
-          if (/^https?:\/\//.test(l.url)) {
-            line.appendChild(el("a", { href: l.url, target: "_blank", rel: "noopener noreferrer" }, l.title));
-          }
-          msg.appendChild(line);
-        });
-      }
+      if (r.kind === "answer") { linkLines(msg, r.links); }
       if (r.ticket_number) {
         msg.appendChild(el("span", { class: "ticket" }, "Номер обращения: " + r.ticket_number + (r.due_text ? " · " + r.due_text : "")));
       }
@@ -385,6 +385,17 @@
       if (r.kind === "answer") { tools(msg, r.text, r.message_id, r.entry_id); }
     });
     if (r.mark) { pressMark(r.mark.ticket_number, r.mark.stars); }
+  }
+
+  /* An answer's links from the base, one a line under it (http(s) only). */
+  function linkLines(msg, links) {
+    (links || []).forEach(function (l) {
+      var line = el("span", { class: "ticket" });
+      if (/^https?:\/\//.test(l.url)) {
+        line.appendChild(el("a", { href: l.url, target: "_blank", rel: "noopener noreferrer" }, l.title));
+      }
+      msg.appendChild(line);
+    });
   }
 
   /* 1-5 buttons under a message that asks for a mark for ticket `number` (the closing
@@ -415,8 +426,10 @@
     });
   }
 
+  var OFFLINE = "Не удалось связаться с сервером. Проверьте подключение к интернету и попробуйте ещё раз.";
+
   function showError(err) {
-    addMessage("system", (err && err.message) || "Не удалось связаться с сервером. Попробуйте ещё раз.");
+    addMessage("system", (err && err.message) || OFFLINE);
   }
 
   function api(path, body) {
@@ -427,10 +440,17 @@
   function request(path, options) {
     return fetch(API + path, options).then(function (resp) {
       return resp.json().catch(function () { return {}; }).then(function (json) {
-        if (!resp.ok) { throw new Error(typeof json.detail === "string" ? json.detail : "Ошибка сервера (" + resp.status + ")."); }
+        if (!resp.ok) {
+          var refused = new Error(typeof json.detail === "string" ? json.detail : "Ошибка сервера (" + resp.status + "). Попробуйте ещё раз.");
+          refused.status = resp.status;
+          throw refused;
+        }
         if (json.session_id) { remember(json.session_id); }
         return json;
       });
+    }, function () {
+      // The browser's own words ("Failed to fetch") are English and say nothing to a citizen.
+      throw new Error(OFFLINE);
     });
   }
 
@@ -447,7 +467,16 @@
     addMessage("citizen", text);
     var body = { question: text };
     if (sessionId) { body.session_id = sessionId; }
-    return busy(api("/api/v1/ask", body)).then(showReply, showError);
+    return busy(api("/api/v1/ask", body)).then(showReply, function (err) {
+      showError(err);
+      giveBack(text);
+    });
+  }
+
+  /* A message the server did not take goes back into the box (unless the citizen has typed
+     something else since), so that it is sent again with a key press, not typed again. */
+  function giveBack(text) {
+    if (!input.value.trim()) { input.value = text; }
   }
 
   /* localStorage, which private modes may refuse: then nothing outlives the page. */
@@ -490,10 +519,29 @@
     var after = parseInt(stored(SEEN) || "", 10);
     if (!sessionId || !stored(WAITING) || !(after >= 0) || !window.EventSource) { return; }
     lastLive = after;
-    events = new EventSource(API + "/api/v1/events?session_id=" + encodeURIComponent(sessionId) + "&after=" + after);
-    events.addEventListener("reply", function (event) {
+    subscribe(function (event) {
       if (fresh(event)) { arrivedLive(); }
     });
+  }
+
+  /* The live channel from the last message seen, each reply to `handler`. The browser
+     reconnects a dropped stream by itself, but gives up for good on an answer that is not a
+     stream (429, a 503 while the database is away, a proxy's 502 while the server restarts):
+     then it is opened again here, later and later (3 s, doubling, at most a minute). */
+  var retryDelay = 0;
+  var retryTimer = null;
+  function subscribe(handler) {
+    if (events) { events.close(); }
+    clearTimeout(retryTimer);
+    var source = new EventSource(API + "/api/v1/events?session_id=" + encodeURIComponent(sessionId) + "&after=" + lastLive);
+    source.addEventListener("reply", handler);
+    source.addEventListener("open", function () { retryDelay = 0; });
+    source.addEventListener("error", function () {
+      if (source !== events || source.readyState !== EventSource.CLOSED) { return; }
+      retryDelay = Math.min(retryDelay ? retryDelay * 2 : 3000, 60000);
+      retryTimer = setTimeout(function () { if (source === events) { subscribe(handler); } }, retryDelay);
+    });
+    events = source;
   }
 
   /* A live event's message if it is one not seen yet (a reconnect replays some), else null. */
@@ -523,14 +571,13 @@
 
   function listen() {
     if (!sessionId || !window.EventSource) { return; }
-    if (events) { events.close(); }
-    events = new EventSource(API + "/api/v1/events?session_id=" + encodeURIComponent(sessionId) + "&after=" + lastLive);
-    events.addEventListener("reply", live);
+    subscribe(live);
   }
 
   function restore() {
     if (!sessionId) { addMessage("bot", GREETING); return Promise.resolve(); }
-    return api("/api/v1/history?session_id=" + encodeURIComponent(sessionId)).then(function (h) {
+    // Busy while it loads: a question sent meanwhile came before the history, and again in it.
+    return busy(api("/api/v1/history?session_id=" + encodeURIComponent(sessionId))).then(function (h) {
       addMessage("bot", GREETING);
       var shown = Object.create(null);
       h.messages.forEach(function (m) {
@@ -540,7 +587,10 @@
           if (offered) { choiceButtons(msg, offered); }
           // An answer from the base keeps its tools: copy, e-mail, 👍 / 👎 (rated again, the
           // latest mark counts).
-          else if (m.author === "bot" && m.entry_id) { tools(msg, m.text, m.id, m.entry_id); }
+          else if (m.author === "bot" && m.entry_id) {
+            linkLines(msg, m.links);  // as under the answer when it came
+            tools(msg, m.text, m.id, m.entry_id);
+          }
         });
       });
       // Operator replies and ticket news are in the history already: only skip past what was
@@ -554,10 +604,18 @@
       setOpenTicket(h.open_ticket);
       seen();
       listen();
-    }, function () {
-      store(STORE, null);
-      sessionId = null;
+    }, function (err) {
       addMessage("bot", GREETING);
+      if (err && err.status === 422) {  // an id this server cannot take: start afresh
+        store(STORE, null);
+        sessionId = null;
+        return;
+      }
+      // The server is away (restarting, the network, 429): the conversation is still there.
+      // Keep the session, so nothing is lost, and load it again when the chat is next opened.
+      started = false;
+      addMessage("system", "Не удалось загрузить прошлую переписку. " + ((err && err.message) || OFFLINE) +
+        " Переписка не потеряна: закройте и снова откройте чат, чтобы загрузить её.");
     });
   }
 
@@ -566,7 +624,12 @@
     launcher.setAttribute("aria-expanded", "true");
     if (!started) {
       started = true;
-      configReady = api("/api/v1/config").catch(function () { return { email: false }; });
+      // A history that failed to load before is loaded anew, in place of what was shown.
+      log.querySelectorAll(".msg").forEach(function (m) { m.remove(); });
+      configReady = api("/api/v1/config").then(function (c) {
+        if (c.max_question_length) { maxQuestion = c.max_question_length; }
+        return c;
+      }).catch(function () { return { email: false }; });
       if (events) { events.close(); events = null; }  // the watcher: the history has it all
       lastLive = 0;
       restore();
@@ -590,21 +653,36 @@
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); foot.requestSubmit ? foot.requestSubmit() : submit(e); }
   });
+  /* The server's limit, counted as it counts (spaces collapsed, characters not UTF-16
+     units): a longer question stays in the box with the reason, to be shortened. */
+  var maxQuestion = 2000;
+  function tooLong(text) {
+    var length = Array.from(text.replace(/\s+/g, " ")).length;
+    if (length <= maxQuestion) { return false; }
+    addMessage("system", "Вопрос слишком длинный: " + length + " символов, можно не больше " + maxQuestion + ". Сократите его, пожалуйста: текст остался в поле ввода.");
+    input.focus();
+    return true;
+  }
+
   function submit(e) {
     e.preventDefault();
     var text = input.value.trim();
-    if (!text || send.disabled) { return; }
+    if (!text || send.disabled || tooLong(text)) { return; }
     input.value = "";
     ask(text);
   }
   foot.addEventListener("submit", submit);
   person.addEventListener("click", function () {
     var text = input.value.trim();
+    if (send.disabled || tooLong(text)) { return; }  // busy: the history or an answer on its way
     input.value = "";
     addMessage("citizen", text || "Позовите специалиста");  // as the history keeps it
     var body = { question: text || null };
     if (sessionId) { body.session_id = sessionId; }
-    busy(api("/api/v1/handoff", body)).then(showReply, showError);
+    busy(api("/api/v1/handoff", body)).then(showReply, function (err) {
+      showError(err);
+      if (text) { giveBack(text); }
+    });
   });
 
   /* Linking with Telegram (a one-time code either way) and the citizen's tickets. */

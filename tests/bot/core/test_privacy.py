@@ -12,6 +12,7 @@ from bot.core.privacy import (
     PersonalData,
     SecretKind,
     _apply,
+    _plain_separators,
     find_secrets,
     inn_valid,
     luhn_valid,
@@ -281,6 +282,7 @@ def test_luhn(digits: str, valid: bool) -> None:
 def _every_rule(text: str) -> str:
     """Masking by every rule, as it was before texts without digits skipped the digit rules."""
     found: set[PersonalData] = set()
+    text = _plain_separators(text)
     for rule in RULES:
         text = _apply(rule, text, found)
     return mask_names(text, shared_morphology(), PersonalData.NAME.placeholder)

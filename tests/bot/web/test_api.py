@@ -69,6 +69,54 @@ async def test_a_clarification_candidate_can_be_chosen(web: Web) -> None:
     assert "no-such-entry" in unknown.json()["detail"]
 
 
+async def test_a_candidate_pressed_after_the_hand_off_goes_to_the_ticket(web: Web) -> None:
+    """The citizen called a person, then pressed a button of the earlier clarification: until
+    2026-12-05 the press got no reply at all and was not kept (gone from the chat on reload)."""
+    asked = (await web.client.post("/api/v1/ask", json={"question": "как войти"})).json()
+    session = asked["session_id"]
+    pick = asked["choices"][0]
+    handed = (await web.client.post("/api/v1/handoff", json={"session_id": session})).json()
+    number = handed["ticket_number"]
+    chosen = await web.client.post(
+        "/api/v1/choose", json={"session_id": session, "entry_id": pick["entry_id"]}
+    )
+    assert chosen.status_code == 200
+    assert chosen.json()["text"] == f"Добавили ваше сообщение к обращению № {number}."
+    history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
+    last = history["messages"][-1]
+    assert (last["author"], last["text"]) == ("citizen", pick["title"])
+    assert history["open_ticket"] == number
+
+
+async def test_only_an_answer_takes_a_thumb(web: Web) -> None:
+    """A 👍 or 👎 with a comment sent for the citizen's own question or for a hand-off was
+    stored and counted in the reports until 2026-12-05 (the widget shows the buttons under
+    answers only; a hand-made request did not care)."""
+    asked = (await web.client.post("/api/v1/ask", json={"question": "забыл пароль"})).json()
+    session = asked["session_id"]
+    handed = (
+        await web.client.post("/api/v1/ask", json={"question": UNKNOWN, "session_id": session})
+    ).json()
+    history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
+    own = [m["id"] for m in history["messages"] if m["author"] == "citizen"]
+    for message_id in (*own, handed["message_id"]):
+        rated = await web.client.post(
+            "/api/v1/feedback",
+            json={
+                "session_id": session,
+                "message_id": message_id,
+                "helpful": False,
+                "comment": "!",
+            },
+        )
+        assert rated.status_code == 422
+        assert rated.json() == {
+            "detail": "Это сообщение нельзя оценить: 👍 и 👎 ставят ответам консультанта."
+        }
+    answer = {"session_id": session, "message_id": asked["message_id"], "helpful": True}
+    assert (await web.client.post("/api/v1/feedback", json=answer)).status_code == 200
+
+
 async def test_feedback_is_stored_against_the_entry(web: Web) -> None:
     asked = (await web.client.post("/api/v1/ask", json={"question": "забыл пароль"})).json()
     rate = {"session_id": asked["session_id"], "message_id": asked["message_id"], "helpful": False}
