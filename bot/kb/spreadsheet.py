@@ -91,6 +91,10 @@ HEADERS = {column.name: column.header for column in TABLE_COLUMNS}
 VERSION_LENGTH = 12  # hex digits; after a letter, so that no spreadsheet reads a number
 VERSION_PREFIX = "v"  # "880941e80087" alone is 8.8E+85 to Excel
 FORMULA_MESSAGE = "в ячейке формула — вставьте значение (Вставить как значения)."
+DATE_MESSAGE = (
+    "Excel превратил текст ячейки в дату ({text}), как делает с «12.05» или «1-2»: задайте "
+    "ячейке формат «Текстовый» и впишите текст заново (или начните его с апострофа: '12.05)."
+)
 REQUIRED_CELLS = (
     ("file", "не указан файл темы, например account.yaml."),
     ("topic", "не указана тема — её название видят граждане в меню."),
@@ -106,7 +110,8 @@ class Row:
 
     `number` is the row in the spreadsheet (the header is row 1), for messages to staff;
     `version` is what the export recorded for the entry (empty in rows staff added and in old
-    tables); `formulas` names the columns whose cell holds an Excel formula, not a value.
+    tables); `formulas` names the columns whose cell holds an Excel formula, not a value, and
+    `dates` those whose cell Excel holds as a date (it turns typed "12.05" or "1-2" into one).
     """
 
     file: str = ""
@@ -122,6 +127,7 @@ class Row:
     version: str = ""
     number: int = 0
     formulas: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
 
     def cell(self, name: str) -> str:
         """The text of the column called `name` (an internal name from COLUMNS)."""
@@ -302,9 +308,9 @@ def read_rows(path: Path) -> list[Row]:
     Raises SpreadsheetError when the file is not a readable table or a column is missing.
     """
     if _suffix(path) == ".csv":
-        return _rows_from_records(_csv_records(path), path, formulas=set())
-    records, formulas = _xlsx_records(path)
-    return _rows_from_records(records, path, formulas=formulas)
+        return _rows_from_records(_csv_records(path), path, formulas=set(), dates=set())
+    records, formulas, dates = _xlsx_records(path)
+    return _rows_from_records(records, path, formulas=formulas, dates=dates)
 
 
 def _suffix(path: Path) -> str:
@@ -340,8 +346,11 @@ def _csv_records(path: Path) -> list[list[str]]:
         raise SpreadsheetError(f"{path.name}: CSV испорчен ({error}).") from None
 
 
-def _xlsx_records(path: Path) -> tuple[list[list[str]], set[tuple[int, int]]]:
-    """The cells' texts by row, and the (row index, column index) of cells holding formulas.
+def _xlsx_records(
+    path: Path,
+) -> tuple[list[list[str]], set[tuple[int, int]], set[tuple[int, int]]]:
+    """The cells' texts by row, and the (row index, column index) of cells holding formulas
+    and of cells holding dates (every column is text: a date is what Excel made of it).
 
     Formulas are read as formulas, not as their cached values: a workbook saved by a program
     other than Excel has no cached values, and a formula's value is no text anyone wrote.
@@ -352,6 +361,7 @@ def _xlsx_records(path: Path) -> tuple[list[list[str]], set[tuple[int, int]]]:
             sheet = workbook.worksheets[0]
             records: list[list[str]] = []
             formulas: set[tuple[int, int]] = set()
+            dates: set[tuple[int, int]] = set()
             for row_index, cells in enumerate(sheet.iter_rows()):
                 records.append([_cell_text(cell.value) for cell in cells])
                 formulas.update(
@@ -359,7 +369,12 @@ def _xlsx_records(path: Path) -> tuple[list[list[str]], set[tuple[int, int]]]:
                     for column_index, cell in enumerate(cells)
                     if cell.data_type == "f"
                 )
-            return records, formulas
+                dates.update(
+                    (row_index, column_index)
+                    for column_index, cell in enumerate(cells)
+                    if isinstance(cell.value, datetime | date | time)
+                )
+            return records, formulas, dates
         finally:
             workbook.close()
     except FileNotFoundError:
@@ -370,6 +385,16 @@ def _xlsx_records(path: Path) -> tuple[list[list[str]], set[tuple[int, int]]]:
             "формат под этим расширением. Откройте его в Excel и сохраните как «Книга Excel "
             "(*.xlsx)» или «CSV UTF-8»."
         ) from None
+
+
+def _shown_date(text: str) -> str:
+    """An ISO date or time as Excel shows it in Russia: "12.05.2026", "12.05.2026 09:30"."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    shown = moment.strftime("%d.%m.%Y")
+    return shown if moment.time() == time(0) else f"{shown} {moment:%H:%M}"
 
 
 def _cell_text(value: object) -> str:
@@ -383,7 +408,11 @@ def _cell_text(value: object) -> str:
 
 
 def _rows_from_records(
-    records: list[list[str]], path: Path, *, formulas: set[tuple[int, int]]
+    records: list[list[str]],
+    path: Path,
+    *,
+    formulas: set[tuple[int, int]],
+    dates: set[tuple[int, int]],
 ) -> list[Row]:
     if not records:
         raise SpreadsheetError(
@@ -402,7 +431,10 @@ def _rows_from_records(
             in_formulas = tuple(
                 name for name, index in positions.items() if (number - 1, index) in formulas
             )
-            rows.append(Row(**cells, number=number, formulas=in_formulas))
+            in_dates = tuple(
+                name for name, index in positions.items() if (number - 1, index) in dates
+            )
+            rows.append(Row(**cells, number=number, formulas=in_formulas, dates=in_dates))
     return rows
 
 
@@ -486,9 +518,17 @@ def check_rows(rows: Sequence[Row], kb_dir: Path) -> list[Problem]:
                     )
                 )
     problems.extend(_clashes_with_other_files(rows, kb_dir))
-    formula_cells = {(row.number, HEADERS[name]) for row in rows for name in row.formulas}
+    formula_cells = {
+        (row.number, HEADERS[name]) for row in rows for name in (*row.formulas, *row.dates)
+    }
     problems = [p for p in problems if (p.row, p.column) not in formula_cells]
     problems.extend(_problem(row, name, FORMULA_MESSAGE) for row in rows for name in row.formulas)
+    problems.extend(
+        _problem(row, name, DATE_MESSAGE.format(text=_shown_date(row.cell(name))))
+        for row in rows
+        for name in row.dates
+        if name not in row.formulas
+    )
     return sorted(problems, key=lambda p: (p.row or 0, _column_order(p.column)))
 
 

@@ -7,6 +7,7 @@ import dataclasses
 import io
 import re
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -841,6 +842,28 @@ def test_a_formula_in_a_cell_is_a_wrong_row(
         f"Строка {cell[1:]}, столбец «{header}»: в ячейке формула — вставьте значение "
         "(Вставить как значения)."
     ]
+    assert snapshot(kb_dir) == before
+
+
+def test_a_keyword_excel_turned_into_a_date_is_a_wrong_row(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A curator types "12.05" into the keywords: Excel keeps the date 12 May, which the
+    import once wrote to the base as the keyword '2026-05-12T00:00:00'."""
+    sheet = sheet_of(kb_dir, tmp_path, ".xlsx")
+    workbook = load_workbook(sheet)
+    workbook.active["F2"] = datetime(2026, 5, 12)
+    workbook.save(sheet)
+    before = snapshot(kb_dir)
+
+    assert import_command(kb_dir, sheet) == 1
+
+    err = capsys.readouterr().err
+    assert (
+        "Строка 2, столбец «Ключевые слова»: Excel превратил текст ячейки в дату (12.05.2026)"
+        in err
+    )
+    assert "задайте ячейке формат «Текстовый»" in err
     assert snapshot(kb_dir) == before
 
 
