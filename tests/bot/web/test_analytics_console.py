@@ -212,6 +212,18 @@ async def test_the_report_is_a_console_page_with_a_choice_of_period(web: Web) ->
     assert wrong.status_code == 422 and "Начало периода позже его конца" in wrong.text
 
 
+@pytest.mark.parametrize("field", ["since", "until"])
+async def test_a_period_that_is_no_date_is_refused_in_russian(web: Web, field: str) -> None:
+    await web.operator("alla", Role.ANALYST)
+    await log_in(web.client, "alla")
+    for path in ("/console/report", "/console/report/days.csv"):
+        wrong = await web.client.get(path, params={field: "05.13.2026"})
+        assert wrong.status_code == 422
+        name = "начало" if field == "since" else "конец"
+        assert f"Поле «{name} периода» должно быть датой, например 2026-10-05." in wrong.text
+        assert "Input should" not in wrong.text
+
+
 async def test_an_operator_cannot_read_the_report(web: Web) -> None:
     await web.operator("olga", Role.OPERATOR)
     await log_in(web.client, "olga")
