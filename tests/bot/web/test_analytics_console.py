@@ -127,6 +127,38 @@ async def test_a_phrasing_that_would_take_another_entrys_questions_is_refused_un
     assert TRACTOR_QUESTIONS[0] not in after.text
 
 
+async def test_a_phrasing_for_a_topic_file_broken_meanwhile_is_refused_in_russian(
+    web: Web,
+) -> None:
+    """Someone saved account.yaml with a tab; the server keeps serving the last good base,
+    and a curator adds a phrasing to an entry of that file: a page that says what is wrong,
+    not a 500, and the broken file stays as it was for its author to fix."""
+    await _ask(web, PASSPORT_QUESTIONS, "pass")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = await web.client.get("/console/inbox")
+    ids = _cluster_of(page.text, PASSPORT_QUESTIONS[0])
+    path = web.services.settings.kb_dir / "account.yaml"
+    broken = path.read_text(encoding="utf-8").replace("  - id:", "\t- id:", 1)
+    path.write_text(broken, encoding="utf-8")
+
+    response = await web.client.post(
+        "/console/inbox/alternative",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "entry_id": "account-cannot-sign-in",
+            "text": "загранпаспорт через госуслуги не оформить",
+            "record_ids": ids,
+        },
+    )
+
+    assert response.status_code == 422
+    assert "Формулировка не добавлена: файл темы сейчас с ошибкой" in response.text
+    assert "табуляция: отступы в YAML делаются только пробелами" in response.text
+    assert path.read_text(encoding="utf-8") == broken
+    assert PASSPORT_QUESTIONS[0] in (await web.client.get("/console/inbox")).text
+
+
 async def test_a_dismissed_cluster_is_gone_and_the_other_stays(web: Web) -> None:
     await _ask(web, PASSPORT_QUESTIONS, "pass")
     await _ask(web, TRACTOR_QUESTIONS, "tractor")
