@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from datetime import datetime, timedelta
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +14,7 @@ from markupsafe import escape
 
 from bot.core.identity import Identity
 from bot.core.roles import Role
+from bot.core.tickets import Via
 from bot.kb.impact import alternative_findings
 from matcher import load_knowledge_base
 from tests.bot.web.conftest import Web, csrf_of, log_in
@@ -157,6 +159,54 @@ async def test_a_phrasing_for_a_topic_file_broken_meanwhile_is_refused_in_russia
     assert "табуляция: отступы в YAML делаются только пробелами" in response.text
     assert path.read_text(encoding="utf-8") == broken
     assert PASSPORT_QUESTIONS[0] in (await web.client.get("/console/inbox")).text
+
+
+PENSION_QUESTIONS = (
+    "почему мне не пришла пенсия",
+    "Почему мне не пришла пенсия?",
+    "меня зовут Мария Иванова, почему не пришла пенсия",
+    "Меня зовут Анна Петрова, почему не пришла пенсия?",
+    "почему не пришла пенсия за ноябрь",
+)
+ALTERNATIVES = re.compile(r'name="alternatives" value="([^"]*)"')
+TICKETS = re.compile(r'<option value="(\d+)">№ \d+</option>')
+
+
+async def test_a_new_answer_is_proposed_through_a_resolved_ticket_without_masked_names(
+    web: Web,
+) -> None:
+    """The inbox offers only resolved tickets of the group (an open one was refused with
+    409 after the pick), and the proposal takes the group's examples without "[имя]" and
+    without the same wording twice, which `kb check` would flag once approved."""
+    await _ask(web, PENSION_QUESTIONS, "pension")  # tickets 1-5
+    await web.operator("olga", Role.OPERATOR)
+    operator = await web.services.accounts.get("olga")
+    await web.services.desk.take(operator, 4)
+    await web.services.desk.resolve(operator, 4, "Пенсию перечисляют до 25 числа.", via=Via.CONSOLE)
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = (await web.client.get("/console/inbox")).text
+    [card] = [c for c in page.split('<section class="card cluster">')[1:] if "пенси" in c]
+    assert TICKETS.findall(card) == ["4"]
+    found = ALTERNATIVES.search(card)
+    assert found is not None
+    ids = _cluster_of(page, "почему не пришла пенсия за ноябрь")
+
+    sent = await web.client.post(
+        "/console/inbox/propose",
+        data={
+            "csrf_token": csrf_of(page),
+            "record_ids": ids,
+            "alternatives": unescape(found.group(1)),
+            "ticket_number": "4",
+            "question": "почему не пришла пенсия за ноябрь",  # as the form fills it in
+            "answer": "Пенсию перечисляют до 25 числа.",
+        },
+    )
+
+    assert sent.status_code == 303
+    [proposal] = await web.services.proposals.pending()
+    assert proposal.alternatives == ("Почему мне не пришла пенсия?",)
 
 
 async def test_a_dismissed_cluster_is_gone_and_the_other_stays(web: Web) -> None:
