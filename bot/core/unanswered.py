@@ -253,9 +253,10 @@ class Unanswered:
             text = clean_phrasing(phrasing)
         except AlternativeError as error:
             raise InvalidInputError(str(error)) from error
-        if mask_personal_data(text) != text:
+        if _has_personal_data(text):
             raise InvalidInputError(
-                "В формулировке есть личные данные (имя, телефон, паспорт, код...): уберите их."
+                "В формулировке есть личные данные (имя, телефон, паспорт, код...) или их "
+                "замена вроде «[имя]»: уберите их."
             )
         kb = self._answerer.kb
         entry = kb.get(entry_id)

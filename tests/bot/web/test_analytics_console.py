@@ -209,6 +209,32 @@ async def test_a_new_answer_is_proposed_through_a_resolved_ticket_without_masked
     assert proposal.alternatives == ("Почему мне не пришла пенсия?",)
 
 
+async def test_a_phrasing_as_the_inbox_shows_it_masked_is_not_added(web: Web) -> None:
+    """The group's first example fills the form; "позвоните мне [телефон] срочно" would put
+    the placeholder into the base as a citizen's wording."""
+    await _ask(web, ("позвоните мне 89161234567 срочно",), "call")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = (await web.client.get("/console/inbox")).text
+    assert 'name="text" value="позвоните мне [телефон] срочно"' in page
+    path = web.services.settings.kb_dir / "support.yaml"
+    before = path.read_bytes()
+
+    refused = await web.client.post(
+        "/console/inbox/alternative",
+        data={
+            "csrf_token": csrf_of(page),
+            "entry_id": "support-phone-number",
+            "text": "позвоните мне [телефон] срочно",
+            "record_ids": _cluster_of(page, "позвоните мне [телефон] срочно"),
+        },
+    )
+
+    assert refused.status_code == 422
+    assert "или их замена вроде «[имя]»: уберите их." in refused.text
+    assert path.read_bytes() == before
+
+
 async def test_a_dismissed_cluster_is_gone_and_the_other_stays(web: Web) -> None:
     await _ask(web, PASSPORT_QUESTIONS, "pass")
     await _ask(web, TRACTOR_QUESTIONS, "tractor")
