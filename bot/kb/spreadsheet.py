@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -631,6 +632,12 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
+def _items(text: str) -> list[str]:
+    """Keywords or tags: one a line as exported, or separated by commas or semicolons as
+    people type them in one cell ("пароль, сброс"), as in the YAML's `[пароль, сброс]`."""
+    return [item.strip() for item in re.split(r"[\n,;]", text) if item.strip()]
+
+
 def _parse_link(line: str) -> Link | None:
     title, separator, url = line.rpartition("|")
     title, url = title.strip(), url.strip()
@@ -650,9 +657,9 @@ def row_entry(row: Row) -> Entry:
         question=row.question.strip(),
         answer=row.answer.strip(),
         alternatives=tuple(_lines(row.alternatives)),
-        keywords=tuple(_lines(row.keywords)),
+        keywords=tuple(_items(row.keywords)),
         links=tuple(link for line in _lines(row.links) if (link := _parse_link(line))),
-        tags=tuple(_lines(row.tags)),
+        tags=tuple(_items(row.tags)),
         source=row.source.strip() or None,
     )
 

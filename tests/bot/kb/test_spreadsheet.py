@@ -867,6 +867,23 @@ def test_a_keyword_excel_turned_into_a_date_is_a_wrong_row(
     assert snapshot(kb_dir) == before
 
 
+def test_keywords_and_tags_typed_in_one_cell_with_commas_are_separate(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    rows = export_rows(load_knowledge_base(kb_dir))
+    rows[0] = dataclasses.replace(rows[0], keywords="пароль, сброс; вход", tags="вход , логин")
+    sheet = tmp_path / "таблица.csv"
+    write_csv(rows, sheet)
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert report.ok, report.problems
+    entry = load_knowledge_base(kb_dir).get("password-recovery")
+    assert entry is not None
+    assert entry.keywords == ("пароль", "сброс", "вход")
+    assert entry.tags == ("вход", "логин")
+
+
 def test_text_that_looks_like_a_formula_is_an_answer(kb_dir: Path, tmp_path: Path) -> None:
     rows = export_rows(load_knowledge_base(kb_dir))
     rows[1] = dataclasses.replace(rows[1], answer="=2+2 — так считает калькулятор.")
