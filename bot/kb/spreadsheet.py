@@ -129,6 +129,7 @@ class Row:
     number: int = 0
     formulas: tuple[str, ...] = ()
     dates: tuple[str, ...] = ()
+    windows_1251: bool = False  # read from a CSV in Windows-1251, which lacks most symbols
 
     def cell(self, name: str) -> str:
         """The text of the column called `name` (an internal name from COLUMNS)."""
@@ -309,7 +310,10 @@ def read_rows(path: Path) -> list[Row]:
     Raises SpreadsheetError when the file is not a readable table or a column is missing.
     """
     if _suffix(path) == ".csv":
-        return _rows_from_records(_csv_records(path), path, formulas=set(), dates=set())
+        records, windows_1251 = _csv_records(path)
+        return _rows_from_records(
+            records, path, formulas=set(), dates=set(), windows_1251=windows_1251
+        )
     records, formulas, dates = _xlsx_records(path)
     return _rows_from_records(records, path, formulas=formulas, dates=dates)
 
@@ -325,26 +329,41 @@ def _suffix(path: Path) -> str:
     return suffix
 
 
-def _csv_records(path: Path) -> list[list[str]]:
+def _csv_records(path: Path) -> tuple[list[list[str]], bool]:
+    """The rows' cells, and whether the file was in Windows-1251 rather than UTF-8."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise SpreadsheetError(f"{path}: не удаётся прочитать файл ({error.strerror}).") from None
     try:
-        text = data.decode("utf-8-sig")
+        text, windows_1251 = data.decode("utf-8-sig"), False
     except UnicodeDecodeError:
-        raise SpreadsheetError(
-            f"{path.name}: файл не в кодировке UTF-8 или это не текст. В Excel сохраните "
-            "таблицу как «CSV UTF-8 (разделитель — запятая)» или как .xlsx."
-        ) from None
+        text, windows_1251 = _windows_cyrillic(data, path), True
     if "\x00" in text:
         raise SpreadsheetError(f"{path.name}: это двоичный файл, а не таблица CSV.")
     first_line = text.partition("\n")[0]
     delimiter = max(CSV_DELIMITERS, key=first_line.count)
     try:
-        return [list(record) for record in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        records = csv.reader(io.StringIO(text), delimiter=delimiter)
+        return [list(record) for record in records], windows_1251
     except csv.Error as error:
         raise SpreadsheetError(f"{path.name}: CSV испорчен ({error}).") from None
+
+
+def _windows_cyrillic(data: bytes, path: Path) -> str:
+    """A table a Russian Excel saved as plain "CSV (разделители — запятые)": Windows-1251,
+    recognised by its header; anything else is refused."""
+    try:
+        text = data.decode("cp1251")
+    except UnicodeDecodeError:
+        text = ""
+    header = _header_key(text.partition("\n")[0])
+    if not all(_header_key(HEADERS[name]) in header for name in ("id", "question", "answer")):
+        raise SpreadsheetError(
+            f"{path.name}: файл не в кодировке UTF-8 или это не текст. В Excel сохраните "
+            "таблицу как «CSV UTF-8 (разделитель — запятая)» или как .xlsx."
+        )
+    return text
 
 
 def _xlsx_records(
@@ -414,6 +433,7 @@ def _rows_from_records(
     *,
     formulas: set[tuple[int, int]],
     dates: set[tuple[int, int]],
+    windows_1251: bool = False,
 ) -> list[Row]:
     if not records:
         raise SpreadsheetError(
@@ -435,7 +455,15 @@ def _rows_from_records(
             in_dates = tuple(
                 name for name, index in positions.items() if (number - 1, index) in dates
             )
-            rows.append(Row(**cells, number=number, formulas=in_formulas, dates=in_dates))
+            rows.append(
+                Row(
+                    **cells,
+                    number=number,
+                    formulas=in_formulas,
+                    dates=in_dates,
+                    windows_1251=windows_1251,
+                )
+            )
     return rows
 
 
@@ -705,6 +733,8 @@ def _import_locked(
     problems = check_rows(rows, kb_dir)
     if problems:
         return ImportReport(tuple(problems))
+    if any(row.windows_1251 for row in rows) and (lost := _lost_in_windows_1251(base)):
+        return ImportReport((lost,))
     merge = _merge(rows, base, force=force)
     if merge.conflicts:
         return ImportReport(merge.conflicts)
@@ -736,6 +766,31 @@ def _current_base(kb_dir: Path) -> KnowledgeBase:
     if not topic_paths(kb_dir):
         return KnowledgeBase((), (), kb_dir)
     return load_knowledge_base(kb_dir)
+
+
+def _lost_in_windows_1251(base: KnowledgeBase) -> Problem | None:
+    """Excel saving in Windows-1251 turns every character it lacks ("→", emoji) into "?":
+    refused when the base holds any, naming the entries, since the table no longer does."""
+    ids = [
+        row.id
+        for row in export_rows(base)
+        if not all(_fits_windows_1251(row.cell(column.name)) for column in COLUMNS)
+    ]
+    if not ids:
+        return None
+    return Problem(
+        "таблица сохранена в кодировке Windows-1251, в которой нет части символов записей "
+        f"{', '.join(ids)}: Excel заменил их на «?». Сохраните таблицу как «CSV UTF-8 "
+        "(разделитель — запятая)» или как .xlsx и повторите импорт."
+    )
+
+
+def _fits_windows_1251(text: str) -> bool:
+    try:
+        text.encode("cp1251")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _unloadable(error: KnowledgeBaseError, kb_dir: Path) -> Problem:

@@ -406,6 +406,52 @@ def test_a_binary_file_renamed_xlsx_is_refused_without_a_traceback(
     assert snapshot(kb_dir) == before
 
 
+def test_a_table_a_russian_excel_saved_in_windows_1251_is_imported(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """Excel's plain "CSV (разделители — запятые)" in Russia is Windows-1251: refused once
+    with "не в кодировке UTF-8", the curator's edit is read now."""
+    rows = export_rows(load_knowledge_base(kb_dir))
+    rows[1] = dataclasses.replace(rows[1], answer="Подождите два часа — и войдите «снова».")
+    utf8 = tmp_path / "utf8.csv"
+    write_csv(rows, utf8)
+    sheet = tmp_path / "база.csv"
+    sheet.write_bytes(utf8.read_text(encoding="utf-8-sig").encode("cp1251"))
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert report.ok, report.problems
+    blocked = load_knowledge_base(kb_dir).get("account-blocked")
+    assert blocked is not None
+    assert blocked.answer == "Подождите два часа — и войдите «снова»."
+
+
+def test_a_windows_1251_table_of_a_base_with_symbols_it_lacks_is_refused(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """Saving in Windows-1251, Excel turned the base's "→" into "?": importing that table
+    would have written the "?" into the base."""
+    path = kb_dir / "account.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Подождите час", "Подождите час → снова"),
+        encoding="utf-8",
+    )
+    utf8 = tmp_path / "utf8.csv"
+    write_csv(export_rows(load_knowledge_base(kb_dir)), utf8)
+    sheet = tmp_path / "база.csv"
+    sheet.write_bytes(utf8.read_text(encoding="utf-8-sig").encode("cp1251", errors="replace"))
+    before = snapshot(kb_dir)
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert [str(p) for p in report.problems] == [
+        "таблица сохранена в кодировке Windows-1251, в которой нет части символов записей "
+        "account-blocked: Excel заменил их на «?». Сохраните таблицу как «CSV UTF-8 "
+        "(разделитель — запятая)» или как .xlsx и повторите импорт."
+    ]
+    assert snapshot(kb_dir) == before
+
+
 def test_a_binary_file_renamed_csv_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "архив.csv"
     path.write_bytes(b"PK\x03\x04" + bytes(range(256)))
