@@ -80,7 +80,7 @@ _KEYWORD_SEPARATOR = r"\s*(?:[:№=\-–—]|номер)?\s*"
 _VALUE_END = r"(?=[.,;:)»\"']*(?:\s|$))"
 # A passport's series and number, the number perhaps named: "45 10 номер 123456", "4510, № 123456".
 _PASSPORT_SERIES_AND_NUMBER = (
-    r"\d{2}\s?\d{2}\s*,?\s*(?:(?:номер|№|н\.)(?:\s+паспорт\w*)?\s*:?\s*)?\d{6}"
+    r"\d{2}\s?\d{2}\s*[,\-–]?\s*(?:(?:номер|№|н\.)(?:\s+паспорт\w*)?\s*:?\s*)?\d{6}"
 )
 _PASSWORD_KEYWORD = r"(?<!\w)(?:пароль|пароля|паролем|password|passwd|pwd|pass)(?!\w)"
 _PASSWORD_FOR = r"(?:\s+(?:от|к|для|на)\s+[^\s:=]+)?"
@@ -259,11 +259,16 @@ WORD_RULES = (
 # rules above never makes one appear.
 DIGIT_RULES = (
     _rule(
-        r"(?<!\w)инн(?!\w)" + _WORDS + _KEYWORD_SEPARATOR + r"(?P<value>\d{12}|\d{10})" + _END,
+        # "ИНН 7707083893", and glued to its keyword: "ИНН7707083893".
+        r"(?<!\w)инн(?![^\W\d_])"
+        + _WORDS
+        + _KEYWORD_SEPARATOR
+        + r"(?P<value>\d{12}|\d{10})"
+        + _END,
         PersonalData.INN,
     ),
     _rule(
-        r"(?<!\w)снилс(?!\w)"
+        r"(?<!\w)снилс(?![^\W\d_])"
         + _WORDS
         + _KEYWORD_SEPARATOR
         + r"(?P<value>\d{3}[ \-]?\d{3}[ \-]?\d{3}[ \-]?\d{2})"
