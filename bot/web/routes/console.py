@@ -27,6 +27,7 @@ from bot.web.deps import (
     CsrfDep,
     DeskDep,
     OperatorDep,
+    ProposalId,
     ProposalsDep,
     ServicesDep,
     TicketNumber,
@@ -402,7 +403,7 @@ async def proposals_page(
 @router.post("/proposals/{proposal_id}/approve")
 async def approve(
     request: Request,
-    proposal_id: int,
+    proposal_id: ProposalId,
     _csrf: CsrfDep,
     operator: OperatorDep,
     proposals: ProposalsDep,
@@ -423,7 +424,7 @@ async def approve(
 @router.post("/proposals/{proposal_id}/reject")
 async def reject_proposal(
     request: Request,
-    proposal_id: int,
+    proposal_id: ProposalId,
     _csrf: CsrfDep,
     operator: OperatorDep,
     proposals: ProposalsDep,

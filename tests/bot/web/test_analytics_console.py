@@ -332,6 +332,35 @@ async def test_a_period_that_is_no_date_is_refused_in_russian(web: Web, field: s
         assert "Input should" not in wrong.text
 
 
+async def test_numbers_past_the_database_range_in_curator_forms_are_refused_not_a_500(
+    web: Web,
+) -> None:
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    token = csrf_of((await web.client.get("/console/inbox")).text)
+    huge = str(2**70)
+    posts = {
+        "/console/inbox/dismiss": {"record_ids": huge},
+        "/console/inbox/propose": {
+            "record_ids": "1",
+            "ticket_number": huge,
+            "question": "Вопрос?",
+            "answer": "Ответ.",
+        },
+        f"/console/proposals/{huge}/approve": {},
+        f"/console/proposals/{huge}/reject": {"text": "Дубль"},
+    }
+    for path, form in posts.items():
+        response = await web.client.post(path, data={"csrf_token": token, **form})
+        assert response.status_code == 422, path
+        assert "Действие не выполнено" in response.text
+    missing = await web.client.post(
+        "/console/inbox/propose",
+        data={"csrf_token": token, "ticket_number": "1", "question": "В?", "answer": "О."},
+    )
+    assert "Не заполнено поле «вопросы группы»." in missing.text
+
+
 async def test_an_operator_cannot_read_the_report(web: Web) -> None:
     await web.operator("olga", Role.OPERATOR)
     await log_in(web.client, "olga")
