@@ -817,7 +817,9 @@ class _Merge:
 def _merge(rows: Sequence[Row], base: KnowledgeBase, *, force: bool) -> _Merge:
     """Which rows to write, judged by the version each row recorded at export.
 
-    A row without a version (an old table, a row staff added) is written. Otherwise, when the
+    A row without a version (an old table, a row staff added) is written, and so is every row
+    into a folder with no entries yet (a base set up, or restored, from a table). Otherwise,
+    when the
     base's entry is still as exported, the row is written; when it has changed since (or was
     deleted), a row left as exported gives way to the base, and a row edited in the table is
     a conflict, unless it says what the base says already. With `force`, a conflicting row is
@@ -832,7 +834,7 @@ def _merge(rows: Sequence[Row], base: KnowledgeBase, *, force: bool) -> _Merge:
         current = base.get(entry_id)
         now = None if current is None else _entry_row(current, base.root, row.number)
         recorded = row.version.strip()
-        if not recorded or (now is not None and now.version == recorded):
+        if not recorded or not len(base) or (now is not None and now.version == recorded):
             written.append(row)
         elif entry_version(row) == recorded:  # left as exported: the base's change stays
             (not_restored if now is None else base_kept).append(entry_id)

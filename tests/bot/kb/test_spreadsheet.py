@@ -930,6 +930,23 @@ def test_keywords_and_tags_typed_in_one_cell_with_commas_are_separate(
     assert entry.tags == ("вход", "логин")
 
 
+def test_a_table_imported_into_an_empty_folder_makes_the_base(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A base set up, or restored, from an exported table: its recorded versions name entries
+    the new folder never had, which once refused it with "после импорта база не
+    загрузится: .: нет файлов *.yaml"."""
+    sheet = sheet_of(kb_dir, tmp_path, ".xlsx")
+    empty = tmp_path / "новая база"
+    empty.mkdir()
+
+    assert import_command(empty, sheet) == 0
+
+    assert "Добавлено записей: 4" in capsys.readouterr().out
+    restored = load_knowledge_base(empty)
+    assert [e.id for e in restored] == [e.id for e in load_knowledge_base(kb_dir)]
+
+
 def test_text_that_looks_like_a_formula_is_an_answer(kb_dir: Path, tmp_path: Path) -> None:
     rows = export_rows(load_knowledge_base(kb_dir))
     rows[1] = dataclasses.replace(rows[1], answer="=2+2 — так считает калькулятор.")
