@@ -397,7 +397,8 @@ async def proposals_page(
     request: Request, operator: OperatorDep, proposals: ProposalsDep
 ) -> HTMLResponse:
     """Proposals waiting for a curator."""
-    return _page(request, "proposals.html", operator, {"proposals": await proposals.pending()})
+    waiting = await proposals.pending(operator)
+    return _page(request, "proposals.html", operator, {"proposals": waiting})
 
 
 @router.post("/proposals/{proposal_id}/approve")
