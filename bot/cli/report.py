@@ -82,6 +82,13 @@ def run_report(args: argparse.Namespace) -> int:
         )
     except InvalidInputError as error:
         return fail(error)
+    # Said before the report is built (seconds on a big log), not after, as OSError's English.
+    if args.out.is_dir():
+        return fail(
+            f"«{args.out}» — папка: укажите файл отчёта, например {args.out / 'report.html'}."
+        )
+    if args.csv_dir is not None and args.csv_dir.exists() and not args.csv_dir.is_dir():
+        return fail(f"«{args.csv_dir}» — файл, а для таблиц CSV нужна папка (новую создадим).")
     bar = tqdm(total=STEPS, file=sys.stderr, disable=not sys.stderr.isatty(), unit="шаг")
 
     def step(name: str) -> None:

