@@ -108,6 +108,13 @@ def test_purge_also_forgets_dialogue_memories_past_their_time(
     assert "Удалено устаревших записей диалогов: 0." in capsys.readouterr().out
 
 
+def test_an_age_past_the_calendar_deletes_nothing(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analytics", "purge", "--older-than", "99999999999", "--database", url]) == 0
+    assert "Удалено записей о вопросах: 0." in capsys.readouterr().out
+
+
 def test_a_negative_age_is_refused(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analytics", "purge", "--older-than", "-1", "--database", url]) == 1
     assert "не меньше 0" in capsys.readouterr().err
