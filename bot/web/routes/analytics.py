@@ -73,7 +73,12 @@ async def inbox(
         request,
         "inbox.html",
         operator,
-        {"clusters": clusters, "titles": titles, "entries": sorted(titles.items())},
+        {
+            "clusters": clusters,
+            "titles": titles,
+            "entries": sorted(titles.items()),
+            "kb_error": services.answerer.status.last_error,
+        },
     )
 
 

@@ -394,11 +394,13 @@ async def propose(
 
 @router.get("/proposals", response_class=HTMLResponse)
 async def proposals_page(
-    request: Request, operator: OperatorDep, proposals: ProposalsDep
+    request: Request, operator: OperatorDep, proposals: ProposalsDep, services: ServicesDep
 ) -> HTMLResponse:
-    """Proposals waiting for a curator."""
+    """Proposals waiting for a curator, and whether the base on disk is broken (then what
+    they approve is not served until it is fixed)."""
     waiting = await proposals.pending(operator)
-    return _page(request, "proposals.html", operator, {"proposals": waiting})
+    kb_error = services.answerer.status.last_error
+    return _page(request, "proposals.html", operator, {"proposals": waiting, "kb_error": kb_error})
 
 
 @router.post("/proposals/{proposal_id}/approve")

@@ -235,6 +235,27 @@ async def test_a_phrasing_as_the_inbox_shows_it_masked_is_not_added(web: Web) ->
     assert path.read_bytes() == before
 
 
+async def test_curators_are_told_the_files_of_the_base_are_broken(web: Web) -> None:
+    """A file saved with a tab is not served (the last good base is): the inbox and the
+    proposals page say so, with file and line, instead of "база обновится через несколько
+    секунд" for a phrasing that will not be served until the file is fixed."""
+    await _ask(web, PASSPORT_QUESTIONS, "pass")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    for path in ("/console/inbox", "/console/proposals"):
+        assert "Файлы базы знаний сейчас с ошибкой" not in (await web.client.get(path)).text
+    topic = web.services.settings.kb_dir / "account.yaml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8").replace("  - id:", "\t- id:", 1), encoding="utf-8"
+    )
+    web.services.answerer.check()
+
+    for path in ("/console/inbox", "/console/proposals"):
+        page = unescape((await web.client.get(path)).text)
+        assert "Файлы базы знаний сейчас с ошибкой: бот отвечает по прежней версии" in page
+        assert "account.yaml:" in page and "табуляция" in page
+
+
 async def test_a_dismissed_cluster_is_gone_and_the_other_stays(web: Web) -> None:
     await _ask(web, PASSPORT_QUESTIONS, "pass")
     await _ask(web, TRACTOR_QUESTIONS, "tractor")
