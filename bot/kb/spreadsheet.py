@@ -92,6 +92,19 @@ HEADERS = {column.name: column.header for column in TABLE_COLUMNS}
 VERSION_LENGTH = 12  # hex digits; after a letter, so that no spreadsheet reads a number
 VERSION_PREFIX = "v"  # "880941e80087" alone is 8.8E+85 to Excel
 FORMULA_MESSAGE = "в ячейке формула — вставьте значение (Вставить как значения)."
+# What Excel shows, and saves into a CSV, for a cell it could not compute: text that starts
+# with "-", "+" or "=" ("- Войдите в личный кабинет…", a list answer) is read as a formula.
+EXCEL_ERROR_VALUES = frozenset(
+    {
+        "#NAME?", "#ИМЯ?", "#VALUE!", "#ЗНАЧ!", "#REF!", "#ССЫЛКА!", "#DIV/0!", "#ДЕЛ/0!",
+        "#N/A", "#Н/Д", "#NUM!", "#ЧИСЛО!", "#NULL!", "#ПУСТО!",
+    }
+)  # fmt: skip
+ERROR_VALUE_MESSAGE = (
+    "в ячейке ошибка Excel «{value}» вместо текста: так Excel читает текст, начатый с «-», "
+    "«+» или «=», как формулу. Впишите текст заново с апострофом в начале ('- …) или "
+    "выгрузите базу в .xlsx и правьте там."
+)
 DATE_MESSAGE = (
     "Excel превратил текст ячейки в дату ({text}), как делает с «12.05» или «1-2»: задайте "
     "ячейке формат «Текстовый» и впишите текст заново (или начните его с апострофа: '12.05)."
@@ -407,6 +420,13 @@ def _xlsx_records(
         ) from None
 
 
+def _excel_errors(row: Row) -> tuple[str, ...]:
+    """The columns of `row` whose cell holds an Excel error value instead of text."""
+    return tuple(
+        column.name for column in COLUMNS if row.cell(column.name).strip() in EXCEL_ERROR_VALUES
+    )
+
+
 def _shown_date(text: str) -> str:
     """An ISO date or time as Excel shows it in Russia: "12.05.2026", "12.05.2026 09:30"."""
     try:
@@ -547,8 +567,11 @@ def check_rows(rows: Sequence[Row], kb_dir: Path) -> list[Problem]:
                     )
                 )
     problems.extend(_clashes_with_other_files(rows, kb_dir))
+    failed = {row.number: _excel_errors(row) for row in rows}
     formula_cells = {
-        (row.number, HEADERS[name]) for row in rows for name in (*row.formulas, *row.dates)
+        (row.number, HEADERS[name])
+        for row in rows
+        for name in (*row.formulas, *row.dates, *failed[row.number])
     }
     problems = [p for p in problems if (p.row, p.column) not in formula_cells]
     problems.extend(_problem(row, name, FORMULA_MESSAGE) for row in rows for name in row.formulas)
@@ -556,6 +579,12 @@ def check_rows(rows: Sequence[Row], kb_dir: Path) -> list[Problem]:
         _problem(row, name, DATE_MESSAGE.format(text=_shown_date(row.cell(name))))
         for row in rows
         for name in row.dates
+        if name not in row.formulas
+    )
+    problems.extend(
+        _problem(row, name, ERROR_VALUE_MESSAGE.format(value=row.cell(name).strip()))
+        for row in rows
+        for name in failed[row.number]
         if name not in row.formulas
     )
     return sorted(problems, key=lambda p: (p.row or 0, _column_order(p.column)))

@@ -947,6 +947,28 @@ def test_a_table_imported_into_an_empty_folder_makes_the_base(
     assert [e.id for e in restored] == [e.id for e in load_knowledge_base(kb_dir)]
 
 
+@pytest.mark.parametrize("value", ["#ИМЯ?", "#NAME?"])
+def test_an_answer_excel_could_not_read_as_text_is_a_wrong_row(
+    kb_dir: Path, tmp_path: Path, value: str
+) -> None:
+    """A list answer ("- Подождите час…") opened from the CSV in Excel is read as a formula
+    and saved back as "#ИМЯ?": the import wrote that as the answer."""
+    rows = export_rows(load_knowledge_base(kb_dir))
+    rows[1] = dataclasses.replace(rows[1], answer=value)
+    sheet = tmp_path / "база.csv"
+    write_csv(rows, sheet)
+    before = snapshot(kb_dir)
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert [str(p) for p in report.problems] == [
+        f"Строка 3, столбец «Ответ»: в ячейке ошибка Excel «{value}» вместо текста: так Excel "
+        "читает текст, начатый с «-», «+» или «=», как формулу. Впишите текст заново с "
+        "апострофом в начале ('- …) или выгрузите базу в .xlsx и правьте там."
+    ]
+    assert snapshot(kb_dir) == before
+
+
 def test_text_that_looks_like_a_formula_is_an_answer(kb_dir: Path, tmp_path: Path) -> None:
     rows = export_rows(load_knowledge_base(kb_dir))
     rows[1] = dataclasses.replace(rows[1], answer="=2+2 — так считает калькулятор.")
