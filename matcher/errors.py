@@ -37,4 +37,4 @@ class KnowledgeBaseErrors(KnowledgeBaseError):
         lines = [KnowledgeBaseError.__str__(p) for p in self.problems]
         if len(lines) == 1:
             return lines[0]
-        return f"{len(lines)} problems in the knowledge base:\n" + "\n".join(lines)
+        return f"ошибок в базе знаний: {len(lines)}.\n" + "\n".join(lines)

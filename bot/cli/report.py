@@ -23,17 +23,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser = commands.add_parser("report", help="the analysts' report (HTML, CSV)")
     parser.add_argument(
         "--since",
-        type=date.fromisoformat,
         default=None,
         metavar="DATE",
-        help="first day, YYYY-MM-DD (default: all records)",
+        help="first day, YYYY-MM-DD or DD.MM.YYYY (default: all records)",
     )
     parser.add_argument(
         "--until",
-        type=date.fromisoformat,
         default=None,
         metavar="DATE",
-        help="last day included, YYYY-MM-DD (default: today)",
+        help="last day included, YYYY-MM-DD or DD.MM.YYYY (default: today)",
     )
     parser.add_argument(
         "--out",
@@ -54,6 +52,21 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.set_defaults(run=run_report)
 
 
+def parse_day(text: str | None, end: str) -> date | None:
+    """A day as staff type it, `2026-10-05` or `05.10.2026`; InvalidInputError otherwise.
+    `end` names which end of the period it is ("начала"), for the message."""
+    if text is None:
+        return None
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y"):
+        try:
+            return datetime.strptime(text.strip(), pattern).date()
+        except ValueError:
+            continue
+    raise InvalidInputError(
+        f"Дата {end} периода «{text}» не распознана: напишите день как 2026-10-05 или 05.10.2026."
+    )
+
+
 def run_report(args: argparse.Namespace) -> int:
     """Build the report and write the files."""
     from tqdm import tqdm
@@ -61,12 +74,21 @@ def run_report(args: argparse.Namespace) -> int:
     from bot.reporting.csv_export import write_csv_dir
     from bot.reporting.page import render_report
     from bot.reporting.tables import report_tables
-    from matcher import Matcher, load_knowledge_base
+    from matcher import KnowledgeBaseError, Matcher, load_knowledge_base
 
     try:
-        since, until = report_period(args.since, args.until, staff_zone().key)
+        since, until = report_period(
+            parse_day(args.since, "начала"), parse_day(args.until, "конца"), staff_zone().key
+        )
     except InvalidInputError as error:
         return fail(error)
+    # Said before the report is built (seconds on a big log), not after, as OSError's English.
+    if args.out.is_dir():
+        return fail(
+            f"«{args.out}» — папка: укажите файл отчёта, например {args.out / 'report.html'}."
+        )
+    if args.csv_dir is not None and args.csv_dir.exists() and not args.csv_dir.is_dir():
+        return fail(f"«{args.csv_dir}» — файл, а для таблиц CSV нужна папка (новую создадим).")
     bar = tqdm(total=STEPS, file=sys.stderr, disable=not sys.stderr.isatty(), unit="шаг")
 
     def step(name: str) -> None:
@@ -75,7 +97,11 @@ def run_report(args: argparse.Namespace) -> int:
 
     async def build(db: Database) -> int:
         step("база знаний")
-        matcher = Matcher(load_knowledge_base(args.kb or default_kb_dir()))
+        try:
+            matcher = Matcher(load_knowledge_base(args.kb or default_kb_dir()))
+        except KnowledgeBaseError as error:
+            bar.close()
+            return fail(f"база знаний не загружается: {error}")
         reports = Reports(db, matcher, matcher.analyzer.analyze)
         report = await reports.build(None, since=since, until=until, progress=step)
         step("графики и страница")
@@ -86,7 +112,7 @@ def run_report(args: argparse.Namespace) -> int:
             write_csv_dir(report_tables(report), args.csv_dir)
         step("готово")
         bar.close()
-        print(f"Отчёт: {args.out} ({report.total} вопросов).")
+        print(f"Отчёт: {args.out}. Вопросов за период: {report.total}.")
         return 0
 
     return run_on_database(args, build)

@@ -24,6 +24,7 @@ from typing import Any
 
 import yaml
 
+from bot.core.errors import InvalidInputError
 from matcher.knowledge import Entry
 from matcher.loading import topic_paths
 
@@ -146,11 +147,17 @@ def append_entry(path: Path, entry: NewEntry, *, topic: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     with locked(path):
         if path.exists():
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            try:
+                data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            except yaml.YAMLError as error:
+                raise InvalidInputError(
+                    f"Файл {path} не читается как YAML ({error}): исправьте его "
+                    "(faqbot kb check покажет строку) и повторите."
+                ) from None
             if not isinstance(data, dict) or not isinstance(data.get("entries", []), list):
-                raise ValueError(
-                    f"{path} is not a topic file (expected `topic:` and `entries:`); "
-                    "fix it or set another proposals file name."
+                raise InvalidInputError(
+                    f"Файл {path} — не файл темы (нужны «topic:» и «entries:»): исправьте "
+                    "его или задайте другое имя файла для новых ответов."
                 )
         else:
             data = {}

@@ -78,6 +78,10 @@ _WORDS = r"(?:\s+[^\W\d_]+){0,2}?"
 _KEYWORD_SEPARATOR = r"\s*(?:[:№=\-–—]|номер)?\s*"
 # A value ends before sentence punctuation that is followed by a space or the end.
 _VALUE_END = r"(?=[.,;:)»\"']*(?:\s|$))"
+# A passport's series and number, the number perhaps named: "45 10 номер 123456", "4510, № 123456".
+_PASSPORT_SERIES_AND_NUMBER = (
+    r"\d{2}\s?\d{2}\s*[,\-–]?\s*(?:(?:номер|№|н\.)(?:\s+паспорт\w*)?\s*:?\s*)?\d{6}"
+)
 _PASSWORD_KEYWORD = r"(?<!\w)(?:пароль|пароля|паролем|password|passwd|pwd|pass)(?!\w)"
 _PASSWORD_FOR = r"(?:\s+(?:от|к|для|на)\s+[^\s:=]+)?"
 # E-service passwords are Latin letters, digits and symbols (Gosuslugi refuses others),
@@ -256,29 +260,44 @@ WORD_RULES = (
 # rules above never makes one appear.
 DIGIT_RULES = (
     _rule(
-        r"(?<!\w)инн(?!\w)" + _WORDS + _KEYWORD_SEPARATOR + r"(?P<value>\d{12}|\d{10})" + _END,
+        # "ИНН 7707083893", and glued to its keyword: "ИНН7707083893".
+        r"(?<!\w)инн(?![^\W\d_])"
+        + _WORDS
+        + _KEYWORD_SEPARATOR
+        + r"(?P<value>\d{12}|\d{10})"
+        + _END,
         PersonalData.INN,
     ),
     _rule(
-        r"(?<!\w)снилс(?!\w)"
+        r"(?<!\w)снилс(?![^\W\d_])"
         + _WORDS
         + _KEYWORD_SEPARATOR
         + r"(?P<value>\d{3}[ \-]?\d{3}[ \-]?\d{3}[ \-]?\d{2})"
         + _END,
         PersonalData.SNILS,
     ),
-    # "серия 4510 номер 123456", "серия и номер: 45 10 123456".
+    # "серия 4510 номер 123456", "серия и номер: 45 10 123456", "серия паспорта 45 10 номер
+    # паспорта 123456".
     _rule(
-        r"(?<!\w)серия(?:\s+и\s+номер)?\s*:?\s*"
-        r"(?P<value>\d{2}\s?\d{2}\s*,?\s*(?:(?:номер|№|н\.)\s*:?\s*)?\d{6})" + _END,
+        r"(?<!\w)серия(?:\s+и\s+номер)?(?:\s+паспорт\w*)?\s*:?\s*(?P<value>"
+        + _PASSPORT_SERIES_AND_NUMBER
+        + ")"
+        + _END,
         PersonalData.PASSPORT,
     ),
     _rule(
         r"(?<!\w)паспорт\w*"
         + _WORDS
         + _KEYWORD_SEPARATOR
-        + r"(?P<value>\d{2}\s?\d{2}\s*(?:№\s*)?\d{6})"
+        + r"(?P<value>"
+        + _PASSPORT_SERIES_AND_NUMBER
+        + ")"
         + _END,
+        PersonalData.PASSPORT,
+    ),
+    # The number alone after its name: "номер паспорта 123456".
+    _rule(
+        r"(?<!\w)(?:номер|№)\s*паспорт\w*\s*:?\s*(?P<value>\d{6})" + _END,
         PersonalData.PASSPORT,
     ),
     # The issuing office's code is printed in the passport next to its number.

@@ -7,6 +7,7 @@ running server's hot reload picks it up.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,8 +20,9 @@ from bot.core.errors import (
     WorseBaseError,
 )
 from bot.core.kb_writer import NewEntry, append_entry, existing_ids
+from bot.core.privacy import mask_personal_data
 from bot.core.records import Operator, Proposal, ProposalStatus
-from bot.core.roles import Permission, require
+from bot.core.roles import Permission, has_permission, require
 from bot.core.settings import ProposalSettings
 from bot.core.ticket_status import TicketStatus
 from bot.storage.database import Database
@@ -170,18 +172,40 @@ class Proposals:
                 note=reason,
             )
 
-    async def pending(self) -> Sequence[Proposal]:
-        """Proposals waiting for a curator."""
+    async def pending(self, viewer: Operator | None = None) -> Sequence[Proposal]:
+        """Proposals waiting for a curator. A `viewer` who neither decides them nor sees
+        personal data (an analyst) reads them masked: an answer may hold what an operator
+        wrote to one citizen ("Мария Ивановна, перезвоните по 8 916…")."""
         async with self._db.transaction() as uow:
-            return await uow.proposals.pending()
+            waiting = await uow.proposals.pending()
+        if viewer is None or any(
+            has_permission(viewer.role, permission)
+            for permission in (Permission.VIEW_PERSONAL_DATA, Permission.DECIDE_PROPOSALS)
+        ):
+            return waiting
+        return [
+            dataclasses.replace(
+                proposal,
+                question=mask_personal_data(proposal.question),
+                alternatives=tuple(mask_personal_data(a) for a in proposal.alternatives),
+                answer=mask_personal_data(proposal.answer),
+            )
+            for proposal in waiting
+        ]
 
     def _problems(self, entry: NewEntry) -> tuple[str, ...]:
         """What `kb check` would call errors once `entry` is in the base (its current files)."""
         from bot.kb.check import Severity
         from bot.kb.impact import entry_findings
-        from matcher import Entry, load_knowledge_base
+        from matcher import Entry, KnowledgeBaseError, load_knowledge_base
 
-        base = load_knowledge_base(self._kb_dir)
+        try:
+            base = load_knowledge_base(self._kb_dir)
+        except KnowledgeBaseError as error:
+            raise InvalidInputError(
+                f"Предложение не утверждено: база знаний сейчас не загружается — {error} "
+                "Исправьте файл (faqbot kb check покажет, что не так) и утвердите снова."
+            ) from None
         new = Entry(
             id=entry.id,
             topic=self._settings.topic,

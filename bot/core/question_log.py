@@ -89,6 +89,9 @@ class QuestionLog:
         days = self._settings.retention_days if older_than_days is None else older_than_days
         if days < 0:
             raise InvalidInputError(f"Срок хранения — число дней не меньше 0, получено {days}.")
-        before = self._clock() - timedelta(days=days)
+        try:
+            before = self._clock() - timedelta(days=days)
+        except OverflowError:  # past year 1: every record is younger, none goes
+            return 0
         async with self._db.transaction() as uow:
             return await uow.questions.purge(before)

@@ -9,6 +9,8 @@ group. Nothing reaches the knowledge base without a curator's action.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -19,7 +21,7 @@ from bot.core.answerer import Answerer
 from bot.core.clock import Clock, system_clock
 from bot.core.clustering import TextFeatures, cluster_labels
 from bot.core.errors import InvalidInputError, WorseBaseError
-from bot.core.privacy import mask_personal_data
+from bot.core.privacy import PersonalData, mask_personal_data
 from bot.core.proposals import Proposals
 from bot.core.question_records import Decision, QuestionRecord, Triage
 from bot.core.records import Operator, Proposal
@@ -56,13 +58,37 @@ class Cluster:
     handoffs: int
     abandoned: int
     disliked: int
-    ticket_numbers: tuple[int, ...]
+    ticket_numbers: tuple[int, ...]  # the resolved ones, once `Unanswered.clusters` made it
     last_asked: datetime
 
     @property
     def trend(self) -> int:
         """This week's questions minus the previous week's."""
         return self.this_week - self.previous_week
+
+
+def proposed_phrasings(question: str, examples: Sequence[str]) -> list[str]:
+    """A group's examples fit to be a new entry's phrasings: none with personal data, masked
+    ("меня зовут [имя]") or not, and each wording once, the question's own left out (case,
+    "ё" and punctuation aside: `kb check` calls those repeats)."""
+    seen = {_wording(question)}
+    kept: list[str] = []
+    for text in examples:
+        wording = _wording(text)
+        if not wording or wording in seen or _has_personal_data(text):
+            continue
+        seen.add(wording)
+        kept.append(text)
+    return kept
+
+
+def _wording(text: str) -> tuple[str, ...]:
+    return tuple(re.findall(r"\w+", text.casefold().replace("ё", "е")))
+
+
+def _has_personal_data(text: str) -> bool:
+    masked = any(kind.placeholder in text for kind in PersonalData)
+    return masked or mask_personal_data(text) != text
 
 
 def is_unanswered(record: QuestionRecord) -> bool:
@@ -177,8 +203,21 @@ class Unanswered:
         since = now - timedelta(days=self._settings.inbox_days)
         async with self._db.transaction() as uow:
             records = await uow.questions.between(since, None, untriaged_only=True)
-        found = await asyncio.to_thread(self._group, records, now)
-        return found[: self._settings.inbox_clusters]
+        found = (await asyncio.to_thread(self._group, records, now))[
+            : self._settings.inbox_clusters
+        ]
+        # A new entry is proposed through a resolved ticket of the group: offer only those.
+        async with self._db.transaction() as uow:
+            resolved = await uow.tickets.resolved_among(
+                {n for cluster in found for n in cluster.ticket_numbers}
+            )
+        return [
+            dataclasses.replace(
+                cluster,
+                ticket_numbers=tuple(n for n in cluster.ticket_numbers if n in resolved),
+            )
+            for cluster in found
+        ]
 
     def _group(self, records: Sequence[QuestionRecord], now: datetime) -> list[Cluster]:
         return group_unanswered(
@@ -214,9 +253,10 @@ class Unanswered:
             text = clean_phrasing(phrasing)
         except AlternativeError as error:
             raise InvalidInputError(str(error)) from error
-        if mask_personal_data(text) != text:
+        if _has_personal_data(text):
             raise InvalidInputError(
-                "В формулировке есть личные данные (имя, телефон, паспорт, код...): уберите их."
+                "В формулировке есть личные данные (имя, телефон, паспорт, код...) или их "
+                "замена вроде «[имя]»: уберите их."
             )
         kb = self._answerer.kb
         entry = kb.get(entry_id)
@@ -255,7 +295,7 @@ class Unanswered:
             ticket_number,
             question=question,
             answer=answer,
-            alternatives=[a for a in alternatives if mask_personal_data(a) == a],
+            alternatives=proposed_phrasings(question, alternatives),
         )
         async with self._db.transaction() as uow:
             await uow.questions.triage(record_ids, Triage.PROPOSED)

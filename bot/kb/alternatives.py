@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from bot.core.kb_writer import locked, topic_file_text
+from matcher.errors import KnowledgeBaseError
 from matcher.loading import TopicFile, parse_file, read_text
 
 
@@ -30,7 +31,13 @@ def add_alternative(path: Path, entry_id: str, phrasing: str) -> bool:
     """
     text = clean_phrasing(phrasing)
     with locked(path):
-        parsed = parse_file(read_text(path), path)
+        try:
+            parsed = parse_file(read_text(path), path)
+        except KnowledgeBaseError as error:
+            raise AlternativeError(
+                f"Формулировка не добавлена: файл темы сейчас с ошибкой — {error} Исправьте "
+                "файл (faqbot kb check покажет, что не так) и добавьте формулировку снова."
+            ) from None
         if not isinstance(parsed, TopicFile):
             raise AlternativeError(f"{path} — файл синонимов, а не тема с ответами.")
         entries = list(parsed.entries)

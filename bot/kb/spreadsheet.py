@@ -21,6 +21,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -91,6 +92,23 @@ HEADERS = {column.name: column.header for column in TABLE_COLUMNS}
 VERSION_LENGTH = 12  # hex digits; after a letter, so that no spreadsheet reads a number
 VERSION_PREFIX = "v"  # "880941e80087" alone is 8.8E+85 to Excel
 FORMULA_MESSAGE = "в ячейке формула — вставьте значение (Вставить как значения)."
+# What Excel shows, and saves into a CSV, for a cell it could not compute: text that starts
+# with "-", "+" or "=" ("- Войдите в личный кабинет…", a list answer) is read as a formula.
+EXCEL_ERROR_VALUES = frozenset(
+    {
+        "#NAME?", "#ИМЯ?", "#VALUE!", "#ЗНАЧ!", "#REF!", "#ССЫЛКА!", "#DIV/0!", "#ДЕЛ/0!",
+        "#N/A", "#Н/Д", "#NUM!", "#ЧИСЛО!", "#NULL!", "#ПУСТО!",
+    }
+)  # fmt: skip
+ERROR_VALUE_MESSAGE = (
+    "в ячейке ошибка Excel «{value}» вместо текста: так Excel читает текст, начатый с «-», "
+    "«+» или «=», как формулу. Впишите текст заново с апострофом в начале ('- …) или "
+    "выгрузите базу в .xlsx и правьте там."
+)
+DATE_MESSAGE = (
+    "Excel превратил текст ячейки в дату ({text}), как делает с «12.05» или «1-2»: задайте "
+    "ячейке формат «Текстовый» и впишите текст заново (или начните его с апострофа: '12.05)."
+)
 REQUIRED_CELLS = (
     ("file", "не указан файл темы, например account.yaml."),
     ("topic", "не указана тема — её название видят граждане в меню."),
@@ -106,7 +124,8 @@ class Row:
 
     `number` is the row in the spreadsheet (the header is row 1), for messages to staff;
     `version` is what the export recorded for the entry (empty in rows staff added and in old
-    tables); `formulas` names the columns whose cell holds an Excel formula, not a value.
+    tables); `formulas` names the columns whose cell holds an Excel formula, not a value, and
+    `dates` those whose cell Excel holds as a date (it turns typed "12.05" or "1-2" into one).
     """
 
     file: str = ""
@@ -122,6 +141,8 @@ class Row:
     version: str = ""
     number: int = 0
     formulas: tuple[str, ...] = ()
+    dates: tuple[str, ...] = ()
+    windows_1251: bool = False  # read from a CSV in Windows-1251, which lacks most symbols
 
     def cell(self, name: str) -> str:
         """The text of the column called `name` (an internal name from COLUMNS)."""
@@ -302,9 +323,12 @@ def read_rows(path: Path) -> list[Row]:
     Raises SpreadsheetError when the file is not a readable table or a column is missing.
     """
     if _suffix(path) == ".csv":
-        return _rows_from_records(_csv_records(path), path, formulas=set())
-    records, formulas = _xlsx_records(path)
-    return _rows_from_records(records, path, formulas=formulas)
+        records, windows_1251 = _csv_records(path)
+        return _rows_from_records(
+            records, path, formulas=set(), dates=set(), windows_1251=windows_1251
+        )
+    records, formulas, dates = _xlsx_records(path)
+    return _rows_from_records(records, path, formulas=formulas, dates=dates)
 
 
 def _suffix(path: Path) -> str:
@@ -318,30 +342,48 @@ def _suffix(path: Path) -> str:
     return suffix
 
 
-def _csv_records(path: Path) -> list[list[str]]:
+def _csv_records(path: Path) -> tuple[list[list[str]], bool]:
+    """The rows' cells, and whether the file was in Windows-1251 rather than UTF-8."""
     try:
         data = path.read_bytes()
     except OSError as error:
         raise SpreadsheetError(f"{path}: не удаётся прочитать файл ({error.strerror}).") from None
     try:
-        text = data.decode("utf-8-sig")
+        text, windows_1251 = data.decode("utf-8-sig"), False
     except UnicodeDecodeError:
-        raise SpreadsheetError(
-            f"{path.name}: файл не в кодировке UTF-8 или это не текст. В Excel сохраните "
-            "таблицу как «CSV UTF-8 (разделитель — запятая)» или как .xlsx."
-        ) from None
+        text, windows_1251 = _windows_cyrillic(data, path), True
     if "\x00" in text:
         raise SpreadsheetError(f"{path.name}: это двоичный файл, а не таблица CSV.")
     first_line = text.partition("\n")[0]
     delimiter = max(CSV_DELIMITERS, key=first_line.count)
     try:
-        return [list(record) for record in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        records = csv.reader(io.StringIO(text), delimiter=delimiter)
+        return [list(record) for record in records], windows_1251
     except csv.Error as error:
         raise SpreadsheetError(f"{path.name}: CSV испорчен ({error}).") from None
 
 
-def _xlsx_records(path: Path) -> tuple[list[list[str]], set[tuple[int, int]]]:
-    """The cells' texts by row, and the (row index, column index) of cells holding formulas.
+def _windows_cyrillic(data: bytes, path: Path) -> str:
+    """A table a Russian Excel saved as plain "CSV (разделители — запятые)": Windows-1251,
+    recognised by its header; anything else is refused."""
+    try:
+        text = data.decode("cp1251")
+    except UnicodeDecodeError:
+        text = ""
+    header = _header_key(text.partition("\n")[0])
+    if not all(_header_key(HEADERS[name]) in header for name in ("id", "question", "answer")):
+        raise SpreadsheetError(
+            f"{path.name}: файл не в кодировке UTF-8 или это не текст. В Excel сохраните "
+            "таблицу как «CSV UTF-8 (разделитель — запятая)» или как .xlsx."
+        )
+    return text
+
+
+def _xlsx_records(
+    path: Path,
+) -> tuple[list[list[str]], set[tuple[int, int]], set[tuple[int, int]]]:
+    """The cells' texts by row, and the (row index, column index) of cells holding formulas
+    and of cells holding dates (every column is text: a date is what Excel made of it).
 
     Formulas are read as formulas, not as their cached values: a workbook saved by a program
     other than Excel has no cached values, and a formula's value is no text anyone wrote.
@@ -352,6 +394,7 @@ def _xlsx_records(path: Path) -> tuple[list[list[str]], set[tuple[int, int]]]:
             sheet = workbook.worksheets[0]
             records: list[list[str]] = []
             formulas: set[tuple[int, int]] = set()
+            dates: set[tuple[int, int]] = set()
             for row_index, cells in enumerate(sheet.iter_rows()):
                 records.append([_cell_text(cell.value) for cell in cells])
                 formulas.update(
@@ -359,7 +402,12 @@ def _xlsx_records(path: Path) -> tuple[list[list[str]], set[tuple[int, int]]]:
                     for column_index, cell in enumerate(cells)
                     if cell.data_type == "f"
                 )
-            return records, formulas
+                dates.update(
+                    (row_index, column_index)
+                    for column_index, cell in enumerate(cells)
+                    if isinstance(cell.value, datetime | date | time)
+                )
+            return records, formulas, dates
         finally:
             workbook.close()
     except FileNotFoundError:
@@ -370,6 +418,23 @@ def _xlsx_records(path: Path) -> tuple[list[list[str]], set[tuple[int, int]]]:
             "формат под этим расширением. Откройте его в Excel и сохраните как «Книга Excel "
             "(*.xlsx)» или «CSV UTF-8»."
         ) from None
+
+
+def _excel_errors(row: Row) -> tuple[str, ...]:
+    """The columns of `row` whose cell holds an Excel error value instead of text."""
+    return tuple(
+        column.name for column in COLUMNS if row.cell(column.name).strip() in EXCEL_ERROR_VALUES
+    )
+
+
+def _shown_date(text: str) -> str:
+    """An ISO date or time as Excel shows it in Russia: "12.05.2026", "12.05.2026 09:30"."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return text
+    shown = moment.strftime("%d.%m.%Y")
+    return shown if moment.time() == time(0) else f"{shown} {moment:%H:%M}"
 
 
 def _cell_text(value: object) -> str:
@@ -383,7 +448,12 @@ def _cell_text(value: object) -> str:
 
 
 def _rows_from_records(
-    records: list[list[str]], path: Path, *, formulas: set[tuple[int, int]]
+    records: list[list[str]],
+    path: Path,
+    *,
+    formulas: set[tuple[int, int]],
+    dates: set[tuple[int, int]],
+    windows_1251: bool = False,
 ) -> list[Row]:
     if not records:
         raise SpreadsheetError(
@@ -402,7 +472,18 @@ def _rows_from_records(
             in_formulas = tuple(
                 name for name, index in positions.items() if (number - 1, index) in formulas
             )
-            rows.append(Row(**cells, number=number, formulas=in_formulas))
+            in_dates = tuple(
+                name for name, index in positions.items() if (number - 1, index) in dates
+            )
+            rows.append(
+                Row(
+                    **cells,
+                    number=number,
+                    formulas=in_formulas,
+                    dates=in_dates,
+                    windows_1251=windows_1251,
+                )
+            )
     return rows
 
 
@@ -486,9 +567,26 @@ def check_rows(rows: Sequence[Row], kb_dir: Path) -> list[Problem]:
                     )
                 )
     problems.extend(_clashes_with_other_files(rows, kb_dir))
-    formula_cells = {(row.number, HEADERS[name]) for row in rows for name in row.formulas}
+    failed = {row.number: _excel_errors(row) for row in rows}
+    formula_cells = {
+        (row.number, HEADERS[name])
+        for row in rows
+        for name in (*row.formulas, *row.dates, *failed[row.number])
+    }
     problems = [p for p in problems if (p.row, p.column) not in formula_cells]
     problems.extend(_problem(row, name, FORMULA_MESSAGE) for row in rows for name in row.formulas)
+    problems.extend(
+        _problem(row, name, DATE_MESSAGE.format(text=_shown_date(row.cell(name))))
+        for row in rows
+        for name in row.dates
+        if name not in row.formulas
+    )
+    problems.extend(
+        _problem(row, name, ERROR_VALUE_MESSAGE.format(value=row.cell(name).strip()))
+        for row in rows
+        for name in failed[row.number]
+        if name not in row.formulas
+    )
     return sorted(problems, key=lambda p: (p.row or 0, _column_order(p.column)))
 
 
@@ -591,6 +689,12 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in text.split("\n") if line.strip()]
 
 
+def _items(text: str) -> list[str]:
+    """Keywords or tags: one a line as exported, or separated by commas or semicolons as
+    people type them in one cell ("пароль, сброс"), as in the YAML's `[пароль, сброс]`."""
+    return [item.strip() for item in re.split(r"[\n,;]", text) if item.strip()]
+
+
 def _parse_link(line: str) -> Link | None:
     title, separator, url = line.rpartition("|")
     title, url = title.strip(), url.strip()
@@ -610,9 +714,9 @@ def row_entry(row: Row) -> Entry:
         question=row.question.strip(),
         answer=row.answer.strip(),
         alternatives=tuple(_lines(row.alternatives)),
-        keywords=tuple(_lines(row.keywords)),
+        keywords=tuple(_items(row.keywords)),
         links=tuple(link for line in _lines(row.links) if (link := _parse_link(line))),
-        tags=tuple(_lines(row.tags)),
+        tags=tuple(_items(row.tags)),
         source=row.source.strip() or None,
     )
 
@@ -658,6 +762,8 @@ def _import_locked(
     problems = check_rows(rows, kb_dir)
     if problems:
         return ImportReport(tuple(problems))
+    if any(row.windows_1251 for row in rows) and (lost := _lost_in_windows_1251(base)):
+        return ImportReport((lost,))
     merge = _merge(rows, base, force=force)
     if merge.conflicts:
         return ImportReport(merge.conflicts)
@@ -691,6 +797,31 @@ def _current_base(kb_dir: Path) -> KnowledgeBase:
     return load_knowledge_base(kb_dir)
 
 
+def _lost_in_windows_1251(base: KnowledgeBase) -> Problem | None:
+    """Excel saving in Windows-1251 turns every character it lacks ("→", emoji) into "?":
+    refused when the base holds any, naming the entries, since the table no longer does."""
+    ids = [
+        row.id
+        for row in export_rows(base)
+        if not all(_fits_windows_1251(row.cell(column.name)) for column in COLUMNS)
+    ]
+    if not ids:
+        return None
+    return Problem(
+        "таблица сохранена в кодировке Windows-1251, в которой нет части символов записей "
+        f"{', '.join(ids)}: Excel заменил их на «?». Сохраните таблицу как «CSV UTF-8 "
+        "(разделитель — запятая)» или как .xlsx и повторите импорт."
+    )
+
+
+def _fits_windows_1251(text: str) -> bool:
+    try:
+        text.encode("cp1251")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _unloadable(error: KnowledgeBaseError, kb_dir: Path) -> Problem:
     return Problem(
         f"база знаний не загружается, а импорт перезаписал бы файл вместе с ручной правкой: "
@@ -715,7 +846,9 @@ class _Merge:
 def _merge(rows: Sequence[Row], base: KnowledgeBase, *, force: bool) -> _Merge:
     """Which rows to write, judged by the version each row recorded at export.
 
-    A row without a version (an old table, a row staff added) is written. Otherwise, when the
+    A row without a version (an old table, a row staff added) is written, and so is every row
+    into a folder with no entries yet (a base set up, or restored, from a table). Otherwise,
+    when the
     base's entry is still as exported, the row is written; when it has changed since (or was
     deleted), a row left as exported gives way to the base, and a row edited in the table is
     a conflict, unless it says what the base says already. With `force`, a conflicting row is
@@ -730,7 +863,7 @@ def _merge(rows: Sequence[Row], base: KnowledgeBase, *, force: bool) -> _Merge:
         current = base.get(entry_id)
         now = None if current is None else _entry_row(current, base.root, row.number)
         recorded = row.version.strip()
-        if not recorded or (now is not None and now.version == recorded):
+        if not recorded or not len(base) or (now is not None and now.version == recorded):
             written.append(row)
         elif entry_version(row) == recorded:  # left as exported: the base's change stays
             (not_restored if now is None else base_kept).append(entry_id)

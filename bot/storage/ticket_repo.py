@@ -272,6 +272,17 @@ class TicketRepository:
         )
         return [to_ticket(t, i) for t, i in rows]
 
+    async def resolved_among(self, numbers: Collection[int]) -> set[int]:
+        """Which of the ticket `numbers` are resolved (a proposal is made from one of them)."""
+        if not numbers:
+            return set()
+        rows = await self._session.scalars(
+            select(TicketRow.number).where(
+                TicketRow.number.in_(list(numbers)), TicketRow.status == TicketStatus.RESOLVED
+            )
+        )
+        return set(rows)
+
     async def all_numbers(self) -> Sequence[int]:
         """Every ticket number, ascending (for checks and exports)."""
         rows = await self._session.scalars(select(TicketRow.number).order_by(TicketRow.number))

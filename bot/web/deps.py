@@ -41,6 +41,7 @@ async def get_services(request: Request) -> WebServices:
 
 ServicesDep = Annotated[WebServices, Depends(get_services)]
 TicketNumber = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="the ticket number")]
+ProposalId = Annotated[int, Path(ge=1, le=MAX_RECORD_ID, description="the proposal's number")]
 # The same number typed into a form (`?number=`): a `Path` one would never be found there.
 TicketNumberQuery = Annotated[int, Query(ge=1, le=MAX_RECORD_ID, description="the ticket number")]
 AttachmentId = Annotated[

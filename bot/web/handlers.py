@@ -80,6 +80,12 @@ FIELD_NAMES = {
     "proposal_id": "номер предложения",
     "attachment_id": "номер файла",
     "after": "номер последнего полученного события",
+    "record_ids": "вопросы группы",
+    "ticket_number": "номер обращения",
+    "text": "текст",
+    "note": "причина",
+    "since": "начало периода",
+    "until": "конец периода",
 }
 # pydantic's bounds on numbers, as the words that end "должно быть … N".
 BOUNDS = {
@@ -148,6 +154,8 @@ def describe_validation(errors: Sequence[Any], question_limit: int | None = None
     if kind in BOUNDS:
         key, words = BOUNDS[kind]
         return f"{where.capitalize()} должно быть {words} {context.get(key)}."
+    if kind.startswith("date"):
+        return f"{where.capitalize()} должно быть датой, например 2026-10-05."
     if kind.startswith(("int", "bool")):
         expected = "целым числом" if kind.startswith("int") else "true или false"
         return f"{where.capitalize()} должно быть {expected}."

@@ -28,6 +28,7 @@ from bot.reporting.page import render_report, report_style
 from bot.reporting.tables import report_tables
 from bot.web.deps import CsrfDep, OperatorDep, ServicesDep, staff_work
 from bot.web.routes.console import _back, _page
+from bot.web.schemas import MAX_RECORD_ID
 
 router = APIRouter(prefix="/console", include_in_schema=False, dependencies=[Depends(staff_work)])
 IdsField = Annotated[str, Form(max_length=1_000_000)]
@@ -52,11 +53,12 @@ ReportsDep = Annotated[Reports, Depends(get_reports)]
 
 def _ids(text: str) -> list[int]:
     try:
-        return [int(part) for part in text.split(",") if part.strip()]
+        ids = [int(part) for part in text.split(",") if part.strip()]
     except ValueError:
-        raise InvalidInputError(
-            "Список вопросов испорчен: ожидаются номера через запятую."
-        ) from None
+        ids = [0]
+    if not all(1 <= n <= MAX_RECORD_ID for n in ids):
+        raise InvalidInputError("Список вопросов испорчен: ожидаются номера через запятую.")
+    return ids
 
 
 @router.get("/inbox", response_class=HTMLResponse)
@@ -71,7 +73,12 @@ async def inbox(
         request,
         "inbox.html",
         operator,
-        {"clusters": clusters, "titles": titles, "entries": sorted(titles.items())},
+        {
+            "clusters": clusters,
+            "titles": titles,
+            "entries": sorted(titles.items()),
+            "kb_error": services.answerer.status.last_error,
+        },
     )
 
 
@@ -114,7 +121,7 @@ async def propose(
     _csrf: CsrfDep,
     operator: OperatorDep,
     unanswered: UnansweredDep,
-    ticket_number: Annotated[int, Form()],
+    ticket_number: Annotated[int, Form(ge=1, le=MAX_RECORD_ID)],
     question: TextField,
     answer: TextField,
     alternatives: TextField = "",

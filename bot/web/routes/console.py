@@ -27,6 +27,7 @@ from bot.web.deps import (
     CsrfDep,
     DeskDep,
     OperatorDep,
+    ProposalId,
     ProposalsDep,
     ServicesDep,
     TicketNumber,
@@ -393,16 +394,19 @@ async def propose(
 
 @router.get("/proposals", response_class=HTMLResponse)
 async def proposals_page(
-    request: Request, operator: OperatorDep, proposals: ProposalsDep
+    request: Request, operator: OperatorDep, proposals: ProposalsDep, services: ServicesDep
 ) -> HTMLResponse:
-    """Proposals waiting for a curator."""
-    return _page(request, "proposals.html", operator, {"proposals": await proposals.pending()})
+    """Proposals waiting for a curator, and whether the base on disk is broken (then what
+    they approve is not served until it is fixed)."""
+    waiting = await proposals.pending(operator)
+    kb_error = services.answerer.status.last_error
+    return _page(request, "proposals.html", operator, {"proposals": waiting, "kb_error": kb_error})
 
 
 @router.post("/proposals/{proposal_id}/approve")
 async def approve(
     request: Request,
-    proposal_id: int,
+    proposal_id: ProposalId,
     _csrf: CsrfDep,
     operator: OperatorDep,
     proposals: ProposalsDep,
@@ -423,7 +427,7 @@ async def approve(
 @router.post("/proposals/{proposal_id}/reject")
 async def reject_proposal(
     request: Request,
-    proposal_id: int,
+    proposal_id: ProposalId,
     _csrf: CsrfDep,
     operator: OperatorDep,
     proposals: ProposalsDep,

@@ -58,7 +58,7 @@ def test_report_writes_the_page_and_every_table(
          "--since", "2025-01-10", "--until", "2025-01-11"]
     )  # fmt: skip
     assert status == 0
-    assert "4 вопросов" in capsys.readouterr().out
+    assert "Вопросов за период: 4." in capsys.readouterr().out
     page = out.read_text(encoding="utf-8")
     assert "data:image/png;base64," in page
     # The last day asked for, not the day after it; the time as the console shows it.
@@ -108,6 +108,13 @@ def test_purge_also_forgets_dialogue_memories_past_their_time(
     assert "Удалено устаревших записей диалогов: 0." in capsys.readouterr().out
 
 
+def test_an_age_past_the_calendar_deletes_nothing(
+    url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analytics", "purge", "--older-than", "99999999999", "--database", url]) == 0
+    assert "Удалено записей о вопросах: 0." in capsys.readouterr().out
+
+
 def test_a_negative_age_is_refused(url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["analytics", "purge", "--older-than", "-1", "--database", url]) == 1
     assert "не меньше 0" in capsys.readouterr().err
@@ -127,6 +134,60 @@ def test_a_day_at_the_ends_of_the_calendar_is_refused(
     status = main(["report", "--database", url, "--out", str(out), option, day])
     assert status == 1
     assert f"Дата {day} вне допустимого диапазона" in capsys.readouterr().err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("day", ["2026-13-01", "вчера", "31.02.2026"])
+def test_a_day_that_is_no_date_is_refused_in_russian(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], day: str
+) -> None:
+    out = tmp_path / "report.html"
+    assert main(["report", "--database", url, "--out", str(out), "--since", day]) == 1
+    assert capsys.readouterr().err == (
+        f"faqbot: Дата начала периода «{day}» не распознана: напишите день как 2026-10-05 "
+        "или 05.10.2026.\n"
+    )
+    assert not out.exists()
+
+
+def test_a_day_typed_the_russian_way_is_taken(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "report.html"
+    assert main(["report", "--database", url, "--out", str(out), "--until", "10.01.2025"]) == 0
+    assert "Вопросов за период: 2." in capsys.readouterr().out
+
+
+def test_a_broken_base_is_one_line_in_russian_not_a_traceback(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kb = tmp_path / "kb"
+    kb.mkdir()
+    (kb / "a.yaml").write_text("topic: А\nentries:\n\t- id: a\n", encoding="utf-8")
+    (kb / "b.yaml").write_text("topic: Б\nentries: []\n", encoding="utf-8")
+    out = tmp_path / "report.html"
+
+    assert main(["report", "--database", url, "--kb", str(kb), "--out", str(out)]) == 1
+
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("faqbot: база знаний не загружается: ошибок в базе знаний: 2. | ")
+    assert "a.yaml:3: ошибка YAML: табуляция" in line
+    assert not out.exists()
+
+
+def test_a_folder_for_the_page_or_a_file_for_the_tables_is_said_in_russian(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", "--database", url, "--out", str(tmp_path)]) == 1
+    assert f"«{tmp_path}» — папка: укажите файл отчёта" in capsys.readouterr().err
+    taken = tmp_path / "tables.csv"
+    taken.write_text("x", encoding="utf-8")
+    out = tmp_path / "report.html"
+    arguments = ["report", "--database", url, "--out", str(out), "--csv-dir", str(taken)]
+    assert main(arguments) == 1
+    assert capsys.readouterr().err == (
+        f"faqbot: «{taken}» — файл, а для таблиц CSV нужна папка (новую создадим).\n"
+    )
     assert not out.exists()
 
 

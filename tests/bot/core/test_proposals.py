@@ -7,7 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from bot.core.errors import IllegalTransitionError, PermissionDeniedError, WorseBaseError
+from bot.core.errors import (
+    IllegalTransitionError,
+    InvalidInputError,
+    PermissionDeniedError,
+    WorseBaseError,
+)
 from bot.core.identity import Identity
 from bot.core.proposals import Proposals
 from bot.core.records import ProposalStatus
@@ -94,6 +99,30 @@ async def test_only_curators_decide_and_only_once(services: Services, kb_dir: Pa
     with pytest.raises(IllegalTransitionError, match="уже рассмотрено"):
         await proposals.approve(curator, proposal.id)
     assert not (kb_dir / "proposed.yaml").exists()
+
+
+async def test_an_approval_while_the_base_is_broken_is_refused_in_russian(
+    services: Services, kb_dir: Path
+) -> None:
+    """A topic file saved with a tab, or a proposals file broken by hand: the curator reads
+    what is wrong (`faqbot proposals approve` printed a traceback, the console a 500) and the
+    proposal waits."""
+    number = await _resolved(services)
+    proposals = Proposals(services.db, kb_dir, clock=services.clock)
+    olga = await services.accounts.get("olga")
+    proposal = await proposals.propose(olga, number, question="Вопрос?", answer="Ответ.")
+    curator = await services.operator("kate", Role.CURATOR)
+    topic = next(kb_dir.glob("*.yaml"))
+    topic.write_text("topic: Сломано\nentries:\n\t- id: x\n", encoding="utf-8")
+
+    with pytest.raises(InvalidInputError, match="база знаний сейчас не загружается") as refused:
+        await proposals.approve(curator, proposal.id)
+    assert "табуляция" in str(refused.value)
+
+    (kb_dir / "proposed.yaml").write_text("topic: [\n", encoding="utf-8")
+    with pytest.raises(InvalidInputError, match=r"proposed\.yaml не читается как YAML"):
+        await proposals.approve(curator, proposal.id, force=True)
+    assert [p.id for p in await proposals.pending()] == [proposal.id]
 
 
 async def test_proposals_need_a_resolved_ticket(services: Services, kb_dir: Path) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 import io
 import re
 import threading
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -402,6 +403,52 @@ def test_a_binary_file_renamed_xlsx_is_refused_without_a_traceback(
     assert code == 1
     assert "фото.xlsx: это не таблица Excel (.xlsx)" in err
     assert "Traceback" not in err
+    assert snapshot(kb_dir) == before
+
+
+def test_a_table_a_russian_excel_saved_in_windows_1251_is_imported(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """Excel's plain "CSV (разделители — запятые)" in Russia is Windows-1251: refused once
+    with "не в кодировке UTF-8", the curator's edit is read now."""
+    rows = export_rows(load_knowledge_base(kb_dir))
+    rows[1] = dataclasses.replace(rows[1], answer="Подождите два часа — и войдите «снова».")
+    utf8 = tmp_path / "utf8.csv"
+    write_csv(rows, utf8)
+    sheet = tmp_path / "база.csv"
+    sheet.write_bytes(utf8.read_text(encoding="utf-8-sig").encode("cp1251"))
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert report.ok, report.problems
+    blocked = load_knowledge_base(kb_dir).get("account-blocked")
+    assert blocked is not None
+    assert blocked.answer == "Подождите два часа — и войдите «снова»."
+
+
+def test_a_windows_1251_table_of_a_base_with_symbols_it_lacks_is_refused(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    """Saving in Windows-1251, Excel turned the base's "→" into "?": importing that table
+    would have written the "?" into the base."""
+    path = kb_dir / "account.yaml"
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("Подождите час", "Подождите час → снова"),
+        encoding="utf-8",
+    )
+    utf8 = tmp_path / "utf8.csv"
+    write_csv(export_rows(load_knowledge_base(kb_dir)), utf8)
+    sheet = tmp_path / "база.csv"
+    sheet.write_bytes(utf8.read_text(encoding="utf-8-sig").encode("cp1251", errors="replace"))
+    before = snapshot(kb_dir)
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert [str(p) for p in report.problems] == [
+        "таблица сохранена в кодировке Windows-1251, в которой нет части символов записей "
+        "account-blocked: Excel заменил их на «?». Сохраните таблицу как «CSV UTF-8 "
+        "(разделитель — запятая)» или как .xlsx и повторите импорт."
+    ]
     assert snapshot(kb_dir) == before
 
 
@@ -840,6 +887,84 @@ def test_a_formula_in_a_cell_is_a_wrong_row(
     assert [str(p) for p in report.problems] == [
         f"Строка {cell[1:]}, столбец «{header}»: в ячейке формула — вставьте значение "
         "(Вставить как значения)."
+    ]
+    assert snapshot(kb_dir) == before
+
+
+def test_a_keyword_excel_turned_into_a_date_is_a_wrong_row(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A curator types "12.05" into the keywords: Excel keeps the date 12 May, which the
+    import once wrote to the base as the keyword '2026-05-12T00:00:00'."""
+    sheet = sheet_of(kb_dir, tmp_path, ".xlsx")
+    workbook = load_workbook(sheet)
+    workbook.active["F2"] = datetime(2026, 5, 12)
+    workbook.save(sheet)
+    before = snapshot(kb_dir)
+
+    assert import_command(kb_dir, sheet) == 1
+
+    err = capsys.readouterr().err
+    assert (
+        "Строка 2, столбец «Ключевые слова»: Excel превратил текст ячейки в дату (12.05.2026)"
+        in err
+    )
+    assert "задайте ячейке формат «Текстовый»" in err
+    assert snapshot(kb_dir) == before
+
+
+def test_keywords_and_tags_typed_in_one_cell_with_commas_are_separate(
+    kb_dir: Path, tmp_path: Path
+) -> None:
+    rows = export_rows(load_knowledge_base(kb_dir))
+    rows[0] = dataclasses.replace(rows[0], keywords="пароль, сброс; вход", tags="вход , логин")
+    sheet = tmp_path / "таблица.csv"
+    write_csv(rows, sheet)
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert report.ok, report.problems
+    entry = load_knowledge_base(kb_dir).get("password-recovery")
+    assert entry is not None
+    assert entry.keywords == ("пароль", "сброс", "вход")
+    assert entry.tags == ("вход", "логин")
+
+
+def test_a_table_imported_into_an_empty_folder_makes_the_base(
+    kb_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A base set up, or restored, from an exported table: its recorded versions name entries
+    the new folder never had, which once refused it with "после импорта база не
+    загрузится: .: нет файлов *.yaml"."""
+    sheet = sheet_of(kb_dir, tmp_path, ".xlsx")
+    empty = tmp_path / "новая база"
+    empty.mkdir()
+
+    assert import_command(empty, sheet) == 0
+
+    assert "Добавлено записей: 4" in capsys.readouterr().out
+    restored = load_knowledge_base(empty)
+    assert [e.id for e in restored] == [e.id for e in load_knowledge_base(kb_dir)]
+
+
+@pytest.mark.parametrize("value", ["#ИМЯ?", "#NAME?"])
+def test_an_answer_excel_could_not_read_as_text_is_a_wrong_row(
+    kb_dir: Path, tmp_path: Path, value: str
+) -> None:
+    """A list answer ("- Подождите час…") opened from the CSV in Excel is read as a formula
+    and saved back as "#ИМЯ?": the import wrote that as the answer."""
+    rows = export_rows(load_knowledge_base(kb_dir))
+    rows[1] = dataclasses.replace(rows[1], answer=value)
+    sheet = tmp_path / "база.csv"
+    write_csv(rows, sheet)
+    before = snapshot(kb_dir)
+
+    report = import_rows(read_rows(sheet), kb_dir)
+
+    assert [str(p) for p in report.problems] == [
+        f"Строка 3, столбец «Ответ»: в ячейке ошибка Excel «{value}» вместо текста: так Excel "
+        "читает текст, начатый с «-», «+» или «=», как формулу. Впишите текст заново с "
+        "апострофом в начале ('- …) или выгрузите базу в .xlsx и правьте там."
     ]
     assert snapshot(kb_dir) == before
 

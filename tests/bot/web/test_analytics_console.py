@@ -6,6 +6,7 @@ import csv
 import io
 import re
 from datetime import datetime, timedelta
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,6 +14,7 @@ from markupsafe import escape
 
 from bot.core.identity import Identity
 from bot.core.roles import Role
+from bot.core.tickets import Via
 from bot.kb.impact import alternative_findings
 from matcher import load_knowledge_base
 from tests.bot.web.conftest import Web, csrf_of, log_in
@@ -127,6 +129,133 @@ async def test_a_phrasing_that_would_take_another_entrys_questions_is_refused_un
     assert TRACTOR_QUESTIONS[0] not in after.text
 
 
+async def test_a_phrasing_for_a_topic_file_broken_meanwhile_is_refused_in_russian(
+    web: Web,
+) -> None:
+    """Someone saved account.yaml with a tab; the server keeps serving the last good base,
+    and a curator adds a phrasing to an entry of that file: a page that says what is wrong,
+    not a 500, and the broken file stays as it was for its author to fix."""
+    await _ask(web, PASSPORT_QUESTIONS, "pass")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = await web.client.get("/console/inbox")
+    ids = _cluster_of(page.text, PASSPORT_QUESTIONS[0])
+    path = web.services.settings.kb_dir / "account.yaml"
+    broken = path.read_text(encoding="utf-8").replace("  - id:", "\t- id:", 1)
+    path.write_text(broken, encoding="utf-8")
+
+    response = await web.client.post(
+        "/console/inbox/alternative",
+        data={
+            "csrf_token": csrf_of(page.text),
+            "entry_id": "account-cannot-sign-in",
+            "text": "загранпаспорт через госуслуги не оформить",
+            "record_ids": ids,
+        },
+    )
+
+    assert response.status_code == 422
+    assert "Формулировка не добавлена: файл темы сейчас с ошибкой" in response.text
+    assert "табуляция: отступы в YAML делаются только пробелами" in response.text
+    assert path.read_text(encoding="utf-8") == broken
+    assert PASSPORT_QUESTIONS[0] in (await web.client.get("/console/inbox")).text
+
+
+PENSION_QUESTIONS = (
+    "почему мне не пришла пенсия",
+    "Почему мне не пришла пенсия?",
+    "меня зовут Мария Иванова, почему не пришла пенсия",
+    "Меня зовут Анна Петрова, почему не пришла пенсия?",
+    "почему не пришла пенсия за ноябрь",
+)
+ALTERNATIVES = re.compile(r'name="alternatives" value="([^"]*)"')
+TICKETS = re.compile(r'<option value="(\d+)">№ \d+</option>')
+
+
+async def test_a_new_answer_is_proposed_through_a_resolved_ticket_without_masked_names(
+    web: Web,
+) -> None:
+    """The inbox offers only resolved tickets of the group (an open one was refused with
+    409 after the pick), and the proposal takes the group's examples without "[имя]" and
+    without the same wording twice, which `kb check` would flag once approved."""
+    await _ask(web, PENSION_QUESTIONS, "pension")  # tickets 1-5
+    await web.operator("olga", Role.OPERATOR)
+    operator = await web.services.accounts.get("olga")
+    await web.services.desk.take(operator, 4)
+    await web.services.desk.resolve(operator, 4, "Пенсию перечисляют до 25 числа.", via=Via.CONSOLE)
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = (await web.client.get("/console/inbox")).text
+    [card] = [c for c in page.split('<section class="card cluster">')[1:] if "пенси" in c]
+    assert TICKETS.findall(card) == ["4"]
+    found = ALTERNATIVES.search(card)
+    assert found is not None
+    ids = _cluster_of(page, "почему не пришла пенсия за ноябрь")
+
+    sent = await web.client.post(
+        "/console/inbox/propose",
+        data={
+            "csrf_token": csrf_of(page),
+            "record_ids": ids,
+            "alternatives": unescape(found.group(1)),
+            "ticket_number": "4",
+            "question": "почему не пришла пенсия за ноябрь",  # as the form fills it in
+            "answer": "Пенсию перечисляют до 25 числа.",
+        },
+    )
+
+    assert sent.status_code == 303
+    [proposal] = await web.services.proposals.pending()
+    assert proposal.alternatives == ("Почему мне не пришла пенсия?",)
+
+
+async def test_a_phrasing_as_the_inbox_shows_it_masked_is_not_added(web: Web) -> None:
+    """The group's first example fills the form; "позвоните мне [телефон] срочно" would put
+    the placeholder into the base as a citizen's wording."""
+    await _ask(web, ("позвоните мне 89161234567 срочно",), "call")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = (await web.client.get("/console/inbox")).text
+    assert 'name="text" value="позвоните мне [телефон] срочно"' in page
+    path = web.services.settings.kb_dir / "support.yaml"
+    before = path.read_bytes()
+
+    refused = await web.client.post(
+        "/console/inbox/alternative",
+        data={
+            "csrf_token": csrf_of(page),
+            "entry_id": "support-phone-number",
+            "text": "позвоните мне [телефон] срочно",
+            "record_ids": _cluster_of(page, "позвоните мне [телефон] срочно"),
+        },
+    )
+
+    assert refused.status_code == 422
+    assert "или их замена вроде «[имя]»: уберите их." in refused.text
+    assert path.read_bytes() == before
+
+
+async def test_curators_are_told_the_files_of_the_base_are_broken(web: Web) -> None:
+    """A file saved with a tab is not served (the last good base is): the inbox and the
+    proposals page say so, with file and line, instead of "база обновится через несколько
+    секунд" for a phrasing that will not be served until the file is fixed."""
+    await _ask(web, PASSPORT_QUESTIONS, "pass")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    for path in ("/console/inbox", "/console/proposals"):
+        assert "Файлы базы знаний сейчас с ошибкой" not in (await web.client.get(path)).text
+    topic = web.services.settings.kb_dir / "account.yaml"
+    topic.write_text(
+        topic.read_text(encoding="utf-8").replace("  - id:", "\t- id:", 1), encoding="utf-8"
+    )
+    web.services.answerer.check()
+
+    for path in ("/console/inbox", "/console/proposals"):
+        page = unescape((await web.client.get(path)).text)
+        assert "Файлы базы знаний сейчас с ошибкой: бот отвечает по прежней версии" in page
+        assert "account.yaml:" in page and "табуляция" in page
+
+
 async def test_a_dismissed_cluster_is_gone_and_the_other_stays(web: Web) -> None:
     await _ask(web, PASSPORT_QUESTIONS, "pass")
     await _ask(web, TRACTOR_QUESTIONS, "tractor")
@@ -210,6 +339,47 @@ async def test_the_report_is_a_console_page_with_a_choice_of_period(web: Web) ->
     backwards = {"since": today, "until": yesterday}
     wrong = await web.client.get("/console/report", params=backwards)
     assert wrong.status_code == 422 and "Начало периода позже его конца" in wrong.text
+
+
+@pytest.mark.parametrize("field", ["since", "until"])
+async def test_a_period_that_is_no_date_is_refused_in_russian(web: Web, field: str) -> None:
+    await web.operator("alla", Role.ANALYST)
+    await log_in(web.client, "alla")
+    for path in ("/console/report", "/console/report/days.csv"):
+        wrong = await web.client.get(path, params={field: "05.13.2026"})
+        assert wrong.status_code == 422
+        name = "начало" if field == "since" else "конец"
+        assert f"Поле «{name} периода» должно быть датой, например 2026-10-05." in wrong.text
+        assert "Input should" not in wrong.text
+
+
+async def test_numbers_past_the_database_range_in_curator_forms_are_refused_not_a_500(
+    web: Web,
+) -> None:
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    token = csrf_of((await web.client.get("/console/inbox")).text)
+    huge = str(2**70)
+    posts = {
+        "/console/inbox/dismiss": {"record_ids": huge},
+        "/console/inbox/propose": {
+            "record_ids": "1",
+            "ticket_number": huge,
+            "question": "Вопрос?",
+            "answer": "Ответ.",
+        },
+        f"/console/proposals/{huge}/approve": {},
+        f"/console/proposals/{huge}/reject": {"text": "Дубль"},
+    }
+    for path, form in posts.items():
+        response = await web.client.post(path, data={"csrf_token": token, **form})
+        assert response.status_code == 422, path
+        assert "Действие не выполнено" in response.text
+    missing = await web.client.post(
+        "/console/inbox/propose",
+        data={"csrf_token": token, "ticket_number": "1", "question": "В?", "answer": "О."},
+    )
+    assert "Не заполнено поле «вопросы группы»." in missing.text
 
 
 async def test_an_operator_cannot_read_the_report(web: Web) -> None:

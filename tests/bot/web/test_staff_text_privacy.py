@@ -147,3 +147,30 @@ async def test_an_earlier_tickets_words_in_a_new_tickets_transcript_are_masked(
 
     page, _ = await _pages(web, "anna", second)
     assert CLOSING in page and REJECTION in page
+
+
+async def test_an_analyst_reads_a_proposal_masked_and_a_curator_as_written(web: Web) -> None:
+    """An operator proposes an entry from the ticket with the reply to the citizen as its
+    answer; the curator who approves it reads it whole, the analyst (who neither decides
+    proposals nor answers citizens) saw the name and phone as typed."""
+    _, number = await _a_ticket_staff_wrote_in(web)
+    await log_in(web.client, "anna")
+    token = csrf_of((await web.client.get("/console")).text)
+    proposed = await web.client.post(
+        f"/console/tickets/{number}/propose",
+        data={"csrf_token": token, "question": UNKNOWN, "answer": REPLY},
+    )
+    assert proposed.status_code == 303, proposed.text
+    await web.client.post("/console/logout", data={"csrf_token": token})
+
+    pages = {}
+    for login in ("olga", "kira"):
+        await log_in(web.client, login)
+        page = await web.client.get("/console/proposals")
+        pages[login] = html.unescape(page.text)
+        await web.client.post("/console/logout", data={"csrf_token": csrf_of(page.text)})
+
+    assert MASKED[0] in pages["olga"]
+    for secret in ("Иван", "765-43-21", "petrov@mail.ru"):
+        assert secret not in pages["olga"], secret
+    assert REPLY in pages["kira"]
