@@ -43,6 +43,7 @@ from bot.storage.quick import QuickUnitOfWork
 from bot.storage.unit_of_work import UnitOfWork
 from matcher import Entry
 from matcher.match import Action, Match
+from matcher.normalize import fold_case, words
 
 log = logging.getLogger(__name__)
 
@@ -196,8 +197,11 @@ class ConversationService:
             if HANDOFF_TAG in entry.tags:
                 # "позовите оператора" typed is the button in words: the ticket's question is
                 # the citizen's last one, as for the button (the queue read the call itself).
+                # A call that says more ("позовите оператора, сломался ...") is the question.
                 return _Verdict(
-                    match=match, reason=HandoffReason.ASKED_FOR_PERSON, wordless_call=True
+                    match=match,
+                    reason=HandoffReason.ASKED_FOR_PERSON,
+                    wordless_call=_only_the_call(question, entry),
                 )
         return _Verdict(match=match, reason=None)
 
@@ -525,3 +529,11 @@ def _has_words(text: str) -> bool:
 
 
 _WORD = re.compile(r"[^\W\d_]{2}")
+
+
+def _only_the_call(message: str, entry: Entry) -> bool:
+    """Whether `message` says nothing but the call for a person that `entry` answers: every
+    word of it is a word of the entry's phrasings ("позовите оператора пожалуйста")."""
+    said = set(words(fold_case(message)))
+    known = {word for phrasing in entry.phrasings for word in words(fold_case(phrasing))}
+    return said <= known

@@ -122,6 +122,14 @@ def mask_personal_data(text: str) -> str:
     return mask_names(masked, shared_morphology(), PersonalData.NAME.placeholder)
 
 
+def has_personal_data(text: str) -> bool:
+    """Whether `text` holds personal data that `mask_personal_data` would mask (a dash or a
+    no-break space it plains on the way is not personal data)."""
+    masked, found = _scan(text)
+    names = PersonalData.NAME.placeholder
+    return bool(found) or mask_names(masked, shared_morphology(), names) != masked
+
+
 def find_secrets(text: str) -> frozenset[SecretKind]:
     """The secrets `text` seems to hold: a one-time code, a password or a card number."""
     _, found = _scan(text)

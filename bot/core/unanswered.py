@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import re
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from bot.core.answerer import Answerer
 from bot.core.clock import Clock, system_clock
 from bot.core.clustering import TextFeatures, cluster_labels
 from bot.core.errors import InvalidInputError, WorseBaseError
-from bot.core.privacy import PersonalData, mask_personal_data
+from bot.core.privacy import PersonalData, has_personal_data
 from bot.core.proposals import Proposals
 from bot.core.question_records import Decision, QuestionRecord, Triage
 from bot.core.records import Operator, Proposal
@@ -31,6 +30,7 @@ from bot.core.tickets import HandoffReason
 from bot.storage.database import Database
 from matcher.analyzer import Analysis
 from matcher.knowledge import KnowledgeBase
+from matcher.normalize import fix_lookalikes, fold_case, words
 
 Analyze = Callable[[str], Analysis]
 WEEK = timedelta(days=7)
@@ -83,12 +83,13 @@ def proposed_phrasings(question: str, examples: Sequence[str]) -> list[str]:
 
 
 def _wording(text: str) -> tuple[str, ...]:
-    return tuple(re.findall(r"\w+", text.casefold().replace("ё", "е")))
+    # As the matcher reads words: case, "ё", full-width digits and look-alike letters aside.
+    return tuple(fix_lookalikes(word) for word in words(fold_case(text)))
 
 
 def _has_personal_data(text: str) -> bool:
     masked = any(kind.placeholder in text for kind in PersonalData)
-    return masked or mask_personal_data(text) != text
+    return masked or has_personal_data(text)
 
 
 def is_unanswered(record: QuestionRecord) -> bool:

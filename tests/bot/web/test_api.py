@@ -83,8 +83,9 @@ async def test_a_candidate_pressed_after_the_hand_off_goes_to_the_ticket(web: We
     assert chosen.status_code == 200
     assert chosen.json()["text"] == f"Добавили ваше сообщение к обращению № {number}."
     history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
-    last = history["messages"][-1]
-    assert (last["author"], last["text"]) == ("citizen", pick["title"])
+    *_, said, acknowledged = history["messages"]
+    assert (said["author"], said["text"]) == ("citizen", pick["title"])
+    assert acknowledged["text"] == f"Добавили ваше сообщение к обращению № {number}."
     assert history["open_ticket"] == number
 
 

@@ -253,6 +253,20 @@ async def test_a_call_typed_in_words_shows_the_question_asked_before_it(web: Web
     assert "позовите оператора" in page  # the conversation keeps what was typed
 
 
+async def test_a_call_that_says_more_is_the_tickets_question(web: Web) -> None:
+    """A call with a new problem beside it: the problem is what the operator must read, not
+    the question the bot answered before."""
+    first = await web.client.post("/api/v1/ask", json={"question": "забыл пароль"})
+    session = first.json()["session_id"]
+    said = "хочу живого оператора, вопрос про трактор"
+    call = await web.client.post("/api/v1/ask", json={"question": said, "session_id": session})
+    assert call.json()["kind"] == "handoff", call.text
+    await web.operator("anna")
+    await log_in(web.client, "anna")
+    queue = re.findall(r'<td class="question">(.*?)</td>', (await web.client.get("/console")).text)
+    assert queue == [said]
+
+
 async def test_a_call_by_button_skips_small_talk_and_what_an_earlier_ticket_handled(
     web: Web,
 ) -> None:
