@@ -1,4 +1,6 @@
-"""Report tables as CSV: UTF-8 with a byte-order mark, so that Excel reads the Cyrillic.
+"""Report tables as CSV: UTF-8 with a byte-order mark, so that Excel reads the Cyrillic, and
+";" between cells and a decimal comma, so that a Russian Excel opens them in columns and reads
+the shares as numbers ("," between cells left each row in one column), as `kb export` writes.
 
 Citizens' words reach these files (unanswered questions, rating comments), and a spreadsheet
 runs a cell that starts like a formula: `=HYPERLINK(...)` would send the analyst's data away.
@@ -23,6 +25,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")
 # Text that is only a number ("-5", "+3,5") cannot run anything: it is left to read as one.
 PLAIN_NUMBER = re.compile(r"[+-]?[0-9]+(?:[.,][0-9]+)?")
 NEUTRALISER = "'"
+DELIMITER = ";"
 
 
 def safe_cell(cell: Cell) -> str | int | float:
@@ -36,13 +39,15 @@ def safe_cell(cell: Cell) -> str | int | float:
         and not PLAIN_NUMBER.fullmatch(cell)
     ):
         return NEUTRALISER + cell
+    if isinstance(cell, float):
+        return repr(cell).replace(".", ",")
     return cell
 
 
 def table_csv(table: Table) -> str:
     """One table as CSV text."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, delimiter=DELIMITER)
     writer.writerow([safe_cell(cell) for cell in table.header])
     writer.writerows([safe_cell(cell) for cell in row] for row in table.rows)
     return BOM + buffer.getvalue()

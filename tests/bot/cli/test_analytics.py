@@ -65,12 +65,12 @@ def test_report_writes_the_page_and_every_table(
     assert re.search(r"Период: 2025-01-10 —\s+2025-01-11\.", page)
     assert re.search(r"Составлен \d\d\.\d\d\.\d{4} \d\d:\d\d МСК\.", page)
     with (folder / "days.csv").open(encoding="utf-8-sig") as file:
-        rows = list(csv.reader(file))
+        rows = list(csv.reader(file, delimiter=";"))
     assert rows[1:] == [["2025-01-10", "1", "0", "0", "1", "2"],
                         ["2025-01-11", "1", "0", "0", "1", "2"]]  # fmt: skip
     assert {p.name for p in folder.iterdir()} >= {"queue.csv", "unanswered.csv"}
     with (folder / "unanswered.csv").open(encoding="utf-8-sig") as file:
-        header, *groups = list(csv.reader(file))
+        header, *groups = list(csv.reader(file, delimiter=";"))
     # The entry the bot found closest is named by its question, as analysts know it.
     entry = load_knowledge_base(default_kb_dir()).get("epts-extract")
     assert entry is not None
@@ -219,8 +219,8 @@ def test_report_csv_files_keep_questions_typed_as_formulas_as_text(
     out = str(tmp_path / "report.html")
     assert main(["report", "--database", address, "--out", out, "--csv-dir", str(folder)]) == 0
     with (folder / "unanswered.csv").open(encoding="utf-8-sig") as file:
-        header, *groups = list(csv.reader(file))
+        header, *groups = list(csv.reader(file, delimiter=";"))
     examples = {row[header.index("примеры")] for row in groups}
     assert examples == {"'" + question for question in FORMULA_QUESTIONS}
     with (folder / "days.csv").open(encoding="utf-8-sig") as file:
-        assert list(csv.reader(file))[1] == ["2025-01-10", "0", "0", "0", "2", "2"]
+        assert list(csv.reader(file, delimiter=";"))[1] == ["2025-01-10", "0", "0", "0", "2", "2"]

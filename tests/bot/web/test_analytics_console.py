@@ -309,7 +309,7 @@ async def test_an_analyst_reads_the_report_but_not_the_inbox(web: Web) -> None:
     assert csv.status_code == 200
     assert csv.headers["content-type"].startswith("text/csv")
     lines = csv.text.lstrip("\ufeff").splitlines()
-    assert lines[0].startswith("день,") and lines[1].endswith(",3")
+    assert lines[0].startswith("день;") and lines[1].endswith(";3")
 
 
 async def test_the_report_is_a_console_page_with_a_choice_of_period(web: Web) -> None:
@@ -459,7 +459,7 @@ async def test_a_question_typed_as_a_formula_is_text_in_the_downloaded_csv(web: 
     await log_in(web.client, "alla")
     download = await web.client.get("/console/report/unanswered.csv")
     assert download.status_code == 200
-    header, *groups = csv.reader(io.StringIO(download.text.removeprefix("\ufeff")))
+    header, *groups = csv.reader(io.StringIO(download.text.removeprefix("\ufeff")), delimiter=";")
     examples = {row[header.index("примеры")] for row in groups}
     # Behind an apostrophe a spreadsheet shows what the citizen typed and runs nothing.
     assert examples == {"'" + question for question in FORMULA_QUESTIONS}
