@@ -95,7 +95,9 @@ async def test_the_queue_is_in_due_order_and_flags_only_overdue_tickets(web: Web
     assert [number for number, classes, _ in rows if classes == "overdue"] == [late]
     assert page.count("просрочено") == 1
     # The ticket in work is not in the queue, but it is late too: listed below, most late first.
-    late_list = _visible(page.split("<h2>Просроченные обращения в работе</h2>", 1)[1])
+    late_list = _visible(
+        page.split("<h2>Все просроченные обращения (в очереди и в работе)</h2>", 1)[1]
+    )
     assert re.findall(r"№ (\d+)", late_list) == [str(late), str(in_work)]
     assert [(int(n), OVERDUE_BADGE in cells) for _, n, cells in QUEUE_ROW.findall(mine)] == [
         (in_work, True)
