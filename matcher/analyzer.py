@@ -15,6 +15,8 @@ from matcher.lexicon import (
     GLUED_PREFIXES,
     LATIN_ALIASES,
     LATIN_TERMS,
+    NEGATED_POINTERS,
+    POINTER_PREPOSITIONS,
     STOP_WORDS,
 )
 from matcher.morph import Morphology
@@ -42,18 +44,6 @@ COURTESY = Phrases.of(COURTESY_PHRASES)  # courtesy of several words ("добр�
 
 # The particle that turns the next word's meaning around.
 NOT = "не"
-# "не то", "не тот", "не об этом", "не так", "не туда": a pointing word after "не" (a
-# preposition may stand between) says the answer, the code or the place is the wrong one.
-# The lemma it is known by in the terms ("не_тот" for "не то", "не это", "не о том").
-NEGATED_POINTERS = {
-    "то": "тот",
-    "тот": "тот",
-    "это": "тот",
-    "этот": "тот",
-    "так": "так",
-    "туда": "туда",
-}
-POINTER_PREPOSITIONS = frozenset({"о", "об", "обо", "про"})
 
 
 @dataclass(frozen=True, slots=True)

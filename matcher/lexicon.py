@@ -98,6 +98,19 @@ LATIN_ALIASES = {
     "esia": "есиа",
 }
 
+# "не то", "не тот", "не об этом", "не так", "не туда": a pointing word after "не" (a
+# preposition may stand between) says the answer, the code or the place is the wrong one.
+# The lemma it is known by in the terms ("не_тот" for "не то", "не это", "не о том").
+NEGATED_POINTERS = {
+    "то": "тот",
+    "тот": "тот",
+    "это": "тот",
+    "этот": "тот",
+    "так": "так",
+    "туда": "туда",
+}
+POINTER_PREPOSITIONS = frozenset({"о", "об", "обо", "про"})
+
 # Short words that hasty typing glues to the next one ("немогу", "вкабинете").
 GLUED_PREFIXES = frozenset(
     ["не", "ни", "в", "во", "на", "с", "со", "к", "ко", "по", "за", "до", "от", "из", "у", "о"]

@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 import pytest
@@ -26,6 +27,9 @@ from bot.web.settings import RateLimit, WebSettings
 from matcher import Morphology
 from tests.bot.core.conftest import PASSWORD, fast_passwords
 from tests.conftest import PROJECT_KB
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 SECRET = "test-secret-" + "x" * 40
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -160,3 +164,20 @@ def live_server(web_settings: WebSettings, morphology: Morphology) -> Iterator[L
     yield LiveServer(url=f"http://127.0.0.1:{port}")
     server.should_exit = True
     thread.join(timeout=10)
+
+
+@pytest.fixture
+def browser(live_server: LiveServer) -> Iterator[Browser]:
+    """Chromium, started after the server (whose set-up runs an event loop of its own)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.bot.web.test_widget_browser import ARGS, ARTIFACTS, _chromium
+
+    executable = _chromium()
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=ARGS)
+        try:
+            yield launched
+        finally:
+            launched.close()

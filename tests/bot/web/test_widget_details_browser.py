@@ -24,9 +24,7 @@ from bot.web.settings import WebSettings
 from tests.bot.web.conftest import LiveServer
 from tests.bot.web.test_linking_browser import _run
 from tests.bot.web.test_widget_browser import (
-    ARGS,
     ARTIFACTS,
-    _chromium,
     _operator_takes_and_replies,
     citizen_page,
 )
@@ -103,21 +101,6 @@ def site() -> Iterator[Site]:
 def web_settings(web_settings: WebSettings, site: Site) -> WebSettings:
     """The test server, with the embedding site among the origins allowed to call the API."""
     return replace(web_settings, allowed_origins=(site.url,))
-
-
-@pytest.fixture
-def browser(live_server: LiveServer) -> Iterator[Browser]:
-    """Chromium, started after the server (whose set-up runs an event loop of its own)."""
-    executable = _chromium()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def _open_and_ask(page: Page, question: str, launcher: str = LAUNCHER) -> Locator:

@@ -4,43 +4,20 @@ too long is pasted, a short phone screen; and what a reload or a screen reader m
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.bot.web.conftest import LiveServer
-from tests.bot.web.test_widget_browser import (
-    ARGS,
-    ARTIFACTS,
-    _chromium,
-    _operator_takes_and_replies,
-    citizen_page,
-)
+from tests.bot.web.test_widget_browser import ARTIFACTS, _operator_takes_and_replies, citizen_page
+from tests.bot.web.test_widget_details_browser import LAUNCHER, PASSWORD_ANSWER, _open_and_ask
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page, Route
 
 pytestmark = pytest.mark.slow
 
-LAUNCHER = "Открыть чат: Виртуальный консультант"
-PASSWORD_ANSWER = "Новый пароль можно задать самостоятельно"
 OFFLINE = "Не удалось связаться с сервером. Проверьте подключение к интернету"
-
-
-@pytest.fixture
-def browser(live_server: LiveServer) -> Iterator[Browser]:
-    """Chromium, started after the server (whose set-up runs an event loop of its own)."""
-    executable = _chromium()
-    from playwright.sync_api import sync_playwright
-
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 def _open(page: Page) -> Locator:
@@ -64,10 +41,7 @@ def test_a_chat_opened_while_the_server_is_away_keeps_the_conversation(
 
     page = citizen_page(browser)
     page.goto(live_server.url + "/")
-    box = _open(page)
-    box.fill("забыл пароль")
-    page.keyboard.press("Enter")
-    log = page.get_by_role("log")
+    log = _open_and_ask(page, "забыл пароль")
     expect(log.locator(".msg.bot").last).to_contain_text(PASSWORD_ANSWER)
 
     page.route("**/api/v1/history*", lambda route: route.abort())
@@ -220,10 +194,7 @@ def test_a_screen_reader_hears_who_wrote_each_message(
 
     page = citizen_page(browser)
     page.goto(live_server.url + "/")
-    box = _open(page)
-    box.fill("забыл пароль")
-    page.keyboard.press("Enter")
-    log = page.get_by_role("log")
+    log = _open_and_ask(page, "забыл пароль")
     expect(log.locator(".msg.bot").last).to_contain_text(PASSWORD_ANSWER)
     spoken = log.aria_snapshot()
     assert "Вы написали: забыл пароль Консультант Новый пароль" in spoken, spoken
@@ -239,10 +210,7 @@ def test_an_answers_links_come_back_after_a_reload(
 
     page = citizen_page(browser)
     page.goto(live_server.url + "/")
-    box = _open(page)
-    box.fill("как получить выписку из ЭПТС")
-    page.keyboard.press("Enter")
-    log = page.get_by_role("log")
+    log = _open_and_ask(page, "как получить выписку из ЭПТС")
     portal = log.get_by_role("link", name="Портал поддержки ЭПТС")
     expect(portal).to_have_attribute("href", "https://help.elpts.ru/ru")
     page.reload()
@@ -264,10 +232,7 @@ def test_a_question_typed_while_the_history_loads_waits_for_it(
 
     page = citizen_page(browser)
     page.goto(live_server.url + "/")
-    box = _open(page)
-    box.fill("забыл пароль")
-    page.keyboard.press("Enter")
-    log = page.get_by_role("log")
+    log = _open_and_ask(page, "забыл пароль")
     expect(log.locator(".msg.bot").last).to_contain_text(PASSWORD_ANSWER)
 
     held: list[Route] = []
@@ -277,7 +242,7 @@ def test_a_question_typed_while_the_history_loads_waits_for_it(
 
     page.route("**/api/v1/history*", hold)
     page.reload()
-    _open(page)
+    box = _open(page)
     box.fill("как получить выписку из ЭПТС")
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Отправить")).to_be_disabled()
