@@ -21,6 +21,7 @@ from bot.core.errors import (
     InvalidInputError,
     PermissionDeniedError,
     TicketNotFoundError,
+    UnreadMessageError,
 )
 from bot.core.privacy import mask_personal_data
 from bot.core.records import Operator
@@ -253,11 +254,14 @@ class Desk:
         via: Via,
         from_entry: str | None = None,
         take_waiting: bool = False,
+        seen_message_id: int | None = None,
     ) -> Ticket:
         """Close the ticket as answered, optionally with a last message; the bot takes over.
 
         `from_entry`, `take_waiting`: as for `reply` (the entry of the base the last message
-        was made from; a ticket nobody has is taken first).
+        was made from; a ticket nobody has is taken first). `seen_message_id`: the last
+        message of the thread the operator saw; if the citizen wrote after it, nothing is
+        done (`UnreadMessageError`): neither closed nor sent, so that the operator reads it.
         """
         body = _text(text, "ответ") if text is not None else None
         now = self._clock()
@@ -265,6 +269,11 @@ class Desk:
             who, ticket = await self._owned(
                 uow, operator, number, "завершить", take_waiting=take_waiting, now=now
             )
+            if seen_message_id is not None and any(
+                m.author is Author.CITIZEN and m.id > seen_message_id
+                for m in await uow.tickets.messages(ticket.id)
+            ):
+                raise UnreadMessageError(number, with_reply=body is not None)
             changed = await self._change(
                 uow,
                 who,
