@@ -204,11 +204,14 @@ async def test_times_are_moscow_time_and_history_is_in_russian(web: Web) -> None
         "/console/tickets/1/reopen", data={"csrf_token": token, "text": "Гражданин перезвонил"}
     )
     page = (await web.client.get("/console/tickets/1")).text
+    # Reopened, the ticket is due anew, counted from the reopening; the history keeps both.
+    reopened = await web.services.citizens.lookup(identity, 1)
+    new_due = (reopened.due_at + timedelta(hours=3)).strftime("%d.%m.%Y %H:%M") + " МСК"
 
     details = _section(page, "Сведения")
     created = (ticket.created_at + timedelta(hours=3)).strftime("%d.%m.%Y %H:%M")
     assert f"Создано {created} МСК" in details
-    assert f"Ответить до {due}" in details
+    assert f"Ответить до {new_due}" in details
     assert "Канал чат на сайте" in details
     assert "UTC" not in _visible(page)
 
@@ -221,6 +224,7 @@ async def test_times_are_moscow_time_and_history_is_in_russian(web: Web) -> None
         "Оператор ответил — anna",
         "Завершено — anna",
         "Возвращено в работу — anna: Гражданин перезвонил",
+        f"Новый срок ответа: ответить до {new_due} (прежний срок — {due})",
     ]:
         assert shown in history, (shown, history)
     assert f"{created} МСК Обращение создано" in history
