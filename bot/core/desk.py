@@ -21,10 +21,12 @@ from bot.core.errors import (
     InvalidInputError,
     PermissionDeniedError,
     TicketNotFoundError,
+    UnreadMessageError,
 )
 from bot.core.privacy import mask_personal_data
 from bot.core.records import Operator
 from bot.core.roles import ROLE_LABELS, Permission, Role, has_permission, require
+from bot.core.staff_time import staff_time
 from bot.core.ticket_flow import (
     change_status,
     follow_ticket,
@@ -43,6 +45,7 @@ from bot.core.tickets import (
     TicketMessage,
     Via,
 )
+from bot.core.workhours import WorkCalendar, WorkingHours
 from bot.storage.database import Database
 from bot.storage.unit_of_work import UnitOfWork
 
@@ -85,6 +88,8 @@ def may_act(operator: Operator, ticket: Ticket) -> bool:
 # Statuses in which an operator who took the ticket may write to the citizen.
 REPLYABLE = frozenset({TicketStatus.IN_PROGRESS, TicketStatus.NEEDS_INFO, TicketStatus.ESCALATED})
 DEFAULT_LIST_LIMIT = 200
+# The history entry of a new answer time (a reopened ticket); its note has both times.
+DUE_CHANGED = "due_changed"
 MAX_TEXT_LENGTH = 10_000
 
 
@@ -100,8 +105,13 @@ def _text(text: str, what: str) -> str:
 class Desk:
     """The queue and ticket actions for operators and specialists."""
 
-    def __init__(self, db: Database, *, clock: Clock = system_clock) -> None:
+    def __init__(
+        self, db: Database, *, calendar: WorkCalendar | None = None, clock: Clock = system_clock
+    ) -> None:
+        """`calendar`: the working hours a reopened ticket's new answer time is counted in
+        (the product's defaults when not given)."""
         self._db = db
+        self._calendar = calendar or WorkCalendar(WorkingHours())
         self._clock = clock
 
     async def take_next(self, operator: Operator) -> Ticket | None:
@@ -253,11 +263,14 @@ class Desk:
         via: Via,
         from_entry: str | None = None,
         take_waiting: bool = False,
+        seen_message_id: int | None = None,
     ) -> Ticket:
         """Close the ticket as answered, optionally with a last message; the bot takes over.
 
         `from_entry`, `take_waiting`: as for `reply` (the entry of the base the last message
-        was made from; a ticket nobody has is taken first).
+        was made from; a ticket nobody has is taken first). `seen_message_id`: the last
+        message of the thread the operator saw; if the citizen wrote after it, nothing is
+        done (`UnreadMessageError`): neither closed nor sent, so that the operator reads it.
         """
         body = _text(text, "ответ") if text is not None else None
         now = self._clock()
@@ -265,6 +278,11 @@ class Desk:
             who, ticket = await self._owned(
                 uow, operator, number, "завершить", take_waiting=take_waiting, now=now
             )
+            if seen_message_id is not None and any(
+                m.author is Author.CITIZEN and m.id > seen_message_id
+                for m in await uow.tickets.messages(ticket.id)
+            ):
+                raise UnreadMessageError(number, with_reply=body is not None)
             changed = await self._change(
                 uow,
                 who,
@@ -310,9 +328,11 @@ class Desk:
             return changed
 
     async def reopen(self, operator: Operator, number: int, note: str) -> Ticket:
-        """Take a resolved or rejected ticket back into work, assigned to the operator."""
+        """Take a resolved or rejected ticket back into work, assigned to the operator, with
+        a new answer time counted from now as for a new ticket; the history keeps the old one."""
         why = _text(note, "причину")
         now = self._clock()
+        due_at = self._calendar.due_at(now)
         async with self._db.transaction() as uow:
             who = await self._current(uow, operator)
             ticket = await self._ticket(uow, number)
@@ -327,6 +347,16 @@ class Desk:
                 note=why,
                 reassign=True,
                 assignee_id=who.id,
+                due_at=due_at,
+            )
+            zone = self._calendar.hours.timezone
+            await uow.tickets.add_event(
+                ticket.id,
+                DUE_CHANGED,
+                Author.SYSTEM,
+                now,
+                note=f"ответить до {staff_time(due_at, zone)} "
+                f"(прежний срок — {staff_time(ticket.due_at, zone)})",
             )
             if changed.conversation_id is not None:
                 conversation = await uow.conversations.get(changed.conversation_id, lock=True)
@@ -339,7 +369,10 @@ class Desk:
                         now,
                         ticket_id=changed.id,
                     )
-            await notify_citizen(uow, changed, wording.REOPENED.format(number=number), now)
+            reopened = wording.REOPENED.format(
+                number=number, due=self._calendar.describe_promise(due_at)
+            )
+            await notify_citizen(uow, changed, reopened, now)
             return changed
 
     async def details(self, operator: Operator, number: int) -> TicketDetails:
@@ -460,6 +493,7 @@ class Desk:
         reassign: bool = False,
         line: SupportLine | None = None,
         closed_at: datetime | None = None,
+        due_at: datetime | None = None,
     ) -> Ticket:
         return await change_status(
             uow,
@@ -474,6 +508,7 @@ class Desk:
             line=line,
             closed_at=closed_at,
             note=note,
+            due_at=due_at,
         )
 
     async def _say(

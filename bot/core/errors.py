@@ -53,6 +53,26 @@ class IllegalTransitionError(CoreError):
     """The requested action is not possible in the current state of a ticket or conversation."""
 
 
+class UnreadMessageError(IllegalTransitionError):
+    """The citizen wrote after what the operator's page showed: the ticket was not closed and
+    nothing was sent, so the operator reads the message before closing it."""
+
+    def __init__(self, number: int, *, with_reply: bool) -> None:
+        if with_reply:
+            told = (
+                f"Обращение № {number} не завершено, ответ не отправлен: пока вы писали, "
+                "гражданин прислал новое сообщение. Прочитайте его и отправьте ответ ещё раз "
+                "(ваш текст остался в поле ответа)."
+            )
+        else:
+            told = (
+                f"Обращение № {number} не завершено: после того как вы открыли страницу, "
+                "гражданин прислал новое сообщение. Прочитайте его и завершите обращение ещё раз."
+            )
+        super().__init__(told)
+        self.number = number
+
+
 class TicketNotFoundError(CoreError):
     """No such ticket, or it belongs to someone else (the two are deliberately not told apart)."""
 

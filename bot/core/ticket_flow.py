@@ -56,10 +56,12 @@ async def change_status(
     line: SupportLine | None = None,
     closed_at: datetime | None = None,
     note: str | None = None,
+    due_at: datetime | None = None,
 ) -> Ticket:
     """Move a ticket to `status` if the change is allowed, and record who did it and when.
 
-    `action` names the step in the refusal message ("отклонить"); `event` is the history entry.
+    `action` names the step in the refusal message ("отклонить"); `event` is the history entry;
+    `due_at`: a new promised answer time (a reopened ticket), else it stays.
     """
     check_status_change(ticket.number, ticket.status, status, action)
     changed = await uow.tickets.save(
@@ -69,6 +71,7 @@ async def change_status(
         assignee_id=assignee_id,
         line=line or ticket.line,
         closed_at=closed_at,
+        due_at=due_at,
     )
     await uow.tickets.add_event(
         ticket.id,

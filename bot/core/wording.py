@@ -33,7 +33,7 @@ TICKET_RATED = (
     "Спасибо за оценку {stars} из 5 обращению № {number}! Если остались вопросы, задайте их здесь."
 )
 REJECTED = "Обращение № {number} отклонено. Причина: {reason}"
-REOPENED = "Обращение № {number} снова в работе."
+REOPENED = "Обращение № {number} снова в работе; {due}."
 INFO_REQUESTED = "По обращению № {number} нужны дополнительные сведения: {text}"
 OPERATOR_REPLY = "Ответ по обращению № {number}: {text}"
 

@@ -129,13 +129,17 @@ class TicketRepository:
         assignee_id: int | None,
         line: SupportLine,
         closed_at: datetime | None,
+        due_at: datetime | None = None,
     ) -> Ticket:
-        """Store a ticket's new status, assignee and line; returns the updated ticket."""
+        """Store a ticket's new status, assignee and line (and `due_at`, a new promised answer
+        time, when given); returns the updated ticket."""
         row = await self._session.get_one(TicketRow, ticket_id)
         row.status = status.value
         row.assignee_id = assignee_id
         row.line = line.value
         row.closed_at = closed_at
+        if due_at is not None:
+            row.due_at = due_at
         row.updated_at = now
         await self._session.flush()
         identity = await self._session.get_one(IdentityRow, row.identity_id)

@@ -83,7 +83,7 @@ def services_on(
         render_options=RenderOptions(
             answer_within=hours_phrase(settings.core.working_hours.answer_within)
         ),
-        desk=Desk(db),
+        desk=Desk(db, calendar=calendar),
         accounts=Accounts(db, policy=settings.core.passwords),
         dialogues=DialogueMemory(db, ttl=settings.core.dialogue_memory),
         staff=StaffBoard(db, chat_id=settings.staff_chat_id)

@@ -21,7 +21,7 @@ from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, TelegramObj
 from bot.core.accounts import Accounts
 from bot.core.answerer import Answerer
 from bot.core.desk import Desk
-from bot.core.errors import CoreError
+from bot.core.errors import CoreError, UnreadMessageError
 from bot.core.priority import as_staff
 from bot.core.records import Operator
 from bot.core.staff_board import StaffBoard
@@ -33,6 +33,7 @@ from bot.telegram.staff_texts import (
     ACCOUNT_DISABLED,
     ANSWER_GONE,
     ANSWER_SENT,
+    CLOSE_UNREAD,
     DONE,
     ESCALATION_NOTE,
     INFO_USAGE,
@@ -279,10 +280,16 @@ async def on_button(
         elif callback_data.action == "escalate":
             await desk.escalate(operator, number, ESCALATION_NOTE)
         elif callback_data.action == "close":
-            await desk.resolve(operator, number, via=Via.TELEGRAM)
+            # Not closed over a citizen's message the topic does not show yet.
+            shown = await _shown_up_to(staff, query)
+            await desk.resolve(operator, number, via=Via.TELEGRAM, seen_message_id=shown)
         else:
             await query.answer()
             return
+    except UnreadMessageError:
+        await query.answer(CLOSE_UNREAD.format(number=number), show_alert=True)
+        staff_announcer.wake.set()  # post the message into the topic now
+        return
     except CoreError as error:
         await query.answer(str(error)[:ALERT_LIMIT], show_alert=True)
         return
@@ -290,6 +297,14 @@ async def on_button(
     if query.message is not None:
         await staff_announcer.refresh_card(query.message.message_id, await staff.card(number))
     staff_announcer.wake.set()  # post the status change into the topic now
+
+
+async def _shown_up_to(staff: StaffBoard, query: CallbackQuery) -> int | None:
+    """The last message of the ticket its topic shows, for a button pressed in the topic
+    (None elsewhere)."""
+    thread_id = query.message.message_thread_id if isinstance(query.message, Message) else None
+    topic = await staff.topic_of_thread(thread_id) if thread_id is not None else None
+    return topic.last_message_id if topic is not None else None
 
 
 async def ignore(message: Message) -> None:

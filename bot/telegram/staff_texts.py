@@ -37,6 +37,11 @@ DONE = {
     "close": "Обращение № {number} закрыто.",
 }
 SENT_REACTION = "👍"
+# «Закрыть» pressed before the topic showed the citizen's latest message (at most 200 characters).
+CLOSE_UNREAD = (
+    "Обращение № {number} не закрыто: гражданин прислал новое сообщение, оно сейчас появится "
+    "в теме. Прочитайте его и нажмите «Закрыть» ещё раз."
+)
 CARD_HINT = (
     "<i>Ответ гражданину — сообщением в этой теме; /info текст — запросить сведения; "
     "/reject причина — отклонить; /answers [слова] — ответы из базы знаний.</i>"

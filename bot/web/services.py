@@ -116,7 +116,7 @@ async def build_services(
                     settings=settings.core,
                     maintenance=maintenance,
                 ),
-                desk=Desk(db),
+                desk=Desk(db, calendar=calendar),
                 citizens=CitizenTickets(db, calendar=calendar, settings=settings.core),
                 accounts=Accounts(db, policy=settings.core.passwords, passwords=passwords),
                 proposals=proposals,

@@ -14,8 +14,9 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from bot.core.desk import may_act, may_take, may_work, takes_tickets
-from bot.core.errors import AuthenticationError, WorseBaseError
+from bot.core.accounts import Accounts
+from bot.core.desk import Desk, may_act, may_take, may_work, takes_tickets
+from bot.core.errors import AuthenticationError, UnreadMessageError, WorseBaseError
 from bot.core.records import Operator
 from bot.core.roles import ROLE_LABELS, Permission, has_permission
 from bot.core.suggestions import asked, suggest_answers
@@ -204,10 +205,39 @@ async def ticket(
     Answers from the knowledge base are suggested for the ticket's question, or for the
     words in `kb`; `answer` (an entry id) starts the reply with that entry's answer.
     """
+    chosen = _used_entry(services, answer)
+    return await _ticket_page(
+        request,
+        number,
+        operator=operator,
+        desk=desk,
+        accounts=accounts,
+        services=services,
+        kb=kb,
+        reply_text=chosen.answer if chosen else "",
+        reply_entry=chosen.id if chosen else "",
+    )
+
+
+async def _ticket_page(
+    request: Request,
+    number: int,
+    *,
+    operator: Operator,
+    desk: Desk,
+    accounts: Accounts,
+    services: WebServices,
+    kb: str = "",
+    reply_text: str = "",
+    reply_entry: str = "",
+    warning: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    """The ticket page; `reply_text`, `reply_entry`: what the reply form starts with;
+    `warning`: a message in amber above it (an action refused, the draft kept)."""
     details = await desk.details(operator, number)
     names = {a.id: a.display_name for a in await accounts.all()}
     searched = " ".join(kb.split())
-    chosen = _used_entry(services, answer)
     suggestions = (
         await suggest_answers(services.answerer, searched or asked(details))
         if not details.ticket.status.is_final
@@ -222,14 +252,18 @@ async def ticket(
             "names": names,
             "suggestions": suggestions,
             "searched": searched,
-            "reply_text": chosen.answer if chosen else "",
-            "reply_entry": chosen.id if chosen else "",
+            "reply_text": reply_text,
+            "reply_entry": reply_entry,
+            # What the operator has seen: closing refuses if the citizen wrote after it.
+            "seen_message_id": details.messages[-1].id if details.messages else 0,
             # Forms only for what the operator may do: the others would only answer 403/409.
             "can_work": may_work(operator.role, details.ticket.line),
             "can_take": may_take(operator, details.ticket),
             "can_act": may_act(operator, details.ticket),
             "can_propose": has_permission(operator.role, Permission.PROPOSE),
+            **({"flash": warning, "flash_warning": True} if warning else {}),
         },
+        status_code=status_code,
     )
 
 
@@ -323,19 +357,38 @@ async def resolve(
     operator: OperatorDep,
     desk: DeskDep,
     services: ServicesDep,
+    accounts: AccountsDep,
     text: Annotated[str, Form(max_length=10_000)] = "",
     entry_id: EntryField = "",
-) -> RedirectResponse:
-    """Close the ticket as answered, with an optional last message."""
+    seen_message_id: Annotated[int | None, Form(ge=0)] = None,
+) -> Response:
+    """Close the ticket as answered, with an optional last message. `seen_message_id`: the
+    last message on the operator's page; if the citizen wrote since, nothing is closed or
+    sent, and the page comes back (409) with the new message, the reason and the draft."""
     used = _used_entry(services, entry_id)
-    await desk.resolve(
-        operator,
-        number,
-        text if text.strip() else None,
-        via=Via.CONSOLE,
-        from_entry=used.id if used else None,
-        take_waiting=True,
-    )
+    try:
+        await desk.resolve(
+            operator,
+            number,
+            text if text.strip() else None,
+            via=Via.CONSOLE,
+            from_entry=used.id if used else None,
+            take_waiting=True,
+            seen_message_id=seen_message_id,
+        )
+    except UnreadMessageError as error:
+        return await _ticket_page(
+            request,
+            number,
+            operator=operator,
+            desk=desk,
+            accounts=accounts,
+            services=services,
+            reply_text=text,
+            reply_entry=entry_id,
+            warning=str(error),
+            status_code=409,
+        )
     return _back(request, f"/console/tickets/{number}", f"Обращение № {number} завершено.")
 
 

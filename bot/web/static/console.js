@@ -104,6 +104,13 @@ async function refreshLiveParts() {
     if (part.id === "queue-live") {
       showQueueCount(Number(part.dataset.count));
     }
+    if (next.dataset.seen !== undefined) {
+      // The thread now shows these messages: closing the ticket is no longer refused for them.
+      part.dataset.seen = next.dataset.seen;
+      for (const field of document.querySelectorAll("input[data-seen]")) {
+        field.value = next.dataset.seen;
+      }
+    }
   }
   announce(lines);
 }

@@ -116,7 +116,7 @@ async def services(
             clock=clock,
             maintenance=maintenance,
         ),
-        desk=Desk(db, clock=clock),
+        desk=Desk(db, calendar=work_calendar, clock=clock),
         citizens=CitizenTickets(db, calendar=work_calendar, settings=settings, clock=clock),
         accounts=Accounts(db, passwords=fast_passwords(), clock=clock),
         maintenance=maintenance,

@@ -3,7 +3,7 @@ rate the answer."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -246,3 +246,38 @@ async def test_the_tickets_news_stays_in_the_conversation(services: Services) ->
             "или цифрой в ответ.",
         ),
     ]
+
+
+@pytest.mark.parametrize(
+    ("reopened_at", "promise"),
+    [
+        # Friday 4 December 2026, 17:59 Moscow time: Saturday and Sunday do not count.
+        (datetime(2026, 12, 4, 14, 59, tzinfo=UTC), "ответим до 17:59 7 декабря"),
+        # Friday 20:00: picked up on Monday at 06:00, answered within 24 working hours.
+        (datetime(2026, 12, 4, 17, 0, tzinfo=UTC), "ответим до 06:00 8 декабря"),
+    ],
+)
+async def test_a_reopened_ticket_promises_a_new_answer_time(
+    services: Services, reopened_at: datetime, promise: str
+) -> None:
+    """Asked on 24 November (due 10:00 25 ноября), closed, reopened ten days later: the
+    ticket kept its first due time, so the citizen read at once «Срок ответа … прошёл».
+    The answer time now counts from the reopening as for a new ticket, the citizen is told
+    it, and the ticket's history keeps the first one."""
+    number = await _answered(services)
+    services.clock.now = reopened_at
+    operator = await services.operator("ivan")
+    await services.desk.reopen(operator, number, "Гражданин пишет, что не помогло")
+
+    expected = f"{promise} по московскому времени"
+    assert await services.citizens.describe(WEB, number) == (
+        f"Обращение № {number}: В работе; {expected}."
+    )
+    await services.worker.run_once()
+    assert services.web.texts[-1] == f"Обращение № {number} снова в работе; {expected}."
+    history = await ConversationHistory(services.db, clock=services.clock).recent(WEB)
+    assert history.messages[-1].text == services.web.texts[-1]
+    details = await services.desk.details(operator, number)
+    (changed,) = [e for e in details.events if e.action == "due_changed"]
+    assert changed.note is not None
+    assert changed.note.endswith("(прежний срок — 25.11.2026 10:00 МСК)")

@@ -102,6 +102,7 @@ async def test_full_path_with_second_line(services: Services) -> None:
         "taken",
         "resolved",
         "in_progress",
+        "due_changed",
     ]
 
 

@@ -226,6 +226,10 @@ class FakeBotApi:
         """Answer the next `count` calls of `methods` with `status` (after earlier plans)."""
         self._failures.append(Failure(status, count, frozenset(methods), retry_after))
 
+    def recover(self) -> None:
+        """Drop the failures still planned: the server answers normally again."""
+        self._failures.clear()
+
     def push(self, update: Json) -> int:
         """Queue an update for the bot's next getUpdates; returns its id."""
         update_id = next(self._update_ids)

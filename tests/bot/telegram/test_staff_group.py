@@ -166,6 +166,21 @@ class Group:
         assert reply.ticket_number is not None
         return reply.ticket_number
 
+    async def web_message(self, session: str, text: str) -> None:
+        """The web citizen writes again (to their open ticket), from another process."""
+        assert self.answerer is not None
+        db = await open_database(self.settings.database_url)
+        try:
+            conversations = ConversationService(
+                db,
+                self.answerer,
+                calendar=WorkCalendar(self.settings.core.working_hours),
+                settings=self.settings.core,
+            )
+            await conversations.handle(Identity("web", session), text)
+        finally:
+            await db.close()
+
     async def topic(self, number: int) -> StaffTopic:
         """The ticket's topic once its card is posted."""
         board = self.running_app.services.staff
@@ -595,3 +610,48 @@ async def test_answers_from_the_base_are_suggested_in_the_topic_and_sent_by_a_bu
         if "Ответ из базы отправлен" in str(c.params.get("text", ""))
     ]
     assert alert["text"] == f"Ответ из базы отправлен гражданину по обращению № {number}."
+
+
+async def test_close_waits_for_a_citizens_message_the_topic_does_not_show_yet(
+    group: Group,
+) -> None:
+    """The citizen wrote, but the group could not post it into the topic yet: «Закрыть»
+    closed the ticket with that message unread. Now the press is refused with an alert and
+    nothing changes; once the topic shows the message, a second press closes the ticket."""
+    api = group.api
+    late = "Подождите, пошлина всё-таки списалась дважды"
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.web_ticket("web-session-9", "ошибка при оплате пошлины", Contacts())
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        take = StaffCallback(action="take", number=number).pack()
+        olga.presses(take, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("В работе" in t for t in group.in_topic(topic)), what="taken"
+        )
+        api.fail(500, 10_000, methods=("sendMessage",))  # the group posts nothing for now
+        await group.web_message("web-session-9", late)
+        close = StaffCallback(action="close", number=number).pack()
+        olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: len(api.calls_of("answerCallbackQuery")) == 2, what="the refusal"
+        )
+        refusal = api.calls_of("answerCallbackQuery")[-1].params
+        assert refusal["text"] == (
+            f"Обращение № {number} не закрыто: гражданин прислал новое сообщение, оно сейчас "
+            "появится в теме. Прочитайте его и нажмите «Закрыть» ещё раз."
+        )
+        assert str(refusal["show_alert"]).lower() == "true"
+        assert await group.status(number) is TicketStatus.IN_PROGRESS
+
+        api.recover()
+        await api.wait_for(
+            lambda: any(late in t for t in group.in_topic(topic)), what="the message shown"
+        )
+        olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("Завершено" in t for t in group.in_topic(topic)), what="closed"
+        )
+        assert await group.status(number) is TicketStatus.RESOLVED

@@ -204,11 +204,14 @@ async def test_times_are_moscow_time_and_history_is_in_russian(web: Web) -> None
         "/console/tickets/1/reopen", data={"csrf_token": token, "text": "Гражданин перезвонил"}
     )
     page = (await web.client.get("/console/tickets/1")).text
+    # Reopened, the ticket is due anew, counted from the reopening; the history keeps both.
+    reopened = await web.services.citizens.lookup(identity, 1)
+    new_due = (reopened.due_at + timedelta(hours=3)).strftime("%d.%m.%Y %H:%M") + " МСК"
 
     details = _section(page, "Сведения")
     created = (ticket.created_at + timedelta(hours=3)).strftime("%d.%m.%Y %H:%M")
     assert f"Создано {created} МСК" in details
-    assert f"Ответить до {due}" in details
+    assert f"Ответить до {new_due}" in details
     assert "Канал чат на сайте" in details
     assert "UTC" not in _visible(page)
 
@@ -221,6 +224,7 @@ async def test_times_are_moscow_time_and_history_is_in_russian(web: Web) -> None
         "Оператор ответил — anna",
         "Завершено — anna",
         "Возвращено в работу — anna: Гражданин перезвонил",
+        f"Новый срок ответа: ответить до {new_due} (прежний срок — {due})",
     ]:
         assert shown in history, (shown, history)
     assert f"{created} МСК Обращение создано" in history
@@ -290,3 +294,54 @@ async def test_a_call_for_a_person_is_suggested_answers_for_what_was_asked_befor
     suggested = _visible(page.text.split('id="suggestions-title"', 1)[1])
     assert "Как восстановить пароль от Госуслуг?" in suggested
     assert "дежурный специалист" not in suggested
+
+
+def _seen(page: str) -> dict[str, str]:
+    """The last message the ticket page shows, as its closing forms carry it (nothing from a
+    page that does not say)."""
+    found = re.search(r'name="seen_message_id" value="(\d+)"', page)
+    return {"seen_message_id": found.group(1)} if found else {}
+
+
+async def test_closing_waits_while_the_citizen_has_written_since_the_page_was_opened(
+    web: Web,
+) -> None:
+    """The citizen wrote while the operator typed the answer: «Ответить и завершить» used to
+    close the ticket with that message unread. Now nothing is closed or sent: the page shows
+    the new message, says why, and keeps the draft; sent again from there, it closes."""
+    await web.operator("anna")
+    asked = (await web.client.post("/api/v1/ask", json={"question": UNKNOWN})).json()
+    session = asked["session_id"]
+    await log_in(web.client, "anna")
+    page = (await web.client.get("/console/tickets/1")).text
+    draft = "Обратитесь в сервисный центр."
+    form = {"csrf_token": csrf_of(page), "text": draft, **_seen(page)}
+    late = "Забыл сказать: трактор не заводится и после ремонта"
+    await web.client.post("/api/v1/ask", json={"question": late, "session_id": session})
+
+    refused = await web.client.post("/console/tickets/1/resolve", data=form)
+    assert refused.status_code == 409
+    assert (
+        "Обращение № 1 не завершено, ответ не отправлен: пока вы писали, гражданин прислал "
+        "новое сообщение. Прочитайте его и отправьте ответ ещё раз (ваш текст остался в поле "
+        "ответа)." in _visible(refused.text)
+    )
+    assert late in _section(refused.text, "Переписка")
+    assert re.search(rf'<textarea id="reply-text"[^>]*>{draft}</textarea>', refused.text)
+    status = await web.client.get("/api/v1/tickets/1", params={"session_id": session})
+    assert status.json()["status_label"] == "Принято"
+    history = await web.client.get("/api/v1/history", params={"session_id": session})
+    assert draft not in [m["text"] for m in history.json()["messages"]]
+    # «Завершить без сообщения» from the page opened before is refused as well.
+    bare = {"csrf_token": form["csrf_token"], **_seen(page)}
+    unsaid = await web.client.post("/console/tickets/1/resolve", data=bare)
+    assert unsaid.status_code == 409
+    assert "гражданин прислал новое сообщение" in _visible(unsaid.text)
+
+    again = {**form, **_seen(refused.text)}
+    closed = await web.client.post("/console/tickets/1/resolve", data=again)
+    assert closed.status_code == 303
+    status = await web.client.get("/api/v1/tickets/1", params={"session_id": session})
+    assert status.json()["status_label"] == "Завершено"
+    history = await web.client.get("/api/v1/history", params={"session_id": session})
+    assert draft in [m["text"] for m in history.json()["messages"]]
