@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import html
+import io
 import re
 from typing import Any
 
 import pytest
+from PIL import Image
 
 from bot.core.roles import Role
 from tests.bot.web.conftest import Web, csrf_of, log_in
@@ -88,6 +90,41 @@ async def test_a_citizen_attaches_files_and_the_operator_opens_them(web: Web) ->
     assert document.headers["content-disposition"] == (
         "attachment; filename*=UTF-8''%D0%BF%D1%82%D1%81.pdf"
     )
+
+
+def _picture(kind: str) -> bytes:
+    """A real 8×8 picture in the format named (`PNG`, `JPEG`), as a screenshot tool saves it."""
+    saved = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(saved, kind)
+    return saved.getvalue()
+
+
+async def test_a_file_named_for_another_type_gets_the_extension_of_its_content(web: Web) -> None:
+    session, number = await _hand_off(web)
+    png, jpeg = _picture("PNG"), _picture("JPEG")
+    renamed = await _attach(web, session, number, "doc.pdf", png, kind="application/pdf")
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["filename"] == "doc.png"
+    assert renamed.json()["text"] == f"Файл «doc.png» приложен к обращению № {number}."
+    # A name without an extension gets one; a right one, in capitals too, stays as it was.
+    bare = await _attach(web, session, number, "Справка от 01.02", PDF)
+    kept = await _attach(web, session, number, "ФОТО.JPEG", jpeg)
+    assert (bare.json()["filename"], kept.json()["filename"]) == (
+        "Справка от 01.02.pdf",
+        "ФОТО.JPEG",
+    )
+    history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
+    assert ("citizen", "📎 doc.png") in [(m["author"], m["text"]) for m in history["messages"]]
+
+    page = await _operator_page(web, number)
+    links = {name: href for href, name in ATTACHMENT_LINK.findall(page)}
+    assert set(links) == {"doc.png", "Справка от 01.02.pdf", "ФОТО.JPEG"}
+    picture = await web.client.get(links["doc.png"])
+    assert picture.content == png and picture.headers["content-type"] == "image/png"
+    assert picture.headers["content-disposition"] == "inline; filename*=UTF-8''doc.png"
+    document = await web.client.get(links["Справка от 01.02.pdf"])
+    assert document.headers["content-type"] == "application/pdf"
+    assert document.headers["content-disposition"].endswith("01.02.pdf")
 
 
 async def test_a_file_that_is_not_a_picture_or_pdf_is_refused_whatever_its_name(web: Web) -> None:
