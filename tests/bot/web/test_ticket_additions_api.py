@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from PIL import Image
 
+from bot.core.question_log import QuestionLog
 from bot.core.roles import Role
 from tests.bot.web.conftest import Web, csrf_of, log_in
 
@@ -203,6 +204,28 @@ async def test_a_citizen_leaves_a_phone_then_an_email_and_the_operator_sees_both
     page = await _operator_page(web, number)
     assert "+79123456789" in page and "anna@mail.ru" in page  # the e-mail kept the phone
     assert "Гражданин оставил контакты" in page
+
+
+async def test_a_phone_in_arabic_indic_or_persian_digits_is_taken_and_shown_in_0_to_9(
+    web: Web,
+) -> None:
+    """Digits of an Arabic or Persian keyboard are digits: the phone was refused as
+    «недопустимые символы», and the same number in a question reached the operators and the
+    question log unmasked."""
+    question = "перезвоните на ٨ (٩١٢) ٣٤٥-٦٧-٨٩, паспорт утерян"
+    handed = await web.client.post("/api/v1/handoff", json={"question": question})
+    session, number = handed.json()["session_id"], handed.json()["ticket_number"]
+    for typed in ("٨٩٠٠١٢٣٤٥٦٧", "۸ (۹۰۰) ۱۲۳-۴۵-۶۷"):
+        phone = await web.client.post(
+            f"/api/v1/tickets/{number}/contacts", json={"session_id": session, "phone": typed}
+        )
+        assert phone.status_code == 200, phone.text
+    page = html.unescape(await _operator_page(web, number))
+    assert "+79001234567" in page
+    assert "перезвоните на [телефон], паспорт утерян" in page
+    assert "٣٤٥" not in page and "345-67-89" not in page
+    [record] = await QuestionLog(web.services.db).between()
+    assert record.text == "перезвоните на [телефон], паспорт утерян"
 
 
 async def test_contacts_given_with_a_second_call_for_a_person_reach_the_open_ticket(
