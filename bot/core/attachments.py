@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import PurePath
@@ -24,6 +25,16 @@ TYPE_NAMES: dict[str, str] = {
     "application/pdf": "PDF",
     "image/gif": "GIF",
 }
+# The extensions a name of each type may have; the first is the one given to a misnamed file.
+EXTENSIONS: dict[str, tuple[str, ...]] = {
+    "image/png": (".png",),
+    "image/jpeg": (".jpg", ".jpeg", ".jpe", ".jfif"),
+    "application/pdf": (".pdf",),
+    "image/gif": (".gif",),
+}
+# What a name's ending must look like to be taken for an extension and replaced (".docx",
+# ".heic", ".v2"); other endings ("от 01.02", "И.И. паспорт") are kept, the extension added.
+_EXTENSION = re.compile(r"\.(?=[0-9]*[a-z])[a-z0-9]{1,5}", re.IGNORECASE)
 MAX_FILENAME_LENGTH = 200
 
 
@@ -83,8 +94,20 @@ def check_upload(upload: Upload, limits: AttachmentSettings) -> CheckedUpload:
     # U+0000 is dropped: PostgreSQL's text cannot hold it (the upload failed with a 500).
     name = PurePath(upload.filename.replace("\\", "/").replace("\x00", "")).name.strip() or "file"
     return CheckedUpload(
-        filename=name[-MAX_FILENAME_LENGTH:],
+        filename=named_as(name, content_type)[-MAX_FILENAME_LENGTH:],
         content_type=content_type,
         data=upload.data,
         sha256=hashlib.sha256(upload.data).hexdigest(),
     )
+
+
+def named_as(name: str, content_type: str) -> str:
+    """`name` with the extension of the type found in the content: a PNG sent as "doc.pdf"
+    is "doc.png", so the operator's download opens as what it is."""
+    extensions = EXTENSIONS.get(content_type)
+    if not extensions or name.lower().endswith(extensions):
+        return name
+    stem, dot, ending = name.rpartition(".")
+    if stem.strip() and _EXTENSION.fullmatch(dot + ending):
+        name = stem
+    return name + extensions[0]

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.core.email_address import AddressError, checked_address
 from bot.core.errors import ContactError
-from bot.core.privacy import PersonalData
+from bot.core.privacy import PersonalData, ascii_digits
 
 MAX_NAME_LENGTH = 100
 # Dashes as sites and phones' autocorrection print them (‐ ‑ ‒ – — −) count as hyphens,
@@ -45,8 +45,10 @@ class Contacts:
 
 def normalize_phone(raw: str) -> str:
     """A Russian phone number as `+7XXXXXXXXXX`, or `ContactError` saying what is wrong."""
-    # NFKC: full-width digits (an East Asian keyboard) are digits 0-9, "＋" is "+".
-    text = PHONE_SEPARATORS.sub("", unicodedata.normalize("NFKC", raw).strip())
+    # NFKC: full-width digits (an East Asian keyboard) are digits 0-9, "＋" is "+"; any other
+    # script's decimal digits ("٨٩٠٠…" from an Arabic keyboard) are 0-9 too (until 2026-12-05
+    # "недопустимые символы").
+    text = PHONE_SEPARATORS.sub("", ascii_digits(unicodedata.normalize("NFKC", raw)).strip())
     digits = text[1:] if text.startswith("+") else text
     if not (digits.isascii() and digits.isdigit()):
         raise ContactError(

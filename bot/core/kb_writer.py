@@ -8,16 +8,25 @@ alternatives tool, approved proposals) goes through here, so a file keeps one st
 
 Writing is atomic (a temporary file renamed over the old one) and serialised by the writers'
 lock of the file's folder, so that the server's hot reload never sees half a file and two
-writers never lose each other's edits: the console's and proposals' writers lock the one
-folder they write in; the spreadsheet import, which may rewrite any file, locks them all.
+writers never lose each other's edits. Writers that check the base before they write (the
+console's phrasings, approved proposals, the spreadsheet import) lock every folder of the base
+from the check to the write, so that two curators cannot both pass a check the other's edit
+would fail (`locked_base`, from async code `holding`).
 """
 
 from __future__ import annotations
 
+import asyncio
 import fcntl
 import os
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from collections.abc import AsyncIterator, Iterable, Iterator, Sequence
+from contextlib import (
+    AbstractContextManager,
+    ExitStack,
+    asynccontextmanager,
+    contextmanager,
+    nullcontext,
+)
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -106,6 +115,28 @@ def locked_base(kb_dir: Path) -> Iterator[None]:
         yield
 
 
+@asynccontextmanager
+async def holding(lock: AbstractContextManager[None]) -> AsyncIterator[None]:
+    """Hold a writers' lock (`locked_base`) across awaits: it is waited for on a worker
+    thread, so the event loop keeps serving while another writer has it."""
+    taking = asyncio.ensure_future(asyncio.to_thread(lock.__enter__))
+    try:
+        await asyncio.shield(taking)
+    except asyncio.CancelledError:
+        # Given up while waiting: let the lock go once it is taken, or no writer gets it again.
+        taking.add_done_callback(lambda done: _release_if_taken(done, lock))
+        raise
+    try:
+        yield
+    finally:
+        lock.__exit__(None, None, None)
+
+
+def _release_if_taken(taking: asyncio.Future[None], lock: AbstractContextManager[None]) -> None:
+    if not taking.cancelled() and taking.exception() is None:
+        lock.__exit__(None, None, None)
+
+
 @contextmanager
 def _locked_folders(folders: Iterable[Path]) -> Iterator[None]:
     # Always in the same (sorted) order, so two writers that each need several never wait
@@ -142,10 +173,14 @@ def _as_written(entry: Any) -> Any:
     return styled
 
 
-def append_entry(path: Path, entry: NewEntry, *, topic: str) -> None:
-    """Add `entry` to the topic file at `path`, creating the file with `topic` if needed."""
+def append_entry(path: Path, entry: NewEntry, *, topic: str, lock: bool = True) -> None:
+    """Add `entry` to the topic file at `path`, creating the file with `topic` if needed.
+
+    `lock=False` when the caller holds the writers' lock already (`locked_base`): taking the
+    folder's lock again would wait for the caller forever.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    with locked(path):
+    with locked(path) if lock else nullcontext():
         if path.exists():
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}

@@ -19,7 +19,7 @@ from bot.core.errors import (
     TicketNotFoundError,
     WorseBaseError,
 )
-from bot.core.kb_writer import NewEntry, append_entry, existing_ids
+from bot.core.kb_writer import NewEntry, append_entry, existing_ids, holding, locked_base
 from bot.core.privacy import mask_personal_data
 from bot.core.records import Operator, Proposal, ProposalStatus
 from bot.core.roles import Permission, has_permission, require
@@ -64,6 +64,11 @@ class Proposals:
         self._kb_dir = kb_dir
         self._settings = settings or ProposalSettings()
         self._clock = clock
+
+    @property
+    def kb_dir(self) -> Path:
+        """The knowledge base's folder."""
+        return self._kb_dir
 
     @property
     def target_file(self) -> Path:
@@ -120,42 +125,46 @@ class Proposals:
         require(curator.role, Permission.DECIDE_PROPOSALS, "утверждать новые ответы")
         async with self._db.transaction() as uow:
             proposal = await _pending(uow, proposal_id)
-        entry_id = await asyncio.to_thread(self._fresh_id, proposal.id)
-        entry = NewEntry(
-            id=entry_id,
-            question=proposal.question,
-            answer=proposal.answer,
-            alternatives=proposal.alternatives,
-            tags=(PROPOSED_TAG, proposal.topic),
-            source=f"обращение № {proposal.ticket_number}",
-        )
-        # The check builds matchers (about a second on our base): not while holding the
-        # database's write lock, which every citizen's question waits for on SQLite.
-        if not force:
-            problems = await asyncio.to_thread(self._problems, entry)
-            if problems:
-                raise WorseBaseError(
-                    f"Предложение № {proposal.id} не утверждено",
-                    problems,
-                    "Отклоните предложение (оператор предложит его заново, другими "
-                    "словами) или утвердите как есть: в консоли с отметкой «даже если "
-                    "проверка базы против», в командной строке с --force.",
+        # The writers' lock of the whole base from the check to the write: a phrasing or an
+        # entry another curator adds meanwhile is in the files checked here, or waits and is
+        # checked against this entry (the served base lags the files by the reload's seconds).
+        async with holding(locked_base(self._kb_dir)):
+            entry_id = await asyncio.to_thread(self._fresh_id, proposal.id)
+            entry = NewEntry(
+                id=entry_id,
+                question=proposal.question,
+                answer=proposal.answer,
+                alternatives=proposal.alternatives,
+                tags=(PROPOSED_TAG, proposal.topic),
+                source=f"обращение № {proposal.ticket_number}",
+            )
+            # The check builds matchers (about a second on our base): not while holding the
+            # database's write lock, which every citizen's question waits for on SQLite.
+            if not force:
+                problems = await asyncio.to_thread(self._problems, entry)
+                if problems:
+                    raise WorseBaseError(
+                        f"Предложение № {proposal.id} не утверждено",
+                        problems,
+                        "Отклоните предложение (оператор предложит его заново, другими "
+                        "словами) или утвердите как есть: в консоли с отметкой «даже если "
+                        "проверка базы против», в командной строке с --force.",
+                    )
+            async with self._db.transaction() as uow:
+                proposal = await _pending(uow, proposal_id)  # still undecided
+                decided = await uow.proposals.decide(
+                    proposal.id,
+                    status=ProposalStatus.APPROVED,
+                    decided_by=curator.id,
+                    now=self._clock(),
+                    entry_id=entry_id,
+                    note=None,
                 )
-        async with self._db.transaction() as uow:
-            proposal = await _pending(uow, proposal_id)  # still undecided
-            decided = await uow.proposals.decide(
-                proposal.id,
-                status=ProposalStatus.APPROVED,
-                decided_by=curator.id,
-                now=self._clock(),
-                entry_id=entry_id,
-                note=None,
-            )
-            # Written last: if the file cannot be written, the decision rolls back with it.
-            await asyncio.to_thread(
-                append_entry, self.target_file, entry, topic=self._settings.topic
-            )
-            return decided
+                # Written last: if the file cannot be written, the decision rolls back with it.
+                await asyncio.to_thread(
+                    append_entry, self.target_file, entry, topic=self._settings.topic, lock=False
+                )
+                return decided
 
     async def reject(self, curator: Operator, proposal_id: int, note: str) -> Proposal:
         """Turn a proposal down, saying why."""

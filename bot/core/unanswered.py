@@ -245,7 +245,7 @@ class Unanswered:
         or with it another entry's questions go to this one, or it would go elsewhere itself)
         is refused with `WorseBaseError`, unless `force`; advice comes back with it.
         """
-        from bot.kb.alternatives import AlternativeError, add_alternative, clean_phrasing
+        from bot.kb.alternatives import AlternativeError, add_checked_alternative, clean_phrasing
         from bot.kb.check import Severity
         from bot.kb.impact import alternative_findings
 
@@ -259,26 +259,38 @@ class Unanswered:
                 "В формулировке есть личные данные (имя, телефон, паспорт, код...) или их "
                 "замена вроде «[имя]»: уберите их."
             )
-        kb = self._answerer.kb
-        entry = kb.get(entry_id)
+        entry = self._answerer.kb.get(entry_id)
         if entry is None or entry.file is None:
             raise InvalidInputError(f"Нет ответа с идентификатором «{entry_id}».")
-        findings = await asyncio.to_thread(alternative_findings, kb, entry_id, text)
-        errors = tuple(f.message for f in findings if f.severity is Severity.ERROR)
-        if errors and not force:
-            raise WorseBaseError(
-                "Формулировка не добавлена",
-                errors,
-                "Переформулируйте её, выберите другой ответ или отметьте «даже если проверка "
-                "базы против».",
-            )
+
+        def check(base: KnowledgeBase) -> tuple[str, ...]:
+            # The base as its files are, under the writers' lock: not the served one, which
+            # lacks what another curator added a moment ago (the reload takes seconds).
+            findings = alternative_findings(base, entry_id, text)
+            errors = tuple(f.message for f in findings if f.severity is Severity.ERROR)
+            if errors and not force:
+                raise WorseBaseError(
+                    "Формулировка не добавлена",
+                    errors,
+                    "Переформулируйте её, выберите другой ответ или отметьте «даже если "
+                    "проверка базы против».",
+                )
+            return tuple(f.message for f in findings)
+
         try:
-            added = await asyncio.to_thread(add_alternative, Path(entry.file), entry_id, text)
+            advice = await asyncio.to_thread(
+                add_checked_alternative,
+                self._proposals.kb_dir,
+                Path(entry.file),
+                entry_id,
+                text,
+                check,
+            )
         except AlternativeError as error:
             raise InvalidInputError(str(error)) from error
         async with self._db.transaction() as uow:
             await uow.questions.triage(record_ids, Triage.ALTERNATIVE)
-        return AddedPhrasing(added, tuple(f.message for f in findings))
+        return AddedPhrasing(advice is not None, advice or ())
 
     async def propose(
         self,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import shutil
 from pathlib import Path
 
@@ -162,3 +163,32 @@ async def test_an_entry_that_would_take_other_entries_questions_waits_for_force(
 
     assert approved.status is ProposalStatus.APPROVED
     assert load_knowledge_base(kb_dir).get("proposed-1") is not None
+
+
+async def test_two_approvals_of_one_question_at_once_write_it_once(
+    services: Services, kb_dir: Path
+) -> None:
+    """Two operators proposed the same question, two curators approve at once: each entry
+    alone passes the check, and both passed it before either was written. The check runs
+    under the writers' lock on the files as they are: the second is refused."""
+    number = await _resolved(services)
+    proposals = Proposals(services.db, kb_dir, clock=services.clock)
+    olga = await services.accounts.get("olga")
+    question = "Что делать, если сломался карбюратор?"
+    proposed = [
+        await proposals.propose(olga, number, question=question, answer=ANSWER) for _ in "ab"
+    ]
+    kate = await services.operator("kate", Role.CURATOR)
+    vera = await services.operator("vera", Role.CURATOR)
+
+    outcomes = await asyncio.gather(
+        *(proposals.approve(c, p.id) for c, p in zip((kate, vera), proposed, strict=True)),
+        return_exceptions=True,
+    )
+
+    [approved] = [o for o in outcomes if not isinstance(o, BaseException)]
+    [refused] = [o for o in outcomes if isinstance(o, BaseException)]
+    assert isinstance(refused, WorseBaseError)
+    assert f"«{question}» уже есть в записи {approved.entry_id}" in str(refused)
+    assert (kb_dir / "proposed.yaml").read_text(encoding="utf-8").count(question) == 1
+    assert [p.status for p in await proposals.pending()] == [ProposalStatus.PENDING]

@@ -231,11 +231,12 @@ async def test_someone_elses_contact_is_not_taken(running: RunningBot) -> None:
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64  # Telegram makes every photo a JPEG
 
 
 async def test_photo_is_attached_to_a_new_ticket(running: RunningBot) -> None:
     api, anna = running.api, running.citizen()
-    api.files["photo-big"] = ("photos/file_1.png", PNG)
+    api.files["photo-big"] = ("photos/file_1.jpg", JPEG)
     anna.sends(
         photo=[
             {"file_id": "photo-small", "file_unique_id": "s1", "width": 90, "height": 90},
@@ -244,7 +245,7 @@ async def test_photo_is_attached_to_a_new_ticket(running: RunningBot) -> None:
                 "file_unique_id": "b1",
                 "width": 800,
                 "height": 600,
-                "file_size": len(PNG),
+                "file_size": len(JPEG),
             },
         ],
         caption="Ошибка при входе, скриншот",
@@ -253,10 +254,22 @@ async def test_photo_is_attached_to_a_new_ticket(running: RunningBot) -> None:
     number = ticket_number(sent[0]["text"])
     assert sent[1]["text"] == f"Файл «photo-b1.jpg» приложен к обращению № {number}."
     assert [c.params["file_id"] for c in api.calls_of("getFile")] == ["photo-big"]
-    assert api.calls_of("downloadFile")[0].params["path"] == "photos/file_1.png"
+    assert api.calls_of("downloadFile")[0].params["path"] == "photos/file_1.jpg"
     ticket = await running.app.services.citizens.lookup(chat_identity(anna.user_id), number)
     async with running.app.services.db.transaction() as uow:
         assert await uow.tickets.count_attachments(ticket.id) == 1
+
+
+async def test_a_document_named_for_another_type_gets_the_extension_of_its_content(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/operator помогите с заявлением")
+    await api.wait_sent(anna.user_id, 1)
+    api.files["doc-png"] = ("documents/file_3.pdf", PNG)
+    anna.sends(document={"file_id": "doc-png", "file_unique_id": "p1", "file_name": "скан.pdf"})
+    attached = (await api.wait_sent(anna.user_id, 2))[-1]
+    assert attached["text"].startswith("Файл «скан.png» приложен к обращению №")
 
 
 async def test_document_of_a_wrong_type_or_size_is_refused(running: RunningBot) -> None:

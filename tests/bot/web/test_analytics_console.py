@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -9,6 +10,7 @@ from datetime import datetime, timedelta
 from html import unescape
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from markupsafe import escape
 
@@ -159,6 +161,46 @@ async def test_a_phrasing_for_a_topic_file_broken_meanwhile_is_refused_in_russia
     assert "табуляция: отступы в YAML делаются только пробелами" in response.text
     assert path.read_text(encoding="utf-8") == broken
     assert PASSPORT_QUESTIONS[0] in (await web.client.get("/console/inbox")).text
+
+
+FEE_PHRASING = "не могу оплатить госпошлину картой мир"
+FEE_ENTRIES = ("service-fees-payment", "service-payment-problem")
+
+
+async def test_two_curators_adding_one_phrasing_to_two_entries_at_once_add_it_once(
+    web: Web,
+) -> None:
+    """Two curators add the same question to two entries within the same second: each alone
+    passes the base's check, and both passed it on the served base, which the hot reload
+    updates only seconds later; `kb check` then found the phrasing under both entries. The
+    check runs under the writers' lock on the files as they are: the second is refused."""
+    await _ask(web, TRACTOR_QUESTIONS, "tractor")
+    await web.operator("cura", Role.CURATOR)
+    await web.operator("vera", Role.CURATOR)
+    transport = httpx.ASGITransport(app=web.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as other:
+        forms = []
+        curators = zip((web.client, other), ("cura", "vera"), FEE_ENTRIES, strict=True)
+        for client, login, entry_id in curators:
+            await log_in(client, login)
+            page = (await client.get("/console/inbox")).text
+            ids = _cluster_of(page, TRACTOR_QUESTIONS[0])
+            form = {"csrf_token": csrf_of(page), "entry_id": entry_id, "text": FEE_PHRASING}
+            forms.append((client, {**form, "record_ids": ids}))
+
+        await asyncio.gather(*(c.post("/console/inbox/alternative", data=f) for c, f in forms))
+
+        shown = [unescape((await c.get("/console/inbox")).text) for c, _ in forms]
+    added = [page for page in shown if "Формулировка добавлена к ответу" in page]
+    refused = [page for page in shown if "Формулировка не добавлена" in page]
+    assert len(added) == len(refused) == 1
+    [first] = [e for e in FEE_ENTRIES if f"Формулировка добавлена к ответу «{e}»" in added[0]]
+    assert f"«{FEE_PHRASING}» уже есть в записи {first}" in refused[0]
+    kb_dir = web.services.settings.kb_dir
+    written = "".join(p.read_text(encoding="utf-8") for p in kb_dir.rglob("*.yaml"))
+    assert written.count(FEE_PHRASING) == 1
+    having = [e.id for e in load_knowledge_base(kb_dir) if FEE_PHRASING in e.alternatives]
+    assert having == [first]
 
 
 PENSION_QUESTIONS = (

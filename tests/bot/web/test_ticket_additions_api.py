@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import html
+import io
 import re
 from typing import Any
 
 import pytest
+from PIL import Image
 
+from bot.core.question_log import QuestionLog
 from bot.core.roles import Role
 from tests.bot.web.conftest import Web, csrf_of, log_in
 
@@ -90,6 +93,41 @@ async def test_a_citizen_attaches_files_and_the_operator_opens_them(web: Web) ->
     )
 
 
+def _picture(kind: str) -> bytes:
+    """A real 8×8 picture in the format named (`PNG`, `JPEG`), as a screenshot tool saves it."""
+    saved = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(saved, kind)
+    return saved.getvalue()
+
+
+async def test_a_file_named_for_another_type_gets_the_extension_of_its_content(web: Web) -> None:
+    session, number = await _hand_off(web)
+    png, jpeg = _picture("PNG"), _picture("JPEG")
+    renamed = await _attach(web, session, number, "doc.pdf", png, kind="application/pdf")
+    assert renamed.status_code == 200, renamed.text
+    assert renamed.json()["filename"] == "doc.png"
+    assert renamed.json()["text"] == f"Файл «doc.png» приложен к обращению № {number}."
+    # A name without an extension gets one; a right one, in capitals too, stays as it was.
+    bare = await _attach(web, session, number, "Справка от 01.02", PDF)
+    kept = await _attach(web, session, number, "ФОТО.JPEG", jpeg)
+    assert (bare.json()["filename"], kept.json()["filename"]) == (
+        "Справка от 01.02.pdf",
+        "ФОТО.JPEG",
+    )
+    history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
+    assert ("citizen", "📎 doc.png") in [(m["author"], m["text"]) for m in history["messages"]]
+
+    page = await _operator_page(web, number)
+    links = {name: href for href, name in ATTACHMENT_LINK.findall(page)}
+    assert set(links) == {"doc.png", "Справка от 01.02.pdf", "ФОТО.JPEG"}
+    picture = await web.client.get(links["doc.png"])
+    assert picture.content == png and picture.headers["content-type"] == "image/png"
+    assert picture.headers["content-disposition"] == "inline; filename*=UTF-8''doc.png"
+    document = await web.client.get(links["Справка от 01.02.pdf"])
+    assert document.headers["content-type"] == "application/pdf"
+    assert document.headers["content-disposition"].endswith("01.02.pdf")
+
+
 async def test_a_file_that_is_not_a_picture_or_pdf_is_refused_whatever_its_name(web: Web) -> None:
     session, number = await _hand_off(web)
     refused = await _attach(web, session, number, "скан.png", EXE)
@@ -166,6 +204,28 @@ async def test_a_citizen_leaves_a_phone_then_an_email_and_the_operator_sees_both
     page = await _operator_page(web, number)
     assert "+79123456789" in page and "anna@mail.ru" in page  # the e-mail kept the phone
     assert "Гражданин оставил контакты" in page
+
+
+async def test_a_phone_in_arabic_indic_or_persian_digits_is_taken_and_shown_in_0_to_9(
+    web: Web,
+) -> None:
+    """Digits of an Arabic or Persian keyboard are digits: the phone was refused as
+    «недопустимые символы», and the same number in a question reached the operators and the
+    question log unmasked."""
+    question = "перезвоните на ٨ (٩١٢) ٣٤٥-٦٧-٨٩, паспорт утерян"
+    handed = await web.client.post("/api/v1/handoff", json={"question": question})
+    session, number = handed.json()["session_id"], handed.json()["ticket_number"]
+    for typed in ("٨٩٠٠١٢٣٤٥٦٧", "۸ (۹۰۰) ۱۲۳-۴۵-۶۷"):
+        phone = await web.client.post(
+            f"/api/v1/tickets/{number}/contacts", json={"session_id": session, "phone": typed}
+        )
+        assert phone.status_code == 200, phone.text
+    page = html.unescape(await _operator_page(web, number))
+    assert "+79001234567" in page
+    assert "перезвоните на [телефон], паспорт утерян" in page
+    assert "٣٤٥" not in page and "345-67-89" not in page
+    [record] = await QuestionLog(web.services.db).between()
+    assert record.text == "перезвоните на [телефон], паспорт утерян"
 
 
 async def test_contacts_given_with_a_second_call_for_a_person_reach_the_open_ticket(
