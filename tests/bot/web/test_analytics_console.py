@@ -272,6 +272,23 @@ async def test_a_dismissed_cluster_is_gone_and_the_other_stays(web: Web) -> None
     assert PASSPORT_QUESTIONS[0] in after.text
 
 
+async def test_dismissing_a_need_leaves_another_that_shares_only_its_verb(web: Web) -> None:
+    await _ask(web, ("как оформить ипотеку",), "mortgage")
+    await _ask(web, ("как оформить полис омс",), "insurance")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = await web.client.get("/console/inbox")
+    ids = _cluster_of(page.text, "как оформить ипотеку")
+    response = await web.client.post(
+        "/console/inbox/dismiss", data={"csrf_token": csrf_of(page.text), "record_ids": ids}
+    )
+    assert response.status_code == 303
+    after = unescape((await web.client.get("/console/inbox")).text)
+    assert "Убрано из списка вопросов: 1." in after
+    assert "как оформить ипотеку" not in after
+    assert "как оформить полис омс" in after
+
+
 async def test_personal_data_cannot_become_a_phrasing(web: Web) -> None:
     await web.operator("cura", Role.CURATOR)
     await log_in(web.client, "cura")
