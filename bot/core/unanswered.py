@@ -57,6 +57,7 @@ class Cluster:
     this_week: int
     previous_week: int
     examples: tuple[str, ...]  # distinct texts, most frequent first
+    example_record_ids: tuple[tuple[int, ...], ...]  # the records of each example
     record_ids: tuple[int, ...]
     closest_entry_id: str | None  # the entry the matcher put first most often
     operator_entry_id: str | None  # the entry operators answered these questions with most
@@ -182,6 +183,9 @@ def _cluster(
         this_week=sum(1 for r in records if r.asked_at >= now - WEEK),
         previous_week=sum(1 for r in records if now - 2 * WEEK <= r.asked_at < now - WEEK),
         examples=tuple(same[-1].text for same in members[: settings.cluster_examples]),
+        example_record_ids=tuple(
+            tuple(sorted(r.id for r in same)) for same in members[: settings.cluster_examples]
+        ),
         record_ids=tuple(sorted(r.id for r in records)),
         closest_entry_id=closest[0][0] if closest else None,
         operator_entry_id=used[0][0] if used else None,
