@@ -48,6 +48,10 @@ class Morphology:
         """True for prepositions, conjunctions, particles, interjections and pronouns."""
         return self._parse(word)[1] in FUNCTION_POS
 
+    def part_of_speech(self, word: str) -> str | None:
+        """pymorphy3's part of speech of the word's likeliest reading ("оформить" → "INFN")."""
+        return self._parse(word)[1]
+
     def is_known(self, word: str) -> bool:
         """True when the word is in the dictionary (not a guess from its ending)."""
         return self._known(word)

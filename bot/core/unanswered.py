@@ -28,12 +28,17 @@ from bot.core.roles import Permission, require
 from bot.core.settings import AnalyticsSettings
 from bot.core.tickets import HandoffReason
 from bot.storage.database import Database
-from matcher.analyzer import Analysis
-from matcher.knowledge import KnowledgeBase
+from matcher import shared_morphology
+from matcher.analyzer import NOT, Analysis
+from matcher.knowledge import Entry, KnowledgeBase
 from matcher.normalize import fix_lookalikes, fold_case, words
 
 Analyze = Callable[[str], Analysis]
 WEEK = timedelta(days=7)
+# Parts of speech of terms that say what is done, where or how rather than with what: verbs
+# (their lemma is the infinitive), participles, gerunds, adverbs ("где", "сколько") and
+# predicatives ("нужно"). Any need can be "оформить"-ed; its object tells needs apart.
+ACTION_POS = frozenset({"INFN", "VERB", "PRTF", "PRTS", "GRND", "ADVB", "PRED"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +57,7 @@ class Cluster:
     this_week: int
     previous_week: int
     examples: tuple[str, ...]  # distinct texts, most frequent first
+    example_record_ids: tuple[tuple[int, ...], ...]  # the records of each example
     record_ids: tuple[int, ...]
     closest_entry_id: str | None  # the entry the matcher put first most often
     operator_entry_id: str | None  # the entry operators answered these questions with most
@@ -100,7 +106,9 @@ def is_unanswered(record: QuestionRecord) -> bool:
 
 
 class Background:
-    """The knowledge base's phrasings as clustering features, analysed once per loaded base."""
+    """The knowledge base's entries as clustering features, one text per entry (all its
+    phrasings' terms), analysed once per loaded base: how many needs of the base use a term
+    tells how specific it is."""
 
     def __init__(self, answerer: Answerer, analyze: Analyze) -> None:
         self._answerer = answerer
@@ -108,16 +116,26 @@ class Background:
         self._seen: tuple[KnowledgeBase, tuple[TextFeatures, ...]] | None = None
 
     def features(self) -> tuple[TextFeatures, ...]:
-        """Features of every phrasing of the current base."""
+        """Features of every entry of the current base."""
         kb = self._answerer.kb
         if self._seen is None or self._seen[0] is not kb:
-            self._seen = (kb, tuple(_features(self._analyze, p) for e in kb for p in e.phrasings))
+            self._seen = (kb, tuple(self._entry(e) for e in kb))
         return self._seen[1]
+
+    def _entry(self, entry: Entry) -> TextFeatures:
+        return TextFeatures(terms=tuple(t for p in entry.phrasings for t in self._analyze(p).terms))
 
 
 def _features(analyze: Analyze, text: str) -> TextFeatures:
-    analysis = analyze(text)
-    return TextFeatures(terms=analysis.terms, words=analysis.words or text)
+    terms = analyze(text).terms
+    return TextFeatures(terms=terms, actions=frozenset(t for t in terms if _is_action(t)))
+
+
+def _is_action(term: str) -> bool:
+    # "не_работать" is the action "работать"; a folded phrase ("мобильный_приложение") names
+    # a thing.
+    word = term.removeprefix(f"{NOT}_")
+    return "_" not in word and shared_morphology().part_of_speech(word) in ACTION_POS
 
 
 def group_unanswered(
@@ -165,6 +183,9 @@ def _cluster(
         this_week=sum(1 for r in records if r.asked_at >= now - WEEK),
         previous_week=sum(1 for r in records if now - 2 * WEEK <= r.asked_at < now - WEEK),
         examples=tuple(same[-1].text for same in members[: settings.cluster_examples]),
+        example_record_ids=tuple(
+            tuple(sorted(r.id for r in same)) for same in members[: settings.cluster_examples]
+        ),
         record_ids=tuple(sorted(r.id for r in records)),
         closest_entry_id=closest[0][0] if closest else None,
         operator_entry_id=used[0][0] if used else None,

@@ -147,7 +147,7 @@ async def dismiss(
     unanswered: UnansweredDep,
     record_ids: IdsField,
 ) -> RedirectResponse:
-    """Take a group out of the inbox."""
+    """Take a group, or one question of it, out of the inbox."""
     count = await unanswered.dismiss(operator, _ids(record_ids))
     return _back(request, "/console/inbox", f"Убрано из списка вопросов: {count}.")
 

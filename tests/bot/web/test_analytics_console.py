@@ -314,6 +314,47 @@ async def test_a_dismissed_cluster_is_gone_and_the_other_stays(web: Web) -> None
     assert PASSPORT_QUESTIONS[0] in after.text
 
 
+async def test_dismissing_a_need_leaves_another_that_shares_only_its_verb(web: Web) -> None:
+    await _ask(web, ("как оформить ипотеку",), "mortgage")
+    await _ask(web, ("как оформить полис омс",), "insurance")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = await web.client.get("/console/inbox")
+    ids = _cluster_of(page.text, "как оформить ипотеку")
+    response = await web.client.post(
+        "/console/inbox/dismiss", data={"csrf_token": csrf_of(page.text), "record_ids": ids}
+    )
+    assert response.status_code == 303
+    after = unescape((await web.client.get("/console/inbox")).text)
+    assert "Убрано из списка вопросов: 1." in after
+    assert "как оформить ипотеку" not in after
+    assert "как оформить полис омс" in after
+
+
+async def test_a_curator_takes_one_question_out_of_a_group(web: Web) -> None:
+    await _ask(web, PASSPORT_QUESTIONS, "pass")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = unescape((await web.client.get("/console/inbox")).text)
+    stray = PASSPORT_QUESTIONS[2]
+    [card] = [c for c in page.split('<section class="card cluster">')[1:] if stray in c]
+    one = card.split("Убрать из списка один вопрос")[1]
+    [form] = [f for f in one.split("<form")[1:] if stray in f]
+    assert f"Убрать из списка вопрос «{stray}»" in form
+    found = IDS.search(form)
+    assert found is not None and len(found.group(1).split(",")) == 1
+    response = await web.client.post(
+        "/console/inbox/dismiss",
+        data={"csrf_token": csrf_of(page), "record_ids": found.group(1)},
+    )
+    assert response.status_code == 303
+    after = unescape((await web.client.get("/console/inbox")).text)
+    assert "Убрано из списка вопросов: 1." in after
+    assert stray not in after
+    # The rest of the group is still there, as one group.
+    assert len(_cluster_of(after, PASSPORT_QUESTIONS[0]).split(",")) == 2
+
+
 async def test_personal_data_cannot_become_a_phrasing(web: Web) -> None:
     await web.operator("cura", Role.CURATOR)
     await log_in(web.client, "cura")
