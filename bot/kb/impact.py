@@ -51,12 +51,27 @@ def _new_findings(
     nearby = {entry_id}
     for text in texts:
         nearby.update(c.entry_id for c in matcher.match(text).candidates[:NEIGHBOURS])
-    found = [*duplicates(after, matcher), *conflicts(after, matcher, only=nearby)]
+    found = [
+        *duplicates(_last(after, entry_id), matcher),
+        *conflicts(after, matcher, only=nearby),
+    ]
     if not found:
         return ()
     old = Matcher(kb)
-    before = {_key(f) for f in (*duplicates(kb, old), *conflicts(kb, old, only=nearby))}
+    before = {
+        _key(f) for f in (*duplicates(_last(kb, entry_id), old), *conflicts(kb, old, only=nearby))
+    }
     return tuple(f for f in found if _key(f) not in before)
+
+
+def _last(kb: KnowledgeBase, entry_id: str) -> KnowledgeBase:
+    """The base with `entry_id` moved last: a phrasing under two entries is reported on the
+    later one, naming the other, so the curator reads which entry already has it (not the
+    entry they were adding it to)."""
+    return KnowledgeBase(
+        (*(e for e in kb if e.id != entry_id), *(e for e in kb if e.id == entry_id)),
+        kb.synonyms,
+    )
 
 
 def _key(finding: Finding) -> tuple[object, ...]:

@@ -14,6 +14,18 @@ def test_another_entrys_phrasing_is_an_error_naming_that_entry(fixture_kb: Knowl
     assert "уже есть в записи password-recovery" in duplicates[0].message
 
 
+def test_an_entry_earlier_in_the_base_is_told_which_later_entry_has_the_phrasing(
+    fixture_kb: KnowledgeBase,
+) -> None:
+    """password-recovery comes first in the base: the duplicate used to be reported on
+    sms-code, "already in password-recovery", the very entry the curator was adding to."""
+    sms_question = next(e.question for e in fixture_kb if e.id == "sms-code")
+    found = alternative_findings(fixture_kb, "password-recovery", sms_question)
+    duplicates = [f for f in found if f.kind is Kind.DUPLICATE_QUESTION]
+    assert [f.entry_id for f in duplicates] == ["password-recovery"]
+    assert "уже есть в записи sms-code" in duplicates[0].message
+
+
 def test_a_phrasing_that_belongs_to_another_entry_is_a_conflict(fixture_kb: KnowledgeBase) -> None:
     found = alternative_findings(fixture_kb, "account-blocked", "сбросить забытый пароль")
     assert any(
