@@ -148,12 +148,21 @@ async def ticket(
 
 @router.get("/history", response_model=HistoryResponse)
 async def history(
-    session_id: SessionQueryDep, services: ServicesDep, citizens: CitizensDep
+    session_id: SessionQueryDep,
+    services: ServicesDep,
+    citizens: CitizensDep,
+    before: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_RECORD_ID, description="only messages older than this message id"),
+    ] = None,
 ) -> HistoryResponse:
-    """The session's recent conversation, for a widget opened again."""
+    """The session's recent conversation, for a widget opened again; with `before`, the page
+    of messages before that one (`has_more`: there are older ones still)."""
     identity = web_identity(session_id)
     kb = services.answerer.kb
-    found = await services.history.recent(identity, limit=services.settings.history_limit)
+    found = await services.history.recent(
+        identity, limit=services.settings.history_limit, before=before
+    )
     open_ticket = next(
         (t.number for t in await citizens.list(identity) if not t.status.is_final), None
     )
@@ -187,6 +196,7 @@ async def history(
             MarkOut(ticket_number=number, stars=stars)
             for number, stars in (await citizens.marks(identity)).items()
         ],
+        has_more=found.more,
     )
 
 
