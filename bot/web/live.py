@@ -78,6 +78,33 @@ class LiveHub:
                     del self._subscribers[session_id]
 
 
+class StreamSlots:
+    """Live streams open at once per client address, at most `cap` each (None: no cap).
+
+    Past the rate limits, one address could otherwise hold any number of long-lived streams
+    open and use up the server's connections and tasks."""
+
+    def __init__(self, cap: int | None) -> None:
+        self._cap = cap
+        self._open: dict[str, int] = {}
+
+    def take(self, address: str) -> bool:
+        """Hold a slot for a stream from `address`; False when its streams are at the cap."""
+        count = self._open.get(address, 0)
+        if self._cap is not None and count >= self._cap:
+            return False
+        self._open[address] = count + 1
+        return True
+
+    def release(self, address: str) -> None:
+        """Free a slot taken by `take` (the stream has ended, however it ended)."""
+        count = self._open.get(address, 0) - 1
+        if count > 0:
+            self._open[address] = count
+        else:
+            self._open.pop(address, None)
+
+
 class WebSender:
     """The outbox's sender for the web channel: stores the event once, then wakes streams."""
 
