@@ -237,13 +237,18 @@ async def events(
     resumed = resumed_after(last_event_id)
     since = after if resumed is None else resumed
     settings = services.settings
+    hub = services.hub
 
     async def stream() -> AsyncIterator[str]:
         last_id = since
         quiet = 0.0
-        async with services.hub.subscribe(session_id) as woken:
+        async with hub.subscribe(session_id) as woken:
             yield "retry: 3000\n\n"
-            while not services.stopping.is_set() and not await request.is_disconnected():
+            while (
+                not hub.closed
+                and not services.stopping.is_set()
+                and not await request.is_disconnected()
+            ):
                 # The table is the truth: it holds what other processes' workers delivered.
                 found = await services.web_events.after(
                     session_id, after=last_id, limit=settings.live_backlog
