@@ -50,6 +50,7 @@ def run(args: argparse.Namespace) -> int:
 
     from bot.web.app import create_app
     from bot.web.errors import SettingsError
+    from bot.web.serving import Server
     from bot.web.settings import WebSettings
 
     try:
@@ -78,15 +79,16 @@ def run(args: argparse.Namespace) -> int:
         return 3
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"faqbot: serving on http://{shown}:{args.port}/", flush=True)
+    app = create_app(settings, mounts=mounts)
     config = uvicorn.Config(
-        create_app(settings, mounts=mounts),
+        app,
         host=args.host,
         port=args.port,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_level="info",
         access_log=args.access_log,
     )
-    uvicorn.Server(config).run(sockets=[listening])
+    Server(config, app).run(sockets=[listening])
     return 0
 
 

@@ -16,10 +16,12 @@ DEFAULT_HISTORY_LIMIT = 50
 
 @dataclass(frozen=True, slots=True)
 class History:
-    """Who owns the conversation and its last messages, oldest first."""
+    """Who owns the conversation and its last messages, oldest first; `more`: whether
+    older messages than these exist (a page further back)."""
 
     state: ConversationState
     messages: tuple[ConversationMessage, ...]
+    more: bool = False
 
 
 class ConversationHistory:
@@ -29,14 +31,26 @@ class ConversationHistory:
         self._db = db
         self._clock = clock
 
-    async def recent(self, identity: Identity, *, limit: int = DEFAULT_HISTORY_LIMIT) -> History:
-        """The last `limit` messages of the identity's conversation."""
+    async def recent(
+        self,
+        identity: Identity,
+        *,
+        limit: int = DEFAULT_HISTORY_LIMIT,
+        before: int | None = None,
+    ) -> History:
+        """The last `limit` messages of the identity's conversation; with `before`, the last
+        ones older than the message of that id."""
         async with self._db.transaction() as uow:
             if await uow.conversations.citizen_of(identity) is None:
                 # Never written: don't create a citizen just because someone looked.
                 return History(state=ConversationState.BOT, messages=())
             conversation = await uow.conversations.open(identity, self._clock())
+            # One more than asked for: it tells whether there is a page further back.
             messages: Sequence[ConversationMessage] = await uow.conversations.recent_messages(
-                conversation.id, limit
+                conversation.id, limit + 1, before=before
             )
-            return History(state=conversation.state, messages=tuple(messages))
+            return History(
+                state=conversation.state,
+                messages=tuple(messages[-limit:]) if limit > 0 else (),
+                more=len(messages) > limit,
+            )

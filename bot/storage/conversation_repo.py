@@ -392,14 +392,17 @@ class ConversationRepository(ConversationStatements):
         return row.conversation_id if row else None
 
     async def recent_messages(
-        self, conversation_id: int, limit: int
+        self, conversation_id: int, limit: int, *, before: int | None = None
     ) -> Sequence[ConversationMessage]:
-        """The last `limit` messages, oldest first."""
+        """The last `limit` messages, oldest first; with `before`, the last ones older than
+        the message of that id (a page further back)."""
+        query = select(ConversationMessageRow).where(
+            ConversationMessageRow.conversation_id == conversation_id
+        )
+        if before is not None:
+            query = query.where(ConversationMessageRow.id < before)
         rows = await self._session.scalars(
-            select(ConversationMessageRow)
-            .where(ConversationMessageRow.conversation_id == conversation_id)
-            .order_by(ConversationMessageRow.id.desc())
-            .limit(limit)
+            query.order_by(ConversationMessageRow.id.desc()).limit(limit)
         )
         return [to_conversation_message(r) for r in reversed(rows.all())]
 

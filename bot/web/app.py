@@ -137,3 +137,12 @@ def create_app(
         ],
     )
     return app
+
+
+def end_live_streams(app: FastAPI) -> None:
+    """End the app's open live streams now, at the start of the server's shutdown: the
+    browsers reconnect to the server that comes next (until 2026-12-05 an open chat held the
+    shutdown for its whole grace period and was then cancelled, a CancelledError logged)."""
+    services: WebServices | None = getattr(app.state, "services", None)
+    if services is not None:
+        services.hub.close()

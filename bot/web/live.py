@@ -53,10 +53,25 @@ def live_json(event: WebEvent) -> dict[str, object]:
 
 
 class LiveHub:
-    """Per-session subscriber queues of this process's open streams."""
+    """Per-session subscriber queues of this process's open streams; `None` in a queue wakes
+    its stream to end: the server is shutting down."""
 
     def __init__(self) -> None:
-        self._subscribers: dict[str, set[asyncio.Queue[WebEvent]]] = {}
+        self._subscribers: dict[str, set[asyncio.Queue[WebEvent | None]]] = {}
+        self._closed = False
+
+    @property
+    def closed(self) -> bool:
+        """True once `close` was called: open streams end, new ones end at once."""
+        return self._closed
+
+    def close(self) -> None:
+        """Wake every open stream of this process to end (the server is shutting down: a
+        stream left open would hold the shutdown until uvicorn cancels it)."""
+        self._closed = True
+        for queues in self._subscribers.values():
+            for queue in queues:
+                queue.put_nowait(None)
 
     def publish(self, event: WebEvent) -> None:
         """Wake the session's open streams in this process."""
@@ -64,9 +79,9 @@ class LiveHub:
             queue.put_nowait(event)
 
     @asynccontextmanager
-    async def subscribe(self, session_id: str) -> AsyncIterator[asyncio.Queue[WebEvent]]:
+    async def subscribe(self, session_id: str) -> AsyncIterator[asyncio.Queue[WebEvent | None]]:
         """A queue that receives the session's events while the block runs."""
-        queue: asyncio.Queue[WebEvent] = asyncio.Queue()
+        queue: asyncio.Queue[WebEvent | None] = asyncio.Queue()
         self._subscribers.setdefault(session_id, set()).add(queue)
         try:
             yield queue
@@ -76,6 +91,33 @@ class LiveHub:
                 queues.discard(queue)
                 if not queues:
                     del self._subscribers[session_id]
+
+
+class StreamSlots:
+    """Live streams open at once per client address, at most `cap` each (None: no cap).
+
+    Past the rate limits, one address could otherwise hold any number of long-lived streams
+    open and use up the server's connections and tasks."""
+
+    def __init__(self, cap: int | None) -> None:
+        self._cap = cap
+        self._open: dict[str, int] = {}
+
+    def take(self, address: str) -> bool:
+        """Hold a slot for a stream from `address`; False when its streams are at the cap."""
+        count = self._open.get(address, 0)
+        if self._cap is not None and count >= self._cap:
+            return False
+        self._open[address] = count + 1
+        return True
+
+    def release(self, address: str) -> None:
+        """Free a slot taken by `take` (the stream has ended, however it ended)."""
+        count = self._open.get(address, 0) - 1
+        if count > 0:
+            self._open[address] = count
+        else:
+            self._open.pop(address, None)
 
 
 class WebSender:

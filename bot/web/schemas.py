@@ -196,6 +196,10 @@ class HistoryResponse(BaseModel):
     live: list[LiveOut]
     open_ticket: int | None = None
     marks: list[MarkOut] = []  # the marks given to closed tickets, for their 1-5 buttons
+    has_more: bool = Field(
+        default=False,
+        description="older messages exist: ask again with `before` = the first message's id",
+    )
 
 
 class TicketContactsRequest(ContactsIn):

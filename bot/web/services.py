@@ -31,7 +31,7 @@ from bot.core.workhours import WorkCalendar
 from bot.mail.sender import EmailSender
 from bot.storage.database import Database, open_database
 from bot.web.answering import RecordingAnswerer, running_answerer
-from bot.web.live import WEB_CHANNEL, LiveHub, WebSender
+from bot.web.live import WEB_CHANNEL, LiveHub, StreamSlots, WebSender
 from bot.web.login_guard import LoginGuard
 from bot.web.monitoring import WebMetrics
 from bot.web.ratelimit import RateLimiter
@@ -59,6 +59,7 @@ class WebServices:
     unanswered: Unanswered
     reports: Reports
     hub: LiveHub
+    stream_slots: StreamSlots
     web_events: WebEvents
     metrics: WebMetrics
     ip_limiter: RateLimiter
@@ -129,6 +130,7 @@ async def build_services(
                 ),
                 reports=Reports(db, answerer, analyze, settings=settings.core),
                 hub=hub,
+                stream_slots=StreamSlots(settings.live_streams_per_ip),
                 web_events=web_events,
                 metrics=WebMetrics(),
                 ip_limiter=RateLimiter(settings.ip_rate),

@@ -29,6 +29,8 @@ RATE_LIMIT_EMAIL_SESSION_ENV = "FAQBOT_RATE_LIMIT_EMAIL_SESSION"
 # Wrong passwords on the console's log-in form, per login and per client address.
 RATE_LIMIT_LOGIN_ENV = "FAQBOT_RATE_LIMIT_LOGIN"
 RATE_LIMIT_LOGIN_IP_ENV = "FAQBOT_RATE_LIMIT_LOGIN_IP"
+# Live-reply streams (`/api/v1/events`) open at once from one client address, or `off`.
+LIVE_STREAMS_IP_ENV = "FAQBOT_LIVE_STREAMS_PER_IP"
 DEVELOPMENT = "development"
 MIN_SECRET_LENGTH = 32
 # Values people paste from examples; never accepted outside development.
@@ -52,6 +54,9 @@ DEFAULT_EMAIL_SESSION_RATE = RateLimit(burst=3, per_second=3 / 600)  # 3/10m
 # address (an office behind one router), then one every three minutes.
 DEFAULT_LOGIN_RATE = RateLimit(burst=5, per_second=5 / 900)  # 5/15m
 DEFAULT_LOGIN_IP_RATE = RateLimit(burst=20, per_second=20 / 3600)  # 20/1h
+# Each open page of a site with the widget (a chat, or a ticket being watched) holds one
+# stream: enough for several citizens' tabs behind one office router.
+DEFAULT_LIVE_STREAMS_PER_IP = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +82,7 @@ class WebSettings:
     live_backlog: int = 50  # events replayed or shown in the history at most
     live_poll_seconds: float = 0.5  # how often an open stream reads events of other processes
     live_retention: timedelta = timedelta(days=30)  # older events are trimmed at start-up
+    live_streams_per_ip: int | None = DEFAULT_LIVE_STREAMS_PER_IP  # None: no cap
     kb_reload_interval: float = 2.0
     console_refresh_seconds: float = 15.0  # how often an open queue or ticket page refreshes
     session_max_age_seconds: int = 12 * 3600
@@ -147,6 +153,7 @@ class WebSettings:
             ),
             login_rate=_rate_limit(env, RATE_LIMIT_LOGIN_ENV, DEFAULT_LOGIN_RATE),
             login_ip_rate=_rate_limit(env, RATE_LIMIT_LOGIN_IP_ENV, DEFAULT_LOGIN_IP_RATE),
+            live_streams_per_ip=_stream_cap(env, LIVE_STREAMS_IP_ENV, DEFAULT_LIVE_STREAMS_PER_IP),
         )
         settings.check()
         return settings
@@ -158,3 +165,19 @@ def _rate_limit(env: Mapping[str, str], name: str, default: RateLimit) -> RateLi
 
     text = env.get(name, "")
     return parse_rate_limit(name, text) if text.strip() else default
+
+
+def _stream_cap(env: Mapping[str, str], name: str, default: int) -> int | None:
+    """The count set in variable `name` (a whole number from 1, or `off`: None), or the
+    default when it is unset or blank; `SettingsError` when malformed."""
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if text.lower() == "off":
+        return None
+    if not text.isascii() or not text.isdigit() or int(text) < 1:
+        raise SettingsError(
+            f"{name}={text!r}: expected a whole number of streams from 1 up, such as "
+            f"{default}, or 'off'."
+        )
+    return int(text)

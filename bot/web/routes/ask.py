@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncIterator, Callable
+from functools import partial
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, Query, Request
 from fastapi.responses import StreamingResponse
+from starlette.types import Receive, Scope, Send
 
 from bot.core import wording
 from bot.core.contacts import make_contacts
@@ -25,10 +27,12 @@ from bot.web.deps import (
     SessionQueryDep,
     TicketNumber,
     checked_session_id,
+    client_address,
     limit_by_address,
     limit_session,
     web_identity,
 )
+from bot.web.errors import RateLimitedError
 from bot.web.live import live_json, resumed_after
 from bot.web.rendering import ask_response
 from bot.web.schemas import (
@@ -48,6 +52,14 @@ from bot.web.schemas import (
     TicketOut,
 )
 from matcher import Entry
+
+# Past `FAQBOT_LIVE_STREAMS_PER_IP` open streams from one address: the widget tries again
+# later by itself (3 s, doubling, at most a minute), so the citizen sees nothing of it.
+TOO_MANY_STREAMS = (
+    "Слишком много открытых окон чата с вашего адреса. Закройте лишние вкладки с чатом "
+    "или повторите попытку позже."
+)
+STREAM_RETRY_SECONDS = 30.0
 
 router = APIRouter(prefix="/api/v1", tags=["citizens"], dependencies=[Depends(limit_by_address)])
 
@@ -148,12 +160,21 @@ async def ticket(
 
 @router.get("/history", response_model=HistoryResponse)
 async def history(
-    session_id: SessionQueryDep, services: ServicesDep, citizens: CitizensDep
+    session_id: SessionQueryDep,
+    services: ServicesDep,
+    citizens: CitizensDep,
+    before: Annotated[
+        int | None,
+        Query(ge=1, le=MAX_RECORD_ID, description="only messages older than this message id"),
+    ] = None,
 ) -> HistoryResponse:
-    """The session's recent conversation, for a widget opened again."""
+    """The session's recent conversation, for a widget opened again; with `before`, the page
+    of messages before that one (`has_more`: there are older ones still)."""
     identity = web_identity(session_id)
     kb = services.answerer.kb
-    found = await services.history.recent(identity, limit=services.settings.history_limit)
+    found = await services.history.recent(
+        identity, limit=services.settings.history_limit, before=before
+    )
     open_ticket = next(
         (t.number for t in await citizens.list(identity) if not t.status.is_final), None
     )
@@ -187,6 +208,7 @@ async def history(
             MarkOut(ticket_number=number, stars=stars)
             for number, stars in (await citizens.marks(identity)).items()
         ],
+        has_more=found.more,
     )
 
 
@@ -215,13 +237,18 @@ async def events(
     resumed = resumed_after(last_event_id)
     since = after if resumed is None else resumed
     settings = services.settings
+    hub = services.hub
 
     async def stream() -> AsyncIterator[str]:
         last_id = since
         quiet = 0.0
-        async with services.hub.subscribe(session_id) as woken:
+        async with hub.subscribe(session_id) as woken:
             yield "retry: 3000\n\n"
-            while not services.stopping.is_set() and not await request.is_disconnected():
+            while (
+                not hub.closed
+                and not services.stopping.is_set()
+                and not await request.is_disconnected()
+            ):
                 # The table is the truth: it holds what other processes' workers delivered.
                 found = await services.web_events.after(
                     session_id, after=last_id, limit=settings.live_backlog
@@ -241,8 +268,29 @@ async def events(
                     await asyncio.wait_for(woken.get(), timeout=settings.live_poll_seconds)
                 quiet += time.monotonic() - started
 
-    return StreamingResponse(
+    address = client_address(request)
+    if not services.stream_slots.take(address):
+        raise RateLimitedError(STREAM_RETRY_SECONDS, TOO_MANY_STREAMS)
+    return _SlotResponse(
         stream(),
+        release=partial(services.stream_slots.release, address),
         media_type="text/event-stream",
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
+
+
+class _SlotResponse(StreamingResponse):
+    """A stream that frees its address's slot when it ends, however it ends (finished,
+    the client gone, cancelled), even if its body never started."""
+
+    def __init__(
+        self, content: AsyncIterator[str], *, release: Callable[[], None], **options: Any
+    ) -> None:
+        super().__init__(content, **options)
+        self._release = release
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await super().__call__(scope, receive, send)
+        finally:
+            self._release()

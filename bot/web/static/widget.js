@@ -66,6 +66,9 @@
     ".stars button { min-width: 36px; min-height: 32px; font-size: 14px; border: 1px solid #c5cdd6; background: #fff; color: #1d2733; border-radius: 8px; cursor: pointer; }",
     ".stars button[aria-pressed=true] { background: var(--c); border-color: var(--c); color: #fff; }",
     ".ticket { display: block; margin-top: 6px; font-weight: 600; }",
+    ".earlier { align-self: center; display: flex; flex-direction: column; align-items: center; gap: 4px; }",
+    ".earlier button { font-size: 13px; border: 1px solid #c5cdd6; background: #fff; color: #1d2733; border-radius: 8px; padding: 4px 10px; cursor: pointer; }",
+    ".earlier button:disabled { opacity: .6; cursor: default; }",
     ".typing { align-self: flex-start; color: #5b6775; font-size: 13px; padding: 4px 8px; }",
     ".typing[hidden] { display: none; }",
     ".foot { border-top: 1px solid #dde3ea; padding: 8px; display: flex; flex-direction: column; gap: 6px; background: #fff; }",
@@ -189,13 +192,19 @@
 
   var WHO = { bot: "Консультант", operator: "Специалист", system: "Сообщение" };
 
-  function addMessage(author, text, extra) {
+  /* A message, not yet on the page. */
+  function makeMessage(author, text, extra) {
     var msg = el("div", { class: "msg " + author });
     if (WHO[author]) { msg.appendChild(el("span", { class: "who" }, WHO[author])); }
     var body = el("span", { class: "text" });
     linkify(body, text);
     msg.appendChild(body);
     if (extra) { extra(msg); }
+    return msg;
+  }
+
+  function addMessage(author, text, extra) {
+    var msg = makeMessage(author, text, extra);
     log.insertBefore(msg, typing);
     log.scrollTop = log.scrollHeight;
     // A short screen's panel scrolled down to a form: bring the new message into sight.
@@ -574,32 +583,78 @@
     subscribe(live);
   }
 
+  /* A message of the history as it was shown when it came, not yet on the page. */
+  function historyMessage(m) {
+    // A clarification comes back as it was offered: the prompt, and its candidates as buttons.
+    var offered = m.choices && m.choices.length ? m.choices : null;
+    return makeMessage(m.author, offered ? m.text.split("\n")[0] : m.text, function (msg) {
+      if (offered) { choiceButtons(msg, offered); }
+      // An answer from the base keeps its tools: copy, e-mail, 👍 / 👎 (rated again, the
+      // latest mark counts).
+      else if (m.author === "bot" && m.entry_id) {
+        linkLines(msg, m.links);  // as under the answer when it came
+        tools(msg, m.text, m.id, m.entry_id);
+      }
+    });
+  }
+
+  /* A page of the history put on the page before `next`. Operator replies and ticket news
+     are in it already: a closing message only gets its mark buttons back. */
+  function showHistory(h, next) {
+    var shown = Object.create(null);
+    h.messages.forEach(function (m) { shown[m.text] = log.insertBefore(historyMessage(m), next); });
+    h.live.forEach(function (e) {
+      if (e.asks_rating && e.ticket_number && shown[e.text]) { markButtons(shown[e.text], e.ticket_number); }
+    });
+    (h.marks || []).forEach(function (m) { pressMark(m.ticket_number, m.stars); });
+    if (h.messages.length) { oldestShown = h.messages[0].id; }
+    // A long conversation comes a page at a time: the control above it loads the one before;
+    // at its very beginning the greeting stands again, as it did when the chat was new.
+    if (h.has_more) {
+      if (!earlier.parentNode) { log.insertBefore(earlier, log.firstChild); }
+    } else {
+      if (earlier.parentNode) { earlier.remove(); }
+      log.insertBefore(makeMessage("bot", GREETING), log.firstChild);
+    }
+  }
+
+  /* «Показать предыдущие сообщения»: the page before the oldest message shown, put above it
+     with the messages in sight kept where they are. */
+  var oldestShown = null;
+  var earlier = el("div", { class: "earlier" });
+  var earlierButton = el("button", { type: "button" }, "Показать предыдущие сообщения");
+  var earlierNote = el("span", { class: "toolnote", role: "status" });
+  earlier.appendChild(earlierButton);
+  earlier.appendChild(earlierNote);
+  earlierButton.addEventListener("click", function () {
+    if (earlierButton.disabled || !oldestShown) { return; }
+    earlierButton.disabled = true;
+    earlierButton.textContent = "Загрузка…";
+    earlierNote.textContent = "";
+    var focused = root.activeElement === earlierButton;
+    api("/api/v1/history?session_id=" + encodeURIComponent(sessionId) + "&before=" + oldestShown).then(function (h) {
+      var fromBottom = log.scrollHeight - log.scrollTop;
+      showHistory(h, earlier.nextSibling);
+      log.scrollTop = log.scrollHeight - fromBottom;
+      if (focused && !earlier.parentNode) {  // the control is gone: keep the focus in the chat
+        log.setAttribute("tabindex", "-1");
+        log.focus({ preventScroll: true });
+      }
+    }, function (err) {
+      earlierNote.textContent = "Не удалось загрузить сообщения. " + ((err && err.message) || OFFLINE);
+    }).then(function () {
+      earlierButton.disabled = false;
+      earlierButton.textContent = "Показать предыдущие сообщения";
+    });
+  });
+
   function restore() {
     if (!sessionId) { addMessage("bot", GREETING); return Promise.resolve(); }
     // Busy while it loads: a question sent meanwhile came before the history, and again in it.
     return busy(api("/api/v1/history?session_id=" + encodeURIComponent(sessionId))).then(function (h) {
-      addMessage("bot", GREETING);
-      var shown = Object.create(null);
-      h.messages.forEach(function (m) {
-        // A clarification comes back as it was offered: the prompt, and its candidates as buttons.
-        var offered = m.choices && m.choices.length ? m.choices : null;
-        shown[m.text] = addMessage(m.author, offered ? m.text.split("\n")[0] : m.text, function (msg) {
-          if (offered) { choiceButtons(msg, offered); }
-          // An answer from the base keeps its tools: copy, e-mail, 👍 / 👎 (rated again, the
-          // latest mark counts).
-          else if (m.author === "bot" && m.entry_id) {
-            linkLines(msg, m.links);  // as under the answer when it came
-            tools(msg, m.text, m.id, m.entry_id);
-          }
-        });
-      });
-      // Operator replies and ticket news are in the history already: only skip past what was
-      // pushed live, and put the mark buttons back under a closing message.
-      h.live.forEach(function (e) {
-        lastLive = Math.max(lastLive, e.id);
-        if (e.asks_rating && e.ticket_number && shown[e.text]) { markButtons(shown[e.text], e.ticket_number); }
-      });
-      (h.marks || []).forEach(function (m) { pressMark(m.ticket_number, m.stars); });
+      showHistory(h, typing);
+      // Only skip past what was pushed live.
+      h.live.forEach(function (e) { lastLive = Math.max(lastLive, e.id); });
       log.scrollTop = log.scrollHeight;  // the buttons put back since make it taller
       setOpenTicket(h.open_ticket);
       seen();
@@ -626,6 +681,8 @@
       started = true;
       // A history that failed to load before is loaded anew, in place of what was shown.
       log.querySelectorAll(".msg").forEach(function (m) { m.remove(); });
+      if (earlier.parentNode) { earlier.remove(); }
+      oldestShown = null;
       configReady = api("/api/v1/config").then(function (c) {
         if (c.max_question_length) { maxQuestion = c.max_question_length; }
         return c;

@@ -219,6 +219,56 @@ async def test_history_comes_back_for_a_reopened_widget(web: Web) -> None:
     assert fresh.json()["messages"] == []
 
 
+async def _long_conversation(web: Web, questions: int) -> str:
+    """A session that asked `questions` numbered questions (two messages each); its id."""
+    session = ""
+    for number in range(1, questions + 1):
+        body = {"question": f"Вопрос {number}: забыл пароль"}
+        if session:
+            body["session_id"] = session
+        session = str((await web.client.post("/api/v1/ask", json=body)).json()["session_id"])
+    return session
+
+
+async def test_a_long_history_comes_a_page_at_a_time_with_a_backward_cursor(web: Web) -> None:
+    """60 messages: the widget gets the last 50 and is told there are more; `before` the
+    oldest of them brings the first 10 (until 2026-12-05 the first 10 could not be had at
+    all, and nothing said they existed)."""
+    session = await _long_conversation(web, 30)
+    last = await web.client.get("/api/v1/history", params={"session_id": session})
+    assert last.status_code == 200
+    page = last.json()
+    # The fields a client already reads are all there, as before.
+    assert {"session_id", "state", "messages", "live", "open_ticket", "marks"} <= page.keys()
+    assert page["has_more"] is True
+    assert len(page["messages"]) == 50
+    assert page["messages"][0]["text"] == "Вопрос 6: забыл пароль"
+    assert page["messages"][-2]["text"] == "Вопрос 30: забыл пароль"
+
+    params = {"session_id": session, "before": page["messages"][0]["id"]}
+    earlier = (await web.client.get("/api/v1/history", params=params)).json()
+    assert earlier["has_more"] is False
+    asked = [m["text"] for m in earlier["messages"] + page["messages"] if m["author"] == "citizen"]
+    assert asked == [f"Вопрос {n}: забыл пароль" for n in range(1, 31)]
+    ids = [m["id"] for m in earlier["messages"] + page["messages"]]
+    assert ids == sorted(set(ids))  # oldest first, nothing twice
+
+    short = (await web.client.post("/api/v1/ask", json={"question": "забыл пароль"})).json()
+    alone = {"session_id": short["session_id"], "before": page["messages"][-1]["id"] + 100}
+    mine = (await web.client.get("/api/v1/history", params=alone)).json()
+    # Another conversation's message as the cursor: only its own messages, none of theirs.
+    assert [m["author"] for m in mine["messages"]] == ["citizen", "bot"]
+    assert mine["messages"][0]["text"] == "забыл пароль" and mine["has_more"] is False
+    for bad in ("0", "-1", "abc", str(2**63)):
+        refused = await web.client.get(
+            "/api/v1/history", params={"session_id": session, "before": bad}
+        )
+        assert refused.status_code == 422, bad
+        assert refused.json()["detail"].startswith(
+            "Поле «номер сообщения, до которого показать переписку» должно быть"
+        )
+
+
 async def test_a_clarification_comes_back_with_its_candidates(web: Web) -> None:
     """Reopened, the widget shows the candidates it offered as buttons again, not only as
     a list in the text."""
