@@ -62,8 +62,13 @@ def build_router(chat_id: int) -> Router:
     router.callback_query.middleware(_as_staff)
     router.callback_query.register(on_button, StaffCallback.filter())
     router.callback_query.register(on_answer_button, AnswerCallback.filter())
-    router.message.register(on_answers_command, F.message_thread_id, Command("answers"))
-    router.message.register(on_topic_command, F.message_thread_id, Command(*TOPIC_COMMANDS))
+    # A phone's keyboard writes "/Info" as readily as "/info": both are the command.
+    router.message.register(
+        on_answers_command, F.message_thread_id, Command("answers", ignore_case=True)
+    )
+    router.message.register(
+        on_topic_command, F.message_thread_id, Command(*TOPIC_COMMANDS, ignore_case=True)
+    )
     router.message.register(on_topic_message, F.message_thread_id, F.text)
     router.message.register(ignore)  # chatter, service messages: not for the citizens' bot
     return router

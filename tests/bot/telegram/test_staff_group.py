@@ -595,3 +595,28 @@ async def test_answers_from_the_base_are_suggested_in_the_topic_and_sent_by_a_bu
         if "Ответ из базы отправлен" in str(c.params.get("text", ""))
     ]
     assert alert["text"] == f"Ответ из базы отправлен гражданину по обращению № {number}."
+
+
+async def test_a_command_typed_with_a_capital_letter_is_the_command(group: Group) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(708, "не могу подать заявление")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+
+        # A phone's keyboard capitalises the first letter of a message.
+        olga.writes("/Info Пришлите номер заявления", thread_id=topic.thread_id)
+        asked = (await api.wait_sent(708, 3))[-1]["text"]
+        assert (
+            asked
+            == f"По обращению № {number} нужны дополнительные сведения: Пришлите номер заявления"
+        )
+        assert await group.status(number) is TicketStatus.NEEDS_INFO
+        olga.writes("/Answers пароль", thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any(t.startswith("<b>") for t in group.in_topic(topic)),
+            what="answers from the base",
+        )
+    assert not any("не знакома" in t for t in group.in_topic(topic))
