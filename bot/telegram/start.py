@@ -11,7 +11,7 @@ from aiogram.types import CallbackQuery, Message
 from bot.core.answerer import Answerer
 from bot.core.conversation import ConversationService
 from bot.telegram import texts
-from bot.telegram.chats import callback_chat_id, editable
+from bot.telegram.chats import callback_chat_id, show_in_place
 from bot.telegram.identity import chat_identity
 from bot.telegram.keyboards import (
     EntryCallback,
@@ -33,12 +33,7 @@ async def greet(message: Message, answerer: Answerer) -> None:
 
 async def show_topics(query: CallbackQuery, bot: Bot, answerer: Answerer) -> None:
     """Back to the list of topics."""
-    keyboard = topics_keyboard(answerer.kb.topics)
-    message = editable(query)
-    if message is not None:
-        await message.edit_text(texts.TOPICS, reply_markup=keyboard)
-    else:
-        await bot.send_message(callback_chat_id(query), texts.TOPICS, reply_markup=keyboard)
+    await show_in_place(query, bot, texts.TOPICS, topics_keyboard(answerer.kb.topics))
     await query.answer()
 
 
@@ -53,12 +48,7 @@ async def show_topic(
         return
     topic = topics[callback_data.index]
     text = texts.TOPIC_QUESTIONS.format(topic=html.escape(topic, quote=False))
-    keyboard = entries_keyboard(kb.in_topic(topic))
-    message = editable(query)
-    if message is not None:
-        await message.edit_text(text, reply_markup=keyboard)
-    else:
-        await bot.send_message(callback_chat_id(query), text, reply_markup=keyboard)
+    await show_in_place(query, bot, text, entries_keyboard(kb.in_topic(topic)))
     await query.answer()
 
 

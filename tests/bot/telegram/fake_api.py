@@ -59,6 +59,7 @@ class Failure:
     count: int
     methods: frozenset[str]
     retry_after: int = 1
+    description: str = "Internal Server Error"
 
 
 @dataclass
@@ -115,7 +116,7 @@ class FakeBotApi:
                     f"Too Many Requests: retry after {failure.retry_after}",
                     {"retry_after": failure.retry_after},
                 )
-            return _error(failure.status, "Internal Server Error")
+            return _error(failure.status, failure.description)
         if method == "getUpdates":
             self.calls.append(Call(method, params, 200))
             return _ok(await self._get_updates(params))
@@ -222,9 +223,13 @@ class FakeBotApi:
         *,
         methods: tuple[str, ...] = SENDING_METHODS,
         retry_after: int = 1,
+        description: str = "Internal Server Error",
     ) -> None:
-        """Answer the next `count` calls of `methods` with `status` (after earlier plans)."""
-        self._failures.append(Failure(status, count, frozenset(methods), retry_after))
+        """Answer the next `count` calls of `methods` with `status` (after earlier plans) and
+        `description` ("Forbidden: bot was blocked by the user" for a 403)."""
+        self._failures.append(
+            Failure(status, count, frozenset(methods), retry_after, description)
+        )
 
     def push(self, update: Json) -> int:
         """Queue an update for the bot's next getUpdates; returns its id."""

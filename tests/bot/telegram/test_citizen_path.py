@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import Any
 
@@ -374,3 +375,27 @@ async def test_an_answer_lists_its_entry_links(running: RunningBot) -> None:
     assert answer["text"].endswith(
         'Полезные ссылки:\n• <a href="https://help.elpts.ru/ru">Портал поддержки ЭПТС</a>'
     )
+
+
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+
+
+async def test_a_topic_tapped_twice_shows_its_questions_without_an_apology(
+    running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/start")
+    _, topics = await api.wait_sent(anna.user_id, 2)
+    topic = buttons(topics)[0][1]
+    anna.presses(topic, message_id=1001)
+    await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) == 1, what="1st tap")
+    # The second tap asks for what the message shows already: Telegram refuses the edit.
+    api.fail(400, 1, methods=("editMessageText",), description=NOT_MODIFIED)
+    anna.presses(topic, message_id=1001)
+    await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) == 2, what="2nd tap")
+    answered = [c.params.get("text") for c in api.calls_of("answerCallbackQuery")]
+    assert answered == [None, None], "a tap is answered quietly, never with an apology"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
