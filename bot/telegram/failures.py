@@ -6,7 +6,7 @@ import html
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
 from aiogram.types import ErrorEvent
 
 from bot.core.errors import CoreError
@@ -18,6 +18,15 @@ log = logging.getLogger(__name__)
 async def on_error(event: ErrorEvent, bot: Bot) -> None:
     """Tell the citizen what went wrong: the core's message, or a generic apology."""
     error = event.exception
+    if isinstance(error, TelegramForbiddenError):
+        # The citizen blocked the bot (or deleted the chat): nobody to apologise to, and no
+        # bug to trace; what they asked is stored, only the reply is not shown.
+        log.warning(
+            "Update %s: the reply was not sent, Telegram refuses to write to the chat (%s)",
+            event.update.update_id,
+            error.message,
+        )
+        return
     if isinstance(error, CoreError):
         text = html.escape(str(error), quote=False)
     else:

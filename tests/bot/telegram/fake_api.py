@@ -227,9 +227,7 @@ class FakeBotApi:
     ) -> None:
         """Answer the next `count` calls of `methods` with `status` (after earlier plans) and
         `description` ("Forbidden: bot was blocked by the user" for a 403)."""
-        self._failures.append(
-            Failure(status, count, frozenset(methods), retry_after, description)
-        )
+        self._failures.append(Failure(status, count, frozenset(methods), retry_after, description))
 
     def push(self, update: Json) -> int:
         """Queue an update for the bot's next getUpdates; returns its id."""

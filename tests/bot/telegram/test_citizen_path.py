@@ -399,3 +399,20 @@ async def test_a_topic_tapped_twice_shows_its_questions_without_an_apology(
     answered = [c.params.get("text") for c in api.calls_of("answerCallbackQuery")]
     assert answered == [None, None], "a tap is answered quietly, never with an apology"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_citizen_who_blocked_the_bot_gets_no_apology_and_the_log_says_why(
+    running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    api, anna = running.api, running.citizen()
+    api.fail(403, 1, description="Forbidden: bot was blocked by the user")
+    anna.says("забыл пароль")
+    await api.wait_for(
+        lambda: any("refuses to write" in r.getMessage() for r in caplog.records),
+        what="the log line",
+    )
+    anna.says("забыл пароль")  # unblocked: the bot answers again
+    (answer,) = await api.wait_sent(anna.user_id, 1)
+    assert "пароль" in answer["text"], "no apology to a chat that refused the answer"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert running.polling
