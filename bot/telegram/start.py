@@ -71,7 +71,7 @@ async def show_entry(
 def build_router() -> Router:
     """The start handlers, registered in order on a fresh router."""
     router = Router(name="start")
-    router.message.register(greet, CommandStart())
+    router.message.register(greet, CommandStart(ignore_case=True))
     router.callback_query.register(show_topics, TopicsCallback.filter())
     router.callback_query.register(show_topic, TopicCallback.filter())
     router.callback_query.register(show_entry, EntryCallback.filter())

@@ -416,3 +416,20 @@ async def test_a_citizen_who_blocked_the_bot_gets_no_apology_and_the_log_says_wh
     assert "пароль" in answer["text"], "no apology to a chat that refused the answer"
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert running.polling
+
+
+async def test_a_command_typed_with_a_capital_letter_is_the_command(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/Operator не приходит код подтверждения")  # a phone capitalises the first letter
+    (handoff,) = await api.wait_sent(anna.user_id, 1)
+    number = ticket_number(handoff["text"])
+    anna.says(f"/Status {number}")
+    status = (await api.wait_sent(anna.user_id, 2))[-1]
+    assert status["text"].startswith(f"Обращение № {number}: Принято")
+    anna.says("/Help")
+    shown = (await api.wait_sent(anna.user_id, 3))[-1]
+    assert shown["text"].startswith("Что я умею")
+    history = await ConversationHistory(running.app.services.db).recent(chat_identity(anna.user_id))
+    assert not [m.text for m in history.messages if m.text.startswith("/")], (
+        "no command in the ticket"
+    )
