@@ -26,7 +26,9 @@ def build_dispatcher(services: TelegramServices) -> Dispatcher:
     # Citizens talk to the bot in private; in a group it would answer everyone's chatter.
     # The one group it listens to is the operators' (its own router, first in line).
     staff_chat = services.settings.staff_chat_id
-    dp.message.filter((F.chat.type == ChatType.PRIVATE) | (F.chat.id == staff_chat))
+    listened = (F.chat.type == ChatType.PRIVATE) | (F.chat.id == staff_chat)
+    dp.message.filter(listened)
+    dp.edited_message.filter(listened)
     if staff_chat is not None:
         dp.include_router(staff.build_router(staff_chat))
     dp.include_routers(

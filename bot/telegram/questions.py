@@ -71,4 +71,7 @@ def build_router() -> Router:
     router = Router(name="questions")
     router.message.register(ask_person, F.text == texts.ASK_PERSON_BUTTON)
     router.message.register(ask, F.text)
+    # A question corrected after sending ("пороль" → "пароль") is answered as corrected; to
+    # the ticket people have, the corrected text goes as the citizen's next message.
+    router.edited_message.register(ask, F.text, ~F.text.startswith("/"))
     return router

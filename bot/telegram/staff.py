@@ -34,6 +34,7 @@ from bot.telegram.staff_texts import (
     ANSWER_GONE,
     ANSWER_SENT,
     DONE,
+    EDIT_NOT_SENT,
     ESCALATION_NOTE,
     INFO_USAGE,
     NO_SUGGESTIONS,
@@ -56,6 +57,7 @@ def build_router(chat_id: int) -> Router:
     """Handlers for the staff chat only; everything else said there stops here."""
     router = Router(name="staff")
     router.message.filter(F.chat.id == chat_id)
+    router.edited_message.filter(F.chat.id == chat_id)
     router.callback_query.filter(F.message.chat.id == chat_id)
     # Operators' work goes ahead of citizens' when the database is busy, as in the console.
     router.message.middleware(_as_staff)
@@ -71,6 +73,8 @@ def build_router(chat_id: int) -> Router:
     )
     router.message.register(on_topic_message, F.message_thread_id, F.text)
     router.message.register(ignore)  # chatter, service messages: not for the citizens' bot
+    router.edited_message.register(on_topic_edit, F.message_thread_id, F.text)
+    router.edited_message.register(ignore)
     return router
 
 
@@ -138,6 +142,19 @@ async def on_topic_message(
             await message.reply(html.escape(UNKNOWN_COMMAND.format(command=text.split()[0])))
         return
     await _act_in_topic(message, text, _reply, staff=staff, desk=desk, accounts=accounts)
+
+
+async def on_topic_edit(message: Message, staff: StaffBoard, accounts: Accounts) -> None:
+    """An operator's reply edited after it was sent: the citizen keeps the first text (a
+    Telegram message once delivered cannot be changed from here), so say so."""
+    text = message.text or ""
+    if text.startswith("/") or message.message_thread_id is None:
+        return
+    if await staff.topic_of_thread(message.message_thread_id) is None:
+        return
+    operator, _ = await _operator(accounts, message.from_user)
+    if operator is not None:
+        await message.reply(html.escape(EDIT_NOT_SENT))
 
 
 async def on_topic_command(

@@ -433,3 +433,13 @@ async def test_a_command_typed_with_a_capital_letter_is_the_command(running: Run
     assert not [m.text for m in history.messages if m.text.startswith("/")], (
         "no command in the ticket"
     )
+
+
+async def test_a_corrected_question_is_answered_as_corrected(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("как получить эптс")
+    (offered,) = await api.wait_sent(anna.user_id, 1)
+    assert offered["text"] == "Уточните, пожалуйста, что вы имели в виду:"
+    anna.edits(1, "забыл пароль")  # the citizen corrects the message they sent
+    answer = (await api.wait_sent(anna.user_id, 2))[-1]
+    assert answer["text"].startswith("Новый пароль можно задать самостоятельно")

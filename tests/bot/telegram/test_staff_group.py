@@ -54,6 +54,7 @@ class StaffMember:
     user_id: int
     first_name: str = "Ольга"
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _last: int = 0  # the id of the member's latest message
 
     @property
     def user(self) -> Json:
@@ -63,10 +64,13 @@ class StaffMember:
     def chat(self) -> Json:
         return {"id": STAFF_CHAT, "type": "supergroup", "title": "Операторы", "is_forum": True}
 
-    def writes(self, text: str, *, thread_id: int | None) -> int:
-        """A message in a topic (or in the general topic when `thread_id` is None)."""
+    def writes(self, text: str, *, thread_id: int | None, edited: bool = False) -> int:
+        """A message in a topic (or in the general topic when `thread_id` is None); `edited`:
+        the member's previous message corrected to `text` instead."""
+        if not edited:
+            self._last = 90_000 + self.user_id * 100 + next(self._ids)
         message: Json = {
-            "message_id": 90_000 + self.user_id * 100 + next(self._ids),
+            "message_id": self._last,
             "date": int(time.time()),
             "chat": self.chat,
             "from": self.user,
@@ -74,6 +78,9 @@ class StaffMember:
         }
         if thread_id is not None:
             message.update(message_thread_id=thread_id, is_topic_message=True)
+        if edited:
+            message["edit_date"] = message["date"]
+            return self.api.push({"edited_message": message})
         return self.api.push({"message": message})
 
     def presses(self, data: str, *, message_id: int, thread_id: int) -> int:
@@ -620,3 +627,29 @@ async def test_a_command_typed_with_a_capital_letter_is_the_command(group: Group
             what="answers from the base",
         )
     assert not any("не знакома" in t for t in group.in_topic(topic))
+
+
+async def test_a_reply_edited_in_the_topic_says_the_citizen_keeps_the_first_text(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(709, "не могу подать заявление")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        olga.writes("Проверьте, не включён ли запрет на СМС", thread_id=topic.thread_id)
+        await api.wait_sent(709, 3)  # taken, then the reply
+        olga.writes(
+            "Проверьте, не включён ли запрет на SMS", thread_id=topic.thread_id, edited=True
+        )
+        await api.wait_for(
+            lambda: any(t.startswith("Исправление не отправлено") for t in group.in_topic(topic)),
+            what="the warning in the topic",
+        )
+        await asyncio.sleep(SETTLE_SECONDS)
+    assert api.sent_texts(709)[-1] == (
+        f"Ответ по обращению № {number}: Проверьте, не включён ли запрет на СМС"
+    )
+    assert len(api.sent_texts(709)) == 3
