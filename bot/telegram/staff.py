@@ -1,5 +1,5 @@
 """The operators' forum group: replies and commands written in a ticket's topic (`/info`,
-`/reject`, `/answers`), the card's buttons, and the buttons that send a suggested answer.
+`/reject`, `/reopen`, `/answers`), the card's buttons, and the buttons that send a suggested answer.
 
 Only members linked to an active operator account (`faqbot user telegram`) can act; the
 others get a polite refusal and nothing changes. Every action goes through the same desk
@@ -33,6 +33,7 @@ from bot.telegram.staff_texts import (
     ACCOUNT_DISABLED,
     ANSWER_GONE,
     ANSWER_SENT,
+    CLOSED_NOT_SENT,
     DONE,
     EDIT_NOT_SENT,
     ESCALATION_NOTE,
@@ -40,6 +41,7 @@ from bot.telegram.staff_texts import (
     NO_SUGGESTIONS,
     NOT_LINKED,
     REJECT_USAGE,
+    REOPEN_USAGE,
     SENT_REACTION,
     UNKNOWN_COMMAND,
     AnswerCallback,
@@ -122,10 +124,16 @@ async def _reject(desk: Desk, operator: Operator, number: int, text: str) -> Non
     await desk.reject(operator, number, text)
 
 
-# `/info текст` and `/reject причина` in a ticket's topic, as the console's forms.
+async def _reopen(desk: Desk, operator: Operator, number: int, text: str) -> None:
+    await desk.reopen(operator, number, text)
+
+
+# `/info текст`, `/reject причина` and `/reopen причина` in a ticket's topic, as the
+# console's forms.
 TOPIC_COMMANDS: dict[str, tuple[TopicAction, str]] = {
     "info": (_ask, INFO_USAGE),
     "reject": (_reject, REJECT_USAGE),
+    "reopen": (_reopen, REOPEN_USAGE),
 }
 
 
@@ -262,6 +270,13 @@ async def _act_in_topic(
         await message.reply(html.escape(refusal))
         return
     number = topic.ticket_number
+    ticket = (await staff.card(number)).ticket
+    if ticket.status.is_final and action is not _reopen:
+        # The card has no buttons left: say what is possible instead of "take it first".
+        await message.reply(
+            html.escape(CLOSED_NOT_SENT.format(number=number, status=ticket.status_label))
+        )
+        return
     try:
         await _take_if_new(staff, desk, operator, number)
         await action(desk, operator, number, text)

@@ -47,7 +47,13 @@ ANSWER_SENT = "Ответ из базы отправлен гражданину 
 ANSWER_GONE = "Этого ответа уже нет в базе знаний: обновите подборку командой /answers."
 UNKNOWN_COMMAND = (
     "Команда {command} не знакома, и гражданину ничего не отправлено. В теме обращения: "
-    "/info текст, /reject причина, /answers [слова]; ответ — обычным сообщением."
+    "/info текст, /reject причина, /answers [слова], /reopen причина; ответ — обычным "
+    "сообщением."
+)
+CLOSED_HINT = "<i>Обращение закрыто. Вернуть его в работу — /reopen причина.</i>"
+CLOSED_NOT_SENT = (
+    "Обращение № {number} закрыто («{status}»): гражданину ничего не отправлено. Чтобы "
+    "продолжить, верните его в работу командой /reopen причина и напишите ещё раз."
 )
 EDIT_NOT_SENT = (
     "Исправление не отправлено: гражданин видит ответ таким, каким он был отправлен. "
@@ -56,6 +62,10 @@ EDIT_NOT_SENT = (
 CALLBACK_DATA_LIMIT = 64  # bytes Telegram keeps of a button's callback data
 INFO_USAGE = "Напишите после команды, что нужно уточнить у гражданина: /info номер заявления?"
 REJECT_USAGE = "Напишите после команды причину отказа: /reject вопрос не о госуслугах"
+REOPEN_USAGE = (
+    "Напишите после команды, почему обращение возвращается в работу: "
+    "/reopen гражданин уточнил вопрос"
+)
 
 
 class StaffCallback(CallbackData, prefix="staff"):
@@ -128,8 +138,7 @@ def card_text(card: TicketCard, *, zone: str) -> str:
         lines.append(f"В работе у: {html.escape(card.assignee_name)}")
     if card.last_actor:
         lines.append(f"Последнее действие: {html.escape(card.last_actor)}")
-    if not ticket.status.is_final:
-        lines.append(CARD_HINT)
+    lines.append(CLOSED_HINT if ticket.status.is_final else CARD_HINT)
     return "\n".join(lines)
 
 

@@ -653,3 +653,45 @@ async def test_a_reply_edited_in_the_topic_says_the_citizen_keeps_the_first_text
         f"Ответ по обращению № {number}: Проверьте, не включён ли запрет на СМС"
     )
     assert len(api.sent_texts(709)) == 3
+
+
+async def test_a_reply_to_a_closed_ticket_says_how_to_reopen_it_and_reopen_works(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(710, "не могу подать заявление")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        olga.writes("Заявление подано за вас", thread_id=topic.thread_id)  # takes it
+        await api.wait_sent(710, 3)
+        close = StaffCallback(action="close", number=number).pack()
+        olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("Завершено" in t for t in group.in_topic(topic)), what="closed"
+        )
+        card = [
+            c.params["text"]
+            for c in api.calls_of("editMessageText")
+            if int(c.params["message_id"]) == topic.card_message_id
+        ][-1]
+        assert "/reopen причина" in card  # the closed card has no buttons: it says how
+
+        olga.writes("И ещё: очистите кэш браузера", thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("/reopen" in t for t in group.in_topic(topic)[-1:]), what="the hint"
+        )
+        assert group.in_topic(topic)[-1] == (
+            f"Обращение № {number} закрыто («Завершено»): гражданину ничего не отправлено. "
+            "Чтобы продолжить, верните его в работу командой /reopen причина и напишите ещё раз."
+        )
+        olga.writes("/reopen гражданин уточнил вопрос", thread_id=topic.thread_id)
+        reopened = f"Обращение № {number} снова в работе."
+        await api.wait_for(lambda: reopened in api.sent_texts(710), what="the citizen told")
+        assert await group.status(number) is TicketStatus.IN_PROGRESS
+        olga.writes("И ещё: очистите кэш браузера", thread_id=topic.thread_id)
+        reply = f"Ответ по обращению № {number}: И ещё: очистите кэш браузера"
+        await api.wait_for(lambda: reply in api.sent_texts(710), what="the reply")
+    assert api.sent_texts(710).count(reply) == 1
