@@ -316,6 +316,9 @@ async def on_button(
         elif callback_data.action == "escalate":
             await desk.escalate(operator, number, ESCALATION_NOTE)
         elif callback_data.action == "close":
+            # As a reply does, closing a ticket nobody has taken takes it first (the card
+            # offers «Закрыть» from the start; it used to answer «нельзя перевести»).
+            await _take_if_new(staff, desk, operator, number)
             await desk.resolve(operator, number, via=Via.TELEGRAM)
         else:
             await query.answer()

@@ -695,3 +695,23 @@ async def test_a_reply_to_a_closed_ticket_says_how_to_reopen_it_and_reopen_works
         reply = f"Ответ по обращению № {number}: И ещё: очистите кэш браузера"
         await api.wait_for(lambda: reply in api.sent_texts(710), what="the reply")
     assert api.sent_texts(710).count(reply) == 1
+
+
+async def test_closing_a_new_ticket_from_its_card_takes_and_closes_it(group: Group) -> None:
+    api = group.api
+    async with group.running():
+        olga_account = await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(711, "уже решил вопрос по телефону")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        close = StaffCallback(action="close", number=number).pack()
+        olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(lambda: bool(api.calls_of("answerCallbackQuery")), what="the answer")
+        (answered,) = [c.params for c in api.calls_of("answerCallbackQuery")]
+        assert answered["text"] == f"Обращение № {number} закрыто."
+        assert not answered.get("show_alert")
+        assert await group.status(number) is TicketStatus.RESOLVED
+        async with group.running_app.services.db.transaction() as uow:
+            ticket = await uow.tickets.get(number)
+        assert ticket is not None and ticket.assignee_id == olga_account.id
