@@ -6,7 +6,7 @@ import html
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError
+from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import ErrorEvent
 
 from bot.core.errors import CoreError
@@ -29,6 +29,15 @@ async def on_error(event: ErrorEvent, bot: Bot) -> None:
         return
     if isinstance(error, CoreError):
         text = html.escape(str(error), quote=False)
+    elif isinstance(error, TelegramRetryAfter):
+        # Flood control longer than the bot waits in place: no bug to trace; the apology
+        # below may get through, or be refused as well.
+        log.warning(
+            "Update %s: the reply was not sent, Telegram's flood control asks to wait %s s",
+            event.update.update_id,
+            error.retry_after,
+        )
+        text = texts.SOMETHING_WENT_WRONG
     else:
         log.error("Update %s failed", event.update.update_id, exc_info=error)
         text = texts.SOMETHING_WENT_WRONG

@@ -443,3 +443,19 @@ async def test_a_corrected_question_is_answered_as_corrected(running: RunningBot
     anna.edits(1, "забыл пароль")  # the citizen corrects the message they sent
     answer = (await api.wait_sent(anna.user_id, 2))[-1]
     assert answer["text"].startswith("Новый пароль можно задать самостоятельно")
+
+
+async def test_a_long_flood_wait_is_one_clear_log_line_and_an_apology(
+    running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    api, anna = running.api, running.citizen()
+    api.fail(429, 1, retry_after=600)  # longer than the bot waits out in place
+    anna.says("забыл пароль")
+    await api.wait_for(
+        lambda: any("flood control asks to wait 600 s" in r.getMessage() for r in caplog.records),
+        what="the log line",
+    )
+    (apology,) = await api.wait_sent(anna.user_id, 1)  # Telegram let this one through
+    assert apology["text"] == texts.SOMETHING_WENT_WRONG
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert running.polling
