@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.enums import ContentType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, TelegramObject, User
@@ -37,6 +38,7 @@ from bot.telegram.staff_texts import (
     DONE,
     EDIT_NOT_SENT,
     ESCALATION_NOTE,
+    FILE_NOT_SENT,
     INFO_USAGE,
     NO_SUGGESTIONS,
     NOT_LINKED,
@@ -53,6 +55,21 @@ from bot.telegram.staff_texts import (
 log = logging.getLogger(__name__)
 ALERT_LIMIT = 200  # characters Telegram shows in a callback alert
 SUGGESTIONS_IN_TOPIC = 3  # a message each: more would bury the conversation
+# What an operator may post in a topic that cannot reach the citizen (replies are text).
+NOT_SENT_CONTENT = frozenset(
+    {
+        ContentType.PHOTO,
+        ContentType.DOCUMENT,
+        ContentType.VIDEO,
+        ContentType.VOICE,
+        ContentType.AUDIO,
+        ContentType.VIDEO_NOTE,
+        ContentType.STICKER,
+        ContentType.ANIMATION,
+        ContentType.LOCATION,
+        ContentType.CONTACT,
+    }
+)
 
 
 def build_router(chat_id: int) -> Router:
@@ -74,6 +91,9 @@ def build_router(chat_id: int) -> Router:
         on_topic_command, F.message_thread_id, Command(*TOPIC_COMMANDS, ignore_case=True)
     )
     router.message.register(on_topic_message, F.message_thread_id, F.text)
+    router.message.register(
+        on_topic_file, F.message_thread_id, F.content_type.in_(NOT_SENT_CONTENT)
+    )
     router.message.register(ignore)  # chatter, service messages: not for the citizens' bot
     router.edited_message.register(on_topic_edit, F.message_thread_id, F.text)
     router.edited_message.register(ignore)
@@ -150,6 +170,18 @@ async def on_topic_message(
             await message.reply(html.escape(UNKNOWN_COMMAND.format(command=text.split()[0])))
         return
     await _act_in_topic(message, text, _reply, staff=staff, desk=desk, accounts=accounts)
+
+
+async def on_topic_file(message: Message, staff: StaffBoard, accounts: Accounts) -> None:
+    """A photo, file or voice note an operator posts in a ticket's topic does not reach the
+    citizen (replies are text): say so, rather than leave them thinking it was sent."""
+    if message.message_thread_id is None:
+        return
+    if await staff.topic_of_thread(message.message_thread_id) is None:
+        return
+    operator, _ = await _operator(accounts, message.from_user)
+    if operator is not None:
+        await message.reply(html.escape(FILE_NOT_SENT))
 
 
 async def on_topic_edit(message: Message, staff: StaffBoard, accounts: Accounts) -> None:

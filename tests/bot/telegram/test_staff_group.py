@@ -715,3 +715,35 @@ async def test_closing_a_new_ticket_from_its_card_takes_and_closes_it(group: Gro
         async with group.running_app.services.db.transaction() as uow:
             ticket = await uow.tickets.get(number)
         assert ticket is not None and ticket.assignee_id == olga_account.id
+
+
+async def test_a_photo_posted_in_the_topic_is_said_not_to_reach_the_citizen(group: Group) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        number = await group.telegram_ticket(712, "где кнопка подачи заявления")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        api.push(
+            {
+                "message": {
+                    "message_id": 95_001,
+                    "date": int(time.time()),
+                    "chat": StaffMember(api, 4001).chat,
+                    "from": StaffMember(api, 4001).user,
+                    "message_thread_id": topic.thread_id,
+                    "is_topic_message": True,
+                    "photo": [{"file_id": "shot", "file_unique_id": "s", "width": 9, "height": 9}],
+                    "caption": "Вот где кнопка",
+                }
+            }
+        )
+        await api.wait_for(
+            lambda: any(
+                t.startswith("Гражданину ничего не отправлено") for t in group.in_topic(topic)
+            ),
+            what="the warning in the topic",
+        )
+        await asyncio.sleep(SETTLE_SECONDS)
+        assert await group.status(number) is TicketStatus.NEW
+    assert len(api.sent_texts(712)) == 1  # the hand-off only
