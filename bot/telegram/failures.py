@@ -6,7 +6,13 @@ import html
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError, TelegramForbiddenError, TelegramRetryAfter
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import ErrorEvent
 
 from bot.core.errors import CoreError
@@ -36,6 +42,14 @@ async def on_error(event: ErrorEvent, bot: Bot) -> None:
             "Update %s: the reply was not sent, Telegram's flood control asks to wait %s s",
             event.update.update_id,
             error.retry_after,
+        )
+        text = texts.SOMETHING_WENT_WRONG
+    elif isinstance(error, (TelegramServerError, TelegramNetworkError)):
+        # Telegram kept failing after the retries in place: its outage, not our bug.
+        log.warning(
+            "Update %s: the reply was not sent, Telegram kept failing (%s)",
+            event.update.update_id,
+            error.message,
         )
         text = texts.SOMETHING_WENT_WRONG
     else:

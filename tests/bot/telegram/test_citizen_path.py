@@ -459,3 +459,21 @@ async def test_a_long_flood_wait_is_one_clear_log_line_and_an_apology(
     assert apology["text"] == texts.SOMETHING_WENT_WRONG
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
     assert running.polling
+
+
+async def test_telegram_failing_after_the_retries_is_one_clear_log_line(
+    running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    api, anna = running.api, running.citizen()
+    api.fail(502, 3, description="Bad Gateway")  # every attempt at the answer
+    anna.says("забыл пароль")
+    (apology,) = await api.wait_sent(anna.user_id, 1)
+    assert apology["text"] == texts.SOMETHING_WENT_WRONG
+    assert any(
+        "the reply was not sent, Telegram kept failing (Bad Gateway)" in r.getMessage()
+        for r in caplog.records
+    )
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    anna.says("забыл пароль")  # Telegram is back: answered as always
+    answer = (await api.wait_sent(anna.user_id, 2))[-1]
+    assert answer["text"].startswith("Новый пароль")
