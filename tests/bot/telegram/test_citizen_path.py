@@ -477,3 +477,18 @@ async def test_telegram_failing_after_the_retries_is_one_clear_log_line(
     anna.says("забыл пароль")  # Telegram is back: answered as always
     answer = (await api.wait_sent(anna.user_id, 2))[-1]
     assert answer["text"].startswith("Новый пароль")
+
+
+async def test_a_thumbs_down_tapped_twice_asks_what_was_wrong_once(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("забыл пароль")
+    (answer,) = await api.wait_sent(anna.user_id, 1)
+    _, rate_down = buttons(answer)
+    anna.presses(rate_down[1], message_id=1001)
+    await api.wait_sent(anna.user_id, 2)
+    # The second tap reaches the bot after the first took the buttons away.
+    api.fail(400, 1, methods=("editMessageReplyMarkup",), description=NOT_MODIFIED)
+    anna.presses(rate_down[1], message_id=1001)
+    await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) == 2, what="2nd tap")
+    await asyncio.sleep(0.3)
+    assert api.sent_texts(anna.user_id).count(texts.ASK_COMMENT) == 1
