@@ -16,9 +16,11 @@ from bot.telegram.identity import chat_identity
 from bot.telegram.keyboards import (
     EntryCallback,
     TopicCallback,
+    TopicKeyCallback,
     TopicsCallback,
     entries_keyboard,
     main_keyboard,
+    pressed_topic,
     topics_keyboard,
 )
 from bot.telegram.render import RenderOptions
@@ -38,15 +40,17 @@ async def show_topics(query: CallbackQuery, bot: Bot, answerer: Answerer) -> Non
 
 
 async def show_topic(
-    query: CallbackQuery, callback_data: TopicCallback, bot: Bot, answerer: Answerer
+    query: CallbackQuery,
+    callback_data: TopicCallback | TopicKeyCallback,
+    bot: Bot,
+    answerer: Answerer,
 ) -> None:
     """The questions of one topic, in place of the list of topics."""
     kb = answerer.kb
-    topics = kb.topics
-    if not 0 <= callback_data.index < len(topics):
+    topic = pressed_topic(kb.topics, callback_data)
+    if topic is None:
         await query.answer(texts.TOPIC_GONE, show_alert=True)
         return
-    topic = topics[callback_data.index]
     text = texts.TOPIC_QUESTIONS.format(topic=html.escape(topic, quote=False))
     await show_in_place(query, bot, text, entries_keyboard(kb.in_topic(topic)))
     await query.answer()
@@ -73,6 +77,7 @@ def build_router() -> Router:
     router = Router(name="start")
     router.message.register(greet, CommandStart(ignore_case=True))
     router.callback_query.register(show_topics, TopicsCallback.filter())
+    router.callback_query.register(show_topic, TopicKeyCallback.filter())
     router.callback_query.register(show_topic, TopicCallback.filter())
     router.callback_query.register(show_entry, EntryCallback.filter())
     return router

@@ -12,7 +12,13 @@ import pytest
 from bot.core.history import ConversationHistory
 from bot.telegram import texts
 from bot.telegram.identity import chat_identity
-from bot.telegram.keyboards import EntryCallback, RateCallback, TopicCallback
+from bot.telegram.keyboards import (
+    EntryCallback,
+    RateCallback,
+    TopicCallback,
+    TopicKeyCallback,
+    topic_key,
+)
 from bot.telegram.settings import TelegramSettings
 from matcher import Morphology
 from tests.bot.telegram.citizen import Citizen
@@ -53,7 +59,7 @@ async def test_start_topics_question_answer_and_rating(running: RunningBot) -> N
 
     topic = "Вход и учётная запись"
     index = kb.topics.index(topic)
-    assert topic_buttons[index][1] == TopicCallback(index=index).pack()
+    assert topic_buttons[index][1] == TopicKeyCallback(key=topic_key(topic)).pack()
     anna.presses(topic_buttons[index][1], message_id=1001)
     await api.wait_for(lambda: bool(api.calls_of("editMessageText")), what="the topic")
     edit = api.calls_of("editMessageText")[-1].params
@@ -492,3 +498,31 @@ async def test_a_thumbs_down_tapped_twice_asks_what_was_wrong_once(running: Runn
     await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) == 2, what="2nd tap")
     await asyncio.sleep(0.3)
     assert api.sent_texts(anna.user_id).count(texts.ASK_COMMENT) == 1
+
+
+async def test_a_topic_button_sent_before_the_base_changed_opens_its_own_topic(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/start")
+    _, topics = await api.wait_sent(anna.user_id, 2)
+    title, data = buttons(topics)[0]
+    assert title == "Вход и учётная запись"
+    # A day later a curator has added a topic that comes first in the list.
+    kb_dir = running.app.services.settings.kb_dir
+    (kb_dir / "000-new.yaml").write_text(NEW_TOPIC, encoding="utf-8")
+    await api.wait_for(
+        lambda: running.app.services.answerer.kb.topics[0] == "Новая тема", what="the reload"
+    )
+    anna.presses(data, message_id=1001)
+    await api.wait_for(lambda: bool(api.calls_of("editMessageText")), what="the topic")
+    shown = api.calls_of("editMessageText")[-1].params["text"]
+    assert shown == "Тема «Вход и учётная запись». Выберите вопрос:"
+
+
+async def test_a_topic_button_of_the_earlier_kind_still_opens_a_topic(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.presses(TopicCallback(index=0).pack(), message_id=1001)  # sent by the old version
+    await api.wait_for(lambda: bool(api.calls_of("editMessageText")), what="the topic")
+    shown = api.calls_of("editMessageText")[-1].params["text"]
+    assert shown == "Тема «Вход и учётная запись». Выберите вопрос:"
