@@ -526,3 +526,17 @@ async def test_a_topic_button_of_the_earlier_kind_still_opens_a_topic(running: R
     await api.wait_for(lambda: bool(api.calls_of("editMessageText")), what="the topic")
     shown = api.calls_of("editMessageText")[-1].params["text"]
     assert shown == "Тема «Вход и учётная запись». Выберите вопрос:"
+
+
+async def test_a_phone_shared_while_a_ticket_is_open_reaches_its_contacts(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/operator не приходит код подтверждения")
+    (handoff,) = await api.wait_sent(anna.user_id, 1)
+    number = ticket_number(handoff["text"])
+    anna.shares_phone("+7 (912) 345-67-89")
+    saved = (await api.wait_sent(anna.user_id, 2))[1]
+    assert saved["text"] == texts.PHONE_SAVED.format(phone="+79123456789")
+    ticket = await running.app.services.citizens.lookup(chat_identity(anna.user_id), number)
+    assert ticket.contacts.phone == "+79123456789", "the specialist can call back, as promised"
