@@ -92,6 +92,7 @@ class TicketMessage:
 
 # The history action of a file the citizen attached; its note is the file's name.
 ATTACHED = "attached"
+CONTACTS_GIVEN = "contacts_given"
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,12 +36,14 @@ from bot.telegram.settings import TelegramSettings
 from bot.telegram.staff_texts import StaffCallback
 from matcher import Morphology
 from tests.bot.core.conftest import PASSWORD, fast_passwords
+from tests.bot.telegram.citizen import Citizen
 from tests.bot.telegram.fake_api import FakeBotApi
 
 pytestmark = pytest.mark.anyio
 
 STAFF_CHAT = -1001234567890
 TICKET_NUMBER = re.compile(r"Обращение № (\d+)")
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # enough of a PNG for the type check
 SETTLE_SECONDS = 1.5  # several passes of the group's poll: a duplicate would show by then
 Json = dict[str, Any]
 
@@ -747,3 +749,40 @@ async def test_a_photo_posted_in_the_topic_is_said_not_to_reach_the_citizen(grou
         await asyncio.sleep(SETTLE_SECONDS)
         assert await group.status(number) is TicketStatus.NEW
     assert len(api.sent_texts(712)) == 1  # the hand-off only
+
+
+async def test_a_file_and_a_phone_the_citizen_sends_are_shown_in_the_topic(group: Group) -> None:
+    api = group.api
+    api.files["shot"] = ("photos/file_1.png", PNG)
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(713, "ошибка при входе")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        olga.writes("/info Пришлите снимок экрана с ошибкой", thread_id=topic.thread_id)
+        await api.wait_sent(713, 3)
+        anna = Citizen(api, 713)
+        anna.sends(photo=[{"file_id": "shot", "file_unique_id": "b1", "width": 8, "height": 6}])
+        await api.wait_for(
+            lambda: any("photo-b1.jpg" in t for t in group.in_topic(topic)), what="the file"
+        )
+        anna.shares_phone("+79123456789")
+        await api.wait_for(
+            lambda: any(
+                t.startswith("📇 Гражданин оставил контакты") for t in group.in_topic(topic)
+            ),
+            what="the contacts",
+        )
+        assert await group.status(number) is TicketStatus.IN_PROGRESS
+    shown = group.in_topic(topic)
+    assert any(
+        t.startswith("📎 Гражданин приложил файл «photo-b1.jpg»: он в обращении в консоли.")
+        for t in shown
+    )
+    card = [
+        c.params["text"]
+        for c in api.calls_of("editMessageText")
+        if int(c.params["message_id"]) == topic.card_message_id
+    ][-1]
+    assert "Контакты: Анна Петрова, +7 *** ***-**-89" in card
