@@ -268,6 +268,11 @@ async def on_answer_button(
         await query.answer(ANSWER_GONE[:ALERT_LIMIT], show_alert=True)
         return
     number = callback_data.number
+    ticket = (await staff.card(number)).ticket
+    if ticket.status.is_final:  # suggested before it was closed
+        closed = CLOSED_NOT_SENT.format(number=number, status=ticket.status_label)
+        await query.answer(closed[:ALERT_LIMIT], show_alert=True)
+        return
     try:
         await _take_if_new(staff, desk, operator, number)
         await desk.reply(operator, number, entry.answer, via=Via.TELEGRAM, from_entry=entry.id)

@@ -786,3 +786,43 @@ async def test_a_file_and_a_phone_the_citizen_sends_are_shown_in_the_topic(group
         if int(c.params["message_id"]) == topic.card_message_id
     ][-1]
     assert "Контакты: Анна Петрова, +7 *** ***-**-89" in card
+
+
+async def test_a_suggested_answer_sent_after_the_ticket_closed_says_how_to_reopen(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(714, "не могу вспомнить пароль от госуслуг")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        olga.writes("/answers", thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("Как восстановить пароль" in t for t in group.in_topic(topic)),
+            what="suggestions in the topic",
+        )
+        posted = next(
+            c
+            for c in api.calls_of("sendMessage")
+            if "<b>Как восстановить пароль от Госуслуг?</b>" in str(c.params["text"])
+        )
+        (button,) = [b for row in posted.params["reply_markup"]["inline_keyboard"] for b in row]
+        close = StaffCallback(action="close", number=number).pack()
+        olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(lambda: bool(api.calls_of("answerCallbackQuery")), what="closed")
+        olga.presses(
+            button["callback_data"],
+            message_id=int(posted.result["message_id"]),
+            thread_id=topic.thread_id,
+        )
+        await api.wait_for(
+            lambda: len(api.calls_of("answerCallbackQuery")) == 2, what="the button's answer"
+        )
+    alert = api.calls_of("answerCallbackQuery")[-1].params
+    assert alert["text"] == (
+        f"Обращение № {number} закрыто («Завершено»): гражданину ничего не отправлено. "
+        "Чтобы продолжить, верните его в работу командой /reopen причина и напишите ещё раз."
+    )
+    assert alert["show_alert"] in (True, "true")
