@@ -540,3 +540,42 @@ async def test_a_phone_shared_while_a_ticket_is_open_reaches_its_contacts(
     assert saved["text"] == texts.PHONE_SAVED.format(phone="+79123456789")
     ticket = await running.app.services.citizens.lookup(chat_identity(anna.user_id), number)
     assert ticket.contacts.phone == "+79123456789", "the specialist can call back, as promised"
+
+
+async def test_messages_that_arrive_together_are_answered_in_the_order_sent(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    # Sent while the bot was busy: Telegram hands them over in one batch.
+    anna.says("забыл пароль")
+    anna.says("не приходит смс код")
+    anna.says("/operator помогите, пожалуйста")
+    sent = await api.wait_sent(anna.user_id, 3)
+    await asyncio.sleep(0.5)
+    texts_seen = api.sent_texts(anna.user_id)
+    assert len(texts_seen) == 3
+    assert texts_seen[0].startswith("Новый пароль можно задать самостоятельно")
+    assert texts_seen[1].startswith("Попробуйте по порядку")
+    assert texts_seen[2].startswith("Обращение № 1"), "both questions answered, then handed off"
+    assert sent[2]["text"] == texts_seen[2]
+
+
+async def test_an_album_of_photos_goes_into_one_ticket(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    for index in range(3):
+        api.files[f"shot-{index}"] = (f"photos/file_{index}.png", PNG)
+        anna.sends(
+            media_group_id="album-1",
+            photo=[
+                {"file_id": f"shot-{index}", "file_unique_id": f"s{index}", "width": 8, "height": 6}
+            ],
+            **({"caption": "Ошибка при входе"} if index == 0 else {}),
+        )
+    await api.wait_sent(anna.user_id, 4)
+    await asyncio.sleep(0.5)
+    assert api.sent_texts(anna.user_id)[1:] == [
+        "Файл «photo-s0.jpg» приложен к обращению № 1.",
+        "Файл «photo-s1.jpg» приложен к обращению № 1.",
+        "Файл «photo-s2.jpg» приложен к обращению № 1.",
+    ]
+    assert api.sent_texts(anna.user_id)[0].startswith("Обращение № 1")
