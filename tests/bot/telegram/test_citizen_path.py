@@ -579,3 +579,15 @@ async def test_an_album_of_photos_goes_into_one_ticket(running: RunningBot) -> N
         "Файл «photo-s2.jpg» приложен к обращению № 1.",
     ]
     assert api.sent_texts(anna.user_id)[0].startswith("Обращение № 1")
+
+
+async def test_an_unknown_command_lists_the_commands_and_opens_no_ticket(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/stauts 5")  # a typo of /status
+    (said,) = await api.wait_sent(anna.user_id, 1)
+    assert said["text"].startswith("Команды /stauts нет. Напишите вопрос словами или выберите:")
+    assert "/operator" in said["text"] and "/status" in said["text"]
+    anna.says("/status")
+    assert (await api.wait_sent(anna.user_id, 2))[-1]["text"] == texts.NO_TICKETS
