@@ -20,6 +20,7 @@ EVENT_LABELS: dict[str, str] = {
     "information_given": "Гражданин дополнил обращение",
     "contacts_given": "Гражданин оставил контакты",
     "rated": "Гражданин оценил ответ",
+    "delivery_refused": "Сообщение гражданину не доставлено",
     # Status changes are recorded under the new status's value.
     TicketStatus.NEW.value: "Принято",
     TicketStatus.IN_PROGRESS.value: "Возвращено в работу",

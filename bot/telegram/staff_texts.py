@@ -16,7 +16,7 @@ from bot.core.labels import channel_label, event_label
 from bot.core.staff_cards import StatusChange, TicketCard, TopicMessage
 from bot.core.staff_time import staff_time
 from bot.core.suggestions import Suggestion
-from bot.core.tickets import ATTACHED, CONTACTS_GIVEN, Author, TicketMessage
+from bot.core.tickets import ATTACHED, CONTACTS_GIVEN, DELIVERY_REFUSED, Author, TicketMessage
 
 TOPIC_NAME_LIMIT = 128  # characters Telegram allows in a forum topic's name
 QUESTION_IN_NAME = 60
@@ -65,6 +65,7 @@ FILE_NOT_SENT = (
 )
 FILE_NEWS = "📎 Гражданин приложил файл «{name}»: он в обращении в консоли. {when}"
 CONTACTS_NEWS = "📇 Гражданин оставил контакты ({what}): они на карточке обращения. {when}"
+REFUSED_NEWS = "⚠️ {why} {when}"
 CALLBACK_DATA_LIMIT = 64  # bytes Telegram keeps of a button's callback data
 INFO_USAGE = "Напишите после команды, что нужно уточнить у гражданина: /info номер заявления?"
 REJECT_USAGE = "Напишите после команды причину отказа: /reject вопрос не о госуслугах"
@@ -181,6 +182,8 @@ def change_text(change: StatusChange, *, zone: str) -> str:
         return FILE_NEWS.format(name=html.escape(event.note or ""), when=when)
     if event.action == CONTACTS_GIVEN:
         return CONTACTS_NEWS.format(what=html.escape(event.note or ""), when=when)
+    if event.action == DELIVERY_REFUSED:
+        return REFUSED_NEWS.format(why=html.escape(event.note or ""), when=when)
     status = event.to_status.label if event.to_status is not None else event_label(event.action)
     who = change.operator_name or "гражданин"
     return (

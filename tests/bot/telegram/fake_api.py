@@ -60,6 +60,7 @@ class Failure:
     methods: frozenset[str]
     retry_after: int = 1
     description: str = "Internal Server Error"
+    chat_id: int | None = None  # only calls to this chat; None: any
 
 
 @dataclass
@@ -107,7 +108,7 @@ class FakeBotApi:
         if request.match_info["token"] != self.token:
             self.calls.append(Call(method, params, 401))
             return _error(401, "Unauthorized")
-        failure = self._take_failure(method)
+        failure = self._take_failure(method, params)
         if failure is not None:
             self.calls.append(Call(method, params, failure.status))
             if failure.status == 429:
@@ -207,8 +208,10 @@ class FakeBotApi:
             "file_path": path,
         }
 
-    def _take_failure(self, method: str) -> Failure | None:
+    def _take_failure(self, method: str, params: Json) -> Failure | None:
         for failure in self._failures:
+            if failure.chat_id is not None and str(params.get("chat_id")) != str(failure.chat_id):
+                continue
             if method in failure.methods and failure.count > 0:
                 failure.count -= 1
                 return failure
@@ -224,10 +227,14 @@ class FakeBotApi:
         methods: tuple[str, ...] = SENDING_METHODS,
         retry_after: int = 1,
         description: str = "Internal Server Error",
+        chat_id: int | None = None,
     ) -> None:
         """Answer the next `count` calls of `methods` with `status` (after earlier plans) and
-        `description` ("Forbidden: bot was blocked by the user" for a 403)."""
-        self._failures.append(Failure(status, count, frozenset(methods), retry_after, description))
+        `description` ("Forbidden: bot was blocked by the user" for a 403); `chat_id`: only
+        the calls to that chat."""
+        self._failures.append(
+            Failure(status, count, frozenset(methods), retry_after, description, chat_id)
+        )
 
     def push(self, update: Json) -> int:
         """Queue an update for the bot's next getUpdates; returns its id."""

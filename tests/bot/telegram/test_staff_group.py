@@ -826,3 +826,32 @@ async def test_a_suggested_answer_sent_after_the_ticket_closed_says_how_to_reope
         "Чтобы продолжить, верните его в работу командой /reopen причина и напишите ещё раз."
     )
     assert alert["show_alert"] in (True, "true")
+
+
+async def test_a_reply_to_a_citizen_who_blocked_the_bot_is_reported_in_the_topic_and_kept(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(715, "не могу подать заявление")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        blocked = "Forbidden: bot was blocked by the user"
+        api.fail(403, 8, description=blocked, chat_id=715)  # the citizen blocked the bot
+        olga.writes("Проверьте раздел «Заявления»", thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any(
+                t.startswith("⚠️ Сообщение гражданину не доставлено") for t in group.in_topic(topic)
+            ),
+            what="the warning in the topic",
+        )
+        # Unblocked later: what was kept reaches the citizen, each once.
+        reply = f"Ответ по обращению № {number}: Проверьте раздел «Заявления»"
+        await api.wait_for(lambda: reply in api.sent_texts(715), timeout=15, what="the reply")
+        await asyncio.sleep(SETTLE_SECONDS)
+    warnings = [t for t in group.in_topic(topic) if t.startswith("⚠️")]
+    assert warnings, "the operator learns the citizen did not get it"
+    assert "гражданин заблокировал бота" in warnings[0]
+    assert api.sent_texts(715).count(reply) == 1
