@@ -174,7 +174,8 @@ class ConversationService:
         limit = self._settings.max_question_length
         if len(question) > limit:
             raise InvalidInputError(
-                f"Вопрос слишком длинный: {len(question)} символов, можно не больше {limit}."
+                f"Вопрос слишком длинный: {len(question)} символов, можно не больше {limit}. "
+                "Сократите его или отправьте частями, несколькими сообщениями."
             )
         return question
 

@@ -591,3 +591,14 @@ async def test_an_unknown_command_lists_the_commands_and_opens_no_ticket(
     assert "/operator" in said["text"] and "/status" in said["text"]
     anna.says("/status")
     assert (await api.wait_sent(anna.user_id, 2))[-1]["text"] == texts.NO_TICKETS
+
+
+async def test_a_message_over_the_limit_says_what_to_do(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    letter = "Не могу войти в личный кабинет, пишет что пароль неверный. " * 50  # < 4,096
+    anna.says(letter)
+    (said,) = await api.wait_sent(anna.user_id, 1)
+    assert said["text"] == (
+        f"Вопрос слишком длинный: {len(letter.strip())} символов, можно не больше 2000. "
+        "Сократите его или отправьте частями, несколькими сообщениями."
+    )
