@@ -11,7 +11,7 @@ import asyncio
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from itertools import pairwise
 
 from bot.core import wording
@@ -36,7 +36,8 @@ from bot.core.ticket_flow import (
     open_ticket,
     rate_ticket,
 )
-from bot.core.tickets import Author, HandoffReason
+from bot.core.ticket_status import TicketStatus
+from bot.core.tickets import Author, HandoffReason, Ticket
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import Database
 from bot.storage.quick import QuickUnitOfWork
@@ -48,6 +49,9 @@ from matcher.normalize import fold_case, words
 log = logging.getLogger(__name__)
 
 PERSON_REQUESTED = "Позовите специалиста"
+# How long after closing a typed "5" still rates the ticket, once a "спасибо" in between has
+# given the conversation back to the bot.
+MARK_AFTER_CLOSING = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,7 +174,8 @@ class ConversationService:
         limit = self._settings.max_question_length
         if len(question) > limit:
             raise InvalidInputError(
-                f"Вопрос слишком длинный: {len(question)} символов, можно не больше {limit}."
+                f"Вопрос слишком длинный: {len(question)} символов, можно не больше {limit}. "
+                "Сократите его или отправьте частями, несколькими сообщениями."
             )
         return question
 
@@ -256,12 +261,40 @@ class ConversationService:
         async with self._db.transaction() as uow:
             conversation = await uow.conversations.open(identity, now)
             ticket_id = conversation.ticket_id
-            if conversation.state is not ConversationState.RESOLVED or ticket_id is None:
+            if conversation.state is ConversationState.RESOLVED and ticket_id is not None:
+                ticket = await uow.tickets.get_by_id(ticket_id)
+            elif conversation.state is ConversationState.BOT:
+                ticket = await self._just_closed(uow, conversation, now)
+            else:
                 return None
-            ticket = await uow.tickets.get_by_id(ticket_id)
-            assert ticket is not None
+            if ticket is None:
+                return None
             text = await rate_ticket(uow, ticket, conversation.id, now, stars=stars, said=mark)
             return Reply(kind=ReplyKind.NOTICE, text=text, mark=GivenMark(ticket.number, stars))
+
+    async def _just_closed(
+        self, uow: UnitOfWork, conversation: Conversation, now: datetime
+    ) -> Ticket | None:
+        """The conversation's latest ticket if people closed it lately and it has no mark
+        yet: "спасибо" before the "5" has given the conversation back to the bot, and the
+        mark still means that ticket."""
+        latest = next(
+            (
+                t
+                for t in await uow.tickets.for_citizen(conversation.citizen_id)
+                if t.conversation_id == conversation.id
+            ),
+            None,
+        )
+        if (
+            latest is None
+            or latest.status is not TicketStatus.RESOLVED
+            or latest.closed_at is None
+            or now - latest.closed_at > MARK_AFTER_CLOSING
+        ):
+            return None
+        events = await uow.tickets.events(latest.id)
+        return None if any(e.action == "rated" for e in events) else latest
 
     async def _ask_for_words(self, identity: Identity, text: str, now: datetime) -> Reply | None:
         """A message without a word, while the bot has the conversation: asked to put the

@@ -11,16 +11,18 @@ import asyncio
 import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from uuid import uuid4
 
 from bot.core.clock import Clock, system_clock
-from bot.core.errors import DatabaseUnavailableError
+from bot.core.errors import DatabaseUnavailableError, RecipientRefusedError
 from bot.core.outbox import SenderRegistry
 from bot.core.priority import Priority, current_priority
 from bot.core.records import OutboxMessage
 from bot.core.settings import OutboxSettings
+from bot.core.tickets import DELIVERY_REFUSED, Author
 from bot.storage.database import Database
+from bot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +33,19 @@ def retry_delay(attempts: int, settings: OutboxSettings) -> timedelta:
     # Cap the exponent before multiplying so that a long outage cannot overflow timedelta.
     delay = settings.first_retry * (1 << min(exponent, 30))
     return min(delay, settings.max_retry)
+
+
+def _refused_before(message: OutboxMessage) -> bool:
+    """The reply's previous attempt was refused as well (its history says so already)."""
+    return (message.last_error or "").startswith(RecipientRefusedError.__name__)
+
+
+async def _record_refusal(uow: UnitOfWork, number: int, why: str, now: datetime) -> None:
+    """Tell the ticket's staff, once per reply, that the citizen's channel refused it: the
+    operator would otherwise believe it read (the reply itself is tried again later)."""
+    ticket = await uow.tickets.get(number)
+    if ticket is not None:
+        await uow.tickets.add_event(ticket.id, DELIVERY_REFUSED, Author.SYSTEM, now, note=why)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +97,7 @@ class DeliveryWorker:
             await sender.send(message)
         except Exception as error:
             retry_at = self._clock() + retry_delay(message.attempts, self._settings)
+            refused = isinstance(error, RecipientRefusedError) and not _refused_before(message)
             log.warning(
                 "Reply %s to %s:%s failed on attempt %d, retrying at %s: %r",
                 message.idempotency_key,
@@ -95,6 +111,8 @@ class DeliveryWorker:
                 await uow.outbox.mark_failed(
                     message.id, worker=self.worker_id, error=repr(error), retry_at=retry_at
                 )
+                if refused and message.ticket_number is not None:
+                    await _record_refusal(uow, message.ticket_number, str(error), self._clock())
             return False
         # A personal recipient (an e-mail address) is kept only as long as delivery needs it.
         forget = self._senders.masks(message.channel)

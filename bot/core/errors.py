@@ -113,6 +113,12 @@ class ProposalNotFoundError(CoreError):
     """No knowledge-base proposal with this id."""
 
 
+class RecipientRefusedError(CoreError):
+    """A channel refuses to deliver to a recipient for now (a citizen blocked the bot): the
+    reply stays in the outbox and is tried again later; the message says why, in Russian, for
+    the ticket's history."""
+
+
 class UnknownChannelError(CoreError):
     """No sender is registered for a channel name."""
 

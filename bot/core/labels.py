@@ -21,6 +21,7 @@ EVENT_LABELS: dict[str, str] = {
     "contacts_given": "Гражданин оставил контакты",
     "rated": "Гражданин оценил ответ",
     "due_changed": "Новый срок ответа",
+    "delivery_refused": "Сообщение гражданину не доставлено",
     # Status changes are recorded under the new status's value.
     TicketStatus.NEW.value: "Принято",
     TicketStatus.IN_PROGRESS.value: "Возвращено в работу",

@@ -15,9 +15,20 @@ from datetime import timedelta
 
 from bot.core.clock import Clock, system_clock
 from bot.core.staff_cards import StaffTopic, StatusChange, TicketCard, TopicMessage, TopicNews
-from bot.core.tickets import Author, TicketMessage, Via
+from bot.core.tickets import (
+    ATTACHED,
+    CONTACTS_GIVEN,
+    DELIVERY_REFUSED,
+    Author,
+    TicketMessage,
+    Via,
+)
 from bot.storage.database import Database
 from bot.storage.unit_of_work import UnitOfWork
+
+# Events without a status change the topic still shows: the group sees neither the ticket's
+# files nor its contacts otherwise (a scan the operator asked for came without a word).
+SHOWN_EVENTS = frozenset({ATTACHED, CONTACTS_GIVEN, DELIVERY_REFUSED})
 
 # The staff chat is the operators' Telegram group: what was written there is shown there already.
 WRITTEN_IN_STAFF_CHAT = Via.TELEGRAM
@@ -112,7 +123,9 @@ class StaffBoard:
                 ]
                 changes = []
                 for event in events:
-                    if event.to_status is None or event.action == "opened":
+                    if event.action == "opened":
+                        continue
+                    if event.to_status is None and event.action not in SHOWN_EVENTS:
                         continue
                     changes.append(StatusChange(event, await self._name(uow, event.operator_id)))
                 shown = [

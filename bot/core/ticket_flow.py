@@ -10,7 +10,7 @@ from bot.core.conversation_state import ConversationState, check_conversation_ch
 from bot.core.outbox import new_idempotency_key
 from bot.core.records import MAX_STARS, Conversation, OutgoingKind, RatingScale
 from bot.core.ticket_status import TicketStatus, check_status_change
-from bot.core.tickets import Author, HandoffReason, SupportLine, Ticket
+from bot.core.tickets import CONTACTS_GIVEN, Author, HandoffReason, SupportLine, Ticket
 from bot.storage.unit_of_work import UnitOfWork
 
 
@@ -101,7 +101,7 @@ async def add_contacts(uow: UnitOfWork, ticket: Ticket, given: Contacts, now: da
     # The history says what was given, not the values (the ticket shows those).
     fields = (("имя", given.name), ("телефон", given.phone), ("e-mail", given.email))
     note = ", ".join(label for label, value in fields if value)
-    await uow.tickets.add_event(ticket.id, "contacts_given", Author.CITIZEN, now, note=note)
+    await uow.tickets.add_event(ticket.id, CONTACTS_GIVEN, Author.CITIZEN, now, note=note)
     return merged
 
 

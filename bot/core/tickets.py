@@ -92,6 +92,8 @@ class TicketMessage:
 
 # The history action of a file the citizen attached; its note is the file's name.
 ATTACHED = "attached"
+CONTACTS_GIVEN = "contacts_given"
+DELIVERY_REFUSED = "delivery_refused"  # a reply the citizen's channel refused (blocked bot)
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,8 +80,8 @@ async def cancel(message: Message, state: FSMContext) -> None:
 def build_router() -> Router:
     """The commands handlers, registered in order on a fresh router."""
     router = Router(name="commands")
-    router.message.register(show_help, Command("help"))
-    router.message.register(call_operator, Command("operator"))
-    router.message.register(show_status, Command("status"))
-    router.message.register(cancel, Command("cancel"))
+    router.message.register(show_help, Command("help", ignore_case=True))
+    router.message.register(call_operator, Command("operator", ignore_case=True))
+    router.message.register(show_status, Command("status", ignore_case=True))
+    router.message.register(cancel, Command("cancel", ignore_case=True))
     return router

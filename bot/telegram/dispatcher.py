@@ -17,16 +17,23 @@ from bot.telegram import (
     unsupported,
 )
 from bot.telegram.dialogue_storage import DatabaseStorage
+from bot.telegram.ordering import ChatOrder
 from bot.telegram.services import TelegramServices
 
 
 def build_dispatcher(services: TelegramServices) -> Dispatcher:
     """A dispatcher with the bot's routers; handlers get the services by parameter name."""
-    dp = Dispatcher(storage=DatabaseStorage(services.dialogues))
+    # The FSM middleware reads the database before a handler runs: registered by hand,
+    # after the chat's turn is taken, so that a chat's updates keep their order.
+    dp = Dispatcher(storage=DatabaseStorage(services.dialogues), disable_fsm=True)
+    dp.update.outer_middleware(ChatOrder())
+    dp.update.outer_middleware(dp.fsm)
     # Citizens talk to the bot in private; in a group it would answer everyone's chatter.
     # The one group it listens to is the operators' (its own router, first in line).
     staff_chat = services.settings.staff_chat_id
-    dp.message.filter((F.chat.type == ChatType.PRIVATE) | (F.chat.id == staff_chat))
+    listened = (F.chat.type == ChatType.PRIVATE) | (F.chat.id == staff_chat)
+    dp.message.filter(listened)
+    dp.edited_message.filter(listened)
     if staff_chat is not None:
         dp.include_router(staff.build_router(staff_chat))
     dp.include_routers(

@@ -6,7 +6,13 @@ import html
 import logging
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramAPIError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramForbiddenError,
+    TelegramNetworkError,
+    TelegramRetryAfter,
+    TelegramServerError,
+)
 from aiogram.types import ErrorEvent
 
 from bot.core.errors import CoreError
@@ -18,8 +24,34 @@ log = logging.getLogger(__name__)
 async def on_error(event: ErrorEvent, bot: Bot) -> None:
     """Tell the citizen what went wrong: the core's message, or a generic apology."""
     error = event.exception
+    if isinstance(error, TelegramForbiddenError):
+        # The citizen blocked the bot (or deleted the chat): nobody to apologise to, and no
+        # bug to trace; what they asked is stored, only the reply is not shown.
+        log.warning(
+            "Update %s: the reply was not sent, Telegram refuses to write to the chat (%s)",
+            event.update.update_id,
+            error.message,
+        )
+        return
     if isinstance(error, CoreError):
         text = html.escape(str(error), quote=False)
+    elif isinstance(error, TelegramRetryAfter):
+        # Flood control longer than the bot waits in place: no bug to trace; the apology
+        # below may get through, or be refused as well.
+        log.warning(
+            "Update %s: the reply was not sent, Telegram's flood control asks to wait %s s",
+            event.update.update_id,
+            error.retry_after,
+        )
+        text = texts.SOMETHING_WENT_WRONG
+    elif isinstance(error, (TelegramServerError, TelegramNetworkError)):
+        # Telegram kept failing after the retries in place: its outage, not our bug.
+        log.warning(
+            "Update %s: the reply was not sent, Telegram kept failing (%s)",
+            event.update.update_id,
+            error.message,
+        )
+        text = texts.SOMETHING_WENT_WRONG
     else:
         log.error("Update %s failed", event.update.update_id, exc_info=error)
         text = texts.SOMETHING_WENT_WRONG

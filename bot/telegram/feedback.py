@@ -18,7 +18,7 @@ from aiogram.types import CallbackQuery, ForceReply, Message
 from bot.core.citizen_tickets import CitizenTickets
 from bot.core.ratings import Ratings
 from bot.telegram import texts
-from bot.telegram.chats import callback_chat_id, editable
+from bot.telegram.chats import NOT_MODIFIED, callback_chat_id, editable
 from bot.telegram.identity import chat_identity
 from bot.telegram.keyboards import RateCallback, TicketMarkCallback, ticket_mark_keyboard
 
@@ -38,9 +38,12 @@ async def rate(
     await query.answer(texts.THANKS_FOR_RATING)
     message = editable(query)
     if message is not None:
-        # The buttons may already be gone (a double tap): nothing to take away then.
-        with contextlib.suppress(TelegramBadRequest):
+        try:
             await message.edit_reply_markup(reply_markup=None)
+        except TelegramBadRequest as error:
+            if NOT_MODIFIED in str(error):
+                return  # the buttons were gone already: a double tap, the first one asked
+            # Too old to edit, or deleted: the rating counts and the comment is asked.
     if callback_data.helpful or query.bot is None:
         return
     prompt = await query.bot.send_message(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Iterable, Sequence
 
 from aiogram.filters.callback_data import CallbackData
 from aiogram.types import (
@@ -21,9 +22,29 @@ CALLBACK_DATA_LIMIT = 64  # bytes Telegram keeps of a button's data
 
 
 class TopicCallback(CallbackData, prefix="topic"):
-    """A topic of the knowledge base, by its position in the list of topics."""
+    """A topic of the knowledge base, by its position in the list of topics (buttons sent
+    before `TopicKeyCallback`: still in chats, so still understood)."""
 
     index: int
+
+
+class TopicKeyCallback(CallbackData, prefix="tkey"):
+    """A topic of the knowledge base, by a fingerprint of its title (`topic_key`): a button
+    sent before the base changed opens the topic it names, not whichever took its place."""
+
+    key: str
+
+
+def topic_key(topic: str) -> str:
+    """A short fingerprint of a topic's title that fits in a button's data."""
+    return hashlib.sha256(topic.encode()).hexdigest()[:12]
+
+
+def pressed_topic(topics: Sequence[str], pressed: TopicCallback | TopicKeyCallback) -> str | None:
+    """The topic a button names, wherever it is now; None when it is gone."""
+    if isinstance(pressed, TopicKeyCallback):
+        return next((t for t in topics if topic_key(t) == pressed.key), None)
+    return topics[pressed.index] if 0 <= pressed.index < len(topics) else None
 
 
 class TopicsCallback(CallbackData, prefix="topics"):
@@ -54,8 +75,12 @@ def topics_keyboard(topics: Iterable[str]) -> InlineKeyboardMarkup:
     """One button per topic."""
     return InlineKeyboardMarkup(
         inline_keyboard=[
-            [InlineKeyboardButton(text=topic, callback_data=TopicCallback(index=i).pack())]
-            for i, topic in enumerate(topics)
+            [
+                InlineKeyboardButton(
+                    text=topic, callback_data=TopicKeyCallback(key=topic_key(topic)).pack()
+                )
+            ]
+            for topic in topics
         ]
     )
 

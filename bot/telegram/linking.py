@@ -49,6 +49,6 @@ def build_router(services: TelegramServices) -> Router:
     router = Router(name="linking")
     router.message.filter(F.chat.type == ChatType.PRIVATE)  # citizens link their own chats
     router.message.middleware(inject)
-    router.message.register(link, Command("link"))
-    router.message.register(unlink, Command("unlink"))
+    router.message.register(link, Command("link", ignore_case=True))
+    router.message.register(unlink, Command("unlink", ignore_case=True))
     return router

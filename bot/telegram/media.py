@@ -58,11 +58,15 @@ async def share_contact(
         name = make_contacts(
             name=" ".join(filter(None, (contact.first_name, contact.last_name)))
         ).name
-    await remember_contacts(state, Contacts(phone=phone, name=name))
+    contacts = Contacts(phone=phone, name=name)
+    await remember_contacts(state, contacts)
     identity = chat_identity(message.chat.id)
     if not (await conversations.state(identity)).bot_answers:
-        # People already own the conversation: the number goes to their ticket.
-        reply = await conversations.handle(identity, texts.PHONE_FOR_TICKET.format(phone=phone))
+        # People already own the conversation: the number goes to their ticket's contacts
+        # (the message itself is stored masked, as every message is).
+        reply = await conversations.handle(
+            identity, texts.PHONE_FOR_TICKET.format(phone=phone), contacts=contacts
+        )
         await message.answer(
             texts.PHONE_SAVED.format(phone=phone), reply_markup=ReplyKeyboardRemove()
         )

@@ -6,6 +6,8 @@ and only its masked form reaches the core (and so the database).
 
 from __future__ import annotations
 
+import html
+
 from aiogram import Bot, F, Router
 from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
@@ -66,9 +68,26 @@ async def ask(
         await tick_typed_mark(bot, state, message.chat.id, reply.mark)
 
 
+def is_command(message: Message) -> bool:
+    """A filter: the message starts with a command, as Telegram marks one ("/stauts 5")."""
+    return any(e.type == "bot_command" and e.offset == 0 for e in message.entities or ())
+
+
+async def unknown_command(message: Message) -> None:
+    """A command the bot does not have (the known ones are taken by earlier routers): say
+    which there are, rather than read it as a question (it used to become a ticket)."""
+    assert message.text is not None
+    command = message.text.split(maxsplit=1)[0]
+    await message.answer(html.escape(texts.UNKNOWN_COMMAND.format(command=command), quote=False))
+
+
 def build_router() -> Router:
     """The questions handlers, registered in order on a fresh router."""
     router = Router(name="questions")
     router.message.register(ask_person, F.text == texts.ASK_PERSON_BUTTON)
+    router.message.register(unknown_command, F.text, is_command)
     router.message.register(ask, F.text)
+    # A question corrected after sending ("пороль" → "пароль") is answered as corrected; to
+    # the ticket people have, the corrected text goes as the citizen's next message.
+    router.edited_message.register(ask, F.text, ~F.text.startswith("/"))
     return router

@@ -7,14 +7,21 @@ from collections import OrderedDict
 from collections.abc import Callable
 
 from aiogram import Bot
-from aiogram.exceptions import TelegramRetryAfter
+from aiogram.exceptions import TelegramForbiddenError, TelegramRetryAfter
 from aiogram.types import InlineKeyboardMarkup
 
+from bot.core.errors import RecipientRefusedError
 from bot.core.records import OutboxMessage, OutgoingKind
 from bot.telegram.errors import FloodWaitError
 from bot.telegram.keyboards import ticket_mark_keyboard
 from bot.telegram.mark_buttons import MarkButtons
 from bot.telegram.render import RenderOptions, render_text
+
+BLOCKED = (
+    "Сообщение гражданину не доставлено: Telegram отказывается писать в этот чат (гражданин "
+    "заблокировал бота или удалил чат). Бот попробует снова позже; чтобы ответить сейчас, "
+    "свяжитесь с гражданином иначе."
+)
 
 
 class TelegramSender:
@@ -62,6 +69,8 @@ class TelegramSender:
             except TelegramRetryAfter as error:
                 self._paused_until = self._clock() + error.retry_after
                 raise
+            except TelegramForbiddenError as error:
+                raise RecipientRefusedError(BLOCKED) from error
             self._remember_key(key)
             if markup is not None and self._marks is not None and message.ticket_number:
                 await self._marks.remember(

@@ -1,5 +1,5 @@
 """The operators' forum group: replies and commands written in a ticket's topic (`/info`,
-`/reject`, `/answers`), the card's buttons, and the buttons that send a suggested answer.
+`/reject`, `/reopen`, `/answers`), the card's buttons, and the buttons that send a suggested answer.
 
 Only members linked to an active operator account (`faqbot user telegram`) can act; the
 others get a polite refusal and nothing changes. Every action goes through the same desk
@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiogram import F, Router
+from aiogram.enums import ContentType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
 from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, TelegramObject, User
@@ -34,12 +35,16 @@ from bot.telegram.staff_texts import (
     ANSWER_GONE,
     ANSWER_SENT,
     CLOSE_UNREAD,
+    CLOSED_NOT_SENT,
     DONE,
+    EDIT_NOT_SENT,
     ESCALATION_NOTE,
+    FILE_NOT_SENT,
     INFO_USAGE,
     NO_SUGGESTIONS,
     NOT_LINKED,
     REJECT_USAGE,
+    REOPEN_USAGE,
     SENT_REACTION,
     UNKNOWN_COMMAND,
     AnswerCallback,
@@ -51,22 +56,48 @@ from bot.telegram.staff_texts import (
 log = logging.getLogger(__name__)
 ALERT_LIMIT = 200  # characters Telegram shows in a callback alert
 SUGGESTIONS_IN_TOPIC = 3  # a message each: more would bury the conversation
+# What an operator may post in a topic that cannot reach the citizen (replies are text).
+NOT_SENT_CONTENT = frozenset(
+    {
+        ContentType.PHOTO,
+        ContentType.DOCUMENT,
+        ContentType.VIDEO,
+        ContentType.VOICE,
+        ContentType.AUDIO,
+        ContentType.VIDEO_NOTE,
+        ContentType.STICKER,
+        ContentType.ANIMATION,
+        ContentType.LOCATION,
+        ContentType.CONTACT,
+    }
+)
 
 
 def build_router(chat_id: int) -> Router:
     """Handlers for the staff chat only; everything else said there stops here."""
     router = Router(name="staff")
     router.message.filter(F.chat.id == chat_id)
+    router.edited_message.filter(F.chat.id == chat_id)
     router.callback_query.filter(F.message.chat.id == chat_id)
     # Operators' work goes ahead of citizens' when the database is busy, as in the console.
     router.message.middleware(_as_staff)
     router.callback_query.middleware(_as_staff)
     router.callback_query.register(on_button, StaffCallback.filter())
     router.callback_query.register(on_answer_button, AnswerCallback.filter())
-    router.message.register(on_answers_command, F.message_thread_id, Command("answers"))
-    router.message.register(on_topic_command, F.message_thread_id, Command(*TOPIC_COMMANDS))
+    # A phone's keyboard writes "/Info" as readily as "/info": both are the command.
+    router.message.register(
+        on_answers_command, F.message_thread_id, Command("answers", ignore_case=True)
+    )
+    router.message.register(
+        on_topic_command, F.message_thread_id, Command(*TOPIC_COMMANDS, ignore_case=True)
+    )
     router.message.register(on_topic_message, F.message_thread_id, F.text)
+    router.message.register(
+        on_topic_file, F.message_thread_id, F.content_type.in_(NOT_SENT_CONTENT)
+    )
     router.message.register(ignore)  # chatter, service messages: not for the citizens' bot
+    router.edited_message.register(on_topic_edit, F.message_thread_id, F.text)
+    router.edited_message.register(ignore)
     return router
 
 
@@ -114,10 +145,16 @@ async def _reject(desk: Desk, operator: Operator, number: int, text: str) -> Non
     await desk.reject(operator, number, text)
 
 
-# `/info текст` and `/reject причина` in a ticket's topic, as the console's forms.
+async def _reopen(desk: Desk, operator: Operator, number: int, text: str) -> None:
+    await desk.reopen(operator, number, text)
+
+
+# `/info текст`, `/reject причина` and `/reopen причина` in a ticket's topic, as the
+# console's forms.
 TOPIC_COMMANDS: dict[str, tuple[TopicAction, str]] = {
     "info": (_ask, INFO_USAGE),
     "reject": (_reject, REJECT_USAGE),
+    "reopen": (_reopen, REOPEN_USAGE),
 }
 
 
@@ -134,6 +171,31 @@ async def on_topic_message(
             await message.reply(html.escape(UNKNOWN_COMMAND.format(command=text.split()[0])))
         return
     await _act_in_topic(message, text, _reply, staff=staff, desk=desk, accounts=accounts)
+
+
+async def on_topic_file(message: Message, staff: StaffBoard, accounts: Accounts) -> None:
+    """A photo, file or voice note an operator posts in a ticket's topic does not reach the
+    citizen (replies are text): say so, rather than leave them thinking it was sent."""
+    if message.message_thread_id is None:
+        return
+    if await staff.topic_of_thread(message.message_thread_id) is None:
+        return
+    operator, _ = await _operator(accounts, message.from_user)
+    if operator is not None:
+        await message.reply(html.escape(FILE_NOT_SENT))
+
+
+async def on_topic_edit(message: Message, staff: StaffBoard, accounts: Accounts) -> None:
+    """An operator's reply edited after it was sent: the citizen keeps the first text (a
+    Telegram message once delivered cannot be changed from here), so say so."""
+    text = message.text or ""
+    if text.startswith("/") or message.message_thread_id is None:
+        return
+    if await staff.topic_of_thread(message.message_thread_id) is None:
+        return
+    operator, _ = await _operator(accounts, message.from_user)
+    if operator is not None:
+        await message.reply(html.escape(EDIT_NOT_SENT))
 
 
 async def on_topic_command(
@@ -207,6 +269,11 @@ async def on_answer_button(
         await query.answer(ANSWER_GONE[:ALERT_LIMIT], show_alert=True)
         return
     number = callback_data.number
+    ticket = (await staff.card(number)).ticket
+    if ticket.status.is_final:  # suggested before it was closed
+        closed = CLOSED_NOT_SENT.format(number=number, status=ticket.status_label)
+        await query.answer(closed[:ALERT_LIMIT], show_alert=True)
+        return
     try:
         await _take_if_new(staff, desk, operator, number)
         await desk.reply(operator, number, entry.answer, via=Via.TELEGRAM, from_entry=entry.id)
@@ -241,6 +308,13 @@ async def _act_in_topic(
         await message.reply(html.escape(refusal))
         return
     number = topic.ticket_number
+    ticket = (await staff.card(number)).ticket
+    if ticket.status.is_final and action is not _reopen:
+        # The card has no buttons left: say what is possible instead of "take it first".
+        await message.reply(
+            html.escape(CLOSED_NOT_SENT.format(number=number, status=ticket.status_label))
+        )
+        return
     try:
         await _take_if_new(staff, desk, operator, number)
         await action(desk, operator, number, text)
@@ -282,6 +356,9 @@ async def on_button(
         elif callback_data.action == "close":
             # Not closed over a citizen's message the topic does not show yet.
             shown = await _shown_up_to(staff, query)
+            # As a reply does, closing a ticket nobody has taken takes it first (the card
+            # offers «Закрыть» from the start; it used to answer «нельзя перевести»).
+            await _take_if_new(staff, desk, operator, number)
             await desk.resolve(operator, number, via=Via.TELEGRAM, seen_message_id=shown)
         else:
             await query.answer()

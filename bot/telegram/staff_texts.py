@@ -16,7 +16,7 @@ from bot.core.labels import channel_label, event_label
 from bot.core.staff_cards import StatusChange, TicketCard, TopicMessage
 from bot.core.staff_time import staff_time
 from bot.core.suggestions import Suggestion
-from bot.core.tickets import Author, TicketMessage
+from bot.core.tickets import ATTACHED, CONTACTS_GIVEN, DELIVERY_REFUSED, Author, TicketMessage
 
 TOPIC_NAME_LIMIT = 128  # characters Telegram allows in a forum topic's name
 QUESTION_IN_NAME = 60
@@ -52,11 +52,32 @@ ANSWER_SENT = "Ответ из базы отправлен гражданину 
 ANSWER_GONE = "Этого ответа уже нет в базе знаний: обновите подборку командой /answers."
 UNKNOWN_COMMAND = (
     "Команда {command} не знакома, и гражданину ничего не отправлено. В теме обращения: "
-    "/info текст, /reject причина, /answers [слова]; ответ — обычным сообщением."
+    "/info текст, /reject причина, /answers [слова], /reopen причина; ответ — обычным "
+    "сообщением."
 )
+CLOSED_HINT = "<i>Обращение закрыто. Вернуть его в работу — /reopen причина.</i>"
+CLOSED_NOT_SENT = (
+    "Обращение № {number} закрыто («{status}»): гражданину ничего не отправлено. Чтобы "
+    "продолжить, верните его в работу командой /reopen причина и напишите ещё раз."
+)
+EDIT_NOT_SENT = (
+    "Исправление не отправлено: гражданин видит ответ таким, каким он был отправлен. "
+    "Напишите исправленный текст новым сообщением."
+)
+FILE_NOT_SENT = (
+    "Гражданину ничего не отправлено: ответ передаётся только текстом. Напишите его "
+    "сообщением в этой теме (ссылку можно вставить в текст)."
+)
+FILE_NEWS = "📎 Гражданин приложил файл «{name}»: он в обращении в консоли. {when}"
+CONTACTS_NEWS = "📇 Гражданин оставил контакты ({what}): они на карточке обращения. {when}"
+REFUSED_NEWS = "⚠️ {why} {when}"
 CALLBACK_DATA_LIMIT = 64  # bytes Telegram keeps of a button's callback data
 INFO_USAGE = "Напишите после команды, что нужно уточнить у гражданина: /info номер заявления?"
 REJECT_USAGE = "Напишите после команды причину отказа: /reject вопрос не о госуслугах"
+REOPEN_USAGE = (
+    "Напишите после команды, почему обращение возвращается в работу: "
+    "/reopen гражданин уточнил вопрос"
+)
 
 
 class StaffCallback(CallbackData, prefix="staff"):
@@ -129,8 +150,7 @@ def card_text(card: TicketCard, *, zone: str) -> str:
         lines.append(f"В работе у: {html.escape(card.assignee_name)}")
     if card.last_actor:
         lines.append(f"Последнее действие: {html.escape(card.last_actor)}")
-    if not ticket.status.is_final:
-        lines.append(CARD_HINT)
+    lines.append(CLOSED_HINT if ticket.status.is_final else CARD_HINT)
     return "\n".join(lines)
 
 
@@ -162,6 +182,13 @@ def card_keyboard(card: TicketCard) -> InlineKeyboardMarkup | None:
 def change_text(change: StatusChange, *, zone: str) -> str:
     """A status change posted into the topic: what, who, when."""
     event = change.event
+    when = staff_time(event.created_at, zone)
+    if event.action == ATTACHED:
+        return FILE_NEWS.format(name=html.escape(event.note or ""), when=when)
+    if event.action == CONTACTS_GIVEN:
+        return CONTACTS_NEWS.format(what=html.escape(event.note or ""), when=when)
+    if event.action == DELIVERY_REFUSED:
+        return REFUSED_NEWS.format(why=html.escape(event.note or ""), when=when)
     status = event.to_status.label if event.to_status is not None else event_label(event.action)
     who = change.operator_name or "гражданин"
     return (

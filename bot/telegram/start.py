@@ -11,14 +11,16 @@ from aiogram.types import CallbackQuery, Message
 from bot.core.answerer import Answerer
 from bot.core.conversation import ConversationService
 from bot.telegram import texts
-from bot.telegram.chats import callback_chat_id, editable
+from bot.telegram.chats import callback_chat_id, show_in_place
 from bot.telegram.identity import chat_identity
 from bot.telegram.keyboards import (
     EntryCallback,
     TopicCallback,
+    TopicKeyCallback,
     TopicsCallback,
     entries_keyboard,
     main_keyboard,
+    pressed_topic,
     topics_keyboard,
 )
 from bot.telegram.render import RenderOptions
@@ -33,32 +35,24 @@ async def greet(message: Message, answerer: Answerer) -> None:
 
 async def show_topics(query: CallbackQuery, bot: Bot, answerer: Answerer) -> None:
     """Back to the list of topics."""
-    keyboard = topics_keyboard(answerer.kb.topics)
-    message = editable(query)
-    if message is not None:
-        await message.edit_text(texts.TOPICS, reply_markup=keyboard)
-    else:
-        await bot.send_message(callback_chat_id(query), texts.TOPICS, reply_markup=keyboard)
+    await show_in_place(query, bot, texts.TOPICS, topics_keyboard(answerer.kb.topics))
     await query.answer()
 
 
 async def show_topic(
-    query: CallbackQuery, callback_data: TopicCallback, bot: Bot, answerer: Answerer
+    query: CallbackQuery,
+    callback_data: TopicCallback | TopicKeyCallback,
+    bot: Bot,
+    answerer: Answerer,
 ) -> None:
     """The questions of one topic, in place of the list of topics."""
     kb = answerer.kb
-    topics = kb.topics
-    if not 0 <= callback_data.index < len(topics):
+    topic = pressed_topic(kb.topics, callback_data)
+    if topic is None:
         await query.answer(texts.TOPIC_GONE, show_alert=True)
         return
-    topic = topics[callback_data.index]
     text = texts.TOPIC_QUESTIONS.format(topic=html.escape(topic, quote=False))
-    keyboard = entries_keyboard(kb.in_topic(topic))
-    message = editable(query)
-    if message is not None:
-        await message.edit_text(text, reply_markup=keyboard)
-    else:
-        await bot.send_message(callback_chat_id(query), text, reply_markup=keyboard)
+    await show_in_place(query, bot, text, entries_keyboard(kb.in_topic(topic)))
     await query.answer()
 
 
@@ -81,8 +75,9 @@ async def show_entry(
 def build_router() -> Router:
     """The start handlers, registered in order on a fresh router."""
     router = Router(name="start")
-    router.message.register(greet, CommandStart())
+    router.message.register(greet, CommandStart(ignore_case=True))
     router.callback_query.register(show_topics, TopicsCallback.filter())
+    router.callback_query.register(show_topic, TopicKeyCallback.filter())
     router.callback_query.register(show_topic, TopicCallback.filter())
     router.callback_query.register(show_entry, EntryCallback.filter())
     return router

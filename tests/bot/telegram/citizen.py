@@ -54,6 +54,12 @@ class Citizen:
             content["entities"] = [{"type": "bot_command", "offset": 0, "length": length}]
         return self.api.push({"message": self._message(**content)})
 
+    def edits(self, message_id: int, text: str) -> int:
+        """Correct the text of the citizen's own message `message_id` (1 is the first sent)."""
+        message = {**self._message(text=text), "message_id": message_id}
+        message["edit_date"] = message["date"]
+        return self.api.push({"edited_message": message})
+
     def replies(self, text: str, *, to: int) -> int:
         """Reply to the bot's message `to` (swipe, "Ответить") with `text`."""
         replied = {

@@ -59,6 +59,8 @@ class Failure:
     count: int
     methods: frozenset[str]
     retry_after: int = 1
+    description: str = "Internal Server Error"
+    chat_id: int | None = None  # only calls to this chat; None: any
 
 
 @dataclass
@@ -106,7 +108,7 @@ class FakeBotApi:
         if request.match_info["token"] != self.token:
             self.calls.append(Call(method, params, 401))
             return _error(401, "Unauthorized")
-        failure = self._take_failure(method)
+        failure = self._take_failure(method, params)
         if failure is not None:
             self.calls.append(Call(method, params, failure.status))
             if failure.status == 429:
@@ -115,7 +117,7 @@ class FakeBotApi:
                     f"Too Many Requests: retry after {failure.retry_after}",
                     {"retry_after": failure.retry_after},
                 )
-            return _error(failure.status, "Internal Server Error")
+            return _error(failure.status, failure.description)
         if method == "getUpdates":
             self.calls.append(Call(method, params, 200))
             return _ok(await self._get_updates(params))
@@ -206,8 +208,10 @@ class FakeBotApi:
             "file_path": path,
         }
 
-    def _take_failure(self, method: str) -> Failure | None:
+    def _take_failure(self, method: str, params: Json) -> Failure | None:
         for failure in self._failures:
+            if failure.chat_id is not None and str(params.get("chat_id")) != str(failure.chat_id):
+                continue
             if method in failure.methods and failure.count > 0:
                 failure.count -= 1
                 return failure
@@ -222,9 +226,15 @@ class FakeBotApi:
         *,
         methods: tuple[str, ...] = SENDING_METHODS,
         retry_after: int = 1,
+        description: str = "Internal Server Error",
+        chat_id: int | None = None,
     ) -> None:
-        """Answer the next `count` calls of `methods` with `status` (after earlier plans)."""
-        self._failures.append(Failure(status, count, frozenset(methods), retry_after))
+        """Answer the next `count` calls of `methods` with `status` (after earlier plans) and
+        `description` ("Forbidden: bot was blocked by the user" for a 403); `chat_id`: only
+        the calls to that chat."""
+        self._failures.append(
+            Failure(status, count, frozenset(methods), retry_after, description, chat_id)
+        )
 
     def recover(self) -> None:
         """Drop the failures still planned: the server answers normally again."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from typing import Any
 
@@ -11,7 +12,13 @@ import pytest
 from bot.core.history import ConversationHistory
 from bot.telegram import texts
 from bot.telegram.identity import chat_identity
-from bot.telegram.keyboards import EntryCallback, RateCallback, TopicCallback
+from bot.telegram.keyboards import (
+    EntryCallback,
+    RateCallback,
+    TopicCallback,
+    TopicKeyCallback,
+    topic_key,
+)
 from bot.telegram.settings import TelegramSettings
 from matcher import Morphology
 from tests.bot.telegram.citizen import Citizen
@@ -52,7 +59,7 @@ async def test_start_topics_question_answer_and_rating(running: RunningBot) -> N
 
     topic = "Вход и учётная запись"
     index = kb.topics.index(topic)
-    assert topic_buttons[index][1] == TopicCallback(index=index).pack()
+    assert topic_buttons[index][1] == TopicKeyCallback(key=topic_key(topic)).pack()
     anna.presses(topic_buttons[index][1], message_id=1001)
     await api.wait_for(lambda: bool(api.calls_of("editMessageText")), what="the topic")
     edit = api.calls_of("editMessageText")[-1].params
@@ -386,4 +393,225 @@ async def test_an_answer_lists_its_entry_links(running: RunningBot) -> None:
     (answer,) = await api.wait_sent(anna.user_id, 1)
     assert answer["text"].endswith(
         'Полезные ссылки:\n• <a href="https://help.elpts.ru/ru">Портал поддержки ЭПТС</a>'
+    )
+
+
+NOT_MODIFIED = (
+    "Bad Request: message is not modified: specified new message content and reply markup "
+    "are exactly the same as a current content and reply markup of the message"
+)
+
+
+async def test_a_topic_tapped_twice_shows_its_questions_without_an_apology(
+    running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/start")
+    _, topics = await api.wait_sent(anna.user_id, 2)
+    topic = buttons(topics)[0][1]
+    anna.presses(topic, message_id=1001)
+    await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) == 1, what="1st tap")
+    # The second tap asks for what the message shows already: Telegram refuses the edit.
+    api.fail(400, 1, methods=("editMessageText",), description=NOT_MODIFIED)
+    anna.presses(topic, message_id=1001)
+    await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) == 2, what="2nd tap")
+    answered = [c.params.get("text") for c in api.calls_of("answerCallbackQuery")]
+    assert answered == [None, None], "a tap is answered quietly, never with an apology"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+async def test_a_citizen_who_blocked_the_bot_gets_no_apology_and_the_log_says_why(
+    running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    api, anna = running.api, running.citizen()
+    api.fail(403, 1, description="Forbidden: bot was blocked by the user")
+    anna.says("забыл пароль")
+    await api.wait_for(
+        lambda: any("refuses to write" in r.getMessage() for r in caplog.records),
+        what="the log line",
+    )
+    anna.says("забыл пароль")  # unblocked: the bot answers again
+    (answer,) = await api.wait_sent(anna.user_id, 1)
+    assert "пароль" in answer["text"], "no apology to a chat that refused the answer"
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert running.polling
+
+
+async def test_a_command_typed_with_a_capital_letter_is_the_command(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/Operator не приходит код подтверждения")  # a phone capitalises the first letter
+    (handoff,) = await api.wait_sent(anna.user_id, 1)
+    number = ticket_number(handoff["text"])
+    anna.says(f"/Status {number}")
+    status = (await api.wait_sent(anna.user_id, 2))[-1]
+    assert status["text"].startswith(f"Обращение № {number}: Принято")
+    anna.says("/Help")
+    shown = (await api.wait_sent(anna.user_id, 3))[-1]
+    assert shown["text"].startswith("Что я умею")
+    history = await ConversationHistory(running.app.services.db).recent(chat_identity(anna.user_id))
+    assert not [m.text for m in history.messages if m.text.startswith("/")], (
+        "no command in the ticket"
+    )
+
+
+async def test_a_corrected_question_is_answered_as_corrected(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("как получить эптс")
+    (offered,) = await api.wait_sent(anna.user_id, 1)
+    assert offered["text"] == "Уточните, пожалуйста, что вы имели в виду:"
+    anna.edits(1, "забыл пароль")  # the citizen corrects the message they sent
+    answer = (await api.wait_sent(anna.user_id, 2))[-1]
+    assert answer["text"].startswith("Новый пароль можно задать самостоятельно")
+
+
+async def test_a_long_flood_wait_is_one_clear_log_line_and_an_apology(
+    running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    api, anna = running.api, running.citizen()
+    api.fail(429, 1, retry_after=600)  # longer than the bot waits out in place
+    anna.says("забыл пароль")
+    await api.wait_for(
+        lambda: any("flood control asks to wait 600 s" in r.getMessage() for r in caplog.records),
+        what="the log line",
+    )
+    (apology,) = await api.wait_sent(anna.user_id, 1)  # Telegram let this one through
+    assert apology["text"] == texts.SOMETHING_WENT_WRONG
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert running.polling
+
+
+async def test_telegram_failing_after_the_retries_is_one_clear_log_line(
+    running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    api, anna = running.api, running.citizen()
+    api.fail(502, 3, description="Bad Gateway")  # every attempt at the answer
+    anna.says("забыл пароль")
+    (apology,) = await api.wait_sent(anna.user_id, 1)
+    assert apology["text"] == texts.SOMETHING_WENT_WRONG
+    assert any(
+        "the reply was not sent, Telegram kept failing (Bad Gateway)" in r.getMessage()
+        for r in caplog.records
+    )
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR]
+    anna.says("забыл пароль")  # Telegram is back: answered as always
+    answer = (await api.wait_sent(anna.user_id, 2))[-1]
+    assert answer["text"].startswith("Новый пароль")
+
+
+async def test_a_thumbs_down_tapped_twice_asks_what_was_wrong_once(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("забыл пароль")
+    (answer,) = await api.wait_sent(anna.user_id, 1)
+    _, rate_down = buttons(answer)
+    anna.presses(rate_down[1], message_id=1001)
+    await api.wait_sent(anna.user_id, 2)
+    # The second tap reaches the bot after the first took the buttons away.
+    api.fail(400, 1, methods=("editMessageReplyMarkup",), description=NOT_MODIFIED)
+    anna.presses(rate_down[1], message_id=1001)
+    await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) == 2, what="2nd tap")
+    await asyncio.sleep(0.3)
+    assert api.sent_texts(anna.user_id).count(texts.ASK_COMMENT) == 1
+
+
+async def test_a_topic_button_sent_before_the_base_changed_opens_its_own_topic(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/start")
+    _, topics = await api.wait_sent(anna.user_id, 2)
+    title, data = buttons(topics)[0]
+    assert title == "Вход и учётная запись"
+    # A day later a curator has added a topic that comes first in the list.
+    kb_dir = running.app.services.settings.kb_dir
+    (kb_dir / "000-new.yaml").write_text(NEW_TOPIC, encoding="utf-8")
+    await api.wait_for(
+        lambda: running.app.services.answerer.kb.topics[0] == "Новая тема", what="the reload"
+    )
+    anna.presses(data, message_id=1001)
+    await api.wait_for(lambda: bool(api.calls_of("editMessageText")), what="the topic")
+    shown = api.calls_of("editMessageText")[-1].params["text"]
+    assert shown == "Тема «Вход и учётная запись». Выберите вопрос:"
+
+
+async def test_a_topic_button_of_the_earlier_kind_still_opens_a_topic(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    anna.presses(TopicCallback(index=0).pack(), message_id=1001)  # sent by the old version
+    await api.wait_for(lambda: bool(api.calls_of("editMessageText")), what="the topic")
+    shown = api.calls_of("editMessageText")[-1].params["text"]
+    assert shown == "Тема «Вход и учётная запись». Выберите вопрос:"
+
+
+async def test_a_phone_shared_while_a_ticket_is_open_reaches_its_contacts(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/operator не приходит код подтверждения")
+    (handoff,) = await api.wait_sent(anna.user_id, 1)
+    number = ticket_number(handoff["text"])
+    anna.shares_phone("+7 (912) 345-67-89")
+    saved = (await api.wait_sent(anna.user_id, 2))[1]
+    assert saved["text"] == texts.PHONE_SAVED.format(phone="+79123456789")
+    ticket = await running.app.services.citizens.lookup(chat_identity(anna.user_id), number)
+    assert ticket.contacts.phone == "+79123456789", "the specialist can call back, as promised"
+
+
+async def test_messages_that_arrive_together_are_answered_in_the_order_sent(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    # Sent while the bot was busy: Telegram hands them over in one batch.
+    anna.says("забыл пароль")
+    anna.says("не приходит смс код")
+    anna.says("/operator помогите, пожалуйста")
+    sent = await api.wait_sent(anna.user_id, 3)
+    await asyncio.sleep(0.5)
+    texts_seen = api.sent_texts(anna.user_id)
+    assert len(texts_seen) == 3
+    assert texts_seen[0].startswith("Новый пароль можно задать самостоятельно")
+    assert texts_seen[1].startswith("Попробуйте по порядку")
+    assert texts_seen[2].startswith("Обращение № 1"), "both questions answered, then handed off"
+    assert sent[2]["text"] == texts_seen[2]
+
+
+async def test_an_album_of_photos_goes_into_one_ticket(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    for index in range(3):
+        api.files[f"shot-{index}"] = (f"photos/file_{index}.png", PNG)
+        anna.sends(
+            media_group_id="album-1",
+            photo=[
+                {"file_id": f"shot-{index}", "file_unique_id": f"s{index}", "width": 8, "height": 6}
+            ],
+            **({"caption": "Ошибка при входе"} if index == 0 else {}),
+        )
+    await api.wait_sent(anna.user_id, 4)
+    await asyncio.sleep(0.5)
+    assert api.sent_texts(anna.user_id)[1:] == [
+        "Файл «photo-s0.jpg» приложен к обращению № 1.",
+        "Файл «photo-s1.jpg» приложен к обращению № 1.",
+        "Файл «photo-s2.jpg» приложен к обращению № 1.",
+    ]
+    assert api.sent_texts(anna.user_id)[0].startswith("Обращение № 1")
+
+
+async def test_an_unknown_command_lists_the_commands_and_opens_no_ticket(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/stauts 5")  # a typo of /status
+    (said,) = await api.wait_sent(anna.user_id, 1)
+    assert said["text"].startswith("Команды /stauts нет. Напишите вопрос словами или выберите:")
+    assert "/operator" in said["text"] and "/status" in said["text"]
+    anna.says("/status")
+    assert (await api.wait_sent(anna.user_id, 2))[-1]["text"] == texts.NO_TICKETS
+
+
+async def test_a_message_over_the_limit_says_what_to_do(running: RunningBot) -> None:
+    api, anna = running.api, running.citizen()
+    letter = "Не могу войти в личный кабинет, пишет что пароль неверный. " * 50  # < 4,096
+    anna.says(letter)
+    (said,) = await api.wait_sent(anna.user_id, 1)
+    assert said["text"] == (
+        f"Вопрос слишком длинный: {len(letter.strip())} символов, можно не больше 2000. "
+        "Сократите его или отправьте частями, несколькими сообщениями."
     )

@@ -277,3 +277,23 @@ def test_redaction_covers_arguments_and_tracebacks() -> None:
     text = logging.Formatter().format(redacted)
     assert TOKEN not in text
     assert text.count(REDACTED) == 2
+
+
+async def test_a_mark_typed_after_a_thank_you_still_rates_the_closed_ticket(
+    running: RunningBot,
+) -> None:
+    api = running.api
+    number, desk, who = await closed_ticket(running, 606)
+    citizen = running.citizen(606)
+    citizen.says("Спасибо, помогло")  # the bot answers this one, as any message
+    await api.wait_sent(606, 5)
+    citizen.says("5")
+    thanks = (await api.wait_sent(606, 6))[-1]
+    assert thanks["text"] == (
+        f"Спасибо за оценку 5 из 5 обращению № {number}! Если остались вопросы, задайте их здесь."
+    )
+    details = await desk.details(who, number)
+    assert [e.note for e in details.events if e.action == "rated"] == ["5 из 5"]
+    citizen.says("4")  # rated already: a digit is no mark any more
+    told = (await api.wait_sent(606, 7))[-1]
+    assert "Спасибо за оценку" not in told["text"]

@@ -36,12 +36,14 @@ from bot.telegram.settings import TelegramSettings
 from bot.telegram.staff_texts import StaffCallback
 from matcher import Morphology
 from tests.bot.core.conftest import PASSWORD, fast_passwords
+from tests.bot.telegram.citizen import Citizen
 from tests.bot.telegram.fake_api import FakeBotApi
 
 pytestmark = pytest.mark.anyio
 
 STAFF_CHAT = -1001234567890
 TICKET_NUMBER = re.compile(r"Обращение № (\d+)")
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # enough of a PNG for the type check
 SETTLE_SECONDS = 1.5  # several passes of the group's poll: a duplicate would show by then
 Json = dict[str, Any]
 
@@ -54,6 +56,7 @@ class StaffMember:
     user_id: int
     first_name: str = "Ольга"
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _last: int = 0  # the id of the member's latest message
 
     @property
     def user(self) -> Json:
@@ -63,10 +66,13 @@ class StaffMember:
     def chat(self) -> Json:
         return {"id": STAFF_CHAT, "type": "supergroup", "title": "Операторы", "is_forum": True}
 
-    def writes(self, text: str, *, thread_id: int | None) -> int:
-        """A message in a topic (or in the general topic when `thread_id` is None)."""
+    def writes(self, text: str, *, thread_id: int | None, edited: bool = False) -> int:
+        """A message in a topic (or in the general topic when `thread_id` is None); `edited`:
+        the member's previous message corrected to `text` instead."""
+        if not edited:
+            self._last = 90_000 + self.user_id * 100 + next(self._ids)
         message: Json = {
-            "message_id": 90_000 + self.user_id * 100 + next(self._ids),
+            "message_id": self._last,
             "date": int(time.time()),
             "chat": self.chat,
             "from": self.user,
@@ -74,6 +80,9 @@ class StaffMember:
         }
         if thread_id is not None:
             message.update(message_thread_id=thread_id, is_topic_message=True)
+        if edited:
+            message["edit_date"] = message["date"]
+            return self.api.push({"edited_message": message})
         return self.api.push({"message": message})
 
     def presses(self, data: str, *, message_id: int, thread_id: int) -> int:
@@ -655,3 +664,254 @@ async def test_close_waits_for_a_citizens_message_the_topic_does_not_show_yet(
             lambda: any("Завершено" in t for t in group.in_topic(topic)), what="closed"
         )
         assert await group.status(number) is TicketStatus.RESOLVED
+
+
+async def test_a_command_typed_with_a_capital_letter_is_the_command(group: Group) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(708, "не могу подать заявление")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+
+        # A phone's keyboard capitalises the first letter of a message.
+        olga.writes("/Info Пришлите номер заявления", thread_id=topic.thread_id)
+        asked = (await api.wait_sent(708, 3))[-1]["text"]
+        assert (
+            asked
+            == f"По обращению № {number} нужны дополнительные сведения: Пришлите номер заявления"
+        )
+        assert await group.status(number) is TicketStatus.NEEDS_INFO
+        olga.writes("/Answers пароль", thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any(t.startswith("<b>") for t in group.in_topic(topic)),
+            what="answers from the base",
+        )
+    assert not any("не знакома" in t for t in group.in_topic(topic))
+
+
+async def test_a_reply_edited_in_the_topic_says_the_citizen_keeps_the_first_text(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(709, "не могу подать заявление")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        olga.writes("Проверьте, не включён ли запрет на СМС", thread_id=topic.thread_id)
+        await api.wait_sent(709, 3)  # taken, then the reply
+        olga.writes(
+            "Проверьте, не включён ли запрет на SMS", thread_id=topic.thread_id, edited=True
+        )
+        await api.wait_for(
+            lambda: any(t.startswith("Исправление не отправлено") for t in group.in_topic(topic)),
+            what="the warning in the topic",
+        )
+        await asyncio.sleep(SETTLE_SECONDS)
+    assert api.sent_texts(709)[-1] == (
+        f"Ответ по обращению № {number}: Проверьте, не включён ли запрет на СМС"
+    )
+    assert len(api.sent_texts(709)) == 3
+
+
+async def test_a_reply_to_a_closed_ticket_says_how_to_reopen_it_and_reopen_works(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(710, "не могу подать заявление")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        olga.writes("Заявление подано за вас", thread_id=topic.thread_id)  # takes it
+        await api.wait_sent(710, 3)
+        close = StaffCallback(action="close", number=number).pack()
+        olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("Завершено" in t for t in group.in_topic(topic)), what="closed"
+        )
+        card = [
+            c.params["text"]
+            for c in api.calls_of("editMessageText")
+            if int(c.params["message_id"]) == topic.card_message_id
+        ][-1]
+        assert "/reopen причина" in card  # the closed card has no buttons: it says how
+
+        olga.writes("И ещё: очистите кэш браузера", thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("/reopen" in t for t in group.in_topic(topic)[-1:]), what="the hint"
+        )
+        assert group.in_topic(topic)[-1] == (
+            f"Обращение № {number} закрыто («Завершено»): гражданину ничего не отправлено. "
+            "Чтобы продолжить, верните его в работу командой /reopen причина и напишите ещё раз."
+        )
+        olga.writes("/reopen гражданин уточнил вопрос", thread_id=topic.thread_id)
+        reopened = f"Обращение № {number} снова в работе."
+        await api.wait_for(lambda: reopened in api.sent_texts(710), what="the citizen told")
+        assert await group.status(number) is TicketStatus.IN_PROGRESS
+        olga.writes("И ещё: очистите кэш браузера", thread_id=topic.thread_id)
+        reply = f"Ответ по обращению № {number}: И ещё: очистите кэш браузера"
+        await api.wait_for(lambda: reply in api.sent_texts(710), what="the reply")
+    assert api.sent_texts(710).count(reply) == 1
+
+
+async def test_closing_a_new_ticket_from_its_card_takes_and_closes_it(group: Group) -> None:
+    api = group.api
+    async with group.running():
+        olga_account = await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(711, "уже решил вопрос по телефону")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        close = StaffCallback(action="close", number=number).pack()
+        olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(lambda: bool(api.calls_of("answerCallbackQuery")), what="the answer")
+        (answered,) = [c.params for c in api.calls_of("answerCallbackQuery")]
+        assert answered["text"] == f"Обращение № {number} закрыто."
+        assert not answered.get("show_alert")
+        assert await group.status(number) is TicketStatus.RESOLVED
+        async with group.running_app.services.db.transaction() as uow:
+            ticket = await uow.tickets.get(number)
+        assert ticket is not None and ticket.assignee_id == olga_account.id
+
+
+async def test_a_photo_posted_in_the_topic_is_said_not_to_reach_the_citizen(group: Group) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        number = await group.telegram_ticket(712, "где кнопка подачи заявления")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        api.push(
+            {
+                "message": {
+                    "message_id": 95_001,
+                    "date": int(time.time()),
+                    "chat": StaffMember(api, 4001).chat,
+                    "from": StaffMember(api, 4001).user,
+                    "message_thread_id": topic.thread_id,
+                    "is_topic_message": True,
+                    "photo": [{"file_id": "shot", "file_unique_id": "s", "width": 9, "height": 9}],
+                    "caption": "Вот где кнопка",
+                }
+            }
+        )
+        await api.wait_for(
+            lambda: any(
+                t.startswith("Гражданину ничего не отправлено") for t in group.in_topic(topic)
+            ),
+            what="the warning in the topic",
+        )
+        await asyncio.sleep(SETTLE_SECONDS)
+        assert await group.status(number) is TicketStatus.NEW
+    assert len(api.sent_texts(712)) == 1  # the hand-off only
+
+
+async def test_a_file_and_a_phone_the_citizen_sends_are_shown_in_the_topic(group: Group) -> None:
+    api = group.api
+    api.files["shot"] = ("photos/file_1.png", PNG)
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(713, "ошибка при входе")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        olga.writes("/info Пришлите снимок экрана с ошибкой", thread_id=topic.thread_id)
+        await api.wait_sent(713, 3)
+        anna = Citizen(api, 713)
+        anna.sends(photo=[{"file_id": "shot", "file_unique_id": "b1", "width": 8, "height": 6}])
+        await api.wait_for(
+            lambda: any("photo-b1.jpg" in t for t in group.in_topic(topic)), what="the file"
+        )
+        anna.shares_phone("+79123456789")
+        await api.wait_for(
+            lambda: any(
+                t.startswith("📇 Гражданин оставил контакты") for t in group.in_topic(topic)
+            ),
+            what="the contacts",
+        )
+        assert await group.status(number) is TicketStatus.IN_PROGRESS
+    shown = group.in_topic(topic)
+    assert any(
+        t.startswith("📎 Гражданин приложил файл «photo-b1.jpg»: он в обращении в консоли.")
+        for t in shown
+    )
+    card = [
+        c.params["text"]
+        for c in api.calls_of("editMessageText")
+        if int(c.params["message_id"]) == topic.card_message_id
+    ][-1]
+    assert "Контакты: Анна Петрова, +7 *** ***-**-89" in card
+
+
+async def test_a_suggested_answer_sent_after_the_ticket_closed_says_how_to_reopen(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(714, "не могу вспомнить пароль от госуслуг")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        olga.writes("/answers", thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("Как восстановить пароль" in t for t in group.in_topic(topic)),
+            what="suggestions in the topic",
+        )
+        posted = next(
+            c
+            for c in api.calls_of("sendMessage")
+            if "<b>Как восстановить пароль от Госуслуг?</b>" in str(c.params["text"])
+        )
+        (button,) = [b for row in posted.params["reply_markup"]["inline_keyboard"] for b in row]
+        close = StaffCallback(action="close", number=number).pack()
+        olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(lambda: bool(api.calls_of("answerCallbackQuery")), what="closed")
+        olga.presses(
+            button["callback_data"],
+            message_id=int(posted.result["message_id"]),
+            thread_id=topic.thread_id,
+        )
+        await api.wait_for(
+            lambda: len(api.calls_of("answerCallbackQuery")) == 2, what="the button's answer"
+        )
+    alert = api.calls_of("answerCallbackQuery")[-1].params
+    assert alert["text"] == (
+        f"Обращение № {number} закрыто («Завершено»): гражданину ничего не отправлено. "
+        "Чтобы продолжить, верните его в работу командой /reopen причина и напишите ещё раз."
+    )
+    assert alert["show_alert"] in (True, "true")
+
+
+async def test_a_reply_to_a_citizen_who_blocked_the_bot_is_reported_in_the_topic_and_kept(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(715, "не могу подать заявление")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        blocked = "Forbidden: bot was blocked by the user"
+        api.fail(403, 8, description=blocked, chat_id=715)  # the citizen blocked the bot
+        olga.writes("Проверьте раздел «Заявления»", thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any(
+                t.startswith("⚠️ Сообщение гражданину не доставлено") for t in group.in_topic(topic)
+            ),
+            what="the warning in the topic",
+        )
+        # Unblocked later: what was kept reaches the citizen, each once.
+        reply = f"Ответ по обращению № {number}: Проверьте раздел «Заявления»"
+        await api.wait_for(lambda: reply in api.sent_texts(715), timeout=15, what="the reply")
+        await asyncio.sleep(SETTLE_SECONDS)
+    warnings = [t for t in group.in_topic(topic) if t.startswith("⚠️")]
+    assert warnings, "the operator learns the citizen did not get it"
+    assert "гражданин заблокировал бота" in warnings[0]
+    assert api.sent_texts(715).count(reply) == 1

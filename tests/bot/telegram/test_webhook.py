@@ -88,7 +88,7 @@ async def test_set_webhook_with_url_and_secret_at_start(api: FakeBotApi, served:
     (call,) = api.calls_of("setWebhook")
     assert call.params["url"] == f"{PUBLIC_URL}/telegram/webhook"
     assert call.params["secret_token"] == SECRET
-    assert set(call.params["allowed_updates"]) == {"message", "callback_query"}
+    assert set(call.params["allowed_updates"]) == {"message", "edited_message", "callback_query"}
     assert api.calls_of("getUpdates") == []  # webhook mode never polls
     assert "Telegram webhook at https://example.org/telegram/webhook" in served.log.read_text()
 
