@@ -576,7 +576,7 @@ async def test_messages_that_arrive_together_are_answered_in_the_order_sent(
 async def test_an_album_of_photos_goes_into_one_ticket(running: RunningBot) -> None:
     api, anna = running.api, running.citizen()
     for index in range(3):
-        api.files[f"shot-{index}"] = (f"photos/file_{index}.png", PNG)
+        api.files[f"shot-{index}"] = (f"photos/file_{index}.jpg", JPEG)
         anna.sends(
             media_group_id="album-1",
             photo=[
