@@ -18,7 +18,7 @@ from bot.core.errors import (
     InvalidInputError,
 )
 from bot.core.passwords import Passwords, check_password
-from bot.core.records import Operator
+from bot.core.records import MAX_RECORD_ID, Operator
 from bot.core.roles import Permission, Role, require
 from bot.core.settings import PasswordPolicy
 from bot.storage.database import Database
@@ -127,7 +127,7 @@ class Accounts:
 
     async def set_telegram_user(self, login: str, telegram_user_id: int | None) -> Operator:
         """Let the account act from this Telegram user in the operators' group (None: unlink)."""
-        if telegram_user_id is not None and telegram_user_id <= 0:
+        if telegram_user_id is not None and not 0 < telegram_user_id <= MAX_RECORD_ID:
             raise InvalidInputError(
                 f"Идентификатор пользователя Telegram «{telegram_user_id}» неверен: это "
                 "положительное число (его показывает, например, @userinfobot)."
