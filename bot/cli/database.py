@@ -11,14 +11,17 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.core.accounts import Accounts
+from bot.core.clock import system_clock
 from bot.core.errors import CoreError, PermissionDeniedError
+from bot.core.maintenance import MAINTENANCE_KEY
 from bot.core.records import Operator
 from bot.storage.database import Database, open_database
 
 DatabaseWork = Callable[[Database], Awaitable[int]]
+STARTUP_CHECK_KEY = "startup-check"  # written and deleted in one transaction
 
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
@@ -49,6 +52,8 @@ def run_on_database(args: argparse.Namespace, work: DatabaseWork) -> int:
         return asyncio.run(_on_database(args.database, work))
     except CoreError as error:
         return fail(error)
+    except DBAPIError as error:  # the driver's words, without the statement and its values
+        return fail(f"ошибка базы данных: {error.orig}")
     except (OSError, SQLAlchemyError) as error:
         return fail(f"ошибка базы данных или файла: {error}")
 
@@ -59,6 +64,17 @@ async def _on_database(url: str | None, work: DatabaseWork) -> int:
         return await work(db)
     finally:
         await db.close()
+
+
+async def database_works(db: Database) -> int:
+    """Status 0 once the database has been read and written (a write that changes nothing,
+    so a read-only SQLite file fails too). `serve` and `telegram` check this before they
+    start, so that a database out of reach is one line, not a traceback of the start-up."""
+    async with db.transaction() as uow:
+        await uow.switches.get(MAINTENANCE_KEY)
+        await uow.switches.put(STARTUP_CHECK_KEY, {}, system_clock())
+        await uow.switches.delete(STARTUP_CHECK_KEY)
+    return 0
 
 
 async def acting_operator(db: Database, login: str) -> Operator:

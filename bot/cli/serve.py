@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli.database import database_works, run_on_database
 from bot.cli.locations import default_kb_dir
 
 if TYPE_CHECKING:
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from bot.web.settings import WebSettings
 
 GRACEFUL_SHUTDOWN_SECONDS = 3
+MAX_PORT = 65535
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -64,6 +66,14 @@ def run(args: argparse.Namespace) -> int:
     except TelegramConfigError as error:
         print(f"faqbot: {error}", file=sys.stderr)
         return 2
+    if not 0 < args.port <= MAX_PORT:
+        print(
+            f"faqbot: порт {args.port} не подходит: нужно число от 1 до {MAX_PORT}.",
+            file=sys.stderr,
+        )
+        return 2
+    if status := run_on_database(args, database_works):
+        return status
     # The address is taken before saying where to go: a port another program holds is
     # reported as such, not after a "serving on" that points at that program.
     try:

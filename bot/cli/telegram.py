@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli.database import database_works, run_on_database
 from bot.cli.locations import default_kb_dir
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     except (MissingTokenError, TelegramSettingsError) as error:
         print(f"faqbot: {error}", file=sys.stderr)
         return 2
+    if status := run_on_database(args, database_works):
+        return status
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     asyncio.run(_serve(settings))
     return 0

@@ -1,0 +1,76 @@
+"""`faqbot serve` and `faqbot telegram` that cannot start say why in one Russian line.
+
+Found by the 2026-12-05 administrator's walkthrough: a database out of reach (PostgreSQL not
+running, a URL without `+asyncpg`, a file that is not a database, a read-only file) printed
+"serving on …" and then some 180 lines of uvicorn's traceback of the start-up, and
+`--port 99999` a traceback of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.bot.web.conftest import free_port
+
+Done = subprocess.CompletedProcess[str]
+
+
+def _faqbot(tmp_path: Path, *args: str) -> Done:
+    return subprocess.run(
+        [sys.executable, "-m", "bot.cli.main", *args],
+        cwd=tmp_path,
+        env={
+            **os.environ,
+            "FAQBOT_ENV": "development",
+            "FAQBOT_DATA_DIR": str(tmp_path),
+            "TELEGRAM_BOT_TOKEN": "123:abc",
+            "TELEGRAM_API_BASE": "http://127.0.0.1:9",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def _closed_port() -> int:
+    """A loopback port nobody listens on."""
+    with socket.create_server(("127.0.0.1", 0)) as sock:
+        return int(sock.getsockname()[1])
+
+
+def _one_line(done: Done, status: int, reason: str) -> None:
+    assert done.returncode == status, done.stderr
+    assert "serving on" not in done.stdout
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith("faqbot: ")
+    assert reason in done.stderr
+
+
+@pytest.mark.parametrize("command", ["serve", "telegram"])
+def test_a_database_out_of_reach_is_one_line(tmp_path: Path, command: str) -> None:
+    not_a_database = tmp_path / "notes.txt"
+    not_a_database.write_text("заметки администратора\n", encoding="utf-8")
+    closed = _closed_port()
+    cases = {
+        f"postgresql+asyncpg://postgres@127.0.0.1:{closed}/faqbot": "ошибка базы данных",
+        f"postgresql://postgres@127.0.0.1:{closed}/faqbot": (
+            "не поддерживается: нужен один из sqlite+aiosqlite://..., postgresql+asyncpg://..."
+        ),
+        f"sqlite+aiosqlite:///{not_a_database}": "ошибка базы данных: file is not a database",
+    }
+    for url, reason in cases.items():
+        extra = ["--port", str(free_port()), "--no-telegram"] if command == "serve" else []
+        _one_line(_faqbot(tmp_path, command, *extra, "--database", url), 1, reason)
+    assert not_a_database.read_text(encoding="utf-8") == "заметки администратора\n"
+
+
+def test_a_port_out_of_range_is_one_line(tmp_path: Path) -> None:
+    done = _faqbot(tmp_path, "serve", "--port", "99999", "--no-telegram")
+    _one_line(done, 2, "порт 99999 не подходит: нужно число от 1 до 65535.")
