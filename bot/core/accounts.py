@@ -7,6 +7,7 @@ with `create` (the CLI asks for the password).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from collections.abc import Sequence
 
@@ -35,6 +36,12 @@ def normalize_login(login: str) -> str:
             "подчёркивания, начиная с буквы."
         )
     return value
+
+
+def password_stamp(password_hash: str) -> str:
+    """What a console session keeps of the password it was opened with: once the password
+    changes (`faqbot user password` after a leak), the sessions opened before end."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
 
 
 class Accounts:
@@ -151,12 +158,17 @@ class Accounts:
 
     async def get(self, login: str) -> Operator:
         """The account with this login, or `AccountNotFoundError`."""
+        return (await self.with_stamp(login))[0]
+
+    async def with_stamp(self, login: str) -> tuple[Operator, str]:
+        """The account with this login and its password's `password_stamp`, or
+        `AccountNotFoundError`."""
         name = normalize_login(login)
         async with self._db.transaction() as uow:
             found = await uow.operators.by_login(name)
         if found is None:
             raise AccountNotFoundError(f"Учётной записи «{name}» нет.")
-        return found[0]
+        return found[0], password_stamp(found[1])
 
     async def all(self) -> Sequence[Operator]:
         """Every account, by login."""
