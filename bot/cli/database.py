@@ -16,12 +16,10 @@ from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from bot.core.accounts import Accounts
 from bot.core.clock import system_clock
 from bot.core.errors import CoreError, PermissionDeniedError
-from bot.core.maintenance import MAINTENANCE_KEY
 from bot.core.records import Operator
 from bot.storage.database import Database, open_database
 
 DatabaseWork = Callable[[Database], Awaitable[int]]
-STARTUP_CHECK_KEY = "startup-check"  # written and deleted in one transaction
 
 
 def add_database_option(parser: argparse.ArgumentParser) -> None:
@@ -70,10 +68,7 @@ async def database_works(db: Database) -> int:
     """Status 0 once the database has been read and written (a write that changes nothing,
     so a read-only SQLite file fails too). `serve` and `telegram` check this before they
     start, so that a database out of reach is one line, not a traceback of the start-up."""
-    async with db.transaction() as uow:
-        await uow.switches.get(MAINTENANCE_KEY)
-        await uow.switches.put(STARTUP_CHECK_KEY, {}, system_clock())
-        await uow.switches.delete(STARTUP_CHECK_KEY)
+    await db.probe(system_clock())
     return 0
 
 
