@@ -25,6 +25,7 @@ from bot.core.settings import PasswordPolicy
 from bot.storage.database import Database
 
 LOGIN_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
+MAX_DISPLAY_NAME = 100  # the column's width
 
 
 def normalize_login(login: str) -> str:
@@ -42,6 +43,17 @@ def password_stamp(password_hash: str) -> str:
     """What a console session keeps of the password it was opened with: once the password
     changes (`faqbot user password` after a leak), the sessions opened before end."""
     return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def clean_display_name(display_name: str | None, login: str) -> str:
+    """The name shown to colleagues on one line; the login when none is given. A name the
+    column cannot hold is refused (PostgreSQL refused it in English, SQLite kept it whole)."""
+    name = " ".join((display_name or "").split()) or login
+    if len(name) > MAX_DISPLAY_NAME:
+        raise InvalidInputError(
+            f"Имя слишком длинное (символов: {len(name)}): можно не больше {MAX_DISPLAY_NAME}."
+        )
+    return name
 
 
 class Accounts:
@@ -73,6 +85,7 @@ class Accounts:
         if by is not None:
             require(by.role, Permission.MANAGE_ACCOUNTS, "создавать учётные записи")
         name = normalize_login(login)
+        shown = clean_display_name(display_name, name)
         check_password(password, login=name, policy=self._policy)
         password_hash = await asyncio.to_thread(self._passwords.hash, password)
         async with self._db.transaction() as uow:
@@ -80,7 +93,7 @@ class Accounts:
                 raise AccountExistsError(f"Учётная запись «{name}» уже есть.")
             return await uow.operators.add(
                 login=name,
-                display_name=(display_name or name).strip(),
+                display_name=shown,
                 role=role,
                 password_hash=password_hash,
                 now=self._clock(),

@@ -88,3 +88,22 @@ def test_a_maintenance_end_out_of_reach_is_refused_and_nothing_is_switched(
     refused(moscow_cannot_show, "Время «9999-12-31T23:59-05:00» не распознано")
     refused(before_year_1, "Время «0001-01-01T00:00+05:00» не распознано")
     assert "Профилактика выключена" in ok(faqbot("maintenance", "status"))
+
+
+def test_the_name_shown_to_colleagues_is_one_line_that_fits(faqbot: Faqbot) -> None:
+    """A name of blanks was stored empty, one with a line break broke `user list`'s table,
+    and one over 100 characters was kept whole on SQLite and refused in English by
+    PostgreSQL ("value too long for type character varying(100)")."""
+    add = ("user", "add", "--role", "operator", "--login")
+    blank, two_lines, too_long = faqbot.together(
+        ((*add, "olga", "--name", "   "), STRONG),
+        ((*add, "boris", "--name", "Борис\nПетров"), STRONG),
+        ((*add, "ivan", "--name", "Я" * 101), STRONG),
+    )
+    ok(blank)
+    ok(two_lines)
+    refused(too_long, "Имя слишком длинное (символов: 101): можно не больше 100.")
+    listed = ok(faqbot("user", "list")).splitlines()
+    assert len(listed) == 3  # the header and one line an account
+    rows = {line.split()[0]: line for line in listed}
+    assert rows["olga"].endswith(" olga") and rows["boris"].endswith(" Борис Петров")
