@@ -1,9 +1,9 @@
 """`faqbot serve` and `faqbot telegram` that cannot start say why in one Russian line.
 
 Found by the 2026-12-05 administrator's walkthrough: a database out of reach (PostgreSQL not
-running, a URL without `+asyncpg`, a file that is not a database, a read-only file) printed
-"serving on …" and then some 180 lines of uvicorn's traceback of the start-up, and
-`--port 99999` a traceback of its own.
+running, a URL without `+asyncpg`, a file that is not a database, a read-only file) or a
+knowledge base that does not load printed "serving on …" and then some 180 lines of
+uvicorn's traceback of the start-up, and `--port 99999` a traceback of its own.
 """
 
 from __future__ import annotations
@@ -69,6 +69,24 @@ def test_a_database_out_of_reach_is_one_line(tmp_path: Path, command: str) -> No
         extra = ["--port", str(free_port()), "--no-telegram"] if command == "serve" else []
         _one_line(_faqbot(tmp_path, command, *extra, "--database", url), 1, reason)
     assert not_a_database.read_text(encoding="utf-8") == "заметки администратора\n"
+
+
+@pytest.mark.parametrize("command", ["serve", "telegram"])
+def test_a_base_that_does_not_load_is_one_line(tmp_path: Path, command: str) -> None:
+    """A missing folder, or a topic file saved with a tab, stopped the start-up with a
+    traceback; `faqbot ask` has always said it in one line."""
+    broken = tmp_path / "kb"
+    broken.mkdir()
+    (broken / "account.yaml").write_text("topic: Вход\nentries:\n\t- id: x\n", encoding="utf-8")
+    cases = {
+        tmp_path / "missing": "база знаний — это папка, а «",
+        broken: "account.yaml:3: ошибка YAML: табуляция",
+    }
+    for kb_dir, reason in cases.items():
+        extra = ["--port", str(free_port()), "--no-telegram"] if command == "serve" else []
+        done = _faqbot(tmp_path, command, *extra, "--kb", str(kb_dir))
+        _one_line(done, 2, reason)
+        assert done.stderr.startswith("faqbot: база знаний не загружается: ")
 
 
 def test_a_port_out_of_range_is_one_line(tmp_path: Path) -> None:
