@@ -82,11 +82,11 @@ def run(args: argparse.Namespace) -> int:
         listening = _listen(args.host, args.port)
     except OSError as error:
         why = (
-            "the port is taken by another program: pick another with --port"
+            "порт занят другой программой: выберите другой с помощью --port"
             if error.errno == errno.EADDRINUSE
             else str(error)
         )
-        print(f"faqbot: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
+        print(f"faqbot: не удаётся слушать {args.host}:{args.port}: {why}", file=sys.stderr)
         return 3
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"faqbot: serving on http://{shown}:{args.port}/", flush=True)

@@ -21,7 +21,7 @@ from tests.bot.web.conftest import free_port
 Done = subprocess.CompletedProcess[str]
 
 
-def _faqbot(tmp_path: Path, *args: str) -> Done:
+def _faqbot(tmp_path: Path, *args: str, **environment: str) -> Done:
     return subprocess.run(
         [sys.executable, "-m", "bot.cli.main", *args],
         cwd=tmp_path,
@@ -31,6 +31,7 @@ def _faqbot(tmp_path: Path, *args: str) -> Done:
             "FAQBOT_DATA_DIR": str(tmp_path),
             "TELEGRAM_BOT_TOKEN": "123:abc",
             "TELEGRAM_API_BASE": "http://127.0.0.1:9",
+            **environment,
         },
         capture_output=True,
         text=True,
@@ -92,3 +93,32 @@ def test_a_base_that_does_not_load_is_one_line(tmp_path: Path, command: str) -> 
 def test_a_port_out_of_range_is_one_line(tmp_path: Path) -> None:
     done = _faqbot(tmp_path, "serve", "--port", "99999", "--no-telegram")
     _one_line(done, 2, "порт 99999 не подходит: нужно число от 1 до 65535.")
+
+
+@pytest.mark.parametrize(
+    ("environment", "reason"),
+    [
+        ({"FAQBOT_ENV": "production", "FAQBOT_SECRET_KEY": ""}, "FAQBOT_SECRET_KEY не задан"),
+        ({"FAQBOT_RATE_LIMIT_IP": "60 в минуту"}, "нужно COUNT/WINDOW, например 60/30s"),
+        ({"FAQBOT_RATE_LIMIT_IP": "0/1m"}, "COUNT — не меньше 1, WINDOW — больше 0"),
+        (
+            {
+                "FAQBOT_SMTP_HOST": "smtp.example.ru",
+                "FAQBOT_SMTP_FROM": "faqbot@x.ru",
+                "FAQBOT_SMTP_PORT": "smtp",
+            },
+            "FAQBOT_SMTP_PORT='smtp': нужен номер порта от 1 до 65535.",
+        ),
+        (
+            {"TELEGRAM_WEBHOOK_URL": "http://bot.example.ru"},
+            "не публичный адрес https",
+        ),
+    ],
+)
+def test_settings_an_administrator_gets_wrong_are_said_in_russian(
+    tmp_path: Path, environment: dict[str, str], reason: str
+) -> None:
+    """They were English ("FAQBOT_SECRET_KEY is not set…", "expected COUNT/WINDOW…"),
+    among the Russian messages of the other admin commands."""
+    done = _faqbot(tmp_path, "serve", "--port", str(free_port()), **environment)
+    _one_line(done, 2, reason)
