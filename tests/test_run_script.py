@@ -70,9 +70,7 @@ def test_a_port_another_program_holds_is_named_before_any_address_is_printed(
         )
     assert done.returncode == 3
     assert "serving on" not in done.stdout
-    assert f"cannot listen on 127.0.0.1:{port}: the port is taken by another program" in (
-        done.stderr
-    )
+    assert f"не удаётся слушать 127.0.0.1:{port}: порт занят другой программой" in (done.stderr)
 
 
 def test_serving_other_machines_still_asks_for_a_secret(tmp_path: Path) -> None:
@@ -89,4 +87,4 @@ def test_serving_other_machines_still_asks_for_a_secret(tmp_path: Path) -> None:
         check=False,
     )
     assert done.returncode == 2
-    assert "FAQBOT_SECRET_KEY is not set" in done.stderr
+    assert "FAQBOT_SECRET_KEY не задан" in done.stderr

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from bot.cli.locations import default_kb_dir
+from bot.cli.locations import default_kb_dir, load_base
 
 if TYPE_CHECKING:
     from matcher import KnowledgeBase, Match
@@ -31,13 +31,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 def run(args: argparse.Namespace) -> int:
     """Load the base once, then answer the question or the stream."""
     # The matcher pulls in numpy, scipy and scikit-learn: only when a question is asked.
-    from matcher import KnowledgeBaseError, Matcher, load_knowledge_base
+    from matcher import Matcher
 
-    try:
-        kb = load_knowledge_base(args.kb or default_kb_dir())
-    except KnowledgeBaseError as error:
-        first = str(error).splitlines()
-        print(f"faqbot: база знаний не загружается: {' | '.join(first)}", file=sys.stderr)
+    kb = load_base(args.kb or default_kb_dir())
+    if kb is None:
         return 2
     matcher = Matcher(kb)
     questions: Iterable[str] = [args.question] if args.question is not None else sys.stdin

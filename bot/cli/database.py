@@ -11,9 +11,10 @@ import asyncio
 import sys
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 
 from bot.core.accounts import Accounts
+from bot.core.clock import system_clock
 from bot.core.errors import CoreError, PermissionDeniedError
 from bot.core.records import Operator
 from bot.storage.database import Database, open_database
@@ -49,6 +50,8 @@ def run_on_database(args: argparse.Namespace, work: DatabaseWork) -> int:
         return asyncio.run(_on_database(args.database, work))
     except CoreError as error:
         return fail(error)
+    except DBAPIError as error:  # the driver's words, without the statement and its values
+        return fail(f"ошибка базы данных: {error.orig}")
     except (OSError, SQLAlchemyError) as error:
         return fail(f"ошибка базы данных или файла: {error}")
 
@@ -59,6 +62,14 @@ async def _on_database(url: str | None, work: DatabaseWork) -> int:
         return await work(db)
     finally:
         await db.close()
+
+
+async def database_works(db: Database) -> int:
+    """Status 0 once the database has been read and written (a write that changes nothing,
+    so a read-only SQLite file fails too). `serve` and `telegram` check this before they
+    start, so that a database out of reach is one line, not a traceback of the start-up."""
+    await db.probe(system_clock())
+    return 0
 
 
 async def acting_operator(db: Database, login: str) -> Operator:

@@ -32,11 +32,13 @@ def parse_time(text: str) -> datetime:
     """An aware time from `2026-11-23 06:00` (the staff's zone) or an ISO time with an offset."""
     try:
         moment = datetime.fromisoformat(text.strip())
-    except ValueError:
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=staff_zone())
+        # A moment the staff's zone cannot show ("0001-01-01T00:00+05:00") is no time at all.
+        moment.astimezone(staff_zone())
+    except (ValueError, OverflowError):
         raise InvalidInputError(
             f"Время «{text}» не распознано: напишите, например, «2026-11-23 06:00» "
             f"({zone_phrase()}) или «2026-11-23T06:00+03:00»."
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=staff_zone())
     return moment

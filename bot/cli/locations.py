@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matcher import KnowledgeBase
 
 KB_ENV = "FAQBOT_KB"
 
@@ -21,3 +26,16 @@ def default_kb_dir() -> Path:
     if here.is_dir():
         return here
     return Path(__file__).resolve().parents[2] / "knowledge_base"
+
+
+def load_base(kb_dir: Path) -> KnowledgeBase | None:
+    """The base in `kb_dir`, or None after saying in one line why it does not load."""
+    # The matcher pulls in numpy, scipy and scikit-learn: only when a command needs it.
+    from matcher import KnowledgeBaseError, load_knowledge_base
+
+    try:
+        return load_knowledge_base(kb_dir)
+    except KnowledgeBaseError as error:
+        first = str(error).splitlines()
+        print(f"faqbot: база знаний не загружается: {' | '.join(first)}", file=sys.stderr)
+        return None

@@ -9,13 +9,15 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.locations import default_kb_dir
+from bot.cli.database import database_works, run_on_database
+from bot.cli.locations import default_kb_dir, load_base
 
 if TYPE_CHECKING:
     from bot.web.app import Mount
     from bot.web.settings import WebSettings
 
 GRACEFUL_SHUTDOWN_SECONDS = 3
+MAX_PORT = 65535
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -65,17 +67,27 @@ def run(args: argparse.Namespace) -> int:
     except TelegramConfigError as error:
         print(f"faqbot: {error}", file=sys.stderr)
         return 2
+    if not 0 < args.port <= MAX_PORT:
+        print(
+            f"faqbot: порт {args.port} не подходит: нужно число от 1 до {MAX_PORT}.",
+            file=sys.stderr,
+        )
+        return 2
+    if load_base(settings.kb_dir) is None:  # one line, not a traceback of the start-up
+        return 2
+    if status := run_on_database(args, database_works):
+        return status
     # The address is taken before saying where to go: a port another program holds is
     # reported as such, not after a "serving on" that points at that program.
     try:
         listening = _listen(args.host, args.port)
     except OSError as error:
         why = (
-            "the port is taken by another program: pick another with --port"
+            "порт занят другой программой: выберите другой с помощью --port"
             if error.errno == errno.EADDRINUSE
             else str(error)
         )
-        print(f"faqbot: cannot listen on {args.host}:{args.port}: {why}", file=sys.stderr)
+        print(f"faqbot: не удаётся слушать {args.host}:{args.port}: {why}", file=sys.stderr)
         return 3
     shown = f"[{args.host}]" if ":" in args.host else args.host
     print(f"faqbot: serving on http://{shown}:{args.port}/", flush=True)

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from bot.cli.locations import default_kb_dir
+from bot.cli.database import database_works, run_on_database
+from bot.cli.locations import default_kb_dir, load_base
 
 if TYPE_CHECKING:
     from bot.telegram.settings import TelegramSettings
@@ -44,6 +45,10 @@ def run(args: argparse.Namespace) -> int:
     except (MissingTokenError, TelegramSettingsError) as error:
         print(f"faqbot: {error}", file=sys.stderr)
         return 2
+    if load_base(settings.kb_dir) is None:  # one line, not a traceback of the start-up
+        return 2
+    if status := run_on_database(args, database_works):
+        return status
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
     asyncio.run(_serve(settings))
     return 0

@@ -7,6 +7,7 @@ with `create` (the CLI asks for the password).
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
 from collections.abc import Sequence
 
@@ -18,12 +19,13 @@ from bot.core.errors import (
     InvalidInputError,
 )
 from bot.core.passwords import Passwords, check_password
-from bot.core.records import Operator
+from bot.core.records import MAX_RECORD_ID, Operator
 from bot.core.roles import Permission, Role, require
 from bot.core.settings import PasswordPolicy
 from bot.storage.database import Database
 
 LOGIN_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
+MAX_DISPLAY_NAME = 100  # the column's width
 
 
 def normalize_login(login: str) -> str:
@@ -35,6 +37,23 @@ def normalize_login(login: str) -> str:
             "подчёркивания, начиная с буквы."
         )
     return value
+
+
+def password_stamp(password_hash: str) -> str:
+    """What a console session keeps of the password it was opened with: once the password
+    changes (`faqbot user password` after a leak), the sessions opened before end."""
+    return hashlib.sha256(password_hash.encode()).hexdigest()[:16]
+
+
+def clean_display_name(display_name: str | None, login: str) -> str:
+    """The name shown to colleagues on one line; the login when none is given. A name the
+    column cannot hold is refused (PostgreSQL refused it in English, SQLite kept it whole)."""
+    name = " ".join((display_name or "").split()) or login
+    if len(name) > MAX_DISPLAY_NAME:
+        raise InvalidInputError(
+            f"Имя слишком длинное (символов: {len(name)}): можно не больше {MAX_DISPLAY_NAME}."
+        )
+    return name
 
 
 class Accounts:
@@ -66,6 +85,7 @@ class Accounts:
         if by is not None:
             require(by.role, Permission.MANAGE_ACCOUNTS, "создавать учётные записи")
         name = normalize_login(login)
+        shown = clean_display_name(display_name, name)
         check_password(password, login=name, policy=self._policy)
         password_hash = await asyncio.to_thread(self._passwords.hash, password)
         async with self._db.transaction() as uow:
@@ -73,7 +93,7 @@ class Accounts:
                 raise AccountExistsError(f"Учётная запись «{name}» уже есть.")
             return await uow.operators.add(
                 login=name,
-                display_name=(display_name or name).strip(),
+                display_name=shown,
                 role=role,
                 password_hash=password_hash,
                 now=self._clock(),
@@ -127,7 +147,7 @@ class Accounts:
 
     async def set_telegram_user(self, login: str, telegram_user_id: int | None) -> Operator:
         """Let the account act from this Telegram user in the operators' group (None: unlink)."""
-        if telegram_user_id is not None and telegram_user_id <= 0:
+        if telegram_user_id is not None and not 0 < telegram_user_id <= MAX_RECORD_ID:
             raise InvalidInputError(
                 f"Идентификатор пользователя Telegram «{telegram_user_id}» неверен: это "
                 "положительное число (его показывает, например, @userinfobot)."
@@ -151,12 +171,17 @@ class Accounts:
 
     async def get(self, login: str) -> Operator:
         """The account with this login, or `AccountNotFoundError`."""
+        return (await self.with_stamp(login))[0]
+
+    async def with_stamp(self, login: str) -> tuple[Operator, str]:
+        """The account with this login and its password's `password_stamp`, or
+        `AccountNotFoundError`."""
         name = normalize_login(login)
         async with self._db.transaction() as uow:
             found = await uow.operators.by_login(name)
         if found is None:
             raise AccountNotFoundError(f"Учётной записи «{name}» нет.")
-        return found[0]
+        return found[0], password_stamp(found[1])
 
     async def all(self) -> Sequence[Operator]:
         """Every account, by login."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.core.clock import Clock, system_clock
 from bot.core.errors import InvalidInputError
@@ -11,6 +11,9 @@ from bot.core.roles import Permission, require
 from bot.storage.database import Database
 
 MAINTENANCE_KEY = "maintenance"
+# Citizens are told the day maintenance ends without its year, and their tickets are due
+# after it: an end further away (a typo's "9999-12-31") is refused, not promised.
+LONGEST = timedelta(days=90)
 
 
 class MaintenanceSwitch:
@@ -30,6 +33,11 @@ class MaintenanceSwitch:
         if until.tzinfo is None or until <= now:
             raise InvalidInputError(
                 f"Конец профилактики должен быть в будущем и с часовым поясом, получено {until!r}."
+            )
+        if until - now > LONGEST:
+            raise InvalidInputError(
+                f"Профилактика не может длиться дольше {LONGEST.days} дней: укажите конец "
+                "ближе (гражданам называют день конца профилактики без года)."
             )
         set_by = by.login if by is not None else None
         value: dict[str, object] = {

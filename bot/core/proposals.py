@@ -21,7 +21,7 @@ from bot.core.errors import (
 )
 from bot.core.kb_writer import NewEntry, append_entry, existing_ids, holding, locked_base
 from bot.core.privacy import mask_personal_data
-from bot.core.records import Operator, Proposal, ProposalStatus
+from bot.core.records import MAX_RECORD_ID, Operator, Proposal, ProposalStatus
 from bot.core.roles import Permission, has_permission, require
 from bot.core.settings import ProposalSettings
 from bot.core.ticket_status import TicketStatus
@@ -29,6 +29,7 @@ from bot.storage.database import Database
 from bot.storage.unit_of_work import UnitOfWork
 
 PROPOSED_TAG = "предложено"
+DECIDED = {ProposalStatus.APPROVED: "утверждено", ProposalStatus.REJECTED: "отклонено"}
 
 
 def _required(value: str, what: str) -> str:
@@ -39,12 +40,14 @@ def _required(value: str, what: str) -> str:
 
 
 async def _pending(uow: UnitOfWork, proposal_id: int) -> Proposal:
-    proposal = await uow.proposals.get(proposal_id, lock=True)
+    in_range = 0 < proposal_id <= MAX_RECORD_ID
+    proposal = await uow.proposals.get(proposal_id, lock=True) if in_range else None
     if proposal is None:
         raise ProposalNotFoundError(f"Предложения № {proposal_id} нет.")
     if proposal.status is not ProposalStatus.PENDING:
         raise IllegalTransitionError(
-            f"Предложение № {proposal_id} уже рассмотрено ({proposal.status.value})."
+            f"Предложение № {proposal_id} уже рассмотрено: "
+            f"{DECIDED.get(proposal.status, proposal.status.value)}."
         )
     return proposal
 

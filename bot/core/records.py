@@ -12,6 +12,10 @@ from bot.core.identity import Identity
 from bot.core.roles import Role
 from bot.core.tickets import Author
 
+# Ids (records, ticket numbers, Telegram users) are 64-bit in the database: a larger number
+# typed by staff is "no such record", not an overflow in the driver.
+MAX_RECORD_ID = 2**63 - 1
+
 
 @dataclass(frozen=True, slots=True)
 class Conversation:

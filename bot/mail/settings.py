@@ -63,20 +63,20 @@ class SmtpSettings:
             sender = username
         if not sender or "@" not in sender:
             raise MailSettingsError(
-                f"{FROM_ENV} must be the address letters come from, e.g. "
-                f"faqbot@example.ru (got {sender!r}); it is required when {HOST_ENV} is set."
+                f"{FROM_ENV} — адрес, от которого уходят письма, например faqbot@example.ru "
+                f"(сейчас {sender!r}); он обязателен, когда задан {HOST_ENV}."
             )
         security_text = environ.get(SECURITY_ENV, "").strip().lower() or Security.STARTTLS.value
         try:
             security = Security(security_text)
         except ValueError:
             raise MailSettingsError(
-                f"{SECURITY_ENV}={security_text!r}: expected one of "
+                f"{SECURITY_ENV}={security_text!r}: нужно одно из значений "
                 f"{', '.join(s.value for s in Security)}."
             ) from None
         password = environ.get(PASSWORD_ENV) or None
         if password is not None and username is None:
-            raise MailSettingsError(f"{PASSWORD_ENV} is set but {USER_ENV} is not: set both.")
+            raise MailSettingsError(f"{PASSWORD_ENV} задан, а {USER_ENV} нет: задайте оба.")
         return cls(
             host=host,
             sender=sender,
@@ -93,7 +93,7 @@ def _port(text: str, default: int) -> int:
     if not text:
         return default
     if not text.isdigit() or not 1 <= int(text) <= MAX_PORT:
-        raise MailSettingsError(f"{PORT_ENV}={text!r}: expected a port number from 1 to 65535.")
+        raise MailSettingsError(f"{PORT_ENV}={text!r}: нужен номер порта от 1 до 65535.")
     return int(text)
 
 
@@ -107,6 +107,6 @@ def _timeout(text: str) -> float:
         value = 0.0
     if not 0 < value <= MAX_TIMEOUT_SECONDS:
         raise MailSettingsError(
-            f"{TIMEOUT_ENV}={text!r}: expected seconds, more than 0 and at most 300 (e.g. 10)."
+            f"{TIMEOUT_ENV}={text!r}: нужно число секунд больше 0 и не больше 300 (например, 10)."
         )
     return value

@@ -25,6 +25,7 @@ from bot.storage.tables import TicketNumberRow, table_of
 from bot.storage.unit_of_work import UnitOfWork
 
 TICKET_NUMBER_SEQUENCE = "ticket_number_seq"
+PROBE_KEY = "write-probe"  # a switch written and deleted in one transaction by `probe`
 _NUMBERS = table_of(TicketNumberRow)
 _ALLOCATE_NUMBER = insert(_NUMBERS).returning(_NUMBERS.c.number)
 
@@ -139,6 +140,13 @@ class Database:
                 return int(number or 0)
             number = await session.scalar(_ALLOCATE_NUMBER, {"allocated_at": now})
             return int(number)
+
+    async def probe(self, now: datetime) -> None:
+        """A write that changes nothing: a database that can be read but not written (a
+        full disk, a read-only file) fails here as it would under the first question."""
+        async with self.transaction() as uow:
+            await uow.switches.put(PROBE_KEY, {}, now)
+            await uow.switches.delete(PROBE_KEY)
 
     async def close(self) -> None:
         """Close every connection."""

@@ -34,8 +34,8 @@ def create_engine(url: str, settings: StorageSettings) -> AsyncEngine:
     parsed = make_url(url)
     if parsed.drivername not in SUPPORTED_DRIVERS:
         raise CoreError(
-            f"Database URL {parsed.render_as_string(hide_password=True)!r} is not supported: "
-            f"use one of {', '.join(d + '://...' for d in SUPPORTED_DRIVERS)}."
+            f"Адрес базы данных «{parsed.render_as_string(hide_password=True)}» не "
+            f"поддерживается: нужен один из {', '.join(d + '://...' for d in SUPPORTED_DRIVERS)}."
         )
     if not is_sqlite(parsed):
         return create_async_engine(
@@ -48,8 +48,8 @@ def create_engine(url: str, settings: StorageSettings) -> AsyncEngine:
     database = parsed.database or ""
     if database in {"", ":memory:"} or database.startswith("file:"):
         raise CoreError(
-            f"SQLite database {database!r} must be a file path: the queue is shared by "
-            "connections, which an in-memory database cannot do."
+            f"База SQLite «{database}» должна быть файлом: очередь общая для всех "
+            "соединений, а база в памяти у каждого своя."
         )
     Path(database).parent.mkdir(parents=True, exist_ok=True)
     busy_ms = int(settings.sqlite_busy_timeout.total_seconds() * 1000)

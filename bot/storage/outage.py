@@ -6,6 +6,8 @@ bug and stays an error. The signs differ by driver, so they are read here, in st
 
 from __future__ import annotations
 
+import sqlite3
+
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
@@ -16,6 +18,13 @@ CONNECTION_ERRORS = (DBAPIError, ConnectionError, PoolTimeoutError)
 # 08xxx connection exceptions; 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot
 # connect now (starting up or shutting down).
 OUTAGE_SQLSTATE_PREFIXES = ("08", "57P01", "57P02", "57P03")
+
+# SQLite's result codes (the primary code, the low byte) that mean "the file cannot be
+# written now": a read-only file or folder, a disk error, a full disk, a file that cannot be
+# opened. The administrator fixes them without a restart; meanwhile it is an outage.
+OUTAGE_SQLITE_CODES = frozenset(
+    {sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL, sqlite3.SQLITE_CANTOPEN}
+)
 
 
 def _sqlstate(error: DBAPIError) -> str:
@@ -34,6 +43,9 @@ def is_outage(error: BaseException) -> bool:
         return True
     if isinstance(error, DBAPIError):
         if error.connection_invalidated or isinstance(error.orig, ConnectionError):
+            return True
+        code = getattr(error.orig, "sqlite_errorcode", None)
+        if isinstance(code, int) and code & 0xFF in OUTAGE_SQLITE_CODES:
             return True
         return _sqlstate(error).startswith(OUTAGE_SQLSTATE_PREFIXES)
     return False

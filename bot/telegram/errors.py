@@ -12,8 +12,8 @@ class MissingTokenError(TelegramError):
 
     def __init__(self, variable: str) -> None:
         super().__init__(
-            f"no bot token: set {variable} to the token @BotFather gives you in Telegram "
-            "(send it /newbot)"
+            f"нет токена бота: задайте {variable} — токен, который даёт @BotFather в Telegram "
+            "(отправьте ему /newbot)"
         )
 
 

@@ -123,8 +123,9 @@ def webhook_url_from(env: Mapping[str, str]) -> str | None:
         url = url[: -len(WEBHOOK_PATH)]
     if not re.match(r"^https://[^/\s]+(/\S*)?$", url):
         raise TelegramSettingsError(
-            f"{WEBHOOK_URL_ENV}={raw!r} is not a public https URL: Telegram posts updates only "
-            "over HTTPS; set it to the address the app is reached at, e.g. https://example.org"
+            f"{WEBHOOK_URL_ENV}={raw!r} — не публичный адрес https: Telegram присылает "
+            "обновления только по HTTPS; укажите адрес, по которому доступно приложение, "
+            "например https://example.org"
         )
     return url
 
@@ -135,8 +136,8 @@ def _secret(env: Mapping[str, str]) -> str | None:
         return None
     if not SECRET_PATTERN.match(raw):
         raise TelegramSettingsError(
-            f"{WEBHOOK_SECRET_ENV} must be 1-256 characters of A-Z, a-z, 0-9, _ and - "
-            "(Telegram's rule for secret_token); leave it unset to derive one from the token"
+            f"{WEBHOOK_SECRET_ENV} — от 1 до 256 символов из A-Z, a-z, 0-9, _ и - (правило "
+            "Telegram для secret_token); не задавайте его, и он будет выведен из токена"
         )
     return raw
 
@@ -151,8 +152,8 @@ def _staff_chat(env: Mapping[str, str]) -> int | None:
         chat_id = 0
     if chat_id >= 0:
         raise TelegramSettingsError(
-            f"{STAFF_CHAT_ENV}={raw!r} is not a group's chat id: supergroup ids are negative "
-            "numbers like -1001234567890 (add the bot to the group and read the id from any "
-            "update, or from @getidsbot)"
+            f"{STAFF_CHAT_ENV}={raw!r} — не номер группы: у супергрупп это отрицательные "
+            "числа вроде -1001234567890 (добавьте бота в группу и возьмите номер из любого "
+            "обновления или у @getidsbot)"
         )
     return chat_id

@@ -31,6 +31,7 @@ SESSION_BYTES = 24
 CSRF_FIELD = "csrf_token"
 CSRF_KEY = "csrf"
 OPERATOR_KEY = "operator_login"
+PASSWORD_KEY = "password_stamp"  # the password the session was opened with (`password_stamp`)
 
 
 async def get_services(request: Request) -> WebServices:
@@ -162,16 +163,17 @@ async def staff_work() -> None:
 
 
 async def current_operator(request: Request, accounts: AccountsDep) -> Operator:
-    """The logged-in operator, re-read so that a disabled account is logged out at once."""
+    """The logged-in operator, re-read so that a disabled account, or one whose password
+    has changed since the session was opened, is logged out at once."""
     login = request.session.get(OPERATOR_KEY)
     if not isinstance(login, str):
         raise LoginRequiredError()
     try:
-        operator = await accounts.get(login)
+        operator, stamp = await accounts.with_stamp(login)
     except AccountNotFoundError:
         request.session.pop(OPERATOR_KEY, None)
         raise LoginRequiredError() from None
-    if not operator.active:
+    if not operator.active or request.session.get(PASSWORD_KEY) != stamp:
         request.session.pop(OPERATOR_KEY, None)
         raise LoginRequiredError()
     return operator

@@ -34,3 +34,9 @@ class WebMetrics:
             "Open tickets past their promised answer time.",
             registry=self.registry,
         )
+        self.database_up = Gauge(
+            "faqbot_database_up",
+            "1 when the database answered this scrape, 0 when it did not "
+            "(the queue gauges are then NaN).",
+            registry=self.registry,
+        )

@@ -17,8 +17,8 @@ SPEC = re.compile(
     r"^\s*(?P<count>\d+)\s*/\s*(?P<amount>\d+(?:\.\d+)?)?\s*(?P<unit>[smh])\s*$", re.IGNORECASE
 )
 FORMAT_HELP = (
-    "expected COUNT/WINDOW such as 60/30s, 5/10m or 100/1h (COUNT requests at once, "
-    "refilled evenly over WINDOW; units s, m, h), or 'off'"
+    "нужно COUNT/WINDOW, например 60/30s, 5/10m или 100/1h (COUNT запросов сразу, "
+    "восполняются равномерно за WINDOW; единицы s, m, h), или 'off'"
 )
 
 
@@ -34,6 +34,6 @@ def parse_rate_limit(name: str, text: str) -> RateLimit | None:
     window = float(found["amount"] or 1) * SECONDS_PER_UNIT[found["unit"].lower()]
     if count < 1 or window <= 0:
         raise SettingsError(
-            f"{name}={text!r}: COUNT must be at least 1 and WINDOW longer than 0; {FORMAT_HELP}."
+            f"{name}={text!r}: COUNT — не меньше 1, WINDOW — больше 0; {FORMAT_HELP}."
         )
     return RateLimit(burst=count, per_second=count / window)

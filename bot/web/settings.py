@@ -106,15 +106,15 @@ class WebSettings:
             self.secret_key == DEVELOPMENT_SECRET
         ):
             raise InsecureSettingsError(
-                f"{SECRET_ENV} is not set (or is a well-known default): set it to a random "
-                f"string of at least {MIN_SECRET_LENGTH} characters, e.g. "
-                "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`, or set "
-                f"{ENVIRONMENT_ENV}={DEVELOPMENT} for a local run."
+                f"{SECRET_ENV} не задан (или это всем известное значение): задайте случайную "
+                f"строку не короче {MIN_SECRET_LENGTH} символов, например "
+                "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`, или "
+                f"{ENVIRONMENT_ENV}={DEVELOPMENT} для запуска только на этом компьютере."
             )
         if len(self.secret_key) < MIN_SECRET_LENGTH:
             raise InsecureSettingsError(
-                f"{SECRET_ENV} is {len(self.secret_key)} characters long; use at least "
-                f"{MIN_SECRET_LENGTH} random characters."
+                f"{SECRET_ENV} слишком короткий (символов: {len(self.secret_key)}): нужно не "
+                f"меньше {MIN_SECRET_LENGTH} случайных символов."
             )
 
     @classmethod

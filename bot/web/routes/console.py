@@ -23,6 +23,7 @@ from bot.core.suggestions import asked, suggest_answers
 from bot.core.tickets import Via
 from bot.web.deps import (
     OPERATOR_KEY,
+    PASSWORD_KEY,
     AccountsDep,
     AttachmentId,
     CsrfDep,
@@ -120,6 +121,7 @@ async def login(
     guard.succeeded(login, address)
     request.session.clear()
     request.session[OPERATOR_KEY] = operator.login
+    request.session[PASSWORD_KEY] = (await accounts.with_stamp(operator.login))[1]
     csrf_token(request)
     return RedirectResponse("/console", status_code=303)
 

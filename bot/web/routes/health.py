@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.core.clock import system_clock
 from bot.core.errors import DatabaseUnavailableError
 from bot.web.deps import ServicesDep
 
@@ -17,7 +18,8 @@ log = logging.getLogger(__name__)
 
 @router.get("/healthz")
 async def healthz(services: ServicesDep) -> JSONResponse:
-    """Checks the database with the read every answer makes; reports the base in use."""
+    """Checks the database with the read every answer makes and a write that changes
+    nothing; reports the base in use."""
     status = services.answerer.status
     base = {
         "entries": status.entries,
@@ -26,6 +28,7 @@ async def healthz(services: ServicesDep) -> JSONResponse:
     }
     try:
         await services.maintenance.current()
+        await services.db.probe(system_clock())  # questions are written, not only read
     except (DatabaseUnavailableError, SQLAlchemyError, OSError) as error:
         log.warning("Health check: the database is unavailable: %r", error)
         return JSONResponse(
