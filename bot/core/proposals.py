@@ -136,6 +136,10 @@ class Proposals:
         # entry another curator adds meanwhile is in the files checked here, or waits and is
         # checked against this entry (the served base lags the files by the reload's seconds).
         async with self._writers.holding():
+            # Decided while this waited for the lock (a double click): say so, rather than
+            # check the base the other approval has just written this entry to.
+            async with self._db.transaction() as uow:
+                proposal = await _pending(uow, proposal_id)
             entry_id = await asyncio.to_thread(self._fresh_id, proposal.id)
             entry = NewEntry(
                 id=entry_id,

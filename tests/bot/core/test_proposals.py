@@ -221,3 +221,28 @@ async def test_approvals_waiting_for_the_base_leave_threads_for_the_one_holding_
 
     assert [o.status for o in outcomes] == [ProposalStatus.APPROVED] * len(proposed)
     assert len(load_knowledge_base(kb_dir).in_topic("Новые ответы")) == len(proposed)
+
+
+async def test_one_proposal_approved_twice_at_once_is_told_it_was_decided(
+    services: Services, kb_dir: Path
+) -> None:
+    """A double click on «Утвердить»: the second request waited for the first one's lock,
+    then checked the base the first had just written to and told the curator «не утверждено:
+    … уже есть в записи proposed-1», of a proposal that was approved."""
+    number = await _resolved(services)
+    proposals = Proposals(services.db, kb_dir, clock=services.clock)
+    olga = await services.accounts.get("olga")
+    proposal = await proposals.propose(olga, number, question="Вопрос?", answer=ANSWER)
+    kate = await services.operator("kate", Role.CURATOR)
+
+    outcomes = await asyncio.gather(
+        proposals.approve(kate, proposal.id),
+        proposals.approve(kate, proposal.id),
+        return_exceptions=True,
+    )
+
+    [approved] = [o for o in outcomes if not isinstance(o, BaseException)]
+    [refused] = [o for o in outcomes if isinstance(o, BaseException)]
+    assert approved.status is ProposalStatus.APPROVED
+    assert isinstance(refused, IllegalTransitionError)
+    assert str(refused) == f"Предложение № {proposal.id} уже рассмотрено (approved)."
