@@ -11,7 +11,7 @@ lock of the file's folder, so that the server's hot reload never sees half a fil
 writers never lose each other's edits. Writers that check the base before they write (the
 console's phrasings, approved proposals, the spreadsheet import) lock every folder of the base
 from the check to the write, so that two curators cannot both pass a check the other's edit
-would fail (`locked_base`, from async code `holding`).
+would fail (`locked_base`, from async code `BaseWriters`).
 """
 
 from __future__ import annotations
@@ -135,6 +135,26 @@ async def holding(lock: AbstractContextManager[None]) -> AsyncIterator[None]:
 def _release_if_taken(taking: asyncio.Future[None], lock: AbstractContextManager[None]) -> None:
     if not taking.cancelled() and taking.exception() is None:
         lock.__exit__(None, None, None)
+
+
+class BaseWriters:
+    """The writers' lock of one base (`locked_base`) for the async code of one process.
+
+    Its writers queue for it on the event loop, and only the first of them waits for the
+    file lock on a thread: when each waited on a thread of its own, more writers at once
+    than asyncio has threads left none for the one holding the lock, which then waited for
+    them forever (and so did every other `asyncio.to_thread`, the matcher's among them).
+    """
+
+    def __init__(self, kb_dir: Path) -> None:
+        self._kb_dir = kb_dir
+        self._turn = asyncio.Lock()
+
+    @asynccontextmanager
+    async def holding(self) -> AsyncIterator[None]:
+        """Hold the lock of the whole base across awaits."""
+        async with self._turn, holding(locked_base(self._kb_dir)):
+            yield
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from bot.core.errors import (
     TicketNotFoundError,
     WorseBaseError,
 )
-from bot.core.kb_writer import NewEntry, append_entry, existing_ids, holding, locked_base
+from bot.core.kb_writer import BaseWriters, NewEntry, append_entry, existing_ids
 from bot.core.privacy import mask_personal_data
 from bot.core.records import MAX_RECORD_ID, Operator, Proposal, ProposalStatus
 from bot.core.roles import Permission, has_permission, require
@@ -67,11 +67,18 @@ class Proposals:
         self._kb_dir = kb_dir
         self._settings = settings or ProposalSettings()
         self._clock = clock
+        self._writers = BaseWriters(kb_dir)
 
     @property
     def kb_dir(self) -> Path:
         """The knowledge base's folder."""
         return self._kb_dir
+
+    @property
+    def writers(self) -> BaseWriters:
+        """The writers' lock of the base, shared by everything of this process that checks
+        the base before writing to it (approvals here, the inbox's phrasings)."""
+        return self._writers
 
     @property
     def target_file(self) -> Path:
@@ -131,7 +138,11 @@ class Proposals:
         # The writers' lock of the whole base from the check to the write: a phrasing or an
         # entry another curator adds meanwhile is in the files checked here, or waits and is
         # checked against this entry (the served base lags the files by the reload's seconds).
-        async with holding(locked_base(self._kb_dir)):
+        async with self._writers.holding():
+            # Decided while this waited for the lock (a double click): say so, rather than
+            # check the base the other approval has just written this entry to.
+            async with self._db.transaction() as uow:
+                proposal = await _pending(uow, proposal_id)
             entry_id = await asyncio.to_thread(self._fresh_id, proposal.id)
             entry = NewEntry(
                 id=entry_id,

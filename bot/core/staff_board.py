@@ -161,6 +161,14 @@ class StaffBoard:
         async with self._db.transaction() as uow:
             return await uow.staff_topics.by_thread(self.chat_id, thread_id)
 
+    async def topic_of_ticket(self, number: int) -> StaffTopic | None:
+        """The topic of ticket `number` in the chat, or None."""
+        async with self._db.transaction() as uow:
+            ticket = await uow.tickets.get(number)
+            if ticket is None:
+                return None
+            return await uow.staff_topics.for_ticket(self.chat_id, ticket.id)
+
     async def topics(self) -> list[StaffTopic]:
         """Every topic of the chat."""
         async with self._db.transaction() as uow:

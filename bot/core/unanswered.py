@@ -299,14 +299,17 @@ class Unanswered:
             return tuple(f.message for f in findings)
 
         try:
-            advice = await asyncio.to_thread(
-                add_checked_alternative,
-                self._proposals.kb_dir,
-                Path(entry.file),
-                entry_id,
-                text,
-                check,
-            )
+            # Queued for the lock on the event loop, not each on a thread (`BaseWriters`).
+            async with self._proposals.writers.holding():
+                advice = await asyncio.to_thread(
+                    add_checked_alternative,
+                    self._proposals.kb_dir,
+                    Path(entry.file),
+                    entry_id,
+                    text,
+                    check,
+                    lock=False,
+                )
         except AlternativeError as error:
             raise InvalidInputError(str(error)) from error
         async with self._db.transaction() as uow:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Callable
+from contextlib import nullcontext
 from pathlib import Path
 
 from bot.core.kb_writer import locked, locked_base, topic_file_text
@@ -40,7 +41,7 @@ def add_alternative(path: Path, entry_id: str, phrasing: str) -> bool:
 
 
 def add_checked_alternative(
-    kb_dir: Path, path: Path, entry_id: str, phrasing: str, check: Check
+    kb_dir: Path, path: Path, entry_id: str, phrasing: str, check: Check, *, lock: bool = True
 ) -> tuple[str, ...] | None:
     """Append `phrasing` to `entry_id` in `path`, a topic file of the base in `kb_dir`, once
     `check` passed on the base as its files are now; `check` raises to refuse it.
@@ -48,10 +49,11 @@ def add_checked_alternative(
     The writers' lock of the whole base is held from reading it to writing the file, so a
     phrasing another curator adds meanwhile (to any entry) is in the base checked here, or
     waits and is checked against this one. Returns `check`'s advice, or None when the entry
-    already has the phrasing (nothing is checked or written).
+    already has the phrasing (nothing is checked or written). `lock=False` when the caller
+    holds that lock already (`BaseWriters`).
     """
     text = clean_phrasing(phrasing)
-    with locked_base(kb_dir):
+    with locked_base(kb_dir) if lock else nullcontext():
         return _add(path, entry_id, text, lambda: check(_base_on_disk(kb_dir)))
 
 

@@ -355,7 +355,7 @@ async def on_button(
             await desk.escalate(operator, number, ESCALATION_NOTE)
         elif callback_data.action == "close":
             # Not closed over a citizen's message the topic does not show yet.
-            shown = await _shown_up_to(staff, query)
+            shown = await _shown_up_to(staff, number)
             # As a reply does, closing a ticket nobody has taken takes it first (the card
             # offers «Закрыть» from the start; it used to answer «нельзя перевести»).
             await _take_if_new(staff, desk, operator, number)
@@ -376,11 +376,13 @@ async def on_button(
     staff_announcer.wake.set()  # post the status change into the topic now
 
 
-async def _shown_up_to(staff: StaffBoard, query: CallbackQuery) -> int | None:
-    """The last message of the ticket its topic shows, for a button pressed in the topic
-    (None elsewhere)."""
-    thread_id = query.message.message_thread_id if isinstance(query.message, Message) else None
-    topic = await staff.topic_of_thread(thread_id) if thread_id is not None else None
+async def _shown_up_to(staff: StaffBoard, number: int) -> int | None:
+    """The last message of the ticket its topic shows (None: the ticket has no topic).
+
+    Found by the ticket, not by where the button was: a card older than Telegram keeps for
+    callbacks comes as an InaccessibleMessage, without its topic, and the check was skipped.
+    """
+    topic = await staff.topic_of_ticket(number)
     return topic.last_message_id if topic is not None else None
 
 

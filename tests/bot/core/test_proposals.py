@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 from pathlib import Path
 
@@ -192,3 +193,56 @@ async def test_two_approvals_of_one_question_at_once_write_it_once(
     assert f"«{question}» уже есть в записи {approved.entry_id}" in str(refused)
     assert (kb_dir / "proposed.yaml").read_text(encoding="utf-8").count(question) == 1
     assert [p.status for p in await proposals.pending()] == [ProposalStatus.PENDING]
+
+
+# asyncio's default thread pool: every `asyncio.to_thread` of the process shares it.
+DEFAULT_THREADS = min(32, (os.cpu_count() or 1) + 4)
+
+
+async def test_approvals_waiting_for_the_base_leave_threads_for_the_one_holding_it(
+    services: Services, kb_dir: Path
+) -> None:
+    """One more approval at once than asyncio has threads: each waited for the base's lock
+    on a thread of its own, so the one holding the lock found no thread for its check and
+    waited for them forever, and with it every question citizens asked (the matcher runs on
+    the same threads). Only one approval of a process waits on a thread now."""
+    number = await _resolved(services)
+    proposals = Proposals(services.db, kb_dir, clock=services.clock)
+    olga = await services.accounts.get("olga")
+    curator = await services.operator("kate", Role.CURATOR)
+    proposed = [
+        await proposals.propose(olga, number, question=f"Вопрос номер {n}?", answer=ANSWER)
+        for n in range(DEFAULT_THREADS + 1)
+    ]
+
+    outcomes = await asyncio.wait_for(
+        asyncio.gather(*(proposals.approve(curator, p.id) for p in proposed)), timeout=60
+    )
+
+    assert [o.status for o in outcomes] == [ProposalStatus.APPROVED] * len(proposed)
+    assert len(load_knowledge_base(kb_dir).in_topic("Новые ответы")) == len(proposed)
+
+
+async def test_one_proposal_approved_twice_at_once_is_told_it_was_decided(
+    services: Services, kb_dir: Path
+) -> None:
+    """A double click on «Утвердить»: the second request waited for the first one's lock,
+    then checked the base the first had just written to and told the curator «не утверждено:
+    … уже есть в записи proposed-1», of a proposal that was approved."""
+    number = await _resolved(services)
+    proposals = Proposals(services.db, kb_dir, clock=services.clock)
+    olga = await services.accounts.get("olga")
+    proposal = await proposals.propose(olga, number, question="Вопрос?", answer=ANSWER)
+    kate = await services.operator("kate", Role.CURATOR)
+
+    outcomes = await asyncio.gather(
+        proposals.approve(kate, proposal.id),
+        proposals.approve(kate, proposal.id),
+        return_exceptions=True,
+    )
+
+    [approved] = [o for o in outcomes if not isinstance(o, BaseException)]
+    [refused] = [o for o in outcomes if isinstance(o, BaseException)]
+    assert approved.status is ProposalStatus.APPROVED
+    assert isinstance(refused, IllegalTransitionError)
+    assert str(refused) == f"Предложение № {proposal.id} уже рассмотрено: утверждено."

@@ -107,6 +107,21 @@ class StaffMember:
             }
         )
 
+    def presses_on_an_old_card(self, data: str, *, message_id: int) -> int:
+        """Press a button under a message Telegram no longer shows the bot (an
+        InaccessibleMessage: date 0, no text, no topic)."""
+        return self.api.push(
+            {
+                "callback_query": {
+                    "id": f"staff-{self.user_id}-{next(self._ids)}",
+                    "from": self.user,
+                    "chat_instance": "staff",
+                    "data": data,
+                    "message": {"message_id": message_id, "date": 0, "chat": self.chat},
+                }
+            }
+        )
+
 
 @dataclass
 class Group:
@@ -918,3 +933,32 @@ async def test_a_reply_to_a_citizen_who_blocked_the_bot_is_reported_in_the_topic
     assert warnings, "the operator learns the citizen did not get it"
     assert "гражданин заблокировал бота" in warnings[0]
     assert api.sent_texts(715).count(reply) == 1
+
+
+async def test_close_on_a_card_telegram_no_longer_shows_waits_for_the_message_too(
+    group: Group,
+) -> None:
+    """A card older than Telegram keeps for callbacks comes as an InaccessibleMessage, with
+    no topic: the check of what the topic shows was skipped and «Закрыть» closed the ticket
+    over the citizen's unposted message. The ticket's own topic is checked now."""
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.web_ticket("web-session-10", "ошибка при оплате пошлины", Contacts())
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        take = StaffCallback(action="take", number=number).pack()
+        olga.presses(take, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("В работе" in t for t in group.in_topic(topic)), what="taken"
+        )
+        api.fail(500, 10_000, methods=("sendMessage",))  # the group posts nothing for now
+        await group.web_message("web-session-10", "Подождите, списалось дважды")
+        close = StaffCallback(action="close", number=number).pack()
+        olga.presses_on_an_old_card(close, message_id=topic.card_message_id)
+        await api.wait_for(lambda: len(api.calls_of("answerCallbackQuery")) == 2, what="the answer")
+        answered = api.calls_of("answerCallbackQuery")[-1].params
+        assert "не закрыто: гражданин прислал новое сообщение" in answered["text"]
+        assert await group.status(number) is TicketStatus.IN_PROGRESS
+        api.recover()

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import csv
+import fcntl
 import io
+import os
 import re
 from datetime import datetime, timedelta
 from html import unescape
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
@@ -201,6 +204,59 @@ async def test_two_curators_adding_one_phrasing_to_two_entries_at_once_add_it_on
     assert written.count(FEE_PHRASING) == 1
     having = [e.id for e in load_knowledge_base(kb_dir) if FEE_PHRASING in e.alternatives]
     assert having == [first]
+
+
+# asyncio's default thread pool: every `asyncio.to_thread` of the process shares it.
+DEFAULT_THREADS = min(32, (os.cpu_count() or 1) + 4)
+
+
+def _base_is_locked(kb_dir: Path) -> bool:
+    """Whether a writer holds the writers' lock of the base's folder now."""
+    descriptor = os.open(kb_dir, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(descriptor)  # closing it lets a lock taken here go
+    return False
+
+
+async def test_phrasings_waiting_for_the_base_leave_threads_for_the_approval_holding_it(
+    web: Web,
+) -> None:
+    """An approval holds the base's lock from its check to its write, each step on one of
+    asyncio's threads. Phrasings added meanwhile each waited for the lock on a thread of
+    their own: as many as asyncio has threads left the approval none, and it, they and every
+    citizen's question (the matcher runs on the same threads) waited forever."""
+    await _ask(web, TRACTOR_QUESTIONS[:1], "tractor")
+    await web.operator("olga", Role.OPERATOR)
+    olga = await web.services.accounts.get("olga")
+    await web.services.desk.take(olga, 1)
+    await web.services.desk.resolve(olga, 1, "Обратитесь в сервис.", via=Via.CONSOLE)
+    proposal = await web.services.proposals.propose(
+        olga, 1, question="Что делать, если сломался карбюратор трактора?", answer="В сервис."
+    )
+    await web.operator("cura", Role.CURATOR)
+    cura = await web.services.accounts.get("cura")
+    kb_dir = web.services.settings.kb_dir
+
+    approving = asyncio.create_task(web.services.proposals.approve(cura, proposal.id))
+    while not _base_is_locked(kb_dir):
+        await asyncio.sleep(0.01)
+    adding = [
+        web.services.unanswered.add_alternative(
+            cura, "account-cannot-sign-in", f"не пускает в кабинет, попытка {n}", [], force=True
+        )
+        for n in range(DEFAULT_THREADS)
+    ]
+    added = await asyncio.wait_for(asyncio.gather(*adding), timeout=60)
+    approved = await asyncio.wait_for(approving, timeout=60)
+
+    assert approved.entry_id is not None and all(a.added for a in added)
+    entry = load_knowledge_base(kb_dir).get("account-cannot-sign-in")
+    assert entry is not None
+    assert sum("попытка" in a for a in entry.alternatives) == DEFAULT_THREADS
 
 
 PENSION_QUESTIONS = (
