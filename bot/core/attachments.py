@@ -110,4 +110,5 @@ def named_as(name: str, content_type: str) -> str:
     stem, dot, ending = name.rpartition(".")
     if stem.strip() and _EXTENSION.fullmatch(dot + ending):
         name = stem
-    return name + extensions[0]
+    # "фото." is "фото.png", not "фото..png".
+    return (name.rstrip(". ") or name) + extensions[0]

@@ -118,7 +118,8 @@ def test_no_group_of_the_mix_joins_two_needs(mix_groups: list[set[str]]) -> None
 @pytest.mark.parametrize("need", sorted({need for need, _ in _mix()}))
 def test_each_need_of_the_mix_is_one_group(mix_groups: list[set[str]], need: str) -> None:
     asked = {q for n, q in _mix() if n == need} - MISSED
-    assert [group for group in mix_groups if group & asked] == [asked]
+    # A known miss that joins its need's group later is a gain, not a failure.
+    assert [group - MISSED for group in mix_groups if group & asked] == [asked]
 
 
 @pytest.mark.parametrize(
