@@ -120,9 +120,18 @@ async def list_accounts(db: Database) -> int:
 def _set_active_command(*, active: bool) -> Callable[[argparse.Namespace], int]:
     def run(args: argparse.Namespace) -> int:
         async def switch(db: Database) -> int:
-            operator = await Accounts(db).set_active(args.login, active)
-            state = "включена" if active else "отключена"
-            print(f"Учётная запись «{operator.login}» {state}.")
+            done = await Accounts(db).set_active(args.login, active)
+            login = done.operator.login
+            if active:
+                print(f"Учётная запись «{login}» включена.")
+            elif done.returned:
+                numbers = ", ".join(f"№ {number}" for number in done.returned)
+                print(
+                    f"Учётная запись «{login}» отключена. "
+                    f"Возвращены в очередь обращения: {numbers}."
+                )
+            else:
+                print(f"Учётная запись «{login}» отключена. Обращений в работе у неё не было.")
             return 0
 
         return run_on_database(args, switch)

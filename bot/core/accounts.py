@@ -10,6 +10,7 @@ import asyncio
 import hashlib
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from bot.core.clock import Clock, system_clock
 from bot.core.errors import (
@@ -22,10 +23,12 @@ from bot.core.passwords import Passwords, check_password
 from bot.core.records import MAX_RECORD_ID, Operator
 from bot.core.roles import Permission, Role, require
 from bot.core.settings import PasswordPolicy
+from bot.core.ticket_flow import return_to_queue
 from bot.storage.database import Database
 
 LOGIN_PATTERN = re.compile(r"^[a-z][a-z0-9._-]{1,63}$")
 MAX_DISPLAY_NAME = 100  # the column's width
+MAX_HELD_TICKETS = 100_000  # more than anyone holds: all of them go back to the queue
 
 
 def normalize_login(login: str) -> str:
@@ -54,6 +57,22 @@ def clean_display_name(display_name: str | None, login: str) -> str:
             f"Имя слишком длинное (символов: {len(name)}): можно не больше {MAX_DISPLAY_NAME}."
         )
     return name
+
+
+@dataclass(frozen=True)
+class ActiveSet:
+    """An account enabled or disabled, and the numbers of the open tickets it had that went
+    back to the queue (disabling only)."""
+
+    operator: Operator
+    returned: tuple[int, ...] = ()
+
+
+def disabled_note(operator: Operator, *, by: Operator | None) -> str:
+    """Why a disabled account's tickets went back to the queue, for their history (which
+    names `by`; the command line's administrator is named here)."""
+    note = f"учётная запись сотрудника «{operator.display_name}» отключена"
+    return note if by is not None else f"{note} администратором сервера (faqbot user disable)"
 
 
 class Accounts:
@@ -136,14 +155,33 @@ class Accounts:
             await uow.operators.set_role(operator.id, role)
         return await self.get(login)
 
-    async def set_active(self, login: str, active: bool, *, by: Operator | None = None) -> Operator:
-        """Enable or disable an account; a disabled one can neither log in nor act."""
+    async def set_active(
+        self, login: str, active: bool, *, by: Operator | None = None
+    ) -> ActiveSet:
+        """Enable or disable an account; a disabled one can neither log in nor act, and its
+        open tickets go back to the queue in the same transaction (`return_to_queue`), for
+        colleagues to take."""
         if by is not None:
             require(by.role, Permission.MANAGE_ACCOUNTS, "отключать учётные записи")
         operator = await self.get(login)
+        now = self._clock()
+        returned: list[int] = []
         async with self._db.transaction() as uow:
             await uow.operators.set_active(operator.id, active)
-        return await self.get(login)
+            if not active:
+                for held in await uow.tickets.assigned_to(operator.id, MAX_HELD_TICKETS):
+                    ticket = await uow.tickets.get(held.number, lock=True)
+                    if ticket is None or ticket.assignee_id != operator.id:
+                        continue
+                    await return_to_queue(
+                        uow,
+                        ticket,
+                        now,
+                        note=disabled_note(operator, by=by),
+                        operator_id=by.id if by is not None else None,
+                    )
+                    returned.append(ticket.number)
+        return ActiveSet(await self.get(login), tuple(sorted(returned)))
 
     async def set_telegram_user(self, login: str, telegram_user_id: int | None) -> Operator:
         """Let the account act from this Telegram user in the operators' group (None: unlink)."""

@@ -32,6 +32,7 @@ from bot.core.ticket_flow import (
     follow_ticket,
     move_conversation,
     notify_citizen,
+    return_to_queue,
     send_to_citizen,
 )
 from bot.core.ticket_status import QUEUED_STATUSES, TicketStatus, check_status_change
@@ -65,13 +66,27 @@ def takes_tickets(role: Role) -> bool:
     return any(may_work(role, line) for line in SupportLine)
 
 
+def waits_for_someone(ticket: Ticket) -> bool:
+    """True when nobody has the open ticket and one may take it: it waits in the queue, or
+    waits for the citizen's answer after it was returned to the queue (`return_to_queue`)."""
+    return ticket.assignee_id is None and (
+        ticket.status in QUEUED_STATUSES or ticket.status is TicketStatus.NEEDS_INFO
+    )
+
+
 def may_take(operator: Operator, ticket: Ticket) -> bool:
-    """True when `Desk.take` would give the ticket to the operator: it waits in the queue,
-    nobody has it, and the operator works its support line."""
+    """True when `Desk.take` would give the ticket to the operator: nobody has it
+    (`waits_for_someone`), and the operator works its support line."""
+    return may_work(operator.role, ticket.line) and waits_for_someone(ticket)
+
+
+def may_return(operator: Operator, ticket: Ticket) -> bool:
+    """True when `Desk.return_to_queue` would take the open ticket from the one who has it:
+    the operator manages accounts (an admin)."""
     return (
-        may_work(operator.role, ticket.line)
-        and ticket.status in QUEUED_STATUSES
-        and ticket.assignee_id is None
+        has_permission(operator.role, Permission.MANAGE_ACCOUNTS)
+        and not ticket.status.is_final
+        and ticket.assignee_id is not None
     )
 
 
@@ -138,7 +153,7 @@ class Desk:
             who, ticket = await self._owned(uow, operator, number, "взять в работу")
             if ticket.assignee_id == who.id and not ticket.status.is_final:
                 return ticket  # pressed twice, or taken in the console already
-            if ticket.status not in QUEUED_STATUSES:
+            if ticket.status not in QUEUED_STATUSES and not waits_for_someone(ticket):
                 raise IllegalTransitionError(
                     f"Обращение № {number} в статусе «{ticket.status_label}»: взять в работу "
                     "можно только новое или переданное специалисту."
@@ -374,6 +389,30 @@ class Desk:
             )
             await notify_citizen(uow, changed, reopened, now)
             return changed
+
+    async def return_to_queue(self, operator: Operator, number: int, reason: str) -> Ticket:
+        """Take an open ticket from the colleague who has it (away, not disabled), for others
+        to take: as disabling their account does (`ticket_flow.return_to_queue`); admins only."""
+        why = _text(reason, "причину возврата в очередь")
+        now = self._clock()
+        async with self._db.transaction() as uow:
+            who = await self._current(uow, operator)
+            require(who.role, Permission.MANAGE_ACCOUNTS, "возвращать обращения в очередь")
+            ticket = await self._ticket(uow, number)
+            if ticket.status.is_final:
+                raise IllegalTransitionError(
+                    f"Обращение № {number} закрыто («{ticket.status_label}»): вернуть в "
+                    "очередь можно только открытое."
+                )
+            if ticket.assignee_id is None:
+                raise InvalidInputError(
+                    f"Обращение № {number} ни у кого не в работе: возвращать в очередь нечего."
+                )
+            holder = await uow.operators.by_id(ticket.assignee_id)
+            held_by = f"у сотрудника «{holder.display_name}»: " if holder is not None else ""
+            return await return_to_queue(
+                uow, ticket, now, note=f"{held_by}{why}", operator_id=who.id
+            )
 
     async def details(self, operator: Operator, number: int) -> TicketDetails:
         """The ticket with its thread, history and attached files' descriptions."""

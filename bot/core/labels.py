@@ -22,6 +22,7 @@ EVENT_LABELS: dict[str, str] = {
     "rated": "Гражданин оценил ответ",
     "due_changed": "Новый срок ответа",
     "delivery_refused": "Сообщение гражданину не доставлено",
+    "returned_to_queue": "Возвращено в очередь",
     # Status changes are recorded under the new status's value.
     TicketStatus.NEW.value: "Принято",
     TicketStatus.IN_PROGRESS.value: "Возвращено в работу",

@@ -10,7 +10,14 @@ from bot.core.conversation_state import ConversationState, check_conversation_ch
 from bot.core.outbox import new_idempotency_key
 from bot.core.records import MAX_STARS, Conversation, OutgoingKind, RatingScale
 from bot.core.ticket_status import TicketStatus, check_status_change
-from bot.core.tickets import CONTACTS_GIVEN, Author, HandoffReason, SupportLine, Ticket
+from bot.core.tickets import (
+    CONTACTS_GIVEN,
+    RETURNED_TO_QUEUE,
+    Author,
+    HandoffReason,
+    SupportLine,
+    Ticket,
+)
 from bot.storage.unit_of_work import UnitOfWork
 
 
@@ -111,9 +118,12 @@ async def information_given(uow: UnitOfWork, ticket: Ticket, now: datetime) -> N
     current = await uow.tickets.get(ticket.number, lock=True)
     if current is None or current.status is not TicketStatus.NEEDS_INFO:
         return
-    back = (
-        TicketStatus.ESCALATED if current.line is SupportLine.SECOND else TicketStatus.IN_PROGRESS
-    )
+    if current.line is SupportLine.SECOND:
+        back = TicketStatus.ESCALATED
+    elif current.assignee_id is None:
+        back = TicketStatus.NEW  # nobody has it (returned to the queue): the queue takes it
+    else:
+        back = TicketStatus.IN_PROGRESS
     await change_status(
         uow,
         current,
@@ -124,6 +134,40 @@ async def information_given(uow: UnitOfWork, ticket: Ticket, now: datetime) -> N
         now=now,
         assignee_id=current.assignee_id,
     )
+
+
+async def return_to_queue(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    now: datetime,
+    *,
+    note: str,
+    operator_id: int | None,
+) -> Ticket:
+    """Take an open ticket from the one who has it, for others to take: "В работе" goes back
+    to "Принято", an escalated one stays with the specialists, "Нужны сведения" waits on (the
+    citizen's answer brings it to the queue, `information_given`). The due time stays; the
+    citizen is told nothing (the status they read says it). `operator_id`: who did it (None:
+    the server's administrator, from the command line)."""
+    status = TicketStatus.NEW if ticket.status is TicketStatus.IN_PROGRESS else ticket.status
+    if status is not ticket.status:
+        check_status_change(ticket.number, ticket.status, status, "вернуть в очередь")
+    returned = await uow.tickets.save(
+        ticket.id, now, status=status, assignee_id=None, line=ticket.line, closed_at=None
+    )
+    await uow.tickets.add_event(
+        ticket.id,
+        RETURNED_TO_QUEUE,
+        Author.OPERATOR if operator_id is not None else Author.SYSTEM,
+        now,
+        operator_id=operator_id,
+        from_status=ticket.status,
+        to_status=status,
+        note=note,
+    )
+    if status in {TicketStatus.NEW, TicketStatus.ESCALATED}:
+        await follow_ticket(uow, returned, ConversationState.WAITING, now)
+    return returned
 
 
 async def send_to_citizen(

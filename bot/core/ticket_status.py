@@ -46,16 +46,20 @@ ALLOWED_STATUS_CHANGES: dict[TicketStatus, frozenset[TicketStatus]] = {
     TicketStatus.NEW: frozenset(
         {TicketStatus.IN_PROGRESS, TicketStatus.ESCALATED, TicketStatus.REJECTED}
     ),
+    # Back to "Принято": returned to the queue (the one who had it left, `return_to_queue`).
     TicketStatus.IN_PROGRESS: frozenset(
         {
+            TicketStatus.NEW,
             TicketStatus.NEEDS_INFO,
             TicketStatus.ESCALATED,
             TicketStatus.RESOLVED,
             TicketStatus.REJECTED,
         }
     ),
+    # Back to "Принято": the citizen answered a first-line ticket nobody has any more.
     TicketStatus.NEEDS_INFO: frozenset(
         {
+            TicketStatus.NEW,
             TicketStatus.IN_PROGRESS,
             TicketStatus.ESCALATED,
             TicketStatus.RESOLVED,

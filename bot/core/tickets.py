@@ -94,6 +94,9 @@ class TicketMessage:
 ATTACHED = "attached"
 CONTACTS_GIVEN = "contacts_given"
 DELIVERY_REFUSED = "delivery_refused"  # a reply the citizen's channel refused (blocked bot)
+# A ticket taken from the one who had it (account disabled, or an admin's decision): the
+# note says why.
+RETURNED_TO_QUEUE = "returned_to_queue"
 
 
 @dataclass(frozen=True, slots=True)

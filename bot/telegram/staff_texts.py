@@ -16,7 +16,14 @@ from bot.core.labels import channel_label, event_label
 from bot.core.staff_cards import StatusChange, TicketCard, TopicMessage
 from bot.core.staff_time import staff_time
 from bot.core.suggestions import Suggestion
-from bot.core.tickets import ATTACHED, CONTACTS_GIVEN, DELIVERY_REFUSED, Author, TicketMessage
+from bot.core.tickets import (
+    ATTACHED,
+    CONTACTS_GIVEN,
+    DELIVERY_REFUSED,
+    RETURNED_TO_QUEUE,
+    Author,
+    TicketMessage,
+)
 
 TOPIC_NAME_LIMIT = 128  # characters Telegram allows in a forum topic's name
 QUESTION_IN_NAME = 60
@@ -36,6 +43,11 @@ DONE = {
     "escalate": "Обращение № {number} передано специалисту.",
     "close": "Обращение № {number} закрыто.",
 }
+# A ticket taken from the one who had it (account disabled, or by an admin): anyone may take it.
+RETURNED_NEWS = (
+    "↩️ Возвращено в очередь — {who}, {when}: {why}. Статус: «{status}», обращение ни у кого "
+    "не в работе."
+)
 SENT_REACTION = "👍"
 # «Закрыть» pressed before the topic showed the citizen's latest message (at most 200 characters).
 CLOSE_UNREAD = (
@@ -190,6 +202,13 @@ def change_text(change: StatusChange, *, zone: str) -> str:
     if event.action == DELIVERY_REFUSED:
         return REFUSED_NEWS.format(why=html.escape(event.note or ""), when=when)
     status = event.to_status.label if event.to_status is not None else event_label(event.action)
+    if event.action == RETURNED_TO_QUEUE:
+        return RETURNED_NEWS.format(
+            why=html.escape(event.note or ""),
+            who=html.escape(change.operator_name or "администратор"),
+            when=when,
+            status=html.escape(status),
+        )
     who = change.operator_name or "гражданин"
     return (
         f"Статус: «{html.escape(status)}» — {html.escape(who)}, "

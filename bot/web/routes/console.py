@@ -15,7 +15,7 @@ from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bot.core.accounts import Accounts
-from bot.core.desk import Desk, may_act, may_take, may_work, takes_tickets
+from bot.core.desk import Desk, may_act, may_return, may_take, may_work, takes_tickets
 from bot.core.errors import AuthenticationError, UnreadMessageError, WorseBaseError
 from bot.core.records import Operator
 from bot.core.roles import ROLE_LABELS, Permission, has_permission
@@ -262,6 +262,7 @@ async def _ticket_page(
             "can_work": may_work(operator.role, details.ticket.line),
             "can_take": may_take(operator, details.ticket),
             "can_act": may_act(operator, details.ticket),
+            "can_return": may_return(operator, details.ticket),
             "can_propose": has_permission(operator.role, Permission.PROPOSE),
             **({"flash": warning, "flash_warning": True} if warning else {}),
         },
@@ -420,6 +421,22 @@ async def reopen(
     """Take a closed ticket back into work."""
     await desk.reopen(operator, number, text)
     return _back(request, f"/console/tickets/{number}", f"Обращение № {number} снова в работе.")
+
+
+@router.post("/tickets/{number}/return")
+async def return_to_queue(
+    request: Request,
+    number: TicketNumber,
+    _csrf: CsrfDep,
+    operator: OperatorDep,
+    desk: DeskDep,
+    text: TextField,
+) -> RedirectResponse:
+    """Take the ticket from the colleague who has it, for others to take (admins)."""
+    await desk.return_to_queue(operator, number, text)
+    return _back(
+        request, f"/console/tickets/{number}", f"Обращение № {number} возвращено в очередь."
+    )
 
 
 @router.post("/tickets/{number}/propose")

@@ -27,10 +27,12 @@ TICKET_MOVES = {
     (T.NEW, T.IN_PROGRESS),
     (T.NEW, T.ESCALATED),
     (T.NEW, T.REJECTED),
+    (T.IN_PROGRESS, T.NEW),  # returned to the queue (the account that had it disabled)
     (T.IN_PROGRESS, T.NEEDS_INFO),
     (T.IN_PROGRESS, T.ESCALATED),
     (T.IN_PROGRESS, T.RESOLVED),
     (T.IN_PROGRESS, T.REJECTED),
+    (T.NEEDS_INFO, T.NEW),  # the citizen answered a ticket nobody has: back to the queue
     (T.NEEDS_INFO, T.IN_PROGRESS),
     (T.NEEDS_INFO, T.ESCALATED),
     (T.NEEDS_INFO, T.RESOLVED),
