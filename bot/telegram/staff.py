@@ -21,13 +21,12 @@ from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, TelegramObj
 
 from bot.core.accounts import Accounts
 from bot.core.answerer import Answerer
-from bot.core.desk import Desk
+from bot.core.desk import Desk, waits_for_someone
 from bot.core.errors import CoreError, UnreadMessageError
 from bot.core.priority import as_staff
 from bot.core.records import Operator
 from bot.core.staff_board import StaffBoard
 from bot.core.suggestions import asked, suggest_answers
-from bot.core.ticket_status import QUEUED_STATUSES
 from bot.core.tickets import Via
 from bot.telegram.staff_announcer import StaffAnnouncer
 from bot.telegram.staff_texts import (
@@ -328,9 +327,10 @@ async def _act_in_topic(
 
 
 async def _take_if_new(staff: StaffBoard, desk: Desk, operator: Operator, number: int) -> None:
-    """Acting on a ticket nobody has taken takes it first, as in the console."""
+    """Acting on a ticket nobody has taken takes it first, as in the console (which also
+    takes a returned ticket that waits for the citizen's answer, `waits_for_someone`)."""
     card = await staff.card(number)
-    if card.ticket.assignee_id is None and card.ticket.status in QUEUED_STATUSES:
+    if waits_for_someone(card.ticket):
         await desk.take(operator, number)
 
 

@@ -962,3 +962,29 @@ async def test_close_on_a_card_telegram_no_longer_shows_waits_for_the_message_to
         assert "не закрыто: гражданин прислал новое сообщение" in answered["text"]
         assert await group.status(number) is TicketStatus.IN_PROGRESS
         api.recover()
+
+
+async def test_a_reply_in_the_topic_takes_a_returned_ticket_that_waits_for_the_citizen(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running() as app:
+        await group.operator("ivan", "Иван Петров", telegram_user_id=4002)
+        olga_account = await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        number = await group.telegram_ticket(715, "не могу подать заявление")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        StaffMember(api, 4002, "Иван").writes("/info Укажите регион", thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("Укажите регион" in t for t in api.sent_texts(715)), what="the question"
+        )
+        accounts = Accounts(app.services.db, passwords=fast_passwords())
+        assert (await accounts.set_active("ivan", False)).returned == (number,)
+        assert await group.status(number) is TicketStatus.NEEDS_INFO
+
+        StaffMember(api, 4001).writes("Регион уже не нужен, всё готово", thread_id=topic.thread_id)
+        reply = f"Ответ по обращению № {number}: Регион уже не нужен, всё готово"
+        await api.wait_for(lambda: reply in api.sent_texts(715), what="the reply")
+        async with app.services.db.transaction() as uow:
+            ticket = await uow.tickets.get(number)
+    assert ticket is not None and ticket.assignee_id == olga_account.id
