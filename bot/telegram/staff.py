@@ -357,9 +357,11 @@ async def on_button(
             # Not closed over a citizen's message the topic does not show yet.
             shown = await _shown_up_to(staff, number)
             # As a reply does, closing a ticket nobody has taken takes it first (the card
-            # offers «Закрыть» from the start; it used to answer «нельзя перевести»).
-            await _take_if_new(staff, desk, operator, number)
-            await desk.resolve(operator, number, via=Via.TELEGRAM, seen_message_id=shown)
+            # offers «Закрыть» from the start; it used to answer «нельзя перевести»), in the
+            # same transaction: refused over an unread message, it is not taken either.
+            await desk.resolve(
+                operator, number, via=Via.TELEGRAM, take_waiting=True, seen_message_id=shown
+            )
         else:
             await query.answer()
             return

@@ -988,3 +988,30 @@ async def test_a_reply_in_the_topic_takes_a_returned_ticket_that_waits_for_the_c
         async with app.services.db.transaction() as uow:
             ticket = await uow.tickets.get(number)
     assert ticket is not None and ticket.assignee_id == olga_account.id
+
+
+async def test_close_on_a_new_ticket_with_an_unread_message_neither_takes_nor_closes_it(
+    group: Group,
+) -> None:
+    """«Закрыть» on the card of a ticket nobody took, over a message the topic does not show
+    yet: refused as a whole. It used to take the ticket (the citizen read «Специалист взял
+    обращение…») and then refuse to close it."""
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(716, "ошибка при оплате пошлины")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        told = len(api.sent_texts(716))
+        api.fail(500, 10_000, methods=("sendMessage",), chat_id=STAFF_CHAT)
+        api.push(_private(716, "Подождите, пошлина всё-таки списалась дважды"))
+        told = len(await api.wait_sent(716, told + 1))  # «добавлено к обращению»
+        close = StaffCallback(action="close", number=number).pack()
+        olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(lambda: bool(api.calls_of("answerCallbackQuery")), what="refusal")
+        (refusal,) = [c.params for c in api.calls_of("answerCallbackQuery")]
+        assert refusal["text"].startswith(f"Обращение № {number} не закрыто")
+        await asyncio.sleep(SETTLE_SECONDS)
+        assert await group.status(number) is TicketStatus.NEW
+        assert len(api.sent_texts(716)) == told
