@@ -124,7 +124,7 @@ async def information_given(uow: UnitOfWork, ticket: Ticket, now: datetime) -> N
         back = TicketStatus.NEW  # nobody has it (returned to the queue): the queue takes it
     else:
         back = TicketStatus.IN_PROGRESS
-    await change_status(
+    changed = await change_status(
         uow,
         current,
         status=back,
@@ -134,6 +134,8 @@ async def information_given(uow: UnitOfWork, ticket: Ticket, now: datetime) -> N
         now=now,
         assignee_id=current.assignee_id,
     )
+    if changed.assignee_id is None:  # in the queue: the conversation waits for a person
+        await follow_ticket(uow, changed, ConversationState.WAITING, now)
 
 
 async def return_to_queue(

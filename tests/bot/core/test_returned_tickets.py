@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.core.conversation_state import ConversationState
 from bot.core.errors import IllegalTransitionError, PermissionDeniedError
 from bot.core.identity import Identity
 from bot.core.records import Operator
@@ -137,3 +138,23 @@ async def test_an_admin_returns_a_colleagues_ticket_and_the_staff_chat_is_told(
     await services.desk.resolve(olga, number, via=Via.CONSOLE)
     with pytest.raises(IllegalTransitionError, match="закрыто"):
         await services.desk.return_to_queue(admin, number, "по ошибке")
+
+
+async def test_the_citizens_answer_to_a_returned_ticket_puts_the_conversation_back_to_waiting(
+    services: Services,
+) -> None:
+    """The ticket goes to the queue, so the conversation waits for a person again: the
+    citizen's next message is acknowledged as for any ticket in the queue (it was silent, as
+    if an operator still had the conversation)."""
+    ivan = await services.operator("ivan")
+    citizen = Identity("web", "s1")
+    number = await _ticket(services, "s1", "сломался карбюратор у трактора")
+    await services.desk.take(ivan, number)
+    await services.desk.ask_for_information(ivan, number, "Укажите регион.", via=Via.CONSOLE)
+    await services.accounts.set_active("ivan", False)
+
+    await services.conversations.handle(citizen, "Московская область")
+
+    assert await services.conversations.state(citizen) is ConversationState.WAITING
+    reply = await services.conversations.handle(citizen, "И ещё: трактор 1985 года")
+    assert reply.text == f"Добавили ваше сообщение к обращению № {number}."
