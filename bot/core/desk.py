@@ -477,7 +477,9 @@ class Desk:
 
     async def _current(self, uow: UnitOfWork, operator: Operator) -> Operator:
         # Re-read the account: a role change or a disabled account takes effect at once.
-        current = await uow.operators.by_id(operator.id)
+        # Locked until the action commits: disabling the account (which gives its tickets
+        # back to the queue) waits for it, rather than miss a ticket taken meanwhile.
+        current = await uow.operators.by_id(operator.id, share=True)
         if current is None or not current.active:
             raise PermissionDeniedError(f"Учётная запись «{operator.login}» отключена.")
         return current

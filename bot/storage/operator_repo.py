@@ -41,9 +41,15 @@ class OperatorRepository:
         row = await self._session.scalar(select(OperatorRow).where(OperatorRow.login == login))
         return (to_operator(row), row.password_hash) if row else None
 
-    async def by_id(self, operator_id: int) -> Operator | None:
-        """An account by id."""
-        row = await self._session.get(OperatorRow, operator_id)
+    async def by_id(self, operator_id: int, *, share: bool = False) -> Operator | None:
+        """An account by id; `share`: locked against changes (FOR SHARE on PostgreSQL) until
+        the transaction ends, so that disabling the account waits for an action in flight."""
+        row = await self._session.get(
+            OperatorRow,
+            operator_id,
+            with_for_update={"read": True} if share else None,
+            populate_existing=share,
+        )
         return to_operator(row) if row else None
 
     async def set_password_hash(self, operator_id: int, password_hash: str) -> None:

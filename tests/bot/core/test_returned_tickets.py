@@ -4,8 +4,12 @@ citizen reads nothing new."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
 
+import bot.core.desk as desk_module
 from bot.core.conversation_state import ConversationState
 from bot.core.errors import IllegalTransitionError, PermissionDeniedError
 from bot.core.identity import Identity
@@ -158,3 +162,33 @@ async def test_the_citizens_answer_to_a_returned_ticket_puts_the_conversation_ba
     assert await services.conversations.state(citizen) is ConversationState.WAITING
     reply = await services.conversations.handle(citizen, "И ещё: трактор 1985 года")
     assert reply.text == f"Добавили ваше сообщение к обращению № {number}."
+
+
+async def test_a_ticket_taken_while_the_account_is_disabled_goes_back_to_the_queue_too(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """«Взять» in flight when the account is disabled: on PostgreSQL the disabling did not
+    see the uncommitted take, and the ticket stayed «В работе» with a disabled account."""
+    ivan = await services.operator("ivan")
+    number = await _ticket(services, "s1", "сломался карбюратор у трактора")
+    assigned, release = asyncio.Event(), asyncio.Event()
+    real_assign = desk_module._assign
+
+    async def assign_then_wait(*args: Any, **kwargs: Any) -> Ticket:
+        taken = await real_assign(*args, **kwargs)
+        assigned.set()
+        await release.wait()  # the take's transaction is not committed yet
+        return taken
+
+    monkeypatch.setattr(desk_module, "_assign", assign_then_wait)
+    take = asyncio.create_task(services.desk.take(ivan, number))
+    await asyncio.wait_for(assigned.wait(), timeout=5)
+    disable = asyncio.create_task(services.accounts.set_active("ivan", False))
+    await asyncio.sleep(0.3)
+    release.set()
+    await take
+    done = await asyncio.wait_for(disable, timeout=5)
+
+    ticket = await _ticket_of(services, await services.operator("root", Role.ADMIN), number)
+    assert (ticket.status, ticket.assignee_id) == (TicketStatus.NEW, None)
+    assert done.returned == (number,)
