@@ -13,6 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.contacts import Contacts
 from bot.core.email_address import mask_address
 from bot.core.labels import channel_label, event_label
+from bot.core.privacy import mask_personal_data
 from bot.core.staff_cards import StatusChange, TicketCard, TopicMessage
 from bot.core.staff_time import staff_time
 from bot.core.suggestions import Suggestion
@@ -196,7 +197,9 @@ def change_text(change: StatusChange, *, zone: str) -> str:
     event = change.event
     when = staff_time(event.created_at, zone)
     if event.action == ATTACHED:
-        return FILE_NEWS.format(name=html.escape(event.note or ""), when=when)
+        # Masked as the citizen's messages and the card's contacts are ("паспорт 4510 …").
+        name = mask_personal_data(event.note or "")
+        return FILE_NEWS.format(name=html.escape(name), when=when)
     if event.action == CONTACTS_GIVEN:
         return CONTACTS_NEWS.format(what=html.escape(event.note or ""), when=when)
     if event.action == DELIVERY_REFUSED:

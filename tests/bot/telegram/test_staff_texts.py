@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.core.staff_cards import TopicMessage
-from bot.core.tickets import Author, TicketMessage, Via
-from bot.telegram.staff_texts import MESSAGE_TEXT_LIMIT, topic_message_text
+from bot.core.staff_cards import StatusChange, TopicMessage
+from bot.core.tickets import ATTACHED, Author, TicketEvent, TicketMessage, Via
+from bot.telegram.staff_texts import MESSAGE_TEXT_LIMIT, change_text, topic_message_text
 
 WRITTEN = datetime(2026, 11, 24, 7, 0, tzinfo=UTC)
 
@@ -46,3 +46,18 @@ def test_a_long_message_is_cut_with_an_ellipsis(author: Author) -> None:
     shown = topic_message_text(posted(author, "я" * 10_000, "Ольга"))
     assert shown.endswith("я…")
     assert shown.count("я") == MESSAGE_TEXT_LIMIT - 1
+
+
+@pytest.mark.parametrize(
+    ("filename", "shown"),
+    [
+        ("скриншот ошибки.png", "📎 Гражданин приложил файл «скриншот ошибки.png»"),
+        ("паспорт 4510 123456.jpg", "📎 Гражданин приложил файл «паспорт [паспорт].jpg»"),
+        ("заявление 89001234567.pdf", "📎 Гражданин приложил файл «заявление [телефон].pdf»"),
+    ],
+)
+def test_a_files_name_is_posted_into_the_topic_masked(filename: str, shown: str) -> None:
+    """The topic shows the citizen's messages and contacts masked; a file's name is no
+    exception (a passport number in it went to Telegram as it was)."""
+    event = TicketEvent(1, ATTACHED, Author.CITIZEN, WRITTEN, note=filename)
+    assert change_text(StatusChange(event, None), zone="Europe/Moscow").startswith(shown)
