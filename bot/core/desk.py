@@ -320,12 +320,17 @@ class Desk:
             )
             return changed
 
-    async def reject(self, operator: Operator, number: int, reason: str) -> Ticket:
-        """Close the ticket without an answer, telling the citizen why."""
+    async def reject(
+        self, operator: Operator, number: int, reason: str, *, take_waiting: bool = False
+    ) -> Ticket:
+        """Close the ticket without an answer, telling the citizen why. `take_waiting`: as
+        for `reply`."""
         why = _text(reason, "причину отказа")
         now = self._clock()
         async with self._db.transaction() as uow:
-            who, ticket = await self._owned(uow, operator, number, "отклонить")
+            who, ticket = await self._owned(
+                uow, operator, number, "отклонить", take_waiting=take_waiting, now=now
+            )
             changed = await self._change(
                 uow,
                 who,

@@ -21,7 +21,7 @@ from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, TelegramObj
 
 from bot.core.accounts import Accounts
 from bot.core.answerer import Answerer
-from bot.core.desk import Desk, waits_for_someone
+from bot.core.desk import Desk
 from bot.core.errors import CoreError, UnreadMessageError
 from bot.core.priority import as_staff
 from bot.core.records import Operator
@@ -133,15 +133,15 @@ TopicAction = Callable[[Desk, Operator, int, str], Awaitable[None]]
 
 
 async def _reply(desk: Desk, operator: Operator, number: int, text: str) -> None:
-    await desk.reply(operator, number, text, via=Via.TELEGRAM)
+    await desk.reply(operator, number, text, via=Via.TELEGRAM, take_waiting=True)
 
 
 async def _ask(desk: Desk, operator: Operator, number: int, text: str) -> None:
-    await desk.ask_for_information(operator, number, text, via=Via.TELEGRAM)
+    await desk.ask_for_information(operator, number, text, via=Via.TELEGRAM, take_waiting=True)
 
 
 async def _reject(desk: Desk, operator: Operator, number: int, text: str) -> None:
-    await desk.reject(operator, number, text)
+    await desk.reject(operator, number, text, take_waiting=True)
 
 
 async def _reopen(desk: Desk, operator: Operator, number: int, text: str) -> None:
@@ -274,8 +274,14 @@ async def on_answer_button(
         await query.answer(closed[:ALERT_LIMIT], show_alert=True)
         return
     try:
-        await _take_if_new(staff, desk, operator, number)
-        await desk.reply(operator, number, entry.answer, via=Via.TELEGRAM, from_entry=entry.id)
+        await desk.reply(
+            operator,
+            number,
+            entry.answer,
+            via=Via.TELEGRAM,
+            from_entry=entry.id,
+            take_waiting=True,
+        )
     except CoreError as error:
         await query.answer(str(error)[:ALERT_LIMIT], show_alert=True)
         return
@@ -315,7 +321,6 @@ async def _act_in_topic(
         )
         return
     try:
-        await _take_if_new(staff, desk, operator, number)
         await action(desk, operator, number, text)
     except CoreError as error:
         await message.reply(html.escape(str(error)))
@@ -324,14 +329,6 @@ async def _act_in_topic(
         await message.react([ReactionTypeEmoji(emoji=SENT_REACTION)])
     except TelegramAPIError as error:  # a missing reaction is no reason to fail the action
         log.info("Could not react to an operator's message: %s", error)
-
-
-async def _take_if_new(staff: StaffBoard, desk: Desk, operator: Operator, number: int) -> None:
-    """Acting on a ticket nobody has taken takes it first, as in the console (which also
-    takes a returned ticket that waits for the citizen's answer, `waits_for_someone`)."""
-    card = await staff.card(number)
-    if waits_for_someone(card.ticket):
-        await desk.take(operator, number)
 
 
 async def on_button(

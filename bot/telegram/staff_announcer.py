@@ -23,6 +23,7 @@ from aiogram.exceptions import (
 from bot.core.errors import DatabaseUnavailableError
 from bot.core.staff_board import StaffBoard
 from bot.core.staff_cards import StaffTopic, StatusChange, TicketCard, TopicNews
+from bot.telegram.chats import NOT_MODIFIED
 from bot.telegram.staff_texts import (
     card_keyboard,
     card_text,
@@ -34,7 +35,6 @@ from bot.telegram.staff_texts import (
 log = logging.getLogger(__name__)
 RETRY_AFTER_FAILURE = timedelta(seconds=10)
 UNEXPECTED_FAILURE_PAUSE = 10.0  # seconds: do not spin on a bug
-NOT_MODIFIED = "message is not modified"
 
 
 class StaffAnnouncer:
