@@ -14,15 +14,17 @@ from bot.storage.database import Database
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `analytics purge`."""
-    parser = commands.add_parser("analytics", help="the log of citizens' questions")
-    actions = parser.add_subparsers(dest="analytics_command", required=True, metavar="ACTION")
-    purge = actions.add_parser("purge", help="delete questions older than the retention period")
+    parser = commands.add_parser("analytics", help="журнал вопросов граждан")
+    actions = parser.add_subparsers(
+        dest="analytics_command", required=True, metavar="ДЕЙСТВИЕ", title="действия"
+    )
+    purge = actions.add_parser("purge", help="удалить вопросы старше срока хранения")
     purge.add_argument(
         "--older-than",
         type=int,
         default=None,
-        metavar="DAYS",
-        help=f"age in days (default: {CoreSettings().analytics.retention_days})",
+        metavar="ДНЕЙ",
+        help=f"возраст в днях (по умолчанию {CoreSettings().analytics.retention_days})",
     )
     add_database_option(purge)
     purge.set_defaults(run=run_purge)
