@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     if status := run_on_database(args, database_works):
         return status
     # The address is taken before saying where to go: a port another program holds is
-    # reported as such, not after a "serving on" that points at that program.
+    # reported as such, not after a "сервер работает по адресу" that points at that program.
     try:
         listening = _listen(args.host, args.port)
     except OSError as error:
@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"faqbot: не удаётся слушать {args.host}:{args.port}: {why}", file=sys.stderr)
         return 3
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"faqbot: serving on http://{shown}:{args.port}/", flush=True)
+    print(f"faqbot: сервер работает по адресу http://{shown}:{args.port}/", flush=True)
     app = create_app(settings, mounts=mounts)
     config = uvicorn.Config(
         app,
@@ -145,9 +145,11 @@ def telegram_mounts(settings: WebSettings) -> list[Mount]:
     if webhook:
         from bot.telegram.webhook import TelegramWebhook
 
-        print(f"faqbot: Telegram webhook at {telegram.webhook_endpoint}", flush=True)
+        print(
+            f"faqbot: бот Telegram получает обновления на {telegram.webhook_endpoint}", flush=True
+        )
         return [TelegramWebhook(telegram)]
     from bot.telegram.polling import TelegramPolling
 
-    print(f"faqbot: Telegram bot polling {telegram.api_base}", flush=True)
+    print(f"faqbot: бот Telegram опрашивает {telegram.api_base}", flush=True)
     return [TelegramPolling(telegram)]

@@ -122,7 +122,13 @@ async def list_accounts(db: Database) -> int:
         print(f"Учётных записей нет. Первую создайте так: {FIRST_ACCOUNT_HINT}")
         return 0
     rows = [
-        [o.login, o.role.value, YES if o.active else NO, show_time(o.created_at), o.display_name]
+        [
+            o.login,
+            ROLE_LABELS[o.role],
+            YES if o.active else NO,
+            show_time(o.created_at),
+            o.display_name,
+        ]
         for o in operators
     ]
     print(format_table(["Логин", "Роль", "Активна", "Создана", "Имя"], rows))

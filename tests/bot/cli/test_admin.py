@@ -119,11 +119,11 @@ def test_accounts_are_created_listed_and_changed(faqbot: Faqbot) -> None:
     assert "теперь куратор" in ok(curator)
     rows = table(ok(faqbot("user", "list")))
     assert set(rows) == {"Логин", "olga"}  # the weak passwords created nobody
-    assert rows["olga"][1:3] == ["curator", "нет"]
+    assert rows["olga"][1:3] == ["куратор", "нет"]
     assert rows["olga"][-1] == "Ольга"
 
     ok(faqbot("user", "enable", "olga"))
-    assert table(ok(faqbot("user", "list")))["olga"][1:3] == ["curator", "да"]
+    assert table(ok(faqbot("user", "list")))["olga"][1:3] == ["куратор", "да"]
 
 
 def test_maintenance_round_trip(faqbot: Faqbot) -> None:

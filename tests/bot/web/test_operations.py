@@ -31,7 +31,8 @@ async def test_healthz_is_503_when_the_database_is_down(web: Web) -> None:
     path.mkdir()  # a directory where the database file was: SQLite cannot open it
     response = await web.client.get("/healthz")
     assert response.status_code == 503
-    assert "database" in response.json()["reason"]
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["reason"].startswith("база данных недоступна: ")
 
 
 async def test_metrics_count_questions_and_show_the_queue(web: Web) -> None:
