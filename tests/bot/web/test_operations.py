@@ -92,6 +92,22 @@ async def test_cors_allows_only_configured_origins(
                 headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
             )
             assert ("access-control-allow-origin" in response.headers) is allowed
+            assert response.status_code == (200 if allowed else 400)
+        refused = await client.options(
+            "/api/v1/ask",
+            headers={
+                "Origin": "https://evil.example",
+                "Access-Control-Request-Method": "DELETE",
+                "Access-Control-Request-Headers": "X-Secret",
+            },
+        )
+        assert refused.status_code == 400
+        assert refused.headers["content-type"] == "text/plain; charset=utf-8"
+        assert refused.text == (
+            "Запрос с другого сайта не разрешён: сайт, с которого он отправлен (Origin), "
+            "не входит в число разрешённых; метод запроса не разрешён; "
+            "заголовки запроса не разрешены."
+        )
 
 
 @pytest.mark.parametrize(
