@@ -69,7 +69,7 @@ def test_a_port_another_program_holds_is_named_before_any_address_is_printed(
             check=False,
         )
     assert done.returncode == 3
-    assert "serving on" not in done.stdout
+    assert "сервер работает" not in done.stdout
     assert f"не удаётся слушать 127.0.0.1:{port}: порт занят другой программой" in (done.stderr)
 
 

@@ -19,12 +19,15 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the `ask` subcommand."""
     parser = commands.add_parser(
         "ask",
-        help="answer a question from the knowledge base",
-        description="Answer QUESTION, or every line of standard input when QUESTION is absent.",
+        help="ответить на вопрос по базе знаний",
+        description="Ответить на ВОПРОС или, если он не указан, "
+        "на каждую строку стандартного ввода.",
     )
-    parser.add_argument("question", nargs="?", help="the question; omit to read stdin")
-    parser.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
-    parser.add_argument("--json", action="store_true", help="one JSON object a line")
+    parser.add_argument(
+        "question", nargs="?", metavar="ВОПРОС", help="вопрос; без него читается стандартный ввод"
+    )
+    parser.add_argument("--kb", type=Path, default=None, help="папка базы знаний")
+    parser.add_argument("--json", action="store_true", help="по объекту JSON в строке")
     parser.set_defaults(run=run)
 
 

@@ -28,8 +28,8 @@ def add_database_option(parser: argparse.ArgumentParser) -> None:
         "--database",
         metavar="URL",
         default=None,
-        help="SQLAlchemy URL, e.g. postgresql+asyncpg://... "
-        "(default: an SQLite file in the local data folder)",
+        help="URL базы данных SQLAlchemy, например postgresql+asyncpg://... "
+        "(по умолчанию файл SQLite в локальной папке данных)",
     )
 
 

@@ -19,38 +19,43 @@ if TYPE_CHECKING:
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `kb check`, `kb export` and `kb import`."""
-    parser = commands.add_parser("kb", help="check and edit the knowledge base")
-    tools = parser.add_subparsers(dest="kb_command", required=True, metavar="TOOL")
+    parser = commands.add_parser("kb", help="проверка и правка базы знаний")
+    tools = parser.add_subparsers(
+        dest="kb_command", required=True, metavar="ИНСТРУМЕНТ", title="инструменты"
+    )
 
-    check = tools.add_parser("check", help="find errors, duplicates and conflicts")
+    check = tools.add_parser("check", help="найти ошибки, дубли и конфликты")
     check.add_argument(
         "directory",
         nargs="?",
         type=Path,
         default=None,
-        help="knowledge base directory (default: the project's own)",
+        metavar="ПАПКА",
+        help="папка базы знаний (по умолчанию база проекта)",
     )
-    check.add_argument("--json", action="store_true", help="a JSON report")
-    check.add_argument("--strict", action="store_true", help="warnings fail the check too")
+    check.add_argument("--json", action="store_true", help="отчёт в JSON")
+    check.add_argument("--strict", action="store_true", help="предупреждения тоже считать ошибками")
     check.set_defaults(run=run_check)
 
-    export = tools.add_parser("export", help="write the base to a spreadsheet (.xlsx or .csv)")
-    export.add_argument("--out", type=Path, required=True, help="FILE.xlsx or FILE.csv")
-    export.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
+    export = tools.add_parser("export", help="выгрузить базу в таблицу (.xlsx или .csv)")
+    export.add_argument(
+        "--out", type=Path, required=True, metavar="ФАЙЛ", help="ФАЙЛ.xlsx или ФАЙЛ.csv"
+    )
+    export.add_argument("--kb", type=Path, default=None, help="папка базы знаний")
     export.set_defaults(run=run_export)
 
-    load = tools.add_parser("import", help="write an edited spreadsheet back to the YAML files")
-    load.add_argument("sheet", type=Path, help="FILE.xlsx or FILE.csv")
-    load.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
+    load = tools.add_parser("import", help="записать исправленную таблицу обратно в файлы YAML")
+    load.add_argument("sheet", type=Path, metavar="ТАБЛИЦА", help="ФАЙЛ.xlsx или ФАЙЛ.csv")
+    load.add_argument("--kb", type=Path, default=None, help="папка базы знаний")
     load.add_argument(
         "--force",
         action="store_true",
-        help="write rows edited in the table even where the base changed since the export",
+        help="записать изменённые в таблице строки, даже если база изменилась после выгрузки",
     )
     load.add_argument(
         "--delete-missing",
         action="store_true",
-        help="delete entries of the base that have no row in the table (default: keep them)",
+        help="удалить записи базы, которых нет в таблице (по умолчанию они остаются)",
     )
     load.set_defaults(run=run_import)
 

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from bot.cli import (
     analytics,
+    argparse_ru,
     ask,
     kb,
     maintenance,
@@ -21,12 +22,15 @@ from bot.cli import (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The parser with every subcommand registered."""
+    """The parser with every subcommand registered; its help and errors are Russian."""
+    argparse_ru.install()
     parser = argparse.ArgumentParser(
         prog="faqbot",
-        description="A virtual consultant for public e-services.",
+        description="Виртуальный консультант по электронным госуслугам.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="КОМАНДА", title="команды"
+    )
     for module in (
         ask,
         kb,

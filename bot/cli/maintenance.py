@@ -18,22 +18,26 @@ from bot.storage.database import Database
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `maintenance on|off|status`."""
-    parser = commands.add_parser("maintenance", help="switch maintenance mode on or off")
-    actions = parser.add_subparsers(dest="maintenance_command", required=True, metavar="ACTION")
+    parser = commands.add_parser("maintenance", help="включить или выключить режим профилактики")
+    actions = parser.add_subparsers(
+        dest="maintenance_command", required=True, metavar="ДЕЙСТВИЕ", title="действия"
+    )
 
-    on = actions.add_parser("on", help="people are unavailable until --until")
+    on = actions.add_parser("on", help="операторы недоступны до времени --until")
     on.add_argument(
         "--until",
         required=True,
-        help='end of maintenance: "2026-11-23 06:00" (Moscow time) or an ISO time with an offset',
+        metavar="ВРЕМЯ",
+        help="конец профилактики: «2026-11-23 06:00» (по московскому времени) "
+        "или время ISO со смещением",
     )
-    on.add_argument("--note", default=None, help="what is going on, for the staff")
+    on.add_argument("--note", default=None, metavar="ТЕКСТ", help="что происходит, для сотрудников")
     on.set_defaults(run=run_on)
 
-    off = actions.add_parser("off", help="people are available again")
+    off = actions.add_parser("off", help="операторы снова доступны")
     off.set_defaults(run=lambda a: run_on_database(a, turn_off))
 
-    status = actions.add_parser("status", help="is maintenance on, and until when")
+    status = actions.add_parser("status", help="включена ли профилактика и до какого времени")
     status.set_defaults(run=lambda a: run_on_database(a, print_status))
 
     for action in (on, off, status):

@@ -16,29 +16,34 @@ from bot.storage.database import Database
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `proposals list|approve|reject`."""
-    parser = commands.add_parser("proposals", help="review proposed knowledge-base entries")
-    actions = parser.add_subparsers(dest="proposals_command", required=True, metavar="ACTION")
+    parser = commands.add_parser("proposals", help="рассмотреть предложенные записи базы знаний")
+    actions = parser.add_subparsers(
+        dest="proposals_command", required=True, metavar="ДЕЙСТВИЕ", title="действия"
+    )
 
-    listing = actions.add_parser("list", help="proposals waiting for a curator")
+    listing = actions.add_parser("list", help="предложения, ждущие куратора")
     listing.set_defaults(run=lambda a: run_on_database(a, print_pending))
 
-    approve = actions.add_parser("approve", help="add the entry to the knowledge base")
-    approve.add_argument("id", type=int, help="the proposal's number")
-    approve.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
+    approve = actions.add_parser("approve", help="добавить запись в базу знаний")
+    approve.add_argument("id", type=int, metavar="НОМЕР", help="номер предложения")
+    approve.add_argument("--kb", type=Path, default=None, help="папка базы знаний")
     approve.add_argument(
         "--force",
         action="store_true",
-        help="approve even if the base's check says the entry would take other entries' questions",
+        help="утвердить, даже если проверка базы говорит, "
+        "что запись заберёт вопросы других записей",
     )
     approve.set_defaults(run=run_approve)
 
-    reject = actions.add_parser("reject", help="turn the proposal down")
-    reject.add_argument("id", type=int, help="the proposal's number")
-    reject.add_argument("--note", required=True, help="why, for the operator who proposed it")
+    reject = actions.add_parser("reject", help="отклонить предложение")
+    reject.add_argument("id", type=int, metavar="НОМЕР", help="номер предложения")
+    reject.add_argument(
+        "--note", required=True, metavar="ТЕКСТ", help="почему, для предложившего оператора"
+    )
     reject.set_defaults(run=run_reject)
 
     for action in (approve, reject):
-        action.add_argument("--by", required=True, metavar="LOGIN", help="the deciding curator")
+        action.add_argument("--by", required=True, metavar="ЛОГИН", help="решающий куратор")
     for action in (listing, approve, reject):
         add_database_option(action)
 

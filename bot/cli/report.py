@@ -20,34 +20,34 @@ STEPS = 7
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `report`."""
-    parser = commands.add_parser("report", help="the analysts' report (HTML, CSV)")
+    parser = commands.add_parser("report", help="отчёт для аналитиков (HTML, CSV)")
     parser.add_argument(
         "--since",
         default=None,
-        metavar="DATE",
-        help="first day, YYYY-MM-DD or DD.MM.YYYY (default: all records)",
+        metavar="ДАТА",
+        help="первый день, ГГГГ-ММ-ДД или ДД.ММ.ГГГГ (по умолчанию все записи)",
     )
     parser.add_argument(
         "--until",
         default=None,
-        metavar="DATE",
-        help="last day included, YYYY-MM-DD or DD.MM.YYYY (default: today)",
+        metavar="ДАТА",
+        help="последний день включительно, ГГГГ-ММ-ДД или ДД.ММ.ГГГГ (по умолчанию сегодня)",
     )
     parser.add_argument(
         "--out",
         type=Path,
         default=Path("report.html"),
-        metavar="FILE.html",
-        help="where to write the page (default: report.html)",
+        metavar="ФАЙЛ.html",
+        help="куда записать страницу (по умолчанию report.html)",
     )
     parser.add_argument(
         "--csv-dir",
         type=Path,
         default=None,
-        metavar="DIR",
-        help="also write every table as CSV into DIR",
+        metavar="ПАПКА",
+        help="также записать каждую таблицу в CSV в ПАПКУ",
     )
-    parser.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
+    parser.add_argument("--kb", type=Path, default=None, help="папка базы знаний")
     add_database_option(parser)
     parser.set_defaults(run=run_report)
 

@@ -24,24 +24,32 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the `serve` subcommand."""
     parser = commands.add_parser(
         "serve",
-        help="run the web app: API, widget and operator console",
-        description="Serve the public API, the embeddable widget and the operator console.",
+        help="запустить веб-приложение: API, виджет и консоль операторов",
+        description="Публичный API, встраиваемый виджет и консоль операторов.",
     )
-    parser.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
-    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
-    parser.add_argument("--port", type=int, default=8000, help="port to listen on")
-    parser.add_argument("--database", default=None, help="SQLAlchemy URL (default: SQLite)")
+    parser.add_argument("--kb", type=Path, default=None, help="папка базы знаний")
+    parser.add_argument(
+        "--host", default="127.0.0.1", metavar="АДРЕС", help="адрес для входящих соединений"
+    )
+    parser.add_argument("--port", type=int, default=8000, metavar="ПОРТ", help="порт")
+    parser.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help="URL базы данных SQLAlchemy (по умолчанию SQLite)",
+    )
     parser.add_argument(
         "--access-log",
         action="store_true",
-        help="log a line for every request (off by default, as in gunicorn: a reverse proxy "
-        "in front usually keeps the access log; questions are in the question log anyway)",
+        help="писать строку в журнал на каждый запрос (по умолчанию нет, как в gunicorn: "
+        "журнал запросов обычно ведёт прокси перед сервером, а вопросы и так есть в журнале "
+        "вопросов)",
     )
     parser.add_argument(
         "--no-telegram",
         action="store_true",
-        help="do not run the Telegram bot here even if TELEGRAM_BOT_TOKEN is set "
-        "(when `faqbot telegram` runs it in a process of its own)",
+        help="не запускать здесь бота Telegram, даже если задан TELEGRAM_BOT_TOKEN "
+        "(когда его запускает отдельный процесс `faqbot telegram`)",
     )
     parser.set_defaults(run=run)
 
@@ -78,7 +86,7 @@ def run(args: argparse.Namespace) -> int:
     if status := run_on_database(args, database_works):
         return status
     # The address is taken before saying where to go: a port another program holds is
-    # reported as such, not after a "serving on" that points at that program.
+    # reported as such, not after a "сервер работает по адресу" that points at that program.
     try:
         listening = _listen(args.host, args.port)
     except OSError as error:
@@ -90,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"faqbot: не удаётся слушать {args.host}:{args.port}: {why}", file=sys.stderr)
         return 3
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"faqbot: serving on http://{shown}:{args.port}/", flush=True)
+    print(f"faqbot: сервер работает по адресу http://{shown}:{args.port}/", flush=True)
     app = create_app(settings, mounts=mounts)
     config = uvicorn.Config(
         app,
@@ -137,9 +145,11 @@ def telegram_mounts(settings: WebSettings) -> list[Mount]:
     if webhook:
         from bot.telegram.webhook import TelegramWebhook
 
-        print(f"faqbot: Telegram webhook at {telegram.webhook_endpoint}", flush=True)
+        print(
+            f"faqbot: бот Telegram получает обновления на {telegram.webhook_endpoint}", flush=True
+        )
         return [TelegramWebhook(telegram)]
     from bot.telegram.polling import TelegramPolling
 
-    print(f"faqbot: Telegram bot polling {telegram.api_base}", flush=True)
+    print(f"faqbot: бот Telegram опрашивает {telegram.api_base}", flush=True)
     return [TelegramPolling(telegram)]

@@ -22,14 +22,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add the `telegram` subcommand."""
     parser = commands.add_parser(
         "telegram",
-        help="run the Telegram bot (token from TELEGRAM_BOT_TOKEN)",
+        help="запустить бота Telegram (токен из TELEGRAM_BOT_TOKEN)",
         description=(
-            "Run the Telegram bot with long polling. The token comes from TELEGRAM_BOT_TOKEN, "
-            "the Bot API address from TELEGRAM_API_BASE (default: Telegram's own)."
+            "Запустить бота Telegram, опрашивающего Bot API (long polling). Токен берётся "
+            "из TELEGRAM_BOT_TOKEN, адрес Bot API — из TELEGRAM_API_BASE (по умолчанию адрес "
+            "самого Telegram)."
         ),
     )
-    parser.add_argument("--kb", type=Path, default=None, help="knowledge base directory")
-    parser.add_argument("--database", default=None, help="SQLAlchemy URL (default: SQLite)")
+    parser.add_argument("--kb", type=Path, default=None, help="папка базы знаний")
+    parser.add_argument(
+        "--database",
+        default=None,
+        metavar="URL",
+        help="URL базы данных SQLAlchemy (по умолчанию SQLite)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -58,5 +64,5 @@ async def _serve(settings: TelegramSettings) -> None:
     from bot.telegram.app import telegram_app
 
     async with telegram_app(settings) as app:
-        print(f"faqbot: Telegram bot polling {settings.api_base}", flush=True)
+        print(f"faqbot: бот Telegram опрашивает {settings.api_base}", flush=True)
         await app.run(asyncio.Event(), handle_signals=True)

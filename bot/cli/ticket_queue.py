@@ -21,20 +21,20 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     """Add `queue`."""
     parser = commands.add_parser(
         "queue",
-        help="list the tickets waiting to be taken",
-        description="Tickets waiting to be taken, due first; with --overdue, every open "
-        "ticket past its promised answer time.",
+        help="обращения, ждущие оператора",
+        description="Обращения, ждущие оператора, ближайший срок первым; с --overdue — все "
+        "открытые обращения, у которых прошёл обещанный срок ответа.",
     )
     parser.add_argument(
-        "--overdue", action="store_true", help="open tickets past their answer time"
+        "--overdue", action="store_true", help="открытые обращения с прошедшим сроком ответа"
     )
     parser.add_argument(
         "--as",
         dest="as_login",
-        metavar="LOGIN",
+        metavar="ЛОГИН",
         default=None,
-        help="act as this account (it needs the right to view the queue); "
-        "default: the server's administrator",
+        help="действовать от имени этой учётной записи (нужно право видеть очередь); "
+        "по умолчанию — администратор сервера",
     )
     add_database_option(parser)
     parser.set_defaults(run=lambda a: run_on_database(a, lambda db: print_queue(db, a)))

@@ -22,53 +22,65 @@ from bot.storage.database import Database
 ROLE_CHOICES = [role.value for role in Role]
 YES, NO = "да", "нет"
 FIRST_ACCOUNT_HINT = "faqbot user add --login admin --role admin"
+ROLE_HELP = "; ".join(f"{role.value} — {label}" for role, label in ROLE_LABELS.items())
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Add `user add|list|disable|enable|role|password|telegram`."""
-    parser = commands.add_parser("user", help="manage operator accounts")
-    actions = parser.add_subparsers(dest="user_command", required=True, metavar="ACTION")
+    parser = commands.add_parser("user", help="учётные записи операторов")
+    actions = parser.add_subparsers(
+        dest="user_command", required=True, metavar="ДЕЙСТВИЕ", title="действия"
+    )
 
     add = actions.add_parser(
         "add",
-        help="create an account",
-        description="Create an account. The password is asked twice at a terminal, "
-        "or read as one line of standard input: echo 'пароль' | faqbot user add ...",
+        help="создать учётную запись",
+        description="Создать учётную запись. Пароль спрашивается дважды в терминале "
+        "или читается одной строкой из стандартного ввода: echo 'пароль' | faqbot user add ...",
     )
-    add.add_argument("--login", required=True, help="latin letters, digits, . _ -")
-    add.add_argument("--role", required=True, choices=ROLE_CHOICES)
-    add.add_argument("--name", default=None, help="the name shown to colleagues")
+    add.add_argument(
+        "--login", required=True, metavar="ЛОГИН", help="латинские буквы, цифры, . _ -"
+    )
+    add.add_argument("--role", required=True, choices=ROLE_CHOICES, help=ROLE_HELP)
+    add.add_argument("--name", default=None, metavar="ИМЯ", help="имя, которое видят коллеги")
     add.set_defaults(run=run_add)
 
-    listing = actions.add_parser("list", help="every account with its role and state")
+    listing = actions.add_parser("list", help="все учётные записи с ролями и состоянием")
     listing.set_defaults(run=lambda a: run_on_database(a, list_accounts))
 
-    disable = actions.add_parser("disable", help="forbid logging in and acting")
-    disable.add_argument("login")
+    disable = actions.add_parser("disable", help="запретить вход и работу")
+    disable.add_argument("login", metavar="ЛОГИН", help="логин учётной записи")
     disable.set_defaults(run=_set_active_command(active=False))
 
-    enable = actions.add_parser("enable", help="allow logging in and acting again")
-    enable.add_argument("login")
+    enable = actions.add_parser("enable", help="снова разрешить вход и работу")
+    enable.add_argument("login", metavar="ЛОГИН", help="логин учётной записи")
     enable.set_defaults(run=_set_active_command(active=True))
 
-    role = actions.add_parser("role", help="change an account's role")
-    role.add_argument("login")
-    role.add_argument("role", choices=ROLE_CHOICES)
+    role = actions.add_parser("role", help="сменить роль учётной записи")
+    role.add_argument("login", metavar="ЛОГИН", help="логин учётной записи")
+    role.add_argument("role", choices=ROLE_CHOICES, metavar="РОЛЬ", help=ROLE_HELP)
     role.set_defaults(run=run_role)
 
-    password = actions.add_parser("password", help="set a new password (read as for `add`)")
-    password.add_argument("login")
+    password = actions.add_parser("password", help="задать новый пароль (читается, как для add)")
+    password.add_argument("login", metavar="ЛОГИН", help="логин учётной записи")
     password.set_defaults(run=run_password)
 
     telegram = actions.add_parser(
         "telegram",
-        help="link the account to a Telegram user (the operators' group)",
-        description="Let the account act in the operators' Telegram group as this Telegram "
-        "user (a number; @userinfobot shows yours). --unlink removes the link.",
+        help="связать учётную запись с пользователем Telegram (группа операторов)",
+        description="Разрешить учётной записи работать в группе операторов Telegram от имени "
+        "этого пользователя Telegram (число; своё покажет @userinfobot). --unlink убирает связь.",
     )
-    telegram.add_argument("login")
-    telegram.add_argument("telegram_user_id", type=int, nargs="?", default=None)
-    telegram.add_argument("--unlink", action="store_true", help="remove the link")
+    telegram.add_argument("login", metavar="ЛОГИН", help="логин учётной записи")
+    telegram.add_argument(
+        "telegram_user_id",
+        type=int,
+        nargs="?",
+        default=None,
+        metavar="НОМЕР_TELEGRAM",
+        help="номер пользователя Telegram",
+    )
+    telegram.add_argument("--unlink", action="store_true", help="убрать связь")
     telegram.set_defaults(run=run_telegram)
 
     for action in (add, listing, disable, enable, role, password, telegram):
@@ -110,7 +122,13 @@ async def list_accounts(db: Database) -> int:
         print(f"Учётных записей нет. Первую создайте так: {FIRST_ACCOUNT_HINT}")
         return 0
     rows = [
-        [o.login, o.role.value, YES if o.active else NO, show_time(o.created_at), o.display_name]
+        [
+            o.login,
+            ROLE_LABELS[o.role],
+            YES if o.active else NO,
+            show_time(o.created_at),
+            o.display_name,
+        ]
         for o in operators
     ]
     print(format_table(["Логин", "Роль", "Активна", "Создана", "Имя"], rows))

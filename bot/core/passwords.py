@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -24,6 +26,41 @@ COMMON_PASSWORDS = frozenset(
     }
 )
 CHARACTER_CLASSES = ("строчные буквы", "заглавные буквы", "цифры", "другие знаки")
+
+# Runs along these are guessed first: keyboard rows and columns (Latin and Russian layouts),
+# the digits, the alphabets; backwards too. Three characters in a row make a run.
+SEQUENCES = (
+    "`1234567890-=",
+    "qwertyuiop[]\\",
+    "asdfghjkl;'",
+    "zxcvbnm,./",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik,9ol.0p;/-['=]",
+    "1q2w3e4r5t6y7u8i9o0p",
+    "ё1234567890-=",
+    "йцукенгшщзхъ",
+    "фывапролджэ",
+    "ячсмитьбю.",
+    "1йфя2цыч3увс4кам5епи6нрт7гоь8шлб9щдю0зж.-хэ=ъ",
+    "1й2ц3у4к5е6н7г8ш9щ0з",
+    "abcdefghijklmnopqrstuvwxyz",
+    "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+)
+MIN_RUN = 3
+# Words that guessers try first, after the look-alike digits and signs are read as letters
+# ("p@ssw0rd" is "password"); "gfhjkm" and "ghbdtn" are «пароль» and «привет» typed with
+# the Latin layout on.
+COMMON_WORDS = (
+    "password", "passwd", "passw", "qwerty", "admin", "root", "login", "user", "guest",
+    "test", "welcome", "letmein", "iloveyou", "love", "monkey", "dragon", "master", "secret",
+    "football", "sunshine", "princess", "shadow", "superman", "batman", "hello", "freedom",
+    "whatever", "faqbot", "gosuslugi", "parol", "privet", "gfhjkm", "ghbdtn",
+    "пароль", "парол", "привет", "любовь", "админ", "секрет", "логин", "госуслуги",
+)  # fmt: skip
+LOOK_ALIKES = str.maketrans("0134579@$!", "oieastgasi")
+YEAR = re.compile(r"(?:19|20)\d\d")
+REPEAT = re.compile(r"(.)\1{2,}")
+# What must be left once the runs, repeats, years and common words are taken out.
+MIN_UNGUESSABLE = 6
 
 
 def _classes(password: str) -> int:
@@ -55,6 +92,51 @@ def check_password(password: str, *, login: str, policy: PasswordPolicy) -> None
         raise WeakPasswordError("Этот пароль легко угадать: придумайте другой.")
     if login and login.lower() in lowered:
         raise WeakPasswordError("Пароль не должен содержать логин.")
+    guessable = _guessable(lowered)
+    if len(password) - sum(guessable) < MIN_UNGUESSABLE:
+        pieces = "», «".join(_pieces(password, guessable))
+        raise WeakPasswordError(
+            f"Этот пароль легко угадать: «{pieces}» — ряды клавиш, последовательности, повторы, "
+            "годы или частые слова. Придумайте пароль, где кроме них есть хотя бы "
+            f"{MIN_UNGUESSABLE} других символов."
+        )
+
+
+def _guessable(lowered: str) -> list[bool]:
+    """For each character: is it part of a keyboard or alphabet run, a repeat, a year or a
+    common word."""
+    marked = [False] * len(lowered)
+
+    def mark(start: int, end: int) -> None:
+        marked[start:end] = [True] * (end - start)
+
+    sequences = SEQUENCES + tuple(sequence[::-1] for sequence in SEQUENCES)
+    for start in range(len(lowered)):
+        for end in range(start + MIN_RUN, len(lowered) + 1):
+            if not any(lowered[start:end] in sequence for sequence in sequences):
+                break
+            mark(start, end)
+    for pattern in (REPEAT, YEAR):
+        for found in pattern.finditer(lowered):
+            mark(found.start(), found.end())
+    readable = lowered.translate(LOOK_ALIKES)
+    for word in COMMON_WORDS:
+        start = readable.find(word)
+        while start >= 0:
+            mark(start, start + len(word))
+            start = readable.find(word, start + 1)
+    return marked
+
+
+def _pieces(password: str, marked: list[bool]) -> list[str]:
+    """The guessable parts of the password as they were typed."""
+    pieces: list[str] = []
+    for character, guessable, previous in zip(password, marked, [False, *marked[:-1]], strict=True):
+        if guessable and previous:
+            pieces[-1] += character
+        elif guessable:
+            pieces.append(character)
+    return pieces
 
 
 class Passwords:

@@ -8,6 +8,7 @@ written, and records older than the retention period are purged.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.core.clock import Clock, system_clock
@@ -63,6 +64,14 @@ async def record_question(
     )
 
 
+@dataclass(frozen=True)
+class PurgeScope:
+    """What a purge would delete: `doomed` records of the `total` in the log."""
+
+    doomed: int
+    total: int
+
+
 class QuestionLog:
     """Reads and purges the log."""
 
@@ -86,12 +95,28 @@ class QuestionLog:
 
     async def purge(self, *, older_than_days: int | None = None) -> int:
         """Delete records older than the retention period (or `older_than_days`)."""
+        before = self.cutoff(older_than_days)
+        return 0 if before is None else await self.purge_before(before)
+
+    def cutoff(self, older_than_days: int | None = None) -> datetime | None:
+        """The time before which `purge` deletes records: now less the retention period (or
+        `older_than_days`); None when that is before year 1 and nothing goes."""
         days = self._settings.retention_days if older_than_days is None else older_than_days
         if days < 0:
             raise InvalidInputError(f"Срок хранения — число дней не меньше 0, получено {days}.")
         try:
-            before = self._clock() - timedelta(days=days)
+            return self._clock() - timedelta(days=days)
         except OverflowError:  # past year 1: every record is younger, none goes
-            return 0
+            return None
+
+    async def scope(self, before: datetime) -> PurgeScope:
+        """How many records a purge up to `before` would delete, of how many."""
+        async with self._db.transaction() as uow:
+            return PurgeScope(
+                doomed=await uow.questions.count(before), total=await uow.questions.count()
+            )
+
+    async def purge_before(self, before: datetime) -> int:
+        """Delete the records asked before `before`; returns how many went."""
         async with self._db.transaction() as uow:
             return await uow.questions.purge(before)

@@ -208,6 +208,13 @@ class QuestionRepository(QuestionStatements):
         )
         return _rowcount(result)
 
+    async def count(self, before: datetime | None = None) -> int:
+        """How many questions were asked before `before` (all of them without it)."""
+        query = select(func.count()).select_from(QuestionLogRow)
+        if before is not None:
+            query = query.where(QuestionLogRow.asked_at < before)
+        return int((await self._session.execute(query)).scalar_one())
+
     async def purge(self, before: datetime) -> int:
         """Delete questions asked before `before`; returns how many."""
         result = await self._session.execute(

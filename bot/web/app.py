@@ -7,12 +7,12 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from typing import Protocol
 
 from fastapi import APIRouter, FastAPI
-from fastapi.middleware.cors import CORSMiddleware
 from fastapi_offline import FastAPIOffline
 from starlette.middleware.sessions import SessionMiddleware
 
 from bot.core.settings import MEGABYTE
 from bot.web.body_limit import BodyLimitMiddleware, LargerBodies
+from bot.web.cors import RussianCORSMiddleware
 from bot.web.handlers import install_handlers
 from bot.web.routes import (
     analytics,
@@ -116,7 +116,7 @@ def create_app(
         https_only=settings.secure_cookies,
     )
     app.add_middleware(
-        CORSMiddleware,
+        RussianCORSMiddleware,
         allow_origins=list(settings.allowed_origins),
         allow_methods=["GET", "POST"],
         allow_headers=["Content-Type", "Last-Event-ID"],

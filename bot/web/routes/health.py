@@ -32,11 +32,15 @@ async def healthz(services: ServicesDep) -> JSONResponse:
     except (DatabaseUnavailableError, SQLAlchemyError, OSError) as error:
         log.warning("Health check: the database is unavailable: %r", error)
         return JSONResponse(
-            {"status": "unavailable", "reason": f"database unavailable: {type(error).__name__}"},
+            {
+                "status": "unavailable",
+                "reason": f"база данных недоступна: {type(error).__name__}",
+            },
             status_code=503,
         )
     if status.entries == 0:
         return JSONResponse(
-            {"status": "unavailable", "reason": "the knowledge base is empty"}, status_code=503
+            {"status": "unavailable", "reason": "база знаний пуста: ответить не на что"},
+            status_code=503,
         )
     return JSONResponse({"status": "ok", "knowledge_base": base})

@@ -119,11 +119,24 @@ def test_accounts_are_created_listed_and_changed(faqbot: Faqbot) -> None:
     assert "теперь куратор" in ok(curator)
     rows = table(ok(faqbot("user", "list")))
     assert set(rows) == {"Логин", "olga"}  # the weak passwords created nobody
-    assert rows["olga"][1:3] == ["curator", "нет"]
+    assert rows["olga"][1:3] == ["куратор", "нет"]
     assert rows["olga"][-1] == "Ольга"
 
     ok(faqbot("user", "enable", "olga"))
-    assert table(ok(faqbot("user", "list")))["olga"][1:3] == ["curator", "да"]
+    assert table(ok(faqbot("user", "list")))["olga"][1:3] == ["куратор", "да"]
+
+
+def test_keyboard_runs_and_common_passwords_are_refused(faqbot: Faqbot) -> None:
+    """ "qwertyuiop12" used to pass: 12 characters, letters and digits."""
+    add = ("user", "add", "--login", "admin", "--role", "admin")
+    keyboard, common = faqbot.together((add, "qwertyuiop12\n"), (add, "P@ssw0rd-2026\n"))
+    refused(keyboard, "Этот пароль легко угадать: «qwertyuiop» — ряды клавиш")
+    refused(common, "Этот пароль легко угадать: «P@ssw0rd», «2026»")
+    ok(faqbot(*add, stdin=STRONG))
+    refused(
+        faqbot("user", "password", "admin", stdin="йцукенгшщз12\n"),
+        "Этот пароль легко угадать: «йцукенгшщз»",
+    )
 
 
 def test_maintenance_round_trip(faqbot: Faqbot) -> None:

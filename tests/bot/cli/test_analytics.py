@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
+import os
 import re
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -20,6 +24,7 @@ from bot.storage.database import open_database
 from matcher import load_knowledge_base
 
 OLD = datetime(2025, 1, 10, 9, 0, tzinfo=UTC)
+PURGE_ALL = (sys.executable, "-m", "bot.cli.main", "analytics", "purge", "--older-than", "0")
 
 
 async def _fill(url: str) -> None:
@@ -224,3 +229,80 @@ def test_report_csv_files_keep_questions_typed_as_formulas_as_text(
     assert examples == {"'" + question for question in FORMULA_QUESTIONS}
     with (folder / "days.csv").open(encoding="utf-8-sig") as file:
         assert list(csv.reader(file, delimiter=";"))[1] == ["2025-01-10", "0", "0", "0", "2", "2"]
+
+
+def _purge_at_a_terminal(url: str, answer: str) -> tuple[int, str]:
+    """`faqbot analytics purge --older-than 0` in a real process whose standard input and
+    output are a terminal; `answer` is typed when it asks. Returns the status and the screen."""
+    controller, terminal = os.openpty()
+    with subprocess.Popen(
+        [*PURGE_ALL, "--database", url],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+    ) as process:
+        os.close(terminal)
+        screen = b""
+        while b"\xc2\xbb" not in screen.rsplit(b"\n", 1)[-1]:  # the prompt's closing quote
+            screen += os.read(controller, 4096)
+        os.write(controller, answer.encode() + b"\n")
+        status = process.wait(timeout=120)
+        with contextlib.suppress(OSError):  # EIO once the terminal's last writer is gone
+            while chunk := os.read(controller, 4096):
+                screen += chunk
+    os.close(controller)
+    return status, screen.decode()
+
+
+def _count(url: str) -> int:
+    async def count() -> int:
+        db = await open_database(url)
+        try:
+            async with db.transaction() as uow:
+                return await uow.questions.count()
+        finally:
+            await db.close()
+
+    return asyncio.run(count())
+
+
+def test_emptying_the_log_asks_at_a_terminal_and_needs_yes_in_a_script(url: str) -> None:
+    """`--older-than 0` used to delete every recorded question without a word."""
+    status, screen = _purge_at_a_terminal(url, "нет")
+    assert "Будут удалены записи о вопросах, заданных до " in screen
+    assert ": 6 (все), хотя срок хранения — 365 дн." in screen
+    assert "Удалить? Введите «да», чтобы подтвердить:" in screen
+    assert "faqbot: Ничего не удалено." in screen
+    assert status == 1
+    assert _count(url) == 6
+
+    scripted = subprocess.run(
+        [*PURGE_ALL, "--database", url],
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert scripted.returncode == 1
+    assert scripted.stdout == ""
+    assert scripted.stderr.count("\n") == 1
+    assert "Ничего не удалено: подтвердите, добавив --yes" in scripted.stderr
+    assert _count(url) == 6
+
+    status, screen = _purge_at_a_terminal(url, "да")
+    assert status == 0
+    assert "Удалено записей о вопросах: 6." in screen
+    assert _count(url) == 0
+
+
+def test_yes_purges_without_asking_and_the_retention_period_never_asks(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["analytics", "purge", "--older-than", "0", "--yes", "--database", url]) == 0
+    assert "Удалено записей о вопросах: 6." in capsys.readouterr().out
+    fresh = f"sqlite+aiosqlite:///{tmp_path / 'fresh.sqlite3'}"
+    asyncio.run(_fill(fresh))
+    # The configured period (a cron job's run) deletes the old records without a question.
+    assert main(["analytics", "purge", "--database", fresh]) == 0
+    assert "Удалено записей о вопросах: 6." in capsys.readouterr().out

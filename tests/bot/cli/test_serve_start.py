@@ -48,7 +48,7 @@ def _closed_port() -> int:
 
 def _one_line(done: Done, status: int, reason: str) -> None:
     assert done.returncode == status, done.stderr
-    assert "serving on" not in done.stdout
+    assert "сервер работает" not in done.stdout
     assert done.stderr.count("\n") == 1, done.stderr
     assert done.stderr.startswith("faqbot: ")
     assert reason in done.stderr

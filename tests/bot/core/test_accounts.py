@@ -43,12 +43,34 @@ async def test_create_then_log_in(services: Services) -> None:
         ("Password123", "легко угадать"),
         ("aaaaaaaaaaA1", "легко угадать"),
         ("olga-Secret-2026", "не должен содержать логин"),
+        # Keyboard runs, sequences, years and common words, whatever the classes and length.
+        ("qwertyuiop12", "легко угадать: «qwertyuiop»"),
+        ("Qwerty!2024x", "легко угадать: «Qwerty», «2024»"),
+        ("1qaz2wsx3edc", "легко угадать"),
+        ("1q2w3e4r5t6y", "легко угадать"),
+        ("йцукенгшщз12", "легко угадать: «йцукенгшщз»"),
+        ("ЫвапролдЖ123", "легко угадать"),
+        ("p@ssw0rd2025", "легко угадать: «p@ssw0rd2025»"),
+        ("gfhjkm-12345", "легко угадать"),
+        ("Пароль2024!!", "легко угадать"),
+        ("Abcdef123456", "легко угадать"),
+        ("asdfgh123!!!", "легко угадать"),
     ],
 )
 async def test_weak_passwords_are_refused(services: Services, password: str, message: str) -> None:
     with pytest.raises(WeakPasswordError, match=message):
         await services.accounts.create("olga", password, role=Role.OPERATOR)
     assert list(await services.accounts.all()) == []
+
+
+@pytest.mark.parametrize(
+    "password", ["k8#Lm2pQx9!z", "Tr0ub4dor&3x", "Moscow2026!x", "Надёжный-пароль-2026"]
+)
+async def test_passwords_with_enough_unguessable_characters_are_taken(
+    services: Services, password: str
+) -> None:
+    await services.accounts.create("olga", password, role=Role.OPERATOR)
+    assert await services.accounts.authenticate("olga", password)
 
 
 async def test_logins_are_unique_and_well_formed(services: Services) -> None:

@@ -33,7 +33,7 @@ async def test_serve_answers_on_the_web_and_in_telegram(api: FakeBotApi, tmp_pat
         async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
             asked = await client.post("/api/v1/ask", json={"question": "забыл пароль"})
         assert asked.status_code == 200 and asked.json()["entry_id"]  # the web serves too
-    assert "faqbot: Telegram bot polling" in served.log.read_text("utf-8")
+    assert "faqbot: бот Telegram опрашивает" in served.log.read_text("utf-8")
 
 
 async def test_no_telegram_leaves_the_bot_to_its_own_process(

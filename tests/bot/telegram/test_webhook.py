@@ -90,7 +90,10 @@ async def test_set_webhook_with_url_and_secret_at_start(api: FakeBotApi, served:
     assert call.params["secret_token"] == SECRET
     assert set(call.params["allowed_updates"]) == {"message", "edited_message", "callback_query"}
     assert api.calls_of("getUpdates") == []  # webhook mode never polls
-    assert "Telegram webhook at https://example.org/telegram/webhook" in served.log.read_text()
+    assert (
+        "бот Telegram получает обновления на https://example.org/telegram/webhook"
+        in served.log.read_text()
+    )
 
 
 async def test_an_update_with_the_secret_is_answered_and_others_get_403(

@@ -31,7 +31,8 @@ async def test_healthz_is_503_when_the_database_is_down(web: Web) -> None:
     path.mkdir()  # a directory where the database file was: SQLite cannot open it
     response = await web.client.get("/healthz")
     assert response.status_code == 503
-    assert "database" in response.json()["reason"]
+    assert response.json()["status"] == "unavailable"
+    assert response.json()["reason"].startswith("база данных недоступна: ")
 
 
 async def test_metrics_count_questions_and_show_the_queue(web: Web) -> None:
@@ -91,6 +92,22 @@ async def test_cors_allows_only_configured_origins(
                 headers={"Origin": origin, "Access-Control-Request-Method": "POST"},
             )
             assert ("access-control-allow-origin" in response.headers) is allowed
+            assert response.status_code == (200 if allowed else 400)
+        refused = await client.options(
+            "/api/v1/ask",
+            headers={
+                "Origin": "https://evil.example",
+                "Access-Control-Request-Method": "DELETE",
+                "Access-Control-Request-Headers": "X-Secret",
+            },
+        )
+        assert refused.status_code == 400
+        assert refused.headers["content-type"] == "text/plain; charset=utf-8"
+        assert refused.text == (
+            "Запрос с другого сайта не разрешён: сайт, с которого он отправлен (Origin), "
+            "не входит в число разрешённых; метод запроса не разрешён; "
+            "заголовки запроса не разрешены."
+        )
 
 
 @pytest.mark.parametrize(
