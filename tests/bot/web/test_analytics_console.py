@@ -603,3 +603,30 @@ async def test_a_question_typed_as_a_formula_is_text_in_the_downloaded_csv(web: 
     # Behind an apostrophe a spreadsheet shows what the citizen typed and runs nothing.
     assert examples == {"'" + question for question in FORMULA_QUESTIONS}
     assert [row[0] for row in groups] == ["1", "1"]  # the counts are still numbers
+
+
+async def test_a_typo_joins_its_group_and_needs_sharing_only_a_child_stay_apart(
+    web: Web,
+) -> None:
+    """The base says nothing of mortgages: "ипатеку" is repaired against the "ипотеку" of
+    the inbox's other questions; "ребенку" and "сделать" alone make no group."""
+    mortgage = (
+        "как оформить ипотеку",
+        "семейная ипотека как подать заявку",
+        "хочу взять ипотеку с господдержкой",
+    )
+    await _ask(web, mortgage, "mortgage")
+    await _ask(web, ("как оформить ипатеку",), "typo")
+    await _ask(web, ("как сделать прописку ребенку",), "registration")
+    await _ask(web, ("где оформить полис омс ребенку",), "insurance")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = unescape((await web.client.get("/console/inbox")).text)
+    cards = page.split('<section class="card cluster">')[1:]
+
+    [typo] = [c for c in cards if "как оформить ипатеку" in c]
+    assert all(question in typo for question in mortgage)
+    assert '<b class="size">4</b>' in typo
+    [registration] = [c for c in cards if "как сделать прописку ребенку" in c]
+    assert "где оформить полис омс ребенку" not in registration
+    assert '<b class="size">1</b>' in registration
