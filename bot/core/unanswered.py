@@ -75,6 +75,10 @@ class Cluster:
     disliked: int
     ticket_numbers: tuple[int, ...]  # the resolved ones, once `Unanswered.clusters` made it
     last_asked: datetime
+    # Every distinct text of the group, most frequent first, and the records of each: the
+    # examples are the first `cluster_examples` of them.
+    questions: tuple[str, ...] = ()
+    question_record_ids: tuple[tuple[int, ...], ...] = ()
 
     @property
     def trend(self) -> int:
@@ -273,6 +277,8 @@ def _cluster(
         disliked=sum(1 for r in records if r.disliked),
         ticket_numbers=tuple(sorted({r.ticket_number for r in records if r.ticket_number})),
         last_asked=max(r.asked_at for r in records),
+        questions=tuple(same[-1].text for same in members),
+        question_record_ids=tuple(tuple(sorted(r.id for r in same)) for same in members),
     )
 
 
@@ -299,14 +305,7 @@ class Unanswered:
 
     async def clusters(self, curator: Operator) -> list[Cluster]:
         """The biggest groups of unanswered questions of the last `inbox_days` days."""
-        require(curator.role, Permission.DECIDE_PROPOSALS, "разбирать неотвеченные вопросы")
-        now = self._clock()
-        since = now - timedelta(days=self._settings.inbox_days)
-        async with self._db.transaction() as uow:
-            records = await uow.questions.between(since, None, untriaged_only=True)
-        found = (await asyncio.to_thread(self._group, records, now))[
-            : self._settings.inbox_clusters
-        ]
+        found = (await self._all_clusters(curator))[: self._settings.inbox_clusters]
         # A new entry is proposed through a resolved ticket of the group: offer only those.
         async with self._db.transaction() as uow:
             resolved = await uow.tickets.resolved_among(
@@ -319,6 +318,22 @@ class Unanswered:
             )
             for cluster in found
         ]
+
+    async def cluster_of(self, curator: Operator, record_id: int) -> Cluster | None:
+        """The group the question recorded as `record_id` is in now, with all its questions;
+        None once it has left the inbox."""
+        for cluster in await self._all_clusters(curator):
+            if record_id in cluster.record_ids:
+                return cluster
+        return None
+
+    async def _all_clusters(self, curator: Operator) -> list[Cluster]:
+        require(curator.role, Permission.DECIDE_PROPOSALS, "разбирать неотвеченные вопросы")
+        now = self._clock()
+        since = now - timedelta(days=self._settings.inbox_days)
+        async with self._db.transaction() as uow:
+            records = await uow.questions.between(since, None, untriaged_only=True)
+        return await asyncio.to_thread(self._group, records, now)
 
     def _group(self, records: Sequence[QuestionRecord], now: datetime) -> list[Cluster]:
         return group_unanswered(
