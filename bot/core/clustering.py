@@ -87,7 +87,8 @@ def cluster_labels(
     char_model = TfidfVectorizer(analyzer="char_wb", ngram_range=CHAR_NGRAMS, sublinear_tf=True)
     char_model.fit([*terms, *(" ".join(t.terms) or "_" for t in background)])
     # Each term's spelling, weighted as the term is in the text.
-    by_chars = normalize(by_terms @ char_model.transform(vocabulary))
+    spellings = char_model.transform(vocabulary)
+    by_chars = normalize(by_terms @ spellings)
     # Each block is unit length, so the joined vector is unit length too.
     features = hstack(
         [by_terms * math.sqrt(TERMS_WEIGHT), by_chars * math.sqrt(1 - TERMS_WEIGHT)]
@@ -97,7 +98,7 @@ def cluster_labels(
         texts,
         distances,
         distance_threshold,
-        normalize(char_model.transform(vocabulary)),
+        normalize(spellings),
         vocabulary,
     )
     model = AgglomerativeClustering(
