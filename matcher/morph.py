@@ -23,6 +23,9 @@ class Morphology:
         self._parse = lru_cache(maxsize=cache_size)(self._parse_uncached)
         self._known = lru_cache(maxsize=cache_size)(self._known_uncached)
         self._name = lru_cache(maxsize=cache_size)(self._name_uncached)
+        self._cases = lru_cache(maxsize=cache_size)(self._cases_uncached)
+        # A few dozen sets of cases in all: each kept once, not once per cached word.
+        self._case_sets: dict[frozenset[str], frozenset[str]] = {}
 
     def _parse_uncached(self, word: str) -> tuple[str, str | None]:
         with self._lock:
@@ -34,6 +37,12 @@ class Morphology:
         # its forms from its ending costs about 0.1 ms, and a typo never needs them).
         with self._lock:
             return bool(self._analyzer.word_is_known(word))
+
+    def _cases_uncached(self, word: str) -> frozenset[str]:
+        with self._lock:
+            parses = self._analyzer.parse(word)
+        cases = frozenset(str(p.tag.case) for p in parses if p.tag.case)
+        return self._case_sets.setdefault(cases, cases)
 
     def _name_uncached(self, word: str) -> float:
         with self._lock:
@@ -55,6 +64,11 @@ class Morphology:
     def is_known(self, word: str) -> bool:
         """True when the word is in the dictionary (not a guess from its ending)."""
         return self._known(word)
+
+    def cases(self, word: str) -> frozenset[str]:
+        """pymorphy3's grammatical cases of any reading of the word ("ребенка" → gent, accs;
+        "где" → none)."""
+        return self._cases(word)
 
     def name_share(self, word: str) -> float:
         """How likely the lower-case word is a person's first name, surname or patronymic, 0-1

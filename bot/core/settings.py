@@ -106,6 +106,7 @@ class AnalyticsSettings:
     cluster_distance: float = 0.75  # cosine distance below which questions share a need
     max_cluster_questions: int = 1500  # distinct texts clustered at most (newest first)
     cluster_examples: int = 5
+    group_page_questions: int = 50  # distinct questions a page of one group lists
     inbox_clusters: int = 30
     report_entries: int = 15  # rows in the "most asked" and "worst rated" tables
     min_ratings: int = 2  # ratings an entry needs to be ranked by feedback

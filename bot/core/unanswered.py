@@ -31,7 +31,9 @@ from bot.storage.database import Database
 from matcher import shared_morphology
 from matcher.analyzer import NOT, Analysis
 from matcher.knowledge import Entry, KnowledgeBase
+from matcher.lexicon import ABBREVIATIONS
 from matcher.normalize import fix_lookalikes, fold_case, words
+from matcher.typos import Speller
 
 Analyze = Callable[[str], Analysis]
 WEEK = timedelta(days=7)
@@ -39,6 +41,13 @@ WEEK = timedelta(days=7)
 # (their lemma is the infinitive), participles, gerunds, adverbs ("где", "сколько") and
 # predicatives ("нужно"). Any need can be "оформить"-ed; its object tells needs apart.
 ACTION_POS = frozenset({"INFN", "VERB", "PRTF", "PRTS", "GRND", "ADVB", "PRED"})
+# Parts of speech inside a noun phrase before its noun ("на второго ребенка").
+NOUN_PHRASE_POS = frozenset({"ADJF", "PRTF", "NUMR"})
+# The cases of an object of the need: what is asked about or done ("прописку"), not for whom
+# or with what ("ребенку", "картой").
+OBJECT_CASES = frozenset({"nomn", "accs"})
+# Inbox words shorter than this are not typo-repaired: one wrong letter of four is too much.
+MIN_TYPO_LENGTH = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +75,10 @@ class Cluster:
     disliked: int
     ticket_numbers: tuple[int, ...]  # the resolved ones, once `Unanswered.clusters` made it
     last_asked: datetime
+    # Every distinct text of the group, most frequent first, and the records of each: the
+    # examples are the first `cluster_examples` of them.
+    questions: tuple[str, ...] = ()
+    question_record_ids: tuple[tuple[int, ...], ...] = ()
 
     @property
     def trend(self) -> int:
@@ -123,12 +136,82 @@ class Background:
         return self._seen[1]
 
     def _entry(self, entry: Entry) -> TextFeatures:
-        return TextFeatures(terms=tuple(t for p in entry.phrasings for t in self._analyze(p).terms))
+        written = (*entry.phrasings, *entry.keywords, entry.answer)
+        return TextFeatures(
+            terms=tuple(t for p in entry.phrasings for t in self._analyze(p).terms),
+            words=frozenset(w for text in written for w in words(fold_case(text))),
+        )
 
 
-def _features(analyze: Analyze, text: str) -> TextFeatures:
-    terms = analyze(text).terms
-    return TextFeatures(terms=terms, actions=frozenset(t for t in terms if _is_action(t)))
+def _features(analysis: Analysis) -> TextFeatures:
+    terms = analysis.terms
+    return TextFeatures(
+        terms=terms,
+        actions=frozenset(t for t in terms if _is_action(t)),
+        keys=frozenset(terms) - _modifiers(analysis.tokens),
+    )
+
+
+def _modifiers(tokens: Sequence[str]) -> frozenset[str]:
+    """Lemmas of the nouns and adjectives that say for whom, of what or with what rather than
+    what: after a preposition ("для ребенка", "на второго ребенка") or in no case an object
+    can be in ("ребенку", "картой"). Words the dictionary lacks are not judged."""
+    morph = shared_morphology()
+    heads: set[str] = set()
+    modifiers: set[str] = set()
+    governed = False
+    for token in tokens:
+        pos = morph.part_of_speech(token)
+        if pos == "PREP":
+            governed = True
+            continue
+        if token.isdigit() or pos in NOUN_PHRASE_POS or pos == "NOUN":
+            if morph.is_known(token) and token not in ABBREVIATIONS:
+                oblique = not morph.cases(token) & OBJECT_CASES
+                (modifiers if governed or oblique else heads).add(morph.lemma(token))
+            governed = governed and pos != "NOUN"
+        else:
+            governed = False
+    return frozenset(modifiers - heads)
+
+
+def _analyses(
+    analyze: Analyze, texts: Sequence[str], background: Sequence[TextFeatures]
+) -> list[Analysis]:
+    """The texts analysed, each word the dictionary and the base lack first repaired to a
+    word of the inbox or the base one or two letters away that more questions use ("как
+    оформить ипатеку" beside questions about "ипотеку"). A word as many questions use as
+    its look-alike is a word of its own, and words the dictionary knows are never changed
+    ("полис" stays beside "полиция")."""
+    analyses = [analyze(text) for text in texts]
+    used: Counter[str] = Counter()
+    for analysis in analyses:
+        used.update({*analysis.tokens, *analysis.terms})
+    base: Counter[str] = Counter()
+    for entry in background:
+        base.update({*entry.words, *entry.terms})
+    morph = shared_morphology()
+    typos = {
+        word
+        for word in used
+        if len(word) >= MIN_TYPO_LENGTH
+        and word.isalpha()
+        and word not in base
+        and word not in ABBREVIATIONS
+        and not morph.is_known(word)
+    }
+    if not typos:
+        return analyses
+    speller = Speller(w for w in (*used, *base) if "_" not in w and w not in typos)
+    fixes: dict[str, str] = {}
+    for typo in typos:
+        fixed = speller.correct(typo)
+        if fixed is not None and used[fixed] + base[fixed] > used[typo]:
+            fixes[typo] = fixed
+    return [
+        analyze(" ".join(fixes.get(t, t) for t in a.tokens)) if fixes.keys() & a.tokens else a
+        for a in analyses
+    ]
 
 
 def _is_action(term: str) -> bool:
@@ -157,7 +240,7 @@ def group_unanswered(
             same_text[" ".join(record.text.casefold().split())].append(record)
     texts = sorted(same_text, key=lambda t: same_text[t][-1].asked_at, reverse=True)
     texts = texts[: settings.max_cluster_questions]
-    features = [_features(analyze, text) for text in texts]
+    features = [_features(a) for a in _analyses(analyze, texts, background)]
     labels = cluster_labels(
         features, distance_threshold=settings.cluster_distance, background=background
     )
@@ -194,6 +277,8 @@ def _cluster(
         disliked=sum(1 for r in records if r.disliked),
         ticket_numbers=tuple(sorted({r.ticket_number for r in records if r.ticket_number})),
         last_asked=max(r.asked_at for r in records),
+        questions=tuple(same[-1].text for same in members),
+        question_record_ids=tuple(tuple(sorted(r.id for r in same)) for same in members),
     )
 
 
@@ -220,14 +305,7 @@ class Unanswered:
 
     async def clusters(self, curator: Operator) -> list[Cluster]:
         """The biggest groups of unanswered questions of the last `inbox_days` days."""
-        require(curator.role, Permission.DECIDE_PROPOSALS, "разбирать неотвеченные вопросы")
-        now = self._clock()
-        since = now - timedelta(days=self._settings.inbox_days)
-        async with self._db.transaction() as uow:
-            records = await uow.questions.between(since, None, untriaged_only=True)
-        found = (await asyncio.to_thread(self._group, records, now))[
-            : self._settings.inbox_clusters
-        ]
+        found = (await self._all_clusters(curator))[: self._settings.inbox_clusters]
         # A new entry is proposed through a resolved ticket of the group: offer only those.
         async with self._db.transaction() as uow:
             resolved = await uow.tickets.resolved_among(
@@ -240,6 +318,22 @@ class Unanswered:
             )
             for cluster in found
         ]
+
+    async def cluster_of(self, curator: Operator, record_id: int) -> Cluster | None:
+        """The group the question recorded as `record_id` is in now, with all its questions;
+        None once it has left the inbox."""
+        for cluster in await self._all_clusters(curator):
+            if record_id in cluster.record_ids:
+                return cluster
+        return None
+
+    async def _all_clusters(self, curator: Operator) -> list[Cluster]:
+        require(curator.role, Permission.DECIDE_PROPOSALS, "разбирать неотвеченные вопросы")
+        now = self._clock()
+        since = now - timedelta(days=self._settings.inbox_days)
+        async with self._db.transaction() as uow:
+            records = await uow.questions.between(since, None, untriaged_only=True)
+        return await asyncio.to_thread(self._group, records, now)
 
     def _group(self, records: Sequence[QuestionRecord], now: datetime) -> list[Cluster]:
         return group_unanswered(

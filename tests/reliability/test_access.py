@@ -160,6 +160,8 @@ GET_ACCESS: dict[str, PageAccess] = {
     # approve and reject forms show for deciders only, and their POSTs refuse the rest.
     "/console/proposals": PageAccess("/console/proposals", EVERY_ROLE),
     "/console/inbox": PageAccess("/console/inbox", CURATORS),  # DECIDE_PROPOSALS
+    # Every question of one group of the inbox (the handed-off question is record 1).
+    "/console/inbox/group/1": PageAccess("/console/inbox/group/1", CURATORS),
     "/console/report": PageAccess("/console/report", ANALYTICS),  # VIEW_ANALYTICS
     "/console/report/1.csv": PageAccess("/console/report/days.csv", ANALYTICS),
 }

@@ -8,6 +8,7 @@ carries the CSRF token; the core checks roles.
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, date, datetime
 from typing import Annotated
 from urllib.parse import urlencode
@@ -22,7 +23,7 @@ from bot.core.records import Operator
 from bot.core.report_figures import Report, report_period
 from bot.core.reports import Reports
 from bot.core.roles import Permission, require
-from bot.core.unanswered import Unanswered
+from bot.core.unanswered import Cluster, Unanswered
 from bot.reporting.csv_export import table_csv
 from bot.reporting.page import render_report, report_style
 from bot.reporting.tables import report_tables
@@ -35,6 +36,8 @@ IdsField = Annotated[str, Form(max_length=1_000_000)]
 # The report's period form sends an empty date for "from the first record" / "to today".
 Day = Annotated[date | None, BeforeValidator(lambda value: value or None)]
 TextField = Annotated[str, Form(max_length=10_000)]
+# Where a dismissal may send the curator back to: the inbox or a page of one of its groups.
+INBOX_PAGE = re.compile(r"/console/inbox(/group/[0-9]{1,18}(\?page=[0-9]{1,9})?)?")
 
 
 async def get_unanswered(services: ServicesDep) -> Unanswered:
@@ -80,6 +83,58 @@ async def inbox(
             "kb_error": services.answerer.status.last_error,
         },
     )
+
+
+@router.get("/inbox/group/{record_id}", response_class=HTMLResponse, response_model=None)
+async def inbox_group(
+    request: Request,
+    *,
+    operator: OperatorDep,
+    unanswered: UnansweredDep,
+    services: ServicesDep,
+    record_id: int,
+    page: int = 1,
+) -> Response:
+    """Every question of the group the question `record_id` is in, a page at a time, each
+    with its own «Убрать из списка»."""
+    found = (
+        await unanswered.cluster_of(operator, record_id)
+        if 1 <= record_id <= MAX_RECORD_ID
+        else None
+    )
+    if found is None:
+        return _back(
+            request, "/console/inbox", "Этой группы больше нет среди неотвеченных вопросов."
+        )
+    size = services.settings.core.analytics.group_page_questions
+    pages = max(1, -(-len(found.questions) // size))
+    page = min(max(page, 1), pages)
+    start = (page - 1) * size
+    shown = range(start, min(start + size, len(found.questions)))
+    return _page(
+        request,
+        "inbox_group.html",
+        operator,
+        {
+            "cluster": found,
+            "shown": [
+                (found.questions[i], found.question_record_ids[i], _anchor_without(found, i))
+                for i in shown
+            ],
+            "page": page,
+            "pages": pages,
+            "start": start,
+        },
+    )
+
+
+def _anchor_without(cluster: Cluster, index: int) -> int | None:
+    """A record of the group that is not among the question `index`'s, to come back to the
+    group by once that question is taken out; None when it is the group's only one."""
+    for i, ids in enumerate(cluster.question_record_ids):
+        if i != index:
+            return ids[0]
+    return None
 
 
 @router.post("/inbox/alternative")
@@ -146,10 +201,12 @@ async def dismiss(
     operator: OperatorDep,
     unanswered: UnansweredDep,
     record_ids: IdsField,
+    back: Annotated[str, Form(max_length=100)] = "/console/inbox",
 ) -> RedirectResponse:
-    """Take a group, or one question of it, out of the inbox."""
+    """Take a group, or one question of it, out of the inbox; back to the page it was on."""
     count = await unanswered.dismiss(operator, _ids(record_ids))
-    return _back(request, "/console/inbox", f"Убрано из списка вопросов: {count}.")
+    path = back if INBOX_PAGE.fullmatch(back) else "/console/inbox"
+    return _back(request, path, f"Убрано из списка вопросов: {count}.")
 
 
 async def _report_for(

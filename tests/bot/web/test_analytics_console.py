@@ -603,3 +603,90 @@ async def test_a_question_typed_as_a_formula_is_text_in_the_downloaded_csv(web: 
     # Behind an apostrophe a spreadsheet shows what the citizen typed and runs nothing.
     assert examples == {"'" + question for question in FORMULA_QUESTIONS}
     assert [row[0] for row in groups] == ["1", "1"]  # the counts are still numbers
+
+
+async def test_a_typo_joins_its_group_and_needs_sharing_only_a_child_stay_apart(
+    web: Web,
+) -> None:
+    """The base says nothing of mortgages: "ипатеку" is repaired against the "ипотеку" of
+    the inbox's other questions; "ребенку" and "сделать" alone make no group."""
+    mortgage = (
+        "как оформить ипотеку",
+        "семейная ипотека как подать заявку",
+        "хочу взять ипотеку с господдержкой",
+    )
+    await _ask(web, mortgage, "mortgage")
+    await _ask(web, ("как оформить ипатеку",), "typo")
+    await _ask(web, ("как сделать прописку ребенку",), "registration")
+    await _ask(web, ("где оформить полис омс ребенку",), "insurance")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = unescape((await web.client.get("/console/inbox")).text)
+    cards = page.split('<section class="card cluster">')[1:]
+
+    [typo] = [c for c in cards if "как оформить ипатеку" in c]
+    assert all(question in typo for question in mortgage)
+    assert '<b class="size">4</b>' in typo
+    [registration] = [c for c in cards if "как сделать прописку ребенку" in c]
+    assert "где оформить полис омс ребенку" not in registration
+    assert '<b class="size">1</b>' in registration
+
+
+async def test_a_curator_pages_through_every_question_of_a_group_and_takes_any_out(
+    web: Web,
+) -> None:
+    """The card shows 5 examples; the group's own page lists all 55 questions, 50 a page, each
+    with «Убрать», and taking one out comes back to the same page without it."""
+    asked = tuple(f"трактор не заводится, модель {n}" for n in range(1, 56))
+    await _ask(web, asked, "tractor")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    inbox = unescape((await web.client.get("/console/inbox")).text)
+    [card] = [c for c in inbox.split('<section class="card cluster">')[1:] if "трактор" in c]
+    assert card.count("<li>трактор не заводится, модель") == 5
+    link = re.search(r'<a href="(/console/inbox/group/[0-9]+)">Все вопросы группы \(55', card)
+    assert link is not None
+
+    first = unescape((await web.client.get(link.group(1))).text)
+    assert "страница 1 из 2" in first
+    assert first.count('aria-label="Убрать из списка вопрос «') == 50
+    following = re.search(r'<a href="([^"]+)" rel="next">Следующие →</a>', first)
+    assert following is not None
+    second = unescape((await web.client.get(following.group(1))).text)
+    assert "страница 2 из 2" in second
+    assert second.count('aria-label="Убрать из списка вопрос «') == 5
+    on_second = re.findall(r"Убрать из списка вопрос «([^»]+)»", second)
+    stray = next(q for q in on_second if f"<li>{q}</li>" not in card)
+    [form] = [f for f in second.split("<form")[1:] if f"вопрос «{stray}»" in f]
+    ids = IDS.search(form)
+    back = re.search(r'name="back" value="([^"]+)"', form)
+    assert ids is not None and back is not None
+
+    response = await web.client.post(
+        "/console/inbox/dismiss",
+        data={"csrf_token": csrf_of(second), "record_ids": ids.group(1), "back": back.group(1)},
+    )
+
+    assert response.status_code == 303
+    assert response.headers["location"].endswith("?page=2")
+    after = unescape((await web.client.get(response.headers["location"])).text)
+    assert "Убрано из списка вопросов: 1." in after
+    assert "страница 2 из 2" in after
+    assert f"вопрос «{stray}»" not in after
+    assert after.count('aria-label="Убрать из списка вопрос «') == 4
+    inbox = unescape((await web.client.get("/console/inbox")).text)
+    assert '<b class="size">54</b>' in inbox
+    assert f"<li>{stray}</li>" not in inbox
+
+
+async def test_a_dismissal_goes_back_only_to_the_inbox(web: Web) -> None:
+    await _ask(web, TRACTOR_QUESTIONS, "tractor")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = await web.client.get("/console/inbox")
+    ids = _cluster_of(page.text, TRACTOR_QUESTIONS[0])
+    response = await web.client.post(
+        "/console/inbox/dismiss",
+        data={"csrf_token": csrf_of(page.text), "record_ids": ids, "back": "https://evil.test/"},
+    )
+    assert response.headers["location"] == "/console/inbox"
