@@ -853,7 +853,9 @@
   picker.addEventListener("change", function () {
     var file = picker.files && picker.files[0];
     if (!file || !openTicket || !sessionId) { return; }
-    addMessage("citizen", "📎 " + file.name);
+    // The service names a file for its content ("doc.pdf" that is a PNG is "doc.png"): the
+    // echo takes that name once it is stored, as the operator and a reopened chat see it.
+    var echo = addMessage("citizen", "📎 " + file.name);
     (configReady || Promise.resolve({})).then(function (c) {
       if (c.attachment_max_bytes && file.size > c.attachment_max_bytes) {
         addMessage("system", "Файл «" + file.name + "» слишком большой: можно не больше " + Math.floor(c.attachment_max_bytes / 1048576) + " МБ.");
@@ -863,6 +865,7 @@
       form.append("session_id", sessionId);
       form.append("file", file, file.name);
       busy(request("/api/v1/tickets/" + openTicket + "/attachments", { method: "POST", body: form })).then(function (r) {
+        if (r.filename) { echo.querySelector(".text").textContent = "📎 " + r.filename; }
         addMessage("system", r.text);
       }, showError);
     });
