@@ -138,7 +138,10 @@
   var close = el("button", { type: "button", "aria-label": "Закрыть чат" }, "✕");
   head.appendChild(title);
   head.appendChild(close);
-  var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Переписка" });
+  // Not a live region itself: a reopened chat puts 50 messages in it at once, and each
+  // «Показать предыдущие сообщения» 50 more. New messages are read out by `spoken` instead.
+  var log = el("div", { class: "log", role: "log", "aria-live": "off", "aria-label": "Переписка" });
+  var spoken = el("div", { class: "sr", "aria-live": "polite" });
   // Not aria-hidden: a status, read out when it shows.
   var typing = el("div", { class: "typing", hidden: "" }, "Консультант печатает…");
   var foot = el("form", { class: "foot" });
@@ -156,6 +159,7 @@
   panel.appendChild(head);
   panel.appendChild(log);
   panel.appendChild(foot);
+  panel.appendChild(spoken);
   wrap.appendChild(launcher);
   wrap.appendChild(panel);
   wrap.appendChild(arrived);
@@ -203,9 +207,29 @@
     return msg;
   }
 
+  /* Read `text` out once (the citizen's own messages are not: they typed them). */
+  function say(text) {
+    spoken.appendChild(el("p", {}, text));
+    while (spoken.childNodes.length > 5) { spoken.removeChild(spoken.firstChild); }
+  }
+
+  /* What a screen reader says of a new message: who, the text, the candidates offered. */
+  function sayMessage(msg) {
+    var parts = [];
+    Array.prototype.forEach.call(msg.children, function (part) {
+      if (part.classList.contains("who")) { parts.push(part.textContent + ":"); }
+      else if (part.classList.contains("choices")) {
+        parts.push("Варианты ответа: " + Array.prototype.map.call(part.querySelectorAll("button"), function (b) { return b.textContent; }).join("; ") + ".");
+      } else if (part.classList.contains("stars")) { parts.push(part.getAttribute("aria-label") + ": кнопки от 1 до 5."); }
+      else if (!part.classList.contains("tools")) { parts.push(part.textContent); }
+    });
+    say(parts.join(" "));
+  }
+
   function addMessage(author, text, extra) {
     var msg = makeMessage(author, text, extra);
     log.insertBefore(msg, typing);
+    if (author !== "citizen") { sayMessage(msg); }
     log.scrollTop = log.scrollHeight;
     // A short screen's panel scrolled down to a form: bring the new message into sight.
     if (panel.scrollTop && msg.scrollIntoView) { msg.scrollIntoView({ block: "nearest" }); }
@@ -636,6 +660,7 @@
       var fromBottom = log.scrollHeight - log.scrollTop;
       showHistory(h, earlier.nextSibling);
       log.scrollTop = log.scrollHeight - fromBottom;
+      say("Выше показаны предыдущие сообщения: " + h.messages.length + ".");
       if (focused && !earlier.parentNode) {  // the control is gone: keep the focus in the chat
         log.setAttribute("tabindex", "-1");
         log.focus({ preventScroll: true });

@@ -7,11 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 from tests.bot.web.conftest import LiveServer
 from tests.bot.web.test_widget_browser import PNG, citizen_page
-from tests.bot.web.test_widget_details_browser import LAUNCHER, UNKNOWN, _open_and_ask
+from tests.bot.web.test_widget_details_browser import LAUNCHER, UNKNOWN
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -55,3 +56,65 @@ def test_the_chat_shows_an_attached_file_under_the_name_the_service_gave_it(
     page.reload()
     page.get_by_role("button", name=LAUNCHER).click()
     expect(log.locator(".msg.citizen").last).to_have_text("📎 doc.png")
+
+
+# The text of the widget's live regions, which a screen reader reads out as it changes: an
+# element with aria-live other than "off", or a role that is live by default.
+READ_OUT = """host => Array.from(host.shadowRoot.querySelectorAll('*')).filter(node => {
+    const live = node.getAttribute('aria-live');
+    if (live) { return live !== 'off'; }
+    return ['log', 'status', 'alert'].includes(node.getAttribute('role'));
+}).map(node => node.textContent).join('\\n')"""
+
+
+def _read_out(page: Page) -> str:
+    return str(page.locator("[data-faqbot]").evaluate(READ_OUT))
+
+
+def _question(number: int) -> str:
+    return f"Вопрос {number}: забыл пароль"
+
+
+def test_earlier_messages_are_shown_but_not_read_out_and_new_answers_are(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The chat's live region took every message put in it: until 2026-12-05 opening a long
+    conversation, and each «Показать предыдущие сообщения», had a screen reader read 50
+    messages out. Now only what is new is: the answer, the candidates offered, a note that
+    earlier messages are shown above."""
+    from playwright.sync_api import expect
+
+    session = ""
+    with httpx.Client(base_url=live_server.url, timeout=10) as client:
+        for number in range(1, 27):  # 52 messages: a page of 50 and one of 2
+            body = {"question": _question(number)} | ({"session_id": session} if session else {})
+            session = client.post("/api/v1/ask", json=body).json()["session_id"]
+    page = citizen_page(browser)
+    page.context.add_init_script(f"localStorage.setItem('faqbot.session', '{session}')")
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name=LAUNCHER).click()
+    log = page.get_by_role("log")
+    expect(log.locator(".msg.citizen").last).to_have_text(_question(26))
+    page.get_by_role("button", name="Показать предыдущие сообщения").click()
+    expect(log.locator(".msg.citizen").first).to_have_text(_question(1))
+    expect(log.locator(".msg").first).to_contain_text("Здравствуйте!")
+    read_out = _read_out(page)
+    assert "Вопрос" not in read_out and "Новый пароль" not in read_out, read_out
+    assert "Выше показаны предыдущие сообщения: 2." in read_out, read_out
+
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    box.fill("статус")
+    page.keyboard.press("Enter")
+    offered = log.get_by_role("group", name="Варианты ответа").last
+    expect(offered.get_by_role("button").first).to_be_visible()
+    titles = "; ".join(offered.get_by_role("button").all_inner_texts())
+    expect(page.locator("[data-faqbot] p").last).to_have_text(
+        "Консультант: Уточните, пожалуйста, что вы имели в виду: Варианты ответа: " + titles + "."
+    )
+    offered.get_by_role("button").first.click()
+    # The greeting, 26 answers, the question back and its answer.
+    expect(log.locator(".msg.bot")).to_have_count(29)
+    answer = log.locator(".msg.bot .text").last.inner_text()
+    assert "Консультант: " + answer in _read_out(page)
+    read_out = _read_out(page)
+    assert "Копировать ответ" not in read_out and "Вопрос" not in read_out, read_out
