@@ -366,9 +366,12 @@
       configReady.then(function (c) { if (c.email) { mailButton(bar, copy, entryId); } });
     }
     if (messageId) {
+      var rating = false;
       [[true, "👍", "Ответ помог"], [false, "👎", "Ответ не помог"]].forEach(function (spec) {
         var b = el("button", { type: "button", "aria-label": spec[2], "aria-pressed": "false" }, spec[1]);
         b.addEventListener("click", function () {
+          if (rating) { return; }  // a double press rates once
+          rating = true;
           var focused = root.activeElement === b;
           api("/api/v1/feedback", { session_id: sessionId, message_id: messageId, helpful: spec[0] }).then(function () {
             bar.querySelectorAll("button[aria-pressed]").forEach(function (x) { x.setAttribute("aria-pressed", "false"); x.disabled = true; });
@@ -379,7 +382,7 @@
               // user goes on from the question box, as after 👎's comment.
               if (focused) { input.focus(); }
             } else { commentForm(bar, messageId); }
-          }, showError);
+          }, showError).then(function () { rating = false; });
         });
         bar.appendChild(b);
       });
@@ -393,6 +396,9 @@
     choices.forEach(function (c) {
       var b = el("button", { type: "button" }, c.title);
       b.addEventListener("click", function () {
+        // A double press, or a press while an answer is on its way, asks nothing more (the
+        // second press of a double click may land on the next candidate, moved up meanwhile).
+        if (send.disabled) { return; }
         addMessage("citizen", c.title);
         busy(api("/api/v1/choose", { session_id: sessionId, entry_id: c.entry_id })).then(showReply, showError);
       });
@@ -438,6 +444,7 @@
     [1, 2, 3, 4, 5].forEach(function (stars) {
       var b = el("button", { type: "button", "aria-pressed": "false", "aria-label": "Оценка " + stars + " из 5" }, String(stars));
       b.addEventListener("click", function () {
+        if (send.disabled) { return; }  // a double press rates once
         busy(api("/api/v1/tickets/" + number + "/rating", { session_id: sessionId, stars: stars })).then(function (r) {
           pressMark(number, stars);
           addMessage("system", r.text);

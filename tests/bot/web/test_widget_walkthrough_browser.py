@@ -12,7 +12,7 @@ import pytest
 
 from tests.bot.web.conftest import LiveServer
 from tests.bot.web.test_widget_browser import PNG, citizen_page
-from tests.bot.web.test_widget_details_browser import LAUNCHER, UNKNOWN
+from tests.bot.web.test_widget_details_browser import LAUNCHER, UNKNOWN, _open_and_ask
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -118,3 +118,29 @@ def test_earlier_messages_are_shown_but_not_read_out_and_new_answers_are(
     assert "Консультант: " + answer in _read_out(page)
     read_out = _read_out(page)
     assert "Копировать ответ" not in read_out and "Вопрос" not in read_out, read_out
+
+
+def test_a_candidate_or_a_thumb_pressed_twice_asks_and_thanks_once(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """A double click on a candidate asked twice (until 2026-12-05 the second click even
+    landed on the next candidate, moved up by the first one's question: two answers to two
+    questions), and a double click on 👍 thanked twice."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser, width=1000, height=800)
+    page.goto(live_server.url + "/")
+    log = _open_and_ask(page, "статус")
+    offered = log.get_by_role("group", name="Варианты ответа").last
+    first = offered.get_by_role("button").first
+    title = first.inner_text()
+    first.dblclick()
+    expect(log.locator(".msg.bot")).to_have_count(3)  # the greeting, the question, the answer
+    page.wait_for_timeout(500)  # a second answer would have come by now
+    expect(log.locator(".msg.citizen")).to_have_text(["статус", title])
+    expect(log.locator(".msg.bot")).to_have_count(3)
+
+    log.locator(".msg.bot").last.get_by_role("button", name="Ответ помог").dblclick()
+    expect(log.locator(".msg.system")).to_have_text(["Сообщение" + "Спасибо за оценку!"])
+    page.wait_for_timeout(500)
+    expect(log.locator(".msg.system")).to_have_count(1)
