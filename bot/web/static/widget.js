@@ -474,11 +474,33 @@
 
   function api(path, body) {
     var options = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-    return request(path, options);
+    return request(path, options, QUIET_MS);
   }
 
-  function request(path, options) {
+  /* A request the connection lost mid-way may never end (a phone's network gone, a dead
+     Wi-Fi): it is given up when the browser says it went offline, and a question's after
+     QUIET_MS without an answer (a file's upload may take longer on a slow line), so that the
+     chat is not left "typing" with "Отправить" disabled for good. */
+  var QUIET_MS = 30000;
+  var pending = [];
+  window.addEventListener("offline", function () {
+    pending.slice().forEach(function (controller) { controller.abort(); });
+  });
+
+  function request(path, options, quietMs) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = null;
+    if (controller) {
+      options.signal = controller.signal;
+      pending.push(controller);
+      if (quietMs) { timer = setTimeout(function () { controller.abort(); }, quietMs); }
+    }
+    var settled = function () {
+      clearTimeout(timer);
+      if (controller) { pending.splice(pending.indexOf(controller), 1); }
+    };
     return fetch(API + path, options).then(function (resp) {
+      settled();
       return resp.json().catch(function () { return {}; }).then(function (json) {
         if (!resp.ok) {
           var refused = new Error(typeof json.detail === "string" ? json.detail : "Ошибка сервера (" + resp.status + "). Попробуйте ещё раз.");
@@ -489,6 +511,7 @@
         return json;
       });
     }, function () {
+      settled();
       // The browser's own words ("Failed to fetch") are English and say nothing to a citizen.
       throw new Error(OFFLINE);
     });

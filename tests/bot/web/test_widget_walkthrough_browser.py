@@ -144,3 +144,44 @@ def test_a_candidate_or_a_thumb_pressed_twice_asks_and_thanks_once(
     expect(log.locator(".msg.system")).to_have_text(["Сообщение" + "Спасибо за оценку!"])
     page.wait_for_timeout(500)
     expect(log.locator(".msg.system")).to_have_count(1)
+
+
+OFFLINE = "Не удалось связаться с сервером. Проверьте подключение к интернету"
+
+
+def test_a_question_the_connection_lost_mid_way_is_given_back(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The phone's network went while the question was on its way and the request never
+    ended: until 2026-12-05 the chat said «Консультант печатает…» with «Отправить» disabled
+    for good, and nothing could be asked until the page was reloaded. Now going offline, or
+    30 s without an answer, gives the question back with the reason."""
+    from playwright.sync_api import Route, expect
+
+    page = citizen_page(browser)
+    page.clock.install()
+    lost: list[Route] = []
+    page.route("**/api/v1/ask", lost.append)  # never answered
+    page.goto(live_server.url + "/")
+    log = _open_and_ask(page, "забыл пароль")
+    send = page.get_by_role("button", name="Отправить")
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    expect(send).to_be_disabled()
+    page.context.set_offline(True)
+    expect(log.locator(".msg.system").last).to_contain_text(OFFLINE)
+    expect(box).to_have_value("забыл пароль")
+    expect(send).to_be_enabled()
+    expect(page.get_by_text("Консультант печатает…")).to_be_hidden()
+
+    page.context.set_offline(False)
+    page.keyboard.press("Enter")  # the network is back, but the server stays silent
+    expect(send).to_be_disabled()
+    page.clock.run_for(31_000)
+    expect(log.locator(".msg.system")).to_have_count(2)
+    expect(box).to_have_value("забыл пароль")
+    expect(send).to_be_enabled()
+
+    page.unroute("**/api/v1/ask")
+    page.keyboard.press("Enter")
+    expect(log.locator(".msg.bot").last).to_contain_text("Новый пароль")
+    assert len(lost) == 2
