@@ -41,7 +41,14 @@
     // scrolls then, the chat keeps a few lines and the title bar its place.
     "  display: flex; flex-direction: column; overflow-x: hidden; overflow-y: auto; scroll-padding-top: 56px; z-index: 2147483647; font-size: 15px; line-height: 1.45; }",
     ".panel[hidden] { display: none; }",
-    "@media (max-width: 480px) { .panel { " + SIDE + ": 8px; bottom: 84px; width: calc(100vw - 16px); height: calc(100vh - 100px); } }",
+    // A phone, or a screen the on-screen keyboard made short: the open chat takes the whole
+    // screen (the launcher under it took 80 px, and the question box went out of sight below
+    // the panel with the keyboard out); ✕ in its title bar closes it.
+    "@media (max-width: 480px), (max-height: 420px) {",
+    "  .panel { top: 0; bottom: 0; left: 0; right: 0; width: 100%; height: 100%; max-width: none; max-height: none; border-radius: 0; }",
+    "  .open > .launcher { display: none; }",
+    "  .head button { min-width: 44px; min-height: 44px; } }",
+    "@media (max-height: 420px) { .log { min-height: 72px; } }",
     ".head { background: var(--c); color: #fff; padding: 10px 12px; display: flex; align-items: center; gap: 8px; position: sticky; top: 0; z-index: 1; flex: none; }",
     ".head h2 { font-size: 16px; margin: 0; flex: 1; font-weight: 600; }",
     ".head button { background: transparent; border: 0; color: #fff; font-size: 20px; cursor: pointer; padding: 2px 8px; border-radius: 6px; }",
@@ -731,6 +738,7 @@
 
   function open() {
     panel.hidden = false;
+    wrap.classList.add("open");
     launcher.setAttribute("aria-expanded", "true");
     if (!started) {
       started = true;
@@ -754,10 +762,22 @@
 
   function shut() {
     panel.hidden = true;
+    wrap.classList.remove("open");
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-label", launcherLabel());
     launcher.focus();
   }
+
+  /* The on-screen keyboard coming out makes the screen shorter: the chat keeps its last
+     message and the field being typed into in sight. */
+  var atEnd = true;
+  log.addEventListener("scroll", function () { atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 24; });
+  window.addEventListener("resize", function () {
+    if (panel.hidden) { return; }
+    if (atEnd) { log.scrollTop = log.scrollHeight; }
+    var field = root.activeElement;
+    if (field && /^(TEXTAREA|INPUT)$/.test(field.tagName) && field.scrollIntoView) { field.scrollIntoView({ block: "nearest" }); }
+  });
 
   launcher.addEventListener("click", function () { if (panel.hidden) { open(); } else { shut(); } });
   close.addEventListener("click", shut);

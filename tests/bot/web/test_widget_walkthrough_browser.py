@@ -189,3 +189,45 @@ def test_a_question_the_connection_lost_mid_way_is_given_back(
     page.keyboard.press("Enter")
     expect(log.locator(".msg.bot").last).to_contain_text("Новый пароль")
     assert len(lost) == 2
+
+
+def test_on_a_phone_with_the_keyboard_out_the_box_and_the_last_answer_stay_in_sight(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """360 x 640 by touch; the on-screen keyboard leaves 300 px. Until 2026-12-05 the chat
+    kept its place above the launcher, so the question box being typed into was out of sight
+    below it, and the last answer went out of sight above."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser, width=360, height=640, has_touch=True, is_mobile=True)
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name=LAUNCHER).tap()
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    expect(box).to_be_focused()
+    box.fill("забыл пароль")
+    page.get_by_role("button", name="Отправить").tap()
+    log = page.get_by_role("log")
+    answer = log.locator(".msg.bot").last
+    expect(answer).to_contain_text("Новый пароль")
+
+    page.set_viewport_size({"width": 360, "height": 300})  # the keyboard is out
+    expect(box).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("button", name="Отправить")).to_be_in_viewport(ratio=1)
+    expect(answer.get_by_role("button", name="Ответ помог")).to_be_in_viewport()
+    close = page.get_by_role("button", name="Закрыть чат", exact=True)
+    expect(close).to_be_in_viewport(ratio=1)
+    box.fill("как получить выписку из ЭПТС")
+    page.get_by_role("button", name="Отправить").tap()
+    expect(log.locator(".msg.bot").last).to_contain_text("выписк")
+    expect(
+        log.locator(".msg.bot").last.get_by_role("button", name="Ответ помог")
+    ).to_be_in_viewport()
+    expect(box).to_be_in_viewport(ratio=1)
+
+    page.set_viewport_size({"width": 360, "height": 640})  # the keyboard is gone
+    close.tap()
+    page.get_by_role("button", name=LAUNCHER).tap()
+    expect(box).to_be_in_viewport(ratio=1)
+    expect(log.locator(".msg.citizen")).to_have_text(
+        ["забыл пароль", "как получить выписку из ЭПТС"]
+    )
