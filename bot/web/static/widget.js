@@ -21,6 +21,8 @@
   // counts the replies that came since on the launcher, before the chat is opened.
   var SEEN = STORE + ".seen";
   var WAITING = STORE + ".ticket";
+  // Set by a tab that changed the conversation: the site's other tabs show it anew.
+  var CHANGED = STORE + ".changed";
   var URL_RE = /https?:\/\/[^\s<>"«»]+[^\s<>"«».,;:!?)]/g;
 
   var CSS = [
@@ -515,6 +517,7 @@
           throw refused;
         }
         if (json.session_id) { remember(json.session_id); }
+        if (options.method === "POST") { store(CHANGED, Date.now() + "-" + Math.random()); }
         return json;
       });
     }, function () {
@@ -528,12 +531,17 @@
     typing.hidden = false;
     send.disabled = true;
     log.scrollTop = log.scrollHeight;
-    var done = function () { typing.hidden = true; send.disabled = false; };
+    var done = function () {
+      typing.hidden = true;
+      send.disabled = false;
+      setTimeout(refresh, 0);  // after the answer is shown: the history has it then
+    };
     promise.then(done, done);
     return promise;
   }
 
   function ask(text) {
+    adopt();
     addMessage("citizen", text);
     var body = { question: text };
     if (sessionId) { body.session_id = sessionId; }
@@ -736,29 +744,58 @@
     });
   }
 
+  /* Two tabs of the site are one conversation: a tab that has none yet takes the one another
+     tab started (each made its own, and a reload showed only the last one's), and a tab
+     whose conversation another tab changed shows it anew, once it is in sight and idle. */
+  var stale = false;
+  function adopt() {
+    var id = stored(STORE);
+    if (!sessionId && id) { sessionId = id; listen(); }
+  }
+  window.addEventListener("storage", function (e) {
+    if (e.key === STORE && e.newValue && e.newValue !== sessionId) { sessionId = e.newValue; }
+    else if (e.key !== CHANGED) { return; }
+    stale = true;
+    refresh();
+  });
+  document.addEventListener("visibilitychange", function () { refresh(); });
+  function refresh() {
+    if (!stale || !started || panel.hidden || document.visibilityState === "hidden" || send.disabled) { return; }
+    start();
+  }
+
   function open() {
     panel.hidden = false;
     wrap.classList.add("open");
     launcher.setAttribute("aria-expanded", "true");
-    if (!started) {
-      started = true;
-      // A history that failed to load before is loaded anew, in place of what was shown.
-      log.querySelectorAll(".msg").forEach(function (m) { m.remove(); });
-      if (earlier.parentNode) { earlier.remove(); }
-      oldestShown = null;
-      configReady = api("/api/v1/config").then(function (c) {
-        if (c.max_question_length) { maxQuestion = c.max_question_length; }
-        return c;
-      }).catch(function () { return { email: false }; });
-      if (events) { events.close(); events = null; }  // the watcher: the history has it all
-      lastLive = 0;
-      restore();
+    if (!started || stale) {
+      start();
     } else {
       seen();
     }
     setUnread(0);
     input.focus();
   }
+
+  /* The conversation loaded, in place of what was shown. */
+  function start() {
+    started = true;
+    stale = false;
+    sessionId = sessionId || stored(STORE);
+    // A history that failed to load before, or that another tab changed, is loaded anew, in
+    // place of what was shown.
+    log.querySelectorAll(".msg").forEach(function (m) { m.remove(); });
+    if (earlier.parentNode) { earlier.remove(); }
+    oldestShown = null;
+    configReady = api("/api/v1/config").then(function (c) {
+      if (c.max_question_length) { maxQuestion = c.max_question_length; }
+      return c;
+    }).catch(function () { return { email: false }; });
+    if (events) { events.close(); events = null; }  // the watcher: the history has it all
+    lastLive = 0;
+    restore();
+  }
+
 
   function shut() {
     panel.hidden = true;
@@ -807,6 +844,7 @@
   person.addEventListener("click", function () {
     var text = input.value.trim();
     if (send.disabled || tooLong(text)) { return; }  // busy: the history or an answer on its way
+    adopt();
     input.value = "";
     addMessage("citizen", text || "Позовите специалиста");  // as the history keeps it
     var body = { question: text || null };
@@ -848,6 +886,7 @@
   panel.appendChild(linkbox);
 
   function withSession(body) {
+    adopt();
     if (sessionId) { body.session_id = sessionId; }
     return body;
   }

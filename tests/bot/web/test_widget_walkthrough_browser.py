@@ -231,3 +231,38 @@ def test_on_a_phone_with_the_keyboard_out_the_box_and_the_last_answer_stay_in_si
     expect(log.locator(".msg.citizen")).to_have_text(
         ["забыл пароль", "как получить выписку из ЭПТС"]
     )
+
+
+def test_two_tabs_of_the_site_are_one_conversation(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The citizen opened the site in two tabs and asked in both: until 2026-12-05 each tab
+    started a conversation of its own, a reload showed only the last one's (the first
+    question, and a ticket handed off from it, were gone from the chat), and neither tab
+    showed what was asked in the other."""
+    from playwright.sync_api import expect
+
+    first = citizen_page(browser, width=1000, height=800)
+    second = first.context.new_page()
+    for page in (first, second):
+        page.goto(live_server.url + "/")
+        page.get_by_role("button", name=LAUNCHER).click()
+
+    first.bring_to_front()
+    first.get_by_role("textbox", name="Ваш вопрос").fill("забыл пароль")
+    first.keyboard.press("Enter")
+    expect(first.get_by_role("log").locator(".msg.bot").last).to_contain_text("Новый пароль")
+
+    second.bring_to_front()
+    asked = second.get_by_role("log").locator(".msg.citizen")
+    expect(asked).to_have_text(["забыл пароль"])
+    second.get_by_role("textbox", name="Ваш вопрос").fill(UNKNOWN)
+    second.get_by_role("button", name="Позвать оператора").click()
+    expect(second.get_by_role("log")).to_contain_text("Номер обращения: 1")
+
+    first.bring_to_front()
+    expect(first.get_by_role("log").locator(".msg.citizen")).to_have_text(["забыл пароль", UNKNOWN])
+    expect(first.get_by_role("button", name="Прикрепить файл к обращению № 1")).to_be_visible()
+    first.reload()
+    first.get_by_role("button", name=LAUNCHER).click()
+    expect(first.get_by_role("log").locator(".msg.citizen")).to_have_text(["забыл пароль", UNKNOWN])
