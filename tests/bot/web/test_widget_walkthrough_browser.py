@@ -266,3 +266,81 @@ def test_two_tabs_of_the_site_are_one_conversation(
     first.reload()
     first.get_by_role("button", name=LAUNCHER).click()
     expect(first.get_by_role("log").locator(".msg.citizen")).to_have_text(["забыл пароль", UNKNOWN])
+
+
+# The focused element's ring (its style, its colour) and the colour it is drawn on: the
+# element's own background for a ring inside it, else the first ancestor's that has one
+# (across the shadow root: the launcher's ring is on the site's page).
+FOCUS_RING = """host => {
+    const focused = host.shadowRoot.activeElement;
+    const style = getComputedStyle(focused);
+    let node = parseFloat(style.outlineOffset) < 0 ? focused : focused.parentElement;
+    while (node) {
+        const background = getComputedStyle(node).backgroundColor;
+        if (background !== 'rgba(0, 0, 0, 0)') {
+            return [style.outlineStyle, style.outlineColor, background];
+        }
+        node = node.parentElement || (node.getRootNode().host ?? null);
+    }
+    return [style.outlineStyle, style.outlineColor, 'rgb(255, 255, 255)'];
+}"""
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(part) / 255 for part in colour[colour.index("(") + 1 : -1].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, other: str) -> float:
+    lighter, darker = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_a_keyboard_user_sees_where_the_focus_is(browser: Browser, live_server: LiveServer) -> None:
+    """Until 2026-12-05 the focus ring was light blue (#8fb1ff): 2.1:1 on the chat's white,
+    under the 3:1 a ring needs to be seen; keyboard users lost track of where they were."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser, width=1000, height=800)
+    page.goto(live_server.url + "/")
+    widget = page.locator("[data-faqbot]")
+    rings: dict[str, float] = {}
+
+    def ring_of(name: str) -> None:
+        shown, colour, background = widget.evaluate(FOCUS_RING)
+        assert shown == "solid", (name, shown)
+        rings[name] = round(_contrast(colour, background), 2)
+
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    launcher.focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")  # by keyboard: the ring is shown
+    expect(launcher).to_be_focused()
+    ring_of("launcher")
+    page.keyboard.press("Enter")
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    expect(box).to_be_focused()
+    ring_of("question box")
+    box.fill("забыл пароль")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("log").locator(".msg.bot").last).to_contain_text("Новый пароль")
+    for name in ("Отправить", "Позвать оператора"):
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_focused()
+        ring_of(name)
+    page.get_by_role("button", name="Ответ не помог").focus()
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("button", name="Ответ помог")).to_be_focused()
+    ring_of("Ответ помог")
+    page.get_by_role("button", name="Копировать ответ").focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    ring_of("Копировать ответ")
+    page.get_by_role("button", name="Закрыть чат", exact=True).focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("button", name="Закрыть чат", exact=True)).to_be_focused()
+    ring_of("✕")
+    assert all(contrast >= 3 for contrast in rings.values()), rings
+    assert len(rings) == 7, rings
