@@ -557,7 +557,7 @@
   /* A message the server did not take goes back into the box (unless the citizen has typed
      something else since), so that it is sent again with a key press, not typed again. */
   function giveBack(text) {
-    if (!input.value.trim()) { input.value = text; }
+    if (!input.value.trim()) { input.value = text; fit(); }
   }
 
   /* localStorage, which private modes may refuse: then nothing outlives the page. */
@@ -822,6 +822,13 @@
   launcher.addEventListener("click", function () { if (panel.hidden) { open(); } else { shut(); } });
   close.addEventListener("click", shut);
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.preventDefault(); shut(); } });
+  /* The question box grows with what is typed, up to its max-height (then it scrolls): a
+     longer question, or lines typed with Shift+Enter, are seen whole to be checked. */
+  function fit() {
+    input.style.height = "auto";
+    if (input.value) { input.style.height = (input.scrollHeight + input.offsetHeight - input.clientHeight) + "px"; }
+  }
+  input.addEventListener("input", fit);
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); foot.requestSubmit ? foot.requestSubmit() : submit(e); }
   });
@@ -841,6 +848,7 @@
     var text = input.value.trim();
     if (!text || send.disabled || tooLong(text)) { return; }
     input.value = "";
+    fit();
     ask(text);
   }
   foot.addEventListener("submit", submit);
@@ -849,6 +857,7 @@
     if (send.disabled || tooLong(text)) { return; }  // busy: the history or an answer on its way
     adopt();
     input.value = "";
+    fit();
     addMessage("citizen", text || "Позовите специалиста");  // as the history keeps it
     var body = { question: text || null };
     if (sessionId) { body.session_id = sessionId; }

@@ -344,3 +344,35 @@ def test_a_keyboard_user_sees_where_the_focus_is(browser: Browser, live_server: 
     ring_of("✕")
     assert all(contrast >= 3 for contrast in rings.values()), rings
     assert len(rings) == 7, rings
+
+
+def test_the_question_box_grows_with_what_is_typed(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """Until 2026-12-05 the box kept one line and a half whatever was typed: a question of
+    four lines (Shift+Enter), or a long one pasted, could not be read over before sending."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser)
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name=LAUNCHER).click()
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    expect(box).to_be_focused()
+    one_line = box.evaluate("node => node.offsetHeight")
+    for number, line in enumerate(
+        ["Здравствуйте.", "Не приходит код", "на телефон,", "что делать?"]
+    ):
+        if number:
+            page.keyboard.press("Shift+Enter")
+        page.keyboard.type(line)
+    hidden = box.evaluate("node => node.scrollHeight - node.clientHeight")
+    assert hidden <= 0, f"{hidden} px of the question are out of sight"
+    assert box.evaluate("node => node.offsetHeight") > one_line
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("log").locator(".msg.citizen")).to_have_text(
+        "Здравствуйте.\nНе приходит код\nна телефон,\nчто делать?"
+    )
+    assert box.evaluate("node => node.offsetHeight") == one_line  # empty again, one line
+
+    box.fill("Не приходит код подтверждения на телефон. " * 40)  # pasted: 1,680 characters
+    assert box.evaluate("node => node.offsetHeight") == 120  # as far as it grows, then scrolls
