@@ -21,6 +21,8 @@
   // counts the replies that came since on the launcher, before the chat is opened.
   var SEEN = STORE + ".seen";
   var WAITING = STORE + ".ticket";
+  // Set by a tab that changed the conversation: the site's other tabs show it anew.
+  var CHANGED = STORE + ".changed";
   var URL_RE = /https?:\/\/[^\s<>"«»]+[^\s<>"«».,;:!?)]/g;
 
   var CSS = [
@@ -34,14 +36,24 @@
     ".badge { position: absolute; top: -4px; right: -4px; min-width: 22px; height: 22px; padding: 0 6px; border-radius: 11px; background: #c62828; color: #fff;",
     "  font-size: 13px; font-weight: 700; line-height: 22px; text-align: center; box-shadow: 0 0 0 2px #fff; }",
     ".badge[hidden] { display: none; }",
-    ".launcher:focus-visible, button:focus-visible, textarea:focus-visible, a:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 2px; }",
+    // The focus ring: dark on the chat's white (the light #8fb1ff had 2.1:1 there, under the
+    // 3:1 a keyboard user needs to see it), white on the title bar's colour.
+    ".launcher:focus-visible, button:focus-visible, textarea:focus-visible, a:focus-visible { outline: 3px solid #0b3d91; outline-offset: 2px; }",
+    ".head button:focus-visible { outline-color: #fff; outline-offset: -4px; }",
     ".panel { position: fixed; bottom: 92px; " + SIDE + ": 20px; width: 380px; max-width: calc(100vw - 16px); height: 560px;",
     "  max-height: calc(100vh - 110px); background: #fff; color: #1d2733; border-radius: 14px; box-shadow: 0 10px 40px rgba(0,0,0,.25);",
     // On a short screen the forms under the chat (contacts, Telegram) may not fit: the panel
     // scrolls then, the chat keeps a few lines and the title bar its place.
     "  display: flex; flex-direction: column; overflow-x: hidden; overflow-y: auto; scroll-padding-top: 56px; z-index: 2147483647; font-size: 15px; line-height: 1.45; }",
     ".panel[hidden] { display: none; }",
-    "@media (max-width: 480px) { .panel { " + SIDE + ": 8px; bottom: 84px; width: calc(100vw - 16px); height: calc(100vh - 100px); } }",
+    // A phone, or a screen the on-screen keyboard made short: the open chat takes the whole
+    // screen (the launcher under it took 80 px, and the question box went out of sight below
+    // the panel with the keyboard out); ✕ in its title bar closes it.
+    "@media (max-width: 480px), (max-height: 420px) {",
+    "  .panel { top: 0; bottom: 0; left: 0; right: 0; width: 100%; height: 100%; max-width: none; max-height: none; border-radius: 0; }",
+    "  .open > .launcher { display: none; }",
+    "  .head button { min-width: 44px; min-height: 44px; } }",
+    "@media (max-height: 420px) { .log { min-height: 72px; } }",
     ".head { background: var(--c); color: #fff; padding: 10px 12px; display: flex; align-items: center; gap: 8px; position: sticky; top: 0; z-index: 1; flex: none; }",
     ".head h2 { font-size: 16px; margin: 0; flex: 1; font-weight: 600; }",
     ".head button { background: transparent; border: 0; color: #fff; font-size: 20px; cursor: pointer; padding: 2px 8px; border-radius: 6px; }",
@@ -85,15 +97,15 @@
     ".linkbox > button { align-self: flex-start; }",
     ".linkbox form { display: flex; gap: 6px; align-items: center; flex-wrap: wrap; }",
     ".linkbox input { font-size: 15px; padding: 5px 8px; border: 1px solid #b8c2cc; border-radius: 8px; width: 8.5em; letter-spacing: 2px; }",
-    ".linkbox input:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 2px; }",
+    ".linkbox input:focus-visible { outline: 3px solid #0b3d91; outline-offset: 2px; }",
     ".sr { position: absolute; width: 1px; height: 1px; overflow: hidden; clip: rect(0 0 0 0); white-space: nowrap; }",
     ".toolform { display: flex; flex-direction: column; gap: 5px; margin-top: 8px; padding: 8px; border: 1px solid #dde3ea; border-radius: 8px; background: #f8fafc; white-space: normal; }",
     ".toolform label { font-size: 13px; font-weight: 600; }",
     ".panel > .toolform { margin: 0 8px 8px; }",
     ".toolform textarea { font: inherit; font-size: 15px; padding: 6px 8px; border: 1px solid #b8c2cc; border-radius: 8px; resize: vertical; }",
-    ".toolform textarea:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 1px; }",
+    ".toolform textarea:focus-visible { outline: 3px solid #0b3d91; outline-offset: 1px; }",
     ".toolform input { flex: 1; min-width: 0; font-size: 15px; padding: 6px 8px; border: 1px solid #b8c2cc; border-radius: 8px; }",
-    ".toolform input:focus-visible { outline: 3px solid #8fb1ff; outline-offset: 1px; }",
+    ".toolform input:focus-visible { outline: 3px solid #0b3d91; outline-offset: 1px; }",
     ".toolform input[aria-invalid=true] { border-color: #b3261e; }",
     ".toolform .send { padding: 6px 12px; font-size: 14px; }",
     ".toolform .cancel { font-size: 13px; border: 1px solid #c5cdd6; background: #fff; color: #1d2733; border-radius: 8px; padding: 4px 8px; cursor: pointer; align-self: flex-start; }",
@@ -138,7 +150,10 @@
   var close = el("button", { type: "button", "aria-label": "Закрыть чат" }, "✕");
   head.appendChild(title);
   head.appendChild(close);
-  var log = el("div", { class: "log", role: "log", "aria-live": "polite", "aria-label": "Переписка" });
+  // Not a live region itself: a reopened chat puts 50 messages in it at once, and each
+  // «Показать предыдущие сообщения» 50 more. New messages are read out by `spoken` instead.
+  var log = el("div", { class: "log", role: "log", "aria-live": "off", "aria-label": "Переписка" });
+  var spoken = el("div", { class: "sr", "aria-live": "polite" });
   // Not aria-hidden: a status, read out when it shows.
   var typing = el("div", { class: "typing", hidden: "" }, "Консультант печатает…");
   var foot = el("form", { class: "foot" });
@@ -156,6 +171,7 @@
   panel.appendChild(head);
   panel.appendChild(log);
   panel.appendChild(foot);
+  panel.appendChild(spoken);
   wrap.appendChild(launcher);
   wrap.appendChild(panel);
   wrap.appendChild(arrived);
@@ -203,9 +219,29 @@
     return msg;
   }
 
+  /* Read `text` out once (the citizen's own messages are not: they typed them). */
+  function say(text) {
+    spoken.appendChild(el("p", {}, text));
+    while (spoken.childNodes.length > 5) { spoken.removeChild(spoken.firstChild); }
+  }
+
+  /* What a screen reader says of a new message: who, the text, the candidates offered. */
+  function sayMessage(msg) {
+    var parts = [];
+    Array.prototype.forEach.call(msg.children, function (part) {
+      if (part.classList.contains("who")) { parts.push(part.textContent + ":"); }
+      else if (part.classList.contains("choices")) {
+        parts.push("Варианты ответа: " + Array.prototype.map.call(part.querySelectorAll("button"), function (b) { return b.textContent; }).join("; ") + ".");
+      } else if (part.classList.contains("stars")) { parts.push(part.getAttribute("aria-label") + ": кнопки от 1 до 5."); }
+      else if (!part.classList.contains("tools")) { parts.push(part.textContent); }
+    });
+    say(parts.join(" "));
+  }
+
   function addMessage(author, text, extra) {
     var msg = makeMessage(author, text, extra);
     log.insertBefore(msg, typing);
+    if (author !== "citizen") { sayMessage(msg); }
     log.scrollTop = log.scrollHeight;
     // A short screen's panel scrolled down to a form: bring the new message into sight.
     if (panel.scrollTop && msg.scrollIntoView) { msg.scrollIntoView({ block: "nearest" }); }
@@ -342,9 +378,12 @@
       configReady.then(function (c) { if (c.email) { mailButton(bar, copy, entryId); } });
     }
     if (messageId) {
+      var rating = false;
       [[true, "👍", "Ответ помог"], [false, "👎", "Ответ не помог"]].forEach(function (spec) {
         var b = el("button", { type: "button", "aria-label": spec[2], "aria-pressed": "false" }, spec[1]);
         b.addEventListener("click", function () {
+          if (rating) { return; }  // a double press rates once
+          rating = true;
           var focused = root.activeElement === b;
           api("/api/v1/feedback", { session_id: sessionId, message_id: messageId, helpful: spec[0] }).then(function () {
             bar.querySelectorAll("button[aria-pressed]").forEach(function (x) { x.setAttribute("aria-pressed", "false"); x.disabled = true; });
@@ -355,7 +394,7 @@
               // user goes on from the question box, as after 👎's comment.
               if (focused) { input.focus(); }
             } else { commentForm(bar, messageId); }
-          }, showError);
+          }, showError).then(function () { rating = false; });
         });
         bar.appendChild(b);
       });
@@ -369,6 +408,9 @@
     choices.forEach(function (c) {
       var b = el("button", { type: "button" }, c.title);
       b.addEventListener("click", function () {
+        // A double press, or a press while an answer is on its way, asks nothing more (the
+        // second press of a double click may land on the next candidate, moved up meanwhile).
+        if (send.disabled) { return; }
         addMessage("citizen", c.title);
         busy(api("/api/v1/choose", { session_id: sessionId, entry_id: c.entry_id })).then(showReply, showError);
       });
@@ -414,6 +456,7 @@
     [1, 2, 3, 4, 5].forEach(function (stars) {
       var b = el("button", { type: "button", "aria-pressed": "false", "aria-label": "Оценка " + stars + " из 5" }, String(stars));
       b.addEventListener("click", function () {
+        if (send.disabled) { return; }  // a double press rates once
         busy(api("/api/v1/tickets/" + number + "/rating", { session_id: sessionId, stars: stars })).then(function (r) {
           pressMark(number, stars);
           addMessage("system", r.text);
@@ -443,11 +486,33 @@
 
   function api(path, body) {
     var options = body === undefined ? {} : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) };
-    return request(path, options);
+    return request(path, options, QUIET_MS);
   }
 
-  function request(path, options) {
+  /* A request the connection lost mid-way may never end (a phone's network gone, a dead
+     Wi-Fi): it is given up when the browser says it went offline, and a question's after
+     QUIET_MS without an answer (a file's upload may take longer on a slow line), so that the
+     chat is not left "typing" with "Отправить" disabled for good. */
+  var QUIET_MS = 30000;
+  var pending = [];
+  window.addEventListener("offline", function () {
+    pending.slice().forEach(function (controller) { controller.abort(); });
+  });
+
+  function request(path, options, quietMs) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = null;
+    if (controller) {
+      options.signal = controller.signal;
+      pending.push(controller);
+      if (quietMs) { timer = setTimeout(function () { controller.abort(); }, quietMs); }
+    }
+    var settled = function () {
+      clearTimeout(timer);
+      if (controller) { pending.splice(pending.indexOf(controller), 1); }
+    };
     return fetch(API + path, options).then(function (resp) {
+      settled();
       return resp.json().catch(function () { return {}; }).then(function (json) {
         if (!resp.ok) {
           var refused = new Error(typeof json.detail === "string" ? json.detail : "Ошибка сервера (" + resp.status + "). Попробуйте ещё раз.");
@@ -455,9 +520,11 @@
           throw refused;
         }
         if (json.session_id) { remember(json.session_id); }
+        if (options.method === "POST") { store(CHANGED, Date.now() + "-" + Math.random()); }
         return json;
       });
     }, function () {
+      settled();
       // The browser's own words ("Failed to fetch") are English and say nothing to a citizen.
       throw new Error(OFFLINE);
     });
@@ -467,12 +534,17 @@
     typing.hidden = false;
     send.disabled = true;
     log.scrollTop = log.scrollHeight;
-    var done = function () { typing.hidden = true; send.disabled = false; };
+    var done = function () {
+      typing.hidden = true;
+      send.disabled = false;
+      setTimeout(refresh, 0);  // after the answer is shown: the history has it then
+    };
     promise.then(done, done);
     return promise;
   }
 
   function ask(text) {
+    adopt();
     addMessage("citizen", text);
     var body = { question: text };
     if (sessionId) { body.session_id = sessionId; }
@@ -485,7 +557,7 @@
   /* A message the server did not take goes back into the box (unless the citizen has typed
      something else since), so that it is sent again with a key press, not typed again. */
   function giveBack(text) {
-    if (!input.value.trim()) { input.value = text; }
+    if (!input.value.trim()) { input.value = text; fit(); }
   }
 
   /* localStorage, which private modes may refuse: then nothing outlives the page. */
@@ -636,6 +708,7 @@
       var fromBottom = log.scrollHeight - log.scrollTop;
       showHistory(h, earlier.nextSibling);
       log.scrollTop = log.scrollHeight - fromBottom;
+      say("Выше показаны предыдущие сообщения: " + h.messages.length + ".");
       if (focused && !earlier.parentNode) {  // the control is gone: keep the focus in the chat
         log.setAttribute("tabindex", "-1");
         log.focus({ preventScroll: true });
@@ -674,22 +747,32 @@
     });
   }
 
+  /* Two tabs of the site are one conversation: a tab that has none yet takes the one another
+     tab started (each made its own, and a reload showed only the last one's), and a tab
+     whose conversation another tab changed shows it anew, once it is in sight and idle. */
+  var stale = false;
+  function adopt() {
+    var id = stored(STORE);
+    if (!sessionId && id) { sessionId = id; listen(); }
+  }
+  window.addEventListener("storage", function (e) {
+    if (e.key === STORE && e.newValue && e.newValue !== sessionId) { sessionId = e.newValue; }
+    else if (e.key !== CHANGED) { return; }
+    stale = true;
+    refresh();
+  });
+  document.addEventListener("visibilitychange", function () { refresh(); });
+  function refresh() {
+    if (!stale || !started || panel.hidden || document.visibilityState === "hidden" || send.disabled) { return; }
+    start();
+  }
+
   function open() {
     panel.hidden = false;
+    wrap.classList.add("open");
     launcher.setAttribute("aria-expanded", "true");
-    if (!started) {
-      started = true;
-      // A history that failed to load before is loaded anew, in place of what was shown.
-      log.querySelectorAll(".msg").forEach(function (m) { m.remove(); });
-      if (earlier.parentNode) { earlier.remove(); }
-      oldestShown = null;
-      configReady = api("/api/v1/config").then(function (c) {
-        if (c.max_question_length) { maxQuestion = c.max_question_length; }
-        return c;
-      }).catch(function () { return { email: false }; });
-      if (events) { events.close(); events = null; }  // the watcher: the history has it all
-      lastLive = 0;
-      restore();
+    if (!started || stale) {
+      start();
     } else {
       seen();
     }
@@ -697,16 +780,55 @@
     input.focus();
   }
 
+  /* The conversation loaded, in place of what was shown. */
+  function start() {
+    started = true;
+    stale = false;
+    sessionId = sessionId || stored(STORE);
+    // A history that failed to load before, or that another tab changed, is loaded anew, in
+    // place of what was shown.
+    log.querySelectorAll(".msg").forEach(function (m) { m.remove(); });
+    if (earlier.parentNode) { earlier.remove(); }
+    oldestShown = null;
+    configReady = api("/api/v1/config").then(function (c) {
+      if (c.max_question_length) { maxQuestion = c.max_question_length; }
+      return c;
+    }).catch(function () { return { email: false }; });
+    if (events) { events.close(); events = null; }  // the watcher: the history has it all
+    lastLive = 0;
+    restore();
+  }
+
+
   function shut() {
     panel.hidden = true;
+    wrap.classList.remove("open");
     launcher.setAttribute("aria-expanded", "false");
     launcher.setAttribute("aria-label", launcherLabel());
     launcher.focus();
   }
 
+  /* The on-screen keyboard coming out makes the screen shorter: the chat keeps its last
+     message and the field being typed into in sight. */
+  var atEnd = true;
+  log.addEventListener("scroll", function () { atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 24; });
+  window.addEventListener("resize", function () {
+    if (panel.hidden) { return; }
+    if (atEnd) { log.scrollTop = log.scrollHeight; }
+    var field = root.activeElement;
+    if (field && /^(TEXTAREA|INPUT)$/.test(field.tagName) && field.scrollIntoView) { field.scrollIntoView({ block: "nearest" }); }
+  });
+
   launcher.addEventListener("click", function () { if (panel.hidden) { open(); } else { shut(); } });
   close.addEventListener("click", shut);
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.preventDefault(); shut(); } });
+  /* The question box grows with what is typed, up to its max-height (then it scrolls): a
+     longer question, or lines typed with Shift+Enter, are seen whole to be checked. */
+  function fit() {
+    input.style.height = "auto";
+    if (input.value) { input.style.height = (input.scrollHeight + input.offsetHeight - input.clientHeight) + "px"; }
+  }
+  input.addEventListener("input", fit);
   input.addEventListener("keydown", function (e) {
     if (e.key === "Enter" && !e.shiftKey) { e.preventDefault(); foot.requestSubmit ? foot.requestSubmit() : submit(e); }
   });
@@ -726,13 +848,16 @@
     var text = input.value.trim();
     if (!text || send.disabled || tooLong(text)) { return; }
     input.value = "";
+    fit();
     ask(text);
   }
   foot.addEventListener("submit", submit);
   person.addEventListener("click", function () {
     var text = input.value.trim();
     if (send.disabled || tooLong(text)) { return; }  // busy: the history or an answer on its way
+    adopt();
     input.value = "";
+    fit();
     addMessage("citizen", text || "Позовите специалиста");  // as the history keeps it
     var body = { question: text || null };
     if (sessionId) { body.session_id = sessionId; }
@@ -773,6 +898,7 @@
   panel.appendChild(linkbox);
 
   function withSession(body) {
+    adopt();
     if (sessionId) { body.session_id = sessionId; }
     return body;
   }
@@ -853,7 +979,9 @@
   picker.addEventListener("change", function () {
     var file = picker.files && picker.files[0];
     if (!file || !openTicket || !sessionId) { return; }
-    addMessage("citizen", "📎 " + file.name);
+    // The service names a file for its content ("doc.pdf" that is a PNG is "doc.png"): the
+    // echo takes that name once it is stored, as the operator and a reopened chat see it.
+    var echo = addMessage("citizen", "📎 " + file.name);
     (configReady || Promise.resolve({})).then(function (c) {
       if (c.attachment_max_bytes && file.size > c.attachment_max_bytes) {
         addMessage("system", "Файл «" + file.name + "» слишком большой: можно не больше " + Math.floor(c.attachment_max_bytes / 1048576) + " МБ.");
@@ -863,6 +991,7 @@
       form.append("session_id", sessionId);
       form.append("file", file, file.name);
       busy(request("/api/v1/tickets/" + openTicket + "/attachments", { method: "POST", body: form })).then(function (r) {
+        if (r.filename) { echo.querySelector(".text").textContent = "📎 " + r.filename; }
         addMessage("system", r.text);
       }, showError);
     });

@@ -1,0 +1,378 @@
+"""What three citizens noticed walking through the widget in headless Chromium, against the
+app on uvicorn: on a phone with the on-screen keyboard out, by keyboard and screen reader,
+and careless (double presses, a connection lost mid-question, two tabs)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+
+from tests.bot.web.conftest import LiveServer
+from tests.bot.web.test_widget_browser import PNG, citizen_page
+from tests.bot.web.test_widget_details_browser import LAUNCHER, UNKNOWN, _open_and_ask
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Locator, Page
+
+pytestmark = pytest.mark.slow
+
+
+def _hand_off(page: Page) -> Locator:
+    """Open the chat and hand a question the base cannot answer to people: ticket 1."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name=LAUNCHER).click()
+    page.get_by_role("textbox", name="Ваш вопрос").fill(UNKNOWN)
+    page.get_by_role("button", name="Позвать оператора").click()
+    log = page.get_by_role("log")
+    expect(log).to_contain_text("Номер обращения: 1")
+    return log
+
+
+def test_the_chat_shows_an_attached_file_under_the_name_the_service_gave_it(
+    browser: Browser, live_server: LiveServer, tmp_path: Path
+) -> None:
+    """A screenshot saved as "doc.pdf" is a PNG, stored as "doc.png": until 2026-12-05 the
+    chat's own line kept "📎 doc.pdf" right above «Файл «doc.png» приложен…», and a reopened
+    chat said "📎 doc.png"."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser)
+    page.goto(live_server.url + "/")
+    log = _hand_off(page)
+    misnamed = tmp_path / "doc.pdf"
+    misnamed.write_bytes(PNG)
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Прикрепить файл к обращению № 1").click()
+    chooser.value.set_files(str(misnamed))
+    expect(log.locator(".msg.system").last).to_contain_text(
+        "Файл «doc.png» приложен к обращению № 1."
+    )
+    expect(log.locator(".msg.citizen").last).to_have_text("📎 doc.png")
+    expect(log).not_to_contain_text("doc.pdf")
+    page.reload()
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(log.locator(".msg.citizen").last).to_have_text("📎 doc.png")
+
+
+# The text of the widget's live regions, which a screen reader reads out as it changes: an
+# element with aria-live other than "off", or a role that is live by default.
+READ_OUT = """host => Array.from(host.shadowRoot.querySelectorAll('*')).filter(node => {
+    const live = node.getAttribute('aria-live');
+    if (live) { return live !== 'off'; }
+    return ['log', 'status', 'alert'].includes(node.getAttribute('role'));
+}).map(node => node.textContent).join('\\n')"""
+
+
+def _read_out(page: Page) -> str:
+    return str(page.locator("[data-faqbot]").evaluate(READ_OUT))
+
+
+def _question(number: int) -> str:
+    return f"Вопрос {number}: забыл пароль"
+
+
+def test_earlier_messages_are_shown_but_not_read_out_and_new_answers_are(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The chat's live region took every message put in it: until 2026-12-05 opening a long
+    conversation, and each «Показать предыдущие сообщения», had a screen reader read 50
+    messages out. Now only what is new is: the answer, the candidates offered, a note that
+    earlier messages are shown above."""
+    from playwright.sync_api import expect
+
+    session = ""
+    with httpx.Client(base_url=live_server.url, timeout=10) as client:
+        for number in range(1, 27):  # 52 messages: a page of 50 and one of 2
+            body = {"question": _question(number)} | ({"session_id": session} if session else {})
+            session = client.post("/api/v1/ask", json=body).json()["session_id"]
+    page = citizen_page(browser)
+    page.context.add_init_script(f"localStorage.setItem('faqbot.session', '{session}')")
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name=LAUNCHER).click()
+    log = page.get_by_role("log")
+    expect(log.locator(".msg.citizen").last).to_have_text(_question(26))
+    page.get_by_role("button", name="Показать предыдущие сообщения").click()
+    expect(log.locator(".msg.citizen").first).to_have_text(_question(1))
+    expect(log.locator(".msg").first).to_contain_text("Здравствуйте!")
+    read_out = _read_out(page)
+    assert "Вопрос" not in read_out and "Новый пароль" not in read_out, read_out
+    assert "Выше показаны предыдущие сообщения: 2." in read_out, read_out
+
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    box.fill("статус")
+    page.keyboard.press("Enter")
+    offered = log.get_by_role("group", name="Варианты ответа").last
+    expect(offered.get_by_role("button").first).to_be_visible()
+    titles = "; ".join(offered.get_by_role("button").all_inner_texts())
+    expect(page.locator("[data-faqbot] p").last).to_have_text(
+        "Консультант: Уточните, пожалуйста, что вы имели в виду: Варианты ответа: " + titles + "."
+    )
+    offered.get_by_role("button").first.click()
+    # The greeting, 26 answers, the question back and its answer.
+    expect(log.locator(".msg.bot")).to_have_count(29)
+    answer = log.locator(".msg.bot .text").last.inner_text()
+    assert "Консультант: " + answer in _read_out(page)
+    read_out = _read_out(page)
+    assert "Копировать ответ" not in read_out and "Вопрос" not in read_out, read_out
+
+
+def test_a_candidate_or_a_thumb_pressed_twice_asks_and_thanks_once(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """A double click on a candidate asked twice (until 2026-12-05 the second click even
+    landed on the next candidate, moved up by the first one's question: two answers to two
+    questions), and a double click on 👍 thanked twice."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser, width=1000, height=800)
+    page.goto(live_server.url + "/")
+    log = _open_and_ask(page, "статус")
+    offered = log.get_by_role("group", name="Варианты ответа").last
+    first = offered.get_by_role("button").first
+    title = first.inner_text()
+    first.dblclick()
+    expect(log.locator(".msg.bot")).to_have_count(3)  # the greeting, the question, the answer
+    page.wait_for_timeout(500)  # a second answer would have come by now
+    expect(log.locator(".msg.citizen")).to_have_text(["статус", title])
+    expect(log.locator(".msg.bot")).to_have_count(3)
+
+    log.locator(".msg.bot").last.get_by_role("button", name="Ответ помог").dblclick()
+    expect(log.locator(".msg.system")).to_have_text(["Сообщение" + "Спасибо за оценку!"])
+    page.wait_for_timeout(500)
+    expect(log.locator(".msg.system")).to_have_count(1)
+
+
+OFFLINE = "Не удалось связаться с сервером. Проверьте подключение к интернету"
+
+
+def test_a_question_the_connection_lost_mid_way_is_given_back(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The phone's network went while the question was on its way and the request never
+    ended: until 2026-12-05 the chat said «Консультант печатает…» with «Отправить» disabled
+    for good, and nothing could be asked until the page was reloaded. Now going offline, or
+    30 s without an answer, gives the question back with the reason."""
+    from playwright.sync_api import Route, expect
+
+    page = citizen_page(browser)
+    page.clock.install()
+    lost: list[Route] = []
+
+    def never_answer(route: Route) -> None:
+        lost.append(route)
+
+    page.route("**/api/v1/ask", never_answer)
+    page.goto(live_server.url + "/")
+    log = _open_and_ask(page, "забыл пароль")
+    send = page.get_by_role("button", name="Отправить")
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    expect(send).to_be_disabled()
+    page.context.set_offline(True)
+    expect(log.locator(".msg.system").last).to_contain_text(OFFLINE)
+    expect(box).to_have_value("забыл пароль")
+    expect(send).to_be_enabled()
+    expect(page.get_by_text("Консультант печатает…")).to_be_hidden()
+
+    page.context.set_offline(False)
+    page.keyboard.press("Enter")  # the network is back, but the server stays silent
+    expect(send).to_be_disabled()
+    page.clock.run_for(31_000)
+    expect(log.locator(".msg.system")).to_have_count(2)
+    expect(box).to_have_value("забыл пароль")
+    expect(send).to_be_enabled()
+
+    page.unroute("**/api/v1/ask")
+    page.keyboard.press("Enter")
+    expect(log.locator(".msg.bot").last).to_contain_text("Новый пароль")
+    assert len(lost) == 2
+
+
+def test_on_a_phone_with_the_keyboard_out_the_box_and_the_last_answer_stay_in_sight(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """360 x 640 by touch; the on-screen keyboard leaves 300 px. Until 2026-12-05 the chat
+    kept its place above the launcher, so the question box being typed into was out of sight
+    below it, and the last answer went out of sight above."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser, width=360, height=640, has_touch=True, is_mobile=True)
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name=LAUNCHER).tap()
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    expect(box).to_be_focused()
+    box.fill("забыл пароль")
+    page.get_by_role("button", name="Отправить").tap()
+    log = page.get_by_role("log")
+    answer = log.locator(".msg.bot").last
+    expect(answer).to_contain_text("Новый пароль")
+
+    page.set_viewport_size({"width": 360, "height": 300})  # the keyboard is out
+    expect(box).to_be_in_viewport(ratio=1)
+    expect(page.get_by_role("button", name="Отправить")).to_be_in_viewport(ratio=1)
+    expect(answer.get_by_role("button", name="Ответ помог")).to_be_in_viewport()
+    close = page.get_by_role("button", name="Закрыть чат", exact=True)
+    expect(close).to_be_in_viewport(ratio=1)
+    box.fill("как получить выписку из ЭПТС")
+    page.get_by_role("button", name="Отправить").tap()
+    expect(log.locator(".msg.bot").last).to_contain_text("выписк")
+    expect(
+        log.locator(".msg.bot").last.get_by_role("button", name="Ответ помог")
+    ).to_be_in_viewport()
+    expect(box).to_be_in_viewport(ratio=1)
+
+    page.set_viewport_size({"width": 360, "height": 640})  # the keyboard is gone
+    close.tap()
+    page.get_by_role("button", name=LAUNCHER).tap()
+    expect(box).to_be_in_viewport(ratio=1)
+    expect(log.locator(".msg.citizen")).to_have_text(
+        ["забыл пароль", "как получить выписку из ЭПТС"]
+    )
+
+
+def test_two_tabs_of_the_site_are_one_conversation(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The citizen opened the site in two tabs and asked in both: until 2026-12-05 each tab
+    started a conversation of its own, a reload showed only the last one's (the first
+    question, and a ticket handed off from it, were gone from the chat), and neither tab
+    showed what was asked in the other."""
+    from playwright.sync_api import expect
+
+    first = citizen_page(browser, width=1000, height=800)
+    second = first.context.new_page()
+    for page in (first, second):
+        page.goto(live_server.url + "/")
+        page.get_by_role("button", name=LAUNCHER).click()
+
+    first.bring_to_front()
+    first.get_by_role("textbox", name="Ваш вопрос").fill("забыл пароль")
+    first.keyboard.press("Enter")
+    expect(first.get_by_role("log").locator(".msg.bot").last).to_contain_text("Новый пароль")
+
+    second.bring_to_front()
+    asked = second.get_by_role("log").locator(".msg.citizen")
+    expect(asked).to_have_text(["забыл пароль"])
+    second.get_by_role("textbox", name="Ваш вопрос").fill(UNKNOWN)
+    second.get_by_role("button", name="Позвать оператора").click()
+    expect(second.get_by_role("log")).to_contain_text("Номер обращения: 1")
+
+    first.bring_to_front()
+    expect(first.get_by_role("log").locator(".msg.citizen")).to_have_text(["забыл пароль", UNKNOWN])
+    expect(first.get_by_role("button", name="Прикрепить файл к обращению № 1")).to_be_visible()
+    first.reload()
+    first.get_by_role("button", name=LAUNCHER).click()
+    expect(first.get_by_role("log").locator(".msg.citizen")).to_have_text(["забыл пароль", UNKNOWN])
+
+
+# The focused element's ring (its style, its colour) and the colour it is drawn on: the
+# element's own background for a ring inside it, else the first ancestor's that has one
+# (across the shadow root: the launcher's ring is on the site's page).
+FOCUS_RING = """host => {
+    const focused = host.shadowRoot.activeElement;
+    const style = getComputedStyle(focused);
+    let node = parseFloat(style.outlineOffset) < 0 ? focused : focused.parentElement;
+    while (node) {
+        const background = getComputedStyle(node).backgroundColor;
+        if (background !== 'rgba(0, 0, 0, 0)') {
+            return [style.outlineStyle, style.outlineColor, background];
+        }
+        node = node.parentElement || (node.getRootNode().host ?? null);
+    }
+    return [style.outlineStyle, style.outlineColor, 'rgb(255, 255, 255)'];
+}"""
+
+
+def _luminance(colour: str) -> float:
+    channels = [int(part) / 255 for part in colour[colour.index("(") + 1 : -1].split(",")[:3]]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def _contrast(one: str, other: str) -> float:
+    lighter, darker = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def test_a_keyboard_user_sees_where_the_focus_is(browser: Browser, live_server: LiveServer) -> None:
+    """Until 2026-12-05 the focus ring was light blue (#8fb1ff): 2.1:1 on the chat's white,
+    under the 3:1 a ring needs to be seen; keyboard users lost track of where they were."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser, width=1000, height=800)
+    page.goto(live_server.url + "/")
+    widget = page.locator("[data-faqbot]")
+    rings: dict[str, float] = {}
+
+    def ring_of(name: str) -> None:
+        shown, colour, background = widget.evaluate(FOCUS_RING)
+        assert shown == "solid", (name, shown)
+        rings[name] = round(_contrast(colour, background), 2)
+
+    launcher = page.get_by_role("button", name=LAUNCHER)
+    launcher.focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")  # by keyboard: the ring is shown
+    expect(launcher).to_be_focused()
+    ring_of("launcher")
+    page.keyboard.press("Enter")
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    expect(box).to_be_focused()
+    ring_of("question box")
+    box.fill("забыл пароль")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("log").locator(".msg.bot").last).to_contain_text("Новый пароль")
+    for name in ("Отправить", "Позвать оператора"):
+        page.keyboard.press("Tab")
+        expect(page.get_by_role("button", name=name, exact=True)).to_be_focused()
+        ring_of(name)
+    page.get_by_role("button", name="Ответ не помог").focus()
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("button", name="Ответ помог")).to_be_focused()
+    ring_of("Ответ помог")
+    page.get_by_role("button", name="Копировать ответ").focus()
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Tab")
+    ring_of("Копировать ответ")
+    page.get_by_role("button", name="Закрыть чат", exact=True).focus()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Shift+Tab")
+    expect(page.get_by_role("button", name="Закрыть чат", exact=True)).to_be_focused()
+    ring_of("✕")
+    assert all(contrast >= 3 for contrast in rings.values()), rings
+    assert len(rings) == 7, rings
+
+
+def test_the_question_box_grows_with_what_is_typed(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """Until 2026-12-05 the box kept one line and a half whatever was typed: a question of
+    four lines (Shift+Enter), or a long one pasted, could not be read over before sending."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser)
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name=LAUNCHER).click()
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    expect(box).to_be_focused()
+    one_line = box.evaluate("node => node.offsetHeight")
+    for number, line in enumerate(
+        ["Здравствуйте.", "Не приходит код", "на телефон,", "что делать?"]
+    ):
+        if number:
+            page.keyboard.press("Shift+Enter")
+        page.keyboard.type(line)
+    hidden = box.evaluate("node => node.scrollHeight - node.clientHeight")
+    assert hidden <= 0, f"{hidden} px of the question are out of sight"
+    assert box.evaluate("node => node.offsetHeight") > one_line
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("log").locator(".msg.citizen")).to_have_text(
+        "Здравствуйте.\nНе приходит код\nна телефон,\nчто делать?"
+    )
+    assert box.evaluate("node => node.offsetHeight") == one_line  # empty again, one line
+
+    box.fill("Не приходит код подтверждения на телефон. " * 40)  # pasted: 1,680 characters
+    assert box.evaluate("node => node.offsetHeight") == 120  # as far as it grows, then scrolls
