@@ -13,12 +13,14 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.core.answerer import Answerer
+from bot.core.contacts import Contacts
 from bot.core.conversation import ConversationService
 from bot.core.privacy import find_secrets, mask_personal_data
+from bot.core.replies import Reply
 from bot.telegram import texts
 from bot.telegram.identity import chat_identity
 from bot.telegram.mark_buttons import tick_typed_mark
-from bot.telegram.remembered import remembered_contacts
+from bot.telegram.remembered import contacts_for, remember_contacts, remembered_contacts
 from bot.telegram.render import RenderOptions
 from bot.telegram.replying import send_reply
 
@@ -28,6 +30,21 @@ def guarded(text: str) -> tuple[str, bool]:
     if find_secrets(text):
         return mask_personal_data(text), True
     return text, False
+
+
+async def tell_phone_added(
+    message: Message,
+    state: FSMContext,
+    reply: Reply,
+    contacts: Contacts | None,
+    phone: str | None,
+) -> None:
+    """A phone typed in the message went to the ticket's contacts with it: kept for the next
+    ticket, as a shared one is, and the citizen told (the message itself is stored masked)."""
+    if phone is None or contacts is None or reply.ticket_number is None:
+        return
+    await remember_contacts(state, contacts)
+    await message.answer(texts.TYPED_PHONE_ADDED.format(phone=phone, number=reply.ticket_number))
 
 
 async def ask_person(
@@ -61,9 +78,10 @@ async def ask(
     if warn:
         await message.answer(texts.SECRET_WARNING)
     identity = chat_identity(message.chat.id)
-    contacts = await remembered_contacts(state)
+    contacts, phone = await contacts_for(state, message.text)
     reply = await conversations.handle(identity, text, contacts=contacts)
     await send_reply(bot, message.chat.id, reply, render_options, answerer.kb)
+    await tell_phone_added(message, state, reply, contacts, phone)
     if reply.mark is not None:
         await tick_typed_mark(bot, state, message.chat.id, reply.mark)
 
