@@ -13,8 +13,10 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.core.answerer import Answerer
+from bot.core.citizen_tickets import CitizenTickets
 from bot.core.contacts import Contacts
 from bot.core.conversation import ConversationService
+from bot.core.identity import Identity
 from bot.core.privacy import find_secrets, mask_personal_data
 from bot.core.replies import Reply
 from bot.telegram import texts
@@ -47,16 +49,43 @@ async def tell_phone_added(
     await message.answer(texts.TYPED_PHONE_ADDED.format(phone=phone, number=reply.ticket_number))
 
 
+async def open_ticket_number(citizens: CitizenTickets, identity: Identity) -> int | None:
+    """The number of the citizen's newest ticket not closed yet, or None."""
+    for ticket in await citizens.list(identity):  # newest first
+        if not ticket.status.is_final:
+            return ticket.number
+    return None
+
+
+async def told_already_with_people(
+    message: Message, conversations: ConversationService, citizens: CitizenTickets
+) -> bool:
+    """A call for a person with nothing written, while people have the citizen's ticket: say
+    so (its number, status and due time) and add nothing to it; False when they have none."""
+    identity = chat_identity(message.chat.id)
+    if (await conversations.state(identity)).bot_answers:
+        return False
+    number = await open_ticket_number(citizens, identity)
+    if number is None:
+        return False
+    status = await citizens.describe(identity, number)
+    await message.answer(html.escape(texts.ALREADY_WITH_PEOPLE.format(status=status), quote=False))
+    return True
+
+
 async def ask_person(
     message: Message,
     *,
     bot: Bot,
     state: FSMContext,
     conversations: ConversationService,
+    citizens: CitizenTickets,
     render_options: RenderOptions,
     answerer: Answerer,
 ) -> None:
     """The "call a person" button of the reply keyboard."""
+    if await told_already_with_people(message, conversations, citizens):
+        return
     identity = chat_identity(message.chat.id)
     contacts = await remembered_contacts(state)
     reply = await conversations.request_person(identity, contacts=contacts)

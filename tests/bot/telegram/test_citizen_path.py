@@ -676,16 +676,18 @@ async def test_calling_a_person_again_says_the_ticket_is_with_them_and_adds_noth
     told = (await api.wait_sent(anna.user_id, 2))[-1]["text"]
     assert "Добавили ваше сообщение" not in told
     assert told.startswith(
-        f"Ваш вопрос уже у специалистов. Обращение № {number}: Новое; ответим до "
+        f"Ваш вопрос уже у специалистов. Обращение № {number}: Принято; ответим до "
     )
     assert told.endswith(
         "Если хотите что-то добавить, просто напишите это сюда: сообщение попадёт в обращение."
     )
+    anna.says("/operator")  # the command without words: the same
+    assert (await api.wait_sent(anna.user_id, 3))[-1]["text"] == told
     await asyncio.sleep(0.3)
     thread = await _ticket_thread(running, number)
     assert len(thread) == 2, thread  # the question and the hand-off: nothing was added
     assert thread[0] == "не приходит код подтверждения"
-    assert len(api.sent(anna.user_id)) == 2
+    assert len(api.sent(anna.user_id)) == 3
 
 
 async def test_a_comment_corrected_after_thumbs_down_updates_the_comment(
