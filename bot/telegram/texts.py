@@ -75,6 +75,7 @@ ASK_COMMENT = (
 )
 COMMENT_PLACEHOLDER = "Что было не так?"
 THANKS_FOR_COMMENT = "Спасибо! Комментарий передан специалистам."
+COMMENT_CORRECTED = "Спасибо, комментарий исправлен: специалисты прочитают новый текст."
 RATE_UP = "👍 Помогло"
 RATE_DOWN = "👎 Не помогло"
 SOMETHING_WENT_WRONG = (
