@@ -19,12 +19,14 @@ from bot.core.conversation import ConversationService
 from bot.core.identity import Identity
 from bot.core.privacy import find_secrets, mask_personal_data
 from bot.core.replies import Reply
+from bot.core.staff_time import staff_time
 from bot.telegram import texts
 from bot.telegram.identity import chat_identity
 from bot.telegram.mark_buttons import tick_typed_mark
 from bot.telegram.remembered import contacts_for, remember_contacts, remembered_contacts
 from bot.telegram.render import RenderOptions
 from bot.telegram.replying import send_reply
+from bot.telegram.settings import TelegramSettings
 
 
 def guarded(text: str) -> tuple[str, bool]:
@@ -98,6 +100,7 @@ async def ask(
     bot: Bot,
     state: FSMContext,
     conversations: ConversationService,
+    settings: TelegramSettings,
     render_options: RenderOptions,
     answerer: Answerer,
 ) -> None:
@@ -107,6 +110,10 @@ async def ask(
     if warn:
         await message.answer(texts.SECRET_WARNING)
     identity = chat_identity(message.chat.id)
+    if message.edit_date is not None and not (await conversations.state(identity)).bot_answers:
+        # A correction of a message people have read perhaps: they must see it is one.
+        sent = staff_time(message.date, settings.core.working_hours.timezone)
+        text = texts.CORRECTED.format(sent=sent, text=text)
     contacts, phone = await contacts_for(state, message.text)
     reply = await conversations.handle(identity, text, contacts=contacts)
     await send_reply(bot, message.chat.id, reply, render_options, answerer.kb)

@@ -65,6 +65,9 @@ TYPED_PHONE_ADDED = (
 NOT_YOUR_CONTACT = (
     "Это чужой контакт. Чтобы оставить свой номер, нажмите кнопку «Оставить номер телефона»."
 )
+# A message edited by the citizen while people have their ticket, as the ticket's thread shows
+# it: `sent` names the message corrected by the time it was first sent.
+CORRECTED = "✏️ Исправлено (сообщение от {sent}): {text}"
 FILE_TOO_BIG = "Файл «{name}» слишком большой: можно не больше {megabytes} МБ."
 FILE_TICKET_QUESTION = "Гражданин прислал файл"
 THANKS_FOR_RATING = "Спасибо за оценку!"

@@ -1015,3 +1015,33 @@ async def test_close_on_a_new_ticket_with_an_unread_message_neither_takes_nor_cl
         await asyncio.sleep(SETTLE_SECONDS)
         assert await group.status(number) is TicketStatus.NEW
         assert len(api.sent_texts(716)) == told
+
+
+async def test_a_message_the_citizen_corrects_reaches_the_topic_and_the_console_as_a_correction(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running() as app:
+        number = await group.telegram_ticket(716, "ошибка при входе")
+        topic = await group.topic(number)
+        anna = Citizen(api, 716)
+        anna.says("у меня ошибка 500")  # the citizen's message 1 in this chat
+        await api.wait_for(
+            lambda: "💬 Гражданин: у меня ошибка 500" in group.in_topic(topic), what="the message"
+        )
+        anna.edits(1, "у меня ошибка 503, телефон +7 912 345-67-89")
+        await api.wait_for(
+            lambda: any("503" in t for t in group.in_topic(topic)), what="the correction"
+        )
+        async with app.services.db.transaction() as uow:
+            ticket = await uow.tickets.get(number)
+            assert ticket is not None
+            thread = [m.text for m in await uow.tickets.messages(ticket.id)]
+    corrected = re.compile(
+        r"✏️ Исправлено \(сообщение от \d\d\.\d\d\.\d{4} \d\d:\d\d МСК\): "
+        r"у меня ошибка 503, телефон \[телефон\]"
+    )
+    (shown,) = [t for t in group.in_topic(topic) if "503" in t]
+    assert shown.startswith("💬 Гражданин: ✏️ Исправлено")
+    assert corrected.search(shown), shown
+    assert any(corrected.fullmatch(t) for t in thread), thread  # the console shows the same
