@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from bot.core.accounts import Accounts
+from bot.core.attachments import Upload
 from bot.core.contacts import Contacts
 from bot.core.conversation import ConversationService
 from bot.core.desk import Desk
@@ -32,6 +33,7 @@ from bot.core.tickets import Via
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import open_database
 from bot.telegram.app import TelegramApp, telegram_app
+from bot.telegram.identity import chat_identity
 from bot.telegram.settings import TelegramSettings
 from bot.telegram.staff_texts import StaffCallback
 from matcher import Morphology
@@ -842,9 +844,7 @@ async def test_a_file_and_a_phone_the_citizen_sends_are_shown_in_the_topic(group
         await api.wait_sent(713, 3)
         anna = Citizen(api, 713)
         anna.sends(photo=[{"file_id": "shot", "file_unique_id": "b1", "width": 8, "height": 6}])
-        await api.wait_for(
-            lambda: any("photo-b1.jpg" in t for t in group.in_topic(topic)), what="the file"
-        )
+        await api.wait_for(lambda: bool(api.documents(STAFF_CHAT)), what="the file")
         anna.shares_phone("+79123456789")
         await api.wait_for(
             lambda: any(
@@ -853,11 +853,9 @@ async def test_a_file_and_a_phone_the_citizen_sends_are_shown_in_the_topic(group
             what="the contacts",
         )
         assert await group.status(number) is TicketStatus.IN_PROGRESS
-    shown = group.in_topic(topic)
-    assert any(
-        t.startswith("📎 Гражданин приложил файл «photo-b1.jpg»: он в обращении в консоли.")
-        for t in shown
-    )
+    (posted,) = api.documents(STAFF_CHAT)  # the file itself, for the operators to open
+    assert posted["document"]["filename"] == "photo-b1.jpg"
+    assert posted["caption"].startswith("📎 Гражданин приложил файл «photo-b1.jpg».")
     card = [
         c.params["text"]
         for c in api.calls_of("editMessageText")
@@ -1045,3 +1043,50 @@ async def test_a_message_the_citizen_corrects_reaches_the_topic_and_the_console_
     assert shown.startswith("💬 Гражданин: ✏️ Исправлено")
     assert corrected.search(shown), shown
     assert any(corrected.fullmatch(t) for t in thread), thread  # the console shows the same
+
+
+async def test_the_citizens_files_are_posted_into_the_topic_masked_and_a_failure_is_said(
+    group: Group,
+) -> None:
+    api = group.api
+    scan = b"%PDF-1.4\n" + b"0" * 64
+    api.files["scan"] = ("documents/file_2.pdf", scan)
+    async with group.running() as app:
+        number = await group.telegram_ticket(717, "не принимают заявление")
+        topic = await group.topic(number)
+        anna = Citizen(api, 717)
+        anna.sends(
+            document={
+                "file_id": "scan",
+                "file_unique_id": "d1",
+                "file_name": "паспорт 4510 123456.pdf",
+            }
+        )
+        await api.wait_for(lambda: len(api.documents(STAFF_CHAT)) == 1, what="the file")
+        # A file from the web widget (stored by the service, no Telegram id) is uploaded too.
+        session = "s" * 32
+        web_number = await group.web_ticket(session, "ошибка в заявлении", Contacts())
+        web_topic = await group.topic(web_number)
+        await app.services.citizens.attach(
+            Identity("web", session), web_number, Upload(filename="screen.png", data=PNG)
+        )
+        await api.wait_for(lambda: len(api.documents(STAFF_CHAT)) == 2, what="the web file")
+        # Telegram refuses the next one: the topic says so, and the file stays in the console.
+        api.fail(400, 1, methods=("sendDocument",), description="Bad Request: file is broken")
+        anna.sends(document={"file_id": "scan", "file_unique_id": "d2", "file_name": "2.pdf"})
+        await api.wait_for(
+            lambda: any("не удалось" in t for t in group.in_topic(topic)), what="the failure"
+        )
+        attached = await app.services.citizens.lookup(chat_identity(717), number)
+    first, web_file = api.documents(STAFF_CHAT)
+    assert int(first["message_thread_id"]) == topic.thread_id
+    assert first["document"] == {"filename": "паспорт [паспорт].pdf", "data": scan}
+    assert first["caption"].startswith("📎 Гражданин приложил файл «паспорт [паспорт].pdf».")
+    assert int(web_file["message_thread_id"]) == web_topic.thread_id
+    assert web_file["document"] == {"filename": "screen.png", "data": PNG}
+    (failed,) = [t for t in group.in_topic(topic) if "не удалось" in t]
+    assert failed.startswith(
+        "📎 Гражданин приложил файл «2.pdf», но показать его здесь не удалось "
+        "(Bad Request: file is broken): файл сохранён в обращении, откройте его в консоли."
+    )
+    assert not attached.status.is_final
