@@ -1090,3 +1090,48 @@ async def test_the_citizens_files_are_posted_into_the_topic_masked_and_a_failure
         "(Bad Request: file is broken): файл сохранён в обращении, откройте его в консоли."
     )
     assert not attached.status.is_final
+
+
+async def test_a_citizen_who_blocked_the_bot_is_warned_about_once_per_blocking(
+    group: Group,
+) -> None:
+    api = group.api
+    blocked = "Forbidden: bot was blocked by the user"
+    held = "⚠️ Это и следующие сообщения гражданину тоже не доставлены"
+
+    def warnings(topic: StaffTopic) -> list[str]:
+        return [t for t in group.in_topic(topic) if t.startswith("⚠️")]
+
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(718, "не могу подать заявление")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        api.fail(403, 1000, description=blocked, chat_id=718)  # the citizen blocked the bot
+        olga.writes("Проверьте раздел «Заявления»", thread_id=topic.thread_id)
+        await api.wait_for(lambda: bool(warnings(topic)), what="the warning")
+        for sent, reply in enumerate(("Обновите страницу", "Войдите снова", "Получилось?"), 2):
+            olga.writes(reply, thread_id=topic.thread_id)
+            await api.wait_for(
+                lambda sent=sent: len(api.calls_of("setMessageReaction")) == sent,  # 👍: queued
+                what="the reply queued",
+            )
+        await asyncio.sleep(SETTLE_SECONDS)
+        refused, further = warnings(topic)  # one for the blocking, one for what waits behind
+        assert refused.startswith("⚠️ Сообщение гражданину не доставлено")
+        assert "гражданин заблокировал бота" in refused
+        assert further.startswith(held)
+        # Unblocked: what was kept reaches the citizen; blocked again: warned again, once.
+        api.recover()
+        last = f"Ответ по обращению № {number}: Получилось?"
+        await api.wait_for(lambda: last in api.sent_texts(718), timeout=20, what="delivered")
+        api.fail(403, 1000, description=blocked, chat_id=718)
+        olga.writes("Напишите, если не получится", thread_id=topic.thread_id)
+        await api.wait_for(lambda: len(warnings(topic)) == 3, timeout=15, what="a new warning")
+        olga.writes("Ждём ответа", thread_id=topic.thread_id)
+        olga.writes("Проверьте почту", thread_id=topic.thread_id)
+        await api.wait_for(lambda: len(warnings(topic)) == 4, timeout=15, what="held again")
+        await asyncio.sleep(SETTLE_SECONDS)
+    shown = warnings(topic)
+    assert [w.startswith(held) for w in shown] == [False, True, False, True]
