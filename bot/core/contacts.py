@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.core.email_address import AddressError, checked_address
 from bot.core.errors import ContactError
-from bot.core.privacy import PersonalData, ascii_digits
+from bot.core.privacy import PersonalData, ascii_digits, find_phones
 
 MAX_NAME_LENGTH = 100
 # Dashes as sites and phones' autocorrection print them (‐ ‑ ‒ – — −) count as hyphens,
@@ -92,3 +92,14 @@ def make_contacts(
         phone=normalize_phone(phone) if phone and phone.strip() else None,
         email=normalize_email(email) if email and email.strip() else None,
     )
+
+
+def typed_phone(text: str) -> str | None:
+    """The first Russian phone number written in a message ("мой телефон 8 912 345-67-89"),
+    as `+7XXXXXXXXXX`; None when it holds none (a foreign or partial number is not taken)."""
+    for raw in find_phones(text):
+        try:
+            return normalize_phone(raw)
+        except ContactError:
+            continue
+    return None

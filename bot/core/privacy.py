@@ -137,20 +137,37 @@ def find_secrets(text: str) -> frozenset[SecretKind]:
     return frozenset(SECRET_KINDS[kind] for kind in found if kind in SECRET_KINDS)
 
 
-def _scan(text: str) -> tuple[str, frozenset[PersonalData]]:
+def find_phones(text: str) -> list[str]:
+    """The phone numbers in `text` as written there (with separators made plain): the values
+    `mask_personal_data` replaces with "[телефон]"."""
+    values: list[tuple[PersonalData, str]] = []
+    _scan(text, values)
+    return [value for kind, value in values if kind is PersonalData.PHONE]
+
+
+def _scan(
+    text: str, values: list[tuple[PersonalData, str]] | None = None
+) -> tuple[str, frozenset[PersonalData]]:
     found: set[PersonalData] = set()
     text = _plain_separators(text)
     for rule in RULES if _DIGIT.search(text) else WORD_RULES:
-        text = _apply(rule, text, found)
+        text = _apply(rule, text, found, values)
     return text, frozenset(found)
 
 
-def _apply(rule: Rule, text: str, found: set[PersonalData]) -> str:
+def _apply(
+    rule: Rule,
+    text: str,
+    found: set[PersonalData],
+    values: list[tuple[PersonalData, str]] | None = None,
+) -> str:
     def replace(match: re.Match[str]) -> str:
         kind = rule.kind if isinstance(rule.kind, PersonalData) else rule.kind(match)
         if kind is None:
             return match.group(0)
         found.add(kind)
+        if values is not None:
+            values.append((kind, match.group("value")))
         start, end = match.span("value")
         whole = match.group(0)
         offset = match.start()

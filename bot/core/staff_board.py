@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+from bot.core.attachments import Attachment
 from bot.core.clock import Clock, system_clock
 from bot.core.staff_cards import StaffTopic, StatusChange, TicketCard, TopicMessage, TopicNews
 from bot.core.tickets import (
@@ -20,6 +21,7 @@ from bot.core.tickets import (
     CONTACTS_GIVEN,
     DELIVERY_REFUSED,
     Author,
+    TicketEvent,
     TicketMessage,
     Via,
 )
@@ -155,6 +157,26 @@ class StaffBoard:
                 last_event_id=news.last_event_id,
                 last_message_id=news.last_message_id,
             )
+
+    async def attached_file(
+        self, number: int, event: TicketEvent
+    ) -> tuple[Attachment, bytes] | None:
+        """The file an `attached` event of ticket `number` records, with its bytes (whichever
+        channel it came from); None when the ticket has no such file."""
+        async with self._db.transaction() as uow:
+            ticket = await uow.tickets.get(number)
+            if ticket is None:
+                return None
+            # The event names the file and was written in the same transaction as it.
+            same_name = [
+                a
+                for a in await uow.tickets.attachments(ticket)
+                if a.filename == event.note and a.created_at <= event.created_at
+            ]
+            if not same_name:
+                return None
+            exact = [a for a in same_name if a.created_at == event.created_at]
+            return await uow.tickets.attachment(ticket, (exact or same_name)[-1].id)
 
     async def topic_of_thread(self, thread_id: int) -> StaffTopic | None:
         """The ticket topic a forum thread of the chat belongs to, or None."""

@@ -7,11 +7,13 @@ from datetime import datetime
 from bot.core import wording
 from bot.core.contacts import Contacts
 from bot.core.conversation_state import ConversationState, check_conversation_change
+from bot.core.errors import RecipientRefusedError
 from bot.core.outbox import new_idempotency_key
 from bot.core.records import MAX_STARS, Conversation, OutgoingKind, RatingScale
 from bot.core.ticket_status import TicketStatus, check_status_change
 from bot.core.tickets import (
     CONTACTS_GIVEN,
+    DELIVERY_REFUSED,
     RETURNED_TO_QUEUE,
     Author,
     HandoffReason,
@@ -191,6 +193,31 @@ async def send_to_citizen(
         ticket_number=ticket.number,
         kind=kind,
     )
+    await _held_behind_refusal(uow, ticket, now)
+
+
+async def _held_behind_refusal(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
+    """A message queued while the citizen's channel refuses them (they blocked the bot) waits
+    behind the refused one: the ticket's history says so once per blocking, with the first such
+    message (until 2026-12-05 staff were told of the refusal, then of nothing: the later
+    replies looked delivered). A blocking ends when a message reaches the citizen."""
+    since = await uow.outbox.refused_since(
+        ticket.reply_to.channel,
+        ticket.reply_to.external_id,
+        error_prefix=RecipientRefusedError.__name__,
+    )
+    if since is None:
+        return
+    told = any(
+        e.action == DELIVERY_REFUSED
+        and e.note == wording.HELD_BEHIND_REFUSAL
+        and e.created_at >= since
+        for e in await uow.tickets.events(ticket.id)
+    )
+    if not told:
+        await uow.tickets.add_event(
+            ticket.id, DELIVERY_REFUSED, Author.SYSTEM, now, note=wording.HELD_BEHIND_REFUSAL
+        )
 
 
 async def notify_citizen(

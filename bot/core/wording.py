@@ -32,6 +32,13 @@ TICKET_MARK = "Оценка {stars} из 5"
 TICKET_RATED = (
     "Спасибо за оценку {stars} из 5 обращению № {number}! Если остались вопросы, задайте их здесь."
 )
+# For staff (the ticket's history, the operators' topic): messages queued while the citizen's
+# channel refuses them (a blocked bot); said once per blocking.
+HELD_BEHIND_REFUSAL = (
+    "Это и следующие сообщения гражданину тоже не доставлены: он по-прежнему не принимает "
+    "сообщения бота. Они уйдут, когда гражданин снова откроет чат; до тех пор об этом больше "
+    "не напоминаем."
+)
 REJECTED = "Обращение № {number} отклонено. Причина: {reason}"
 REOPENED = "Обращение № {number} снова в работе; {due}."
 INFO_REQUESTED = "По обращению № {number} нужны дополнительные сведения: {text}"

@@ -144,6 +144,20 @@ class OutboxRepository:
         row.last_error = error[:MAX_ERROR_LENGTH]
         await self._session.flush()
 
+    async def refused_since(
+        self, channel: str, recipient: str, *, error_prefix: str
+    ) -> datetime | None:
+        """When the oldest reply to the recipient that is still undelivered and was last
+        refused (its error starts with `error_prefix`) was queued; None when none was."""
+        return await self._session.scalar(
+            select(func.min(OutboxRow.created_at)).where(
+                OutboxRow.channel == channel,
+                OutboxRow.recipient == recipient,
+                OutboxRow.delivered_at.is_(None),
+                OutboxRow.last_error.startswith(error_prefix, autoescape=True),
+            )
+        )
+
     async def get(self, message_id: int) -> OutboxMessage | None:
         """One outbox row."""
         row = await self._session.get(OutboxRow, message_id)

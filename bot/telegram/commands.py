@@ -14,8 +14,8 @@ from bot.core.citizen_tickets import CitizenTickets
 from bot.core.conversation import ConversationService
 from bot.telegram import texts
 from bot.telegram.identity import chat_identity
-from bot.telegram.questions import guarded
-from bot.telegram.remembered import remembered_contacts
+from bot.telegram.questions import guarded, tell_phone_added, told_already_with_people
+from bot.telegram.remembered import contacts_for
 from bot.telegram.render import RenderOptions, render_text
 from bot.telegram.replying import send_reply
 
@@ -35,18 +35,24 @@ async def call_operator(
     bot: Bot,
     state: FSMContext,
     conversations: ConversationService,
+    citizens: CitizenTickets,
     render_options: RenderOptions,
     answerer: Answerer,
 ) -> None:
     """Hand the question (the text after the command, if any) to people."""
+    if not (command.args or "").strip() and await told_already_with_people(
+        message, conversations, citizens
+    ):
+        return
     text, warn = guarded(command.args or "")
     if warn:
         await message.answer(texts.SECRET_WARNING)
-    contacts = await remembered_contacts(state)
+    contacts, phone = await contacts_for(state, command.args or "")
     reply = await conversations.request_person(
         chat_identity(message.chat.id), text.strip() or None, contacts=contacts
     )
     await send_reply(bot, message.chat.id, reply, render_options, answerer.kb)
+    await tell_phone_added(message, state, reply, contacts, phone)
 
 
 async def show_status(message: Message, command: CommandObject, citizens: CitizenTickets) -> None:

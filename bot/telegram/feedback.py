@@ -25,6 +25,10 @@ from bot.telegram.keyboards import RateCallback, TicketMarkCallback, ticket_mark
 # Kept in the chat's dialogue memory: which prompt asks about which rated message.
 PROMPT_KEY = "comment_prompt"
 RATED_KEY = "comment_for"
+# The citizen's message that holds the comment and the rated message it comments on: an edit of
+# that message corrects the comment (it was read as a new question until 2026-12-05).
+COMMENT_MESSAGE_KEY = "comment_message"
+COMMENTED_KEY = "comment_rated"
 
 
 async def rate(
@@ -85,8 +89,32 @@ async def comment_for(message: Message, state: FSMContext) -> dict[str, int] | b
 async def comment(message: Message, rated: int, ratings: Ratings, state: FSMContext) -> None:
     """Attach the citizen's words to their 👎 (masked by the core) and thank them."""
     await ratings.rate_thumb(chat_identity(message.chat.id), rated, False, comment=message.text)
-    await state.update_data({PROMPT_KEY: None, RATED_KEY: None})
+    await state.update_data(
+        {
+            PROMPT_KEY: None,
+            RATED_KEY: None,
+            COMMENT_MESSAGE_KEY: message.message_id,
+            COMMENTED_KEY: rated,
+        }
+    )
     await message.answer(texts.THANKS_FOR_COMMENT)
+
+
+async def corrected_comment(message: Message, state: FSMContext) -> dict[str, int] | bool:
+    """A filter: the rated message whose comment this edited message is."""
+    if not message.text:
+        return False
+    data = await state.get_data()
+    rated = data.get(COMMENTED_KEY)
+    if data.get(COMMENT_MESSAGE_KEY) != message.message_id or not isinstance(rated, int):
+        return False
+    return {"rated": rated}
+
+
+async def correct_comment(message: Message, rated: int, ratings: Ratings) -> None:
+    """The comment corrected after sending: the 👎 keeps the new words (masked by the core)."""
+    await ratings.rate_thumb(chat_identity(message.chat.id), rated, False, comment=message.text)
+    await message.answer(texts.COMMENT_CORRECTED)
 
 
 def build_router() -> Router:
@@ -95,4 +123,5 @@ def build_router() -> Router:
     router.callback_query.register(rate, RateCallback.filter())
     router.callback_query.register(rate_ticket, TicketMarkCallback.filter())
     router.message.register(comment, F.text, comment_for)
+    router.edited_message.register(correct_comment, F.text, corrected_comment)
     return router

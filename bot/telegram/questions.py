@@ -13,14 +13,20 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.core.answerer import Answerer
+from bot.core.citizen_tickets import CitizenTickets
+from bot.core.contacts import Contacts
 from bot.core.conversation import ConversationService
+from bot.core.identity import Identity
 from bot.core.privacy import find_secrets, mask_personal_data
+from bot.core.replies import Reply
+from bot.core.staff_time import staff_time
 from bot.telegram import texts
 from bot.telegram.identity import chat_identity
 from bot.telegram.mark_buttons import tick_typed_mark
-from bot.telegram.remembered import remembered_contacts
+from bot.telegram.remembered import contacts_for, remember_contacts, remembered_contacts
 from bot.telegram.render import RenderOptions
 from bot.telegram.replying import send_reply
+from bot.telegram.settings import TelegramSettings
 
 
 def guarded(text: str) -> tuple[str, bool]:
@@ -30,16 +36,58 @@ def guarded(text: str) -> tuple[str, bool]:
     return text, False
 
 
+async def tell_phone_added(
+    message: Message,
+    state: FSMContext,
+    reply: Reply,
+    contacts: Contacts | None,
+    phone: str | None,
+) -> None:
+    """A phone typed in the message went to the ticket's contacts with it: kept for the next
+    ticket, as a shared one is, and the citizen told (the message itself is stored masked)."""
+    if phone is None or contacts is None or reply.ticket_number is None:
+        return
+    await remember_contacts(state, contacts)
+    await message.answer(texts.TYPED_PHONE_ADDED.format(phone=phone, number=reply.ticket_number))
+
+
+async def open_ticket_number(citizens: CitizenTickets, identity: Identity) -> int | None:
+    """The number of the citizen's newest ticket not closed yet, or None."""
+    for ticket in await citizens.list(identity):  # newest first
+        if not ticket.status.is_final:
+            return ticket.number
+    return None
+
+
+async def told_already_with_people(
+    message: Message, conversations: ConversationService, citizens: CitizenTickets
+) -> bool:
+    """A call for a person with nothing written, while people have the citizen's ticket: say
+    so (its number, status and due time) and add nothing to it; False when they have none."""
+    identity = chat_identity(message.chat.id)
+    if (await conversations.state(identity)).bot_answers:
+        return False
+    number = await open_ticket_number(citizens, identity)
+    if number is None:
+        return False
+    status = await citizens.describe(identity, number)
+    await message.answer(html.escape(texts.ALREADY_WITH_PEOPLE.format(status=status), quote=False))
+    return True
+
+
 async def ask_person(
     message: Message,
     *,
     bot: Bot,
     state: FSMContext,
     conversations: ConversationService,
+    citizens: CitizenTickets,
     render_options: RenderOptions,
     answerer: Answerer,
 ) -> None:
     """The "call a person" button of the reply keyboard."""
+    if await told_already_with_people(message, conversations, citizens):
+        return
     identity = chat_identity(message.chat.id)
     contacts = await remembered_contacts(state)
     reply = await conversations.request_person(identity, contacts=contacts)
@@ -52,6 +100,7 @@ async def ask(
     bot: Bot,
     state: FSMContext,
     conversations: ConversationService,
+    settings: TelegramSettings,
     render_options: RenderOptions,
     answerer: Answerer,
 ) -> None:
@@ -61,9 +110,14 @@ async def ask(
     if warn:
         await message.answer(texts.SECRET_WARNING)
     identity = chat_identity(message.chat.id)
-    contacts = await remembered_contacts(state)
+    if message.edit_date is not None and not (await conversations.state(identity)).bot_answers:
+        # A correction of a message people have read perhaps: they must see it is one.
+        sent = staff_time(message.date, settings.core.working_hours.timezone)
+        text = texts.CORRECTED.format(sent=sent, text=text)
+    contacts, phone = await contacts_for(state, message.text)
     reply = await conversations.handle(identity, text, contacts=contacts)
     await send_reply(bot, message.chat.id, reply, render_options, answerer.kb)
+    await tell_phone_added(message, state, reply, contacts, phone)
     if reply.mark is not None:
         await tick_typed_mark(bot, state, message.chat.id, reply.mark)
 

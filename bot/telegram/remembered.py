@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.fsm.context import FSMContext
 
-from bot.core.contacts import Contacts
+from bot.core.contacts import Contacts, typed_phone
 
 PHONE_KEY = "phone"
 NAME_KEY = "name"
@@ -22,3 +22,13 @@ async def remembered_contacts(state: FSMContext) -> Contacts | None:
     if not isinstance(phone, str):
         return None
     return Contacts(phone=phone, name=name if isinstance(name, str) else None)
+
+
+async def contacts_for(state: FSMContext, text: str) -> tuple[Contacts | None, str | None]:
+    """The contacts to give with the message `text`: what the citizen shared earlier, with a
+    phone number typed in the message in place of the shared one; and that typed number."""
+    contacts = await remembered_contacts(state)
+    phone = typed_phone(text)
+    if phone is None:
+        return contacts, None
+    return Contacts(phone=phone, name=contacts.name if contacts else None), phone

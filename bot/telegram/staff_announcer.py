@@ -16,18 +16,24 @@ from aiogram import Bot
 from aiogram.exceptions import (
     TelegramAPIError,
     TelegramBadRequest,
+    TelegramEntityTooLarge,
     TelegramNetworkError,
     TelegramRetryAfter,
 )
+from aiogram.types import BufferedInputFile
 
 from bot.core.errors import DatabaseUnavailableError
 from bot.core.staff_board import StaffBoard
 from bot.core.staff_cards import StaffTopic, StatusChange, TicketCard, TopicNews
+from bot.core.tickets import ATTACHED
 from bot.telegram.chats import NOT_MODIFIED
 from bot.telegram.staff_texts import (
+    attached_name,
     card_keyboard,
     card_text,
     change_text,
+    file_caption,
+    file_not_shown_text,
     topic_message_text,
     topic_name,
 )
@@ -100,6 +106,9 @@ class StaffAnnouncer:
         chat_id, thread_id = self._board.chat_id, news.topic.thread_id
         try:
             for item in news.in_order():
+                if isinstance(item, StatusChange) and item.event.action == ATTACHED:
+                    await self._post_file(news, item)
+                    continue
                 text = (
                     change_text(item, zone=self._zone)
                     if isinstance(item, StatusChange)
@@ -112,6 +121,42 @@ class StaffAnnouncer:
             # The topic or its card was deleted by hand: do not retry forever.
             log.warning("Operators' group: topic of № %s: %s", news.topic.ticket_number, error)
         await self._board.shown(news)
+
+    async def _post_file(self, news: TopicNews, change: StatusChange) -> None:
+        """The citizen's file itself, into the topic, its masked name as the caption (sent
+        from the service's copy: a file from the web widget has no Telegram id); when Telegram
+        will not take it, a line that says so, and the file stays in the console."""
+        chat_id, thread_id = self._board.chat_id, news.topic.thread_id
+        found = await self._board.attached_file(news.topic.ticket_number, change.event)
+        if found is None:
+            why = "файла нет в обращении"
+        else:
+            attachment, data = found
+            upload = BufferedInputFile(data, filename=attached_name(change) or attachment.filename)
+            try:
+                await self._bot.send_document(
+                    chat_id,
+                    upload,
+                    caption=file_caption(change, zone=self._zone),
+                    message_thread_id=thread_id,
+                )
+                return
+            except TelegramRetryAfter:
+                raise
+            except (TelegramBadRequest, TelegramEntityTooLarge) as error:
+                why = error.message
+            except TelegramNetworkError:
+                raise  # the pass is tried again: the file is not lost
+            except TelegramAPIError as error:
+                why = error.message
+            log.warning(
+                "Operators' group: file of № %s not posted: %s", news.topic.ticket_number, why
+            )
+        await self._bot.send_message(
+            chat_id,
+            file_not_shown_text(change, why, zone=self._zone),
+            message_thread_id=thread_id,
+        )
 
     async def refresh_card(self, message_id: int, card: TicketCard) -> None:
         """Show the ticket's current status and who has it on its card."""

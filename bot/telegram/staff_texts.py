@@ -82,6 +82,13 @@ FILE_NOT_SENT = (
     "сообщением в этой теме (ссылку можно вставить в текст)."
 )
 FILE_NEWS = "📎 Гражданин приложил файл «{name}»: он в обращении в консоли. {when}"
+# The caption of the citizen's file posted into the topic.
+FILE_CAPTION = "📎 Гражданин приложил файл «{name}». {when}"
+# The file could not be posted into the topic (`why`: Telegram's words).
+FILE_NOT_SHOWN = (
+    "📎 Гражданин приложил файл «{name}», но показать его здесь не удалось ({why}): файл "
+    "сохранён в обращении, откройте его в консоли. {when}"
+)
 CONTACTS_NEWS = "📇 Гражданин оставил контакты ({what}): они на карточке обращения. {when}"
 REFUSED_NEWS = "⚠️ {why} {when}"
 CALLBACK_DATA_LIMIT = 64  # bytes Telegram keeps of a button's callback data
@@ -189,6 +196,26 @@ def card_keyboard(card: TicketCard) -> InlineKeyboardMarkup | None:
                 )
             ],
         ]
+    )
+
+
+def attached_name(change: StatusChange) -> str:
+    """The name of the file an `attached` change records, masked as the citizen's messages and
+    the card's contacts are ("паспорт 4510 …")."""
+    return mask_personal_data(change.event.note or "")
+
+
+def file_caption(change: StatusChange, *, zone: str) -> str:
+    """The caption of the citizen's file posted into the topic."""
+    when = staff_time(change.event.created_at, zone)
+    return FILE_CAPTION.format(name=html.escape(attached_name(change)), when=when)
+
+
+def file_not_shown_text(change: StatusChange, why: str, *, zone: str) -> str:
+    """What the topic says when the citizen's file could not be posted into it."""
+    when = staff_time(change.event.created_at, zone)
+    return FILE_NOT_SHOWN.format(
+        name=html.escape(attached_name(change)), why=html.escape(why), when=when
     )
 
 

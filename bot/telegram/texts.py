@@ -49,11 +49,25 @@ UNSUPPORTED = (
 SECRET_WARNING = wording.SECRET_WARNING  # the widget says the same
 SHARE_PHONE_BUTTON = "📱 Оставить номер телефона"
 ASK_PERSON_BUTTON = "👤 Позвать специалиста"
+# The button (or a bare /operator) pressed while specialists have the citizen's ticket already:
+# `status` is the ticket's status line ("Обращение № 12: Новое; ответим до …").
+ALREADY_WITH_PEOPLE = (
+    "Ваш вопрос уже у специалистов. {status} Если хотите что-то добавить, просто напишите это "
+    "сюда: сообщение попадёт в обращение."
+)
 PHONE_SAVED = "Спасибо, номер {phone} сохранён: специалист сможет перезвонить, если понадобится."
 PHONE_FOR_TICKET = "Телефон для связи: {phone}"
+# A phone typed in a message ("мой телефон 8 912 …") that went to the ticket's contacts.
+TYPED_PHONE_ADDED = (
+    "Спасибо, номер {phone} добавлен к обращению № {number}: специалист сможет перезвонить, "
+    "если понадобится."
+)
 NOT_YOUR_CONTACT = (
     "Это чужой контакт. Чтобы оставить свой номер, нажмите кнопку «Оставить номер телефона»."
 )
+# A message edited by the citizen while people have their ticket, as the ticket's thread shows
+# it: `sent` names the message corrected by the time it was first sent.
+CORRECTED = "✏️ Исправлено (сообщение от {sent}): {text}"
 FILE_TOO_BIG = "Файл «{name}» слишком большой: можно не больше {megabytes} МБ."
 FILE_TICKET_QUESTION = "Гражданин прислал файл"
 THANKS_FOR_RATING = "Спасибо за оценку!"
@@ -64,6 +78,7 @@ ASK_COMMENT = (
 )
 COMMENT_PLACEHOLDER = "Что было не так?"
 THANKS_FOR_COMMENT = "Спасибо! Комментарий передан специалистам."
+COMMENT_CORRECTED = "Спасибо, комментарий исправлен: специалисты прочитают новый текст."
 RATE_UP = "👍 Помогло"
 RATE_DOWN = "👎 Не помогло"
 SOMETHING_WENT_WRONG = (

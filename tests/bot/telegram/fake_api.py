@@ -138,6 +138,7 @@ class FakeBotApi:
         return {
             "getMe": lambda _: BOT_USER,
             "sendMessage": self._send_message,
+            "sendDocument": self._send_document,
             "editMessageText": self._edit_message,
             "editMessageReplyMarkup": self._edit_message,
             "getFile": self._get_file,
@@ -175,6 +176,24 @@ class FakeBotApi:
         if isinstance(markup, dict) and "inline_keyboard" in markup:
             # Telegram echoes inline keyboards only; reply keyboards live on the client.
             message["reply_markup"] = markup
+        return message
+
+    def _send_document(self, params: Json) -> Json:
+        """A file sent as an upload (`document` holds its name and bytes) or by file_id."""
+        document = params["document"]
+        name = document["filename"] if isinstance(document, dict) else str(document)
+        message: Json = {
+            "message_id": next(self._message_ids),
+            "date": int(time.time()),
+            "chat": _chat(int(params["chat_id"])),
+            "from": BOT_USER,
+            "document": {"file_id": f"sent-{name}", "file_unique_id": name, "file_name": name},
+        }
+        if "caption" in params:
+            message["caption"] = params["caption"]
+        if "message_thread_id" in params:
+            message["message_thread_id"] = int(params["message_thread_id"])
+            message["is_topic_message"] = True
         return message
 
     def _edit_message(self, params: Json) -> Json:
@@ -259,6 +278,12 @@ class FakeBotApi:
             if int(c.params["chat_id"]) == chat_id
         ]
 
+    def documents(self, chat_id: int) -> list[Json]:
+        """Parameters of every file sent to a chat (`document`: its name and bytes)."""
+        return [
+            c.params for c in self.calls_of("sendDocument") if int(c.params["chat_id"]) == chat_id
+        ]
+
     def sent(self, chat_id: int) -> list[Json]:
         """Parameters of every message delivered to a chat."""
         return [
@@ -297,6 +322,9 @@ async def _params(request: web.Request) -> Json:
     form = await request.post()
     params: Json = {}
     for key, value in form.items():
+        if isinstance(value, web.FileField):  # an uploaded file: its name and its bytes
+            params[key] = {"filename": value.filename, "data": value.file.read()}
+            continue
         text = value if isinstance(value, str) else str(value)
         if key in JSON_FIELDS:
             try:
@@ -305,6 +333,9 @@ async def _params(request: web.Request) -> Json:
                 params[key] = text
         else:
             params[key] = text
+    for key, value in list(params.items()):  # an upload is named "attach://<its field>"
+        if isinstance(value, str) and value.startswith("attach://"):
+            params[key] = params.pop(value.removeprefix("attach://"), value)
     return params
 
 

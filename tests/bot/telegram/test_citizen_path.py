@@ -615,3 +615,104 @@ async def test_a_message_over_the_limit_says_what_to_do(running: RunningBot) -> 
         f"Вопрос слишком длинный: {len(letter.strip())} символов, можно не больше 2000. "
         "Сократите его или отправьте частями, несколькими сообщениями."
     )
+
+
+async def _ticket_thread(running: RunningBot, number: int) -> list[str]:
+    """The texts of the ticket's thread, as operators read it in the console."""
+    async with running.app.services.db.transaction() as uow:
+        ticket = await uow.tickets.get(number)
+        assert ticket is not None
+        return [m.text for m in await uow.tickets.messages(ticket.id)]
+
+
+async def test_a_phone_typed_while_a_ticket_is_open_reaches_its_contacts_and_stays_masked(
+    running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    api, anna = running.api, running.citizen()
+    anna.says("/operator не приходит код подтверждения")
+    (handoff,) = await api.wait_sent(anna.user_id, 1)
+    number = ticket_number(handoff["text"])
+    anna.says("мой телефон +7 912 345-67-89")
+    told = (await api.wait_sent(anna.user_id, 3))[-1]
+    assert told["text"] == (
+        f"Спасибо, номер +79123456789 добавлен к обращению № {number}: специалист сможет "
+        "перезвонить, если понадобится."
+    )
+    ticket = await running.app.services.citizens.lookup(chat_identity(anna.user_id), number)
+    assert ticket.contacts.phone == "+79123456789", "the specialist can call back"
+    anna.says("89001112233")  # corrected, without a word
+    told = (await api.wait_sent(anna.user_id, 5))[-1]
+    assert "+79001112233" in told["text"]
+    ticket = await running.app.services.citizens.lookup(chat_identity(anna.user_id), number)
+    assert ticket.contacts.phone == "+79001112233"
+    thread = await _ticket_thread(running, number)
+    assert "мой телефон [телефон]" in thread
+    assert not any("912" in t or "900" in t for t in thread)
+    assert not any("9123456789" in r.getMessage() for r in caplog.records)
+
+
+async def test_a_phone_typed_with_a_question_opens_the_ticket_with_that_phone(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/operator не приходит код, мой телефон 8 912 345 67 89")
+    sent = await api.wait_sent(anna.user_id, 2)
+    number = ticket_number(sent[0]["text"])
+    assert f"добавлен к обращению № {number}" in sent[1]["text"]
+    ticket = await running.app.services.citizens.lookup(chat_identity(anna.user_id), number)
+    assert ticket.contacts.phone == "+79123456789"
+    assert ticket.question == "не приходит код, мой телефон [телефон]"
+
+
+async def test_calling_a_person_again_says_the_ticket_is_with_them_and_adds_nothing(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/operator не приходит код подтверждения")
+    (handoff,) = await api.wait_sent(anna.user_id, 1)
+    number = ticket_number(handoff["text"])
+    anna.says(texts.ASK_PERSON_BUTTON)
+    told = (await api.wait_sent(anna.user_id, 2))[-1]["text"]
+    assert "Добавили ваше сообщение" not in told
+    assert told.startswith(
+        f"Ваш вопрос уже у специалистов. Обращение № {number}: Принято; ответим до "
+    )
+    assert told.endswith(
+        "Если хотите что-то добавить, просто напишите это сюда: сообщение попадёт в обращение."
+    )
+    anna.says("/operator")  # the command without words: the same
+    assert (await api.wait_sent(anna.user_id, 3))[-1]["text"] == told
+    await asyncio.sleep(0.3)
+    thread = await _ticket_thread(running, number)
+    assert len(thread) == 2, thread  # the question and the hand-off: nothing was added
+    assert thread[0] == "не приходит код подтверждения"
+    assert len(api.sent(anna.user_id)) == 3
+
+
+async def test_a_comment_corrected_after_thumbs_down_updates_the_comment(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("забыл пароль")
+    (answer,) = await api.wait_sent(anna.user_id, 1)
+    _, rate_down = buttons(answer)
+    anna.presses(rate_down[1], message_id=1000)
+    await api.wait_sent(anna.user_id, 2)
+    (prompt_id,) = [
+        c.result["message_id"]
+        for c in api.calls_of("sendMessage")
+        if c.params["text"] == texts.ASK_COMMENT
+    ]
+    anna.replies("нет кнопки", to=prompt_id)  # the citizen's second message
+    assert (await api.wait_sent(anna.user_id, 3))[-1]["text"] == texts.THANKS_FOR_COMMENT
+    comment_id = 2
+    anna.edits(comment_id, "нет кнопки «Восстановить», звоните +7 912 345-67-89")
+    told = (await api.wait_sent(anna.user_id, 4))[-1]["text"]
+    assert told == "Спасибо, комментарий исправлен: специалисты прочитают новый текст."
+    ratings = await running.app.services.ratings.for_entry("account-password-recovery")
+    assert [(r.score, r.comment) for r in ratings] == [
+        (0, "нет кнопки «Восстановить», звоните [телефон]")
+    ]
+    await asyncio.sleep(0.5)
+    assert len(api.sent(anna.user_id)) == 4, "no answer to the comment as to a question"

@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from bot.core.accounts import Accounts
+from bot.core.attachments import Upload
 from bot.core.contacts import Contacts
 from bot.core.conversation import ConversationService
 from bot.core.desk import Desk
@@ -32,6 +33,7 @@ from bot.core.tickets import Via
 from bot.core.workhours import WorkCalendar
 from bot.storage.database import open_database
 from bot.telegram.app import TelegramApp, telegram_app
+from bot.telegram.identity import chat_identity
 from bot.telegram.settings import TelegramSettings
 from bot.telegram.staff_texts import StaffCallback
 from matcher import Morphology
@@ -842,9 +844,7 @@ async def test_a_file_and_a_phone_the_citizen_sends_are_shown_in_the_topic(group
         await api.wait_sent(713, 3)
         anna = Citizen(api, 713)
         anna.sends(photo=[{"file_id": "shot", "file_unique_id": "b1", "width": 8, "height": 6}])
-        await api.wait_for(
-            lambda: any("photo-b1.jpg" in t for t in group.in_topic(topic)), what="the file"
-        )
+        await api.wait_for(lambda: bool(api.documents(STAFF_CHAT)), what="the file")
         anna.shares_phone("+79123456789")
         await api.wait_for(
             lambda: any(
@@ -853,11 +853,9 @@ async def test_a_file_and_a_phone_the_citizen_sends_are_shown_in_the_topic(group
             what="the contacts",
         )
         assert await group.status(number) is TicketStatus.IN_PROGRESS
-    shown = group.in_topic(topic)
-    assert any(
-        t.startswith("📎 Гражданин приложил файл «photo-b1.jpg»: он в обращении в консоли.")
-        for t in shown
-    )
+    (posted,) = api.documents(STAFF_CHAT)  # the file itself, for the operators to open
+    assert posted["document"]["filename"] == "photo-b1.jpg"
+    assert posted["caption"].startswith("📎 Гражданин приложил файл «photo-b1.jpg».")
     card = [
         c.params["text"]
         for c in api.calls_of("editMessageText")
@@ -1015,3 +1013,126 @@ async def test_close_on_a_new_ticket_with_an_unread_message_neither_takes_nor_cl
         await asyncio.sleep(SETTLE_SECONDS)
         assert await group.status(number) is TicketStatus.NEW
         assert len(api.sent_texts(716)) == told
+
+
+async def test_a_message_the_citizen_corrects_reaches_the_topic_and_the_console_as_a_correction(
+    group: Group,
+) -> None:
+    api = group.api
+    async with group.running() as app:
+        number = await group.telegram_ticket(716, "ошибка при входе")
+        topic = await group.topic(number)
+        anna = Citizen(api, 716)
+        anna.says("у меня ошибка 500")  # the citizen's message 1 in this chat
+        await api.wait_for(
+            lambda: "💬 Гражданин: у меня ошибка 500" in group.in_topic(topic), what="the message"
+        )
+        anna.edits(1, "у меня ошибка 503, телефон +7 912 345-67-89")
+        await api.wait_for(
+            lambda: any("503" in t for t in group.in_topic(topic)), what="the correction"
+        )
+        async with app.services.db.transaction() as uow:
+            ticket = await uow.tickets.get(number)
+            assert ticket is not None
+            thread = [m.text for m in await uow.tickets.messages(ticket.id)]
+    corrected = re.compile(
+        r"✏️ Исправлено \(сообщение от \d\d\.\d\d\.\d{4} \d\d:\d\d МСК\): "
+        r"у меня ошибка 503, телефон \[телефон\]"
+    )
+    (shown,) = [t for t in group.in_topic(topic) if "503" in t]
+    assert shown.startswith("💬 Гражданин: ✏️ Исправлено")
+    assert corrected.search(shown), shown
+    assert any(corrected.fullmatch(t) for t in thread), thread  # the console shows the same
+
+
+async def test_the_citizens_files_are_posted_into_the_topic_masked_and_a_failure_is_said(
+    group: Group,
+) -> None:
+    api = group.api
+    scan = b"%PDF-1.4\n" + b"0" * 64
+    api.files["scan"] = ("documents/file_2.pdf", scan)
+    async with group.running() as app:
+        number = await group.telegram_ticket(717, "не принимают заявление")
+        topic = await group.topic(number)
+        anna = Citizen(api, 717)
+        anna.sends(
+            document={
+                "file_id": "scan",
+                "file_unique_id": "d1",
+                "file_name": "паспорт 4510 123456.pdf",
+            }
+        )
+        await api.wait_for(lambda: len(api.documents(STAFF_CHAT)) == 1, what="the file")
+        # A file from the web widget (stored by the service, no Telegram id) is uploaded too.
+        session = "s" * 32
+        web_number = await group.web_ticket(session, "ошибка в заявлении", Contacts())
+        web_topic = await group.topic(web_number)
+        await app.services.citizens.attach(
+            Identity("web", session), web_number, Upload(filename="screen.png", data=PNG)
+        )
+        await api.wait_for(lambda: len(api.documents(STAFF_CHAT)) == 2, what="the web file")
+        # Telegram refuses the next one: the topic says so, and the file stays in the console.
+        api.fail(400, 1, methods=("sendDocument",), description="Bad Request: file is broken")
+        anna.sends(document={"file_id": "scan", "file_unique_id": "d2", "file_name": "2.pdf"})
+        await api.wait_for(
+            lambda: any("не удалось" in t for t in group.in_topic(topic)), what="the failure"
+        )
+        attached = await app.services.citizens.lookup(chat_identity(717), number)
+    first, web_file = api.documents(STAFF_CHAT)
+    assert int(first["message_thread_id"]) == topic.thread_id
+    assert first["document"] == {"filename": "паспорт [паспорт].pdf", "data": scan}
+    assert first["caption"].startswith("📎 Гражданин приложил файл «паспорт [паспорт].pdf».")
+    assert int(web_file["message_thread_id"]) == web_topic.thread_id
+    assert web_file["document"] == {"filename": "screen.png", "data": PNG}
+    (failed,) = [t for t in group.in_topic(topic) if "не удалось" in t]
+    assert failed.startswith(
+        "📎 Гражданин приложил файл «2.pdf», но показать его здесь не удалось "
+        "(Bad Request: file is broken): файл сохранён в обращении, откройте его в консоли."
+    )
+    assert not attached.status.is_final
+
+
+async def test_a_citizen_who_blocked_the_bot_is_warned_about_once_per_blocking(
+    group: Group,
+) -> None:
+    api = group.api
+    blocked = "Forbidden: bot was blocked by the user"
+    held = "⚠️ Это и следующие сообщения гражданину тоже не доставлены"
+
+    def warnings(topic: StaffTopic) -> list[str]:
+        return [t for t in group.in_topic(topic) if t.startswith("⚠️")]
+
+    def reactions() -> int:  # 👍 under an operator's message: their reply is queued
+        return len(api.calls_of("setMessageReaction"))
+
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(718, "не могу подать заявление")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        api.fail(403, 1000, description=blocked, chat_id=718)  # the citizen blocked the bot
+        olga.writes("Проверьте раздел «Заявления»", thread_id=topic.thread_id)
+        await api.wait_for(lambda: bool(warnings(topic)), what="the warning")
+        for reply in ("Обновите страницу", "Войдите снова", "Получилось?"):
+            before = reactions()
+            olga.writes(reply, thread_id=topic.thread_id)
+            await api.wait_for(lambda: reactions() > before, what="the reply queued")  # noqa: B023
+        await asyncio.sleep(SETTLE_SECONDS)
+        refused, further = warnings(topic)  # one for the blocking, one for what waits behind
+        assert refused.startswith("⚠️ Сообщение гражданину не доставлено")
+        assert "гражданин заблокировал бота" in refused
+        assert further.startswith(held)
+        # Unblocked: what was kept reaches the citizen; blocked again: warned again, once.
+        api.recover()
+        last = f"Ответ по обращению № {number}: Получилось?"
+        await api.wait_for(lambda: last in api.sent_texts(718), timeout=20, what="delivered")
+        api.fail(403, 1000, description=blocked, chat_id=718)
+        olga.writes("Напишите, если не получится", thread_id=topic.thread_id)
+        await api.wait_for(lambda: len(warnings(topic)) == 3, timeout=15, what="a new warning")
+        olga.writes("Ждём ответа", thread_id=topic.thread_id)
+        olga.writes("Проверьте почту", thread_id=topic.thread_id)
+        await api.wait_for(lambda: len(warnings(topic)) == 4, timeout=15, what="held again")
+        await asyncio.sleep(SETTLE_SECONDS)
+    shown = warnings(topic)
+    assert [w.startswith(held) for w in shown] == [False, True, False, True]
