@@ -38,6 +38,7 @@ from bot.core.ticket_flow import (
 from bot.core.ticket_status import QUEUED_STATUSES, TicketStatus, check_status_change
 from bot.core.tickets import (
     ATTACHED,
+    RETURNED_TO_QUEUE,
     Author,
     SupportLine,
     Ticket,
@@ -100,6 +101,7 @@ def may_act(operator: Operator, ticket: Ticket) -> bool:
     )
 
 
+TAKEN = "taken"  # the history entry of a take
 # Statuses in which an operator who took the ticket may write to the citizen.
 REPLYABLE = frozenset({TicketStatus.IN_PROGRESS, TicketStatus.NEEDS_INFO, TicketStatus.ESCALATED})
 DEFAULT_LIST_LIMIT = 200
@@ -577,7 +579,7 @@ async def _assign(uow: UnitOfWork, who: Operator, ticket: Ticket, now: datetime)
     )
     await uow.tickets.add_event(
         ticket.id,
-        "taken",
+        TAKEN,
         Author.OPERATOR,
         now,
         operator_id=who.id,
@@ -585,8 +587,20 @@ async def _assign(uow: UnitOfWork, who: Operator, ticket: Ticket, now: datetime)
         to_status=new_status,
     )
     await follow_ticket(uow, taken, ConversationState.WITH_OPERATOR, now)
-    await notify_citizen(uow, taken, wording.TAKEN.format(number=taken.number), now)
+    if not again:
+        await notify_citizen(uow, taken, wording.TAKEN.format(number=taken.number), now)
     return taken
+
+
+# History entries that decide whether a take is news to the citizen.
+_HANDOVERS = frozenset({TAKEN, RETURNED_TO_QUEUE, TicketStatus.ESCALATED.value})
+
+
+async def _taken_again(uow: UnitOfWork, ticket: Ticket) -> bool:
+    """True when the ticket was returned to the queue since it was last taken or escalated:
+    the citizen was told it is in work then, and nothing changed for them since."""
+    handovers = [e for e in await uow.tickets.events(ticket.id) if e.action in _HANDOVERS]
+    return bool(handovers) and handovers[-1].action == RETURNED_TO_QUEUE
 
 
 def _without_personal_data(details: TicketDetails) -> TicketDetails:
