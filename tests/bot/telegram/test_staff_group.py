@@ -1015,3 +1015,26 @@ async def test_close_on_a_new_ticket_with_an_unread_message_neither_takes_nor_cl
         await asyncio.sleep(SETTLE_SECONDS)
         assert await group.status(number) is TicketStatus.NEW
         assert len(api.sent_texts(716)) == told
+
+
+async def test_a_message_written_before_the_topic_was_made_is_posted_into_it(
+    group: Group,
+) -> None:
+    """The citizen wrote again after the hand-off, before the group made the ticket's topic
+    (the bot was down): the topic started after that message, which it never showed."""
+    api = group.api
+    later = "Уточняю: код не приходит ни на почту, ни по СМС"
+    async with group.running():  # the bot ran once; then it is down for a while
+        pass
+    number = await group.web_ticket("web-session-10", "Не приходит код подтверждения", Contacts())
+    await group.web_message("web-session-10", later)
+    async with group.running():
+        topic = await group.topic(number)
+        await api.wait_for(
+            lambda: f"💬 Гражданин: {later}" in group.in_topic(topic),
+            what="the citizen's message in the topic",
+        )
+        await asyncio.sleep(SETTLE_SECONDS)
+    shown = group.in_topic(topic)
+    assert shown.count(f"💬 Гражданин: {later}") == 1
+    assert not any("Не приходит код подтверждения" in t for t in shown[1:]), "the question twice"
