@@ -281,6 +281,7 @@ class Desk:
         from_entry: str | None = None,
         take_waiting: bool = False,
         seen_message_id: int | None = None,
+        seen_event_id: int | None = None,
     ) -> Ticket:
         """Close the ticket as answered, optionally with a last message; the bot takes over.
 
@@ -288,6 +289,8 @@ class Desk:
         was made from; a ticket nobody has is taken first). `seen_message_id`: the last
         message of the thread the operator saw; if the citizen wrote after it, nothing is
         done (`UnreadMessageError`): neither closed nor sent, so that the operator reads it.
+        `seen_event_id`: the last history entry the operator saw; a file the citizen
+        attached after it refuses the same way.
         """
         body = _text(text, "ответ") if text is not None else None
         now = self._clock()
@@ -295,11 +298,9 @@ class Desk:
             who, ticket = await self._owned(
                 uow, operator, number, "завершить", take_waiting=take_waiting, now=now
             )
-            if seen_message_id is not None and any(
-                m.author is Author.CITIZEN and m.id > seen_message_id
-                for m in await uow.tickets.messages(ticket.id)
-            ):
-                raise UnreadMessageError(number, with_reply=body is not None)
+            await _refuse_unread(
+                uow, ticket, seen_message_id, seen_event_id, with_reply=body is not None
+            )
             changed = await self._change(
                 uow,
                 who,
@@ -323,15 +324,26 @@ class Desk:
             return changed
 
     async def reject(
-        self, operator: Operator, number: int, reason: str, *, take_waiting: bool = False
+        self,
+        operator: Operator,
+        number: int,
+        reason: str,
+        *,
+        take_waiting: bool = False,
+        seen_message_id: int | None = None,
+        seen_event_id: int | None = None,
     ) -> Ticket:
         """Close the ticket without an answer, telling the citizen why. `take_waiting`: as
-        for `reply`."""
+        for `reply`; `seen_message_id`, `seen_event_id`: as for `resolve` (refused over a
+        message or a file the operator has not seen)."""
         why = _text(reason, "причину отказа")
         now = self._clock()
         async with self._db.transaction() as uow:
             who, ticket = await self._owned(
                 uow, operator, number, "отклонить", take_waiting=take_waiting, now=now
+            )
+            await _refuse_unread(
+                uow, ticket, seen_message_id, seen_event_id, with_reply=False, rejecting=True
             )
             changed = await self._change(
                 uow,
@@ -569,9 +581,34 @@ class Desk:
             await uow.conversations.add_message(ticket.conversation_id, Author.OPERATOR, text, now)
 
 
+async def _refuse_unread(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    seen_message_id: int | None,
+    seen_event_id: int | None,
+    *,
+    with_reply: bool,
+    rejecting: bool = False,
+) -> None:
+    """Raise `UnreadMessageError` when the citizen wrote after message `seen_message_id`, or
+    attached a file after history entry `seen_event_id` (None: not checked)."""
+    if seen_message_id is not None and any(
+        m.author is Author.CITIZEN and m.id > seen_message_id
+        for m in await uow.tickets.messages(ticket.id)
+    ):
+        raise UnreadMessageError(ticket.number, with_reply=with_reply, rejecting=rejecting)
+    if seen_event_id is not None and any(
+        e.action == ATTACHED and e.id > seen_event_id for e in await uow.tickets.events(ticket.id)
+    ):
+        raise UnreadMessageError(
+            ticket.number, with_reply=with_reply, rejecting=rejecting, file=True
+        )
+
+
 async def _assign(uow: UnitOfWork, who: Operator, ticket: Ticket, now: datetime) -> Ticket:
     """Give a queued ticket to `who`: a new one goes in progress, an escalated one stays so."""
     new_status = TicketStatus.IN_PROGRESS if ticket.status is TicketStatus.NEW else ticket.status
+    again = await _taken_again(uow, ticket)  # before this take joins the history
     if new_status is not ticket.status:
         check_status_change(ticket.number, ticket.status, new_status, "взять в работу")
     taken = await uow.tickets.save(
