@@ -38,6 +38,7 @@ from bot.core.ticket_flow import (
 from bot.core.ticket_status import QUEUED_STATUSES, TicketStatus, check_status_change
 from bot.core.tickets import (
     ATTACHED,
+    RETURNED_TO_QUEUE,
     Author,
     SupportLine,
     Ticket,
@@ -100,6 +101,7 @@ def may_act(operator: Operator, ticket: Ticket) -> bool:
     )
 
 
+TAKEN = "taken"  # the history entry of a take
 # Statuses in which an operator who took the ticket may write to the citizen.
 REPLYABLE = frozenset({TicketStatus.IN_PROGRESS, TicketStatus.NEEDS_INFO, TicketStatus.ESCALATED})
 DEFAULT_LIST_LIMIT = 200
@@ -279,6 +281,7 @@ class Desk:
         from_entry: str | None = None,
         take_waiting: bool = False,
         seen_message_id: int | None = None,
+        seen_event_id: int | None = None,
     ) -> Ticket:
         """Close the ticket as answered, optionally with a last message; the bot takes over.
 
@@ -286,6 +289,8 @@ class Desk:
         was made from; a ticket nobody has is taken first). `seen_message_id`: the last
         message of the thread the operator saw; if the citizen wrote after it, nothing is
         done (`UnreadMessageError`): neither closed nor sent, so that the operator reads it.
+        `seen_event_id`: the last history entry the operator saw; a file the citizen
+        attached after it refuses the same way.
         """
         body = _text(text, "ответ") if text is not None else None
         now = self._clock()
@@ -293,11 +298,9 @@ class Desk:
             who, ticket = await self._owned(
                 uow, operator, number, "завершить", take_waiting=take_waiting, now=now
             )
-            if seen_message_id is not None and any(
-                m.author is Author.CITIZEN and m.id > seen_message_id
-                for m in await uow.tickets.messages(ticket.id)
-            ):
-                raise UnreadMessageError(number, with_reply=body is not None)
+            await _refuse_unread(
+                uow, ticket, seen_message_id, seen_event_id, with_reply=body is not None
+            )
             changed = await self._change(
                 uow,
                 who,
@@ -321,15 +324,26 @@ class Desk:
             return changed
 
     async def reject(
-        self, operator: Operator, number: int, reason: str, *, take_waiting: bool = False
+        self,
+        operator: Operator,
+        number: int,
+        reason: str,
+        *,
+        take_waiting: bool = False,
+        seen_message_id: int | None = None,
+        seen_event_id: int | None = None,
     ) -> Ticket:
         """Close the ticket without an answer, telling the citizen why. `take_waiting`: as
-        for `reply`."""
+        for `reply`; `seen_message_id`, `seen_event_id`: as for `resolve` (refused over a
+        message or a file the operator has not seen)."""
         why = _text(reason, "причину отказа")
         now = self._clock()
         async with self._db.transaction() as uow:
             who, ticket = await self._owned(
                 uow, operator, number, "отклонить", take_waiting=take_waiting, now=now
+            )
+            await _refuse_unread(
+                uow, ticket, seen_message_id, seen_event_id, with_reply=False, rejecting=True
             )
             changed = await self._change(
                 uow,
@@ -567,9 +581,34 @@ class Desk:
             await uow.conversations.add_message(ticket.conversation_id, Author.OPERATOR, text, now)
 
 
+async def _refuse_unread(
+    uow: UnitOfWork,
+    ticket: Ticket,
+    seen_message_id: int | None,
+    seen_event_id: int | None,
+    *,
+    with_reply: bool,
+    rejecting: bool = False,
+) -> None:
+    """Raise `UnreadMessageError` when the citizen wrote after message `seen_message_id`, or
+    attached a file after history entry `seen_event_id` (None: not checked)."""
+    if seen_message_id is not None and any(
+        m.author is Author.CITIZEN and m.id > seen_message_id
+        for m in await uow.tickets.messages(ticket.id)
+    ):
+        raise UnreadMessageError(ticket.number, with_reply=with_reply, rejecting=rejecting)
+    if seen_event_id is not None and any(
+        e.action == ATTACHED and e.id > seen_event_id for e in await uow.tickets.events(ticket.id)
+    ):
+        raise UnreadMessageError(
+            ticket.number, with_reply=with_reply, rejecting=rejecting, file=True
+        )
+
+
 async def _assign(uow: UnitOfWork, who: Operator, ticket: Ticket, now: datetime) -> Ticket:
     """Give a queued ticket to `who`: a new one goes in progress, an escalated one stays so."""
     new_status = TicketStatus.IN_PROGRESS if ticket.status is TicketStatus.NEW else ticket.status
+    again = await _taken_again(uow, ticket)  # before this take joins the history
     if new_status is not ticket.status:
         check_status_change(ticket.number, ticket.status, new_status, "взять в работу")
     taken = await uow.tickets.save(
@@ -577,7 +616,7 @@ async def _assign(uow: UnitOfWork, who: Operator, ticket: Ticket, now: datetime)
     )
     await uow.tickets.add_event(
         ticket.id,
-        "taken",
+        TAKEN,
         Author.OPERATOR,
         now,
         operator_id=who.id,
@@ -585,8 +624,20 @@ async def _assign(uow: UnitOfWork, who: Operator, ticket: Ticket, now: datetime)
         to_status=new_status,
     )
     await follow_ticket(uow, taken, ConversationState.WITH_OPERATOR, now)
-    await notify_citizen(uow, taken, wording.TAKEN.format(number=taken.number), now)
+    if not again:
+        await notify_citizen(uow, taken, wording.TAKEN.format(number=taken.number), now)
     return taken
+
+
+# History entries that decide whether a take is news to the citizen.
+_HANDOVERS = frozenset({TAKEN, RETURNED_TO_QUEUE, TicketStatus.ESCALATED.value})
+
+
+async def _taken_again(uow: UnitOfWork, ticket: Ticket) -> bool:
+    """True when the ticket was returned to the queue since it was last taken or escalated:
+    the citizen was told it is in work then, and nothing changed for them since."""
+    handovers = [e for e in await uow.tickets.events(ticket.id) if e.action in _HANDOVERS]
+    return bool(handovers) and handovers[-1].action == RETURNED_TO_QUEUE
 
 
 def _without_personal_data(details: TicketDetails) -> TicketDetails:

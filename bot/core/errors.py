@@ -54,23 +54,33 @@ class IllegalTransitionError(CoreError):
 
 
 class UnreadMessageError(IllegalTransitionError):
-    """The citizen wrote after what the operator's page showed: the ticket was not closed and
-    nothing was sent, so the operator reads the message before closing it."""
+    """The citizen wrote, or attached a file, after what the operator's page showed: the
+    ticket was not closed and nothing was sent, so the operator reads it before closing it.
+    `rejecting`: the closing was a rejection; `file`: what came is a file, not a message."""
 
-    def __init__(self, number: int, *, with_reply: bool) -> None:
-        if with_reply:
+    def __init__(
+        self, number: int, *, with_reply: bool, rejecting: bool = False, file: bool = False
+    ) -> None:
+        came = "гражданин приложил новый файл" if file else "гражданин прислал новое сообщение"
+        read = "Посмотрите его" if file else "Прочитайте его"
+        if rejecting:
+            told = (
+                f"Обращение № {number} не отклонено: после того как вы открыли страницу, "
+                f"{came}. {read} и отклоните обращение ещё раз (причина осталась в поле)."
+            )
+        elif with_reply:
             told = (
                 f"Обращение № {number} не завершено, ответ не отправлен: пока вы писали, "
-                "гражданин прислал новое сообщение. Прочитайте его и отправьте ответ ещё раз "
-                "(ваш текст остался в поле ответа)."
+                f"{came}. {read} и отправьте ответ ещё раз (ваш текст остался в поле ответа)."
             )
         else:
             told = (
                 f"Обращение № {number} не завершено: после того как вы открыли страницу, "
-                "гражданин прислал новое сообщение. Прочитайте его и завершите обращение ещё раз."
+                f"{came}. {read} и завершите обращение ещё раз."
             )
         super().__init__(told)
         self.number = number
+        self.file = file
 
 
 class TicketNotFoundError(CoreError):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from bot.core.attachments import TYPE_NAMES
 from bot.core.settings import MEGABYTE
 from bot.core.ticket_status import TicketStatus
-from bot.core.tickets import HandoffReason, TicketEvent
+from bot.core.tickets import HandoffReason, SupportLine, TicketEvent
 
 EVENT_LABELS: dict[str, str] = {
     "opened": "Обращение создано",
@@ -42,6 +42,12 @@ HANDOFF_REASON_LABELS: dict[str, str] = {
 
 CHANNEL_LABELS: dict[str, str] = {"web": "чат на сайте", "telegram": "Telegram"}
 
+# The support line in words: the console showed a bare 1 or 2.
+LINE_LABELS: dict[SupportLine, str] = {
+    SupportLine.FIRST: "первая (операторы)",
+    SupportLine.SECOND: "вторая (специалисты)",
+}
+
 
 def event_label(action: str) -> str:
     """ "Обращение создано" for `opened`; a neutral phrase for a name nobody mapped yet."""
@@ -53,6 +59,11 @@ def event_note(event: TicketEvent) -> str | None:
     if event.action == "opened" and event.note is not None:
         return HANDOFF_REASON_LABELS.get(event.note, event.note)
     return event.note
+
+
+def line_label(line: SupportLine) -> str:
+    """ "вторая (специалисты)" for the second line."""
+    return LINE_LABELS[line]
 
 
 def reason_label(reason: str) -> str:

@@ -60,16 +60,21 @@ class StaffTopicRepository:
     ) -> StaffTopic | None:
         """Insert a claimed row, or None when another process has one for the ticket already.
 
-        The topic will show the ticket's history from here on (the cursors start at its end).
+        The topic will show the ticket's history from here on (the event cursor starts at its
+        end: the card shows the status), and the messages written after the hand-off (the
+        message cursor starts at the hand-off's transcript, which the card sums up): a
+        citizen's message sent before the topic was made is posted into it too.
         """
         last_event = await self._session.scalar(
             select(func.coalesce(func.max(TicketEventRow.id), 0)).where(
                 TicketEventRow.ticket_id == ticket_id
             )
         )
+        opened_at = select(TicketRow.created_at).where(TicketRow.id == ticket_id).scalar_subquery()
         last_message = await self._session.scalar(
             select(func.coalesce(func.max(TicketMessageRow.id), 0)).where(
-                TicketMessageRow.ticket_id == ticket_id
+                TicketMessageRow.ticket_id == ticket_id,
+                TicketMessageRow.created_at <= opened_at,
             )
         )
         values = {

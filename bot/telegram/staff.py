@@ -17,6 +17,7 @@ from aiogram import F, Router
 from aiogram.enums import ContentType
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import Command, CommandObject
+from aiogram.fsm.context import FSMContext
 from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, TelegramObject, User
 
 from bot.core.accounts import Accounts
@@ -26,6 +27,7 @@ from bot.core.errors import CoreError, UnreadMessageError
 from bot.core.priority import as_staff
 from bot.core.records import Operator
 from bot.core.staff_board import StaffBoard
+from bot.core.staff_cards import StaffTopic
 from bot.core.suggestions import asked, suggest_answers
 from bot.core.tickets import Via
 from bot.telegram.staff_announcer import StaffAnnouncer
@@ -34,14 +36,19 @@ from bot.telegram.staff_texts import (
     ANSWER_GONE,
     ANSWER_SENT,
     CLOSE_UNREAD,
+    CLOSE_UNREAD_FILE,
     CLOSED_NOT_SENT,
     DONE,
     EDIT_NOT_SENT,
+    EDIT_OF_UNSENT,
+    EDIT_OF_UNSENT_CLOSED,
     ESCALATION_NOTE,
     FILE_NOT_SENT,
     INFO_USAGE,
     NO_SUGGESTIONS,
     NOT_LINKED,
+    REJECT_UNREAD,
+    REJECT_UNREAD_FILE,
     REJECT_USAGE,
     REOPEN_USAGE,
     SENT_REACTION,
@@ -55,6 +62,10 @@ from bot.telegram.staff_texts import (
 log = logging.getLogger(__name__)
 ALERT_LIMIT = 200  # characters Telegram shows in a callback alert
 SUGGESTIONS_IN_TOPIC = 3  # a message each: more would bury the conversation
+# A member's replies that were refused (ids in the group), in their dialogue memory: an
+# edit of one must not read that the citizen keeps its first text.
+REFUSED_REPLIES_KEY = "refused_replies"
+REFUSED_REPLIES_KEPT = 50
 # What an operator may post in a topic that cannot reach the citizen (replies are text).
 NOT_SENT_CONTENT = frozenset(
     {
@@ -129,23 +140,34 @@ async def _pressed_by(query: CallbackQuery, accounts: Accounts) -> Operator | No
     return operator
 
 
-TopicAction = Callable[[Desk, Operator, int, str], Awaitable[None]]
+# An action written in a ticket's topic: the topic as it is now (its cursors say what it shows).
+TopicAction = Callable[[Desk, Operator, StaffTopic, str], Awaitable[None]]
 
 
-async def _reply(desk: Desk, operator: Operator, number: int, text: str) -> None:
-    await desk.reply(operator, number, text, via=Via.TELEGRAM, take_waiting=True)
+async def _reply(desk: Desk, operator: Operator, topic: StaffTopic, text: str) -> None:
+    await desk.reply(operator, topic.ticket_number, text, via=Via.TELEGRAM, take_waiting=True)
 
 
-async def _ask(desk: Desk, operator: Operator, number: int, text: str) -> None:
-    await desk.ask_for_information(operator, number, text, via=Via.TELEGRAM, take_waiting=True)
+async def _ask(desk: Desk, operator: Operator, topic: StaffTopic, text: str) -> None:
+    await desk.ask_for_information(
+        operator, topic.ticket_number, text, via=Via.TELEGRAM, take_waiting=True
+    )
 
 
-async def _reject(desk: Desk, operator: Operator, number: int, text: str) -> None:
-    await desk.reject(operator, number, text, take_waiting=True)
+async def _reject(desk: Desk, operator: Operator, topic: StaffTopic, text: str) -> None:
+    # Not over a citizen's message or file the topic does not show yet, as «Закрыть».
+    await desk.reject(
+        operator,
+        topic.ticket_number,
+        text,
+        take_waiting=True,
+        seen_message_id=topic.last_message_id,
+        seen_event_id=topic.last_event_id,
+    )
 
 
-async def _reopen(desk: Desk, operator: Operator, number: int, text: str) -> None:
-    await desk.reopen(operator, number, text)
+async def _reopen(desk: Desk, operator: Operator, topic: StaffTopic, text: str) -> None:
+    await desk.reopen(operator, topic.ticket_number, text)
 
 
 # `/info текст`, `/reject причина` and `/reopen причина` in a ticket's topic, as the
@@ -158,7 +180,7 @@ TOPIC_COMMANDS: dict[str, tuple[TopicAction, str]] = {
 
 
 async def on_topic_message(
-    message: Message, staff: StaffBoard, desk: Desk, accounts: Accounts
+    message: Message, staff: StaffBoard, desk: Desk, accounts: Accounts, state: FSMContext
 ) -> None:
     """An operator's text in a ticket's topic is their reply to the citizen; a mistyped
     command ("/inf …") is not, and says so."""
@@ -169,7 +191,9 @@ async def on_topic_message(
         ):
             await message.reply(html.escape(UNKNOWN_COMMAND.format(command=text.split()[0])))
         return
-    await _act_in_topic(message, text, _reply, staff=staff, desk=desk, accounts=accounts)
+    await _act_in_topic(
+        message, text, _reply, staff=staff, desk=desk, accounts=accounts, state=state
+    )
 
 
 async def on_topic_file(message: Message, staff: StaffBoard, accounts: Accounts) -> None:
@@ -184,21 +208,54 @@ async def on_topic_file(message: Message, staff: StaffBoard, accounts: Accounts)
         await message.reply(html.escape(FILE_NOT_SENT))
 
 
-async def on_topic_edit(message: Message, staff: StaffBoard, accounts: Accounts) -> None:
+async def on_topic_edit(
+    message: Message, staff: StaffBoard, accounts: Accounts, state: FSMContext
+) -> None:
     """An operator's reply edited after it was sent: the citizen keeps the first text (a
-    Telegram message once delivered cannot be changed from here), so say so."""
+    Telegram message once delivered cannot be changed from here), so say so; a reply that
+    was refused (a closed ticket) reached the citizen in neither form, so say that."""
     text = message.text or ""
     if text.startswith("/") or message.message_thread_id is None:
         return
-    if await staff.topic_of_thread(message.message_thread_id) is None:
+    topic = await staff.topic_of_thread(message.message_thread_id)
+    if topic is None:
         return
     operator, _ = await _operator(accounts, message.from_user)
-    if operator is not None:
+    if operator is None:
+        return
+    if message.message_id not in await _refused_replies(state):
         await message.reply(html.escape(EDIT_NOT_SENT))
+        return
+    ticket = (await staff.card(topic.ticket_number)).ticket
+    told = (
+        EDIT_OF_UNSENT_CLOSED.format(number=ticket.number, status=ticket.status_label)
+        if ticket.status.is_final
+        else EDIT_OF_UNSENT
+    )
+    await message.reply(html.escape(told))
+
+
+async def _refused_replies(state: FSMContext) -> list[int]:
+    kept = (await state.get_data()).get(REFUSED_REPLIES_KEY)
+    return [int(i) for i in kept] if isinstance(kept, list) else []
+
+
+async def _remember_refused(state: FSMContext | None, message: Message) -> None:
+    """Keep that the member's reply `message` reached nobody (for an edit of it)."""
+    if state is None:
+        return
+    kept = [*await _refused_replies(state), message.message_id][-REFUSED_REPLIES_KEPT:]
+    await state.update_data({REFUSED_REPLIES_KEY: kept})
 
 
 async def on_topic_command(
-    message: Message, command: CommandObject, staff: StaffBoard, desk: Desk, accounts: Accounts
+    message: Message,
+    command: CommandObject,
+    *,
+    staff: StaffBoard,
+    desk: Desk,
+    accounts: Accounts,
+    staff_announcer: StaffAnnouncer,
 ) -> None:
     """`/info текст` asks the citizen for more; `/reject причина` closes without an answer."""
     action, usage = TOPIC_COMMANDS[command.command.lower()]
@@ -209,7 +266,15 @@ async def on_topic_command(
         ):
             await message.reply(usage)
         return
-    await _act_in_topic(message, text, action, staff=staff, desk=desk, accounts=accounts)
+    await _act_in_topic(
+        message,
+        text,
+        action,
+        staff=staff,
+        desk=desk,
+        accounts=accounts,
+        staff_announcer=staff_announcer,
+    )
 
 
 async def on_answers_command(
@@ -302,7 +367,11 @@ async def _act_in_topic(
     staff: StaffBoard,
     desk: Desk,
     accounts: Accounts,
+    staff_announcer: StaffAnnouncer | None = None,
+    state: FSMContext | None = None,
 ) -> None:
+    """Do `action` for the topic's ticket; `state`: the member's dialogue memory, where a
+    refused reply is kept (`_remember_refused`)."""
     if message.message_thread_id is None:
         return
     topic = await staff.topic_of_thread(message.message_thread_id)
@@ -319,11 +388,19 @@ async def _act_in_topic(
         await message.reply(
             html.escape(CLOSED_NOT_SENT.format(number=number, status=ticket.status_label))
         )
+        await _remember_refused(state, message)
         return
     try:
-        await action(desk, operator, number, text)
+        await action(desk, operator, topic, text)
+    except UnreadMessageError as error:
+        unread = REJECT_UNREAD_FILE if error.file else REJECT_UNREAD
+        await message.reply(html.escape(unread.format(number=number)))
+        if staff_announcer is not None:
+            staff_announcer.wake.set()  # post it into the topic now
+        return
     except CoreError as error:
         await message.reply(html.escape(str(error)))
+        await _remember_refused(state, message)
         return
     try:
         await message.react([ReactionTypeEmoji(emoji=SENT_REACTION)])
@@ -351,19 +428,27 @@ async def on_button(
         elif callback_data.action == "escalate":
             await desk.escalate(operator, number, ESCALATION_NOTE)
         elif callback_data.action == "close":
-            # Not closed over a citizen's message the topic does not show yet.
-            shown = await _shown_up_to(staff, number)
+            # Not closed over a citizen's message or file the topic does not show yet. The
+            # topic is found by the ticket, not by where the button was: a card older than
+            # Telegram keeps for callbacks comes as an InaccessibleMessage, without its topic.
+            topic = await staff.topic_of_ticket(number)
             # As a reply does, closing a ticket nobody has taken takes it first (the card
             # offers «Закрыть» from the start; it used to answer «нельзя перевести»), in the
             # same transaction: refused over an unread message, it is not taken either.
             await desk.resolve(
-                operator, number, via=Via.TELEGRAM, take_waiting=True, seen_message_id=shown
+                operator,
+                number,
+                via=Via.TELEGRAM,
+                take_waiting=True,
+                seen_message_id=topic.last_message_id if topic is not None else None,
+                seen_event_id=topic.last_event_id if topic is not None else None,
             )
         else:
             await query.answer()
             return
-    except UnreadMessageError:
-        await query.answer(CLOSE_UNREAD.format(number=number), show_alert=True)
+    except UnreadMessageError as error:
+        unread = CLOSE_UNREAD_FILE if error.file else CLOSE_UNREAD
+        await query.answer(unread.format(number=number), show_alert=True)
         staff_announcer.wake.set()  # post the message into the topic now
         return
     except CoreError as error:
@@ -373,16 +458,6 @@ async def on_button(
     if query.message is not None:
         await staff_announcer.refresh_card(query.message.message_id, await staff.card(number))
     staff_announcer.wake.set()  # post the status change into the topic now
-
-
-async def _shown_up_to(staff: StaffBoard, number: int) -> int | None:
-    """The last message of the ticket its topic shows (None: the ticket has no topic).
-
-    Found by the ticket, not by where the button was: a card older than Telegram keeps for
-    callbacks comes as an InaccessibleMessage, without its topic, and the check was skipped.
-    """
-    topic = await staff.topic_of_ticket(number)
-    return topic.last_message_id if topic is not None else None
 
 
 async def ignore(message: Message) -> None:

@@ -14,6 +14,7 @@ from bot.core.labels import (
     event_note,
     file_kind,
     file_size,
+    line_label,
     reason_label,
 )
 from bot.core.settings import default_working_hours
@@ -43,6 +44,7 @@ def build_templates(zone: str | None = None, *, refresh_seconds: float = 15.0) -
         channel_label=channel_label,
         file_kind=file_kind,
         file_size=file_size,
+        line_label=line_label,
     )
     templates.env.globals["refresh_ms"] = round(refresh_seconds * 1000)
     return templates

@@ -183,6 +183,8 @@ async def find(number: TicketNumberQuery, operator: OperatorDep) -> RedirectResp
 
 
 EntryField = Annotated[str, Form(max_length=200)]
+# The last message or history entry a ticket page showed (closing forms; None: not checked).
+SeenField = Annotated[int | None, Form(ge=0)]
 
 
 def _used_entry(services: WebServices, entry_id: str) -> Entry | None:
@@ -232,11 +234,13 @@ async def _ticket_page(
     kb: str = "",
     reply_text: str = "",
     reply_entry: str = "",
+    reject_text: str = "",
     warning: str | None = None,
     status_code: int = 200,
 ) -> HTMLResponse:
     """The ticket page; `reply_text`, `reply_entry`: what the reply form starts with;
-    `warning`: a message in amber above it (an action refused, the draft kept)."""
+    `reject_text`: what the rejection's reason starts with; `warning`: a message in amber
+    above it (an action refused, the draft kept)."""
     details = await desk.details(operator, number)
     names = {a.id: a.display_name for a in await accounts.all()}
     searched = " ".join(kb.split())
@@ -256,8 +260,14 @@ async def _ticket_page(
             "searched": searched,
             "reply_text": reply_text,
             "reply_entry": reply_entry,
-            # What the operator has seen: closing refuses if the citizen wrote after it.
+            "reject_text": reject_text,
+            # What the operator has seen: closing refuses if the citizen wrote after it, or
+            # attached a file after the last history entry shown.
             "seen_message_id": details.messages[-1].id if details.messages else 0,
+            "seen_event_id": details.events[-1].id if details.events else 0,
+            # The page refreshes from the ticket's own address, also when it is the answer
+            # to a refused form (whose address only takes a POST).
+            "refresh_url": f"/console/tickets/{number}",
             # Forms only for what the operator may do: the others would only answer 403/409.
             "can_work": may_work(operator.role, details.ticket.line),
             "can_take": may_take(operator, details.ticket),
@@ -363,11 +373,13 @@ async def resolve(
     accounts: AccountsDep,
     text: Annotated[str, Form(max_length=10_000)] = "",
     entry_id: EntryField = "",
-    seen_message_id: Annotated[int | None, Form(ge=0)] = None,
+    seen_message_id: SeenField = None,
+    seen_event_id: SeenField = None,
 ) -> Response:
-    """Close the ticket as answered, with an optional last message. `seen_message_id`: the
-    last message on the operator's page; if the citizen wrote since, nothing is closed or
-    sent, and the page comes back (409) with the new message, the reason and the draft."""
+    """Close the ticket as answered, with an optional last message. `seen_message_id`,
+    `seen_event_id`: the last message and history entry on the operator's page; if the
+    citizen wrote or attached a file since, nothing is closed or sent, and the page comes
+    back (409) with what is new, the reason and the draft."""
     used = _used_entry(services, entry_id)
     try:
         await desk.resolve(
@@ -378,6 +390,7 @@ async def resolve(
             from_entry=used.id if used else None,
             take_waiting=True,
             seen_message_id=seen_message_id,
+            seen_event_id=seen_event_id,
         )
     except UnreadMessageError as error:
         return await _ticket_page(
@@ -399,13 +412,39 @@ async def resolve(
 async def reject(
     request: Request,
     number: TicketNumber,
+    *,
     _csrf: CsrfDep,
     operator: OperatorDep,
     desk: DeskDep,
+    services: ServicesDep,
+    accounts: AccountsDep,
     text: TextField,
-) -> RedirectResponse:
-    """Close the ticket without an answer, saying why."""
-    await desk.reject(operator, number, text)
+    seen_message_id: SeenField = None,
+    seen_event_id: SeenField = None,
+) -> Response:
+    """Close the ticket without an answer, saying why. Refused as «Ответить и завершить»
+    is (409, the reason kept) when the citizen wrote or attached a file since the page
+    showed `seen_message_id`, `seen_event_id`."""
+    try:
+        await desk.reject(
+            operator,
+            number,
+            text,
+            seen_message_id=seen_message_id,
+            seen_event_id=seen_event_id,
+        )
+    except UnreadMessageError as error:
+        return await _ticket_page(
+            request,
+            number,
+            operator=operator,
+            desk=desk,
+            accounts=accounts,
+            services=services,
+            reject_text=text,
+            warning=str(error),
+            status_code=409,
+        )
     return _back(request, f"/console/tickets/{number}", f"Обращение № {number} отклонено.")
 
 

@@ -71,7 +71,8 @@ function announce(lines) {
 async function refreshLiveParts() {
   let response;
   try {
-    response = await fetch(window.location.href, {
+    // A page that answered a form (a refused closing, 409) refreshes from its ticket's address.
+    response = await fetch(document.body.dataset.refreshUrl || window.location.href, {
       headers: { [REFRESH_HEADER]: "1" },
       credentials: "same-origin",
       cache: "no-store",
@@ -105,9 +106,10 @@ async function refreshLiveParts() {
       showQueueCount(Number(part.dataset.count));
     }
     if (next.dataset.seen !== undefined) {
-      // The thread now shows these messages: closing the ticket is no longer refused for them.
+      // The thread (the history) now shows these messages (files): closing the ticket is no
+      // longer refused for them.
       part.dataset.seen = next.dataset.seen;
-      for (const field of document.querySelectorAll("input[data-seen]")) {
+      for (const field of document.querySelectorAll(`input[data-seen="${part.id}"]`)) {
         field.value = next.dataset.seen;
       }
     }

@@ -9,6 +9,7 @@ import asyncio
 from bot.core.accounts import Accounts
 from bot.core.conversation import ConversationService
 from bot.core.desk import Desk
+from bot.core.history import ConversationHistory
 from bot.core.identity import Identity
 from bot.core.roles import Role
 from bot.core.settings import default_working_hours
@@ -61,6 +62,16 @@ async def _olga_takes_next(url: str) -> list[tuple[int, TicketStatus, str]]:
         await db.close()
 
 
+async def _told_citizen(url: str, session: str) -> list[str]:
+    """What the web citizen of `session` was told, oldest first."""
+    db = await open_database(url)
+    try:
+        history = await ConversationHistory(db).recent(Identity("web", session))
+        return [m.text for m in history.messages]
+    finally:
+        await db.close()
+
+
 def test_disabling_an_account_returns_its_tickets_to_the_queue(
     faqbot: Faqbot, database_url: str, fixture_matcher: Matcher
 ) -> None:
@@ -85,3 +96,7 @@ def test_disabling_an_account_returns_its_tickets_to_the_queue(
         (1, TicketStatus.IN_PROGRESS, ""),
         (2, TicketStatus.IN_PROGRESS, note),
     ]
+    # Taken by olga, ticket 2 is news to the team only: its citizen was told once that a
+    # specialist took it (twice, before).
+    told = asyncio.run(_told_citizen(database_url, "s2"))
+    assert told.count("Специалист взял обращение № 2 в работу.") == 1

@@ -1136,3 +1136,158 @@ async def test_a_citizen_who_blocked_the_bot_is_warned_about_once_per_blocking(
         await asyncio.sleep(SETTLE_SECONDS)
     shown = warnings(topic)
     assert [w.startswith(held) for w in shown] == [False, True, False, True]
+
+
+def _tried_in_group(api: FakeBotApi, part: str) -> bool:
+    """Whether the bot posted (or tried to post, while the group fails) a text with `part`."""
+    return any(
+        part in str(c.params.get("text"))
+        for c in api.calls_of("sendMessage", ok_only=False)
+        if int(c.params["chat_id"]) == STAFF_CHAT
+    )
+
+
+async def test_reject_waits_for_a_citizens_message_the_topic_does_not_show_yet(
+    group: Group,
+) -> None:
+    """`/reject` closed the ticket over a message the topic did not show yet («Закрыть»
+    already waited). Now it is refused the same way; once the topic shows the message, the
+    command rejects the ticket."""
+    api = group.api
+    late = "Подождите, это всё-таки про госпошлину за паспорт"
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(717, "ошибка при оплате")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        told = len(api.sent_texts(717))
+        api.fail(500, 10_000, methods=("sendMessage",), chat_id=STAFF_CHAT)
+        api.push(_private(717, late))
+        told = len(await api.wait_sent(717, told + 1))  # «добавлено к обращению»
+        olga.writes("/reject Вопрос не о госуслугах", thread_id=topic.thread_id)
+        refusal = (
+            f"Обращение № {number} не отклонено: гражданин прислал новое сообщение, оно сейчас "
+            "появится в теме. Прочитайте его и отправьте /reject ещё раз."
+        )
+        await api.wait_for(lambda: _tried_in_group(api, refusal), what="the refusal")
+        await asyncio.sleep(SETTLE_SECONDS)
+        assert await group.status(number) is TicketStatus.NEW
+        assert len(api.sent_texts(717)) == told
+
+        api.recover()
+        await api.wait_for(
+            lambda: any(late in t for t in group.in_topic(topic)), what="the message shown"
+        )
+        olga.writes("/reject Вопрос не о госуслугах", thread_id=topic.thread_id)
+        rejected = f"Обращение № {number} отклонено. Причина: Вопрос не о госуслугах"
+        await api.wait_for(lambda: rejected in api.sent_texts(717), what="rejected")
+        assert await group.status(number) is TicketStatus.REJECTED
+
+
+async def test_close_waits_for_a_file_the_topic_does_not_show_yet(group: Group) -> None:
+    """A file the citizen sent did not stop «Закрыть» (only messages did): the ticket was
+    closed with the scan unseen. Now the press is refused until the topic shows the file."""
+    api = group.api
+    api.files["scan"] = ("photos/file_2.jpg", b"\xff\xd8\xff\xe0" + b"\x00" * 64)  # a JPEG
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(718, "ошибка при входе")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        take = StaffCallback(action="take", number=number).pack()
+        olga.presses(take, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("В работе" in t for t in group.in_topic(topic)), what="taken"
+        )
+        told = len(api.sent_texts(718))
+        api.fail(500, 10_000, methods=("sendMessage",), chat_id=STAFF_CHAT)
+        Citizen(api, 718).sends(
+            photo=[{"file_id": "scan", "file_unique_id": "c1", "width": 8, "height": 6}]
+        )
+        told = len(await api.wait_sent(718, told + 1))  # «Файл … приложен»
+        close = StaffCallback(action="close", number=number).pack()
+        olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: len(api.calls_of("answerCallbackQuery")) == 2, what="the refusal"
+        )
+        refusal = api.calls_of("answerCallbackQuery")[-1].params
+        assert refusal["text"] == (
+            f"Обращение № {number} не закрыто: гражданин приложил новый файл, сообщение о нём "
+            "сейчас появится в теме. Посмотрите его и нажмите «Закрыть» ещё раз."
+        )
+        assert str(refusal["show_alert"]).lower() == "true"
+        assert await group.status(number) is TicketStatus.IN_PROGRESS
+
+        api.recover()
+        await api.wait_for(
+            lambda: any("photo-c1.jpg" in t for t in group.in_topic(topic)), what="the file"
+        )
+        olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("Завершено" in t for t in group.in_topic(topic)), what="closed"
+        )
+        assert await group.status(number) is TicketStatus.RESOLVED
+
+
+async def test_a_message_written_before_the_topic_was_made_is_posted_into_it(
+    group: Group,
+) -> None:
+    """The citizen wrote again after the hand-off, before the group made the ticket's topic
+    (the bot was down): the topic started after that message, which it never showed."""
+    api = group.api
+    later = "Уточняю: код не приходит ни на почту, ни по СМС"
+    async with group.running():  # the bot ran once; then it is down for a while
+        pass
+    number = await group.web_ticket("web-session-10", "Не приходит код подтверждения", Contacts())
+    await group.web_message("web-session-10", later)
+    async with group.running():
+        topic = await group.topic(number)
+        await api.wait_for(
+            lambda: f"💬 Гражданин: {later}" in group.in_topic(topic),
+            what="the citizen's message in the topic",
+        )
+        await asyncio.sleep(SETTLE_SECONDS)
+    shown = group.in_topic(topic)
+    assert shown.count(f"💬 Гражданин: {later}") == 1
+    assert not any("Не приходит код подтверждения" in t for t in shown[1:]), "the question twice"
+
+
+async def test_an_edit_of_a_reply_refused_on_a_closed_ticket_says_nothing_was_sent(
+    group: Group,
+) -> None:
+    """A reply to a closed ticket is refused («гражданину ничего не отправлено»); edited, it
+    read «гражданин видит ответ таким, каким он был отправлен», though nothing was."""
+    api = group.api
+    async with group.running():
+        await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(719, "не могу подать заявление")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        close = StaffCallback(action="close", number=number).pack()
+        olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("Завершено" in t for t in group.in_topic(topic)), what="closed"
+        )
+        olga.writes("Заявление можно подать в МФЦ", thread_id=topic.thread_id)
+        await api.wait_for(
+            lambda: any("/reopen" in t for t in group.in_topic(topic)[-1:]), what="the hint"
+        )
+        olga.writes("Заявление можно подать в любом МФЦ", thread_id=topic.thread_id, edited=True)
+        await api.wait_for(
+            lambda: any(
+                t.startswith("Гражданину ничего не отправлено: ни это")
+                for t in group.in_topic(topic)
+            ),
+            what="the answer to the edit",
+        )
+        await asyncio.sleep(SETTLE_SECONDS)
+    assert group.in_topic(topic)[-1] == (
+        "Гражданину ничего не отправлено: ни это сообщение, ни исправление — обращение "
+        f"№ {number} закрыто («Завершено»). Чтобы продолжить, верните его в работу командой "
+        "/reopen причина и напишите ещё раз."
+    )
+    assert not any("Исправление не отправлено" in t for t in group.in_topic(topic))
+    assert not any("МФЦ" in t for t in api.sent_texts(719))

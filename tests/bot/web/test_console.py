@@ -297,10 +297,9 @@ async def test_a_call_for_a_person_is_suggested_answers_for_what_was_asked_befor
 
 
 def _seen(page: str) -> dict[str, str]:
-    """The last message the ticket page shows, as its closing forms carry it (nothing from a
-    page that does not say)."""
-    found = re.search(r'name="seen_message_id" value="(\d+)"', page)
-    return {"seen_message_id": found.group(1)} if found else {}
+    """The last message and history entry the ticket page shows, as its closing forms carry
+    them (nothing from a page that does not say)."""
+    return dict(re.findall(r'name="(seen_message_id|seen_event_id)" value="(\d+)"', page))
 
 
 async def test_closing_waits_while_the_citizen_has_written_since_the_page_was_opened(
@@ -345,3 +344,77 @@ async def test_closing_waits_while_the_citizen_has_written_since_the_page_was_op
     assert status.json()["status_label"] == "Завершено"
     history = await web.client.get("/api/v1/history", params={"session_id": session})
     assert draft in [m["text"] for m in history.json()["messages"]]
+
+
+async def test_rejecting_waits_while_the_citizen_has_written_since_the_page_was_opened(
+    web: Web,
+) -> None:
+    """«Отклонить» closed the ticket over a message the page did not show (only the answering
+    forms checked). Now it is refused as they are: 409, the new message on the page, the
+    reason still in its field; rejected again from there, it is rejected."""
+    await web.operator("anna")
+    asked = (await web.client.post("/api/v1/ask", json={"question": UNKNOWN})).json()
+    session = asked["session_id"]
+    await log_in(web.client, "anna")
+    page = (await web.client.get("/console/tickets/1")).text
+    reason = "Вопрос не о государственных услугах"
+    form = {"csrf_token": csrf_of(page), "text": reason, **_seen(page)}
+    late = "Это про регистрацию трактора в Гостехнадзоре"
+    await web.client.post("/api/v1/ask", json={"question": late, "session_id": session})
+
+    refused = await web.client.post("/console/tickets/1/reject", data=form)
+    assert refused.status_code == 409
+    assert (
+        "Обращение № 1 не отклонено: после того как вы открыли страницу, гражданин прислал "
+        "новое сообщение. Прочитайте его и отклоните обращение ещё раз (причина осталась в "
+        "поле)." in _visible(refused.text)
+    )
+    assert late in _section(refused.text, "Переписка")
+    assert re.search(rf'<input id="reject-text" name="text" value="{reason}"', refused.text)
+    status = await web.client.get("/api/v1/tickets/1", params={"session_id": session})
+    assert status.json()["status_label"] == "Принято"
+
+    again = {**form, **_seen(refused.text)}
+    rejected = await web.client.post("/console/tickets/1/reject", data=again)
+    assert rejected.status_code == 303
+    status = await web.client.get("/api/v1/tickets/1", params={"session_id": session})
+    assert status.json()["status_label"] == "Отклонено"
+
+
+async def test_closing_waits_for_a_file_the_citizen_attached_since_the_page_was_opened(
+    web: Web,
+) -> None:
+    """A scan attached while the operator typed did not stop «Ответить и завершить» (only
+    messages did). Now the page comes back (409) with the file, the reason and the draft."""
+    await web.operator("anna")
+    asked = (await web.client.post("/api/v1/ask", json={"question": UNKNOWN})).json()
+    session = asked["session_id"]
+    await log_in(web.client, "anna")
+    page = (await web.client.get("/console/tickets/1")).text
+    draft = "Обратитесь в сервисный центр."
+    form = {"csrf_token": csrf_of(page), "text": draft, **_seen(page)}
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+    attached = await web.client.post(
+        "/api/v1/tickets/1/attachments",
+        data={"session_id": session},
+        files={"file": ("ошибка.png", png, "image/png")},
+    )
+    assert attached.status_code == 200, attached.text
+
+    refused = await web.client.post("/console/tickets/1/resolve", data=form)
+    assert refused.status_code == 409
+    assert (
+        "Обращение № 1 не завершено, ответ не отправлен: пока вы писали, гражданин приложил "
+        "новый файл. Посмотрите его и отправьте ответ ещё раз (ваш текст остался в поле "
+        "ответа)." in _visible(refused.text)
+    )
+    assert "ошибка.png" in _section(refused.text, "Сведения")
+    assert re.search(rf'<textarea id="reply-text"[^>]*>{draft}</textarea>', refused.text)
+    status = await web.client.get("/api/v1/tickets/1", params={"session_id": session})
+    assert status.json()["status_label"] == "Принято"
+
+    again = {**form, **_seen(refused.text)}
+    closed = await web.client.post("/console/tickets/1/resolve", data=again)
+    assert closed.status_code == 303
+    status = await web.client.get("/api/v1/tickets/1", params={"session_id": session})
+    assert status.json()["status_label"] == "Завершено"

@@ -90,3 +90,55 @@ def test_an_open_queue_and_ticket_show_news_without_a_reload(live_server: LiveSe
         expect(alert).to_have_count(1)
         expect(answer).to_have_value(TYPED)
         browser.close()
+
+
+def test_a_refused_closing_refreshes_as_the_ticket_does_and_keeps_the_draft(
+    live_server: LiveServer,
+) -> None:
+    """«Ответить и завершить» refused over a message the page had not shown yet comes back
+    as a page (409) at the form's address, which its refresh asked for in vain (405): the
+    citizen's next words never appeared. Now it refreshes from the ticket's address, the
+    draft stays, and the closing sent from it goes through."""
+    from playwright.sync_api import Route, expect, sync_playwright
+
+    executable = _chromium()
+    url = live_server.url
+    later = "И ещё: трактор стоит в гараже, приезжайте после обеда"
+    with sync_playwright() as playwright, httpx.Client(base_url=url) as citizen:
+        browser = playwright.chromium.launch(executable_path=executable, args=ARGS)
+        console = operator_logs_in(browser, url)
+        reply = citizen.post("/api/v1/handoff", json={"question": QUESTION}).json()
+        session = reply["session_id"]
+        console.goto(f"{url}/console/tickets/{reply['ticket_number']}")
+
+        # The page has not refreshed yet when the citizen writes (it does every 15 s).
+        def not_yet(route: Route) -> None:
+            if route.request.headers.get("x-console-refresh") == "1":
+                route.abort()
+            else:
+                route.continue_()
+
+        console.route(re.compile(r"/console/tickets/\d+$"), not_yet)
+        answer = console.get_by_label("Ответ гражданину")
+        answer.fill(TYPED)
+        citizen.post("/api/v1/ask", json={"question": MORE, "session_id": session})
+        console.get_by_role("button", name="Ответить и завершить").click()
+        expect(console.get_by_text("гражданин прислал новое сообщение")).to_be_visible()
+        expect(console.locator("#thread")).to_contain_text(MORE)
+        console.unroute(re.compile(r"/console/tickets/\d+$"))
+        console.evaluate("window.sameDocument = true")
+
+        # On the refused page the citizen writes again: it appears, the draft stays.
+        citizen.post("/api/v1/ask", json={"question": later, "session_id": session})
+        expect(console.locator("#thread")).to_contain_text(later)
+        expect(console.locator("#live-news")).to_have_text("В переписке новое сообщение.")
+        answer = console.get_by_label("Ответ гражданину")
+        expect(answer).to_have_value(TYPED)
+        assert console.evaluate("window.sameDocument") is True, "the page was reloaded"
+
+        # The page now shows both messages: closing from it goes through.
+        console.get_by_role("button", name="Ответить и завершить").click()
+        expect(console.get_by_text("Обращение № 1 завершено.")).to_be_visible()
+        status = citizen.get("/api/v1/tickets/1", params={"session_id": session}).json()
+        assert status["status_label"] == "Завершено"
+        browser.close()

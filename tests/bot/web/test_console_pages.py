@@ -130,10 +130,11 @@ async def test_an_escalated_ticket_goes_from_the_first_line_to_a_specialist(web:
     assert "Обращение № 1 передано специалистам." in queue.text
     (row,) = QUEUE_ROW.findall(queue.text)
     assert row[1] == "1"
-    assert f"{UNKNOWN[0]} Передано специалисту 2 " in _visible(row[2])  # status, line
+    # The line in words (it read a bare "2").
+    assert f"{UNKNOWN[0]} Передано специалисту вторая (специалисты) " in _visible(row[2])
     page = _visible((await web.client.get("/console/tickets/1")).text)
     assert "Обращение № 1 Передано специалисту" in page
-    assert "Линия 2" in page and "Исполнитель —" in page
+    assert "Линия вторая (специалисты)" in page and "Исполнитель —" in page
     assert f"Передано специалисту — anna: {reason}" in page
     status = await web.client.get("/api/v1/tickets/1", params={"session_id": session})
     assert status.json()["status_label"] == "Передано специалисту"
