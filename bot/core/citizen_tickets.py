@@ -21,6 +21,17 @@ from bot.storage.database import Database
 from bot.storage.unit_of_work import UnitOfWork
 
 
+def status_sentence(ticket: Ticket, calendar: WorkCalendar, now: datetime) -> str:
+    """The ticket's status in a sentence for the citizen: "Обращение № 12: В работе; ответим
+    до …", or an apology once the promised time has passed."""
+    if ticket.is_overdue(now):
+        promised = wording.moment_phrase(ticket.due_at, calendar)
+        return wording.overdue_status_text(ticket.number, ticket.status_label, promised)
+    # The stored due time: it may count from the end of a maintenance, which is over now.
+    due = None if ticket.status.is_final else calendar.describe_promise(ticket.due_at)
+    return wording.ticket_status_text(ticket.number, ticket.status_label, due)
+
+
 class CitizenTickets:
     """A citizen's own tickets; someone else's ticket is "not found", never shown."""
 
@@ -45,12 +56,7 @@ class CitizenTickets:
     async def describe(self, identity: Identity, number: int) -> str:
         """The ticket's status in a sentence for the citizen."""
         ticket = await self.lookup(identity, number)
-        if ticket.is_overdue(self._clock()):
-            promised = wording.moment_phrase(ticket.due_at, self._calendar)
-            return wording.overdue_status_text(ticket.number, ticket.status_label, promised)
-        # The stored due time: it may count from the end of a maintenance, which is over now.
-        due = None if ticket.status.is_final else self._calendar.describe_promise(ticket.due_at)
-        return wording.ticket_status_text(ticket.number, ticket.status_label, due)
+        return status_sentence(ticket, self._calendar, self._clock())
 
     async def list(self, identity: Identity) -> Sequence[Ticket]:
         """All the citizen's tickets, newest first."""

@@ -16,6 +16,7 @@ from itertools import pairwise
 
 from bot.core import wording
 from bot.core.answerer import HANDOFF_TAG, SMALL_TALK_TAG, Answerer
+from bot.core.citizen_tickets import status_sentence
 from bot.core.clock import Clock, system_clock
 from bot.core.contacts import Contacts
 from bot.core.conversation_state import ConversationState
@@ -323,6 +324,8 @@ class ConversationService:
                 identity, now, MAINTENANCE_KEY
             )
             if not conversation.state.bot_answers:
+                if verdict.wordless_call:
+                    return await self._with_people_already(uow, conversation, contacts)
                 return await self._to_ticket(uow, conversation, question, contacts)
             if verdict.hands_off and number is None:
                 raise _NumberNeeded  # rolls the transaction back: nothing written yet
@@ -527,6 +530,26 @@ class ConversationService:
             return Reply(kind=ReplyKind.SILENT, text="", ticket_number=ticket.number)
         told = wording.ADDED_TO_TICKET.format(number=ticket.number)
         # Kept in the conversation, so a chat opened again shows it where it was said.
+        await uow.conversations.add_message(conversation.id, Author.SYSTEM, told, now)
+        return Reply(kind=ReplyKind.NOTICE, text=told, ticket_number=ticket.number)
+
+    async def _with_people_already(
+        self, uow: UnitOfWork, conversation: Conversation, contacts: Contacts | None
+    ) -> Reply:
+        """A call for a person with nothing written, while people own the conversation: the
+        ticket's status and an invitation to write, and nothing added to the ticket but the
+        contacts given with the call. Until 2026-12-05 the call's placeholder went into the
+        ticket as a message and the citizen was told «Добавили ваше сообщение…»."""
+        now = self._clock()
+        assert conversation.ticket_id is not None
+        ticket = await uow.tickets.get_by_id(conversation.ticket_id)
+        assert ticket is not None
+        given = contacts if contacts is not None and not contacts.is_empty else None
+        if given is not None and await add_contacts(uow, ticket, given, now) != ticket.contacts:
+            await information_given(uow, ticket, now)
+            ticket = await uow.tickets.get_by_id(ticket.id) or ticket
+        status = status_sentence(ticket, self._calendar, now)
+        told = wording.ALREADY_WITH_PEOPLE.format(status=status)
         await uow.conversations.add_message(conversation.id, Author.SYSTEM, told, now)
         return Reply(kind=ReplyKind.NOTICE, text=told, ticket_number=ticket.number)
 

@@ -10,6 +10,13 @@ from bot.core.workhours import MONTHS_GENITIVE, WorkCalendar
 CLARIFY_PROMPT = "Уточните, пожалуйста, что вы имели в виду:"
 EMPTY_QUESTION = "Напишите вопрос текстом."
 ADDED_TO_TICKET = "Добавили ваше сообщение к обращению № {number}."
+# "Позвать оператора" pressed (or "позовите оператора" typed) while people have the citizen's
+# ticket already: `status` is the ticket's status sentence ("Обращение № 12: Принято; ответим
+# до …").
+ALREADY_WITH_PEOPLE = (
+    "Ваш вопрос уже у специалистов. {status} Если хотите что-то добавить, просто напишите это "
+    "сюда: сообщение попадёт в обращение."
+)
 FILE_ATTACHED = "Файл «{name}» приложен к обращению № {number}."
 CONTACTS_GIVEN = "Контакты добавлены к обращению № {number}: специалист сможет связаться с вами."
 TAKEN = "Специалист взял обращение № {number} в работу."

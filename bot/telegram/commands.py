@@ -14,7 +14,7 @@ from bot.core.citizen_tickets import CitizenTickets
 from bot.core.conversation import ConversationService
 from bot.telegram import texts
 from bot.telegram.identity import chat_identity
-from bot.telegram.questions import guarded, tell_phone_added, told_already_with_people
+from bot.telegram.questions import guarded, tell_phone_added
 from bot.telegram.remembered import contacts_for
 from bot.telegram.render import RenderOptions, render_text
 from bot.telegram.replying import send_reply
@@ -35,15 +35,10 @@ async def call_operator(
     bot: Bot,
     state: FSMContext,
     conversations: ConversationService,
-    citizens: CitizenTickets,
     render_options: RenderOptions,
     answerer: Answerer,
 ) -> None:
     """Hand the question (the text after the command, if any) to people."""
-    if not (command.args or "").strip() and await told_already_with_people(
-        message, conversations, citizens
-    ):
-        return
     text, warn = guarded(command.args or "")
     if warn:
         await message.answer(texts.SECRET_WARNING)

@@ -59,35 +59,16 @@ async def open_ticket_number(citizens: CitizenTickets, identity: Identity) -> in
     return None
 
 
-async def told_already_with_people(
-    message: Message, conversations: ConversationService, citizens: CitizenTickets
-) -> bool:
-    """A call for a person with nothing written, while people have the citizen's ticket: say
-    so (its number, status and due time) and add nothing to it; False when they have none."""
-    identity = chat_identity(message.chat.id)
-    if (await conversations.state(identity)).bot_answers:
-        return False
-    number = await open_ticket_number(citizens, identity)
-    if number is None:
-        return False
-    status = await citizens.describe(identity, number)
-    await message.answer(html.escape(texts.ALREADY_WITH_PEOPLE.format(status=status), quote=False))
-    return True
-
-
 async def ask_person(
     message: Message,
     *,
     bot: Bot,
     state: FSMContext,
     conversations: ConversationService,
-    citizens: CitizenTickets,
     render_options: RenderOptions,
     answerer: Answerer,
 ) -> None:
     """The "call a person" button of the reply keyboard."""
-    if await told_already_with_people(message, conversations, citizens):
-        return
     identity = chat_identity(message.chat.id)
     contacts = await remembered_contacts(state)
     reply = await conversations.request_person(identity, contacts=contacts)

@@ -49,12 +49,6 @@ UNSUPPORTED = (
 SECRET_WARNING = wording.SECRET_WARNING  # the widget says the same
 SHARE_PHONE_BUTTON = "📱 Оставить номер телефона"
 ASK_PERSON_BUTTON = "👤 Позвать специалиста"
-# The button (or a bare /operator) pressed while specialists have the citizen's ticket already:
-# `status` is the ticket's status line ("Обращение № 12: Новое; ответим до …").
-ALREADY_WITH_PEOPLE = (
-    "Ваш вопрос уже у специалистов. {status} Если хотите что-то добавить, просто напишите это "
-    "сюда: сообщение попадёт в обращение."
-)
 PHONE_SAVED = "Спасибо, номер {phone} сохранён: специалист сможет перезвонить, если понадобится."
 PHONE_FOR_TICKET = "Телефон для связи: {phone}"
 # A phone typed in a message ("мой телефон 8 912 …") that went to the ticket's contacts.

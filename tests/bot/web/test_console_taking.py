@@ -233,6 +233,44 @@ async def test_a_call_by_button_shows_the_question_asked_before_it(web: Web) -> 
     assert f"<dt>Вопрос</dt><dd>{asked}</dd>" in facts
 
 
+async def test_calling_a_person_again_says_the_ticket_is_with_them_and_adds_nothing(
+    web: Web,
+) -> None:
+    """ "Позвать оператора" pressed again while the ticket waits: the citizen is told it is
+    with people (number, status, answer time) and invited to write; the ticket gets no new
+    message (it got "Позовите специалиста" each time, and the citizen «Добавили ваше
+    сообщение…» for a message never written), only contacts given with the press."""
+    asked = "не могу записаться к врачу через госуслуги"
+    first = await web.client.post("/api/v1/ask", json={"question": asked})
+    session = first.json()["session_id"]
+    opened = await web.client.post("/api/v1/handoff", json={"session_id": session})
+    number = opened.json()["ticket_number"]
+    await web.operator("anna")
+    await log_in(web.client, "anna")
+    before = _visible((await web.client.get(f"/console/tickets/{number}")).text)
+
+    again = await web.client.post("/api/v1/handoff", json={"session_id": session})
+    told = again.json()["text"]
+    assert told.startswith(f"Ваш вопрос уже у специалистов. Обращение № {number}: Принято; ")
+    assert "ответим до" in told
+    assert told.endswith(
+        "Если хотите что-то добавить, просто напишите это сюда: сообщение попадёт в обращение."
+    )
+    assert again.json()["ticket_number"] == number
+    with_phone = await web.client.post(
+        "/api/v1/handoff",
+        json={"session_id": session, "contacts": {"phone": "+7 912 345-67-89"}},
+    )
+    assert with_phone.json()["text"].startswith("Ваш вопрос уже у специалистов.")
+
+    after = _visible((await web.client.get(f"/console/tickets/{number}")).text)
+    assert after.count("Позовите специалиста") == before.count("Позовите специалиста")
+    assert "Добавили ваше сообщение" not in after
+    assert "+79123456789" in after.replace(" ", "").replace("-", "")
+    history = await web.client.get("/api/v1/history", params={"session_id": session})
+    assert told in [m["text"] for m in history.json()["messages"]]  # kept for a reopened chat
+
+
 async def test_a_call_typed_in_words_shows_the_question_asked_before_it(web: Web) -> None:
     """ "позовите оператора" typed after the question is the button in words: the queue read
     "позовите оператора", and the answers from the base were looked up for that."""
