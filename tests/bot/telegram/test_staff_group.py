@@ -1202,7 +1202,7 @@ async def test_close_waits_for_a_file_the_topic_does_not_show_yet(group: Group) 
             lambda: any("В работе" in t for t in group.in_topic(topic)), what="taken"
         )
         told = len(api.sent_texts(718))
-        api.fail(500, 10_000, methods=("sendMessage",), chat_id=STAFF_CHAT)
+        api.fail(500, 10_000, methods=("sendMessage", "sendDocument"), chat_id=STAFF_CHAT)
         Citizen(api, 718).sends(
             photo=[{"file_id": "scan", "file_unique_id": "c1", "width": 8, "height": 6}]
         )
@@ -1221,8 +1221,13 @@ async def test_close_waits_for_a_file_the_topic_does_not_show_yet(group: Group) 
         assert await group.status(number) is TicketStatus.IN_PROGRESS
 
         api.recover()
-        await api.wait_for(
-            lambda: any("photo-c1.jpg" in t for t in group.in_topic(topic)), what="the file"
+        await api.wait_for(  # the file itself, its name in the caption
+            lambda: any(
+                "photo-c1.jpg" in str(d.get("caption"))
+                and int(d.get("message_thread_id", 0)) == topic.thread_id
+                for d in api.documents(STAFF_CHAT)
+            ),
+            what="the file",
         )
         olga.presses(close, message_id=topic.card_message_id, thread_id=topic.thread_id)
         await api.wait_for(
