@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from bot.storage.database import Database, open_database
+from tests.conftest import fresh_sqlite
 from tests.support.postgres import PostgresServer, PostgresUnavailableError, ThrowawayPostgres
 
 TEMPLATE_DB = "faqbot_test"
@@ -106,7 +107,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 def database_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     """A fresh, empty database of the test's backend."""
     if backend == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path / 'data' / 'faqbot.sqlite3'}"
+        template: Path = request.getfixturevalue("sqlite_template")
+        return fresh_sqlite(template, tmp_path / "data" / "faqbot.sqlite3")
     server: PostgresServer = request.getfixturevalue("postgres_server")
     return asyncio.run(_reset_pg_database(server))
 

@@ -18,6 +18,7 @@ from bot.telegram.settings import RetrySettings, TelegramSettings
 from matcher import Morphology
 from tests.bot.telegram.citizen import Citizen
 from tests.bot.telegram.fake_api import FakeBotApi
+from tests.conftest import fresh_sqlite
 
 PROJECT_KB = Path(__file__).resolve().parents[3] / "knowledge_base"
 TOKEN = "7000001:AAF-secret-token-for-tests_0123456789abc"
@@ -41,7 +42,7 @@ async def api(anyio_backend: str) -> AsyncIterator[FakeBotApi]:
 
 
 @pytest.fixture
-def settings(api: FakeBotApi, tmp_path: Path) -> TelegramSettings:
+def settings(api: FakeBotApi, tmp_path: Path, sqlite_template: Path) -> TelegramSettings:
     """The bot's settings: the fake API, a copy of the project's base, SQLite in tmp_path."""
     kb_dir = tmp_path / "kb"
     shutil.copytree(PROJECT_KB, kb_dir)
@@ -49,7 +50,7 @@ def settings(api: FakeBotApi, tmp_path: Path) -> TelegramSettings:
         token=TOKEN,
         kb_dir=kb_dir,
         api_base=api.base_url,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'faqbot.sqlite3'}",
+        database_url=fresh_sqlite(sqlite_template, tmp_path / "faqbot.sqlite3"),
         core=CoreSettings(outbox=FAST_OUTBOX),
         retry=FAST_RETRY,
         polling_timeout=1,

@@ -26,7 +26,7 @@ from bot.web.services import WebServices, build_services
 from bot.web.settings import RateLimit, WebSettings
 from matcher import Morphology
 from tests.bot.core.conftest import PASSWORD, fast_passwords
-from tests.conftest import PROJECT_KB
+from tests.conftest import PROJECT_KB, fresh_sqlite
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -51,12 +51,12 @@ def kb_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def web_settings(tmp_path: Path, kb_dir: Path) -> WebSettings:
+def web_settings(tmp_path: Path, kb_dir: Path, sqlite_template: Path) -> WebSettings:
     """Settings for a test server: a fresh SQLite file, generous rate limits, plain cookies."""
     return WebSettings(
         kb_dir=kb_dir,
         secret_key=SECRET,
-        database_url=f"sqlite+aiosqlite:///{tmp_path / 'web.sqlite3'}",
+        database_url=fresh_sqlite(sqlite_template, tmp_path / "web.sqlite3"),
         environment="test",
         secure_cookies=False,
         ip_rate=GENEROUS,
