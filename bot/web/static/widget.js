@@ -544,7 +544,7 @@
   }
 
   function ask(text) {
-    adopt();
+    adopt(true);
     addMessage("citizen", text);
     var body = { question: text };
     if (sessionId) { body.session_id = sessionId; }
@@ -751,13 +751,29 @@
      tab started (each made its own, and a reload showed only the last one's), and a tab
      whose conversation another tab changed shows it anew, once it is in sight and idle. */
   var stale = false;
-  function adopt() {
+  function adopt(begin) {
     var id = stored(STORE);
     if (!sessionId && id) { sessionId = id; listen(); }
+    // A question that begins the conversation names it before it leaves, in the storage the
+    // tabs share: a second tab asking before the first one's answer came takes part in it
+    // (each started one of its own, and only the last one's stayed in the chats).
+    if (!sessionId && begin && window.crypto) { remember(newSessionId()); }
+  }
+
+  /* A random conversation id of the form the server takes (as it would make one). */
+  function newSessionId() {
+    var bytes = new Uint8Array(24);
+    window.crypto.getRandomValues(bytes);
+    return btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, "-").replace(/\//g, "_");
   }
   window.addEventListener("storage", function (e) {
-    if (e.key === STORE && e.newValue && e.newValue !== sessionId) { sessionId = e.newValue; }
-    else if (e.key !== CHANGED) { return; }
+    if (e.key === STORE && e.newValue && e.newValue !== sessionId) {
+      var had = sessionId;
+      sessionId = e.newValue;
+      // A conversation another tab just began: its question shows once it is answered there
+      // (reloading now would hold up a question this tab is sending).
+      if (!had) { return; }
+    } else if (e.key !== CHANGED) { return; }
     stale = true;
     refresh();
   });
@@ -855,7 +871,7 @@
   person.addEventListener("click", function () {
     var text = input.value.trim();
     if (send.disabled || tooLong(text)) { return; }  // busy: the history or an answer on its way
-    adopt();
+    adopt(true);
     input.value = "";
     fit();
     addMessage("citizen", text || "Позовите специалиста");  // as the history keeps it

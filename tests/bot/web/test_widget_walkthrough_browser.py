@@ -268,6 +268,44 @@ def test_two_tabs_of_the_site_are_one_conversation(
     expect(first.get_by_role("log").locator(".msg.citizen")).to_have_text(["забыл пароль", UNKNOWN])
 
 
+def test_two_tabs_asking_their_first_questions_at_once_keep_both(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The citizen asked in one tab and, before its answer came, in another: until
+    2026-12-05 each question began a conversation of its own, the second one's replaced the
+    first's in both tabs, and the first question was gone from the chat for good."""
+    from playwright.sync_api import Route, expect
+
+    first = citizen_page(browser, width=1000, height=800)
+    second = first.context.new_page()
+    held: list[Route] = []
+
+    def hold(route: Route) -> None:
+        held.append(route)
+
+    first.context.route("**/api/v1/ask", hold)
+    for page in (first, second):
+        page.goto(live_server.url + "/")
+        page.get_by_role("button", name=LAUNCHER).click()
+    first.get_by_role("textbox", name="Ваш вопрос").fill("забыл пароль")
+    first.keyboard.press("Enter")
+    second.get_by_role("textbox", name="Ваш вопрос").fill("как получить выписку из ЭПТС")
+    second.keyboard.press("Enter")
+    while len(held) < 2:  # both questions on their way at once
+        first.wait_for_timeout(50)
+    for route in held:
+        route.continue_()
+
+    both = ["забыл пароль", "как получить выписку из ЭПТС"]
+    for page in (first, second):
+        page.bring_to_front()
+        expect(page.get_by_role("log").locator(".msg.citizen")).to_have_text(both)
+    first.reload()
+    first.get_by_role("button", name=LAUNCHER).click()
+    expect(first.get_by_role("log").locator(".msg.citizen")).to_have_text(both)
+    expect(first.get_by_role("log").locator(".msg.bot").last).to_contain_text("выписк")
+
+
 # The focused element's ring (its style, its colour) and the colour it is drawn on: the
 # element's own background for a ring inside it, else the first ancestor's that has one
 # (across the shadow root: the launcher's ring is on the site's page).
