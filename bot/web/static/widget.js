@@ -25,6 +25,10 @@
   var CHANGED = STORE + ".changed";
   var URL_RE = /https?:\/\/[^\s<>"«»]+[^\s<>"«».,;:!?)]/g;
 
+  // Where the open chat takes the whole screen: a phone, or a screen the on-screen keyboard
+  // made short.
+  var WHOLE_SCREEN = "(max-width: 480px), (max-height: 420px)";
+
   var CSS = [
     // !important: the site's rules reach the host element and beat a plain :host rule
     // (`div:empty { display: none }` would hide the chat, `* { text-transform: uppercase
@@ -49,7 +53,7 @@
     // A phone, or a screen the on-screen keyboard made short: the open chat takes the whole
     // screen (the launcher under it took 80 px, and the question box went out of sight below
     // the panel with the keyboard out); ✕ in its title bar closes it.
-    "@media (max-width: 480px), (max-height: 420px) {",
+    "@media " + WHOLE_SCREEN + " {",
     "  .panel { top: 0; bottom: 0; left: 0; right: 0; width: 100%; height: 100%; max-width: none; max-height: none; border-radius: 0; }",
     "  .open > .launcher { display: none; }",
     "  .head button { min-width: 44px; min-height: 44px; } }",
@@ -838,6 +842,21 @@
   launcher.addEventListener("click", function () { if (panel.hidden) { open(); } else { shut(); } });
   close.addEventListener("click", shut);
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.preventDefault(); shut(); } });
+  /* A chat that takes the whole screen covers the site: Tab goes round its own controls
+     (it went on to the site's links under it, out of sight); ✕ or Escape leave it. */
+  panel.addEventListener("keydown", function (e) {
+    if (e.key !== "Tab" || !window.matchMedia || !window.matchMedia(WHOLE_SCREEN).matches) { return; }
+    var controls = Array.prototype.filter.call(panel.querySelectorAll("button, textarea, input, select, a[href], [tabindex]"), function (c) {
+      return !c.disabled && c.tabIndex >= 0 && c.getClientRects().length > 0;
+    });
+    var first = controls[0];
+    var last = controls[controls.length - 1];
+    var at = root.activeElement;
+    if (e.shiftKey ? at === first || at === panel : at === last) {
+      e.preventDefault();
+      (e.shiftKey ? last : first).focus();
+    }
+  });
   /* The question box grows with what is typed, up to its max-height (then it scrolls): a
      longer question, or lines typed with Shift+Enter, are seen whole to be checked. */
   function fit() {

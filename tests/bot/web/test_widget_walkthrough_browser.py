@@ -384,6 +384,42 @@ def test_a_keyboard_user_sees_where_the_focus_is(browser: Browser, live_server: 
     assert len(rings) == 7, rings
 
 
+# Where the keyboard focus is: in the widget (its control's name) or on the site's page.
+FOCUSED = """() => {
+    const host = document.querySelector('[data-faqbot]');
+    if (document.activeElement !== host) { return 'site: ' + document.activeElement.tagName; }
+    const focused = host.shadowRoot.activeElement;
+    return focused.getAttribute('aria-label') || focused.textContent || focused.tagName;
+}"""
+
+
+@pytest.mark.parametrize(("width", "height"), [(360, 740), (1000, 400)])
+def test_tab_stays_in_a_chat_that_takes_the_whole_screen(
+    browser: Browser, live_server: LiveServer, width: int, height: int
+) -> None:
+    """On a phone, or a window 400 px high, the open chat covers the whole site: until
+    2026-12-05 Tab went on from its last button to the site's links under it, out of sight,
+    and the keyboard user no longer saw where they were. Now Tab goes round the chat."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser, width=width, height=height)
+    page.goto(live_server.url + "/")
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(page.get_by_role("textbox", name="Ваш вопрос")).to_be_focused()
+    went = []
+    for _ in range(8):
+        page.keyboard.press("Tab")
+        went.append(page.evaluate(FOCUSED))
+    assert not [place for place in went if place.startswith("site")], went
+    assert "Закрыть чат" in went, went
+    close = page.get_by_role("button", name="Закрыть чат", exact=True)
+    close.focus()
+    page.keyboard.press("Shift+Tab")
+    assert not str(page.evaluate(FOCUSED)).startswith("site")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name=LAUNCHER)).to_be_focused()
+
+
 def test_the_question_box_grows_with_what_is_typed(
     browser: Browser, live_server: LiveServer
 ) -> None:
