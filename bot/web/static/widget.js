@@ -497,7 +497,10 @@
      Wi-Fi): it is given up when the browser says it went offline, and a question's after
      QUIET_MS without an answer (a file's upload may take longer on a slow line), so that the
      chat is not left "typing" with "Отправить" disabled for good. */
-  var QUIET_MS = 30000;
+  // Longer than the server waits for a database connection (30 s) before it refuses with
+  // its reason: an answer or refusal that comes at 30 s is shown, not thrown away (the
+  // question, answered, was given back and sent a second time).
+  var QUIET_MS = 60000;
   var pending = [];
   window.addEventListener("offline", function () {
     pending.slice().forEach(function (controller) { controller.abort(); });
