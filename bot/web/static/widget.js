@@ -786,8 +786,14 @@
   });
   document.addEventListener("visibilitychange", function () { refresh(); });
   function refresh() {
-    if (!stale || !started || panel.hidden || document.visibilityState === "hidden" || send.disabled) { return; }
+    if (!stale || !started || panel.hidden || document.visibilityState === "hidden" || send.disabled || drafting()) { return; }
     start();
+  }
+  /* A form in the chat with something typed in it (what was wrong with an answer, an e-mail
+     address): the chat is not loaded anew, which would throw the text away, until it is sent
+     or left (then at the next question, or when the tab is next come back to). */
+  function drafting() {
+    return Array.prototype.some.call(log.querySelectorAll("textarea, input"), function (field) { return field.value.trim(); });
   }
 
   function open() {

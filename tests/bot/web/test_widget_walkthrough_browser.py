@@ -341,6 +341,47 @@ def test_two_tabs_asking_their_first_questions_at_once_keep_both(
     expect(first.get_by_role("log").locator(".msg.bot").last).to_contain_text("выписк")
 
 
+def test_a_comment_being_typed_in_one_tab_outlives_a_question_asked_in_another(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """The citizen pressed 👎 in one tab and was typing what was wrong when they asked
+    something in another tab: until 2026-12-05 the first tab loaded the conversation anew when
+    it was back in sight, and the comment form went with the text typed in it."""
+    from playwright.sync_api import expect
+
+    first = citizen_page(browser, width=1000, height=800)
+    second = first.context.new_page()
+    for page in (first, second):
+        page.goto(live_server.url + "/")
+        page.get_by_role("button", name=LAUNCHER).click()
+    first.bring_to_front()
+    first.get_by_role("textbox", name="Ваш вопрос").fill("забыл пароль")
+    first.keyboard.press("Enter")
+    log = first.get_by_role("log")
+    expect(log.locator(".msg.bot").last).to_contain_text("Новый пароль")
+    log.locator(".msg.bot").last.get_by_role("button", name="Ответ не помог").click()
+    comment = first.get_by_role("textbox", name="Спасибо за оценку. Что было не так?")
+    comment.fill("ссылка не открывается")
+
+    second.bring_to_front()
+    second.get_by_role("textbox", name="Ваш вопрос").fill("как получить выписку из ЭПТС")
+    second.keyboard.press("Enter")
+    expect(second.get_by_role("log").locator(".msg.bot").last).to_contain_text("выписк")
+    first.bring_to_front()
+    first.wait_for_timeout(1000)  # the other tab's question is known here by now
+    expect(comment).to_have_value("ссылка не открывается")
+    log.get_by_role("form", name="Комментарий к оценке").get_by_role(
+        "button", name="Отправить"
+    ).click()
+    expect(log.locator(".msg.system").last).to_contain_text("Комментарий передан")
+
+    first.get_by_role("textbox", name="Ваш вопрос").fill("как оплатить госпошлину")
+    first.keyboard.press("Enter")  # the next question shows the other tab's too
+    expect(log.locator(".msg.citizen")).to_have_text(
+        ["забыл пароль", "как получить выписку из ЭПТС", "как оплатить госпошлину"]
+    )
+
+
 # The focused element's ring (its style, its colour) and the colour it is drawn on: the
 # element's own background for a ring inside it, else the first ancestor's that has one
 # (across the shadow root: the launcher's ring is on the site's page).
