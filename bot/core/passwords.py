@@ -56,6 +56,34 @@ COMMON_WORDS = (
     "whatever", "faqbot", "gosuslugi", "parol", "privet", "gfhjkm", "ghbdtn",
     "пароль", "парол", "привет", "любовь", "админ", "секрет", "логин", "госуслуги",
 )  # fmt: skip
+# Russian words and names the leaked-password lists are full of, with a year or "1!" after
+# them ("Москва2024!", "Солнышко1!"); also tried as typed with the Latin layout on and
+# spelt in Latin letters.
+RUSSIAN_WORDS = (
+    "солнышко", "любимая", "любимый", "москва", "россия", "спартак", "зенит", "ангелина",
+    "ангел", "котенок", "котёнок", "котик", "зайка", "зайчик", "малыш", "наташа", "наталья",
+    "маша", "мария", "саша", "александр", "сергей", "андрей", "максим", "дмитрий", "дима",
+    "светлана", "татьяна", "марина", "екатерина", "катя", "анастасия", "настя", "ольга",
+    "елена", "ирина", "юлия", "владимир", "алексей", "иван", "мама", "папа",
+)  # fmt: skip
+RUSSIAN_IN_LATIN = (
+    "solnyshko", "solnishko", "moskva", "rossiya", "rossia", "spartak", "zenit", "kotik",
+    "zaika", "zayka", "malysh", "natasha", "natalia", "natalya", "masha", "maria", "sasha",
+    "aleksandr", "alexander", "sergey", "sergei", "andrey", "andrei", "maksim", "maxim",
+    "dmitriy", "dmitry", "dima", "svetlana", "tatyana", "tatiana", "marina", "ekaterina",
+    "katya", "anastasia", "nastya", "olga", "elena", "irina", "yulia", "vladimir", "aleksey",
+    "alexey", "ivan",
+)  # fmt: skip
+# The Russian layout's keys as the Latin layout has them: «пароль» typed unswitched is "gfhjkm".
+LATIN_LAYOUT = str.maketrans(
+    "йцукенгшщзхъфывапролджэячсмитьбюё", "qwertyuiop[]asdfghjkl;'zxcvbnm,.`"
+)
+GUESSED_WORDS = (
+    *COMMON_WORDS,
+    *RUSSIAN_WORDS,
+    *(word.translate(LATIN_LAYOUT) for word in RUSSIAN_WORDS),
+    *RUSSIAN_IN_LATIN,
+)
 LOOK_ALIKES = str.maketrans("0134579@$!", "oieastgasi")
 YEAR = re.compile(r"(?:19|20)\d\d")
 REPEAT = re.compile(r"(.)\1{2,}")
@@ -120,7 +148,7 @@ def _guessable(lowered: str) -> list[bool]:
         for found in pattern.finditer(lowered):
             mark(found.start(), found.end())
     readable = lowered.translate(LOOK_ALIKES)
-    for word in COMMON_WORDS:
+    for word in GUESSED_WORDS:
         start = readable.find(word)
         while start >= 0:
             mark(start, start + len(word))

@@ -25,6 +25,10 @@
   var CHANGED = STORE + ".changed";
   var URL_RE = /https?:\/\/[^\s<>"«»]+[^\s<>"«».,;:!?)]/g;
 
+  // Where the open chat takes the whole screen: a phone, or a screen the on-screen keyboard
+  // made short.
+  var WHOLE_SCREEN = "(max-width: 480px), (max-height: 420px)";
+
   var CSS = [
     // !important: the site's rules reach the host element and beat a plain :host rule
     // (`div:empty { display: none }` would hide the chat, `* { text-transform: uppercase
@@ -49,7 +53,7 @@
     // A phone, or a screen the on-screen keyboard made short: the open chat takes the whole
     // screen (the launcher under it took 80 px, and the question box went out of sight below
     // the panel with the keyboard out); ✕ in its title bar closes it.
-    "@media (max-width: 480px), (max-height: 420px) {",
+    "@media " + WHOLE_SCREEN + " {",
     "  .panel { top: 0; bottom: 0; left: 0; right: 0; width: 100%; height: 100%; max-width: none; max-height: none; border-radius: 0; }",
     "  .open > .launcher { display: none; }",
     "  .head button { min-width: 44px; min-height: 44px; } }",
@@ -493,7 +497,10 @@
      Wi-Fi): it is given up when the browser says it went offline, and a question's after
      QUIET_MS without an answer (a file's upload may take longer on a slow line), so that the
      chat is not left "typing" with "Отправить" disabled for good. */
-  var QUIET_MS = 30000;
+  // Longer than the server waits for a database connection (30 s) before it refuses with
+  // its reason: an answer or refusal that comes at 30 s is shown, not thrown away (the
+  // question, answered, was given back and sent a second time).
+  var QUIET_MS = 60000;
   var pending = [];
   window.addEventListener("offline", function () {
     pending.slice().forEach(function (controller) { controller.abort(); });
@@ -544,7 +551,7 @@
   }
 
   function ask(text) {
-    adopt();
+    adopt(true);
     addMessage("citizen", text);
     var body = { question: text };
     if (sessionId) { body.session_id = sessionId; }
@@ -751,20 +758,42 @@
      tab started (each made its own, and a reload showed only the last one's), and a tab
      whose conversation another tab changed shows it anew, once it is in sight and idle. */
   var stale = false;
-  function adopt() {
+  function adopt(begin) {
     var id = stored(STORE);
     if (!sessionId && id) { sessionId = id; listen(); }
+    // A question that begins the conversation names it before it leaves, in the storage the
+    // tabs share: a second tab asking before the first one's answer came takes part in it
+    // (each started one of its own, and only the last one's stayed in the chats).
+    if (!sessionId && begin && window.crypto) { remember(newSessionId()); }
+  }
+
+  /* A random conversation id of the form the server takes (as it would make one). */
+  function newSessionId() {
+    var bytes = new Uint8Array(24);
+    window.crypto.getRandomValues(bytes);
+    return btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, "-").replace(/\//g, "_");
   }
   window.addEventListener("storage", function (e) {
-    if (e.key === STORE && e.newValue && e.newValue !== sessionId) { sessionId = e.newValue; }
-    else if (e.key !== CHANGED) { return; }
+    if (e.key === STORE && e.newValue && e.newValue !== sessionId) {
+      var had = sessionId;
+      sessionId = e.newValue;
+      // A conversation another tab just began: its question shows once it is answered there
+      // (reloading now would hold up a question this tab is sending).
+      if (!had) { return; }
+    } else if (e.key !== CHANGED) { return; }
     stale = true;
     refresh();
   });
   document.addEventListener("visibilitychange", function () { refresh(); });
   function refresh() {
-    if (!stale || !started || panel.hidden || document.visibilityState === "hidden" || send.disabled) { return; }
+    if (!stale || !started || panel.hidden || document.visibilityState === "hidden" || send.disabled || drafting()) { return; }
     start();
+  }
+  /* A form in the chat with something typed in it (what was wrong with an answer, an e-mail
+     address): the chat is not loaded anew, which would throw the text away, until it is sent
+     or left (then at the next question, or when the tab is next come back to). */
+  function drafting() {
+    return Array.prototype.some.call(log.querySelectorAll("textarea, input"), function (field) { return field.value.trim(); });
   }
 
   function open() {
@@ -822,6 +851,21 @@
   launcher.addEventListener("click", function () { if (panel.hidden) { open(); } else { shut(); } });
   close.addEventListener("click", shut);
   panel.addEventListener("keydown", function (e) { if (e.key === "Escape") { e.preventDefault(); shut(); } });
+  /* A chat that takes the whole screen covers the site: Tab goes round its own controls
+     (it went on to the site's links under it, out of sight); ✕ or Escape leave it. */
+  panel.addEventListener("keydown", function (e) {
+    if (e.key !== "Tab" || !window.matchMedia || !window.matchMedia(WHOLE_SCREEN).matches) { return; }
+    var controls = Array.prototype.filter.call(panel.querySelectorAll("button, textarea, input, select, a[href], [tabindex]"), function (c) {
+      return !c.disabled && c.tabIndex >= 0 && c.getClientRects().length > 0;
+    });
+    var first = controls[0];
+    var last = controls[controls.length - 1];
+    var at = root.activeElement;
+    if (e.shiftKey ? at === first || at === panel : at === last) {
+      e.preventDefault();
+      (e.shiftKey ? last : first).focus();
+    }
+  });
   /* The question box grows with what is typed, up to its max-height (then it scrolls): a
      longer question, or lines typed with Shift+Enter, are seen whole to be checked. */
   function fit() {
@@ -855,7 +899,7 @@
   person.addEventListener("click", function () {
     var text = input.value.trim();
     if (send.disabled || tooLong(text)) { return; }  // busy: the history or an answer on its way
-    adopt();
+    adopt(true);
     input.value = "";
     fit();
     addMessage("citizen", text || "Позовите специалиста");  // as the history keeps it

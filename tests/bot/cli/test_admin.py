@@ -139,6 +139,25 @@ def test_keyboard_runs_and_common_passwords_are_refused(faqbot: Faqbot) -> None:
     )
 
 
+def test_a_russian_word_or_name_and_a_year_is_refused(faqbot: Faqbot) -> None:
+    """ "Москва2024!", "Солнышко1!", "Наташа1985!" (and as typed with the Latin layout on,
+    or in Latin letters) used to pass: the words guessed first were English ones."""
+    add = ("user", "add", "--login", "admin", "--role", "admin")
+    city, sun, name, unswitched, latin = faqbot.together(
+        (add, "Москва2024!\n"),
+        (add, "Солнышко1!\n"),
+        (add, "Наташа1985!\n"),
+        (add, "Cjkysirj1!x\n"),
+        (add, "Masha2000!x\n"),
+    )
+    refused(city, "Этот пароль легко угадать: «Москва2024»")
+    refused(sun, "Этот пароль легко угадать: «Солнышко»")
+    refused(name, "Этот пароль легко угадать: «Наташа1985»")
+    refused(unswitched, "Этот пароль легко угадать: «Cjkysirj»")
+    refused(latin, "Этот пароль легко угадать: «Masha2000»")
+    ok(faqbot(*add, stdin="Москва-Рыбинск#7\n"))
+
+
 def test_maintenance_round_trip(faqbot: Faqbot) -> None:
     # An explicit offset is kept; the time is shown as Moscow time.
     until = (datetime.now(UTC) + timedelta(days=3)).replace(hour=3, minute=0, microsecond=0)
