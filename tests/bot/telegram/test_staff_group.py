@@ -20,6 +20,7 @@ import pytest
 
 from bot.core.accounts import Accounts
 from bot.core.attachments import Upload
+from bot.core.citizen_tickets import CitizenTickets
 from bot.core.contacts import Contacts
 from bot.core.conversation import ConversationService
 from bot.core.desk import Desk
@@ -1257,6 +1258,38 @@ async def test_a_message_written_before_the_topic_was_made_is_posted_into_it(
     shown = group.in_topic(topic)
     assert shown.count(f"💬 Гражданин: {later}") == 1
     assert not any("Не приходит код подтверждения" in t for t in shown[1:]), "the question twice"
+
+
+async def test_a_file_attached_before_the_topic_was_made_is_posted_into_it(
+    group: Group,
+) -> None:
+    """The citizen attached a scan after the hand-off, before the group made the ticket's
+    topic (the bot was down): the topic started after it and never showed the file."""
+    api = group.api
+    async with group.running():  # the bot ran once; then it is down for a while
+        pass
+    session = "web-session-11"
+    number = await group.web_ticket(session, "Не принимают заявление", Contacts())
+    db = await open_database(group.settings.database_url)
+    try:
+        citizens = CitizenTickets(
+            db,
+            calendar=WorkCalendar(group.settings.core.working_hours),
+            settings=group.settings.core,
+        )
+        await citizens.attach(
+            Identity("web", session), number, Upload(filename="screen.png", data=PNG)
+        )
+    finally:
+        await db.close()
+    async with group.running():
+        topic = await group.topic(number)
+        await api.wait_for(lambda: len(api.documents(STAFF_CHAT)) == 1, what="the file")
+        await asyncio.sleep(SETTLE_SECONDS)
+    (posted,) = api.documents(STAFF_CHAT)
+    assert int(posted["message_thread_id"]) == topic.thread_id
+    assert posted["document"] == {"filename": "screen.png", "data": PNG}
+    assert posted["caption"].startswith("📎 Гражданин приложил файл «screen.png».")
 
 
 async def test_an_edit_of_a_reply_refused_on_a_closed_ticket_says_nothing_was_sent(
