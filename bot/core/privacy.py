@@ -95,6 +95,16 @@ NOT_PERSONAL_BEFORE = re.compile(
     r"|огрн\w*|кпп|бик|октмо|окпо|окато)\s*(?:№|номер)?\s*:?\s*$",
     re.IGNORECASE,
 )
+# Numbers a citizen names as something else, which a phone typed in a message is not taken
+# from ("номер заказа 89001112233", "по договору 8-900-…", "лицевой счёт 9001112255"): masked
+# all the same, but not a contact (`find_phones`).
+NOT_A_PHONE_BEFORE = re.compile(
+    r"(?<!\w)(?:№|#|заявк\w*|заявлени\w*|обращени\w*|заказ\w*|запрос\w*|договор\w*|сч[её]т\w*"
+    r"|квитанци\w*|плат[её]ж\w*|накладн\w*|трек\w*|штраф\w*|постановлени\w*|полис\w*"
+    r"|производств\w*|дел[оау]|огрн\w*|кпп|бик|октмо|окпо|окато)"
+    r"\s*(?:№|номер)?\s*:?\s*$",
+    re.IGNORECASE,
+)
 PHONE_BEFORE = re.compile(
     r"(?:телефон\w*|тел\.?|мобильн\w*|моб\.?|whatsapp|ватсап|звоните|позвоните)"
     r"(?:\s+номер)?\s*:?\s*$",
@@ -139,14 +149,19 @@ def find_secrets(text: str) -> frozenset[SecretKind]:
 
 def find_phones(text: str) -> list[str]:
     """The phone numbers in `text` as written there (with separators made plain): the values
-    `mask_personal_data` replaces with "[телефон]"."""
-    values: list[tuple[PersonalData, str]] = []
+    `mask_personal_data` replaces with "[телефон]", but those the words before them name as
+    an order's, a contract's or an account's number (`NOT_A_PHONE_BEFORE`)."""
+    values: list[tuple[PersonalData, re.Match[str]]] = []
     _scan(text, values)
-    return [value for kind, value in values if kind is PersonalData.PHONE]
+    return [
+        match.group("value")
+        for kind, match in values
+        if kind is PersonalData.PHONE and not _preceded_by(match, NOT_A_PHONE_BEFORE)
+    ]
 
 
 def _scan(
-    text: str, values: list[tuple[PersonalData, str]] | None = None
+    text: str, values: list[tuple[PersonalData, re.Match[str]]] | None = None
 ) -> tuple[str, frozenset[PersonalData]]:
     found: set[PersonalData] = set()
     text = _plain_separators(text)
@@ -159,7 +174,7 @@ def _apply(
     rule: Rule,
     text: str,
     found: set[PersonalData],
-    values: list[tuple[PersonalData, str]] | None = None,
+    values: list[tuple[PersonalData, re.Match[str]]] | None = None,
 ) -> str:
     def replace(match: re.Match[str]) -> str:
         kind = rule.kind if isinstance(rule.kind, PersonalData) else rule.kind(match)
@@ -167,7 +182,7 @@ def _apply(
             return match.group(0)
         found.add(kind)
         if values is not None:
-            values.append((kind, match.group("value")))
+            values.append((kind, match))
         start, end = match.span("value")
         whole = match.group(0)
         offset = match.start()

@@ -60,17 +60,19 @@ class StaffTopicRepository:
     ) -> StaffTopic | None:
         """Insert a claimed row, or None when another process has one for the ticket already.
 
-        The topic will show the ticket's history from here on (the event cursor starts at its
-        end: the card shows the status), and the messages written after the hand-off (the
-        message cursor starts at the hand-off's transcript, which the card sums up): a
-        citizen's message sent before the topic was made is posted into it too.
+        The topic will show what happened after the hand-off, which the card sums up: the
+        cursors start at the ticket's opening (its history) and its transcript (the messages
+        up to it). A citizen's message or file sent before the topic was made is posted into
+        it too (until 2026-12-05 the event cursor started at the history's end, past a file
+        attached meanwhile: the group never saw it, and «Закрыть» did not wait for it).
         """
+        opened_at = select(TicketRow.created_at).where(TicketRow.id == ticket_id).scalar_subquery()
         last_event = await self._session.scalar(
             select(func.coalesce(func.max(TicketEventRow.id), 0)).where(
-                TicketEventRow.ticket_id == ticket_id
+                TicketEventRow.ticket_id == ticket_id,
+                TicketEventRow.created_at <= opened_at,
             )
         )
-        opened_at = select(TicketRow.created_at).where(TicketRow.id == ticket_id).scalar_subquery()
         last_message = await self._session.scalar(
             select(func.coalesce(func.max(TicketMessageRow.id), 0)).where(
                 TicketMessageRow.ticket_id == ticket_id,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from dataclasses import replace
 from datetime import timedelta
 
 from aiogram import Bot
@@ -24,7 +25,7 @@ from aiogram.types import BufferedInputFile
 
 from bot.core.errors import DatabaseUnavailableError
 from bot.core.staff_board import StaffBoard
-from bot.core.staff_cards import StaffTopic, StatusChange, TicketCard, TopicNews
+from bot.core.staff_cards import StaffTopic, StatusChange, TicketCard, TopicMessage, TopicNews
 from bot.core.tickets import ATTACHED
 from bot.telegram.chats import NOT_MODIFIED
 from bot.telegram.staff_texts import (
@@ -104,17 +105,25 @@ class StaffAnnouncer:
 
     async def _post(self, news: TopicNews) -> None:
         chat_id, thread_id = self._board.chat_id, news.topic.thread_id
+        items = news.in_order()
+        posted = 0
         try:
-            for item in news.in_order():
-                if isinstance(item, StatusChange) and item.event.action == ATTACHED:
-                    await self._post_file(news, item)
-                    continue
-                text = (
-                    change_text(item, zone=self._zone)
-                    if isinstance(item, StatusChange)
-                    else topic_message_text(item)
-                )
-                await self._bot.send_message(chat_id, text, message_thread_id=thread_id)
+            for item in items:
+                try:
+                    if isinstance(item, StatusChange) and item.event.action == ATTACHED:
+                        await self._post_file(news, item)
+                    else:
+                        text = (
+                            change_text(item, zone=self._zone)
+                            if isinstance(item, StatusChange)
+                            else topic_message_text(item)
+                        )
+                        await self._bot.send_message(chat_id, text, message_thread_id=thread_id)
+                except (TelegramRetryAfter, TelegramNetworkError, TelegramAPIError):
+                    if posted:  # the pass is tried again from the first item not posted
+                        await self._board.shown(_before(news, items[posted:]))
+                    raise
+                posted += 1
             if news.changes and news.topic.card_message_id is not None:
                 await self.refresh_card(news.topic.card_message_id, news.card)
         except TelegramBadRequest as error:
@@ -170,3 +179,16 @@ class StaffAnnouncer:
         except TelegramBadRequest as error:
             if NOT_MODIFIED not in str(error):
                 raise
+
+
+def _before(news: TopicNews, unposted: list[TopicMessage | StatusChange]) -> TopicNews:
+    """`news` as far as the topic shows it when the items `unposted` (the end of its timeline)
+    could not be posted: its cursors stop just before the first of each kind (until 2026-12-05
+    a pass that flood control stopped half-way posted its first items again when retried)."""
+    events = [i.event.id for i in unposted if isinstance(i, StatusChange)]
+    messages = [i.message.id for i in unposted if isinstance(i, TopicMessage)]
+    return replace(
+        news,
+        last_event_id=min(events) - 1 if events else news.last_event_id,
+        last_message_id=min(messages) - 1 if messages else news.last_message_id,
+    )

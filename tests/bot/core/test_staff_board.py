@@ -9,18 +9,21 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core.attachments import Upload
+from bot.core.errors import UnreadMessageError
 from bot.core.identity import Identity
 from bot.core.roles import Role
 from bot.core.staff_board import StaffBoard
 from bot.core.staff_cards import StaffTopic, TopicMessage, TopicNews
 from bot.core.ticket_status import TicketStatus
-from bot.core.tickets import Author, Via
+from bot.core.tickets import ATTACHED, Author, Via
 from tests.bot.conftest import FakeClock
 from tests.bot.core.conftest import PASSWORD, Services
 
 pytestmark = pytest.mark.anyio
 
 CHAT = -100777
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # enough of a PNG for the type check
 
 
 async def open_tickets(services: Services, count: int) -> list[int]:
@@ -89,6 +92,38 @@ async def test_news_are_status_changes_and_citizen_messages_once(
     assert news.card.assignee_name == "Ольга"
     await board.shown(news)
     assert await board.news() == []
+
+
+async def test_a_file_attached_before_the_topic_was_made_is_news_and_stops_closing(
+    services: Services, clock: FakeClock
+) -> None:
+    """The group made the ticket's topic a minute after the hand-off (the bot was down); the
+    citizen attached a scan meanwhile: the topic shows it, and «Закрыть» waits for it."""
+    (number,) = await open_tickets(services, 1)
+    clock.advance(timedelta(minutes=1))
+    await services.citizens.attach(
+        Identity("web", "session-0"), number, Upload(filename="скан.png", data=PNG)
+    )
+    board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    topic = await shown_topic(board)
+    olga = await services.accounts.create(
+        "olga", PASSWORD, role=Role.OPERATOR, display_name="Ольга"
+    )
+    with pytest.raises(UnreadMessageError, match="гражданин приложил новый файл"):
+        await services.desk.resolve(
+            olga,
+            number,
+            via=Via.TELEGRAM,
+            take_waiting=True,
+            seen_message_id=topic.last_message_id,
+            seen_event_id=topic.last_event_id,
+        )
+    (news,) = await board.news()
+    assert [c.event.action for c in news.changes] == [ATTACHED]
+    assert news.changes[0].event.note == "скан.png"
+    assert (await services.citizens.lookup(Identity("web", "session-0"), number)).status is (
+        TicketStatus.NEW
+    ), "refused, the ticket was not taken either"
 
 
 async def shown_topic(board: StaffBoard) -> StaffTopic:

@@ -716,3 +716,28 @@ async def test_a_comment_corrected_after_thumbs_down_updates_the_comment(
     ]
     await asyncio.sleep(0.5)
     assert len(api.sent(anna.user_id)) == 4, "no answer to the comment as to a question"
+
+
+async def test_an_order_or_contract_number_is_not_taken_for_the_citizens_phone(
+    running: RunningBot,
+) -> None:
+    api, anna = running.api, running.citizen()
+    anna.says("/operator не приходит код подтверждения, мой телефон 8 912 345 67 89")
+    sent = await api.wait_sent(anna.user_id, 2)
+    number = ticket_number(sent[0]["text"])
+    assert "+79123456789" in sent[1]["text"]
+    # 11 digits that look like a phone, but the words before them say what they are.
+    said = [
+        "номер заказа 89001112233 так и не пришёл",
+        "по договору 8-900-111-22-44 ничего не ясно",
+        "лицевой счёт 9001112255, квитанция 9001112266",
+    ]
+    for text in said:
+        before = len(api.sent(anna.user_id))
+        anna.says(text)
+        await api.wait_sent(anna.user_id, before + 1)
+        await asyncio.sleep(0.3)
+        told = [m["text"] for m in api.sent(anna.user_id)[before:]]
+        assert told == [f"Добавили ваше сообщение к обращению № {number}."], (text, told)
+    ticket = await running.app.services.citizens.lookup(chat_identity(anna.user_id), number)
+    assert ticket.contacts.phone == "+79123456789", "the citizen's own number stays"

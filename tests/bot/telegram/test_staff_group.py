@@ -20,6 +20,7 @@ import pytest
 
 from bot.core.accounts import Accounts
 from bot.core.attachments import Upload
+from bot.core.citizen_tickets import CitizenTickets
 from bot.core.contacts import Contacts
 from bot.core.conversation import ConversationService
 from bot.core.desk import Desk
@@ -1260,6 +1261,73 @@ async def test_a_message_written_before_the_topic_was_made_is_posted_into_it(
     shown = group.in_topic(topic)
     assert shown.count(f"💬 Гражданин: {later}") == 1
     assert not any("Не приходит код подтверждения" in t for t in shown[1:]), "the question twice"
+
+
+async def test_a_file_attached_before_the_topic_was_made_is_posted_into_it(
+    group: Group,
+) -> None:
+    """The citizen attached a scan after the hand-off, before the group made the ticket's
+    topic (the bot was down): the topic started after it and never showed the file."""
+    api = group.api
+    async with group.running():  # the bot ran once; then it is down for a while
+        pass
+    session = "web-session-11"
+    number = await group.web_ticket(session, "Не принимают заявление", Contacts())
+    db = await open_database(group.settings.database_url)
+    try:
+        citizens = CitizenTickets(
+            db,
+            calendar=WorkCalendar(group.settings.core.working_hours),
+            settings=group.settings.core,
+        )
+        await citizens.attach(
+            Identity("web", session), number, Upload(filename="screen.png", data=PNG)
+        )
+    finally:
+        await db.close()
+    async with group.running():
+        topic = await group.topic(number)
+        await api.wait_for(lambda: len(api.documents(STAFF_CHAT)) == 1, what="the file")
+        await asyncio.sleep(SETTLE_SECONDS)
+    (posted,) = api.documents(STAFF_CHAT)
+    assert int(posted["message_thread_id"]) == topic.thread_id
+    assert posted["document"] == {"filename": "screen.png", "data": PNG}
+    assert posted["caption"].startswith("📎 Гражданин приложил файл «screen.png».")
+
+
+async def test_flood_control_on_the_citizens_file_does_not_post_the_message_before_it_twice(
+    group: Group,
+) -> None:
+    """The citizen wrote and attached a scan while the bot was down; Telegram's flood control
+    stopped the file's upload: the pass was tried again from the start, and the message
+    already in the topic was posted a second time."""
+    api = group.api
+    later = "Прикладываю скан заявления"
+    session = "web-session-12"
+    async with group.running():
+        number = await group.web_ticket(session, "Не принимают заявление", Contacts())
+        topic = await group.topic(number)
+        await asyncio.sleep(SETTLE_SECONDS)
+    await group.web_message(session, later)
+    db = await open_database(group.settings.database_url)
+    try:
+        citizens = CitizenTickets(
+            db,
+            calendar=WorkCalendar(group.settings.core.working_hours),
+            settings=group.settings.core,
+        )
+        await citizens.attach(
+            Identity("web", session), number, Upload(filename="screen.png", data=PNG)
+        )
+    finally:
+        await db.close()
+    # Longer than the bot waits in place (5 s in these tests): the pass is given up.
+    api.fail(429, 1, methods=("sendDocument",), retry_after=6, chat_id=STAFF_CHAT)
+    async with group.running():
+        await api.wait_for(lambda: len(api.documents(STAFF_CHAT)) == 1, what="the file", timeout=20)
+        await asyncio.sleep(SETTLE_SECONDS)
+    assert group.in_topic(topic).count(f"💬 Гражданин: {later}") == 1
+    assert len(api.documents(STAFF_CHAT)) == 1
 
 
 async def test_an_edit_of_a_reply_refused_on_a_closed_ticket_says_nothing_was_sent(
