@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.core.email_address import AddressError, checked_address
 from bot.core.errors import ContactError
-from bot.core.privacy import PersonalData, ascii_digits, find_phones
+from bot.core.privacy import PersonalData, ascii_digits, find_phones, mask_personal_data
 
 MAX_NAME_LENGTH = 100
 # Dashes as sites and phones' autocorrection print them (‐ ‑ ‒ – — −) count as hyphens,
@@ -92,6 +92,30 @@ def make_contacts(
         phone=normalize_phone(phone) if phone and phone.strip() else None,
         email=normalize_email(email) if email and email.strip() else None,
     )
+
+
+# Words by which a citizen says a number in their message is their own ("мой телефон …",
+# "перезвоните мне на …", "для связи …").
+OWN_NUMBER = re.compile(
+    r"(?<!\w)(?:мо[йяиеё]\w*|мне|меня|перезвон\w*|позвоните|звоните|для\s+связи)(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def own_phone(text: str, known: str | None) -> str | None:
+    """The citizen's own phone typed in a message, as `+7XXXXXXXXXX`, or None.
+
+    With no phone known yet, any Russian number in the message. With one known (shared with
+    the button, or typed before), only a message that is the number alone ("89001112233",
+    a correction) or says it is theirs ("мой новый номер …"): "в МФЦ звонила по 8 (495) …"
+    names someone else's number and must not replace the citizen's."""
+    phone = typed_phone(text)
+    if phone is None or known is None or phone == known:
+        return phone
+    rest = mask_personal_data(text).replace(PersonalData.PHONE.placeholder, " ")
+    if not re.search(r"\w", rest) or OWN_NUMBER.search(rest):
+        return phone
+    return None
 
 
 def typed_phone(text: str) -> str | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiogram.fsm.context import FSMContext
 
-from bot.core.contacts import Contacts, typed_phone
+from bot.core.contacts import Contacts, own_phone
 
 PHONE_KEY = "phone"
 NAME_KEY = "name"
@@ -25,10 +25,11 @@ async def remembered_contacts(state: FSMContext) -> Contacts | None:
 
 
 async def contacts_for(state: FSMContext, text: str) -> tuple[Contacts | None, str | None]:
-    """The contacts to give with the message `text`: what the citizen shared earlier, with a
-    phone number typed in the message in place of the shared one; and that typed number."""
+    """The contacts to give with the message `text`: what the citizen shared earlier, with
+    their own phone number typed in the message in place of the shared one (see `own_phone`);
+    and that typed number."""
     contacts = await remembered_contacts(state)
-    phone = typed_phone(text)
+    phone = own_phone(text, contacts.phone if contacts else None)
     if phone is None:
         return contacts, None
     return Contacts(phone=phone, name=contacts.name if contacts else None), phone

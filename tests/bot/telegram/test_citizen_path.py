@@ -652,6 +652,27 @@ async def test_a_phone_typed_while_a_ticket_is_open_reaches_its_contacts_and_sta
     assert not any("9123456789" in r.getMessage() for r in caplog.records)
 
 
+async def test_someone_elses_number_in_a_message_does_not_replace_the_citizens_phone(
+    running: RunningBot,
+) -> None:
+    """«в МФЦ звонила по 8 (495) …» names another number: it replaced the phone the citizen
+    had given, on the ticket and for later tickets, and they were told it was added."""
+    api, anna = running.api, running.citizen()
+    anna.says("/operator не приходит код, мой телефон 8 912 345 67 89")
+    sent = await api.wait_sent(anna.user_id, 2)
+    number = ticket_number(sent[0]["text"])
+    anna.says("в МФЦ звонила по 8 (495) 123-45-67, там не помогли")
+    told = (await api.wait_sent(anna.user_id, 3))[-1]["text"]
+    assert told == f"Добавили ваше сообщение к обращению № {number}."
+    ticket = await running.app.services.citizens.lookup(chat_identity(anna.user_id), number)
+    assert ticket.contacts.phone == "+79123456789"
+    anna.says("мой новый номер 8 900 111 22 33")  # said to be theirs: it replaces
+    told = (await api.wait_sent(anna.user_id, 5))[-1]["text"]
+    assert "+79001112233" in told
+    ticket = await running.app.services.citizens.lookup(chat_identity(anna.user_id), number)
+    assert ticket.contacts.phone == "+79001112233"
+
+
 async def test_a_phone_typed_with_a_question_opens_the_ticket_with_that_phone(
     running: RunningBot,
 ) -> None:
