@@ -147,6 +147,15 @@ def find_secrets(text: str) -> frozenset[SecretKind]:
     return frozenset(SECRET_KINDS[kind] for kind in found if kind in SECRET_KINDS)
 
 
+def mask_file_name(name: str) -> str:
+    """A file's name masked as a message is, "_" read as a space between words: "\\w"
+    takes in "_", so "паспорт_4510_123456.pdf" or "скан_89123456789.jpg" kept the numbers.
+    A name with nothing to mask stays as it was."""
+    spaced = name.replace("_", " ")
+    masked = mask_personal_data(spaced)
+    return name if masked == spaced else masked
+
+
 def find_phones(text: str) -> list[str]:
     """The phone numbers in `text` as written there (with separators made plain): the values
     `mask_personal_data` replaces with "[телефон]", but those the words before them name as

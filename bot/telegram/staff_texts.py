@@ -13,7 +13,7 @@ from aiogram.types import InlineKeyboardButton, InlineKeyboardMarkup
 from bot.core.contacts import Contacts
 from bot.core.email_address import mask_address
 from bot.core.labels import channel_label, event_label
-from bot.core.privacy import mask_personal_data
+from bot.core.privacy import mask_file_name
 from bot.core.staff_cards import StatusChange, TicketCard, TopicMessage
 from bot.core.staff_time import staff_time
 from bot.core.suggestions import Suggestion
@@ -225,7 +225,7 @@ def card_keyboard(card: TicketCard) -> InlineKeyboardMarkup | None:
 def attached_name(change: StatusChange) -> str:
     """The name of the file an `attached` change records, masked as the citizen's messages and
     the card's contacts are ("паспорт 4510 …")."""
-    return mask_personal_data(change.event.note or "")
+    return mask_file_name(change.event.note or "")
 
 
 def file_caption(change: StatusChange, *, zone: str) -> str:
@@ -247,9 +247,7 @@ def change_text(change: StatusChange, *, zone: str) -> str:
     event = change.event
     when = staff_time(event.created_at, zone)
     if event.action == ATTACHED:
-        # Masked as the citizen's messages and the card's contacts are ("паспорт 4510 …").
-        name = mask_personal_data(event.note or "")
-        return FILE_NEWS.format(name=html.escape(name), when=when)
+        return FILE_NEWS.format(name=html.escape(attached_name(change)), when=when)
     if event.action == CONTACTS_GIVEN:
         return CONTACTS_NEWS.format(what=html.escape(event.note or ""), when=when)
     if event.action == DELIVERY_REFUSED:

@@ -16,6 +16,7 @@ from bot.core.privacy import (
     find_secrets,
     inn_valid,
     luhn_valid,
+    mask_file_name,
     mask_personal_data,
     snils_valid,
 )
@@ -345,3 +346,19 @@ def test_skipping_the_digit_rules_on_texts_without_digits_changes_nothing(
 ) -> None:
     text = " ".join(parts)
     assert mask_personal_data(text) == _every_rule(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [
+        ("паспорт_4510_123456.pdf", "паспорт [паспорт].pdf"),
+        ("скан_89123456789.jpg", "скан [телефон].jpg"),
+        ("снилс_123-456-789 01.png", "снилс [СНИЛС].png"),
+        ("паспорт 4510 123456.jpg", "паспорт [паспорт].jpg"),
+        ("заявление_на_выдачу.pdf", "заявление_на_выдачу.pdf"),  # nothing to mask: as sent
+    ],
+)
+def test_a_file_name_is_masked_with_underscores_between_its_words(name: str, shown: str) -> None:
+    """The operators' Telegram topic shows the citizen's file under its masked name; an
+    underscore is a word character, so numbers joined to words by it were shown as sent."""
+    assert mask_file_name(name) == shown
