@@ -312,3 +312,14 @@ class DialogueRow(Base):
     state: Mapped[str | None] = mapped_column(String(200), nullable=True)
     data: Mapped[dict[str, object]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
+class LoginFailureRow(Base):
+    """Wrong passwords on the console's log-in form counted against one key (a login at a
+    client address, or an address), shared by every `serve` process: a token bucket kept as
+    the moment it is full again. A row past `clear_at` counts nothing and is pruned."""
+
+    __tablename__ = "login_failures"
+    # SHA-256 of the key: what was typed as a login (a password, by mistake) is not stored.
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    clear_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.storage.conversation_repo import ConversationRepository
 from bot.storage.dialogue_repo import DialogueRepository
 from bot.storage.link_repo import LinkRepository
+from bot.storage.login_failure_repo import LoginFailureRepository
 from bot.storage.operator_repo import OperatorRepository
 from bot.storage.outbox_repo import OutboxRepository
 from bot.storage.proposal_repo import ProposalRepository
@@ -26,6 +27,7 @@ class UnitOfWork:
         "conversations",
         "dialogues",
         "links",
+        "login_failures",
         "operators",
         "outbox",
         "proposals",
@@ -50,5 +52,6 @@ class UnitOfWork:
         self.ticket_timings = TicketTimingRepository(session)
         self.web_events = WebEventRepository(session)
         self.links = LinkRepository(session)
+        self.login_failures = LoginFailureRepository(session)
         self.staff_topics = StaffTopicRepository(session)
         self.dialogues = DialogueRepository(session)

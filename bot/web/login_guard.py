@@ -1,26 +1,41 @@
 """A guard on the console's log-in form against password guessing.
 
 Each attempt spends a token of its login's bucket at its client address and of the address's
-own bucket (see `ratelimit.py`) before the password is checked, so parallel guesses cannot all
-slip through while the first ones are being verified. The login's bucket is per address: a
-guesser elsewhere cannot lock an operator out of their own desk by typing their login (with
-one bucket per login, one address took every token it got back, and the right password was
-refused all day). A successful log-in gives both back and starts its login afresh there, so
-only wrong passwords count. Past either limit the form is refused, the right password too,
-until the bucket refills. The buckets live in this process's memory, as the public API's do:
-each `serve` process counts on its own, and a restart forgets.
+own bucket before the password is checked, so parallel guesses cannot all slip through while
+the first ones are being verified. The login's bucket is per address: a guesser elsewhere
+cannot lock an operator out of their own desk by typing their login (with one bucket per
+login, one address took every token it got back, and the right password was refused all
+day). A successful log-in gives both back and starts its login afresh there, so only wrong
+passwords count. Past either limit the form is refused, the right password too, until the
+bucket refills.
+
+The buckets live in the database (`login_failures`), counted in one transaction per attempt
+that holds its keys' locks: every `serve` process on one database shares them, and a restart
+keeps a lock-out (in memory, each process gave a guesser the full count, and a restart forgot).
+A bucket is kept as the moment it is full again: a token is one interval `1 / per_second`
+of it. When the database cannot be written, the attempt is refused as every console page is
+in an outage (503, «Сервис временно недоступен…»): no password is checked uncounted.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
+from bot.core.clock import Clock, system_clock
+from bot.storage.database import Database
+from bot.storage.unit_of_work import UnitOfWork
 from bot.web.errors import TooManyLoginAttemptsError
-from bot.web.ratelimit import RateLimiter
 from bot.web.settings import RateLimit
 
 log = logging.getLogger(__name__)
+
+LOGIN, ADDRESS = "login", "address"
+# Rounding of stored times (microseconds) must not refuse the last token of a bucket.
+SLACK_SECONDS = 0.001
 
 
 def login_key(login: str) -> str:
@@ -33,47 +48,120 @@ def _bucket(login: str, address: str) -> str:
     return f"{login_key(login)}\x00{address}"
 
 
+def _stored_key(kind: str, bucket: str) -> str:
+    """The database's key of a bucket: a hash, so a login typed is never stored."""
+    return hashlib.sha256(f"{kind}\x00{bucket}".encode()).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Attempt:
+    """A log-in attempt let through: counted as failed until `LoginGuard.succeeded`."""
+
+    login: str
+    address: str
+    # Per limit (LOGIN, ADDRESS): seconds the next attempt waits if this one fails.
+    waits: tuple[tuple[str, float], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Limit:
+    kind: str
+    bucket: str
+    limit: RateLimit
+
+    @property
+    def key(self) -> str:
+        return _stored_key(self.kind, self.bucket)
+
+    @property
+    def interval(self) -> timedelta:
+        return timedelta(seconds=1 / self.limit.per_second)
+
+    def over(self, clear_at: datetime, now: datetime) -> float:
+        """Seconds until one more token is in a bucket full again at `clear_at`; 0.0: now."""
+        ahead = (clear_at - now).total_seconds()
+        over = ahead - (self.limit.burst - 1) / self.limit.per_second
+        return over if over > SLACK_SECONDS else 0.0
+
+
 class LoginGuard:
     """Counts failed log-ins per login at a client address, and per client address."""
 
-    def __init__(self, *, per_login: RateLimit | None, per_address: RateLimit | None) -> None:
-        self._logins = RateLimiter(per_login)
-        self._addresses = RateLimiter(per_address)
+    def __init__(
+        self,
+        db: Database,
+        *,
+        per_login: RateLimit | None,
+        per_address: RateLimit | None,
+        clock: Clock = system_clock,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._rates = {LOGIN: per_login, ADDRESS: per_address}
 
-    def admit(self, login: str, address: str) -> None:
+    async def admit(self, login: str, address: str) -> Attempt:
         """Let an attempt through, counting it as failed until `succeeded` says otherwise;
-        `TooManyLoginAttemptsError` past either limit."""
-        key = _bucket(login, address)
-        login_wait = self._logins.take(key)
-        address_wait = self._addresses.take(address)
-        if login_wait == 0.0 and address_wait == 0.0:
-            return
-        # Refused: the limiter that allowed it must not count an attempt that never ran.
-        if login_wait == 0.0:
-            self._logins.give_back(key)
-        if address_wait == 0.0:
-            self._addresses.give_back(address)
-        raise TooManyLoginAttemptsError(max(login_wait, address_wait))
+        `TooManyLoginAttemptsError` past either limit, `DatabaseUnavailableError` when the
+        count cannot be kept."""
+        waits = await self._take(self._limits(login, address))
+        return Attempt(login, address, waits)
 
-    def failed(self, login: str, address: str) -> None:
+    def failed(self, attempt: Attempt) -> None:
         """A wrong password (already counted by `admit`): log it when it closes the form."""
-        key = _bucket(login, address)
-        for what, limiter, bucket in (
-            ("login", self._logins, key),
-            ("address", self._addresses, address),
-        ):
-            wait = limiter.wait(bucket)
+        for what, wait in attempt.waits:
             if wait > 0:
                 log.warning(
                     "console log-in locked by its %s after wrong passwords: login %r from %s; "
                     "next attempt allowed in %d s",
                     what,
-                    login_key(login),
-                    address,
+                    login_key(attempt.login),
+                    attempt.address,
                     math.ceil(wait),
                 )
 
-    def succeeded(self, login: str, address: str) -> None:
+    async def succeeded(self, attempt: Attempt) -> None:
         """The right password: the login starts afresh and the address gets its token back."""
-        self._logins.forget(_bucket(login, address))
-        self._addresses.give_back(address)
+        limits = self._limits(attempt.login, attempt.address)
+        if limits:
+            async with self._db.transaction() as uow:
+                await self._give_back(uow, limits)
+
+    def _limits(self, login: str, address: str) -> list[_Limit]:
+        buckets = {LOGIN: _bucket(login, address), ADDRESS: address}
+        return [
+            _Limit(kind, buckets[kind], rate)
+            for kind, rate in self._rates.items()
+            if rate is not None
+        ]
+
+    async def _take(self, limits: list[_Limit]) -> tuple[tuple[str, float], ...]:
+        if not limits:
+            return ()
+        async with self._db.transaction() as uow:
+            repo = uow.login_failures
+            await repo.serialise([item.key for item in limits])
+            stored = await repo.clear_times([item.key for item in limits])
+            now = self._clock()
+            before = {item.key: max(stored.get(item.key, now), now) for item in limits}
+            refused = max(item.over(before[item.key], now) for item in limits)
+            if refused == 0.0:
+                for item in limits:
+                    await repo.put(item.key, before[item.key] + item.interval)
+            await repo.prune(now)
+        if refused > 0.0:
+            raise TooManyLoginAttemptsError(refused)
+        return tuple(
+            (item.kind, item.over(before[item.key] + item.interval, now)) for item in limits
+        )
+
+    async def _give_back(self, uow: UnitOfWork, limits: list[_Limit]) -> None:
+        repo = uow.login_failures
+        await repo.serialise([item.key for item in limits])
+        stored = await repo.clear_times([item.key for item in limits])
+        now = self._clock()
+        for item in limits:
+            clear_at = stored.get(item.key, now) - item.interval
+            if item.kind == LOGIN or clear_at <= now:
+                await repo.drop(item.key)
+            else:
+                await repo.put(item.key, clear_at)

@@ -139,7 +139,7 @@ async def build_services(
                 email_ip_limiter=RateLimiter(settings.email_ip_rate),
                 email_session_limiter=RateLimiter(settings.email_session_rate),
                 login_guard=LoginGuard(
-                    per_login=settings.login_rate, per_address=settings.login_ip_rate
+                    db, per_login=settings.login_rate, per_address=settings.login_ip_rate
                 ),
                 stopping=asyncio.Event(),
             )

@@ -108,7 +108,7 @@ async def login(
     wrong passwords for a login or from an address close the form for a while (429)."""
     guard, address = services.login_guard, client_address(request)
     try:
-        guard.admit(login, address)
+        attempt = await guard.admit(login, address)
     except TooManyLoginAttemptsError as error:
         page = _page(request, "login.html", None, {"error": str(error)}, status_code=429)
         page.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
@@ -116,9 +116,9 @@ async def login(
     try:
         operator = await accounts.authenticate(login, password)
     except AuthenticationError as error:
-        guard.failed(login, address)
+        guard.failed(attempt)
         return _page(request, "login.html", None, {"error": str(error)}, status_code=401)
-    guard.succeeded(login, address)
+    await guard.succeeded(attempt)
     request.session.clear()
     request.session[OPERATOR_KEY] = operator.login
     request.session[PASSWORD_KEY] = (await accounts.with_stamp(operator.login))[1]

@@ -5,12 +5,23 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import timedelta
 
 import httpx
 import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.storage.database import Database
+from bot.web.errors import TooManyLoginAttemptsError
+from bot.web.login_guard import LoginGuard
+from bot.web.settings import DEFAULT_LOGIN_IP_RATE, DEFAULT_LOGIN_RATE, WebSettings
+from matcher import Morphology
+from tests.bot.conftest import FakeClock
 from tests.bot.core.conftest import PASSWORD
-from tests.bot.web.conftest import Web, csrf_of, log_in
+from tests.bot.web.conftest import Web, csrf_of, log_in, make_app
 
 pytestmark = pytest.mark.anyio
 
@@ -89,3 +100,124 @@ async def test_guesses_sent_all_at_once_are_counted_before_any_is_checked(web: W
     sent = await asyncio.gather(*(web.client.post("/console/login", data=form) for _ in range(30)))
     statuses = sorted(response.status_code for response in sent)
     assert statuses == [401] * 5 + [429] * 25
+
+
+@asynccontextmanager
+async def _server(settings: WebSettings, morphology: Morphology) -> AsyncIterator[Web]:
+    """One `serve` process's app, from its start to its stop."""
+    app = make_app(settings, morphology)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Web(app=app, client=client)
+
+
+@pytest.fixture
+def shared_settings(web_settings: WebSettings, database_url: str) -> WebSettings:
+    """The web settings on a fresh database of the test's backend (SQLite, PostgreSQL)."""
+    return replace(web_settings, database_url=database_url)
+
+
+async def test_two_servers_on_one_database_share_the_count(
+    shared_settings: WebSettings, morphology: Morphology
+) -> None:
+    """Behind a proxy each server allowed five wrong passwords of its own: 30 guesses sent
+    at once across two servers got 10 checked; now 5, as on one server."""
+    async with (
+        _server(shared_settings, morphology) as one,
+        _server(shared_settings, morphology) as two,
+    ):
+        await one.operator("anna")
+        forms = []
+        for web in (one, two):
+            page = await web.client.get("/console/login")
+            forms.append(
+                (web.client, {"login": "anna", "password": WRONG, "csrf_token": csrf_of(page.text)})
+            )
+        sent = await asyncio.gather(
+            *(forms[i % 2][0].post("/console/login", data=forms[i % 2][1]) for i in range(30))
+        )
+        assert sorted(r.status_code for r in sent) == [401] * 5 + [429] * 25
+        for web in (one, two):
+            refused = await log_in(web.client, "anna", PASSWORD)
+            assert refused.status_code == 429 and LOCKED in refused.text
+            assert 60 <= int(refused.headers["retry-after"]) <= 15 * 60
+
+
+async def test_a_restart_keeps_the_lock_out(
+    shared_settings: WebSettings, morphology: Morphology
+) -> None:
+    async with _server(shared_settings, morphology) as before:
+        await before.operator("anna")
+        await before.operator("boris")
+        assert await _wrong(before.client, "anna", 5) == [401] * 5
+    async with _server(shared_settings, morphology) as after:
+        refused = await log_in(after.client, "anna", PASSWORD)
+        assert refused.status_code == 429 and LOCKED in refused.text
+        assert "попробуйте снова через 3 мин." in refused.text
+        # A successful log-in still clears its own login's count only.
+        assert await _wrong(after.client, "boris", 4) == [401] * 4
+        assert (await log_in(after.client, "boris")).status_code == 303
+        assert await _wrong(after.client, "boris", 6) == [401] * 5 + [429]
+
+
+async def _writes(web: Web, *, allowed: bool) -> None:
+    """SQLite refuses writes on the app's own connection as on a read-only file or a full
+    disk (the pool keeps one connection)."""
+    pooled = await web.services.db._engine.raw_connection()  # the test's lever
+    try:
+        assert pooled.driver_connection is not None
+        await pooled.driver_connection.execute(f"PRAGMA query_only = {0 if allowed else 1}")
+    finally:
+        pooled.close()
+
+
+async def test_a_lock_out_outlives_a_restart_and_the_form_answers_while_the_file_is_read_only(
+    web_settings: WebSettings, morphology: Morphology
+) -> None:
+    async with _server(web_settings, morphology) as before:
+        await before.operator("anna")
+        await before.operator("boris")
+        assert await _wrong(before.client, "anna", 5) == [401] * 5
+    async with _server(web_settings, morphology) as after:
+        assert (await log_in(after.client, "anna", PASSWORD)).status_code == 429
+        await _writes(after, allowed=False)
+        try:
+            # The count cannot be kept: the form says so, as every console page does in an
+            # outage, and checks no password meanwhile.
+            answers = [await log_in(after.client, "boris", WRONG) for _ in range(6)]
+        finally:
+            await _writes(after, allowed=True)
+        for answer in answers:
+            assert answer.status_code == 503 and "временно недоступен" in answer.text
+            assert answer.headers["retry-after"] == "5"
+        assert (await log_in(after.client, "boris", PASSWORD)).status_code == 303
+        assert (await log_in(after.client, "anna", PASSWORD)).status_code == 429
+
+
+async def _stored_rows(database_url: str) -> int:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return int(await connection.scalar(text("SELECT count(*) FROM login_failures")) or 0)
+    finally:
+        await engine.dispose()
+
+
+async def test_counts_are_kept_in_the_database_and_pruned_once_worn_off(
+    db: Database, database_url: str, clock: FakeClock
+) -> None:
+    guard = LoginGuard(
+        db, per_login=DEFAULT_LOGIN_RATE, per_address=DEFAULT_LOGIN_IP_RATE, clock=clock
+    )
+    for _ in range(5):
+        await guard.admit("anna", "10.0.0.7")
+    with pytest.raises(TooManyLoginAttemptsError) as refused:
+        await guard.admit("ANNA ", "10.0.0.7")
+    assert refused.value.retry_after == pytest.approx(180)
+    assert await _stored_rows(database_url) == 2  # anna at the address, and the address
+    clock.advance(timedelta(minutes=3))
+    await guard.admit("anna", "10.0.0.7")  # one attempt refilled
+    clock.advance(timedelta(hours=1, minutes=1))  # both buckets full again
+    await guard.admit("boris", "10.0.0.8")
+    assert await _stored_rows(database_url) == 2  # only boris's: the worn-off rows are gone

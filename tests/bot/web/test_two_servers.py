@@ -36,6 +36,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 PASSWORD = "Надёжный-пароль-2026"
 OPERATORS = ("anna", "boris")  # anna works on server 0, boris on server 1
+GUESSED = "vera"  # an operator whose password someone guesses on both servers at once
+WRONG = "неверный-пароль-123"
 CITIZENS = 40
 TABS = 3  # console tabs each operator takes from at once
 STARTUP_SECONDS = 60.0
@@ -171,8 +173,9 @@ def servers(
             started.append(Server(f"http://127.0.0.1:{port}", process, log))
         # The accounts are made while the servers boot: four processes meet the empty
         # database at once, and the start-up migration lock must let exactly one migrate.
-        with ThreadPoolExecutor(max_workers=len(OPERATORS)) as pool:
-            list(pool.map(lambda login: _add_operator(login, url, env, folder), OPERATORS))
+        with ThreadPoolExecutor(max_workers=len(OPERATORS) + 1) as pool:
+            logins = (*OPERATORS, GUESSED)
+            list(pool.map(lambda login: _add_operator(login, url, env, folder), logins))
         for server in started:
             _wait_healthy(server)
         yield started[0], started[1]
@@ -436,3 +439,44 @@ def test_live_events_reach_the_server_the_citizen_talks_to(outcome: Outcome) -> 
 
 def test_neither_server_crashed(outcome: Outcome) -> None:
     assert outcome.crashed == ()
+
+
+async def _guess_on_both(servers: tuple[Server, Server], guesses: int) -> list[httpx.Response]:
+    """Wrong passwords for one login sent at once, half to each server, from one address."""
+    clients = [httpx.AsyncClient(base_url=s.url, timeout=30) for s in servers]
+    try:
+        forms = []
+        for client in clients:
+            token = csrf_of((await client.get("/console/login")).text)
+            forms.append({"login": GUESSED, "password": WRONG, "csrf_token": token})
+        return await asyncio.gather(
+            *(clients[i % 2].post("/console/login", data=forms[i % 2]) for i in range(guesses))
+        )
+    finally:
+        for client in clients:
+            await client.aclose()
+
+
+def test_wrong_passwords_are_counted_once_across_both_servers(
+    servers: tuple[Server, Server],
+) -> None:
+    """Each server counted on its own: 30 guesses sent at once across two servers got 10
+    passwords checked (five more with every server added behind the proxy)."""
+    sent = asyncio.run(_guess_on_both(servers, 30))
+    statuses = Counter(response.status_code for response in sent)
+    assert statuses == {401: 5, 429: 25}, statuses
+
+    async def right_password() -> list[httpx.Response]:
+        answers = []
+        for server in servers:
+            async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+                answers.append(await log_in(client, GUESSED, PASSWORD))
+        return answers
+
+    for refused in asyncio.run(right_password()):
+        assert refused.status_code == 429, refused.text
+        assert "Слишком много неудачных попыток входа" in refused.text
+        assert 60 <= int(refused.headers["retry-after"]) <= 15 * 60
+    for server in servers:
+        log = server.log.read_text("utf-8")
+        assert "Traceback" not in log and WRONG not in log
