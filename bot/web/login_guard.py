@@ -36,6 +36,11 @@ log = logging.getLogger(__name__)
 LOGIN, ADDRESS = "login", "address"
 # Rounding of stored times (microseconds) must not refuse the last token of a bucket.
 SLACK_SECONDS = 0.001
+# A key the database refused is refused here until then, without asking it again: a flood of
+# guesses at a closed bucket costs no write each (at most this many keys are remembered).
+REMEMBERED_REFUSALS = 50_000
+# Worn-off rows are deleted at most this often by one process.
+PRUNE_EVERY = timedelta(minutes=1)
 
 
 def login_key(login: str) -> str:
@@ -98,6 +103,8 @@ class LoginGuard:
         self._db = db
         self._clock = clock
         self._rates = {LOGIN: per_login, ADDRESS: per_address}
+        self._refused: dict[str, datetime] = {}  # key → until when the database refused it
+        self._pruned_at: datetime | None = None
 
     async def admit(self, login: str, address: str) -> Attempt:
         """Let an attempt through, counting it as failed until `succeeded` says otherwise;
@@ -137,6 +144,9 @@ class LoginGuard:
     async def _take(self, limits: list[_Limit]) -> tuple[tuple[str, float], ...]:
         if not limits:
             return ()
+        known = self._known_refusal(limits)
+        if known > 0.0:
+            raise TooManyLoginAttemptsError(known)
         async with self._db.transaction() as uow:
             repo = uow.login_failures
             await repo.serialise([item.key for item in limits])
@@ -147,12 +157,37 @@ class LoginGuard:
             if refused == 0.0:
                 for item in limits:
                     await repo.put(item.key, before[item.key] + item.interval)
-            await repo.prune(now)
+            if self._pruned_at is None or now - self._pruned_at >= PRUNE_EVERY:
+                await repo.prune(now)
+                self._pruned_at = now
         if refused > 0.0:
+            self._remember_refusal(limits, before, now)
             raise TooManyLoginAttemptsError(refused)
         return tuple(
             (item.kind, item.over(before[item.key] + item.interval, now)) for item in limits
         )
+
+    def _known_refusal(self, limits: list[_Limit]) -> float:
+        """Seconds a bucket the database refused lately stays closed; 0.0: ask the database."""
+        now = self._clock()
+        waits = [
+            (until - now).total_seconds()
+            for item in limits
+            if (until := self._refused.get(item.key)) is not None
+        ]
+        return max([w for w in waits if w > SLACK_SECONDS], default=0.0)
+
+    def _remember_refusal(
+        self, limits: list[_Limit], before: dict[str, datetime], now: datetime
+    ) -> None:
+        """Keep the refused buckets' reopening times (the oldest go first past the limit)."""
+        for item in limits:
+            wait = item.over(before[item.key], now)
+            if wait > 0.0:
+                self._refused.pop(item.key, None)
+                self._refused[item.key] = now + timedelta(seconds=wait)
+        while len(self._refused) > REMEMBERED_REFUSALS:
+            del self._refused[next(iter(self._refused))]
 
     async def _give_back(self, uow: UnitOfWork, limits: list[_Limit]) -> None:
         repo = uow.login_failures

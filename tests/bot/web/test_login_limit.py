@@ -221,3 +221,23 @@ async def test_counts_are_kept_in_the_database_and_pruned_once_worn_off(
     clock.advance(timedelta(hours=1, minutes=1))  # both buckets full again
     await guard.admit("boris", "10.0.0.8")
     assert await _stored_rows(database_url) == 2  # only boris's: the worn-off rows are gone
+
+
+async def test_guesses_at_a_closed_form_cost_the_database_no_write(
+    web_settings: WebSettings, morphology: Morphology
+) -> None:
+    """A flood of guesses at a login already locked out wrote to the database each time (on
+    SQLite, one writer for the whole service): the process remembers the refusal until the
+    bucket reopens, so such guesses are refused without the database, even when it cannot
+    be written."""
+    async with _server(web_settings, morphology) as web:
+        await web.operator("anna")
+        assert await _wrong(web.client, "anna", 6) == [401] * 5 + [429]
+        await _writes(web, allowed=False)
+        try:
+            answers = [await log_in(web.client, "anna", WRONG) for _ in range(20)]
+        finally:
+            await _writes(web, allowed=True)
+        assert {a.status_code for a in answers} == {429}
+        assert all(LOCKED in a.text for a in answers)
+        assert 60 <= int(answers[-1].headers["retry-after"]) <= 15 * 60
