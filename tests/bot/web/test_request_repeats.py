@@ -54,7 +54,9 @@ async def _count(database_url: str, table: str) -> int:
     engine = create_async_engine(database_url)
     try:
         async with engine.connect() as connection:
-            return int((await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one())
+            return int(
+                (await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+            )
     finally:
         await engine.dispose()
 
