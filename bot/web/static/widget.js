@@ -25,9 +25,9 @@
   var CHANGED = STORE + ".changed";
   var URL_RE = /https?:\/\/[^\s<>"«»]+[^\s<>"«».,;:!?)]/g;
 
-  // Where the open chat takes the whole screen: a phone, or a screen the on-screen keyboard
-  // made short.
-  var WHOLE_SCREEN = "(max-width: 480px), (max-height: 420px)";
+  // Where the open chat takes the whole screen: a phone, or a touch screen the on-screen
+  // keyboard made short (a desktop's short window keeps the panel, which scrolls).
+  var WHOLE_SCREEN = "(max-width: 480px), (max-height: 420px) and (pointer: coarse)";
 
   var CSS = [
     // !important: the site's rules reach the host element and beat a plain :host rule
@@ -58,6 +58,10 @@
     "  .open > .launcher { display: none; }",
     "  .head button { min-width: 44px; min-height: 44px; } }",
     "@media (max-height: 420px) { .log { min-height: 72px; } }",
+    // A finger needs 44 px (the buttons were about 25 px high on a phone).
+    "@media (pointer: coarse) {",
+    "  .tools button, .choices button, .person, .more button, .linkbox button, .earlier button, .toolform .cancel, .stars button { min-height: 44px; }",
+    "  .tools button[aria-pressed] { min-width: 44px; } }",
     ".head { background: var(--c); color: #fff; padding: 10px 12px; display: flex; align-items: center; gap: 8px; position: sticky; top: 0; z-index: 1; flex: none; }",
     ".head h2 { font-size: 16px; margin: 0; flex: 1; font-weight: 600; }",
     ".head button { background: transparent; border: 0; color: #fff; font-size: 20px; cursor: pointer; padding: 2px 8px; border-radius: 6px; }",
