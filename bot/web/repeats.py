@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+import json
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
@@ -56,14 +57,18 @@ class RepeatedRequests:
         request_id: str | None,
         model: type[Reply],
         answer: Callable[[], Awaitable[Reply]],
+        *,
+        unkept: Mapping[str, Any] | None = None,
     ) -> Reply:
         """`answer()` the first time the request id comes in this session and action; the
-        reply given then every time after."""
+        reply given then every time after. The fields of `unkept` are not stored (the
+        question as typed, personal data unmasked): a repeat gets them from its own request."""
         if request_id is None:
             return await answer()
+        unkept = unkept or {}
         claimed = await self._claim(session_id, action, request_id)
         if isinstance(claimed, str):
-            return model.model_validate_json(claimed)
+            return model.model_validate({**json.loads(claimed), **unkept})
         try:
             reply = await answer()
         except BaseException:
@@ -71,7 +76,7 @@ class RepeatedRequests:
                 await self._forget(claimed)
             raise
         async with self._db.quick_transaction() as work:
-            await work.requests.keep(claimed, reply.model_dump_json())
+            await work.requests.keep(claimed, reply.model_dump_json(exclude=set(unkept)))
         return reply
 
     async def trim(self) -> int:

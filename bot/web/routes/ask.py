@@ -89,7 +89,12 @@ async def ask(body: AskRequest, services: ServicesDep) -> AskResponse:
         )
 
     return await services.repeats.once(
-        session_id, "ask", _request_id(body.session_id, body.request_id), AskResponse, answer
+        session_id,
+        "ask",
+        _request_id(body.session_id, body.request_id),
+        AskResponse,
+        answer,
+        unkept={"query": " ".join(body.question.split())},
     )
 
 
@@ -166,7 +171,12 @@ async def handoff(
         )
 
     return await services.repeats.once(
-        session_id, "handoff", _request_id(body.session_id, body.request_id), AskResponse, answer
+        session_id,
+        "handoff",
+        _request_id(body.session_id, body.request_id),
+        AskResponse,
+        answer,
+        unkept={"query": body.question or ""},
     )
 
 

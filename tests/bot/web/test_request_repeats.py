@@ -183,3 +183,22 @@ async def test_a_malformed_request_id_is_refused_with_a_reason(web_on: Web) -> N
     refused = await web_on.client.post("/api/v1/ask", json=body)
     assert refused.status_code == 422
     assert "идентификатор запроса" in refused.text
+
+
+async def test_the_question_as_typed_is_not_kept_with_the_reply(web_on: Web) -> None:
+    """The conversation keeps a question's personal data masked; the kept reply must not
+    hold it in full either."""
+    question = "не приходит код на номер 89161234567"
+    body = {"question": question, "session_id": SESSION, "request_id": "q-0004-abcd"}
+    first = await web_on.client.post("/api/v1/handoff", json=body)
+    again = await web_on.client.post("/api/v1/handoff", json=body)
+    assert again.json() == first.json()
+    assert again.json()["query"] == question
+    engine = create_async_engine(str(web_on.services.settings.database_url))
+    try:
+        async with engine.connect() as connection:
+            kept = (await connection.execute(text("SELECT reply FROM request_replies"))).all()
+    finally:
+        await engine.dispose()
+    assert len(kept) == 1
+    assert "89161234567" not in kept[0][0]
