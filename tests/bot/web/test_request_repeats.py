@@ -7,16 +7,21 @@ each repeat was a second question."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.web.errors import RequestInProgressError
+from bot.web.repeats import KEEP_FOR, STALE_AFTER, RepeatedRequests
+from bot.web.schemas import FeedbackResponse
 from bot.web.settings import WebSettings
 from matcher import Morphology
 from tests.bot.web.conftest import Web, make_app
@@ -202,3 +207,37 @@ async def test_the_question_as_typed_is_not_kept_with_the_reply(web_on: Web) -> 
         await engine.dispose()
     assert len(kept) == 1
     assert "89161234567" not in kept[0][0]
+
+
+async def test_a_repeat_of_a_request_still_unanswered_is_refused_then_taken_over(
+    web_on: Web,
+) -> None:
+    """A repeat waits for the first reply for a while, then is refused with the reason; a
+    first request that never finished (its process stopped) is answered by the next try."""
+    db = web_on.services.db
+    later = datetime.now(tz=UTC) + STALE_AFTER + timedelta(seconds=1)
+    waiting = RepeatedRequests(db, wait_seconds=0.3)
+    stuck = asyncio.Event()
+
+    async def never() -> FeedbackResponse:
+        await stuck.wait()
+        raise AssertionError("unreachable")
+
+    async def answer() -> FeedbackResponse:
+        return FeedbackResponse(rating_id=7, session_id=SESSION)
+
+    first = asyncio.create_task(
+        waiting.once(SESSION, "feedback", "f-0009-abcd", FeedbackResponse, never)
+    )
+    await asyncio.sleep(0.2)
+    with pytest.raises(RequestInProgressError, match="ещё обрабатывается"):
+        await waiting.once(SESSION, "feedback", "f-0009-abcd", FeedbackResponse, answer)
+    taking_over = RepeatedRequests(db, clock=lambda: later)
+    taken = await taking_over.once(SESSION, "feedback", "f-0009-abcd", FeedbackResponse, answer)
+    assert taken.rating_id == 7
+    first.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
+    # Kept a day, then forgotten.
+    gone = later + KEEP_FOR + timedelta(seconds=1)
+    assert await RepeatedRequests(db, clock=lambda: gone).trim() == 1
