@@ -20,17 +20,19 @@ from bot.core.records import Conversation
 from bot.storage.conversation_repo import ConversationStatements
 from bot.storage.prepared import Driver
 from bot.storage.question_repo import QuestionStatements
+from bot.storage.request_repo import RequestStatements
 
 
 class QuickUnitOfWork:
     """The question path's statements in one transaction; `cancel` rolls it back at the end
     of the block instead of committing (the caller found it needs the full path)."""
 
-    __slots__ = ("cancelled", "conversations", "questions")
+    __slots__ = ("cancelled", "conversations", "questions", "requests")
 
     def __init__(self, transaction: Driver) -> None:
         self.conversations = ConversationStatements(transaction)
         self.questions = QuestionStatements(transaction)
+        self.requests = RequestStatements(transaction)
         self.cancelled = False
 
     def cancel(self) -> None:

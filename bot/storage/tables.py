@@ -261,6 +261,21 @@ class WebEventRow(Base):
     kind: Mapped[str] = mapped_column(String(16), server_default="reply")
 
 
+class RequestReplyRow(Base):
+    """The reply given to a widget request that came with the client's `request_id`: the
+    same request sent again (an answer lost on the way) gets it back and records nothing.
+    `reply` is null while the first request is still being answered."""
+
+    __tablename__ = "request_replies"
+    __table_args__ = (UniqueConstraint("session_id", "action", "request_id"),)
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(16))
+    request_id: Mapped[str] = mapped_column(String(64))
+    reply: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+
+
 class StaffTopicRow(Base):
     """A ticket's forum topic in the operators' Telegram group: claimed, created, kept in sync.
 

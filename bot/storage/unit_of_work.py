@@ -13,6 +13,7 @@ from bot.storage.outbox_repo import OutboxRepository
 from bot.storage.proposal_repo import ProposalRepository
 from bot.storage.question_repo import QuestionRepository
 from bot.storage.rating_repo import RatingRepository
+from bot.storage.request_repo import RequestRepository
 from bot.storage.staff_topic_repo import StaffTopicRepository
 from bot.storage.switch_repo import SwitchRepository
 from bot.storage.ticket_repo import TicketRepository
@@ -33,6 +34,7 @@ class UnitOfWork:
         "proposals",
         "questions",
         "ratings",
+        "requests",
         "staff_topics",
         "switches",
         "ticket_timings",
@@ -48,6 +50,7 @@ class UnitOfWork:
         self.switches = SwitchRepository(session)
         self.proposals = ProposalRepository(session)
         self.ratings = RatingRepository(session)
+        self.requests = RequestRepository(session)
         self.questions = QuestionRepository(session)
         self.ticket_timings = TicketTimingRepository(session)
         self.web_events = WebEventRepository(session)

@@ -64,3 +64,13 @@ class TooManyLoginAttemptsError(RateLimitedError):
 
 class SessionError(WebError):
     """A widget session id that is malformed."""
+
+
+class RequestInProgressError(WebError):
+    """A request sent again with its request id while the first one is still being answered."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Этот вопрос уже получен и ещё обрабатывается. Подождите немного и отправьте его "
+            "снова: ответ не повторится дважды."
+        )

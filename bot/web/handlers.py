@@ -36,6 +36,7 @@ from bot.web.errors import (
     EmailDisabledError,
     LoginRequiredError,
     RateLimitedError,
+    RequestInProgressError,
     SessionError,
     WebError,
 )
@@ -57,6 +58,7 @@ STATUS_BY_ERROR: tuple[tuple[type[Exception], int], ...] = (
     (AuthenticationError, 401),
     (IllegalTransitionError, 409),
     (AccountExistsError, 409),
+    (RequestInProgressError, 409),
     (InvalidInputError, 422),
     (SessionError, 422),
     (RateLimitedError, 429),
@@ -73,6 +75,7 @@ FIELD_NAMES = {
     "comment": "комментарий",
     "contacts": "контакты",
     "code": "код связи",
+    "request_id": "идентификатор запроса",
     "email": "адрес электронной почты",
     "file": "файл",
     "stars": "оценка",

@@ -6,7 +6,7 @@ spaces are collapsed); `HARD_TEXT_LIMIT` only stops absurd bodies before they re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -19,6 +19,19 @@ MAX_SESSION_FIELD = 200  # a session id is 16-64 characters (`deps.checked_sessi
 # Record ids and ticket numbers are 64-bit in the database: a larger number is a 4xx here,
 # not an overflow in the driver.
 MAX_RECORD_ID = 2**63 - 1
+
+# A request's own id, made by the client (the widget: a random one per question, kept when the
+# question is sent again): a repeat in the same session gets the first reply, recorded once.
+RequestId = Annotated[
+    str | None,
+    Field(
+        default=None,
+        min_length=8,
+        max_length=64,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="the client's id of this request: sent again, the same reply, recorded once",
+    ),
+]
 
 
 def without_nul(value: Any) -> Any:
@@ -47,6 +60,7 @@ class AskRequest(_Body):
 
     question: str = Field(max_length=HARD_TEXT_LIMIT)
     session_id: str | None = None
+    request_id: RequestId = None
 
 
 class ChooseRequest(_Body):
@@ -54,6 +68,7 @@ class ChooseRequest(_Body):
 
     entry_id: str = Field(min_length=1, max_length=200)
     session_id: str
+    request_id: RequestId = None
 
 
 class FeedbackRequest(_Body):
@@ -63,6 +78,7 @@ class FeedbackRequest(_Body):
     helpful: bool
     comment: str | None = Field(default=None, max_length=MAX_COMMENT)
     session_id: str
+    request_id: RequestId = None
 
 
 class ContactsIn(_Body):
@@ -79,6 +95,7 @@ class HandoffRequest(_Body):
     session_id: str | None = None
     question: str | None = Field(default=None, max_length=HARD_TEXT_LIMIT)
     contacts: ContactsIn | None = None
+    request_id: RequestId = None
 
 
 class EmailRequest(_Body):

@@ -35,6 +35,7 @@ from bot.web.live import WEB_CHANNEL, LiveHub, StreamSlots, WebSender
 from bot.web.login_guard import LoginGuard
 from bot.web.monitoring import WebMetrics
 from bot.web.ratelimit import RateLimiter
+from bot.web.repeats import RepeatedRequests
 from bot.web.settings import WebSettings
 from matcher import Morphology
 from matcher.analyzer import Analysis
@@ -61,6 +62,7 @@ class WebServices:
     hub: LiveHub
     stream_slots: StreamSlots
     web_events: WebEvents
+    repeats: RepeatedRequests
     metrics: WebMetrics
     ip_limiter: RateLimiter
     session_limiter: RateLimiter
@@ -98,6 +100,8 @@ async def build_services(
             hub = LiveHub()
             web_events = WebEvents(db)
             await web_events.trim(older_than=settings.live_retention)
+            repeats = RepeatedRequests(db)
+            await repeats.trim()
             senders = SenderRegistry()
             senders.register(WEB_CHANNEL, WebSender(web_events, hub))
             proposals = Proposals(db, settings.kb_dir, settings=settings.core.proposals)
@@ -132,6 +136,7 @@ async def build_services(
                 hub=hub,
                 stream_slots=StreamSlots(settings.live_streams_per_ip),
                 web_events=web_events,
+                repeats=repeats,
                 metrics=WebMetrics(),
                 ip_limiter=RateLimiter(settings.ip_rate),
                 session_limiter=RateLimiter(settings.session_rate),

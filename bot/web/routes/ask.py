@@ -66,24 +66,42 @@ router = APIRouter(prefix="/api/v1", tags=["citizens"], dependencies=[Depends(li
 
 @router.post("/ask", response_model=AskResponse)
 async def ask(body: AskRequest, services: ServicesDep) -> AskResponse:
-    """Answer a question (or clarify, or hand it to people) in the session's conversation."""
+    """Answer a question (or clarify, or hand it to people) in the session's conversation;
+    sent again with its `request_id`, the same reply, the question recorded once."""
     session_id = checked_session_id(body.session_id)
     limit_session(services, session_id)
-    started = time.perf_counter()
-    with recording_matches() as seen:
-        reply = await services.conversations.handle(web_identity(session_id), body.question)
-    services.metrics.latency.observe(time.perf_counter() - started)
-    services.metrics.questions.labels(outcome=reply.kind.value).inc()
-    return _warned(
-        ask_response(
-            reply,
-            seen[-1] if seen else None,
-            services.answerer.kb,
-            query=body.question,
-            session_id=session_id,
-        ),
-        body.question,
+
+    async def answer() -> AskResponse:
+        started = time.perf_counter()
+        with recording_matches() as seen:
+            reply = await services.conversations.handle(web_identity(session_id), body.question)
+        services.metrics.latency.observe(time.perf_counter() - started)
+        services.metrics.questions.labels(outcome=reply.kind.value).inc()
+        return _warned(
+            ask_response(
+                reply,
+                seen[-1] if seen else None,
+                services.answerer.kb,
+                query=body.question,
+                session_id=session_id,
+            ),
+            body.question,
+        )
+
+    return await services.repeats.once(
+        session_id,
+        "ask",
+        _request_id(body.session_id, body.request_id),
+        AskResponse,
+        answer,
+        unkept={"query": " ".join(body.question.split())},
     )
+
+
+def _request_id(given_session: str | None, request_id: str | None) -> str | None:
+    """The request id to keep the reply by: none for a session the server makes (a request
+    sent again without one is a new session anyway)."""
+    return request_id if given_session is not None else None
 
 
 def _warned(response: AskResponse, question: str | None) -> AskResponse:
@@ -101,10 +119,14 @@ async def choose(body: ChooseRequest, services: ServicesDep) -> AskResponse:
     """The citizen picked one of the offered entries: its answer."""
     session_id = checked_session_id(body.session_id)
     limit_session(services, session_id)
-    reply = await services.conversations.choose(web_identity(session_id), body.entry_id)
-    return ask_response(
-        reply, None, services.answerer.kb, query=body.entry_id, session_id=session_id
-    )
+
+    async def answer() -> AskResponse:
+        reply = await services.conversations.choose(web_identity(session_id), body.entry_id)
+        return ask_response(
+            reply, None, services.answerer.kb, query=body.entry_id, session_id=session_id
+        )
+
+    return await services.repeats.once(session_id, "choose", body.request_id, AskResponse, answer)
 
 
 @router.post("/feedback", response_model=FeedbackResponse)
@@ -112,10 +134,16 @@ async def feedback(body: FeedbackRequest, services: ServicesDep) -> FeedbackResp
     """👍 or 👎 for one of the session's messages, with an optional comment."""
     session_id = checked_session_id(body.session_id)
     limit_session(services, session_id)
-    rating = await services.ratings.rate_thumb(
-        web_identity(session_id), body.message_id, body.helpful, comment=body.comment
+
+    async def rate() -> FeedbackResponse:
+        rating = await services.ratings.rate_thumb(
+            web_identity(session_id), body.message_id, body.helpful, comment=body.comment
+        )
+        return FeedbackResponse(rating_id=rating.id, session_id=session_id)
+
+    return await services.repeats.once(
+        session_id, "feedback", body.request_id, FeedbackResponse, rate
     )
-    return FeedbackResponse(rating_id=rating.id, session_id=session_id)
 
 
 @router.post("/handoff", response_model=AskResponse)
@@ -129,15 +157,26 @@ async def handoff(
     contacts = (
         make_contacts(name=given.name, phone=given.phone, email=given.email) if given else None
     )
-    reply = await conversations.request_person(
-        web_identity(session_id), body.question or None, contacts=contacts
-    )
-    services.metrics.questions.labels(outcome=ReplyKind.HANDOFF.value).inc()
-    return _warned(
-        ask_response(
-            reply, None, services.answerer.kb, query=body.question or "", session_id=session_id
-        ),
-        body.question,
+
+    async def answer() -> AskResponse:
+        reply = await conversations.request_person(
+            web_identity(session_id), body.question or None, contacts=contacts
+        )
+        services.metrics.questions.labels(outcome=ReplyKind.HANDOFF.value).inc()
+        return _warned(
+            ask_response(
+                reply, None, services.answerer.kb, query=body.question or "", session_id=session_id
+            ),
+            body.question,
+        )
+
+    return await services.repeats.once(
+        session_id,
+        "handoff",
+        _request_id(body.session_id, body.request_id),
+        AskResponse,
+        answer,
+        unkept={"query": body.question or ""},
     )
 
 

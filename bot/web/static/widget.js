@@ -25,9 +25,9 @@
   var CHANGED = STORE + ".changed";
   var URL_RE = /https?:\/\/[^\s<>"«»]+[^\s<>"«».,;:!?)]/g;
 
-  // Where the open chat takes the whole screen: a phone, or a screen the on-screen keyboard
-  // made short.
-  var WHOLE_SCREEN = "(max-width: 480px), (max-height: 420px)";
+  // Where the open chat takes the whole screen: a phone, or a touch screen the on-screen
+  // keyboard made short (a desktop's short window keeps the panel, which scrolls).
+  var WHOLE_SCREEN = "(max-width: 480px), (max-height: 420px) and (pointer: coarse)";
 
   var CSS = [
     // !important: the site's rules reach the host element and beat a plain :host rule
@@ -58,6 +58,10 @@
     "  .open > .launcher { display: none; }",
     "  .head button { min-width: 44px; min-height: 44px; } }",
     "@media (max-height: 420px) { .log { min-height: 72px; } }",
+    // A finger needs 44 px (the buttons were about 25 px high on a phone).
+    "@media (pointer: coarse) {",
+    "  .tools button, .choices button, .person, .more button, .linkbox button, .earlier button, .toolform .cancel, .stars button { min-height: 44px; }",
+    "  .tools button[aria-pressed] { min-width: 44px; } }",
     ".head { background: var(--c); color: #fff; padding: 10px 12px; display: flex; align-items: center; gap: 8px; position: sticky; top: 0; z-index: 1; flex: none; }",
     ".head h2 { font-size: 16px; margin: 0; flex: 1; font-weight: 600; }",
     ".head button { background: transparent; border: 0; color: #fff; font-size: 20px; cursor: pointer; padding: 2px 8px; border-radius: 6px; }",
@@ -349,6 +353,7 @@
 
   // After 👎: what was wrong, in the citizen's words (optional; staff read it in the report).
   function commentForm(bar, messageId) {
+    var requestId = newRequestId();  // the same comment sent again is kept once
     inlineForm(bar, {
       title: "Комментарий к оценке",
       label: "Спасибо за оценку. Что было не так? (необязательно)",
@@ -360,7 +365,7 @@
         return comment ? null : "Напишите пару слов или нажмите «Пропустить».";
       },
       send: function (comment) {
-        return api("/api/v1/feedback", { session_id: sessionId, message_id: messageId, helpful: false, comment: comment }).then(function () {
+        return api("/api/v1/feedback", { session_id: sessionId, message_id: messageId, helpful: false, comment: comment, request_id: requestId }).then(function () {
           return "Спасибо! Комментарий передан специалистам.";
         });
       },
@@ -385,11 +390,12 @@
       var rating = false;
       [[true, "👍", "Ответ помог"], [false, "👎", "Ответ не помог"]].forEach(function (spec) {
         var b = el("button", { type: "button", "aria-label": spec[2], "aria-pressed": "false" }, spec[1]);
+        var requestId = newRequestId();  // pressed again after a lost answer: counted once
         b.addEventListener("click", function () {
           if (rating) { return; }  // a double press rates once
           rating = true;
           var focused = root.activeElement === b;
-          api("/api/v1/feedback", { session_id: sessionId, message_id: messageId, helpful: spec[0] }).then(function () {
+          api("/api/v1/feedback", { session_id: sessionId, message_id: messageId, helpful: spec[0], request_id: requestId }).then(function () {
             bar.querySelectorAll("button[aria-pressed]").forEach(function (x) { x.setAttribute("aria-pressed", "false"); x.disabled = true; });
             b.setAttribute("aria-pressed", "true");
             if (spec[0]) {
@@ -411,12 +417,13 @@
     var list = el("div", { class: "choices", role: "group", "aria-label": "Варианты ответа" });
     choices.forEach(function (c) {
       var b = el("button", { type: "button" }, c.title);
+      var requestId = newRequestId();  // pressed again after a lost answer: answered once
       b.addEventListener("click", function () {
         // A double press, or a press while an answer is on its way, asks nothing more (the
         // second press of a double click may land on the next candidate, moved up meanwhile).
         if (send.disabled) { return; }
         addMessage("citizen", c.title);
-        busy(api("/api/v1/choose", { session_id: sessionId, entry_id: c.entry_id })).then(showReply, showError);
+        busy(api("/api/v1/choose", { session_id: sessionId, entry_id: c.entry_id, request_id: requestId })).then(showReply, showError);
       });
       list.appendChild(b);
     });
@@ -550,21 +557,42 @@
     return promise;
   }
 
-  function ask(text) {
+  function ask(text, requestId) {
     adopt(true);
     addMessage("citizen", text);
-    var body = { question: text };
+    var body = { question: text, request_id: requestId };
     if (sessionId) { body.session_id = sessionId; }
     return busy(api("/api/v1/ask", body)).then(showReply, function (err) {
       showError(err);
-      giveBack(text);
+      giveBack(text, requestId);
     });
   }
 
   /* A message the server did not take goes back into the box (unless the citizen has typed
-     something else since), so that it is sent again with a key press, not typed again. */
-  function giveBack(text) {
-    if (!input.value.trim()) { input.value = text; fit(); }
+     something else since), so that it is sent again with a key press, not typed again; with
+     the id it was sent with. The server may have taken it after all (the answer was lost on
+     the way, or came after the browser went offline or after QUIET_MS): sent again with the
+     same id it gets the same answer, and is not asked twice. */
+  var givenBack = null;
+  function giveBack(text, requestId) {
+    if (!input.value.trim()) { input.value = text; fit(); givenBack = { text: text, id: requestId }; }
+  }
+
+  /* The id of a message about to be sent: the one it had if it is a message given back. */
+  function requestIdFor(text) {
+    var id = givenBack && givenBack.text === text ? givenBack.id : newRequestId();
+    givenBack = null;
+    return id;
+  }
+
+  /* A random id of one request, of the form the server takes (8-64 of A-Z a-z 0-9 _ -). */
+  function newRequestId() {
+    if (window.crypto && window.crypto.getRandomValues) {
+      var bytes = new Uint8Array(12);
+      window.crypto.getRandomValues(bytes);
+      return btoa(String.fromCharCode.apply(null, bytes)).replace(/\+/g, "-").replace(/\//g, "_");
+    }
+    return (Date.now().toString(36) + Math.random().toString(36).slice(2)).slice(0, 24);
   }
 
   /* localStorage, which private modes may refuse: then nothing outlives the page. */
@@ -891,23 +919,26 @@
     e.preventDefault();
     var text = input.value.trim();
     if (!text || send.disabled || tooLong(text)) { return; }
+    var requestId = requestIdFor(text);
     input.value = "";
     fit();
-    ask(text);
+    ask(text, requestId);
   }
   foot.addEventListener("submit", submit);
   person.addEventListener("click", function () {
     var text = input.value.trim();
     if (send.disabled || tooLong(text)) { return; }  // busy: the history or an answer on its way
     adopt(true);
+    var requestId = requestIdFor(text);
     input.value = "";
     fit();
     addMessage("citizen", text || "Позовите специалиста");  // as the history keeps it
-    var body = { question: text || null };
+    var body = { question: text || null, request_id: requestId };
     if (sessionId) { body.session_id = sessionId; }
     busy(api("/api/v1/handoff", body)).then(showReply, function (err) {
       showError(err);
-      if (text) { giveBack(text); }
+      // A bare call is given back too: pressed again, it is the same call.
+      if (text) { giveBack(text, requestId); } else if (!input.value.trim()) { givenBack = { text: "", id: requestId }; }
     });
   });
 

@@ -1,0 +1,106 @@
+"""Replies to widget requests with a client's request id, in the database: every `serve`
+process on one database sees the same ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.storage.prepared import Prepared, Target
+from bot.storage.tables import RequestReplyRow, table_of
+
+_REPLIES = table_of(RequestReplyRow)
+_KEY = (
+    _REPLIES.c.session_id == bindparam("session_id"),
+    _REPLIES.c.action == bindparam("action"),
+    _REPLIES.c.request_id == bindparam("request_id"),
+)
+_FIND = Prepared(select(_REPLIES.c.id, _REPLIES.c.reply, _REPLIES.c.created_at).where(*_KEY))
+_ADD = Prepared(insert(_REPLIES).returning(_REPLIES.c.id))
+_KEEP = Prepared(
+    update(_REPLIES)
+    .where(_REPLIES.c.id == bindparam("row_id"))
+    .values(reply=bindparam("reply"))
+    .returning(_REPLIES.c.id)
+)
+# A claim whose request never finished (its process stopped): taken over by the next try.
+_TAKE_OVER = Prepared(
+    update(_REPLIES)
+    .where(
+        _REPLIES.c.id == bindparam("row_id"),
+        _REPLIES.c.reply.is_(None),
+        _REPLIES.c.created_at < bindparam("stale_before"),
+    )
+    .values(created_at=bindparam("now"))
+    .returning(_REPLIES.c.id)
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StoredRequest:
+    """A request id seen before: its row, and its reply (None while still being answered)."""
+
+    row_id: int
+    reply: str | None
+    created_at: datetime
+
+
+class RequestStatements:
+    """The statements of the request path, on a session's transaction or a quick one."""
+
+    def __init__(self, target: Target) -> None:
+        self._target = target
+
+    async def find(self, session_id: str, action: str, request_id: str) -> StoredRequest | None:
+        """The request id's row, if it was seen."""
+        row: Any = await _FIND.first(
+            self._target, {"session_id": session_id, "action": action, "request_id": request_id}
+        )
+        return None if row is None else StoredRequest(row.id, row.reply, row.created_at)
+
+    async def claim(self, session_id: str, action: str, request_id: str, now: datetime) -> int:
+        """A new row for the request, without a reply yet; `IntegrityError` if it exists."""
+        values = {
+            "session_id": session_id,
+            "action": action,
+            "request_id": request_id,
+            "reply": None,
+            "created_at": now,
+        }
+        return int(await _ADD.scalar(self._target, values))
+
+    async def take_over(self, row_id: int, *, stale_before: datetime, now: datetime) -> bool:
+        """Claim a row left without a reply since before `stale_before`; True if taken."""
+        params = {"row_id": row_id, "stale_before": stale_before, "now": now}
+        return await _TAKE_OVER.scalar(self._target, params) is not None
+
+    async def keep(self, row_id: int, reply: str) -> None:
+        """Store the reply given to the request."""
+        await _KEEP.scalar(self._target, {"row_id": row_id, "reply": reply})
+
+
+class RequestRepository(RequestStatements):
+    """The request replies' rarer statements: a claim given up, the old ones removed."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        super().__init__(session)
+        self._session = session
+
+    async def forget(self, row_id: int) -> None:
+        """Remove a claim whose request failed: the request may be sent again."""
+        await self._session.execute(
+            delete(RequestReplyRow).where(
+                RequestReplyRow.id == row_id, RequestReplyRow.reply.is_(None)
+            )
+        )
+
+    async def delete_before(self, moment: datetime) -> int:
+        """Remove the rows created before `moment`; how many went."""
+        done = await self._session.execute(
+            delete(RequestReplyRow).where(RequestReplyRow.created_at < moment)
+        )
+        return int(getattr(done, "rowcount", 0) or 0)

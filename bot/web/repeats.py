@@ -1,0 +1,118 @@
+"""Requests sent again: the widget sends a question with a `request_id` of its own and sends
+it again with the same id when no answer came (the browser went offline, a minute passed, a
+network error hid an answer that did arrive). The first reply is kept in the database, by
+session, action and id, so that every `serve` process on one database gives it back and
+nothing is recorded twice. Requests without an id are not kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+from typing import Any, TypeVar
+
+from pydantic import BaseModel
+from sqlalchemy.exc import IntegrityError
+
+from bot.core.clock import Clock, system_clock
+from bot.storage.database import Database
+from bot.web.errors import RequestInProgressError
+
+Reply = TypeVar("Reply", bound=BaseModel)
+
+# Long enough for a citizen to send a question again after a lost connection or a page
+# reload; the table keeps about a day's widget requests.
+KEEP_FOR = timedelta(days=1)
+# A first request still unanswered after this long died with its process: the next try
+# answers it.
+STALE_AFTER = timedelta(minutes=2)
+# How long a repeated request waits for the first one's reply before it is refused (409).
+WAIT_SECONDS = 10.0
+POLL_SECONDS = 0.1
+TRIM_EVERY = 1000  # requests, in each process
+
+
+class RepeatedRequests:
+    """Answers a request with an id once, and gives the same reply to its repeats."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        clock: Clock = system_clock,
+        wait_seconds: float = WAIT_SECONDS,
+    ) -> None:
+        self._db = db
+        self._clock = clock
+        self._wait_seconds = wait_seconds
+        self._count = 0
+
+    async def once(
+        self,
+        session_id: str,
+        action: str,
+        request_id: str | None,
+        model: type[Reply],
+        answer: Callable[[], Awaitable[Reply]],
+        *,
+        unkept: Mapping[str, Any] | None = None,
+    ) -> Reply:
+        """`answer()` the first time the request id comes in this session and action; the
+        reply given then every time after. The fields of `unkept` are not stored (the
+        question as typed, personal data unmasked): a repeat gets them from its own request."""
+        if request_id is None:
+            return await answer()
+        unkept = unkept or {}
+        claimed = await self._claim(session_id, action, request_id)
+        if isinstance(claimed, str):
+            return model.model_validate({**json.loads(claimed), **unkept})
+        try:
+            reply = await answer()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await self._forget(claimed)
+            raise
+        async with self._db.quick_transaction() as work:
+            await work.requests.keep(claimed, reply.model_dump_json(exclude=set(unkept)))
+        return reply
+
+    async def trim(self) -> int:
+        """Forget the requests older than `KEEP_FOR`; how many went."""
+        async with self._db.transaction() as uow:
+            return await uow.requests.delete_before(self._clock() - KEEP_FOR)
+
+    async def _claim(self, session_id: str, action: str, request_id: str) -> int | str:
+        """The new row's id (this request answers), or the reply given already."""
+        self._count += 1
+        if self._count % TRIM_EVERY == 0:
+            await self.trim()
+        waited = 0.0
+        while True:
+            now = self._clock()
+            taken: int | str | None = None
+            async with self._db.quick_transaction() as work:
+                found = await work.requests.find(session_id, action, request_id)
+                if found is None:
+                    try:
+                        taken = await work.requests.claim(session_id, action, request_id, now)
+                    except IntegrityError:  # the same request, just claimed elsewhere
+                        work.cancel()
+                elif found.reply is not None:
+                    taken = found.reply
+                elif await work.requests.take_over(
+                    found.row_id, stale_before=now - STALE_AFTER, now=now
+                ):
+                    taken = found.row_id
+            if taken is not None:
+                return taken
+            if waited >= self._wait_seconds:
+                raise RequestInProgressError()
+            await asyncio.sleep(POLL_SECONDS)
+            waited += POLL_SECONDS
+
+    async def _forget(self, row_id: int) -> None:
+        async with self._db.transaction() as uow:
+            await uow.requests.forget(row_id)

@@ -1,0 +1,243 @@
+"""A widget request sent again with its `request_id` (its answer lost on the way, the browser
+offline, a minute without an answer): the citizen gets the first reply again, and nothing is
+recorded twice — not the exchange, the question log, the ticket's message, the rating or the
+metrics. On SQLite and PostgreSQL, and across two servers on one database. Until 2026-12-05
+each repeat was a second question."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from bot.web.errors import RequestInProgressError
+from bot.web.repeats import KEEP_FOR, STALE_AFTER, RepeatedRequests
+from bot.web.schemas import FeedbackResponse
+from bot.web.settings import WebSettings
+from matcher import Morphology
+from tests.bot.web.conftest import Web, make_app
+
+pytestmark = pytest.mark.anyio
+
+SESSION = "repeat-session-0123456789"
+
+
+@asynccontextmanager
+async def _serving(settings: WebSettings, morphology: Morphology) -> AsyncIterator[Web]:
+    app = make_app(settings, morphology)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Web(app=app, client=client)
+
+
+@pytest.fixture
+def settings_on(web_settings: WebSettings, database_url: str) -> WebSettings:
+    """The test settings on a fresh database of each backend."""
+    return replace(web_settings, database_url=database_url)
+
+
+@pytest.fixture
+async def web_on(
+    settings_on: WebSettings, morphology: Morphology, anyio_backend: str
+) -> AsyncIterator[Web]:
+    """The app on a fresh database of each backend."""
+    async with _serving(settings_on, morphology) as web:
+        yield web
+
+
+async def _count(database_url: str, table: str) -> int:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.connect() as connection:
+            return int(
+                (await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
+            )
+    finally:
+        await engine.dispose()
+
+
+async def _history(client: httpx.AsyncClient, session: str = SESSION) -> list[tuple[str, str]]:
+    found = await client.get("/api/v1/history", params={"session_id": session})
+    assert found.status_code == 200, found.text
+    return [(m["author"], m["text"][:20]) for m in found.json()["messages"]]
+
+
+async def _asked(client: httpx.AsyncClient, outcome: str) -> float:
+    page = (await client.get("/metrics")).text
+    found = re.search(rf'^faqbot_questions_total\{{outcome="{outcome}"\}} (\S+)$', page, re.M)
+    return float(found.group(1)) if found else 0.0
+
+
+async def test_a_question_sent_again_is_answered_once(web_on: Web) -> None:
+    client = web_on.client
+    body = {"question": "забыл пароль", "session_id": SESSION, "request_id": "q-0001-abcd"}
+    first = await client.post("/api/v1/ask", json=body)
+    again = await client.post("/api/v1/ask", json=body)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json() == first.json()
+    assert again.json()["answer"].startswith("Новый пароль")
+    assert await _history(client) == [
+        ("citizen", "забыл пароль"),
+        ("bot", "Новый пароль можно з"),
+    ]
+    url = str(web_on.services.settings.database_url)
+    assert await _count(url, "question_log") == 1
+    assert await _asked(client, "answer") == 1.0
+
+
+async def test_a_new_request_id_is_a_new_question_and_none_works_as_before(web_on: Web) -> None:
+    client = web_on.client
+    base = {"question": "забыл пароль", "session_id": SESSION}
+    for body in (
+        {**base, "request_id": "q-0001-abcd"},
+        {**base, "request_id": "q-0002-abcd"},
+        base,
+        base,
+    ):
+        assert (await client.post("/api/v1/ask", json=body)).status_code == 200
+    assert len(await _history(client)) == 8
+    assert await _count(str(web_on.services.settings.database_url), "question_log") == 4
+
+
+async def test_the_same_id_in_another_session_is_another_question(web_on: Web) -> None:
+    client = web_on.client
+    for session in (SESSION, "other-session-0123456789"):
+        body = {"question": "забыл пароль", "session_id": session, "request_id": "q-0001-abcd"}
+        assert (await client.post("/api/v1/ask", json=body)).status_code == 200
+        assert len(await _history(client, session)) == 2
+
+
+async def test_a_call_for_a_person_sent_again_adds_one_message_to_the_ticket(web_on: Web) -> None:
+    client = web_on.client
+    body = {"question": "не приходит код", "session_id": SESSION, "request_id": "h-0001-abcd"}
+    url = str(web_on.services.settings.database_url)
+    first = await client.post("/api/v1/handoff", json=body)
+    messages = await _count(url, "ticket_messages")
+    again = await client.post("/api/v1/handoff", json=body)
+    assert first.status_code == again.status_code == 200, again.text
+    assert again.json() == first.json()
+    assert again.json()["text"].startswith("Передали ваш вопрос специалисту")
+    assert await _count(url, "tickets") == 1
+    assert await _count(url, "ticket_messages") == messages
+    assert await _history(client) == [
+        ("citizen", "не приходит код"),
+        ("bot", "Передали ваш вопрос "),
+    ]
+    assert await _asked(client, "handoff") == 1.0
+
+
+async def test_a_choice_and_a_thumb_sent_again_count_once(web_on: Web) -> None:
+    client = web_on.client
+    offered = await client.post("/api/v1/ask", json={"question": "код", "session_id": SESSION})
+    assert offered.json()["action"] == "clarify"
+    entry = offered.json()["choices"][0]["entry_id"]
+    body = {"entry_id": entry, "session_id": SESSION, "request_id": "c-0001-abcd"}
+    first = await client.post("/api/v1/choose", json=body)
+    again = await client.post("/api/v1/choose", json=body)
+    assert again.status_code == 200, again.text
+    assert again.json() == first.json()
+    assert len(await _history(client)) == 4  # the question, the choices, the pick, its answer
+    thumb = {
+        "message_id": first.json()["message_id"],
+        "helpful": False,
+        "comment": "не то",
+        "session_id": SESSION,
+        "request_id": "f-0001-abcd",
+    }
+    rated = await client.post("/api/v1/feedback", json=thumb)
+    rated_again = await client.post("/api/v1/feedback", json=thumb)
+    assert rated_again.status_code == 200, rated_again.text
+    assert rated_again.json() == rated.json()
+    assert await _count(str(web_on.services.settings.database_url), "ratings") == 1
+
+
+async def test_a_repeat_sent_while_the_first_is_answered_waits_for_its_reply(
+    web_on: Web,
+) -> None:
+    client = web_on.client
+    body = {"question": "не приходит код", "session_id": SESSION, "request_id": "h-0002-abcd"}
+    replies = await asyncio.gather(*(client.post("/api/v1/handoff", json=body) for _ in range(3)))
+    assert {r.status_code for r in replies} == {200}
+    assert len({r.text for r in replies}) == 1
+    assert len(await _history(client)) == 2
+
+
+async def test_two_servers_on_one_database_give_the_same_reply(
+    settings_on: WebSettings, morphology: Morphology, anyio_backend: str
+) -> None:
+    body = {"question": "забыл пароль", "session_id": SESSION, "request_id": "q-0003-abcd"}
+    async with _serving(settings_on, morphology) as one, _serving(settings_on, morphology) as two:
+        first = await one.client.post("/api/v1/ask", json=body)
+        again = await two.client.post("/api/v1/ask", json=body)
+        assert again.json() == first.json()
+        assert len(await _history(two.client)) == 2
+
+
+async def test_a_malformed_request_id_is_refused_with_a_reason(web_on: Web) -> None:
+    body = {"question": "забыл пароль", "session_id": SESSION, "request_id": "не id"}
+    refused = await web_on.client.post("/api/v1/ask", json=body)
+    assert refused.status_code == 422
+    assert "идентификатор запроса" in refused.text
+
+
+async def test_the_question_as_typed_is_not_kept_with_the_reply(web_on: Web) -> None:
+    """The conversation keeps a question's personal data masked; the kept reply must not
+    hold it in full either."""
+    question = "не приходит код на номер 89161234567"
+    body = {"question": question, "session_id": SESSION, "request_id": "q-0004-abcd"}
+    first = await web_on.client.post("/api/v1/handoff", json=body)
+    again = await web_on.client.post("/api/v1/handoff", json=body)
+    assert again.json() == first.json()
+    assert again.json()["query"] == question
+    engine = create_async_engine(str(web_on.services.settings.database_url))
+    try:
+        async with engine.connect() as connection:
+            kept = (await connection.execute(text("SELECT reply FROM request_replies"))).all()
+    finally:
+        await engine.dispose()
+    assert len(kept) == 1
+    assert "89161234567" not in kept[0][0]
+
+
+async def test_a_repeat_of_a_request_still_unanswered_is_refused_then_taken_over(
+    web_on: Web,
+) -> None:
+    """A repeat waits for the first reply for a while, then is refused with the reason; a
+    first request that never finished (its process stopped) is answered by the next try."""
+    db = web_on.services.db
+    later = datetime.now(tz=UTC) + STALE_AFTER + timedelta(seconds=1)
+    waiting = RepeatedRequests(db, wait_seconds=0.3)
+    stuck = asyncio.Event()
+
+    async def never() -> FeedbackResponse:
+        await stuck.wait()
+        raise AssertionError("unreachable")
+
+    async def answer() -> FeedbackResponse:
+        return FeedbackResponse(rating_id=7, session_id=SESSION)
+
+    first = asyncio.create_task(
+        waiting.once(SESSION, "feedback", "f-0009-abcd", FeedbackResponse, never)
+    )
+    await asyncio.sleep(0.2)
+    with pytest.raises(RequestInProgressError, match="ещё обрабатывается"):
+        await waiting.once(SESSION, "feedback", "f-0009-abcd", FeedbackResponse, answer)
+    taking_over = RepeatedRequests(db, clock=lambda: later)
+    taken = await taking_over.once(SESSION, "feedback", "f-0009-abcd", FeedbackResponse, answer)
+    assert taken.rating_id == 7
+    first.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await first
+    # Kept a day, then forgotten.
+    gone = later + KEEP_FOR + timedelta(seconds=1)
+    assert await RepeatedRequests(db, clock=lambda: gone).trim() == 1
