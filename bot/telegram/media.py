@@ -18,10 +18,11 @@ from bot.core.citizen_tickets import CitizenTickets
 from bot.core.contacts import Contacts, make_contacts
 from bot.core.conversation import ConversationService
 from bot.core.errors import ContactError
+from bot.core.identity import Identity
 from bot.core.settings import MEGABYTE
 from bot.telegram import texts
 from bot.telegram.identity import chat_identity
-from bot.telegram.questions import guarded, open_ticket_number
+from bot.telegram.questions import guarded
 from bot.telegram.remembered import remember_contacts, remembered_contacts
 from bot.telegram.render import RenderOptions
 from bot.telegram.replying import send_reply
@@ -100,7 +101,7 @@ async def attach_file(
         )
         return
     identity = chat_identity(message.chat.id)
-    number = await open_ticket_number(citizens, identity)
+    number = await _open_ticket(citizens, identity)
     if number is None:
         caption, warn = guarded(message.caption or texts.FILE_TICKET_QUESTION)
         if warn:
@@ -131,6 +132,14 @@ def _file_of(message: Message) -> _File:
     assert document is not None
     name = document.file_name or f"document-{document.file_unique_id}"
     return _File(document.file_id, name, document.file_size)
+
+
+async def _open_ticket(citizens: CitizenTickets, identity: Identity) -> int | None:
+    """The number of the citizen's newest ticket not closed yet, or None."""
+    for ticket in await citizens.list(identity):  # newest first
+        if not ticket.status.is_final:
+            return ticket.number
+    return None
 
 
 def build_router() -> Router:

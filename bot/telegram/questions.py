@@ -13,10 +13,8 @@ from aiogram.fsm.context import FSMContext
 from aiogram.types import Message
 
 from bot.core.answerer import Answerer
-from bot.core.citizen_tickets import CitizenTickets
 from bot.core.contacts import Contacts
 from bot.core.conversation import ConversationService
-from bot.core.identity import Identity
 from bot.core.privacy import find_secrets, mask_personal_data
 from bot.core.replies import Reply
 from bot.core.staff_time import staff_time
@@ -49,14 +47,6 @@ async def tell_phone_added(
         return
     await remember_contacts(state, contacts)
     await message.answer(texts.TYPED_PHONE_ADDED.format(phone=phone, number=reply.ticket_number))
-
-
-async def open_ticket_number(citizens: CitizenTickets, identity: Identity) -> int | None:
-    """The number of the citizen's newest ticket not closed yet, or None."""
-    for ticket in await citizens.list(identity):  # newest first
-        if not ticket.status.is_final:
-            return ticket.number
-    return None
 
 
 async def ask_person(

@@ -119,7 +119,7 @@ class StaffAnnouncer:
                             else topic_message_text(item)
                         )
                         await self._bot.send_message(chat_id, text, message_thread_id=thread_id)
-                except (TelegramRetryAfter, TelegramNetworkError, TelegramAPIError):
+                except TelegramAPIError:  # flood control and network errors too
                     if posted:  # the pass is tried again from the first item not posted
                         await self._board.shown(_before(news, items[posted:]))
                     raise
