@@ -7,6 +7,7 @@ import argparse
 import sys
 from datetime import datetime
 
+from bot.cli import argparse_ru
 from bot.cli.database import add_database_option, run_on_database
 from bot.cli.local_time import show_time, zone_phrase
 from bot.core.dialogues import DialogueMemory
@@ -27,7 +28,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     purge = actions.add_parser("purge", help="удалить вопросы старше срока хранения")
     purge.add_argument(
         "--older-than",
-        type=int,
+        type=argparse_ru.integer,
         default=None,
         metavar="ДНЕЙ",
         help=f"возраст в днях (по умолчанию {CoreSettings().analytics.retention_days})",

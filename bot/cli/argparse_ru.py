@@ -73,6 +73,15 @@ class RussianArgparse(gettext.NullTranslations):
         return forms[_plural_form(n)]
 
 
+def integer(text: str) -> int:
+    """argparse's `type` for a whole number: a mistake is named in Russian («нужно целое
+    число, получено «abc»») instead of argparse's «(нужен тип int)»."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"нужно целое число, получено «{text}»") from None
+
+
 def install() -> None:
     """Make argparse speak Russian in this process (idempotent)."""
     catalogue = RussianArgparse()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from bot.cli import argparse_ru
 from bot.cli.database import acting_operator, add_database_option, run_on_database
 from bot.cli.local_time import show_time
 from bot.cli.locations import default_kb_dir
@@ -25,7 +26,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     listing.set_defaults(run=lambda a: run_on_database(a, print_pending))
 
     approve = actions.add_parser("approve", help="добавить запись в базу знаний")
-    approve.add_argument("id", type=int, metavar="НОМЕР", help="номер предложения")
+    approve.add_argument("id", type=argparse_ru.integer, metavar="НОМЕР", help="номер предложения")
     approve.add_argument("--kb", type=Path, default=None, help="папка базы знаний")
     approve.add_argument(
         "--force",
@@ -36,7 +37,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     approve.set_defaults(run=run_approve)
 
     reject = actions.add_parser("reject", help="отклонить предложение")
-    reject.add_argument("id", type=int, metavar="НОМЕР", help="номер предложения")
+    reject.add_argument("id", type=argparse_ru.integer, metavar="НОМЕР", help="номер предложения")
     reject.add_argument(
         "--note", required=True, metavar="ТЕКСТ", help="почему, для предложившего оператора"
     )

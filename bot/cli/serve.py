@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from bot.cli import argparse_ru
 from bot.cli.database import database_works, run_on_database
 from bot.cli.locations import default_kb_dir, load_base
 
@@ -31,7 +32,9 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     parser.add_argument(
         "--host", default="127.0.0.1", metavar="АДРЕС", help="адрес для входящих соединений"
     )
-    parser.add_argument("--port", type=int, default=8000, metavar="ПОРТ", help="порт")
+    parser.add_argument(
+        "--port", type=argparse_ru.integer, default=8000, metavar="ПОРТ", help="порт"
+    )
     parser.add_argument(
         "--database",
         default=None,

@@ -11,6 +11,7 @@ import getpass
 import sys
 from collections.abc import Callable
 
+from bot.cli import argparse_ru
 from bot.cli.database import add_database_option, fail, run_on_database
 from bot.cli.local_time import show_time
 from bot.cli.table import format_table
@@ -74,7 +75,7 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     telegram.add_argument("login", metavar="ЛОГИН", help="логин учётной записи")
     telegram.add_argument(
         "telegram_user_id",
-        type=int,
+        type=argparse_ru.integer,
         nargs="?",
         default=None,
         metavar="НОМЕР_TELEGRAM",

@@ -14,6 +14,9 @@ import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+
+from bot.cli import argparse_ru
 from bot.cli.main import build_parser
 
 ENGLISH = (
@@ -79,7 +82,7 @@ def test_every_help_page_is_russian() -> None:
 
 
 def test_help_and_mistakes_in_arguments_are_russian_from_the_shell() -> None:
-    top, user_add, missing, not_a_number, no_such_role, unknown, nothing = together(
+    top, user_add, missing, not_a_number, no_such_role, unknown, nothing, days = together(
         ("--help",),
         ("user", "add", "--help"),
         ("user", "add", "--login", "olga"),
@@ -87,6 +90,7 @@ def test_help_and_mistakes_in_arguments_are_russian_from_the_shell() -> None:
         ("user", "role", "olga", "boss"),
         ("ask", "--bogus", "вопрос"),
         (),
+        ("analytics", "purge", "--older-than", "x"),
     )
     assert top.returncode == 0
     assert top.stdout.startswith("использование: faqbot [-h] КОМАНДА ...")
@@ -97,7 +101,7 @@ def test_help_and_mistakes_in_arguments_are_russian_from_the_shell() -> None:
     assert "параметры:" in user_add.stdout
 
     # argparse's exit status 2, its usage line, then its error, in Russian.
-    for done in (missing, not_a_number, no_such_role, unknown, nothing):
+    for done in (missing, not_a_number, no_such_role, unknown, nothing, days):
         assert done.returncode == 2, done.stderr
         assert done.stdout == ""
         assert done.stderr.startswith("использование: faqbot"), done.stderr
@@ -105,7 +109,10 @@ def test_help_and_mistakes_in_arguments_are_russian_from_the_shell() -> None:
         "faqbot user add: ошибка: не указаны обязательные аргументы: --role\n"
     )
     assert not_a_number.stderr.endswith(
-        "faqbot serve: ошибка: аргумент --port: недопустимое значение 'восемь' (нужен тип int)\n"
+        "faqbot serve: ошибка: аргумент --port: нужно целое число, получено «восемь»\n"
+    )
+    assert days.stderr.endswith(
+        "faqbot analytics purge: ошибка: аргумент --older-than: нужно целое число, получено «x»\n"
     )
     assert no_such_role.stderr.endswith(
         "faqbot user role: ошибка: аргумент РОЛЬ: недопустимое значение 'boss' "
@@ -113,3 +120,20 @@ def test_help_and_mistakes_in_arguments_are_russian_from_the_shell() -> None:
     )
     assert unknown.stderr.endswith("faqbot: ошибка: неизвестные аргументы: --bogus\n")
     assert nothing.stderr.endswith("faqbot: ошибка: не указаны обязательные аргументы: КОМАНДА\n")
+
+
+def test_every_number_option_names_what_it_expects_in_russian() -> None:
+    """Not argparse's «недопустимое значение 'x' (нужен тип int)»: every whole-number
+    option and argument says what it wants and what it got."""
+    numbers = [
+        (path, action)
+        for path, parser in parsers(build_parser())
+        for action in parser._actions
+        if action.type is int or action.type is argparse_ru.integer
+    ]
+    assert len(numbers) >= 5  # serve --port, analytics --older-than, proposals, user telegram
+    for path, action in numbers:
+        assert action.type is argparse_ru.integer, (path, action.dest)
+        with pytest.raises(argparse.ArgumentError) as refused:
+            build_parser()._get_value(action, "abc")
+        assert str(refused.value).endswith("нужно целое число, получено «abc»"), path
