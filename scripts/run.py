@@ -32,7 +32,7 @@ def main() -> None:
         os.environ.setdefault("FAQBOT_SECRET_KEY", secrets.token_urlsafe(48))
         shown = f"[{host}]" if ":" in host else host
         url = f"http://{shown}:{_option(arguments, '--port') or DEFAULT_PORT}"
-        print(f"faqbot: open {url} (operator console: {url}/console)", flush=True)
+        print(f"faqbot: откройте {url} (консоль операторов: {url}/console)", flush=True)
     os.execv(faqbot, [faqbot, *arguments])
 
 

@@ -25,7 +25,8 @@ def _newcomers_environment(data: Path) -> dict[str, str]:
 
 def test_serve_on_another_port_is_still_a_local_development_run(tmp_path: Path) -> None:
     """`run.py serve --port N` (the README's way to pick a port) used to lose development
-    mode and stop at "FAQBOT_SECRET_KEY is not set"."""
+    mode and stop at "FAQBOT_SECRET_KEY is not set". Its own line and uvicorn's were
+    English («faqbot: open http://…», "Application startup complete.")."""
     port = free_port()
     environment = _newcomers_environment(tmp_path)
     with subprocess.Popen(
@@ -49,7 +50,19 @@ def test_serve_on_another_port_is_still_a_local_development_run(tmp_path: Path) 
         finally:
             server.terminate()
             output, _ = server.communicate(timeout=30)
-    assert f"faqbot: open http://127.0.0.1:{port} (operator console:" in output
+    url = f"http://127.0.0.1:{port}"
+    assert f"faqbot: откройте {url} (консоль операторов: {url}/console)" in output
+    # uvicorn's own start-up and shutdown lines, in Russian (they were English).
+    for line in (
+        "Процесс сервера запущен [",
+        "Приложение запущено, сервер принимает запросы.",
+        "Сервер останавливается",
+        "Приложение остановлено.",
+        "Процесс сервера завершён [",
+    ):
+        assert line in output, output
+    for english in ("open http", "Started server", "startup complete", "Shutting down"):
+        assert english not in output, output
 
 
 def test_a_port_another_program_holds_is_named_before_any_address_is_printed(

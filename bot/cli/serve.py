@@ -63,6 +63,7 @@ def run(args: argparse.Namespace) -> int:
 
     from bot.web.app import create_app
     from bot.web.errors import SettingsError
+    from bot.web.server_log import log_config
     from bot.web.serving import Server
     from bot.web.settings import WebSettings
 
@@ -109,6 +110,7 @@ def run(args: argparse.Namespace) -> int:
         port=args.port,
         timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
         log_level="info",
+        log_config=log_config(),
         access_log=args.access_log,
     )
     Server(config, app).run(sockets=[listening])
