@@ -424,12 +424,14 @@ async def reject(
 ) -> Response:
     """Close the ticket without an answer, saying why. Refused as «Ответить и завершить»
     is (409, the reason kept) when the citizen wrote or attached a file since the page
-    showed `seen_message_id`, `seen_event_id`."""
+    showed `seen_message_id`, `seen_event_id`. A ticket nobody has is taken first, as
+    replying and resolving take it."""
     try:
         await desk.reject(
             operator,
             number,
             text,
+            take_waiting=True,
             seen_message_id=seen_message_id,
             seen_event_id=seen_event_id,
         )

@@ -131,6 +131,35 @@ async def test_answering_a_ticket_nobody_has_taken_takes_it_first(
         assert text in said
 
 
+async def test_rejecting_a_ticket_nobody_has_taken_takes_it_first(web: Web) -> None:
+    """«Отклонить» on a new ticket used to close it with nobody in «Исполнитель», no
+    «Взято в работу» in the history and no word to the citizen that someone took it, unlike
+    replying and resolving."""
+    number, session = await _hand_off(web, UNKNOWN[1])
+    await web.operator("anna")
+    await web.operator("boris")
+    await log_in(web.client, "anna")
+    page = (await web.client.get(f"/console/tickets/{number}")).text
+    done = await web.client.post(
+        f"/console/tickets/{number}/reject",
+        data={"csrf_token": csrf_of(page), "text": "Вопрос не о госуслугах."},
+    )
+    assert done.status_code == 303, done.text
+    async with _logged_in(web, "boris") as boris:
+        shown = _visible((await boris.get(f"/console/tickets/{number}")).text)
+    assert f"Обращение № {number} Отклонено" in shown
+    assert "Исполнитель anna" in shown
+    assert re.search(
+        r"Взято в работу — anna → В работе .*Отклонено — anna: Вопрос не о госуслугах\.", shown
+    ), shown
+    history = (await web.client.get("/api/v1/history", params={"session_id": session})).json()
+    said = [m["text"] for m in history["messages"]]
+    assert said[-2:] == [
+        f"Специалист взял обращение № {number} в работу.",
+        f"Обращение № {number} отклонено. Причина: Вопрос не о госуслугах.",
+    ]
+
+
 async def test_a_specialist_takes_an_escalated_ticket_from_its_page(web: Web) -> None:
     number, _ = await _hand_off(web, UNKNOWN[0])
     await web.operator("anna")
