@@ -1367,3 +1367,86 @@ async def test_an_edit_of_a_reply_refused_on_a_closed_ticket_says_nothing_was_se
     )
     assert not any("Исправление не отправлено" in t for t in group.in_topic(topic))
     assert not any("МФЦ" in t for t in api.sent_texts(719))
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+async def test_messages_queued_at_once_to_a_citizen_who_blocked_the_bot_are_flagged_once(
+    group: Group, database_url: str
+) -> None:
+    """Feared from reading the code: two messages queued at the same instant while the
+    citizen has blocked the bot might each add «Это и следующие сообщения гражданину тоже не
+    доставлены…». They do not: every message to a citizen is queued by the desk with the
+    ticket locked (FOR UPDATE on PostgreSQL, one writer at a time on SQLite), and the line is
+    looked for after the lock. Pinned with real concurrency: replies from the console (three
+    servers' connections) and the group at once, two delivery workers, the Bot API answering
+    403, three blockings in a row."""
+    from bot.core import wording
+    from bot.core.delivery import DeliveryWorker
+    from bot.core.tickets import DELIVERY_REFUSED
+
+    group.settings = dataclasses.replace(group.settings, database_url=database_url)
+    api = group.api
+    blocked = "Forbidden: bot was blocked by the user"
+    held = "⚠️ Это и следующие сообщения гражданину тоже не доставлены"
+
+    def warnings(topic: StaffTopic) -> list[str]:
+        return [t for t in group.in_topic(topic) if t.startswith("⚠️")]
+
+    async with group.running() as app:
+        olga = await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        in_group = StaffMember(api, 4001)
+        number = await group.telegram_ticket(720, "не могу подать заявление")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None
+        servers = [await open_database(database_url) for _ in range(3)]
+        stop = asyncio.Event()
+        another_worker = DeliveryWorker(
+            servers[0], app.senders, settings=group.settings.core.outbox
+        )
+        delivering = asyncio.create_task(another_worker.run(stop))
+        try:
+            for blocking in range(3):
+                api.fail(403, 100_000, description=blocked, chat_id=720)
+                first = f"Ответ {blocking}"
+                await app.services.desk.reply(
+                    olga, number, first, via=Via.CONSOLE, take_waiting=True
+                )
+                await api.wait_for(
+                    lambda: len(warnings(topic)) == 2 * blocking + 1,  # noqa: B023
+                    what="the refusal",
+                )
+                # At once: three servers' consoles and the group.
+                in_group.writes(f"Из группы {blocking}", thread_id=topic.thread_id)
+                await asyncio.gather(
+                    *(
+                        Desk(db).reply(olga, number, f"Сразу {blocking}.{i}", via=Via.CONSOLE)
+                        for i, db in enumerate(servers)
+                    )
+                )
+                await asyncio.sleep(SETTLE_SECONDS)
+                api.recover()
+                last = f"Ответ по обращению № {number}: Сразу {blocking}.2"
+                await api.wait_for(
+                    lambda: last in api.sent_texts(720),  # noqa: B023
+                    timeout=20,
+                    what="delivered once unblocked",
+                )
+                await api.wait_for(
+                    lambda: f"Из группы {blocking}" in " ".join(api.sent_texts(720)),  # noqa: B023
+                    timeout=20,
+                    what="the group's reply delivered",
+                )
+        finally:
+            stop.set()
+            await delivering
+            for db in servers:
+                await db.close()
+        await asyncio.sleep(SETTLE_SECONDS)
+        async with app.services.db.transaction() as uow:
+            ticket = await uow.tickets.get(number)
+            assert ticket is not None
+            history = await uow.tickets.events(ticket.id)
+    shown = warnings(topic)
+    assert [w.startswith(held) for w in shown] == [False, True] * 3, shown
+    said = [e.note for e in history if e.action == DELIVERY_REFUSED]
+    assert said.count(wording.HELD_BEHIND_REFUSAL) == 3, said
