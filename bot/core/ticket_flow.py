@@ -200,7 +200,12 @@ async def _held_behind_refusal(uow: UnitOfWork, ticket: Ticket, now: datetime) -
     """A message queued while the citizen's channel refuses them (they blocked the bot) waits
     behind the refused one: the ticket's history says so once per blocking, with the first such
     message (until 2026-12-05 staff were told of the refusal, then of nothing: the later
-    replies looked delivered). A blocking ends when a message reaches the citizen."""
+    replies looked delivered). A blocking ends when a message reaches the citizen.
+
+    The line is dated no earlier than the blocking began: `now` comes from this server's
+    clock, read before the ticket's lock was waited for, while the blocking began on the
+    clock of whichever server queued the refused message; a line dated before it was not
+    found by the next message, which said it again."""
     since = await uow.outbox.refused_since(
         ticket.reply_to.channel,
         ticket.reply_to.external_id,
@@ -216,7 +221,11 @@ async def _held_behind_refusal(uow: UnitOfWork, ticket: Ticket, now: datetime) -
     )
     if not told:
         await uow.tickets.add_event(
-            ticket.id, DELIVERY_REFUSED, Author.SYSTEM, now, note=wording.HELD_BEHIND_REFUSAL
+            ticket.id,
+            DELIVERY_REFUSED,
+            Author.SYSTEM,
+            max(now, since),
+            note=wording.HELD_BEHIND_REFUSAL,
         )
 
 

@@ -7,13 +7,16 @@ from datetime import timedelta
 
 import pytest
 
+from bot.core import wording
 from bot.core.delivery import DeliveryWorker, retry_delay
-from bot.core.errors import PermissionDeniedError
+from bot.core.desk import Desk
+from bot.core.errors import PermissionDeniedError, RecipientRefusedError
 from bot.core.identity import Identity
 from bot.core.outbox import SenderRegistry
 from bot.core.records import Operator, OutboxMessage
 from bot.core.settings import OutboxSettings, StorageSettings
-from bot.core.tickets import Via
+from bot.core.tickets import DELIVERY_REFUSED, Via
+from tests.bot.conftest import FakeClock
 from tests.bot.core.conftest import RecordingSender, Services
 
 pytestmark = pytest.mark.anyio
@@ -186,3 +189,31 @@ async def test_replies_go_out_ahead_of_queued_questions_on_a_busy_database(
     assert len(questions_in_at_send) == 2
     assert questions_in_at_send[0] < len(queued)
     assert services.telegram.texts[-1] == REPLY
+
+
+async def test_a_blocked_citizen_is_flagged_once_when_the_servers_clocks_differ(
+    services: Services,
+) -> None:
+    """Two servers on one database, one clock 2 s behind the other: a reply queued on the
+    slower one, right after the other's reply was refused, dated the «тоже не доставлены»
+    line before the blocking began, so the next reply did not find it and said it again."""
+
+    async def blocked(message: OutboxMessage) -> None:
+        raise RecipientRefusedError("Telegram отказывается писать в этот чат")
+
+    olga = await _replied(services)
+    await services.worker.run_once()  # delivered: the chat worked until now
+    services.telegram.send = blocked  # type: ignore[method-assign]
+    services.clock.advance(timedelta(seconds=10))
+    await services.desk.reply(olga, 1, "Проверьте раздел «Заявления».", via=Via.CONSOLE)
+    await services.worker.run_once()  # refused: the citizen blocked the bot
+    slower = Desk(services.db, clock=FakeClock(services.clock.now - timedelta(seconds=2)))
+    await slower.reply(olga, 1, "Обновите страницу.", via=Via.CONSOLE)
+    services.clock.advance(timedelta(seconds=1))
+    await services.desk.reply(olga, 1, "Войдите снова.", via=Via.CONSOLE)
+    history = (await services.desk.details(olga, 1)).events
+    notes = [e.note for e in history if e.action == DELIVERY_REFUSED]
+    assert notes == [
+        "Telegram отказывается писать в этот чат",
+        wording.HELD_BEHIND_REFUSAL,
+    ]
