@@ -24,7 +24,7 @@ def ensure_environment(*, extras: str = "") -> Path:
     Returns the path of the environment's Python.
     """
     if sys.version_info < (3, 11):  # noqa: UP036 - this file runs under any python3
-        raise SystemExit(f"faqbot нужен Python 3.11 или новее; здесь {sys.version.split()[0]}")
+        raise SystemExit(f"Для faqbot нужен Python 3.11 или новее, здесь {sys.version.split()[0]}")
     if not PYTHON.exists():
         print(f"Создаём виртуальное окружение в {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
@@ -32,7 +32,7 @@ def ensure_environment(*, extras: str = "") -> Path:
     digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + spec.encode()).hexdigest()
     stamp = VENV / f".installed-{extras or 'base'}"
     if not stamp.exists() or stamp.read_text() != digest:
-        print(f"Ставим faqbot{f'[{extras}]' if extras else ''} в {VENV} ...", flush=True)
+        print(f"Устанавливаем faqbot{f'[{extras}]' if extras else ''} в {VENV} ...", flush=True)
         pip = [str(PYTHON), "-m", "pip", "--disable-pip-version-check", "-q"]
         subprocess.run([*pip, "install", "-e", spec], cwd=ROOT, check=True)
         stamp.write_text(digest)
