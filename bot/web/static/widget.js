@@ -918,9 +918,12 @@
     stale = false;
     sessionId = sessionId || stored(STORE);
     // A history that failed to load before, or that another tab changed, is loaded anew, in
-    // place of what was shown.
+    // place of what was shown; a keyboard user on a button of it goes on from the question box
+    // (the focus fell to the page: Escape no longer closed the chat, Tab left it).
+    var focused = log.contains(root.activeElement);
     log.querySelectorAll(".msg").forEach(function (m) { m.remove(); });
     if (earlier.parentNode) { earlier.remove(); }
+    if (focused) { input.focus({ preventScroll: true }); }
     oldestShown = null;
     configReady = api("/api/v1/config").then(function (c) {
       if (c.max_question_length) { maxQuestion = c.max_question_length; }
