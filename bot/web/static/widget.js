@@ -1052,6 +1052,23 @@
   panel.appendChild(more);
   panel.appendChild(linkbox);
 
+  /* A control whose request is on its way sends nothing more when pressed again (a double
+     click, Enter pressed twice on a slow line): until 2026-12-05 «Получить код» showed two
+     codes, the first already replaced by the second, and a code sent twice was refused
+     under «Готово». `work` returns the request's promise, or nothing when it sent none. */
+  function oneAtATime(work) {
+    var going = false;
+    return function (e) {
+      if (e && e.type === "submit") { e.preventDefault(); }
+      if (going) { return; }
+      var sent = work();
+      if (!sent) { return; }
+      going = true;
+      var done = function () { going = false; };
+      sent.then(done, done);
+    };
+  }
+
   function withSession(body) {
     adopt();
     if (sessionId) { body.session_id = sessionId; }
@@ -1063,32 +1080,31 @@
     linkToggle.setAttribute("aria-expanded", show ? "true" : "false");
     if (show) { getCode.focus(); }
   });
-  getCode.addEventListener("click", function () {
-    busy(api("/api/v1/link/code", withSession({}))).then(function (r) { addMessage("system", r.text); }, showError);
-  });
-  linkForm.addEventListener("submit", function (e) {
-    e.preventDefault();
+  getCode.addEventListener("click", oneAtATime(function () {
+    return busy(api("/api/v1/link/code", withSession({}))).then(function (r) { addMessage("system", r.text); }, showError);
+  }));
+  linkForm.addEventListener("submit", oneAtATime(function () {
     var code = codeInput.value.trim();
-    if (!code) { codeInput.focus(); return; }
-    busy(api("/api/v1/link", withSession({ code: code }))).then(function (r) {
+    if (!code) { codeInput.focus(); return null; }
+    return busy(api("/api/v1/link", withSession({ code: code }))).then(function (r) {
       codeInput.value = "";
       addMessage("system", r.text);
     }, showError);
-  });
-  unlinkButton.addEventListener("click", function () {
-    if (!sessionId) { addMessage("system", "Этот чат не связан с другими каналами."); return; }
-    busy(api("/api/v1/link/unlink", withSession({}))).then(function (r) { addMessage("system", r.text); }, showError);
-  });
-  mine.addEventListener("click", function () {
-    if (!sessionId) { addMessage("system", "У вас пока нет обращений."); return; }
-    busy(api("/api/v1/tickets?session_id=" + encodeURIComponent(sessionId))).then(function (r) {
+  }));
+  unlinkButton.addEventListener("click", oneAtATime(function () {
+    if (!sessionId) { addMessage("system", "Этот чат не связан с другими каналами."); return null; }
+    return busy(api("/api/v1/link/unlink", withSession({}))).then(function (r) { addMessage("system", r.text); }, showError);
+  }));
+  mine.addEventListener("click", oneAtATime(function () {
+    if (!sessionId) { addMessage("system", "У вас пока нет обращений."); return null; }
+    return busy(api("/api/v1/tickets?session_id=" + encodeURIComponent(sessionId))).then(function (r) {
       if (!r.tickets.length) { addMessage("system", "У вас пока нет обращений."); return; }
       var where = { web: "сайт", telegram: "Telegram" };
       addMessage("system", "Ваши обращения:\n" + r.tickets.map(function (t) {
         return "№ " + t.number + ": " + t.status_label + " (" + (where[t.channel] || t.channel) + ")";
       }).join("\n"));
     }, showError);
-  });
+  }));
 
   var openTicket = null;
   function setOpenTicket(number) {
