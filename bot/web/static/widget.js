@@ -591,11 +591,18 @@
     });
   }
 
+  /* The chat is busy until the last of its requests is done: until 2026-12-05 «Мои
+     обращения» answered while a question was on its way hid «Консультант печатает…» and let
+     another question go before the first one's answer. */
+  var underway = 0;
   function busy(promise) {
+    underway += 1;
     typing.hidden = false;
     send.disabled = true;
     log.scrollTop = log.scrollHeight;
     var done = function () {
+      underway -= 1;
+      if (underway) { return; }
       typing.hidden = true;
       send.disabled = false;
       setTimeout(refresh, 0);  // after the answer is shown: the history has it then

@@ -231,6 +231,13 @@ def test_a_question_the_connection_lost_mid_way_is_given_back(
     send = page.get_by_role("button", name="Отправить")
     box = page.get_by_role("textbox", name="Ваш вопрос")
     expect(send).to_be_disabled()
+    # «Мои обращения» answered meanwhile: the question's answer is still awaited (until
+    # 2026-12-05 the chat stopped «typing» and took another question before it).
+    page.get_by_role("button", name="Мои обращения").click()
+    expect(log.locator(".msg.system").last).to_have_text("Сообщение" + "У вас пока нет обращений.")
+    expect(send).to_be_disabled()
+    expect(page.get_by_text("Консультант печатает…")).to_be_visible()
+    box.focus()
     page.context.set_offline(True)
     expect(log.locator(".msg.system").last).to_contain_text(OFFLINE)
     expect(box).to_have_value("забыл пароль")
@@ -244,7 +251,7 @@ def test_a_question_the_connection_lost_mid_way_is_given_back(
     page.keyboard.press("Enter")  # the network is back, but the server stays silent
     expect(send).to_be_disabled()
     page.clock.run_for(61_000)
-    expect(log.locator(".msg.system")).to_have_count(2)
+    expect(log.locator(".msg.system")).to_have_count(3)
     expect(box).to_have_value("забыл пароль")
     expect(send).to_be_enabled()
     expect(log.locator(".msg.citizen")).to_have_text(["забыл пароль" + UNSENT])
