@@ -451,6 +451,12 @@
     msg.appendChild(list);
   }
 
+  /* Whether the focus on `node` came by keyboard: only then is it moved to the question box
+     when `node` goes (a finger's tap would bring the on-screen keyboard out over the answer). */
+  function byKeyboard(node) {
+    try { return node.matches(":focus-visible"); } catch (e) { return true; }
+  }
+
   /* Candidates a newer answer came after are spent: greyed and not pressable, the one
      picked (the citizen's next message is its question) marked pressed. Live and in a chat
      opened again alike. */
@@ -465,7 +471,7 @@
       if (!later.some(function (m) { return m.classList.contains("bot"); })) { return; }
       var said = later.filter(function (m) { return m.classList.contains("citizen") && !m.classList.contains("unsent"); })[0];
       var picked = said ? said.querySelector(".text").textContent : null;
-      var focused = list.contains(root.activeElement);
+      var focused = list.contains(root.activeElement) && byKeyboard(root.activeElement);
       buttons.forEach(function (b) {
         b.disabled = true;
         if (b.textContent === picked) { b.setAttribute("aria-pressed", "true"); }
@@ -927,7 +933,7 @@
     // A history that failed to load before, or that another tab changed, is loaded anew, in
     // place of what was shown; a keyboard user on a button of it goes on from the question box
     // (the focus fell to the page: Escape no longer closed the chat, Tab left it).
-    var focused = log.contains(root.activeElement);
+    var focused = log.contains(root.activeElement) && byKeyboard(root.activeElement);
     log.querySelectorAll(".msg").forEach(function (m) { m.remove(); });
     if (earlier.parentNode) { earlier.remove(); }
     if (focused) { input.focus({ preventScroll: true }); }
