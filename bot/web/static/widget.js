@@ -69,6 +69,10 @@
     ".msg { max-width: 88%; padding: 8px 11px; border-radius: 12px; white-space: pre-wrap; overflow-wrap: anywhere; }",
     ".msg.citizen { align-self: flex-end; background: var(--c); color: #fff; border-bottom-right-radius: 4px; }",
     ".msg.citizen a { color: #fff; }",
+    // A question that did not reach the service (given back into the box to be sent again).
+    ".msg.citizen.unsent { background: #fff; color: #1d2733; border: 1px dashed #b3261e; }",
+    ".msg.citizen.unsent a { color: var(--c); }",
+    ".msg .unsent-note { display: block; margin-top: 4px; font-size: 12px; color: #b3261e; }",
     // Who wrote it, for a screen reader (the others' messages name their author in .who):
     // generated content with alternative text only, so nothing shows and the text is as typed.
     ".msg.citizen::before { content: \"\" / \"Вы написали: \"; }",
@@ -82,6 +86,10 @@
     ".tools button[aria-pressed=true] { background: #e8eefc; border-color: var(--c); }",
     ".choices { display: flex; flex-direction: column; gap: 6px; margin-top: 8px; }",
     ".choices button { text-align: left; white-space: normal; padding: 6px 9px; }",
+    // Candidates once answered: kept in sight, greyed, not pressable; the one picked marked.
+    ".choices button:disabled { cursor: default; color: #5b6775; background: #f4f6f9; border-color: #dde3ea; }",
+    ".choices button[aria-pressed=true] { color: #1d2733; background: #e8eefc; border-color: var(--c); font-weight: 600; }",
+    ".choices button[aria-pressed=true]::before { content: \"✓ \" / \"\"; }",
     ".stars { display: flex; gap: 6px; margin-top: 8px; }",
     ".stars button { min-width: 36px; min-height: 32px; font-size: 14px; border: 1px solid #c5cdd6; background: #fff; color: #1d2733; border-radius: 8px; cursor: pointer; }",
     ".stars button[aria-pressed=true] { background: var(--c); border-color: var(--c); color: #fff; }",
@@ -190,6 +198,9 @@
   var events = null;
   var lastLive = 0;
   var started = false;
+  // The newest message of the conversation this tab has shown (null before it showed one):
+  // loaded anew, the chat reads out only what came after it.
+  var known = null;
   var unread = 0;
   var configReady = null; /* what the server offers: {email: true} shows the e-mail button */
 
@@ -235,7 +246,7 @@
 
   /* What a screen reader says of a new message: who, the text, the candidates offered. */
   function sayMessage(msg) {
-    var parts = [];
+    var parts = msg.classList.contains("citizen") ? ["Вы написали:"] : [];
     Array.prototype.forEach.call(msg.children, function (part) {
       if (part.classList.contains("who")) { parts.push(part.textContent + ":"); }
       else if (part.classList.contains("choices")) {
@@ -412,25 +423,66 @@
     msg.appendChild(bar);
   }
 
-  /* A clarification's candidates as buttons; the one pressed is asked for. */
+  /* A clarification's candidates as buttons; the one pressed is asked for. Once answered,
+     or overtaken by a newer answer, they stay in sight but cannot be pressed (see
+     `settleChoices`): until 2026-12-05 an old candidate pressed later asked its question. */
   function choiceButtons(msg, choices) {
     var list = el("div", { class: "choices", role: "group", "aria-label": "Варианты ответа" });
     choices.forEach(function (c) {
       var b = el("button", { type: "button" }, c.title);
       var requestId = newRequestId();  // pressed again after a lost answer: answered once
+      var lost = null;  // the bubble of a press the server did not answer
       b.addEventListener("click", function () {
         // A double press, or a press while an answer is on its way, asks nothing more (the
         // second press of a double click may land on the next candidate, moved up meanwhile).
-        if (send.disabled) { return; }
-        addMessage("citizen", c.title);
-        busy(api("/api/v1/choose", { session_id: sessionId, entry_id: c.entry_id, request_id: requestId })).then(showReply, showError);
+        if (send.disabled || b.disabled) { return; }
+        if (lost) { lost.remove(); }  // pressed again: one bubble, at the end
+        var asked = addMessage("citizen", c.title);
+        busy(api("/api/v1/choose", { session_id: sessionId, entry_id: c.entry_id, request_id: requestId })).then(function (r) {
+          lost = null;
+          showReply(r);
+        }, function (err) {
+          lost = unsent(asked);
+          showError(err);
+        });
       });
       list.appendChild(b);
     });
     msg.appendChild(list);
   }
 
+  /* Whether the focus on `node` came by keyboard: only then is it moved to the question box
+     when `node` goes (a finger's tap would bring the on-screen keyboard out over the answer). */
+  function byKeyboard(node) {
+    try { return node.matches(":focus-visible"); } catch (e) { return true; }
+  }
+
+  /* Candidates a newer answer came after are spent: greyed and not pressable, the one
+     picked (the citizen's next message is its question) marked pressed. Live and in a chat
+     opened again alike. */
+  function settleChoices() {
+    log.querySelectorAll(".choices").forEach(function (list) {
+      var buttons = list.querySelectorAll("button");
+      if (!buttons.length || buttons[0].disabled) { return; }
+      var later = [];
+      for (var next = list.parentNode.nextElementSibling; next; next = next.nextElementSibling) {
+        if (next.classList.contains("msg")) { later.push(next); }
+      }
+      if (!later.some(function (m) { return m.classList.contains("bot"); })) { return; }
+      var said = later.filter(function (m) { return m.classList.contains("citizen") && !m.classList.contains("unsent"); })[0];
+      var picked = said ? said.querySelector(".text").textContent : null;
+      var focused = list.contains(root.activeElement) && byKeyboard(root.activeElement);
+      buttons.forEach(function (b) {
+        b.disabled = true;
+        if (b.textContent === picked) { b.setAttribute("aria-pressed", "true"); }
+      });
+      // A disabled button drops the focus to the page: a keyboard user goes on from the box.
+      if (focused) { input.focus(); }
+    });
+  }
+
   function showReply(r) {
+    if (r.message_id && known !== null) { known = Math.max(known, r.message_id); }
     if (r.kind === "silent") { return; }
     var choosing = r.kind === "clarify" && r.choices && r.choices.length;
     // The choices become buttons: the prompt stays, its plain-text listing of them goes
@@ -447,6 +499,7 @@
       if (r.kind === "answer") { tools(msg, r.text, r.message_id, r.entry_id); }
     });
     if (r.mark) { pressMark(r.mark.ticket_number, r.mark.stars); }
+    settleChoices();
   }
 
   /* An answer's links from the base, one a line under it (http(s) only). */
@@ -544,11 +597,18 @@
     });
   }
 
+  /* The chat is busy until the last of its requests is done: until 2026-12-05 «Мои
+     обращения» answered while a question was on its way hid «Консультант печатает…» and let
+     another question go before the first one's answer. */
+  var underway = 0;
   function busy(promise) {
+    underway += 1;
     typing.hidden = false;
     send.disabled = true;
     log.scrollTop = log.scrollHeight;
     var done = function () {
+      underway -= 1;
+      if (underway) { return; }
       typing.hidden = true;
       send.disabled = false;
       setTimeout(refresh, 0);  // after the answer is shown: the history has it then
@@ -559,13 +619,21 @@
 
   function ask(text, requestId) {
     adopt(true);
-    addMessage("citizen", text);
+    var bubble = addMessage("citizen", text);
     var body = { question: text, request_id: requestId };
     if (sessionId) { body.session_id = sessionId; }
     return busy(api("/api/v1/ask", body)).then(showReply, function (err) {
       showError(err);
-      giveBack(text, requestId);
+      giveBack(text, requestId, unsent(bubble));
     });
+  }
+
+  /* The bubble of a message the server did not take, marked so (until 2026-12-05 it looked
+     sent, and stood beside the same message sent again until a reload). */
+  function unsent(bubble) {
+    bubble.classList.add("unsent");
+    bubble.appendChild(el("span", { class: "unsent-note" }, "Не отправлено"));
+    return bubble;
   }
 
   /* A message the server did not take goes back into the box (unless the citizen has typed
@@ -574,15 +642,17 @@
      the way, or came after the browser went offline or after QUIET_MS): sent again with the
      same id it gets the same answer, and is not asked twice. */
   var givenBack = null;
-  function giveBack(text, requestId) {
-    if (!input.value.trim()) { input.value = text; fit(); givenBack = { text: text, id: requestId }; }
+  function giveBack(text, requestId, bubble) {
+    if (!input.value.trim()) { input.value = text; fit(); givenBack = { text: text, id: requestId, bubble: bubble }; }
   }
 
-  /* The id of a message about to be sent: the one it had if it is a message given back. */
+  /* The id of a message about to be sent: the one it had if it is a message given back,
+     whose bubble marked unsent goes (the message is shown again, at the end). */
   function requestIdFor(text) {
-    var id = givenBack && givenBack.text === text ? givenBack.id : newRequestId();
+    var again = givenBack && givenBack.text === text ? givenBack : null;
     givenBack = null;
-    return id;
+    if (again && again.bubble) { again.bubble.remove(); }
+    return again ? again.id : newRequestId();
   }
 
   /* A random id of one request, of the form the server takes (8-64 of A-Z a-z 0-9 _ -). */
@@ -695,6 +765,7 @@
     // A clarification comes back as it was offered: the prompt, and its candidates as buttons.
     var offered = m.choices && m.choices.length ? m.choices : null;
     return makeMessage(m.author, offered ? m.text.split("\n")[0] : m.text, function (msg) {
+      msg.setAttribute("data-id", String(m.id));
       if (offered) { choiceButtons(msg, offered); }
       // An answer from the base keeps its tools: copy, e-mail, 👍 / 👎 (rated again, the
       // latest mark counts).
@@ -723,6 +794,7 @@
       if (earlier.parentNode) { earlier.remove(); }
       log.insertBefore(makeMessage("bot", GREETING), log.firstChild);
     }
+    settleChoices();
   }
 
   /* «Показать предыдущие сообщения»: the page before the oldest message shown, put above it
@@ -756,11 +828,13 @@
     });
   });
 
-  function restore() {
-    if (!sessionId) { addMessage("bot", GREETING); return Promise.resolve(); }
+  function restore(heard, heardLive) {
+    if (!sessionId) { addMessage("bot", GREETING); known = 0; return Promise.resolve(); }
     // Busy while it loads: a question sent meanwhile came before the history, and again in it.
     return busy(api("/api/v1/history?session_id=" + encodeURIComponent(sessionId))).then(function (h) {
       showHistory(h, typing);
+      if (heard !== null) { sayNew(h, heard, heardLive); }
+      known = h.messages.reduce(function (newest, m) { return Math.max(newest, m.id); }, heard || 0);
       // Only skip past what was pushed live.
       h.live.forEach(function (e) { lastLive = Math.max(lastLive, e.id); });
       log.scrollTop = log.scrollHeight;  // the buttons put back since make it taller
@@ -779,6 +853,20 @@
       started = false;
       addMessage("system", "Не удалось загрузить прошлую переписку. " + ((err && err.message) || OFFLINE) +
         " Переписка не потеряна: закройте и снова откройте чат, чтобы загрузить её.");
+    });
+  }
+
+  /* The messages of a conversation loaded anew (another tab asked, or the chat was opened
+     again) that this tab has not shown, read out as they would have been had they come here:
+     until 2026-12-05 a screen reader heard nothing of another tab's answer. Messages up to
+     `heard` were shown here, and live replies up to `heardLive`. */
+  function sayNew(h, heard, heardLive) {
+    var pushed = Object.create(null);
+    h.live.forEach(function (e) { if (e.id <= heardLive) { pushed[e.text] = true; } });
+    h.messages.forEach(function (m) {
+      if (m.id <= heard || (m.author !== "citizen" && pushed[m.text])) { return; }
+      var msg = log.querySelector('.msg[data-id="' + m.id + '"]');
+      if (msg) { sayMessage(msg); }
     });
   }
 
@@ -843,17 +931,21 @@
     stale = false;
     sessionId = sessionId || stored(STORE);
     // A history that failed to load before, or that another tab changed, is loaded anew, in
-    // place of what was shown.
+    // place of what was shown; a keyboard user on a button of it goes on from the question box
+    // (the focus fell to the page: Escape no longer closed the chat, Tab left it).
+    var focused = log.contains(root.activeElement) && byKeyboard(root.activeElement);
     log.querySelectorAll(".msg").forEach(function (m) { m.remove(); });
     if (earlier.parentNode) { earlier.remove(); }
+    if (focused) { input.focus({ preventScroll: true }); }
     oldestShown = null;
     configReady = api("/api/v1/config").then(function (c) {
       if (c.max_question_length) { maxQuestion = c.max_question_length; }
       return c;
     }).catch(function () { return { email: false }; });
     if (events) { events.close(); events = null; }  // the watcher: the history has it all
+    var heardLive = lastLive;
     lastLive = 0;
-    restore();
+    restore(known, heardLive);
   }
 
 
@@ -932,13 +1024,14 @@
     var requestId = requestIdFor(text);
     input.value = "";
     fit();
-    addMessage("citizen", text || "Позовите специалиста");  // as the history keeps it
+    var bubble = addMessage("citizen", text || "Позовите специалиста");  // as the history keeps it
     var body = { question: text || null, request_id: requestId };
     if (sessionId) { body.session_id = sessionId; }
     busy(api("/api/v1/handoff", body)).then(showReply, function (err) {
       showError(err);
+      unsent(bubble);
       // A bare call is given back too: pressed again, it is the same call.
-      if (text) { giveBack(text, requestId); } else if (!input.value.trim()) { givenBack = { text: "", id: requestId }; }
+      if (text) { giveBack(text, requestId, bubble); } else if (!input.value.trim()) { givenBack = { text: "", id: requestId, bubble: bubble }; }
     });
   });
 
@@ -972,6 +1065,23 @@
   panel.appendChild(more);
   panel.appendChild(linkbox);
 
+  /* A control whose request is on its way sends nothing more when pressed again (a double
+     click, Enter pressed twice on a slow line): until 2026-12-05 «Получить код» showed two
+     codes, the first already replaced by the second, and a code sent twice was refused
+     under «Готово». `work` returns the request's promise, or nothing when it sent none. */
+  function oneAtATime(work) {
+    var going = false;
+    return function (e) {
+      if (e && e.type === "submit") { e.preventDefault(); }
+      if (going) { return; }
+      var sent = work();
+      if (!sent) { return; }
+      going = true;
+      var done = function () { going = false; };
+      sent.then(done, done);
+    };
+  }
+
   function withSession(body) {
     adopt();
     if (sessionId) { body.session_id = sessionId; }
@@ -983,32 +1093,31 @@
     linkToggle.setAttribute("aria-expanded", show ? "true" : "false");
     if (show) { getCode.focus(); }
   });
-  getCode.addEventListener("click", function () {
-    busy(api("/api/v1/link/code", withSession({}))).then(function (r) { addMessage("system", r.text); }, showError);
-  });
-  linkForm.addEventListener("submit", function (e) {
-    e.preventDefault();
+  getCode.addEventListener("click", oneAtATime(function () {
+    return busy(api("/api/v1/link/code", withSession({}))).then(function (r) { addMessage("system", r.text); }, showError);
+  }));
+  linkForm.addEventListener("submit", oneAtATime(function () {
     var code = codeInput.value.trim();
-    if (!code) { codeInput.focus(); return; }
-    busy(api("/api/v1/link", withSession({ code: code }))).then(function (r) {
+    if (!code) { codeInput.focus(); return null; }
+    return busy(api("/api/v1/link", withSession({ code: code }))).then(function (r) {
       codeInput.value = "";
       addMessage("system", r.text);
     }, showError);
-  });
-  unlinkButton.addEventListener("click", function () {
-    if (!sessionId) { addMessage("system", "Этот чат не связан с другими каналами."); return; }
-    busy(api("/api/v1/link/unlink", withSession({}))).then(function (r) { addMessage("system", r.text); }, showError);
-  });
-  mine.addEventListener("click", function () {
-    if (!sessionId) { addMessage("system", "У вас пока нет обращений."); return; }
-    busy(api("/api/v1/tickets?session_id=" + encodeURIComponent(sessionId))).then(function (r) {
+  }));
+  unlinkButton.addEventListener("click", oneAtATime(function () {
+    if (!sessionId) { addMessage("system", "Этот чат не связан с другими каналами."); return null; }
+    return busy(api("/api/v1/link/unlink", withSession({}))).then(function (r) { addMessage("system", r.text); }, showError);
+  }));
+  mine.addEventListener("click", oneAtATime(function () {
+    if (!sessionId) { addMessage("system", "У вас пока нет обращений."); return null; }
+    return busy(api("/api/v1/tickets?session_id=" + encodeURIComponent(sessionId))).then(function (r) {
       if (!r.tickets.length) { addMessage("system", "У вас пока нет обращений."); return; }
       var where = { web: "сайт", telegram: "Telegram" };
       addMessage("system", "Ваши обращения:\n" + r.tickets.map(function (t) {
         return "№ " + t.number + ": " + t.status_label + " (" + (where[t.channel] || t.channel) + ")";
       }).join("\n"));
     }, showError);
-  });
+  }));
 
   var openTicket = null;
   function setOpenTicket(number) {

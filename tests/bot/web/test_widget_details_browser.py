@@ -385,9 +385,11 @@ def test_the_keyboard_alone_opens_clarifies_rates_calls_a_person_and_closes(
     keys.press("Enter")
     answer = log.locator(".msg.bot").last
     expect(answer).to_contain_text("«В работе» — заявление рассматривается.")
-    keys.press("Tab")
-    expect(answer.get_by_role("button", name="Копировать ответ")).to_be_focused()
-    keys.press("Tab")
+    expect(choice).to_be_disabled()  # answered: the focus goes on from the question box
+    expect(box).to_be_focused()
+    keys.press("Shift+Tab")
+    expect(answer.get_by_role("button", name="Ответ не помог")).to_be_focused()
+    keys.press("Shift+Tab")
     helped = answer.get_by_role("button", name="Ответ помог")
     expect(helped).to_be_focused()
 

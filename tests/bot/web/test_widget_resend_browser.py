@@ -101,6 +101,8 @@ def test_a_call_for_a_person_sent_while_offline_reaches_the_ticket_once(
     page.get_by_role("button", name="Позвать оператора").click()
     # The same call, not a second message added to the ticket ("Добавили ваше сообщение ...").
     expect(log.locator(".msg").last).to_contain_text(HANDED_OFF)
+    # One bubble: the one given back went (until 2026-12-05 both stayed until a reload).
+    expect(log.locator(".msg.citizen")).to_have_text(["не приходит код"])
 
     page.reload()
     _open(page)

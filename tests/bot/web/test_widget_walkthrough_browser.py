@@ -147,6 +147,66 @@ def test_a_candidate_or_a_thumb_pressed_twice_asks_and_thanks_once(
 
 
 OFFLINE = "Не удалось связаться с сервером. Проверьте подключение к интернету"
+UNSENT = "Не отправлено"
+
+
+def test_candidates_once_answered_or_overtaken_can_no_longer_be_pressed(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """Until 2026-12-05 every candidate the chat had offered stayed pressable: one picked, or
+    passed over for a question typed instead, asked its question again when pressed later,
+    and a reopened chat offered them all again. Now they stay in sight, greyed, the one picked
+    marked; a press the network lost can be repeated, and leaves one bubble."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser, width=390, height=844)
+    page.goto(live_server.url + "/")
+    log = _open_and_ask(page, "статус")
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    offers = log.get_by_role("group", name="Варианты ответа")
+    first = offers.nth(0).get_by_role("button")
+    expect(first).to_have_count(3)
+    picked = first.nth(1)
+    title = picked.inner_text()
+
+    page.context.set_offline(True)
+    picked.focus()
+    page.keyboard.press("Enter")
+    expect(log.locator(".msg.system").last).to_contain_text(OFFLINE)
+    expect(log.locator(".msg.citizen").last).to_contain_text(UNSENT)
+    expect(picked).to_be_enabled()
+    page.context.set_offline(False)
+    page.keyboard.press("Enter")  # the same candidate, pressed again
+    expect(log.locator(".msg.bot")).to_have_count(3)  # the greeting, the prompt, the answer
+    expect(log.locator(".msg.citizen")).to_have_text(["статус", title])
+    for number in range(3):
+        expect(first.nth(number)).to_be_disabled()
+    expect(picked).to_have_attribute("aria-pressed", "true")
+    expect(first.nth(0)).not_to_have_attribute("aria-pressed", "true")
+    expect(box).to_be_focused()  # not lost with the button, disabled once answered
+
+    box.fill("статус")
+    page.keyboard.press("Enter")
+    second = offers.nth(1).get_by_role("button")
+    expect(second.first).to_be_enabled()
+    box.fill("забыл пароль")  # typed instead of picking one
+    page.keyboard.press("Enter")
+    expect(log.locator(".msg.bot").last).to_contain_text("Новый пароль")
+    expect(second.first).to_be_disabled()
+    box.fill("статус")
+    page.keyboard.press("Enter")
+    expect(offers).to_have_count(3)
+    expect(offers.nth(2).get_by_role("button").first).to_be_enabled()  # the newest: still open
+
+    page.reload()
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(offers).to_have_count(3)
+    for number in range(3):
+        expect(first.nth(number)).to_be_disabled()
+        expect(second.nth(number)).to_be_disabled()
+        expect(offers.nth(2).get_by_role("button").nth(number)).to_be_enabled()
+    expect(first.nth(1)).to_have_attribute("aria-pressed", "true")
+    expect(log.locator("[aria-pressed=true]")).to_have_count(1)
 
 
 def test_a_question_the_connection_lost_mid_way_is_given_back(
@@ -171,23 +231,35 @@ def test_a_question_the_connection_lost_mid_way_is_given_back(
     send = page.get_by_role("button", name="Отправить")
     box = page.get_by_role("textbox", name="Ваш вопрос")
     expect(send).to_be_disabled()
+    # «Мои обращения» answered meanwhile: the question's answer is still awaited (until
+    # 2026-12-05 the chat stopped «typing» and took another question before it).
+    page.get_by_role("button", name="Мои обращения").click()
+    expect(log.locator(".msg.system").last).to_have_text("Сообщение" + "У вас пока нет обращений.")
+    expect(send).to_be_disabled()
+    expect(page.get_by_text("Консультант печатает…")).to_be_visible()
+    box.focus()
     page.context.set_offline(True)
     expect(log.locator(".msg.system").last).to_contain_text(OFFLINE)
     expect(box).to_have_value("забыл пароль")
     expect(send).to_be_enabled()
     expect(page.get_by_text("Консультант печатает…")).to_be_hidden()
+    # Its bubble says it did not go (until 2026-12-05 it looked sent, and stayed beside the
+    # same question sent again until a reload).
+    expect(log.locator(".msg.citizen")).to_have_text(["забыл пароль" + UNSENT])
 
     page.context.set_offline(False)
     page.keyboard.press("Enter")  # the network is back, but the server stays silent
     expect(send).to_be_disabled()
     page.clock.run_for(61_000)
-    expect(log.locator(".msg.system")).to_have_count(2)
+    expect(log.locator(".msg.system")).to_have_count(3)
     expect(box).to_have_value("забыл пароль")
     expect(send).to_be_enabled()
+    expect(log.locator(".msg.citizen")).to_have_text(["забыл пароль" + UNSENT])
 
     page.unroute("**/api/v1/ask")
     page.keyboard.press("Enter")
     expect(log.locator(".msg.bot").last).to_contain_text("Новый пароль")
+    expect(log.locator(".msg.citizen")).to_have_text(["забыл пароль"])
     assert len(lost) == 2
 
 
@@ -287,10 +359,16 @@ def test_two_tabs_of_the_site_are_one_conversation(
     first.get_by_role("textbox", name="Ваш вопрос").fill("забыл пароль")
     first.keyboard.press("Enter")
     expect(first.get_by_role("log").locator(".msg.bot").last).to_contain_text("Новый пароль")
+    first.get_by_role("button", name="Ответ помог").focus()  # a keyboard user, about to rate
 
     second.bring_to_front()
     asked = second.get_by_role("log").locator(".msg.citizen")
     expect(asked).to_have_text(["забыл пароль"])
+    # A screen reader hears what the other tab asked and its answer (until 2026-12-05 it
+    # heard nothing of them).
+    answer = first.get_by_role("log").locator(".msg.bot .text").last.inner_text()
+    assert "Вы написали: забыл пароль" in _read_out(second), _read_out(second)
+    assert "Консультант: " + answer in _read_out(second), _read_out(second)
     second.get_by_role("textbox", name="Ваш вопрос").fill(UNKNOWN)
     second.get_by_role("button", name="Позвать оператора").click()
     expect(second.get_by_role("log")).to_contain_text("Номер обращения: 1")
@@ -298,6 +376,16 @@ def test_two_tabs_of_the_site_are_one_conversation(
     first.bring_to_front()
     expect(first.get_by_role("log").locator(".msg.citizen")).to_have_text(["забыл пароль", UNKNOWN])
     expect(first.get_by_role("button", name="Прикрепить файл к обращению № 1")).to_be_visible()
+    # What is new to this tab is read out, once; not what it had read out already.
+    read_out = _read_out(first)
+    assert "Вы написали: " + UNKNOWN in read_out, read_out
+    assert "Консультант: Передали ваш вопрос специалисту" in read_out, read_out
+    assert read_out.count(answer) == 1, read_out
+    # The button the focus was on went with the chat shown before: the focus is in the box
+    # (until 2026-12-05 it fell to the page, and Escape no longer closed the chat).
+    expect(first.get_by_role("textbox", name="Ваш вопрос")).to_be_focused()
+    first.keyboard.press("Escape")
+    expect(first.get_by_role("dialog")).to_be_hidden()
     first.reload()
     first.get_by_role("button", name=LAUNCHER).click()
     expect(first.get_by_role("log").locator(".msg.citizen")).to_have_text(["забыл пароль", UNKNOWN])
