@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -48,6 +48,15 @@ NOUN_PHRASE_POS = frozenset({"ADJF", "PRTF", "NUMR"})
 OBJECT_CASES = frozenset({"nomn", "accs"})
 # Inbox words shorter than this are not typo-repaired: one wrong letter of four is too much.
 MIN_TYPO_LENGTH = 5
+# A verb and the noun of its action share a stem: the verb's infinitive ending ("пропис-ать",
+# "запис-аться") against the noun's ("пропис-ка", "запис-ь", "заполн-ение"). A verb whose
+# noun another question of the inbox asks about is read as that noun: "прописать ребенка" is
+# the need "прописка". pymorphy3 knows no derivation, and a stemmer strips inflection only.
+VERB_ENDINGS = ("ать", "ять", "ить", "еть", "уть")
+ACTION_NOUN_ENDINGS = ("ение", "ание", "ка", "а", "я", "ь")
+REFLEXIVE_ENDINGS = ("ся", "сь")
+# Shorter common stems are too often chance ("да-ть", "да-ча").
+MIN_STEM_LENGTH = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,13 +152,59 @@ class Background:
         )
 
 
-def _features(analysis: Analysis) -> TextFeatures:
-    terms = analysis.terms
+def _features(analysis: Analysis, nouns: Mapping[str, str] | None = None) -> TextFeatures:
+    """The text's features, each verb of `nouns` read as its noun ("прописать" as "прописка")."""
+    read = nouns or {}
+    terms = tuple(read.get(t, t) for t in analysis.terms)
     return TextFeatures(
         terms=terms,
         actions=frozenset(t for t in terms if _is_action(t)),
         keys=frozenset(terms) - _modifiers(analysis.tokens),
+        derived=frozenset(read[t] for t in analysis.terms if t in read),
     )
+
+
+def _inbox_features(analyses: Sequence[Analysis]) -> list[TextFeatures]:
+    """The texts' features, a verb read as the noun of its action when another text asks
+    about that noun ("прописать ребенка" beside "как сделать прописку")."""
+    plain = [_features(a) for a in analyses]
+    used: Counter[str] = Counter()
+    for features in plain:
+        used.update(t for t in features.objects if "_" not in t)
+    morph = shared_morphology()
+    by_stem: dict[str, str] = {}
+    for noun, _ in used.most_common():
+        if morph.part_of_speech(noun) == "NOUN":
+            for stem in _stems(noun, ACTION_NOUN_ENDINGS):
+                by_stem.setdefault(stem, noun)
+    verbs = {t for f in plain for t in f.actions if "_" not in t}
+    nouns = {
+        verb: by_stem[stem]
+        for verb in verbs
+        for stem in _stems(_without_reflexive(verb), VERB_ENDINGS)
+        if stem in by_stem and morph.part_of_speech(verb) in {"INFN", "VERB"}
+    }
+    if not nouns:
+        return plain
+    return [
+        _features(a, nouns) if nouns.keys() & f.actions else f
+        for a, f in zip(analyses, plain, strict=True)
+    ]
+
+
+def _without_reflexive(verb: str) -> str:
+    for ending in REFLEXIVE_ENDINGS:
+        if verb.endswith(ending):
+            return verb.removesuffix(ending)
+    return verb
+
+
+def _stems(word: str, endings: Sequence[str]) -> list[str]:
+    return [
+        word.removesuffix(ending)
+        for ending in endings
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM_LENGTH
+    ]
 
 
 def _modifiers(tokens: Sequence[str]) -> frozenset[str]:
@@ -240,7 +295,7 @@ def group_unanswered(
             same_text[" ".join(record.text.casefold().split())].append(record)
     texts = sorted(same_text, key=lambda t: same_text[t][-1].asked_at, reverse=True)
     texts = texts[: settings.max_cluster_questions]
-    features = [_features(a) for a in _analyses(analyze, texts, background)]
+    features = _inbox_features(_analyses(analyze, texts, background))
     labels = cluster_labels(
         features, distance_threshold=settings.cluster_distance, background=background
     )
