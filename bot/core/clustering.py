@@ -157,9 +157,11 @@ def _keep_apart_without_shared_object(
         if specific and not specific <= texts[i].derived | texts[j].derived:
             continue
         # What qualifies the object: the words that are neither an action nor the object.
-        # Broad ones ("госуслуги") say too little to agree on, but still say the text
-        # qualifies it; specific ones agree if spelt alike ("несудимость", "судимость").
-        mine, theirs = words[i] - shared, words[j] - shared
+        # Those of a broad one agree if a specific one ("несудимость", not "госуслуги") is
+        # shared or spelt alike ("судимость"); a verb read as a noun is more often another
+        # need's ("выписать ребенка"), and any qualifier may tell them apart.
+        exclude = broad if not specific else frozenset()
+        mine, theirs = words[i] - shared - exclude, words[j] - shared - exclude
         if mine and theirs and (mine & theirs) <= broad:
             checks.append((i, j, mine - broad, theirs - broad))
     row_of = {term: row for row, term in enumerate(vocabulary)}

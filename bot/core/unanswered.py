@@ -158,14 +158,16 @@ class Background:
 
 
 def _features(analysis: Analysis, nouns: Mapping[str, str] | None = None) -> TextFeatures:
-    """The text's features, each verb of `nouns` read as its noun ("прописать" as "прописка")."""
+    """The text's features, each verb of `nouns` read as its noun ("прописать" as "прописка"),
+    which is then the object of the need: what the verb is done to ("ребенка") qualifies it."""
     read = nouns or {}
     terms = tuple(read.get(t, t) for t in analysis.terms)
+    derived = frozenset(read[t] for t in analysis.terms if t in read)
     return TextFeatures(
         terms=terms,
         actions=frozenset(t for t in terms if _is_action(t)),
-        keys=frozenset(terms) - _modifiers(analysis.tokens),
-        derived=frozenset(read[t] for t in analysis.terms if t in read),
+        keys=derived or frozenset(terms) - _modifiers(analysis.tokens),
+        derived=derived,
     )
 
 
