@@ -345,8 +345,9 @@ def group_unanswered(
             same_text[" ".join(record.text.casefold().split())].append(record)
     texts = sorted(same_text, key=lambda t: same_text[t][-1].asked_at, reverse=True)
     kept = texts[: settings.max_cluster_questions]
-    older = texts[settings.max_cluster_questions :]
-    kept += [t for t in older if any(r.id == include for r in same_text[t])][:1]
+    if include is not None:
+        older = texts[settings.max_cluster_questions :]
+        kept += [t for t in older if any(r.id == include for r in same_text[t])][:1]
     grouping = cache.get(tuple(kept), background, settings.cluster_distance) if cache else None
     if grouping is None:
         grouping = _grouping(kept, analyze, settings=settings, background=background)
