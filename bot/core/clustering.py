@@ -14,12 +14,17 @@ distance between groups passes a threshold.
 Two texts come no closer than the threshold unless what they share includes the object of
 one of them (a key term, or a word spelt much like it): "как сделать прописку ребенку" and
 "где сделать снилс ребенку" share a verb and "ребенок", but their objects are "прописка" and
-"снилс", so they are two needs however alike their vectors are.
+"снилс", so they are two needs however alike their vectors are. Nor are two texts whose shared
+object is one several of the base's entries are about ("справка": of no criminal record, of
+income, for school), or a noun one of them names by its verb ("выписать ребенка", "выписка из
+эптс"), unless what qualifies it agrees: "справку о несудимости" and "справку для ребенка в
+школу" name the same thing but two needs; "справку о не судимости" is the first's.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -32,6 +37,9 @@ ACTION_WEIGHT = 0.5
 # Character n-gram cosine from which a text's key term counts as spelt like a term of the
 # other text ("приложение" / "приложуха"): a typo or a slang word, not a second object.
 KEY_SPELLING = 0.5
+# Entries of the base about an object from which it is broad ("справка", "паспорт"): which one
+# is meant is told by the words qualifying it.
+BROAD_ENTRIES = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +55,9 @@ class TextFeatures:
     keys: frozenset[str] = frozenset()
     # The words as written (normalised), for the base's entries: what typo repair trusts.
     words: frozenset[str] = frozenset()
+    # Nouns read from a verb of the text ("прописка" from "прописать"): like a broad object,
+    # one only where what qualifies it agrees ("выписать ребенка" is no "выписка из эптс").
+    derived: frozenset[str] = frozenset()
 
     @property
     def objects(self) -> frozenset[str]:
@@ -94,12 +105,14 @@ def cluster_labels(
         [by_terms * math.sqrt(TERMS_WEIGHT), by_chars * math.sqrt(1 - TERMS_WEIGHT)]
     ).tocsr()
     distances = cosine_distances(features)
+    used_by = Counter(term for entry in background for term in frozenset(entry.terms))
     _keep_apart_without_shared_object(
         texts,
         distances,
         distance_threshold,
         normalize(spellings),
         vocabulary,
+        broad=frozenset(term for term, entries in used_by.items() if entries >= BROAD_ENTRIES),
     )
     model = AgglomerativeClustering(
         n_clusters=None,
@@ -116,43 +129,66 @@ def _keep_apart_without_shared_object(
     threshold: float,
     spelling: Any,
     vocabulary: Sequence[str],
+    *,
+    broad: frozenset[str] = frozenset(),
 ) -> None:
     """Put at the threshold each pair closer than it whose shared terms include neither
-    text's object: alone they stay apart, and in a group they weigh only a little against it.
+    text's object, or only a broad or derived object both qualify differently ("справка о
+    несудимости", "справка для школы"): alone they stay apart, and in a group they weigh only
+    a little against it.
     """
     import numpy as np
 
     objects = [t.objects for t in texts]
     terms = [frozenset(t.terms) for t in texts]
+    # What may qualify an object: the words that are not an action.
+    words = [terms[n] - t.actions for n, t in enumerate(texts)]
     close = np.argwhere(np.triu(distances < threshold, k=1)).tolist()
-    apart = [(i, j) for i, j in close if not (objects[i] & terms[j] or objects[j] & terms[i])]
-    # Of those, the pairs whose object is spelt like a term of the other are one need still.
+    # (i, j, the terms of i that would keep them together, the terms of j they are compared to)
+    checks: list[tuple[int, int, frozenset[str], frozenset[str]]] = []
+    for i, j in close:
+        shared = (objects[i] & terms[j]) | (objects[j] & terms[i])
+        if not shared:
+            # Unless one's object is spelt like a term of the other: one need still.
+            checks.append((i, j, objects[i], terms[j]))
+            checks.append((j, i, objects[j], terms[i]))
+            continue
+        specific = shared - broad
+        if specific and not specific <= texts[i].derived | texts[j].derived:
+            continue
+        # What qualifies the object: the words that are neither an action nor the object.
+        # Those of a broad one agree if a specific one ("несудимость", not "госуслуги") is
+        # shared or spelt alike ("судимость"); a verb read as a noun is more often another
+        # need's ("выписать ребенка"), and any qualifier may tell them apart.
+        exclude = broad if not specific else frozenset()
+        mine, theirs = words[i] - shared - exclude, words[j] - shared - exclude
+        if mine and theirs and (mine & theirs) <= broad:
+            checks.append((i, j, mine - broad, theirs - broad))
     row_of = {term: row for row, term in enumerate(vocabulary)}
     pairs = sorted(
         {
-            (row_of[key], row_of[term])
-            for i, j in apart
-            for mine, other in ((i, j), (j, i))
-            for key in objects[mine]
-            for term in terms[other]
-            if key in row_of and term in row_of
+            (row_of[mine], row_of[other])
+            for _, _, mines, others in checks
+            for mine in mines
+            for other in others
+            if mine in row_of and other in row_of
         }
     )
     alike: set[tuple[int, int]] = set()
     if pairs:
-        keys, others = (np.asarray(side) for side in zip(*pairs, strict=True))
-        similarity = np.asarray(spelling[keys].multiply(spelling[others]).sum(axis=1)).ravel()
+        left, right = (np.asarray(side) for side in zip(*pairs, strict=True))
+        similarity = np.asarray(spelling[left].multiply(spelling[right]).sum(axis=1)).ravel()
         alike = {
             pair for pair, value in zip(pairs, similarity, strict=True) if value >= KEY_SPELLING
         }
-
-    def spelt_alike(mine: int, other: int) -> bool:
-        return any(
-            (row_of.get(key), row_of.get(term)) in alike
-            for key in objects[mine]
-            for term in terms[other]
-        )
-
-    for i, j in apart:
-        if not (spelt_alike(i, j) or spelt_alike(j, i)):
+    together: dict[tuple[int, int], bool] = {}
+    for i, j, mines, others in checks:
+        pair = (min(i, j), max(i, j))
+        if not together.get(pair, False):
+            rows = [row_of[term] for term in others if term in row_of]
+            together[pair] = any(
+                (row_of[mine], row) in alike for mine in mines if mine in row_of for row in rows
+            )
+    for (i, j), kept in together.items():
+        if not kept:
             distances[i, j] = distances[j, i] = threshold

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -48,6 +49,15 @@ NOUN_PHRASE_POS = frozenset({"ADJF", "PRTF", "NUMR"})
 OBJECT_CASES = frozenset({"nomn", "accs"})
 # Inbox words shorter than this are not typo-repaired: one wrong letter of four is too much.
 MIN_TYPO_LENGTH = 5
+# A verb and the noun of its action share a stem: the verb's infinitive ending ("пропис-ать",
+# "запис-аться") against the noun's ("пропис-ка", "запис-ь", "заполн-ение"). A verb whose
+# noun another question of the inbox asks about is read as that noun: "прописать ребенка" is
+# the need "прописка". pymorphy3 knows no derivation, and a stemmer strips inflection only.
+VERB_ENDINGS = ("ать", "ять", "ить", "еть", "уть")
+ACTION_NOUN_ENDINGS = ("ение", "ание", "ка", "а", "я", "ь")
+REFLEXIVE_ENDINGS = ("ся", "сь")
+# Shorter common stems are too often chance ("да-ть", "да-ча").
+MIN_STEM_LENGTH = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +75,7 @@ class Cluster:
     size: int
     this_week: int
     previous_week: int
-    examples: tuple[str, ...]  # distinct texts, most frequent first
+    examples: tuple[str, ...]  # distinct texts: the title, then the most frequent
     example_record_ids: tuple[tuple[int, ...], ...]  # the records of each example
     record_ids: tuple[int, ...]
     closest_entry_id: str | None  # the entry the matcher put first most often
@@ -75,10 +85,14 @@ class Cluster:
     disliked: int
     ticket_numbers: tuple[int, ...]  # the resolved ones, once `Unanswered.clusters` made it
     last_asked: datetime
-    # Every distinct text of the group, most frequent first, and the records of each: the
-    # examples are the first `cluster_examples` of them.
+    # Every distinct text of the group, its title (a well-spelt, typical question) and then
+    # the most frequent, and the records of each: the examples are the first
+    # `cluster_examples` of them.
     questions: tuple[str, ...] = ()
     question_record_ids: tuple[tuple[int, ...], ...] = ()
+    # Grouped for one question older than the newest `max_cluster_questions` texts the inbox
+    # groups (`Unanswered.cluster_of`): the inbox's own list has no card for it.
+    older_question: bool = False
 
     @property
     def trend(self) -> int:
@@ -143,13 +157,61 @@ class Background:
         )
 
 
-def _features(analysis: Analysis) -> TextFeatures:
-    terms = analysis.terms
+def _features(analysis: Analysis, nouns: Mapping[str, str] | None = None) -> TextFeatures:
+    """The text's features, each verb of `nouns` read as its noun ("прописать" as "прописка"),
+    which is then the object of the need: what the verb is done to ("ребенка") qualifies it."""
+    read = nouns or {}
+    terms = tuple(read.get(t, t) for t in analysis.terms)
+    derived = frozenset(read[t] for t in analysis.terms if t in read)
     return TextFeatures(
         terms=terms,
         actions=frozenset(t for t in terms if _is_action(t)),
-        keys=frozenset(terms) - _modifiers(analysis.tokens),
+        keys=derived or frozenset(terms) - _modifiers(analysis.tokens),
+        derived=derived,
     )
+
+
+def _inbox_features(analyses: Sequence[Analysis]) -> list[TextFeatures]:
+    """The texts' features, a verb read as the noun of its action when another text asks
+    about that noun ("прописать ребенка" beside "как сделать прописку")."""
+    plain = [_features(a) for a in analyses]
+    used: Counter[str] = Counter()
+    for features in plain:
+        used.update(t for t in features.objects if "_" not in t)
+    morph = shared_morphology()
+    by_stem: dict[str, str] = {}
+    for noun, _ in used.most_common():
+        if morph.part_of_speech(noun) == "NOUN":
+            for stem in _stems(noun, ACTION_NOUN_ENDINGS):
+                by_stem.setdefault(stem, noun)
+    verbs = {t for f in plain for t in f.actions if "_" not in t}
+    nouns = {
+        verb: by_stem[stem]
+        for verb in verbs
+        for stem in _stems(_without_reflexive(verb), VERB_ENDINGS)
+        if stem in by_stem and morph.part_of_speech(verb) in {"INFN", "VERB"}
+    }
+    if not nouns:
+        return plain
+    return [
+        _features(a, nouns) if nouns.keys() & f.actions else f
+        for a, f in zip(analyses, plain, strict=True)
+    ]
+
+
+def _without_reflexive(verb: str) -> str:
+    for ending in REFLEXIVE_ENDINGS:
+        if verb.endswith(ending):
+            return verb.removesuffix(ending)
+    return verb
+
+
+def _stems(word: str, endings: Sequence[str]) -> list[str]:
+    return [
+        word.removesuffix(ending)
+        for ending in endings
+        if word.endswith(ending) and len(word) - len(ending) >= MIN_STEM_LENGTH
+    ]
 
 
 def _modifiers(tokens: Sequence[str]) -> frozenset[str]:
@@ -221,6 +283,46 @@ def _is_action(term: str) -> bool:
     return "_" not in word and shared_morphology().part_of_speech(word) in ACTION_POS
 
 
+@dataclass(frozen=True, slots=True)
+class Grouping:
+    """How distinct texts of the inbox were grouped: the costly part of the inbox, the same
+    while no question comes, leaves or is purged."""
+
+    texts: tuple[str, ...]
+    labels: tuple[int, ...]
+    # The texts whose every word the dictionary or the base knows, without masks: titles
+    # come from these.
+    well_spelt: frozenset[str]
+    terms: tuple[frozenset[str], ...]
+
+
+class GroupingCache:
+    """The last few groupings, by the texts grouped, the base and the threshold: paging
+    through a group or coming back to the inbox groups nothing again while its questions stay
+    as they were (a new question, one taken out or purged changes the texts)."""
+
+    def __init__(self, size: int = 4) -> None:
+        self._size = size
+        self._kept: list[tuple[tuple[str, ...], Sequence[TextFeatures], float, Grouping]] = []
+        self._lock = threading.Lock()
+
+    def get(
+        self, texts: tuple[str, ...], background: Sequence[TextFeatures], distance: float
+    ) -> Grouping | None:
+        """The grouping of exactly these texts against this base, if kept."""
+        with self._lock:
+            for kept in self._kept:
+                if kept[1] is background and kept[2] == distance and kept[0] == texts:
+                    return kept[3]
+        return None
+
+    def put(self, background: Sequence[TextFeatures], distance: float, grouping: Grouping) -> None:
+        """Keep `grouping`, forgetting the oldest beyond the size."""
+        with self._lock:
+            self._kept = [(grouping.texts, background, distance, grouping), *self._kept]
+            del self._kept[self._size :]
+
+
 def group_unanswered(
     records: Sequence[QuestionRecord],
     analyze: Analyze,
@@ -228,36 +330,106 @@ def group_unanswered(
     settings: AnalyticsSettings,
     now: datetime,
     background: Sequence[TextFeatures] = (),
+    include: int | None = None,
+    cache: GroupingCache | None = None,
 ) -> list[Cluster]:
     """Unanswered records grouped by need, biggest group first.
 
     Identical texts are grouped before clustering, and only the `max_cluster_questions`
-    most recently asked distinct texts are clustered: the distance matrix grows as its square.
+    most recently asked distinct texts are clustered (the distance matrix grows as its
+    square), and the text of record `include` if it is older.
     """
     same_text: dict[str, list[QuestionRecord]] = defaultdict(list)
     for record in records:
         if is_unanswered(record):
             same_text[" ".join(record.text.casefold().split())].append(record)
     texts = sorted(same_text, key=lambda t: same_text[t][-1].asked_at, reverse=True)
-    texts = texts[: settings.max_cluster_questions]
-    features = [_features(a) for a in _analyses(analyze, texts, background)]
-    labels = cluster_labels(
-        features, distance_threshold=settings.cluster_distance, background=background
-    )
-    groups: dict[int, list[str]] = defaultdict(list)
-    for text, label in zip(texts, labels, strict=True):
-        groups[label].append(text)
+    kept = texts[: settings.max_cluster_questions]
+    if include is not None:
+        older = texts[settings.max_cluster_questions :]
+        kept += [t for t in older if any(r.id == include for r in same_text[t])][:1]
+    grouping = cache.get(tuple(kept), background, settings.cluster_distance) if cache else None
+    if grouping is None:
+        grouping = _grouping(kept, analyze, settings=settings, background=background)
+        if cache is not None:
+            cache.put(background, settings.cluster_distance, grouping)
+    groups: dict[int, list[int]] = defaultdict(list)
+    for index, label in enumerate(grouping.labels):
+        groups[label].append(index)
     clusters = [
-        _cluster([same_text[t] for t in members], settings=settings, now=now)
+        _cluster(
+            [same_text[grouping.texts[i]] for i in _title_first(members, grouping, same_text)],
+            settings=settings,
+            now=now,
+        )
         for members in groups.values()
     ]
     return sorted(clusters, key=lambda c: (-c.size, -c.last_asked.timestamp()))
 
 
+def _grouping(
+    texts: Sequence[str],
+    analyze: Analyze,
+    *,
+    settings: AnalyticsSettings,
+    background: Sequence[TextFeatures],
+) -> Grouping:
+    features = _inbox_features(_analyses(analyze, texts, background))
+    labels = cluster_labels(
+        features, distance_threshold=settings.cluster_distance, background=background
+    )
+    known = frozenset(w for entry in background for w in entry.words)
+    return Grouping(
+        texts=tuple(texts),
+        labels=tuple(labels),
+        well_spelt=frozenset(t for t in texts if _is_well_spelt(t, known)),
+        terms=tuple(frozenset(f.terms) for f in features),
+    )
+
+
+def _is_well_spelt(text: str, known: Collection[str]) -> bool:
+    """Every word of the text is one the dictionary or the base knows (no "ипатеку"), and no
+    personal data was masked in it ("меня зовут [имя]")."""
+    if any(kind.placeholder in text for kind in PersonalData):
+        return False
+    morph = shared_morphology()
+    return all(
+        not word.isalpha() or word in known or word in ABBREVIATIONS or morph.is_known(word)
+        for word in words(fold_case(text))
+    )
+
+
+def _title_first(
+    members: list[int], grouping: Grouping, same_text: Mapping[str, list[QuestionRecord]]
+) -> list[int]:
+    """The group's texts, most asked first (the newest of equally asked first), after its
+    title: of the well-spelt texts, the most asked, then the most typical (its terms the most
+    used by the group's other questions), then the newest."""
+    by_count = sorted(members, key=lambda i: len(same_text[grouping.texts[i]]), reverse=True)
+    used: Counter[str] = Counter()
+    for i in members:
+        used.update(dict.fromkeys(grouping.terms[i], len(same_text[grouping.texts[i]])))
+
+    def typical(i: int) -> float:
+        mine = grouping.terms[i]
+        asked = len(same_text[grouping.texts[i]])
+        return sum(used[t] - asked for t in mine) / len(mine) if mine else 0.0
+
+    title = min(
+        by_count,
+        key=lambda i: (
+            grouping.texts[i] not in grouping.well_spelt,
+            -len(same_text[grouping.texts[i]]),
+            -typical(i),
+        ),
+    )
+    return [title, *(i for i in by_count if i != title)]
+
+
 def _cluster(
     members: list[list[QuestionRecord]], *, settings: AnalyticsSettings, now: datetime
 ) -> Cluster:
-    members.sort(key=len, reverse=True)
+    """A group of texts (each text's records), its title's first."""
     records = [r for same in members for r in same]
     closest = Counter(r.entry_id for r in records if r.entry_id is not None).most_common(1)
     used = Counter(r.operator_entry_id for r in records if r.operator_entry_id).most_common(1)
@@ -302,6 +474,7 @@ class Unanswered:
         self._settings = settings or AnalyticsSettings()
         self._clock = clock
         self._background = Background(answerer, analyze)
+        self._groupings = GroupingCache()
 
     async def clusters(self, curator: Operator) -> list[Cluster]:
         """The biggest groups of unanswered questions of the last `inbox_days` days."""
@@ -321,27 +494,35 @@ class Unanswered:
 
     async def cluster_of(self, curator: Operator, record_id: int) -> Cluster | None:
         """The group the question recorded as `record_id` is in now, with all its questions;
-        None once it has left the inbox."""
+        None once it has left the inbox. A question older than the newest ones the inbox
+        groups is grouped with them for this (`Cluster.older_question`)."""
         for cluster in await self._all_clusters(curator):
             if record_id in cluster.record_ids:
                 return cluster
+        for cluster in await self._all_clusters(curator, include=record_id):
+            if record_id in cluster.record_ids:
+                return dataclasses.replace(cluster, older_question=True)
         return None
 
-    async def _all_clusters(self, curator: Operator) -> list[Cluster]:
+    async def _all_clusters(self, curator: Operator, include: int | None = None) -> list[Cluster]:
         require(curator.role, Permission.DECIDE_PROPOSALS, "разбирать неотвеченные вопросы")
         now = self._clock()
         since = now - timedelta(days=self._settings.inbox_days)
         async with self._db.transaction() as uow:
             records = await uow.questions.between(since, None, untriaged_only=True)
-        return await asyncio.to_thread(self._group, records, now)
+        return await asyncio.to_thread(self._group, records, now, include)
 
-    def _group(self, records: Sequence[QuestionRecord], now: datetime) -> list[Cluster]:
+    def _group(
+        self, records: Sequence[QuestionRecord], now: datetime, include: int | None
+    ) -> list[Cluster]:
         return group_unanswered(
             records,
             self._analyze,
             settings=self._settings,
             now=now,
             background=self._background.features(),
+            include=include,
+            cache=self._groupings,
         )
 
     async def add_alternative(

@@ -111,26 +111,36 @@ async def inbox_group(
     page = min(max(page, 1), pages)
     start = (page - 1) * size
     shown = range(start, min(start + size, len(found.questions)))
+    grouped = services.settings.core.analytics.max_cluster_questions
     return _page(
         request,
         "inbox_group.html",
         operator,
         {
             "cluster": found,
+            "record_id": record_id,
             "shown": [
-                (found.questions[i], found.question_record_ids[i], _anchor_without(found, i))
+                (
+                    found.questions[i],
+                    found.question_record_ids[i],
+                    _anchor_without(found, i, record_id),
+                )
                 for i in shown
             ],
             "page": page,
             "pages": pages,
             "start": start,
+            "grouped": f"{grouped:,}".replace(",", "\N{NO-BREAK SPACE}"),
         },
     )
 
 
-def _anchor_without(cluster: Cluster, index: int) -> int | None:
+def _anchor_without(cluster: Cluster, index: int, record_id: int) -> int | None:
     """A record of the group that is not among the question `index`'s, to come back to the
-    group by once that question is taken out; None when it is the group's only one."""
+    group by once that question is taken out: the page's own if it can; None when it is the
+    group's only one."""
+    if record_id not in cluster.question_record_ids[index]:
+        return record_id
     for i, ids in enumerate(cluster.question_record_ids):
         if i != index:
             return ids[0]

@@ -8,21 +8,27 @@ import fcntl
 import io
 import os
 import re
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import datetime, timedelta
 from html import unescape
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 from markupsafe import escape
 
+from bot.core import unanswered
+from bot.core.clustering import TextFeatures, cluster_labels
 from bot.core.identity import Identity
 from bot.core.roles import Role
 from bot.core.tickets import Via
 from bot.kb.impact import alternative_findings
-from matcher import load_knowledge_base
-from tests.bot.web.conftest import Web, csrf_of, log_in
+from bot.web.settings import WebSettings
+from matcher import Morphology, load_knowledge_base
+from tests.bot.web.conftest import Web, csrf_of, log_in, make_app
 
 pytestmark = pytest.mark.anyio
 
@@ -287,7 +293,10 @@ async def test_a_new_answer_is_proposed_through_a_resolved_ticket_without_masked
     [card] = [c for c in page.split('<section class="card cluster">')[1:] if "пенси" in c]
     assert TICKETS.findall(card) == ["4"]
     found = ALTERNATIVES.search(card)
-    assert found is not None
+    question = re.search(r'name="question" value="([^"]*)"', card)
+    assert found is not None and question is not None
+    # The group's title: the most typical of the well-spelt questions, newest of equals.
+    assert unescape(question.group(1)) == "Почему мне не пришла пенсия?"
     ids = _cluster_of(page, "почему не пришла пенсия за ноябрь")
 
     sent = await web.client.post(
@@ -297,14 +306,14 @@ async def test_a_new_answer_is_proposed_through_a_resolved_ticket_without_masked
             "record_ids": ids,
             "alternatives": unescape(found.group(1)),
             "ticket_number": "4",
-            "question": "почему не пришла пенсия за ноябрь",  # as the form fills it in
+            "question": unescape(question.group(1)),  # as the form fills it in
             "answer": "Пенсию перечисляют до 25 числа.",
         },
     )
 
     assert sent.status_code == 303
     [proposal] = await web.services.proposals.pending()
-    assert proposal.alternatives == ("Почему мне не пришла пенсия?",)
+    assert proposal.alternatives == ("почему не пришла пенсия за ноябрь",)
 
 
 async def test_a_phrasing_as_the_inbox_shows_it_masked_is_not_added(web: Web) -> None:
@@ -609,7 +618,8 @@ async def test_a_typo_joins_its_group_and_needs_sharing_only_a_child_stay_apart(
     web: Web,
 ) -> None:
     """The base says nothing of mortgages: "ипатеку" is repaired against the "ипотеку" of
-    the inbox's other questions; "ребенку" and "сделать" alone make no group."""
+    the inbox's other questions, and a well-spelt question names the group; "ребенку" and
+    "сделать" alone make no group."""
     mortgage = (
         "как оформить ипотеку",
         "семейная ипотека как подать заявку",
@@ -627,16 +637,28 @@ async def test_a_typo_joins_its_group_and_needs_sharing_only_a_child_stay_apart(
     [typo] = [c for c in cards if "как оформить ипатеку" in c]
     assert all(question in typo for question in mortgage)
     assert '<b class="size">4</b>' in typo
+    # Asked last, the typo is the newest of four questions asked once each: not the title, nor
+    # the phrasing offered to add to an entry.
+    assert "<h2>как оформить ипотеку</h2>" in typo
+    assert 'name="text" value="как оформить ипотеку"' in typo
     [registration] = [c for c in cards if "как сделать прописку ребенку" in c]
     assert "где оформить полис омс ребенку" not in registration
     assert '<b class="size">1</b>' in registration
 
 
 async def test_a_curator_pages_through_every_question_of_a_group_and_takes_any_out(
-    web: Web,
+    web: Web, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The card shows 5 examples; the group's own page lists all 55 questions, 50 a page, each
-    with «Убрать», and taking one out comes back to the same page without it."""
+    with «Убрать», and taking one out comes back to the same page without it. The inbox is
+    grouped once while its questions stay as they are, not again for each page."""
+    groupings: list[int] = []
+
+    def counted(texts: Sequence[TextFeatures], **options: Any) -> list[int]:
+        groupings.append(len(texts))
+        return cluster_labels(texts, **options)
+
+    monkeypatch.setattr(unanswered, "cluster_labels", counted)
     asked = tuple(f"трактор не заводится, модель {n}" for n in range(1, 56))
     await _ask(web, asked, "tractor")
     await web.operator("cura", Role.CURATOR)
@@ -655,6 +677,7 @@ async def test_a_curator_pages_through_every_question_of_a_group_and_takes_any_o
     second = unescape((await web.client.get(following.group(1))).text)
     assert "страница 2 из 2" in second
     assert second.count('aria-label="Убрать из списка вопрос «') == 5
+    assert groupings == [55]
     on_second = re.findall(r"Убрать из списка вопрос «([^»]+)»", second)
     stray = next(q for q in on_second if f"<li>{q}</li>" not in card)
     [form] = [f for f in second.split("<form")[1:] if f"вопрос «{stray}»" in f]
@@ -677,6 +700,7 @@ async def test_a_curator_pages_through_every_question_of_a_group_and_takes_any_o
     inbox = unescape((await web.client.get("/console/inbox")).text)
     assert '<b class="size">54</b>' in inbox
     assert f"<li>{stray}</li>" not in inbox
+    assert groupings == [55, 54]
 
 
 async def test_a_dismissal_goes_back_only_to_the_inbox(web: Web) -> None:
@@ -690,3 +714,73 @@ async def test_a_dismissal_goes_back_only_to_the_inbox(web: Web) -> None:
         data={"csrf_token": csrf_of(page.text), "record_ids": ids, "back": "https://evil.test/"},
     )
     assert response.headers["location"] == "/console/inbox"
+
+
+async def test_a_certificate_for_school_and_a_verb_of_registration_find_their_own_groups(
+    web: Web,
+) -> None:
+    """ "справка" is the object of both needs: "для ребенка в школу" is not "о несудимости".
+    "прописать" is the need the other questions call "прописка"."""
+    criminal_record = (
+        "как получить справку о несудимости",
+        "справка об отсутствии судимости сколько ждать",
+    )
+    registration = ("как сделать прописку ребенку", "прописка новорожденного через госуслуги")
+    await _ask(web, criminal_record, "record")
+    await _ask(web, ("как получить справку для ребенка в школу",), "school")
+    await _ask(web, registration, "registration")
+    await _ask(web, ("прописать ребенка в квартиру",), "verb")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = unescape((await web.client.get("/console/inbox")).text)
+    cards = page.split('<section class="card cluster">')[1:]
+
+    [school] = [c for c in cards if "как получить справку для ребенка в школу" in c]
+    assert '<b class="size">1</b>' in school
+    [record] = [c for c in cards if criminal_record[0] in c]
+    assert criminal_record[1] in record
+    assert '<b class="size">2</b>' in record
+    [verb] = [c for c in cards if "прописать ребенка в квартиру" in c]
+    assert all(question in verb for question in registration)
+    assert '<b class="size">3</b>' in verb
+
+
+@pytest.fixture
+async def small_inbox(
+    web_settings: WebSettings, morphology: Morphology, anyio_backend: str
+) -> AsyncIterator[Web]:
+    """The app grouping only the 3 newest distinct questions."""
+    analytics = replace(web_settings.core.analytics, max_cluster_questions=3)
+    settings = replace(web_settings, core=replace(web_settings.core, analytics=analytics))
+    app = make_app(settings, morphology)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Web(app=app, client=client)
+
+
+async def test_the_group_of_a_question_older_than_those_grouped_is_shown_with_why(
+    small_inbox: Web,
+) -> None:
+    """The list groups the 3 newest distinct questions; a link to an older one still in the
+    inbox shows its group among them and says why the list has no card for it."""
+    web = small_inbox
+    await _ask(web, ("сломался карбюратор у трактора",), "old")
+    await _ask(web, (*PASSPORT_QUESTIONS,), "new")
+    async with web.services.db.transaction() as uow:
+        [old] = [r for r in await uow.questions.between(None, None) if "трактор" in r.text]
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    assert "трактор" not in (await web.client.get("/console/inbox")).text
+
+    page = await web.client.get(f"/console/inbox/group/{old.id}")
+
+    assert page.status_code == 200
+    shown = unescape(page.text)
+    assert "<h1>сломался карбюратор у трактора</h1>" in shown
+    assert "Этой группы больше нет" not in shown
+    assert (
+        "В общем списке групп этого вопроса нет: список группирует 3 самых новых разных "
+        "вопросов, а этот задан раньше." in shown
+    )
+    assert 'aria-label="Убрать из списка вопрос «сломался карбюратор у трактора»"' in shown
