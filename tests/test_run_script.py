@@ -86,6 +86,26 @@ def test_a_port_another_program_holds_is_named_before_any_address_is_printed(
     assert f"не удаётся слушать 127.0.0.1:{port}: порт занят другой программой" in (done.stderr)
 
 
+def test_run_does_not_say_to_open_an_address_another_program_holds(tmp_path: Path) -> None:
+    """`run.py serve --port N` on a port another program holds used to say «faqbot: откройте
+    http://127.0.0.1:N (консоль операторов: …)», pointing at that program, and then that
+    the port is taken."""
+    with socket.create_server(("127.0.0.1", 0)) as taken:
+        port = taken.getsockname()[1]
+        done = subprocess.run(
+            [sys.executable, str(ROOT / "scripts" / "run.py"), "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=_newcomers_environment(tmp_path),
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    assert done.returncode == 3, done.stderr
+    assert "откройте" not in done.stdout, done.stdout
+    assert f"не удаётся слушать 127.0.0.1:{port}: порт занят другой программой" in done.stderr
+
+
 def test_serving_other_machines_still_asks_for_a_secret(tmp_path: Path) -> None:
     """Development mode (a random secret, sessions lost at every restart, open API docs) is
     for this machine only: `--host 0.0.0.0` is served as in production."""

@@ -531,7 +531,13 @@ class Desk:
                 f"роль «{ROLE_LABELS[who.role]}» не может {action}."
             )
         require(who.role, LINE_PERMISSIONS[ticket.line], f"{action}: обращение № {number}")
-        if ticket.assignee_id not in {None, who.id} and who.role is not Role.ADMIN:
+        # A closed ticket is in nobody's work: the action's own check names its status
+        # («Отклонено»), as it does for the one who closed it.
+        if (
+            ticket.assignee_id not in {None, who.id}
+            and who.role is not Role.ADMIN
+            and not ticket.status.is_final
+        ):
             raise PermissionDeniedError(
                 f"Обращение № {number} в работе у другого сотрудника: {action} может только он."
             )

@@ -160,6 +160,32 @@ async def test_rejecting_a_ticket_nobody_has_taken_takes_it_first(web: Web) -> N
     ]
 
 
+async def test_rejecting_from_a_page_opened_before_a_colleague_rejected_says_it_is_closed(
+    web: Web,
+) -> None:
+    """Anna and Boris both open a ticket nobody has; Anna rejects it (taking it first). Boris's
+    «Отклонить» from his page used to read «в работе у другого сотрудника: отклонить может
+    только он», as if Anna were still working on it."""
+    number, _ = await _hand_off(web, UNKNOWN[1])
+    await web.operator("anna")
+    await web.operator("boris")
+    async with _logged_in(web, "anna") as anna, _logged_in(web, "boris") as boris:
+        pages = [(await c.get(f"/console/tickets/{number}")).text for c in (anna, boris)]
+        done = await anna.post(
+            f"/console/tickets/{number}/reject",
+            data={"csrf_token": csrf_of(pages[0]), "text": "Вопрос не о госуслугах."},
+        )
+        assert done.status_code == 303, done.text
+        late = await boris.post(
+            f"/console/tickets/{number}/reject",
+            data={"csrf_token": csrf_of(pages[1]), "text": "Не по теме."},
+        )
+    assert late.status_code == 409, late.text
+    shown = _visible(html.unescape(late.text))
+    assert f"Обращение № {number} в статусе «Отклонено»" in shown, shown
+    assert "в работе у другого сотрудника" not in shown
+
+
 async def test_a_specialist_takes_an_escalated_ticket_from_its_page(web: Web) -> None:
     number, _ = await _hand_off(web, UNKNOWN[0])
     await web.operator("anna")
