@@ -194,9 +194,20 @@ def _inbox_features(analyses: Sequence[Analysis]) -> list[TextFeatures]:
     if not nouns:
         return plain
     return [
-        _features(a, nouns) if nouns.keys() & f.actions else f
+        _features(a, nouns) if nouns.keys() & f.actions and not _names_a_thing(f) else f
         for a, f in zip(analyses, plain, strict=True)
     ]
+
+
+def _names_a_thing(features: TextFeatures) -> bool:
+    """The text's object is a thing ("оплатить госпошлину", "сделать прописку"), not a
+    person the action is done to ("прописать ребенка") or nothing ("записаться к врачу"):
+    the thing, not the noun of the verb, is then its need ("оплата", "сделка")."""
+    morph = shared_morphology()
+    return any(
+        "_" in key or (morph.part_of_speech(key) == "NOUN" and not morph.is_animate(key))
+        for key in features.keys - features.actions
+    )
 
 
 def _without_reflexive(verb: str) -> str:
