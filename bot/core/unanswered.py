@@ -400,8 +400,8 @@ def _grouping(
 
 def _is_well_spelt(text: str, known: Collection[str]) -> bool:
     """Every word of the text is one the dictionary or the base knows (no "ипатеку"), and no
-    personal data was masked in it ("меня зовут [имя]")."""
-    if any(kind.placeholder in text for kind in PersonalData):
+    personal data was masked in it ("меня зовут [имя]", "мой [ИНН]": the text is case-folded)."""
+    if any(kind.placeholder.casefold() in text.casefold() for kind in PersonalData):
         return False
     morph = shared_morphology()
     return all(
