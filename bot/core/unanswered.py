@@ -194,17 +194,22 @@ def _inbox_features(analyses: Sequence[Analysis]) -> list[TextFeatures]:
     if not nouns:
         return plain
     return [
-        _features(a, nouns) if nouns.keys() & f.actions and not _names_a_thing(f) else f
+        _features(a, nouns) if _reads_as_noun(f, nouns.keys() & f.actions) else f
         for a, f in zip(analyses, plain, strict=True)
     ]
 
 
-def _names_a_thing(features: TextFeatures) -> bool:
-    """The text's object is a thing ("оплатить госпошлину", "сделать прописку"), not a
-    person the action is done to ("прописать ребенка") or nothing ("записаться к врачу"):
-    the thing, not the noun of the verb, is then its need ("оплата", "сделка")."""
+def _reads_as_noun(features: TextFeatures, verbs: Collection[str]) -> bool:
+    """Whether the text's `verbs` are read as their nouns: unless what they are done to is a
+    thing ("оплатить госпошлину", "сделать прописку"), which is then the need, not "оплата" or
+    "сделка". A person ("прописать ребенка") or nothing ("записаться к врачу": a reflexive verb
+    takes no object, whatever else the text names) leaves the verb's noun the need."""
+    if not verbs:
+        return False
+    if any(verb.endswith(REFLEXIVE_ENDINGS) for verb in verbs):
+        return True
     morph = shared_morphology()
-    return any(
+    return not any(
         "_" in key or (morph.part_of_speech(key) == "NOUN" and not morph.is_animate(key))
         for key in features.keys - features.actions
     )
