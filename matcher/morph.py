@@ -24,6 +24,7 @@ class Morphology:
         self._known = lru_cache(maxsize=cache_size)(self._known_uncached)
         self._name = lru_cache(maxsize=cache_size)(self._name_uncached)
         self._cases = lru_cache(maxsize=cache_size)(self._cases_uncached)
+        self._animate = lru_cache(maxsize=cache_size)(self._animate_uncached)
         # A few dozen sets of cases in all: each kept once, not once per cached word.
         self._case_sets: dict[frozenset[str], frozenset[str]] = {}
 
@@ -43,6 +44,11 @@ class Morphology:
             parses = self._analyzer.parse(word)
         cases = frozenset(str(p.tag.case) for p in parses if p.tag.case)
         return self._case_sets.setdefault(cases, cases)
+
+    def _animate_uncached(self, word: str) -> bool:
+        with self._lock:
+            best = self._analyzer.parse(word)[0]
+        return str(best.tag.animacy) == "anim"
 
     def _name_uncached(self, word: str) -> float:
         with self._lock:
@@ -69,6 +75,11 @@ class Morphology:
         """pymorphy3's grammatical cases of any reading of the word ("ребенка" → gent, accs;
         "где" → none)."""
         return self._cases(word)
+
+    def is_animate(self, word: str) -> bool:
+        """True when the likeliest reading of the word names a person or an animal
+        ("ребенка", "врач"; not "прописку")."""
+        return self._animate(word)
 
     def name_share(self, word: str) -> float:
         """How likely the lower-case word is a person's first name, surname or patronymic, 0-1

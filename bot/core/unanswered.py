@@ -194,9 +194,25 @@ def _inbox_features(analyses: Sequence[Analysis]) -> list[TextFeatures]:
     if not nouns:
         return plain
     return [
-        _features(a, nouns) if nouns.keys() & f.actions else f
+        _features(a, nouns) if _reads_as_noun(f, nouns.keys() & f.actions) else f
         for a, f in zip(analyses, plain, strict=True)
     ]
+
+
+def _reads_as_noun(features: TextFeatures, verbs: Collection[str]) -> bool:
+    """Whether the text's `verbs` are read as their nouns: unless what they are done to is a
+    thing ("оплатить госпошлину", "сделать прописку"), which is then the need, not "оплата" or
+    "сделка". A person ("прописать ребенка") or nothing ("записаться к врачу": a reflexive verb
+    takes no object, whatever else the text names) leaves the verb's noun the need."""
+    if not verbs:
+        return False
+    if any(verb.endswith(REFLEXIVE_ENDINGS) for verb in verbs):
+        return True
+    morph = shared_morphology()
+    return not any(
+        "_" in key or (morph.part_of_speech(key) == "NOUN" and not morph.is_animate(key))
+        for key in features.keys - features.actions
+    )
 
 
 def _without_reflexive(verb: str) -> str:
@@ -389,8 +405,8 @@ def _grouping(
 
 def _is_well_spelt(text: str, known: Collection[str]) -> bool:
     """Every word of the text is one the dictionary or the base knows (no "ипатеку"), and no
-    personal data was masked in it ("меня зовут [имя]")."""
-    if any(kind.placeholder in text for kind in PersonalData):
+    personal data was masked in it ("меня зовут [имя]", "мой [ИНН]": the text is case-folded)."""
+    if any(kind.placeholder.casefold() in text.casefold() for kind in PersonalData):
         return False
     morph = shared_morphology()
     return all(

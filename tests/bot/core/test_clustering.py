@@ -287,3 +287,24 @@ def test_a_verb_stays_apart_from_its_noun_qualified_otherwise(
 ) -> None:
     """To deregister a child ("выписать") is no extract of the vehicle passport ("выписка")."""
     assert _groups(project_matcher, [*nouns, verb]) == [set(nouns), {verb}]
+
+
+def test_a_common_verb_is_not_read_as_a_noun_another_question_asks_about(
+    project_matcher: Matcher,
+) -> None:
+    """ "Сделать" is no "сделка", nor "оплатить госпошлину" an "оплата" qualified by the
+    state fee: what the verb is done to, a thing, stays the need (a question about a car sale
+    must not split "сделать прописку" from "прописать ребенка", nor a fine join a fee)."""
+    registration = {"как сделать прописку", "как прописать ребенка"}
+    sale = {"сделка купли продажи машины с эптс"}
+    fines = {"как оплатить штраф", "оплатить штраф гибдд со скидкой"}
+    fee = {"оплата госпошлины со скидкой не проходит"}
+    # A reflexive verb takes no object: "записаться" is "запись" whatever else is named.
+    wedding = {"как записаться в загс на регистрацию брака", "запись в загс перенести можно"}
+    # Beside a question about a sale, one made for a child is still no other's need.
+    snils, insurance = {"как сделать снилс ребенку"}, {"как сделать полис омс ребенку"}
+    groups = _groups(
+        project_matcher, [*registration, *sale, *fines, *fee, *wedding, *snils, *insurance]
+    )
+    expected = [registration, sale, fines, fee, wedding, snils, insurance]
+    assert sorted(map(sorted, groups)) == sorted(map(sorted, expected))

@@ -646,6 +646,29 @@ async def test_a_typo_joins_its_group_and_needs_sharing_only_a_child_stay_apart(
     assert '<b class="size">1</b>' in registration
 
 
+async def test_a_group_is_not_titled_by_a_question_with_a_masked_inn_or_snils(
+    web: Web,
+) -> None:
+    """Two citizens wrote their own INN: masked alike, theirs is the most asked text of the
+    group, but the card is titled, and offers to add, the question without the mask."""
+    await _ask(
+        web,
+        (
+            "не принимает мой инн 500100732259 при регистрации ип",
+            "не принимает мой инн 772812345670 при регистрации ип",
+            "не принимает инн при регистрации ип",
+        ),
+        "inn",
+    )
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    page = unescape((await web.client.get("/console/inbox")).text)
+    [card] = [c for c in page.split('<section class="card cluster">')[1:] if "[ИНН]" in c]
+    assert '<b class="size">3</b>' in card
+    assert "<h2>не принимает инн при регистрации ип</h2>" in card
+    assert 'name="text" value="не принимает инн при регистрации ип"' in card
+
+
 async def test_a_curator_pages_through_every_question_of_a_group_and_takes_any_out(
     web: Web, monkeypatch: pytest.MonkeyPatch
 ) -> None:
