@@ -384,11 +384,32 @@ def test_two_tabs_of_the_site_are_one_conversation(
     # The button the focus was on went with the chat shown before: the focus is in the box
     # (until 2026-12-05 it fell to the page, and Escape no longer closed the chat).
     expect(first.get_by_role("textbox", name="Ваш вопрос")).to_be_focused()
+
+    # Messages added to the ticket come back with a notice and no id: the tab that sent one
+    # does not read it out again when another tab adds one (until 2026-12-05 it did).
+    added = ["прошу ускорить рассмотрение", "заявление подано вчера"]
+    first.keyboard.type(added[0])
+    first.keyboard.press("Enter")
+    expect(first.get_by_role("log").locator(".msg.system").last).to_contain_text("Добавили")
+    second.bring_to_front()
+    expect(second.get_by_role("log").locator(".msg.citizen").last).to_have_text(added[0])
+    second.get_by_role("textbox", name="Ваш вопрос").fill(added[1])
+    second.keyboard.press("Enter")
+    expect(second.get_by_role("log").locator(".msg.system").last).to_contain_text("Добавили")
+    first.bring_to_front()
+    expect(first.get_by_role("log").locator(".msg.citizen").last).to_have_text(added[1])
+    read_out = _read_out(first)
+    assert "Вы написали: " + added[1] in read_out, read_out
+    assert "Вы написали: " + added[0] not in read_out, read_out
+    assert read_out.count("Добавили") == 2, read_out  # when it came, and the other tab's
+
     first.keyboard.press("Escape")
     expect(first.get_by_role("dialog")).to_be_hidden()
     first.reload()
     first.get_by_role("button", name=LAUNCHER).click()
-    expect(first.get_by_role("log").locator(".msg.citizen")).to_have_text(["забыл пароль", UNKNOWN])
+    expect(first.get_by_role("log").locator(".msg.citizen")).to_have_text(
+        ["забыл пароль", UNKNOWN, *added]
+    )
 
 
 def test_two_tabs_asking_their_first_questions_at_once_keep_both(
