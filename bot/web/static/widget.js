@@ -863,13 +863,17 @@
      `heard` were shown here, live replies up to `heardLive`, and those `heardHere` counts
      (see `shownSince`). */
   function sayNew(h, heard, heardLive, heardHere) {
-    var pushed = Object.create(null);
-    h.live.forEach(function (e) { if (e.id <= heardLive) { pushed[e.text] = true; } });
+    // An operator's words are pushed live headed with the ticket («Ответ по обращению № 1:
+    // …»), and kept in the conversation bare: until 2026-12-05 each was read out again.
+    var pushed = h.live.filter(function (e) { return e.id <= heardLive; }).map(function (e) { return e.text; });
+    var wasPushed = function (text) {
+      return pushed.some(function (p) { return p === text || p.slice(-text.length - 2) === ": " + text; });
+    };
     h.messages.forEach(function (m) {
       if (m.id <= heard) { return; }
       var key = said(m.author, m.text);
       if (heardHere[key]) { heardHere[key] -= 1; return; }
-      if (m.author !== "citizen" && pushed[m.text]) { return; }
+      if (m.author !== "citizen" && wasPushed(m.text)) { return; }
       var msg = log.querySelector('.msg[data-id="' + m.id + '"]');
       if (msg) { sayMessage(msg); }
     });
