@@ -458,8 +458,8 @@
   }
 
   /* Candidates a newer answer came after are spent: greyed and not pressable, the one
-     picked (the citizen's next message is its question) marked pressed. Live and in a chat
-     opened again alike. */
+     picked (the citizen's first message after them that is one of them, before the next
+     clarification) marked pressed. Live and in a chat opened again alike. */
   function settleChoices() {
     log.querySelectorAll(".choices").forEach(function (list) {
       var buttons = list.querySelectorAll("button");
@@ -469,8 +469,14 @@
         if (next.classList.contains("msg")) { later.push(next); }
       }
       if (!later.some(function (m) { return m.classList.contains("bot"); })) { return; }
-      var said = later.filter(function (m) { return m.classList.contains("citizen") && !m.classList.contains("unsent"); })[0];
-      var picked = said ? said.querySelector(".text").textContent : null;
+      // Until 2026-12-05 only the citizen's very next message counted: a candidate pressed
+      // after «???» (asked to put it in words) was not marked.
+      var titles = Array.prototype.map.call(buttons, function (b) { return b.textContent; });
+      var picked = null;
+      for (var i = 0; i < later.length && picked === null && !later[i].querySelector(".choices"); i++) {
+        var text = later[i].querySelector(".text").textContent;
+        if (later[i].classList.contains("citizen") && !later[i].classList.contains("unsent") && titles.indexOf(text) >= 0) { picked = text; }
+      }
       var focused = list.contains(root.activeElement) && byKeyboard(root.activeElement);
       buttons.forEach(function (b) {
         b.disabled = true;

@@ -208,6 +208,28 @@ def test_candidates_once_answered_or_overtaken_can_no_longer_be_pressed(
     expect(first.nth(1)).to_have_attribute("aria-pressed", "true")
     expect(log.locator("[aria-pressed=true]")).to_have_count(1)
 
+    _a_candidate_pressed_after_a_wordless_message_is_marked(page, offers.nth(2))
+
+
+def _a_candidate_pressed_after_a_wordless_message_is_marked(page: Page, offer: Locator) -> None:
+    """`offer`: the newest clarification's candidates, one marked pressed elsewhere."""
+    from playwright.sync_api import expect
+
+    # «???» is asked to be put in words; a candidate pressed then is the one marked (until
+    # 2026-12-05 only the very next message counted, and none was).
+    log = page.get_by_role("log")
+    page.get_by_role("textbox", name="Ваш вопрос").fill("???")
+    page.keyboard.press("Enter")
+    expect(log.locator(".msg.system").last).to_contain_text("напишите его словами")
+    newest = offer.get_by_role("button")
+    newest.nth(2).click()
+    expect(log.locator(".msg.bot").last.get_by_role("button", name="Ответ помог")).to_be_visible()
+    expect(newest.nth(2)).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(newest.nth(2)).to_have_attribute("aria-pressed", "true")
+    expect(log.locator("[aria-pressed=true]")).to_have_count(2)
+
 
 def test_a_question_the_connection_lost_mid_way_is_given_back(
     browser: Browser, live_server: LiveServer
