@@ -458,8 +458,8 @@
   }
 
   /* Candidates a newer answer came after are spent: greyed and not pressable, the one
-     picked (the citizen's next message is its question) marked pressed. Live and in a chat
-     opened again alike. */
+     picked (the citizen's first message after them that is one of them, before the next
+     clarification) marked pressed. Live and in a chat opened again alike. */
   function settleChoices() {
     log.querySelectorAll(".choices").forEach(function (list) {
       var buttons = list.querySelectorAll("button");
@@ -469,8 +469,14 @@
         if (next.classList.contains("msg")) { later.push(next); }
       }
       if (!later.some(function (m) { return m.classList.contains("bot"); })) { return; }
-      var said = later.filter(function (m) { return m.classList.contains("citizen") && !m.classList.contains("unsent"); })[0];
-      var picked = said ? said.querySelector(".text").textContent : null;
+      // Until 2026-12-05 only the citizen's very next message counted: a candidate pressed
+      // after «???» (asked to put it in words) was not marked.
+      var titles = Array.prototype.map.call(buttons, function (b) { return b.textContent; });
+      var picked = null;
+      for (var i = 0; i < later.length && picked === null && !later[i].querySelector(".choices"); i++) {
+        var text = later[i].querySelector(".text").textContent;
+        if (later[i].classList.contains("citizen") && !later[i].classList.contains("unsent") && titles.indexOf(text) >= 0) { picked = text; }
+      }
       var focused = list.contains(root.activeElement) && byKeyboard(root.activeElement);
       buttons.forEach(function (b) {
         b.disabled = true;
@@ -490,6 +496,7 @@
     var text = choosing ? r.text.split("\n")[0] : r.text;
     if (r.ticket_number) { setOpenTicket(r.ticket_number); } else if (r.kind === "answer" || r.kind === "clarify") { setOpenTicket(null); }
     addMessage(r.kind === "notice" ? "system" : "bot", text, function (msg) {
+      if (r.message_id) { msg.setAttribute("data-id", String(r.message_id)); }
       if (choosing) { choiceButtons(msg, r.choices); }
       if (r.kind === "answer") { linkLines(msg, r.links); }
       if (r.ticket_number) {
@@ -828,12 +835,12 @@
     });
   });
 
-  function restore(heard, heardLive) {
+  function restore(heard, heardLive, heardHere) {
     if (!sessionId) { addMessage("bot", GREETING); known = 0; return Promise.resolve(); }
     // Busy while it loads: a question sent meanwhile came before the history, and again in it.
     return busy(api("/api/v1/history?session_id=" + encodeURIComponent(sessionId))).then(function (h) {
       showHistory(h, typing);
-      if (heard !== null) { sayNew(h, heard, heardLive); }
+      if (heard !== null) { sayNew(h, heard, heardLive, heardHere); }
       known = h.messages.reduce(function (newest, m) { return Math.max(newest, m.id); }, heard || 0);
       // Only skip past what was pushed live.
       h.live.forEach(function (e) { lastLive = Math.max(lastLive, e.id); });
@@ -859,15 +866,45 @@
   /* The messages of a conversation loaded anew (another tab asked, or the chat was opened
      again) that this tab has not shown, read out as they would have been had they come here:
      until 2026-12-05 a screen reader heard nothing of another tab's answer. Messages up to
-     `heard` were shown here, and live replies up to `heardLive`. */
-  function sayNew(h, heard, heardLive) {
-    var pushed = Object.create(null);
-    h.live.forEach(function (e) { if (e.id <= heardLive) { pushed[e.text] = true; } });
+     `heard` were shown here, live replies up to `heardLive`, and those `heardHere` counts
+     (see `shownSince`). */
+  function sayNew(h, heard, heardLive, heardHere) {
+    // An operator's words are pushed live headed with the ticket («Ответ по обращению № 1:
+    // …»), and kept in the conversation bare: until 2026-12-05 each was read out again.
+    var pushed = h.live.filter(function (e) { return e.id <= heardLive; }).map(function (e) { return e.text; });
+    var wasPushed = function (text) {
+      return pushed.some(function (p) { return p === text || p.slice(-text.length - 2) === ": " + text; });
+    };
     h.messages.forEach(function (m) {
-      if (m.id <= heard || (m.author !== "citizen" && pushed[m.text])) { return; }
+      if (m.id <= heard) { return; }
+      var key = said(m.author, m.text);
+      if (heardHere[key]) { heardHere[key] -= 1; return; }
+      if (m.author !== "citizen" && wasPushed(m.text)) { return; }
       var msg = log.querySelector('.msg[data-id="' + m.id + '"]');
       if (msg) { sayMessage(msg); }
     });
+  }
+
+  /* The messages shown here since the last one whose id this tab knows (the citizen's own
+     messages and the notices a ticket's thread answers with, which come without one), each
+     `said` key counted: loaded anew, the chat does not read them out again (until 2026-12-05
+     a message added to a ticket was read out a second time when another tab asked). */
+  function shownSince() {
+    var counts = Object.create(null);
+    var shown = log.querySelectorAll(".msg");
+    for (var i = shown.length - 1; i >= 0 && !shown[i].hasAttribute("data-id"); i--) {
+      var msg = shown[i];
+      var author = ["citizen", "bot", "operator", "system"].filter(function (a) { return msg.classList.contains(a); })[0];
+      var text = msg.querySelector(".text");
+      if (!author || !text || msg.classList.contains("unsent")) { continue; }
+      var key = said(author, text.textContent);
+      counts[key] = (counts[key] || 0) + 1;
+    }
+    return counts;
+  }
+
+  function said(author, text) {
+    return author + ":" + String(text).replace(/\s+/g, " ").trim();
   }
 
   /* Two tabs of the site are one conversation: a tab that has none yet takes the one another
@@ -934,6 +971,7 @@
     // place of what was shown; a keyboard user on a button of it goes on from the question box
     // (the focus fell to the page: Escape no longer closed the chat, Tab left it).
     var focused = log.contains(root.activeElement) && byKeyboard(root.activeElement);
+    var heardHere = shownSince();
     log.querySelectorAll(".msg").forEach(function (m) { m.remove(); });
     if (earlier.parentNode) { earlier.remove(); }
     if (focused) { input.focus({ preventScroll: true }); }
@@ -945,7 +983,7 @@
     if (events) { events.close(); events = null; }  // the watcher: the history has it all
     var heardLive = lastLive;
     lastLive = 0;
-    restore(known, heardLive);
+    restore(known, heardLive, heardHere);
   }
 
 

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from tests.bot.web.conftest import LiveServer
-from tests.bot.web.test_widget_browser import PNG, citizen_page
+from tests.bot.web.test_widget_browser import PNG, _operator_takes_and_replies, citizen_page
 from tests.bot.web.test_widget_details_browser import LAUNCHER, UNKNOWN, _open_and_ask
 
 if TYPE_CHECKING:
@@ -208,6 +208,28 @@ def test_candidates_once_answered_or_overtaken_can_no_longer_be_pressed(
     expect(first.nth(1)).to_have_attribute("aria-pressed", "true")
     expect(log.locator("[aria-pressed=true]")).to_have_count(1)
 
+    _a_candidate_pressed_after_a_wordless_message_is_marked(page, offers.nth(2))
+
+
+def _a_candidate_pressed_after_a_wordless_message_is_marked(page: Page, offer: Locator) -> None:
+    """`offer`: the newest clarification's candidates, one marked pressed elsewhere."""
+    from playwright.sync_api import expect
+
+    # «???» is asked to be put in words; a candidate pressed then is the one marked (until
+    # 2026-12-05 only the very next message counted, and none was).
+    log = page.get_by_role("log")
+    page.get_by_role("textbox", name="Ваш вопрос").fill("???")
+    page.keyboard.press("Enter")
+    expect(log.locator(".msg.system").last).to_contain_text("напишите его словами")
+    newest = offer.get_by_role("button")
+    newest.nth(2).click()
+    expect(log.locator(".msg.bot").last.get_by_role("button", name="Ответ помог")).to_be_visible()
+    expect(newest.nth(2)).to_have_attribute("aria-pressed", "true")
+    page.reload()
+    page.get_by_role("button", name=LAUNCHER).click()
+    expect(newest.nth(2)).to_have_attribute("aria-pressed", "true")
+    expect(log.locator("[aria-pressed=true]")).to_have_count(2)
+
 
 def test_a_question_the_connection_lost_mid_way_is_given_back(
     browser: Browser, live_server: LiveServer
@@ -384,11 +406,58 @@ def test_two_tabs_of_the_site_are_one_conversation(
     # The button the focus was on went with the chat shown before: the focus is in the box
     # (until 2026-12-05 it fell to the page, and Escape no longer closed the chat).
     expect(first.get_by_role("textbox", name="Ваш вопрос")).to_be_focused()
+
+    added = _messages_to_the_ticket_are_read_out_once(browser, live_server.url, first, second)
     first.keyboard.press("Escape")
     expect(first.get_by_role("dialog")).to_be_hidden()
     first.reload()
     first.get_by_role("button", name=LAUNCHER).click()
-    expect(first.get_by_role("log").locator(".msg.citizen")).to_have_text(["забыл пароль", UNKNOWN])
+    expect(first.get_by_role("log").locator(".msg.citizen")).to_have_text(
+        ["забыл пароль", UNKNOWN, *added]
+    )
+
+
+def _messages_to_the_ticket_are_read_out_once(
+    browser: Browser, url: str, first: Page, second: Page
+) -> list[str]:
+    """Two tabs, ticket 1 open, `first` in front: each tab reads out what the other one
+    added to the ticket, and not again what it had read out itself; the messages added."""
+    from playwright.sync_api import expect
+
+    # Messages added to the ticket come back with a notice and no id: the tab that sent one
+    # does not read it out again when another tab adds one (until 2026-12-05 it did).
+    added = ["прошу ускорить рассмотрение", "заявление подано вчера"]
+    first.keyboard.type(added[0])
+    first.keyboard.press("Enter")
+    expect(first.get_by_role("log").locator(".msg.system").last).to_contain_text("Добавили")
+    second.bring_to_front()
+    expect(second.get_by_role("log").locator(".msg.citizen").last).to_have_text(added[0])
+    second.get_by_role("textbox", name="Ваш вопрос").fill(added[1])
+    second.keyboard.press("Enter")
+    expect(second.get_by_role("log").locator(".msg.system").last).to_contain_text("Добавили")
+    first.bring_to_front()
+    expect(first.get_by_role("log").locator(".msg.citizen").last).to_have_text(added[1])
+    read_out = _read_out(first)
+    assert "Вы написали: " + added[1] in read_out, read_out
+    assert "Вы написали: " + added[0] not in read_out, read_out
+    assert read_out.count("Добавили") == 2, read_out  # when it came, and the other tab's
+
+    # An operator's reply, read out when it came, is not read out again when the other tab
+    # writes (it came as «Ответ по обращению № 1: …» and the history keeps the words bare:
+    # until 2026-12-05 it was read out again after each message from the other tab).
+    reply = "Обратитесь в сервисный центр."
+    _operator_takes_and_replies(browser, url, reply)
+    expect(first.get_by_role("log").locator(".msg.operator").last).to_contain_text(reply)
+    second.bring_to_front()
+    second.get_by_role("textbox", name="Ваш вопрос").fill("спасибо, жду")
+    second.keyboard.press("Enter")
+    expect(second.get_by_role("button", name="Отправить")).to_be_enabled()
+    first.bring_to_front()
+    expect(first.get_by_role("log").locator(".msg.citizen").last).to_have_text("спасибо, жду")
+    read_out = _read_out(first)
+    assert "Вы написали: спасибо, жду" in read_out, read_out
+    assert read_out.count(reply) == 1, read_out
+    return [*added, "спасибо, жду"]
 
 
 def test_two_tabs_asking_their_first_questions_at_once_keep_both(
