@@ -24,6 +24,7 @@ from bot.web.settings import WebSettings
 from matcher import Matcher
 from tests.bot.web.conftest import LiveServer
 from tests.bot.web.test_widget_browser import ARGS, ARTIFACTS, _chromium, citizen_page
+from tests.bot.web.waiting import wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -88,8 +89,7 @@ def _press_twice_on_a_slow_line(page: Any, path: str) -> int:
     page.route("**" + path, hold)
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
-    while not held:
-        page.wait_for_timeout(50)
+    wait_until(page, lambda: bool(held), f"the widget sends {path}")
     page.wait_for_timeout(300)  # a second request would be here by now
     for route in held:
         route.continue_()

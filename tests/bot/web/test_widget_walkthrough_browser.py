@@ -13,6 +13,7 @@ import pytest
 from tests.bot.web.conftest import LiveServer
 from tests.bot.web.test_widget_browser import PNG, _operator_takes_and_replies, citizen_page
 from tests.bot.web.test_widget_details_browser import LAUNCHER, UNKNOWN, _open_and_ask
+from tests.bot.web.waiting import wait_until
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page
@@ -305,8 +306,7 @@ def test_an_answer_the_busy_server_sends_after_half_a_minute_is_shown_once(
     page.goto(live_server.url + "/")
     question = "как получить выписку из ЭПТС"
     log = _open_and_ask(page, question)
-    while not slow:
-        page.wait_for_timeout(50)
+    wait_until(page, lambda: bool(slow), "the widget sends the question")
     page.clock.run_for(35_000)
     route, answer = slow[0]
     route.fulfill(response=answer)
@@ -483,8 +483,7 @@ def test_two_tabs_asking_their_first_questions_at_once_keep_both(
     first.keyboard.press("Enter")
     second.get_by_role("textbox", name="Ваш вопрос").fill("как получить выписку из ЭПТС")
     second.keyboard.press("Enter")
-    while len(held) < 2:  # both questions on their way at once
-        first.wait_for_timeout(50)
+    wait_until(first, lambda: len(held) == 2, "both questions on their way at once")
     for route in held:
         route.continue_()
 
