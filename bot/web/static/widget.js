@@ -568,6 +568,7 @@
   // its reason: an answer or refusal that comes at 30 s is shown, not thrown away (the
   // question, answered, was given back and sent a second time).
   var QUIET_MS = 60000;
+  var UPLOAD_BYTES_PER_MS = 20;  // 20 KB/s: a poor mobile line's upload
   var pending = [];
   window.addEventListener("offline", function () {
     pending.slice().forEach(function (controller) { controller.abort(); });
@@ -1212,7 +1213,10 @@
       var form = new FormData();
       form.append("session_id", sessionId);
       form.append("file", file, file.name);
-      busy(request("/api/v1/tickets/" + openTicket + "/attachments", { method: "POST", body: form })).then(function (r) {
+      // Given up as a question is, with time added for the file on a slow line: a stalled
+      // upload kept the chat busy, «Отправить» disabled, until the page was reloaded.
+      var quiet = QUIET_MS + Math.ceil(file.size / UPLOAD_BYTES_PER_MS);
+      busy(request("/api/v1/tickets/" + openTicket + "/attachments", { method: "POST", body: form }, quiet)).then(function (r) {
         if (r.filename) { echo.querySelector(".text").textContent = "📎 " + r.filename; }
         addMessage("system", r.text);
       }, showError);

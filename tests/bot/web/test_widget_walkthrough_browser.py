@@ -39,9 +39,10 @@ def test_the_chat_shows_an_attached_file_under_the_name_the_service_gave_it(
     """A screenshot saved as "doc.pdf" is a PNG, stored as "doc.png": until 2026-12-05 the
     chat's own line kept "📎 doc.pdf" right above «Файл «doc.png» приложен…», and a reopened
     chat said "📎 doc.png"."""
-    from playwright.sync_api import expect
+    from playwright.sync_api import Route, expect
 
     page = citizen_page(browser)
+    page.clock.install()
     page.goto(live_server.url + "/")
     log = _hand_off(page)
     misnamed = tmp_path / "doc.pdf"
@@ -57,6 +58,25 @@ def test_the_chat_shows_an_attached_file_under_the_name_the_service_gave_it(
     page.reload()
     page.get_by_role("button", name=LAUNCHER).click()
     expect(log.locator(".msg.citizen").last).to_have_text("📎 doc.png")
+
+    # An upload the line stalls is given up as a question is, after a minute and the time the
+    # file needs at 20 KB/s: until 2026-12-05 the chat stayed busy until a reload.
+    stalled: list[Route] = []
+
+    def stall(route: Route) -> None:
+        stalled.append(route)
+
+    page.route("**/attachments", stall)
+    with page.expect_file_chooser() as chooser:
+        page.get_by_role("button", name="Прикрепить файл к обращению № 1").click()
+    chooser.value.set_files(str(misnamed))
+    send = page.get_by_role("button", name="Отправить")
+    wait_until(page, lambda: bool(stalled), "the widget sends the file")
+    expect(send).to_be_disabled()
+    page.clock.run_for(61_000)
+    expect(log.locator(".msg.system").last).to_contain_text(OFFLINE)
+    expect(send).to_be_enabled()
+    expect(page.get_by_text("Консультант печатает…")).to_be_hidden()
 
 
 # The text of the widget's live regions, which a screen reader reads out as it changes: an
