@@ -14,6 +14,7 @@ from matcher.morph import Morphology, shared_morphology
 from matcher.normalize import fold_case, words
 from matcher.postings import FloatArray, Postings
 from matcher.settings import MatcherSettings
+from matcher.stems import Stemmer
 from matcher.terms import EntryTerms, TermIndex
 from matcher.typos import Speller
 from matcher.vectors import fit_vectors
@@ -87,6 +88,7 @@ class Matcher:
         fitted = fit_vectors(
             phrasing_words,
             [_entry_text(t) for t in self._entry_terms],
+            stem=Stemmer(length=self.settings.stem_length).stem,
             ngram_range=self.settings.ngram_range,
         )
         self._vectors = fitted.index

@@ -14,7 +14,9 @@ class ScoreWeights:
     """How much each kind of evidence counts in an entry's score; they sum to 1."""
 
     char_ngrams: float = 0.6  # character n-gram cosine with the entry's phrasings
-    entry_lemmas: float = 0.3  # lemma TF-IDF cosine with the whole entry, answer included
+    # Lemma TF-IDF cosine with the whole entry, answer included; each lemma's stem is a
+    # feature too, which a word family shares ("загрузка", "загрузить": "загруз").
+    entry_lemmas: float = 0.3
     coverage: float = 0.1  # share of the question's key-term weight the phrasings hold
 
 
@@ -39,6 +41,8 @@ class MatcherSettings:
     # Character n-grams of 2-3 letters: against 2-4, more questions answered and fewer handed
     # off on the golden set, and a smaller index; 2-5 was no better and slower (README).
     ngram_range: tuple[int, int] = (2, 3)
+    # The first letters of a lemma's stem that its word family shares (`matcher.stems`).
+    stem_length: int = 6
     typo_similarity: float = 80.0  # rapidfuzz ratio (0-100) a repaired word must reach
     typo_max_edits: int = 2
     reported_candidates: int = 5  # `candidates` in the JSON contract: at most 5

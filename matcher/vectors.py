@@ -5,7 +5,8 @@ Two views of an entry complement the key-term index:
   typos the speller could not repair. The entry's vector is the centroid of its phrasings'
   vectors, so a phrasing can be taken out again exactly (for the staff's conflict check);
 - a TF-IDF over the lemmas of the whole entry, phrasings counted twice and then the answer,
-  which lets the answer's words count too.
+  which lets the answer's words count too. Each lemma's stem (`matcher.stems`) is a feature
+  beside it, so that a word family ("загрузка", "загрузить") shares one.
 
 The features of every reading of a question are found in one pass; the engine sums them
 against the entries' matrices (`matcher.postings`).
@@ -14,7 +15,7 @@ against the entries' matrices (`matcher.postings`).
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from itertools import chain
@@ -24,11 +25,13 @@ from numpy.typing import NDArray
 from scipy import sparse
 
 from matcher.postings import Features, FloatArray, IntArray
-from matcher.tfidf import CHUNK, Tfidf, char_wb_ngrams, fit_tfidf
+from matcher.tfidf import CHUNK, Tfidf, WordFeatures, char_wb_ngrams, fit_tfidf
 
 # A vector as its nonzero columns and their values.
 SparseVector = tuple[IntArray, FloatArray]
 
+# Marks a stem feature, so that a stem is never taken for a lemma spelt the same ("код").
+STEM_MARK = "~"
 # Distinct words whose features are remembered; words repeat far more than they vary.
 WORD_CACHE = 200_000
 # Up to this many features in all, a question's texts are counted in Python (its key terms:
@@ -57,11 +60,12 @@ def fit_vectors(
     phrasings: Sequence[Sequence[str]],
     entries: Sequence[str],
     *,
+    stem: Callable[[str], str] | None = None,
     ngram_range: tuple[int, int] = (2, 3),
     chunk: int = CHUNK,
 ) -> FittedVectors:
     """Fit both views; `phrasings[i]`: entry i's normalised phrasings, `entries[i]`: its
-    lemma text.
+    lemma text, `stem`: a lemma's stem, a feature beside the lemma (None: lemmas alone).
 
     Each is `TfidfVectorizer(sublinear_tf=True)` fitted as scikit-learn fits it, by
     `matcher.tfidf`: a chunk of entries at a time, so that the phrasings' matrix, the biggest
@@ -76,7 +80,8 @@ def fit_vectors(
         _centroids(phrasings[start : start + step], chars)
         for start in range(0, len(phrasings), step)
     )
-    lemmas = fit_tfidf(entries, _single, dtype=np.float64, chunk=chunk)
+    features: WordFeatures = _single if stem is None else partial(_with_stem, stem=stem)
+    lemmas = fit_tfidf(entries, features, dtype=np.float64, chunk=chunk)
     by_entry = tuple(rows.astype(np.float32) for rows in lemmas.rows(entries, chunk=chunk))
     index = VectorIndex(_QueryVectorizer(chars), _QueryVectorizer(lemmas), phrasings)
     return FittedVectors(index, centroids, by_entry)
@@ -101,6 +106,11 @@ def _centroids(phrasings: Sequence[Sequence[str]], chars: Tfidf) -> sparse.csr_m
 def _single(word: str) -> tuple[str]:
     """A lemma text's features: its words as they are."""
     return (word,)
+
+
+def _with_stem(word: str, *, stem: Callable[[str], str]) -> tuple[str, str]:
+    """A lemma text's features: each word and its stem (a distinct word is stemmed once)."""
+    return word, STEM_MARK + stem(word)
 
 
 def _starts_of_runs(ordered: IntArray) -> NDArray[np.bool_]:

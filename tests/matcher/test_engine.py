@@ -382,3 +382,21 @@ def test_not_is_not_ignored(project_matcher: Matcher, question: str, entry_id: s
     """The words "понял" and "не понял" share all letters but two: a citizen who understood must
     not be apologised to for a wrong answer (before, "я понял" went to that apology)."""
     assert project_matcher.match(question).entry_id == entry_id
+
+
+@pytest.mark.parametrize(
+    ("question", "entry_id"),
+    [
+        # The base says "прикреплять", "проверить"; the citizen names the action with a
+        # noun. Both were offered as a choice beside a neighbour before.
+        ("прикрепление сканов к заявке", "epts-support-scans"),
+        ("проверка подозрительного сообщения", "security-suspicious-message"),
+    ],
+)
+def test_a_word_of_the_same_family_is_answered_outright(
+    project_matcher: Matcher, question: str, entry_id: str
+) -> None:
+    """A noun and the verb it comes from share a stem ("прикрепление", "прикреплять":
+    "прикре"), so a question worded with either reaches the entry worded with the other."""
+    match = project_matcher.match(question)
+    assert (match.action, match.entry_id) == (Action.ANSWER, entry_id)
