@@ -38,7 +38,7 @@ MOSCOW = ZoneInfo("Europe/Moscow")
     [
         ("забыл пароль", ReplyKind.ANSWER, "password-recovery"),
         ("как получить выписку", ReplyKind.ANSWER, "epts-extract"),
-        ("регистрация или восстановление пароля", ReplyKind.CLARIFY, "password-recovery"),
+        ("регистрация или пароль", ReplyKind.CLARIFY, "password-recovery"),
         (UNKNOWN_QUESTION, ReplyKind.HANDOFF, None),
         ("позовите оператора", ReplyKind.HANDOFF, None),
     ],
@@ -58,7 +58,7 @@ async def test_an_answer_is_the_entry_text_and_can_be_rated(services: Services) 
 
 
 async def test_clarify_offers_the_candidates_by_question(services: Services) -> None:
-    reply = await services.conversations.handle(ANNA, "регистрация или восстановление пароля")
+    reply = await services.conversations.handle(ANNA, "регистрация или пароль")
     titles = [c.title for c in reply.choices]
     assert titles[:2] == ["Как восстановить пароль?", "Как зарегистрироваться в системе?"]
     chosen = await services.conversations.choose(ANNA, "registration")
@@ -70,7 +70,7 @@ async def test_clarify_offers_only_the_close_candidates_the_matcher_chose(
 ) -> None:
     """The matcher ranks up to five entries but offers the 2-3 close ones; a citizen sees
     those, not the also-rans."""
-    question = "регистрация или восстановление пароля"
+    question = "регистрация или пароль"
     match = core_matcher.match(question)
     assert len(match.candidates) > match.offered  # else this test could not fail
     reply = await services.conversations.handle(ANNA, question)
@@ -114,14 +114,14 @@ async def test_asking_for_a_person_hands_off(services: Services) -> None:
 
 async def test_the_question_and_the_reply_are_kept_in_order(services: Services) -> None:
     answer = await services.conversations.handle(ANNA, "забыл пароль")
-    clarify = await services.conversations.handle(ANNA, "регистрация или восстановление пароля")
+    clarify = await services.conversations.handle(ANNA, "регистрация или пароль")
     async with services.db.transaction() as uow:
         conversation = await uow.conversations.open(ANNA, services.clock.now)
         messages = await uow.conversations.recent_messages(conversation.id, 10)
     assert [(m.author, m.text.split("\n")[0]) for m in messages] == [
         (Author.CITIZEN, "забыл пароль"),
         (Author.BOT, answer.text.split("\n")[0]),
-        (Author.CITIZEN, "регистрация или восстановление пароля"),
+        (Author.CITIZEN, "регистрация или пароль"),
         (Author.BOT, clarify.text.split("\n")[0]),
     ]
     # The reply's id is what the citizen rates it by.
@@ -364,7 +364,7 @@ async def test_during_maintenance_the_promise_counts_from_when_people_are_back(
 async def test_a_choice_during_maintenance_says_when_people_return(
     services: Services,
 ) -> None:
-    clarify = await services.conversations.handle(ANNA, "регистрация или восстановление пароля")
+    clarify = await services.conversations.handle(ANNA, "регистрация или пароль")
     assert clarify.kind is ReplyKind.CLARIFY and clarify.notice is None
     await services.maintenance.turn_on(services.clock.now + timedelta(hours=4))
     chosen = await services.conversations.choose(ANNA, "registration")

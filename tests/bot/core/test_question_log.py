@@ -47,7 +47,7 @@ async def test_an_answer_is_recorded_with_its_entry_score_and_feedback(
 
 
 async def test_a_clarification_records_the_choice_that_followed(services: Services) -> None:
-    reply = await services.conversations.handle(BORIS, "регистрация или восстановление пароля")
+    reply = await services.conversations.handle(BORIS, "регистрация или пароль")
     assert reply.kind is ReplyKind.CLARIFY
     chosen = await services.conversations.choose(BORIS, "registration")
     assert chosen.message_id is not None
@@ -68,7 +68,7 @@ async def test_a_choice_leaves_sqlalchemy_nothing_to_run_and_only_the_first_coun
     """A pick in a conversation the bot answers takes the quick transaction (no statement
     through SQLAlchemy, on either database); a second pick answers again but the log keeps
     the first, and a pick with no clarification before it logs nothing."""
-    await services.conversations.handle(BORIS, "регистрация или восстановление пароля")
+    await services.conversations.handle(BORIS, "регистрация или пароль")
     with statements_through_sqlalchemy(services.db) as seen:
         first = await services.conversations.choose(BORIS, "registration")
         second = await services.conversations.choose(BORIS, "password-recovery")
@@ -90,7 +90,7 @@ async def test_a_pick_the_clarification_did_not_offer_is_not_its_choice(
 ) -> None:
     """Any entry can be opened (Telegram's topic menu does it through the same call), but
     the report's "chosen after clarification" counts only what the clarification offered."""
-    await services.conversations.handle(BORIS, "регистрация или восстановление пароля")
+    await services.conversations.handle(BORIS, "регистрация или пароль")
     elsewhere = await services.conversations.choose(BORIS, "epts-extract")
     assert (elsewhere.kind, elsewhere.entry_id) == (ReplyKind.ANSWER, "epts-extract")
     [record] = await _records(services)
@@ -102,7 +102,7 @@ async def test_a_pick_the_clarification_did_not_offer_is_not_its_choice(
 
 
 async def test_an_abandoned_clarification_has_no_choice(services: Services) -> None:
-    await services.conversations.handle(ANNA, "регистрация или восстановление пароля")
+    await services.conversations.handle(ANNA, "регистрация или пароль")
     [record] = await _records(services)
     assert record.abandoned and record.answered_entry is None
 
