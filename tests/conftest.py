@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import os
 import shutil
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from matcher import KnowledgeBase, Matcher, Morphology, load_knowledge_base
+from matcher import KnowledgeBase, Matcher, MatcherSettings, Morphology, load_knowledge_base
+from matcher.morph import shared_morphology
 
 ROOT = Path(__file__).resolve().parents[1]
 PROJECT_KB = ROOT / "knowledge_base"
@@ -26,6 +31,64 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.outcome = "failed"
         reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
         report.longrepr = f"skipped in CI, where nothing may be missing: {reason}"
+
+
+class MatcherBuilds:
+    """Builds a `Matcher` once per knowledge-base content, settings and dictionary.
+
+    Most app tests serve a fresh copy of the project's base, and building a matcher over it
+    takes about a second. A matcher only reads what it built (`Matcher`), and what it built
+    depends only on the entries' texts, the synonyms, the settings and the dictionary, so a
+    base with the same content gets a copy of the first build with its own `kb` (whose
+    entries name the files they came from). Each distinct base is still built for real.
+    """
+
+    def __init__(self, limit: int = 16) -> None:
+        self._built: OrderedDict[Hashable, tuple[Matcher, Morphology]] = OrderedDict()
+        self._limit = limit
+        self._lock = threading.Lock()
+
+    def __call__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        settings: MatcherSettings | None = None,
+        morphology: Morphology | None = None,
+    ) -> Matcher:
+        """A matcher over `kb`, as `Matcher(kb, settings=..., morphology=...)` builds it."""
+        settings = settings or MatcherSettings()
+        morphology = morphology or shared_morphology()
+        key = (_content(kb), settings, id(morphology))
+        with self._lock:
+            found = self._built.get(key)
+            if found is None:
+                found = (Matcher(kb, settings=settings, morphology=morphology), morphology)
+                self._built[key] = found
+                if len(self._built) > self._limit:
+                    self._built.popitem(last=False)
+            self._built.move_to_end(key)
+        matcher = copy.copy(found[0])
+        matcher.kb = kb
+        return matcher
+
+
+def _content(kb: KnowledgeBase) -> Hashable:
+    """What a matcher's build reads of a base: everything but where the entries were read."""
+    entries = tuple(
+        (e.id, e.topic, e.question, e.answer, e.alternatives, e.keywords, e.links, e.tags, e.source)
+        for e in kb.entries
+    )
+    return entries, kb.synonyms
+
+
+@pytest.fixture(scope="session", autouse=True)
+def matcher_builds() -> Iterator[MatcherBuilds]:
+    """The app's matchers (hot reload, the console's impact checks) come from `MatcherBuilds`."""
+    builds = MatcherBuilds()
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("bot.core.live_kb.Matcher", builds)
+        patch.setattr("bot.kb.impact.Matcher", builds)
+        yield builds
 
 
 @pytest.fixture(scope="session")
