@@ -168,7 +168,7 @@ def test_a_restart_with_a_chat_open_ends_its_stream_at_once_and_the_widget_recon
             took = time.monotonic() - asked
             said = first_log.read_text("utf-8")
             assert not [line for line in said.splitlines() if any(t in line for t in TROUBLE)]
-            assert "Application shutdown complete." in said
+            assert "Приложение остановлено." in said
             assert took < GRACEFUL_SHUTDOWN_SECONDS, f"{took:.1f} s to stop:\n{said}"
 
             processes.append(serve.start(tmp_path / "second.log"))
