@@ -8,7 +8,8 @@ import shutil
 import socket
 import threading
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -89,16 +90,29 @@ class Web:
         await self.services.accounts.create(login, PASSWORD, role=role)
 
 
+@asynccontextmanager
+async def serving(settings: WebSettings, morphology: Morphology) -> AsyncIterator[Web]:
+    """The app (one `serve` process's) with its lifespan running, and an ASGI client."""
+    app = make_app(settings, morphology)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield Web(app=app, client=client)
+
+
 @pytest.fixture
 async def web(
     web_settings: WebSettings, morphology: Morphology, anyio_backend: str
 ) -> AsyncIterator[Web]:
     """The app with its lifespan running, and an ASGI client."""
-    app = make_app(web_settings, morphology)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Web(app=app, client=client)
+    async with serving(web_settings, morphology) as running:
+        yield running
+
+
+@pytest.fixture
+def settings_on(web_settings: WebSettings, database_url: str) -> WebSettings:
+    """The web settings on a fresh database of the test's backend (SQLite, PostgreSQL)."""
+    return replace(web_settings, database_url=database_url)
 
 
 def csrf_of(page: str) -> str:

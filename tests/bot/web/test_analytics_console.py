@@ -28,7 +28,7 @@ from bot.core.tickets import Via
 from bot.kb.impact import alternative_findings
 from bot.web.settings import WebSettings
 from matcher import Morphology, load_knowledge_base
-from tests.bot.web.conftest import Web, csrf_of, log_in, make_app
+from tests.bot.web.conftest import Web, csrf_of, log_in, serving
 
 pytestmark = pytest.mark.anyio
 
@@ -775,11 +775,8 @@ async def small_inbox(
     """The app grouping only the 3 newest distinct questions."""
     analytics = replace(web_settings.core.analytics, max_cluster_questions=3)
     settings = replace(web_settings, core=replace(web_settings.core, analytics=analytics))
-    app = make_app(settings, morphology)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Web(app=app, client=client)
+    async with serving(settings, morphology) as web:
+        yield web
 
 
 async def test_the_group_of_a_question_older_than_those_grouped_is_shown_with_why(

@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import replace
 from uuid import uuid4
 
-import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
@@ -23,7 +22,7 @@ from bot.core.roles import Role
 from bot.web.settings import WebSettings
 from matcher import Morphology
 from tests.bot.conftest import postgres_unavailable
-from tests.bot.web.conftest import Web, csrf_of, log_in, make_app
+from tests.bot.web.conftest import Web, csrf_of, log_in, serving
 from tests.support.postgres import PostgresUnavailableError, ThrowawayPostgres
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration]
@@ -70,11 +69,8 @@ async def web_on_pg(
     name = f"outage_{uuid4().hex[:8]}"
     await _create(cluster.server.url("postgres"), name)
     settings = replace(web_settings, database_url=cluster.server.url(name))
-    app = make_app(settings, morphology)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Web(app=app, client=client)
+    async with serving(settings, morphology) as web:
+        yield web
 
 
 async def _halted(cluster: ThrowawayPostgres) -> None:

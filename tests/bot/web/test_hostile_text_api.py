@@ -5,14 +5,12 @@ question far over the limit. Each gets its answer or a Russian reason, never a 5
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 
-import httpx
 import pytest
 
 from bot.web.settings import WebSettings
 from matcher import Morphology
-from tests.bot.web.conftest import Web, log_in, make_app
+from tests.bot.web.conftest import Web, log_in, serving
 
 pytestmark = pytest.mark.anyio
 
@@ -24,14 +22,11 @@ PNG = bytes.fromhex(
 
 @pytest.fixture
 async def web_on(
-    web_settings: WebSettings, database_url: str, morphology: Morphology, anyio_backend: str
+    settings_on: WebSettings, morphology: Morphology, anyio_backend: str
 ) -> AsyncIterator[Web]:
     """The app on a fresh database of each backend."""
-    app = make_app(replace(web_settings, database_url=database_url), morphology)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Web(app=app, client=client)
+    async with serving(settings_on, morphology) as web:
+        yield web
 
 
 async def test_a_nul_character_is_dropped_not_a_server_error(web_on: Web) -> None:

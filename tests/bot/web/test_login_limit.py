@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import timedelta
 
 import httpx
@@ -21,7 +19,7 @@ from bot.web.settings import DEFAULT_LOGIN_IP_RATE, DEFAULT_LOGIN_RATE, WebSetti
 from matcher import Morphology
 from tests.bot.conftest import FakeClock
 from tests.bot.core.conftest import PASSWORD
-from tests.bot.web.conftest import Web, csrf_of, log_in, make_app
+from tests.bot.web.conftest import Web, csrf_of, log_in, serving
 
 pytestmark = pytest.mark.anyio
 
@@ -102,30 +100,14 @@ async def test_guesses_sent_all_at_once_are_counted_before_any_is_checked(web: W
     assert statuses == [401] * 5 + [429] * 25
 
 
-@asynccontextmanager
-async def _server(settings: WebSettings, morphology: Morphology) -> AsyncIterator[Web]:
-    """One `serve` process's app, from its start to its stop."""
-    app = make_app(settings, morphology)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Web(app=app, client=client)
-
-
-@pytest.fixture
-def shared_settings(web_settings: WebSettings, database_url: str) -> WebSettings:
-    """The web settings on a fresh database of the test's backend (SQLite, PostgreSQL)."""
-    return replace(web_settings, database_url=database_url)
-
-
 async def test_two_servers_on_one_database_share_the_count(
-    shared_settings: WebSettings, morphology: Morphology
+    settings_on: WebSettings, morphology: Morphology
 ) -> None:
     """Behind a proxy each server allowed five wrong passwords of its own: 30 guesses sent
     at once across two servers got 10 checked; now 5, as on one server."""
     async with (
-        _server(shared_settings, morphology) as one,
-        _server(shared_settings, morphology) as two,
+        serving(settings_on, morphology) as one,
+        serving(settings_on, morphology) as two,
     ):
         await one.operator("anna")
         forms = []
@@ -145,13 +127,13 @@ async def test_two_servers_on_one_database_share_the_count(
 
 
 async def test_a_restart_keeps_the_lock_out(
-    shared_settings: WebSettings, morphology: Morphology
+    settings_on: WebSettings, morphology: Morphology
 ) -> None:
-    async with _server(shared_settings, morphology) as before:
+    async with serving(settings_on, morphology) as before:
         await before.operator("anna")
         await before.operator("boris")
         assert await _wrong(before.client, "anna", 5) == [401] * 5
-    async with _server(shared_settings, morphology) as after:
+    async with serving(settings_on, morphology) as after:
         refused = await log_in(after.client, "anna", PASSWORD)
         assert refused.status_code == 429 and LOCKED in refused.text
         assert "попробуйте снова через 3 мин." in refused.text
@@ -175,11 +157,11 @@ async def _writes(web: Web, *, allowed: bool) -> None:
 async def test_a_lock_out_outlives_a_restart_and_the_form_answers_while_the_file_is_read_only(
     web_settings: WebSettings, morphology: Morphology
 ) -> None:
-    async with _server(web_settings, morphology) as before:
+    async with serving(web_settings, morphology) as before:
         await before.operator("anna")
         await before.operator("boris")
         assert await _wrong(before.client, "anna", 5) == [401] * 5
-    async with _server(web_settings, morphology) as after:
+    async with serving(web_settings, morphology) as after:
         assert (await log_in(after.client, "anna", PASSWORD)).status_code == 429
         await _writes(after, allowed=False)
         try:
@@ -230,7 +212,7 @@ async def test_guesses_at_a_closed_form_cost_the_database_no_write(
     SQLite, one writer for the whole service): the process remembers the refusal until the
     bucket reopens, so such guesses are refused without the database, even when it cannot
     be written."""
-    async with _server(web_settings, morphology) as web:
+    async with serving(web_settings, morphology) as web:
         await web.operator("anna")
         assert await _wrong(web.client, "anna", 6) == [401] * 5 + [429]
         await _writes(web, allowed=False)

@@ -10,8 +10,6 @@ import asyncio
 import contextlib
 import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -24,26 +22,11 @@ from bot.web.repeats import KEEP_FOR, STALE_AFTER, RepeatedRequests
 from bot.web.schemas import FeedbackResponse
 from bot.web.settings import WebSettings
 from matcher import Morphology
-from tests.bot.web.conftest import Web, make_app
+from tests.bot.web.conftest import Web, serving
 
 pytestmark = pytest.mark.anyio
 
 SESSION = "repeat-session-0123456789"
-
-
-@asynccontextmanager
-async def _serving(settings: WebSettings, morphology: Morphology) -> AsyncIterator[Web]:
-    app = make_app(settings, morphology)
-    async with app.router.lifespan_context(app):
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
-            yield Web(app=app, client=client)
-
-
-@pytest.fixture
-def settings_on(web_settings: WebSettings, database_url: str) -> WebSettings:
-    """The test settings on a fresh database of each backend."""
-    return replace(web_settings, database_url=database_url)
 
 
 @pytest.fixture
@@ -51,7 +34,7 @@ async def web_on(
     settings_on: WebSettings, morphology: Morphology, anyio_backend: str
 ) -> AsyncIterator[Web]:
     """The app on a fresh database of each backend."""
-    async with _serving(settings_on, morphology) as web:
+    async with serving(settings_on, morphology) as web:
         yield web
 
 
@@ -176,7 +159,7 @@ async def test_two_servers_on_one_database_give_the_same_reply(
     settings_on: WebSettings, morphology: Morphology, anyio_backend: str
 ) -> None:
     body = {"question": "забыл пароль", "session_id": SESSION, "request_id": "q-0003-abcd"}
-    async with _serving(settings_on, morphology) as one, _serving(settings_on, morphology) as two:
+    async with serving(settings_on, morphology) as one, serving(settings_on, morphology) as two:
         first = await one.client.post("/api/v1/ask", json=body)
         again = await two.client.post("/api/v1/ask", json=body)
         assert again.json() == first.json()

@@ -43,6 +43,19 @@ SUPPORT_PORTAL = "https://help.elpts.ru/ru"
 SCRIPT_URL = "javascript:alert(document.cookie)"
 PANEL_TEXT = "rgb(29, 39, 51)"  # #1d2733, the widget's own text colour
 DEFAULT_COLOR = "rgb(13, 76, 211)"  # #0d4cd3
+OFFLINE = "Не удалось связаться с сервером. Проверьте подключение к интернету"
+
+
+def open_chat(page: Page) -> Locator:
+    """Open the chat; the question box."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("button", name=LAUNCHER).click()
+    box = page.get_by_role("textbox", name="Ваш вопрос")
+    expect(box).to_be_focused()
+    return box
+
+
 Box = tuple[float, float, float, float]  # left, top, right, bottom on the screen
 
 

@@ -10,24 +10,17 @@ import pytest
 
 from tests.bot.web.conftest import LiveServer
 from tests.bot.web.test_widget_browser import ARTIFACTS, _operator_takes_and_replies, citizen_page
-from tests.bot.web.test_widget_details_browser import LAUNCHER, PASSWORD_ANSWER, _open_and_ask
+from tests.bot.web.test_widget_details_browser import (
+    OFFLINE,
+    PASSWORD_ANSWER,
+    _open_and_ask,
+    open_chat,
+)
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Locator, Page, Route
+    from playwright.sync_api import Browser, Route
 
 pytestmark = pytest.mark.slow
-
-OFFLINE = "Не удалось связаться с сервером. Проверьте подключение к интернету"
-
-
-def _open(page: Page) -> Locator:
-    """Open the chat; the question box."""
-    from playwright.sync_api import expect
-
-    page.get_by_role("button", name=LAUNCHER).click()
-    box = page.get_by_role("textbox", name="Ваш вопрос")
-    expect(box).to_be_focused()
-    return box
 
 
 def test_a_chat_opened_while_the_server_is_away_keeps_the_conversation(
@@ -46,7 +39,7 @@ def test_a_chat_opened_while_the_server_is_away_keeps_the_conversation(
 
     page.route("**/api/v1/history*", lambda route: route.abort())
     page.reload()
-    _open(page)
+    open_chat(page)
     expect(log.locator(".msg.system").last).to_contain_text(
         "Не удалось загрузить прошлую переписку. " + OFFLINE
     )
@@ -54,7 +47,7 @@ def test_a_chat_opened_while_the_server_is_away_keeps_the_conversation(
 
     page.unroute("**/api/v1/history*")
     page.keyboard.press("Escape")
-    _open(page)
+    open_chat(page)
     expect(log.locator(".msg.citizen")).to_have_text(["забыл пароль"])
     expect(log.locator(".msg.bot").last).to_contain_text(PASSWORD_ANSWER)
     expect(log.locator(".msg.system")).to_have_count(0)
@@ -69,7 +62,7 @@ def test_a_question_the_network_lost_is_told_in_russian_and_stays_in_the_box(
 
     page = citizen_page(browser)
     page.goto(live_server.url + "/")
-    box = _open(page)
+    box = open_chat(page)
     page.route("**/api/v1/ask", lambda route: route.abort())
     box.fill("забыл пароль")
     page.keyboard.press("Enter")
@@ -94,7 +87,7 @@ def test_a_pasted_text_over_the_limit_is_refused_whole_not_cut(
     page = citizen_page(browser)
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.goto(live_server.url + "/")
-    box = _open(page)
+    box = open_chat(page)
     letter = "Не могу войти в личный кабинет, пишет что пароль неверный. " * 40
     page.evaluate("text => navigator.clipboard.writeText(text)", letter)
     page.keyboard.press("Control+V")
@@ -134,7 +127,7 @@ def test_an_operators_reply_arrives_after_the_live_channel_was_refused_once(
 
     page.route("**/api/v1/events*", refuse_the_first)
     page.goto(live_server.url + "/")
-    box = _open(page)
+    box = open_chat(page)
     box.fill("сломался карбюратор у трактора")
     page.get_by_role("button", name="Позвать оператора").click()
     log = page.get_by_role("log")
@@ -157,7 +150,7 @@ def test_on_a_short_phone_screen_the_forms_under_the_chat_scroll_into_view(
 
     page = citizen_page(browser, width=360, height=640)
     page.goto(live_server.url + "/")
-    box = _open(page)
+    box = open_chat(page)
     box.fill("сломался карбюратор у трактора")
     page.get_by_role("button", name="Позвать оператора").click()
     log = page.get_by_role("log")
@@ -214,7 +207,7 @@ def test_an_answers_links_come_back_after_a_reload(
     portal = log.get_by_role("link", name="Портал поддержки ЭПТС")
     expect(portal).to_have_attribute("href", "https://help.elpts.ru/ru")
     page.reload()
-    _open(page)
+    open_chat(page)
     expect(portal).to_have_attribute("href", "https://help.elpts.ru/ru")
     expect(portal).to_have_attribute("target", "_blank")
     expect(
@@ -242,7 +235,7 @@ def test_a_question_typed_while_the_history_loads_waits_for_it(
 
     page.route("**/api/v1/history*", hold)
     page.reload()
-    box = _open(page)
+    box = open_chat(page)
     box.fill("как получить выписку из ЭПТС")
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Отправить")).to_be_disabled()

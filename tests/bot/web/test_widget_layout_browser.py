@@ -10,25 +10,15 @@ import pytest
 
 from tests.bot.web.conftest import LiveServer
 from tests.bot.web.test_widget_browser import citizen_page, operator_logs_in
-from tests.bot.web.test_widget_details_browser import LAUNCHER, PASSWORD_ANSWER
+from tests.bot.web.test_widget_details_browser import PASSWORD_ANSWER, open_chat
 from tests.bot.web.test_widget_walkthrough_browser import _contrast
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Locator, Page
+    from playwright.sync_api import Browser, Locator
 
 pytestmark = pytest.mark.slow
 
 FINGER_PX = 44
-
-
-def _open(page: Page) -> Locator:
-    """Open the chat; the question box."""
-    from playwright.sync_api import expect
-
-    page.get_by_role("button", name=LAUNCHER).click()
-    box = page.get_by_role("textbox", name="Ваш вопрос")
-    expect(box).to_be_focused()
-    return box
 
 
 def _size(locator: Locator) -> tuple[float, float]:
@@ -46,7 +36,7 @@ def test_a_short_desktop_window_keeps_the_chat_a_panel(
 
     page = citizen_page(browser, width=1200, height=400)
     page.goto(live_server.url + "/")
-    _open(page)
+    open_chat(page)
     width, _ = _size(page.get_by_role("dialog"))
     assert width <= 400, width
     expect(page.get_by_role("button", name="Закрыть чат: Виртуальный консультант")).to_be_visible()
@@ -58,7 +48,7 @@ def test_a_short_touch_screen_still_gets_the_whole_screen(
     """A phone turned sideways, or its keyboard out: the chat takes the whole screen."""
     page = citizen_page(browser, width=740, height=360, has_touch=True, is_mobile=True)
     page.goto(live_server.url + "/")
-    _open(page)
+    open_chat(page)
     width, height = _size(page.get_by_role("dialog"))
     assert (width, height) == (740, 360)
 
@@ -71,7 +61,7 @@ def test_a_phones_buttons_are_big_enough_for_a_finger(
 
     page = citizen_page(browser, has_touch=True, is_mobile=True)
     page.goto(live_server.url + "/")
-    box = _open(page)
+    box = open_chat(page)
     box.fill("забыл пароль")
     page.keyboard.press("Enter")
     log = page.get_by_role("log")

@@ -11,25 +11,14 @@ import pytest
 
 from tests.bot.web.conftest import LiveServer
 from tests.bot.web.test_widget_browser import citizen_page
-from tests.bot.web.test_widget_details_browser import LAUNCHER, PASSWORD_ANSWER
+from tests.bot.web.test_widget_details_browser import OFFLINE, PASSWORD_ANSWER, open_chat
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, Locator, Page, Route
+    from playwright.sync_api import Browser, Route
 
 pytestmark = pytest.mark.slow
 
-OFFLINE = "Не удалось связаться с сервером. Проверьте подключение к интернету"
 HANDED_OFF = "Передали ваш вопрос специалисту"
-
-
-def _open(page: Page) -> Locator:
-    """Open the chat; the question box."""
-    from playwright.sync_api import expect
-
-    page.get_by_role("button", name=LAUNCHER).click()
-    box = page.get_by_role("textbox", name="Ваш вопрос")
-    expect(box).to_be_focused()
-    return box
 
 
 def test_a_question_whose_answer_was_lost_is_asked_once_when_sent_again(
@@ -39,7 +28,7 @@ def test_a_question_whose_answer_was_lost_is_asked_once_when_sent_again(
 
     page = citizen_page(browser)
     page.goto(live_server.url + "/")
-    box = _open(page)
+    box = open_chat(page)
     sent: list[dict[str, Any]] = []
 
     def lose_the_first_answer(route: Route) -> None:
@@ -63,7 +52,7 @@ def test_a_question_whose_answer_was_lost_is_asked_once_when_sent_again(
     expect(log.locator(".msg.bot")).to_have_count(3)  # the greeting and two answers
 
     page.reload()
-    _open(page)
+    open_chat(page)
     expect(log.locator(".msg.citizen")).to_have_text(["забыл пароль", "не приходит код"])
     expect(log.locator(".msg.bot").filter(has_text=PASSWORD_ANSWER)).to_have_count(1)
     expect(log.locator(".msg.bot")).to_have_count(3)
@@ -78,7 +67,7 @@ def test_a_call_for_a_person_sent_while_offline_reaches_the_ticket_once(
 
     page = citizen_page(browser)
     page.goto(live_server.url + "/")
-    box = _open(page)
+    box = open_chat(page)
     held: list[Route] = []
 
     def hold_the_first(route: Route) -> None:
@@ -105,7 +94,7 @@ def test_a_call_for_a_person_sent_while_offline_reaches_the_ticket_once(
     expect(log.locator(".msg.citizen")).to_have_text(["не приходит код"])
 
     page.reload()
-    _open(page)
+    open_chat(page)
     expect(log.locator(".msg.citizen")).to_have_text(["не приходит код"])
     expect(log.locator(".msg.bot").filter(has_text=HANDED_OFF)).to_have_count(1)
     expect(log.locator(".msg.bot")).to_have_count(2)  # the greeting and the reply

@@ -12,7 +12,7 @@ import pytest
 
 from tests.bot.web.conftest import LiveServer
 from tests.bot.web.test_widget_browser import PNG, _operator_takes_and_replies, citizen_page
-from tests.bot.web.test_widget_details_browser import LAUNCHER, UNKNOWN, _open_and_ask
+from tests.bot.web.test_widget_details_browser import LAUNCHER, OFFLINE, UNKNOWN, _open_and_ask
 from tests.bot.web.waiting import wait_until
 
 if TYPE_CHECKING:
@@ -167,7 +167,6 @@ def test_a_candidate_or_a_thumb_pressed_twice_asks_and_thanks_once(
     expect(log.locator(".msg.system")).to_have_count(1)
 
 
-OFFLINE = "Не удалось связаться с сервером. Проверьте подключение к интернету"
 UNSENT = "Не отправлено"
 
 
