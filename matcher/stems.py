@@ -10,25 +10,24 @@ family has in common ("загруз"). Folded terms ("не_понять", synony
 from __future__ import annotations
 
 import threading
-from functools import lru_cache
 from typing import Any
-
-STEM_CACHE = 200_000
 
 
 class Stemmer:
-    """Lemma → stem, cached; build once, share between threads."""
+    """Lemma → stem; build once, share between threads. Not cached here: the TF-IDF that
+    asks stems each distinct word once when it is fitted, and remembers a question's words'
+    features (`matcher.vectors`)."""
 
-    def __init__(self, *, length: int, cache_size: int = STEM_CACHE) -> None:
+    def __init__(self, *, length: int) -> None:
         import snowballstemmer  # loaded only when a matcher is built
 
         # A snowball stemmer keeps its word in its own state: one word at a time.
         self._snowball: Any = snowballstemmer.stemmer("russian")
         self._lock = threading.Lock()
         self._length = length
-        self.stem = lru_cache(maxsize=cache_size)(self._stem_uncached)
 
-    def _stem_uncached(self, term: str) -> str:
+    def stem(self, term: str) -> str:
+        """The first `length` letters of the term's stem; a folded term ("не_понять") whole."""
         if "_" in term:
             return term
         with self._lock:
