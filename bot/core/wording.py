@@ -66,6 +66,13 @@ def moment_phrase(at: datetime, calendar: WorkCalendar) -> str:
     return f"{local:%H:%M} {local.day} {month} {calendar.timezone_phrase}"
 
 
+# How `handoff_text` begins.
+HANDED_OFF = (
+    "Передали ваш вопрос специалисту. Номер обращения — {number}: назовите его, чтобы узнать "
+    "статус."
+)
+
+
 def handoff_text(
     number: int,
     created: datetime,
@@ -78,10 +85,7 @@ def handoff_text(
 
     `due_at` is the ticket's stored due time, so the text and the ticket never disagree.
     """
-    head = (
-        f"Передали ваш вопрос специалисту. Номер обращения — {number}: "
-        "назовите его, чтобы узнать статус."
-    )
+    head = HANDED_OFF.format(number=number)
     due = calendar.describe_promise(due_at)
     # Only working days count towards the promise (`WorkCalendar.due_at`): said, so that
     # "24 часа" and a date three days later do not read as a contradiction.

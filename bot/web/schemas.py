@@ -188,6 +188,27 @@ class MessageOut(BaseModel):
     links: list[LinkOut] = Field(
         default_factory=list, description="an answer's links from the base, shown under it"
     )
+    shown_text: str | None = Field(
+        default=None,
+        description="the text as the live chat showed it, when it differs (an operator's "
+        "words headed with their ticket: «Ответ по обращению № 1: …»)",
+    )
+    ticket_number: int | None = Field(
+        default=None,
+        description="the ticket the message opened or was added to (a «Номер обращения» "
+        "line under it), or that an operator's words answer",
+    )
+    due_text: str | None = Field(
+        default=None, description="the ticket's promise, beside its number (a hand-off)"
+    )
+    notice: bool = Field(
+        default=False, description="shown live as a notice («Сообщение»), kept as the bot's"
+    )
+    pressed_mark: bool = Field(
+        default=False,
+        description="a 1-5 button's press, kept as the citizen's «Оценка N из 5»: shown as "
+        "the pressed button, not as a message",
+    )
 
 
 class LiveOut(BaseModel):

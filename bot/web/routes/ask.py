@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from functools import partial
 from typing import Annotated, Any
 
@@ -19,6 +19,8 @@ from bot.core.contacts import make_contacts
 from bot.core.privacy import find_secrets
 from bot.core.records import WebEvent
 from bot.core.replies import ReplyKind
+from bot.core.tickets import Ticket
+from bot.core.workhours import WorkCalendar
 from bot.web.answering import recording_matches
 from bot.web.deps import (
     CitizensDep,
@@ -35,6 +37,7 @@ from bot.web.deps import (
 from bot.web.errors import RateLimitedError
 from bot.web.live import live_json, resumed_after
 from bot.web.rendering import ask_response
+from bot.web.replay import replayed
 from bot.web.schemas import (
     MAX_RECORD_ID,
     AskRequest,
@@ -214,9 +217,10 @@ async def history(
     found = await services.history.recent(
         identity, limit=services.settings.history_limit, before=before
     )
-    open_ticket = next(
-        (t.number for t in await citizens.list(identity) if not t.status.is_final), None
-    )
+    tickets = await citizens.list(identity)
+    open_ticket = next((t.number for t in tickets if not t.status.is_final), None)
+    events = await services.web_events.recent(session_id, limit=services.settings.live_backlog)
+    promise = _promises(tickets, WorkCalendar(services.settings.core.working_hours))
     return HistoryResponse(
         session_id=session_id,
         state=found.state.value,
@@ -233,15 +237,15 @@ async def history(
                     if e is not None  # an entry removed from the base since: no button
                 ],
                 links=_links(kb.get(m.entry_id) if m.entry_id else None),
+                shown_text=shown.text,
+                ticket_number=shown.ticket_number,
+                due_text=promise.get(shown.ticket_number or 0) if shown.promised else None,
+                notice=shown.notice,
+                pressed_mark=shown.pressed_mark,
             )
-            for m in found.messages
+            for m, shown in zip(found.messages, replayed(found.messages, events), strict=True)
         ],
-        live=[
-            LiveOut.model_validate(live_json(e))
-            for e in await services.web_events.recent(
-                session_id, limit=services.settings.live_backlog
-            )
-        ],
+        live=[LiveOut.model_validate(live_json(e)) for e in events],
         open_ticket=open_ticket,
         marks=[
             MarkOut(ticket_number=number, stars=stars)
@@ -249,6 +253,12 @@ async def history(
         ],
         has_more=found.more,
     )
+
+
+def _promises(tickets: Sequence[Ticket], calendar: WorkCalendar) -> dict[int, str]:
+    """The tickets' promises by number, as the hand-off's reply put them beside it (its text
+    says the same; kept once the ticket is closed, as the live chat keeps it)."""
+    return {t.number: calendar.describe_promise(t.due_at) for t in tickets}
 
 
 def _links(entry: Entry | None) -> list[LinkOut]:

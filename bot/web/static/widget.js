@@ -104,6 +104,8 @@
     "textarea { flex: 1; resize: none; font-size: 15px; padding: 7px 9px; border: 1px solid #b8c2cc; border-radius: 8px; min-height: 40px; max-height: 120px; }",
     ".send { background: var(--c); color: #fff; border: 0; border-radius: 8px; padding: 0 14px; font-size: 15px; cursor: pointer; }",
     ".send:disabled { opacity: .6; }",
+    ".hint { font-size: 13px; color: #8a5a00; }",
+    ".hint:empty { display: none; }",
     ".person { align-self: flex-start; }",
     ".more { display: flex; flex-wrap: wrap; gap: 6px; padding: 0 8px 8px; background: #fff; }",
     ".more button, .linkbox button { font-size: 13px; border: 1px solid #c5cdd6; background: #fff; color: #1d2733; border-radius: 8px; padding: 4px 8px; cursor: pointer; }",
@@ -171,17 +173,23 @@
   var log = el("div", { class: "log", role: "log", "aria-live": "off", "aria-label": "Переписка" });
   var spoken = el("div", { class: "sr", "aria-live": "polite" });
   // Not aria-hidden: a status, read out when it shows.
-  var typing = el("div", { class: "typing", hidden: "" }, "Консультант печатает…");
+  var TYPING = "Консультант печатает…";
+  var LOADING = "Загружаем историю…";  // while a reopened chat's history loads
+  var typing = el("div", { class: "typing", hidden: "" }, TYPING);
   var foot = el("form", { class: "foot" });
   var label = el("label", { class: "sr", for: "faqbot-input" }, "Ваш вопрос");
   // No maxlength: a browser cuts a longer text pasted in without a word; `tooLong` says so.
   var input = el("textarea", { id: "faqbot-input", rows: "1", placeholder: "Напишите вопрос…" });
   var send = el("button", { class: "send", type: "submit" }, "Отправить");
   var person = el("button", { class: "person", type: "button" }, "Позвать оператора");
+  // Said when a message is sent while the chat is busy (an answer or the history on its
+  // way): until 2026-12-05 Enter then did nothing and said nothing.
+  var hint = el("p", { class: "hint", id: "faqbot-hint", role: "status" });
   var row = el("div", { class: "row" });
   row.appendChild(input);
   row.appendChild(send);
   foot.appendChild(label);
+  foot.appendChild(hint);
   foot.appendChild(row);
   foot.appendChild(person);
   panel.appendChild(head);
@@ -245,7 +253,9 @@
   }
 
   /* What a screen reader says of a new message: who, the text, the candidates offered. */
-  function sayMessage(msg) {
+  function sayMessage(msg) { say(spokenText(msg)); }
+
+  function spokenText(msg) {
     var parts = msg.classList.contains("citizen") ? ["Вы написали:"] : [];
     Array.prototype.forEach.call(msg.children, function (part) {
       if (part.classList.contains("who")) { parts.push(part.textContent + ":"); }
@@ -254,7 +264,7 @@
       } else if (part.classList.contains("stars")) { parts.push(part.getAttribute("aria-label") + ": кнопки от 1 до 5."); }
       else if (!part.classList.contains("tools")) { parts.push(part.textContent); }
     });
-    say(parts.join(" "));
+    return parts.join(" ");
   }
 
   function addMessage(author, text, extra) {
@@ -304,6 +314,14 @@
       field.focus();
     }
     field.addEventListener("input", function () { field.removeAttribute("aria-invalid"); note.textContent = ""; });
+    // Enter sends a multi-line field too, as in the question box; Shift+Enter adds a line.
+    if (spec.tag === "textarea") {
+      field.addEventListener("keydown", function (e) {
+        if (e.key !== "Enter" || e.shiftKey || e.isComposing) { return; }
+        e.preventDefault();
+        if (!submit.disabled) { submit.click(); }
+      });
+    }
     leave.addEventListener("click", close);
     form.addEventListener("keydown", function (e) {
       if (e.key === "Escape") { e.preventDefault(); e.stopPropagation(); close(); }
@@ -499,14 +517,16 @@
       if (r.message_id) { msg.setAttribute("data-id", String(r.message_id)); }
       if (choosing) { choiceButtons(msg, r.choices); }
       if (r.kind === "answer") { linkLines(msg, r.links); }
-      if (r.ticket_number) {
-        msg.appendChild(el("span", { class: "ticket" }, "Номер обращения: " + r.ticket_number + (r.due_text ? " · " + r.due_text : "")));
-      }
+      if (r.ticket_number) { ticketLine(msg, r.ticket_number, r.due_text); }
       if (r.notice) { msg.appendChild(el("span", { class: "notice" }, r.notice)); }
       if (r.kind === "answer") { tools(msg, r.text, r.message_id, r.entry_id); }
     });
     if (r.mark) { pressMark(r.mark.ticket_number, r.mark.stars); }
     settleChoices();
+  }
+
+  function ticketLine(msg, number, due) {
+    msg.appendChild(el("span", { class: "ticket" }, "Номер обращения: " + number + (due ? " · " + due : "")));
   }
 
   /* An answer's links from the base, one a line under it (http(s) only). */
@@ -609,7 +629,8 @@
      обращения» answered while a question was on its way hid «Консультант печатает…» and let
      another question go before the first one's answer. */
   var underway = 0;
-  function busy(promise) {
+  function busy(promise, note) {
+    if (!underway) { typing.textContent = note || TYPING; }
     underway += 1;
     typing.hidden = false;
     send.disabled = true;
@@ -618,7 +639,9 @@
       underway -= 1;
       if (underway) { return; }
       typing.hidden = true;
+      typing.textContent = TYPING;
       send.disabled = false;
+      hint.textContent = "";
       setTimeout(refresh, 0);  // after the answer is shown: the history has it then
     };
     promise.then(done, done);
@@ -772,8 +795,13 @@
   function historyMessage(m) {
     // A clarification comes back as it was offered: the prompt, and its candidates as buttons.
     var offered = m.choices && m.choices.length ? m.choices : null;
-    return makeMessage(m.author, offered ? m.text.split("\n")[0] : m.text, function (msg) {
+    // As it looked when it came (until 2026-12-05 a reload showed an operator's words without
+    // their ticket, «???»'s answer as the bot's, greying the candidates before it, and no
+    // «Номер обращения» under a hand-off).
+    var text = m.shown_text || m.text;
+    return makeMessage(m.notice ? "system" : m.author, offered ? text.split("\n")[0] : text, function (msg) {
       msg.setAttribute("data-id", String(m.id));
+      if (m.ticket_number && m.author !== "operator") { ticketLine(msg, m.ticket_number, m.due_text); }
       if (offered) { choiceButtons(msg, offered); }
       // An answer from the base keeps its tools: copy, e-mail, 👍 / 👎 (rated again, the
       // latest mark counts).
@@ -788,7 +816,10 @@
      are in it already: a closing message only gets its mark buttons back. */
   function showHistory(h, next) {
     var shown = Object.create(null);
-    h.messages.forEach(function (m) { shown[m.text] = log.insertBefore(historyMessage(m), next); });
+    h.messages.forEach(function (m) {
+      // A 1-5 button's press: the button shows it pressed (`marks`), as it did live.
+      if (!m.pressed_mark) { shown[m.text] = log.insertBefore(historyMessage(m), next); }
+    });
     h.live.forEach(function (e) {
       if (e.asks_rating && e.ticket_number && shown[e.text]) { markButtons(shown[e.text], e.ticket_number); }
     });
@@ -839,7 +870,7 @@
   function restore(heard, heardLive, heardHere) {
     if (!sessionId) { addMessage("bot", GREETING); known = 0; return Promise.resolve(); }
     // Busy while it loads: a question sent meanwhile came before the history, and again in it.
-    return busy(api("/api/v1/history?session_id=" + encodeURIComponent(sessionId))).then(function (h) {
+    return busy(api("/api/v1/history?session_id=" + encodeURIComponent(sessionId)), LOADING).then(function (h) {
       showHistory(h, typing);
       if (heard !== null) { sayNew(h, heard, heardLive, heardHere); }
       known = h.messages.reduce(function (newest, m) { return Math.max(newest, m.id); }, heard || 0);
@@ -876,15 +907,25 @@
     var wasPushed = function (text) {
       return pushed.some(function (p) { return p === text || p.slice(-text.length - 2) === ": " + text; });
     };
+    var news = [];
     h.messages.forEach(function (m) {
       if (m.id <= heard) { return; }
-      var key = said(m.author, m.text);
+      if (m.pressed_mark) { return; }
+      var key = said(m.notice ? "system" : m.author, m.shown_text || m.text);
       if (heardHere[key]) { heardHere[key] -= 1; return; }
       if (m.author !== "citizen" && wasPushed(m.text)) { return; }
       var msg = log.querySelector('.msg[data-id="' + m.id + '"]');
-      if (msg) { sayMessage(msg); }
+      if (msg) { news.push(msg); }
     });
+    // A tab away for long came back to many: their number and the last one, not each of
+    // them (until 2026-12-05 up to a page of 50 was read out, one after another).
+    if (news.length > SAY_EACH_UP_TO) {
+      say("Новых сообщений: " + news.length + ". Последнее: " + spokenText(news[news.length - 1]));
+    } else {
+      news.forEach(sayMessage);
+    }
   }
+  var SAY_EACH_UP_TO = 3;
 
   /* The messages shown here since the last one whose id this tab knows (the citizen's own
      messages and the notices a ticket's thread answers with, which come without one), each
@@ -1049,16 +1090,27 @@
   function submit(e) {
     e.preventDefault();
     var text = input.value.trim();
-    if (!text || send.disabled || tooLong(text)) { return; }
+    if (text && send.disabled) { wait(send.textContent); input.focus(); return; }
+    if (!text || tooLong(text)) { return; }
     var requestId = requestIdFor(text);
     input.value = "";
     fit();
     ask(text, requestId);
   }
   foot.addEventListener("submit", submit);
+
+  /* A message sent while the chat is busy: it stays in the box, and the citizen is told to
+     send it once the answer (or the history) is shown; the hint goes then by itself. */
+  function wait(what) {
+    var loading = typing.textContent === LOADING;
+    hint.textContent = (loading ? "Подождите, загружаем историю переписки." : "Подождите, ответ на предыдущее сообщение ещё не пришёл.") +
+      (input.value.trim() ? " Текст остался в поле ввода: отправьте его" : " Нажмите «" + what + "» ещё раз") +
+      ", когда " + (loading ? "она загрузится." : "придёт ответ.");
+  }
   person.addEventListener("click", function () {
     var text = input.value.trim();
-    if (send.disabled || tooLong(text)) { return; }  // busy: the history or an answer on its way
+    if (send.disabled) { wait(person.textContent); return; }  // busy: the history or an answer on its way
+    if (tooLong(text)) { return; }
     adopt(true);
     var requestId = requestIdFor(text);
     input.value = "";
