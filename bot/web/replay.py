@@ -14,16 +14,25 @@ from bot.core.tickets import Author
 
 
 def _pattern(template: str) -> re.Pattern[str]:
-    """A wording template as a pattern: `{number}` a group of digits, `{stars}` one digit."""
+    """A wording template as a pattern: `{number}` a group of digits, `{stars}` one digit,
+    `{status}` a ticket's status sentence (whose number is the group)."""
     escaped = re.escape(template)
-    for field, part in (("number", r"(?P<number>\d+)"), ("stars", r"[1-5]")):
+    for field, part in (
+        ("number", r"(?P<number>\d+)"),
+        ("stars", r"[1-5]"),
+        ("status", r"Обращение № (?P<number>\d+)[^\n]*?"),
+    ):
         escaped = escaped.replace(re.escape("{" + field + "}"), part)
     return re.compile(escaped)
 
 
 # Replies with a «Номер обращения» line under them live: the ticket they opened (with the
 # promise beside the number) or joined.
-_TICKET_LINE = ((_pattern(wording.HANDED_OFF), True), (_pattern(wording.ADDED_TO_TICKET), False))
+_TICKET_LINE = (
+    (_pattern(wording.HANDED_OFF), True),
+    (_pattern(wording.ADDED_TO_TICKET), False),
+    (_pattern(wording.ALREADY_WITH_PEOPLE), False),
+)
 # Replies kept as the bot's that the live chat shows as notices («Сообщение»).
 _NOTICES = (_pattern(wording.NO_WORDS), _pattern(wording.TICKET_RATED))
 _PRESSED_MARK = _pattern(wording.TICKET_MARK)

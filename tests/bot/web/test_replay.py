@@ -12,6 +12,7 @@ from bot.web.replay import Shown, replayed
 
 AT = datetime(2026, 12, 5, 10, 0, tzinfo=UTC)
 REPLY = "Обратитесь в сервисный центр."
+STATUS = wording.ticket_status_text(12, "В работе", "ответим до 06:00 8 декабря")
 
 
 def _said(number: int, author: Author, text: str) -> ConversationMessage:
@@ -35,6 +36,7 @@ def test_each_kind_of_message_is_shown_as_it_came() -> None:
         _said(8, Author.CITIZEN, "???"),
         _said(9, Author.BOT, wording.NO_WORDS),
         _said(10, Author.CITIZEN, "Оценка 4 из 5, но не всё понятно"),
+        _said(11, Author.SYSTEM, wording.ALREADY_WITH_PEOPLE.format(status=STATUS)),
     ]
     events = [
         _pushed(1, wording.TAKEN.format(number=3), 3),
@@ -51,6 +53,7 @@ def test_each_kind_of_message_is_shown_as_it_came() -> None:
         Shown(),
         Shown(notice=True),
         Shown(),
+        Shown(ticket_number=12),
     ]
 
 

@@ -209,10 +209,17 @@ def test_a_handed_off_question_shows_its_ticket_number_after_a_reload_as_it_did_
     handed = log.locator(".msg.bot").last
     expect(handed.locator(".ticket")).to_contain_text("Номер обращения: 1 · ответим до")
     live = handed.inner_text()
+    # What is said to the ticket after it names it too.
+    page.get_by_role("textbox", name="Ваш вопрос").fill("фото приложу позже")
+    page.keyboard.press("Enter")
+    expect(log.locator(".msg.system").last).to_contain_text("Добавили ваше сообщение")
+    expect(log.locator(".msg .ticket")).to_have_count(2)
+    all_live = _messages(log)
     _reloaded(page)
     again = log.locator(".msg.bot").last
     expect(again.locator(".ticket")).to_contain_text("Номер обращения: 1 · ответим до")
     assert again.inner_text() == live
+    assert _messages(log) == all_live
 
 
 def test_an_operators_reply_reads_the_same_after_a_reload(
