@@ -585,7 +585,9 @@ class Unanswered:
         now = self._clock()
         since = now - timedelta(days=self._settings.inbox_days)
         async with self._db.transaction() as uow:
-            records = await uow.questions.between(since, None, untriaged_only=True)
+            records = await uow.questions.between(
+                since, None, untriaged_only=True, unanswered_only=True
+            )
         return records, now
 
     async def _clusters(self, texts: InboxTexts, now: datetime) -> list[Cluster]:

@@ -27,6 +27,7 @@ from bot.core.identity import Identity
 from bot.core.roles import Role
 from bot.core.tickets import Via
 from bot.kb.impact import alternative_findings
+from bot.storage.question_repo import QuestionRepository
 from bot.web.settings import WebSettings
 from matcher import Morphology, load_knowledge_base
 from tests.bot.web.conftest import Web, csrf_of, log_in, serving
@@ -859,3 +860,32 @@ async def test_group_pages_opened_at_once_share_one_grouping(
     for record, page in zip([*records, records[0]], pages, strict=True):
         assert f"вопрос «{record.text}»" in unescape(page.text)
     assert groupings == [6]
+
+
+async def test_the_inbox_and_a_group_page_read_only_questions_left_unanswered(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Questions the bot answered (most of a month's) are no part of the inbox: its list and a
+    group's page show the group and read none of them from the database."""
+    answered = tuple(entry.question for entry in list(web.services.answerer.kb)[:8])
+    await _ask(web, answered, "answered")
+    await _ask(web, TRACTOR_QUESTIONS, "tractor")
+    read: list[int] = []
+    between = QuestionRepository.between
+
+    async def counted(self: QuestionRepository, *args: Any, **options: Any) -> Any:
+        found = await between(self, *args, **options)
+        read.append(len(found))
+        return found
+
+    monkeypatch.setattr(QuestionRepository, "between", counted)
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+
+    inbox = unescape((await web.client.get("/console/inbox")).text)
+    record_id = _cluster_of(inbox, TRACTOR_QUESTIONS[0]).split(",")[0]
+    page = unescape((await web.client.get(f"/console/inbox/group/{record_id}")).text)
+
+    assert all(f"вопрос «{question}»" in page for question in TRACTOR_QUESTIONS)
+    assert not any(question in page for question in answered)
+    assert read == [len(TRACTOR_QUESTIONS)] * 2
