@@ -9,7 +9,13 @@ from typing import Any
 from sqlalchemy import Text, and_, bindparam, cast, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.question_records import Decision, NewQuestion, QuestionRecord, Triage
+from bot.core.question_records import (
+    WORST_GOOD_STARS,
+    Decision,
+    NewQuestion,
+    QuestionRecord,
+    Triage,
+)
 from bot.core.records import RatingScale
 from bot.core.tickets import HandoffReason
 from bot.storage.prepared import Prepared, Target
@@ -64,8 +70,8 @@ _CHOOSE = Prepared(
     .values(chosen_entry_id=bindparam("chosen"), message_id=bindparam("reply_id"))
     .returning(_QUESTIONS.c.id)
 )
-# The inbox's questions and a few more (`is_unanswered` decides): handed off, not because the
-# citizen asked for a person; offered a choice and none picked; rated.
+# The inbox's questions (`is_unanswered`, which still decides): handed off, not because the
+# citizen asked for a person; offered a choice and none picked; rated down.
 _MAY_BE_UNANSWERED = or_(
     and_(
         QuestionLogRow.decision == Decision.HANDOFF.value,
@@ -78,7 +84,18 @@ _MAY_BE_UNANSWERED = or_(
         QuestionLogRow.decision == Decision.CLARIFY.value,
         QuestionLogRow.chosen_entry_id.is_(None),
     ),
-    QuestionLogRow.feedback_score.is_not(None),
+    # Rated down: a thumb down, or a star rating below the good ones.
+    and_(
+        QuestionLogRow.feedback_scale == RatingScale.THUMBS.value,
+        QuestionLogRow.feedback_score == 0,
+    ),
+    and_(
+        or_(
+            QuestionLogRow.feedback_scale.is_(None),
+            QuestionLogRow.feedback_scale != RatingScale.THUMBS.value,
+        ),
+        QuestionLogRow.feedback_score <= WORST_GOOD_STARS - 1,
+    ),
 )
 # SQLite allows 32766 bound parameters per statement; 15 columns a row.
 INSERT_BATCH = 2000
@@ -196,9 +213,9 @@ class QuestionRepository(QuestionStatements):
         untriaged_only: bool = False,
         unanswered_only: bool = False,
     ) -> list[QuestionRecord]:
-        """Questions asked in [since, until), oldest first; with `unanswered_only`, those of
-        them that may be unanswered (handed off not at the citizen's asking, clarified
-        without a choice, or rated: `is_unanswered` tells the rated ones apart)."""
+        """Questions asked in [since, until), oldest first; with `unanswered_only`, only those
+        the inbox lists (handed off not at the citizen's asking, clarified without a choice,
+        rated down: `bot.core.unanswered.is_unanswered`)."""
         query = select(*_COLUMNS).order_by(QuestionLogRow.asked_at, QuestionLogRow.id)
         if unanswered_only:
             query = query.where(_MAY_BE_UNANSWERED)
