@@ -339,6 +339,39 @@ class GroupingCache:
             del self._kept[self._size :]
 
 
+@dataclass(frozen=True, slots=True)
+class InboxTexts:
+    """The inbox's unanswered records by distinct text (case and spacing aside), and which
+    texts are grouped: the `max_cluster_questions` most recently asked (the distance matrix
+    grows as its square), and the text of one older record asked for."""
+
+    same_text: Mapping[str, Sequence[QuestionRecord]]
+    grouped: tuple[str, ...]
+    # The texts asked before those grouped, in no group of the inbox's list.
+    older: tuple[str, ...]
+
+    @property
+    def older_records(self) -> int:
+        """How many questions the older texts are."""
+        return sum(len(self.same_text[text]) for text in self.older)
+
+
+def inbox_texts(
+    records: Sequence[QuestionRecord], settings: AnalyticsSettings, include: int | None = None
+) -> InboxTexts:
+    """The unanswered among `records` by text, the newest texts and `include`'s grouped."""
+    same_text: dict[str, list[QuestionRecord]] = defaultdict(list)
+    for record in records:
+        if is_unanswered(record):
+            same_text[" ".join(record.text.casefold().split())].append(record)
+    texts = sorted(same_text, key=lambda t: same_text[t][-1].asked_at, reverse=True)
+    kept = texts[: settings.max_cluster_questions]
+    older = texts[settings.max_cluster_questions :]
+    if include is not None:
+        kept += [t for t in older if any(r.id == include for r in same_text[t])][:1]
+    return InboxTexts(same_text, tuple(kept), tuple(t for t in older if t not in kept))
+
+
 def group_unanswered(
     records: Sequence[QuestionRecord],
     analyze: Analyze,
@@ -355,20 +388,20 @@ def group_unanswered(
     most recently asked distinct texts are clustered (the distance matrix grows as its
     square), and the text of record `include` if it is older.
     """
-    same_text: dict[str, list[QuestionRecord]] = defaultdict(list)
-    for record in records:
-        if is_unanswered(record):
-            same_text[" ".join(record.text.casefold().split())].append(record)
-    texts = sorted(same_text, key=lambda t: same_text[t][-1].asked_at, reverse=True)
-    kept = texts[: settings.max_cluster_questions]
-    if include is not None:
-        older = texts[settings.max_cluster_questions :]
-        kept += [t for t in older if any(r.id == include for r in same_text[t])][:1]
-    grouping = cache.get(tuple(kept), background, settings.cluster_distance) if cache else None
+    texts = inbox_texts(records, settings, include)
+    grouping = cache.get(texts.grouped, background, settings.cluster_distance) if cache else None
     if grouping is None:
-        grouping = _grouping(kept, analyze, settings=settings, background=background)
+        grouping = _grouping(texts.grouped, analyze, settings=settings, background=background)
         if cache is not None:
             cache.put(background, settings.cluster_distance, grouping)
+    return grouped_clusters(texts, grouping, settings=settings, now=now)
+
+
+def grouped_clusters(
+    texts: InboxTexts, grouping: Grouping, *, settings: AnalyticsSettings, now: datetime
+) -> list[Cluster]:
+    """The groups of `grouping` (made of `texts.grouped`) with their records, biggest first."""
+    same_text = texts.same_text
     groups: dict[int, list[int]] = defaultdict(list)
     for index, label in enumerate(grouping.labels):
         groups[label].append(index)
@@ -416,7 +449,7 @@ def _is_well_spelt(text: str, known: Collection[str]) -> bool:
 
 
 def _title_first(
-    members: list[int], grouping: Grouping, same_text: Mapping[str, list[QuestionRecord]]
+    members: list[int], grouping: Grouping, same_text: Mapping[str, Sequence[QuestionRecord]]
 ) -> list[int]:
     """The group's texts, most asked first (the newest of equally asked first), after its
     title: of the well-spelt texts, the most asked, then the most typical (its terms the most
@@ -443,7 +476,7 @@ def _title_first(
 
 
 def _cluster(
-    members: list[list[QuestionRecord]], *, settings: AnalyticsSettings, now: datetime
+    members: list[Sequence[QuestionRecord]], *, settings: AnalyticsSettings, now: datetime
 ) -> Cluster:
     """A group of texts (each text's records), its title's first."""
     records = [r for same in members for r in same]
@@ -470,6 +503,17 @@ def _cluster(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class Inbox:
+    """The inbox's list: its biggest groups, and the questions in none of them."""
+
+    clusters: tuple[Cluster, ...]
+    # Asked before the newest `max_cluster_questions` distinct texts grouped: questions and
+    # their distinct texts.
+    older_questions: int = 0
+    older_texts: int = 0
+
+
 class Unanswered:
     """The curators' inbox."""
 
@@ -491,55 +535,95 @@ class Unanswered:
         self._clock = clock
         self._background = Background(answerer, analyze)
         self._groupings = GroupingCache()
+        # Groupings being made, by the texts grouped and the base's features (alive while
+        # their grouping is made: its thread holds them).
+        self._flights: dict[tuple[tuple[str, ...], int], asyncio.Future[Grouping]] = {}
 
-    async def clusters(self, curator: Operator) -> list[Cluster]:
-        """The biggest groups of unanswered questions of the last `inbox_days` days."""
-        found = (await self._all_clusters(curator))[: self._settings.inbox_clusters]
+    async def clusters(self, curator: Operator) -> Inbox:
+        """The biggest groups of unanswered questions of the last `inbox_days` days, and how
+        many asked before the newest ones grouped are in none."""
+        records, now = await self._records(curator)
+        texts = await asyncio.to_thread(inbox_texts, records, self._settings)
+        found = (await self._clusters(texts, now))[: self._settings.inbox_clusters]
         # A new entry is proposed through a resolved ticket of the group: offer only those.
         async with self._db.transaction() as uow:
             resolved = await uow.tickets.resolved_among(
                 {n for cluster in found for n in cluster.ticket_numbers}
             )
-        return [
-            dataclasses.replace(
-                cluster,
-                ticket_numbers=tuple(n for n in cluster.ticket_numbers if n in resolved),
-            )
-            for cluster in found
-        ]
+        return Inbox(
+            clusters=tuple(
+                dataclasses.replace(
+                    cluster,
+                    ticket_numbers=tuple(n for n in cluster.ticket_numbers if n in resolved),
+                )
+                for cluster in found
+            ),
+            older_questions=texts.older_records,
+            older_texts=len(texts.older),
+        )
 
     async def cluster_of(self, curator: Operator, record_id: int) -> Cluster | None:
         """The group the question recorded as `record_id` is in now, with all its questions;
         None once it has left the inbox. A question older than the newest ones the inbox
         groups is grouped with them for this (`Cluster.older_question`)."""
-        for cluster in await self._all_clusters(curator):
+        records, now = await self._records(curator)
+        texts = await asyncio.to_thread(inbox_texts, records, self._settings)
+        for cluster in await self._clusters(texts, now):
             if record_id in cluster.record_ids:
                 return cluster
-        for cluster in await self._all_clusters(curator, include=record_id):
+        if not any(r.id == record_id for t in texts.older for r in texts.same_text[t]):
+            return None
+        texts = await asyncio.to_thread(inbox_texts, records, self._settings, record_id)
+        for cluster in await self._clusters(texts, now):
             if record_id in cluster.record_ids:
                 return dataclasses.replace(cluster, older_question=True)
         return None
 
-    async def _all_clusters(self, curator: Operator, include: int | None = None) -> list[Cluster]:
+    async def _records(self, curator: Operator) -> tuple[list[QuestionRecord], datetime]:
+        """The inbox's records of the last `inbox_days` days, and the time they were read."""
         require(curator.role, Permission.DECIDE_PROPOSALS, "разбирать неотвеченные вопросы")
         now = self._clock()
         since = now - timedelta(days=self._settings.inbox_days)
         async with self._db.transaction() as uow:
-            records = await uow.questions.between(since, None, untriaged_only=True)
-        return await asyncio.to_thread(self._group, records, now, include)
+            records = await uow.questions.between(
+                since, None, untriaged_only=True, unanswered_only=True
+            )
+        return records, now
 
-    def _group(
-        self, records: Sequence[QuestionRecord], now: datetime, include: int | None
-    ) -> list[Cluster]:
-        return group_unanswered(
-            records,
-            self._analyze,
-            settings=self._settings,
-            now=now,
-            background=self._background.features(),
-            include=include,
-            cache=self._groupings,
+    async def _clusters(self, texts: InboxTexts, now: datetime) -> list[Cluster]:
+        background = await asyncio.to_thread(self._background.features)
+        distance = self._settings.cluster_distance
+        grouping = self._groupings.get(texts.grouped, background, distance)
+        if grouping is None:
+            grouping = await self._grouping(texts.grouped, background)
+        return await asyncio.to_thread(
+            grouped_clusters, texts, grouping, settings=self._settings, now=now
         )
+
+    async def _grouping(
+        self, texts: tuple[str, ...], background: Sequence[TextFeatures]
+    ) -> Grouping:
+        """The grouping of `texts`, made once for the requests that miss the kept one at the
+        same moment: the later ones wait for the first's (six group pages opened at once
+        each grouped the inbox, 3.7–7.8 s each)."""
+        key = (texts, id(background))
+        flight = self._flights.get(key)
+        if flight is None:
+            flight = asyncio.ensure_future(asyncio.to_thread(self._group, texts, background))
+            self._flights[key] = flight
+
+            def landed(done: asyncio.Future[Grouping]) -> None:
+                if self._flights.get(key) is done:
+                    del self._flights[key]
+
+            flight.add_done_callback(landed)
+        # A request that gives up (its client left) does not cancel the others' grouping.
+        return await asyncio.shield(flight)
+
+    def _group(self, texts: tuple[str, ...], background: Sequence[TextFeatures]) -> Grouping:
+        grouping = _grouping(texts, self._analyze, settings=self._settings, background=background)
+        self._groupings.put(background, self._settings.cluster_distance, grouping)
+        return grouping
 
     async def add_alternative(
         self,

@@ -6,11 +6,18 @@ from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Text, bindparam, cast, delete, func, insert, select, update
+from sqlalchemy import Text, and_, bindparam, cast, delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.core.question_records import Decision, NewQuestion, QuestionRecord, Triage
+from bot.core.question_records import (
+    WORST_GOOD_STARS,
+    Decision,
+    NewQuestion,
+    QuestionRecord,
+    Triage,
+)
 from bot.core.records import RatingScale
+from bot.core.tickets import HandoffReason
 from bot.storage.prepared import Prepared, Target
 from bot.storage.tables import ConversationMessageRow, QuestionLogRow, table_of
 
@@ -62,6 +69,33 @@ _CHOOSE = Prepared(
     )
     .values(chosen_entry_id=bindparam("chosen"), message_id=bindparam("reply_id"))
     .returning(_QUESTIONS.c.id)
+)
+# The inbox's questions (`is_unanswered`, which still decides): handed off, not because the
+# citizen asked for a person; offered a choice and none picked; rated down.
+_MAY_BE_UNANSWERED = or_(
+    and_(
+        QuestionLogRow.decision == Decision.HANDOFF.value,
+        or_(
+            QuestionLogRow.handoff_reason.is_(None),
+            QuestionLogRow.handoff_reason != HandoffReason.ASKED_FOR_PERSON.value,
+        ),
+    ),
+    and_(
+        QuestionLogRow.decision == Decision.CLARIFY.value,
+        QuestionLogRow.chosen_entry_id.is_(None),
+    ),
+    # Rated down: a thumb down, or a star rating below the good ones.
+    and_(
+        QuestionLogRow.feedback_scale == RatingScale.THUMBS.value,
+        QuestionLogRow.feedback_score == 0,
+    ),
+    and_(
+        or_(
+            QuestionLogRow.feedback_scale.is_(None),
+            QuestionLogRow.feedback_scale != RatingScale.THUMBS.value,
+        ),
+        QuestionLogRow.feedback_score <= WORST_GOOD_STARS - 1,
+    ),
 )
 # SQLite allows 32766 bound parameters per statement; 15 columns a row.
 INSERT_BATCH = 2000
@@ -177,9 +211,14 @@ class QuestionRepository(QuestionStatements):
         until: datetime | None,
         *,
         untriaged_only: bool = False,
+        unanswered_only: bool = False,
     ) -> list[QuestionRecord]:
-        """Questions asked in [since, until), oldest first."""
+        """Questions asked in [since, until), oldest first; with `unanswered_only`, only those
+        the inbox lists (handed off not at the citizen's asking, clarified without a choice,
+        rated down: `bot.core.unanswered.is_unanswered`)."""
         query = select(*_COLUMNS).order_by(QuestionLogRow.asked_at, QuestionLogRow.id)
+        if unanswered_only:
+            query = query.where(_MAY_BE_UNANSWERED)
         if since is not None:
             query = query.where(QuestionLogRow.asked_at >= since)
         if until is not None:

@@ -69,7 +69,7 @@ async def inbox(
     request: Request, operator: OperatorDep, unanswered: UnansweredDep, services: ServicesDep
 ) -> HTMLResponse:
     """Groups of unanswered questions, biggest first, with the curator's actions."""
-    clusters = await unanswered.clusters(operator)
+    found = await unanswered.clusters(operator)
     kb = services.answerer.kb
     titles = {e.id: e.question for e in kb}
     return _page(
@@ -77,7 +77,14 @@ async def inbox(
         "inbox.html",
         operator,
         {
-            "clusters": clusters,
+            "clusters": found.clusters,
+            # Questions asked before the newest ones grouped, and their distinct texts.
+            "older": (
+                (_number(found.older_questions), _number(found.older_texts))
+                if found.older_questions
+                else None
+            ),
+            "grouped": _number(services.settings.core.analytics.max_cluster_questions),
             "titles": titles,
             "entries": sorted(titles.items()),
             "kb_error": services.answerer.status.last_error,
@@ -111,7 +118,6 @@ async def inbox_group(
     page = min(max(page, 1), pages)
     start = (page - 1) * size
     shown = range(start, min(start + size, len(found.questions)))
-    grouped = services.settings.core.analytics.max_cluster_questions
     return _page(
         request,
         "inbox_group.html",
@@ -130,9 +136,14 @@ async def inbox_group(
             "page": page,
             "pages": pages,
             "start": start,
-            "grouped": f"{grouped:,}".replace(",", "\N{NO-BREAK SPACE}"),
+            "grouped": _number(services.settings.core.analytics.max_cluster_questions),
         },
     )
+
+
+def _number(value: int) -> str:
+    """A count as Russian text writes it: "1 500"."""
+    return f"{value:,}".replace(",", "\N{NO-BREAK SPACE}")
 
 
 def _anchor_without(cluster: Cluster, index: int, record_id: int) -> int | None:

@@ -8,11 +8,13 @@ import pytest
 
 from bot.core.identity import Identity
 from bot.core.question_log import QuestionLog
-from bot.core.question_records import Decision, QuestionRecord
+from bot.core.question_records import Decision, NewQuestion, QuestionRecord
 from bot.core.ratings import Ratings
 from bot.core.records import RatingScale
 from bot.core.replies import ReplyKind
 from bot.core.settings import AnalyticsSettings
+from bot.core.tickets import HandoffReason
+from bot.core.unanswered import is_unanswered
 from tests.bot.core.conftest import Services
 from tests.support.statements import statements_through_sqlalchemy
 
@@ -169,3 +171,41 @@ async def test_purge_deletes_records_older_than_the_retention(services: Services
     services.clock.advance(timedelta(seconds=1))
     assert await log.purge(older_than_days=0) == 1
     assert await _records(services) == []
+
+
+async def test_the_unanswered_read_from_the_database_are_every_unanswered_question(
+    services: Services,
+) -> None:
+    """The inbox reads from the database the questions `is_unanswered` calls so, and only
+    those."""
+    now = services.clock.now
+    thumbs, stars = RatingScale.THUMBS, RatingScale.STARS
+    kinds = [
+        NewQuestion("web", now, "ответ", Decision.ANSWER),
+        NewQuestion("web", now, "ответ 👍", Decision.ANSWER,
+                    feedback_scale=thumbs, feedback_score=1),
+        NewQuestion("web", now, "ответ 👎", Decision.ANSWER,
+                    feedback_scale=thumbs, feedback_score=0),
+        NewQuestion("web", now, "ответ 3", Decision.ANSWER, feedback_scale=stars, feedback_score=3),
+        NewQuestion("web", now, "ответ 2", Decision.ANSWER, feedback_scale=stars, feedback_score=2),
+        NewQuestion("web", now, "выбран", Decision.CLARIFY, chosen_entry_id="a"),
+        NewQuestion("web", now, "не выбран", Decision.CLARIFY),
+        NewQuestion("web", now, "нет ответа", Decision.HANDOFF,
+                    handoff_reason=HandoffReason.NO_ANSWER.value),
+        NewQuestion("web", now, "без причины", Decision.HANDOFF),
+        NewQuestion("web", now, "позовите", Decision.HANDOFF,
+                    handoff_reason=HandoffReason.ASKED_FOR_PERSON.value),
+    ]  # fmt: skip
+    async with services.db.transaction() as uow:
+        await uow.questions.add_many(kinds)
+        every = await uow.questions.between(None, None)
+        read = await uow.questions.between(None, None, unanswered_only=True)
+
+    assert [r.text for r in read] == [r.text for r in every if is_unanswered(r)]
+    assert [r.text for r in read] == [
+        "ответ 👎",
+        "ответ 2",
+        "не выбран",
+        "нет ответа",
+        "без причины",
+    ]

@@ -8,6 +8,7 @@ import fcntl
 import io
 import os
 import re
+import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -26,6 +27,7 @@ from bot.core.identity import Identity
 from bot.core.roles import Role
 from bot.core.tickets import Via
 from bot.kb.impact import alternative_findings
+from bot.storage.question_repo import QuestionRepository
 from bot.web.settings import WebSettings
 from matcher import Morphology, load_knowledge_base
 from tests.bot.web.conftest import Web, csrf_of, log_in, serving
@@ -804,3 +806,86 @@ async def test_the_group_of_a_question_older_than_those_grouped_is_shown_with_wh
         "вопросов, а этот задан раньше." in shown
     )
     assert 'aria-label="Убрать из списка вопрос «сломался карбюратор у трактора»"' in shown
+
+
+async def test_the_inbox_says_how_many_older_questions_are_in_no_group(
+    small_inbox: Web,
+) -> None:
+    """The list groups the 3 newest distinct questions and says how many asked before them
+    (questions and distinct texts) it leaves out; with nothing left out it says nothing."""
+    web = small_inbox
+    await _ask(web, ("сломался карбюратор у трактора", "Сломался карбюратор у  трактора"), "old")
+    await _ask(web, ("трактор не заводится что делать",), "older")
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    assert "В группы не вошли" not in unescape((await web.client.get("/console/inbox")).text)
+    await _ask(web, PASSPORT_QUESTIONS, "new")
+
+    page = unescape((await web.client.get("/console/inbox")).text)
+
+    assert "трактор" not in page
+    assert (
+        "В группы не вошли более ранние вопросы: 3 (разных формулировок: 2). Список "
+        "группирует 3 самых новых разных вопросов, а эти заданы раньше." in page
+    )
+
+
+async def test_group_pages_opened_at_once_share_one_grouping(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Six pages of groups opened at the same moment, after a new question changed the
+    inbox, each show their group, and the inbox is grouped once for all of them."""
+    groupings: list[int] = []
+
+    def slow(texts: Sequence[TextFeatures], **options: Any) -> list[int]:
+        groupings.append(len(texts))
+        time.sleep(0.5)  # a large inbox takes seconds
+        return cluster_labels(texts, **options)
+
+    monkeypatch.setattr(unanswered, "cluster_labels", slow)
+    await _ask(web, (*PASSPORT_QUESTIONS, *TRACTOR_QUESTIONS), "first")
+    async with web.services.db.transaction() as uow:
+        records = await uow.questions.between(None, None)
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+    await web.client.get("/console/inbox")
+    await _ask(web, ("паспорт ребенку до 14 лет",), "new")
+    groupings.clear()
+
+    pages = await asyncio.gather(
+        *(web.client.get(f"/console/inbox/group/{r.id}") for r in [*records, records[0]])
+    )
+
+    assert [page.status_code for page in pages] == [200] * 6
+    for record, page in zip([*records, records[0]], pages, strict=True):
+        assert f"вопрос «{record.text}»" in unescape(page.text)
+    assert groupings == [6]
+
+
+async def test_the_inbox_and_a_group_page_read_only_questions_left_unanswered(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Questions the bot answered (most of a month's) are no part of the inbox: its list and a
+    group's page show the group and read none of them from the database."""
+    answered = tuple(entry.question for entry in list(web.services.answerer.kb)[:8])
+    await _ask(web, answered, "answered")
+    await _ask(web, TRACTOR_QUESTIONS, "tractor")
+    read: list[int] = []
+    between = QuestionRepository.between
+
+    async def counted(self: QuestionRepository, *args: Any, **options: Any) -> Any:
+        found = await between(self, *args, **options)
+        read.append(len(found))
+        return found
+
+    monkeypatch.setattr(QuestionRepository, "between", counted)
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+
+    inbox = unescape((await web.client.get("/console/inbox")).text)
+    record_id = _cluster_of(inbox, TRACTOR_QUESTIONS[0]).split(",")[0]
+    page = unescape((await web.client.get(f"/console/inbox/group/{record_id}")).text)
+
+    assert all(f"вопрос «{question}»" in page for question in TRACTOR_QUESTIONS)
+    assert not any(question in page for question in answered)
+    assert read == [len(TRACTOR_QUESTIONS)] * 2
