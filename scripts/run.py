@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
 import sys
 
 from bootstrap import BIN, ensure_environment
 
 DEFAULT_COMMAND = ["serve"]
-DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", "8000"
+DEFAULT_HOST = "127.0.0.1"
 LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
@@ -31,30 +30,9 @@ def main() -> None:
         # machines (--host 0.0.0.0), `serve` asks for FAQBOT_SECRET_KEY as in production.
         os.environ.setdefault("FAQBOT_ENV", "development")
         os.environ.setdefault("FAQBOT_SECRET_KEY", secrets.token_urlsafe(48))
-        port = _option(arguments, "--port") or DEFAULT_PORT
-        # Said only of an address `serve` can listen on: a port another program holds (or a
-        # mistyped one) is named by `serve` alone, not after «откройте» pointing at it.
-        if _may_listen(host, port):
-            shown = f"[{host}]" if ":" in host else host
-            url = f"http://{shown}:{port}"
-            print(f"faqbot: откройте {url} (консоль операторов: {url}/console)", flush=True)
+    # Where to go is said by `serve` alone, in one line with the console's address, once it
+    # holds the port (it used to be said here too, a second address line).
     os.execv(faqbot, [faqbot, *arguments])
-
-
-def _may_listen(host: str, port: str) -> bool:
-    """True when `serve` could listen on `host`:`port` now (tried as `serve` does it)."""
-    try:
-        number = int(port)
-    except ValueError:
-        return False
-    if number <= 0:
-        return False
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    try:
-        with socket.create_server((host, number), family=family):
-            return True
-    except (OSError, OverflowError):
-        return False
 
 
 def _option(arguments: list[str], name: str) -> str | None:

@@ -102,7 +102,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"faqbot: не удаётся слушать {args.host}:{args.port}: {why}", file=sys.stderr)
         return 3
     shown = f"[{args.host}]" if ":" in args.host else args.host
-    print(f"faqbot: сервер работает по адресу http://{shown}:{args.port}/", flush=True)
+    url = f"http://{shown}:{args.port}"
+    # The one line that says where to go: the widget's page and the operators' console.
+    print(
+        f"faqbot: сервер работает по адресу {url}/ (консоль операторов: {url}/console)",
+        flush=True,
+    )
     app = create_app(settings, mounts=mounts)
     config = uvicorn.Config(
         app,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -14,8 +13,6 @@ from bot.cli.locations import default_kb_dir, load_base
 
 if TYPE_CHECKING:
     from bot.telegram.settings import TelegramSettings
-
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
     """Check the settings, then poll until interrupted."""
     from bot.telegram.errors import MissingTokenError, TelegramSettingsError
     from bot.telegram.settings import TelegramSettings
+    from bot.web import server_log
 
     try:
         settings = TelegramSettings.from_env(
@@ -55,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if status := run_on_database(args, database_works):
         return status
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT)
+    server_log.configure()  # the same lines as `serve` writes
     asyncio.run(_serve(settings))
     return 0
 

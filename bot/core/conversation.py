@@ -190,7 +190,7 @@ class ConversationService:
                 match = await asyncio.to_thread(self._answerer.match, question)
         except Exception:
             log.exception(
-                "The matcher failed on %r; handing the question to people",
+                "Поиск ответа завершился ошибкой на вопросе %r; вопрос передан людям",
                 mask_personal_data(question),
             )
             return _Verdict(match=None, reason=HandoffReason.MATCHER_FAILED)

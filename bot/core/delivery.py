@@ -99,7 +99,7 @@ class DeliveryWorker:
             retry_at = self._clock() + retry_delay(message.attempts, self._settings)
             refused = isinstance(error, RecipientRefusedError) and not _refused_before(message)
             log.warning(
-                "Reply %s to %s:%s failed on attempt %d, retrying at %s: %r",
+                "Ответ %s для %s:%s не доставлен с попытки %d, повтор в %s: %r",
                 message.idempotency_key,
                 message.channel,
                 self._senders.shown_recipient(message.channel, message.recipient),
@@ -173,12 +173,16 @@ class DeliveryWorker:
                 report = await self.run_once()
             except DatabaseUnavailableError as error:
                 # The rows are safe in the database; carry on once it is back.
-                log.warning("Outbox: the database is unavailable, retrying: %r", error.__cause__)
+                log.warning(
+                    "Очередь ответов: база данных недоступна, повторим: %r", error.__cause__
+                )
                 report = DeliveryReport(delivered=0, failed=0)
             except Exception:
                 # A worker that dies leaves every later reply undelivered with nobody told:
                 # log the bug loudly and keep delivering the rows that can be delivered.
-                log.exception("Outbox: a delivery pass failed; the worker carries on")
+                log.exception(
+                    "Очередь ответов: проход доставки завершился ошибкой; доставка продолжается"
+                )
                 report = DeliveryReport(delivered=0, failed=0)
             if report.delivered or report.failed:
                 continue

@@ -153,7 +153,7 @@ class Desk:
         now = self._clock()
         async with self._db.transaction() as uow:
             who, ticket = await self._owned(uow, operator, number, "взять в работу")
-            if ticket.assignee_id == who.id and not ticket.status.is_final:
+            if ticket.assignee_id == who.id:
                 return ticket  # pressed twice, or taken in the console already
             if ticket.status not in QUEUED_STATUSES and not waits_for_someone(ticket):
                 raise IllegalTransitionError(
@@ -252,7 +252,8 @@ class Desk:
         async with self._db.transaction() as uow:
             # Said before the role check: an operator's second click (or a colleague's) would
             # otherwise read that operators may not escalate.
-            if (await self._ticket(uow, number)).line is SupportLine.SECOND:
+            found = await self._ticket(uow, number)
+            if found.line is SupportLine.SECOND and not found.status.is_final:
                 raise InvalidInputError(f"Обращение № {number} уже у специалистов второй линии.")
             who, ticket = await self._owned(uow, operator, number, "передать специалисту")
             changed = await self._change(
@@ -531,13 +532,15 @@ class Desk:
                 f"роль «{ROLE_LABELS[who.role]}» не может {action}."
             )
         require(who.role, LINE_PERMISSIONS[ticket.line], f"{action}: обращение № {number}")
-        # A closed ticket is in nobody's work: the action's own check names its status
-        # («Отклонено»), as it does for the one who closed it.
-        if (
-            ticket.assignee_id not in {None, who.id}
-            and who.role is not Role.ADMIN
-            and not ticket.status.is_final
-        ):
+        if ticket.status.is_final:
+            # Closed since the operator's page was opened (or by them in another tab): said
+            # the same for every action, with its status, not as someone else's ticket or
+            # with «сначала возьмите обращение в работу», which a closed ticket refuses too.
+            raise IllegalTransitionError(
+                f"Обращение № {number} в статусе «{ticket.status_label}»: действие «{action}» "
+                "недоступно (обращение закрыто; чтобы продолжить, верните его в работу)."
+            )
+        if ticket.assignee_id not in {None, who.id} and who.role is not Role.ADMIN:
             raise PermissionDeniedError(
                 f"Обращение № {number} в работе у другого сотрудника: {action} может только он."
             )

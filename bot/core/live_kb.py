@@ -266,7 +266,7 @@ class LiveMatcher:
             try:
                 self.poll()
             except Exception:  # a bug here must not end hot reload for the server's lifetime
-                logger.exception("knowledge base check failed in %s", self._kb_dir)
+                logger.exception("Проверка базы знаний в %s завершилась ошибкой", self._kb_dir)
 
     def _build(self) -> Matcher:
         kb = load_knowledge_base(self._kb_dir)
@@ -293,8 +293,8 @@ class LiveMatcher:
         except KnowledgeBaseError as problem:
             return self._failed(str(problem), checked_at, entries)
         except Exception as problem:  # the old base must keep serving whatever went wrong
-            logger.exception("cannot build a matcher over %s", self._kb_dir)
-            message = f"cannot build the matcher: {type(problem).__name__}: {problem}"
+            logger.exception("Не удалось построить поиск ответов по базе знаний %s", self._kb_dir)
+            message = f"не удалось построить поиск ответов: {type(problem).__name__}: {problem}"
             return self._failed(message, checked_at, entries)
         self._current = _Build(matcher, seen)
         self._logged_error = None
@@ -309,7 +309,7 @@ class LiveMatcher:
             last_checked=checked_at,
         )
         logger.info(
-            "knowledge base %s reloaded: version %d, %d entries",
+            "База знаний %s перечитана: версия %d, записей: %d",
             self._kb_dir,
             version,
             len(matcher.kb),
@@ -319,7 +319,7 @@ class LiveMatcher:
     def _failed(self, message: str, checked_at: datetime, entries: int) -> ReloadResult:
         if message != self._logged_error:
             logger.warning(
-                "knowledge base %s not reloaded, still serving version %d: %s",
+                "База знаний %s не перечитана, по-прежнему работает версия %d: %s",
                 self._kb_dir,
                 self._status.version,
                 message,
@@ -349,7 +349,7 @@ class LiveMatcher:
             try:
                 listener(result)
             except Exception:  # metrics must not stop a reload from being reported to others
-                logger.exception("on_reload listener %r failed", listener)
+                logger.exception("Обработчик перечитывания базы %r завершился ошибкой", listener)
         return result
 
 

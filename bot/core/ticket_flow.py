@@ -184,7 +184,7 @@ async def send_to_citizen(
 ) -> None:
     """Queue a message to the ticket's citizen on their channel, in the caller's transaction
     (by default an operator's words)."""
-    await uow.outbox.add(
+    queued = await uow.outbox.add(
         idempotency_key=new_idempotency_key(),
         channel=ticket.reply_to.channel,
         recipient=ticket.reply_to.external_id,
@@ -193,40 +193,38 @@ async def send_to_citizen(
         ticket_number=ticket.number,
         kind=kind,
     )
-    await _held_behind_refusal(uow, ticket, now)
+    await _held_behind_refusal(uow, ticket, now, queued.id)
 
 
-async def _held_behind_refusal(uow: UnitOfWork, ticket: Ticket, now: datetime) -> None:
+async def _held_behind_refusal(
+    uow: UnitOfWork, ticket: Ticket, now: datetime, queued_id: int
+) -> None:
     """A message queued while the citizen's channel refuses them (they blocked the bot) waits
     behind the refused one: the ticket's history says so once per blocking, with the first such
     message (until 2026-12-05 staff were told of the refusal, then of nothing: the later
     replies looked delivered). A blocking ends when a message reaches the citizen.
 
-    The line is dated no earlier than the blocking began: `now` comes from this server's
-    clock, read before the ticket's lock was waited for, while the blocking began on the
-    clock of whichever server queued the refused message; a line dated before it was not
-    found by the next message, which said it again."""
+    Whether this blocking was told is known from the message the line was said with: still
+    undelivered, the line is this blocking's (messages reach the citizen in order, so one
+    delivered ended the blocking it was held in). It used to be known by comparing the
+    line's time with the blocking's, written by different servers' clocks: a line dated by a
+    clock ahead passed for the next blocking's, which was then never told. The line is dated
+    no earlier than the blocking began, for the history's order."""
     since = await uow.outbox.refused_since(
         ticket.reply_to.channel,
         ticket.reply_to.external_id,
         error_prefix=RecipientRefusedError.__name__,
     )
-    if since is None:
+    if since is None or await uow.tickets.said_with_undelivered(ticket.id, DELIVERY_REFUSED):
         return
-    told = any(
-        e.action == DELIVERY_REFUSED
-        and e.note == wording.HELD_BEHIND_REFUSAL
-        and e.created_at >= since
-        for e in await uow.tickets.events(ticket.id)
+    await uow.tickets.add_event(
+        ticket.id,
+        DELIVERY_REFUSED,
+        Author.SYSTEM,
+        max(now, since),
+        note=wording.HELD_BEHIND_REFUSAL,
+        outbox_id=queued_id,
     )
-    if not told:
-        await uow.tickets.add_event(
-            ticket.id,
-            DELIVERY_REFUSED,
-            Author.SYSTEM,
-            max(now, since),
-            note=wording.HELD_BEHIND_REFUSAL,
-        )
 
 
 async def notify_citizen(

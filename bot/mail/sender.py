@@ -44,7 +44,7 @@ class EmailSender:
         now = self._clock()
         if now - message.created_at > self._settings.give_up_after:
             log.warning(
-                "Letter %s to %s dropped: undelivered since %s",
+                "Письмо %s для %s не отправлено и больше не отправляется: не доставлено с %s",
                 key,
                 shown,
                 message.created_at.isoformat(),
@@ -74,7 +74,7 @@ class EmailSender:
             code = _code(error)
             if code >= PERMANENT_FAILURE:
                 log.warning(
-                    "Letter %s to %s refused for good (SMTP %d): %s",
+                    "Письмо %s для %s отклонено окончательно (SMTP %d): %s",
                     key,
                     shown,
                     code,
@@ -88,7 +88,7 @@ class EmailSender:
                 f"{type(error).__name__} from {settings.host}:{settings.port}: {_describe(error)}"
             ) from None
         self._remember(key)
-        log.info("Letter %s sent to %s", key, shown)
+        log.info("Письмо %s отправлено на %s", key, shown)
 
     def _remember(self, key: str) -> None:
         self._sent[key] = None

@@ -131,6 +131,8 @@ class TicketEventRow(Base):
     to_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The queued message a «held behind a refusal» line was said with (migration 0014).
+    outbox_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 class AttachmentRow(Base):

@@ -24,6 +24,7 @@ from bot.storage.converters import to_attachment, to_ticket, to_ticket_event, to
 from bot.storage.tables import (
     AttachmentRow,
     IdentityRow,
+    OutboxRow,
     TicketEventRow,
     TicketMessageRow,
     TicketRow,
@@ -196,8 +197,10 @@ class TicketRepository:
         from_status: TicketStatus | None = None,
         to_status: TicketStatus | None = None,
         note: str | None = None,
+        outbox_id: int | None = None,
     ) -> None:
-        """Record one change in the ticket's history."""
+        """Record one change in the ticket's history; `outbox_id`: the queued message it
+        was said with, if it was (the «тоже не доставлены» line)."""
         await self._session.execute(
             _INSERT_EVENT,
             {
@@ -209,8 +212,24 @@ class TicketRepository:
                 "to_status": to_status.value if to_status else None,
                 "note": note,
                 "created_at": now,
+                "outbox_id": outbox_id,
             },
         )
+
+    async def said_with_undelivered(self, ticket_id: int, action: str) -> bool:
+        """True when a history entry `action` of the ticket was said with a queued message
+        that has not reached the citizen yet."""
+        found = await self._session.scalar(
+            select(TicketEventRow.id)
+            .join(OutboxRow, OutboxRow.id == TicketEventRow.outbox_id)
+            .where(
+                TicketEventRow.ticket_id == ticket_id,
+                TicketEventRow.action == action,
+                OutboxRow.delivered_at.is_(None),
+            )
+            .limit(1)
+        )
+        return found is not None
 
     async def messages(self, ticket_id: int) -> Sequence[TicketMessage]:
         """The ticket's thread, oldest first."""

@@ -171,10 +171,10 @@ async def forget_stale_dialogues(services: TelegramServices) -> None:
     try:
         forgotten = await services.dialogues.forget_stale()
     except DatabaseUnavailableError:
-        log.warning("Could not forget old dialogue memories: the database is unavailable")
+        log.warning("Не удалось удалить устаревшую память диалогов: база данных недоступна")
         return
     if forgotten:
-        log.info("Forgot %d dialogue memories unchanged for too long", forgotten)
+        log.info("Удалена память диалогов, давно не менявшаяся: %d", forgotten)
 
 
 async def prepare(bot: Bot) -> None:
@@ -186,4 +186,4 @@ async def prepare(bot: Bot) -> None:
         await bot.delete_webhook(drop_pending_updates=False)
         await bot.set_my_commands(list(COMMANDS))
     except (TelegramAPIError, TelegramNetworkError) as error:
-        log.warning("Could not prepare the bot (%s); polling anyway", error)
+        log.warning("Не удалось подготовить бота (%s); опрос Telegram всё равно начинается", error)

@@ -28,7 +28,7 @@ async def on_error(event: ErrorEvent, bot: Bot) -> None:
         # The citizen blocked the bot (or deleted the chat): nobody to apologise to, and no
         # bug to trace; what they asked is stored, only the reply is not shown.
         log.warning(
-            "Update %s: the reply was not sent, Telegram refuses to write to the chat (%s)",
+            "Обновление %s: ответ не отправлен, Telegram не даёт писать в этот чат (%s)",
             event.update.update_id,
             error.message,
         )
@@ -39,7 +39,8 @@ async def on_error(event: ErrorEvent, bot: Bot) -> None:
         # Flood control longer than the bot waits in place: no bug to trace; the apology
         # below may get through, or be refused as well.
         log.warning(
-            "Update %s: the reply was not sent, Telegram's flood control asks to wait %s s",
+            "Обновление %s: ответ не отправлен, Telegram ограничил частоту сообщений "
+            "и просит подождать %s с",
             event.update.update_id,
             error.retry_after,
         )
@@ -47,13 +48,15 @@ async def on_error(event: ErrorEvent, bot: Bot) -> None:
     elif isinstance(error, (TelegramServerError, TelegramNetworkError)):
         # Telegram kept failing after the retries in place: its outage, not our bug.
         log.warning(
-            "Update %s: the reply was not sent, Telegram kept failing (%s)",
+            "Обновление %s: ответ не отправлен, Telegram отвечал ошибкой на каждую попытку (%s)",
             event.update.update_id,
             error.message,
         )
         text = texts.SOMETHING_WENT_WRONG
     else:
-        log.error("Update %s failed", event.update.update_id, exc_info=error)
+        log.error(
+            "Обновление %s не обработано из-за ошибки", event.update.update_id, exc_info=error
+        )
         text = texts.SOMETHING_WENT_WRONG
     update = event.update
     if update.callback_query is not None:
@@ -61,10 +64,12 @@ async def on_error(event: ErrorEvent, bot: Bot) -> None:
         try:
             await query.answer(str(error)[:200] if isinstance(error, CoreError) else text[:200])
         except TelegramAPIError:
-            log.warning("Could not answer callback query of update %s", update.update_id)
+            log.warning("Не удалось ответить на нажатие кнопки (обновление %s)", update.update_id)
         return
     if update.message is not None:
         try:
             await bot.send_message(update.message.chat.id, text)
         except TelegramAPIError:
-            log.warning("Could not tell chat about the failure of update %s", update.update_id)
+            log.warning(
+                "Не удалось сообщить в чат об ошибке обработки обновления %s", update.update_id
+            )

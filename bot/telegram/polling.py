@@ -50,4 +50,7 @@ class TelegramPolling:
 def _report_end(task: asyncio.Task[None]) -> None:
     # The web app keeps serving without the bot; say so instead of failing silently.
     if not task.cancelled() and task.exception() is not None:
-        log.error("The Telegram bot stopped; the web app keeps serving", exc_info=task.exception())
+        log.error(
+            "Бот Telegram остановился; веб-приложение продолжает работать",
+            exc_info=task.exception(),
+        )

@@ -60,7 +60,7 @@ class RetryMiddleware(BaseRequestMiddleware):
                     self._settings.first_delay * 2 ** (attempt - 1), self._settings.max_delay
                 )
                 log.warning(
-                    "%s failed on attempt %d (%s), retrying in %.1f s",
+                    "Запрос %s к Telegram не удался с попытки %d (%s), повтор через %.1f с",
                     type(method).__name__,
                     attempt,
                     type(error).__name__,

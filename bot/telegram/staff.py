@@ -355,7 +355,7 @@ async def on_answer_button(
         try:  # one press sends it once: the button goes
             await query.message.edit_reply_markup(reply_markup=None)
         except TelegramAPIError as error:
-            log.info("Could not remove the button of a sent answer: %s", error)
+            log.info("Не удалось убрать кнопку у отправленного ответа: %s", error)
     staff_announcer.wake.set()  # post the status change into the topic now
 
 
@@ -405,7 +405,7 @@ async def _act_in_topic(
     try:
         await message.react([ReactionTypeEmoji(emoji=SENT_REACTION)])
     except TelegramAPIError as error:  # a missing reaction is no reason to fail the action
-        log.info("Could not react to an operator's message: %s", error)
+        log.info("Не удалось поставить реакцию на сообщение оператора: %s", error)
 
 
 async def on_button(

@@ -62,12 +62,17 @@ class StaffAnnouncer:
                 await self.run_once()
             except TelegramRetryAfter as error:
                 pause = max(pause, float(error.retry_after))
-                log.warning("Operators' group: flood control, pausing %s s", error.retry_after)
+                log.warning(
+                    "Группа операторов: Telegram ограничил частоту сообщений, пауза %s с",
+                    error.retry_after,
+                )
             except (TelegramAPIError, TelegramNetworkError, DatabaseUnavailableError) as error:
-                log.warning("Operators' group: pass failed (%s), retrying", error)
+                log.warning("Группа операторов: проход не удался (%s), повторим", error)
             except Exception:
                 # A bug must not stop the group for good: the next pass tries again.
-                log.exception("Operators' group: pass failed unexpectedly, retrying")
+                log.exception(
+                    "Группа операторов: проход не удался из-за непредвиденной ошибки, повторим"
+                )
                 pause = max(pause, UNEXPECTED_FAILURE_PAUSE)
             self.wake.clear()
             waiters = {asyncio.ensure_future(stop.wait()), asyncio.ensure_future(self.wake.wait())}
@@ -85,7 +90,11 @@ class StaffAnnouncer:
                 await self._board.failed(topic, retry_after=timedelta(seconds=error.retry_after))
                 raise
             except (TelegramAPIError, TelegramNetworkError) as error:
-                log.warning("Could not announce ticket № %s: %s", topic.ticket_number, error)
+                log.warning(
+                    "Не удалось объявить обращение № %s в группе операторов: %s",
+                    topic.ticket_number,
+                    error,
+                )
                 await self._board.failed(topic, retry_after=RETRY_AFTER_FAILURE)
         for news in await self._board.news():
             await self._post(news)
@@ -128,7 +137,9 @@ class StaffAnnouncer:
                 await self.refresh_card(news.topic.card_message_id, news.card)
         except TelegramBadRequest as error:
             # The topic or its card was deleted by hand: do not retry forever.
-            log.warning("Operators' group: topic of № %s: %s", news.topic.ticket_number, error)
+            log.warning(
+                "Группа операторов: тема обращения № %s: %s", news.topic.ticket_number, error
+            )
         await self._board.shown(news)
 
     async def _post_file(self, news: TopicNews, change: StatusChange) -> None:
@@ -159,7 +170,9 @@ class StaffAnnouncer:
             except TelegramAPIError as error:
                 why = error.message
             log.warning(
-                "Operators' group: file of № %s not posted: %s", news.topic.ticket_number, why
+                "Группа операторов: файл обращения № %s не показан: %s",
+                news.topic.ticket_number,
+                why,
             )
         await self._bot.send_message(
             chat_id,

@@ -75,7 +75,7 @@ class TelegramWebhook:
         try:
             update = Update.model_validate(await request.json(), context={"bot": app.bot})
         except (ValueError, ValidationError) as error:
-            log.warning("Webhook: not an update (%s)", type(error).__name__)
+            log.warning("Вебхук: пришло не обновление Telegram (%s)", type(error).__name__)
             return JSONResponse({"detail": "the body is not a Telegram update"}, status_code=400)
         # Handled before answering: Telegram then sends a chat's updates in order.
         await app.dispatcher.feed_update(app.bot, update)
@@ -96,9 +96,11 @@ class TelegramWebhook:
                 await app.bot.set_my_commands(list(COMMANDS))
             except (TelegramAPIError, TelegramNetworkError) as error:
                 delay = REGISTER_RETRY_SECONDS[min(attempt, len(REGISTER_RETRY_SECONDS) - 1)]
-                log.warning("Could not set the Telegram webhook (%s); again in %s s", error, delay)
+                log.warning(
+                    "Не удалось установить вебхук Telegram (%s); повтор через %s с", error, delay
+                )
                 attempt += 1
                 await asyncio.sleep(delay)
                 continue
-            log.info("Telegram webhook set to %s", self.settings.webhook_endpoint)
+            log.info("Вебхук Telegram установлен на %s", self.settings.webhook_endpoint)
             return

@@ -187,7 +187,7 @@ async def on_core_error(request: Request, error: Exception) -> Response:
         response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
     if isinstance(error, DatabaseUnavailableError):
         log.warning(
-            "%s %s: the database is unavailable: %r",
+            "%s %s: база данных недоступна: %r",
             request.method,
             request.url.path,
             error.__cause__,

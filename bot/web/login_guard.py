@@ -34,6 +34,8 @@ from bot.web.settings import RateLimit
 log = logging.getLogger(__name__)
 
 LOGIN, ADDRESS = "login", "address"
+# How the log names the limit that closed the form.
+LIMIT_NAMES = {LOGIN: "для логина", ADDRESS: "для адреса"}
 # Rounding of stored times (microseconds) must not refuse the last token of a bucket.
 SLACK_SECONDS = 0.001
 # A key the database refused is refused here until then, without asking it again: a flood of
@@ -118,9 +120,9 @@ class LoginGuard:
         for what, wait in attempt.waits:
             if wait > 0:
                 log.warning(
-                    "console log-in locked by its %s after wrong passwords: login %r from %s; "
-                    "next attempt allowed in %d s",
-                    what,
+                    "вход в консоль закрыт %s после неверных паролей: логин %r с адреса %s; "
+                    "следующая попытка через %d с",
+                    LIMIT_NAMES.get(what, what),
                     login_key(attempt.login),
                     attempt.address,
                     math.ceil(wait),

@@ -1,4 +1,9 @@
-"""uvicorn's own log lines, as `faqbot serve` writes them, in Russian.
+"""The log of `faqbot serve` and `faqbot telegram`: one form for every line, in Russian.
+
+Every line but the access log's reads "time LEVEL logger: message": faqbot's own records
+(`bot.*`, INFO and up; their messages are Russian where they are written), uvicorn's and
+aiogram's (WARNING and up, and aiogram's polling start and stop), instead of faqbot's
+warnings printed as a bare message by Python's last-resort handler.
 
 uvicorn logs its start-up and shutdown ("Started server process", "Application startup
 complete.", "Shutting down", ...) through the `uvicorn.error` logger with a fixed English
@@ -12,10 +17,14 @@ from __future__ import annotations
 
 import copy
 import logging
+import logging.config
 from typing import Any
 
 from uvicorn.config import LOGGING_CONFIG
 from uvicorn.logging import DefaultFormatter
+
+# Time, level and logger before the message, as `faqbot telegram` has always written them.
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 
 _STOP_KEYS = "остановить: CTRL+C"
 _FORCE_KEYS = "остановить сразу: CTRL+C"
@@ -56,11 +65,24 @@ MESSAGES: dict[str, str] = {
     "Invalid HTTP request received.": "Получен неправильный HTTP-запрос.",
     "Unsupported upgrade request.": "Запрос на смену протокола не поддерживается.",
     "Exceeded concurrency limit.": "Слишком много одновременных запросов.",
+    # aiogram's polling, in `faqbot telegram` and in `serve` with a bot token.
+    "Start polling": "Опрос Telegram начат",
+    "Polling stopped": "Опрос Telegram остановлен",
+    "Run polling for bot @%s id=%d - %r": "Бот @%s (id=%d) опрашивает Telegram: %r",
+    "Polling stopped for bot @%s id=%d - %r": "Бот @%s (id=%d) больше не опрашивает Telegram: %r",
+    "Failed to fetch updates - %s: %s": "Не удалось получить обновления от Telegram: %s: %s",
+    "Sleep for %f seconds and try again... (tryings = %d, bot id = %d)": (
+        "Новая попытка через %.1f с (попыток: %d, бот id=%d)"
+    ),
+    "Connection established (tryings = %d, bot id = %d)": (
+        "Связь с Telegram восстановлена (попыток: %d, бот id=%d)"
+    ),
+    "Received %s signal": "Получен сигнал %s",
 }
 
 
 class RussianFormatter(DefaultFormatter):
-    """uvicorn's formatter for its own lines, with the catalogue's Russian wording."""
+    """The process's formatter: uvicorn's and aiogram's lines with the catalogue's wording."""
 
     def format(self, record: logging.LogRecord) -> str:
         russian = MESSAGES.get(record.msg) if isinstance(record.msg, str) else None
@@ -75,7 +97,18 @@ class RussianFormatter(DefaultFormatter):
 
 
 def log_config() -> dict[str, Any]:
-    """uvicorn's default logging settings, with its own lines written in Russian."""
+    """uvicorn's default logging settings (its access log as it is), with every other line
+    in one form and in Russian, faqbot's own records included."""
     config = copy.deepcopy(LOGGING_CONFIG)
     config["formatters"]["default"]["()"] = f"{__name__}.{RussianFormatter.__name__}"
+    config["formatters"]["default"]["fmt"] = LOG_FORMAT
+    # Other libraries' chatter (migrations, dictionaries loaded) stays out below WARNING.
+    config["root"] = {"handlers": ["default"], "level": "WARNING"}
+    config["loggers"]["bot"] = {"level": "INFO"}
+    config["loggers"]["aiogram.dispatcher"] = {"level": "INFO"}
     return config
+
+
+def configure() -> None:
+    """Log as `faqbot serve` does, for a process that runs no uvicorn (`faqbot telegram`)."""
+    logging.config.dictConfig(log_config())

@@ -30,7 +30,7 @@ async def healthz(services: ServicesDep) -> JSONResponse:
         await services.maintenance.current()
         await services.db.probe(system_clock())  # questions are written, not only read
     except (DatabaseUnavailableError, SQLAlchemyError, OSError) as error:
-        log.warning("Health check: the database is unavailable: %r", error)
+        log.warning("Проверка состояния (/healthz): база данных недоступна: %r", error)
         return JSONResponse(
             {
                 "status": "unavailable",

@@ -27,7 +27,7 @@ async def metrics(services: ServicesDep) -> Response:
     try:
         figures = await services.queue_stats.figures()
     except (DatabaseUnavailableError, SQLAlchemyError, OSError) as error:
-        log.warning("GET /metrics: the database is unavailable: %r", error)
+        log.warning("GET /metrics: база данных недоступна: %r", error)
         found.database_up.set(0)
         found.queue_length.set(math.nan)
         found.overdue.set(math.nan)

@@ -241,7 +241,7 @@ def test_each_distinct_failure_is_logged_once(
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 2
     assert "payments.yaml:2:" in warnings[0]
-    assert "still serving version 1" in warnings[0]
+    assert "по-прежнему работает версия 1" in warnings[0]
 
 
 def test_poller_waits_for_the_files_to_settle(kb_dir: Path, morphology: Morphology) -> None:

@@ -217,3 +217,42 @@ async def test_a_blocked_citizen_is_flagged_once_when_the_servers_clocks_differ(
         "Telegram отказывается писать в этот чат",
         wording.HELD_BEHIND_REFUSAL,
     ]
+
+
+async def test_a_second_blocking_is_flagged_when_a_server_with_a_clock_ahead_flagged_the_first(
+    services: Services,
+) -> None:
+    """Two servers on one database, one clock an hour ahead. The citizen blocked the bot, a
+    reply queued on the faster server was flagged «тоже не доставлены» (dated an hour ahead);
+    they opened the chat again and everything was delivered; they blocked it again. The next
+    reply queued behind the new refusal found the old line, dated after the new blocking
+    began, and took it for this blocking's: staff were not told it was not delivered."""
+    olga = await _replied(services)
+    await services.worker.run_once()  # delivered: the chat worked until now
+    recording = services.telegram.send
+
+    async def blocked(message: OutboxMessage) -> None:
+        raise RecipientRefusedError("Telegram отказывается писать в этот чат")
+
+    services.telegram.send = blocked  # type: ignore[method-assign]
+    await services.desk.reply(olga, 1, "Проверьте раздел «Заявления».", via=Via.CONSOLE)
+    await services.worker.run_once()  # refused: the citizen blocked the bot
+    ahead = FakeClock(services.clock.now + timedelta(hours=1))
+    await Desk(services.db, clock=ahead).reply(olga, 1, "Обновите страницу.", via=Via.CONSOLE)
+    services.telegram.send = recording  # type: ignore[method-assign]
+    # The chat is open again: the faster server's worker delivers both replies.
+    await DeliveryWorker(services.db, services.senders, clock=ahead).run_once()
+    assert await _undelivered(services) == 0
+    services.telegram.send = blocked  # type: ignore[method-assign]
+    services.clock.advance(timedelta(minutes=1))
+    await services.desk.reply(olga, 1, "Войдите снова.", via=Via.CONSOLE)
+    await services.worker.run_once()  # refused again: blocked once more
+    await services.desk.reply(olga, 1, "Проверьте почту.", via=Via.CONSOLE)
+    history = (await services.desk.details(olga, 1)).events
+    notes = [e.note for e in history if e.action == DELIVERY_REFUSED]
+    assert notes == [
+        "Telegram отказывается писать в этот чат",
+        wording.HELD_BEHIND_REFUSAL,
+        "Telegram отказывается писать в этот чат",
+        wording.HELD_BEHIND_REFUSAL,
+    ]

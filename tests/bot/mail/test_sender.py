@@ -85,7 +85,7 @@ async def test_a_mailbox_refused_for_good_is_dropped_with_a_masked_warning(
         await _sender(port).send(_letter())  # no exception: retrying would not help
     assert smtp.letters == []
     ours = [r.getMessage() for r in caplog.records if r.name.startswith("bot.")]
-    assert any("refused for good (SMTP 550)" in m and "o***@example.ru" in m for m in ours)
+    assert any("отклонено окончательно (SMTP 550)" in m and "o***@example.ru" in m for m in ours)
     assert not any(ADDRESS in m for m in ours)
 
 

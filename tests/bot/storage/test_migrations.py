@@ -228,3 +228,17 @@ async def test_0011_keeps_a_clarifications_choices_and_can_be_undone(
         assert "choices" not in await _columns(engine, "conversation_messages")
     finally:
         await engine.dispose()
+
+
+async def test_0014_links_a_history_line_to_its_queued_message_and_can_be_undone(
+    empty_database_url: str,
+) -> None:
+    engine = create_engine(empty_database_url, StorageSettings())
+    try:
+        await upgrade(engine)
+        assert (await _columns(engine, "ticket_events"))["outbox_id"]["nullable"] is True
+        await _downgrade(engine, "0013")
+        columns = await _columns(engine, "ticket_events")
+        assert "outbox_id" not in columns and "note" in columns
+    finally:
+        await engine.dispose()

@@ -427,7 +427,7 @@ async def test_a_citizen_who_blocked_the_bot_gets_no_apology_and_the_log_says_wh
     api.fail(403, 1, description="Forbidden: bot was blocked by the user")
     anna.says("забыл пароль")
     await api.wait_for(
-        lambda: any("refuses to write" in r.getMessage() for r in caplog.records),
+        lambda: any("не даёт писать в этот чат" in r.getMessage() for r in caplog.records),
         what="the log line",
     )
     anna.says("забыл пароль")  # unblocked: the bot answers again
@@ -471,7 +471,7 @@ async def test_a_long_flood_wait_is_one_clear_log_line_and_an_apology(
     api.fail(429, 1, retry_after=600)  # longer than the bot waits out in place
     anna.says("забыл пароль")
     await api.wait_for(
-        lambda: any("flood control asks to wait 600 s" in r.getMessage() for r in caplog.records),
+        lambda: any("просит подождать 600 с" in r.getMessage() for r in caplog.records),
         what="the log line",
     )
     (apology,) = await api.wait_sent(anna.user_id, 1)  # Telegram let this one through
@@ -489,7 +489,8 @@ async def test_telegram_failing_after_the_retries_is_one_clear_log_line(
     (apology,) = await api.wait_sent(anna.user_id, 1)
     assert apology["text"] == texts.SOMETHING_WENT_WRONG
     assert any(
-        "the reply was not sent, Telegram kept failing (Bad Gateway)" in r.getMessage()
+        "ответ не отправлен, Telegram отвечал ошибкой на каждую попытку (Bad Gateway)"
+        in r.getMessage()
         for r in caplog.records
     )
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR]

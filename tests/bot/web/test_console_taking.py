@@ -387,3 +387,51 @@ async def test_a_call_by_button_skips_small_talk_and_what_an_earlier_ticket_hand
     await web.client.post("/api/v1/handoff", json={"session_id": session})
     queue = re.findall(r'<td class="question">(.*?)</td>', (await web.client.get("/console")).text)
     assert queue == ["Позовите специалиста"]
+
+
+CLOSING = {
+    "reject": ("Вопрос не о госуслугах.", "Отклонено"),
+    "resolve": ("Готово.", "Завершено"),
+}
+# Each form of a ticket page as the browser posts it, and the action as the refusal names it.
+LATE_ACTIONS = [
+    ("reply", {"text": "Добрый день!"}, "ответить"),
+    ("ask", {"text": "Укажите VIN."}, "запросить сведения"),
+    ("reject", {"text": "Не по теме."}, "отклонить"),
+    ("resolve", {"text": "Готово."}, "завершить"),
+    ("escalate", {"text": "Нужна ЕСИА."}, "передать специалисту"),
+    ("take", {}, "взять в работу"),
+]
+
+
+@pytest.mark.parametrize("closed_by", sorted(CLOSING))
+@pytest.mark.parametrize(("action", "form", "named"), LATE_ACTIONS)
+async def test_any_action_from_a_page_opened_before_the_ticket_was_closed_says_it_is_closed(
+    web: Web, closed_by: str, action: str, form: dict[str, str], named: str
+) -> None:
+    """Anna and Boris both open a ticket nobody has; Anna closes it. A reply or «запросить
+    сведения» from Boris's page used to end «(сначала возьмите обращение в работу)», advice
+    that cannot be followed on a closed ticket; every action now names the ticket's status
+    and says it is closed."""
+    number, _ = await _hand_off(web, UNKNOWN[2])
+    await web.operator("anna")
+    await web.operator("boris")
+    text, status = CLOSING[closed_by]
+    async with _logged_in(web, "anna") as anna, _logged_in(web, "boris") as boris:
+        pages = [(await c.get(f"/console/tickets/{number}")).text for c in (anna, boris)]
+        done = await anna.post(
+            f"/console/tickets/{number}/{closed_by}",
+            data={"csrf_token": csrf_of(pages[0]), "text": text},
+        )
+        assert done.status_code == 303, done.text
+        late = await boris.post(
+            f"/console/tickets/{number}/{action}",
+            data={"csrf_token": csrf_of(pages[1]), **form},
+        )
+    assert late.status_code == 409, late.text
+    shown = _visible(html.unescape(late.text))
+    assert (
+        f"Обращение № {number} в статусе «{status}»: действие «{named}» недоступно "
+        "(обращение закрыто; чтобы продолжить, верните его в работу)." in shown
+    ), shown
+    assert "возьмите обращение в работу" not in shown and "другого сотрудника" not in shown

@@ -46,7 +46,7 @@ async def test_after_five_wrong_passwords_even_the_right_one_is_refused_for_minu
     queue = await web.client.get("/console")
     assert queue.status_code == 303 and queue.headers["location"] == "/console/login"
     # The lock-out is in the log, with the login and never the password.
-    [locked] = [r.getMessage() for r in caplog.records if "locked" in r.getMessage()]
+    [locked] = [r.getMessage() for r in caplog.records if "вход в консоль закрыт" in r.getMessage()]
     assert "'anna'" in locked and WRONG not in locked and PASSWORD not in locked
     # Another operator's login is not locked by anna's.
     await web.operator("boris")
