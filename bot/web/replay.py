@@ -19,7 +19,7 @@ def _pattern(template: str) -> re.Pattern[str]:
     escaped = re.escape(template)
     for field, part in (
         ("number", r"(?P<number>\d+)"),
-        ("stars", r"[1-5]"),
+        ("stars", r"(?P<stars>[1-5])"),
         ("status", r"Обращение № (?P<number>\d+)[^\n]*?"),
     ):
         escaped = escaped.replace(re.escape("{" + field + "}"), part)
@@ -34,20 +34,23 @@ _TICKET_LINE = (
     (_pattern(wording.ALREADY_WITH_PEOPLE), False),
 )
 # Replies kept as the bot's that the live chat shows as notices («Сообщение»).
-_NOTICES = (_pattern(wording.NO_WORDS), _pattern(wording.TICKET_RATED))
+_THANKS = _pattern(wording.TICKET_RATED)
+_NOTICES = (_pattern(wording.NO_WORDS), _THANKS)
 _PRESSED_MARK = _pattern(wording.TICKET_MARK)
+# How `handoff_text` ends: «…; ответим до 06:00 8 декабря по московскому времени.»
+_PROMISE = re.compile(r"; (?P<due>ответим до [^;]+)\.\Z")
 
 
 @dataclass(frozen=True, slots=True)
 class Shown:
     """How one message looked live: `text` when it differs from the kept one, the ticket
-    its «Номер обращения» line names or its operator's words answer (`promised`: the line
-    had the ticket's promise too), whether it was a notice, whether it was a 1-5 button's
-    press (not shown as a message at all)."""
+    its «Номер обращения» line names or its operator's words answer (`due`: the promise the
+    line had beside the number, as the hand-off made it), whether it was a notice, whether it
+    was a 1-5 button's press (not shown as a message at all)."""
 
     text: str | None = None
     ticket_number: int | None = None
-    promised: bool = False
+    due: str | None = None
     notice: bool = False
     pressed_mark: bool = False
 
@@ -57,15 +60,15 @@ def replayed(messages: Sequence[ConversationMessage], events: Sequence[WebEvent]
     (an operator's words came as one, headed with the ticket: «Ответ по обращению № 1: …»)."""
     unused = [e for e in events if e.ticket_number is not None]
     shown: list[Shown] = []
-    for m in messages:
+    for at, m in enumerate(messages):
         if m.author is Author.OPERATOR:
-            pushed = next((e for e in unused if _carries(e.text, m.text)), None)
+            pushed = next((e for e in unused if _carries(e, m)), None)
             if pushed is not None:
                 unused.remove(pushed)
                 shown.append(Shown(text=pushed.text, ticket_number=pushed.ticket_number))
                 continue
         elif m.author is Author.CITIZEN:
-            if _PRESSED_MARK.fullmatch(m.text):
+            if _pressed(m, messages[at + 1 : at + 2]):
                 shown.append(Shown(pressed_mark=True))
                 continue
         else:
@@ -77,15 +80,38 @@ def replayed(messages: Sequence[ConversationMessage], events: Sequence[WebEvent]
                 None,
             )
             if line is not None:
-                shown.append(Shown(ticket_number=line[0], promised=line[1]))
+                due = _promise(m.text) if line[1] else None
+                shown.append(Shown(ticket_number=line[0], due=due))
                 continue
         shown.append(Shown())
     return shown
 
 
-def _carries(pushed: str, said: str) -> bool:
-    """Whether a live reply is an operator's words `said`, headed with their ticket."""
-    return pushed.endswith(": " + said)
+def _carries(pushed: WebEvent, said: ConversationMessage) -> bool:
+    """Whether a live reply is the operator's words `said`, headed with their ticket: queued
+    in the transaction that kept the words, so at the same moment (the same words in another
+    ticket, whose reply may be all the live replies still hold, are not them)."""
+    return pushed.created_at == said.created_at and pushed.text.endswith(": " + said.text)
+
+
+def _pressed(said: ConversationMessage, after: Sequence[ConversationMessage]) -> bool:
+    """Whether the citizen's «Оценка N из 5» stands for a 1-5 button's press: the thanks for
+    that mark came with it. Typed, the words are no mark (`stars_of`) and stay a message."""
+    mark = _PRESSED_MARK.fullmatch(said.text)
+    return bool(
+        mark
+        and after
+        and after[0].author is not Author.CITIZEN
+        and (thanks := _THANKS.fullmatch(after[0].text)) is not None
+        and thanks.group("stars") == mark.group("stars")
+    )
+
+
+def _promise(handed_off: str) -> str | None:
+    """The promise a hand-off's text ends with («…; ответим до 06:00 8 декабря …»): the one
+    shown beside its number live, though a reopened ticket has a later one now."""
+    found = _PROMISE.search(handed_off)
+    return found.group("due") if found else None
 
 
 def _number(pattern: re.Pattern[str], text: str) -> int | None:

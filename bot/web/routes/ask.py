@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable
 from functools import partial
 from typing import Annotated, Any
 
@@ -19,8 +19,6 @@ from bot.core.contacts import make_contacts
 from bot.core.privacy import find_secrets
 from bot.core.records import WebEvent
 from bot.core.replies import ReplyKind
-from bot.core.tickets import Ticket
-from bot.core.workhours import WorkCalendar
 from bot.web.answering import recording_matches
 from bot.web.deps import (
     CitizensDep,
@@ -220,7 +218,6 @@ async def history(
     tickets = await citizens.list(identity)
     open_ticket = next((t.number for t in tickets if not t.status.is_final), None)
     events = await services.web_events.recent(session_id, limit=services.settings.live_backlog)
-    promise = _promises(tickets, WorkCalendar(services.settings.core.working_hours))
     return HistoryResponse(
         session_id=session_id,
         state=found.state.value,
@@ -239,7 +236,7 @@ async def history(
                 links=_links(kb.get(m.entry_id) if m.entry_id else None),
                 shown_text=shown.text,
                 ticket_number=shown.ticket_number,
-                due_text=promise.get(shown.ticket_number or 0) if shown.promised else None,
+                due_text=shown.due,
                 notice=shown.notice,
                 pressed_mark=shown.pressed_mark,
             )
@@ -253,12 +250,6 @@ async def history(
         ],
         has_more=found.more,
     )
-
-
-def _promises(tickets: Sequence[Ticket], calendar: WorkCalendar) -> dict[int, str]:
-    """The tickets' promises by number, as the hand-off's reply put them beside it (its text
-    says the same; kept once the ticket is closed, as the live chat keeps it)."""
-    return {t.number: calendar.describe_promise(t.due_at) for t in tickets}
 
 
 def _links(entry: Entry | None) -> list[LinkOut]:

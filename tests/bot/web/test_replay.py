@@ -44,7 +44,7 @@ def test_each_kind_of_message_is_shown_as_it_came() -> None:
     ]
     assert replayed(messages, events) == [
         Shown(),
-        Shown(ticket_number=3, promised=True),
+        Shown(ticket_number=3, due="ответим до …"),
         Shown(),
         Shown(ticket_number=3),
         Shown(text="Ответ по обращению № 3: " + REPLY, ticket_number=3),

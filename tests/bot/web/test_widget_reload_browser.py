@@ -319,3 +319,21 @@ def test_a_clarification_stays_pressable_after_a_question_without_words_and_a_re
     assert _messages(log) == live
     choice.click()
     expect(log.locator(".msg.bot").last).to_contain_text("«В работе» — заявление рассматривается.")
+
+
+def test_a_typed_mark_phrase_stays_the_citizens_message_after_a_reload(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """«Оценка 5 из 5» typed, not pressed (no ticket to rate): a question like any other,
+    shown after a reload as it was when typed (it vanished, taken for a button's press)."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser)
+    page.goto(live_server.url + "/")
+    log = _open_and_ask(page, "Оценка 5 из 5")
+    expect(log.locator(".msg").last).not_to_have_class("msg citizen")
+    expect(page.get_by_role("button", name="Отправить")).to_be_enabled()
+    live = _messages(log)
+    _reloaded(page)
+    expect(log.locator(".msg.citizen")).to_have_text(["Оценка 5 из 5"])
+    assert _messages(log) == live
