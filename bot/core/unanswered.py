@@ -141,13 +141,17 @@ class Background:
         self._answerer = answerer
         self._analyze = analyze
         self._seen: tuple[KnowledgeBase, tuple[TextFeatures, ...]] | None = None
+        # Requests of the same moment after a start or a reload share one analysis: the
+        # inbox's groupings are shared by the same features object (`Unanswered._grouping`).
+        self._lock = threading.Lock()
 
     def features(self) -> tuple[TextFeatures, ...]:
-        """Features of every entry of the current base."""
+        """Features of every entry of the current base, the same object while it stays."""
         kb = self._answerer.kb
-        if self._seen is None or self._seen[0] is not kb:
-            self._seen = (kb, tuple(self._entry(e) for e in kb))
-        return self._seen[1]
+        with self._lock:
+            if self._seen is None or self._seen[0] is not kb:
+                self._seen = (kb, tuple(self._entry(e) for e in kb))
+            return self._seen[1]
 
     def _entry(self, entry: Entry) -> TextFeatures:
         written = (*entry.phrasings, *entry.keywords, entry.answer)

@@ -889,3 +889,40 @@ async def test_the_inbox_and_a_group_page_read_only_questions_left_unanswered(
     assert all(f"вопрос «{question}»" in page for question in TRACTOR_QUESTIONS)
     assert not any(question in page for question in answered)
     assert read == [len(TRACTOR_QUESTIONS)] * 2
+
+
+async def test_group_pages_opened_at_once_after_a_start_share_one_grouping(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first pages of groups after the server starts (the base's features not yet
+    analysed, as after a reload of the base), opened at the same moment, group the inbox
+    once between them, not once per analysis of the base each made."""
+    groupings: list[int] = []
+
+    def slow(texts: Sequence[TextFeatures], **options: Any) -> list[int]:
+        groupings.append(len(texts))
+        time.sleep(0.5)  # a large inbox takes seconds
+        return cluster_labels(texts, **options)
+
+    entry = unanswered.Background._entry
+
+    def slow_entry(self: unanswered.Background, *args: Any) -> TextFeatures:
+        time.sleep(0.002)  # the project's base takes most of a second
+        return entry(self, *args)
+
+    monkeypatch.setattr(unanswered, "cluster_labels", slow)
+    monkeypatch.setattr(unanswered.Background, "_entry", slow_entry)
+    await _ask(web, (*PASSPORT_QUESTIONS, *TRACTOR_QUESTIONS), "first")
+    async with web.services.db.transaction() as uow:
+        records = await uow.questions.between(None, None)
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+
+    pages = await asyncio.gather(
+        *(web.client.get(f"/console/inbox/group/{r.id}") for r in [*records, records[0]])
+    )
+
+    assert [page.status_code for page in pages] == [200] * 6
+    for record, page in zip([*records, records[0]], pages, strict=True):
+        assert f"вопрос «{record.text}»" in unescape(page.text)
+    assert groupings == [5]
