@@ -393,6 +393,21 @@ def group_unanswered(
     square), and the text of record `include` if it is older.
     """
     texts = inbox_texts(records, settings, include)
+    return group_texts(
+        texts, analyze, settings=settings, now=now, background=background, cache=cache
+    )
+
+
+def group_texts(
+    texts: InboxTexts,
+    analyze: Analyze,
+    *,
+    settings: AnalyticsSettings,
+    now: datetime,
+    background: Sequence[TextFeatures] = (),
+    cache: GroupingCache | None = None,
+) -> list[Cluster]:
+    """The groups of `texts.grouped` with their records, biggest first."""
     grouping = cache.get(texts.grouped, background, settings.cluster_distance) if cache else None
     if grouping is None:
         grouping = _grouping(texts.grouped, analyze, settings=settings, background=background)

@@ -830,6 +830,30 @@ async def test_the_inbox_says_how_many_older_questions_are_in_no_group(
     )
 
 
+async def test_the_report_says_how_many_older_unanswered_questions_are_in_no_group(
+    small_inbox: Web,
+) -> None:
+    """The report's groups are made of the 3 newest distinct unanswered questions, as the
+    inbox's: under them it says how many asked before (questions and distinct texts) are in
+    none; with nothing left out it says nothing."""
+    web = small_inbox
+    await _ask(web, ("сломался карбюратор у трактора", "Сломался карбюратор у  трактора"), "old")
+    await _ask(web, ("трактор не заводится что делать",), "older")
+    await web.operator("ana", Role.ANALYST)
+    await log_in(web.client, "ana")
+    assert "В группы не вошли" not in unescape((await web.client.get("/console/report")).text)
+    await _ask(web, PASSPORT_QUESTIONS, "new")
+
+    page = unescape((await web.client.get("/console/report")).text)
+
+    groups = page.split('<h2 id="unanswered">')[1].split("<h2")[0]
+    assert (
+        "В группы не вошли более ранние вопросы: 3 (разных формулировок: 2). Группы "
+        "составлены из 3 самых новых разных вопросов периода, а эти заданы раньше." in groups
+    )
+    assert "трактор" not in groups
+
+
 async def test_group_pages_opened_at_once_share_one_grouping(
     web: Web, monkeypatch: pytest.MonkeyPatch
 ) -> None:
