@@ -118,6 +118,11 @@ class Report:
     zone: str = "Europe/Moscow"  # the time zone its days and times are in (the staff's)
     # The question of each entry the unanswered groups are closest to, by id.
     closest_questions: Mapping[str, str] = field(default_factory=dict)
+    # Unanswered questions asked before the newest `grouped_texts` distinct texts the groups
+    # are made of, in no group: questions and their distinct texts.
+    older_unanswered: int = 0
+    older_unanswered_texts: int = 0
+    grouped_texts: int = 0
 
     @property
     def last_day(self) -> date | None:
@@ -172,6 +177,9 @@ def build_report(
     entries_limit: int,
     min_ratings: int = 1,
     comments: Sequence[Rating] = (),
+    older_unanswered: int = 0,
+    older_unanswered_texts: int = 0,
+    grouped_texts: int = 0,
 ) -> Report:
     """Compute the report over questions and tickets of the period.
 
@@ -210,6 +218,9 @@ def build_report(
             for c in shown_clusters
             if c.closest_entry_id is not None
         },
+        older_unanswered=older_unanswered,
+        older_unanswered_texts=older_unanswered_texts,
+        grouped_texts=grouped_texts,
     )
 
 

@@ -12,7 +12,7 @@ from bot.core.records import Operator
 from bot.core.report_figures import Report, build_report
 from bot.core.roles import Permission, require
 from bot.core.settings import CoreSettings
-from bot.core.unanswered import Analyze, Background, Cluster, group_unanswered
+from bot.core.unanswered import Analyze, Background, Cluster, InboxTexts, group_texts, inbox_texts
 from bot.storage.database import Database
 
 Progress = Callable[[str], None]
@@ -65,16 +65,18 @@ class Reports:
         # Trends compare the last week of the period with the week before it.
         now = until or (records[-1].asked_at if records else self._clock())
 
-        def group() -> list[Cluster]:
-            return group_unanswered(
-                records,
+        def group() -> tuple[list[Cluster], InboxTexts]:
+            texts = inbox_texts(records, analytics)
+            clusters = group_texts(
+                texts,
                 self._analyze,
                 settings=analytics,
                 now=now,
                 background=self._background.features(),
             )
+            return clusters, texts
 
-        clusters = await asyncio.to_thread(group)
+        clusters, texts = await asyncio.to_thread(group)
         progress("расчёт")
         kb = self._answerer.kb
 
@@ -94,4 +96,7 @@ class Reports:
             entries_limit=analytics.report_entries,
             min_ratings=analytics.min_ratings,
             comments=comments,
+            older_unanswered=texts.older_records,
+            older_unanswered_texts=len(texts.older),
+            grouped_texts=analytics.max_cluster_questions,
         )

@@ -141,13 +141,17 @@ class Background:
         self._answerer = answerer
         self._analyze = analyze
         self._seen: tuple[KnowledgeBase, tuple[TextFeatures, ...]] | None = None
+        # Requests of the same moment after a start or a reload share one analysis: the
+        # inbox's groupings are shared by the same features object (`Unanswered._grouping`).
+        self._lock = threading.Lock()
 
     def features(self) -> tuple[TextFeatures, ...]:
-        """Features of every entry of the current base."""
+        """Features of every entry of the current base, the same object while it stays."""
         kb = self._answerer.kb
-        if self._seen is None or self._seen[0] is not kb:
-            self._seen = (kb, tuple(self._entry(e) for e in kb))
-        return self._seen[1]
+        with self._lock:
+            if self._seen is None or self._seen[0] is not kb:
+                self._seen = (kb, tuple(self._entry(e) for e in kb))
+            return self._seen[1]
 
     def _entry(self, entry: Entry) -> TextFeatures:
         written = (*entry.phrasings, *entry.keywords, entry.answer)
@@ -389,6 +393,21 @@ def group_unanswered(
     square), and the text of record `include` if it is older.
     """
     texts = inbox_texts(records, settings, include)
+    return group_texts(
+        texts, analyze, settings=settings, now=now, background=background, cache=cache
+    )
+
+
+def group_texts(
+    texts: InboxTexts,
+    analyze: Analyze,
+    *,
+    settings: AnalyticsSettings,
+    now: datetime,
+    background: Sequence[TextFeatures] = (),
+    cache: GroupingCache | None = None,
+) -> list[Cluster]:
+    """The groups of `texts.grouped` with their records, biggest first."""
     grouping = cache.get(texts.grouped, background, settings.cluster_distance) if cache else None
     if grouping is None:
         grouping = _grouping(texts.grouped, analyze, settings=settings, background=background)

@@ -36,6 +36,11 @@ def _percent(value: float | None) -> str:
     return "—" if value is None else f"{value:.1%}".replace(".", ",")
 
 
+def _number(value: int) -> str:
+    """A count as Russian text writes it: "1 500"."""
+    return f"{value:,}".replace(",", "\N{NO-BREAK SPACE}")
+
+
 def report_style() -> Markup:
     """The CSS of the report's part of a page (its classes start with `.report`)."""
     css = resources.files("bot.reporting").joinpath("templates", "report.css")
@@ -64,6 +69,20 @@ def render_page(
             within_share=_percent(report.queue.within_limit_share),
             generated=staff_time(generated_at, report.zone),
             csv_links=csv_links or {},
+            # Unanswered questions in no group (asked before the newest texts grouped), their
+            # distinct texts, and how many texts are grouped.
+            older=(
+                tuple(
+                    _number(n)
+                    for n in (
+                        report.older_unanswered,
+                        report.older_unanswered_texts,
+                        report.grouped_texts,
+                    )
+                )
+                if report.older_unanswered
+                else None
+            ),
         )
     )
 

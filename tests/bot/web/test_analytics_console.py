@@ -830,6 +830,30 @@ async def test_the_inbox_says_how_many_older_questions_are_in_no_group(
     )
 
 
+async def test_the_report_says_how_many_older_unanswered_questions_are_in_no_group(
+    small_inbox: Web,
+) -> None:
+    """The report's groups are made of the 3 newest distinct unanswered questions, as the
+    inbox's: under them it says how many asked before (questions and distinct texts) are in
+    none; with nothing left out it says nothing."""
+    web = small_inbox
+    await _ask(web, ("сломался карбюратор у трактора", "Сломался карбюратор у  трактора"), "old")
+    await _ask(web, ("трактор не заводится что делать",), "older")
+    await web.operator("ana", Role.ANALYST)
+    await log_in(web.client, "ana")
+    assert "В группы не вошли" not in unescape((await web.client.get("/console/report")).text)
+    await _ask(web, PASSPORT_QUESTIONS, "new")
+
+    page = unescape((await web.client.get("/console/report")).text)
+
+    groups = page.split('<h2 id="unanswered">')[1].split("<h2")[0]
+    assert (
+        "В группы не вошли более ранние вопросы: 3 (разных формулировок: 2). Группы "
+        "составлены из 3 самых новых разных вопросов периода, а эти заданы раньше." in groups
+    )
+    assert "трактор" not in groups
+
+
 async def test_group_pages_opened_at_once_share_one_grouping(
     web: Web, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -889,3 +913,40 @@ async def test_the_inbox_and_a_group_page_read_only_questions_left_unanswered(
     assert all(f"вопрос «{question}»" in page for question in TRACTOR_QUESTIONS)
     assert not any(question in page for question in answered)
     assert read == [len(TRACTOR_QUESTIONS)] * 2
+
+
+async def test_group_pages_opened_at_once_after_a_start_share_one_grouping(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first pages of groups after the server starts (the base's features not yet
+    analysed, as after a reload of the base), opened at the same moment, group the inbox
+    once between them, not once per analysis of the base each made."""
+    groupings: list[int] = []
+
+    def slow(texts: Sequence[TextFeatures], **options: Any) -> list[int]:
+        groupings.append(len(texts))
+        time.sleep(0.5)  # a large inbox takes seconds
+        return cluster_labels(texts, **options)
+
+    entry = unanswered.Background._entry
+
+    def slow_entry(self: unanswered.Background, *args: Any) -> TextFeatures:
+        time.sleep(0.002)  # the project's base takes most of a second
+        return entry(self, *args)
+
+    monkeypatch.setattr(unanswered, "cluster_labels", slow)
+    monkeypatch.setattr(unanswered.Background, "_entry", slow_entry)
+    await _ask(web, (*PASSPORT_QUESTIONS, *TRACTOR_QUESTIONS), "first")
+    async with web.services.db.transaction() as uow:
+        records = await uow.questions.between(None, None)
+    await web.operator("cura", Role.CURATOR)
+    await log_in(web.client, "cura")
+
+    pages = await asyncio.gather(
+        *(web.client.get(f"/console/inbox/group/{r.id}") for r in [*records, records[0]])
+    )
+
+    assert [page.status_code for page in pages] == [200] * 6
+    for record, page in zip([*records, records[0]], pages, strict=True):
+        assert f"вопрос «{record.text}»" in unescape(page.text)
+    assert groupings == [5]
