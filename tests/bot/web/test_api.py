@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 
-from tests.bot.web.conftest import Web
+from bot.core import unanswered
+from bot.core.roles import Role
+from tests.bot.web.conftest import Web, log_in
 
 pytestmark = pytest.mark.anyio
 
@@ -341,3 +344,33 @@ async def test_a_missing_console_page_is_a_russian_page_not_json(web: Web) -> No
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("text/html")
     assert "Такой страницы нет." in response.text
+
+
+async def test_an_unexpected_fault_is_a_russian_500_and_the_next_request_is_served(
+    web: Web, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fault nobody raised on purpose (a bug, a library's surprise) used to answer
+    Starlette's bare English "Internal Server Error", in the widget and the console alike."""
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("a fault in the code")
+
+    transport = httpx.ASGITransport(app=web.app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+        real_handle = web.services.conversations.handle
+        monkeypatch.setattr(web.services.conversations, "handle", broken)
+        response = await client.post("/api/v1/ask", json={"question": "забыл пароль"})
+        assert response.status_code == 500
+        assert "Внутренняя ошибка сервера" in response.json()["detail"]
+        monkeypatch.setattr(web.services.conversations, "handle", real_handle)
+        again = await client.post("/api/v1/ask", json={"question": "забыл пароль"})
+        assert again.status_code == 200, again.text
+
+        await web.operator("cura", Role.CURATOR)
+        await log_in(client, "cura")
+        monkeypatch.setattr(unanswered, "inbox_texts", broken)
+        page = await client.get("/console/inbox")
+        assert page.status_code == 500
+        assert page.headers["content-type"].startswith("text/html")
+        assert "Внутренняя ошибка сервера" in page.text
+        assert "Internal Server Error" not in page.text
