@@ -265,6 +265,8 @@ def _after_not(tokens: tuple[str, ...], index: int) -> bool:
 def courtesy_phrase_words(lemmas: list[str]) -> frozenset[int]:
     """Positions of the words that make up greetings and thanks of several words ("добрый
     день", "спасибо за помощь"), the longest phrase matched first."""
+    if COURTESY.sizes_by_first.keys().isdisjoint(lemmas):  # no phrase begins here: most
+        return frozenset()
     found: set[int] = set()
     i = 0
     while i < len(lemmas):
