@@ -265,7 +265,7 @@ def _after_not(tokens: tuple[str, ...], index: int) -> bool:
 def courtesy_phrase_words(lemmas: list[str]) -> frozenset[int]:
     """Positions of the words that make up greetings and thanks of several words ("добрый
     день", "спасибо за помощь"), the longest phrase matched first."""
-    if COURTESY.sizes_by_first.keys().isdisjoint(lemmas):  # no phrase begins here: most
+    if COURTESY.sizes_by_first.keys().isdisjoint(lemmas):  # no phrase begins: most questions
         return frozenset()
     found: set[int] = set()
     i = 0

@@ -202,5 +202,6 @@ class Postings:
         positions = offsets + np.arange(total)
         values = self._data[positions] * np.repeat(weights, lengths)
         cells = self._indices[positions] + np.repeat(group * self.rows, lengths)
-        sums: FloatArray = np.bincount(cells, values, minlength=groups * self.rows)
-        return sums.reshape(groups, self.rows)
+        sums = np.bincount(cells, values, minlength=groups * self.rows)
+        by_group: FloatArray = sums.reshape(groups, self.rows).astype(np.float64, copy=False)
+        return by_group
