@@ -46,8 +46,10 @@ class SynonymMap:
         out: list[tuple[str, int | None]] = []
         i = 0
         longest_at = self.index.longest_at
+        firsts = self.index.sizes_by_first
         while i < len(lemmas):
-            size = longest_at(lemmas, i)
+            # Most lemmas begin no phrase: one lookup here instead of a call.
+            size = longest_at(lemmas, i) if lemmas[i] in firsts else 0
             if size:
                 out.append((self.phrases[tuple(lemmas[i : i + size])], None))
                 i += size

@@ -80,19 +80,23 @@ class TermIndex:
     def queries(self, readings: Sequence[Sequence[str]]) -> Features:
         """The known terms of each reading, weighted so that summing them over `keyed` gives
         per entry the share of the reading's term weight its phrasings and keywords hold."""
-        masses = np.zeros(len(readings))
+        masses = []
         found: dict[str, list[int]] = {}  # known term → the readings that have it
         for row, terms in enumerate(readings):
             unique = list(dict.fromkeys(terms))
-            masses[row] = sum(self.weight(t) for t in unique)
+            masses.append(sum(self.weight(t) for t in unique))
             for t in unique:
                 if t in self._columns:
                     found.setdefault(t, []).append(row)
         columns = np.asarray([self._columns[t] for t in found], np.int64)
-        presence = np.zeros((len(readings), len(found)))
-        for j, rows in enumerate(found.values()):
-            presence[rows, j] = 1.0
-        scales = 1.0 / np.where(masses > 0, masses, 1.0)
+        # Built in Python and converted once: a numpy assignment per term costs more.
+        have = [set(rows) for rows in found.values()]
+        presence = np.array(
+            [[1.0 if row in rows else 0.0 for rows in have] for row in range(len(readings))],
+            dtype=np.float64,
+        ).reshape(len(readings), len(found))
+        mass = np.asarray(masses, dtype=np.float64)
+        scales = 1.0 / np.where(mass > 0, mass, 1.0)
         return Features(columns, self.idf[columns], presence, scales)
 
     def coverage_without(self, terms: Sequence[str], entry: int, phrasing: int) -> float:

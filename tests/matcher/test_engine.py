@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 import threading
 
+import numpy as np
 import pytest
 
-from matcher import Action, Entry, KnowledgeBase, Matcher, Morphology
+from matcher import Action, Entry, KnowledgeBase, Matcher, Morphology, analyzer, engine
 
 
 @pytest.mark.parametrize(
@@ -400,3 +402,38 @@ def test_a_word_of_the_same_family_is_answered_outright(
     "прикре"), so a question worded with either reaches the entry worded with the other."""
     match = project_matcher.match(question)
     assert (match.action, match.entry_id) == (Action.ANSWER, entry_id)
+
+
+def test_the_quick_ways_give_the_answers_of_the_long_ones(
+    project_matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shortcuts taken for speed (the best candidates by argmax when their scores differ,
+    no layout or by-sound repair of a question without Latin letters) change no answer, no
+    score and no candidate: the same questions the long way give equal matches."""
+    questions = [
+        "Здравствуйте, подскажите пожалуйста, забыл пароль от госуслуг",
+        "не приходит смс код",
+        "выпизка эптс",
+        "pf,sk gfhjkm",
+        "Zabyl parol, pomogite!",
+        "зaбыл пaрoль",
+        "д'артаньян не может войти",
+        "спасибо за помощь",
+        "как испечь пирог",
+        "",
+    ]
+    quick = [project_matcher.match(q) for q in questions]
+    monkeypatch.setattr(engine, "_distinct_top", lambda _scores, _limit: None)
+    monkeypatch.setattr(analyzer, "_MAY_BE_LATIN", re.compile(""))  # every text is searched
+    assert [project_matcher.match(q) for q in questions] == quick
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_best_candidates_are_argpartitions_whether_scores_tie_or_not(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    scores = rng.random(40)
+    if seed % 2:  # few distinct values: ties among the best and at the fifth place
+        scores = np.round(scores * 6) / 6
+    part = np.argpartition(-scores, 5)[:5]
+    expected = [int(i) for i in part[np.argsort(-scores[part], kind="stable")]]
+    assert engine._top(scores, 5) == expected
