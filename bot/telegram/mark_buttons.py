@@ -37,7 +37,9 @@ class MarkButtons:
                 key, {MARK_MESSAGE_KEY: {"number": number, "message_id": message_id}}
             )
         except Exception:  # the reply is delivered: never fail its delivery for this
-            LOG.warning("Could not remember the mark buttons of ticket %d", number, exc_info=True)
+            LOG.warning(
+                "Не удалось запомнить, где кнопки оценки обращения № %d", number, exc_info=True
+            )
 
 
 async def tick_typed_mark(bot: Bot, state: FSMContext, chat_id: int, mark: GivenMark) -> None:
@@ -54,4 +56,8 @@ async def tick_typed_mark(bot: Bot, state: FSMContext, chat_id: int, mark: Given
     except TelegramBadRequest:
         pass  # the message is gone, or shows this mark already: nothing to change
     except TelegramAPIError:  # the mark is stored and thanked for: the tick can be missed
-        LOG.warning("Could not tick mark %d of ticket %d", mark.stars, mark.ticket_number)
+        LOG.warning(
+            "Не удалось отметить оценку %d на кнопках обращения № %d",
+            mark.stars,
+            mark.ticket_number,
+        )

@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 LOGIN, ADDRESS = "login", "address"
 # How the log names the limit that closed the form.
-LIMIT_NAMES = {LOGIN: "для логина", ADDRESS: "для адреса"}
+LIMIT_NAMES = {LOGIN: "по логину", ADDRESS: "по адресу"}
 # Rounding of stored times (microseconds) must not refuse the last token of a bucket.
 SLACK_SECONDS = 0.001
 # A key the database refused is refused here until then, without asking it again: a flood of
@@ -120,8 +120,8 @@ class LoginGuard:
         for what, wait in attempt.waits:
             if wait > 0:
                 log.warning(
-                    "вход в консоль закрыт %s после неверных паролей: логин %r с адреса %s; "
-                    "следующая попытка через %d с",
+                    "Вход в консоль закрыт после неверных паролей (ограничение %s): логин %r "
+                    "с адреса %s; следующая попытка через %d с",
                     LIMIT_NAMES.get(what, what),
                     login_key(attempt.login),
                     attempt.address,

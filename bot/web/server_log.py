@@ -68,14 +68,18 @@ MESSAGES: dict[str, str] = {
     # aiogram's polling, in `faqbot telegram` and in `serve` with a bot token.
     "Start polling": "Опрос Telegram начат",
     "Polling stopped": "Опрос Telegram остановлен",
-    "Run polling for bot @%s id=%d - %r": "Бот @%s (id=%d) опрашивает Telegram: %r",
-    "Polling stopped for bot @%s id=%d - %r": "Бот @%s (id=%d) больше не опрашивает Telegram: %r",
+    "Run polling for bot @%s id=%d - %r": "Бот @%s (id=%d, имя %r) опрашивает Telegram",
+    "Polling stopped for bot @%s id=%d - %r": (
+        "Бот @%s (id=%d, имя %r) больше не опрашивает Telegram"
+    ),
     "Failed to fetch updates - %s: %s": "Не удалось получить обновления от Telegram: %s: %s",
+    # aiogram's "tryings" counts the waits before this one (0 after the first failure), not
+    # the failed requests: «попыток: 0» after a failure read as if nothing had been tried.
     "Sleep for %f seconds and try again... (tryings = %d, bot id = %d)": (
-        "Новая попытка через %.1f с (попыток: %d, бот id=%d)"
+        "Новая попытка через %.1f с (повторов до неё: %d, бот id=%d)"
     ),
     "Connection established (tryings = %d, bot id = %d)": (
-        "Связь с Telegram восстановлена (попыток: %d, бот id=%d)"
+        "Связь с Telegram восстановлена (повторов: %d, бот id=%d)"
     ),
     "Received %s signal": "Получен сигнал %s",
 }

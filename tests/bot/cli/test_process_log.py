@@ -9,6 +9,7 @@ level and logger but the same English messages. Now every line but the access lo
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import signal
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.bot.telegram.fake_api import FakeBotApi
 from tests.bot.web.conftest import free_port
 
 TOKEN = "123:abc"
@@ -90,3 +92,54 @@ def test_serve_writes_its_warnings_with_time_level_and_logger_in_russian(
 def test_the_telegram_command_writes_the_same_lines(tmp_path: Path) -> None:
     lines = _log_of(tmp_path, "telegram")
     _assert_stamped_and_russian(lines)
+
+
+@pytest.mark.anyio
+async def test_the_telegram_command_says_how_polling_failed_and_recovered(
+    tmp_path: Path,
+) -> None:
+    """Another bot instance held getUpdates twice, then let go. aiogram's count of waits
+    was shown as attempts: «Новая попытка через 1.0 с (попыток: 0…)» right after a failed
+    one, and the bot's name hung at the end of the line («…опрашивает Telegram: 'Bot'»)."""
+    api = FakeBotApi(token=TOKEN)
+    await api.start()
+    api.fail(
+        409,
+        2,
+        methods=("getUpdates",),
+        description="Conflict: terminated by other getUpdates request",
+    )
+    log = tmp_path / "faqbot.log"
+    environment = {
+        **os.environ,
+        "FAQBOT_ENV": "development",
+        "FAQBOT_DATA_DIR": str(tmp_path),
+        "TELEGRAM_BOT_TOKEN": TOKEN,
+        "TELEGRAM_API_BASE": api.base_url,
+    }
+    environment.pop("TELEGRAM_WEBHOOK_URL", None)
+    with log.open("wb") as sink:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli.main", "telegram",
+            cwd=tmp_path, env=environment, stdout=sink, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 90
+        while "Связь с Telegram восстановлена" not in log.read_text("utf-8"):
+            if time.monotonic() > deadline or process.returncode is not None:
+                pytest.fail(f"no recovery logged:\n{log.read_text('utf-8')}")
+            await asyncio.sleep(0.2)
+    finally:
+        if process.returncode is None:
+            process.send_signal(signal.SIGINT)
+        await asyncio.wait_for(process.wait(), timeout=30)
+        await api.stop()
+    messages = [line.split(": ", 1)[1] for line in log.read_text("utf-8").splitlines()]
+    assert "Бот @faqbot_test_bot (id=123, имя 'Консультант') опрашивает Telegram" in messages
+    # The delays are aiogram's, with a random spread after the first.
+    waits = [m for m in messages if m.startswith("Новая попытка")]
+    assert [re.sub(r"через \d+\.\d с", "через … с", m) for m in waits] == [
+        "Новая попытка через … с (повторов до неё: 0, бот id=123)",
+        "Новая попытка через … с (повторов до неё: 1, бот id=123)",
+    ], waits
+    assert "Связь с Telegram восстановлена (повторов: 2, бот id=123)" in messages

@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from alembic import command
 
 from bot.core import wording
 from bot.core.delivery import DeliveryWorker, retry_delay
@@ -16,6 +17,9 @@ from bot.core.outbox import SenderRegistry
 from bot.core.records import Operator, OutboxMessage
 from bot.core.settings import OutboxSettings, StorageSettings
 from bot.core.tickets import DELIVERY_REFUSED, Via
+from bot.storage.database import open_database
+from bot.storage.engine import create_engine
+from bot.storage.migrate import alembic_config, upgrade
 from tests.bot.conftest import FakeClock
 from tests.bot.core.conftest import RecordingSender, Services
 
@@ -253,6 +257,46 @@ async def test_a_second_blocking_is_flagged_when_a_server_with_a_clock_ahead_fla
     assert notes == [
         "Telegram отказывается писать в этот чат",
         wording.HELD_BEHIND_REFUSAL,
+        "Telegram отказывается писать в этот чат",
+        wording.HELD_BEHIND_REFUSAL,
+    ]
+
+
+async def test_a_blocking_told_before_the_upgrade_is_not_told_again_after_it(
+    services: Services, database_url: str
+) -> None:
+    """The citizen blocked the bot and staff were told «тоже не доставлены» by a server
+    before migration 0014, whose line names no queued message. The first reply after the
+    upgrade, still blocked, took the blocking for untold and added the line a second time."""
+
+    async def blocked(message: OutboxMessage) -> None:
+        raise RecipientRefusedError("Telegram отказывается писать в этот чат")
+
+    olga = await _replied(services)
+    await services.worker.run_once()  # delivered: the chat worked until now
+    services.telegram.send = blocked  # type: ignore[method-assign]
+    await services.desk.reply(olga, 1, "Проверьте раздел «Заявления».", via=Via.CONSOLE)
+    await services.worker.run_once()  # refused: the citizen blocked the bot
+    services.clock.advance(timedelta(seconds=1))
+    await services.desk.reply(olga, 1, "Обновите страницу.", via=Via.CONSOLE)  # the line
+    # The database as a server before 0014 left it (no `outbox_id`), then upgraded.
+    engine = create_engine(database_url, StorageSettings())
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0013"))
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    upgraded = await open_database(database_url)
+    try:
+        desk = Desk(upgraded, clock=services.clock)
+        services.clock.advance(timedelta(seconds=1))
+        await desk.reply(olga, 1, "Войдите снова.", via=Via.CONSOLE)
+        history = (await desk.details(olga, 1)).events
+    finally:
+        await upgraded.close()
+    notes = [e.note for e in history if e.action == DELIVERY_REFUSED]
+    assert notes == [
         "Telegram отказывается писать в этот чат",
         wording.HELD_BEHIND_REFUSAL,
     ]

@@ -297,3 +297,25 @@ async def test_a_mark_typed_after_a_thank_you_still_rates_the_closed_ticket(
     citizen.says("4")  # rated already: a digit is no mark any more
     told = (await api.wait_sent(606, 7))[-1]
     assert "Спасибо за оценку" not in told["text"]
+
+
+async def test_a_typed_mark_telegram_would_not_tick_is_one_russian_log_line(
+    running: RunningBot, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The mark is stored and thanked for; the tick Telegram refused is a warning in the
+    administrator's language, as faqbot's other lines are (it was «Could not tick mark 5 of
+    ticket 1», left in English when the others were translated)."""
+    api = running.api
+    number, desk, who = await closed_ticket(running, 606)
+    api.fail(
+        403, 1, methods=("editMessageReplyMarkup",), description="Forbidden: not enough rights"
+    )
+    running.citizen(606).says("5")
+    await api.wait_for(
+        lambda: any(r.name == "bot.telegram.mark_buttons" for r in caplog.records),
+        what="the log line",
+    )
+    [line] = [r.getMessage() for r in caplog.records if r.name == "bot.telegram.mark_buttons"]
+    assert line == f"Не удалось отметить оценку 5 на кнопках обращения № {number}"
+    details = await desk.details(who, number)
+    assert [e.note for e in details.events if e.action == "rated"] == ["5 из 5"]
