@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from uuid import uuid4
 
@@ -25,6 +26,8 @@ from bot.storage.database import Database
 from bot.storage.unit_of_work import UnitOfWork
 
 log = logging.getLogger(__name__)
+# How often a database outage the worker keeps meeting is said again.
+OUTAGE_REPEAT_SECONDS = 60.0
 
 
 def retry_delay(attempts: int, settings: OutboxSettings) -> timedelta:
@@ -54,6 +57,26 @@ class DeliveryReport:
 
     delivered: int
     failed: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Outage:
+    """The database unreachable for the worker since `since` (monotonic seconds)."""
+
+    since: float
+    said_at: float | None = None
+
+    def noticed(self, error: DatabaseUnavailableError) -> _Outage:
+        """Log the outage at its first poll and then at most once a minute."""
+        now = time.monotonic()
+        if self.said_at is not None and now - self.said_at < OUTAGE_REPEAT_SECONDS:
+            return self
+        log.warning(
+            "Очередь ответов: база данных недоступна%s, повторим: %r",
+            f" уже {round(now - self.since)} с" if self.said_at is not None else "",
+            error.__cause__,
+        )
+        return replace(self, said_at=now)
 
 
 class DeliveryWorker:
@@ -168,14 +191,14 @@ class DeliveryWorker:
             current_priority.reset(token)
 
     async def _run(self, stop: asyncio.Event) -> None:
+        outage: _Outage | None = None
         while not stop.is_set():
             try:
                 report = await self.run_once()
             except DatabaseUnavailableError as error:
-                # The rows are safe in the database; carry on once it is back.
-                log.warning(
-                    "Очередь ответов: база данных недоступна, повторим: %r", error.__cause__
-                )
+                # The rows are safe in the database; carry on once it is back. Said when the
+                # outage begins and then once a minute, not at every poll.
+                outage = (outage or _Outage(time.monotonic())).noticed(error)
                 report = DeliveryReport(delivered=0, failed=0)
             except Exception:
                 # A worker that dies leaves every later reply undelivered with nobody told:
@@ -184,6 +207,14 @@ class DeliveryWorker:
                     "Очередь ответов: проход доставки завершился ошибкой; доставка продолжается"
                 )
                 report = DeliveryReport(delivered=0, failed=0)
+            else:
+                if outage is not None:
+                    log.info(
+                        "Очередь ответов: база данных снова доступна (была недоступна %d с), "
+                        "доставка продолжается",
+                        round(time.monotonic() - outage.since),
+                    )
+                    outage = None
             if report.delivered or report.failed:
                 continue
             with contextlib.suppress(TimeoutError):

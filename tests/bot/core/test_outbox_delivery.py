@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from alembic import command
@@ -22,6 +24,7 @@ from bot.storage.engine import create_engine
 from bot.storage.migrate import alembic_config, upgrade
 from tests.bot.conftest import FakeClock
 from tests.bot.core.conftest import RecordingSender, Services
+from tests.conftest import fresh_sqlite
 
 pytestmark = pytest.mark.anyio
 
@@ -300,3 +303,39 @@ async def test_a_blocking_told_before_the_upgrade_is_not_told_again_after_it(
         "Telegram отказывается писать в этот чат",
         wording.HELD_BEHIND_REFUSAL,
     ]
+
+
+async def test_a_database_outage_is_logged_when_it_begins_and_ends_not_at_every_poll(
+    sqlite_template: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The worker polls every second; while the database was down each poll logged the same
+    warning, 3,600 lines an hour burying everything else an admin needs to see. (SQLite
+    only: the outage is made by putting a directory where the file was.)"""
+    path = tmp_path / "faqbot.sqlite3"
+    db = await open_database(fresh_sqlite(sqlite_template, path))
+    senders = SenderRegistry()
+    senders.register("web", RecordingSender())
+    worker = DeliveryWorker(
+        db, senders, settings=OutboxSettings(poll_interval=timedelta(seconds=0.02))
+    )
+    stop = asyncio.Event()
+    caplog.set_level(logging.INFO, logger="bot.core.delivery")
+    running = asyncio.create_task(worker.run(stop))
+    try:
+        await asyncio.sleep(0.1)
+        await db.close()  # its pooled connections would keep the file open
+        path.rename(path.with_suffix(".away"))
+        path.mkdir()
+        await asyncio.sleep(0.5)  # about 25 polls
+        path.rmdir()
+        path.with_suffix(".away").rename(path)
+        await asyncio.sleep(0.3)
+    finally:
+        stop.set()
+        await running
+        await db.close()
+    lines = [r.getMessage() for r in caplog.records if r.name == "bot.core.delivery"]
+    down = [line for line in lines if "база данных недоступна" in line]
+    back = [line for line in lines if "база данных снова доступна" in line]
+    assert len(down) == 1, lines
+    assert len(back) == 1, lines
