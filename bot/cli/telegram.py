@@ -38,7 +38,11 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> int:
     """Check the settings, then poll until interrupted."""
-    from bot.telegram.errors import MissingTokenError, TelegramSettingsError
+    from bot.telegram.errors import (
+        MissingTokenError,
+        TelegramSettingsError,
+        TokenRejectedError,
+    )
     from bot.telegram.settings import TelegramSettings
     from bot.web import server_log
 
@@ -54,7 +58,11 @@ def run(args: argparse.Namespace) -> int:
     if status := run_on_database(args, database_works):
         return status
     server_log.configure()  # the same lines as `serve` writes
-    asyncio.run(_serve(settings))
+    try:
+        asyncio.run(_serve(settings))
+    except TokenRejectedError as error:  # waiting would not help: say what to fix
+        print(f"faqbot: {error}", file=sys.stderr)
+        return 2
     return 0
 
 

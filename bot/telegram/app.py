@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+import signal
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
@@ -14,20 +15,28 @@ from aiogram.client.default import DefaultBotProperties
 from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramRetryAfter,
+    TelegramServerError,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import BotCommand
 
 from bot.core.delivery import DeliveryWorker
 from bot.core.errors import DatabaseUnavailableError
 from bot.core.outbox import SenderRegistry
 from bot.telegram.dispatcher import build_dispatcher
+from bot.telegram.errors import TokenRejectedError
 from bot.telegram.identity import TELEGRAM_CHANNEL
 from bot.telegram.log_redaction import token_redaction
 from bot.telegram.mark_buttons import MarkButtons
 from bot.telegram.retrying import RetryMiddleware
 from bot.telegram.sender import TelegramSender
 from bot.telegram.services import TelegramServices, build_services
-from bot.telegram.settings import TelegramSettings
+from bot.telegram.settings import TOKEN_ENV, TelegramSettings
 from bot.telegram.staff_announcer import StaffAnnouncer
 from matcher import Morphology
 
@@ -89,30 +98,90 @@ class TelegramApp:
                 )
 
     async def run(self, stop: asyncio.Event, *, handle_signals: bool = False) -> None:
-        """Poll for updates and deliver operators' replies until `stop` is set (or a signal)."""
-        await prepare(self.bot)
-        async with self.background():
-            polling = asyncio.create_task(
-                self.dispatcher.start_polling(
-                    self.bot,
-                    polling_timeout=self.services.settings.polling_timeout,
-                    handle_signals=handle_signals,
-                    close_bot_session=False,
-                ),
-                name="telegram-polling",
-            )
-            stopped = asyncio.create_task(stop.wait())
+        """Wait for Telegram, then poll for updates and deliver operators' replies until
+        `stop` is set (or SIGINT/SIGTERM with `handle_signals`).
+
+        Raises `TokenRejectedError` when Telegram refuses the token, and whatever stopped
+        polling otherwise: the caller says so instead of the bot falling silent.
+        """
+        with _stop_on_signals(stop) if handle_signals else contextlib.nullcontext():
+            if not await self.connect(stop):
+                return
+            await prepare(self.bot)
+            async with self.background():
+                await self._poll(stop)
+
+    async def connect(self, stop: asyncio.Event) -> bool:
+        """Ask Telegram who the bot is until it answers (True), waiting with back-off while
+        it is unreachable or failing; False when `stop` is set first."""
+        settings = self.services.settings
+        attempt = 0
+        while not stop.is_set():
             try:
-                await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
-            finally:
-                if not polling.done():
-                    try:
-                        await self.dispatcher.stop_polling()
-                    except RuntimeError:  # polling had not started yet
-                        polling.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await polling
-                stopped.cancel()
+                await self.bot.me()
+            except (TelegramUnauthorizedError, TelegramNotFound) as error:
+                raise TokenRejectedError(TOKEN_ENV) from error
+            except TelegramRetryAfter as error:
+                delay = float(error.retry_after)
+                why = "Telegram просит подождать"
+            except TelegramServerError as error:
+                delay = min(settings.connect_first_delay * 2**attempt, settings.connect_max_delay)
+                why = f"Telegram ответил ошибкой сервера: {error.message}"
+            except (TelegramAPIError, TelegramNetworkError) as error:
+                delay = min(settings.connect_first_delay * 2**attempt, settings.connect_max_delay)
+                why = f"нет связи с {settings.api_base}: {type(error).__name__}"
+            else:
+                return True
+            attempt += 1
+            log.warning(
+                "Telegram недоступен (%s); бот начнёт работу, как только Telegram ответит: "
+                "попытка %d не удалась, следующая через %.0f с",
+                why,
+                attempt,
+                delay,
+            )
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=delay)
+        return False
+
+    async def _poll(self, stop: asyncio.Event) -> None:
+        polling = asyncio.create_task(
+            self.dispatcher.start_polling(
+                self.bot,
+                polling_timeout=self.services.settings.polling_timeout,
+                handle_signals=False,  # `stop` is set on signals instead (see `run`)
+                close_bot_session=False,
+            ),
+            name="telegram-polling",
+        )
+        stopped = asyncio.create_task(stop.wait())
+        try:
+            await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            if polling.done():
+                await polling  # what stopped polling is raised, not left in the task
+        finally:
+            if not polling.done():
+                try:
+                    await self.dispatcher.stop_polling()
+                except RuntimeError:  # polling had not started yet
+                    polling.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await polling
+            stopped.cancel()
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """SIGINT and SIGTERM set `stop` (while Telegram is awaited and while polling)."""
+    loop = asyncio.get_running_loop()
+    signals = (signal.SIGINT, signal.SIGTERM)
+    for number in signals:
+        loop.add_signal_handler(number, stop.set)
+    try:
+        yield
+    finally:
+        for number in signals:
+            loop.remove_signal_handler(number)
 
 
 @asynccontextmanager
@@ -180,7 +249,7 @@ async def forget_stale_dialogues(services: TelegramServices) -> None:
 async def prepare(bot: Bot) -> None:
     """Switch the bot to long polling and publish its commands in the Telegram menu.
 
-    An unreachable Bot API is not fatal here: polling keeps trying with back-off.
+    Telegram has just answered `connect`; should it fail here, polling keeps trying.
     """
     try:
         await bot.delete_webhook(drop_pending_updates=False)

@@ -30,3 +30,13 @@ class FloodWaitError(TelegramError):
 
 class TelegramSettingsError(TelegramError):
     """A Telegram setting has a value the bot cannot use; the message says how to fix it."""
+
+
+class TokenRejectedError(TelegramError):
+    """Telegram refused the bot's token (401, or 404 for a malformed one): no retry helps."""
+
+    def __init__(self, variable: str) -> None:
+        super().__init__(
+            f"Telegram не принял токен бота из {variable}: токен неверен или отозван. "
+            "Возьмите действующий у @BotFather (/mybots → API Token) и запустите бота снова"
+        )

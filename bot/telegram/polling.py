@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from fastapi import APIRouter
 
 from bot.telegram.app import bot_on
+from bot.telegram.errors import TelegramError
 from bot.telegram.log_redaction import token_redaction
 from bot.telegram.services import services_on
 from bot.telegram.settings import TelegramSettings
@@ -49,8 +50,9 @@ class TelegramPolling:
 
 def _report_end(task: asyncio.Task[None]) -> None:
     # The web app keeps serving without the bot; say so instead of failing silently.
-    if not task.cancelled() and task.exception() is not None:
-        log.error(
-            "Бот Telegram остановился; веб-приложение продолжает работать",
-            exc_info=task.exception(),
-        )
+    if task.cancelled() or (error := task.exception()) is None:
+        return
+    if isinstance(error, TelegramError):  # a refused token: one line says what to do
+        log.error("Бот Telegram остановился: %s. Веб-приложение продолжает работать", error)
+        return
+    log.error("Бот Telegram остановился; веб-приложение продолжает работать", exc_info=error)

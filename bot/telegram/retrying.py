@@ -15,7 +15,7 @@ from aiogram.client.session.middlewares.base import (
     NextRequestMiddlewareType,
 )
 from aiogram.exceptions import TelegramNetworkError, TelegramRetryAfter, TelegramServerError
-from aiogram.methods import GetUpdates, TelegramMethod
+from aiogram.methods import GetMe, GetUpdates, TelegramMethod
 from aiogram.methods.base import Response
 
 from bot.telegram.settings import RetrySettings
@@ -39,8 +39,8 @@ class RetryMiddleware(BaseRequestMiddleware):
         method: TelegramMethod[Any],
     ) -> Response[Any]:
         """Make the call, retrying what is worth retrying."""
-        if isinstance(method, GetUpdates):
-            # Polling has its own back-off in the dispatcher.
+        if isinstance(method, GetUpdates | GetMe):
+            # Polling has its own back-off in the dispatcher, the start its own (`connect`).
             return await make_request(bot, method)
         attempt = 1
         while True:

@@ -54,6 +54,9 @@ class TelegramSettings:
     polling_timeout: int = 10  # seconds a getUpdates call waits for news
     kb_reload_interval: float = 2.0
     request_timeout: float = 30.0
+    # Back-off while Telegram is unreachable at start: seconds, doubling up to the maximum.
+    connect_first_delay: float = 1.0
+    connect_max_delay: float = 60.0
     remembered_deliveries: int = 10_000  # idempotency keys kept to drop repeated sends
     # Webhook mode (mounted on `faqbot serve`): the public base URL Telegram posts to.
     webhook_url: str | None = None

@@ -16,16 +16,22 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
-from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
+from aiogram.exceptions import (
+    TelegramAPIError,
+    TelegramNetworkError,
+    TelegramNotFound,
+    TelegramUnauthorizedError,
+)
 from aiogram.types import Update
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from bot.telegram.app import COMMANDS, TelegramApp, bot_on
+from bot.telegram.errors import TokenRejectedError
 from bot.telegram.log_redaction import token_redaction
 from bot.telegram.services import services_on
-from bot.telegram.settings import WEBHOOK_PATH, TelegramSettings
+from bot.telegram.settings import TOKEN_ENV, WEBHOOK_PATH, TelegramSettings
 
 if TYPE_CHECKING:
     from bot.web.services import WebServices
@@ -82,7 +88,8 @@ class TelegramWebhook:
         return JSONResponse({"ok": True})
 
     async def _register(self, app: TelegramApp) -> None:
-        """Point Telegram at our URL (with the secret), retrying while it is unreachable."""
+        """Point Telegram at our URL (with the secret), retrying while it is unreachable;
+        a refused token ends the attempts with one error line."""
         attempt = 0
         while True:
             try:
@@ -94,6 +101,13 @@ class TelegramWebhook:
                     drop_pending_updates=False,
                 )
                 await app.bot.set_my_commands(list(COMMANDS))
+            except (TelegramUnauthorizedError, TelegramNotFound):
+                # No retry helps a refused token: one line says what to fix.
+                log.error(
+                    "Бот Telegram остановился: %s. Веб-приложение продолжает работать",
+                    TokenRejectedError(TOKEN_ENV),
+                )
+                return
             except (TelegramAPIError, TelegramNetworkError) as error:
                 delay = REGISTER_RETRY_SECONDS[min(attempt, len(REGISTER_RETRY_SECONDS) - 1)]
                 log.warning(

@@ -1,0 +1,175 @@
+"""Telegram unreachable or refusing the token when the bot starts, in real processes.
+
+An outage at start (connection refused, 5xx) is waited out with one Russian line per wait,
+and the bot answers as soon as Telegram is back; a refused token stops `faqbot telegram`
+with a Russian line and status 2, and under `serve` (polling or webhook) is one error line
+while the web serves.
+Until 2026-12-05 three failed `getMe` calls ended polling for good: `faqbot telegram` exited
+with status 0 after «Task exception was never retrieved», `serve` lost the bot silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+from collections.abc import AsyncIterator, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import httpx
+import pytest
+
+from tests.bot.telegram.conftest import PROJECT_KB, TOKEN
+from tests.bot.telegram.fake_api import FakeBotApi
+from tests.bot.telegram.served import TELEGRAM_SETTINGS, serving
+from tests.bot.telegram.test_webhook import message_update
+
+pytestmark = [pytest.mark.anyio, pytest.mark.integration, pytest.mark.slow]
+
+WRONG_TOKEN = "7000001:AAF-a-token-botfather-revoked_0123456789"
+WAITING = "Telegram недоступен"
+REFUSED = "Telegram не принял токен бота"
+START_SECONDS = 90.0
+NO_RETRY_SECONDS = 3.0
+
+
+@dataclass(frozen=True, slots=True)
+class Bot:
+    """A running `faqbot telegram` process and its output (stdout and stderr together)."""
+
+    process: asyncio.subprocess.Process
+    log: Path
+
+    def output(self) -> str:
+        """What the process has written so far."""
+        return self.log.read_text("utf-8")
+
+    async def wait_for_line(self, text: str) -> None:
+        """Wait until the output holds `text`, or fail showing it."""
+        deadline = time.monotonic() + START_SECONDS
+        while text not in self.output():
+            if time.monotonic() > deadline or self.process.returncode is not None:
+                status = self.process.returncode
+                pytest.fail(f"no «{text}» (exit status {status}):\n{self.output()}")
+            await asyncio.sleep(0.1)
+
+
+@asynccontextmanager
+async def bot_process(tmp_path: Path, env: Mapping[str, str]) -> AsyncIterator[Bot]:
+    """`faqbot telegram` with `env` over a clean environment; stopped (SIGTERM) at the end."""
+    environment = {k: v for k, v in os.environ.items() if k not in TELEGRAM_SETTINGS}
+    environment.update(FAQBOT_DATA_DIR=str(tmp_path), **env)
+    log = tmp_path / "telegram.log"
+    with log.open("wb") as sink:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli.main", "telegram", "--kb", str(PROJECT_KB),
+            env=environment, stdout=sink, stderr=asyncio.subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        yield Bot(process, log)
+    finally:
+        if process.returncode is None:
+            process.terminate()
+            try:
+                await asyncio.wait_for(process.wait(), timeout=15)
+            except TimeoutError:
+                process.kill()
+                await process.wait()
+
+
+async def test_telegram_down_at_start_is_waited_for_and_then_the_bot_answers(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    port = urlsplit(api.base_url).port
+    assert port is not None
+    await api.stop()  # connection refused: the Bot API server is down
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    async with bot_process(tmp_path, env) as bot:
+        await bot.wait_for_line(WAITING)
+        await api.start(port)  # Telegram is back
+        api.push(message_update(901, "забыл пароль"))
+        (reply,) = await api.wait_sent(901, 1, timeout=60)
+        assert "восстанов" in reply["text"].lower()
+        assert bot.process.returncode is None
+    assert await bot.process.wait() == 0  # stopped by SIGTERM, gracefully
+    output = bot.output()
+    assert "Traceback" not in output and "never retrieved" not in output, output
+    assert "следующая через" in output  # the wait says when it tries again
+
+
+async def test_a_refused_token_stops_faqbot_telegram_with_a_russian_line(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": WRONG_TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    async with bot_process(tmp_path, env) as bot:
+        await asyncio.wait_for(bot.process.wait(), timeout=START_SECONDS)
+    output = bot.output()
+    assert bot.process.returncode == 2, output
+    assert f"faqbot: {REFUSED}" in output and "@BotFather" in output
+    assert "Traceback" not in output and "never retrieved" not in output, output
+    assert WRONG_TOKEN.split(":")[1] not in output
+
+
+async def test_under_serve_telegram_failing_at_start_is_waited_for(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    api.fail(502, 3, methods=("getMe",), description="Bad Gateway")
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    async with serving(tmp_path, PROJECT_KB, env) as served:
+        api.push(message_update(902, "забыл пароль"))
+        (reply,) = await api.wait_sent(902, 1, timeout=60)
+        assert "восстанов" in reply["text"].lower()
+    log = served.log.read_text("utf-8")
+    assert f"{WAITING} (Telegram ответил ошибкой сервера: Bad Gateway)" in log
+    assert "never retrieved" not in log
+
+
+async def test_under_serve_a_refused_token_is_one_line_and_the_web_keeps_answering(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": WRONG_TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    async with serving(tmp_path, PROJECT_KB, env) as served:
+        await _wait_logged(served.log, REFUSED)
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+            asked = await client.post("/api/v1/ask", json={"question": "забыл пароль"})
+            health = await client.get("/healthz")
+        assert asked.status_code == 200 and asked.json()["entry_id"]
+        assert health.status_code == 200
+    log = served.log.read_text("utf-8")
+    (line,) = [line for line in log.splitlines() if REFUSED in line]
+    assert "ERROR" in line and "Бот Telegram остановился" in line
+    assert "Веб-приложение продолжает работать" in line
+    assert "never retrieved" not in log
+    assert WRONG_TOKEN.split(":")[1] not in log
+
+
+async def test_in_webhook_mode_a_refused_token_is_one_line_and_not_retried(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": WRONG_TOKEN,
+        "TELEGRAM_API_BASE": api.base_url,
+        "TELEGRAM_WEBHOOK_URL": "https://example.org",
+    }
+    async with serving(tmp_path, PROJECT_KB, env) as served:
+        await _wait_logged(served.log, REFUSED)
+        await asyncio.sleep(NO_RETRY_SECONDS)  # the first retry came after 1 s
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+            asked = await client.post("/api/v1/ask", json={"question": "забыл пароль"})
+        assert asked.status_code == 200 and asked.json()["entry_id"]
+    assert len(api.calls_of("setWebhook", ok_only=False)) == 1
+    log = served.log.read_text("utf-8")
+    (line,) = [line for line in log.splitlines() if REFUSED in line]
+    assert "ERROR" in line and "Веб-приложение продолжает работать" in line
+    assert "Не удалось установить вебхук" not in log
+
+
+async def _wait_logged(log: Path, text: str) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while text not in log.read_text("utf-8"):
+        assert time.monotonic() < deadline, log.read_text("utf-8")
+        await asyncio.sleep(0.1)
