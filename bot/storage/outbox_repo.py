@@ -178,11 +178,12 @@ class OutboxRepository:
         row = await self._session.get(OutboxRow, message_id)
         return to_outbox_message(row) if row else None
 
-    async def undelivered_count(self) -> int:
-        """How many replies have not reached their channel yet."""
-        count = await self._session.scalar(
-            select(func.count()).select_from(OutboxRow).where(OutboxRow.delivered_at.is_(None))
-        )
+    async def undelivered_count(self, channel: str | None = None) -> int:
+        """How many replies have not reached their channel yet (on `channel` only, if given)."""
+        query = select(func.count()).select_from(OutboxRow).where(OutboxRow.delivered_at.is_(None))
+        if channel is not None:
+            query = query.where(OutboxRow.channel == channel)
+        count = await self._session.scalar(query)
         return int(count or 0)
 
     async def for_ticket(self, ticket_number: int) -> Sequence[OutboxMessage]:

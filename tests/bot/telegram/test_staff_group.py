@@ -49,7 +49,9 @@ pytestmark = pytest.mark.anyio
 STAFF_CHAT = -1001234567890
 TICKET_NUMBER = re.compile(r"Обращение № (\d+)")
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64  # enough of a PNG for the type check
-SETTLE_SECONDS = 1.5  # several passes of the group's poll: a duplicate would show by then
+# Longer than the outbox's longest wait to retry here (FAST_OUTBOX: 0.4 s, then its 50 ms
+# poll) and six passes of the group's poll: a duplicate would show by then.
+QUIET_SECONDS = 0.6
 Json = dict[str, Any]
 
 
@@ -222,6 +224,47 @@ class Group:
             await asyncio.sleep(0.05)
         raise AssertionError(f"no topic for ticket № {number}; calls: {self.api.calls[-10:]}")
 
+    async def settled(self, *, delivered: bool = True, shown: bool = True) -> None:
+        """Wait until the bot is done with what it was given, before asserting what did not
+        happen: every update pushed fetched, no reply to a Telegram chat left to deliver
+        (`delivered`; web citizens' replies are the web app's), every ticket's topic made and
+        showing its news (`shown`), and then no call but polling answered for QUIET_SECONDS."""
+        deadline = time.monotonic() + 15
+        while not (
+            await self._idle(delivered=delivered, shown=shown)
+            and await self._quiet()
+            and await self._idle(delivered=delivered, shown=shown)
+        ):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the bot never settled; calls: {self.api.calls[-10:]}")
+            await asyncio.sleep(0.02)
+
+    async def _idle(self, *, delivered: bool, shown: bool) -> bool:
+        if self.api.unfetched:
+            return False
+        async with self.running_app.services.db.transaction() as uow:
+            if delivered and await uow.outbox.undelivered_count("telegram"):
+                return False
+            if shown and (
+                await uow.staff_topics.unannounced_tickets(STAFF_CHAT, 1)
+                or await uow.staff_topics.with_news(STAFF_CHAT, 1, written_here=Via.TELEGRAM)
+            ):
+                return False
+        return True
+
+    async def _quiet(self) -> bool:
+        """No call but polling answered for QUIET_SECONDS."""
+        answered = self._answered()
+        deadline = time.monotonic() + QUIET_SECONDS
+        while time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            if self._answered() != answered:
+                return False
+        return True
+
+    def _answered(self) -> int:
+        return sum(1 for c in self.api.calls if c.status == 200 and c.method != "getUpdates")
+
     async def shows_everything(self, number: int) -> bool:
         """The ticket's topic shows all the group is to be shown of it: the announcer's
         cursors are past every event and message of the ticket (it moves them once posted)."""
@@ -303,7 +346,7 @@ async def test_web_and_telegram_tickets_each_get_one_topic_even_across_a_restart
         telegram = await group.telegram_ticket(701, "не могу войти в личный кабинет")
         web_topic = await group.topic(web)
         telegram_topic = await group.topic(telegram)
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
     assert sorted(topic_numbers(api)) == sorted([web, telegram])
     names = {int(p["name"].split(" ")[1]): p["name"] for p in api.topics(STAFF_CHAT)}
     assert names[web] == f"№ {web} · Не приходит код подтверждения на почту"
@@ -327,7 +370,7 @@ async def test_web_and_telegram_tickets_each_get_one_topic_even_across_a_restart
     later = await group.web_ticket("web-session-2", "Как сменить номер телефона", Contacts())
     async with group.running():
         await group.topic(later)
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
     assert sorted(topic_numbers(api)) == sorted([web, telegram, later])
     cards = [
         c
@@ -356,7 +399,7 @@ async def test_a_linked_operator_writing_in_the_topic_answers_the_citizen_once(
             lambda: "💬 Гражданин: спасибо, получилось" in group.in_topic(topic),
             what="the citizen's message in the topic",
         )
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
         details = await app.services.desk.details(olga, number)
     texts = api.sent_texts(702)
     assert texts[1:3] == [
@@ -416,7 +459,7 @@ async def test_info_and_reject_commands_in_the_topic_act_as_the_console_does(
         rejected = (await api.wait_sent(703, 4))[-1]["text"]
         assert rejected == f"Обращение № {number} отклонено. Причина: Вопрос не о госуслугах"
         assert await group.status(number) is TicketStatus.REJECTED
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
     texts = api.sent_texts(703)
     assert not any("/inf" in t or "/reject" in t for t in texts), "commands are not replies"
     assert len(api.calls_of("setMessageReaction")) == 2
@@ -466,7 +509,7 @@ async def test_buttons_take_escalate_and_close_through_the_desk(group: Group) ->
             what="escalated",
         )
         assert await group.status(second) is TicketStatus.ESCALATED
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
     answers = [c.params for c in api.calls_of("answerCallbackQuery")]
     assert [a.get("show_alert") for a in answers] == [None, None, None]
     assert any(f"№ {first} закрыто" in a["text"] for a in answers)
@@ -496,7 +539,7 @@ async def test_an_unlinked_or_disabled_member_is_refused_and_nothing_changes(
         await api.wait_for(
             lambda: any("не связан" in t for t in group.in_topic(topic)), what="the reply"
         )
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
         assert await group.status(number) is TicketStatus.NEW
     refusals = [c.params for c in api.calls_of("answerCallbackQuery")]
     assert all(str(r["show_alert"]).lower() == "true" for r in refusals)
@@ -520,7 +563,7 @@ async def test_flood_control_on_topic_creation_still_ends_with_one_topic(group: 
     async with group.running():
         number = await group.telegram_ticket(705, "не работает электронная подпись")
         await group.topic(number)
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
     statuses = [c.status for c in api.calls_of("createForumTopic", ok_only=False)]
     assert statuses == [429, 429, 200]
     assert topic_numbers(api) == [number]
@@ -565,9 +608,11 @@ async def test_console_replies_are_posted_into_the_topic_once_and_topic_replies_
             olga, number, "Какой у вас оператор связи?", via=Via.CONSOLE
         )
         await api.wait_for(lambda: shown_request in group.in_topic(topic), what="the request")
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
+    polled = len(api.calls_of("getUpdates"))
     async with group.running():  # a restart repeats nothing
-        await asyncio.sleep(SETTLE_SECONDS)
+        await api.wait_for(lambda: len(api.calls_of("getUpdates")) > polled, what="polling")
+        await group.settled()
 
     posted = [
         c.params
@@ -641,7 +686,7 @@ async def test_answers_from_the_base_are_suggested_in_the_topic_and_sent_by_a_bu
             lambda: any("не нашлось" in t for t in group.in_topic(topic)),
             what="nothing found",
         )
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
         details = await app.services.desk.details(olga_account, number)
         async with app.services.db.transaction() as uow:
             records = await uow.questions.between(None, None)
@@ -751,7 +796,7 @@ async def test_a_reply_edited_in_the_topic_says_the_citizen_keeps_the_first_text
             lambda: any(t.startswith("Исправление не отправлено") for t in group.in_topic(topic)),
             what="the warning in the topic",
         )
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
     assert api.sent_texts(709)[-1] == (
         f"Ответ по обращению № {number}: Проверьте, не включён ли запрет на СМС"
     )
@@ -850,7 +895,7 @@ async def test_a_photo_posted_in_the_topic_is_said_not_to_reach_the_citizen(grou
             ),
             what="the warning in the topic",
         )
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
         assert await group.status(number) is TicketStatus.NEW
     assert len(api.sent_texts(712)) == 1  # the hand-off only
 
@@ -950,7 +995,7 @@ async def test_a_reply_to_a_citizen_who_blocked_the_bot_is_reported_in_the_topic
         # Unblocked later: what was kept reaches the citizen, each once.
         reply = f"Ответ по обращению № {number}: Проверьте раздел «Заявления»"
         await api.wait_for(lambda: reply in api.sent_texts(715), timeout=15, what="the reply")
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
     warnings = [t for t in group.in_topic(topic) if t.startswith("⚠️")]
     assert warnings, "the operator learns the citizen did not get it"
     assert "гражданин заблокировал бота" in warnings[0]
@@ -1034,7 +1079,7 @@ async def test_close_on_a_new_ticket_with_an_unread_message_neither_takes_nor_cl
         await api.wait_for(lambda: bool(api.calls_of("answerCallbackQuery")), what="refusal")
         (refusal,) = [c.params for c in api.calls_of("answerCallbackQuery")]
         assert refusal["text"].startswith(f"Обращение № {number} не закрыто")
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled(shown=False)  # the group cannot post now
         assert await group.status(number) is TicketStatus.NEW
         assert len(api.sent_texts(716)) == told
 
@@ -1142,7 +1187,7 @@ async def test_a_citizen_who_blocked_the_bot_is_warned_about_once_per_blocking(
             before = reactions()
             olga.writes(reply, thread_id=topic.thread_id)
             await api.wait_for(lambda: reactions() > before, what="the reply queued")  # noqa: B023
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled(delivered=False)
         refused, further = warnings(topic)  # one for the blocking, one for what waits behind
         assert refused.startswith("⚠️ Сообщение гражданину не доставлено")
         assert "гражданин заблокировал бота" in refused
@@ -1157,7 +1202,7 @@ async def test_a_citizen_who_blocked_the_bot_is_warned_about_once_per_blocking(
         olga.writes("Ждём ответа", thread_id=topic.thread_id)
         olga.writes("Проверьте почту", thread_id=topic.thread_id)
         await api.wait_for(lambda: len(warnings(topic)) == 4, timeout=15, what="held again")
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled(delivered=False)
     shown = warnings(topic)
     assert [w.startswith(held) for w in shown] == [False, True, False, True]
 
@@ -1215,7 +1260,7 @@ async def test_reject_waits_for_a_citizens_message_the_topic_does_not_show_yet(
             "появится в теме. Прочитайте его и отправьте /reject ещё раз."
         )
         await api.wait_for(lambda: _tried_in_group(api, refusal), what="the refusal")
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled(shown=False)  # the group cannot post now
         assert await group.status(number) is TicketStatus.NEW
         assert len(api.sent_texts(717)) == told
 
@@ -1300,7 +1345,7 @@ async def test_a_message_written_before_the_topic_was_made_is_posted_into_it(
             lambda: f"💬 Гражданин: {later}" in group.in_topic(topic),
             what="the citizen's message in the topic",
         )
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
     shown = group.in_topic(topic)
     assert shown.count(f"💬 Гражданин: {later}") == 1
     assert not any("Не приходит код подтверждения" in t for t in shown[1:]), "the question twice"
@@ -1331,7 +1376,7 @@ async def test_a_file_attached_before_the_topic_was_made_is_posted_into_it(
     async with group.running():
         topic = await group.topic(number)
         await api.wait_for(lambda: len(api.documents(STAFF_CHAT)) == 1, what="the file")
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
     (posted,) = api.documents(STAFF_CHAT)
     assert int(posted["message_thread_id"]) == topic.thread_id
     assert posted["document"] == {"filename": "screen.png", "data": PNG}
@@ -1350,7 +1395,7 @@ async def test_flood_control_on_the_citizens_file_does_not_post_the_message_befo
     async with group.running():
         number = await group.web_ticket(session, "Не принимают заявление", Contacts())
         topic = await group.topic(number)
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
     await group.web_message(session, later)
     db = await open_database(group.settings.database_url)
     try:
@@ -1368,7 +1413,7 @@ async def test_flood_control_on_the_citizens_file_does_not_post_the_message_befo
     api.fail(429, 1, methods=("sendDocument",), retry_after=6, chat_id=STAFF_CHAT)
     async with group.running():
         await api.wait_for(lambda: len(api.documents(STAFF_CHAT)) == 1, what="the file", timeout=20)
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
     assert group.in_topic(topic).count(f"💬 Гражданин: {later}") == 1
     assert len(api.documents(STAFF_CHAT)) == 1
 
@@ -1402,7 +1447,7 @@ async def test_an_edit_of_a_reply_refused_on_a_closed_ticket_says_nothing_was_se
             ),
             what="the answer to the edit",
         )
-        await asyncio.sleep(SETTLE_SECONDS)
+        await group.settled()
     assert group.in_topic(topic)[-1] == (
         "Гражданину ничего не отправлено: ни это сообщение, ни исправление — обращение "
         f"№ {number} закрыто («Завершено»). Чтобы продолжить, верните его в работу командой "
