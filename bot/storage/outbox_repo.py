@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from bot.core.records import OutboxMessage, OutgoingKind
 from bot.storage.converters import to_outbox_message
+from bot.storage.dialects import dialect_of
 from bot.storage.tables import OutboxRow
 
 MAX_ERROR_LENGTH = 2000
@@ -74,7 +75,14 @@ class OutboxRepository:
         left unacknowledged by a pass the database cut short (it went away between sending
         and recording): it is due again now rather than when the lease runs out. A repeat
         carries the same idempotency key, which lets the channel drop it.
+
+        Workers claim one at a time (on SQLite every transaction is the only writer already).
+        Otherwise, on PostgreSQL, a worker whose claim met another's still uncommitted one saw
+        the earlier reply as free and due, skipped it as locked, and took the reply behind it:
+        the two went out at once, out of order, and a citizen who had blocked the bot refused
+        both, each reported to staff as a new refusal.
         """
+        await self._one_claim_at_a_time()
         earlier = aliased(OutboxRow)
         waits_for_earlier = (
             select(earlier.id)
@@ -115,6 +123,13 @@ class OutboxRepository:
             claimed.append(row)
         await self._session.flush()
         return [to_outbox_message(r) for r in claimed]
+
+    async def _one_claim_at_a_time(self) -> None:
+        """On PostgreSQL, wait for any other claim to commit; it shows in the next query."""
+        if dialect_of(self._session) == "postgresql":
+            await self._session.execute(
+                text("SELECT pg_advisory_xact_lock(hashtext(:key))"), {"key": "outbox:claim"}
+            )
 
     async def mark_delivered(
         self, message_id: int, now: datetime, *, recipient: str | None = None
@@ -163,11 +178,12 @@ class OutboxRepository:
         row = await self._session.get(OutboxRow, message_id)
         return to_outbox_message(row) if row else None
 
-    async def undelivered_count(self) -> int:
-        """How many replies have not reached their channel yet."""
-        count = await self._session.scalar(
-            select(func.count()).select_from(OutboxRow).where(OutboxRow.delivered_at.is_(None))
-        )
+    async def undelivered_count(self, channel: str | None = None) -> int:
+        """How many replies have not reached their channel yet (on `channel` only, if given)."""
+        query = select(func.count()).select_from(OutboxRow).where(OutboxRow.delivered_at.is_(None))
+        if channel is not None:
+            query = query.where(OutboxRow.channel == channel)
+        count = await self._session.scalar(query)
         return int(count or 0)
 
     async def for_ticket(self, ticket_number: int) -> Sequence[OutboxMessage]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -88,6 +89,23 @@ async def test_a_later_reply_waits_for_an_earlier_one_to_the_same_recipient(db: 
         await uow.outbox.mark_delivered(other, NOW)
     assert await _claim(db, "w", NOW + timedelta(minutes=1), {"telegram"}) == []
     assert await _claim(db, "w", NOW + timedelta(hours=1), {"telegram"}) == ["first", "second"]
+
+
+async def test_a_reply_waits_for_an_earlier_one_another_worker_is_claiming(db: Database) -> None:
+    # Two delivery workers poll at the same moment: one is taking the first reply (its claim
+    # not committed yet) when the other looks. Had the other taken the second reply, both
+    # would go out at once and the citizen could read the answers out of order (or, having
+    # blocked the bot, refuse both and staff be told of two refusals).
+    await _add_to(db, "first", "501")
+    await _add_to(db, "second", "501")
+    async with db.transaction() as uow:
+        taken = await uow.outbox.claim_due(
+            channels={"telegram"}, worker="w1", now=NOW, lease=LEASE, limit=1
+        )
+        other = asyncio.create_task(_claim(db, "w2", NOW, {"telegram"}))
+        await asyncio.wait({other}, timeout=0.5)  # what the other worker sees meanwhile
+    assert [m.idempotency_key for m in taken] == ["first"]
+    assert await other == []
 
 
 async def test_a_row_the_database_left_leased_is_due_again_for_its_own_worker(

@@ -266,6 +266,11 @@ class FakeBotApi:
         self._arrived.set()
         return update_id
 
+    @property
+    def unfetched(self) -> int:
+        """Updates pushed that the bot has not fetched yet (it asks past what it fetched)."""
+        return len(self._updates)
+
     def calls_of(self, method: str, *, ok_only: bool = True) -> list[Call]:
         """The calls of one method, in order (only those answered 200 by default)."""
         return [c for c in self.calls if c.method == method and (c.status == 200 or not ok_only)]
