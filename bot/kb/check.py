@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from matcher import Action, KnowledgeBase, KnowledgeBaseErrors, Matcher, load_knowledge_base
+from matcher import KnowledgeBase, KnowledgeBaseErrors, Matcher, load_knowledge_base
 from matcher.errors import KnowledgeBaseError
+from matcher.leave_one_out import Ask, rivals
 from matcher.loading import visible_files
 
 # An entry found by fewer phrasings than this is too thin: citizens word things many ways.
@@ -113,8 +114,8 @@ def check_base(
 ) -> Report:
     """Check a loaded base with a matcher built from it.
 
-    The conflict check asks every phrasing of the base (tens of seconds for tens of
-    thousands): `progress` hears of each one.
+    The conflict check asks every phrasing of the base (seconds for tens of thousands):
+    `progress` hears of each one.
     """
     findings = [
         *duplicates(kb, matcher),
@@ -168,41 +169,48 @@ def conflicts(
     only: Collection[str] | None = None,
 ) -> Iterator[Finding]:
     """Phrasings the matcher gives to another entry (errors) or ranks below another entry
-    (warnings), each asked as if the base lacked it; `only`: these entries' phrasings."""
+    (warnings), each asked as if the base lacked it; `only`: these entries' phrasings.
+
+    Each phrasing is asked as if the base lacked it, so the entry must earn the match from
+    its other phrasings; an entry with one phrasing keeps it (and is reported as thin). The
+    phrasings are scored all at once (`matcher.leave_one_out`), with the outcome
+    `Matcher.match_without` gives each.
+    """
+    position = {e.id: index for index, e in enumerate(matcher.kb)}
     entries = [e for e in kb if only is None or e.id in only]
-    total = sum(len(e.phrasings) for e in entries)
-    asked = 0
-    for entry in entries:
-        alone = len(entry.phrasings) < MIN_PHRASINGS
-        for index, phrasing in enumerate(entry.phrasings):
-            asked += 1
-            if progress is not None:
-                progress(asked, total)
-            # Each phrasing is asked as if the base lacked it, so the entry must earn the
-            # match from its other phrasings; an entry with one phrasing keeps it (and is
-            # reported as thin).
-            match = matcher.match(phrasing) if alone else matcher.match_without(entry.id, index)
-            if match.entry_id in (None, entry.id):
-                continue
-            if match.action is Action.ANSWER:
-                yield _finding(
-                    Severity.ERROR,
-                    Kind.CONFLICT,
-                    entry.id,
-                    kb,
-                    f"«{phrasing}» получает ответ записи {match.entry_id} "
-                    f"(уверенность {match.score:.2f}): переформулируйте или перенесите",
-                    phrasing=index,
-                )
-            elif all(c.entry_id != entry.id for c in match.choices):
-                yield _finding(
-                    Severity.WARNING,
-                    Kind.AMBIGUOUS,
-                    entry.id,
-                    kb,
-                    f"«{phrasing}» ближе к записи {match.entry_id}, чем к своей",
-                    phrasing=index,
-                )
+    asks = [
+        Ask(position[e.id], index, left_out=len(e.phrasings) >= MIN_PHRASINGS)
+        for e in entries
+        for index in range(len(e.phrasings))
+    ]
+    texts = [(e, index, phrasing) for e in entries for index, phrasing in enumerate(e.phrasings)]
+    found = rivals(matcher, asks)
+    for asked, ((entry, index, phrasing), rival) in enumerate(
+        zip(texts, found, strict=True), start=1
+    ):
+        if progress is not None:
+            progress(asked, len(asks))
+        if rival is None:
+            continue
+        if rival.answered:
+            yield _finding(
+                Severity.ERROR,
+                Kind.CONFLICT,
+                entry.id,
+                kb,
+                f"«{phrasing}» получает ответ записи {rival.entry_id} "
+                f"(уверенность {rival.score:.2f}): переформулируйте или перенесите",
+                phrasing=index,
+            )
+        elif not rival.own_offered:
+            yield _finding(
+                Severity.WARNING,
+                Kind.AMBIGUOUS,
+                entry.id,
+                kb,
+                f"«{phrasing}» ближе к записи {rival.entry_id}, чем к своей",
+                phrasing=index,
+            )
 
 
 def _thin(kb: KnowledgeBase) -> Iterator[Finding]:
