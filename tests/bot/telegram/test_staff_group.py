@@ -18,6 +18,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
+from aiogram.types import TelegramObject
 
 from bot.core.accounts import Accounts
 from bot.core.attachments import Upload
@@ -139,11 +140,13 @@ class Group:
     morphology: Morphology
     app: TelegramApp | None = None
     answerer: LiveMatcher | None = None  # kept for tickets opened while the bot is down
+    handling: int = 0  # updates fetched whose handling has not ended
 
     @asynccontextmanager
     async def running(self) -> AsyncIterator[TelegramApp]:
         """The bot polling until the block ends (a restart is a second block)."""
         async with telegram_app(self.settings, morphology=self.morphology) as app:
+            app.dispatcher.update.outer_middleware(self._counted)
             stop = asyncio.Event()
             task = asyncio.create_task(app.run(stop))
             self.app, self.answerer = app, app.services.answerer
@@ -153,6 +156,19 @@ class Group:
                 stop.set()
                 await asyncio.wait_for(task, timeout=10)
                 self.app = None
+
+    async def _counted(
+        self,
+        handler: Callable[[TelegramObject, Json], Awaitable[Any]],
+        event: TelegramObject,
+        data: Json,
+    ) -> Any:
+        """Handle an update, counted in `handling` meanwhile."""
+        self.handling += 1
+        try:
+            return await handler(event, data)
+        finally:
+            self.handling -= 1
 
     @property
     def running_app(self) -> TelegramApp:
@@ -226,7 +242,7 @@ class Group:
 
     async def settled(self, *, delivered: bool = True, shown: bool = True) -> None:
         """Wait until the bot is done with what it was given, before asserting what did not
-        happen: every update pushed fetched, no reply to a Telegram chat left to deliver
+        happen: every update pushed fetched and handled, no reply to a Telegram chat left to deliver
         (`delivered`; web citizens' replies are the web app's), every ticket's topic made and
         showing its news (`shown`), and then no call but polling answered for QUIET_SECONDS."""
         deadline = time.monotonic() + 15
@@ -240,7 +256,7 @@ class Group:
             await asyncio.sleep(0.02)
 
     async def _idle(self, *, delivered: bool, shown: bool) -> bool:
-        if self.api.unfetched:
+        if self.api.unfetched or self.handling:
             return False
         async with self.running_app.services.db.transaction() as uow:
             if delivered and await uow.outbox.undelivered_count("telegram"):
