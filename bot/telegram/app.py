@@ -16,6 +16,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramNetworkError,
     TelegramNotFound,
@@ -130,6 +131,9 @@ class TelegramApp:
             except (TelegramAPIError, TelegramNetworkError) as error:
                 delay = min(settings.connect_first_delay * 2**attempt, settings.connect_max_delay)
                 why = f"нет связи с {settings.api_base}: {type(error).__name__}"
+            except ClientDecodeError:  # a proxy's error page, say, instead of Bot API JSON
+                delay = min(settings.connect_first_delay * 2**attempt, settings.connect_max_delay)
+                why = f"{settings.api_base} ответил не в формате Bot API"
             else:
                 return True
             attempt += 1
@@ -256,3 +260,8 @@ async def prepare(bot: Bot) -> None:
         await bot.set_my_commands(list(COMMANDS))
     except (TelegramAPIError, TelegramNetworkError) as error:
         log.warning("Не удалось подготовить бота (%s); опрос Telegram всё равно начинается", error)
+    except ClientDecodeError:  # a proxy's error page, say, instead of Bot API JSON
+        log.warning(
+            "Не удалось подготовить бота (Telegram ответил не в формате Bot API); "
+            "опрос Telegram всё равно начинается"
+        )

@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramNetworkError,
     TelegramNotFound,
@@ -108,10 +109,13 @@ class TelegramWebhook:
                     TokenRejectedError(TOKEN_ENV),
                 )
                 return
-            except (TelegramAPIError, TelegramNetworkError) as error:
+            except (TelegramAPIError, TelegramNetworkError, ClientDecodeError) as error:
                 delay = REGISTER_RETRY_SECONDS[min(attempt, len(REGISTER_RETRY_SECONDS) - 1)]
+                why = (
+                    "ответ не в формате Bot API" if isinstance(error, ClientDecodeError) else error
+                )
                 log.warning(
-                    "Не удалось установить вебхук Telegram (%s); повтор через %s с", error, delay
+                    "Не удалось установить вебхук Telegram (%s); повтор через %s с", why, delay
                 )
                 attempt += 1
                 await asyncio.sleep(delay)

@@ -173,3 +173,22 @@ async def _wait_logged(log: Path, text: str) -> None:
     while text not in log.read_text("utf-8"):
         assert time.monotonic() < deadline, log.read_text("utf-8")
         await asyncio.sleep(0.1)
+
+
+async def test_an_html_page_instead_of_the_bot_api_at_start_is_waited_for_not_a_crash(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    # A proxy in front of Telegram answering with its own error page, not Bot API JSON.
+    api.fail(502, 2, methods=("getMe",), description="Bad Gateway", html=True)
+    api.fail(502, 100, methods=("deleteWebhook",), description="Bad Gateway", html=True)
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    async with bot_process(tmp_path, env) as bot:
+        await bot.wait_for_line(f"{WAITING} ({api.base_url} ответил не в формате Bot API)")
+        api.push(message_update(903, "забыл пароль"))
+        (reply,) = await api.wait_sent(903, 1, timeout=60)
+        assert "восстанов" in reply["text"].lower()
+        assert bot.process.returncode is None
+    assert await bot.process.wait() == 0  # stopped by SIGTERM, gracefully
+    output = bot.output()
+    assert "Traceback" not in output and "<html>" not in output, output
+    assert "Не удалось подготовить бота (Telegram ответил не в формате Bot API)" in output
