@@ -39,6 +39,7 @@ from bot.telegram.sender import TelegramSender
 from bot.telegram.services import TelegramServices, build_services
 from bot.telegram.settings import TOKEN_ENV, TelegramSettings
 from bot.telegram.staff_announcer import StaffAnnouncer
+from bot.telegram.token_watch import TokenWatch
 from matcher import Morphology
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class TelegramApp:
     dispatcher: Dispatcher
     services: TelegramServices
     senders: SenderRegistry
+    token_watch: TokenWatch
     staff_announcer: StaffAnnouncer | None = None
 
     @asynccontextmanager
@@ -88,10 +90,14 @@ class TelegramApp:
             tasks.append(
                 asyncio.create_task(self.staff_announcer.run(stop), name="telegram-staff-group")
             )
+        # A refused token fails every send: stop them; the replies wait in the outbox.
+        refused = asyncio.create_task(self.token_watch.rejected.wait())
+        refused.add_done_callback(lambda _: stop.set())
         try:
             yield
         finally:
             stop.set()
+            refused.cancel()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(
                     asyncio.gather(*tasks, return_exceptions=True),
@@ -159,11 +165,15 @@ class TelegramApp:
             name="telegram-polling",
         )
         stopped = asyncio.create_task(stop.wait())
+        refused = asyncio.create_task(self.token_watch.rejected.wait())
         try:
-            await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({polling, stopped, refused}, return_when=asyncio.FIRST_COMPLETED)
             if polling.done():
                 await polling  # what stopped polling is raised, not left in the task
+            if refused.done() and not stop.is_set():  # the token was revoked while polling
+                raise TokenRejectedError(TOKEN_ENV)
         finally:
+            refused.cancel()
             if not polling.done():
                 try:
                     await self.dispatcher.stop_polling()
@@ -207,6 +217,8 @@ async def bot_on(services: TelegramServices) -> AsyncIterator[TelegramApp]:
     settings = services.settings
     await forget_stale_dialogues(services)
     bot = create_bot(settings)
+    token_watch = TokenWatch()
+    bot.session.middleware(token_watch)
     try:
         dispatcher = build_dispatcher(services)
         senders = SenderRegistry()
@@ -233,6 +245,7 @@ async def bot_on(services: TelegramServices) -> AsyncIterator[TelegramApp]:
             dispatcher=dispatcher,
             services=services,
             senders=senders,
+            token_watch=token_watch,
             staff_announcer=announcer,
         )
     finally:

@@ -62,14 +62,16 @@ class TelegramWebhook:
             telegram = services_on(self.settings, services.db, services.answerer)
             async with bot_on(telegram) as app, app.background():
                 registering = asyncio.create_task(self._register(app), name="telegram-webhook")
+                refused = asyncio.create_task(_report_refused(app), name="telegram-token")
                 self._app = app
                 try:
                     yield
                 finally:
                     self._app = None
-                    registering.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await registering
+                    for task in (registering, refused):
+                        task.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await task
 
     async def receive(self, request: Request) -> JSONResponse:
         """One update from Telegram: checked, then handled by the dispatcher."""
@@ -103,12 +105,7 @@ class TelegramWebhook:
                 )
                 await app.bot.set_my_commands(list(COMMANDS))
             except (TelegramUnauthorizedError, TelegramNotFound):
-                # No retry helps a refused token: one line says what to fix.
-                log.error(
-                    "Бот Telegram остановился: %s. Веб-приложение продолжает работать",
-                    TokenRejectedError(TOKEN_ENV),
-                )
-                return
+                return  # no retry helps a refused token; `_report_refused` says what to fix
             except (TelegramAPIError, TelegramNetworkError, ClientDecodeError) as error:
                 delay = REGISTER_RETRY_SECONDS[min(attempt, len(REGISTER_RETRY_SECONDS) - 1)]
                 why = (
@@ -122,3 +119,13 @@ class TelegramWebhook:
                 continue
             log.info("Вебхук Telegram установлен на %s", self.settings.webhook_endpoint)
             return
+
+
+async def _report_refused(app: TelegramApp) -> None:
+    """One error line once Telegram refuses the token (at start or revoked later); the
+    delivery to Telegram and the operators' group have stopped, the web keeps serving."""
+    await app.token_watch.rejected.wait()
+    log.error(
+        "Бот Telegram остановился: %s. Веб-приложение продолжает работать",
+        TokenRejectedError(TOKEN_ENV),
+    )

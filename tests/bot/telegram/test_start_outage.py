@@ -192,3 +192,65 @@ async def test_an_html_page_instead_of_the_bot_api_at_start_is_waited_for_not_a_
     output = bot.output()
     assert "Traceback" not in output and "<html>" not in output, output
     assert "Не удалось подготовить бота (Telegram ответил не в формате Bot API)" in output
+
+
+async def test_a_token_revoked_while_polling_stops_faqbot_telegram_with_a_russian_line(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    async with bot_process(tmp_path, env) as bot:
+        api.push(message_update(904, "забыл пароль"))
+        await api.wait_sent(904, 1, timeout=60)
+        api.token = "7000001:AAF-the-new-token-after-revoking_0123"  # revoked at @BotFather
+        await asyncio.wait_for(bot.process.wait(), timeout=START_SECONDS)
+    output = bot.output()
+    assert bot.process.returncode == 2, output
+    assert f"faqbot: {REFUSED}" in output and "@BotFather" in output
+    assert "Traceback" not in output and "never retrieved" not in output, output
+    assert "Unauthorized" not in output, output  # no retry line every few seconds
+    assert TOKEN.split(":")[1] not in output
+
+
+async def test_under_serve_a_token_revoked_while_polling_is_one_line_and_the_web_keeps_answering(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    async with serving(tmp_path, PROJECT_KB, env) as served:
+        api.push(message_update(905, "забыл пароль"))
+        await api.wait_sent(905, 1, timeout=60)
+        api.token = "7000001:AAF-the-new-token-after-revoking_0123"  # revoked at @BotFather
+        await _wait_logged(served.log, REFUSED)
+        await asyncio.sleep(NO_RETRY_SECONDS)  # polling retried after a second or so
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+            asked = await client.post("/api/v1/ask", json={"question": "забыл пароль"})
+        assert asked.status_code == 200 and asked.json()["entry_id"]
+        refused = len(api.calls_of("getUpdates", ok_only=False)) - len(api.calls_of("getUpdates"))
+        assert refused == 1
+    log = served.log.read_text("utf-8")
+    (line,) = [line for line in log.splitlines() if REFUSED in line]
+    assert "ERROR" in line and "Веб-приложение продолжает работать" in line
+    assert "Unauthorized" not in log and "never retrieved" not in log, log
+
+
+async def test_in_webhook_mode_a_refused_token_stops_the_operators_group_and_delivery(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": WRONG_TOKEN,
+        "TELEGRAM_API_BASE": api.base_url,
+        "TELEGRAM_WEBHOOK_URL": "https://example.org",
+        "TELEGRAM_STAFF_CHAT": "-1001234567890",
+    }
+    async with serving(tmp_path, PROJECT_KB, env) as served:
+        await _wait_logged(served.log, REFUSED)
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+            handed = await client.post(
+                "/api/v1/handoff",
+                json={"question": "Не приходит СМС с кодом", "session_id": "w" * 32},
+            )
+        assert handed.status_code == 200, handed.text
+        await asyncio.sleep(NO_RETRY_SECONDS)  # the group would have announced the ticket
+    assert [c.method for c in api.calls] == ["setWebhook"]  # no send refused again and again
+    log = served.log.read_text("utf-8")
+    assert len([line for line in log.splitlines() if REFUSED in line]) == 1, log
+    assert "Unauthorized" not in log, log
