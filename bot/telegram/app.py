@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -29,11 +29,13 @@ from aiogram.types import BotCommand
 from bot.core.delivery import DeliveryWorker
 from bot.core.errors import DatabaseUnavailableError
 from bot.core.outbox import SenderRegistry
+from bot.core.telegram_health import TelegramHealth, TelegramState
 from bot.telegram.dispatcher import build_dispatcher
 from bot.telegram.errors import TokenRejectedError
 from bot.telegram.identity import TELEGRAM_CHANNEL
 from bot.telegram.log_redaction import token_redaction
 from bot.telegram.mark_buttons import MarkButtons
+from bot.telegram.polling_health import PollingHealth
 from bot.telegram.retrying import RetryMiddleware
 from bot.telegram.sender import TelegramSender
 from bot.telegram.services import TelegramServices, build_services
@@ -77,6 +79,7 @@ class TelegramApp:
     senders: SenderRegistry
     token_watch: TokenWatch
     staff_announcer: StaffAnnouncer | None = None
+    health: TelegramHealth = field(default_factory=TelegramHealth)  # for `/healthz`
 
     @asynccontextmanager
     async def background(self) -> AsyncIterator[None]:
@@ -111,12 +114,23 @@ class TelegramApp:
         Raises `TokenRejectedError` when Telegram refuses the token, and whatever stopped
         polling otherwise: the caller says so instead of the bot falling silent.
         """
-        with _stop_on_signals(stop) if handle_signals else contextlib.nullcontext():
-            if not await self.connect(stop):
-                return
-            await prepare(self.bot)
-            async with self.background():
-                await self._poll(stop)
+        api_base = self.services.settings.api_base
+        self.health.set(TelegramState.STARTING, f"бот Telegram подключается к {api_base}")
+        try:
+            with _stop_on_signals(stop) if handle_signals else contextlib.nullcontext():
+                if not await self.connect(stop):
+                    return
+                await prepare(self.bot)
+                async with self.background():
+                    self.health.set(TelegramState.OK, f"бот Telegram опрашивает {api_base}")
+                    await self._poll(stop)
+        except TokenRejectedError as error:
+            self.health.set(TelegramState.STOPPED, str(error))
+            raise
+        except Exception as error:
+            why = f"бот Telegram остановился из-за ошибки: {type(error).__name__}"
+            self.health.set(TelegramState.STOPPED, why)
+            raise
 
     async def connect(self, stop: asyncio.Event) -> bool:
         """Ask Telegram who the bot is until it answers (True), waiting with back-off while
@@ -143,6 +157,10 @@ class TelegramApp:
             else:
                 return True
             attempt += 1
+            self.health.set(
+                TelegramState.WAITING,
+                f"Telegram недоступен ({why}); следующая попытка через {delay:.0f} с",
+            )
             log.warning(
                 "Telegram недоступен (%s); бот начнёт работу, как только Telegram ответит: "
                 "попытка %d не удалась, следующая через %.0f с",
@@ -212,13 +230,18 @@ async def telegram_app(
 
 
 @asynccontextmanager
-async def bot_on(services: TelegramServices) -> AsyncIterator[TelegramApp]:
-    """The bot over services already built (by `telegram_app`, or by `serve`'s webhook)."""
+async def bot_on(
+    services: TelegramServices, health: TelegramHealth | None = None
+) -> AsyncIterator[TelegramApp]:
+    """The bot over services already built (by `telegram_app`, or by `serve`'s webhook);
+    `health`: where `serve`'s `/healthz` reads the bot's status."""
     settings = services.settings
     await forget_stale_dialogues(services)
     bot = create_bot(settings)
     token_watch = TokenWatch()
     bot.session.middleware(token_watch)
+    health = health or TelegramHealth()
+    bot.session.middleware(PollingHealth(health, settings.api_base))
     try:
         dispatcher = build_dispatcher(services)
         senders = SenderRegistry()
@@ -247,6 +270,7 @@ async def bot_on(services: TelegramServices) -> AsyncIterator[TelegramApp]:
             senders=senders,
             token_watch=token_watch,
             staff_announcer=announcer,
+            health=health,
         )
     finally:
         await bot.session.close()

@@ -254,3 +254,71 @@ async def test_in_webhook_mode_a_refused_token_stops_the_operators_group_and_del
     log = served.log.read_text("utf-8")
     assert len([line for line in log.splitlines() if REFUSED in line]) == 1, log
     assert "Unauthorized" not in log, log
+
+
+async def test_healthz_says_the_bot_waits_for_telegram_then_that_it_works(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    port = urlsplit(api.base_url).port
+    assert port is not None
+    await api.stop()  # connection refused: the Bot API server is down
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    async with (
+        serving(tmp_path, PROJECT_KB, env) as served,
+        httpx.AsyncClient(base_url=served.url, timeout=30) as client,
+    ):
+        await _wait_logged(served.log, WAITING)
+        waiting = await client.get("/healthz")
+        assert waiting.status_code == 200  # the web answers: only the bot waits
+        assert waiting.json()["status"] == "ok" and waiting.json()["knowledge_base"]
+        assert waiting.json()["telegram"]["status"] == "waiting"
+        assert waiting.json()["telegram"]["reason"].startswith(WAITING)
+        await api.start(port)  # Telegram is back
+        api.push(message_update(906, "забыл пароль"))
+        await api.wait_sent(906, 1, timeout=60)
+        working = (await client.get("/healthz")).json()["telegram"]
+        assert working == {"status": "ok", "reason": f"бот Telegram опрашивает {api.base_url}"}
+        await api.stop()  # Telegram goes away while the bot polls, then comes back
+        await _wait_telegram(client, "waiting")
+        await api.start(port)
+        await _wait_telegram(client, "ok")
+
+
+async def _wait_telegram(client: httpx.AsyncClient, status: str) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while (health := (await client.get("/healthz")).json())["telegram"]["status"] != status:
+        assert time.monotonic() < deadline, health
+        await asyncio.sleep(0.2)
+
+
+async def test_healthz_says_the_bot_stopped_on_a_refused_token_and_off_without_a_token(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": WRONG_TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    for folder in ("refused", "webhook", "off"):
+        (tmp_path / folder).mkdir()
+    async with (
+        serving(tmp_path / "refused", PROJECT_KB, env) as served,
+        httpx.AsyncClient(base_url=served.url, timeout=30) as client,
+    ):
+        await _wait_logged(served.log, REFUSED)
+        stopped = await client.get("/healthz")
+        assert stopped.status_code == 200 and stopped.json()["status"] == "ok"
+        assert stopped.json()["telegram"]["status"] == "stopped"
+        assert stopped.json()["telegram"]["reason"].startswith(REFUSED)
+    webhook = {**env, "TELEGRAM_WEBHOOK_URL": "https://example.org"}
+    async with (
+        serving(tmp_path / "webhook", PROJECT_KB, webhook) as served,
+        httpx.AsyncClient(base_url=served.url, timeout=30) as client,
+    ):
+        await _wait_logged(served.log, REFUSED)
+        stopped = await client.get("/healthz")
+        assert stopped.status_code == 200 and stopped.json()["status"] == "ok"
+        assert stopped.json()["telegram"]["status"] == "stopped"
+    async with (
+        serving(tmp_path / "off", PROJECT_KB, {"TELEGRAM_BOT_TOKEN": ""}) as served,
+        httpx.AsyncClient(base_url=served.url, timeout=30) as client,
+    ):
+        off = await client.get("/healthz")
+        assert off.status_code == 200 and off.json()["telegram"]["status"] == "off"
+        assert "TELEGRAM_BOT_TOKEN" in off.json()["telegram"]["reason"]
