@@ -138,8 +138,20 @@ class TelegramApp:
         settings = self.services.settings
         attempt = 0
         while not stop.is_set():
+            asking = asyncio.create_task(self.bot.me())
+            stopped = asyncio.create_task(stop.wait())
+            try:  # a Telegram that never answers (packets dropped) must not hold up a stop
+                await asyncio.wait({asking, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopped.cancel()
+                if not asking.done():
+                    asking.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await asking
+            if asking.cancelled():
+                return False
             try:
-                await self.bot.me()
+                asking.result()
             except (TelegramUnauthorizedError, TelegramNotFound) as error:
                 raise TokenRejectedError(TOKEN_ENV) from error
             except TelegramRetryAfter as error:

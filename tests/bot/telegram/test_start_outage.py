@@ -35,6 +35,7 @@ WAITING = "Telegram недоступен"
 REFUSED = "Telegram не принял токен бота"
 START_SECONDS = 90.0
 NO_RETRY_SECONDS = 3.0
+STOP_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -322,3 +323,37 @@ async def test_healthz_says_the_bot_stopped_on_a_refused_token_and_off_without_a
         off = await client.get("/healthz")
         assert off.status_code == 200 and off.json()["telegram"]["status"] == "off"
         assert "TELEGRAM_BOT_TOKEN" in off.json()["telegram"]["reason"]
+
+
+async def test_a_stop_while_telegram_never_answers_is_prompt(tmp_path: Path) -> None:
+    # Telegram's packets dropped on the way (a firewall): the connection hangs, no answer.
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    silent = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": f"http://127.0.0.1:{port}"}
+    try:
+        async with bot_process(tmp_path, env) as bot:
+            await bot.wait_for_line("опрашивает")
+            await _request_arrived(held)
+            started = time.monotonic()
+            bot.process.terminate()  # SIGTERM, as systemd stops the bot; Ctrl-C alike
+            status = await asyncio.wait_for(bot.process.wait(), timeout=START_SECONDS)
+            took = time.monotonic() - started
+    finally:
+        silent.close()
+    output = bot.output()
+    assert status == 0 and took < STOP_SECONDS, (took, output)  # not the 30 s of a request
+    assert "Traceback" not in output and WAITING not in output, output
+
+
+async def _request_arrived(held: list[asyncio.StreamWriter]) -> None:
+    """Wait until the bot's request has reached the silent server."""
+    deadline = time.monotonic() + START_SECONDS
+    while not held:
+        assert time.monotonic() < deadline, "the bot never called the Bot API"
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)
