@@ -8,7 +8,7 @@ import logging
 import signal
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from aiogram import Bot, Dispatcher
 from aiogram.client.default import DefaultBotProperties
@@ -16,6 +16,7 @@ from aiogram.client.session.aiohttp import AiohttpSession
 from aiogram.client.telegram import TelegramAPIServer
 from aiogram.enums import ParseMode
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramNetworkError,
     TelegramNotFound,
@@ -28,16 +29,19 @@ from aiogram.types import BotCommand
 from bot.core.delivery import DeliveryWorker
 from bot.core.errors import DatabaseUnavailableError
 from bot.core.outbox import SenderRegistry
+from bot.core.telegram_health import TelegramHealth, TelegramState
 from bot.telegram.dispatcher import build_dispatcher
 from bot.telegram.errors import TokenRejectedError
 from bot.telegram.identity import TELEGRAM_CHANNEL
 from bot.telegram.log_redaction import token_redaction
 from bot.telegram.mark_buttons import MarkButtons
+from bot.telegram.polling_health import PollingHealth
 from bot.telegram.retrying import RetryMiddleware
 from bot.telegram.sender import TelegramSender
 from bot.telegram.services import TelegramServices, build_services
 from bot.telegram.settings import TOKEN_ENV, TelegramSettings
 from bot.telegram.staff_announcer import StaffAnnouncer
+from bot.telegram.token_watch import TokenWatch
 from matcher import Morphology
 
 log = logging.getLogger(__name__)
@@ -73,7 +77,9 @@ class TelegramApp:
     dispatcher: Dispatcher
     services: TelegramServices
     senders: SenderRegistry
+    token_watch: TokenWatch
     staff_announcer: StaffAnnouncer | None = None
+    health: TelegramHealth = field(default_factory=TelegramHealth)  # for `/healthz`
 
     @asynccontextmanager
     async def background(self) -> AsyncIterator[None]:
@@ -87,10 +93,14 @@ class TelegramApp:
             tasks.append(
                 asyncio.create_task(self.staff_announcer.run(stop), name="telegram-staff-group")
             )
+        # A refused token fails every send: stop them; the replies wait in the outbox.
+        refused = asyncio.create_task(self.token_watch.rejected.wait())
+        refused.add_done_callback(lambda _: stop.set())
         try:
             yield
         finally:
             stop.set()
+            refused.cancel()
             with contextlib.suppress(asyncio.CancelledError, TimeoutError):
                 await asyncio.wait_for(
                     asyncio.gather(*tasks, return_exceptions=True),
@@ -104,12 +114,23 @@ class TelegramApp:
         Raises `TokenRejectedError` when Telegram refuses the token, and whatever stopped
         polling otherwise: the caller says so instead of the bot falling silent.
         """
-        with _stop_on_signals(stop) if handle_signals else contextlib.nullcontext():
-            if not await self.connect(stop):
-                return
-            await prepare(self.bot)
-            async with self.background():
-                await self._poll(stop)
+        api_base = self.services.settings.api_base
+        self.health.set(TelegramState.STARTING, f"бот Telegram подключается к {api_base}")
+        try:
+            with _stop_on_signals(stop) if handle_signals else contextlib.nullcontext():
+                if not await self.connect(stop):
+                    return
+                await prepare(self.bot)
+                async with self.background():
+                    self.health.set(TelegramState.OK, f"бот Telegram опрашивает {api_base}")
+                    await self._poll(stop)
+        except TokenRejectedError as error:
+            self.health.set(TelegramState.STOPPED, str(error))
+            raise
+        except Exception as error:
+            why = f"бот Telegram остановился из-за ошибки: {type(error).__name__}"
+            self.health.set(TelegramState.STOPPED, why)
+            raise
 
     async def connect(self, stop: asyncio.Event) -> bool:
         """Ask Telegram who the bot is until it answers (True), waiting with back-off while
@@ -117,8 +138,20 @@ class TelegramApp:
         settings = self.services.settings
         attempt = 0
         while not stop.is_set():
+            asking = asyncio.create_task(self.bot.me())
+            stopped = asyncio.create_task(stop.wait())
+            try:  # a Telegram that never answers (packets dropped) must not hold up a stop
+                await asyncio.wait({asking, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                stopped.cancel()
+                if not asking.done():
+                    asking.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await asking
+            if asking.cancelled():
+                return False
             try:
-                await self.bot.me()
+                asking.result()
             except (TelegramUnauthorizedError, TelegramNotFound) as error:
                 raise TokenRejectedError(TOKEN_ENV) from error
             except TelegramRetryAfter as error:
@@ -130,9 +163,16 @@ class TelegramApp:
             except (TelegramAPIError, TelegramNetworkError) as error:
                 delay = min(settings.connect_first_delay * 2**attempt, settings.connect_max_delay)
                 why = f"нет связи с {settings.api_base}: {type(error).__name__}"
+            except ClientDecodeError:  # a proxy's error page, say, instead of Bot API JSON
+                delay = min(settings.connect_first_delay * 2**attempt, settings.connect_max_delay)
+                why = f"{settings.api_base} ответил не в формате Bot API"
             else:
                 return True
             attempt += 1
+            self.health.set(
+                TelegramState.WAITING,
+                f"Telegram недоступен ({why}); следующая попытка через {delay:.0f} с",
+            )
             log.warning(
                 "Telegram недоступен (%s); бот начнёт работу, как только Telegram ответит: "
                 "попытка %d не удалась, следующая через %.0f с",
@@ -155,11 +195,15 @@ class TelegramApp:
             name="telegram-polling",
         )
         stopped = asyncio.create_task(stop.wait())
+        refused = asyncio.create_task(self.token_watch.rejected.wait())
         try:
-            await asyncio.wait({polling, stopped}, return_when=asyncio.FIRST_COMPLETED)
+            await asyncio.wait({polling, stopped, refused}, return_when=asyncio.FIRST_COMPLETED)
             if polling.done():
                 await polling  # what stopped polling is raised, not left in the task
+            if refused.done() and not stop.is_set():  # the token was revoked while polling
+                raise TokenRejectedError(TOKEN_ENV)
         finally:
+            refused.cancel()
             if not polling.done():
                 try:
                     await self.dispatcher.stop_polling()
@@ -198,11 +242,18 @@ async def telegram_app(
 
 
 @asynccontextmanager
-async def bot_on(services: TelegramServices) -> AsyncIterator[TelegramApp]:
-    """The bot over services already built (by `telegram_app`, or by `serve`'s webhook)."""
+async def bot_on(
+    services: TelegramServices, health: TelegramHealth | None = None
+) -> AsyncIterator[TelegramApp]:
+    """The bot over services already built (by `telegram_app`, or by `serve`'s webhook);
+    `health`: where `serve`'s `/healthz` reads the bot's status."""
     settings = services.settings
     await forget_stale_dialogues(services)
     bot = create_bot(settings)
+    token_watch = TokenWatch()
+    bot.session.middleware(token_watch)
+    health = health or TelegramHealth()
+    bot.session.middleware(PollingHealth(health, settings.api_base))
     try:
         dispatcher = build_dispatcher(services)
         senders = SenderRegistry()
@@ -229,7 +280,9 @@ async def bot_on(services: TelegramServices) -> AsyncIterator[TelegramApp]:
             dispatcher=dispatcher,
             services=services,
             senders=senders,
+            token_watch=token_watch,
             staff_announcer=announcer,
+            health=health,
         )
     finally:
         await bot.session.close()
@@ -256,3 +309,8 @@ async def prepare(bot: Bot) -> None:
         await bot.set_my_commands(list(COMMANDS))
     except (TelegramAPIError, TelegramNetworkError) as error:
         log.warning("Не удалось подготовить бота (%s); опрос Telegram всё равно начинается", error)
+    except ClientDecodeError:  # a proxy's error page, say, instead of Bot API JSON
+        log.warning(
+            "Не удалось подготовить бота (Telegram ответил не в формате Bot API); "
+            "опрос Telegram всё равно начинается"
+        )

@@ -36,7 +36,7 @@ class TelegramPolling:
         """Poll (and deliver operators' replies to Telegram) until the app stops."""
         with token_redaction(self.settings.token):
             telegram = services_on(self.settings, services.db, services.answerer)
-            async with bot_on(telegram) as app:
+            async with bot_on(telegram, services.telegram) as app:
                 stop = asyncio.Event()
                 polling = asyncio.create_task(app.run(stop), name="telegram-polling")
                 polling.add_done_callback(_report_end)

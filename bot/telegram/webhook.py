@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING
 
 from aiogram.exceptions import (
+    ClientDecodeError,
     TelegramAPIError,
     TelegramNetworkError,
     TelegramNotFound,
@@ -27,6 +28,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
+from bot.core.telegram_health import TelegramState
 from bot.telegram.app import COMMANDS, TelegramApp, bot_on
 from bot.telegram.errors import TokenRejectedError
 from bot.telegram.log_redaction import token_redaction
@@ -59,16 +61,19 @@ class TelegramWebhook:
         """Run the bot on the web app's database and base for as long as the app serves."""
         with token_redaction(self.settings.token):
             telegram = services_on(self.settings, services.db, services.answerer)
-            async with bot_on(telegram) as app, app.background():
+            async with bot_on(telegram, services.telegram) as app, app.background():
+                app.health.set(TelegramState.STARTING, "вебхук Telegram устанавливается")
                 registering = asyncio.create_task(self._register(app), name="telegram-webhook")
+                refused = asyncio.create_task(_report_refused(app), name="telegram-token")
                 self._app = app
                 try:
                     yield
                 finally:
                     self._app = None
-                    registering.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await registering
+                    for task in (registering, refused):
+                        task.cancel()
+                        with contextlib.suppress(asyncio.CancelledError):
+                            await task
 
     async def receive(self, request: Request) -> JSONResponse:
         """One update from Telegram: checked, then handled by the dispatcher."""
@@ -102,19 +107,33 @@ class TelegramWebhook:
                 )
                 await app.bot.set_my_commands(list(COMMANDS))
             except (TelegramUnauthorizedError, TelegramNotFound):
-                # No retry helps a refused token: one line says what to fix.
-                log.error(
-                    "Бот Telegram остановился: %s. Веб-приложение продолжает работать",
-                    TokenRejectedError(TOKEN_ENV),
-                )
-                return
-            except (TelegramAPIError, TelegramNetworkError) as error:
+                return  # no retry helps a refused token; `_report_refused` says what to fix
+            except (TelegramAPIError, TelegramNetworkError, ClientDecodeError) as error:
                 delay = REGISTER_RETRY_SECONDS[min(attempt, len(REGISTER_RETRY_SECONDS) - 1)]
+                why = (
+                    "ответ не в формате Bot API" if isinstance(error, ClientDecodeError) else error
+                )
                 log.warning(
-                    "Не удалось установить вебхук Telegram (%s); повтор через %s с", error, delay
+                    "Не удалось установить вебхук Telegram (%s); повтор через %s с", why, delay
+                )
+                app.health.set(
+                    TelegramState.WAITING,
+                    f"Telegram недоступен: не удалось установить вебхук ({why}); "
+                    f"следующая попытка через {delay:.0f} с",
                 )
                 attempt += 1
                 await asyncio.sleep(delay)
                 continue
             log.info("Вебхук Telegram установлен на %s", self.settings.webhook_endpoint)
+            endpoint = self.settings.webhook_endpoint
+            app.health.set(TelegramState.OK, f"вебхук Telegram установлен на {endpoint}")
             return
+
+
+async def _report_refused(app: TelegramApp) -> None:
+    """One error line once Telegram refuses the token (at start or revoked later); the
+    delivery to Telegram and the operators' group have stopped, the web keeps serving."""
+    await app.token_watch.rejected.wait()
+    error = TokenRejectedError(TOKEN_ENV)
+    app.health.set(TelegramState.STOPPED, str(error))
+    log.error("Бот Telegram остановился: %s. Веб-приложение продолжает работать", error)

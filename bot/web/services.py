@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.core.accounts import Accounts
 from bot.core.answer_letters import EMAIL_CHANNEL, AnswerLetters
@@ -25,6 +25,7 @@ from bot.core.proposals import Proposals
 from bot.core.queue_stats import QueueStats
 from bot.core.ratings import Ratings
 from bot.core.reports import Reports
+from bot.core.telegram_health import TelegramHealth
 from bot.core.unanswered import Unanswered
 from bot.core.web_events import WebEvents
 from bot.core.workhours import WorkCalendar
@@ -71,6 +72,8 @@ class WebServices:
     email_session_limiter: RateLimiter
     login_guard: LoginGuard
     stopping: asyncio.Event
+    # The Telegram bot mounted on this app, if any: `/healthz` reports it.
+    telegram: TelegramHealth = field(default_factory=TelegramHealth)
 
     @property
     def email_enabled(self) -> bool:

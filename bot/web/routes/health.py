@@ -21,6 +21,7 @@ async def healthz(services: ServicesDep) -> JSONResponse:
     """Checks the database with the read every answer makes and a write that changes
     nothing; reports the base in use."""
     status = services.answerer.status
+    telegram = services.telegram.status.as_json()  # the web answers whatever its state
     base = {
         "entries": status.entries,
         "loaded_at": status.loaded_at.isoformat(),
@@ -35,12 +36,17 @@ async def healthz(services: ServicesDep) -> JSONResponse:
             {
                 "status": "unavailable",
                 "reason": f"база данных недоступна: {type(error).__name__}",
+                "telegram": telegram,
             },
             status_code=503,
         )
     if status.entries == 0:
         return JSONResponse(
-            {"status": "unavailable", "reason": "база знаний пуста: ответить не на что"},
+            {
+                "status": "unavailable",
+                "reason": "база знаний пуста: ответить не на что",
+                "telegram": telegram,
+            },
             status_code=503,
         )
-    return JSONResponse({"status": "ok", "knowledge_base": base})
+    return JSONResponse({"status": "ok", "knowledge_base": base, "telegram": telegram})

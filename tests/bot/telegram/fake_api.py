@@ -61,6 +61,7 @@ class Failure:
     retry_after: int = 1
     description: str = "Internal Server Error"
     chat_id: int | None = None  # only calls to this chat; None: any
+    html: bool = False  # an HTML page instead of JSON (a proxy's error page)
 
 
 @dataclass
@@ -111,6 +112,9 @@ class FakeBotApi:
         failure = self._take_failure(method, params)
         if failure is not None:
             self.calls.append(Call(method, params, failure.status))
+            if failure.html:
+                page = f"<html><body><h1>{failure.status} {failure.description}</h1></body></html>"
+                return web.Response(status=failure.status, text=page, content_type="text/html")
             if failure.status == 429:
                 return _error(
                     429,
@@ -247,12 +251,13 @@ class FakeBotApi:
         retry_after: int = 1,
         description: str = "Internal Server Error",
         chat_id: int | None = None,
+        html: bool = False,
     ) -> None:
         """Answer the next `count` calls of `methods` with `status` (after earlier plans) and
         `description` ("Forbidden: bot was blocked by the user" for a 403); `chat_id`: only
-        the calls to that chat."""
+        the calls to that chat; `html`: as an HTML page (a proxy's), not Bot API JSON."""
         self._failures.append(
-            Failure(status, count, frozenset(methods), retry_after, description, chat_id)
+            Failure(status, count, frozenset(methods), retry_after, description, chat_id, html)
         )
 
     def recover(self) -> None:

@@ -35,6 +35,7 @@ WAITING = "Telegram недоступен"
 REFUSED = "Telegram не принял токен бота"
 START_SECONDS = 90.0
 NO_RETRY_SECONDS = 3.0
+STOP_SECONDS = 10.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,3 +174,186 @@ async def _wait_logged(log: Path, text: str) -> None:
     while text not in log.read_text("utf-8"):
         assert time.monotonic() < deadline, log.read_text("utf-8")
         await asyncio.sleep(0.1)
+
+
+async def test_an_html_page_instead_of_the_bot_api_at_start_is_waited_for_not_a_crash(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    # A proxy in front of Telegram answering with its own error page, not Bot API JSON.
+    api.fail(502, 2, methods=("getMe",), description="Bad Gateway", html=True)
+    api.fail(502, 100, methods=("deleteWebhook",), description="Bad Gateway", html=True)
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    async with bot_process(tmp_path, env) as bot:
+        await bot.wait_for_line(f"{WAITING} ({api.base_url} ответил не в формате Bot API)")
+        api.push(message_update(903, "забыл пароль"))
+        (reply,) = await api.wait_sent(903, 1, timeout=60)
+        assert "восстанов" in reply["text"].lower()
+        assert bot.process.returncode is None
+    assert await bot.process.wait() == 0  # stopped by SIGTERM, gracefully
+    output = bot.output()
+    assert "Traceback" not in output and "<html>" not in output, output
+    assert "Не удалось подготовить бота (Telegram ответил не в формате Bot API)" in output
+
+
+async def test_a_token_revoked_while_polling_stops_faqbot_telegram_with_a_russian_line(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    async with bot_process(tmp_path, env) as bot:
+        api.push(message_update(904, "забыл пароль"))
+        await api.wait_sent(904, 1, timeout=60)
+        api.token = "7000001:AAF-the-new-token-after-revoking_0123"  # revoked at @BotFather
+        await asyncio.wait_for(bot.process.wait(), timeout=START_SECONDS)
+    output = bot.output()
+    assert bot.process.returncode == 2, output
+    assert f"faqbot: {REFUSED}" in output and "@BotFather" in output
+    assert "Traceback" not in output and "never retrieved" not in output, output
+    assert "Unauthorized" not in output, output  # no retry line every few seconds
+    assert TOKEN.split(":")[1] not in output
+
+
+async def test_under_serve_a_token_revoked_while_polling_is_one_line_and_the_web_keeps_answering(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    async with serving(tmp_path, PROJECT_KB, env) as served:
+        api.push(message_update(905, "забыл пароль"))
+        await api.wait_sent(905, 1, timeout=60)
+        api.token = "7000001:AAF-the-new-token-after-revoking_0123"  # revoked at @BotFather
+        await _wait_logged(served.log, REFUSED)
+        await asyncio.sleep(NO_RETRY_SECONDS)  # polling retried after a second or so
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+            asked = await client.post("/api/v1/ask", json={"question": "забыл пароль"})
+        assert asked.status_code == 200 and asked.json()["entry_id"]
+        refused = len(api.calls_of("getUpdates", ok_only=False)) - len(api.calls_of("getUpdates"))
+        assert refused == 1
+    log = served.log.read_text("utf-8")
+    (line,) = [line for line in log.splitlines() if REFUSED in line]
+    assert "ERROR" in line and "Веб-приложение продолжает работать" in line
+    assert "Unauthorized" not in log and "never retrieved" not in log, log
+
+
+async def test_in_webhook_mode_a_refused_token_stops_the_operators_group_and_delivery(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    env = {
+        "TELEGRAM_BOT_TOKEN": WRONG_TOKEN,
+        "TELEGRAM_API_BASE": api.base_url,
+        "TELEGRAM_WEBHOOK_URL": "https://example.org",
+        "TELEGRAM_STAFF_CHAT": "-1001234567890",
+    }
+    async with serving(tmp_path, PROJECT_KB, env) as served:
+        await _wait_logged(served.log, REFUSED)
+        async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
+            handed = await client.post(
+                "/api/v1/handoff",
+                json={"question": "Не приходит СМС с кодом", "session_id": "w" * 32},
+            )
+        assert handed.status_code == 200, handed.text
+        await asyncio.sleep(NO_RETRY_SECONDS)  # the group would have announced the ticket
+    assert [c.method for c in api.calls] == ["setWebhook"]  # no send refused again and again
+    log = served.log.read_text("utf-8")
+    assert len([line for line in log.splitlines() if REFUSED in line]) == 1, log
+    assert "Unauthorized" not in log, log
+
+
+async def test_healthz_says_the_bot_waits_for_telegram_then_that_it_works(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    port = urlsplit(api.base_url).port
+    assert port is not None
+    await api.stop()  # connection refused: the Bot API server is down
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    async with (
+        serving(tmp_path, PROJECT_KB, env) as served,
+        httpx.AsyncClient(base_url=served.url, timeout=30) as client,
+    ):
+        await _wait_logged(served.log, WAITING)
+        waiting = await client.get("/healthz")
+        assert waiting.status_code == 200  # the web answers: only the bot waits
+        assert waiting.json()["status"] == "ok" and waiting.json()["knowledge_base"]
+        assert waiting.json()["telegram"]["status"] == "waiting"
+        assert waiting.json()["telegram"]["reason"].startswith(WAITING)
+        await api.start(port)  # Telegram is back
+        api.push(message_update(906, "забыл пароль"))
+        await api.wait_sent(906, 1, timeout=60)
+        working = (await client.get("/healthz")).json()["telegram"]
+        assert working == {"status": "ok", "reason": f"бот Telegram опрашивает {api.base_url}"}
+        await api.stop()  # Telegram goes away while the bot polls, then comes back
+        await _wait_telegram(client, "waiting")
+        await api.start(port)
+        await _wait_telegram(client, "ok")
+
+
+async def _wait_telegram(client: httpx.AsyncClient, status: str) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while (health := (await client.get("/healthz")).json())["telegram"]["status"] != status:
+        assert time.monotonic() < deadline, health
+        await asyncio.sleep(0.2)
+
+
+async def test_healthz_says_the_bot_stopped_on_a_refused_token_and_off_without_a_token(
+    api: FakeBotApi, tmp_path: Path
+) -> None:
+    env = {"TELEGRAM_BOT_TOKEN": WRONG_TOKEN, "TELEGRAM_API_BASE": api.base_url}
+    for folder in ("refused", "webhook", "off"):
+        (tmp_path / folder).mkdir()
+    async with (
+        serving(tmp_path / "refused", PROJECT_KB, env) as served,
+        httpx.AsyncClient(base_url=served.url, timeout=30) as client,
+    ):
+        await _wait_logged(served.log, REFUSED)
+        stopped = await client.get("/healthz")
+        assert stopped.status_code == 200 and stopped.json()["status"] == "ok"
+        assert stopped.json()["telegram"]["status"] == "stopped"
+        assert stopped.json()["telegram"]["reason"].startswith(REFUSED)
+    webhook = {**env, "TELEGRAM_WEBHOOK_URL": "https://example.org"}
+    async with (
+        serving(tmp_path / "webhook", PROJECT_KB, webhook) as served,
+        httpx.AsyncClient(base_url=served.url, timeout=30) as client,
+    ):
+        await _wait_logged(served.log, REFUSED)
+        stopped = await client.get("/healthz")
+        assert stopped.status_code == 200 and stopped.json()["status"] == "ok"
+        assert stopped.json()["telegram"]["status"] == "stopped"
+    async with (
+        serving(tmp_path / "off", PROJECT_KB, {"TELEGRAM_BOT_TOKEN": ""}) as served,
+        httpx.AsyncClient(base_url=served.url, timeout=30) as client,
+    ):
+        off = await client.get("/healthz")
+        assert off.status_code == 200 and off.json()["telegram"]["status"] == "off"
+        assert "TELEGRAM_BOT_TOKEN" in off.json()["telegram"]["reason"]
+
+
+async def test_a_stop_while_telegram_never_answers_is_prompt(tmp_path: Path) -> None:
+    # Telegram's packets dropped on the way (a firewall): the connection hangs, no answer.
+    held: list[asyncio.StreamWriter] = []
+
+    async def hold(_: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        held.append(writer)
+
+    silent = await asyncio.start_server(hold, "127.0.0.1", 0)
+    port = silent.sockets[0].getsockname()[1]
+    env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": f"http://127.0.0.1:{port}"}
+    try:
+        async with bot_process(tmp_path, env) as bot:
+            await bot.wait_for_line("опрашивает")
+            await _request_arrived(held)
+            started = time.monotonic()
+            bot.process.terminate()  # SIGTERM, as systemd stops the bot; Ctrl-C alike
+            status = await asyncio.wait_for(bot.process.wait(), timeout=START_SECONDS)
+            took = time.monotonic() - started
+    finally:
+        silent.close()
+    output = bot.output()
+    assert status == 0 and took < STOP_SECONDS, (took, output)  # not the 30 s of a request
+    assert "Traceback" not in output and WAITING not in output, output
+
+
+async def _request_arrived(held: list[asyncio.StreamWriter]) -> None:
+    """Wait until the bot's request has reached the silent server."""
+    deadline = time.monotonic() + START_SECONDS
+    while not held:
+        assert time.monotonic() < deadline, "the bot never called the Bot API"
+        await asyncio.sleep(0.1)
+    await asyncio.sleep(0.5)
