@@ -161,5 +161,5 @@ def telegram_mounts(settings: WebSettings) -> list[Mount]:
         return [TelegramWebhook(telegram)]
     from bot.telegram.polling import TelegramPolling
 
-    print(f"faqbot: бот Telegram опрашивает {telegram.api_base}", flush=True)
+    print(f"faqbot: бот Telegram подключается к {telegram.api_base}", flush=True)
     return [TelegramPolling(telegram)]

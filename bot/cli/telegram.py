@@ -70,5 +70,5 @@ async def _serve(settings: TelegramSettings) -> None:
     from bot.telegram.app import telegram_app
 
     async with telegram_app(settings) as app:
-        print(f"faqbot: бот Telegram опрашивает {settings.api_base}", flush=True)
+        print(f"faqbot: бот Telegram подключается к {settings.api_base}", flush=True)
         await app.run(asyncio.Event(), handle_signals=True)

@@ -155,7 +155,8 @@ class TelegramApp:
             except (TelegramUnauthorizedError, TelegramNotFound) as error:
                 raise TokenRejectedError(TOKEN_ENV) from error
             except TelegramRetryAfter as error:
-                delay = float(error.retry_after)
+                # Never sooner than the first back-off step: a 0 would ask again at once.
+                delay = max(float(error.retry_after), settings.connect_first_delay)
                 why = "Telegram просит подождать"
             except TelegramServerError as error:
                 delay = min(settings.connect_first_delay * 2**attempt, settings.connect_max_delay)

@@ -33,7 +33,11 @@ async def test_serve_answers_on_the_web_and_in_telegram(api: FakeBotApi, tmp_pat
         async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
             asked = await client.post("/api/v1/ask", json={"question": "забыл пароль"})
         assert asked.status_code == 200 and asked.json()["entry_id"]  # the web serves too
-    assert "faqbot: бот Telegram опрашивает" in served.log.read_text("utf-8")
+    log = served.log.read_text("utf-8")
+    # Said when it starts to connect, and that it polls only once Telegram has answered (it
+    # said «опрашивает» before asking Telegram anything, also while Telegram was away).
+    assert "faqbot: бот Telegram подключается к" in log
+    assert log.index("faqbot: бот Telegram подключается к") < log.index("опрашивает Telegram")
 
 
 async def test_no_telegram_leaves_the_bot_to_its_own_process(

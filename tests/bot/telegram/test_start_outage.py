@@ -337,7 +337,7 @@ async def test_a_stop_while_telegram_never_answers_is_prompt(tmp_path: Path) -> 
     env = {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_BASE": f"http://127.0.0.1:{port}"}
     try:
         async with bot_process(tmp_path, env) as bot:
-            await bot.wait_for_line("опрашивает")
+            await bot.wait_for_line("подключается к")
             await _request_arrived(held)
             started = time.monotonic()
             bot.process.terminate()  # SIGTERM, as systemd stops the bot; Ctrl-C alike
