@@ -264,6 +264,12 @@ class FakeBotApi:
         """Drop the failures still planned: the server answers normally again."""
         self._failures.clear()
 
+    def revoke_token(self, new_token: str) -> None:
+        """The token revoked at @BotFather: the old one is refused from the next call on; a
+        long poll in progress ends now (empty), as it would within its timeout."""
+        self.token = new_token
+        self._arrived.set()
+
     def push(self, update: Json) -> int:
         """Queue an update for the bot's next getUpdates; returns its id."""
         update_id = next(self._update_ids)

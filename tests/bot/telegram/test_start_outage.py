@@ -202,7 +202,7 @@ async def test_a_token_revoked_while_polling_stops_faqbot_telegram_with_a_russia
     async with bot_process(tmp_path, env) as bot:
         api.push(message_update(904, "забыл пароль"))
         await api.wait_sent(904, 1, timeout=60)
-        api.token = "7000001:AAF-the-new-token-after-revoking_0123"  # revoked at @BotFather
+        api.revoke_token("7000001:AAF-the-new-token-after-revoking_0123")
         await asyncio.wait_for(bot.process.wait(), timeout=START_SECONDS)
     output = bot.output()
     assert bot.process.returncode == 2, output
@@ -219,7 +219,7 @@ async def test_under_serve_a_token_revoked_while_polling_is_one_line_and_the_web
     async with serving(tmp_path, PROJECT_KB, env) as served:
         api.push(message_update(905, "забыл пароль"))
         await api.wait_sent(905, 1, timeout=60)
-        api.token = "7000001:AAF-the-new-token-after-revoking_0123"  # revoked at @BotFather
+        api.revoke_token("7000001:AAF-the-new-token-after-revoking_0123")
         await _wait_logged(served.log, REFUSED)
         await asyncio.sleep(NO_RETRY_SECONDS)  # polling retried after a second or so
         async with httpx.AsyncClient(base_url=served.url, timeout=30) as client:
@@ -282,6 +282,7 @@ async def test_healthz_says_the_bot_waits_for_telegram_then_that_it_works(
         await api.stop()  # Telegram goes away while the bot polls, then comes back
         await _wait_telegram(client, "waiting")
         await api.start(port)
+        api.push(message_update(907, "спасибо"))  # a poll that answers at once, not in 10 s
         await _wait_telegram(client, "ok")
 
 
