@@ -69,6 +69,14 @@ def create_bot(settings: TelegramSettings) -> Bot:
     )
 
 
+def connect_delay(attempt: int, settings: TelegramSettings) -> float:
+    """Seconds to wait after the `attempt`-th failed try (from 0) to reach Telegram at start:
+    doubling, capped. The exponent is capped first: a start blocked for a day (over a
+    thousand tries) made `2**attempt` too large for a float, and the wait an OverflowError."""
+    doubled = settings.connect_first_delay * 2.0 ** min(attempt, 30)
+    return min(doubled, settings.connect_max_delay)
+
+
 @dataclass(frozen=True, slots=True)
 class TelegramApp:
     """The bot, its dispatcher and services, ready to poll or to take webhook updates."""
@@ -159,13 +167,13 @@ class TelegramApp:
                 delay = max(float(error.retry_after), settings.connect_first_delay)
                 why = "Telegram просит подождать"
             except TelegramServerError as error:
-                delay = min(settings.connect_first_delay * 2**attempt, settings.connect_max_delay)
+                delay = connect_delay(attempt, settings)
                 why = f"Telegram ответил ошибкой сервера: {error.message}"
             except (TelegramAPIError, TelegramNetworkError) as error:
-                delay = min(settings.connect_first_delay * 2**attempt, settings.connect_max_delay)
+                delay = connect_delay(attempt, settings)
                 why = f"нет связи с {settings.api_base}: {type(error).__name__}"
             except ClientDecodeError:  # a proxy's error page, say, instead of Bot API JSON
-                delay = min(settings.connect_first_delay * 2**attempt, settings.connect_max_delay)
+                delay = connect_delay(attempt, settings)
                 why = f"{settings.api_base} ответил не в формате Bot API"
             else:
                 return True

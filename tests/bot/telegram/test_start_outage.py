@@ -358,3 +358,14 @@ async def _request_arrived(held: list[asyncio.StreamWriter]) -> None:
         assert time.monotonic() < deadline, "the bot never called the Bot API"
         await asyncio.sleep(0.1)
     await asyncio.sleep(0.5)
+
+
+def test_the_wait_for_telegram_doubles_to_a_minute_and_stays_there_for_days() -> None:
+    """At 60 s a try, 1,024 tries is 17 hours: the doubling was computed uncapped, and a
+    start blocked that long ended in an OverflowError instead of another wait."""
+    from bot.telegram.app import connect_delay
+    from bot.telegram.settings import TelegramSettings
+
+    settings = TelegramSettings(token=TOKEN, kb_dir=PROJECT_KB)
+    assert [connect_delay(a, settings) for a in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
+    assert connect_delay(2_000, settings) == 60
