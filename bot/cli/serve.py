@@ -61,9 +61,9 @@ def run(args: argparse.Namespace) -> int:
     """Check the settings, then serve until interrupted."""
     import uvicorn
 
+    from bot.cli.process_log import log_config
     from bot.web.app import create_app
     from bot.web.errors import SettingsError
-    from bot.web.server_log import log_config
     from bot.web.serving import Server
     from bot.web.settings import WebSettings
 

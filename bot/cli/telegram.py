@@ -38,13 +38,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
 
 def run(args: argparse.Namespace) -> int:
     """Check the settings, then poll until interrupted."""
+    from bot.cli import process_log
     from bot.telegram.errors import (
         MissingTokenError,
         TelegramSettingsError,
         TokenRejectedError,
     )
     from bot.telegram.settings import TelegramSettings
-    from bot.web import server_log
 
     try:
         settings = TelegramSettings.from_env(
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if status := run_on_database(args, database_works):
         return status
-    server_log.configure()  # the same lines as `serve` writes
+    process_log.configure()  # the same lines as `serve` writes
     try:
         asyncio.run(_serve(settings))
     except TokenRejectedError as error:  # waiting would not help: say what to fix
