@@ -3,6 +3,13 @@ it again with the same id when no answer came (the browser went offline, a minut
 network error hid an answer that did arrive). The first reply is kept in the database, by
 session, action and id, so that every `serve` process on one database gives it back and
 nothing is recorded twice. Requests without an id are not kept.
+
+A request is claimed first (a row without a reply), and the reply is written in the
+transaction of the answer's own writes (`bot/core/kept_replies.py`). A repeat that finds the
+claim still without a reply waits for it (`WAIT_SECONDS`, then 409); a claim older than
+`STALE_AFTER` died with its process, which recorded nothing, and the repeat answers it. A
+first try that outlives its claim that way rolls its answer back and gives the repeat's
+reply.
 """
 
 from __future__ import annotations
