@@ -271,10 +271,22 @@
     var msg = makeMessage(author, text, extra);
     log.insertBefore(msg, typing);
     if (author !== "citizen") { sayMessage(msg); }
-    log.scrollTop = log.scrollHeight;
+    reveal(msg);
     // A short screen's panel scrolled down to a form: bring the new message into sight.
     if (panel.scrollTop && msg.scrollIntoView) { msg.scrollIntoView({ block: "nearest" }); }
     return msg;
+  }
+
+  /* The log scrolled to its end, but a new message of the others' taller than the log
+     shows from its beginning, its first line at the top, to be read down (until 2026-12-05
+     a long answer on a phone with the on-screen keyboard out, the log a few lines high,
+     showed only its end). */
+  var REVEAL_MARGIN = 8;  // px above the message's top: the gap between messages
+  function reveal(msg) {
+    log.scrollTop = log.scrollHeight;
+    if (msg.classList.contains("citizen")) { return; }
+    var above = log.getBoundingClientRect().top + REVEAL_MARGIN - msg.getBoundingClientRect().top;
+    if (above > 0) { log.scrollTop -= above; }
   }
 
   /* An inline form under an answer: a labelled field, a note read out on mistakes, send and

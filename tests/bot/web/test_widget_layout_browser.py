@@ -1,6 +1,7 @@
 """Sizes a citizen and an operator see, in headless Chromium against the app on uvicorn: a
 desktop's short window keeps the chat's panel, a phone's buttons are big enough for a finger,
-and the console's focus ring can be seen."""
+a long answer on a phone with its keyboard out is read from its beginning, and the console's
+focus ring can be seen."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 from tests.bot.web.conftest import LiveServer
 from tests.bot.web.test_widget_browser import citizen_page, operator_logs_in
 from tests.bot.web.test_widget_details_browser import PASSWORD_ANSWER, open_chat
-from tests.bot.web.test_widget_walkthrough_browser import _contrast
+from tests.bot.web.test_widget_walkthrough_browser import FIRST_LINE_IN_SIGHT, _contrast
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator
@@ -19,6 +20,8 @@ if TYPE_CHECKING:
 pytestmark = pytest.mark.slow
 
 FINGER_PX = 44
+# Whether the chat's log is scrolled to its very end.
+LOG_AT_ITS_END = "log => log.scrollHeight - log.scrollTop - log.clientHeight < 1"
 
 
 def _size(locator: Locator) -> tuple[float, float]:
@@ -83,6 +86,39 @@ def test_a_phones_buttons_are_big_enough_for_a_finger(
     assert all(h >= FINGER_PX for h in heights.values()), heights
     for name in ("Ответ помог", "Ответ не помог"):
         assert _size(page.get_by_role("button", name=name).first)[0] >= FINGER_PX
+
+
+def test_a_long_answer_with_the_keyboard_out_shows_its_beginning_a_short_one_the_end(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """A phone 360 x 740 with its keyboard out leaves 400 px: the log is a few lines high.
+    Until 2026-12-05 every new message scrolled the log to its end, so a long answer showed
+    only its last lines and the citizen had to scroll back up to find where it began."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser, width=360, height=740, has_touch=True, is_mobile=True)
+    page.goto(live_server.url + "/")
+    box = open_chat(page)
+    page.set_viewport_size({"width": 360, "height": 400})  # the keyboard is out
+    log = page.get_by_role("log")
+
+    box.fill("спасибо")
+    page.get_by_role("button", name="Отправить").tap()
+    short = log.locator(".msg.bot").last
+    expect(short).to_contain_text("Рад был помочь")
+    assert log.evaluate(LOG_AT_ITS_END)  # the whole answer, its buttons under it
+    expect(short.get_by_role("button", name="Ответ помог")).to_be_in_viewport(ratio=1)
+
+    box.fill("как получить выписку из ЭПТС")
+    page.get_by_role("button", name="Отправить").tap()
+    long = log.locator(".msg.bot").last
+    expect(long).to_contain_text("Это один из самых частых вопросов")
+    assert _size(long)[1] > _size(log)[1]  # taller than the log: it cannot be seen whole
+    assert long.evaluate(FIRST_LINE_IN_SIGHT)
+    expect(box).to_be_in_viewport(ratio=1)
+    # The citizen reads on down to the answer's buttons.
+    long.get_by_role("button", name="Ответ помог").scroll_into_view_if_needed()
+    expect(long.get_by_role("button", name="Ответ помог")).to_be_in_viewport()
 
 
 def test_the_consoles_focus_ring_can_be_seen(browser: Browser, live_server: LiveServer) -> None:
