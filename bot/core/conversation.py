@@ -518,7 +518,7 @@ class ConversationService:
         """A message while people own the conversation: it goes to the ticket's thread, with
         the contacts given beside it ("Позвать оператора" with the form filled in)."""
         now = self._clock()
-        await uow.conversations.add_message(conversation.id, Author.CITIZEN, text, now)
+        said_id = await uow.conversations.add_message(conversation.id, Author.CITIZEN, text, now)
         assert conversation.ticket_id is not None
         ticket = await uow.tickets.get_by_id(conversation.ticket_id)
         assert ticket is not None
@@ -527,11 +527,13 @@ class ConversationService:
             await add_contacts(uow, ticket, contacts, now)
         await information_given(uow, ticket, now)
         if conversation.state is ConversationState.WITH_OPERATOR:
-            return Reply(kind=ReplyKind.SILENT, text="", ticket_number=ticket.number)
+            return Reply(
+                kind=ReplyKind.SILENT, text="", ticket_number=ticket.number, said_id=said_id
+            )
         told = wording.ADDED_TO_TICKET.format(number=ticket.number)
         # Kept in the conversation, so a chat opened again shows it where it was said.
         await uow.conversations.add_message(conversation.id, Author.SYSTEM, told, now)
-        return Reply(kind=ReplyKind.NOTICE, text=told, ticket_number=ticket.number)
+        return Reply(kind=ReplyKind.NOTICE, text=told, ticket_number=ticket.number, said_id=said_id)
 
     async def _with_people_already(
         self, uow: UnitOfWork, conversation: Conversation, contacts: Contacts | None

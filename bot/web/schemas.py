@@ -153,6 +153,9 @@ class AskResponse(BaseModel):
     due_text: str | None
     notice: str | None
     message_id: int | None
+    # The citizen's message, when no message of the bot's is kept after it (it went to the
+    # ticket): the widget tells its own message in the history by it.
+    said_id: int | None = None
     mark: MarkOut | None = None
 
 

@@ -470,7 +470,7 @@
         var asked = addMessage("citizen", c.title);
         busy(api("/api/v1/choose", { session_id: sessionId, entry_id: c.entry_id, request_id: requestId })).then(function (r) {
           lost = null;
-          showReply(r);
+          showReply(r, asked);
         }, function (err) {
           lost = unsent(asked);
           showError(err);
@@ -517,8 +517,13 @@
     });
   }
 
-  function showReply(r) {
+  /* The reply to the citizen's message shown as `bubble`. */
+  function showReply(r, bubble) {
     if (r.message_id && known !== null) { known = Math.max(known, r.message_id); }
+    // A message that went to the ticket: no message of the bot's follows it to say the
+    // conversation has it. Its own id tells it in the history loaded anew, where its text
+    // may read otherwise (a phone number masked): until 2026-12-05 it was read out again.
+    if (r.said_id && bubble) { bubble.setAttribute("data-id", String(r.said_id)); }
     if (r.kind === "silent") { return; }
     var choosing = r.kind === "clarify" && r.choices && r.choices.length;
     // The choices become buttons: the prompt stays, its plain-text listing of them goes
@@ -665,7 +670,7 @@
     var bubble = addMessage("citizen", text);
     var body = { question: text, request_id: requestId };
     if (sessionId) { body.session_id = sessionId; }
-    return busy(api("/api/v1/ask", body)).then(showReply, function (err) {
+    return busy(api("/api/v1/ask", body)).then(function (r) { showReply(r, bubble); }, function (err) {
       showError(err);
       giveBack(text, requestId, unsent(bubble));
     });
@@ -923,6 +928,7 @@
     h.messages.forEach(function (m) {
       if (m.id <= heard) { return; }
       if (m.pressed_mark) { return; }
+      if (heardHere["#" + m.id]) { return; }  // this tab's own message, known by its id
       var key = said(m.notice ? "system" : m.author, m.shown_text || m.text);
       if (heardHere[key]) { heardHere[key] -= 1; return; }
       if (m.author !== "citizen" && wasPushed(m.text)) { return; }
@@ -942,12 +948,20 @@
   /* The messages shown here since the last one whose id this tab knows (the citizen's own
      messages and the notices a ticket's thread answers with, which come without one), each
      `said` key counted: loaded anew, the chat does not read them out again (until 2026-12-05
-     a message added to a ticket was read out a second time when another tab asked). */
+     a message added to a ticket was read out a second time when another tab asked). A
+     message of the citizen's that went to the ticket has its own id ("#" + id): the bot's
+     messages after it, which `known` counts, are none. */
   function shownSince() {
     var counts = Object.create(null);
     var shown = log.querySelectorAll(".msg");
-    for (var i = shown.length - 1; i >= 0 && !shown[i].hasAttribute("data-id"); i--) {
+    for (var i = shown.length - 1; i >= 0; i--) {
       var msg = shown[i];
+      var id = msg.getAttribute("data-id");
+      if (id !== null) {
+        if (known === null || Number(id) <= known) { break; }
+        counts["#" + id] = 1;
+        continue;
+      }
       var author = ["citizen", "bot", "operator", "system"].filter(function (a) { return msg.classList.contains(a); })[0];
       var text = msg.querySelector(".text");
       if (!author || !text || msg.classList.contains("unsent")) { continue; }
@@ -1130,7 +1144,7 @@
     var bubble = addMessage("citizen", text || "Позовите специалиста");  // as the history keeps it
     var body = { question: text || null, request_id: requestId };
     if (sessionId) { body.session_id = sessionId; }
-    busy(api("/api/v1/handoff", body)).then(showReply, function (err) {
+    busy(api("/api/v1/handoff", body)).then(function (r) { showReply(r, bubble); }, function (err) {
       showError(err);
       unsent(bubble);
       // A bare call is given back too: pressed again, it is the same call.

@@ -131,3 +131,23 @@ async def test_the_same_words_in_two_tickets_are_headed_each_with_its_own(
         assert headed[1] == (f"Ответ по обращению № 2: {REPLY}", 2)
         assert headed[0][1] in (None, 1)
         assert "№ 2" not in (headed[0][0] or "")
+
+
+async def test_a_message_to_the_ticket_is_answered_with_its_own_id_in_the_history(
+    web: Web,
+) -> None:
+    """No message of the bot's is kept after a message to the ticket (an operator holds the
+    chat: nothing at all is said back): the reply names the message itself, so the widget
+    knows it in the history, where its text may read otherwise (masked)."""
+    first = (await web.client.post("/api/v1/handoff", json={"question": UNKNOWN})).json()
+    session, number = first["session_id"], first["ticket_number"]
+    added = await _ask(web, session, "мой телефон +7 912 345-67-89")
+    assert added["kind"] == "notice"
+    await web.operator("olga")
+    olga = await web.services.accounts.get("olga")
+    await web.services.desk.take(olga, number)
+    held = await _ask(web, session, "жду звонка")
+    assert held["kind"] == "silent"
+    kept = {m["id"]: m["text"] for m in (await _history(web, session))["messages"]}
+    assert kept[added["said_id"]] == "мой телефон [телефон]"
+    assert kept[held["said_id"]] == "жду звонка"
