@@ -325,7 +325,7 @@ class ConversationService:
             )
             if not conversation.state.bot_answers:
                 if verdict.wordless_call:
-                    return await self._with_people_already(uow, conversation, contacts)
+                    return await self._with_people_already(uow, conversation, question, contacts)
                 return await self._to_ticket(uow, conversation, question, contacts)
             if verdict.hands_off and number is None:
                 raise _NumberNeeded  # rolls the transaction back: nothing written yet
@@ -536,13 +536,22 @@ class ConversationService:
         return Reply(kind=ReplyKind.NOTICE, text=told, ticket_number=ticket.number, said_id=said_id)
 
     async def _with_people_already(
-        self, uow: UnitOfWork, conversation: Conversation, contacts: Contacts | None
+        self,
+        uow: UnitOfWork,
+        conversation: Conversation,
+        call: str,
+        contacts: Contacts | None,
     ) -> Reply:
         """A call for a person with nothing written, while people own the conversation: the
         ticket's status and an invitation to write, and nothing added to the ticket but the
         contacts given with the call. Until 2026-12-05 the call's placeholder went into the
-        ticket as a message and the citizen was told «Добавили ваше сообщение…»."""
+        ticket as a message and the citizen was told «Добавили ваше сообщение…».
+
+        The call itself (`call`: «Позовите специалиста» for the button, or the words typed)
+        is kept in the conversation, not the ticket: the chat showed it when it was made,
+        and until the night of 2026-12-05 a chat opened again lost it."""
         now = self._clock()
+        said_id = await uow.conversations.add_message(conversation.id, Author.CITIZEN, call, now)
         assert conversation.ticket_id is not None
         ticket = await uow.tickets.get_by_id(conversation.ticket_id)
         assert ticket is not None
@@ -553,7 +562,7 @@ class ConversationService:
         status = status_sentence(ticket, self._calendar, now)
         told = wording.ALREADY_WITH_PEOPLE.format(status=status)
         await uow.conversations.add_message(conversation.id, Author.SYSTEM, told, now)
-        return Reply(kind=ReplyKind.NOTICE, text=told, ticket_number=ticket.number)
+        return Reply(kind=ReplyKind.NOTICE, text=told, ticket_number=ticket.number, said_id=said_id)
 
     async def _bot_conversation(
         self, uow: UnitOfWork, identity: Identity

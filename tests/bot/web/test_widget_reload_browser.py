@@ -374,3 +374,24 @@ def test_a_message_to_the_operator_is_not_read_out_again_when_another_tab_writes
     read_out = _read_out(first)
     assert "Вы написали: жду звонка" in read_out, read_out
     assert "мой телефон" not in read_out, read_out  # written here: not read out, then or now
+
+
+def test_a_call_for_a_person_the_ticket_already_has_looks_the_same_after_a_reload(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """«Позвать оператора» with an empty box while specialists have the ticket: the chat
+    shows the call and where the ticket stands. Until 2026-12-05 the service kept only the
+    second, and a reload dropped the «Позовите специалиста» bubble."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser)
+    page.goto(live_server.url + "/")
+    log = _open_and_ask(page, UNKNOWN)
+    expect(log.locator(".ticket")).to_contain_text("Номер обращения: 1")
+    page.get_by_role("button", name="Позвать оператора").click()
+    expect(log.locator(".msg.system").last).to_contain_text("Ваш вопрос уже у специалистов.")
+    expect(log.locator(".msg.citizen")).to_have_text([UNKNOWN, "Позовите специалиста"])
+    live = _messages(log)
+    _reloaded(page)
+    expect(log.locator(".msg.citizen")).to_have_text([UNKNOWN, "Позовите специалиста"])
+    assert _messages(log) == live
