@@ -304,8 +304,13 @@ class ConversationService:
             conversation = await uow.conversations.open(identity, now)
             if not conversation.state.bot_answers:
                 return None
-            await uow.conversations.add_exchange(conversation.id, text, wording.NO_WORDS, now)
-            return Reply(kind=ReplyKind.NOTICE, text=wording.NO_WORDS)
+            # One by one, not as an exchange: the reply names the citizen's message, whose
+            # kept text may read otherwise ("12345" is kept as "[код]").
+            said_id = await uow.conversations.add_message(
+                conversation.id, Author.CITIZEN, text, now
+            )
+            await uow.conversations.add_message(conversation.id, Author.BOT, wording.NO_WORDS, now)
+            return Reply(kind=ReplyKind.NOTICE, text=wording.NO_WORDS, said_id=said_id)
 
     async def _record(
         self,

@@ -395,3 +395,30 @@ def test_a_call_for_a_person_the_ticket_already_has_looks_the_same_after_a_reloa
     _reloaded(page)
     expect(log.locator(".msg.citizen")).to_have_text([UNKNOWN, "Позовите специалиста"])
     assert _messages(log) == live
+
+
+def test_a_code_sent_without_words_is_not_read_out_again_when_another_tab_asks(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """An SMS code sent alone: the bot asks for words, and the service keeps the code as
+    «[код]». Until 2026-12-05 the tab knew its own message in the chat loaded anew by its
+    text alone: when another tab asked, «Вы написали: [код]» was read out."""
+    from playwright.sync_api import expect
+
+    first = citizen_page(browser, width=1000, height=800)
+    first.goto(live_server.url + "/")
+    log = _open_and_ask(first, "12345")
+    expect(log.locator(".msg.system").last).to_contain_text("напишите его словами")
+    second = first.context.new_page()
+    second.goto(live_server.url + "/")
+    open_chat(second)
+    second.get_by_role("textbox", name="Ваш вопрос").fill("забыл пароль")
+    second.keyboard.press("Enter")
+    expect(second.get_by_role("log").locator(".msg.bot").last).to_contain_text(PASSWORD_ANSWER)
+
+    first.bring_to_front()
+    expect(log.locator(".msg.citizen")).to_have_text(["[код]", "забыл пароль"])
+    read_out = _read_out(first)
+    assert "Вы написали: забыл пароль" in read_out, read_out
+    assert "[код]" not in read_out, read_out
+    assert read_out.count("напишите его словами") == 1, read_out  # when it came
