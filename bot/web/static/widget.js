@@ -280,14 +280,32 @@
   /* The log scrolled to its end, but a new message of the others' taller than the log
      shows from its beginning, its first line at the top, to be read down (until 2026-12-05
      a long answer on a phone with the on-screen keyboard out, the log a few lines high,
-     showed only its end). */
+     showed only its end). Messages that come after it before the citizen has seen the end
+     scroll no further than that first line: until the night of 2026-12-05 the notice that
+     came right after an operator's answer («Ответить и завершить») hid its beginning. */
   var REVEAL_MARGIN = 8;  // px above the message's top: the gap between messages
+  var firstNew = null;  // the first of the others' messages not yet seen to its end
+  var cameShut = false;  // messages came while the chat was closed: shown when it opens
   function reveal(msg) {
-    log.scrollTop = log.scrollHeight;
-    if (msg.classList.contains("citizen")) { return; }
-    var above = log.getBoundingClientRect().top + REVEAL_MARGIN - msg.getBoundingClientRect().top;
-    if (above > 0) { log.scrollTop -= above; }
+    if (msg.classList.contains("citizen")) { firstNew = null; log.scrollTop = log.scrollHeight; return; }
+    if (!firstNew || !log.contains(firstNew)) { firstNew = msg; }
+    // A closed chat's log has no size to scroll (until the night of 2026-12-05 an operator's
+    // reply that came while it was closed stood below the log's edge when it opened).
+    if (panel.hidden) { cameShut = true; return; }
+    showNew();
   }
+  function showNew() {
+    cameShut = false;
+    log.scrollTop = log.scrollHeight;
+    if (!firstNew || !log.contains(firstNew)) { firstNew = null; return; }
+    var above = log.getBoundingClientRect().top + REVEAL_MARGIN - firstNew.getBoundingClientRect().top;
+    if (above > 0) { log.scrollTop -= above; }
+    if (log.scrollHeight - log.scrollTop - log.clientHeight < 1) { firstNew = null; }  // all in sight
+  }
+
+  /* Whether the citizen has scrolled up from the log's end (to read earlier messages). */
+  var AT_END_PX = 24;
+  function awayFromEnd() { return log.scrollHeight - log.scrollTop - log.clientHeight >= AT_END_PX; }
 
   /* An inline form under an answer: a labelled field, a note read out on mistakes, send and
      leave buttons, Escape to leave. `spec.check(value)` returns a complaint or null;
@@ -791,9 +809,13 @@
     var item = fresh(event);
     if (!item) { return; }
     arrivedLive();
+    // A citizen reading earlier messages is left where they read (until the night of
+    // 2026-12-05 an operator's message pulled the log down to itself); it is read out.
+    var reading = awayFromEnd() ? log.scrollTop : null;
     addMessage(item.author === "system" ? "system" : "operator", item.text, function (msg) {
       if (item.asks_rating && item.ticket_number) { markButtons(msg, item.ticket_number); }
     });
+    if (reading !== null) { log.scrollTop = reading; }
     // News about a ticket may be that it closed: ask which one is still open.
     if (item.ticket_number && sessionId) {
       api("/api/v1/tickets?session_id=" + encodeURIComponent(sessionId)).then(function (r) {
@@ -1025,6 +1047,7 @@
       start();
     } else {
       seen();
+      if (cameShut) { showNew(); }
     }
     setUnread(0);
     input.focus();
@@ -1041,6 +1064,8 @@
     var focused = log.contains(root.activeElement) && byKeyboard(root.activeElement);
     var heardHere = shownSince();
     log.querySelectorAll(".msg").forEach(function (m) { m.remove(); });
+    firstNew = null;
+    cameShut = false;
     if (earlier.parentNode) { earlier.remove(); }
     if (focused) { input.focus({ preventScroll: true }); }
     oldestShown = null;
@@ -1066,7 +1091,10 @@
   /* The on-screen keyboard coming out makes the screen shorter: the chat keeps its last
      message and the field being typed into in sight. */
   var atEnd = true;
-  log.addEventListener("scroll", function () { atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 24; });
+  log.addEventListener("scroll", function () {
+    atEnd = !awayFromEnd();
+    if (atEnd) { firstNew = null; }  // read down to the end: what comes next shows at the end
+  });
   window.addEventListener("resize", function () {
     if (panel.hidden) { return; }
     if (atEnd) { log.scrollTop = log.scrollHeight; }
