@@ -37,9 +37,9 @@ class Reply:
     """What the core says back to a citizen.
 
     `message_id` identifies the bot's message, so that the citizen can rate it; `said_id`
-    the citizen's own message where the reply has no message of the bot's kept after it (a
-    message to the ticket: a channel showing the conversation in several places tells it
-    from another's by id, its kept text may be masked);
+    the citizen's own message where the reply names no message of the bot's (a message to
+    the ticket, a message without words: a channel showing the conversation in several
+    places tells it from another's by id, its kept text may be masked);
     `notice` carries a warning to show next to any reply (maintenance); `mark` is the mark
     the message gave a closed ticket, so that a channel can show it on the ticket's 1-5
     buttons as if one had been pressed.
