@@ -811,7 +811,9 @@
     arrivedLive();
     // A citizen reading earlier messages is left where they read (until the night of
     // 2026-12-05 an operator's message pulled the log down to itself); it is read out.
-    var reading = awayFromEnd() ? log.scrollTop : null;
+    // Scrolled away by the citizen, not by the log growing under its end (a button put
+    // under an answer later, a form opened).
+    var reading = !atEnd && awayFromEnd() ? log.scrollTop : null;
     addMessage(item.author === "system" ? "system" : "operator", item.text, function (msg) {
       if (item.asks_rating && item.ticket_number) { markButtons(msg, item.ticket_number); }
     });
