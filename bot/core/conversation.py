@@ -307,9 +307,15 @@ class ConversationService:
             conversation = await uow.conversations.open(identity, now)
             if not conversation.state.bot_answers:
                 return None
-            await uow.conversations.add_exchange(conversation.id, text, wording.NO_WORDS, now)
+            # One by one, not as an exchange: the reply names the citizen's message, whose
+            # kept text may read otherwise ("12345" is kept as "[код]").
+            said_id = await uow.conversations.add_message(
+                conversation.id, Author.CITIZEN, text, now
+            )
+            await uow.conversations.add_message(conversation.id, Author.BOT, wording.NO_WORDS, now)
             return await keep_reply(
-                uow.requests, Reply(kind=ReplyKind.NOTICE, text=wording.NO_WORDS)
+                uow.requests,
+                Reply(kind=ReplyKind.NOTICE, text=wording.NO_WORDS, said_id=said_id),
             )
 
     async def _record(
@@ -330,7 +336,7 @@ class ConversationService:
             )
             if not conversation.state.bot_answers:
                 if verdict.wordless_call:
-                    told = await self._with_people_already(uow, conversation, contacts)
+                    told = await self._with_people_already(uow, conversation, question, contacts)
                 else:
                     told = await self._to_ticket(uow, conversation, question, contacts)
                 return await keep_reply(uow.requests, told)
@@ -525,7 +531,7 @@ class ConversationService:
         """A message while people own the conversation: it goes to the ticket's thread, with
         the contacts given beside it ("Позвать оператора" with the form filled in)."""
         now = self._clock()
-        await uow.conversations.add_message(conversation.id, Author.CITIZEN, text, now)
+        said_id = await uow.conversations.add_message(conversation.id, Author.CITIZEN, text, now)
         assert conversation.ticket_id is not None
         ticket = await uow.tickets.get_by_id(conversation.ticket_id)
         assert ticket is not None
@@ -534,20 +540,31 @@ class ConversationService:
             await add_contacts(uow, ticket, contacts, now)
         await information_given(uow, ticket, now)
         if conversation.state is ConversationState.WITH_OPERATOR:
-            return Reply(kind=ReplyKind.SILENT, text="", ticket_number=ticket.number)
+            return Reply(
+                kind=ReplyKind.SILENT, text="", ticket_number=ticket.number, said_id=said_id
+            )
         told = wording.ADDED_TO_TICKET.format(number=ticket.number)
         # Kept in the conversation, so a chat opened again shows it where it was said.
         await uow.conversations.add_message(conversation.id, Author.SYSTEM, told, now)
-        return Reply(kind=ReplyKind.NOTICE, text=told, ticket_number=ticket.number)
+        return Reply(kind=ReplyKind.NOTICE, text=told, ticket_number=ticket.number, said_id=said_id)
 
     async def _with_people_already(
-        self, uow: UnitOfWork, conversation: Conversation, contacts: Contacts | None
+        self,
+        uow: UnitOfWork,
+        conversation: Conversation,
+        call: str,
+        contacts: Contacts | None,
     ) -> Reply:
         """A call for a person with nothing written, while people own the conversation: the
         ticket's status and an invitation to write, and nothing added to the ticket but the
         contacts given with the call. Until 2026-12-05 the call's placeholder went into the
-        ticket as a message and the citizen was told «Добавили ваше сообщение…»."""
+        ticket as a message and the citizen was told «Добавили ваше сообщение…».
+
+        The call itself (`call`: «Позовите специалиста» for the button, or the words typed)
+        is kept in the conversation, not the ticket: the chat showed it when it was made,
+        and until the night of 2026-12-05 a chat opened again lost it."""
         now = self._clock()
+        said_id = await uow.conversations.add_message(conversation.id, Author.CITIZEN, call, now)
         assert conversation.ticket_id is not None
         ticket = await uow.tickets.get_by_id(conversation.ticket_id)
         assert ticket is not None
@@ -558,7 +575,7 @@ class ConversationService:
         status = status_sentence(ticket, self._calendar, now)
         told = wording.ALREADY_WITH_PEOPLE.format(status=status)
         await uow.conversations.add_message(conversation.id, Author.SYSTEM, told, now)
-        return Reply(kind=ReplyKind.NOTICE, text=told, ticket_number=ticket.number)
+        return Reply(kind=ReplyKind.NOTICE, text=told, ticket_number=ticket.number, said_id=said_id)
 
     async def _bot_conversation(
         self, uow: UnitOfWork, identity: Identity

@@ -36,7 +36,10 @@ class GivenMark:
 class Reply:
     """What the core says back to a citizen.
 
-    `message_id` identifies the bot's message, so that the citizen can rate it;
+    `message_id` identifies the bot's message, so that the citizen can rate it; `said_id`
+    the citizen's own message where the reply names no message of the bot's (a message to
+    the ticket, a message without words: a channel showing the conversation in several
+    places tells it from another's by id, its kept text may be masked);
     `notice` carries a warning to show next to any reply (maintenance); `mark` is the mark
     the message gave a closed ticket, so that a channel can show it on the ticket's 1-5
     buttons as if one had been pressed.
@@ -50,4 +53,5 @@ class Reply:
     due_text: str | None = None
     notice: str | None = None
     message_id: int | None = None
+    said_id: int | None = None
     mark: GivenMark | None = None

@@ -40,6 +40,7 @@ def ask_response(
         due_text=reply.due_text,
         notice=reply.notice,
         message_id=reply.message_id,
+        said_id=reply.said_id,
         mark=MarkOut(ticket_number=reply.mark.ticket_number, stars=reply.mark.stars)
         if reply.mark is not None
         else None,

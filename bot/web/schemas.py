@@ -153,6 +153,10 @@ class AskResponse(BaseModel):
     due_text: str | None
     notice: str | None
     message_id: int | None
+    # The citizen's message, when the reply names no message of the bot's (`message_id` is
+    # null: it went to the ticket, or had no words): the widget tells its own message in the
+    # history by it. Not a sign that the message went to the ticket.
+    said_id: int | None = None
     mark: MarkOut | None = None
 
 

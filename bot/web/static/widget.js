@@ -271,11 +271,41 @@
     var msg = makeMessage(author, text, extra);
     log.insertBefore(msg, typing);
     if (author !== "citizen") { sayMessage(msg); }
-    log.scrollTop = log.scrollHeight;
+    reveal(msg);
     // A short screen's panel scrolled down to a form: bring the new message into sight.
     if (panel.scrollTop && msg.scrollIntoView) { msg.scrollIntoView({ block: "nearest" }); }
     return msg;
   }
+
+  /* The log scrolled to its end, but a new message of the others' taller than the log
+     shows from its beginning, its first line at the top, to be read down (until 2026-12-05
+     a long answer on a phone with the on-screen keyboard out, the log a few lines high,
+     showed only its end). Messages that come after it before the citizen has seen the end
+     scroll no further than that first line: until the night of 2026-12-05 the notice that
+     came right after an operator's answer («Ответить и завершить») hid its beginning. */
+  var REVEAL_MARGIN = 8;  // px above the message's top: the gap between messages
+  var firstNew = null;  // the first of the others' messages not yet seen to its end
+  var cameShut = false;  // messages came while the chat was closed: shown when it opens
+  function reveal(msg) {
+    if (msg.classList.contains("citizen")) { firstNew = null; log.scrollTop = log.scrollHeight; return; }
+    if (!firstNew || !log.contains(firstNew)) { firstNew = msg; }
+    // A closed chat's log has no size to scroll (until the night of 2026-12-05 an operator's
+    // reply that came while it was closed stood below the log's edge when it opened).
+    if (panel.hidden) { cameShut = true; return; }
+    showNew();
+  }
+  function showNew() {
+    cameShut = false;
+    log.scrollTop = log.scrollHeight;
+    if (!firstNew || !log.contains(firstNew)) { firstNew = null; return; }
+    var above = log.getBoundingClientRect().top + REVEAL_MARGIN - firstNew.getBoundingClientRect().top;
+    if (above > 0) { log.scrollTop -= above; }
+    if (log.scrollHeight - log.scrollTop - log.clientHeight < 1) { firstNew = null; }  // all in sight
+  }
+
+  /* Whether the citizen has scrolled up from the log's end (to read earlier messages). */
+  var AT_END_PX = 24;
+  function awayFromEnd() { return log.scrollHeight - log.scrollTop - log.clientHeight >= AT_END_PX; }
 
   /* An inline form under an answer: a labelled field, a note read out on mistakes, send and
      leave buttons, Escape to leave. `spec.check(value)` returns a complaint or null;
@@ -458,7 +488,7 @@
         var asked = addMessage("citizen", c.title);
         busy(api("/api/v1/choose", { session_id: sessionId, entry_id: c.entry_id, request_id: requestId })).then(function (r) {
           lost = null;
-          showReply(r);
+          showReply(r, asked);
         }, function (err) {
           lost = unsent(asked);
           showError(err);
@@ -505,8 +535,13 @@
     });
   }
 
-  function showReply(r) {
+  /* The reply to the citizen's message shown as `bubble`. */
+  function showReply(r, bubble) {
     if (r.message_id && known !== null) { known = Math.max(known, r.message_id); }
+    // A message that went to the ticket: no message of the bot's follows it to say the
+    // conversation has it. Its own id tells it in the history loaded anew, where its text
+    // may read otherwise (a phone number masked): until 2026-12-05 it was read out again.
+    if (r.said_id && bubble) { bubble.setAttribute("data-id", String(r.said_id)); }
     if (r.kind === "silent") { return; }
     var choosing = r.kind === "clarify" && r.choices && r.choices.length;
     // The choices become buttons: the prompt stays, its plain-text listing of them goes
@@ -653,7 +688,7 @@
     var bubble = addMessage("citizen", text);
     var body = { question: text, request_id: requestId };
     if (sessionId) { body.session_id = sessionId; }
-    return busy(api("/api/v1/ask", body)).then(showReply, function (err) {
+    return busy(api("/api/v1/ask", body)).then(function (r) { showReply(r, bubble); }, function (err) {
       showError(err);
       giveBack(text, requestId, unsent(bubble));
     });
@@ -774,9 +809,15 @@
     var item = fresh(event);
     if (!item) { return; }
     arrivedLive();
+    // A citizen reading earlier messages is left where they read (until the night of
+    // 2026-12-05 an operator's message pulled the log down to itself); it is read out.
+    // Scrolled away by the citizen, not by the log growing under its end (a button put
+    // under an answer later, a form opened).
+    var reading = !atEnd && awayFromEnd() ? log.scrollTop : null;
     addMessage(item.author === "system" ? "system" : "operator", item.text, function (msg) {
       if (item.asks_rating && item.ticket_number) { markButtons(msg, item.ticket_number); }
     });
+    if (reading !== null) { log.scrollTop = reading; }
     // News about a ticket may be that it closed: ask which one is still open.
     if (item.ticket_number && sessionId) {
       api("/api/v1/tickets?session_id=" + encodeURIComponent(sessionId)).then(function (r) {
@@ -911,6 +952,7 @@
     h.messages.forEach(function (m) {
       if (m.id <= heard) { return; }
       if (m.pressed_mark) { return; }
+      if (heardHere["#" + m.id]) { return; }  // this tab's own message, known by its id
       var key = said(m.notice ? "system" : m.author, m.shown_text || m.text);
       if (heardHere[key]) { heardHere[key] -= 1; return; }
       if (m.author !== "citizen" && wasPushed(m.text)) { return; }
@@ -930,12 +972,20 @@
   /* The messages shown here since the last one whose id this tab knows (the citizen's own
      messages and the notices a ticket's thread answers with, which come without one), each
      `said` key counted: loaded anew, the chat does not read them out again (until 2026-12-05
-     a message added to a ticket was read out a second time when another tab asked). */
+     a message added to a ticket was read out a second time when another tab asked). A
+     message of the citizen's that went to the ticket has its own id ("#" + id): the bot's
+     messages after it, which `known` counts, are none. */
   function shownSince() {
     var counts = Object.create(null);
     var shown = log.querySelectorAll(".msg");
-    for (var i = shown.length - 1; i >= 0 && !shown[i].hasAttribute("data-id"); i--) {
+    for (var i = shown.length - 1; i >= 0; i--) {
       var msg = shown[i];
+      var id = msg.getAttribute("data-id");
+      if (id !== null) {
+        if (known === null || Number(id) <= known) { break; }
+        counts["#" + id] = 1;
+        continue;
+      }
       var author = ["citizen", "bot", "operator", "system"].filter(function (a) { return msg.classList.contains(a); })[0];
       var text = msg.querySelector(".text");
       if (!author || !text || msg.classList.contains("unsent")) { continue; }
@@ -999,6 +1049,7 @@
       start();
     } else {
       seen();
+      if (cameShut) { showNew(); }
     }
     setUnread(0);
     input.focus();
@@ -1015,6 +1066,8 @@
     var focused = log.contains(root.activeElement) && byKeyboard(root.activeElement);
     var heardHere = shownSince();
     log.querySelectorAll(".msg").forEach(function (m) { m.remove(); });
+    firstNew = null;
+    cameShut = false;
     if (earlier.parentNode) { earlier.remove(); }
     if (focused) { input.focus({ preventScroll: true }); }
     oldestShown = null;
@@ -1040,7 +1093,10 @@
   /* The on-screen keyboard coming out makes the screen shorter: the chat keeps its last
      message and the field being typed into in sight. */
   var atEnd = true;
-  log.addEventListener("scroll", function () { atEnd = log.scrollHeight - log.scrollTop - log.clientHeight < 24; });
+  log.addEventListener("scroll", function () {
+    atEnd = !awayFromEnd();
+    if (atEnd) { firstNew = null; }  // read down to the end: what comes next shows at the end
+  });
   window.addEventListener("resize", function () {
     if (panel.hidden) { return; }
     if (atEnd) { log.scrollTop = log.scrollHeight; }
@@ -1118,7 +1174,7 @@
     var bubble = addMessage("citizen", text || "Позовите специалиста");  // as the history keeps it
     var body = { question: text || null, request_id: requestId };
     if (sessionId) { body.session_id = sessionId; }
-    busy(api("/api/v1/handoff", body)).then(showReply, function (err) {
+    busy(api("/api/v1/handoff", body)).then(function (r) { showReply(r, bubble); }, function (err) {
       showError(err);
       unsent(bubble);
       // A bare call is given back too: pressed again, it is the same call.

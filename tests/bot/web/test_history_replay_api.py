@@ -131,3 +131,47 @@ async def test_the_same_words_in_two_tickets_are_headed_each_with_its_own(
         assert headed[1] == (f"Ответ по обращению № 2: {REPLY}", 2)
         assert headed[0][1] in (None, 1)
         assert "№ 2" not in (headed[0][0] or "")
+
+
+async def test_a_message_to_the_ticket_is_answered_with_its_own_id_in_the_history(
+    web: Web,
+) -> None:
+    """No message of the bot's is kept after a message to the ticket (an operator holds the
+    chat: nothing at all is said back): the reply names the message itself, so the widget
+    knows it in the history, where its text may read otherwise (masked)."""
+    first = (await web.client.post("/api/v1/handoff", json={"question": UNKNOWN})).json()
+    session, number = first["session_id"], first["ticket_number"]
+    added = await _ask(web, session, "мой телефон +7 912 345-67-89")
+    assert added["kind"] == "notice"
+    await web.operator("olga")
+    olga = await web.services.accounts.get("olga")
+    await web.services.desk.take(olga, number)
+    held = await _ask(web, session, "жду звонка")
+    assert held["kind"] == "silent"
+    kept = {m["id"]: m["text"] for m in (await _history(web, session))["messages"]}
+    assert kept[added["said_id"]] == "мой телефон [телефон]"
+    assert kept[held["said_id"]] == "жду звонка"
+
+
+@pytest.mark.parametrize(
+    ("path", "call", "kept"),
+    [
+        ("/api/v1/handoff", None, "Позовите специалиста"),  # the button, the box empty
+        ("/api/v1/ask", "позовите оператора", "позовите оператора"),  # the button in words
+    ],
+)
+async def test_a_call_while_people_have_the_ticket_is_kept_as_the_chat_showed_it(
+    web: Web, path: str, call: str | None, kept: str
+) -> None:
+    """The chat showed the call as the citizen's message, then where the ticket stands: until
+    2026-12-05 only the second was kept, and a chat loaded anew lost the call."""
+    first = (await web.client.post("/api/v1/handoff", json={"question": UNKNOWN})).json()
+    session = first["session_id"]
+    told = (await web.client.post(path, json={"session_id": session, "question": call})).json()
+    assert told["text"].startswith("Ваш вопрос уже у специалистов."), told
+    messages = (await _history(web, session))["messages"]
+    assert [(m["author"], m["text"]) for m in messages[-2:]] == [
+        ("citizen", kept),
+        ("system", told["text"]),
+    ]
+    assert messages[-2]["id"] == told["said_id"]

@@ -337,3 +337,88 @@ def test_a_typed_mark_phrase_stays_the_citizens_message_after_a_reload(
     _reloaded(page)
     expect(log.locator(".msg.citizen")).to_have_text(["Оценка 5 из 5"])
     assert _messages(log) == live
+
+
+def test_a_message_to_the_operator_is_not_read_out_again_when_another_tab_writes(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """An operator holds the chat: the citizen's message goes to the ticket and the bot says
+    nothing after it. Until 2026-12-05 the tab knew it in the chat loaded anew by its text
+    alone, and a phone number the service keeps masked reads otherwise there: when another
+    tab wrote, «Вы написали: мой телефон [телефон]» was read out once more."""
+    from playwright.sync_api import expect
+
+    first = citizen_page(browser, width=1000, height=800)
+    first.goto(live_server.url + "/")
+    log = _open_and_ask(first, UNKNOWN)
+    expect(log.locator(".ticket")).to_contain_text("Номер обращения: 1")
+    second = first.context.new_page()
+    second.goto(live_server.url + "/")
+    open_chat(second)
+    expect(second.get_by_role("log").locator(".msg.citizen")).to_have_text([UNKNOWN])
+    first.bring_to_front()
+    _operator_takes_and_replies(browser, live_server.url, "Оставьте телефон для связи.")
+    expect(log.locator(".msg.operator").last).to_contain_text("Оставьте телефон для связи.")
+    first.get_by_role("textbox", name="Ваш вопрос").fill("мой телефон +7 912 345-67-89")
+    first.keyboard.press("Enter")
+    expect(first.get_by_role("button", name="Отправить")).to_be_enabled()
+
+    second.bring_to_front()
+    second.get_by_role("textbox", name="Ваш вопрос").fill("жду звонка")
+    second.keyboard.press("Enter")
+    expect(second.get_by_role("button", name="Отправить")).to_be_enabled()
+    first.bring_to_front()
+    expect(log.locator(".msg.citizen")).to_have_text(
+        [UNKNOWN, "мой телефон [телефон]", "жду звонка"]
+    )
+    read_out = _read_out(first)
+    assert "Вы написали: жду звонка" in read_out, read_out
+    assert "мой телефон" not in read_out, read_out  # written here: not read out, then or now
+
+
+def test_a_call_for_a_person_the_ticket_already_has_looks_the_same_after_a_reload(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """«Позвать оператора» with an empty box while specialists have the ticket: the chat
+    shows the call and where the ticket stands. Until 2026-12-05 the service kept only the
+    second, and a reload dropped the «Позовите специалиста» bubble."""
+    from playwright.sync_api import expect
+
+    page = citizen_page(browser)
+    page.goto(live_server.url + "/")
+    log = _open_and_ask(page, UNKNOWN)
+    expect(log.locator(".ticket")).to_contain_text("Номер обращения: 1")
+    page.get_by_role("button", name="Позвать оператора").click()
+    expect(log.locator(".msg.system").last).to_contain_text("Ваш вопрос уже у специалистов.")
+    expect(log.locator(".msg.citizen")).to_have_text([UNKNOWN, "Позовите специалиста"])
+    live = _messages(log)
+    _reloaded(page)
+    expect(log.locator(".msg.citizen")).to_have_text([UNKNOWN, "Позовите специалиста"])
+    assert _messages(log) == live
+
+
+def test_a_code_sent_without_words_is_not_read_out_again_when_another_tab_asks(
+    browser: Browser, live_server: LiveServer
+) -> None:
+    """An SMS code sent alone: the bot asks for words, and the service keeps the code as
+    «[код]». Until 2026-12-05 the tab knew its own message in the chat loaded anew by its
+    text alone: when another tab asked, «Вы написали: [код]» was read out."""
+    from playwright.sync_api import expect
+
+    first = citizen_page(browser, width=1000, height=800)
+    first.goto(live_server.url + "/")
+    log = _open_and_ask(first, "12345")
+    expect(log.locator(".msg.system").last).to_contain_text("напишите его словами")
+    second = first.context.new_page()
+    second.goto(live_server.url + "/")
+    open_chat(second)
+    second.get_by_role("textbox", name="Ваш вопрос").fill("забыл пароль")
+    second.keyboard.press("Enter")
+    expect(second.get_by_role("log").locator(".msg.bot").last).to_contain_text(PASSWORD_ANSWER)
+
+    first.bring_to_front()
+    expect(log.locator(".msg.citizen")).to_have_text(["[код]", "забыл пароль"])
+    read_out = _read_out(first)
+    assert "Вы написали: забыл пароль" in read_out, read_out
+    assert "[код]" not in read_out, read_out
+    assert read_out.count("напишите его словами") == 1, read_out  # when it came
