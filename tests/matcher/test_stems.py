@@ -7,6 +7,9 @@ import pytest
 from matcher.settings import MatcherSettings
 from matcher.stems import Stemmer
 
+# Its module-scoped fixtures start once: the whole file runs in one test process.
+pytestmark = pytest.mark.xdist_group("test_stems")
+
 
 @pytest.fixture(scope="module")
 def stemmer() -> Stemmer:

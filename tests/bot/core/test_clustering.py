@@ -19,6 +19,9 @@ from matcher import Matcher
 from matcher.analyzer import Analysis
 from tests.bot.conftest import TUESDAY_MORNING
 
+# Its module-scoped fixtures start once: the whole file runs in one test process.
+pytestmark = pytest.mark.xdist_group("test_clustering")
+
 # (need, question): questions of one need must share a cluster, different needs must not.
 QUESTIONS = [
     ("загранпаспорт", "как оформить загранпаспорт через госуслуги"),

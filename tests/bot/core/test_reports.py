@@ -24,7 +24,8 @@ from matcher import Matcher
 from tests.bot.conftest import TUESDAY_MORNING
 from tests.traffic import load_traffic
 
-pytestmark = pytest.mark.anyio
+# Its module-scoped fixtures start once: the whole file runs in one test process.
+pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_reports")]
 QUESTIONS = 100
 RAW_PERSONAL = ("345-67-89", "ivan.petrov", "4510 123456", "112-233-445", "500100732259")
 

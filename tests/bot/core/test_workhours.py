@@ -16,6 +16,9 @@ from hypothesis import strategies as st
 
 from bot.core.workhours import WorkCalendar, WorkingHours
 
+# Its module-scoped fixtures start once: the whole file runs in one test process.
+pytestmark = pytest.mark.xdist_group("test_workhours")
+
 MOSCOW = ZoneInfo("Europe/Moscow")
 
 

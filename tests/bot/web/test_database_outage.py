@@ -25,7 +25,12 @@ from tests.bot.conftest import postgres_unavailable
 from tests.bot.web.conftest import Web, csrf_of, log_in, serving
 from tests.support.postgres import PostgresUnavailableError, ThrowawayPostgres
 
-pytestmark = [pytest.mark.anyio, pytest.mark.integration]
+# Its module-scoped fixtures start once: the whole file runs in one test process.
+pytestmark = [
+    pytest.mark.anyio,
+    pytest.mark.integration,
+    pytest.mark.xdist_group("test_database_outage"),
+]
 
 QUESTION = "Как восстановить пароль от Госуслуг?"
 UNKNOWN = "сломался карбюратор у трактора"

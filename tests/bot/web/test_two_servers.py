@@ -32,7 +32,12 @@ from tests.bot.web.conftest import csrf_of, free_port, log_in
 from tests.conftest import PROJECT_KB
 from tests.support.postgres import PostgresServer
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# Its module-scoped fixtures start once: the whole file runs in one test process.
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.slow,
+    pytest.mark.xdist_group("test_two_servers"),
+]
 
 PASSWORD = "Надёжный-пароль-2026"
 OPERATORS = ("anna", "boris")  # anna works on server 0, boris on server 1
