@@ -3,9 +3,14 @@
 A channel (the Telegram operators' group) polls this board: new open tickets are claimed
 with a lease, the channel creates the topic and posts the ticket's card, and records both;
 then it asks for news (status changes, citizens' messages, operators' messages written
-elsewhere, such as the web console) past each topic's cursors. The claim and the cursors live
-in the database, so a restart neither loses nor repeats a topic or a message, whichever
-process (web or Telegram) created the ticket.
+elsewhere, such as the web console) that each topic has not dealt with yet. The claim, and
+the record of what each topic has dealt with, live in the database, so a restart neither
+loses nor repeats a topic or a message, whichever process (web or Telegram) created the ticket.
+
+What a topic has dealt with is recorded item by item, not as a cursor past the newest id
+shown: on PostgreSQL ids are not committed in their order, and an event committed after a
+later-numbered one was shown (a delivery refusal, written without the ticket's lock, beside
+a file the citizen attached) fell behind such a cursor and was never posted (until 2026-12-05).
 """
 
 from __future__ import annotations
@@ -105,23 +110,17 @@ class StaffBoard:
             await uow.staff_topics.release(topic.id, retry_at=self._clock() + retry_after)
 
     async def news(self) -> list[TopicNews]:
-        """Topics with status changes or messages (see `shows`) they do not show yet."""
+        """Topics with status changes or messages (see `shows`) they do not show yet; what a
+        topic has not dealt with and is not to show (a reply written in it) is passed over."""
         found = []
         async with self._db.transaction() as uow:
-            topics = await uow.staff_topics.with_news(
-                self.chat_id, self._batch, written_here=WRITTEN_IN_STAFF_CHAT
-            )
+            topics = await uow.staff_topics.with_news(self.chat_id, self._batch)
             for topic in topics:
                 card = await self._card(uow, topic.ticket_number)
-                events = [
-                    e
-                    for e in await uow.tickets.events(topic.ticket_id)
-                    if e.id > topic.last_event_id
-                ]
+                event_ids, message_ids = await uow.staff_topics.pending(topic.id)
+                events = [e for e in await uow.tickets.events(topic.ticket_id) if e.id in event_ids]
                 messages = [
-                    m
-                    for m in await uow.tickets.messages(topic.ticket_id)
-                    if m.id > topic.last_message_id
+                    m for m in await uow.tickets.messages(topic.ticket_id) if m.id in message_ids
                 ]
                 changes = []
                 for event in events:
@@ -135,28 +134,30 @@ class StaffBoard:
                     for m in messages
                     if shows(m)
                 ]
-                found.append(
-                    TopicNews(
-                        topic=topic,
-                        card=card,
-                        changes=tuple(changes),
-                        messages=tuple(shown),
-                        last_event_id=max([e.id for e in events], default=topic.last_event_id),
-                        last_message_id=max(
-                            [m.id for m in messages], default=topic.last_message_id
-                        ),
-                    )
+                news = TopicNews(
+                    topic=topic,
+                    card=card,
+                    changes=tuple(changes),
+                    messages=tuple(shown),
+                    event_ids=frozenset(e.id for e in events),
+                    message_ids=frozenset(m.id for m in messages),
                 )
+                if changes or shown:
+                    found.append(news)
+                else:  # nothing to post (a reply written in the topic): passed over here
+                    await self._dealt_with(uow, news)
         return found
 
     async def shown(self, news: TopicNews) -> None:
-        """The topic now shows `news`: move its cursors."""
+        """The topic now shows `news` (and has passed over what it is not to show)."""
         async with self._db.transaction() as uow:
-            await uow.staff_topics.set_shown(
-                news.topic.id,
-                last_event_id=news.last_event_id,
-                last_message_id=news.last_message_id,
-            )
+            await self._dealt_with(uow, news)
+
+    @staticmethod
+    async def _dealt_with(uow: UnitOfWork, news: TopicNews) -> None:
+        await uow.staff_topics.dealt_with(
+            news.topic.id, event_ids=news.event_ids, message_ids=news.message_ids
+        )
 
     async def attached_file(
         self, number: int, event: TicketEvent

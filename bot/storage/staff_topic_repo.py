@@ -1,18 +1,20 @@
-"""Tickets' forum topics in the operators' Telegram group: which exist, which are being made."""
+"""Tickets' forum topics in the operators' Telegram group: which exist, which are being made,
+and which of their tickets' events and messages each has dealt with."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.staff_cards import StaffTopic
 from bot.core.ticket_status import FINAL_STATUSES
-from bot.core.tickets import Author, Via
 from bot.storage.dialects import conflict_insert
 from bot.storage.tables import (
+    StaffTopicItemRow,
     StaffTopicRow,
     TicketEventRow,
     TicketMessageRow,
@@ -21,18 +23,76 @@ from bot.storage.tables import (
 )
 
 _TOPICS = table_of(StaffTopicRow)
+_ITEMS = table_of(StaffTopicItemRow)
+EVENT, MESSAGE = "event", "message"  # `staff_topic_items.kind`
 
 
-def _topic(row: StaffTopicRow, number: int) -> StaffTopic:
+def _pending_events() -> list[ColumnElement[bool]]:
+    """The (outer) topic's ticket's events past its cursor that it has not dealt with yet."""
+    return [
+        TicketEventRow.ticket_id == StaffTopicRow.ticket_id,
+        TicketEventRow.id > StaffTopicRow.last_event_id,
+        ~_dealt_with(EVENT, TicketEventRow.id),
+    ]
+
+
+def _pending_messages() -> list[ColumnElement[bool]]:
+    """The same for the ticket's messages."""
+    return [
+        TicketMessageRow.ticket_id == StaffTopicRow.ticket_id,
+        TicketMessageRow.id > StaffTopicRow.last_message_id,
+        ~_dealt_with(MESSAGE, TicketMessageRow.id),
+    ]
+
+
+def _dealt_with(kind: str, item_id: Any) -> ColumnElement[bool]:
+    return exists().where(
+        StaffTopicItemRow.topic_id == StaffTopicRow.id,
+        StaffTopicItemRow.kind == kind,
+        StaffTopicItemRow.item_id == item_id,
+    )
+
+
+def _topics() -> Select[Any]:
+    """Topic rows with their ticket's number and what `_topic` needs to say how far each
+    shows its ticket: the first event and message not dealt with, the newest ones."""
+    first_event = select(func.min(TicketEventRow.id)).where(*_pending_events())
+    newest_event = select(func.max(TicketEventRow.id)).where(
+        TicketEventRow.ticket_id == StaffTopicRow.ticket_id
+    )
+    first_message = select(func.min(TicketMessageRow.id)).where(*_pending_messages())
+    newest_message = select(func.max(TicketMessageRow.id)).where(
+        TicketMessageRow.ticket_id == StaffTopicRow.ticket_id
+    )
+    return select(
+        StaffTopicRow,
+        TicketRow.number,
+        first_event.scalar_subquery(),
+        newest_event.scalar_subquery(),
+        first_message.scalar_subquery(),
+        newest_message.scalar_subquery(),
+    ).join(TicketRow, TicketRow.id == StaffTopicRow.ticket_id)
+
+
+def _shown_up_to(cursor: int, first_pending: int | None, newest: int | None) -> int:
+    """The id up to which a topic shows everything: just before the first item it has not
+    dealt with, or (none left) the newest item, or its cursor where it began."""
+    if first_pending is not None:
+        return int(first_pending) - 1
+    return max(cursor, int(newest or 0))
+
+
+def _topic(found: Any) -> StaffTopic:
+    row, number, first_event, newest_event, first_message, newest_message = found
     return StaffTopic(
         id=row.id,
         chat_id=row.chat_id,
         ticket_id=row.ticket_id,
-        ticket_number=number,
+        ticket_number=int(number),
         thread_id=row.thread_id,
         card_message_id=row.card_message_id,
-        last_event_id=row.last_event_id,
-        last_message_id=row.last_message_id,
+        last_event_id=_shown_up_to(row.last_event_id, first_event, newest_event),
+        last_message_id=_shown_up_to(row.last_message_id, first_message, newest_message),
     )
 
 
@@ -99,8 +159,7 @@ class StaffTopicRepository:
     ) -> Sequence[StaffTopic]:
         """Claim rows whose topic or first message is not made yet and nobody holds them."""
         found = await self._session.execute(
-            select(StaffTopicRow, TicketRow.number)
-            .join(TicketRow, TicketRow.id == StaffTopicRow.ticket_id)
+            _topics()
             .where(
                 StaffTopicRow.chat_id == chat_id,
                 StaffTopicRow.card_message_id.is_(None),
@@ -111,7 +170,8 @@ class StaffTopicRepository:
             .with_for_update(of=StaffTopicRow, skip_locked=True)
         )
         claimed = []
-        for row, number in found.all():
+        for each in found.all():
+            row = each[0]
             # Conditional, so that two processes never both win the same row on SQLite.
             result = await self._session.execute(
                 update(StaffTopicRow)
@@ -125,7 +185,7 @@ class StaffTopicRepository:
                 .values(claimed_until=now + lease)
             )
             if getattr(result, "rowcount", 0) == 1:
-                claimed.append(_topic(row, int(number)))
+                claimed.append(_topic(each))
         return claimed
 
     async def set_thread(self, topic_id: int, thread_id: int) -> None:
@@ -147,75 +207,74 @@ class StaffTopicRepository:
         row.claimed_until = retry_at
         await self._session.flush()
 
-    async def with_news(
-        self, chat_id: int, limit: int, *, written_here: Via
-    ) -> Sequence[StaffTopic]:
-        """Finished topics whose ticket has history events or messages not shown yet: citizens'
-        messages, and operators' ones written elsewhere than `written_here` (the chat itself)."""
-        new_event = exists().where(
-            TicketEventRow.ticket_id == StaffTopicRow.ticket_id,
-            TicketEventRow.id > StaffTopicRow.last_event_id,
-        )
-        new_message = exists().where(
-            TicketMessageRow.ticket_id == StaffTopicRow.ticket_id,
-            TicketMessageRow.id > StaffTopicRow.last_message_id,
-            or_(
-                TicketMessageRow.author == Author.CITIZEN.value,
-                and_(
-                    TicketMessageRow.author == Author.OPERATOR.value,
-                    TicketMessageRow.via.is_not(None),
-                    TicketMessageRow.via != written_here.value,
-                ),
-            ),
-        )
+    async def with_news(self, chat_id: int, limit: int) -> Sequence[StaffTopic]:
+        """Finished topics whose ticket has history events or messages past the topic's
+        cursors that it has not dealt with, whenever they were committed."""
         found = await self._session.execute(
-            select(StaffTopicRow, TicketRow.number)
-            .join(TicketRow, TicketRow.id == StaffTopicRow.ticket_id)
+            _topics()
             .where(
                 StaffTopicRow.chat_id == chat_id,
                 StaffTopicRow.card_message_id.is_not(None),
-                or_(new_event, new_message),
+                or_(
+                    exists().where(*_pending_events()),
+                    exists().where(*_pending_messages()),
+                ),
             )
             .order_by(StaffTopicRow.id)
             .limit(limit)
         )
-        return [_topic(row, int(number)) for row, number in found.all()]
+        return [_topic(each) for each in found.all()]
 
-    async def set_shown(self, topic_id: int, *, last_event_id: int, last_message_id: int) -> None:
-        """Move the topic's cursors past what it now shows."""
-        row = await self._session.get_one(StaffTopicRow, topic_id)
-        row.last_event_id = max(row.last_event_id, last_event_id)
-        row.last_message_id = max(row.last_message_id, last_message_id)
-        await self._session.flush()
+    async def pending(self, topic_id: int) -> tuple[frozenset[int], frozenset[int]]:
+        """Ids of the events and of the messages of the topic's ticket it has not dealt with."""
+        of_topic = StaffTopicRow.id == topic_id
+        events = await self._session.scalars(
+            select(TicketEventRow.id).where(of_topic, *_pending_events())
+        )
+        messages = await self._session.scalars(
+            select(TicketMessageRow.id).where(of_topic, *_pending_messages())
+        )
+        return frozenset(events), frozenset(messages)
+
+    async def dealt_with(
+        self, topic_id: int, *, event_ids: Iterable[int], message_ids: Iterable[int]
+    ) -> None:
+        """Record that the topic shows these events and messages, or has passed them over."""
+        rows = [
+            {"topic_id": topic_id, "kind": kind, "item_id": item_id}
+            for kind, ids in ((EVENT, event_ids), (MESSAGE, message_ids))
+            for item_id in sorted(ids)
+        ]
+        if rows:
+            await self._session.execute(
+                conflict_insert(self._session, _ITEMS).values(rows).on_conflict_do_nothing()
+            )
 
     async def by_thread(self, chat_id: int, thread_id: int) -> StaffTopic | None:
         """The topic of a forum thread, or None (the general topic, or not a ticket's)."""
         found = (
             await self._session.execute(
-                select(StaffTopicRow, TicketRow.number)
-                .join(TicketRow, TicketRow.id == StaffTopicRow.ticket_id)
-                .where(and_(StaffTopicRow.chat_id == chat_id, StaffTopicRow.thread_id == thread_id))
+                _topics().where(
+                    and_(StaffTopicRow.chat_id == chat_id, StaffTopicRow.thread_id == thread_id)
+                )
             )
         ).first()
-        return _topic(found[0], int(found[1])) if found else None
+        return _topic(found) if found else None
 
     async def for_ticket(self, chat_id: int, ticket_id: int) -> StaffTopic | None:
         """A ticket's topic in this chat, or None."""
         found = (
             await self._session.execute(
-                select(StaffTopicRow, TicketRow.number)
-                .join(TicketRow, TicketRow.id == StaffTopicRow.ticket_id)
-                .where(StaffTopicRow.chat_id == chat_id, StaffTopicRow.ticket_id == ticket_id)
+                _topics().where(
+                    StaffTopicRow.chat_id == chat_id, StaffTopicRow.ticket_id == ticket_id
+                )
             )
         ).first()
-        return _topic(found[0], int(found[1])) if found else None
+        return _topic(found) if found else None
 
     async def all_in_chat(self, chat_id: int) -> Sequence[StaffTopic]:
         """Every topic row of a chat (tests and diagnostics)."""
         found = await self._session.execute(
-            select(StaffTopicRow, TicketRow.number)
-            .join(TicketRow, TicketRow.id == StaffTopicRow.ticket_id)
-            .where(StaffTopicRow.chat_id == chat_id)
-            .order_by(StaffTopicRow.id)
+            _topics().where(StaffTopicRow.chat_id == chat_id).order_by(StaffTopicRow.id)
         )
-        return [_topic(row, int(number)) for row, number in found.all()]
+        return [_topic(each) for each in found.all()]

@@ -1,6 +1,6 @@
 """The staff board on SQLite and PostgreSQL: each open ticket is claimed for one topic, once,
-by one of several processes; failed claims come back; news follow the cursors, and carry what
-operators wrote outside the staff chat."""
+by one of several processes; failed claims come back; news are what each topic has not dealt
+with yet, whenever it was committed, and carry what operators wrote outside the staff chat."""
 
 from __future__ import annotations
 
@@ -8,15 +8,20 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from alembic import command
+from sqlalchemy import text
 
 from bot.core.attachments import Upload
 from bot.core.errors import UnreadMessageError
 from bot.core.identity import Identity
 from bot.core.roles import Role
+from bot.core.settings import StorageSettings
 from bot.core.staff_board import StaffBoard
 from bot.core.staff_cards import StaffTopic, TopicMessage, TopicNews
 from bot.core.ticket_status import TicketStatus
-from bot.core.tickets import ATTACHED, Author, Via
+from bot.core.tickets import ATTACHED, DELIVERY_REFUSED, Author, Via
+from bot.storage.engine import create_engine
+from bot.storage.migrate import alembic_config
 from tests.bot.conftest import FakeClock
 from tests.bot.core.conftest import PASSWORD, Services
 
@@ -179,12 +184,10 @@ async def test_console_replies_and_requests_are_news_once_but_topic_replies_are_
     await board.shown(news)
     assert await board.news() == []
 
-    # A reply written in the topic is there already: its news carry no message to post.
+    # A reply written in the topic is there already: nothing to post.
     clock.advance(timedelta(minutes=1))
     await services.desk.reply(olga, number, "И ещё одно из топика.", via=Via.TELEGRAM)
-    (news,) = await board.news()
-    assert news.messages == () and news.changes == ()
-    await board.shown(news)
+    assert await board.news() == []
     # A last answer given while closing it in the console is shown before the closing.
     clock.advance(timedelta(minutes=1))
     await services.desk.resolve(olga, number, "Доступ восстановлен.", via=Via.CONSOLE)
@@ -211,3 +214,80 @@ async def test_operator_messages_from_before_the_via_column_are_not_posted(
     (news,) = await board.news()
     assert [m.message.text for m in news.messages] == ["Ещё вопрос"]
     assert number == news.topic.ticket_number
+
+
+# What the delivery worker records when the citizen's channel refuses a reply.
+REFUSED = "Сообщение гражданину не доставлено: {}"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_an_event_committed_after_a_later_numbered_one_was_shown_is_still_news(
+    services: Services, clock: FakeClock
+) -> None:
+    """On PostgreSQL an id is taken when the row is written, and the transaction commits
+    later: two delivery workers (which record a refusal without locking the ticket) write one
+    each, the first commits last. The topic shows the second, then the first (until
+    2026-12-05 its cursor had passed the first one's id and it was never posted). SQLite has
+    one writer at a time, so its ids are committed in their order."""
+    (number,) = await open_tickets(services, 1)
+    board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    topic = await shown_topic(board)
+    async with services.db.transaction() as slow_worker:
+        await slow_worker.tickets.add_event(
+            topic.ticket_id,
+            DELIVERY_REFUSED,
+            Author.SYSTEM,
+            clock(),
+            note=REFUSED.format("первый ответ"),
+        )
+        async with services.db.transaction() as other_worker:
+            await other_worker.tickets.add_event(
+                topic.ticket_id,
+                DELIVERY_REFUSED,
+                Author.SYSTEM,
+                clock(),
+                note=REFUSED.format("второй ответ"),
+            )
+        (news,) = await board.news()
+        assert [c.event.note for c in news.changes] == [REFUSED.format("второй ответ")]
+        second = news.changes[0].event.id
+        await board.shown(news)
+        assert await board.news() == []
+    (news,) = await board.news()
+    assert [c.event.note for c in news.changes] == [REFUSED.format("первый ответ")]
+    assert news.changes[0].event.id < second, "numbered before the one shown first"
+    await board.shown(news)
+    # Shown once: neither this process nor a restarted one posts it again.
+    assert await board.news() == []
+    assert await StaffBoard(services.db, chat_id=CHAT, clock=clock).news() == []
+    shows = await board.topic_of_ticket(number)
+    assert shows is not None and shows.last_event_id > news.changes[0].event.id
+
+
+async def test_downgrading_0015_moves_the_cursors_past_what_the_topics_showed(
+    services: Services, clock: FakeClock, database_url: str
+) -> None:
+    """The code before 0015 reads only the cursors: left where the topic began, it would post
+    every change and message of the ticket into the topic again."""
+    (number,) = await open_tickets(services, 1)
+    board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    topic = await shown_topic(board)
+    olga = await services.operator("olga")
+    await services.desk.take(olga, number)
+    await services.conversations.handle(Identity("web", "session-0"), "Жду ответа")
+    (news,) = await board.news()
+    await board.shown(news)
+    engine = create_engine(database_url, StorageSettings())
+    try:
+        await services.db.close()  # its pooled connections would hold SQLite's file
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0014"))
+            cursors = (
+                await connection.execute(
+                    text("SELECT last_event_id, last_message_id FROM staff_topics WHERE id = :id"),
+                    {"id": topic.id},
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    assert tuple(cursors) == (max(news.event_ids), max(news.message_ids))

@@ -263,7 +263,7 @@ class Group:
                 return False
             if shown and (
                 await uow.staff_topics.unannounced_tickets(STAFF_CHAT, 1)
-                or await uow.staff_topics.with_news(STAFF_CHAT, 1, written_here=Via.TELEGRAM)
+                or await uow.staff_topics.with_news(STAFF_CHAT, 1)
             ):
                 return False
         return True
@@ -285,7 +285,7 @@ class Group:
         """The ticket's topic shows all the group is to be shown of it: the announcer's
         cursors are past every event and message of the ticket (it moves them once posted)."""
         async with self.running_app.services.db.transaction() as uow:
-            behind = await uow.staff_topics.with_news(STAFF_CHAT, 1000, written_here=Via.TELEGRAM)
+            behind = await uow.staff_topics.with_news(STAFF_CHAT, 1000)
         return all(t.ticket_number != number for t in behind)
 
     async def outbox(self, number: int) -> list[OutboxMessage]:
@@ -1568,3 +1568,50 @@ async def test_messages_queued_at_once_to_a_citizen_who_blocked_the_bot_are_flag
     assert [w.startswith(held) for w in shown] == [False, True] * 3, shown
     said = [e.note for e in history if e.action == DELIVERY_REFUSED]
     assert said.count(wording.HELD_BEHIND_REFUSAL) == 3, said
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_refusal_committed_after_a_later_numbered_one_was_posted_is_posted_too(
+    group: Group, database_url: str
+) -> None:
+    """Two delivery workers of other servers record a refusal each on the ticket (they do
+    not lock it, only the row's key); the one numbered first commits after the group posted
+    the other. It is posted as well, once (until 2026-12-05 the topic's cursor had passed its
+    id: the group never saw that reply was not delivered)."""
+    from datetime import UTC, datetime
+
+    from bot.core.tickets import DELIVERY_REFUSED, Author
+
+    group.settings = dataclasses.replace(group.settings, database_url=database_url)
+    first = "Сообщение гражданину не доставлено: первый ответ"
+    second = "Сообщение гражданину не доставлено: второй ответ"
+
+    def posted(note: str) -> list[str]:
+        return [t for t in group.in_topic(topic) if note in t]
+
+    async with group.running():
+        number = await group.telegram_ticket(721, "не могу подать заявление")
+        topic = await group.topic(number)
+        servers = [await open_database(database_url) for _ in range(2)]
+        try:
+            async with servers[0].transaction() as slow:
+                await slow.tickets.add_event(
+                    topic.ticket_id, DELIVERY_REFUSED, Author.SYSTEM, datetime.now(UTC), note=first
+                )
+                async with servers[1].transaction() as fast:
+                    await fast.tickets.add_event(
+                        topic.ticket_id,
+                        DELIVERY_REFUSED,
+                        Author.SYSTEM,
+                        datetime.now(UTC),
+                        note=second,
+                    )
+                await group.api.wait_for(lambda: bool(posted(second)), what="the second refusal")
+                # The group has recorded it as shown while the first is still uncommitted.
+                await until(lambda: group.shows_everything(number), what="the pass recorded")
+            await group.api.wait_for(lambda: bool(posted(first)), what="the first refusal")
+        finally:
+            for db in servers:
+                await db.close()
+        await group.settled()
+    assert len(posted(first)) == 1 and len(posted(second)) == 1, group.in_topic(topic)
