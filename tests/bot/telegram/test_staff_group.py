@@ -864,6 +864,45 @@ async def test_a_reply_to_a_closed_ticket_says_how_to_reopen_it_and_reopen_works
     assert api.sent_texts(710).count(reply) == 1
 
 
+async def test_a_button_on_an_out_of_date_card_of_a_closed_ticket_names_reopen(
+    group: Group,
+) -> None:
+    """The card was closed from the console, or its edit had not arrived yet: its buttons
+    are still there. Each says how to go on in the group (until 2026-12-05 they said
+    «…верните его в работу», the console's words, without the command)."""
+    api = group.api
+    async with group.running():
+        olga_account = await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(715, "уже решил вопрос по телефону")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        await group.running_app.services.desk.resolve(
+            olga_account, number, via=Via.CONSOLE, take_waiting=True
+        )
+        for count, (action, said) in enumerate(
+            [
+                ("take", "взять в работу"),
+                ("close", "завершить"),
+                ("escalate", "передать специалисту"),
+            ],
+            start=1,
+        ):
+            pressed = StaffCallback(action=action, number=number).pack()
+            olga.presses(pressed, message_id=topic.card_message_id, thread_id=topic.thread_id)
+            await api.wait_for(
+                lambda: len(api.calls_of("answerCallbackQuery")) == count,  # noqa: B023
+                what=f"the answer to «{action}»",
+            )
+            alert = api.calls_of("answerCallbackQuery")[-1].params
+            assert alert["text"] == (
+                f"Обращение № {number} закрыто («Завершено»): действие «{said}» недоступно. "
+                "Чтобы продолжить, верните его в работу командой /reopen причина."
+            )
+            assert alert["show_alert"] in (True, "true")
+        assert await group.status(number) is TicketStatus.RESOLVED
+
+
 async def test_closing_a_new_ticket_from_its_card_takes_and_closes_it(group: Group) -> None:
     api = group.api
     async with group.running():
