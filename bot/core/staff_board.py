@@ -11,10 +11,13 @@ What a topic has dealt with is recorded item by item, not as a cursor past the n
 shown: on PostgreSQL ids are not committed in their order, and an event committed after a
 later-numbered one was shown (a delivery refusal, written without the ticket's lock, beside
 a file the citizen attached) fell behind such a cursor and was never posted (until 2026-12-05).
+The cursors still move, past the items a topic dealt with, once no transaction in progress
+can commit a lower id (`_fold`), so each pass looks through a few recent items per topic.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import replace
 from datetime import timedelta
 
@@ -31,11 +34,16 @@ from bot.core.tickets import (
     Via,
 )
 from bot.storage.database import Database
+from bot.storage.staff_topic_repo import IdHorizon
 from bot.storage.unit_of_work import UnitOfWork
 
 # Events without a status change the topic still shows: the group sees neither the ticket's
 # files nor its contacts otherwise (a scan the operator asked for came without a word).
 SHOWN_EVENTS = frozenset({ATTACHED, CONTACTS_GIVEN, DELIVERY_REFUSED})
+
+# Passes whose newest ids are kept to fold the cursors up to (a pass a second: while a
+# transaction runs longer, the cursors wait for the newest passes once it ends).
+HORIZONS_KEPT = 64
 
 # The staff chat is the operators' Telegram group: what was written there is shown there already.
 WRITTEN_IN_STAFF_CHAT = Via.TELEGRAM
@@ -70,6 +78,9 @@ class StaffBoard:
         self._lease = lease
         self._batch = batch
         self._clock = clock
+        # The newest ids seen by recent passes, oldest first, until no transaction that
+        # could still commit a lower one is in progress (`_fold`).
+        self._horizons: deque[IdHorizon] = deque(maxlen=HORIZONS_KEPT)
 
     async def claim(self) -> list[tuple[StaffTopic, TicketCard]]:
         """Topics this process must create (or finish): new open tickets and stale claims."""
@@ -114,6 +125,7 @@ class StaffBoard:
         topic has not dealt with and is not to show (a reply written in it) is passed over."""
         found = []
         async with self._db.transaction() as uow:
+            await self._fold(uow)
             topics = await uow.staff_topics.with_news(self.chat_id, self._batch)
             for topic in topics:
                 card = await self._card(uow, topic.ticket_number)
@@ -152,6 +164,18 @@ class StaffBoard:
         """The topic now shows `news` (and has passed over what it is not to show)."""
         async with self._db.transaction() as uow:
             await self._dealt_with(uow, news)
+
+    async def _fold(self, uow: UnitOfWork) -> None:
+        """Move the topics' cursors past what they dealt with, up to the newest ids a pass
+        saw before every transaction now in progress began: none of those transactions took
+        a lower id, so none can still be committed below the cursors."""
+        self._horizons.append(await uow.staff_topics.horizon())
+        oldest = await uow.staff_topics.oldest_transaction()
+        settled = [h for h in self._horizons if oldest is None or h.seen_at < oldest]
+        if settled:
+            await uow.staff_topics.fold(self.chat_id, settled[-1])
+            for _ in settled:
+                self._horizons.popleft()
 
     @staticmethod
     async def _dealt_with(uow: UnitOfWork, news: TopicNews) -> None:

@@ -4,15 +4,16 @@ and which of their tickets' events and messages each has dealt with."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, and_, delete, exists, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.core.staff_cards import StaffTopic
 from bot.core.ticket_status import FINAL_STATUSES
-from bot.storage.dialects import conflict_insert
+from bot.storage.dialects import conflict_insert, database_now, oldest_transaction_start
 from bot.storage.tables import (
     StaffTopicItemRow,
     StaffTopicRow,
@@ -27,12 +28,23 @@ _ITEMS = table_of(StaffTopicItemRow)
 EVENT, MESSAGE = "event", "message"  # `staff_topic_items.kind`
 
 
+@dataclass(frozen=True, slots=True)
+class IdHorizon:
+    """The newest event and message ids committed at `seen_at` (the database's clock): every
+    lower id was taken before then, so once every transaction in progress began later, no
+    lower id can still be committed."""
+
+    seen_at: datetime
+    event_id: int
+    message_id: int
+
+
 def _pending_events() -> list[ColumnElement[bool]]:
     """The (outer) topic's ticket's events past its cursor that it has not dealt with yet."""
     return [
         TicketEventRow.ticket_id == StaffTopicRow.ticket_id,
         TicketEventRow.id > StaffTopicRow.last_event_id,
-        ~_dealt_with(EVENT, TicketEventRow.id),
+        ~_dealt_with(EVENT, TicketEventRow),
     ]
 
 
@@ -41,15 +53,23 @@ def _pending_messages() -> list[ColumnElement[bool]]:
     return [
         TicketMessageRow.ticket_id == StaffTopicRow.ticket_id,
         TicketMessageRow.id > StaffTopicRow.last_message_id,
-        ~_dealt_with(MESSAGE, TicketMessageRow.id),
+        ~_dealt_with(MESSAGE, TicketMessageRow),
     ]
 
 
-def _dealt_with(kind: str, item_id: Any) -> ColumnElement[bool]:
-    return exists().where(
-        StaffTopicItemRow.topic_id == StaffTopicRow.id,
-        StaffTopicItemRow.kind == kind,
-        StaffTopicItemRow.item_id == item_id,
+def _dealt_with(
+    kind: str, items: type[TicketEventRow] | type[TicketMessageRow]
+) -> ColumnElement[bool]:
+    # Correlated by name: the topic is two queries out, where SQLAlchemy would not look and
+    # would join every topic instead (the item dealt with by any of them, and slow).
+    return (
+        exists()
+        .where(
+            StaffTopicItemRow.topic_id == StaffTopicRow.id,
+            StaffTopicItemRow.kind == kind,
+            StaffTopicItemRow.item_id == items.id,
+        )
+        .correlate(StaffTopicRow, items)
     )
 
 
@@ -248,6 +268,84 @@ class StaffTopicRepository:
         if rows:
             await self._session.execute(
                 conflict_insert(self._session, _ITEMS).values(rows).on_conflict_do_nothing()
+            )
+
+    async def horizon(self) -> IdHorizon:
+        """The ids committed by now (see `IdHorizon`)."""
+        newest = (
+            await self._session.execute(
+                select(
+                    select(func.coalesce(func.max(TicketEventRow.id), 0)).scalar_subquery(),
+                    select(func.coalesce(func.max(TicketMessageRow.id), 0)).scalar_subquery(),
+                )
+            )
+        ).one()
+        # Read after the ids' snapshot: a later moment only waits longer to be sure.
+        seen_at = await database_now(self._session)
+        return IdHorizon(seen_at=seen_at, event_id=int(newest[0]), message_id=int(newest[1]))
+
+    async def oldest_transaction(self) -> datetime | None:
+        """When the oldest transaction in progress elsewhere began; None: there is none."""
+        return await oldest_transaction_start(self._session)
+
+    async def fold(self, chat_id: int, settled: IdHorizon) -> None:
+        """Move the cursors of the chat's topics past the items they dealt with up to the
+        `settled` horizon (no id below it can come any more) and below the first one they
+        have not, and forget those items: what each topic looks through stays short."""
+        folds = (
+            (EVENT, TicketEventRow, StaffTopicRow.last_event_id, _pending_events, settled.event_id),
+            (
+                MESSAGE,
+                TicketMessageRow,
+                StaffTopicRow.last_message_id,
+                _pending_messages,
+                settled.message_id,
+            ),
+        )
+        for kind, items, cursor, pending, up_to in folds:
+            first_pending = (
+                select(func.min(items.id))
+                .where(*pending())
+                .correlate(StaffTopicRow)  # the topic updated, two queries out
+                .scalar_subquery()
+            )
+            foldable = and_(
+                StaffTopicItemRow.topic_id == StaffTopicRow.id,
+                StaffTopicItemRow.kind == kind,
+                StaffTopicItemRow.item_id <= up_to,
+                or_(first_pending.is_(None), StaffTopicItemRow.item_id < first_pending),
+            )
+            await self._session.execute(
+                update(StaffTopicRow)
+                .where(
+                    # Led by the few topics with items, not by every topic of the chat.
+                    StaffTopicRow.id.in_(
+                        select(StaffTopicItemRow.topic_id).where(
+                            StaffTopicItemRow.kind == kind, StaffTopicItemRow.item_id <= up_to
+                        )
+                    ),
+                    StaffTopicRow.chat_id == chat_id,
+                    exists().where(foldable),
+                )
+                .values(
+                    {
+                        cursor: select(func.max(StaffTopicItemRow.item_id))
+                        .where(foldable)
+                        .scalar_subquery()
+                    }
+                )
+                .execution_options(synchronize_session=False)
+            )
+            await self._session.execute(
+                delete(StaffTopicItemRow)
+                .where(
+                    StaffTopicItemRow.kind == kind,
+                    StaffTopicItemRow.item_id
+                    <= select(cursor)
+                    .where(StaffTopicRow.id == StaffTopicItemRow.topic_id)
+                    .scalar_subquery(),
+                )
+                .execution_options(synchronize_session=False)
             )
 
     async def by_thread(self, chat_id: int, thread_id: int) -> StaffTopic | None:

@@ -291,3 +291,49 @@ async def test_downgrading_0015_moves_the_cursors_past_what_the_topics_showed(
     finally:
         await engine.dispose()
     assert tuple(cursors) == (max(news.event_ids), max(news.message_ids))
+
+
+async def _recorded(database_url: str, topic_id: int) -> tuple[int, int, int]:
+    """How many items the topic's record holds, and its two cursors."""
+    engine = create_engine(database_url, StorageSettings())
+    try:
+        async with engine.connect() as connection:
+            found = await connection.execute(
+                text(
+                    "SELECT (SELECT COUNT(*) FROM staff_topic_items WHERE topic_id = :id),"
+                    " last_event_id, last_message_id FROM staff_topics WHERE id = :id"
+                ),
+                {"id": topic_id},
+            )
+            count, events, messages = found.one()
+            return int(count), int(events), int(messages)
+    finally:
+        await engine.dispose()
+
+
+async def test_what_a_topic_showed_is_folded_into_its_cursors_once_nothing_lower_can_come(
+    services: Services, clock: FakeClock, database_url: str
+) -> None:
+    """Each pass looks through every topic's items past its cursors: once no transaction in
+    progress can commit a lower id, the next pass moves the cursors past what the topic
+    showed and forgets those items, so the look stays short. What comes later is news."""
+    (number,) = await open_tickets(services, 1)
+    board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    topic = await shown_topic(board)
+    olga = await services.operator("olga")
+    await services.desk.take(olga, number)
+    await services.conversations.handle(Identity("web", "session-0"), "Жду ответа")
+    (news,) = await board.news()
+    await board.shown(news)
+    assert (await _recorded(database_url, topic.id))[0] == len(news.event_ids) + len(
+        news.message_ids
+    )
+    assert await board.news() == []
+    assert await _recorded(database_url, topic.id) == (
+        0,
+        max(news.event_ids),
+        max(news.message_ids),
+    )
+    await services.conversations.handle(Identity("web", "session-0"), "Я ещё здесь")
+    (news,) = await board.news()
+    assert [m.message.text for m in news.messages] == ["Я ещё здесь"]

@@ -282,8 +282,8 @@ class Group:
         return sum(1 for c in self.api.calls if c.status == 200 and c.method != "getUpdates")
 
     async def shows_everything(self, number: int) -> bool:
-        """The ticket's topic shows all the group is to be shown of it: the announcer's
-        cursors are past every event and message of the ticket (it moves them once posted)."""
+        """The ticket's topic shows all the group is to be shown of it: it has dealt with
+        every event and message of the ticket (the announcer records them once posted)."""
         async with self.running_app.services.db.transaction() as uow:
             behind = await uow.staff_topics.with_news(STAFF_CHAT, 1000)
         return all(t.ticket_number != number for t in behind)
