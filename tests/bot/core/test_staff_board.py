@@ -337,3 +337,22 @@ async def test_what_a_topic_showed_is_folded_into_its_cursors_once_nothing_lower
     await services.conversations.handle(Identity("web", "session-0"), "Я ещё здесь")
     (news,) = await board.news()
     assert [m.message.text for m in news.messages] == ["Я ещё здесь"]
+
+
+async def test_each_staff_chat_keeps_its_own_record_of_what_it_showed(
+    services: Services, clock: FakeClock
+) -> None:
+    """A second group (the operators moved to a new one) shows the ticket's news although
+    the first group showed them already."""
+    (number,) = await open_tickets(services, 1)
+    first = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    second = StaffBoard(services.db, chat_id=CHAT - 1, clock=clock)
+    await shown_topic(first)
+    await shown_topic(second)
+    olga = await services.operator("olga")
+    await services.desk.take(olga, number)
+    (news,) = await first.news()
+    await first.shown(news)
+    (news,) = await second.news()
+    assert [c.event.to_status for c in news.changes] == [TicketStatus.IN_PROGRESS]
+    assert await first.news() == []
