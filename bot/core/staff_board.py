@@ -168,7 +168,10 @@ class StaffBoard:
     async def _fold(self, uow: UnitOfWork) -> None:
         """Move the topics' cursors past what they dealt with, up to the newest ids a pass
         saw before every transaction now in progress began: none of those transactions took
-        a lower id, so none can still be committed below the cursors."""
+        a lower id, so none can still be committed below the cursors. A pass with nothing
+        to fold asks no more (the horizons seen before stay true)."""
+        if not await uow.staff_topics.any_dealt_with():
+            return
         self._horizons.append(await uow.staff_topics.horizon())
         oldest = await uow.staff_topics.oldest_transaction()
         settled = [h for h in self._horizons if oldest is None or h.seen_at < oldest]

@@ -270,6 +270,11 @@ class StaffTopicRepository:
                 conflict_insert(self._session, _ITEMS).values(rows).on_conflict_do_nothing()
             )
 
+    async def any_dealt_with(self) -> bool:
+        """Whether any topic holds items past its cursors (most passes: none)."""
+        found = await self._session.scalar(select(StaffTopicItemRow.topic_id).limit(1))
+        return found is not None
+
     async def horizon(self) -> IdHorizon:
         """The ids committed by now (see `IdHorizon`)."""
         newest = (
