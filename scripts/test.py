@@ -1,7 +1,8 @@
 """Run every check: `python3 scripts/test.py` (extra arguments go to pytest).
 
 Sets up `.venv` with the development tools, installs the servers the tests use when it can
-(PostgreSQL, as root with apt-get), then runs ruff, mypy, the knowledge-base check and pytest.
+(PostgreSQL, as root with apt-get), then runs ruff, mypy, the knowledge-base check and pytest
+(in one process a core: `-n 1` or `-p no:xdist` among the arguments runs it in one).
 """
 
 from __future__ import annotations
@@ -49,6 +50,15 @@ def install_system_packages() -> None:
     )
 
 
+def _parallel(arguments: list[str]) -> list[str]:
+    """pytest-xdist's options: one test process a core (2 to 4), each taking whole files (a
+    file's servers and fixtures start once), unless the arguments choose for themselves."""
+    if any(a in ("-n", "--numprocesses", "-p") or a.startswith("-n") for a in arguments):
+        return []
+    workers = min(max(os.cpu_count() or 1, 2), 4)
+    return ["-n", str(workers), "--dist", "loadfile"]
+
+
 def main() -> int:
     """Run each step; stop at the first failure with its exit status."""
     ensure_environment(extras="dev")
@@ -58,7 +68,7 @@ def main() -> int:
         ("ruff format", [str(BIN / "ruff"), "format", "--check", "."]),
         ("mypy", [str(BIN / "mypy")]),
         ("knowledge base", [str(BIN / "faqbot"), "kb", "check", "--strict", "knowledge_base"]),
-        ("pytest", [str(BIN / "pytest"), *sys.argv[1:]]),
+        ("pytest", [str(BIN / "pytest"), *_parallel(sys.argv[1:]), *sys.argv[1:]]),
     ]
     for name, command in steps:
         print(f"\n=== {name}: {' '.join(command[1:]) or command[0]}", flush=True)

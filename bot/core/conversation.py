@@ -22,6 +22,7 @@ from bot.core.contacts import Contacts
 from bot.core.conversation_state import ConversationState
 from bot.core.errors import InvalidInputError
 from bot.core.identity import Identity
+from bot.core.kept_replies import keep_reply
 from bot.core.maintenance import MAINTENANCE_KEY, MaintenanceSwitch
 from bot.core.priority import underway
 from bot.core.privacy import PersonalData, mask_personal_data
@@ -155,13 +156,14 @@ class ConversationService:
             conversation.id, entry.question, entry.answer, now, entry_id=entry.id
         )
         await uow.questions.choose(conversation.id, entry.id, message_id)
-        return Reply(
+        reply = Reply(
             kind=ReplyKind.ANSWER,
             text=entry.answer,
             entry_id=entry.id,
             notice=self._notice(self._maintenance.in_force(switch)),
             message_id=message_id,
         )
+        return await keep_reply(uow.requests, reply)
 
     async def state(self, identity: Identity) -> ConversationState:
         """Who owns the conversation right now."""
@@ -271,7 +273,8 @@ class ConversationService:
             if ticket is None:
                 return None
             text = await rate_ticket(uow, ticket, conversation.id, now, stars=stars, said=mark)
-            return Reply(kind=ReplyKind.NOTICE, text=text, mark=GivenMark(ticket.number, stars))
+            reply = Reply(kind=ReplyKind.NOTICE, text=text, mark=GivenMark(ticket.number, stars))
+            return await keep_reply(uow.requests, reply)
 
     async def _just_closed(
         self, uow: UnitOfWork, conversation: Conversation, now: datetime
@@ -305,7 +308,9 @@ class ConversationService:
             if not conversation.state.bot_answers:
                 return None
             await uow.conversations.add_exchange(conversation.id, text, wording.NO_WORDS, now)
-            return Reply(kind=ReplyKind.NOTICE, text=wording.NO_WORDS)
+            return await keep_reply(
+                uow.requests, Reply(kind=ReplyKind.NOTICE, text=wording.NO_WORDS)
+            )
 
     async def _record(
         self,
@@ -325,8 +330,10 @@ class ConversationService:
             )
             if not conversation.state.bot_answers:
                 if verdict.wordless_call:
-                    return await self._with_people_already(uow, conversation, contacts)
-                return await self._to_ticket(uow, conversation, question, contacts)
+                    told = await self._with_people_already(uow, conversation, contacts)
+                else:
+                    told = await self._to_ticket(uow, conversation, question, contacts)
+                return await keep_reply(uow.requests, told)
             if verdict.hands_off and number is None:
                 raise _NumberNeeded  # rolls the transaction back: nothing written yet
             maintenance = self._maintenance.in_force(switch)
@@ -354,7 +361,7 @@ class ConversationService:
                 assert verdict.match is not None
                 reply = await self._answer(uow, conversation, question, verdict.match, maintenance)
             await self._log(uow, conversation, question, verdict, reply=reply, now=now)
-            return reply
+            return await keep_reply(uow.requests, reply)
 
     async def _record_quick(
         self, identity: Identity, question: str, verdict: _Verdict, *, now: datetime
@@ -374,7 +381,7 @@ class ConversationService:
             maintenance = self._maintenance.in_force(switch)
             reply = await self._answer(quick, conversation, question, verdict.match, maintenance)
             await self._log(quick, conversation, question, verdict, reply=reply, now=now)
-            return reply
+            return await keep_reply(quick.requests, reply)
 
     async def _last_question(self, uow: UnitOfWork, conversation: Conversation) -> str | None:
         """The citizen's last question the bot answered or clarified in this conversation

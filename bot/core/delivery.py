@@ -165,7 +165,7 @@ class DeliveryWorker:
                         message.id,
                         worker=self.worker_id,
                         error="waits for an earlier reply to the same recipient",
-                        retry_at=self._clock(),
+                        retry_at=None,  # due at once, whatever the clocks of other servers
                     )
                 failed += 1
             elif await self.deliver(message):

@@ -167,3 +167,8 @@ class LinkCodeError(InvalidInputError):
 
 class TooManyLinkAttemptsError(CoreError):
     """Too many wrong link codes from one identity or one address: a guessing guard."""
+
+
+class RequestTakenOverError(CoreError):
+    """A request answered after its claim went stale and another try took it over: the
+    answer rolls back, and the other try's reply is the one given."""

@@ -7,6 +7,7 @@ import re
 from bot.core.clock import Clock, system_clock
 from bot.core.errors import InvalidInputError
 from bot.core.identity import Identity
+from bot.core.kept_replies import keep_reply
 from bot.core.privacy import mask_personal_data
 from bot.core.records import MAX_STARS, MIN_STARS, Rating, RatingScale
 from bot.storage.database import Database
@@ -95,7 +96,7 @@ class Ratings:
                 comment=text or None,
             )
             await uow.questions.add_feedback(message_id, scale, score)
-            return rating
+            return await keep_reply(uow.requests, rating)
 
     async def for_entry(self, entry_id: str) -> list[Rating]:
         """Every rating of answers from one entry (for analysts)."""

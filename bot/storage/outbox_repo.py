@@ -34,7 +34,11 @@ class OutboxRepository:
         ticket_number: int | None = None,
         kind: OutgoingKind = OutgoingKind.NOTICE,
     ) -> OutboxMessage:
-        """Queue a message, due at once; written in the caller's transaction."""
+        """Queue a message, due at once; written in the caller's transaction.
+
+        Due at once is no time (NULL), not `now`: a server whose clock ran ahead queued
+        replies that the other servers' workers held until that server's time (a reply
+        written in the console, sent by `faqbot telegram` on another machine)."""
         row = OutboxRow(
             idempotency_key=idempotency_key,
             channel=channel,
@@ -42,7 +46,7 @@ class OutboxRepository:
             text=text,
             ticket_number=ticket_number,
             created_at=now,
-            next_attempt_at=now,
+            next_attempt_at=None,
             attempts=0,
             claimed_by=None,
             claimed_until=None,
@@ -92,7 +96,7 @@ class OutboxRepository:
                 earlier.delivered_at.is_(None),
                 earlier.id < OutboxRow.id,
                 or_(
-                    earlier.next_attempt_at > now,
+                    earlier.next_attempt_at > now,  # NULL (due at once) is not
                     and_(earlier.claimed_until > now, earlier.claimed_by != worker),
                 ),
             )
@@ -103,7 +107,7 @@ class OutboxRepository:
             .where(
                 OutboxRow.delivered_at.is_(None),
                 OutboxRow.channel.in_(list(channels)),
-                OutboxRow.next_attempt_at <= now,
+                or_(OutboxRow.next_attempt_at.is_(None), OutboxRow.next_attempt_at <= now),
                 or_(
                     OutboxRow.claimed_until.is_(None),
                     OutboxRow.claimed_until <= now,
@@ -148,9 +152,10 @@ class OutboxRepository:
         await self._session.flush()
 
     async def mark_failed(
-        self, message_id: int, *, worker: str, error: str, retry_at: datetime
+        self, message_id: int, *, worker: str, error: str, retry_at: datetime | None
     ) -> None:
-        """Release a failed attempt and schedule the next one, unless the lease moved on."""
+        """Release a failed attempt and schedule the next one (`retry_at` None: as soon as
+        possible), unless the lease moved on."""
         row = await self._session.get_one(OutboxRow, message_id, with_for_update=True)
         if row.delivered_at is not None or row.claimed_by != worker:
             return

@@ -21,9 +21,15 @@ _KEY = (
 )
 _FIND = Prepared(select(_REPLIES.c.id, _REPLIES.c.reply, _REPLIES.c.created_at).where(*_KEY))
 _ADD = Prepared(insert(_REPLIES).returning(_REPLIES.c.id))
+# Only the claim's own try stores its reply: one that went stale and was taken over by
+# another try (its time changed) stores nothing.
 _KEEP = Prepared(
     update(_REPLIES)
-    .where(_REPLIES.c.id == bindparam("row_id"))
+    .where(
+        _REPLIES.c.id == bindparam("row_id"),
+        _REPLIES.c.reply.is_(None),
+        _REPLIES.c.created_at == bindparam("claimed_at"),
+    )
     .values(reply=bindparam("reply"))
     .returning(_REPLIES.c.id)
 )
@@ -78,9 +84,11 @@ class RequestStatements:
         params = {"row_id": row_id, "stale_before": stale_before, "now": now}
         return await _TAKE_OVER.scalar(self._target, params) is not None
 
-    async def keep(self, row_id: int, reply: str) -> None:
-        """Store the reply given to the request."""
-        await _KEEP.scalar(self._target, {"row_id": row_id, "reply": reply})
+    async def keep(self, row_id: int, reply: str, *, claimed_at: datetime) -> bool:
+        """Store the reply given to the request claimed at `claimed_at`; False when the
+        claim is no longer this try's (taken over, or the reply kept already)."""
+        params = {"row_id": row_id, "reply": reply, "claimed_at": claimed_at}
+        return await _KEEP.scalar(self._target, params) is not None
 
 
 class RequestRepository(RequestStatements):
@@ -90,11 +98,14 @@ class RequestRepository(RequestStatements):
         super().__init__(session)
         self._session = session
 
-    async def forget(self, row_id: int) -> None:
-        """Remove a claim whose request failed: the request may be sent again."""
+    async def forget(self, row_id: int, *, claimed_at: datetime) -> None:
+        """Remove a claim whose request failed: the request may be sent again (unless
+        another try has taken it over since)."""
         await self._session.execute(
             delete(RequestReplyRow).where(
-                RequestReplyRow.id == row_id, RequestReplyRow.reply.is_(None)
+                RequestReplyRow.id == row_id,
+                RequestReplyRow.reply.is_(None),
+                RequestReplyRow.created_at == claimed_at,
             )
         )
 

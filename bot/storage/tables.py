@@ -174,7 +174,9 @@ class OutboxRow(Base):
     text: Mapped[str] = mapped_column(Text)
     ticket_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # None: due as soon as possible (queued, or put back untried); a retry's time otherwise,
+    # by the clock of the worker that failed (see migration 0015).
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     attempts: Mapped[int] = mapped_column(Integer)
     claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)

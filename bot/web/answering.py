@@ -64,9 +64,10 @@ class RecordingAnswerer:
 
 
 @contextmanager
-def recording_matches() -> Iterator[list[Match]]:
-    """Collect the verdicts computed inside the block (in this task and its threads)."""
-    seen: list[Match] = []
+def recording_matches(seen: list[Match] | None = None) -> Iterator[list[Match]]:
+    """Collect the verdicts computed inside the block (in this task and its threads), into
+    `seen` if given."""
+    seen = [] if seen is None else seen
     token = _SEEN.set(seen)
     try:
         yield seen

@@ -3,6 +3,13 @@ it again with the same id when no answer came (the browser went offline, a minut
 network error hid an answer that did arrive). The first reply is kept in the database, by
 session, action and id, so that every `serve` process on one database gives it back and
 nothing is recorded twice. Requests without an id are not kept.
+
+A request is claimed first (a row without a reply), and the reply is written in the
+transaction of the answer's own writes (`bot/core/kept_replies.py`). A repeat that finds the
+claim still without a reply waits for it (`WAIT_SECONDS`, then 409); a claim older than
+`STALE_AFTER` died with its process, which recorded nothing, and the repeat answers it. A
+first try that outlives its claim that way rolls its answer back and gives the repeat's
+reply.
 """
 
 from __future__ import annotations
@@ -11,17 +18,20 @@ import asyncio
 import contextlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from datetime import timedelta
-from typing import Any, TypeVar
+from datetime import datetime, timedelta
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
 from bot.core.clock import Clock, system_clock
+from bot.core.errors import RequestTakenOverError
+from bot.core.kept_replies import Claim, answering
 from bot.storage.database import Database
 from bot.web.errors import RequestInProgressError
 
 Reply = TypeVar("Reply", bound=BaseModel)
+Result = TypeVar("Result")
 
 # Long enough for a citizen to send a question again after a lost connection or a page
 # reload; the table keeps about a day's widget requests.
@@ -56,48 +66,72 @@ class RepeatedRequests:
         action: str,
         request_id: str | None,
         model: type[Reply],
-        answer: Callable[[], Awaitable[Reply]],
+        answer: Callable[[], Awaitable[Result]],
         *,
+        respond: Callable[[Result], Reply],
         unkept: Mapping[str, Any] | None = None,
     ) -> Reply:
-        """`answer()` the first time the request id comes in this session and action; the
-        reply given then every time after. The fields of `unkept` are not stored (the
-        question as typed, personal data unmasked): a repeat gets them from its own request."""
+        """`respond(await answer())` the first time the request id comes in this session
+        and action; the reply given then every time after. The core keeps the reply in the
+        transaction of the answer's writes (`bot/core/kept_replies.py`): a process that
+        dies before that commit has recorded nothing, and one that dies after it has kept
+        the reply. The fields of `unkept` are not stored (the question as typed, personal
+        data unmasked): a repeat gets them from its own request."""
         if request_id is None:
-            return await answer()
+            return respond(await answer())
         unkept = unkept or {}
-        claimed = await self._claim(session_id, action, request_id)
-        if isinstance(claimed, str):
-            return model.model_validate({**json.loads(claimed), **unkept})
-        try:
-            reply = await answer()
-        except BaseException:
-            with contextlib.suppress(Exception):
-                await self._forget(claimed)
-            raise
-        async with self._db.quick_transaction() as work:
-            await work.requests.keep(claimed, reply.model_dump_json(exclude=set(unkept)))
-        return reply
+        while True:
+            claimed = await self._claim(session_id, action, request_id)
+            if isinstance(claimed, str):
+                return model.model_validate({**json.loads(claimed), **unkept})
+            row_id, claimed_at = claimed
+
+            def render(result: object) -> str:
+                return respond(cast("Result", result)).model_dump_json(exclude=set(unkept))
+
+            claim = Claim(row_id, claimed_at, render)
+            try:
+                with answering(claim):
+                    result = await answer()
+            except RequestTakenOverError:
+                # This try's claim went stale and another try answers the request now:
+                # nothing of this one was kept, the other's reply is the one to give.
+                continue
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    await self._forget(row_id, claimed_at)
+                raise
+            reply = respond(result)
+            if not claim.kept:  # an answer that wrote nothing through the core's paths
+                async with self._db.quick_transaction() as work:
+                    await work.requests.keep(
+                        row_id, reply.model_dump_json(exclude=set(unkept)), claimed_at=claimed_at
+                    )
+            return reply
 
     async def trim(self) -> int:
         """Forget the requests older than `KEEP_FOR`; how many went."""
         async with self._db.transaction() as uow:
             return await uow.requests.delete_before(self._clock() - KEEP_FOR)
 
-    async def _claim(self, session_id: str, action: str, request_id: str) -> int | str:
-        """The new row's id (this request answers), or the reply given already."""
+    async def _claim(
+        self, session_id: str, action: str, request_id: str
+    ) -> tuple[int, datetime] | str:
+        """The claimed row's id and time (this request answers), or the reply given
+        already."""
         self._count += 1
         if self._count % TRIM_EVERY == 0:
             await self.trim()
         waited = 0.0
         while True:
             now = self._clock()
-            taken: int | str | None = None
+            taken: tuple[int, datetime] | str | None = None
             async with self._db.quick_transaction() as work:
                 found = await work.requests.find(session_id, action, request_id)
                 if found is None:
                     try:
-                        taken = await work.requests.claim(session_id, action, request_id, now)
+                        row_id = await work.requests.claim(session_id, action, request_id, now)
+                        taken = (row_id, now)
                     except IntegrityError:  # the same request, just claimed elsewhere
                         work.cancel()
                 elif found.reply is not None:
@@ -105,7 +139,7 @@ class RepeatedRequests:
                 elif await work.requests.take_over(
                     found.row_id, stale_before=now - STALE_AFTER, now=now
                 ):
-                    taken = found.row_id
+                    taken = (found.row_id, now)
             if taken is not None:
                 return taken
             if waited >= self._wait_seconds:
@@ -113,6 +147,6 @@ class RepeatedRequests:
             await asyncio.sleep(POLL_SECONDS)
             waited += POLL_SECONDS
 
-    async def _forget(self, row_id: int) -> None:
+    async def _forget(self, row_id: int, claimed_at: datetime) -> None:
         async with self._db.transaction() as uow:
-            await uow.requests.forget(row_id)
+            await uow.requests.forget(row_id, claimed_at=claimed_at)

@@ -17,8 +17,8 @@ from starlette.types import Receive, Scope, Send
 from bot.core import wording
 from bot.core.contacts import make_contacts
 from bot.core.privacy import find_secrets
-from bot.core.records import WebEvent
-from bot.core.replies import ReplyKind
+from bot.core.records import Rating, WebEvent
+from bot.core.replies import Reply, ReplyKind
 from bot.web.answering import recording_matches
 from bot.web.deps import (
     CitizensDep,
@@ -52,7 +52,7 @@ from bot.web.schemas import (
     MessageOut,
     TicketOut,
 )
-from matcher import Entry
+from matcher import Entry, Match
 
 # Past `FAQBOT_LIVE_STREAMS_PER_IP` open streams from one address: the widget tries again
 # later by itself (3 s, doubling, at most a minute), so the citizen sees nothing of it.
@@ -71,13 +71,19 @@ async def ask(body: AskRequest, services: ServicesDep) -> AskResponse:
     sent again with its `request_id`, the same reply, the question recorded once."""
     session_id = checked_session_id(body.session_id)
     limit_session(services, session_id)
+    seen: list[Match] = []
 
-    async def answer() -> AskResponse:
+    async def answer() -> Reply:
         started = time.perf_counter()
-        with recording_matches() as seen:
+        # Recorded into `seen` as the matcher runs: `respond` reads it inside the answer's
+        # transaction, where the reply is kept.
+        with recording_matches(seen):
             reply = await services.conversations.handle(web_identity(session_id), body.question)
         services.metrics.latency.observe(time.perf_counter() - started)
         services.metrics.questions.labels(outcome=reply.kind.value).inc()
+        return reply
+
+    def respond(reply: Reply) -> AskResponse:
         return _warned(
             ask_response(
                 reply,
@@ -95,6 +101,7 @@ async def ask(body: AskRequest, services: ServicesDep) -> AskResponse:
         _request_id(body.session_id, body.request_id),
         AskResponse,
         answer,
+        respond=respond,
         unkept={"query": " ".join(body.question.split())},
     )
 
@@ -121,13 +128,17 @@ async def choose(body: ChooseRequest, services: ServicesDep) -> AskResponse:
     session_id = checked_session_id(body.session_id)
     limit_session(services, session_id)
 
-    async def answer() -> AskResponse:
-        reply = await services.conversations.choose(web_identity(session_id), body.entry_id)
+    async def answer() -> Reply:
+        return await services.conversations.choose(web_identity(session_id), body.entry_id)
+
+    def respond(reply: Reply) -> AskResponse:
         return ask_response(
             reply, None, services.answerer.kb, query=body.entry_id, session_id=session_id
         )
 
-    return await services.repeats.once(session_id, "choose", body.request_id, AskResponse, answer)
+    return await services.repeats.once(
+        session_id, "choose", body.request_id, AskResponse, answer, respond=respond
+    )
 
 
 @router.post("/feedback", response_model=FeedbackResponse)
@@ -136,14 +147,16 @@ async def feedback(body: FeedbackRequest, services: ServicesDep) -> FeedbackResp
     session_id = checked_session_id(body.session_id)
     limit_session(services, session_id)
 
-    async def rate() -> FeedbackResponse:
-        rating = await services.ratings.rate_thumb(
+    async def rate() -> Rating:
+        return await services.ratings.rate_thumb(
             web_identity(session_id), body.message_id, body.helpful, comment=body.comment
         )
+
+    def respond(rating: Rating) -> FeedbackResponse:
         return FeedbackResponse(rating_id=rating.id, session_id=session_id)
 
     return await services.repeats.once(
-        session_id, "feedback", body.request_id, FeedbackResponse, rate
+        session_id, "feedback", body.request_id, FeedbackResponse, rate, respond=respond
     )
 
 
@@ -159,11 +172,14 @@ async def handoff(
         make_contacts(name=given.name, phone=given.phone, email=given.email) if given else None
     )
 
-    async def answer() -> AskResponse:
+    async def answer() -> Reply:
         reply = await conversations.request_person(
             web_identity(session_id), body.question or None, contacts=contacts
         )
         services.metrics.questions.labels(outcome=ReplyKind.HANDOFF.value).inc()
+        return reply
+
+    def respond(reply: Reply) -> AskResponse:
         return _warned(
             ask_response(
                 reply, None, services.answerer.kb, query=body.question or "", session_id=session_id
@@ -177,6 +193,7 @@ async def handoff(
         _request_id(body.session_id, body.request_id),
         AskResponse,
         answer,
+        respond=respond,
         unkept={"query": body.question or ""},
     )
 

@@ -135,6 +135,42 @@ async def test_a_worker_dying_mid_send_means_the_channel_dedupes(services: Servi
     assert services.telegram.texts == ["Специалист взял обращение № 1 в работу.", REPLY]
 
 
+async def test_a_reply_queued_on_a_server_whose_clock_runs_ahead_goes_out_at_once(
+    services: Services,
+) -> None:
+    """Two servers on one database: the console on one whose clock runs 10 minutes ahead,
+    Telegram's worker on the other. Until 2026-12-05 the reply was queued due at the first
+    server's time, and the citizen got it 10 minutes late."""
+    olga = await _replied(services)
+    await services.worker.run_once()
+    ahead = FakeClock(services.clock.now + timedelta(minutes=10))
+    await Desk(services.db, clock=ahead).reply(olga, 1, "Обновите страницу.", via=Via.CONSOLE)
+    assert (await services.worker.run_once()).delivered == 1
+    assert services.telegram.texts[-1] == "Ответ по обращению № 1: Обновите страницу."
+
+
+async def test_a_retry_keeps_its_backoff_and_the_replies_behind_it_their_order_across_clocks(
+    services: Services,
+) -> None:
+    """A failed reply still waits its back-off (by the clock of the worker that tried), and
+    a reply queued behind it on a server whose clock runs behind goes after it."""
+    olga = await _replied(services)
+    await services.worker.run_once()
+    services.telegram.failures = 1
+    await services.desk.reply(olga, 1, "Обновите страницу.", via=Via.CONSOLE)
+    assert (await services.worker.run_once()).failed == 1
+    behind = FakeClock(services.clock.now - timedelta(minutes=10))
+    await Desk(services.db, clock=behind).reply(olga, 1, "Войдите снова.", via=Via.CONSOLE)
+    services.clock.advance(timedelta(seconds=4))
+    assert (await services.worker.run_once()).delivered == 0, "retried before the back-off"
+    services.clock.advance(timedelta(seconds=1))
+    assert (await services.worker.run_once()).delivered == 2
+    assert services.telegram.texts[-2:] == [
+        "Ответ по обращению № 1: Обновите страницу.",
+        "Ответ по обращению № 1: Войдите снова.",
+    ]
+
+
 async def test_replies_wait_for_a_channel_without_a_sender(services: Services) -> None:
     await _replied(services)
     no_telegram = SenderRegistry()

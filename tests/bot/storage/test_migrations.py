@@ -10,7 +10,7 @@ from uuid import uuid4
 
 import pytest
 from alembic import command
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
@@ -18,6 +18,7 @@ from bot.core.settings import StorageSettings, data_dir_from_env, default_databa
 from bot.storage.database import Database, open_database
 from bot.storage.engine import create_engine
 from bot.storage.migrate import alembic_config, upgrade
+from bot.storage.tables import OutboxRow
 from tests.bot.conftest import _execute
 from tests.support.postgres import PostgresServer
 
@@ -242,3 +243,42 @@ async def test_0014_links_a_history_line_to_its_queued_message_and_can_be_undone
         assert "outbox_id" not in columns and "note" in columns
     finally:
         await engine.dispose()
+
+
+async def test_0015_makes_replies_never_tried_due_at_once_and_can_be_undone(
+    empty_database_url: str,
+) -> None:
+    """A queued reply is due as soon as possible (NULL), not at the time of the clock of the
+    server that queued it; one queued before the upgrade and never tried is due at once."""
+    engine = create_engine(empty_database_url, StorageSettings())
+    queued = datetime(2026, 12, 5, 21, 0, tzinfo=UTC)
+    retry = datetime(2026, 12, 5, 21, 5, tzinfo=UTC)
+    try:
+        await upgrade(engine, "0014")
+        async with engine.begin() as connection:
+            for key, attempts, due in (("never-tried", 0, queued), ("retried", 1, retry)):
+                await connection.execute(
+                    text(
+                        "INSERT INTO outbox (idempotency_key, channel, recipient, text, "
+                        "created_at, next_attempt_at, attempts, kind) "
+                        "VALUES (:key, 'telegram', '1', 'Ответ', :queued, :due, :attempts, "
+                        "'reply')"
+                    ),
+                    {"key": key, "queued": queued, "due": due, "attempts": attempts},
+                )
+        await upgrade(engine)
+        assert (await _columns(engine, "outbox"))["next_attempt_at"]["nullable"] is True
+        assert await _due_times(engine) == {"never-tried": None, "retried": retry}
+        await _downgrade(engine, "0014")
+        assert (await _columns(engine, "outbox"))["next_attempt_at"]["nullable"] is False
+        assert await _due_times(engine) == {"never-tried": queued, "retried": retry}
+    finally:
+        await engine.dispose()
+
+
+async def _due_times(engine: AsyncEngine) -> dict[str, datetime | None]:
+    async with engine.connect() as connection:
+        rows = await connection.execute(
+            select(OutboxRow.idempotency_key, OutboxRow.next_attempt_at)
+        )
+        return {key: due for key, due in rows}

@@ -36,6 +36,19 @@ SECRET = "test-secret-" + "x" * 40
 CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
 GENEROUS = RateLimit(burst=1000, per_second=1000.0)
 
+# How long a browser test's `expect(...)` waits for what the citizen should see: Playwright's
+# 5 s is short when two test processes share two cores with their servers and browsers.
+EXPECT_TIMEOUT_MS = 15_000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Browser assertions wait `EXPECT_TIMEOUT_MS` (when Playwright is installed)."""
+    try:
+        from playwright.sync_api import expect
+    except ImportError:
+        return
+    expect.set_options(timeout=EXPECT_TIMEOUT_MS)
+
 
 @pytest.fixture
 def anyio_backend() -> str:

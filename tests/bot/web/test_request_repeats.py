@@ -14,9 +14,12 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.core.replies import Reply
+from bot.storage.tables import RequestReplyRow
+from bot.web.deps import web_identity
 from bot.web.errors import RequestInProgressError
 from bot.web.repeats import KEEP_FOR, STALE_AFTER, RepeatedRequests
 from bot.web.schemas import FeedbackResponse
@@ -210,13 +213,17 @@ async def test_a_repeat_of_a_request_still_unanswered_is_refused_then_taken_over
         return FeedbackResponse(rating_id=7, session_id=SESSION)
 
     first = asyncio.create_task(
-        waiting.once(SESSION, "feedback", "f-0009-abcd", FeedbackResponse, never)
+        waiting.once(SESSION, "feedback", "f-0009-abcd", FeedbackResponse, never, respond=_same)
     )
     await asyncio.sleep(0.2)
     with pytest.raises(RequestInProgressError, match="ещё обрабатывается"):
-        await waiting.once(SESSION, "feedback", "f-0009-abcd", FeedbackResponse, answer)
+        await waiting.once(
+            SESSION, "feedback", "f-0009-abcd", FeedbackResponse, answer, respond=_same
+        )
     taking_over = RepeatedRequests(db, clock=lambda: later)
-    taken = await taking_over.once(SESSION, "feedback", "f-0009-abcd", FeedbackResponse, answer)
+    taken = await taking_over.once(
+        SESSION, "feedback", "f-0009-abcd", FeedbackResponse, answer, respond=_same
+    )
     assert taken.rating_id == 7
     first.cancel()
     with contextlib.suppress(asyncio.CancelledError):
@@ -224,3 +231,117 @@ async def test_a_repeat_of_a_request_still_unanswered_is_refused_then_taken_over
     # Kept a day, then forgotten.
     gone = later + KEEP_FOR + timedelta(seconds=1)
     assert await RepeatedRequests(db, clock=lambda: gone).trim() == 1
+
+
+def _same(reply: FeedbackResponse) -> FeedbackResponse:
+    return reply
+
+
+# The reply cannot be stored: as if the process died right after the answer's transaction.
+_LOSE_THE_REPLY = {
+    "sqlite": [
+        "CREATE TRIGGER reply_lost BEFORE UPDATE OF reply ON request_replies "
+        "WHEN NEW.reply IS NOT NULL BEGIN SELECT RAISE(ABORT, 'the process stopped'); END"
+    ],
+    "postgresql": [
+        "CREATE FUNCTION reply_lost() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'the process stopped'; END $$",
+        "CREATE TRIGGER reply_lost BEFORE UPDATE OF reply ON request_replies FOR EACH ROW "
+        "WHEN (NEW.reply IS NOT NULL) EXECUTE FUNCTION reply_lost()",
+    ],
+}
+_KEEP_THE_REPLY = {
+    "sqlite": ["DROP TRIGGER reply_lost"],
+    "postgresql": ["DROP TRIGGER reply_lost ON request_replies", "DROP FUNCTION reply_lost()"],
+}
+
+
+async def _run_sql(database_url: str, statements: list[str]) -> None:
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            for statement in statements:
+                await connection.execute(text(statement))
+    finally:
+        await engine.dispose()
+
+
+async def _claims_made_before(database_url: str, moment: datetime) -> None:
+    """Every claim dates from `moment`: its process died that long ago."""
+    engine = create_async_engine(database_url)
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(update(RequestReplyRow).values(created_at=moment))
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("path", "question", "recorded", "reply_starts"),
+    [
+        ("/api/v1/ask", "забыл пароль", "question_log", "Новый пароль"),
+        ("/api/v1/handoff", "не приходит код", "tickets", "Передали ваш вопрос"),
+    ],
+)
+async def test_a_process_that_died_before_keeping_the_reply_answers_the_repeat_once(
+    web_on: Web, path: str, question: str, recorded: str, reply_starts: str
+) -> None:
+    """The answer's writes and the kept reply commit together. Until 2026-12-05 the reply
+    was stored in a transaction of its own after the answer's: a process that died between
+    the two left the request claimed without a reply, and the repeat sent once the claim
+    was stale (2 minutes) was a second question (a second ticket)."""
+    client = web_on.client
+    url = str(web_on.services.settings.database_url)
+    backend = web_on.services.db.dialect
+    body = {"question": question, "session_id": SESSION, "request_id": "q-0005-abcd"}
+    await _run_sql(url, _LOSE_THE_REPLY[backend])
+    try:
+        with contextlib.suppress(Exception):  # the citizen's browser got no reply
+            lost = await client.post(path, json=body)
+            assert lost.status_code >= 500, lost.text
+    finally:
+        await _run_sql(url, _KEEP_THE_REPLY[backend])
+    await _claims_made_before(url, datetime.now(tz=UTC) - STALE_AFTER - timedelta(seconds=1))
+    again = await client.post(path, json=body)
+    assert again.status_code == 200, again.text
+    assert (again.json().get("answer") or again.json()["text"]).startswith(reply_starts)
+    assert await _count(url, recorded) == 1
+    assert [author for author, _ in await _history(client)] == ["citizen", "bot"]
+    assert (await client.post(path, json=body)).json() == again.json()
+
+
+async def test_a_first_try_that_outlived_its_claim_gives_the_reply_of_the_try_that_took_over(
+    web_on: Web,
+) -> None:
+    """A first request still being answered when its claim went stale (2 minutes): the
+    repeat takes it over and answers; the first, finishing later, records nothing and gives
+    the repeat's reply. Before, both recorded the question."""
+    services = web_on.services
+    url = str(services.settings.database_url)
+    go_on = asyncio.Event()
+    identity = web_identity(SESSION)
+
+    async def slow() -> Reply:
+        await go_on.wait()
+        return await services.conversations.handle(identity, "забыл пароль")
+
+    async def quick() -> Reply:
+        return await services.conversations.handle(identity, "забыл пароль")
+
+    def respond(reply: Reply) -> FeedbackResponse:
+        return FeedbackResponse(rating_id=reply.message_id or 0, session_id=SESSION)
+
+    first = asyncio.create_task(
+        RepeatedRequests(services.db).once(
+            SESSION, "ask", "q-0006-abcd", FeedbackResponse, slow, respond=respond
+        )
+    )
+    await asyncio.sleep(0.2)
+    later = datetime.now(tz=UTC) + STALE_AFTER + timedelta(seconds=1)
+    taken = await RepeatedRequests(services.db, clock=lambda: later).once(
+        SESSION, "ask", "q-0006-abcd", FeedbackResponse, quick, respond=respond
+    )
+    go_on.set()
+    assert await first == taken
+    assert await _count(url, "question_log") == 1
+    assert len(await _history(web_on.client)) == 2

