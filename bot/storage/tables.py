@@ -287,7 +287,7 @@ class StaffTopicRow(Base):
     the cursors are where the topic began: every history event and message up to them is
     dealt with (the card sums them up). Those above are dealt with once `staff_topic_items`
     holds them: ids are not committed in order on PostgreSQL, so a cursor moved past the
-    newest id shown would skip an older one committed later (migration 0015).
+    newest id shown would skip an older one committed later (migration 0016).
     """
 
     __tablename__ = "staff_topics"

@@ -264,10 +264,10 @@ async def test_an_event_committed_after_a_later_numbered_one_was_shown_is_still_
     assert shows is not None and shows.last_event_id > news.changes[0].event.id
 
 
-async def test_downgrading_0015_moves_the_cursors_past_what_the_topics_showed(
+async def test_downgrading_0016_moves_the_cursors_past_what_the_topics_showed(
     services: Services, clock: FakeClock, database_url: str
 ) -> None:
-    """The code before 0015 reads only the cursors: left where the topic began, it would post
+    """The code before 0016 reads only the cursors: left where the topic began, it would post
     every change and message of the ticket into the topic again."""
     (number,) = await open_tickets(services, 1)
     board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
@@ -281,7 +281,7 @@ async def test_downgrading_0015_moves_the_cursors_past_what_the_topics_showed(
     try:
         await services.db.close()  # its pooled connections would hold SQLite's file
         async with engine.begin() as connection:
-            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0014"))
+            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0015"))
             cursors = (
                 await connection.execute(
                     text("SELECT last_event_id, last_message_id FROM staff_topics WHERE id = :id"),

@@ -9,8 +9,8 @@ with once this table holds it. Nothing is copied: everything above a cursor was 
 Downgrading moves each cursor to the newest item its topic dealt with, as the code before
 this revision expects (a restart does not post the topics' news again).
 
-Revision ID: 0015
-Revises: 0014
+Revision ID: 0016
+Revises: 0015
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from alembic import op
 
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 
-revision: str = "0015"
-down_revision: str | None = "0014"
+revision: str = "0016"
+down_revision: str | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
