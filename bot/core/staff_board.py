@@ -167,17 +167,19 @@ class StaffBoard:
 
     async def _fold(self, uow: UnitOfWork) -> None:
         """Move the topics' cursors past what they dealt with, up to the newest ids a pass
-        saw before every transaction now in progress began: none of those transactions took
-        a lower id, so none can still be committed below the cursors. A pass with nothing
-        to fold asks no more (the horizons seen before stay true)."""
+        saw before every transaction now in progress began (and, for another role's, which
+        PostgreSQL does not show, after every transaction that had written then ended): none
+        of those transactions took a lower id, so none can still be committed below the
+        cursors. A pass with nothing to fold asks no more (the horizons seen stay true)."""
         if not await uow.staff_topics.any_dealt_with():
             return
         self._horizons.append(await uow.staff_topics.horizon())
-        oldest = await uow.staff_topics.oldest_transaction()
-        settled = [h for h in self._horizons if oldest is None or h.seen_at < oldest]
+        now = await uow.staff_topics.in_progress()
+        settled = [i for i, h in enumerate(self._horizons) if h.settled(now)]
         if settled:
-            await uow.staff_topics.fold(self.chat_id, settled[-1])
-            for _ in settled:
+            # The newest settled one covers the older ones, whatever the clock did meanwhile.
+            await uow.staff_topics.fold(self.chat_id, self._horizons[settled[-1]])
+            for _ in range(settled[-1] + 1):
                 self._horizons.popleft()
 
     @staticmethod

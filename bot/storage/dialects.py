@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import Table, text
@@ -22,25 +23,44 @@ def conflict_insert(session: AsyncSession, table: Table) -> sqlite.Insert | post
     return sqlite.insert(table)
 
 
-# The start of the oldest transaction of this database still in progress in another
-# session, and whether any is hidden from us (another role's).
-_OLDEST_TRANSACTION = text(
-    "SELECT MIN(xact_start), BOOL_OR(state IS NULL) FROM pg_stat_activity"
+# The start of the oldest transaction of this database still in progress in another session
+# of a role whose sessions we may see (PostgreSQL shows another role's, unless superuser or
+# pg_read_all_stats, with no state, no start and no type), and the oldest transaction id
+# still in progress anywhere, which every role's writing transaction holds.
+_IN_PROGRESS = text(
+    "SELECT (SELECT MIN(xact_start) FROM pg_stat_activity"
     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    " AND backend_type = 'client backend' AND (xact_start IS NOT NULL OR state IS NULL)"
+    " AND backend_type = 'client backend'),"
+    " pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 )
-# Said of a transaction that cannot be seen: it may have begun at any time.
-LONG_AGO = datetime.min.replace(tzinfo=UTC)
+_NEXT_XID = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
 
 
-async def oldest_transaction_start(session: AsyncSession) -> datetime | None:
-    """When the oldest transaction still in progress in another session began (the
-    database's clock), `LONG_AGO` when one cannot be seen, None when there is none. On
-    SQLite there is none: this session holds the only write lock (`BEGIN IMMEDIATE`)."""
+@dataclass(frozen=True, slots=True)
+class InProgress:
+    """Transactions in progress in other sessions (PostgreSQL; on SQLite there are none: this
+    session holds the only write lock, `BEGIN IMMEDIATE`)."""
+
+    # When the oldest one of a session we may see began (the database's clock).
+    oldest_start: datetime | None = None
+    # Every transaction id below it has ended (that of any role's transaction that wrote).
+    oldest_xid: int | None = None
+
+
+async def in_progress(session: AsyncSession) -> InProgress:
+    """The transactions in progress in other sessions now (see `InProgress`)."""
+    if dialect_of(session) != "postgresql":
+        return InProgress()
+    oldest_start, oldest_xid = (await session.execute(_IN_PROGRESS)).one()
+    return InProgress(oldest_start=oldest_start, oldest_xid=int(oldest_xid))
+
+
+async def next_transaction_id(session: AsyncSession) -> int | None:
+    """The first transaction id not yet given out (PostgreSQL; None on SQLite): read after a
+    statement, every transaction that wrote before it has a lower one."""
     if dialect_of(session) != "postgresql":
         return None
-    oldest, hidden = (await session.execute(_OLDEST_TRANSACTION)).one()
-    return LONG_AGO if hidden else oldest
+    return int((await session.execute(_NEXT_XID)).scalar_one())
 
 
 async def database_now(session: AsyncSession) -> datetime:

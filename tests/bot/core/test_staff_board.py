@@ -20,6 +20,7 @@ from bot.core.staff_board import StaffBoard
 from bot.core.staff_cards import StaffTopic, TopicMessage, TopicNews
 from bot.core.ticket_status import TicketStatus
 from bot.core.tickets import ATTACHED, DELIVERY_REFUSED, Author, Via
+from bot.storage.database import Database, open_database
 from bot.storage.engine import create_engine
 from bot.storage.migrate import alembic_config
 from tests.bot.conftest import FakeClock
@@ -356,3 +357,78 @@ async def test_each_staff_chat_keeps_its_own_record_of_what_it_showed(
     (news,) = await second.news()
     assert [c.event.to_status for c in news.changes] == [TicketStatus.IN_PROGRESS]
     assert await first.news() == []
+
+
+# A login role without superuser rights: it sees no detail of another role's sessions.
+BOARD_ROLE = "faqbot_board"
+
+
+async def _as_board_role(services: Services, database_url: str) -> Database:
+    """The database as a process logged in with its own role sees it (the operators' bot
+    run under another role than the web app's)."""
+    engine = create_engine(database_url, StorageSettings())
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
+                    f"'{BOARD_ROLE}') THEN CREATE ROLE {BOARD_ROLE} LOGIN; END IF; END $$"
+                )
+            )
+            for things in ("TABLES", "SEQUENCES"):
+                await connection.execute(
+                    text(f"GRANT ALL ON ALL {things} IN SCHEMA public TO {BOARD_ROLE}")
+                )
+    finally:
+        await engine.dispose()
+    assert "://postgres@" in database_url
+    return await open_database(database_url.replace("://postgres@", f"://{BOARD_ROLE}@"))
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_transaction_of_another_role_in_progress_holds_the_cursors_back(
+    services: Services, clock: FakeClock, database_url: str
+) -> None:
+    """A process logged in with another role than the bot's (here the web app's) writes an
+    event and commits it after a later-numbered one was shown. PostgreSQL hides that role's
+    sessions from the bot (their state, their transaction's start, even their type): until
+    2026-12-05 the fold did not wait for them, moved the cursor past the event, and it was
+    never posted. Idle sessions of that role do not stop the folding."""
+    (number,) = await open_tickets(services, 1)
+    board_db = await _as_board_role(services, database_url)
+    try:
+        board = StaffBoard(board_db, chat_id=CHAT, clock=clock)
+        topic = await shown_topic(board)
+        async with services.db.transaction() as slow_worker:
+            await slow_worker.tickets.add_event(
+                topic.ticket_id,
+                DELIVERY_REFUSED,
+                Author.SYSTEM,
+                clock(),
+                note=REFUSED.format("первый ответ"),
+            )
+            async with services.db.transaction() as other_worker:
+                await other_worker.tickets.add_event(
+                    topic.ticket_id,
+                    DELIVERY_REFUSED,
+                    Author.SYSTEM,
+                    clock(),
+                    note=REFUSED.format("второй ответ"),
+                )
+            (news,) = await board.news()
+            assert [c.event.note for c in news.changes] == [REFUSED.format("второй ответ")]
+            await board.shown(news)
+            assert await board.news() == []
+            assert await board.news() == []
+        (news,) = await board.news()
+        assert [c.event.note for c in news.changes] == [REFUSED.format("первый ответ")]
+        await board.shown(news)
+        assert await board.news() == []
+        # The web app's pool keeps idle connections of its role open: folding goes on.
+        assert await board.news() == []
+        count, events, _ = await _recorded(database_url, topic.id)
+        assert count == 0 and events >= max(news.event_ids)
+        shows = await board.topic_of_ticket(number)
+        assert shows is not None and shows.last_event_id == events
+    finally:
+        await board_db.close()
