@@ -25,12 +25,16 @@ def conflict_insert(session: AsyncSession, table: Table) -> sqlite.Insert | post
 
 # The start of the oldest transaction of this database still in progress in another session
 # of a role whose sessions we may see (PostgreSQL shows another role's, unless superuser or
-# pg_read_all_stats, with no state, no start and no type), and the oldest transaction id
-# still in progress anywhere, which every role's writing transaction holds.
+# pg_read_all_stats, with no state, no start and no type) that may still commit a row: not
+# one that failed, nor one idle after only reading (a row's id is taken by the statement
+# that writes it, which gives the transaction its id); and the oldest transaction id still
+# in progress anywhere, which every role's writing transaction holds.
 _IN_PROGRESS = text(
     "SELECT (SELECT MIN(xact_start) FROM pg_stat_activity"
     " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-    " AND backend_type = 'client backend'),"
+    " AND backend_type = 'client backend'"
+    " AND state IS DISTINCT FROM 'idle in transaction (aborted)'"
+    " AND NOT (state = 'idle in transaction' AND backend_xid IS NULL)),"
     " pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
 )
 _NEXT_XID = text("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")

@@ -432,3 +432,40 @@ async def test_a_transaction_of_another_role_in_progress_holds_the_cursors_back(
         assert shows is not None and shows.last_event_id == events
     finally:
         await board_db.close()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_transaction_that_only_read_does_not_hold_the_cursors_back(
+    services: Services, clock: FakeClock, database_url: str
+) -> None:
+    """A session left in a transaction after reading (a report, a psql session someone
+    forgot) cannot commit an event or a message numbered before what the topic showed: the
+    cursors move on (until 2026-12-05 they waited for it to end, and every pass looked
+    through more and more items meanwhile). One that wrote holds them back."""
+    (number,) = await open_tickets(services, 1)
+    board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    topic = await shown_topic(board)
+    olga = await services.operator("olga")
+    async with services.db.transaction() as reader:
+        assert await reader.staff_topics.all_in_chat(CHAT)
+        await services.desk.take(olga, number)
+        (news,) = await board.news()
+        await board.shown(news)
+        assert await board.news() == []
+        count, events, _ = await _recorded(database_url, topic.id)
+        assert count == 0 and events == max(news.event_ids)
+        await services.conversations.handle(Identity("web", "session-0"), "Жду ответа")
+        async with services.db.transaction() as writer:
+            await writer.tickets.add_event(
+                topic.ticket_id, DELIVERY_REFUSED, Author.SYSTEM, clock(), note="не доставлено"
+            )
+            (news,) = await board.news()
+            assert [m.message.text for m in news.messages] == ["Жду ответа"]
+            await board.shown(news)
+            assert await board.news() == []
+            assert (await _recorded(database_url, topic.id))[0] > 0, "the writer holds them"
+        (news,) = await board.news()
+        assert [c.event.note for c in news.changes] == ["не доставлено"]
+        await board.shown(news)
+        assert await board.news() == []
+        assert (await _recorded(database_url, topic.id))[0] == 0
