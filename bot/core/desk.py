@@ -20,6 +20,7 @@ from bot.core.errors import (
     IllegalTransitionError,
     InvalidInputError,
     PermissionDeniedError,
+    TicketClosedError,
     TicketNotFoundError,
     UnreadMessageError,
 )
@@ -536,10 +537,7 @@ class Desk:
             # Closed since the operator's page was opened (or by them in another tab): said
             # the same for every action, with its status, not as someone else's ticket or
             # with «сначала возьмите обращение в работу», which a closed ticket refuses too.
-            raise IllegalTransitionError(
-                f"Обращение № {number} в статусе «{ticket.status_label}»: действие «{action}» "
-                "недоступно (обращение закрыто; чтобы продолжить, верните его в работу)."
-            )
+            raise TicketClosedError(number, status_label=ticket.status_label, action=action)
         if ticket.assignee_id not in {None, who.id} and who.role is not Role.ADMIN:
             raise PermissionDeniedError(
                 f"Обращение № {number} в работе у другого сотрудника: {action} может только он."

@@ -53,6 +53,21 @@ class IllegalTransitionError(CoreError):
     """The requested action is not possible in the current state of a ticket or conversation."""
 
 
+class TicketClosedError(IllegalTransitionError):
+    """The ticket is closed, so `action` is not possible until it is returned to work. The
+    message says so as the console puts it (its «Вернуть в работу» is on the page); a
+    channel with its own way of reopening names that instead."""
+
+    def __init__(self, number: int, *, status_label: str, action: str) -> None:
+        self.number = number
+        self.status_label = status_label
+        self.action = action
+        super().__init__(
+            f"Обращение № {number} в статусе «{status_label}»: действие «{action}» "
+            "недоступно (обращение закрыто; чтобы продолжить, верните его в работу)."
+        )
+
+
 class UnreadMessageError(IllegalTransitionError):
     """The citizen wrote, or attached a file, after what the operator's page showed: the
     ticket was not closed and nothing was sent, so the operator reads it before closing it.

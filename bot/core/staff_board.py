@@ -3,13 +3,21 @@
 A channel (the Telegram operators' group) polls this board: new open tickets are claimed
 with a lease, the channel creates the topic and posts the ticket's card, and records both;
 then it asks for news (status changes, citizens' messages, operators' messages written
-elsewhere, such as the web console) past each topic's cursors. The claim and the cursors live
-in the database, so a restart neither loses nor repeats a topic or a message, whichever
-process (web or Telegram) created the ticket.
+elsewhere, such as the web console) that each topic has not dealt with yet. The claim, and
+the record of what each topic has dealt with, live in the database, so a restart neither
+loses nor repeats a topic or a message, whichever process (web or Telegram) created the ticket.
+
+What a topic has dealt with is recorded item by item, not as a cursor past the newest id
+shown: on PostgreSQL ids are not committed in their order, and an event committed after a
+later-numbered one was shown (a delivery refusal, written without the ticket's lock, beside
+a file the citizen attached) fell behind such a cursor and was never posted (until 2026-12-05).
+The cursors still move, past the items a topic dealt with, once no transaction in progress
+can commit a lower id (`_fold`), so each pass looks through a few recent items per topic.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import replace
 from datetime import timedelta
 
@@ -26,11 +34,16 @@ from bot.core.tickets import (
     Via,
 )
 from bot.storage.database import Database
+from bot.storage.staff_topic_repo import IdHorizon
 from bot.storage.unit_of_work import UnitOfWork
 
 # Events without a status change the topic still shows: the group sees neither the ticket's
 # files nor its contacts otherwise (a scan the operator asked for came without a word).
 SHOWN_EVENTS = frozenset({ATTACHED, CONTACTS_GIVEN, DELIVERY_REFUSED})
+
+# Passes whose newest ids are kept to fold the cursors up to (a pass a second: while a
+# transaction runs longer, the cursors wait for the newest passes once it ends).
+HORIZONS_KEPT = 64
 
 # The staff chat is the operators' Telegram group: what was written there is shown there already.
 WRITTEN_IN_STAFF_CHAT = Via.TELEGRAM
@@ -65,6 +78,9 @@ class StaffBoard:
         self._lease = lease
         self._batch = batch
         self._clock = clock
+        # The newest ids seen by recent passes, oldest first, until no transaction that
+        # could still commit a lower one is in progress (`_fold`).
+        self._horizons: deque[IdHorizon] = deque(maxlen=HORIZONS_KEPT)
 
     async def claim(self) -> list[tuple[StaffTopic, TicketCard]]:
         """Topics this process must create (or finish): new open tickets and stale claims."""
@@ -105,23 +121,18 @@ class StaffBoard:
             await uow.staff_topics.release(topic.id, retry_at=self._clock() + retry_after)
 
     async def news(self) -> list[TopicNews]:
-        """Topics with status changes or messages (see `shows`) they do not show yet."""
+        """Topics with status changes or messages (see `shows`) they do not show yet; what a
+        topic has not dealt with and is not to show (a reply written in it) is passed over."""
         found = []
         async with self._db.transaction() as uow:
-            topics = await uow.staff_topics.with_news(
-                self.chat_id, self._batch, written_here=WRITTEN_IN_STAFF_CHAT
-            )
+            await self._fold(uow)
+            topics = await uow.staff_topics.with_news(self.chat_id, self._batch)
             for topic in topics:
                 card = await self._card(uow, topic.ticket_number)
-                events = [
-                    e
-                    for e in await uow.tickets.events(topic.ticket_id)
-                    if e.id > topic.last_event_id
-                ]
+                event_ids, message_ids = await uow.staff_topics.pending(topic.id)
+                events = [e for e in await uow.tickets.events(topic.ticket_id) if e.id in event_ids]
                 messages = [
-                    m
-                    for m in await uow.tickets.messages(topic.ticket_id)
-                    if m.id > topic.last_message_id
+                    m for m in await uow.tickets.messages(topic.ticket_id) if m.id in message_ids
                 ]
                 changes = []
                 for event in events:
@@ -135,28 +146,47 @@ class StaffBoard:
                     for m in messages
                     if shows(m)
                 ]
-                found.append(
-                    TopicNews(
-                        topic=topic,
-                        card=card,
-                        changes=tuple(changes),
-                        messages=tuple(shown),
-                        last_event_id=max([e.id for e in events], default=topic.last_event_id),
-                        last_message_id=max(
-                            [m.id for m in messages], default=topic.last_message_id
-                        ),
-                    )
+                news = TopicNews(
+                    topic=topic,
+                    card=card,
+                    changes=tuple(changes),
+                    messages=tuple(shown),
+                    event_ids=frozenset(e.id for e in events),
+                    message_ids=frozenset(m.id for m in messages),
                 )
+                if changes or shown:
+                    found.append(news)
+                else:  # nothing to post (a reply written in the topic): passed over here
+                    await self._dealt_with(uow, news)
         return found
 
     async def shown(self, news: TopicNews) -> None:
-        """The topic now shows `news`: move its cursors."""
+        """The topic now shows `news` (and has passed over what it is not to show)."""
         async with self._db.transaction() as uow:
-            await uow.staff_topics.set_shown(
-                news.topic.id,
-                last_event_id=news.last_event_id,
-                last_message_id=news.last_message_id,
-            )
+            await self._dealt_with(uow, news)
+
+    async def _fold(self, uow: UnitOfWork) -> None:
+        """Move the topics' cursors past what they dealt with, up to the newest ids a pass
+        saw before every transaction now in progress began (and, for another role's, which
+        PostgreSQL does not show, after every transaction that had written then ended): none
+        of those transactions took a lower id, so none can still be committed below the
+        cursors. A pass with nothing to fold asks no more (the horizons seen stay true)."""
+        if not await uow.staff_topics.any_dealt_with():
+            return
+        self._horizons.append(await uow.staff_topics.horizon())
+        now = await uow.staff_topics.in_progress()
+        settled = [i for i, h in enumerate(self._horizons) if h.settled(now)]
+        if settled:
+            # The newest settled one covers the older ones, whatever the clock did meanwhile.
+            await uow.staff_topics.fold(self.chat_id, self._horizons[settled[-1]])
+            for _ in range(settled[-1] + 1):
+                self._horizons.popleft()
+
+    @staticmethod
+    async def _dealt_with(uow: UnitOfWork, news: TopicNews) -> None:
+        await uow.staff_topics.dealt_with(
+            news.topic.id, event_ids=news.event_ids, message_ids=news.message_ids
+        )
 
     async def attached_file(
         self, number: int, event: TicketEvent

@@ -11,7 +11,9 @@ from bot.core.tickets import Ticket, TicketEvent, TicketMessage
 
 @dataclass(frozen=True, slots=True)
 class StaffTopic:
-    """A ticket's topic in a staff chat; `thread_id`/`card_message_id` are None until made."""
+    """A ticket's topic in a staff chat; `thread_id`/`card_message_id` are None until made.
+    `last_event_id`, `last_message_id`: the topic shows every event and message of its
+    ticket up to these ids (what «Закрыть» compares the ticket's latest ones with)."""
 
     id: int
     chat_id: int
@@ -56,8 +58,9 @@ class TopicNews:
     card: TicketCard
     changes: tuple[StatusChange, ...]
     messages: tuple[TopicMessage, ...]  # in the thread's order
-    last_event_id: int
-    last_message_id: int
+    # Every event and message the news deal with: those above, and those not for the topic.
+    event_ids: frozenset[int]
+    message_ids: frozenset[int]
 
     def in_order(self) -> list[TopicMessage | StatusChange]:
         """Messages and changes as they happened, so the topic reads as a timeline.

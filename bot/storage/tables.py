@@ -284,7 +284,10 @@ class StaffTopicRow(Base):
     """A ticket's forum topic in the operators' Telegram group: claimed, created, kept in sync.
 
     `thread_id` is null while the topic is being created (claimed until `claimed_until`);
-    the cursors say which history events and citizen messages the topic already shows.
+    the cursors are where the topic began: every history event and message up to them is
+    dealt with (the card sums them up). Those above are dealt with once `staff_topic_items`
+    holds them: ids are not committed in order on PostgreSQL, so a cursor moved past the
+    newest id shown would skip an older one committed later (migration 0016).
     """
 
     __tablename__ = "staff_topics"
@@ -298,6 +301,16 @@ class StaffTopicRow(Base):
     last_event_id: Mapped[int] = mapped_column(BigInteger)
     last_message_id: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StaffTopicItemRow(Base):
+    """A ticket event or message past its topic's cursors that the topic has dealt with:
+    posted, or passed over as nothing for the group (an operator's reply written there)."""
+
+    __tablename__ = "staff_topic_items"
+    topic_id: Mapped[int] = mapped_column(ForeignKey("staff_topics.id"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10), primary_key=True)  # "event" or "message"
+    item_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
 
 
 class LinkCodeRow(Base):

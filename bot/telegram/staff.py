@@ -23,7 +23,7 @@ from aiogram.types import CallbackQuery, Message, ReactionTypeEmoji, TelegramObj
 from bot.core.accounts import Accounts
 from bot.core.answerer import Answerer
 from bot.core.desk import Desk
-from bot.core.errors import CoreError, UnreadMessageError
+from bot.core.errors import CoreError, TicketClosedError, UnreadMessageError
 from bot.core.priority import as_staff
 from bot.core.records import Operator
 from bot.core.staff_board import StaffBoard
@@ -37,6 +37,7 @@ from bot.telegram.staff_texts import (
     ANSWER_SENT,
     CLOSE_UNREAD,
     CLOSE_UNREAD_FILE,
+    CLOSED_ACTION,
     CLOSED_NOT_SENT,
     DONE,
     EDIT_NOT_SENT,
@@ -138,6 +139,17 @@ async def _pressed_by(query: CallbackQuery, accounts: Accounts) -> Operator | No
     if operator is None:
         await query.answer(refusal[:ALERT_LIMIT], show_alert=True)
     return operator
+
+
+def _refusal(error: CoreError) -> str:
+    """What the group reads when the core refuses an action: a closed ticket is returned to
+    work here with /reopen (the core's words name the console's «Вернуть в работу»; until
+    2026-12-05 a button on an out-of-date card of a closed ticket did not say how)."""
+    if isinstance(error, TicketClosedError):
+        return CLOSED_ACTION.format(
+            number=error.number, status=error.status_label, action=error.action
+        )
+    return str(error)
 
 
 # An action written in a ticket's topic: the topic as it is now (its cursors say what it shows).
@@ -302,7 +314,7 @@ async def on_answers_command(
     try:
         question = words or asked(await desk.details(operator, number))
     except CoreError as error:
-        await message.reply(html.escape(str(error)))
+        await message.reply(html.escape(_refusal(error)))
         return
     suggestions = await suggest_answers(answerer, question, limit=SUGGESTIONS_IN_TOPIC)
     if not suggestions:
@@ -348,7 +360,7 @@ async def on_answer_button(
             take_waiting=True,
         )
     except CoreError as error:
-        await query.answer(str(error)[:ALERT_LIMIT], show_alert=True)
+        await query.answer(_refusal(error)[:ALERT_LIMIT], show_alert=True)
         return
     await query.answer(ANSWER_SENT.format(number=number))
     if isinstance(query.message, Message):
@@ -399,7 +411,7 @@ async def _act_in_topic(
             staff_announcer.wake.set()  # post it into the topic now
         return
     except CoreError as error:
-        await message.reply(html.escape(str(error)))
+        await message.reply(html.escape(_refusal(error)))
         await _remember_refused(state, message)
         return
     try:
@@ -452,7 +464,7 @@ async def on_button(
         staff_announcer.wake.set()  # post the message into the topic now
         return
     except CoreError as error:
-        await query.answer(str(error)[:ALERT_LIMIT], show_alert=True)
+        await query.answer(_refusal(error)[:ALERT_LIMIT], show_alert=True)
         return
     await query.answer(DONE[callback_data.action].format(number=number))
     if query.message is not None:

@@ -1,8 +1,9 @@
 """Keeps the operators' forum group in step with the queue: a topic per new ticket, then news.
 
 It polls the core's `StaffBoard`, so tickets opened by any process (the web app, another
-bot) get their topic, and the claims and cursors in the database make a restart neither
-lose nor repeat one. Telegram's flood control pauses the work for as long as it asks.
+bot) get their topic, and the claims and the record of what each topic shows, in the
+database, make a restart neither lose nor repeat one. Telegram's flood control pauses the
+work for as long as it asks.
 """
 
 from __future__ import annotations
@@ -196,12 +197,8 @@ class StaffAnnouncer:
 
 def _before(news: TopicNews, unposted: list[TopicMessage | StatusChange]) -> TopicNews:
     """`news` as far as the topic shows it when the items `unposted` (the end of its timeline)
-    could not be posted: its cursors stop just before the first of each kind (until 2026-12-05
-    a pass that flood control stopped half-way posted its first items again when retried)."""
-    events = [i.event.id for i in unposted if isinstance(i, StatusChange)]
-    messages = [i.message.id for i in unposted if isinstance(i, TopicMessage)]
-    return replace(
-        news,
-        last_event_id=min(events) - 1 if events else news.last_event_id,
-        last_message_id=min(messages) - 1 if messages else news.last_message_id,
-    )
+    could not be posted: they stay to do (until 2026-12-05 a pass that flood control stopped
+    half-way posted its first items again when retried)."""
+    events = {i.event.id for i in unposted if isinstance(i, StatusChange)}
+    messages = {i.message.id for i in unposted if isinstance(i, TopicMessage)}
+    return replace(news, event_ids=news.event_ids - events, message_ids=news.message_ids - messages)

@@ -86,6 +86,12 @@ CLOSED_NOT_SENT = (
     "Обращение № {number} закрыто («{status}»): гражданину ничего не отправлено. Чтобы "
     "продолжить, верните его в работу командой /reopen причина и напишите ещё раз."
 )
+# A card's button (or an action in the topic) met a ticket closed meanwhile: the core's words
+# name the console's «Вернуть в работу»; here it is the command.
+CLOSED_ACTION = (
+    "Обращение № {number} закрыто («{status}»): действие «{action}» недоступно. Чтобы "
+    "продолжить, верните его в работу командой /reopen причина."
+)
 EDIT_NOT_SENT = (
     "Исправление не отправлено: гражданин видит ответ таким, каким он был отправлен. "
     "Напишите исправленный текст новым сообщением."

@@ -1,6 +1,6 @@
 """The staff board on SQLite and PostgreSQL: each open ticket is claimed for one topic, once,
-by one of several processes; failed claims come back; news follow the cursors, and carry what
-operators wrote outside the staff chat."""
+by one of several processes; failed claims come back; news are what each topic has not dealt
+with yet, whenever it was committed, and carry what operators wrote outside the staff chat."""
 
 from __future__ import annotations
 
@@ -8,15 +8,21 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from alembic import command
+from sqlalchemy import text
 
 from bot.core.attachments import Upload
 from bot.core.errors import UnreadMessageError
 from bot.core.identity import Identity
 from bot.core.roles import Role
+from bot.core.settings import StorageSettings
 from bot.core.staff_board import StaffBoard
 from bot.core.staff_cards import StaffTopic, TopicMessage, TopicNews
 from bot.core.ticket_status import TicketStatus
-from bot.core.tickets import ATTACHED, Author, Via
+from bot.core.tickets import ATTACHED, DELIVERY_REFUSED, Author, Via
+from bot.storage.database import Database, open_database
+from bot.storage.engine import create_engine
+from bot.storage.migrate import alembic_config
 from tests.bot.conftest import FakeClock
 from tests.bot.core.conftest import PASSWORD, Services
 
@@ -179,12 +185,10 @@ async def test_console_replies_and_requests_are_news_once_but_topic_replies_are_
     await board.shown(news)
     assert await board.news() == []
 
-    # A reply written in the topic is there already: its news carry no message to post.
+    # A reply written in the topic is there already: nothing to post.
     clock.advance(timedelta(minutes=1))
     await services.desk.reply(olga, number, "И ещё одно из топика.", via=Via.TELEGRAM)
-    (news,) = await board.news()
-    assert news.messages == () and news.changes == ()
-    await board.shown(news)
+    assert await board.news() == []
     # A last answer given while closing it in the console is shown before the closing.
     clock.advance(timedelta(minutes=1))
     await services.desk.resolve(olga, number, "Доступ восстановлен.", via=Via.CONSOLE)
@@ -211,3 +215,257 @@ async def test_operator_messages_from_before_the_via_column_are_not_posted(
     (news,) = await board.news()
     assert [m.message.text for m in news.messages] == ["Ещё вопрос"]
     assert number == news.topic.ticket_number
+
+
+# What the delivery worker records when the citizen's channel refuses a reply.
+REFUSED = "Сообщение гражданину не доставлено: {}"
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_an_event_committed_after_a_later_numbered_one_was_shown_is_still_news(
+    services: Services, clock: FakeClock
+) -> None:
+    """On PostgreSQL an id is taken when the row is written, and the transaction commits
+    later: two delivery workers (which record a refusal without locking the ticket) write one
+    each, the first commits last. The topic shows the second, then the first (until
+    2026-12-05 its cursor had passed the first one's id and it was never posted). SQLite has
+    one writer at a time, so its ids are committed in their order."""
+    (number,) = await open_tickets(services, 1)
+    board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    topic = await shown_topic(board)
+    async with services.db.transaction() as slow_worker:
+        await slow_worker.tickets.add_event(
+            topic.ticket_id,
+            DELIVERY_REFUSED,
+            Author.SYSTEM,
+            clock(),
+            note=REFUSED.format("первый ответ"),
+        )
+        async with services.db.transaction() as other_worker:
+            await other_worker.tickets.add_event(
+                topic.ticket_id,
+                DELIVERY_REFUSED,
+                Author.SYSTEM,
+                clock(),
+                note=REFUSED.format("второй ответ"),
+            )
+        (news,) = await board.news()
+        assert [c.event.note for c in news.changes] == [REFUSED.format("второй ответ")]
+        second = news.changes[0].event.id
+        await board.shown(news)
+        assert await board.news() == []
+    (news,) = await board.news()
+    assert [c.event.note for c in news.changes] == [REFUSED.format("первый ответ")]
+    assert news.changes[0].event.id < second, "numbered before the one shown first"
+    await board.shown(news)
+    # Shown once: neither this process nor a restarted one posts it again.
+    assert await board.news() == []
+    assert await StaffBoard(services.db, chat_id=CHAT, clock=clock).news() == []
+    shows = await board.topic_of_ticket(number)
+    assert shows is not None and shows.last_event_id > news.changes[0].event.id
+
+
+async def test_downgrading_0016_moves_the_cursors_past_what_the_topics_showed(
+    services: Services, clock: FakeClock, database_url: str
+) -> None:
+    """The code before 0016 reads only the cursors: left where the topic began, it would post
+    every change and message of the ticket into the topic again."""
+    (number,) = await open_tickets(services, 1)
+    board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    topic = await shown_topic(board)
+    olga = await services.operator("olga")
+    await services.desk.take(olga, number)
+    await services.conversations.handle(Identity("web", "session-0"), "Жду ответа")
+    (news,) = await board.news()
+    await board.shown(news)
+    engine = create_engine(database_url, StorageSettings())
+    try:
+        await services.db.close()  # its pooled connections would hold SQLite's file
+        async with engine.begin() as connection:
+            await connection.run_sync(lambda sync: command.downgrade(alembic_config(sync), "0015"))
+            cursors = (
+                await connection.execute(
+                    text("SELECT last_event_id, last_message_id FROM staff_topics WHERE id = :id"),
+                    {"id": topic.id},
+                )
+            ).one()
+    finally:
+        await engine.dispose()
+    assert tuple(cursors) == (max(news.event_ids), max(news.message_ids))
+
+
+async def _recorded(database_url: str, topic_id: int) -> tuple[int, int, int]:
+    """How many items the topic's record holds, and its two cursors."""
+    engine = create_engine(database_url, StorageSettings())
+    try:
+        async with engine.connect() as connection:
+            found = await connection.execute(
+                text(
+                    "SELECT (SELECT COUNT(*) FROM staff_topic_items WHERE topic_id = :id),"
+                    " last_event_id, last_message_id FROM staff_topics WHERE id = :id"
+                ),
+                {"id": topic_id},
+            )
+            count, events, messages = found.one()
+            return int(count), int(events), int(messages)
+    finally:
+        await engine.dispose()
+
+
+async def test_what_a_topic_showed_is_folded_into_its_cursors_once_nothing_lower_can_come(
+    services: Services, clock: FakeClock, database_url: str
+) -> None:
+    """Each pass looks through every topic's items past its cursors: once no transaction in
+    progress can commit a lower id, the next pass moves the cursors past what the topic
+    showed and forgets those items, so the look stays short. What comes later is news."""
+    (number,) = await open_tickets(services, 1)
+    board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    topic = await shown_topic(board)
+    olga = await services.operator("olga")
+    await services.desk.take(olga, number)
+    await services.conversations.handle(Identity("web", "session-0"), "Жду ответа")
+    (news,) = await board.news()
+    await board.shown(news)
+    assert (await _recorded(database_url, topic.id))[0] == len(news.event_ids) + len(
+        news.message_ids
+    )
+    assert await board.news() == []
+    assert await _recorded(database_url, topic.id) == (
+        0,
+        max(news.event_ids),
+        max(news.message_ids),
+    )
+    await services.conversations.handle(Identity("web", "session-0"), "Я ещё здесь")
+    (news,) = await board.news()
+    assert [m.message.text for m in news.messages] == ["Я ещё здесь"]
+
+
+async def test_each_staff_chat_keeps_its_own_record_of_what_it_showed(
+    services: Services, clock: FakeClock
+) -> None:
+    """A second group (the operators moved to a new one) shows the ticket's news although
+    the first group showed them already."""
+    (number,) = await open_tickets(services, 1)
+    first = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    second = StaffBoard(services.db, chat_id=CHAT - 1, clock=clock)
+    await shown_topic(first)
+    await shown_topic(second)
+    olga = await services.operator("olga")
+    await services.desk.take(olga, number)
+    (news,) = await first.news()
+    await first.shown(news)
+    (news,) = await second.news()
+    assert [c.event.to_status for c in news.changes] == [TicketStatus.IN_PROGRESS]
+    assert await first.news() == []
+
+
+# A login role without superuser rights: it sees no detail of another role's sessions.
+BOARD_ROLE = "faqbot_board"
+
+
+async def _as_board_role(services: Services, database_url: str) -> Database:
+    """The database as a process logged in with its own role sees it (the operators' bot
+    run under another role than the web app's)."""
+    engine = create_engine(database_url, StorageSettings())
+    try:
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = "
+                    f"'{BOARD_ROLE}') THEN CREATE ROLE {BOARD_ROLE} LOGIN; END IF; END $$"
+                )
+            )
+            for things in ("TABLES", "SEQUENCES"):
+                await connection.execute(
+                    text(f"GRANT ALL ON ALL {things} IN SCHEMA public TO {BOARD_ROLE}")
+                )
+    finally:
+        await engine.dispose()
+    assert "://postgres@" in database_url
+    return await open_database(database_url.replace("://postgres@", f"://{BOARD_ROLE}@"))
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_transaction_of_another_role_in_progress_holds_the_cursors_back(
+    services: Services, clock: FakeClock, database_url: str
+) -> None:
+    """A process logged in with another role than the bot's (here the web app's) writes an
+    event and commits it after a later-numbered one was shown. PostgreSQL hides that role's
+    sessions from the bot (their state, their transaction's start, even their type): until
+    2026-12-05 the fold did not wait for them, moved the cursor past the event, and it was
+    never posted. Idle sessions of that role do not stop the folding."""
+    (number,) = await open_tickets(services, 1)
+    board_db = await _as_board_role(services, database_url)
+    try:
+        board = StaffBoard(board_db, chat_id=CHAT, clock=clock)
+        topic = await shown_topic(board)
+        async with services.db.transaction() as slow_worker:
+            await slow_worker.tickets.add_event(
+                topic.ticket_id,
+                DELIVERY_REFUSED,
+                Author.SYSTEM,
+                clock(),
+                note=REFUSED.format("первый ответ"),
+            )
+            async with services.db.transaction() as other_worker:
+                await other_worker.tickets.add_event(
+                    topic.ticket_id,
+                    DELIVERY_REFUSED,
+                    Author.SYSTEM,
+                    clock(),
+                    note=REFUSED.format("второй ответ"),
+                )
+            (news,) = await board.news()
+            assert [c.event.note for c in news.changes] == [REFUSED.format("второй ответ")]
+            await board.shown(news)
+            assert await board.news() == []
+            assert await board.news() == []
+        (news,) = await board.news()
+        assert [c.event.note for c in news.changes] == [REFUSED.format("первый ответ")]
+        await board.shown(news)
+        assert await board.news() == []
+        # The web app's pool keeps idle connections of its role open: folding goes on.
+        assert await board.news() == []
+        count, events, _ = await _recorded(database_url, topic.id)
+        assert count == 0 and events >= max(news.event_ids)
+        shows = await board.topic_of_ticket(number)
+        assert shows is not None and shows.last_event_id == events
+    finally:
+        await board_db.close()
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_transaction_that_only_read_does_not_hold_the_cursors_back(
+    services: Services, clock: FakeClock, database_url: str
+) -> None:
+    """A session left in a transaction after reading (a report, a psql session someone
+    forgot) cannot commit an event or a message numbered before what the topic showed: the
+    cursors move on (until 2026-12-05 they waited for it to end, and every pass looked
+    through more and more items meanwhile). One that wrote holds them back."""
+    (number,) = await open_tickets(services, 1)
+    board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
+    topic = await shown_topic(board)
+    olga = await services.operator("olga")
+    async with services.db.transaction() as reader:
+        assert await reader.staff_topics.all_in_chat(CHAT)
+        await services.desk.take(olga, number)
+        (news,) = await board.news()
+        await board.shown(news)
+        assert await board.news() == []
+        count, events, _ = await _recorded(database_url, topic.id)
+        assert count == 0 and events == max(news.event_ids)
+        await services.conversations.handle(Identity("web", "session-0"), "Жду ответа")
+        async with services.db.transaction() as writer:
+            await writer.tickets.add_event(
+                topic.ticket_id, DELIVERY_REFUSED, Author.SYSTEM, clock(), note="не доставлено"
+            )
+            (news,) = await board.news()
+            assert [m.message.text for m in news.messages] == ["Жду ответа"]
+            await board.shown(news)
+            assert await board.news() == []
+            assert (await _recorded(database_url, topic.id))[0] > 0, "the writer holds them"
+        (news,) = await board.news()
+        assert [c.event.note for c in news.changes] == ["не доставлено"]
+        await board.shown(news)
+        assert await board.news() == []
+        assert (await _recorded(database_url, topic.id))[0] == 0

@@ -263,7 +263,7 @@ class Group:
                 return False
             if shown and (
                 await uow.staff_topics.unannounced_tickets(STAFF_CHAT, 1)
-                or await uow.staff_topics.with_news(STAFF_CHAT, 1, written_here=Via.TELEGRAM)
+                or await uow.staff_topics.with_news(STAFF_CHAT, 1)
             ):
                 return False
         return True
@@ -282,10 +282,10 @@ class Group:
         return sum(1 for c in self.api.calls if c.status == 200 and c.method != "getUpdates")
 
     async def shows_everything(self, number: int) -> bool:
-        """The ticket's topic shows all the group is to be shown of it: the announcer's
-        cursors are past every event and message of the ticket (it moves them once posted)."""
+        """The ticket's topic shows all the group is to be shown of it: it has dealt with
+        every event and message of the ticket (the announcer records them once posted)."""
         async with self.running_app.services.db.transaction() as uow:
-            behind = await uow.staff_topics.with_news(STAFF_CHAT, 1000, written_here=Via.TELEGRAM)
+            behind = await uow.staff_topics.with_news(STAFF_CHAT, 1000)
         return all(t.ticket_number != number for t in behind)
 
     async def outbox(self, number: int) -> list[OutboxMessage]:
@@ -862,6 +862,45 @@ async def test_a_reply_to_a_closed_ticket_says_how_to_reopen_it_and_reopen_works
         reply = f"Ответ по обращению № {number}: И ещё: очистите кэш браузера"
         await api.wait_for(lambda: reply in api.sent_texts(710), what="the reply")
     assert api.sent_texts(710).count(reply) == 1
+
+
+async def test_a_button_on_an_out_of_date_card_of_a_closed_ticket_names_reopen(
+    group: Group,
+) -> None:
+    """The card was closed from the console, or its edit had not arrived yet: its buttons
+    are still there. Each says how to go on in the group (until 2026-12-05 they said
+    «…верните его в работу», the console's words, without the command)."""
+    api = group.api
+    async with group.running():
+        olga_account = await group.operator("olga", "Ольга Смирнова", telegram_user_id=4001)
+        olga = StaffMember(api, 4001)
+        number = await group.telegram_ticket(715, "уже решил вопрос по телефону")
+        topic = await group.topic(number)
+        assert topic.thread_id is not None and topic.card_message_id is not None
+        await group.running_app.services.desk.resolve(
+            olga_account, number, via=Via.CONSOLE, take_waiting=True
+        )
+        for count, (action, said) in enumerate(
+            [
+                ("take", "взять в работу"),
+                ("close", "завершить"),
+                ("escalate", "передать специалисту"),
+            ],
+            start=1,
+        ):
+            pressed = StaffCallback(action=action, number=number).pack()
+            olga.presses(pressed, message_id=topic.card_message_id, thread_id=topic.thread_id)
+            await api.wait_for(
+                lambda: len(api.calls_of("answerCallbackQuery")) == count,  # noqa: B023
+                what=f"the answer to «{action}»",
+            )
+            alert = api.calls_of("answerCallbackQuery")[-1].params
+            assert alert["text"] == (
+                f"Обращение № {number} закрыто («Завершено»): действие «{said}» недоступно. "
+                "Чтобы продолжить, верните его в работу командой /reopen причина."
+            )
+            assert alert["show_alert"] in (True, "true")
+        assert await group.status(number) is TicketStatus.RESOLVED
 
 
 async def test_closing_a_new_ticket_from_its_card_takes_and_closes_it(group: Group) -> None:
@@ -1568,3 +1607,50 @@ async def test_messages_queued_at_once_to_a_citizen_who_blocked_the_bot_are_flag
     assert [w.startswith(held) for w in shown] == [False, True] * 3, shown
     said = [e.note for e in history if e.action == DELIVERY_REFUSED]
     assert said.count(wording.HELD_BEHIND_REFUSAL) == 3, said
+
+
+@pytest.mark.parametrize("backend", ["postgresql"])
+async def test_a_refusal_committed_after_a_later_numbered_one_was_posted_is_posted_too(
+    group: Group, database_url: str
+) -> None:
+    """Two delivery workers of other servers record a refusal each on the ticket (they do
+    not lock it, only the row's key); the one numbered first commits after the group posted
+    the other. It is posted as well, once (until 2026-12-05 the topic's cursor had passed its
+    id: the group never saw that reply was not delivered)."""
+    from datetime import UTC, datetime
+
+    from bot.core.tickets import DELIVERY_REFUSED, Author
+
+    group.settings = dataclasses.replace(group.settings, database_url=database_url)
+    first = "Сообщение гражданину не доставлено: первый ответ"
+    second = "Сообщение гражданину не доставлено: второй ответ"
+
+    def posted(note: str) -> list[str]:
+        return [t for t in group.in_topic(topic) if note in t]
+
+    async with group.running():
+        number = await group.telegram_ticket(721, "не могу подать заявление")
+        topic = await group.topic(number)
+        servers = [await open_database(database_url) for _ in range(2)]
+        try:
+            async with servers[0].transaction() as slow:
+                await slow.tickets.add_event(
+                    topic.ticket_id, DELIVERY_REFUSED, Author.SYSTEM, datetime.now(UTC), note=first
+                )
+                async with servers[1].transaction() as fast:
+                    await fast.tickets.add_event(
+                        topic.ticket_id,
+                        DELIVERY_REFUSED,
+                        Author.SYSTEM,
+                        datetime.now(UTC),
+                        note=second,
+                    )
+                await group.api.wait_for(lambda: bool(posted(second)), what="the second refusal")
+                # The group has recorded it as shown while the first is still uncommitted.
+                await until(lambda: group.shows_everything(number), what="the pass recorded")
+            await group.api.wait_for(lambda: bool(posted(first)), what="the first refusal")
+        finally:
+            for db in servers:
+                await db.close()
+        await group.settled()
+    assert len(posted(first)) == 1 and len(posted(second)) == 1, group.in_topic(topic)
