@@ -364,6 +364,10 @@ def test_a_message_to_the_operator_is_not_read_out_again_when_another_tab_writes
     expect(first.get_by_role("button", name="Отправить")).to_be_enabled()
 
     second.bring_to_front()
+    # Shown anew with the first tab's message (Enter while it loads only says to wait).
+    expect(second.get_by_role("log").locator(".msg.citizen")).to_have_text(
+        [UNKNOWN, "мой телефон [телефон]"]
+    )
     second.get_by_role("textbox", name="Ваш вопрос").fill("жду звонка")
     second.keyboard.press("Enter")
     expect(second.get_by_role("button", name="Отправить")).to_be_enabled()
@@ -412,6 +416,8 @@ def test_a_code_sent_without_words_is_not_read_out_again_when_another_tab_asks(
     second = first.context.new_page()
     second.goto(live_server.url + "/")
     open_chat(second)
+    # The other tab's conversation shown: Enter pressed while it loads only says to wait.
+    expect(second.get_by_role("log").locator(".msg.citizen")).to_have_text(["[код]"])
     second.get_by_role("textbox", name="Ваш вопрос").fill("забыл пароль")
     second.keyboard.press("Enter")
     expect(second.get_by_role("log").locator(".msg.bot").last).to_contain_text(PASSWORD_ANSWER)
