@@ -11,7 +11,7 @@ import pytest
 from alembic import command
 
 from bot.core import wording
-from bot.core.delivery import DeliveryWorker, retry_delay
+from bot.core.delivery import DeliveryReport, DeliveryWorker, retry_delay
 from bot.core.desk import Desk
 from bot.core.errors import PermissionDeniedError, RecipientRefusedError
 from bot.core.identity import Identity
@@ -342,13 +342,20 @@ async def test_a_blocking_told_before_the_upgrade_is_not_told_again_after_it(
 
 
 async def test_a_database_outage_is_logged_when_it_begins_and_ends_not_at_every_poll(
-    sqlite_template: Path, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    sqlite_template: Path,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The worker polls every second; while the database was down each poll logged the same
     warning, 3,600 lines an hour burying everything else an admin needs to see. (SQLite
-    only: the outage is made by putting a directory where the file was.)"""
+    only: the outage is made by pointing the database's path at a directory.)"""
+    real = tmp_path / "real.sqlite3"
+    fresh_sqlite(sqlite_template, real)
     path = tmp_path / "faqbot.sqlite3"
-    db = await open_database(fresh_sqlite(sqlite_template, path))
+    path.symlink_to(real)
+    (tmp_path / "away").mkdir()
+    db = await open_database(f"sqlite+aiosqlite:///{path}")
     senders = SenderRegistry()
     senders.register("web", RecordingSender())
     worker = DeliveryWorker(
@@ -356,22 +363,57 @@ async def test_a_database_outage_is_logged_when_it_begins_and_ends_not_at_every_
     )
     stop = asyncio.Event()
     caplog.set_level(logging.INFO, logger="bot.core.delivery")
+    # The database is closed between two passes, never under one (a pass whose connection
+    # was closed under it waited for ever on a loaded machine, and nothing was logged).
+    passes_may_go, pass_held = asyncio.Event(), asyncio.Event()
+    passes_may_go.set()
+    one_pass = worker.run_once
+
+    async def gated_pass() -> DeliveryReport:
+        if not passes_may_go.is_set():
+            pass_held.set()
+            await passes_may_go.wait()
+        return await one_pass()
+
+    monkeypatch.setattr(worker, "run_once", gated_pass)
     running = asyncio.create_task(worker.run(stop))
+
+    def point_at(target: Path) -> None:
+        # At once: with a moment of no file at the path, a poll on a loaded machine made an
+        # empty database there and stayed on it ("no such table: outbox").
+        swap = tmp_path / "swap"
+        swap.symlink_to(target)
+        swap.replace(path)
+
+    def said(words: str) -> list[str]:
+        return [
+            r.getMessage() + (f" ({r.exc_info[1]!r})" if r.exc_info else "")
+            for r in caplog.records
+            if r.name == "bot.core.delivery" and words in r.getMessage()
+        ]
+
+    async def until_said(words: str) -> None:
+        # Waited for, not slept: on a loaded machine a poll takes far longer than 0.02 s.
+        deadline = asyncio.get_running_loop().time() + 20
+        while not said(words) and asyncio.get_running_loop().time() < deadline:
+            await asyncio.sleep(0.02)
+
     try:
         await asyncio.sleep(0.1)
+        passes_may_go.clear()
+        await asyncio.wait_for(pass_held.wait(), 20)
         await db.close()  # its pooled connections would keep the file open
-        path.rename(path.with_suffix(".away"))
-        path.mkdir()
-        await asyncio.sleep(0.5)  # about 25 polls
-        path.rmdir()
-        path.with_suffix(".away").rename(path)
-        await asyncio.sleep(0.3)
+        point_at(tmp_path / "away")
+        passes_may_go.set()
+        await until_said("база данных недоступна")
+        await asyncio.sleep(0.5)  # about 25 polls more while it is down
+        point_at(real)
+        await until_said("база данных снова доступна")
+        await asyncio.sleep(0.1)
     finally:
         stop.set()
         await running
         await db.close()
-    lines = [r.getMessage() for r in caplog.records if r.name == "bot.core.delivery"]
-    down = [line for line in lines if "база данных недоступна" in line]
-    back = [line for line in lines if "база данных снова доступна" in line]
-    assert len(down) == 1, lines
-    assert len(back) == 1, lines
+    lines = said("")
+    assert len(said("база данных недоступна")) == 1, lines
+    assert len(said("база данных снова доступна")) == 1, lines
