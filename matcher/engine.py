@@ -16,7 +16,6 @@ from matcher.postings import FloatArray, Postings
 from matcher.settings import MatcherSettings
 from matcher.stems import Stemmer
 from matcher.terms import EntryTerms, TermIndex
-from matcher.tfidf import CHUNK
 from matcher.typos import Speller
 from matcher.vectors import fit_vectors
 
@@ -85,7 +84,7 @@ class Matcher:
             for a in analysed:
                 owner, count = self._exact.get(a.words, (index, 0))
                 self._exact[a.words] = (index, count + 1) if owner == index else (-1, 0)
-        self._terms = TermIndex(self._entry_terms, answer_share=self.settings.answer_coverage)
+        self._terms = TermIndex(self._entry_terms)
         fitted = fit_vectors(
             phrasing_words,
             [_entry_text(t) for t in self._entry_terms],
@@ -96,12 +95,8 @@ class Matcher:
         w = self.settings.weights
         # The three kinds of evidence are blocks of one postings matrix, their weights built
         # in, so that a question's score is one sum (see `_score`).
-        # The key terms go in as row chunks, as the vectors do: filling the postings makes
-        # a few arrays the size of what it is given, and the answers' terms are many.
-        keyed = self._terms.keyed
-        key_chunks = [keyed[i : i + CHUNK] for i in range(0, keyed.shape[0], CHUNK)] or [keyed]
         self._evidence = Postings(
-            [fitted.chars, fitted.lemmas, key_chunks],
+            [fitted.chars, fitted.lemmas, self._terms.keyed],
             weights=[w.char_ngrams, w.entry_lemmas, w.coverage],
         )
 

@@ -496,29 +496,24 @@ class _Evidence:
 
 def _lost_terms(matcher: Matcher) -> sparse.csr_matrix:
     """phrasings × key terms: the terms of each phrasing that its entry holds through it
-    alone (no other phrasing and no keyword has them), with what the entry loses of each
-    without it: 1, or less the share its answer keeps (`TermIndex.answer_share`)."""
+    alone (no other phrasing and no keyword has them), 1 each."""
     columns = matcher._terms._columns
-    share = matcher._terms.answer_share
     rows: list[int] = []
     lost: list[int] = []
-    values: list[float] = []
     phrasing = 0
     for terms in matcher._entry_terms:
         held = [set(p) for p in terms.phrasings]
-        answer = set(terms.answer)
         often: dict[str, int] = {}
         for found in (*held, set(terms.keywords)):
             for term in found:
                 often[term] = often.get(term, 0) + 1
         for found in held:
-            alone = [t for t in found if often[t] == 1]
+            alone = [columns[t] for t in found if often[t] == 1]
             rows.extend([phrasing] * len(alone))
-            lost.extend(columns[t] for t in alone)
-            values.extend(1.0 - share if t in answer else 1.0 for t in alone)
+            lost.extend(alone)
             phrasing += 1
     width = matcher._terms.keyed.shape[1]
-    return sparse.csr_matrix((values, (rows, lost)), shape=(phrasing, width))
+    return sparse.csr_matrix((np.ones(len(rows)), (rows, lost)), shape=(phrasing, width))
 
 
 def _cosine(dot: FloatArray, squares: FloatArray) -> FloatArray:

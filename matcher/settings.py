@@ -17,7 +17,7 @@ class ScoreWeights:
     # Lemma TF-IDF cosine with the whole entry, answer included; each lemma's stem is a
     # feature too, which a word family shares ("загрузка", "загрузить": "загруз").
     entry_lemmas: float = 0.3
-    coverage: float = 0.1  # share of the question's key-term weight the entry holds
+    coverage: float = 0.1  # share of the question's key-term weight the phrasings hold
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,11 +41,6 @@ class MatcherSettings:
     # Character n-grams of 2-3 letters: against 2-4, more questions answered and fewer handed
     # off on the golden set, and a smaller index; 2-5 was no better and slower (README).
     ngram_range: tuple[int, int] = (2, 3)
-    # How much of a key term an entry holds for coverage when only its answer has the term
-    # (its phrasings and keywords: all of it). Half, as the lemma evidence counts the answer
-    # half as often as the phrasings; chosen on the golden set's even lines and the base's
-    # leave-one-out among 0, 0.25, 0.5, 0.75 and 1 (README, Quality).
-    answer_coverage: float = 0.5
     # The first letters of a lemma's stem that its word family shares (`matcher.stems`).
     stem_length: int = 6
     typo_similarity: float = 80.0  # rapidfuzz ratio (0-100) a repaired word must reach

@@ -38,14 +38,9 @@ class TermIndex:
     A term's weight is its BM25 inverse document frequency over entries, so a term that few
     entries share decides more than one that every entry has. Terms no entry has weigh as the
     rarest: an off-topic question is mostly such terms, which keeps its coverage low.
-
-    An entry holds a term fully when its phrasings or keywords have it, and `answer_share`
-    of it when only its answer has it: the answer says what the entry is about too, if less
-    surely (the lemma evidence counts the answer half as often as the phrasings for the same
-    reason).
     """
 
-    def __init__(self, entries: Sequence[EntryTerms], *, answer_share: float = 0.0) -> None:
+    def __init__(self, entries: Sequence[EntryTerms]) -> None:
         vocabulary: dict[str, int] = {}
         keyed: list[int] = []  # the columns of every entry's keyed terms, entry after entry
         answers: list[int] = []  # and of its answer's terms
@@ -62,24 +57,14 @@ class TermIndex:
         width = max(len(vocabulary), 1)
         held_keyed = _pairs(keyed, keyed_sizes, width)
         del keyed
-        held_answers = _pairs(answers, answer_sizes, width)
+        held = np.union1d(held_keyed, _pairs(answers, answer_sizes, width))
         del answers
-        held = np.union1d(held_keyed, held_answers)
         df = np.bincount(held % width, minlength=len(vocabulary))
         self.idf: FloatArray = np.log(1 + (n - df + 0.5) / (df + 0.5))
-        self.answer_share = answer_share
-        if answer_share > 0:
-            shares = np.where(np.isin(held, held_keyed, assume_unique=True), 1.0, answer_share)
-        else:
-            held, shares = held_keyed, np.ones(len(held_keyed))
-        del held_keyed, held_answers
-        rows, columns = np.divmod(held, width)
-        del held
-        # entries × terms: 1 for those of their phrasings and keywords, `answer_share` for
-        # those only their answers have. 32-bit, as the postings hold them: the answers'
-        # terms are many, and both values are exact.
+        rows, columns = np.divmod(held_keyed, width)
+        # entries × terms of their phrasings and keywords, 0/1
         self.keyed = sparse.csr_matrix(
-            (shares.astype(np.float32), columns, np.searchsorted(rows, np.arange(n + 1))),
+            (np.ones(len(columns)), columns, np.searchsorted(rows, np.arange(n + 1))),
             shape=(n, len(vocabulary)),
         )
         # The same IDFs as Python floats: a question asks for each of its terms' weight, and
@@ -94,7 +79,7 @@ class TermIndex:
 
     def queries(self, readings: Sequence[Sequence[str]]) -> Features:
         """The known terms of each reading, weighted so that summing them over `keyed` gives
-        per entry the share of the reading's term weight it holds."""
+        per entry the share of the reading's term weight its phrasings and keywords hold."""
         masses = []
         found: dict[str, list[int]] = {}  # known term → the readings that have it
         for row, terms in enumerate(readings):
@@ -118,16 +103,8 @@ class TermIndex:
         """The coverage for one entry as if one of its phrasings were gone."""
         unique = list(dict.fromkeys(terms))
         mass = sum(self.weight(t) for t in unique)
-        if not mass:
-            return 0.0
         have = self._entries[entry].keyed_without(phrasing)
-        answer = set(self._entries[entry].answer) if self.answer_share > 0 else set()
-        held = sum(
-            self.weight(t) if t in have else self.answer_share * self.weight(t)
-            for t in unique
-            if t in have or t in answer
-        )
-        return held / mass
+        return sum(self.weight(t) for t in unique if t in have) / mass if mass else 0.0
 
     def shared(self, terms: Sequence[str], entry: int) -> tuple[str, ...]:
         """The question's terms the entry has, rarest first."""

@@ -404,26 +404,6 @@ def test_a_word_of_the_same_family_is_answered_outright(
     assert (match.action, match.entry_id) == (Action.ANSWER, entry_id)
 
 
-@pytest.mark.parametrize(
-    ("question", "entry_id"),
-    [
-        # "номер" is in the answer ("запишите номер, с которого звонили"), not in a phrasing:
-        # the question was offered a choice with the support line's phone number beside it.
-        (
-            "позвонили с неизвестного номера якобы госуслуги что делать",
-            "security-call-from-gosuslugi",
-        ),
-    ],
-)
-def test_a_word_only_the_answer_holds_counts_towards_its_entry(
-    project_matcher: Matcher, question: str, entry_id: str
-) -> None:
-    """A key term an entry's answer holds counts for half in the key-term coverage: the
-    answer says what the entry is about too."""
-    match = project_matcher.match(question)
-    assert (match.action, match.entry_id) == (Action.ANSWER, entry_id)
-
-
 def test_the_quick_ways_give_the_answers_of_the_long_ones(
     project_matcher: Matcher, monkeypatch: pytest.MonkeyPatch
 ) -> None:
