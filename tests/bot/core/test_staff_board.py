@@ -5,6 +5,8 @@ with yet, whenever it was committed, and carry what operators wrote outside the 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 
 import pytest
@@ -221,6 +223,27 @@ async def test_operator_messages_from_before_the_via_column_are_not_posted(
 REFUSED = "Сообщение гражданину не доставлено: {}"
 
 
+@asynccontextmanager
+async def second_refusal_committed_first(
+    services: Services, ticket_id: int, clock: FakeClock
+) -> AsyncIterator[None]:
+    """Two delivery workers record a refusal each, without locking the ticket: the first
+    takes the lower id and is still uncommitted inside the block; the second has committed."""
+    async with services.db.transaction() as slow_worker:
+        await slow_worker.tickets.add_event(
+            ticket_id, DELIVERY_REFUSED, Author.SYSTEM, clock(), note=REFUSED.format("первый ответ")
+        )
+        async with services.db.transaction() as other_worker:
+            await other_worker.tickets.add_event(
+                ticket_id,
+                DELIVERY_REFUSED,
+                Author.SYSTEM,
+                clock(),
+                note=REFUSED.format("второй ответ"),
+            )
+        yield
+
+
 @pytest.mark.parametrize("backend", ["postgresql"])
 async def test_an_event_committed_after_a_later_numbered_one_was_shown_is_still_news(
     services: Services, clock: FakeClock
@@ -233,22 +256,7 @@ async def test_an_event_committed_after_a_later_numbered_one_was_shown_is_still_
     (number,) = await open_tickets(services, 1)
     board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
     topic = await shown_topic(board)
-    async with services.db.transaction() as slow_worker:
-        await slow_worker.tickets.add_event(
-            topic.ticket_id,
-            DELIVERY_REFUSED,
-            Author.SYSTEM,
-            clock(),
-            note=REFUSED.format("первый ответ"),
-        )
-        async with services.db.transaction() as other_worker:
-            await other_worker.tickets.add_event(
-                topic.ticket_id,
-                DELIVERY_REFUSED,
-                Author.SYSTEM,
-                clock(),
-                note=REFUSED.format("второй ответ"),
-            )
+    async with second_refusal_committed_first(services, topic.ticket_id, clock):
         (news,) = await board.news()
         assert [c.event.note for c in news.changes] == [REFUSED.format("второй ответ")]
         second = news.changes[0].event.id
@@ -399,22 +407,7 @@ async def test_a_transaction_of_another_role_in_progress_holds_the_cursors_back(
     try:
         board = StaffBoard(board_db, chat_id=CHAT, clock=clock)
         topic = await shown_topic(board)
-        async with services.db.transaction() as slow_worker:
-            await slow_worker.tickets.add_event(
-                topic.ticket_id,
-                DELIVERY_REFUSED,
-                Author.SYSTEM,
-                clock(),
-                note=REFUSED.format("первый ответ"),
-            )
-            async with services.db.transaction() as other_worker:
-                await other_worker.tickets.add_event(
-                    topic.ticket_id,
-                    DELIVERY_REFUSED,
-                    Author.SYSTEM,
-                    clock(),
-                    note=REFUSED.format("второй ответ"),
-                )
+        async with second_refusal_committed_first(services, topic.ticket_id, clock):
             (news,) = await board.news()
             assert [c.event.note for c in news.changes] == [REFUSED.format("второй ответ")]
             await board.shown(news)
