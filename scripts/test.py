@@ -54,7 +54,7 @@ def _parallel(arguments: list[str]) -> list[str]:
     """pytest-xdist's options, unless the arguments choose for themselves: one test process
     a core (2 to 4), tests handed out one by one as processes come free, but a file marked
     `xdist_group` (its module-scoped servers start once) whole to one process."""
-    if any(a in ("-n", "--numprocesses", "-p") or a.startswith("-n") for a in arguments):
+    if any(a.startswith(("-n", "--numprocesses", "-p")) for a in arguments):
         return []
     workers = min(max(os.cpu_count() or 1, 2), 4)
     return ["-n", str(workers), "--dist", "loadgroup"]

@@ -273,11 +273,10 @@ async def test_an_event_committed_after_a_later_numbered_one_was_shown_is_still_
     assert shows is not None and shows.last_event_id > news.changes[0].event.id
 
 
-async def test_downgrading_0016_moves_the_cursors_past_what_the_topics_showed(
-    services: Services, clock: FakeClock, database_url: str
-) -> None:
-    """The code before 0016 reads only the cursors: left where the topic began, it would post
-    every change and message of the ticket into the topic again."""
+async def _topic_that_showed_news(
+    services: Services, clock: FakeClock
+) -> tuple[StaffBoard, StaffTopic, TopicNews]:
+    """A ticket's topic that has shown its news: the ticket taken and a citizen's message."""
     (number,) = await open_tickets(services, 1)
     board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
     topic = await shown_topic(board)
@@ -286,6 +285,15 @@ async def test_downgrading_0016_moves_the_cursors_past_what_the_topics_showed(
     await services.conversations.handle(Identity("web", "session-0"), "Жду ответа")
     (news,) = await board.news()
     await board.shown(news)
+    return board, topic, news
+
+
+async def test_downgrading_0016_moves_the_cursors_past_what_the_topics_showed(
+    services: Services, clock: FakeClock, database_url: str
+) -> None:
+    """The code before 0016 reads only the cursors: left where the topic began, it would post
+    every change and message of the ticket into the topic again."""
+    _, topic, news = await _topic_that_showed_news(services, clock)
     engine = create_engine(database_url, StorageSettings())
     try:
         await services.db.close()  # its pooled connections would hold SQLite's file
@@ -326,14 +334,7 @@ async def test_what_a_topic_showed_is_folded_into_its_cursors_once_nothing_lower
     """Each pass looks through every topic's items past its cursors: once no transaction in
     progress can commit a lower id, the next pass moves the cursors past what the topic
     showed and forgets those items, so the look stays short. What comes later is news."""
-    (number,) = await open_tickets(services, 1)
-    board = StaffBoard(services.db, chat_id=CHAT, clock=clock)
-    topic = await shown_topic(board)
-    olga = await services.operator("olga")
-    await services.desk.take(olga, number)
-    await services.conversations.handle(Identity("web", "session-0"), "Жду ответа")
-    (news,) = await board.news()
-    await board.shown(news)
+    board, topic, news = await _topic_that_showed_news(services, clock)
     assert (await _recorded(database_url, topic.id))[0] == len(news.event_ids) + len(
         news.message_ids
     )
