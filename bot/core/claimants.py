@@ -68,15 +68,32 @@ def host_prefix() -> str | None:
     return None if host is None else f"{PREFIX}.{host}."
 
 
+@cache
+def _process(pid: int) -> str | None:
+    """The part of a name that says which process it is (cached by pid: a forked child
+    names itself anew)."""
+    prefix = host_prefix()
+    me = _read_stat(pid)
+    if prefix is None or me is None:
+        return None
+    return f"{prefix}{pid}.{me.started}"
+
+
 def worker_name() -> str:
     """A new worker's name: its process, and a tag of its own (one process runs several)."""
-    tag = uuid4().hex[:8]
-    prefix = host_prefix()
-    me = _read_stat(os.getpid())
-    if prefix is None or me is None:
+    process = _process(os.getpid())
+    name = f"{process}.{uuid4().hex[:8]}"
+    if process is None or len(name) > MAX_NAME_LENGTH:
         return f"worker-{uuid4().hex[:12]}"
-    name = f"{prefix}{os.getpid()}.{me.started}.{tag}"
-    return name if len(name) <= MAX_NAME_LENGTH else f"worker-{uuid4().hex[:12]}"
+    return name
+
+
+def process_name() -> str | None:
+    """The name of this process itself, for work it claims as a whole (a widget request
+    being answered); None where it cannot name itself (no `/proc`)."""
+    process = _process(os.getpid())
+    name = f"{process}.p"
+    return None if process is None or len(name) > MAX_NAME_LENGTH else name
 
 
 def is_gone(name: str) -> bool:
