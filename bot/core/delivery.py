@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -113,17 +114,20 @@ class DeliveryWorker:
                     now=now,
                     lease=self._settings.lease,
                     limit=self._settings.batch_size,
-                    gone=await self._gone_claimants(uow, now),
+                    gone=await self._gone_claimants(uow, channels, now),
                 )
             )
 
-    async def _gone_claimants(self, uow: UnitOfWork, now: datetime) -> list[str]:
-        """Workers of this machine that hold leases but whose process is gone (killed, or
-        the power went): their replies need not wait for the leases to run out."""
+    async def _gone_claimants(
+        self, uow: UnitOfWork, channels: Collection[str], now: datetime
+    ) -> list[str]:
+        """Workers of this machine that hold leases on replies this worker delivers but
+        whose process is gone (killed, or it crashed): those replies need not wait for the
+        leases to run out."""
         prefix = host_prefix()
         if prefix is None:
             return []
-        names = await uow.outbox.claimants(prefix=prefix, now=now)
+        names = await uow.outbox.claimants(channels=channels, prefix=prefix, now=now)
         gone = [name for name in names if name != self.worker_id and is_gone(name)]
         if gone:
             log.info(

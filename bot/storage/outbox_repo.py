@@ -133,13 +133,16 @@ class OutboxRepository:
         await self._session.flush()
         return [to_outbox_message(r) for r in claimed]
 
-    async def claimants(self, *, prefix: str, now: datetime) -> Sequence[str]:
+    async def claimants(
+        self, *, channels: Collection[str], prefix: str, now: datetime
+    ) -> Sequence[str]:
         """The workers whose names begin with `prefix` and who hold a live lease on an
-        undelivered row."""
+        undelivered row of one of `channels`."""
         names = await self._session.scalars(
             select(OutboxRow.claimed_by)
             .where(
                 OutboxRow.delivered_at.is_(None),
+                OutboxRow.channel.in_(list(channels)),
                 OutboxRow.claimed_until > now,
                 OutboxRow.claimed_by.startswith(prefix, autoescape=True),
             )

@@ -156,22 +156,30 @@ async def _claimed_by_another_process(
 
 @pytest.mark.skipif(host_prefix() is None, reason="needs Linux /proc")
 async def test_replies_claimed_by_a_killed_process_go_out_at_once_not_when_the_lease_ends(
-    services: Services, database_url: str
+    services: Services, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A process on the same machine killed while it delivered (kill -9, or a restart that
     did not wait): until 2026-12-06 its replies waited out its lease, a minute, before
     another worker sent them. A live process keeps its lease."""
     await _replied(services)
     process = await _claimed_by_another_process(services, database_url)
+    web_only = SenderRegistry()
+    web_only.register("web", services.web)
+    caplog.set_level(logging.INFO, logger="bot.core.delivery")
     try:
         assert (await services.worker.run_once()).delivered == 0, "taken from a live process"
         process.kill()
         process.wait()
+        await DeliveryWorker(services.db, web_only, clock=services.clock).run_once()
+        assert not caplog.records, "a worker of another channel spoke of Telegram's replies"
         assert (await services.worker.run_once()).delivered == 2
     finally:
         process.kill()
         process.wait()
     assert services.telegram.texts == ["Специалист взял обращение № 1 в работу.", REPLY]
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        "Очередь ответов: процесс, взявший ответы для доставки, остановился"
+    ]
 
 
 async def test_replies_claimed_on_another_machine_wait_for_the_lease(
