@@ -7,9 +7,11 @@ the machine's boot and PID namespace (as a hash), the process id and the moment 
 process started, in clock ticks since boot (`/proc/<pid>/stat`, field 22, so that a
 process id given again to another process is not taken for the same process). Another
 worker on the same machine, boot and namespace reads `/proc` to see whether that process
-still runs; when it does not (killed, or its machine restarted), its leases are taken over
-at once. Leases of workers on other machines, or with names not made here, run out as
-before.
+still runs; when it does not (killed with SIGKILL, crashed, or a zombie), its leases are
+taken over at once. Leases of workers that cannot be checked run out as before: on another
+machine, in another PID namespace (another container), from before the machine restarted
+(a new boot id: a machine id alone cannot tell this machine from a clone of its image), or
+with names not made here.
 """
 
 from __future__ import annotations
