@@ -1,8 +1,10 @@
 """The delivery worker: takes due replies from the outbox and hands them to channel senders.
 
 Delivery is at-least-once: a row is leased, sent, then acknowledged in a second transaction.
-If the process dies in between, the lease runs out and another worker sends it again with
-the same idempotency key, which lets the channel drop the duplicate.
+If the process dies in between, another worker sends it again with the same idempotency key,
+which lets the channel drop the duplicate: at once when that worker runs on the same machine
+and can see that the process is gone (`bot.core.claimants`), when the lease runs out
+otherwise.
 """
 
 from __future__ import annotations
@@ -11,10 +13,11 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from uuid import uuid4
 
+from bot.core.claimants import host_prefix, is_gone, worker_name
 from bot.core.clock import Clock, system_clock
 from bot.core.errors import DatabaseUnavailableError, RecipientRefusedError
 from bot.core.outbox import SenderRegistry
@@ -95,7 +98,7 @@ class DeliveryWorker:
         self._senders = senders
         self._settings = settings or OutboxSettings()
         self._clock = clock
-        self.worker_id = worker_id or f"worker-{uuid4().hex[:12]}"
+        self.worker_id = worker_id or worker_name()
 
     async def claim(self) -> list[OutboxMessage]:
         """Lease a batch of due rows to this worker (first half of `run_once`)."""
@@ -103,15 +106,36 @@ class DeliveryWorker:
         if not channels:
             return []
         async with self._db.transaction() as uow:
+            now = self._clock()
             return list(
                 await uow.outbox.claim_due(
                     channels=channels,
                     worker=self.worker_id,
-                    now=self._clock(),
+                    now=now,
                     lease=self._settings.lease,
                     limit=self._settings.batch_size,
+                    gone=await self._gone_claimants(uow, channels, now),
                 )
             )
+
+    async def _gone_claimants(
+        self, uow: UnitOfWork, channels: Collection[str], now: datetime
+    ) -> list[str]:
+        """Workers of this machine that hold leases on replies this worker delivers but
+        whose process is gone (killed, or it crashed): those replies need not wait for the
+        leases to run out."""
+        prefix = host_prefix()
+        if prefix is None:
+            return []
+        names = await uow.outbox.claimants(channels=channels, prefix=prefix, now=now)
+        gone = [name for name in names if name != self.worker_id and is_gone(name)]
+        if gone:
+            log.info(
+                "Очередь ответов: процесс, взявший ответы для доставки, остановился (%s); "
+                "их доставка продолжается сейчас, не дожидаясь конца аренды",
+                ", ".join(gone),
+            )
+        return gone
 
     async def deliver(self, message: OutboxMessage) -> bool:
         """Send one claimed row and record the outcome; True when it was delivered."""

@@ -66,11 +66,13 @@ class OutboxRepository:
         now: datetime,
         lease: timedelta,
         limit: int,
+        gone: Collection[str] = (),
     ) -> Sequence[OutboxMessage]:
         """Lease up to `limit` due rows to `worker`, counting the attempt.
 
         A row is due when it is undelivered, its retry time has come and nobody holds a
-        live lease on it; a lease that ran out (the worker died) makes it due again. A row
+        live lease on it; a lease that ran out (the worker died) makes it due again, and so
+        does a lease held by one of the workers `gone` (known to have stopped). A row
         also waits while an earlier reply to the same recipient is undelivered and not due
         itself (retrying later, or leased), and rows come oldest first: replies arrive in the
         order they were written even when their retries fall out of step.
@@ -97,7 +99,10 @@ class OutboxRepository:
                 earlier.id < OutboxRow.id,
                 or_(
                     earlier.next_attempt_at > now,  # NULL (due at once) is not
-                    and_(earlier.claimed_until > now, earlier.claimed_by != worker),
+                    and_(
+                        earlier.claimed_until > now,
+                        earlier.claimed_by.not_in([worker, *gone]),
+                    ),
                 ),
             )
             .exists()
@@ -111,7 +116,7 @@ class OutboxRepository:
                 or_(
                     OutboxRow.claimed_until.is_(None),
                     OutboxRow.claimed_until <= now,
-                    OutboxRow.claimed_by == worker,
+                    OutboxRow.claimed_by.in_([worker, *gone]),
                 ),
                 ~waits_for_earlier,
             )
@@ -127,6 +132,23 @@ class OutboxRepository:
             claimed.append(row)
         await self._session.flush()
         return [to_outbox_message(r) for r in claimed]
+
+    async def claimants(
+        self, *, channels: Collection[str], prefix: str, now: datetime
+    ) -> Sequence[str]:
+        """The workers whose names begin with `prefix` and who hold a live lease on an
+        undelivered row of one of `channels`."""
+        names = await self._session.scalars(
+            select(OutboxRow.claimed_by)
+            .where(
+                OutboxRow.delivered_at.is_(None),
+                OutboxRow.channel.in_(list(channels)),
+                OutboxRow.claimed_until > now,
+                OutboxRow.claimed_by.startswith(prefix, autoescape=True),
+            )
+            .distinct()
+        )
+        return [name for name in names if name is not None]
 
     async def _one_claim_at_a_time(self) -> None:
         """On PostgreSQL, wait for any other claim to commit; it shows in the next query."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.storage.prepared import Prepared, Target
@@ -19,7 +19,11 @@ _KEY = (
     _REPLIES.c.action == bindparam("action"),
     _REPLIES.c.request_id == bindparam("request_id"),
 )
-_FIND = Prepared(select(_REPLIES.c.id, _REPLIES.c.reply, _REPLIES.c.created_at).where(*_KEY))
+_FIND = Prepared(
+    select(_REPLIES.c.id, _REPLIES.c.reply, _REPLIES.c.created_at, _REPLIES.c.claimed_by).where(
+        *_KEY
+    )
+)
 _ADD = Prepared(insert(_REPLIES).returning(_REPLIES.c.id))
 # Only the claim's own try stores its reply: one that went stale and was taken over by
 # another try (its time changed) stores nothing.
@@ -33,15 +37,19 @@ _KEEP = Prepared(
     .values(reply=bindparam("reply"))
     .returning(_REPLIES.c.id)
 )
-# A claim whose request never finished (its process stopped): taken over by the next try.
+# A claim whose request never finished (its process stopped): taken over by the next try,
+# once it is stale or at once when its process is known to be gone.
 _TAKE_OVER = Prepared(
     update(_REPLIES)
     .where(
         _REPLIES.c.id == bindparam("row_id"),
         _REPLIES.c.reply.is_(None),
-        _REPLIES.c.created_at < bindparam("stale_before"),
+        or_(
+            _REPLIES.c.created_at < bindparam("stale_before"),
+            _REPLIES.c.claimed_by == bindparam("gone"),  # NULL (none gone) matches nothing
+        ),
     )
-    .values(created_at=bindparam("now"))
+    .values(created_at=bindparam("now"), claimed_by=bindparam("owner"))
     .returning(_REPLIES.c.id)
 )
 
@@ -53,6 +61,7 @@ class StoredRequest:
     row_id: int
     reply: str | None
     created_at: datetime
+    claimed_by: str | None = None  # the process answering it, if it named itself
 
 
 class RequestStatements:
@@ -66,22 +75,49 @@ class RequestStatements:
         row: Any = await _FIND.first(
             self._target, {"session_id": session_id, "action": action, "request_id": request_id}
         )
-        return None if row is None else StoredRequest(row.id, row.reply, row.created_at)
+        if row is None:
+            return None
+        return StoredRequest(row.id, row.reply, row.created_at, row.claimed_by)
 
-    async def claim(self, session_id: str, action: str, request_id: str, now: datetime) -> int:
-        """A new row for the request, without a reply yet; `IntegrityError` if it exists."""
+    async def claim(
+        self,
+        session_id: str,
+        action: str,
+        request_id: str,
+        now: datetime,
+        *,
+        owner: str | None = None,
+    ) -> int:
+        """A new row for the request, without a reply yet, claimed by the process `owner`;
+        `IntegrityError` if it exists."""
         values = {
             "session_id": session_id,
             "action": action,
             "request_id": request_id,
             "reply": None,
             "created_at": now,
+            "claimed_by": owner,
         }
         return int(await _ADD.scalar(self._target, values))
 
-    async def take_over(self, row_id: int, *, stale_before: datetime, now: datetime) -> bool:
-        """Claim a row left without a reply since before `stale_before`; True if taken."""
-        params = {"row_id": row_id, "stale_before": stale_before, "now": now}
+    async def take_over(
+        self,
+        row_id: int,
+        *,
+        stale_before: datetime,
+        now: datetime,
+        gone: str | None = None,
+        owner: str | None = None,
+    ) -> bool:
+        """Claim for `owner` a row left without a reply since before `stale_before`, or
+        claimed by `gone` (a process known to have stopped); True if taken."""
+        params = {
+            "row_id": row_id,
+            "stale_before": stale_before,
+            "now": now,
+            "gone": gone,
+            "owner": owner,
+        }
         return await _TAKE_OVER.scalar(self._target, params) is not None
 
     async def keep(self, row_id: int, reply: str, *, claimed_at: datetime) -> bool:

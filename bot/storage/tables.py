@@ -278,6 +278,8 @@ class RequestReplyRow(Base):
     request_id: Mapped[str] = mapped_column(String(64))
     reply: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, index=True)
+    # The process answering the request (`bot.core.claimants`); None: unknown (migration 0017).
+    claimed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class StaffTopicRow(Base):

@@ -8,8 +8,9 @@ A request is claimed first (a row without a reply), and the reply is written in 
 transaction of the answer's own writes (`bot/core/kept_replies.py`). A repeat that finds the
 claim still without a reply waits for it (`WAIT_SECONDS`, then 409); a claim older than
 `STALE_AFTER` died with its process, which recorded nothing, and the repeat answers it. A
-first try that outlives its claim that way rolls its answer back and gives the repeat's
-reply.
+claim records its process (`bot.core.claimants`): when that process ran on this machine and
+is gone (killed, or the server restarted), the repeat answers at once instead. A first try
+that outlives its claim that way rolls its answer back and gives the repeat's reply.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any, TypeVar, cast
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
+from bot.core.claimants import is_gone, process_name
 from bot.core.clock import Clock, system_clock
 from bot.core.errors import RequestTakenOverError
 from bot.core.kept_replies import Claim, answering
@@ -123,6 +125,7 @@ class RepeatedRequests:
         if self._count % TRIM_EVERY == 0:
             await self.trim()
         waited = 0.0
+        me = process_name()
         while True:
             now = self._clock()
             taken: tuple[int, datetime] | str | None = None
@@ -130,14 +133,20 @@ class RepeatedRequests:
                 found = await work.requests.find(session_id, action, request_id)
                 if found is None:
                     try:
-                        row_id = await work.requests.claim(session_id, action, request_id, now)
+                        row_id = await work.requests.claim(
+                            session_id, action, request_id, now, owner=me
+                        )
                         taken = (row_id, now)
                     except IntegrityError:  # the same request, just claimed elsewhere
                         work.cancel()
                 elif found.reply is not None:
                     taken = found.reply
                 elif await work.requests.take_over(
-                    found.row_id, stale_before=now - STALE_AFTER, now=now
+                    found.row_id,
+                    stale_before=now - STALE_AFTER,
+                    now=now,
+                    gone=_gone(found.claimed_by),
+                    owner=me,
                 ):
                     taken = (found.row_id, now)
             if taken is not None:
@@ -150,3 +159,8 @@ class RepeatedRequests:
     async def _forget(self, row_id: int, claimed_at: datetime) -> None:
         async with self._db.transaction() as uow:
             await uow.requests.forget(row_id, claimed_at=claimed_at)
+
+
+def _gone(owner: str | None) -> str | None:
+    """`owner`, when that process is known to have stopped; None otherwise."""
+    return owner if owner is not None and owner != process_name() and is_gone(owner) else None

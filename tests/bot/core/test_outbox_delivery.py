@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
+import sys
 from datetime import timedelta
 from pathlib import Path
 
@@ -11,6 +14,7 @@ import pytest
 from alembic import command
 
 from bot.core import wording
+from bot.core.claimants import host_prefix
 from bot.core.delivery import DeliveryReport, DeliveryWorker, retry_delay
 from bot.core.desk import Desk
 from bot.core.errors import PermissionDeniedError, RecipientRefusedError
@@ -24,7 +28,7 @@ from bot.storage.engine import create_engine
 from bot.storage.migrate import alembic_config, upgrade
 from tests.bot.conftest import FakeClock
 from tests.bot.core.conftest import RecordingSender, Services
-from tests.conftest import fresh_sqlite
+from tests.conftest import ROOT, fresh_sqlite
 
 pytestmark = pytest.mark.anyio
 
@@ -107,6 +111,89 @@ async def test_a_worker_that_dies_after_claiming_loses_nothing(services: Service
     services.clock.advance(OutboxSettings().lease)
     assert (await services.worker.run_once()).delivered == 2
     assert services.telegram.texts == ["Специалист взял обращение № 1 в работу.", REPLY]
+
+
+# Another process that delivers Telegram replies: it claims what is due at the given time
+# and hangs sending the first one, as a worker does when its process is killed mid-send.
+HANGING_WORKER = """
+import asyncio, sys
+from datetime import datetime
+from bot.core.delivery import DeliveryWorker
+from bot.core.outbox import SenderRegistry
+from bot.storage.database import open_database
+
+class Hanging:
+    async def send(self, message):
+        print("sending", message.idempotency_key, flush=True)
+        await asyncio.Event().wait()
+
+async def main():
+    db = await open_database(sys.argv[1])
+    senders = SenderRegistry()
+    senders.register("telegram", Hanging())
+    now = datetime.fromisoformat(sys.argv[2])
+    await DeliveryWorker(db, senders, clock=lambda: now).run_once()
+
+asyncio.run(main())
+"""
+
+
+async def _claimed_by_another_process(
+    services: Services, database_url: str
+) -> subprocess.Popen[str]:
+    """A real process that claimed the replies and is sending the first one (for ever)."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", HANGING_WORKER, database_url, services.clock.now.isoformat()],
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    assert process.stdout is not None
+    line = await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), timeout=60)
+    assert line.startswith("sending"), line
+    return process
+
+
+@pytest.mark.skipif(host_prefix() is None, reason="needs Linux /proc")
+async def test_replies_claimed_by_a_killed_process_go_out_at_once_not_when_the_lease_ends(
+    services: Services, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A process on the same machine killed while it delivered (kill -9, or a restart that
+    did not wait): until 2026-12-06 its replies waited out its lease, a minute, before
+    another worker sent them. A live process keeps its lease."""
+    await _replied(services)
+    process = await _claimed_by_another_process(services, database_url)
+    web_only = SenderRegistry()
+    web_only.register("web", services.web)
+    caplog.set_level(logging.INFO, logger="bot.core.delivery")
+    try:
+        assert (await services.worker.run_once()).delivered == 0, "taken from a live process"
+        process.kill()
+        process.wait()
+        await DeliveryWorker(services.db, web_only, clock=services.clock).run_once()
+        assert not caplog.records, "a worker of another channel spoke of Telegram's replies"
+        assert (await services.worker.run_once()).delivered == 2
+    finally:
+        process.kill()
+        process.wait()
+    assert services.telegram.texts == ["Специалист взял обращение № 1 в работу.", REPLY]
+    assert [r.getMessage().split(" (")[0] for r in caplog.records] == [
+        "Очередь ответов: процесс, взявший ответы для доставки, остановился"
+    ]
+
+
+async def test_replies_claimed_on_another_machine_wait_for_the_lease(
+    services: Services,
+) -> None:
+    """A worker on another machine cannot be checked: its lease runs out as before."""
+    await _replied(services)
+    elsewhere = DeliveryWorker(
+        services.db, services.senders, clock=services.clock, worker_id=f"o1.{'0' * 16}.7.1.t"
+    )
+    assert len(await elsewhere.claim()) == 2
+    assert (await services.worker.run_once()).delivered == 0
+    services.clock.advance(OutboxSettings().lease)
+    assert (await services.worker.run_once()).delivered == 2
 
 
 async def test_a_lost_acknowledgement_is_delivered_once_by_idempotency_key(

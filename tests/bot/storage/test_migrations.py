@@ -282,3 +282,33 @@ async def _due_times(engine: AsyncEngine) -> dict[str, datetime | None]:
             select(OutboxRow.idempotency_key, OutboxRow.next_attempt_at)
         )
         return {key: due for key, due in rows}
+
+
+async def test_0017_records_who_answers_a_widget_request_and_can_be_undone(
+    empty_database_url: str,
+) -> None:
+    """Nullable: claims made before it have no owner and go stale as before."""
+    engine = create_engine(empty_database_url, StorageSettings())
+    try:
+        await upgrade(engine, "0016")
+        async with engine.begin() as connection:
+            await connection.execute(
+                text(
+                    "INSERT INTO request_replies (session_id, action, request_id, reply, "
+                    "created_at) VALUES ('s', 'ask', 'q-1', NULL, :now)"
+                ),
+                {"now": datetime(2026, 12, 6, tzinfo=UTC)},
+            )
+        await upgrade(engine)
+        assert (await _columns(engine, "request_replies"))["claimed_by"]["nullable"] is True
+        async with engine.connect() as connection:
+            owners = await connection.execute(text("SELECT claimed_by FROM request_replies"))
+            assert list(owners.scalars()) == [None]
+        await _downgrade(engine, "0016")
+        columns = await _columns(engine, "request_replies")
+        assert "claimed_by" not in columns and "created_at" in columns
+        async with engine.connect() as connection:
+            kept = await connection.execute(text("SELECT request_id FROM request_replies"))
+            assert list(kept.scalars()) == ["q-1"]
+    finally:
+        await engine.dispose()

@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import re
+import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
@@ -17,6 +21,7 @@ import pytest
 from sqlalchemy import text, update
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.core.claimants import host_prefix
 from bot.core.replies import Reply
 from bot.storage.tables import RequestReplyRow
 from bot.web.deps import web_identity
@@ -26,6 +31,7 @@ from bot.web.schemas import FeedbackResponse
 from bot.web.settings import WebSettings
 from matcher import Morphology
 from tests.bot.web.conftest import Web, serving
+from tests.conftest import ROOT
 
 pytestmark = pytest.mark.anyio
 
@@ -345,3 +351,69 @@ async def test_a_first_try_that_outlived_its_claim_gives_the_reply_of_the_try_th
     assert await first == taken
     assert await _count(url, "question_log") == 1
     assert len(await _history(web_on.client)) == 2
+
+
+# Another server's process answering a question with a request id, for ever: it has claimed
+# the request and is killed before it answers.
+ANSWERING_FOR_EVER = """
+import asyncio, sys
+from bot.storage.database import open_database
+from bot.web.repeats import RepeatedRequests
+from bot.web.schemas import FeedbackResponse
+
+async def main():
+    db = await open_database(sys.argv[1])
+    async def never():
+        await asyncio.Event().wait()
+    await RepeatedRequests(db).once(
+        sys.argv[2], "ask", sys.argv[3], FeedbackResponse, never, respond=lambda reply: reply
+    )
+
+asyncio.run(main())
+"""
+
+
+async def _claimed_by_another_process(url: str, request_id: str) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        [sys.executable, "-c", ANSWERING_FOR_EVER, url, SESSION, request_id],
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    deadline = time.monotonic() + 60
+    while await _count(url, "request_replies") == 0:
+        assert process.poll() is None, "the other process stopped"
+        assert time.monotonic() < deadline, "the other process claimed nothing"
+        await asyncio.sleep(0.1)
+    return process
+
+
+@pytest.mark.skipif(host_prefix() is None, reason="needs Linux /proc")
+async def test_a_repeat_of_a_request_whose_process_was_killed_is_answered_at_once(
+    web_on: Web,
+) -> None:
+    """A server killed (kill -9, a restart that did not wait) while it answered a question:
+    until 2026-12-06 the repeat waited 10 s and was refused (409) until the claim was stale,
+    2 minutes on. While that process lives, the repeat still waits for it."""
+    url = str(web_on.services.settings.database_url)
+    process = await _claimed_by_another_process(url, "q-0010-abcd")
+    try:
+        with pytest.raises(RequestInProgressError):
+            await RepeatedRequests(web_on.services.db, wait_seconds=0.5).once(
+                SESSION, "ask", "q-0010-abcd", FeedbackResponse, _never, respond=_same
+            )
+        process.kill()
+        process.wait()
+        started = time.monotonic()
+        body = {"question": "забыл пароль", "session_id": SESSION, "request_id": "q-0010-abcd"}
+        again = await web_on.client.post("/api/v1/ask", json=body)
+        waited = time.monotonic() - started
+    finally:
+        process.kill()
+        process.wait()
+    assert again.status_code == 200, again.text
+    assert again.json()["answer"].startswith("Новый пароль")
+    assert waited < 5, f"{waited:.1f} s"
+    assert await _count(url, "question_log") == 1
+
+
+async def _never() -> FeedbackResponse:
+    raise AssertionError("a request another process answers was answered here")
