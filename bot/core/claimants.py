@@ -37,10 +37,12 @@ class _Process:
 
 
 def _read_stat(pid: int) -> _Process | None:
-    """The process's state and start time; None when there is no such process to read."""
+    """The process's state and start time; None when there is no such process to read, or
+    reading it is refused (`/proc` mounted with hidepid=noaccess shows another user's
+    process but refuses its files: EPERM)."""
     try:
         stat = (_PROC / str(pid) / "stat").read_text("ascii", errors="replace")
-    except (FileNotFoundError, ProcessLookupError, NotADirectoryError):
+    except OSError:
         return None
     # The command name (field 2) is in parentheses and may hold spaces and parentheses.
     fields = stat[stat.rfind(")") + 1 :].split()
@@ -114,8 +116,9 @@ def is_gone(name: str) -> bool:
     process = _read_stat(pid)
     if process is not None:
         return process.started != started or process.state in {"Z", "X", "x"}
-    # Not readable: gone, unless `/proc` hides other users' processes (hidepid) and a
-    # signal says the process exists; its start time cannot be checked then, so it lives.
+    # Not there or not readable: gone, unless `/proc` hides or refuses other users'
+    # processes (hidepid) and a signal says the process exists; its start time cannot be
+    # checked then, so it lives.
     try:
         os.kill(pid, 0)
     except ProcessLookupError:

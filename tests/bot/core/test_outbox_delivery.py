@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -194,6 +197,90 @@ async def test_replies_claimed_on_another_machine_wait_for_the_lease(
     assert (await services.worker.run_once()).delivered == 0
     services.clock.advance(OutboxSettings().lease)
     assert (await services.worker.run_once()).delivered == 2
+
+
+# A worker of another user on a machine whose `/proc` hides other users' processes
+# (hidepid=noaccess, systemd's ProtectProc=noaccess): one citizen's reply is leased by a live
+# process of another user, another citizen's reply is due. Run as `nobody` in a mount
+# namespace of its own, where `/proc` is mounted with hidepid=noaccess.
+WORKER_OF_ANOTHER_USER = """
+import asyncio, json, sys
+from datetime import UTC, datetime, timedelta
+from bot.core.delivery import DeliveryWorker
+from bot.core.outbox import SenderRegistry
+from bot.storage.database import open_database
+
+class Recording:
+    def __init__(self):
+        self.texts = []
+    async def send(self, message):
+        self.texts.append(message.text)
+
+async def main():
+    db = await open_database(sys.argv[1])
+    now = datetime.now(UTC)
+    async with db.transaction() as uow:
+        for number in (1, 2):
+            await uow.outbox.add(
+                idempotency_key=f"k-{number}", channel="telegram", recipient=str(number),
+                text=f"reply {number}", now=now,
+            )
+        await uow.outbox.claim_due(
+            channels=["telegram"], worker=sys.argv[2], now=now, lease=timedelta(minutes=1),
+            limit=1,
+        )
+    sender = Recording()
+    senders = SenderRegistry()
+    senders.register("telegram", sender)
+    report = await DeliveryWorker(db, senders).run_once()
+    print(json.dumps({"delivered": report.delivered, "texts": sender.texts}))
+
+asyncio.run(main())
+"""
+NOBODY = 65534
+
+
+@pytest.mark.skipif(host_prefix() is None, reason="needs Linux /proc")
+def test_a_lease_held_by_a_process_whose_proc_entry_is_refused_is_left_alone(
+    sqlite_template: Path,
+) -> None:
+    """Until 2026-12-06 reading the holder's `/proc/<pid>/stat` was refused (EPERM) and the
+    pass failed: no reply at all went out, and a traceback was logged every second, for as
+    long as the lease lasted. The holder is alive (a signal says so): its reply waits, the
+    other citizen's reply goes out."""
+    if os.geteuid() != 0 or not (shutil.which("unshare") and shutil.which("setpriv")):
+        pytest.skip("needs root, unshare and setpriv to mount /proc with hidepid")
+    with tempfile.TemporaryDirectory() as shared:  # pytest's own folders are root's alone
+        run = _worker_of_nobody(sqlite_template, Path(shared))
+    if run.returncode == 77:
+        pytest.skip(f"cannot mount /proc with hidepid here: {run.stderr}")
+    assert run.returncode == 0, run.stderr
+    assert json.loads(run.stdout.splitlines()[-1]) == {"delivered": 1, "texts": ["reply 2"]}
+
+
+def _worker_of_nobody(template: Path, folder: Path) -> subprocess.CompletedProcess[str]:
+    folder.chmod(0o777)
+    database = folder / "faqbot.sqlite3"
+    shutil.copyfile(template, database)
+    os.chown(database, NOBODY, NOBODY)
+    holder = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        stat = Path(f"/proc/{holder.pid}/stat").read_text("ascii")
+        started = int(stat[stat.rfind(")") + 1 :].split()[19])
+        script = (
+            "mount -t proc -o hidepid=1 proc /proc || exit 77; exec setpriv --reuid=65534 "
+            '--regid=65534 --clear-groups "$0" -c "$1" "$2" "$3"'
+        )
+        run = subprocess.run(
+            ["unshare", "--mount", "sh", "-c", script, sys.executable, WORKER_OF_ANOTHER_USER,
+             f"sqlite+aiosqlite:///{database}", f"{host_prefix()}{holder.pid}.{started}.t"],
+            check=False, capture_output=True, text=True, timeout=120, cwd=folder,
+            env={**os.environ, "PYTHONPATH": str(ROOT)},
+        )  # fmt: skip
+    finally:
+        holder.kill()
+        holder.wait()
+    return run
 
 
 async def test_a_lost_acknowledgement_is_delivered_once_by_idempotency_key(
