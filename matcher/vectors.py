@@ -194,9 +194,16 @@ class _QueryVectorizer:
         self._features = fitted.features
         self._vocabulary = fitted.vocabulary
         self._idf: FloatArray = np.asarray(fitted.idf, dtype=np.float64)
+        # The fitted words' features, worked out when fitting: a question's words are mostly
+        # the base's, and analysing one anew (its n-grams, its stem) costs more than the rest
+        # of its share of the question.
+        self._fitted_words = fitted.word_columns()
         self._word_features = lru_cache(maxsize=cache_size)(self._word_features_uncached)
 
     def _word_features_uncached(self, word: str) -> tuple[int, ...]:
+        fitted = self._fitted_words.get(word)
+        if fitted is not None:
+            return fitted
         vocabulary = self._vocabulary
         return tuple(vocabulary[g] for g in self._features(word) if g in vocabulary)
 
@@ -227,9 +234,10 @@ class _QueryVectorizer:
         union = ordered[_starts_of_runs(ordered)]
         where = np.searchsorted(union, columns)
         tf = np.zeros((len(texts), len(union)))
-        tf[rows, where] = 1.0 + np.log(counts)
-        idf = self._idf[union]
-        norms = np.sqrt(np.bincount(rows, (tf[rows, where] * idf[where]) ** 2, len(texts)))
+        values = 1.0 + np.log(counts)
+        tf[rows, where] = values
+        idf = self._idf.take(union)
+        norms = np.sqrt(np.bincount(rows, (values * idf.take(where)) ** 2, len(texts)))
         return Features(union, idf, tf, 1.0 / np.where(norms > 0, norms, 1.0))
 
     def _count_few(self, per_text: list[list[int]]) -> Features:
