@@ -187,14 +187,22 @@ class Analyzer:
 
         Courtesy ("здравствуйте", "спасибо") is left out when the message says something else,
         unless `courtesy` is set: for "спасибо за помощь" the courtesy *is* the message, and
-        the matcher tries both readings. Words in `verbatim` are content terms as they are:
-        typos that another reading repairs (the forms pymorphy3 would guess for them match
-        nothing, and guessing costs more than the rest of the analysis).
+        the matcher tries both readings (`analyze_both`). Words in `verbatim` are content terms
+        as they are: typos that another reading repairs (the forms pymorphy3 would guess for
+        them match nothing, and guessing costs more than the rest of the analysis).
         """
+        return self.analyze_both(tokens, verbatim=verbatim)[courtesy]
+
+    def analyze_both(
+        self, tokens: tuple[str, ...], *, verbatim: frozenset[str] = frozenset()
+    ) -> tuple[Analysis, Analysis]:
+        """`analyze_tokens` without courtesy and with it, worked out in one pass: the two
+        differ only in what they do with the courtesy words."""
         lemmas = [t if t in verbatim else self.lemma(t) for t in tokens]
         greeting = courtesy_phrase_words(lemmas)
         folded = self._synonyms.apply(lemmas)
-        content: list[str] = []
+        content: list[str] = []  # without courtesy
+        kept: list[str] = []  # with it: the courtesy terms in their places
         filler: list[str] = []
         kept_words: list[str] = []
         for term, index in folded:
@@ -206,27 +214,40 @@ class Analyzer:
                     kind = FILLER
             if kind is FILLER:
                 filler.append(term)
-                if courtesy:
-                    content.append(term)
+                kept.append(term)
             elif kind is not FUNCTION:
                 # "не понял" is not "понял": the word right after "не" is a term of its own.
                 negated = index is not None and index > 0 and tokens[index - 1] == NOT
                 content.append(f"{NOT}_{term}" if negated else term)
+                kept.append(content[-1])
             elif index is not None and term in NEGATED_POINTERS and _after_not(tokens, index):
                 content.append(f"{NOT}_{NEGATED_POINTERS[term]}")
+                kept.append(content[-1])
         for index, (token, lemma) in enumerate(zip(tokens, lemmas, strict=True)):
-            if (
-                courtesy
-                or token in verbatim
-                or not (index in greeting or self._classify(token, lemma) is FILLER)
+            if token in verbatim or not (
+                index in greeting or self._classify(token, lemma) is FILLER
             ):
                 kept_words.append(token)
         # A message of only courtesy ("здравствуйте") or only function words ("пока") keeps them.
-        terms = content or filler or [term for term, _ in folded]
-        dropped = bool(filler) and len(terms) < len(content) + len(filler)
-        words = " ".join(kept_words or tokens)
-        only = bool(filler) and len(content) == (len(filler) if courtesy else 0)
-        return Analysis(tokens, tuple(terms), words, dropped, only)
+        everything = [term for term, _ in folded]
+        plain_terms = content or filler or everything
+        kept_terms = kept or filler or everything
+        return (
+            Analysis(
+                tokens,
+                tuple(plain_terms),
+                " ".join(kept_words or tokens),
+                bool(filler) and len(plain_terms) < len(content) + len(filler),
+                bool(filler) and not content,
+            ),
+            Analysis(
+                tokens,
+                tuple(kept_terms),
+                " ".join(tokens),
+                bool(filler) and len(kept_terms) < len(kept) + len(filler),
+                bool(filler) and len(kept) == len(filler),
+            ),
+        )
 
     def _is_word(self, word: str) -> bool:
         return word in self._vocabulary or self._morph.is_known(word)

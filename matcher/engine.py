@@ -125,10 +125,9 @@ class Matcher:
         # was there. Readings that analyse alike are scored once.
         variants: dict[tuple[str, tuple[str, ...]], Analysis] = {}
         for reading in readings:
-            analysis = self.analyzer.analyze_tokens(reading, verbatim=typos)
+            analysis, kept = self.analyzer.analyze_both(reading, verbatim=typos)
             variants.setdefault((analysis.words, analysis.terms), analysis)
             if analysis.dropped_courtesy:
-                kept = self.analyzer.analyze_tokens(reading, courtesy=True, verbatim=typos)
                 variants.setdefault((kept.words, kept.terms), kept)
         analyses = list(variants.values())
         scores = self._score(analyses, without)
@@ -181,15 +180,16 @@ class Matcher:
         top = _top(scores, limit)
         if exact is not None:
             top = [exact, *(i for i in top if i != exact)][:limit]
+        values: list[float] = scores.take(top).tolist()  # as Python floats, in one call
         # Only the best candidate explains itself: the others' terms are never shown.
         ranked = tuple(
             Candidate(
                 self._ids[i],
-                min(max(float(scores[i]), 0.0), 1.0),
+                min(max(value, 0.0), 1.0),
                 self._terms.shared(scored.analysis.terms, i) if rank == 0 else (),
             )
-            for rank, i in enumerate(top)
-            if scores[i] > 0 or i == exact
+            for rank, (i, value) in enumerate(zip(top, values, strict=True))
+            if value > 0 or i == exact
         )
         if not ranked:
             return Match(question, Action.HANDOFF, None, 0.0, (), ())

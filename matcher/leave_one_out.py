@@ -247,10 +247,9 @@ class _Bulk:
         typos = frozenset(tokens) - frozenset(repaired)
         variants: dict[tuple[str, tuple[str, ...]], Analysis] = {}
         for reading in readings:
-            analysis = analyzer.analyze_tokens(reading, verbatim=typos)
+            analysis, kept = analyzer.analyze_both(reading, verbatim=typos)
             variants.setdefault((analysis.words, analysis.terms), analysis)
             if analysis.dropped_courtesy:
-                kept = analyzer.analyze_tokens(reading, courtesy=True, verbatim=typos)
                 variants.setdefault((kept.words, kept.terms), kept)
         return list(variants.values())
 

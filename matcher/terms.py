@@ -5,12 +5,16 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
 from matcher.postings import Features, FloatArray
+
+# Entries whose term sets are remembered for explaining a match (about 2 KB each).
+TERM_SETS = 2_048
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,11 @@ class TermIndex:
         self._weights: dict[str, float] = dict(zip(vocabulary, self.idf.tolist(), strict=True))
         self._entries = list(entries)
         self.size = n
+        self._terms_of = lru_cache(maxsize=TERM_SETS)(self._terms_of_uncached)
+
+    def _terms_of_uncached(self, entry: int) -> frozenset[str]:
+        """Every key term of an entry, its answer's included."""
+        return frozenset((*self._entries[entry].keyed, *self._entries[entry].answer))
 
     def weight(self, term: str) -> float:
         """The term's IDF, or the weight of an unseen term."""
@@ -80,11 +89,13 @@ class TermIndex:
     def queries(self, readings: Sequence[Sequence[str]]) -> Features:
         """The known terms of each reading, weighted so that summing them over `keyed` gives
         per entry the share of the reading's term weight its phrasings and keywords hold."""
+        weight = self._weights.get
+        unknown = self._unknown_idf
         masses = []
         found: dict[str, list[int]] = {}  # known term → the readings that have it
         for row, terms in enumerate(readings):
             unique = list(dict.fromkeys(terms))
-            masses.append(sum(self.weight(t) for t in unique))
+            masses.append(sum(weight(t, unknown) for t in unique))
             for t in unique:
                 if t in self._columns:
                     found.setdefault(t, []).append(row)
@@ -95,9 +106,8 @@ class TermIndex:
             [[1.0 if row in rows else 0.0 for rows in have] for row in range(len(readings))],
             dtype=np.float64,
         ).reshape(len(readings), len(found))
-        mass = np.asarray(masses, dtype=np.float64)
-        scales = 1.0 / np.where(mass > 0, mass, 1.0)
-        return Features(columns, self.idf[columns], presence, scales)
+        scales = np.asarray([1.0 / mass if mass > 0 else 1.0 for mass in masses], np.float64)
+        return Features(columns, self.idf.take(columns), presence, scales)
 
     def coverage_without(self, terms: Sequence[str], entry: int, phrasing: int) -> float:
         """The coverage for one entry as if one of its phrasings were gone."""
@@ -108,9 +118,9 @@ class TermIndex:
 
     def shared(self, terms: Sequence[str], entry: int) -> tuple[str, ...]:
         """The question's terms the entry has, rarest first."""
-        # Worked out for the one entry asked about: a set per entry kept ready costs more
-        # memory (about 2 KB an entry) than this costs time.
-        have = {*self._entries[entry].keyed, *self._entries[entry].answer}
+        # Worked out for the entries asked about, the last few thousand remembered: a set per
+        # entry kept ready costs more memory (about 2 KB an entry) than this costs time.
+        have = self._terms_of(entry)
         found = [t for t in dict.fromkeys(terms) if t in have]
         return tuple(sorted(found, key=self.weight, reverse=True))
 

@@ -43,6 +43,8 @@ class Speller:
         self._words = sorted(
             {w for w in vocabulary if len(w) >= MIN_WORD_LENGTH}, key=lambda w: (len(w), w)
         )
+        # The same words as a numpy array, so that a word's candidates are picked in one call.
+        self._word_array = np.asarray(self._words, dtype=object)
         self._lengths = np.asarray([len(w) for w in self._words], dtype=np.int64)
         self._letters = np.asarray([_letters(w) for w in self._words], dtype=np.uint64)
         self._letter_counts = np.bitwise_count(self._letters).astype(np.int64)
@@ -89,7 +91,8 @@ class Speller:
         close = (self._letter_counts[low:high] - shared <= most) & (
             shared >= mine.bit_count() - most
         )
-        return [self._words[i] for i in (np.flatnonzero(close) + low).tolist()]
+        found: list[str] = self._word_array[low:high][close].tolist()
+        return found
 
 
 def _letters(word: str) -> int:

@@ -194,9 +194,16 @@ class _QueryVectorizer:
         self._features = fitted.features
         self._vocabulary = fitted.vocabulary
         self._idf: FloatArray = np.asarray(fitted.idf, dtype=np.float64)
+        # The fitted words' features, worked out when fitting: a question's words are mostly
+        # the base's, and analysing one anew (its n-grams, its stem) costs more than the rest
+        # of its share of the question.
+        self._fitted_words = fitted.word_columns()
         self._word_features = lru_cache(maxsize=cache_size)(self._word_features_uncached)
 
     def _word_features_uncached(self, word: str) -> tuple[int, ...]:
+        fitted = self._fitted_words.get(word)
+        if fitted is not None:
+            return fitted
         vocabulary = self._vocabulary
         return tuple(vocabulary[g] for g in self._features(word) if g in vocabulary)
 
@@ -220,16 +227,22 @@ class _QueryVectorizer:
         # size of the vocabulary, and np.unique costs more in its Python layer than this.
         keys = owner * width + found
         keys.sort()
-        firsts = np.flatnonzero(_starts_of_runs(keys))
-        counts = np.append(firsts[1:], len(keys)) - firsts
-        rows, columns = np.divmod(keys[firsts], width)
+        # Where each run of equal keys starts, and where the last one ends.
+        edges = np.empty(len(keys) + 1, dtype=bool)
+        edges[0] = edges[-1] = True
+        np.not_equal(keys[1:], keys[:-1], out=edges[1:-1])
+        bounds = np.flatnonzero(edges)
+        firsts = bounds[:-1]
+        counts = bounds[1:] - firsts
+        rows, columns = np.divmod(keys.take(firsts), width)
         ordered = np.sort(columns)
         union = ordered[_starts_of_runs(ordered)]
         where = np.searchsorted(union, columns)
         tf = np.zeros((len(texts), len(union)))
-        tf[rows, where] = 1.0 + np.log(counts)
-        idf = self._idf[union]
-        norms = np.sqrt(np.bincount(rows, (tf[rows, where] * idf[where]) ** 2, len(texts)))
+        values = 1.0 + np.log(counts)
+        tf[rows, where] = values
+        idf = self._idf.take(union)
+        norms = np.sqrt(np.bincount(rows, (values * idf.take(where)) ** 2, len(texts)))
         return Features(union, idf, tf, 1.0 / np.where(norms > 0, norms, 1.0))
 
     def _count_few(self, per_text: list[list[int]]) -> Features:
@@ -238,22 +251,25 @@ class _QueryVectorizer:
         same bits (a test checks it)."""
         union = sorted({c for found in per_text for c in found})
         place = {c: i for i, c in enumerate(union)}
-        idf = self._idf[union]
+        idf = self._idf.take(union)
         weights = idf.tolist()
-        tf = np.zeros((len(per_text), len(union)))
+        # Rows of Python floats, converted once: a numpy assignment per feature costs more.
+        tf = [[0.0] * len(union) for _ in per_text]
         scales = []
-        for row, found in enumerate(per_text):
+        for line, found in zip(tf, per_text, strict=True):
             counts: dict[int, int] = {}
             for c in found:
                 counts[c] = counts.get(c, 0) + 1
             squares = 0.0
             for c in sorted(counts):
                 value = SUBLINEAR_TF[counts[c]]
-                tf[row, place[c]] = value
-                weighted = value * weights[place[c]]
+                at = place[c]
+                line[at] = value
+                weighted = value * weights[at]
                 squares += weighted * weighted
             scales.append(1.0 / math.sqrt(squares) if squares > 0 else 1.0)
-        return Features(np.asarray(union, dtype=np.int64), idf, tf, np.asarray(scales))
+        factors = np.array(tf, dtype=np.float64).reshape(len(per_text), len(union))
+        return Features(np.asarray(union, dtype=np.int64), idf, factors, np.asarray(scales))
 
     @property
     def width(self) -> int:

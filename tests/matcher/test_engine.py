@@ -9,7 +9,8 @@ import threading
 import numpy as np
 import pytest
 
-from matcher import Action, Entry, KnowledgeBase, Matcher, Morphology, analyzer, engine
+from matcher import Action, Entry, KnowledgeBase, Matcher, Morphology, analyzer, engine, postings
+from matcher.tfidf import Tfidf
 
 
 @pytest.mark.parametrize(
@@ -405,11 +406,15 @@ def test_a_word_of_the_same_family_is_answered_outright(
 
 
 def test_the_quick_ways_give_the_answers_of_the_long_ones(
-    project_matcher: Matcher, monkeypatch: pytest.MonkeyPatch
+    project_matcher: Matcher,
+    project_kb: KnowledgeBase,
+    morphology: Morphology,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The shortcuts taken for speed (the best candidates by argmax when their scores differ,
-    no layout or by-sound repair of a question without Latin letters) change no answer, no
-    score and no candidate: the same questions the long way give equal matches."""
+    no layout or by-sound repair of a question without Latin letters, the base's words'
+    features kept from fitting, one dense row's product not summed by einsum) change no
+    answer, no score and no candidate: the same questions the long way give equal matches."""
     questions = [
         "Здравствуйте, подскажите пожалуйста, забыл пароль от госуслуг",
         "не приходит смс код",
@@ -422,10 +427,22 @@ def test_the_quick_ways_give_the_answers_of_the_long_ones(
         "как испечь пирог",
         "",
     ]
+    left_out = [(e.id, i) for e in project_kb.entries[:40] for i in range(len(e.phrasings))]
     quick = [project_matcher.match(q) for q in questions]
+    quick_left_out = [project_matcher.match_without(*p) for p in left_out]
     monkeypatch.setattr(engine, "_distinct_top", lambda _scores, _limit: None)
     monkeypatch.setattr(analyzer, "_MAY_BE_LATIN", re.compile(""))  # every text is searched
+    monkeypatch.setattr(  # one dense row summed by einsum too
+        postings,
+        "_weighted_rows",
+        lambda weights, rows: np.einsum("j,jn->n", weights, rows, optimize=False),
+    )
     assert [project_matcher.match(q) for q in questions] == quick
+    # Every word's features worked out from its letters (a fresh matcher: none remembered).
+    monkeypatch.setattr(Tfidf, "word_columns", lambda _self: {})
+    slow = Matcher(project_kb, morphology=morphology)
+    assert [slow.match(q) for q in questions] == quick
+    assert [slow.match_without(*p) for p in left_out] == quick_left_out
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -10,7 +10,7 @@ import pytest
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matcher import vectors
+from matcher import postings, vectors
 from matcher.postings import Features, Postings
 from matcher.tfidf import Tfidf, char_wb_ngrams, fit_tfidf
 from matcher.vectors import _QueryVectorizer
@@ -175,6 +175,15 @@ def test_few_features_counted_in_python_are_numpys_to_the_bit(
     for name in ("columns", "weights", "factors", "scales"):
         assert getattr(few, name).dtype == getattr(counted, name).dtype
         assert np.array_equal(getattr(few, name), getattr(counted, name)), name
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_one_weighted_row_is_einsums_sum_of_it_to_the_bit(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    rows = (rng.random((1, 5_000)) * rng.random(5_000) ** 8).astype(np.float32)
+    weights = (rng.random(1) * 10).astype(np.float32)
+    by_einsum = np.einsum("j,jn->n", weights, rows, optimize=False)
+    assert postings._weighted_rows(weights, rows).tobytes() == by_einsum.tobytes()
 
 
 @pytest.mark.parametrize("rows", [65_536, 65_537])
