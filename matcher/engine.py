@@ -154,9 +154,11 @@ class Matcher:
         verdict = self._verdict(question, scored, exact)
         if verdict.action is Action.ANSWER or self._encoder is None or not scored.analysis.terms:
             return verdict
-        # The words leave it unsure: what the question means decides with them.
+        # The words leave it unsure: what the question means decides with them which entries
+        # to offer, and in what order, but never answers alone what the words could not (an
+        # ambiguous "регистрация или пароль" stays a choice).
         meant = self._with_meaning(text, scored.scores, without)
-        return self._verdict(question, Scored(scored.analysis, meant), exact)
+        return self._verdict(question, Scored(scored.analysis, meant), exact, may_answer=False)
 
     def _with_meaning(
         self, text: str, scores: FloatArray, without: tuple[int, int] | None
@@ -216,7 +218,9 @@ class Matcher:
                 )
         return scores
 
-    def _verdict(self, question: str, scored: Scored, exact: int | None = None) -> Match:
+    def _verdict(
+        self, question: str, scored: Scored, exact: int | None = None, *, may_answer: bool = True
+    ) -> Match:
         scores = scored.scores
         limit = self.settings.reported_candidates
         if not len(scores) or not (scored.analysis.terms or exact is not None):
@@ -239,7 +243,7 @@ class Matcher:
         if exact is not None:
             action, offered = Action.ANSWER, 1
         else:
-            action, offered = decide(ranked, self.settings.thresholds)
+            action, offered = decide(ranked, self.settings.thresholds, may_answer=may_answer)
         best = ranked[0]
         return Match(
             question, action, best.entry_id, best.score, ranked, best.matched_terms, offered
