@@ -8,13 +8,16 @@ from matcher.match import Action, Candidate
 from matcher.settings import Thresholds
 
 
-def decide(ranked: Sequence[Candidate], thresholds: Thresholds) -> tuple[Action, int]:
-    """The action for candidates ranked best first, and how many of them to offer."""
+def decide(
+    ranked: Sequence[Candidate], thresholds: Thresholds, *, may_answer: bool = True
+) -> tuple[Action, int]:
+    """The action for candidates ranked best first, and how many of them to offer;
+    `may_answer` False: offer them even when the best is far enough ahead to answer."""
     if not ranked or ranked[0].score < thresholds.clarify:
         return Action.HANDOFF, 0
     best = ranked[0].score
     runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-    if best >= thresholds.answer and best - runner_up >= thresholds.margin:
+    if may_answer and best >= thresholds.answer and best - runner_up >= thresholds.margin:
         return Action.ANSWER, 1
     close = [
         c

@@ -13,6 +13,7 @@ from matcher.match import Action, Candidate, Match
 from matcher.morph import Morphology, shared_morphology
 from matcher.normalize import fold_case, words
 from matcher.postings import FloatArray, Postings
+from matcher.semantic import Encoder, passage_text, shared_encoder
 from matcher.settings import MatcherSettings
 from matcher.stems import Stemmer
 from matcher.terms import EntryTerms, TermIndex
@@ -44,6 +45,7 @@ class Matcher:
         *,
         settings: MatcherSettings | None = None,
         morphology: Morphology | None = None,
+        encoder: Encoder | None = None,
     ) -> None:
         self.kb = kb
         self.settings = settings or MatcherSettings()
@@ -99,6 +101,19 @@ class Matcher:
             [fitted.chars, fitted.lemmas, self._terms.keyed],
             weights=[w.char_ngrams, w.entry_lemmas, w.coverage],
         )
+        # The second stage: each entry's meaning, for questions the words leave unsure.
+        self._encoder: Encoder | None = None
+        self._meanings = np.zeros((0, 0), dtype=np.float32)
+        if self.settings.meaning.enabled and kb.entries:
+            self._encoder = encoder or shared_encoder()
+            self._meanings = self._encoder.passages(
+                [passage_text(e.question, e.answer) for e in kb.entries]
+            )
+
+    @property
+    def asks_meaning(self) -> bool:
+        """Whether questions the words leave unsure are given the meaning's stage."""
+        return self._encoder is not None
 
     def match(self, question: str) -> Match:
         """Score every entry for `question` and decide what to do with it."""
@@ -134,7 +149,37 @@ class Matcher:
         exact = self._exact_entry(analyses, without)
         # The variant whose best entry scores highest wins; the first one on a tie.
         best = int(np.argmax(scores.max(axis=1, initial=0.0)))
-        return self._verdict(question, Scored(analyses[best], scores[best]), exact)
+        scored = Scored(analyses[best], scores[best])
+        verdict = self._verdict(question, scored, exact)
+        if verdict.action is Action.ANSWER or self._encoder is None or not scored.analysis.terms:
+            return verdict
+        # The words leave it unsure: what the question means decides with them which entries
+        # to offer, and in what order, but never answers alone what the words could not (an
+        # ambiguous "регистрация или пароль" stays a choice).
+        meant = self._with_meaning(text, scored.scores, without)
+        return self._verdict(question, Scored(scored.analysis, meant), exact, may_answer=False)
+
+    def _with_meaning(
+        self, text: str, scores: FloatArray, without: tuple[int, int] | None
+    ) -> FloatArray:
+        """The scores with the meaning's share: each entry's sentence-embedding cosine with
+        the question, counted from `Meaning.floor` up."""
+        assert self._encoder is not None
+        meaning = self.settings.meaning
+        meanings = self._meanings
+        if without is None:
+            vector = self._encoder.query(text)
+        else:
+            # A staff check asks the base's own phrasings: kept in the cache file.
+            vector = self._encoder.phrasings([text])[0]
+            entry, phrasing = without
+            if phrasing == 0:  # the entry's question is left out: its answer alone
+                meanings = meanings.copy()
+                own = passage_text("", self.kb.entries[entry].answer)
+                meanings[entry] = self._encoder.passages([own])[0]
+        cosines = meanings @ vector
+        similar = np.maximum((cosines - meaning.floor) / (1.0 - meaning.floor), 0.0)
+        return np.asarray((1.0 - meaning.weight) * scores + meaning.weight * similar, np.float64)
 
     def _exact_entry(self, analyses: list[Analysis], without: tuple[int, int] | None) -> int | None:
         """The entry one of whose phrasings the question repeats word for word, if one does
@@ -172,7 +217,9 @@ class Matcher:
                 )
         return scores
 
-    def _verdict(self, question: str, scored: Scored, exact: int | None = None) -> Match:
+    def _verdict(
+        self, question: str, scored: Scored, exact: int | None = None, *, may_answer: bool = True
+    ) -> Match:
         scores = scored.scores
         limit = self.settings.reported_candidates
         if not len(scores) or not (scored.analysis.terms or exact is not None):
@@ -196,7 +243,7 @@ class Matcher:
         if exact is not None:
             action, offered = Action.ANSWER, 1
         else:
-            action, offered = decide(ranked, self.settings.thresholds)
+            action, offered = decide(ranked, self.settings.thresholds, may_answer=may_answer)
         best = ranked[0]
         return Match(
             question, action, best.entry_id, best.score, ranked, best.matched_terms, offered

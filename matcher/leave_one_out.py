@@ -32,6 +32,7 @@ from matcher.analyzer import Analysis
 from matcher.engine import Matcher, _entry_text
 from matcher.match import Action, Match
 from matcher.postings import FloatArray, IntArray
+from matcher.settings import Thresholds
 
 # How far a score summed here may be from the matcher's own: both sum 32-bit weights, partly
 # in 32 bits, and differ by 1e-7 or so (1e-6 at most on the bases tried).
@@ -344,11 +345,13 @@ class _Bulk:
         first, best, second = int(facts.first[row]), facts.best[row], facts.second[row]
         if best <= TOLERANCE or best - second <= 2 * TOLERANCE:
             return UNSETTLED  # maybe nothing ranked, or the first place is a tie
+        top = min(best, 1.0)
+        runner_up = min(max(second, 0.0), 1.0)
+        if self._matcher.asks_meaning and not _surely_answered(top, runner_up, t):
+            return UNSETTLED  # the meaning's stage decides it (`Matcher._with_meaning`)
         if first == ask.entry:
             return None
         rival_id = self._matcher.kb.entries[first].id
-        top = min(best, 1.0)
-        runner_up = min(max(second, 0.0), 1.0)
         if _near(top, t.answer, TOLERANCE) or _near(top, t.clarify, TOLERANCE):
             return UNSETTLED
         if top >= t.answer:
@@ -446,6 +449,11 @@ class _Facts:
         else:
             close = int(self.close[row])
         return max(close, ranked)
+
+
+def _surely_answered(top: float, runner_up: float, t: Thresholds) -> bool:
+    """The words alone answer it, whatever the last bits of the scores."""
+    return top >= t.answer + TOLERANCE and top - runner_up >= t.margin + 2 * TOLERANCE
 
 
 def _near(value: float, threshold: float, tolerance: float) -> bool:

@@ -33,11 +33,28 @@ class Thresholds:
 
 
 @dataclass(frozen=True, slots=True)
+class Meaning:
+    """The second stage (`matcher.semantic`): a sentence embedding of the question against
+    each entry's, asked only when the words leave the question unsure (no confident answer).
+
+    Chosen on the golden set's even lines and the base's own leave-one-out (README, Quality).
+    """
+
+    enabled: bool = True
+    weight: float = 0.2  # the share of the score the meaning takes when it is asked
+    # multilingual-e5-small finds most texts alike (an off-topic question's closest entry is
+    # at 0.81-0.85, an on-topic one's at 0.85-0.91), so a cosine counts from this floor up:
+    # (cosine - floor) / (1 - floor).
+    floor: float = 0.75
+
+
+@dataclass(frozen=True, slots=True)
 class MatcherSettings:
     """Everything that tunes the matcher."""
 
     weights: ScoreWeights = ScoreWeights()
     thresholds: Thresholds = Thresholds()
+    meaning: Meaning = Meaning()
     # Character n-grams of 2-3 letters: against 2-4, more questions answered and fewer handed
     # off on the golden set, and a smaller index; 2-5 was no better and slower (README).
     ngram_range: tuple[int, int] = (2, 3)

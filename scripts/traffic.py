@@ -180,6 +180,7 @@ async def generate(
         for login, name in OPERATORS
     ]
     phrasings = [p for e in matcher.kb.entries if HANDOFF_TAG not in e.tags for p in e.phrasings]
+    handing_off = {e.id for e in matcher.kb.entries if HANDOFF_TAG in e.tags}
     tally = Tally()
     for number, asked_at in enumerate(question_times(questions, rng, start)):
         clock.now = asked_at
@@ -197,9 +198,12 @@ async def generate(
         reply = await conversations.handle(identity, text)
         if reply.kind is ReplyKind.CLARIFY:
             tally.clarified += 1
-            if reply.choices and rng.random() < 0.7:
+            # A citizen picks an entry that answers; one offered the call for a person among
+            # the choices (the meaning's stage may offer it) and wanting one would call.
+            answers = [c for c in reply.choices if c.entry_id not in handing_off]
+            if answers and rng.random() < 0.7:
                 clock.now += timedelta(seconds=rng.randint(5, 60))
-                reply = await conversations.choose(identity, rng.choice(reply.choices).entry_id)
+                reply = await conversations.choose(identity, rng.choice(answers).entry_id)
                 tally.chosen += 1
             else:
                 continue

@@ -19,7 +19,8 @@ from pathlib import Path
 import pytest
 
 from bot.kb.check import Kind, Severity, check_base, check_directory
-from matcher import Match, Matcher, leave_one_out, load_knowledge_base
+from matcher import Match, Matcher, MatcherSettings, leave_one_out, load_knowledge_base
+from matcher.settings import Meaning
 from tests.conftest import FIXTURE_KB, PROJECT_KB
 
 
@@ -191,8 +192,15 @@ entries:
 """
 
 
+@pytest.mark.parametrize(
+    ("meaning", "alone_share"),
+    # With the meaning's stage, a phrasing the words leave unsure is asked alone (its
+    # sentence embedding is not worked out in bulk): about 3 in 10 of our base's.
+    [(False, 0.01), (True, 0.35)],
+    ids=["words", "meaning"],
+)
 def test_the_check_asks_all_phrasings_at_once_and_finds_what_asking_each_one_finds(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, meaning: bool, alone_share: float
 ) -> None:
     """A base of 2,000 entries of 20 phrasings took `kb check` about 100 s: each phrasing was
     one match against the base that lacked it. The phrasings are now scored all at once;
@@ -201,7 +209,7 @@ def test_the_check_asks_all_phrasings_at_once_and_finds_what_asking_each_one_fin
     shutil.copytree(PROJECT_KB, root)
     add_entry(root, CONFLICTING)
     kb = load_knowledge_base(root)
-    matcher = Matcher(kb)
+    matcher = Matcher(kb, settings=MatcherSettings(meaning=Meaning(enabled=meaning)))
     asked: list[tuple[str, int]] = []
     match_without = Matcher.match_without
 
@@ -223,7 +231,7 @@ def test_the_check_asks_all_phrasings_at_once_and_finds_what_asking_each_one_fin
         one_by_one.findings
     )
     # Only phrasings the bulk scores cannot settle are matched one by one (here: «спасибо»,
-    # word for word another entry's phrasing).
+    # word for word another entry's phrasing, and those the meaning's stage decides).
     phrasings = sum(len(e.phrasings) for e in kb)
     assert len(asked) - asked_at_once == phrasings - 1  # all but the thin entry's
-    assert asked_at_once < phrasings / 100
+    assert asked_at_once < phrasings * alone_share

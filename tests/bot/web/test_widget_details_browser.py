@@ -392,6 +392,7 @@ def test_the_keyboard_alone_opens_clarifies_rates_calls_a_person_and_closes(
     offered = log.get_by_role("group", name="Варианты ответа")
     expect(offered.get_by_role("button")).to_have_count(3)
     keys.press("Shift+Tab")  # back from the question box: the last of the offered entries
+    keys.press("Shift+Tab")  # and the one before it, the second
     choice = offered.get_by_role("button", name="Какие статусы есть у заявлений на Госуслугах?")
     expect(choice).to_be_focused()
 

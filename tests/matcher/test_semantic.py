@@ -1,0 +1,135 @@
+"""The meaning's stage: a sentence embedding decides with the words when they leave a question
+unsure, and only then; entries' vectors are embedded once and kept in the cache file."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from matcher import Action, KnowledgeBase, Matcher, MatcherSettings
+from matcher.knowledge import Entry
+from matcher.semantic import Encoder, default_cache_file, passage_text
+from matcher.settings import Meaning
+
+WORDS_ONLY = MatcherSettings(meaning=Meaning(enabled=False))
+
+
+class CountingEncoder(Encoder):
+    """The real encoder, counting what it is asked and what its model embeds."""
+
+    def __init__(self, *, cache_file: Path | None = None) -> None:
+        super().__init__(cache_file=cache_file)
+        self.questions: list[str] = []
+        self.embedded = 0
+        model = self._model
+        outer = self
+
+        class Counted:
+            def query(self, text: str) -> Any:
+                outer.embedded += 1
+                return model.query(text)
+
+            def encode(self, text: str, is_query: bool) -> Any:
+                outer.embedded += 1
+                return model.encode(text, is_query)
+
+        self._model = Counted()
+
+    def query(self, text: str) -> Any:
+        self.questions.append(text)
+        return super().query(text)
+
+
+@pytest.mark.parametrize(
+    ("question", "words_pick", "meant"),
+    [
+        # "попасть в профиль" is signing in, though its words share more with the entry
+        # about changing one's data in the profile.
+        (
+            "не могу попасть в свой профиль на портале",
+            "account-update-personal-data",
+            "account-cannot-sign-in",
+        ),
+        ("как поменять номер мобильного в профиле", None, "account-phone-changed"),
+    ],
+)
+def test_a_question_worded_apart_from_its_entry_is_offered_that_entry_first(
+    project_matcher: Matcher,
+    project_kb: KnowledgeBase,
+    question: str,
+    words_pick: str | None,
+    meant: str,
+) -> None:
+    words = Matcher(project_kb, settings=WORDS_ONLY).match(question)
+    match = project_matcher.match(question)
+    assert words.entry_id != meant  # the words alone miss it
+    if words_pick is not None:
+        assert words.entry_id == words_pick
+    assert match.entry_id == meant
+    assert match.action in (Action.ANSWER, Action.CLARIFY)
+
+
+def test_the_meaning_is_asked_only_when_the_words_leave_the_question_unsure(
+    project_kb: KnowledgeBase,
+) -> None:
+    encoder = CountingEncoder(cache_file=default_cache_file())
+    matcher = Matcher(project_kb, encoder=encoder)
+    sure = matcher.match("забыл пароль от госуслуг")
+    assert sure.action is Action.ANSWER
+    assert encoder.questions == []  # a confident answer costs no embedding
+    unsure = matcher.match("не могу попасть в свой профиль на портале")
+    assert unsure.action is not Action.ANSWER
+    assert encoder.questions == ["не могу попасть в свой профиль на портале"]
+
+
+def _base(*entries: tuple[str, str, str]) -> KnowledgeBase:
+    return KnowledgeBase(
+        tuple(
+            Entry(
+                id=i, topic="t", question=q, answer=a, alternatives=(f"{q} вопрос", f"вопрос {q}")
+            )
+            for i, q, a in entries
+        )
+    )
+
+
+SMALL = _base(
+    ("stream", "Кто может проводить трансляции?", "Трансляции доступны всем авторам канала."),
+    ("money", "Как подключить монетизацию?", "Подайте заявку в разделе «Монетизация»."),
+    ("delete", "Как удалить аккаунт?", "Откройте настройки профиля и нажмите «Удалить»."),
+)
+
+
+def test_entries_are_embedded_once_and_then_read_from_the_cache_file(tmp_path: Path) -> None:
+    cache = tmp_path / "vectors.sqlite3"
+    first = CountingEncoder(cache_file=cache)
+    built = Matcher(SMALL, encoder=first)
+    assert first.embedded == 3
+    again = CountingEncoder(cache_file=cache)
+    rebuilt = Matcher(SMALL, encoder=again)
+    assert again.embedded == 0  # a restart or a reload embeds nothing it has seen
+    question = "можно мне стримить"
+    assert rebuilt.match(question) == built.match(question)
+
+
+def test_a_broken_cache_file_is_reported_and_the_entries_embedded_anyway(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    cache = tmp_path / "vectors.sqlite3"
+    cache.write_bytes(b"\x00not a database\xff" * 100)
+    with caplog.at_level(logging.WARNING, logger="matcher.semantic"):
+        encoder = CountingEncoder(cache_file=cache)
+        vectors = encoder.passages([passage_text("Как удалить аккаунт?", "Откройте настройки.")])
+    assert "Кэш смысловых векторов" in caplog.text
+    assert vectors.shape == (1, 384)
+    assert abs(float(np.linalg.norm(vectors[0])) - 1.0) < 1e-3
+
+
+def test_any_text_the_words_cannot_place_gets_a_verdict(project_matcher: Matcher) -> None:
+    for text in ("эптс \ud800 что \0 это", "😀" * 3 + " зачем", "ё" * 3_000):
+        match = project_matcher.match(text)
+        assert match.action in (Action.ANSWER, Action.CLARIFY, Action.HANDOFF)
