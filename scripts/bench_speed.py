@@ -32,9 +32,10 @@ from pathlib import Path
 
 from baselines import char_tfidf
 
-from matcher import Entry, KnowledgeBase, Matcher, load_knowledge_base
+from matcher import Entry, KnowledgeBase, Matcher, MatcherSettings, load_knowledge_base
 from matcher.normalize import fold_case, words
 from matcher.semantic import shared_encoder
+from matcher.settings import Meaning
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -82,17 +83,20 @@ def questions(kb: KnowledgeBase, count: int, seed: int = 11) -> list[str]:
     return asked
 
 
-def measure(size: int, count: int, source: Path) -> dict[str, float]:
+def measure(
+    size: int, count: int, source: Path, *, meaning: bool = True, cache: str | None = None
+) -> dict[str, float]:
     """Run in a child: build, answer, and report timings and peak memory."""
+    settings = MatcherSettings(meaning=Meaning(enabled=meaning))
     kb = generate(size, kb=source)
     asked = questions(kb, count)
-    cache = tempfile.mkdtemp(prefix="faqbot-bench-")
-    os.environ["FAQBOT_CACHE_DIR"] = cache  # a first start: no entry embedded yet
+    # A first start, no entry embedded yet, unless `--cache` names a folder kept between runs.
+    os.environ["FAQBOT_CACHE_DIR"] = cache or tempfile.mkdtemp(prefix="faqbot-bench-")
     started = time.perf_counter()
-    matcher = Matcher(kb)
+    matcher = Matcher(kb, settings=settings)
     build = time.perf_counter() - started
     started = time.perf_counter()
-    matcher = Matcher(kb)
+    matcher = Matcher(kb, settings=settings)
     cached_build = time.perf_counter() - started
     for q in asked[:50]:  # warm the caches a running service would have warm
         matcher.match(q)
@@ -137,10 +141,22 @@ def main() -> None:
         default=ROOT / "knowledge_base",
         help="the base whose words the generated bases use (default: the project's)",
     )
+    parser.add_argument(
+        "--words-only",
+        action="store_true",
+        help="without the meaning stage (the matcher of before 2026-12-06), for a comparison",
+    )
+    parser.add_argument(
+        "--cache",
+        help="a folder for the entries' vectors kept between runs (default: a new one each run)",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.child, args.questions, args.kb)))
+        figures = measure(
+            args.child, args.questions, args.kb, meaning=not args.words_only, cache=args.cache
+        )
+        print(json.dumps(figures))
         return
     print(
         "| entries | build | build, cached | median | median CPU | p99 | questions/s "
@@ -158,6 +174,8 @@ def main() -> None:
                 str(args.questions),
                 "--kb",
                 str(args.kb),
+                *(["--words-only"] if args.words_only else []),
+                *(["--cache", args.cache] if args.cache else []),
             ],
             check=True,
             capture_output=True,
