@@ -142,9 +142,10 @@ class _Store:
                         chunk,
                     )
                     for key, blob in rows:
-                        vector = np.frombuffer(blob, dtype=np.float32)
-                        if vector.shape == (DIMENSIONS,):
-                            found[key] = vector
+                        # A row of another size or type (another version's, a damaged
+                        # one) is embedded again, not a matcher that cannot be built.
+                        if isinstance(blob, bytes) and len(blob) == 4 * DIMENSIONS:
+                            found[key] = np.frombuffer(blob, dtype=np.float32)
         except sqlite3.Error as error:
             log.warning("Кэш смысловых векторов не читается (%s): %s", self._path, error)
         return found

@@ -4,6 +4,7 @@ unsure, and only then; entries' vectors are embedded once and kept in the cache 
 from __future__ import annotations
 
 import logging
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -127,6 +128,26 @@ def test_a_broken_cache_file_is_reported_and_the_entries_embedded_anyway(
     assert "Кэш смысловых векторов" in caplog.text
     assert vectors.shape == (1, 384)
     assert abs(float(np.linalg.norm(vectors[0])) - 1.0) < 1e-3
+
+
+def test_a_damaged_row_of_the_cache_file_is_embedded_again(tmp_path: Path) -> None:
+    """A row whose vector is cut short, of another type or missing does not stop the matcher
+    being built (the server starting, the base reloading): that entry is embedded again."""
+    cache = tmp_path / "vectors.sqlite3"
+    Matcher(SMALL, encoder=CountingEncoder(cache_file=cache))
+    with sqlite3.connect(cache) as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM vectors ORDER BY key")]
+        db.execute("UPDATE vectors SET vector = ? WHERE key = ?", (b"abc", keys[0]))
+        db.execute("UPDATE vectors SET vector = ? WHERE key = ?", ("text", keys[1]))
+        db.execute("UPDATE vectors SET vector = NULL WHERE key = ?", (keys[2],))
+    db.close()
+    again = CountingEncoder(cache_file=cache)
+    rebuilt = Matcher(SMALL, encoder=again)
+    assert again.embedded == 3
+    assert rebuilt.match("можно мне стримить").entry_id == "stream"
+    assert CountingEncoder(cache_file=cache).passages(
+        [passage_text(e.question, e.answer) for e in SMALL.entries]
+    ).shape == (3, 384)
 
 
 def test_any_text_the_words_cannot_place_gets_a_verdict(project_matcher: Matcher) -> None:
