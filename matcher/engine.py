@@ -128,7 +128,31 @@ class Matcher:
         index = self._ids.index(entry_id)
         return self._match(self.kb.entries[index].phrasings[phrasing], without=(index, phrasing))
 
+    def match_by_words(self, question: str) -> Match | None:
+        """The verdict on `question` when its words alone settle it (an answer, or nothing to
+        match on), at the words' cost (a millisecond or so); None when the meaning's stage is
+        to be asked, which `match` does (tens of milliseconds of embedding, waiting its turn
+        at the encoder): a caller on an event loop hands that one to a thread."""
+        verdict, unsure = self._by_words(question, without=None)
+        return verdict if unsure is None else None
+
     def _match(self, question: str, *, without: tuple[int, int] | None) -> Match:
+        verdict, unsure = self._by_words(question, without=without)
+        if unsure is None:
+            return verdict
+        # The words leave it unsure: what the question means decides with them which entries
+        # to offer, and in what order, but never answers alone what the words could not (an
+        # ambiguous "регистрация или пароль" stays a choice).
+        scored, exact = unsure
+        text = question[: self.settings.max_question_chars]
+        meant = self._with_meaning(text, scored.scores, without)
+        return self._verdict(question, Scored(scored.analysis, meant), exact, may_answer=False)
+
+    def _by_words(
+        self, question: str, *, without: tuple[int, int] | None
+    ) -> tuple[Match, tuple[Scored, int | None] | None]:
+        """The words' verdict, and what the meaning's stage needs when it is to be asked
+        (None: the words settle it)."""
         text = question[: self.settings.max_question_chars]
         tokens = self.analyzer.normalise(text)
         readings = [tokens]
@@ -152,12 +176,8 @@ class Matcher:
         scored = Scored(analyses[best], scores[best])
         verdict = self._verdict(question, scored, exact)
         if verdict.action is Action.ANSWER or self._encoder is None or not scored.analysis.terms:
-            return verdict
-        # The words leave it unsure: what the question means decides with them which entries
-        # to offer, and in what order, but never answers alone what the words could not (an
-        # ambiguous "регистрация или пароль" stays a choice).
-        meant = self._with_meaning(text, scored.scores, without)
-        return self._verdict(question, Scored(scored.analysis, meant), exact, may_answer=False)
+            return verdict, None
+        return verdict, (scored, exact)
 
     def _with_meaning(
         self, text: str, scores: FloatArray, without: tuple[int, int] | None

@@ -154,3 +154,23 @@ def test_any_text_the_words_cannot_place_gets_a_verdict(project_matcher: Matcher
     for text in ("эптс \ud800 что \0 это", "😀" * 3 + " зачем", "ё" * 3_000):
         match = project_matcher.match(text)
         assert match.action in (Action.ANSWER, Action.CLARIFY, Action.HANDOFF)
+
+
+def test_the_words_verdict_is_given_alone_only_when_the_meaning_is_not_asked(
+    project_kb: KnowledgeBase,
+) -> None:
+    """`match_by_words` (what a caller on an event loop matches there) gives `match`'s very
+    verdict without embedding, or None where `match` embeds the question."""
+    encoder = CountingEncoder(cache_file=default_cache_file())
+    matcher = Matcher(project_kb, encoder=encoder)
+    for question in ("забыл пароль", "не могу попасть в свой профиль на портале", "?", "а б в"):
+        before = len(encoder.questions)
+        quick = matcher.match_by_words(question)
+        assert len(encoder.questions) == before
+        whole = matcher.match(question)
+        asked = len(encoder.questions) > before
+        assert (quick is None) == asked
+        if quick is not None:
+            assert quick == whole
+    assert matcher.match_by_words("не могу попасть в свой профиль на портале") is None
+    assert matcher.match_by_words("забыл пароль") is not None
