@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,8 +47,13 @@ class Matcher:
         settings: MatcherSettings | None = None,
         morphology: Morphology | None = None,
         encoder: Encoder | None = None,
+        unsaved: Collection[str] = (),
     ) -> None:
+        """`unsaved`: phrasings not yet in the base's files (a citizen's words a curator is
+        about to add): their vectors, and their entry's, stay in memory, never in the cache
+        file."""
         self.kb = kb
+        self._unsaved = frozenset(unsaved)
         self.settings = settings or MatcherSettings()
         self._ids = [e.id for e in kb.entries]
         morphology = morphology or shared_morphology()
@@ -107,7 +113,12 @@ class Matcher:
         if self.settings.meaning.enabled and kb.entries:
             self._encoder = encoder or shared_encoder()
             self._meanings = self._encoder.passages(
-                [passage_text(e.question, e.answer) for e in kb.entries]
+                [passage_text(e.question, e.answer) for e in kb.entries],
+                unsaved={
+                    passage_text(e.question, e.answer)
+                    for e in kb.entries
+                    if not self._unsaved.isdisjoint(e.phrasings)
+                },
             )
 
     @property
@@ -191,12 +202,15 @@ class Matcher:
             vector = self._encoder.query(text)
         else:
             # A staff check asks the base's own phrasings: kept in the cache file.
-            vector = self._encoder.phrasings([text])[0]
             entry, phrasing = without
+            left = self.kb.entries[entry]
+            asked = left.phrasings[phrasing] in self._unsaved  # (`text` may be cut short)
+            vector = self._encoder.phrasings([text], unsaved=(text,) if asked else ())[0]
             if phrasing == 0:  # the entry's question is left out: its answer alone
                 meanings = meanings.copy()
-                own = passage_text("", self.kb.entries[entry].answer)
-                meanings[entry] = self._encoder.passages([own])[0]
+                own = passage_text("", left.answer)
+                unsaved = () if self._unsaved.isdisjoint(left.phrasings) else (own,)
+                meanings[entry] = self._encoder.passages([own], unsaved=unsaved)[0]
         cosines = meanings @ vector
         similar = np.maximum((cosines - meaning.floor) / (1.0 - meaning.floor), 0.0)
         return np.asarray((1.0 - meaning.weight) * scores + meaning.weight * similar, np.float64)

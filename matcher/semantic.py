@@ -18,7 +18,7 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache, lru_cache
 from pathlib import Path
@@ -70,18 +70,21 @@ class Encoder:
         """A question's unit vector (e5's "query: " side)."""
         return self._query(text)
 
-    def passages(self, texts: Sequence[str]) -> Vectors:
+    def passages(self, texts: Sequence[str], *, unsaved: Collection[str] = ()) -> Vectors:
         """Unit vectors of entries' texts (e5's "passage: " side), one row each, kept in the
-        cache file."""
-        return self._stored(texts, query=False)
+        cache file (but for those in `unsaved`)."""
+        return self._stored(texts, query=False, unsaved=unsaved)
 
-    def phrasings(self, texts: Sequence[str]) -> Vectors:
+    def phrasings(self, texts: Sequence[str], *, unsaved: Collection[str] = ()) -> Vectors:
         """Unit vectors of the base's own phrasings asked as questions (staff checks ask each
         phrasing as if the base lacked it), kept in the cache file. Citizens' questions never
-        are: `query` keeps them in memory only."""
-        return self._stored(texts, query=True)
+        are: `query` keeps them in memory only, and a citizen's words checked before a curator
+        adds them to the base are passed as `unsaved`."""
+        return self._stored(texts, query=True, unsaved=unsaved)
 
-    def _stored(self, texts: Sequence[str], *, query: bool) -> Vectors:
+    def _stored(
+        self, texts: Sequence[str], *, query: bool, unsaved: Collection[str] = ()
+    ) -> Vectors:
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         keys = [_key(t, query=query) for t in texts]
         found = self._store.get(keys) if self._store is not None else {}
@@ -96,7 +99,9 @@ class Encoder:
                 continue
             with self._lock:
                 vector = np.asarray(self._model.encode(_plain(texts[i]), query), dtype=np.float32)
-            out[i] = made[keys[i]] = vector
+            out[i] = vector
+            if texts[i] not in unsaved:
+                made[keys[i]] = vector
         if made and self._store is not None:
             self._store.put(made)
         return out
