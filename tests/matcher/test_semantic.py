@@ -117,6 +117,29 @@ def test_entries_are_embedded_once_and_then_read_from_the_cache_file(tmp_path: P
     assert rebuilt.match(question) == built.match(question)
 
 
+@pytest.mark.parametrize("unusable", ["none", "not a folder"])
+def test_without_a_cache_file_a_rebuild_embeds_only_what_changed(
+    tmp_path: Path, unusable: str
+) -> None:
+    """No cache file (a read-only or full disk, no home folder for a service): a reload of
+    the base, or the console's check of a phrasing (two matchers), must not embed every entry
+    again, tens of seconds each time."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    cache = None if unusable == "none" else blocker / "faqbot" / "vectors.sqlite3"
+    encoder = CountingEncoder(cache_file=cache)
+    Matcher(SMALL, encoder=encoder)
+    assert encoder.embedded == 3
+    edited = _base(
+        ("stream", "Кто может проводить трансляции?", "Трансляции доступны всем авторам канала."),
+        ("money", "Как подключить монетизацию?", "Заявку подают в разделе «Монетизация»."),
+        ("delete", "Как удалить аккаунт?", "Откройте настройки профиля и нажмите «Удалить»."),
+    )
+    reloaded = Matcher(edited, encoder=encoder)
+    assert encoder.embedded == 4  # the edited answer only
+    assert reloaded.match("можно мне стримить").entry_id == "stream"
+
+
 def test_a_broken_cache_file_is_reported_and_the_entries_embedded_anyway(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
