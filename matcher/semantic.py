@@ -207,11 +207,19 @@ def _connect(path: Path) -> Iterator[sqlite3.Connection]:
         db.close()
 
 
-def default_cache_file() -> Path:
-    """`FAQBOT_CACHE_DIR`, else `$XDG_CACHE_HOME/faqbot`, else `~/.cache/faqbot`."""
+def default_cache_file() -> Path | None:
+    """`FAQBOT_CACHE_DIR`, else `$XDG_CACHE_HOME/faqbot`, else `~/.cache/faqbot`; None when
+    none is set and the user has no home folder (HOME unset and a user id with no account,
+    as a container's or a service's may be): the vectors are then kept in memory only."""
     folder = os.environ.get("FAQBOT_CACHE_DIR")
     if not folder:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        base = os.environ.get("XDG_CACHE_HOME")
+        if not base:
+            try:
+                base = str(Path.home() / ".cache")
+            except (RuntimeError, KeyError) as error:
+                log.warning("Кэш смысловых векторов не задан (FAQBOT_CACHE_DIR): %s", error)
+                return None
         folder = str(Path(base) / "faqbot")
     return Path(folder) / "embeddings.sqlite3"
 

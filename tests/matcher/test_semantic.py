@@ -4,6 +4,7 @@ unsure, and only then; entries' vectors are embedded once and kept in the cache 
 from __future__ import annotations
 
 import logging
+import pwd
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,22 @@ def test_without_a_cache_file_a_rebuild_embeds_only_what_changed(
     reloaded = Matcher(edited, encoder=encoder)
     assert encoder.embedded == 4  # the edited answer only
     assert reloaded.match("можно мне стримить").entry_id == "stream"
+
+
+def test_no_home_folder_leaves_the_vectors_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service or container with HOME unset and a user id with no account (no entry in
+    the user database, which cannot be made here, so its look-up fails as it would): the
+    server still starts, its matcher keeping the vectors in memory."""
+
+    def no_account(uid: int) -> pwd.struct_passwd:
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    for name in ("HOME", "XDG_CACHE_HOME", "FAQBOT_CACHE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", no_account)
+    assert default_cache_file() is None
+    matcher = Matcher(SMALL, encoder=Encoder(cache_file=default_cache_file()))
+    assert matcher.match("можно мне стримить").entry_id == "stream"
 
 
 def test_a_broken_cache_file_is_reported_and_the_entries_embedded_anyway(

@@ -55,7 +55,9 @@ def test_what_the_base_already_had_is_not_blamed_on_the_new_phrasing(
 def _kept(texts: list[str], *, forget: bool = False) -> list[str]:
     """Which of `texts` (asked as phrasings) have a vector in the meaning's cache file."""
     keys = {_key(t, query=True): t for t in texts}
-    with closing(sqlite3.connect(default_cache_file())) as db, db:
+    path = default_cache_file()
+    assert path is not None
+    with closing(sqlite3.connect(path)) as db, db:
         marks = ",".join("?" * len(keys))
         if forget:
             db.execute(f"DELETE FROM vectors WHERE key IN ({marks})", list(keys))
