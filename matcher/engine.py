@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -46,8 +47,13 @@ class Matcher:
         settings: MatcherSettings | None = None,
         morphology: Morphology | None = None,
         encoder: Encoder | None = None,
+        unsaved: Collection[str] = (),
     ) -> None:
+        """`unsaved`: phrasings not yet in the base's files (a citizen's words a curator is
+        about to add): their vectors, and their entry's, stay in memory, never in the cache
+        file."""
         self.kb = kb
+        self._unsaved = frozenset(unsaved)
         self.settings = settings or MatcherSettings()
         self._ids = [e.id for e in kb.entries]
         morphology = morphology or shared_morphology()
@@ -107,7 +113,12 @@ class Matcher:
         if self.settings.meaning.enabled and kb.entries:
             self._encoder = encoder or shared_encoder()
             self._meanings = self._encoder.passages(
-                [passage_text(e.question, e.answer) for e in kb.entries]
+                [passage_text(e.question, e.answer) for e in kb.entries],
+                unsaved={
+                    passage_text(e.question, e.answer)
+                    for e in kb.entries
+                    if not self._unsaved.isdisjoint(e.phrasings)
+                },
             )
 
     @property
@@ -128,7 +139,31 @@ class Matcher:
         index = self._ids.index(entry_id)
         return self._match(self.kb.entries[index].phrasings[phrasing], without=(index, phrasing))
 
+    def match_by_words(self, question: str) -> Match | None:
+        """The verdict on `question` when its words alone settle it (an answer, or nothing to
+        match on), at the words' cost (a millisecond or so); None when the meaning's stage is
+        to be asked, which `match` does (tens of milliseconds of embedding, waiting its turn
+        at the encoder): a caller on an event loop hands that one to a thread."""
+        verdict, unsure = self._by_words(question, without=None)
+        return verdict if unsure is None else None
+
     def _match(self, question: str, *, without: tuple[int, int] | None) -> Match:
+        verdict, unsure = self._by_words(question, without=without)
+        if unsure is None:
+            return verdict
+        # The words leave it unsure: what the question means decides with them which entries
+        # to offer, and in what order, but never answers alone what the words could not (an
+        # ambiguous "регистрация или пароль" stays a choice).
+        scored, exact = unsure
+        text = question[: self.settings.max_question_chars]
+        meant = self._with_meaning(text, scored.scores, without)
+        return self._verdict(question, Scored(scored.analysis, meant), exact, may_answer=False)
+
+    def _by_words(
+        self, question: str, *, without: tuple[int, int] | None
+    ) -> tuple[Match, tuple[Scored, int | None] | None]:
+        """The words' verdict, and what the meaning's stage needs when it is to be asked
+        (None: the words settle it)."""
         text = question[: self.settings.max_question_chars]
         tokens = self.analyzer.normalise(text)
         readings = [tokens]
@@ -152,12 +187,8 @@ class Matcher:
         scored = Scored(analyses[best], scores[best])
         verdict = self._verdict(question, scored, exact)
         if verdict.action is Action.ANSWER or self._encoder is None or not scored.analysis.terms:
-            return verdict
-        # The words leave it unsure: what the question means decides with them which entries
-        # to offer, and in what order, but never answers alone what the words could not (an
-        # ambiguous "регистрация или пароль" stays a choice).
-        meant = self._with_meaning(text, scored.scores, without)
-        return self._verdict(question, Scored(scored.analysis, meant), exact, may_answer=False)
+            return verdict, None
+        return verdict, (scored, exact)
 
     def _with_meaning(
         self, text: str, scores: FloatArray, without: tuple[int, int] | None
@@ -171,12 +202,15 @@ class Matcher:
             vector = self._encoder.query(text)
         else:
             # A staff check asks the base's own phrasings: kept in the cache file.
-            vector = self._encoder.phrasings([text])[0]
             entry, phrasing = without
+            left = self.kb.entries[entry]
+            asked = left.phrasings[phrasing] in self._unsaved  # (`text` may be cut short)
+            vector = self._encoder.phrasings([text], unsaved=(text,) if asked else ())[0]
             if phrasing == 0:  # the entry's question is left out: its answer alone
                 meanings = meanings.copy()
-                own = passage_text("", self.kb.entries[entry].answer)
-                meanings[entry] = self._encoder.passages([own])[0]
+                own = passage_text("", left.answer)
+                unsaved = () if self._unsaved.isdisjoint(left.phrasings) else (own,)
+                meanings[entry] = self._encoder.passages([own], unsaved=unsaved)[0]
         cosines = meanings @ vector
         similar = np.maximum((cosines - meaning.floor) / (1.0 - meaning.floor), 0.0)
         return np.asarray((1.0 - meaning.weight) * scores + meaning.weight * similar, np.float64)

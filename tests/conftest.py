@@ -8,7 +8,7 @@ import os
 import shutil
 import threading
 from collections import OrderedDict
-from collections.abc import Hashable, Iterator
+from collections.abc import Collection, Hashable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -54,15 +54,18 @@ class MatcherBuilds:
         *,
         settings: MatcherSettings | None = None,
         morphology: Morphology | None = None,
+        unsaved: Collection[str] = (),
     ) -> Matcher:
-        """A matcher over `kb`, as `Matcher(kb, settings=..., morphology=...)` builds it."""
+        """A matcher over `kb`, as `Matcher(kb, settings=..., morphology=..., unsaved=...)`
+        builds it."""
         settings = settings or MatcherSettings()
         morphology = morphology or shared_morphology()
-        key = (_content(kb), settings, id(morphology))
+        key = (_content(kb), settings, id(morphology), frozenset(unsaved))
         with self._lock:
             found = self._built.get(key)
             if found is None:
-                found = (Matcher(kb, settings=settings, morphology=morphology), morphology)
+                built = Matcher(kb, settings=settings, morphology=morphology, unsaved=unsaved)
+                found = (built, morphology)
                 self._built[key] = found
                 if len(self._built) > self._limit:
                     self._built.popitem(last=False)

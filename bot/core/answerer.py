@@ -27,3 +27,8 @@ class Answerer(Protocol):
     def match(self, question: str) -> Match:
         """The verdict on one question."""
         ...
+
+    def match_by_words(self, question: str) -> Match | None:
+        """The verdict when the words alone settle it, quickly; None: `match` finds it, at an
+        embedding's cost (`Matcher.match_by_words`)."""
+        ...

@@ -184,11 +184,14 @@ class ConversationService:
 
     async def _judge(self, question: str) -> _Verdict:
         try:
+            # A short question the words settle is matched on the loop's thread; the matcher
+            # is CPU-bound and thread-safe: a long question (up to tens of milliseconds of
+            # gibberish) and one the meaning's stage must embed (tens of milliseconds, maybe
+            # waiting for the encoder) leave the event loop free.
+            match = None
             if len(question) <= self._settings.inline_match_chars:
-                match = self._answerer.match(question)
-            else:
-                # The matcher is CPU-bound and thread-safe: a long question (up to tens of
-                # milliseconds of gibberish) leaves the event loop free.
+                match = self._answerer.match_by_words(question)
+            if match is None:
                 match = await asyncio.to_thread(self._answerer.match, question)
         except Exception:
             log.exception(

@@ -202,6 +202,10 @@ class LiveMatcher:
         """The verdict of the serving matcher on one question."""
         return self._current.matcher.match(question)
 
+    def match_by_words(self, question: str) -> Match | None:
+        """The serving matcher's verdict when the words alone settle it, else None."""
+        return self._current.matcher.match_by_words(question)
+
     @property
     def status(self) -> LiveStatus:
         """The state of hot reload as of the last check."""

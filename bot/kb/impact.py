@@ -47,7 +47,9 @@ def entry_findings(kb: KnowledgeBase, entry: Entry) -> tuple[Finding, ...]:
 def _new_findings(
     kb: KnowledgeBase, after: KnowledgeBase, entry_id: str, texts: Sequence[str]
 ) -> tuple[Finding, ...]:
-    matcher = Matcher(after)
+    # The new phrasings are a citizen's words until a curator adds them: their vectors stay
+    # out of the meaning's cache file (whatever the check finds).
+    matcher = Matcher(after, unsaved=texts)
     nearby = {entry_id}
     for text in texts:
         nearby.update(c.entry_id for c in matcher.match(text).candidates[:NEIGHBOURS])

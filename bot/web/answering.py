@@ -56,7 +56,14 @@ class RecordingAnswerer:
 
     def match(self, question: str) -> Match:
         """The verdict on one question, recorded for the request that asked."""
-        verdict = self._inner.match(question)
+        return self._seen(self._inner.match(question))
+
+    def match_by_words(self, question: str) -> Match | None:
+        """The verdict when the words alone settle it (else None), recorded as `match`'s."""
+        verdict = self._inner.match_by_words(question)
+        return None if verdict is None else self._seen(verdict)
+
+    def _seen(self, verdict: Match) -> Match:
         seen = _SEEN.get()
         if seen is not None:
             seen.append(verdict)

@@ -4,6 +4,8 @@ unsure, and only then; entries' vectors are embedded once and kept in the cache 
 from __future__ import annotations
 
 import logging
+import pwd
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +118,45 @@ def test_entries_are_embedded_once_and_then_read_from_the_cache_file(tmp_path: P
     assert rebuilt.match(question) == built.match(question)
 
 
+@pytest.mark.parametrize("unusable", ["none", "not a folder"])
+def test_without_a_cache_file_a_rebuild_embeds_only_what_changed(
+    tmp_path: Path, unusable: str
+) -> None:
+    """No cache file (a read-only or full disk, no home folder for a service): a reload of
+    the base, or the console's check of a phrasing (two matchers), must not embed every entry
+    again, tens of seconds each time."""
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    cache = None if unusable == "none" else blocker / "faqbot" / "vectors.sqlite3"
+    encoder = CountingEncoder(cache_file=cache)
+    Matcher(SMALL, encoder=encoder)
+    assert encoder.embedded == 3
+    edited = _base(
+        ("stream", "Кто может проводить трансляции?", "Трансляции доступны всем авторам канала."),
+        ("money", "Как подключить монетизацию?", "Заявку подают в разделе «Монетизация»."),
+        ("delete", "Как удалить аккаунт?", "Откройте настройки профиля и нажмите «Удалить»."),
+    )
+    reloaded = Matcher(edited, encoder=encoder)
+    assert encoder.embedded == 4  # the edited answer only
+    assert reloaded.match("можно мне стримить").entry_id == "stream"
+
+
+def test_no_home_folder_leaves_the_vectors_in_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A service or container with HOME unset and a user id with no account (no entry in
+    the user database, which cannot be made here, so its look-up fails as it would): the
+    server still starts, its matcher keeping the vectors in memory."""
+
+    def no_account(uid: int) -> pwd.struct_passwd:
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+
+    for name in ("HOME", "XDG_CACHE_HOME", "FAQBOT_CACHE_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", no_account)
+    assert default_cache_file() is None
+    matcher = Matcher(SMALL, encoder=Encoder(cache_file=default_cache_file()))
+    assert matcher.match("можно мне стримить").entry_id == "stream"
+
+
 def test_a_broken_cache_file_is_reported_and_the_entries_embedded_anyway(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -129,7 +170,47 @@ def test_a_broken_cache_file_is_reported_and_the_entries_embedded_anyway(
     assert abs(float(np.linalg.norm(vectors[0])) - 1.0) < 1e-3
 
 
+def test_a_damaged_row_of_the_cache_file_is_embedded_again(tmp_path: Path) -> None:
+    """A row whose vector is cut short, of another type or missing does not stop the matcher
+    being built (the server starting, the base reloading): that entry is embedded again."""
+    cache = tmp_path / "vectors.sqlite3"
+    Matcher(SMALL, encoder=CountingEncoder(cache_file=cache))
+    with sqlite3.connect(cache) as db:
+        keys = [k for (k,) in db.execute("SELECT key FROM vectors ORDER BY key")]
+        db.execute("UPDATE vectors SET vector = ? WHERE key = ?", (b"abc", keys[0]))
+        db.execute("UPDATE vectors SET vector = ? WHERE key = ?", ("text", keys[1]))
+        db.execute("UPDATE vectors SET vector = NULL WHERE key = ?", (keys[2],))
+    db.close()
+    again = CountingEncoder(cache_file=cache)
+    rebuilt = Matcher(SMALL, encoder=again)
+    assert again.embedded == 3
+    assert rebuilt.match("можно мне стримить").entry_id == "stream"
+    assert CountingEncoder(cache_file=cache).passages(
+        [passage_text(e.question, e.answer) for e in SMALL.entries]
+    ).shape == (3, 384)
+
+
 def test_any_text_the_words_cannot_place_gets_a_verdict(project_matcher: Matcher) -> None:
     for text in ("эптс \ud800 что \0 это", "😀" * 3 + " зачем", "ё" * 3_000):
         match = project_matcher.match(text)
         assert match.action in (Action.ANSWER, Action.CLARIFY, Action.HANDOFF)
+
+
+def test_the_words_verdict_is_given_alone_only_when_the_meaning_is_not_asked(
+    project_kb: KnowledgeBase,
+) -> None:
+    """`match_by_words` (what a caller on an event loop matches there) gives `match`'s very
+    verdict without embedding, or None where `match` embeds the question."""
+    encoder = CountingEncoder(cache_file=default_cache_file())
+    matcher = Matcher(project_kb, encoder=encoder)
+    for question in ("забыл пароль", "не могу попасть в свой профиль на портале", "?", "а б в"):
+        before = len(encoder.questions)
+        quick = matcher.match_by_words(question)
+        assert len(encoder.questions) == before
+        whole = matcher.match(question)
+        asked = len(encoder.questions) > before
+        assert (quick is None) == asked
+        if quick is not None:
+            assert quick == whole
+    assert matcher.match_by_words("не могу попасть в свой профиль на портале") is None
+    assert matcher.match_by_words("забыл пароль") is not None

@@ -20,7 +20,7 @@ from bot.core.replies import ReplyKind
 from bot.core.roles import Role
 from bot.core.ticket_status import TicketStatus
 from bot.core.tickets import Author, HandoffReason, Via
-from matcher import Match, Matcher
+from matcher import Action, Match, Matcher
 from tests.bot.conftest import FRIDAY_EVENING
 from tests.bot.core.conftest import Services
 from tests.support.statements import statements_through_sqlalchemy
@@ -130,7 +130,8 @@ async def test_the_question_and_the_reply_are_kept_in_order(services: Services) 
 
 
 class ThreadNotingMatcher:
-    """The real matcher, noting the thread each question was matched on."""
+    """The real matcher, noting the thread each question was matched on (whole: with the
+    meaning's stage when the words leave it unsure)."""
 
     def __init__(self, inner: Answerer) -> None:
         self._inner = inner
@@ -140,6 +141,12 @@ class ThreadNotingMatcher:
     def match(self, question: str) -> Match:
         self.threads.append(threading.get_ident())
         return self._inner.match(question)
+
+    def match_by_words(self, question: str) -> Match | None:
+        verdict = self._inner.match_by_words(question)
+        if verdict is not None:
+            self.threads.append(threading.get_ident())
+        return verdict
 
 
 async def test_only_a_long_question_is_matched_on_a_worker_thread(services: Services) -> None:
@@ -161,6 +168,28 @@ async def test_only_a_long_question_is_matched_on_a_worker_thread(services: Serv
     assert noting.threads[1] != threading.get_ident()
 
 
+async def test_a_short_question_the_words_leave_unsure_is_matched_on_a_worker_thread(
+    services: Services,
+) -> None:
+    """The meaning's stage embeds a question the words leave unsure: tens of milliseconds
+    (more while a reload or the console's check holds the encoder), which on the event loop
+    would hold up every other citizen's question and page."""
+    noting = ThreadNotingMatcher(services.conversations._answerer)
+    service = type(services.conversations)(
+        services.db,
+        noting,
+        calendar=services.conversations._calendar,
+        clock=services.clock,
+    )
+    unsure = "не могу попасть в свой профиль на портале"
+    assert len(unsure) <= services.conversations._settings.inline_match_chars
+    assert services.conversations._answerer.match(unsure).action is not Action.ANSWER
+    reply = await service.handle(ANNA, unsure)
+    assert noting.threads == [noting.threads[0]]  # matched once
+    assert noting.threads[0] != threading.get_ident()
+    assert reply.kind is not ReplyKind.ANSWER
+
+
 class BrokenMatcher:
     """A matcher that fails on every question."""
 
@@ -168,6 +197,9 @@ class BrokenMatcher:
         self.kb = kb
 
     def match(self, question: str) -> Match:
+        raise RuntimeError("index is corrupted")
+
+    def match_by_words(self, question: str) -> Match | None:
         raise RuntimeError("index is corrupted")
 
 

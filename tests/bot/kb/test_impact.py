@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
+from contextlib import closing
+
 from bot.kb.check import Kind, Severity
 from bot.kb.impact import alternative_findings, with_alternative
-from matcher import KnowledgeBase
+from matcher import KnowledgeBase, Matcher
+from matcher.semantic import _key, default_cache_file
 
 
 def test_another_entrys_phrasing_is_an_error_naming_that_entry(fixture_kb: KnowledgeBase) -> None:
@@ -46,3 +50,35 @@ def test_what_the_base_already_had_is_not_blamed_on_the_new_phrasing(
     # The base already gives one of account-blocked's phrasings to password-recovery.
     base = with_alternative(fixture_kb, "account-blocked", "сбросить забытый пароль")
     assert alternative_findings(base, "account-blocked", "учетку заблокировали") == ()
+
+
+def _kept(texts: list[str], *, forget: bool = False) -> list[str]:
+    """Which of `texts` (asked as phrasings) have a vector in the meaning's cache file."""
+    keys = {_key(t, query=True): t for t in texts}
+    path = default_cache_file()
+    assert path is not None
+    with closing(sqlite3.connect(path)) as db, db:
+        marks = ",".join("?" * len(keys))
+        if forget:
+            db.execute(f"DELETE FROM vectors WHERE key IN ({marks})", list(keys))
+        return [
+            keys[k]
+            for (k,) in db.execute(f"SELECT key FROM vectors WHERE key IN ({marks})", list(keys))
+        ]
+
+
+def test_a_citizens_words_checked_in_the_console_stay_out_of_the_cache_file(
+    fixture_kb: KnowledgeBase,
+) -> None:
+    """The inbox's phrasing is a citizen's question until a curator adds it (a refused one
+    never is): its vector, asked as the check asks each phrasing, is not written to disk."""
+    conflicting = "у меня сбросить забытый пароль не выходит совсем"
+    unsure = "вчера всё пропало в личном кабинете и ничего не грузится"
+    Matcher(fixture_kb)  # the cache file is there
+    _kept([conflicting, unsure], forget=True)
+    alternative_findings(fixture_kb, "account-blocked", conflicting)
+    alternative_findings(fixture_kb, "account-blocked", unsure)
+    assert _kept([conflicting, unsure]) == []
+    # The base's own phrasings are still kept: `kb check` embeds them once.
+    own = next(e for e in fixture_kb if e.id == "account-blocked").phrasings
+    assert _kept(list(own))
