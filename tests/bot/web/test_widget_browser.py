@@ -286,6 +286,9 @@ def test_a_citizen_gets_an_answer_and_an_operators_reply_live(
             box.fill("<script>alert(1)</script>")
             page.keyboard.press("Enter")
             expect(log.locator(".msg.citizen").last).to_have_text("<script>alert(1)</script>")
+            # Its answer first (the meaning's stage is asked about it): a call for a person
+            # pressed while a question is on its way waits for that answer, as a citizen would.
+            expect(log.locator(".msg.bot").last).to_contain_text("Номер обращения — 1")
 
             box.fill("сломался карбюратор у трактора")
             page.get_by_role("button", name="Позвать оператора").click()
