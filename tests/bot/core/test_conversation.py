@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from bot.core.answerer import Answerer
+from bot.core.conversation import ConversationService
 from bot.core.conversation_state import ConversationState
 from bot.core.errors import InvalidInputError, PermissionDeniedError
 from bot.core.history import ConversationHistory
@@ -149,10 +150,8 @@ class ThreadNotingMatcher:
         return verdict
 
 
-async def test_only_a_long_question_is_matched_on_a_worker_thread(services: Services) -> None:
-    """A usual question costs less to match than a hand-off to a thread does; a long one
-    (tens of milliseconds for 2,000 characters of gibberish) would hold up every other
-    citizen on the event loop, so it goes to a thread."""
+def _noting_threads(services: Services) -> tuple[ThreadNotingMatcher, ConversationService]:
+    """The conversation service over a matcher that notes the thread of each match."""
     noting = ThreadNotingMatcher(services.conversations._answerer)
     service = type(services.conversations)(
         services.db,
@@ -160,6 +159,14 @@ async def test_only_a_long_question_is_matched_on_a_worker_thread(services: Serv
         calendar=services.conversations._calendar,
         clock=services.clock,
     )
+    return noting, service
+
+
+async def test_only_a_long_question_is_matched_on_a_worker_thread(services: Services) -> None:
+    """A usual question costs less to match than a hand-off to a thread does; a long one
+    (tens of milliseconds for 2,000 characters of gibberish) would hold up every other
+    citizen on the event loop, so it goes to a thread."""
+    noting, service = _noting_threads(services)
     long = " ".join(["забыл пароль"] * 20)
     assert len(long) > services.conversations._settings.inline_match_chars
     await service.handle(ANNA, "забыл пароль")
@@ -174,13 +181,7 @@ async def test_a_short_question_the_words_leave_unsure_is_matched_on_a_worker_th
     """The meaning's stage embeds a question the words leave unsure: tens of milliseconds
     (more while a reload or the console's check holds the encoder), which on the event loop
     would hold up every other citizen's question and page."""
-    noting = ThreadNotingMatcher(services.conversations._answerer)
-    service = type(services.conversations)(
-        services.db,
-        noting,
-        calendar=services.conversations._calendar,
-        clock=services.clock,
-    )
+    noting, service = _noting_threads(services)
     unsure = "не могу попасть в свой профиль на портале"
     assert len(unsure) <= services.conversations._settings.inline_match_chars
     assert services.conversations._answerer.match(unsure).action is not Action.ANSWER
