@@ -82,7 +82,7 @@ async def run_telegram_down(plan: TelegramPlan) -> TelegramResult:
         finally:
             bot.stop()
             await db.close()
-            await api.stop()
+            await api.close()
             backend.close()
 
 

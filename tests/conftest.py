@@ -33,6 +33,17 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
         report.longrepr = f"skipped in CI, where nothing may be missing: {reason}"
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """The test bases' entries are embedded (`matcher.semantic`) once, before any test and in
+    one process: on a cold cache (a new machine, CI) each of xdist's workers built them at
+    once, twice the work, and an app test's server then took longer to start than its limit
+    (the widget's page refused). From the cache file, a build takes a fraction of a second."""
+    if hasattr(config, "workerinput"):
+        return  # an xdist worker: the controller has done it
+    for folder in (PROJECT_KB, FIXTURE_KB):
+        Matcher(load_knowledge_base(folder))
+
+
 class MatcherBuilds:
     """Builds a `Matcher` once per knowledge-base content, settings and dictionary.
 

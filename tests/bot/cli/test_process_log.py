@@ -139,7 +139,7 @@ async def test_the_telegram_command_says_how_polling_failed_and_recovered(
         if process.returncode is None:
             process.send_signal(signal.SIGINT)
         await asyncio.wait_for(process.wait(), timeout=30)
-        await api.stop()
+        await api.close()
     messages = [line.split(": ", 1)[1] for line in log.read_text("utf-8").splitlines()]
     assert "Бот @faqbot_test_bot (id=123, имя 'Консультант') опрашивает Telegram" in messages
     # The delays are aiogram's, with a random spread after the first.

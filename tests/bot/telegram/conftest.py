@@ -38,7 +38,7 @@ async def api(anyio_backend: str) -> AsyncIterator[FakeBotApi]:
     try:
         yield server
     finally:
-        await server.stop()
+        await server.close()
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -79,6 +80,9 @@ class FakeBotApi:
     _arrived: asyncio.Event = field(default_factory=asyncio.Event)
     _failures: list[Failure] = field(default_factory=list)
     _runner: web.AppRunner | None = None
+    # While down, the port stays bound (not listening: a connection is refused) so that no
+    # other test's server takes it before this one comes back on it.
+    _held: socket.socket | None = None
     base_url: str = ""
 
     # --- serving -------------------------------------------------------------------------
@@ -86,6 +90,9 @@ class FakeBotApi:
     async def start(self, port: int = 0) -> str:
         """Listen on loopback (a free port by default, or `port` to come back after `stop`);
         returns the base URL for `TELEGRAM_API_BASE`."""
+        if self._held is not None:
+            self._held.close()
+            self._held = None
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._method)
         app.router.add_get("/file/bot{token}/{path:.+}", self._file)
@@ -98,10 +105,23 @@ class FakeBotApi:
         return self.base_url
 
     async def stop(self) -> None:
-        """Stop listening."""
+        """Stop listening: connections are refused, and the port is kept for `start`."""
         self._arrived.set()
         if self._runner is not None:
+            port = self._runner.addresses[0][1]
             await self._runner.cleanup()
+            self._runner = None
+            held = socket.socket()
+            held.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            held.bind(("127.0.0.1", port))
+            self._held = held
+
+    async def close(self) -> None:
+        """Stop listening and let the port go."""
+        await self.stop()
+        if self._held is not None:
+            self._held.close()
+            self._held = None
 
     async def _method(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]

@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import threading
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
@@ -40,6 +41,8 @@ GENEROUS = RateLimit(burst=1000, per_second=1000.0)
 # How long a browser test's `expect(...)` waits for what the citizen should see: Playwright's
 # 5 s is short when two test processes share two cores with their servers and browsers.
 EXPECT_TIMEOUT_MS = 15_000
+# How long the in-thread test server may take to start (`live_server`).
+STARTUP_SECONDS = 120.0
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -183,11 +186,15 @@ def live_server(web_settings: WebSettings, morphology: Morphology) -> Iterator[L
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, name="test-uvicorn", daemon=True)
     thread.start()
-    for _ in range(300):
-        if server.started:
-            break
+    # Building the app embeds the base's entries (seconds each on a cold cache); a server
+    # that is not up by the limit fails here, not later as a refused connection.
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not server.started:
         if not thread.is_alive():
             pytest.fail("the test server did not start")
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            pytest.fail(f"the test server did not start within {STARTUP_SECONDS:g} s")
         threading.Event().wait(0.05)
     yield LiveServer(url=f"http://127.0.0.1:{port}")
     server.should_exit = True

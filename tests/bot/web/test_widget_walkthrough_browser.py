@@ -372,14 +372,16 @@ def test_on_a_phone_with_the_keyboard_out_the_box_and_the_last_answer_stay_in_si
     page.set_viewport_size({"width": 360, "height": 300})  # the keyboard is out
     expect(box).to_be_in_viewport(ratio=1)
     expect(page.get_by_role("button", name="Отправить")).to_be_in_viewport(ratio=1)
-    # Taller than the log, the answer is where the citizen began reading it: at its start.
-    assert answer.evaluate(FIRST_LINE_IN_SIGHT)
+    # Taller than the log, the answer is where the citizen began reading it: at its start
+    # (the log is scrolled once the browser has laid the smaller page out).
+    wait_until(page, lambda: answer.evaluate(FIRST_LINE_IN_SIGHT), "the answer's start in sight")
     close = page.get_by_role("button", name="Закрыть чат", exact=True)
     expect(close).to_be_in_viewport(ratio=1)
     box.fill("как получить выписку из ЭПТС")
     page.get_by_role("button", name="Отправить").tap()
     expect(log.locator(".msg.bot").last).to_contain_text("выписк")
-    assert log.locator(".msg.bot").last.evaluate(FIRST_LINE_IN_SIGHT)
+    second = log.locator(".msg.bot").last
+    wait_until(page, lambda: second.evaluate(FIRST_LINE_IN_SIGHT), "the new answer's start seen")
     expect(box).to_be_in_viewport(ratio=1)
 
     page.set_viewport_size({"width": 360, "height": 640})  # the keyboard is gone
