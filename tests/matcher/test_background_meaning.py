@@ -1,7 +1,7 @@
 """A matcher whose entries' vectors are built in the background (a server's, which answers at
 once): until every vector is there its answers are the words' alone, then the meaning stage
-joins for all entries at once; a replaced matcher stops embedding; other calls to the encoder
-are not held up behind the background build."""
+joins for all entries at once; a replaced matcher stops embedding; a question is not held up
+behind the background build."""
 
 from __future__ import annotations
 
@@ -99,8 +99,8 @@ def test_a_replaced_matcher_stops_embedding_its_base(
 def test_a_question_is_embedded_between_two_entries_of_a_background_build(
     tmp_path: Path,
 ) -> None:
-    """The encoder's lock is not fair: a background build that takes it again as soon as it
-    lets it go would keep a citizen's question waiting until the whole base was embedded."""
+    """The build takes the engine one entry at a time: a citizen's question asked meanwhile
+    waits for one entry's embedding, not for the whole base."""
     encoder = Encoder(cache_file=tmp_path / "embeddings.sqlite3")
     texts = [passage_text(f"Вопрос номер {i} о статусе заявления", "Ответ.") for i in range(200)]
     stop = threading.Event()
