@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Collection
 from dataclasses import dataclass
 
@@ -14,12 +17,14 @@ from matcher.match import Action, Candidate, Match
 from matcher.morph import Morphology, shared_morphology
 from matcher.normalize import fold_case, words
 from matcher.postings import FloatArray, Postings
-from matcher.semantic import Encoder, passage_text, shared_encoder
+from matcher.semantic import Encoder, Vectors, passage_text, shared_encoder
 from matcher.settings import MatcherSettings
 from matcher.stems import Stemmer
 from matcher.terms import EntryTerms, TermIndex
 from matcher.typos import Speller
 from matcher.vectors import fit_vectors
+
+log = logging.getLogger(__name__)
 
 # The blocks of the evidence postings.
 CHARS, LEMMAS, COVERAGE = 0, 1, 2
@@ -38,6 +43,13 @@ class Matcher:
 
     Building reads the whole base (analysis, indexes); `match` only reads what was built, so
     one Matcher serves many threads.
+
+    The meaning stage needs every entry's vector: read from the cache file, or embedded (about
+    0.1 s an entry). By default building waits for them. With `meaning_in_background` (a
+    server, which should answer at once) building returns when the words are built and the
+    vectors not all cached are embedded in a background thread; until all are there, every
+    question is decided by the words alone, exactly as with `Meaning(enabled=False)`, and then
+    the meaning stage joins at once for all entries (`meaning_ready`, `wait_for_meaning`).
     """
 
     def __init__(
@@ -48,10 +60,12 @@ class Matcher:
         morphology: Morphology | None = None,
         encoder: Encoder | None = None,
         unsaved: Collection[str] = (),
+        meaning_in_background: bool = False,
     ) -> None:
         """`unsaved`: phrasings not yet in the base's files (a citizen's words a curator is
         about to add): their vectors, and their entry's, stay in memory, never in the cache
-        file."""
+        file. `meaning_in_background`: do not wait for the entries' vectors (see the class);
+        `close` stops that work when the matcher is no longer needed."""
         self.kb = kb
         self._unsaved = frozenset(unsaved)
         self.settings = settings or MatcherSettings()
@@ -107,24 +121,79 @@ class Matcher:
             [fitted.chars, fitted.lemmas, self._terms.keyed],
             weights=[w.char_ngrams, w.entry_lemmas, w.coverage],
         )
-        # The second stage: each entry's meaning, for questions the words leave unsure.
+        # The second stage: each entry's meaning, for questions the words leave unsure. The
+        # matrix is assigned once, whole: a question sees all the entries' vectors or none.
         self._encoder: Encoder | None = None
-        self._meanings = np.zeros((0, 0), dtype=np.float32)
-        if self.settings.meaning.enabled and kb.entries:
-            self._encoder = encoder or shared_encoder()
-            self._meanings = self._encoder.passages(
-                [passage_text(e.question, e.answer) for e in kb.entries],
-                unsaved={
-                    passage_text(e.question, e.answer)
-                    for e in kb.entries
-                    if not self._unsaved.isdisjoint(e.phrasings)
-                },
+        self._meanings: Vectors | None = None
+        self._meaning_done = threading.Event()
+        self._meaning_stop = threading.Event()
+        if not (self.settings.meaning.enabled and kb.entries):
+            self._meaning_done.set()
+            return
+        self._encoder = encoder or shared_encoder()
+        texts = [passage_text(e.question, e.answer) for e in kb.entries]
+        unsaved = {
+            passage_text(e.question, e.answer)
+            for e in kb.entries
+            if not self._unsaved.isdisjoint(e.phrasings)
+        }
+        if not meaning_in_background:
+            self._meanings = self._encoder.passages(texts, unsaved=unsaved)
+            self._meaning_done.set()
+            return
+        # A restart or a reload of a base embedded before reads its vectors in a blink.
+        known = {} if unsaved else self._encoder.known_passages(texts)
+        if len(known) == len(texts):
+            self._meanings = np.stack([known[i] for i in range(len(texts))])
+            self._meaning_done.set()
+            return
+        log.info(
+            "Смысловой этап готовится в фоне: векторов нет у %d записей из %d; пока вопросы "
+            "решаются по словам",
+            len(texts) - len(known),
+            len(texts),
+        )
+        threading.Thread(
+            target=self._prepare_meaning,
+            args=(self._encoder, texts, unsaved),
+            name="faqbot-meaning",
+            daemon=True,
+        ).start()
+
+    def _prepare_meaning(self, encoder: Encoder, texts: list[str], unsaved: set[str]) -> None:
+        """The background build of the entries' vectors (`meaning_in_background`)."""
+        started = time.monotonic()
+        meanings = None
+        try:
+            meanings = encoder.passages_aside(texts, stop=self._meaning_stop, unsaved=unsaved)
+        except Exception:  # the words keep answering; the log says why the meaning does not
+            log.exception("Смысловой этап не подготовлен: вопросы решаются по словам")
+        finally:
+            self._meanings = meanings
+            self._meaning_done.set()
+        if meanings is not None:
+            log.info(
+                "Смысловой этап готов: записей %d, за %.1f с",
+                len(texts),
+                time.monotonic() - started,
             )
 
     @property
-    def asks_meaning(self) -> bool:
-        """Whether questions the words leave unsure are given the meaning's stage."""
-        return self._encoder is not None
+    def meaning_ready(self) -> bool:
+        """Whether questions the words leave unsure are given the meaning stage now: it is
+        enabled, and every entry's vector is there."""
+        return self._meanings is not None
+
+    def wait_for_meaning(self, timeout: float | None = None) -> bool:
+        """Wait until the entries' vectors are there (or cannot be: the stage is off, the
+        build failed or was stopped), at most `timeout` seconds; `meaning_ready` after."""
+        self._meaning_done.wait(timeout)
+        return self.meaning_ready
+
+    def close(self) -> None:
+        """Stop embedding entries in the background (a matcher replaced by a newer one); it
+        answers on with what it has."""
+        self._meaning_stop.set()
 
     def match(self, question: str) -> Match:
         """Score every entry for `question` and decide what to do with it."""
@@ -154,16 +223,17 @@ class Matcher:
         # The words leave it unsure: what the question means decides with them which entries
         # to offer, and in what order, but never answers alone what the words could not (an
         # ambiguous "регистрация или пароль" stays a choice).
-        scored, exact = unsure
+        scored, exact, meanings = unsure
         text = question[: self.settings.max_question_chars]
-        meant = self._with_meaning(text, scored.scores, without)
+        meant = self._with_meaning(text, scored.scores, without, meanings)
         return self._verdict(question, Scored(scored.analysis, meant), exact, may_answer=False)
 
     def _by_words(
         self, question: str, *, without: tuple[int, int] | None
-    ) -> tuple[Match, tuple[Scored, int | None] | None]:
+    ) -> tuple[Match, tuple[Scored, int | None, Vectors] | None]:
         """The words' verdict, and what the meaning's stage needs when it is to be asked
-        (None: the words settle it)."""
+        (None: the words settle it, or the entries' vectors are not all there yet)."""
+        meanings = self._meanings  # read once: the stage is asked with the vectors it saw
         text = question[: self.settings.max_question_chars]
         tokens = self.analyzer.normalise(text)
         readings = [tokens]
@@ -186,18 +256,21 @@ class Matcher:
         best = int(np.argmax(scores.max(axis=1, initial=0.0)))
         scored = Scored(analyses[best], scores[best])
         verdict = self._verdict(question, scored, exact)
-        if verdict.action is Action.ANSWER or self._encoder is None or not scored.analysis.terms:
+        if verdict.action is Action.ANSWER or meanings is None or not scored.analysis.terms:
             return verdict, None
-        return verdict, (scored, exact)
+        return verdict, (scored, exact, meanings)
 
     def _with_meaning(
-        self, text: str, scores: FloatArray, without: tuple[int, int] | None
+        self,
+        text: str,
+        scores: FloatArray,
+        without: tuple[int, int] | None,
+        meanings: Vectors,
     ) -> FloatArray:
         """The scores with the meaning's share: each entry's sentence-embedding cosine with
         the question, counted from `Meaning.floor` up."""
         assert self._encoder is not None
         meaning = self.settings.meaning
-        meanings = self._meanings
         if without is None:
             vector = self._encoder.query(text)
         else:

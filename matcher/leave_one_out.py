@@ -347,7 +347,7 @@ class _Bulk:
             return UNSETTLED  # maybe nothing ranked, or the first place is a tie
         top = min(best, 1.0)
         runner_up = min(max(second, 0.0), 1.0)
-        if self._matcher.asks_meaning and not _surely_answered(top, runner_up, t):
+        if self._matcher.meaning_ready and not _surely_answered(top, runner_up, t):
             return UNSETTLED  # the meaning's stage decides it (`Matcher._with_meaning`)
         if first == ask.entry:
             return None

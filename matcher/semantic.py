@@ -39,6 +39,10 @@ ANSWER_CHARS = 300
 # Vectors kept in memory besides the file (1.5 KB each): a base of a few thousand entries and
 # its phrasings' last checks.
 REMEMBERED = 16_384
+# Entries embedded in the background between two looks at whether to stop, and kept in the
+# cache file together: about a second of work, so a stopped build ends soon and a killed
+# process loses little.
+ASIDE_CHUNK = 8
 
 Vectors = npt.NDArray[np.float32]
 
@@ -51,7 +55,9 @@ def passage_text(question: str, answer: str) -> str:
 class Encoder:
     """Embeds questions and entries with multilingual-e5-small; one per process.
 
-    The C engine is not known to be safe for two calls at once, so calls take turns.
+    The C engine is not known to be safe for two calls at once, so calls take turns, one
+    text at a time: a question asked during a background build (`passages_aside`) waits for
+    one entry's embedding at most.
     """
 
     def __init__(self, *, cache_file: Path | None = None) -> None:
@@ -83,6 +89,30 @@ class Encoder:
         """Unit vectors of entries' texts (e5's "passage: " side), one row each, kept in the
         cache file (but for those in `unsaved`)."""
         return self._stored(texts, query=False, unsaved=unsaved)
+
+    def known_passages(self, texts: Sequence[str]) -> dict[int, Vectors]:
+        """The vectors `passages` would give that are kept (in memory or the cache file), by
+        the text's place in `texts`, read without embedding anything."""
+        keys = [_key(t, query=False) for t in texts]
+        found = self._remembered(keys)
+        unknown = [k for k in keys if k not in found]
+        if unknown and self._store is not None:
+            found.update(self._store.get(unknown))
+        self._remember(found)
+        return {i: found[k] for i, k in enumerate(keys) if k in found}
+
+    def passages_aside(
+        self, texts: Sequence[str], *, stop: threading.Event, unsaved: Collection[str] = ()
+    ) -> Vectors | None:
+        """`passages` for a background thread: each few entries are kept in the cache file as
+        they are made, and once `stop` is set the work ends (None) within a few entries."""
+        out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
+        for start in range(0, len(texts), ASIDE_CHUNK):
+            if stop.is_set():
+                return None
+            chunk = texts[start : start + ASIDE_CHUNK]
+            out[start : start + len(chunk)] = self._stored(chunk, query=False, unsaved=unsaved)
+        return out
 
     def phrasings(self, texts: Sequence[str], *, unsaved: Collection[str] = ()) -> Vectors:
         """Unit vectors of the base's own phrasings asked as questions (staff checks ask each

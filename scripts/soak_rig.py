@@ -193,14 +193,18 @@ class Serve(Process):
         return f"http://127.0.0.1:{self.port}"
 
     async def wait_healthy(self) -> float:
-        """Seconds until /healthz answers 200; raises `RigError` if it dies or takes too long."""
+        """Seconds until /healthz answers 200 with the meaning stage ready (a first start on an
+        empty vector cache builds the entries' vectors in the background: the load is measured
+        on the server as it runs after that); raises `RigError` if it dies or takes too long."""
         started = time.monotonic()
         async with httpx.AsyncClient(base_url=self.url, timeout=5, trust_env=False) as client:
             while time.monotonic() - started < STARTUP_SECONDS:
                 if not self.alive():
                     raise RigError(f"faqbot serve exited at start-up:\n{self.tail()}")
                 try:
-                    if (await client.get("/healthz")).status_code == 200:
+                    health = await client.get("/healthz")
+                    base = health.json().get("knowledge_base") or {}
+                    if health.status_code == 200 and base.get("meaning_ready"):
                         return time.monotonic() - started
                 except httpx.TransportError:
                     pass

@@ -52,6 +52,11 @@ class MatcherBuilds:
     depends only on the entries' texts, the synonyms, the settings and the dictionary, so a
     base with the same content gets a copy of the first build with its own `kb` (whose
     entries name the files they came from). Each distinct base is still built for real.
+
+    It waits for the entries' vectors even when asked to build them in the background, as a
+    server restarted on a warm cache finds them at once: the app tests see the meaning stage
+    from their first question. The background build itself is tested with real matchers
+    (`tests/matcher/test_background_meaning.py`, `tests/bot/web/test_serve_cold_cache.py`).
     """
 
     def __init__(self, limit: int = 16) -> None:
@@ -66,9 +71,10 @@ class MatcherBuilds:
         settings: MatcherSettings | None = None,
         morphology: Morphology | None = None,
         unsaved: Collection[str] = (),
+        meaning_in_background: bool = False,
     ) -> Matcher:
         """A matcher over `kb`, as `Matcher(kb, settings=..., morphology=..., unsaved=...)`
-        builds it."""
+        builds it (`meaning_in_background` is not honoured: see the class)."""
         settings = settings or MatcherSettings()
         morphology = morphology or shared_morphology()
         key = (_content(kb), settings, id(morphology), frozenset(unsaved))
@@ -127,6 +133,21 @@ def fixture_matcher(fixture_kb: KnowledgeBase, morphology: Morphology) -> Matche
 def project_kb() -> KnowledgeBase:
     """The product's own knowledge base."""
     return load_knowledge_base(PROJECT_KB)
+
+
+@pytest.fixture(scope="session")
+def project_matcher_built(
+    matcher_builds: MatcherBuilds, project_kb: KnowledgeBase, morphology: Morphology
+) -> Matcher:
+    """The project's base built once, before a test starts a server over a copy of it.
+
+    On a cold vector cache (a fresh CI machine's) building it embeds every entry: 15 s or
+    more, longer than a test waits for a server in its own thread to start, and a server
+    started as a process answers by the words alone until it is done. Built here first, a
+    server in the test process takes a copy (`MatcherBuilds`, the apps' dictionary is
+    `morphology`) and one started as a process finds every vector in the cache file.
+    """
+    return matcher_builds(project_kb, morphology=morphology)
 
 
 @pytest.fixture(scope="session")

@@ -109,6 +109,8 @@ def log_config() -> dict[str, Any]:
     # Other libraries' chatter (migrations, dictionaries loaded) stays out below WARNING.
     config["root"] = {"handlers": ["default"], "level": "WARNING"}
     config["loggers"]["bot"] = {"level": "INFO"}
+    # The matcher says when its meaning stage is being built in the background and is ready.
+    config["loggers"]["matcher"] = {"level": "INFO"}
     config["loggers"]["aiogram.dispatcher"] = {"level": "INFO"}
     return config
 

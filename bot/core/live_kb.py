@@ -11,6 +11,11 @@ background poller does not rebuild on the first sight of a change: it rebuilds w
 fingerprint is seen on two consecutive polls at least `settle` seconds apart. `check()` is the
 explicit "reload now" and rebuilds at once.
 
+With `meaning_in_background` (a server) a build is swapped in as soon as its words are built:
+the entries whose vectors the cache lacks (all of them on a first start, the edited ones on a
+reload) are embedded in the background, and until they are the new base's unsure questions
+are decided by its words alone. The replaced matcher stops embedding for its base.
+
 An edit that keeps a file's size and lands within the file system's timestamp tick of the
 previous one is not seen; saving the file again makes it visible.
 """
@@ -149,11 +154,12 @@ class LiveMatcher:
         clock: Callable[[], float] = time.monotonic,
         now: Clock = system_clock,
         on_reload: Iterable[ReloadListener] = (),
+        meaning_in_background: bool = False,
     ) -> None:
         """Load and build the first base; raise the loader's `KnowledgeBaseError` if broken.
 
         `morphology` is shared by every rebuild (it is the expensive part); `clock` measures
-        `settle`, `now` stamps the status.
+        `settle`, `now` stamps the status; `meaning_in_background`: see the module.
         """
         if interval <= 0 or settle < 0:
             raise ValueError(
@@ -167,6 +173,7 @@ class LiveMatcher:
         self._clock = clock
         self._now = now
         self._listeners = list(on_reload)
+        self._meaning_in_background = meaning_in_background
         self._lock = threading.Lock()  # one check at a time; readers never take it
         seen = fingerprint(self._kb_dir)
         self._current = _Build(self._build(), seen)
@@ -197,6 +204,11 @@ class LiveMatcher:
     def kb(self) -> KnowledgeBase:
         """The knowledge base serving now."""
         return self._current.matcher.kb
+
+    @property
+    def meaning_ready(self) -> bool:
+        """Whether the serving matcher asks the meaning stage (`Matcher.meaning_ready`)."""
+        return self._current.matcher.meaning_ready
 
     def match(self, question: str) -> Match:
         """The verdict of the serving matcher on one question."""
@@ -253,12 +265,17 @@ class LiveMatcher:
             self._thread.join(timeout)
             self._thread = None
 
+    def close(self) -> None:
+        """Stop polling and any background embedding for the serving base."""
+        self.stop()
+        self._current.matcher.close()
+
     def __enter__(self) -> LiveMatcher:
         self.start()
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        self.close()
 
     async def run(self, stop: asyncio.Event) -> None:
         """Poll every `interval` seconds until `stop` is set, each look in a worker thread."""
@@ -274,7 +291,12 @@ class LiveMatcher:
 
     def _build(self) -> Matcher:
         kb = load_knowledge_base(self._kb_dir)
-        return Matcher(kb, settings=self._settings, morphology=self._morphology)
+        return Matcher(
+            kb,
+            settings=self._settings,
+            morphology=self._morphology,
+            meaning_in_background=self._meaning_in_background,
+        )
 
     def _check(self, seen: Fingerprint) -> ReloadResult:
         """Compare, rebuild and swap; called with the lock held."""
@@ -300,7 +322,8 @@ class LiveMatcher:
             logger.exception("Не удалось построить поиск ответов по базе знаний %s", self._kb_dir)
             message = f"не удалось построить поиск ответов: {type(problem).__name__}: {problem}"
             return self._failed(message, checked_at, entries)
-        self._current = _Build(matcher, seen)
+        replaced, self._current = self._current.matcher, _Build(matcher, seen)
+        replaced.close()  # its base is no longer served: no more embedding for it
         self._logged_error = None
         version = self._status.version + 1
         self._set_status(

@@ -21,8 +21,13 @@ from matcher import KnowledgeBase, Match, Morphology
 async def running_answerer(
     kb_dir: Path, *, morphology: Morphology | None = None, interval: float = 2.0
 ) -> AsyncIterator[LiveMatcher]:
-    """The hot-reloading matcher over `kb_dir`, polling the files while the block runs."""
-    live = await asyncio.to_thread(LiveMatcher, kb_dir, morphology=morphology, interval=interval)
+    """The hot-reloading matcher over `kb_dir`, polling the files while the block runs.
+
+    It serves as soon as the words are built; the meaning stage joins when the entries'
+    vectors are (`LiveMatcher.meaning_ready`)."""
+    live = await asyncio.to_thread(
+        LiveMatcher, kb_dir, morphology=morphology, interval=interval, meaning_in_background=True
+    )
     stop = asyncio.Event()
     poller = asyncio.create_task(live.run(stop), name="kb-hot-reload")
     try:
@@ -30,6 +35,7 @@ async def running_answerer(
     finally:
         stop.set()
         await poller
+        live.close()
 
 
 _SEEN: contextvars.ContextVar[list[Match] | None] = contextvars.ContextVar(

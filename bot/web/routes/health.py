@@ -19,13 +19,15 @@ log = logging.getLogger(__name__)
 @router.get("/healthz")
 async def healthz(services: ServicesDep) -> JSONResponse:
     """Checks the database with the read every answer makes and a write that changes
-    nothing; reports the base in use."""
+    nothing; reports the base in use, and whether its meaning stage is ready yet."""
     status = services.answerer.status
     telegram = services.telegram.status.as_json()  # the web answers whatever its state
     base = {
         "entries": status.entries,
         "loaded_at": status.loaded_at.isoformat(),
         "last_error": status.last_error,
+        # False while the entries' vectors are built: unsure questions go by the words alone.
+        "meaning_ready": services.answerer.meaning_ready,
     }
     try:
         await services.maintenance.current()

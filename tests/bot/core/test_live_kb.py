@@ -10,13 +10,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from datetime import UTC
+from functools import partial
 from pathlib import Path
 
 import pytest
 
 from bot.core.answerer import Answerer
 from bot.core.live_kb import LiveMatcher, ReloadResult
-from matcher import Action, KnowledgeBaseError, Match, Morphology
+from matcher import Action, KnowledgeBaseError, Match, Matcher, Morphology
+from matcher.semantic import Encoder
+from tests.conftest import PROJECT_KB
 
 ACCOUNT = """\
 topic: Учётная запись
@@ -68,6 +71,10 @@ BROKEN_EDITS = [
     pytest.param(PAYMENTS.replace("id: state-duty", "id: fine-payment"), 9, id="duplicate-id"),
     pytest.param(PAYMENTS.replace("    answer: Штраф", "    ответ: Штраф"), 8, id="unknown-field"),
 ]
+
+
+# Longer than any build of the project's base's vectors takes, on a busy machine.
+READY_SECONDS = 600.0
 
 
 def write(path: Path, text: str) -> None:
@@ -347,3 +354,25 @@ def test_concurrent_questions_during_reloads_always_get_answers(
         assert verdict.entry_id is None or verdict.entry_id in known_ids
         if verdict.query == "Забыл пароль":
             assert (verdict.action, verdict.entry_id) == (Action.ANSWER, "password-recovery")
+
+
+def test_a_reload_stops_embedding_the_replaced_base(
+    tmp_path: Path, morphology: Morphology, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server's first start embeds the base in the background (15 s or more for the
+    project's); a curator's edit meanwhile replaces the matcher, whose embedding must stop
+    rather than go on for a base nobody is served from."""
+    encoder = Encoder(cache_file=tmp_path / "embeddings.sqlite3")  # cold, and the test's own
+    monkeypatch.setattr("bot.core.live_kb.Matcher", partial(Matcher, encoder=encoder))
+    kb_dir = tmp_path / "kb"
+    shutil.copytree(PROJECT_KB, kb_dir)
+    live = LiveMatcher(kb_dir, morphology=morphology, meaning_in_background=True)
+    first = live.matcher
+    write(kb_dir / "payments.yaml", PAYMENTS)
+
+    assert live.check().reloaded
+    # Until its build ends: stopped, it ends without the meaning stage (within a few entries);
+    # not stopped, it would end with it once every entry was embedded (a minute or more).
+    assert not first.wait_for_meaning(READY_SECONDS), "the replaced matcher embedded its base"
+    live.close()
+    assert not live.matcher.wait_for_meaning(READY_SECONDS), "a closed server went on embedding"

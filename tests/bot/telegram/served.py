@@ -17,6 +17,7 @@ import pytest
 
 from tests.bot.telegram.conftest import TOKEN
 from tests.bot.web.conftest import free_port
+from tests.support.readiness import ready
 
 STARTUP_SECONDS = 90.0
 STOP_SECONDS = 15.0
@@ -72,7 +73,7 @@ async def _wait_healthy(served: Served) -> None:
             if served.process.returncode is not None:
                 pytest.fail(f"faqbot serve exited at start-up:\n{served.log.read_text('utf-8')}")
             try:
-                if (await client.get(f"{served.url}/healthz", timeout=2)).status_code == 200:
+                if ready(await client.get(f"{served.url}/healthz", timeout=2)):
                     return
             except httpx.TransportError:
                 pass

@@ -23,6 +23,7 @@ from bot.core.claimants import host_prefix
 from bot.core.settings import OutboxSettings
 from tests.bot.web.conftest import free_port
 from tests.conftest import PROJECT_KB, ROOT
+from tests.support.readiness import ready
 from tests.support.smtp import smtp_server
 
 pytestmark = [
@@ -82,7 +83,7 @@ def _serve(
         if process.poll() is not None:
             pytest.fail(f"faqbot serve exited at start-up:\n{log.read_text('utf-8')}")
         try:
-            if httpx.get(url + "/healthz", timeout=2, trust_env=False).status_code == 200:
+            if ready(httpx.get(url + "/healthz", timeout=2, trust_env=False)):
                 return process, url
         except httpx.TransportError:
             pass

@@ -22,6 +22,7 @@ from tests.bot.web.conftest import csrf_of, free_port
 from tests.bot.web.test_widget_browser import ARGS, _chromium, citizen_page
 from tests.bot.web.test_widget_details_browser import LAUNCHER
 from tests.conftest import ROOT
+from tests.support.readiness import ready
 
 if TYPE_CHECKING:
     from playwright.sync_api import Response
@@ -69,7 +70,7 @@ class Serve:
             if process.poll() is not None:
                 pytest.fail(f"faqbot serve exited at start-up:\n{log.read_text('utf-8')}")
             try:
-                if httpx.get(self.url + "/healthz", timeout=2).status_code == 200:
+                if ready(httpx.get(self.url + "/healthz", timeout=2)):
                     return process
             except httpx.TransportError:
                 pass

@@ -28,9 +28,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from matcher import Matcher
 from tests.bot.web.conftest import csrf_of, free_port, log_in
 from tests.conftest import PROJECT_KB
 from tests.support.postgres import PostgresServer
+from tests.support.readiness import ready
 
 # Its module-scoped fixtures start once: the whole file runs in one test process.
 pytestmark = [
@@ -137,7 +139,7 @@ def _wait_healthy(server: Server) -> None:
         if server.process.poll() is not None:
             pytest.fail(f"{server.url} exited at start-up:\n{server.log.read_text('utf-8')}")
         try:
-            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
+            if ready(httpx.get(f"{server.url}/healthz", timeout=2)):
                 return
         except httpx.TransportError:
             pass
@@ -149,9 +151,12 @@ def _wait_healthy(server: Server) -> None:
 
 @pytest.fixture(scope="module")
 def servers(
-    postgres_server: PostgresServer, tmp_path_factory: pytest.TempPathFactory
+    postgres_server: PostgresServer,
+    tmp_path_factory: pytest.TempPathFactory,
+    project_matcher_built: Matcher,
 ) -> Iterator[tuple[Server, Server]]:
-    """A fresh database, two operator accounts and two servers on it; stopped afterwards."""
+    """A fresh database, two operator accounts and two servers on it (the base's vectors
+    cached first: they start with the meaning stage ready); stopped afterwards."""
     folder = tmp_path_factory.mktemp("two-servers")
     kb = folder / "kb"
     shutil.copytree(PROJECT_KB, kb)

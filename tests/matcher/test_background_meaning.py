@@ -1,0 +1,115 @@
+"""A matcher whose entries' vectors are built in the background (a server's, which answers at
+once): until every vector is there its answers are the words' alone, then the meaning stage
+joins for all entries at once; a replaced matcher stops embedding; a question is not held up
+behind the background build."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import time
+from contextlib import closing
+from pathlib import Path
+
+import pytest
+
+from matcher import KnowledgeBase, Matcher, MatcherSettings, Morphology
+from matcher.semantic import Encoder, passage_text
+from matcher.settings import Meaning
+from tests.conftest import ROOT
+
+WORDS_ONLY = MatcherSettings(meaning=Meaning(enabled=False))
+# Enough to see the difference the meaning stage makes, few enough to match in a blink next to
+# the seconds the base's 39 entries take to embed.
+QUESTIONS = 40
+# Longest wait for a background build of the 39 entries on a busy machine.
+READY_SECONDS = 300.0
+
+
+def _golden_questions() -> list[str]:
+    lines = (ROOT / "tests" / "golden" / "questions.tsv").read_text("utf-8").splitlines()
+    return [line.split("\t")[0] for line in lines[1:] if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def small_kb(project_kb: KnowledgeBase) -> KnowledgeBase:
+    """The project's entries about statuses, technical trouble and accounts (39)."""
+    kept = tuple(e for e in project_kb.entries if e.id.startswith(("status-", "tech-", "account-")))
+    return KnowledgeBase(kept, project_kb.synonyms)
+
+
+def _cached_rows(cache: Path) -> int:
+    with closing(sqlite3.connect(cache)) as db:
+        found: int = db.execute("SELECT count(*) FROM vectors").fetchone()[0]
+    return found
+
+
+def test_answers_are_the_words_until_every_vector_is_there_then_the_meanings(
+    tmp_path: Path, small_kb: KnowledgeBase, morphology: Morphology
+) -> None:
+    asked = ["статус", *_golden_questions()[:QUESTIONS]]
+    encoder = Encoder(cache_file=tmp_path / "embeddings.sqlite3")
+    words = Matcher(small_kb, morphology=morphology, settings=WORDS_ONLY)
+
+    started = Matcher(small_kb, morphology=morphology, encoder=encoder, meaning_in_background=True)
+    before = [started.match(q) for q in asked]
+    assert not started.meaning_ready, "embedding 39 entries took less than matching 41 questions"
+    assert before == [words.match(q) for q in asked]
+
+    assert started.wait_for_meaning(READY_SECONDS)
+    after = [started.match(q) for q in asked]
+    # A matcher that waited for the vectors (read from the cache the background build filled).
+    waited = Matcher(small_kb, morphology=morphology, encoder=encoder)
+    assert after == [waited.match(q) for q in asked]
+    assert after != before, "the meaning stage changed none of the answers: nothing was checked"
+
+
+def test_a_base_whose_vectors_are_cached_has_its_meanings_at_once(
+    tmp_path: Path, small_kb: KnowledgeBase, morphology: Morphology
+) -> None:
+    encoder = Encoder(cache_file=tmp_path / "embeddings.sqlite3")
+    Matcher(small_kb, morphology=morphology, encoder=encoder)  # the first start: all embedded
+    restarted = Encoder(cache_file=tmp_path / "embeddings.sqlite3")  # a new process's
+
+    again = Matcher(small_kb, morphology=morphology, encoder=restarted, meaning_in_background=True)
+
+    assert again.meaning_ready
+    waited = Matcher(small_kb, morphology=morphology, encoder=restarted)
+    assert again.match("статус") == waited.match("статус")
+
+
+def test_a_replaced_matcher_stops_embedding_its_base(
+    tmp_path: Path, small_kb: KnowledgeBase, morphology: Morphology
+) -> None:
+    cache = tmp_path / "embeddings.sqlite3"
+    encoder = Encoder(cache_file=cache)
+    replaced = Matcher(small_kb, morphology=morphology, encoder=encoder, meaning_in_background=True)
+
+    replaced.close()
+
+    assert not replaced.wait_for_meaning(READY_SECONDS)
+    kept = _cached_rows(cache)
+    time.sleep(1.0)  # what it would have embedded meanwhile (10 entries a second at most)
+    assert _cached_rows(cache) == kept < len(small_kb.entries)
+    assert replaced.match("статус") == Matcher(
+        small_kb, morphology=morphology, settings=WORDS_ONLY
+    ).match("статус")
+
+
+def test_a_question_is_embedded_between_two_entries_of_a_background_build(
+    tmp_path: Path,
+) -> None:
+    """The build takes the engine one entry at a time: a citizen's question asked meanwhile
+    waits for one entry's embedding, not for the whole base."""
+    encoder = Encoder(cache_file=tmp_path / "embeddings.sqlite3")
+    texts = [passage_text(f"Вопрос номер {i} о статусе заявления", "Ответ.") for i in range(200)]
+    stop = threading.Event()
+    build = threading.Thread(target=encoder.passages_aside, args=(texts,), kwargs={"stop": stop})
+    build.start()
+    try:
+        time.sleep(0.5)  # the build is under way
+        encoder.query("когда будет готово моё заявление")
+        assert build.is_alive(), "the question waited for the whole build"
+    finally:
+        stop.set()
+        build.join()
