@@ -136,21 +136,6 @@ def project_kb() -> KnowledgeBase:
 
 
 @pytest.fixture(scope="session")
-def project_matcher_built(
-    matcher_builds: MatcherBuilds, project_kb: KnowledgeBase, morphology: Morphology
-) -> Matcher:
-    """The project's base built once, before a test starts a server over a copy of it.
-
-    On a cold vector cache (a fresh CI machine's) building it embeds every entry: 15 s or
-    more, longer than a test waits for a server in its own thread to start, and a server
-    started as a process answers by the words alone until it is done. Built here first, a
-    server in the test process takes a copy (`MatcherBuilds`, the apps' dictionary is
-    `morphology`) and one started as a process finds every vector in the cache file.
-    """
-    return matcher_builds(project_kb, morphology=morphology)
-
-
-@pytest.fixture(scope="session")
 def project_matcher(project_kb: KnowledgeBase, morphology: Morphology) -> Matcher:
     """A matcher over the product's own knowledge base."""
     return Matcher(project_kb, morphology=morphology)

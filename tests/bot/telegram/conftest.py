@@ -15,7 +15,7 @@ import pytest
 from bot.core.settings import CoreSettings, OutboxSettings
 from bot.telegram.app import TelegramApp, telegram_app
 from bot.telegram.settings import RetrySettings, TelegramSettings
-from matcher import Matcher, Morphology
+from matcher import Morphology
 from tests.bot.telegram.citizen import Citizen
 from tests.bot.telegram.fake_api import FakeBotApi
 from tests.conftest import fresh_sqlite
@@ -42,11 +42,8 @@ async def api(anyio_backend: str) -> AsyncIterator[FakeBotApi]:
 
 
 @pytest.fixture
-def settings(
-    api: FakeBotApi, tmp_path: Path, sqlite_template: Path, project_matcher_built: Matcher
-) -> TelegramSettings:
-    """The bot's settings: the fake API, a copy of the project's base (its vectors cached
-    first), SQLite in tmp_path."""
+def settings(api: FakeBotApi, tmp_path: Path, sqlite_template: Path) -> TelegramSettings:
+    """The bot's settings: the fake API, a copy of the project's base, SQLite in tmp_path."""
     kb_dir = tmp_path / "kb"
     shutil.copytree(PROJECT_KB, kb_dir)
     return TelegramSettings(

@@ -27,7 +27,7 @@ from bot.storage.database import open_database
 from bot.web.app import create_app
 from bot.web.services import WebServices, build_services
 from bot.web.settings import RateLimit, WebSettings
-from matcher import Matcher, Morphology
+from matcher import Morphology
 from tests.bot.core.conftest import PASSWORD, fast_passwords
 from tests.conftest import PROJECT_KB, fresh_sqlite
 
@@ -61,9 +61,8 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
-def kb_dir(tmp_path: Path, project_matcher_built: Matcher) -> Path:
-    """A copy of the project's knowledge base (approved proposals are written into it), its
-    matcher built and its vectors cached before a server starts over it."""
+def kb_dir(tmp_path: Path) -> Path:
+    """A copy of the project's knowledge base (approved proposals are written into it)."""
     target = tmp_path / "kb"
     shutil.copytree(PROJECT_KB, target)
     return target
@@ -220,9 +219,8 @@ def browser(live_server: LiveServer) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def processes(project_matcher_built: Matcher) -> Iterator[list[subprocess.Popen[bytes]]]:
-    """Servers the test started: killed at the end if still running. The project's base
-    has its vectors cached first: a server over it starts with its meaning stage ready."""
+def processes() -> Iterator[list[subprocess.Popen[bytes]]]:
+    """Servers the test started: killed at the end if still running."""
     started: list[subprocess.Popen[bytes]] = []
     yield started
     for process in started:

@@ -28,7 +28,6 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from matcher import Matcher
 from tests.bot.web.conftest import csrf_of, free_port, log_in
 from tests.conftest import PROJECT_KB
 from tests.support.postgres import PostgresServer
@@ -153,10 +152,10 @@ def _wait_healthy(server: Server) -> None:
 def servers(
     postgres_server: PostgresServer,
     tmp_path_factory: pytest.TempPathFactory,
-    project_matcher_built: Matcher,
 ) -> Iterator[tuple[Server, Server]]:
     """A fresh database, two operator accounts and two servers on it (the base's vectors
-    cached first: they start with the meaning stage ready); stopped afterwards."""
+    are cached before the tests start: they start with the meaning stage ready); stopped
+    afterwards."""
     folder = tmp_path_factory.mktemp("two-servers")
     kb = folder / "kb"
     shutil.copytree(PROJECT_KB, kb)
