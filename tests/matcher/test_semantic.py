@@ -118,7 +118,7 @@ def test_entries_are_embedded_once_and_then_read_from_the_cache_file(tmp_path: P
     assert rebuilt.match(question) == built.match(question)
 
 
-@pytest.mark.parametrize("unusable", ["none", "not a folder"])
+@pytest.mark.parametrize("unusable", ["none", "not a folder", "refuses writes"])
 def test_without_a_cache_file_a_rebuild_embeds_only_what_changed(
     tmp_path: Path, unusable: str
 ) -> None:
@@ -128,6 +128,15 @@ def test_without_a_cache_file_a_rebuild_embeds_only_what_changed(
     blocker = tmp_path / "file"
     blocker.write_text("")
     cache = None if unusable == "none" else blocker / "faqbot" / "vectors.sqlite3"
+    if unusable == "refuses writes":  # a file that opens and reads, as on a full disk
+        cache = tmp_path / "vectors.sqlite3"
+        with sqlite3.connect(cache) as db:
+            db.execute("CREATE TABLE vectors (key TEXT PRIMARY KEY, vector BLOB)")
+            db.execute(
+                "CREATE TRIGGER full BEFORE INSERT ON vectors "
+                "BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END"
+            )
+        db.close()
     encoder = CountingEncoder(cache_file=cache)
     Matcher(SMALL, encoder=encoder)
     assert encoder.embedded == 3
