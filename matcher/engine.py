@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ctypes
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from functools import cache
@@ -25,6 +27,10 @@ from matcher.vectors import fit_vectors
 
 # The blocks of the evidence postings.
 CHARS, LEMMAS, COVERAGE = 0, 1, 2
+# Questions `match_by_words` left unsure whose word scores wait for `match` (a caller on an
+# event loop asks one, then the other from a thread): a few at a time, 80 KB each at
+# 10,000 entries.
+UNSURE_KEPT = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +117,9 @@ class Matcher:
         )
         # The entries' matrices are in the postings now: freed before the meanings are read.
         del fitted, phrasing_words, surface
+        # The words' scores of the last questions `match_by_words` left unsure.
+        self._unsure: OrderedDict[str, tuple[Scored, int | None]] = OrderedDict()
+        self._unsure_lock = threading.Lock()
         # The second stage: each entry's meaning, for questions the words leave unsure.
         self._encoder: Encoder | None = None
         self._meanings = np.zeros((0, 0), dtype=np.float32)
@@ -153,12 +162,25 @@ class Matcher:
         to be asked, which `match` does (tens of milliseconds of embedding, waiting its turn
         at the encoder): a caller on an event loop hands that one to a thread."""
         verdict, unsure = self._by_words(question, without=None)
-        return verdict if unsure is None else None
-
-    def _match(self, question: str, *, without: tuple[int, int] | None) -> Match:
-        verdict, unsure = self._by_words(question, without=without)
         if unsure is None:
             return verdict
+        # Kept for the `match` that follows, which then does not score the words again.
+        with self._unsure_lock:
+            self._unsure[question] = unsure
+            self._unsure.move_to_end(question)
+            while len(self._unsure) > UNSURE_KEPT:
+                self._unsure.popitem(last=False)
+        return None
+
+    def _match(self, question: str, *, without: tuple[int, int] | None) -> Match:
+        unsure = None
+        if without is None:
+            with self._unsure_lock:
+                unsure = self._unsure.pop(question, None)
+        if unsure is None:
+            verdict, unsure = self._by_words(question, without=without)
+            if unsure is None:
+                return verdict
         # The words leave it unsure: what the question means decides with them which entries
         # to offer, and in what order, but never answers alone what the words could not (an
         # ambiguous "регистрация или пароль" stays a choice).
