@@ -134,8 +134,8 @@ class Matcher:
                 },
             )
         # Building freed far more than it keeps (each entry's analyses, the fitting's
-        # matrices); the C heap keeps freed pages it cannot give back from its top: 55 MB
-        # of a 10,000-entry base's, which the process's questions would reuse only in part.
+        # matrices); the C heap keeps freed pages it cannot give back from its top: about
+        # 50 MB at 10,000 entries, which the process's questions would reuse only in part.
         _give_back_freed_memory()
 
     @property
@@ -326,7 +326,7 @@ def _give_back_freed_memory() -> None:
 def _malloc_trim() -> Callable[[int], int] | None:
     try:
         trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError):
+    except (OSError, AttributeError, TypeError):  # TypeError: Windows has no CDLL(None)
         return None
     return trim
 
