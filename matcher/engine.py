@@ -139,8 +139,8 @@ class Matcher:
         # matrices); the C heap keeps freed pages it cannot give back from its top: about
         # 50 MB at 10,000 entries, which the process's questions would reuse only in part.
         _give_back_freed_memory()
-        # The words' verdicts and scores of the last questions `match_by_words` left unsure.
-        self._unsure: OrderedDict[str, tuple[Match, Unsure]] = OrderedDict()
+        # The words' scores of the last questions `match_by_words` left unsure.
+        self._unsure: OrderedDict[str, Unsure] = OrderedDict()
         self._unsure_lock = threading.Lock()
         # The second stage: each entry's meaning, for questions the words leave unsure. The
         # matrix is assigned once, whole: a question sees all the entries' vectors or none.
@@ -239,51 +239,34 @@ class Matcher:
             return verdict
         # Kept for the `match` that follows, which then does not score the words again.
         with self._unsure_lock:
-            self._unsure[question] = (verdict, unsure)
+            self._unsure[question] = unsure
             self._unsure.move_to_end(question)
             while len(self._unsure) > UNSURE_KEPT:
                 self._unsure.popitem(last=False)
         return None
 
     def _match(self, question: str, *, without: tuple[int, int] | None) -> Match:
-        kept = None
+        unsure = None
         if without is None:
             with self._unsure_lock:
-                kept = self._unsure.pop(question, None)
-        if kept is None:
+                unsure = self._unsure.pop(question, None)
+        if unsure is None:
             verdict, unsure = self._by_words(question, without=without)
             if unsure is None:
                 return verdict
-        else:
-            verdict, unsure = kept
         # The words leave it unsure: what the question means decides with them which entries
         # to offer, and in what order, but never answers alone what the words could not (an
-        # ambiguous "регистрация или пароль" stays a choice). A borderline answer of the words
-        # stays one only when the meaning bears it out ("цоз это какая то организация?" was
-        # answered with the entry about the ЭПТС operator, not the one about the ЦОЗ).
+        # ambiguous "регистрация или пароль" stays a choice).
         scored, exact, meanings = unsure
         text = question[: self.settings.max_question_chars]
         meant = self._with_meaning(text, scored.scores, without, meanings)
-        if verdict.action is Action.ANSWER and self._meaning_agrees(scored.scores, meant):
-            return verdict  # a borderline answer the meaning bears out
         return self._verdict(question, Scored(scored.analysis, meant), exact, may_answer=False)
-
-    def _meaning_agrees(self, words: FloatArray, meant: FloatArray) -> bool:
-        """Whether the score with the meaning's share keeps the words' best entry first, by
-        `Meaning.kept_margin` at least."""
-        first = int(np.argmax(meant))
-        if first != int(np.argmax(words)):
-            return False
-        runner_up = float(np.partition(meant, -2)[-2]) if len(meant) > 1 else 0.0
-        return float(meant[first]) - runner_up >= self.settings.meaning.kept_margin
 
     def _by_words(
         self, question: str, *, without: tuple[int, int] | None
     ) -> tuple[Match, Unsure | None]:
         """The words' verdict, and what the meaning's stage needs when it is to be asked
-        (None: the words settle it, or the entries' vectors are not all there yet): when the
-        words give no answer, or an answer in the lower band the meaning checks
-        (`Meaning.recheck_below`)."""
+        (None: the words settle it, or the entries' vectors are not all there yet)."""
         meanings = self._meanings  # read once: the stage is asked with the vectors it saw
         text = question[: self.settings.max_question_chars]
         tokens = self.analyzer.normalise(text)
@@ -307,24 +290,9 @@ class Matcher:
         best = int(np.argmax(scores.max(axis=1, initial=0.0)))
         scored = Scored(analyses[best], scores[best])
         verdict = self._verdict(question, scored, exact)
-        if meanings is None or not scored.analysis.terms:
-            return verdict, None
-        if verdict.action is Action.ANSWER and not self._borderline(verdict, exact):
+        if verdict.action is Action.ANSWER or meanings is None or not scored.analysis.terms:
             return verdict, None
         return verdict, (scored, exact, meanings)
-
-    def _borderline(self, verdict: Match, exact: int | None) -> bool:
-        """Whether the words' answer is in the lower band the meaning checks (never one that
-        repeats a phrasing word for word)."""
-        if exact is not None:
-            return False
-        meaning = self.settings.meaning
-        ranked = verdict.candidates
-        runner_up = ranked[1].score if len(ranked) > 1 else 0.0
-        return (
-            ranked[0].score < meaning.recheck_below
-            and ranked[0].score - runner_up < meaning.recheck_ahead
-        )
 
     def _with_meaning(
         self,

@@ -32,7 +32,7 @@ from matcher.analyzer import Analysis
 from matcher.engine import Matcher, _entry_text
 from matcher.match import Action, Match
 from matcher.postings import FloatArray, IntArray
-from matcher.settings import Meaning, Thresholds
+from matcher.settings import Thresholds
 
 # How far a score summed here may be from the matcher's own: both sum 32-bit weights, partly
 # in 32 bits, and differ by 1e-7 or so (1e-6 at most on the bases tried).
@@ -347,9 +347,7 @@ class _Bulk:
             return UNSETTLED  # maybe nothing ranked, or the first place is a tie
         top = min(best, 1.0)
         runner_up = min(max(second, 0.0), 1.0)
-        if self._matcher.meaning_ready and not _surely_answered(
-            top, runner_up, t, self._matcher.settings.meaning
-        ):
+        if self._matcher.meaning_ready and not _surely_answered(top, runner_up, t):
             return UNSETTLED  # the meaning's stage decides it (`Matcher._with_meaning`)
         if first == ask.entry:
             return None
@@ -453,15 +451,9 @@ class _Facts:
         return max(close, ranked)
 
 
-def _surely_answered(top: float, runner_up: float, t: Thresholds, meaning: Meaning) -> bool:
-    """The words alone answer it, whatever the last bits of the scores: an answer above the
-    lower band the meaning checks (`Matcher._borderline`)."""
-    answered = top >= t.answer + TOLERANCE and top - runner_up >= t.margin + 2 * TOLERANCE
-    unchecked = (
-        top >= meaning.recheck_below + TOLERANCE
-        or top - runner_up >= meaning.recheck_ahead + 2 * TOLERANCE
-    )
-    return answered and unchecked
+def _surely_answered(top: float, runner_up: float, t: Thresholds) -> bool:
+    """The words alone answer it, whatever the last bits of the scores."""
+    return top >= t.answer + TOLERANCE and top - runner_up >= t.margin + 2 * TOLERANCE
 
 
 def _near(value: float, threshold: float, tolerance: float) -> bool:

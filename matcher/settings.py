@@ -35,8 +35,7 @@ class Thresholds:
 @dataclass(frozen=True, slots=True)
 class Meaning:
     """The second stage (`matcher.semantic`): a sentence embedding of the question against
-    each entry's, asked only when the words leave the question unsure (no confident answer,
-    or an answer in the lower band below).
+    each entry's, asked only when the words leave the question unsure (no confident answer).
 
     Chosen on the golden set's even lines and the base's own leave-one-out (README, Quality).
     """
@@ -47,15 +46,6 @@ class Meaning:
     # at 0.81-0.85, an on-topic one's at 0.85-0.91), so a cosine counts from this floor up:
     # (cosine - floor) / (1 - floor).
     floor: float = 0.75
-    # A words' answer in a lower band (its best score below `recheck_below` and less than
-    # `recheck_ahead` ahead of the runner-up) is checked against the meaning too: it stays an
-    # answer only when the score with the meaning's share keeps the same best entry, at least
-    # `kept_margin` ahead; otherwise the citizen is offered the candidates. Chosen like the
-    # rest (README, Quality): two of the three wrong answers on the golden set's even lines
-    # became choices, no right answer was lost there nor on the base's leave-one-out.
-    recheck_below: float = 0.5
-    recheck_ahead: float = 0.2
-    kept_margin: float = 0.06
 
 
 @dataclass(frozen=True, slots=True)

@@ -88,51 +88,6 @@ def test_the_meaning_is_asked_only_when_the_words_leave_the_question_unsure(
     assert encoder.questions == ["не могу попасть в свой профиль на портале"]
 
 
-@pytest.mark.parametrize(
-    ("question", "words_answer", "meant"),
-    [
-        # What the ЦОЗ is, not which organisation keeps the ЭПТС base.
-        ("цоз это организация какая-то?", "epts-organization", "epts-application-center"),
-        # The Госуслуги app's support, not the ЭПТС organisation's channels.
-        (
-            "с телефона через прогу можно связаться с оператором?",
-            "epts-support-contact-ways",
-            "support-mobile-app-help",
-        ),
-    ],
-)
-def test_a_borderline_answer_the_meaning_disagrees_with_becomes_a_choice(
-    project_matcher: Matcher,
-    project_kb: KnowledgeBase,
-    question: str,
-    words_answer: str,
-    meant: str,
-) -> None:
-    """The words alone answer these with a neighbour, a little ahead of the rest; the citizen
-    is offered a choice that holds the right entry instead of a confident wrong answer."""
-    words = Matcher(project_kb, settings=WORDS_ONLY).match(question)
-    assert words.action is Action.ANSWER
-    assert words.entry_id == words_answer
-    match = project_matcher.match(question)
-    assert match.action is Action.CLARIFY
-    assert meant in [c.entry_id for c in match.choices]
-
-
-def test_a_borderline_answer_the_meaning_bears_out_stays_an_answer(
-    project_kb: KnowledgeBase,
-) -> None:
-    """An answer in the lower band costs one embedding, and is still given when the meaning
-    agrees; `match_by_words` leaves it to `match`."""
-    encoder = CountingEncoder(cache_file=default_cache_file())
-    matcher = Matcher(project_kb, encoder=encoder)
-    question = "не могу загрузить документ"
-    assert matcher.match_by_words(question) is None
-    match = matcher.match(question)
-    assert match.action is Action.ANSWER
-    assert match.entry_id == "tech-file-upload"
-    assert encoder.questions == [question]
-
-
 def _base(*entries: tuple[str, str, str]) -> KnowledgeBase:
     return KnowledgeBase(
         tuple(
@@ -261,8 +216,6 @@ def test_the_words_verdict_is_given_alone_only_when_the_meaning_is_not_asked(
     questions = (
         "забыл пароль",
         "не могу попасть в свой профиль на портале",
-        "не могу загрузить документ",  # a borderline answer the meaning bears out
-        "цоз это организация какая-то?",  # a borderline answer the meaning does not
         "?",
         "а б в",
     )
