@@ -99,8 +99,8 @@ class Encoder:
         found = self._remembered(keys)
         unknown = [k for k in keys if k not in found]
         if unknown and self._store is not None:
+            # Read from the file, not remembered: the matcher's matrix holds them.
             found.update(self._store.get(unknown))
-        self._remember(found)
         return {i: found[k] for i, k in enumerate(keys) if k in found}
 
     def passages_aside(
