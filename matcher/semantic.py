@@ -99,8 +99,8 @@ class Encoder:
         found = self._remembered(keys)
         unknown = [k for k in keys if k not in found]
         if unknown and self._store is not None:
+            # Read from the file, not remembered: the matcher's matrix holds them.
             found.update(self._store.get(unknown))
-        self._remember(found)
         return {i: found[k] for i, k in enumerate(keys) if k in found}
 
     def passages_aside(
@@ -186,6 +186,14 @@ class _Store:
 
     def __init__(self, path: Path) -> None:
         self._path = path
+        # What fails now ("get", "put"): said once in the log, not at each of a background
+        # build's few entries, until it works again.
+        self._failing: set[str] = set()
+
+    def _failed(self, what: str, message: str, error: sqlite3.Error) -> None:
+        if what not in self._failing:
+            self._failing.add(what)
+            log.warning(message, self._path, error)
 
     @classmethod
     def open(cls, path: Path) -> _Store | None:
@@ -215,7 +223,9 @@ class _Store:
                         if isinstance(blob, bytes) and len(blob) == 4 * DIMENSIONS:
                             found[key] = np.frombuffer(blob, dtype=np.float32)
         except sqlite3.Error as error:
-            log.warning("Кэш смысловых векторов не читается (%s): %s", self._path, error)
+            self._failed("get", "Кэш смысловых векторов не читается (%s): %s", error)
+        else:
+            self._failing.discard("get")
         return found
 
     def put(self, vectors: dict[str, Vectors]) -> bool:
@@ -227,8 +237,9 @@ class _Store:
                     [(k, v.astype(np.float32).tobytes()) for k, v in vectors.items()],
                 )
         except sqlite3.Error as error:
-            log.warning("Кэш смысловых векторов не записан (%s): %s", self._path, error)
+            self._failed("put", "Кэш смысловых векторов не записан (%s): %s", error)
             return False
+        self._failing.discard("put")
         return True
 
 
