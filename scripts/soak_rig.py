@@ -203,8 +203,9 @@ class Serve(Process):
                     raise RigError(f"faqbot serve exited at start-up:\n{self.tail()}")
                 try:
                     health = await client.get("/healthz")
-                    base = health.json().get("knowledge_base") or {}
-                    if health.status_code == 200 and base.get("meaning_ready"):
+                    if health.status_code == 200 and (
+                        (health.json().get("knowledge_base") or {}).get("meaning_ready")
+                    ):
                         return time.monotonic() - started
                 except httpx.TransportError:
                     pass

@@ -268,7 +268,8 @@ class LiveMatcher:
     def close(self) -> None:
         """Stop polling and any background embedding for the serving base."""
         self.stop()
-        self._current.matcher.close()
+        with self._lock:  # a check under way swaps its matcher in first
+            self._current.matcher.close()
 
     def __enter__(self) -> LiveMatcher:
         self.start()
