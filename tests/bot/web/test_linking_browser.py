@@ -76,10 +76,19 @@ def _unlink_by_keyboard(page: Any) -> None:
         expect(log.locator(".msg.system .text").last).to_contain_text(said)
 
 
-def _press_twice_on_a_slow_line(page: Any, path: str) -> int:
-    """Enter pressed twice on the focused control while its request is on its way; how many
+GET_CODE = "Получить код для Telegram"
+# What the widget shows and where its focus is, for a failure's message.
+WIDGET_STATE = """host => JSON.stringify({
+    focus: host.shadowRoot.activeElement && host.shadowRoot.activeElement.outerHTML.slice(0, 120),
+    messages: Array.from(host.shadowRoot.querySelectorAll('.msg')).slice(-3)
+        .map(m => m.textContent.slice(0, 80)),
+})"""
+
+
+def _press_twice_on_a_slow_line(page: Any, control: Any, path: str) -> int:
+    """Enter pressed twice on `control` (focused) while its request is on its way; how many
     requests to `path` it sent."""
-    from playwright.sync_api import Route
+    from playwright.sync_api import Route, expect
 
     held: list[Route] = []
 
@@ -87,9 +96,14 @@ def _press_twice_on_a_slow_line(page: Any, path: str) -> int:
         held.append(route)
 
     page.route("**" + path, hold)
+    expect(control).to_be_focused()
     page.keyboard.press("Enter")
     page.keyboard.press("Enter")
-    wait_until(page, lambda: bool(held), f"the widget sends {path}")
+    try:
+        wait_until(page, lambda: bool(held), f"the widget sends {path}")
+    except AssertionError as error:  # once in CI (2026-12-06), cause not found: say more
+        state = page.locator("[data-faqbot]").evaluate(WIDGET_STATE)
+        raise AssertionError(f"{error}; the widget: {state}") from None
     page.wait_for_timeout(300)  # a second request would be here by now
     for route in held:
         route.continue_()
@@ -135,7 +149,7 @@ def test_a_citizen_links_the_widget_with_telegram_by_keyboard(
             page.keyboard.type(code)
             # Enter pressed again while the code is on its way redeems it once (until
             # 2026-12-05 the second, of a code used up, said «Код не подошёл» under «Готово»).
-            assert _press_twice_on_a_slow_line(page, "/api/v1/link") == 1
+            assert _press_twice_on_a_slow_line(page, field, "/api/v1/link") == 1
             expect(log.locator(".msg.system").last).to_contain_text(
                 "Готово: связали с каналом «Telegram»"
             )
@@ -149,8 +163,13 @@ def test_a_citizen_links_the_widget_with_telegram_by_keyboard(
 
             # Pressed twice (a double click, Enter again on a slow line), one code is shown:
             # until 2026-12-05 two were, and the first, replaced by the second, did not work.
-            page.get_by_role("button", name="Получить код для Telegram").focus()
-            assert _press_twice_on_a_slow_line(page, "/api/v1/link/code") == 1
+            page.get_by_role("button", name=GET_CODE).focus()
+            assert (
+                _press_twice_on_a_slow_line(
+                    page, page.get_by_role("button", name=GET_CODE), "/api/v1/link/code"
+                )
+                == 1
+            )
             expect(log.locator(".msg.system").last).to_contain_text("/link ")
             expect(log.locator(".msg.system").filter(has_text="Код для связи")).to_have_count(1)
             shown = SHOWN_CODE.search(log.locator(".msg.system").last.inner_text())
