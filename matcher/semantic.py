@@ -274,7 +274,9 @@ class _Store:
                 with _connect(self._path) as db:
                     # Frees the deleted rows' pages in a file made with it (none otherwise: a
                     # file from before reuses them for the next vectors instead of growing).
-                    db.execute("PRAGMA incremental_vacuum").fetchall()
+                    # As a script: sqlite3's execute() steps a statement without columns once,
+                    # which frees one page.
+                    db.executescript("PRAGMA incremental_vacuum;")
         except sqlite3.Error as error:
             self._failed("tidy", "Кэш смысловых векторов не обновлён (%s): %s", error)
         else:

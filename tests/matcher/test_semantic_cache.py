@@ -164,3 +164,18 @@ def test_a_process_running_for_a_month_keeps_its_bases_vectors(tmp_path: Path) -
     restarted = CountingEncoder(cache_file=cache)
     Matcher(SMALL, encoder=restarted)
     assert restarted.embedded == 0
+
+
+def test_the_file_gives_back_the_space_of_the_vectors_it_deletes(tmp_path: Path) -> None:
+    cache = tmp_path / "vectors.sqlite3"
+    Matcher(SMALL, encoder=CountingEncoder(cache_file=cache))
+    small = _keys(cache)
+    benchmark = _base(*((f"b{i}", f"Вопрос номер {i} о заявлении", "Ответ.") for i in range(40)))
+    Matcher(benchmark, encoder=CountingEncoder(cache_file=cache))
+    full = cache.stat().st_size
+    _age(cache, UNUSED_DAYS + 1, _keys(cache) - small)
+
+    CountingEncoder(cache_file=cache)
+    assert _keys(cache) == small
+    one_vector = 4 * 384
+    assert cache.stat().st_size < full - 30 * one_vector
