@@ -1,0 +1,181 @@
+"""The cache file of the meaning's vectors keeps what is used: the vectors of edited or deleted
+entries and of other bases go once unused for `UNUSED_DAYS`, those of a base in use stay (a
+start, a reload or a check on a warm cache embeds nothing), and a file from before or one that
+refuses writes is read as before."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Collection
+from contextlib import closing
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+
+from matcher import Matcher
+from matcher.semantic import UNUSED_DAYS
+from tests.matcher.test_semantic import SMALL, CountingEncoder, _base
+
+OTHER = _base(
+    ("visa", "Как оформить визу?", "Подайте анкету в консульство."),
+    ("tax", "Как заплатить налог?", "Оплатите квитанцию в личном кабинете."),
+)
+
+
+def _keys(cache: Path) -> set[str]:
+    with closing(sqlite3.connect(cache)) as db:
+        return {key for (key,) in db.execute("SELECT key FROM vectors")}
+
+
+def _age(cache: Path, days: int, keys: Collection[str] | None = None) -> None:
+    """As if the rows (all, or `keys`) were last used `days` earlier, and the file last
+    tidied then: what a month without use looks like in the file. (A file without the
+    day's column, as the code before kept, has no age to change.)"""
+    with closing(sqlite3.connect(cache)) as db, db:
+        if "used" not in {row[1] for row in db.execute("PRAGMA table_info(vectors)")}:
+            return
+        chosen = sorted(_keys(cache) if keys is None else keys)
+        earlier = f"-{days} days"
+        db.executemany(
+            "UPDATE vectors SET used = date(used, ?) WHERE key = ?", [(earlier, k) for k in chosen]
+        )
+        db.execute("UPDATE meta SET value = date(value, ?)", (earlier,))
+
+
+def _read_only(cache: Path) -> None:
+    """Makes SQLite open the file read-only (a file format write version it cannot write, as
+    a read-only mount or file does; the tests run as root, whom file modes do not stop)."""
+    header = bytearray(cache.read_bytes())
+    header[18] = 3
+    cache.write_bytes(bytes(header))
+
+
+def _from_before(cache: Path, source: Path) -> None:
+    """A cache file as the code before kept it (no day column, no meta table), holding the
+    vectors `source` holds."""
+    with closing(sqlite3.connect(cache)) as db, db:
+        db.execute("CREATE TABLE vectors (key TEXT PRIMARY KEY, vector BLOB)")
+        db.execute("ATTACH DATABASE ? AS source", (str(source),))
+        db.execute("INSERT INTO vectors SELECT key, vector FROM source.vectors")
+    with closing(sqlite3.connect(cache)) as db:
+        assert [row[1] for row in db.execute("PRAGMA table_info(vectors)")] == ["key", "vector"]
+
+
+def _two_bases(cache: Path) -> tuple[set[str], set[str]]:
+    """The file with both bases' vectors, and each base's keys."""
+    Matcher(SMALL, encoder=CountingEncoder(cache_file=cache))
+    small = _keys(cache)
+    Matcher(OTHER, encoder=CountingEncoder(cache_file=cache))
+    return small, _keys(cache) - small
+
+
+def test_vectors_unused_for_a_month_are_deleted_and_those_in_use_kept(tmp_path: Path) -> None:
+    cache = tmp_path / "vectors.sqlite3"
+    small, other = _two_bases(cache)
+    # SMALL was last built 25 days ago, OTHER (a benchmark's, a test's) more than a month ago.
+    _age(cache, UNUSED_DAYS - 5)
+    _age(cache, 6, other)
+
+    encoder = CountingEncoder(cache_file=cache)
+    assert _keys(cache) == small
+    Matcher(SMALL, encoder=encoder)
+    assert encoder.embedded == 0  # a base in use is never embedded again
+    # Its rows are noted as used today: another month's tidying keeps them.
+    _age(cache, UNUSED_DAYS - 1)
+    Matcher(SMALL, encoder=(again := CountingEncoder(cache_file=cache)))
+    assert again.embedded == 0
+    assert _keys(cache) == small
+
+
+def test_a_cache_file_from_before_keeps_its_vectors_and_is_tidied_from_then_on(
+    tmp_path: Path,
+) -> None:
+    built = tmp_path / "built.sqlite3"
+    small, other = _two_bases(built)
+    cache = tmp_path / "vectors.sqlite3"
+    _from_before(cache, built)
+
+    upgraded = CountingEncoder(cache_file=cache)
+    Matcher(SMALL, encoder=upgraded)
+    Matcher(OTHER, encoder=upgraded)
+    assert upgraded.embedded == 0  # an upgrade embeds nothing again
+    assert _keys(cache) == small | other  # its rows count as used on the day of the upgrade
+
+    # A month on, SMALL still in use and OTHER not: OTHER's vectors go.
+    _age(cache, UNUSED_DAYS + 1, other)
+    later = CountingEncoder(cache_file=cache)
+    Matcher(SMALL, encoder=later)
+    assert later.embedded == 0
+    assert _keys(cache) == small
+
+
+@pytest.mark.parametrize("kind", ["from before", "a month unused"])
+def test_a_read_only_cache_file_is_read_as_it_is(
+    tmp_path: Path, kind: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A read-only file (a read-only mount, another user's file) can neither take the day's
+    column nor be tidied nor note its rows' use: its vectors are read all the same, and the
+    log says so once."""
+    cache = tmp_path / "vectors.sqlite3"
+    if kind == "from before":
+        built = tmp_path / "built.sqlite3"
+        Matcher(SMALL, encoder=CountingEncoder(cache_file=built))
+        _from_before(cache, built)
+    else:
+        Matcher(SMALL, encoder=CountingEncoder(cache_file=cache))
+        _age(cache, UNUSED_DAYS + 1)
+    kept = _keys(cache)
+    _read_only(cache)
+
+    with caplog.at_level(logging.WARNING, logger="matcher.semantic"):
+        encoder = CountingEncoder(cache_file=cache)
+        first = Matcher(SMALL, encoder=encoder)
+        Matcher(SMALL, encoder=encoder)
+        Matcher(OTHER, encoder=encoder)  # embedded, and kept in memory only
+        Matcher(OTHER, encoder=encoder)
+    assert encoder.embedded == len(OTHER.entries)
+    assert first.match("можно мне стримить").entry_id == "stream"
+    assert _keys(cache) == kept
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == len(set(said)) <= 2, said  # each failure once: tidying, writing
+
+
+def test_a_process_running_for_a_month_keeps_its_bases_vectors(tmp_path: Path) -> None:
+    """A server up for weeks without a reload reads its entries' vectors from the file only at
+    its start; on each new day it notes them as used, so a check or a benchmark run in another
+    process a month later does not delete them (the server's next start would embed its whole
+    base again)."""
+    cache = tmp_path / "vectors.sqlite3"
+    small, _ = _two_bases(cache)
+    server = CountingEncoder(cache_file=cache)
+    Matcher(SMALL, encoder=server)
+    # A month on, the file unused since: the server's process started the day before.
+    _age(cache, UNUSED_DAYS + 1)
+    store = server._store
+    assert store is not None
+    # The process's day (the test's lever: the clock cannot be moved).
+    store._day = (date.fromisoformat(store._day) - timedelta(days=1)).isoformat()
+    server.query("можно мне стримить")  # a citizen's question on the new day
+
+    CountingEncoder(cache_file=cache)  # another process opens the file and tidies it
+    assert _keys(cache) == small
+    restarted = CountingEncoder(cache_file=cache)
+    Matcher(SMALL, encoder=restarted)
+    assert restarted.embedded == 0
+
+
+def test_the_file_gives_back_the_space_of_the_vectors_it_deletes(tmp_path: Path) -> None:
+    cache = tmp_path / "vectors.sqlite3"
+    Matcher(SMALL, encoder=CountingEncoder(cache_file=cache))
+    small = _keys(cache)
+    benchmark = _base(*((f"b{i}", f"Вопрос номер {i} о заявлении", "Ответ.") for i in range(40)))
+    Matcher(benchmark, encoder=CountingEncoder(cache_file=cache))
+    full = cache.stat().st_size
+    _age(cache, UNUSED_DAYS + 1, _keys(cache) - small)
+
+    CountingEncoder(cache_file=cache)
+    assert _keys(cache) == small
+    one_vector = 4 * 384
+    assert cache.stat().st_size < full - 30 * one_vector
