@@ -199,14 +199,19 @@ def main() -> None:
         ).stdout
         r = json.loads(out.strip().splitlines()[-1])
         print(
-            f"| {size:,} | {r['words_ready_s']:.1f} s | {r['meaning_ready_s']:.1f} s | "
-            f"{r['cached_words_ready_s']:.1f} s | {r['cached_meaning_ready_s']:.1f} s | "
+            f"| {size:,} | {_seconds(r['words_ready_s'])} | {_seconds(r['meaning_ready_s'])} | "
+            f"{_seconds(r['cached_words_ready_s'])} | {_seconds(r['cached_meaning_ready_s'])} | "
             f"{r['median_ms']:.2f} ms | {r['cpu_median_ms']:.2f} ms | {r['p99_ms']:.2f} ms | "
             f"{r['qps']:.0f} | {r['meaning_share']:.1%} | "
             f"{r['baseline_median_ms']:.2f} ms | "
             f"x{r['median_ms'] / r['baseline_median_ms']:.2f} | {r['peak_mb']:.0f} MB |",
             flush=True,
         )
+
+
+def _seconds(value: float) -> str:
+    """A time for the table; "—" for a stage that is off (`--words-only`)."""
+    return "—" if math.isnan(value) else f"{value:.1f} s"
 
 
 if __name__ == "__main__":
