@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import ctypes
 import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from dataclasses import dataclass
-from functools import cache
 
 import numpy as np
 
@@ -17,6 +15,7 @@ from matcher.analyzer import Analysis, Analyzer
 from matcher.decision import decide
 from matcher.knowledge import KnowledgeBase
 from matcher.match import Action, Candidate, Match
+from matcher.memory import give_back_freed_memory
 from matcher.morph import Morphology, shared_morphology
 from matcher.normalize import fold_case, words
 from matcher.postings import FloatArray, Postings
@@ -138,7 +137,7 @@ class Matcher:
         # Building freed far more than it keeps (each entry's analyses, the fitting's
         # matrices); the C heap keeps freed pages it cannot give back from its top: about
         # 50 MB at 10,000 entries, which the process's questions would reuse only in part.
-        _give_back_freed_memory()
+        give_back_freed_memory()
         # The words' scores of the last questions `match_by_words` left unsure.
         self._unsure: OrderedDict[str, Unsure] = OrderedDict()
         self._unsure_lock = threading.Lock()
@@ -268,22 +267,7 @@ class Matcher:
         """The words' verdict, and what the meaning's stage needs when it is to be asked
         (None: the words settle it, or the entries' vectors are not all there yet)."""
         meanings = self._meanings  # read once: the stage is asked with the vectors it saw
-        text = question[: self.settings.max_question_chars]
-        tokens = self.analyzer.normalise(text)
-        readings = [tokens]
-        repaired = self.analyzer.repair(tokens, self._speller.correct)
-        if repaired != tokens:
-            readings.append(repaired)
-        typos = frozenset(tokens) - frozenset(repaired)
-        # Each reading is scored as typed and repaired; courtesy left out, and kept when it
-        # was there. Readings that analyse alike are scored once.
-        variants: dict[tuple[str, tuple[str, ...]], Analysis] = {}
-        for reading in readings:
-            analysis, kept = self.analyzer.analyze_both(reading, verbatim=typos)
-            variants.setdefault((analysis.words, analysis.terms), analysis)
-            if analysis.dropped_courtesy:
-                variants.setdefault((kept.words, kept.terms), kept)
-        analyses = list(variants.values())
+        analyses = self._analyses(question)
         scores = self._score(analyses, without)
         exact = self._exact_entry(analyses, without)
         # The variant whose best entry scores highest wins; the first one on a tie.
@@ -293,6 +277,24 @@ class Matcher:
         if verdict.action is Action.ANSWER or meanings is None or not scored.analysis.terms:
             return verdict, None
         return verdict, (scored, exact, meanings)
+
+    def _analyses(self, question: str) -> list[Analysis]:
+        """The readings of `question` that are scored: as typed and repaired, courtesy left
+        out, and kept when it was there; readings that analyse alike once."""
+        text = question[: self.settings.max_question_chars]
+        tokens = self.analyzer.normalise(text)
+        readings = [tokens]
+        repaired = self.analyzer.repair(tokens, self._speller.correct)
+        if repaired != tokens:
+            readings.append(repaired)
+        typos = frozenset(tokens) - frozenset(repaired)
+        variants: dict[tuple[str, tuple[str, ...]], Analysis] = {}
+        for reading in readings:
+            analysis, kept = self.analyzer.analyze_both(reading, verbatim=typos)
+            variants.setdefault((analysis.words, analysis.terms), analysis)
+            if analysis.dropped_courtesy:
+                variants.setdefault((kept.words, kept.terms), kept)
+        return list(variants.values())
 
     def _with_meaning(
         self,
@@ -389,23 +391,6 @@ class Matcher:
         return Match(
             question, action, best.entry_id, best.score, ranked, best.matched_terms, offered
         )
-
-
-def _give_back_freed_memory() -> None:
-    """Return the C heap's free pages to the system (glibc's `malloc_trim`: a few
-    milliseconds); nothing elsewhere (musl, macOS), where the allocator has no such call."""
-    trim = _malloc_trim()
-    if trim is not None:
-        trim(0)
-
-
-@cache
-def _malloc_trim() -> Callable[[int], int] | None:
-    try:
-        trim: Callable[[int], int] = ctypes.CDLL(None).malloc_trim
-    except (OSError, AttributeError, TypeError):  # TypeError: Windows has no CDLL(None)
-        return None
-    return trim
 
 
 def _entry_text(terms: EntryTerms, *, without: int | None = None) -> str:

@@ -234,25 +234,9 @@ class _Bulk:
         return variants, entry, scores
 
     def _readings(self, ask: Ask) -> list[Analysis]:
-        """The analysed variants `Matcher._match` scores for the phrasing, in its order (the
-        same steps: keep them in step with it)."""
+        """The analysed variants `Matcher._match` scores for the phrasing, in its order."""
         matcher = self._matcher
-        question = matcher.kb.entries[ask.entry].phrasings[ask.phrasing]
-        analyzer = matcher.analyzer
-        text = question[: matcher.settings.max_question_chars]
-        tokens = analyzer.normalise(text)
-        readings = [tokens]
-        repaired = analyzer.repair(tokens, matcher._speller.correct)
-        if repaired != tokens:
-            readings.append(repaired)
-        typos = frozenset(tokens) - frozenset(repaired)
-        variants: dict[tuple[str, tuple[str, ...]], Analysis] = {}
-        for reading in readings:
-            analysis, kept = analyzer.analyze_both(reading, verbatim=typos)
-            variants.setdefault((analysis.words, analysis.terms), analysis)
-            if analysis.dropped_courtesy:
-                variants.setdefault((kept.words, kept.terms), kept)
-        return list(variants.values())
+        return matcher._analyses(matcher.kb.entries[ask.entry].phrasings[ask.phrasing])
 
     def _coverage_queries(self, analyses: Sequence[Analysis]) -> sparse.csr_matrix:
         """Per analysis, the weight of each of its known terms over its whole term weight,

@@ -105,11 +105,7 @@ class Encoder:
         """The vectors `passages` would give that are kept (in memory or the cache file), by
         the text's place in `texts`, read without embedding anything."""
         keys = [_key(t, query=False) for t in texts]
-        found = self._remembered(keys)
-        unknown = [k for k in keys if k not in found]
-        if unknown and self._store is not None:
-            # Read from the file, not remembered: the matcher's matrix holds them.
-            found.update(self._store.get(unknown))
+        found = self._kept(keys)
         return {i: found[k] for i, k in enumerate(keys) if k in found}
 
     def passages_aside(
@@ -137,10 +133,7 @@ class Encoder:
     ) -> Vectors:
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         keys = [_key(t, query=query) for t in texts]
-        found = self._remembered(keys)
-        unknown = [k for k in keys if k not in found]
-        if unknown and self._store is not None:
-            found.update(self._store.get(unknown))
+        found = self._kept(keys)
         missing = [i for i, k in enumerate(keys) if k not in found]
         for i, key in enumerate(keys):
             if key in found:
@@ -160,6 +153,15 @@ class Encoder:
         if made and not (self._store is not None and self._store.put(made)):
             self._remember(made)
         return out
+
+    def _kept(self, keys: Sequence[str]) -> dict[str, Vectors]:
+        """The vectors of `keys` kept in memory or in the cache file. Those read from the file
+        are not remembered: the file keeps them (and the matcher's matrix an entry's)."""
+        found = self._remembered(keys)
+        unknown = [k for k in keys if k not in found]
+        if unknown and self._store is not None:
+            found.update(self._store.get(unknown))
+        return found
 
     def _remembered(self, keys: Sequence[str]) -> dict[str, Vectors]:
         with self._memory_lock:

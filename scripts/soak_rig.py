@@ -27,6 +27,7 @@ from bot.core.accounts import Accounts
 from bot.core.roles import Role
 from bot.storage.database import open_database
 from tests.support.postgres import ThrowawayPostgres, free_port
+from tests.support.readiness import ready
 
 ROOT = Path(__file__).resolve().parents[1]
 KB_DIR = ROOT / "knowledge_base"
@@ -203,9 +204,7 @@ class Serve(Process):
                     raise RigError(f"faqbot serve exited at start-up:\n{self.tail()}")
                 try:
                     health = await client.get("/healthz")
-                    if health.status_code == 200 and (
-                        (health.json().get("knowledge_base") or {}).get("meaning_ready")
-                    ):
+                    if ready(health):
                         return time.monotonic() - started
                 except httpx.TransportError:
                     pass

@@ -8,7 +8,12 @@ meaning stage is ready, as well as healthy.
 
 from __future__ import annotations
 
+import subprocess
+import time
+from pathlib import Path
+
 import httpx
+import pytest
 
 
 def ready(health: httpx.Response) -> bool:
@@ -17,3 +22,20 @@ def ready(health: httpx.Response) -> bool:
         return False
     base = health.json().get("knowledge_base") or {}
     return bool(base.get("meaning_ready"))
+
+
+def wait_ready(process: subprocess.Popen[bytes], url: str, log: Path, seconds: float) -> None:
+    """Wait until the server at `url` is `ready`; fail with its log (`log`) if it exits or
+    takes longer than `seconds`, and stop it then."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"faqbot serve exited at start-up:\n{log.read_text('utf-8')}")
+        try:
+            if ready(httpx.get(url + "/healthz", timeout=2, trust_env=False)):
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    process.kill()
+    pytest.fail(f"faqbot serve not healthy in {seconds:g} s:\n{log.read_text('utf-8')}")

@@ -23,7 +23,7 @@ from bot.core.claimants import host_prefix
 from bot.core.settings import OutboxSettings
 from tests.bot.web.conftest import free_port
 from tests.conftest import PROJECT_KB, ROOT
-from tests.support.readiness import ready
+from tests.support.readiness import wait_ready
 from tests.support.smtp import smtp_server
 
 pytestmark = [
@@ -78,17 +78,8 @@ def _serve(
         )
     started.append(process)
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"faqbot serve exited at start-up:\n{log.read_text('utf-8')}")
-        try:
-            if ready(httpx.get(url + "/healthz", timeout=2, trust_env=False)):
-                return process, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(f"faqbot serve not healthy in {STARTUP_SECONDS} s:\n{log.read_text('utf-8')}")
+    wait_ready(process, url, log, STARTUP_SECONDS)
+    return process, url
 
 
 def _letter_asked_for(url: str) -> None:

@@ -22,7 +22,7 @@ from tests.bot.web.conftest import csrf_of, free_port
 from tests.bot.web.test_widget_browser import ARGS, _chromium, citizen_page
 from tests.bot.web.test_widget_details_browser import LAUNCHER
 from tests.conftest import ROOT
-from tests.support.readiness import ready
+from tests.support.readiness import wait_ready
 
 if TYPE_CHECKING:
     from playwright.sync_api import Response
@@ -65,18 +65,8 @@ class Serve:
                 env=self.env,
                 cwd=ROOT,
             )
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while time.monotonic() < deadline:
-            if process.poll() is not None:
-                pytest.fail(f"faqbot serve exited at start-up:\n{log.read_text('utf-8')}")
-            try:
-                if ready(httpx.get(self.url + "/healthz", timeout=2)):
-                    return process
-            except httpx.TransportError:
-                pass
-            time.sleep(0.2)
-        process.kill()
-        pytest.fail(f"faqbot serve not healthy in {STARTUP_SECONDS} s:\n{log.read_text('utf-8')}")
+        wait_ready(process, self.url, log, STARTUP_SECONDS)
+        return process
 
 
 @pytest.fixture

@@ -31,7 +31,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 from tests.bot.web.conftest import csrf_of, free_port, log_in
 from tests.conftest import PROJECT_KB
 from tests.support.postgres import PostgresServer
-from tests.support.readiness import ready
+from tests.support.readiness import wait_ready
 
 # Its module-scoped fixtures start once: the whole file runs in one test process.
 pytestmark = [
@@ -132,22 +132,6 @@ def _add_operator(login: str, database_url: str, env: dict[str, str], cwd: Path)
     assert done.returncode == 0, f"faqbot user add --login {login}: {done.stderr}"
 
 
-def _wait_healthy(server: Server) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.process.poll() is not None:
-            pytest.fail(f"{server.url} exited at start-up:\n{server.log.read_text('utf-8')}")
-        try:
-            if ready(httpx.get(f"{server.url}/healthz", timeout=2)):
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    pytest.fail(
-        f"{server.url} not healthy in {STARTUP_SECONDS} s:\n{server.log.read_text('utf-8')}"
-    )
-
-
 @pytest.fixture(scope="module")
 def servers(
     postgres_server: PostgresServer,
@@ -186,7 +170,7 @@ def servers(
             logins = (*OPERATORS, GUESSED)
             list(pool.map(lambda login: _add_operator(login, url, env, folder), logins))
         for server in started:
-            _wait_healthy(server)
+            wait_ready(server.process, server.url, server.log, STARTUP_SECONDS)
         yield started[0], started[1]
     finally:
         for server in started:
