@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -60,7 +61,9 @@ class Matcher:
     server, which should answer at once) building returns when the words are built and the
     vectors not all cached are embedded in a background thread; until all are there, every
     question is decided by the words alone, exactly as with `Meaning(enabled=False)`, and then
-    the meaning stage joins at once for all entries (`meaning_ready`, `wait_for_meaning`).
+    the meaning stage joins at once for all entries (`meaning_ready`, `wait_for_meaning`). A
+    background build that fails (the engine out of memory, the disk full) is tried again after
+    `Meaning.retry_seconds` until it succeeds or the matcher is closed (`meaning_error`).
     """
 
     def __init__(
@@ -147,6 +150,7 @@ class Matcher:
         self._meanings: Vectors | None = None
         self._meaning_done = threading.Event()
         self._meaning_stop = threading.Event()
+        self._meaning_error: str | None = None
         if not (self.settings.meaning.enabled and kb.entries):
             self._meaning_done.set()
             return
@@ -181,22 +185,44 @@ class Matcher:
         ).start()
 
     def _prepare_meaning(self, encoder: Encoder, texts: list[str], unsaved: set[str]) -> None:
-        """The background build of the entries' vectors (`meaning_in_background`)."""
+        """The background build of the entries' vectors (`meaning_in_background`): a failed
+        build is tried again after `Meaning.retry_seconds`, until it succeeds or `close`."""
         started = time.monotonic()
-        meanings = None
-        try:
-            meanings = encoder.passages_aside(texts, stop=self._meaning_stop, unsaved=unsaved)
-        except Exception:  # the words keep answering; the log says why the meaning does not
-            log.exception("Смысловой этап не подготовлен: вопросы решаются по словам")
-        finally:
+        delays = self.settings.meaning.retry_seconds
+        said: str | None = None
+        for attempt in itertools.count(1):
+            try:
+                meanings = encoder.passages_aside(texts, stop=self._meaning_stop, unsaved=unsaved)
+            except Exception as error:  # the words keep answering meanwhile
+                self._meaning_error = f"{type(error).__name__}: {error}"
+                delay = delays[min(attempt, len(delays)) - 1] if delays else None
+                retry = f"новая попытка через {delay:g} с" if delay is not None else "без повтора"
+                # The traceback once for each new error; a repeated one in a line.
+                log.warning(
+                    "Смысловой этап не подготовлен (попытка %d: %s), вопросы решаются по "
+                    "словам; %s",
+                    attempt,
+                    self._meaning_error,
+                    retry,
+                    exc_info=self._meaning_error != said,
+                )
+                said = self._meaning_error
+                self._meaning_done.set()
+                if delay is None or self._meaning_stop.wait(delay):
+                    return
+                self._meaning_done.clear()
+                log.info("Смысловой этап готовится снова (попытка %d)", attempt + 1)
+                continue
             self._meanings = meanings
+            self._meaning_error = None
             self._meaning_done.set()
-        if meanings is not None:
-            log.info(
-                "Смысловой этап готов: записей %d, за %.1f с",
-                len(texts),
-                time.monotonic() - started,
-            )
+            if meanings is not None:
+                log.info(
+                    "Смысловой этап готов: записей %d, за %.1f с",
+                    len(texts),
+                    time.monotonic() - started,
+                )
+            return
 
     @property
     def meaning_ready(self) -> bool:
@@ -204,16 +230,29 @@ class Matcher:
         enabled, and every entry's vector is there."""
         return self._meanings is not None
 
+    @property
+    def meaning_error(self) -> str | None:
+        """Why the background build of the entries' vectors last failed, while it is tried
+        again (`Meaning.retry_seconds`); None once it succeeds, and before any failure."""
+        return self._meaning_error
+
     def wait_for_meaning(self, timeout: float | None = None) -> bool:
-        """Wait until the entries' vectors are there (or cannot be: the stage is off, the
-        build failed or was stopped), at most `timeout` seconds; `meaning_ready` after."""
+        """Wait until the entries' vectors are there (or are not for now: the stage is off,
+        the build was stopped, or an attempt failed and waits to be tried again), at most
+        `timeout` seconds; `meaning_ready` after."""
         self._meaning_done.wait(timeout)
         return self.meaning_ready
 
     def close(self) -> None:
-        """Stop embedding entries in the background (a matcher replaced by a newer one); it
-        answers on with what it has."""
+        """Stop embedding entries in the background, and trying again after a failure (a
+        matcher replaced by a newer one); it answers on with what it has."""
         self._meaning_stop.set()
+
+    def keep_alive(self) -> None:
+        """The cache file's daily bookkeeping (`Encoder.keep_alive`), for a long-running
+        server's timer: a comparison of two dates but once a day. Questions never do it."""
+        if self._encoder is not None:
+            self._encoder.keep_alive()
 
     def match(self, question: str) -> Match:
         """Score every entry for `question` and decide what to do with it."""

@@ -46,6 +46,11 @@ class Meaning:
     # at 0.81-0.85, an on-topic one's at 0.85-0.91), so a cosine counts from this floor up:
     # (cosine - floor) / (1 - floor).
     floor: float = 0.75
+    # Seconds before a failed background build of the entries' vectors is tried again (the
+    # engine out of memory, the cache file's disk full): one after another, then the last
+    # one's again and again until it succeeds or its base is replaced. A build goes on from
+    # the vectors the cache file kept.
+    retry_seconds: tuple[float, ...] = (30.0, 120.0, 600.0)
 
 
 @dataclass(frozen=True, slots=True)

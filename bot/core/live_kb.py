@@ -14,7 +14,9 @@ explicit "reload now" and rebuilds at once.
 With `meaning_in_background` (a server) a build is swapped in as soon as its words are built:
 the entries whose vectors the cache lacks (all of them on a first start, the edited ones on a
 reload) are embedded in the background, and until they are the new base's unsure questions
-are decided by its words alone. The replaced matcher stops embedding for its base.
+are decided by its words alone. The replaced matcher stops embedding for its base. The poller
+also does the vector cache file's daily bookkeeping (`Matcher.keep_alive`), so that no
+citizen's question waits for it.
 
 An edit that keeps a file's size and lands within the file system's timestamp tick of the
 previous one is not seen; saving the file again makes it visible.
@@ -210,6 +212,12 @@ class LiveMatcher:
         """Whether the serving matcher asks the meaning stage (`Matcher.meaning_ready`)."""
         return self._current.matcher.meaning_ready
 
+    @property
+    def meaning_error(self) -> str | None:
+        """Why the serving matcher's background build of the vectors last failed, while it is
+        tried again (`Matcher.meaning_error`); None when it has not failed."""
+        return self._current.matcher.meaning_error
+
     def match(self, question: str) -> Match:
         """The verdict of the serving matcher on one question."""
         return self._current.matcher.match(question)
@@ -234,7 +242,10 @@ class LiveMatcher:
         return self._notify(result)
 
     def poll(self) -> ReloadResult:
-        """One look by the background poller: like `check`, once the files have settled."""
+        """One look by the background poller: like `check`, once the files have settled.
+        Once a day it also does the vector cache file's bookkeeping (`Matcher.keep_alive`),
+        which a citizen's question then never waits for."""
+        self._current.matcher.keep_alive()
         with self._lock:
             seen = fingerprint(self._kb_dir)
             if seen in (self._tried, self._current.fingerprint):

@@ -13,6 +13,7 @@ import tracemalloc
 from collections.abc import Callable
 from contextlib import closing
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -181,3 +182,112 @@ def test_a_cache_file_that_refuses_writes_is_reported_once_by_a_background_build
 
     refused = [r for r in caplog.records if "не записан" in r.getMessage()]
     assert len(refused) == 1, [r.getMessage() for r in refused]
+
+
+class FailingEncoder(Encoder):
+    """The real encoder, whose engine fails (runs out of memory) at the entries `failing`
+    names: each a count of entries embedded before the failure, the next failure counted
+    from the last."""
+
+    def __init__(self, *, cache_file: Path, failing: list[int]) -> None:
+        super().__init__(cache_file=cache_file)
+        self.embedded: list[str] = []
+        self.failed = 0
+        model, outer, left = self._model, self, list(failing)
+
+        class Failing:
+            def query(self, text: str) -> Any:
+                return model.query(text)
+
+            def encode(self, text: str, is_query: bool) -> Any:
+                if left and left[0] == 0:
+                    left.pop(0)
+                    outer.failed += 1
+                    raise MemoryError("не хватило памяти")
+                if left:
+                    left[0] -= 1
+                outer.embedded.append(text)
+                return model.encode(text, is_query)
+
+        self._model = Failing()
+
+
+def _numbered(count: int) -> KnowledgeBase:
+    return KnowledgeBase(
+        tuple(
+            Entry(f"e{i}", "статусы", f"Вопрос номер {i} о статусе заявления", f"Ответ {i}.")
+            for i in range(count)
+        )
+    )
+
+
+def _until(condition: Callable[[], bool], seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+RETRYING = MatcherSettings(meaning=Meaning(retry_seconds=(0.2, 0.5)))
+
+
+def test_a_failed_background_build_is_tried_again_and_goes_on_where_it_stopped(
+    tmp_path: Path, morphology: Morphology, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The engine runs out of memory twice in a background build: before, the meaning stage
+    stayed off until the base's files were edited (or the server restarted); now the build is
+    tried again after `Meaning.retry_seconds`, each failure said once in the log, and each
+    attempt goes on from the vectors the cache file kept."""
+    kb = _numbered(2 * ASIDE_CHUNK + 2)
+    encoder = FailingEncoder(cache_file=tmp_path / "embeddings.sqlite3", failing=[5, 6])
+    with caplog.at_level(logging.INFO, logger="matcher.engine"):
+        matcher = Matcher(
+            kb,
+            morphology=morphology,
+            encoder=encoder,
+            settings=RETRYING,
+            meaning_in_background=True,
+        )
+        assert _until(lambda: matcher.meaning_error is not None, READY_SECONDS)
+        said = matcher.meaning_error  # while it waits to be tried again
+        assert said == "MemoryError: не хватило памяти"
+        assert _until(lambda: matcher.meaning_ready, READY_SECONDS), "the build was not retried"
+
+    assert matcher.meaning_error is None
+    assert encoder.failed == 2
+    # What each attempt made before it failed was kept: no entry was embedded twice.
+    assert sorted(encoder.embedded) == sorted(passage_text(e.question, e.answer) for e in kb)
+    failures = [r.getMessage() for r in caplog.records if "не подготовлен" in r.getMessage()]
+    assert failures == [
+        "Смысловой этап не подготовлен (попытка 1: MemoryError: не хватило памяти), вопросы "
+        "решаются по словам; новая попытка через 0.2 с",
+        "Смысловой этап не подготовлен (попытка 2: MemoryError: не хватило памяти), вопросы "
+        "решаются по словам; новая попытка через 0.5 с",
+    ]
+    waited = Matcher(kb, morphology=morphology, encoder=Encoder(cache_file=tmp_path / "x"))
+    assert matcher.match("статус заявления номер 3") == waited.match("статус заявления номер 3")
+
+
+def test_a_closed_matcher_stops_trying_its_failed_build_again(
+    tmp_path: Path, morphology: Morphology
+) -> None:
+    """A reload replaces (closes) a matcher whose build keeps failing: it tries no more."""
+    encoder = FailingEncoder(cache_file=tmp_path / "embeddings.sqlite3", failing=[0] * 1_000)
+    matcher = Matcher(
+        _numbered(3),
+        morphology=morphology,
+        encoder=encoder,
+        settings=MatcherSettings(meaning=Meaning(retry_seconds=(0.05,))),
+        meaning_in_background=True,
+    )
+    assert _until(lambda: encoder.failed >= 3, READY_SECONDS), "the build was not retried"
+
+    matcher.close()
+    time.sleep(0.1)  # an attempt under way ends
+    tried = encoder.failed
+    time.sleep(0.5)  # ten attempts' worth
+    assert encoder.failed == tried
+    assert not matcher.meaning_ready
+    assert matcher.meaning_error == "MemoryError: не хватило памяти"

@@ -27,6 +27,7 @@ class CountingEncoder(Encoder):
         super().__init__(cache_file=cache_file)
         self.questions: list[str] = []
         self.embedded = 0
+        self.encoded: list[tuple[str, bool]] = []  # what `encode` embedded, as a query or not
         model = self._model
         outer = self
 
@@ -37,6 +38,7 @@ class CountingEncoder(Encoder):
 
             def encode(self, text: str, is_query: bool) -> Any:
                 outer.embedded += 1
+                outer.encoded.append((text, is_query))
                 return model.encode(text, is_query)
 
         self._model = Counted()

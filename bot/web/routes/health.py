@@ -28,6 +28,8 @@ async def healthz(services: ServicesDep) -> JSONResponse:
         "last_error": status.last_error,
         # False while the entries' vectors are built: unsure questions go by the words alone.
         "meaning_ready": services.answerer.meaning_ready,
+        # Why building them last failed, while it is tried again; null when it has not.
+        "meaning_error": services.answerer.meaning_error,
     }
     try:
         await services.maintenance.current()

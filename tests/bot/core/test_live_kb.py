@@ -6,10 +6,12 @@ import asyncio
 import logging
 import os
 import shutil
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC
+from contextlib import closing
+from datetime import UTC, datetime, timedelta
 from functools import partial
 from pathlib import Path
 
@@ -376,3 +378,29 @@ def test_a_reload_stops_embedding_the_replaced_base(
     assert not first.wait_for_meaning(READY_SECONDS), "the replaced matcher embedded its base"
     live.close()
     assert not live.matcher.wait_for_meaning(READY_SECONDS), "a closed server went on embedding"
+
+
+def test_the_poller_notes_the_served_vectors_each_day_without_any_question(
+    tmp_path: Path, kb_dir: Path, morphology: Morphology, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A server's vectors are read from the cache file at its start; each new day its poller
+    notes them as used (a question never does: it would wait for the file), so a server
+    nobody asks for a month keeps them when another process tidies the file."""
+    cache = tmp_path / "embeddings.sqlite3"
+    encoder = Encoder(cache_file=cache)
+    monkeypatch.setattr("bot.core.live_kb.Matcher", partial(Matcher, encoder=encoder))
+    live = LiveMatcher(kb_dir, morphology=morphology, meaning_in_background=True)
+    assert live.matcher.wait_for_meaning(READY_SECONDS)
+    month_ago = (datetime.now(UTC).date() - timedelta(days=29)).isoformat()
+    with closing(sqlite3.connect(cache)) as db, db:
+        db.execute("UPDATE vectors SET used = ?", (month_ago,))
+    store = encoder._store
+    assert store is not None
+    store._day = month_ago  # the process's day (the test's lever: the clock cannot be moved)
+
+    live.poll()
+    live.close()
+
+    with closing(sqlite3.connect(cache)) as db:
+        days = {day for (day,) in db.execute("SELECT used FROM vectors")}
+    assert days == {datetime.now(UTC).date().isoformat()}

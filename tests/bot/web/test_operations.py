@@ -18,6 +18,9 @@ async def test_healthz_is_ok_while_it_can_answer(web: Web) -> None:
     response = await web.client.get("/healthz")
     assert response.status_code == 200
     assert response.json()["status"] == "ok"
+    base = response.json()["knowledge_base"]
+    assert base["meaning_ready"] is True
+    assert base["meaning_error"] is None  # why building the vectors failed, while retried
 
 
 async def test_healthz_is_503_when_the_database_is_down(web: Web) -> None:
