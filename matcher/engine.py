@@ -77,9 +77,11 @@ class Matcher:
         meaning_in_background: bool = False,
     ) -> None:
         """`unsaved`: phrasings not yet in the base's files (a citizen's words a curator is
-        about to add): their vectors, and their entry's, stay in memory, never in the cache
-        file. `meaning_in_background`: do not wait for the entries' vectors (see the class);
-        `close` stops that work when the matcher is no longer needed."""
+        about to add): their vectors, and a new entry's (whose question is one of them), stay
+        in memory, never in the cache file. (An entry's own vector holds its question and
+        answer, not its alternatives: a new alternative leaves it as the cache file has it.)
+        `meaning_in_background`: do not wait for the entries' vectors (see the class); `close`
+        stops that work when the matcher is no longer needed."""
         self.kb = kb
         self._unsaved = frozenset(unsaved)
         self.settings = settings or MatcherSettings()
@@ -159,7 +161,7 @@ class Matcher:
         unsaved = {
             passage_text(e.question, e.answer)
             for e in kb.entries
-            if not self._unsaved.isdisjoint(e.phrasings)
+            if e.question in self._unsaved  # a new entry's: its question is a citizen's words
         }
         if not meaning_in_background:
             self._meanings = self._encoder.passages(texts, unsaved=unsaved)
@@ -357,7 +359,7 @@ class Matcher:
             if phrasing == 0:  # the entry's question is left out: its answer alone
                 meanings = meanings.copy()
                 own = passage_text("", left.answer)
-                unsaved = () if self._unsaved.isdisjoint(left.phrasings) else (own,)
+                unsaved = (own,) if left.question in self._unsaved else ()
                 meanings[entry] = self._encoder.passages([own], unsaved=unsaved)[0]
         cosines = meanings @ vector
         similar = np.maximum((cosines - meaning.floor) / (1.0 - meaning.floor), 0.0)

@@ -6,7 +6,11 @@ refuses writes is read as before."""
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sqlite3
+import subprocess
+import sys
 import time
 from collections.abc import Collection
 from contextlib import closing
@@ -17,6 +21,7 @@ import pytest
 
 from matcher import Matcher
 from matcher.semantic import UNUSED_DAYS, Encoder
+from tests.conftest import ROOT
 from tests.matcher.test_semantic import SMALL, CountingEncoder, _base
 
 OTHER = _base(
@@ -253,3 +258,61 @@ def test_a_cache_file_from_before_is_compacted_once_keeping_its_vectors(tmp_path
     again = CountingEncoder(cache_file=cache)
     Matcher(SMALL, encoder=again)
     assert again.embedded == 0
+
+
+# A process that compacts a cache file (`_Store.open` starts it) and then idles.
+COMPACTING = (
+    "import sys, time; from pathlib import Path; from matcher.semantic import _Store; "
+    "_Store.open(Path(sys.argv[1])); time.sleep(60)"
+)
+
+
+def test_a_process_killed_while_it_compacts_the_file_loses_no_vector(tmp_path: Path) -> None:
+    """The compaction (VACUUM) rewrites the whole file; a server killed meanwhile (a deploy,
+    the OOM killer) leaves its journal, and the next opening rolls the file back to what it
+    was, every vector there, then compacts it."""
+    cache = tmp_path / "vectors.sqlite3"
+    today = _ago(0)
+    with closing(sqlite3.connect(cache)) as db, db:  # as the code of 2026-12-06 upgraded it
+        db.execute(
+            "CREATE TABLE vectors (key TEXT PRIMARY KEY, vector BLOB, "
+            "used TEXT NOT NULL DEFAULT CURRENT_DATE)"
+        )
+        db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value)")
+        db.execute("INSERT INTO meta VALUES ('pruned', ?)", (today,))
+        db.executemany(
+            "INSERT INTO vectors VALUES (?, ?, ?)",
+            ((f"{i:064x}", os.urandom(4 * 384), today) for i in range(20_000)),
+        )
+        db.execute("DELETE FROM vectors WHERE rowid % 2 = 0")  # pruned: pages left free
+    kept = _keys(cache)
+    journal = cache.with_name(cache.name + "-journal")
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
+    }
+    server = subprocess.Popen([sys.executable, "-c", COMPACTING, str(cache)], env=env)
+    try:
+        deadline = time.monotonic() + 60.0
+        while not journal.exists() and time.monotonic() < deadline:
+            time.sleep(0.001)  # the journal is there while VACUUM writes the file: tens of ms
+        assert journal.exists(), "the compaction was not seen under way"
+    finally:
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+
+    with closing(sqlite3.connect(cache)) as db:  # the journal is rolled back
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert _keys(cache) == kept
+    CountingEncoder(cache_file=cache)  # the next start compacts it
+    deadline = time.monotonic() + 30.0
+    while _auto_vacuum(cache) != 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert _auto_vacuum(cache) == 2
+    assert _keys(cache) == kept
+
+
+def _auto_vacuum(cache: Path) -> int:
+    with closing(sqlite3.connect(cache, timeout=30)) as db:
+        mode: int = db.execute("PRAGMA auto_vacuum").fetchone()[0]
+    return mode

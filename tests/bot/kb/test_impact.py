@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from bot.kb.check import Kind, Severity
-from bot.kb.impact import alternative_findings, with_alternative
-from matcher import KnowledgeBase, Matcher, Morphology
-from matcher.semantic import _key, default_cache_file
+from bot.kb.impact import alternative_findings, entry_findings, with_alternative
+from matcher import Entry, KnowledgeBase, Matcher, Morphology
+from matcher.semantic import _key, default_cache_file, passage_text
 from tests.matcher.test_semantic import CountingEncoder
 
 
@@ -112,6 +112,46 @@ def test_a_check_during_a_servers_background_build_embeds_nothing_twice(
     alternative_findings(kb, "account-blocked", "сбросить забытый пароль")
     assert server.wait_for_meaning(600.0)
 
-    passages = Counter(text for text, asked in encoder.encoded if not asked)
-    assert {t: n for t, n in passages.items() if n > 1} == {}
-    assert len(passages) >= len(kb.entries)  # the base was embedded, and by whom is no matter
+    embedded = Counter(encoder.encoded)
+    assert {t: n for t, n in embedded.items() if n > 1} == {}
+    # The base was embedded (by whom is no matter), and the phrasings the check asked.
+    assert sum(not asked for _, asked in embedded) >= len(kb.entries)
+
+
+def test_a_check_on_a_cold_cache_embeds_the_entry_it_adds_to_once(
+    tmp_path: Path, fixture_kb: KnowledgeBase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry a curator adds a phrasing to keeps its own vector (its question and answer,
+    which a new alternative leaves as they are): the check's second matcher, over the base as
+    it is, reads it from the cache file instead of embedding it again."""
+    encoder = CountingEncoder(cache_file=tmp_path / "embeddings.sqlite3")  # cold
+    monkeypatch.setattr("bot.kb.impact.Matcher", partial(Matcher, encoder=encoder))
+
+    found = alternative_findings(fixture_kb, "account-blocked", "сбросить забытый пароль")
+
+    assert found, "the check found nothing: its second matcher was not built"
+    embedded = Counter(encoder.encoded)
+    assert {t: n for t, n in embedded.items() if n > 1} == {}
+
+
+def test_a_proposed_entrys_own_vectors_stay_out_of_the_cache_file(
+    fixture_kb: KnowledgeBase,
+) -> None:
+    """A proposed entry's question is a citizen's words, and its answer an operator's reply to
+    one citizen: until a curator approves it, neither is written to disk as an entry's vector
+    (an existing entry's, which a new alternative leaves as it is, is)."""
+    new = Entry(
+        id="proposal-7",
+        topic="Справки",
+        question="Как срочно получить справку о несудимости для работы в школе",
+        answer="Мария Ивановна, закажите справку в разделе «Справки», перезвоним по 8 916.",
+    )
+    Matcher(fixture_kb)  # the cache file is there
+    entry_findings(fixture_kb, new)
+    texts = [passage_text(new.question, new.answer), passage_text("", new.answer)]
+    path = default_cache_file()
+    assert path is not None
+    with closing(sqlite3.connect(path)) as db:
+        marks = ",".join("?" * len(texts))
+        keys = [_key(t, query=False) for t in texts]
+        assert db.execute(f"SELECT key FROM vectors WHERE key IN ({marks})", keys).fetchall() == []
