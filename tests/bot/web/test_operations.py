@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+from pathlib import Path
+from typing import Any
+
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from bot.web.errors import InsecureSettingsError
 from bot.web.settings import RateLimit, WebSettings
-from matcher import Morphology
-from tests.bot.web.conftest import Web, make_app
+from matcher import KnowledgeBase, Matcher, Morphology
+from tests.bot.web.conftest import Web, make_app, serving
+from tests.matcher.test_background_meaning import RETRYING, FailingEncoder
 
 pytestmark = pytest.mark.anyio
 
@@ -21,6 +27,34 @@ async def test_healthz_is_ok_while_it_can_answer(web: Web) -> None:
     base = response.json()["knowledge_base"]
     assert base["meaning_ready"] is True
     assert base["meaning_error"] is None  # why building the vectors failed, while retried
+
+
+async def test_healthz_says_why_the_meaning_stage_is_not_ready_while_it_is_retried(
+    web_settings: WebSettings,
+    morphology: Morphology,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    """The background build of the entries' vectors fails (the engine out of memory): the
+    service answers by the words meanwhile and says so, with the reason, while it tries again."""
+    encoder = FailingEncoder(cache_file=tmp_path / "embeddings.sqlite3", failing=[0] * 1_000)
+
+    def failing(kb: KnowledgeBase, **given: Any) -> Matcher:
+        return Matcher(kb, **{**given, "encoder": encoder, "settings": RETRYING})
+
+    monkeypatch.setattr("bot.core.live_kb.Matcher", failing)
+    async with serving(web_settings, morphology) as web:
+        deadline = time.monotonic() + 60.0
+        while encoder.failed < 2 and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        response = await web.client.get("/healthz")
+
+    assert encoder.failed >= 2, "the build was not tried again"
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+    base = response.json()["knowledge_base"]
+    assert base["meaning_ready"] is False
+    assert base["meaning_error"] == "MemoryError: не хватило памяти"
 
 
 async def test_healthz_is_503_when_the_database_is_down(web: Web) -> None:
