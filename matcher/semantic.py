@@ -319,12 +319,18 @@ class _Store:
             before = self._path.stat().st_size
             db = sqlite3.connect(self._path, timeout=30, isolation_level=None)
             try:
+                if db.execute("PRAGMA auto_vacuum").fetchone()[0] != 0:
+                    return  # another process (a second worker started at once) did it
                 db.execute("PRAGMA auto_vacuum = INCREMENTAL")
                 db.execute("VACUUM")
             finally:
                 db.close()
             after = self._path.stat().st_size
-        except (OSError, sqlite3.Error) as error:
+        except sqlite3.Error as error:
+            if error.sqlite_errorcode != sqlite3.SQLITE_READONLY:  # read-only: read as it is
+                self._failed("compact", "Кэш смысловых векторов не сжат (%s): %s", error)
+            return
+        except OSError as error:
             self._failed("compact", "Кэш смысловых векторов не сжат (%s): %s", error)
             return
         log.info(

@@ -11,6 +11,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Collection
 from contextlib import closing
@@ -316,3 +317,32 @@ def _auto_vacuum(cache: Path) -> int:
     with closing(sqlite3.connect(cache, timeout=30)) as db:
         mode: int = db.execute("PRAGMA auto_vacuum").fetchone()[0]
     return mode
+
+
+def test_a_read_only_cache_file_from_before_is_read_without_a_word(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A file the code of 2026-12-06 upgraded (the day's column, no incremental auto_vacuum)
+    on a read-only mount cannot be compacted: it is read as it is, and nothing in the log
+    says it failed (nothing is wrong with it)."""
+    built = tmp_path / "built.sqlite3"
+    Matcher(SMALL, encoder=CountingEncoder(cache_file=built))
+    cache = tmp_path / "vectors.sqlite3"
+    _from_before(cache, built)
+    with closing(sqlite3.connect(cache)) as db, db:
+        db.execute(f"ALTER TABLE vectors ADD COLUMN used TEXT NOT NULL DEFAULT '{_ago(0)}'")
+        db.execute("CREATE TABLE meta (name TEXT PRIMARY KEY, value)")
+        db.execute("INSERT INTO meta VALUES ('pruned', ?)", (_ago(0),))
+    _read_only(cache)
+    content = cache.read_bytes()
+
+    with caplog.at_level(logging.INFO, logger="matcher.semantic"):
+        encoder = CountingEncoder(cache_file=cache)
+        for thread in threading.enumerate():
+            if thread.name == "faqbot-cache-compact":
+                thread.join()
+        Matcher(SMALL, encoder=encoder)
+
+    assert encoder.embedded == 0
+    assert [r.getMessage() for r in caplog.records] == []
+    assert cache.read_bytes() == content
