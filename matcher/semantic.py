@@ -46,8 +46,8 @@ ANSWER_CHARS = 300
 # Vectors kept in memory when the file cannot keep them (1.5 KB each): a base of a few
 # thousand entries and its phrasings' last checks.
 REMEMBERED = 16_384
-# Entries embedded in the background between two looks at whether to stop, and kept in the
-# cache file together: about a second of work, so a stopped build ends soon and a killed
+# Entries embedded in the background between two looks at whether to stop, and vectors kept in
+# the cache file together: about a second of work, so a stopped build ends soon and a killed
 # process loses little.
 ASIDE_CHUNK = 8
 # Days a vector stays in the cache file unread and unwritten before it is deleted: an edited or
@@ -197,6 +197,11 @@ class Encoder:
                 if key in kept:
                     made[key] = vector
                 self._flights.publish(key, vector, kept=key in kept)
+                if len(made) == ASIDE_CHUNK:
+                    # Kept as they come: the background build that waits for them does not
+                    # keep them itself, and a killed process loses a few only.
+                    self._keep(made)
+                    made = {}
         finally:
             # Those made before a failure too: a build tried again goes on from them.
             self._keep(made)

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from matcher import Matcher
-from matcher.semantic import UNUSED_DAYS, Encoder
+from matcher.semantic import ASIDE_CHUNK, UNUSED_DAYS, Encoder
 from tests.conftest import ROOT
 from tests.matcher.test_semantic import SMALL, CountingEncoder, _base
 
@@ -346,3 +346,22 @@ def test_a_read_only_cache_file_from_before_is_read_without_a_word(
     assert encoder.embedded == 0
     assert [r.getMessage() for r in caplog.records] == []
     assert cache.read_bytes() == content
+
+
+def test_a_long_build_keeps_its_vectors_in_the_file_as_it_goes(tmp_path: Path) -> None:
+    """A console check that embeds the entries a server's background build waits for (a first
+    start) keeps them in the file a few at a time: the build takes them from the check without
+    writing them itself, and a process killed before the check ends loses a few only."""
+    cache = tmp_path / "vectors.sqlite3"
+    encoder = CountingEncoder(cache_file=cache)
+    texts = [f"Вопрос номер {i} о статусе заявления" for i in range(5 * ASIDE_CHUNK)]
+    build = threading.Thread(target=encoder.passages, args=(texts,))
+    build.start()
+    seen: set[int] = set()
+    while build.is_alive():
+        seen.add(len(_keys(cache)))
+        time.sleep(0.02)
+    build.join()
+
+    assert len(_keys(cache)) == len(texts)
+    assert any(0 < count < len(texts) for count in seen), f"rows seen: {sorted(seen)}"
