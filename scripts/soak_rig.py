@@ -26,7 +26,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from bot.core.accounts import Accounts
 from bot.core.roles import Role
 from bot.storage.database import open_database
-from tests.support.postgres import ThrowawayPostgres, free_port
+from tests.support.ports import free_port
+from tests.support.postgres import ThrowawayPostgres
 from tests.support.readiness import ready
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.bot.web.conftest import free_port
+from tests.support.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -16,6 +16,7 @@ Anything else outside a transaction also goes to the thread.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
@@ -42,6 +43,24 @@ class InlineConnection(aiosqlite.Connection):
         self._commits = 0
         # As SQLAlchemy does for its own aiosqlite connections: never keep the process alive.
         self._thread.daemon = True
+        self._stopping: asyncio.Future[Any] | None = None
+
+    def stop(self) -> asyncio.Future[Any] | None:
+        """Stop the thread (see `_connect`)."""
+        self._stopping = super().stop()
+        return self._stopping
+
+    async def _connect(self) -> InlineConnection:
+        # A file that cannot be opened: aiosqlite stops its thread without waiting for it,
+        # and the thread, reporting to an event loop closed meanwhile (the server stopping),
+        # died printing «Event loop is closed». It is waited for here.
+        try:
+            await super()._connect()
+        except BaseException:
+            if self._stopping is not None:
+                await asyncio.shield(self._stopping)
+            raise
+        return self
 
     async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         connection = self._connection

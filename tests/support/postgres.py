@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import glob
 import shutil
-import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from os import geteuid
 from pathlib import Path
+
+from tests.support.ports import free_port
 
 PG_USER = "postgres"
 MAX_CONNECTIONS = 200
@@ -31,13 +32,6 @@ def pg_bindir() -> Path | None:
         return Path(found).resolve().parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
     return Path(candidates[-1]).parent if candidates else None
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,7 +22,7 @@ import pytest
 
 from tests.bot.telegram.fake_api import FakeBotApi
 from tests.bot.telegram.test_webhook import message_update
-from tests.bot.web.conftest import free_port
+from tests.support.ports import free_port
 
 TOKEN = "123:abc"
 # The Bot API nobody answers: the bot waits for it at start, with a warning each time.

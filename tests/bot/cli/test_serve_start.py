@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bot.web.conftest import free_port
+from tests.support.ports import free_port
 
 Done = subprocess.CompletedProcess[str]
 

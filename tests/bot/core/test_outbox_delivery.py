@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -365,10 +366,12 @@ async def test_replies_go_out_ahead_of_queued_questions_on_a_busy_database(
     db = services.db
     questions_in = 0
     questions_in_at_send: list[int] = []
+    sent = asyncio.Event()
     send = services.telegram.send
 
     async def noting_send(message: OutboxMessage) -> None:
         questions_in_at_send.append(questions_in)
+        sent.set()
         await send(message)
 
     monkeypatch.setattr(services.telegram, "send", noting_send)
@@ -383,17 +386,24 @@ async def test_replies_go_out_ahead_of_queued_questions_on_a_busy_database(
         nonlocal questions_in
         async with db.transaction():
             questions_in += 1
-            await asyncio.sleep(0.05)  # as long as a question takes on a busy server
+            # Busy until a reply has gone out (or 2 s): a worker behind the questions would
+            # send only once the last of them got in; how fast they run does not matter.
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(2):
+                    await sent.wait()
+
+    async def waiting(count: int) -> None:
+        async with asyncio.timeout(10):
+            while db._gate.waiting < count:
+                await asyncio.sleep(0.001)
 
     capacity = StorageSettings().connections(db.dialect == "sqlite")
     holders = [asyncio.create_task(long_transaction()) for _ in range(capacity)]
     await busy.wait()
     queued = [asyncio.create_task(question()) for _ in range(capacity + 3)]
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await waiting(len(queued))
     worker = asyncio.create_task(services.worker.run(stop))
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await waiting(len(queued) + 1)  # the worker waits for a connection behind them
     release.set()
     await asyncio.gather(*holders, *queued)
     async with asyncio.timeout(10):

@@ -12,8 +12,8 @@ from bot.core.records import OutboxMessage
 from bot.mail.errors import MailDeliveryError
 from bot.mail.sender import EmailSender
 from bot.mail.settings import Security, SmtpSettings
-from tests.bot.web.conftest import free_port
 from tests.support.html_part import HtmlPart
+from tests.support.ports import free_port
 from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.anyio

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event, text
+from sqlalchemy.exc import OperationalError
 
 from bot.core.identity import Identity
 from bot.core.settings import StorageSettings
@@ -140,3 +141,27 @@ async def test_the_write_ahead_log_is_checkpointed_as_commits_go_by(
     assert wal.stat().st_size < 3 * CHECKPOINT_EVERY * 4096 * 2
     async with db.transaction() as uow:
         assert len(await uow.conversations.recent_messages(conversation.id, 1000)) == 600
+
+
+def test_a_database_that_cannot_be_opened_leaves_no_thread_failing_after_the_loop_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file SQLite cannot open (here a folder; a full disk, no rights) and the server
+    stopping at once: aiosqlite stopped its thread without waiting for it, and the thread,
+    reporting to an event loop closed by then, died printing «Event loop is closed» (a warning
+    in CI after `test_healthz_is_503_when_the_database_is_down`)."""
+    died: list[threading.ExceptHookArgs] = []
+    monkeypatch.setattr(threading, "excepthook", died.append)
+    where = tmp_path / "a-folder.sqlite3"
+    where.mkdir()
+    before = set(threading.enumerate())
+    loop = asyncio.new_event_loop()
+    try:
+        with pytest.raises(OperationalError, match="unable to open database file"):
+            loop.run_until_complete(open_database(f"sqlite+aiosqlite:///{where}"))
+    finally:
+        loop.close()  # as `asyncio.run` does when the server's main coroutine ends
+    for thread in set(threading.enumerate()) - before:
+        thread.join(timeout=10)
+        assert not thread.is_alive()
+    assert [str(d.exc_value) for d in died] == []

@@ -16,7 +16,7 @@ import httpx
 import pytest
 
 from tests.bot.telegram.conftest import TOKEN
-from tests.bot.web.conftest import free_port
+from tests.support.ports import free_port
 from tests.support.readiness import ready
 
 STARTUP_SECONDS = 90.0

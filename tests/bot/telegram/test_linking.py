@@ -21,7 +21,8 @@ from matcher import Morphology
 from tests.bot.telegram.citizen import Citizen
 from tests.bot.telegram.conftest import RunningBot
 from tests.bot.telegram.fake_api import FakeBotApi
-from tests.bot.web.conftest import GENEROUS, SECRET, free_port, make_app
+from tests.bot.web.conftest import GENEROUS, SECRET, make_app
+from tests.support.ports import free_port
 
 pytestmark = pytest.mark.anyio
 

@@ -29,7 +29,8 @@ from tests.bot.core.conftest import PASSWORD, fast_passwords
 from tests.bot.telegram.conftest import PROJECT_KB, TOKEN
 from tests.bot.telegram.fake_api import FakeBotApi
 from tests.bot.telegram.served import Served, serving
-from tests.bot.web.conftest import csrf_of, free_port, log_in
+from tests.bot.web.conftest import csrf_of, log_in
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.anyio, pytest.mark.integration, pytest.mark.slow]
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 import shutil
-import socket
 import subprocess
 import threading
 import time
@@ -30,6 +29,7 @@ from bot.web.settings import RateLimit, WebSettings
 from matcher import Morphology
 from tests.bot.core.conftest import PASSWORD, fast_passwords
 from tests.conftest import PROJECT_KB, fresh_sqlite
+from tests.support.ports import free_port
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -146,13 +146,6 @@ async def log_in(client: httpx.AsyncClient, login: str, password: str = PASSWORD
         "/console/login",
         data={"login": login, "password": password, "csrf_token": csrf_of(page.text)},
     )
-
-
-def free_port() -> int:
-    """A port nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,9 @@ from bot.core.settings import CoreSettings, OutboxSettings
 from bot.mail.settings import Security, SmtpSettings
 from bot.web.settings import RateLimit, WebSettings
 from matcher import Morphology
-from tests.bot.web.conftest import GENEROUS, free_port, make_app
+from tests.bot.web.conftest import GENEROUS, make_app
 from tests.support.html_part import HtmlPart
+from tests.support.ports import free_port
 from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.anyio

@@ -9,9 +9,10 @@ import pytest
 
 from bot.mail.settings import Security, SmtpSettings
 from bot.web.settings import WebSettings
-from tests.bot.web.conftest import GENEROUS, LiveServer, free_port
+from tests.bot.web.conftest import GENEROUS, LiveServer
 from tests.bot.web.test_email_answer import ENTRY_YAML, HOSTILE, QUESTION
 from tests.bot.web.test_widget_browser import ARGS, ARTIFACTS, _chromium, citizen_page
+from tests.support.ports import free_port
 from tests.support.smtp import smtp_server
 
 pytestmark = pytest.mark.slow

@@ -21,8 +21,8 @@ import pytest
 
 from bot.core.claimants import host_prefix
 from bot.core.settings import OutboxSettings
-from tests.bot.web.conftest import free_port
 from tests.conftest import PROJECT_KB, ROOT
+from tests.support.ports import free_port
 from tests.support.readiness import wait_ready
 from tests.support.smtp import smtp_server
 

@@ -25,8 +25,8 @@ import pytest
 from matcher import Matcher, MatcherSettings, Morphology, load_knowledge_base
 from matcher.semantic import Encoder
 from matcher.settings import Meaning
-from tests.bot.web.conftest import free_port
 from tests.conftest import PROJECT_KB, ROOT
+from tests.support.ports import free_port
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

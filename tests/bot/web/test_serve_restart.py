@@ -18,10 +18,11 @@ import httpx
 import pytest
 
 from bot.cli.serve import GRACEFUL_SHUTDOWN_SECONDS
-from tests.bot.web.conftest import csrf_of, free_port
+from tests.bot.web.conftest import csrf_of
 from tests.bot.web.test_widget_browser import ARGS, _chromium, citizen_page
 from tests.bot.web.test_widget_details_browser import LAUNCHER
 from tests.conftest import ROOT
+from tests.support.ports import free_port
 from tests.support.readiness import wait_ready
 
 if TYPE_CHECKING:

@@ -28,8 +28,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from tests.bot.web.conftest import csrf_of, free_port, log_in
+from tests.bot.web.conftest import csrf_of, log_in
 from tests.conftest import PROJECT_KB
+from tests.support.ports import free_port
 from tests.support.postgres import PostgresServer
 from tests.support.readiness import wait_ready
 
