@@ -56,10 +56,13 @@ class Tfidf:
         question's word needs, known without analysing it again. Packed, a question's words'
         columns are joined by one `bytes.join` and read by one `frombuffer`, where a tuple's
         int objects, all over the heap, would be read one at a time."""
-        # Word by word: the columns of all the words at once would be three more copies of
-        # them in memory, at the building's peak.
-        column_of_rank = self._column_of_rank.astype(np.int64)
-        return {word: column_of_rank.take(ranks).tobytes() for word, ranks in self._ranks.items()}
+        words = list(self._ranks)
+        ranks = [self._ranks[w] for w in words]
+        packed = self._column_of_rank.take(np.concatenate(ranks) if ranks else []).astype(np.int64)
+        data = packed.tobytes()
+        ends = np.cumsum([len(r) for r in ranks]) * packed.itemsize
+        starts = [0, *ends[:-1].tolist()]
+        return {w: data[a:b] for w, a, b in zip(words, starts, ends.tolist(), strict=True)}
 
     def rows(self, documents: Sequence[str], *, chunk: int = CHUNK) -> Iterator[sparse.csr_matrix]:
         """The documents' L2-normalised TF-IDF rows, `chunk` documents a matrix."""
