@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
@@ -533,10 +534,9 @@ class _Counter:
 
     def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """texts × features: how often each text has each feature."""
-        # Each word's columns packed as native int64 (`Tfidf.word_columns`).
-        per_text = [b"".join(map(self._word_features, t.split())) for t in texts]
-        columns = np.frombuffer(b"".join(per_text), dtype=np.int64)
-        rows = np.repeat(np.arange(len(texts)), [len(f) // columns.itemsize for f in per_text])
+        per_text = [list(chain.from_iterable(map(self._word_features, t.split()))) for t in texts]
+        columns = np.fromiter(chain.from_iterable(per_text), np.int64)
+        rows = np.repeat(np.arange(len(texts)), [len(f) for f in per_text])
         counts = sparse.csr_matrix(
             (np.ones(len(columns)), (rows, columns)), shape=(len(texts), self.width)
         )

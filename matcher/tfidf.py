@@ -50,19 +50,14 @@ class Tfidf:
     _ranks: dict[str, NDArray[np.int32]]
     _column_of_rank: NDArray[np.int32]
 
-    def word_columns(self) -> dict[str, bytes]:
+    def word_columns(self) -> dict[str, tuple[int, ...]]:
         """Each fitted word's feature columns, in the order `features` gives them (repeats
-        included), packed as native int64 (`np.frombuffer` reads them back): what a
-        question's word needs, known without analysing it again. Packed, a question's words'
-        columns are joined by one `bytes.join` and read by one `frombuffer`, where a tuple's
-        int objects, all over the heap, would be read one at a time."""
-        words = list(self._ranks)
-        ranks = [self._ranks[w] for w in words]
-        packed = self._column_of_rank.take(np.concatenate(ranks) if ranks else []).astype(np.int64)
-        data = packed.tobytes()
-        ends = np.cumsum([len(r) for r in ranks]) * packed.itemsize
-        starts = [0, *ends[:-1].tolist()]
-        return {w: data[a:b] for w, a, b in zip(words, starts, ends.tolist(), strict=True)}
+        included): what a question's word needs, known without analysing it again."""
+        column_of_rank = self._column_of_rank.tolist()  # one int object per column, shared
+        return {
+            word: tuple([column_of_rank[r] for r in ranks.tolist()])
+            for word, ranks in self._ranks.items()
+        }
 
     def rows(self, documents: Sequence[str], *, chunk: int = CHUNK) -> Iterator[sparse.csr_matrix]:
         """The documents' L2-normalised TF-IDF rows, `chunk` documents a matrix."""

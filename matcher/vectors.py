@@ -18,6 +18,7 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
+from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
@@ -29,8 +30,6 @@ from matcher.tfidf import CHUNK, Tfidf, WordFeatures, char_wb_ngrams, fit_tfidf
 # A vector as its nonzero columns and their values.
 SparseVector = tuple[IntArray, FloatArray]
 
-# A feature column as `Tfidf.word_columns` packs it: a native int64.
-COLUMN_BYTES = 8
 # Marks a stem feature, so that a stem is never taken for a lemma spelt the same ("код").
 STEM_MARK = "~"
 # Distinct words whose features are remembered; words repeat far more than they vary.
@@ -201,14 +200,12 @@ class _QueryVectorizer:
         self._fitted_words = fitted.word_columns()
         self._word_features = lru_cache(maxsize=cache_size)(self._word_features_uncached)
 
-    def _word_features_uncached(self, word: str) -> bytes:
-        """The word's feature columns, packed as native int64 (`Tfidf.word_columns`)."""
+    def _word_features_uncached(self, word: str) -> tuple[int, ...]:
         fitted = self._fitted_words.get(word)
         if fitted is not None:
             return fitted
         vocabulary = self._vocabulary
-        found = [vocabulary[g] for g in self._features(word) if g in vocabulary]
-        return np.asarray(found, dtype=np.int64).tobytes()
+        return tuple(vocabulary[g] for g in self._features(word) if g in vocabulary)
 
     def __call__(self, text: str) -> tuple[IntArray, FloatArray]:
         """The text's feature columns and their TF-IDF weights, L2-normalised."""
@@ -218,11 +215,12 @@ class _QueryVectorizer:
 
     def many(self, texts: Sequence[str]) -> Features:
         """The features of several texts, counted in one pass."""
-        per_text = [b"".join(map(self._word_features, t.split())) for t in texts]
-        sizes = [len(found) // COLUMN_BYTES for found in per_text]
+        by_word = [[self._word_features(w) for w in t.split()] for t in texts]
+        sizes = [sum(map(len, found)) for found in by_word]
         if sum(sizes) <= FEW_FEATURES:
-            return self._count_few([memoryview(found).cast("q").tolist() for found in per_text])
-        found = np.frombuffer(b"".join(per_text), dtype=np.int64)
+            return self._count_few([list(chain.from_iterable(found)) for found in by_word])
+        # Read straight from the words' features: no list of each text's first.
+        found = np.fromiter(chain.from_iterable(chain.from_iterable(by_word)), np.int64, sum(sizes))
         readings = len(texts)
         owner = np.arange(readings).repeat(sizes)
         # One sort of (column, text) keys gives every text's term frequencies at once, and the
