@@ -201,17 +201,21 @@ class Analyzer:
         lemmas = [t if t in verbatim else self.lemma(t) for t in tokens]
         greeting = courtesy_phrase_words(lemmas)
         folded = self._synonyms.apply(lemmas)
+        # Each word's kind, worked out once for both passes below; None for a verbatim word.
+        kinds = [
+            None if token in verbatim else self._classify(token, lemma)
+            for token, lemma in zip(tokens, lemmas, strict=True)
+        ]
         content: list[str] = []  # without courtesy
         kept: list[str] = []  # with it: the courtesy terms in their places
         filler: list[str] = []
         kept_words: list[str] = []
         for term, index in folded:
-            if index is None or tokens[index] in verbatim:
+            kind = None if index is None else kinds[index]
+            if kind is None:
                 kind = CONTENT
-            else:
-                kind = self._classify(tokens[index], term)
-                if index in greeting and kind is CONTENT:
-                    kind = FILLER
+            elif index in greeting and kind is CONTENT:
+                kind = FILLER
             if kind is FILLER:
                 filler.append(term)
                 kept.append(term)
@@ -223,10 +227,8 @@ class Analyzer:
             elif index is not None and term in NEGATED_POINTERS and _after_not(tokens, index):
                 content.append(f"{NOT}_{NEGATED_POINTERS[term]}")
                 kept.append(content[-1])
-        for index, (token, lemma) in enumerate(zip(tokens, lemmas, strict=True)):
-            if token in verbatim or not (
-                index in greeting or self._classify(token, lemma) is FILLER
-            ):
+        for index, (token, word_kind) in enumerate(zip(tokens, kinds, strict=True)):
+            if word_kind is None or not (index in greeting or word_kind is FILLER):
                 kept_words.append(token)
         # A message of only courtesy ("здравствуйте") or only function words ("пока") keeps them.
         everything = [term for term, _ in folded]

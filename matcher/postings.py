@@ -14,7 +14,6 @@ than the sum.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeAlias
@@ -139,19 +138,19 @@ class Postings:
         # Keys: a column per feature, its part and then its factor in each reading. (The
         # stacking wrappers of numpy cost more than the few hundred features of a question.)
         keys = np.empty((readings + 1, len(features)))
-        keys[0] = np.repeat(np.arange(len(parts)), [len(p.columns) for p in parts])
+        keys[0] = np.arange(len(parts)).repeat([len(p.columns) for p in parts])
         np.concatenate([p.factors for p in parts], axis=1, out=keys[1:])
         # Group equal columns of keys: sort them, and start a group where one differs.
         order = np.lexsort(keys[::-1])
-        ordered = keys[:, order]
+        ordered = keys.take(order, axis=1)  # (take and compress: quicker than 2-D indexing)
         starts = np.empty(len(order), dtype=bool)
         starts[0] = True
-        (ordered[:, 1:] != ordered[:, :-1]).any(axis=0, out=starts[1:])
+        np.logical_or.reduce(ordered[:, 1:] != ordered[:, :-1], axis=0, out=starts[1:])
         group = np.empty(len(order), dtype=np.int64)
         group[order] = starts.cumsum() - 1
-        firsts = ordered[:, starts]
+        firsts = ordered.compress(starts, axis=1)
         scales = np.array([p.scales for p in parts]).T  # readings × parts
-        combine = firsts[1:] * scales[:, firsts[0].astype(np.int64)]  # readings × groups
+        combine = firsts[1:] * scales.take(firsts[0].astype(np.int64), axis=1)  # readings × groups
         sums = self._group_sums(features, weights, group, order, firsts.shape[1])
         # einsum, not a matrix product: BLAS would start threads for this size, which costs
         # more than the product itself when the cores are busy.
@@ -175,18 +174,23 @@ class Postings:
         dense = slots >= 0
         if dense.any():
             in_order = order[dense[order]]
-            members = group[in_order]
+            members = group.take(in_order)
             rows = self._dense.take(slots.take(in_order), axis=0)
-            scaled = weights[in_order].astype(np.float32)
-            starts = np.empty(len(members), dtype=bool)
-            starts[0] = True
-            np.not_equal(members[1:], members[:-1], out=starts[1:])
-            firsts = np.flatnonzero(starts)
-            bounds = [*firsts.tolist(), len(members)]
-            for g, (start, end) in zip(
-                members.take(firsts).tolist(), itertools.pairwise(bounds), strict=True
+            scaled = weights.take(in_order).astype(np.float32)
+            # Where each group's run of rows starts, and where the last one ends.
+            edges = np.empty(len(members) + 1, dtype=bool)
+            edges[0] = edges[-1] = True
+            np.not_equal(members[1:], members[:-1], out=edges[1:-1])
+            bounds: list[int] = edges.nonzero()[0].tolist()
+            # Each group's dense sum in float32 into one matrix, added to the postings' sums
+            # at once (a group without dense rows adds zeros): one float64 + float32 addition
+            # instead of one a group, each of which costs as much as its einsum.
+            summed = np.zeros(out.shape, np.float32)
+            for g, start, end in zip(
+                members.take(bounds[:-1]).tolist(), bounds, bounds[1:], strict=False
             ):
-                out[g] += _weighted_rows(scaled[start:end], rows[start:end])
+                _weighted_rows(scaled[start:end], rows[start:end], out=summed[g])
+            out += summed
         return out
 
     def _sparse_sums(
@@ -200,18 +204,21 @@ class Postings:
         if total == 0:
             return np.zeros((groups, self.rows))
         # Positions of every posting of every feature, as one flat array.
-        offsets = np.repeat(self._starts.take(features) - np.cumsum(lengths) + lengths, lengths)
+        offsets = (self._starts.take(features) - lengths.cumsum() + lengths).repeat(lengths)
         positions = offsets + np.arange(total)
-        # `take`, not indexing: the same values, gathered by a quicker loop.
-        values = self._data.take(positions) * np.repeat(weights, lengths)
-        cells = self._indices.take(positions) + np.repeat(group * self.rows, lengths)
+        # `take`, not indexing: the same values, gathered by a quicker loop. (And the arrays'
+        # own methods, not numpy's functions, whose wrappers cost more than these sizes.)
+        values = self._data.take(positions) * weights.repeat(lengths)
+        cells = self._indices.take(positions) + (group * self.rows).repeat(lengths)
         sums = np.bincount(cells, values, minlength=groups * self.rows)
         by_group: FloatArray = sums.reshape(groups, self.rows).astype(np.float64, copy=False)
         return by_group
 
 
-def _weighted_rows(weights: NDArray[np.float32], rows: NDArray[np.float32]) -> NDArray[np.float32]:
-    """The sum of the rows times their weights, in float32, as einsum works it out.
+def _weighted_rows(
+    weights: NDArray[np.float32], rows: NDArray[np.float32], *, out: NDArray[np.float32]
+) -> None:
+    """The sum of the rows times their weights, in float32, as einsum works it out, into `out`.
 
     einsum, not a matrix product: BLAS would start threads for this size, which costs more
     than the product itself when the cores are busy. One row (a third of a question's groups
@@ -219,7 +226,6 @@ def _weighted_rows(weights: NDArray[np.float32], rows: NDArray[np.float32]) -> N
     the product, which costs less than einsum takes to set up.
     """
     if len(rows) == 1:
-        product: NDArray[np.float32] = rows[0] * weights[0]
-        return product
-    summed: NDArray[np.float32] = np.einsum("j,jn->n", weights, rows, optimize=False)
-    return summed
+        np.multiply(rows[0], weights[0], out=out)
+    else:
+        np.einsum("j,jn->n", weights, rows, out=out, optimize=False)

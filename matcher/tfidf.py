@@ -33,7 +33,7 @@ def char_wb_ngrams(word: str, ngram_range: tuple[int, int]) -> list[str]:
     for n in range(low, high + 1):
         # A word shorter than n gives itself once, and longer n-grams nothing new.
         count = max(len(padded) - n + 1, 1)
-        grams.extend(padded[i : i + n] for i in range(count))
+        grams += [padded[i : i + n] for i in range(count)]  # (a generator costs more)
         if count == 1:
             break
     return grams

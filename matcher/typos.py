@@ -47,7 +47,10 @@ class Speller:
         self._word_array = np.asarray(self._words, dtype=object)
         self._lengths = np.asarray([len(w) for w in self._words], dtype=np.int64)
         self._letters = np.asarray([_letters(w) for w in self._words], dtype=np.uint64)
-        self._letter_counts = np.bitwise_count(self._letters).astype(np.int64)
+        # How many letters each word has, in bitwise_count's own uint8: compared with its
+        # counts below without a conversion (a subtraction never goes below zero: the letters
+        # shared are some of the word's).
+        self._letter_counts = np.bitwise_count(self._letters)
         # Per word length: the run of words within `max_distance` of it.
         starts = np.searchsorted(self._lengths, np.arange(max(self._lengths, default=0) + 2))
         last = len(starts) - 1  # where the words longer than any end
@@ -88,9 +91,8 @@ class Speller:
         low, high = self._runs.get(len(word), (len(self._words), len(self._words)))
         mine = _letters(word)
         shared = np.bitwise_count(self._letters[low:high] & np.uint64(mine))
-        close = (self._letter_counts[low:high] - shared <= most) & (
-            shared >= mine.bit_count() - most
-        )
+        close = self._letter_counts[low:high] - shared <= most
+        close &= shared >= max(mine.bit_count() - most, 0)
         found: list[str] = self._word_array[low:high][close].tolist()
         return found
 

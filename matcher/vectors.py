@@ -215,34 +215,37 @@ class _QueryVectorizer:
 
     def many(self, texts: Sequence[str]) -> Features:
         """The features of several texts, counted in one pass."""
-        per_text = [list(chain.from_iterable(map(self._word_features, t.split()))) for t in texts]
-        total = sum(map(len, per_text))
-        if total <= FEW_FEATURES:
-            return self._count_few(per_text)
-        found = np.fromiter(chain.from_iterable(per_text), np.int64, total)
-        owner = np.repeat(np.arange(len(texts)), [len(f) for f in per_text])
-        width = len(self._idf)
-        # One sort of (text, column) keys gives every text's term frequencies at once. A
-        # question has a few hundred features: sorting them costs less than anything the
-        # size of the vocabulary, and np.unique costs more in its Python layer than this.
-        keys = owner * width + found
+        by_word = [[self._word_features(w) for w in t.split()] for t in texts]
+        sizes = [sum(map(len, found)) for found in by_word]
+        if sum(sizes) <= FEW_FEATURES:
+            return self._count_few([list(chain.from_iterable(found)) for found in by_word])
+        # Read straight from the words' features: no list of each text's first.
+        found = np.fromiter(chain.from_iterable(chain.from_iterable(by_word)), np.int64, sum(sizes))
+        readings = len(texts)
+        owner = np.arange(readings).repeat(sizes)
+        # One sort of (column, text) keys gives every text's term frequencies at once, and the
+        # columns in order. A question has a few hundred features: sorting them costs less
+        # than anything the size of the vocabulary, and np.unique costs more in its Python
+        # layer than this.
+        keys = found * readings + owner
         keys.sort()
         # Where each run of equal keys starts, and where the last one ends.
         edges = np.empty(len(keys) + 1, dtype=bool)
         edges[0] = edges[-1] = True
         np.not_equal(keys[1:], keys[:-1], out=edges[1:-1])
-        bounds = np.flatnonzero(edges)
+        bounds = edges.nonzero()[0]
         firsts = bounds[:-1]
         counts = bounds[1:] - firsts
-        rows, columns = np.divmod(keys.take(firsts), width)
-        ordered = np.sort(columns)
-        union = ordered[_starts_of_runs(ordered)]
-        where = np.searchsorted(union, columns)
-        tf = np.zeros((len(texts), len(union)))
+        columns, rows = np.divmod(keys.take(firsts), readings)
+        new_column = _starts_of_runs(columns)
+        union = columns[new_column]
+        where = new_column.cumsum() - 1
+        tf = np.zeros((readings, len(union)))
         values = 1.0 + np.log(counts)
         tf[rows, where] = values
         idf = self._idf.take(union)
-        norms = np.sqrt(np.bincount(rows, (values * idf.take(where)) ** 2, len(texts)))
+        # A text's squares are summed in the order of its columns, as when sorted by text.
+        norms = np.sqrt(np.bincount(rows, (values * idf.take(where)) ** 2, readings))
         return Features(union, idf, tf, 1.0 / np.where(norms > 0, norms, 1.0))
 
     def _count_few(self, per_text: list[list[int]]) -> Features:
@@ -251,7 +254,8 @@ class _QueryVectorizer:
         same bits (a test checks it)."""
         union = sorted({c for found in per_text for c in found})
         place = {c: i for i, c in enumerate(union)}
-        idf = self._idf.take(union)
+        columns = np.array(union, dtype=np.int64)  # converted once, then taken from
+        idf = self._idf.take(columns)
         weights = idf.tolist()
         # Rows of Python floats, converted once: a numpy assignment per feature costs more.
         tf = [[0.0] * len(union) for _ in per_text]
@@ -269,7 +273,7 @@ class _QueryVectorizer:
                 squares += weighted * weighted
             scales.append(1.0 / math.sqrt(squares) if squares > 0 else 1.0)
         factors = np.array(tf, dtype=np.float64).reshape(len(per_text), len(union))
-        return Features(np.asarray(union, dtype=np.int64), idf, factors, np.asarray(scales))
+        return Features(columns, idf, factors, np.asarray(scales))
 
     @property
     def width(self) -> int:

@@ -435,7 +435,7 @@ def test_the_quick_ways_give_the_answers_of_the_long_ones(
     monkeypatch.setattr(  # one dense row summed by einsum too
         postings,
         "_weighted_rows",
-        lambda weights, rows: np.einsum("j,jn->n", weights, rows, optimize=False),
+        lambda weights, rows, *, out: np.einsum("j,jn->n", weights, rows, out=out, optimize=False),
     )
     assert [project_matcher.match(q) for q in questions] == quick
     # Every word's features worked out from its letters (a fresh matcher: none remembered).
