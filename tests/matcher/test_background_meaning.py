@@ -285,8 +285,13 @@ def test_a_closed_matcher_stops_trying_its_failed_build_again(
     assert _until(lambda: encoder.failed >= 3, READY_SECONDS), "the build was not retried"
 
     matcher.close()
-    time.sleep(0.1)  # an attempt under way ends
-    tried = encoder.failed
+    # An attempt under way when it was closed ends (it fails at once, however busy the
+    # machine): the count stops moving for 0.2 s, four retries' worth.
+    tried = -1
+    deadline = time.monotonic() + READY_SECONDS
+    while tried != encoder.failed and time.monotonic() < deadline:
+        tried = encoder.failed
+        time.sleep(0.2)
     time.sleep(0.5)  # ten attempts' worth
     assert encoder.failed == tried
     assert not matcher.meaning_ready
