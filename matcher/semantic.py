@@ -322,14 +322,12 @@ class _Store:
         started = time.monotonic()
         try:
             before = self._path.stat().st_size
-            db = sqlite3.connect(self._path, timeout=30, isolation_level=None)
-            try:
+            # (sqlite3 opens no transaction before a PRAGMA or VACUUM: VACUUM may run here.)
+            with _connect(self._path) as db:
                 if db.execute("PRAGMA auto_vacuum").fetchone()[0] != 0:
                     return  # another process (a second worker started at once) did it
                 db.execute("PRAGMA auto_vacuum = INCREMENTAL")
                 db.execute("VACUUM")
-            finally:
-                db.close()
             after = self._path.stat().st_size
         except sqlite3.Error as error:
             if error.sqlite_errorcode != sqlite3.SQLITE_READONLY:  # read-only: read as it is
