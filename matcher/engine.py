@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from matcher.analyzer import Analysis, Analyzer
 from matcher.decision import decide
@@ -20,8 +23,15 @@ from matcher.memory import give_back_freed_memory
 from matcher.morph import Morphology, shared_morphology
 from matcher.normalize import fold_case, words
 from matcher.postings import FloatArray, Postings
-from matcher.semantic import Encoder, Vectors, passage_text, shared_encoder
-from matcher.settings import MatcherSettings
+from matcher.semantic import (
+    Encoder,
+    Meanings,
+    Phrasings,
+    embed_phrasings,
+    passage_text,
+    shared_encoder,
+)
+from matcher.settings import MatcherSettings, Thresholds
 from matcher.stems import Stemmer
 from matcher.terms import EntryTerms, TermIndex
 from matcher.typos import Speller
@@ -47,7 +57,7 @@ class Scored:
 
 # What the meaning stage needs of a question the words leave unsure: the words' scores, the
 # entry whose phrasing it repeats word for word (if any), and the entries' vectors it saw.
-Unsure = tuple[Scored, int | None, Vectors]
+Unsure = tuple[Scored, int | None, Meanings]
 
 
 class Matcher:
@@ -61,7 +71,11 @@ class Matcher:
     server, which should answer at once) building returns when the words are built and the
     vectors not all cached are embedded in a background thread; until all are there, every
     question is decided by the words alone, exactly as with `Meaning(enabled=False)`, and then
-    the meaning stage joins at once for all entries (`meaning_ready`, `wait_for_meaning`). A
+    the meaning stage joins at once for all entries (`meaning_ready`, `wait_for_meaning`). Each
+    entry's phrasings are embedded too (as questions, five times as many vectors), after the
+    entries, by the same build: until they all are, the stage asks the entries' passages alone,
+    exactly as with `Meaning(phrasings=False)`, and then they join at once (`phrasings_ready`,
+    `wait_for_phrasings`). A restart on a warm cache file has both at once. A
     background build that fails (the engine out of memory, the disk full) is tried again after
     `Meaning.retry_seconds` until it succeeds or the matcher is closed (`meaning_error`).
     """
@@ -82,6 +96,12 @@ class Matcher:
         answer, not its alternatives: a new alternative leaves it as the cache file has it.)
         `meaning_in_background`: do not wait for the entries' vectors (see the class); `close`
         stops that work when the matcher is no longer needed."""
+        # A matcher built before and dropped since (a reload's, the speed benchmark's first
+        # start) leaves its analyzer and entries' terms in reference cycles, which only the
+        # collector frees, at a moment of its own: freed before this build allocates (30 ms
+        # at 10,000 entries), their memory is reused, not left in holes beside the new one's
+        # (10,000 entries: the benchmark's peak 280 MB instead of 299 MB).
+        gc.collect()
         self.kb = kb
         self._unsaved = frozenset(unsaved)
         self.settings = settings or MatcherSettings()
@@ -147,90 +167,184 @@ class Matcher:
         self._unsure: OrderedDict[str, Unsure] = OrderedDict()
         self._unsure_lock = threading.Lock()
         # The second stage: each entry's meaning, for questions the words leave unsure. The
-        # matrix is assigned once, whole: a question sees all the entries' vectors or none.
+        # vectors are assigned whole (`Meanings`): a question sees all the entries' passages or
+        # none, and then all their phrasings or none.
         self._encoder: Encoder | None = None
-        self._meanings: Vectors | None = None
+        self._meanings: Meanings | None = None
         self._meaning_done = threading.Event()
+        self._phrasings_done = threading.Event()
         self._meaning_stop = threading.Event()
         self._meaning_error: str | None = None
         if not (self.settings.meaning.enabled and kb.entries):
             self._meaning_done.set()
+            self._phrasings_done.set()
             return
         self._encoder = encoder or shared_encoder()
+        self._start_meaning(self._encoder, background=meaning_in_background)
+
+    def _start_meaning(self, encoder: Encoder, *, background: bool) -> None:
+        """Builds the entries' vectors (`Meanings`), or, `background`, reads those the cache
+        keeps and starts a thread to embed the rest: the passages, then the phrasings."""
+        kb = self.kb
         texts = [passage_text(e.question, e.answer) for e in kb.entries]
+        # Each phrasing as a question is asked (`kb check` asks them: the same vectors).
+        limit = self.settings.max_question_chars
+        phrasings = [[p[:limit] for p in e.phrasings] for e in kb.entries]
+        # A new entry's passage (its question is a citizen's words), and the citizens' words.
         unsaved = {
-            passage_text(e.question, e.answer)
-            for e in kb.entries
-            if e.question in self._unsaved  # a new entry's: its question is a citizen's words
+            passage_text(e.question, e.answer) for e in kb.entries if e.question in self._unsaved
         }
-        if not meaning_in_background:
-            self._meanings = self._encoder.passages(texts, unsaved=unsaved)
+        unsaved |= {p[:limit] for p in self._unsaved}
+        if not self.settings.meaning.phrasings:
+            phrasings = []
+            self._phrasings_done.set()
+        if not background:
+            passages = encoder.passages(texts, unsaved=unsaved)
+            self._meanings = Meanings(passages, self._phrased(encoder, phrasings, unsaved))
             self._meaning_done.set()
+            self._phrasings_done.set()
             return
         # A restart or a reload of a base embedded before reads its vectors in a blink.
-        known = {} if unsaved else self._encoder.known_passages(texts)
-        if len(known) == len(texts):
-            self._meanings = np.stack([known[i] for i in range(len(texts))])
+        kept = None if unsaved else encoder.kept(texts, query=False)
+        if kept is not None:
+            self._meanings = Meanings(kept, self._phrased(encoder, phrasings, embed=False))
+            # The vectors were read a row at a time (1.5 KB each, 60,000 at 10,000 entries):
+            # the freed rows' pages given back (10,000 entries: 211 MB after a restart, not 235).
+            give_back_freed_memory()
             self._meaning_done.set()
-            return
-        log.info(
-            "Смысловой этап готовится в фоне: векторов нет у %d записей из %d; пока вопросы "
-            "решаются по словам",
-            len(texts) - len(known),
-            len(texts),
-        )
+            if self._meanings.phrasings is not None or not phrasings:
+                self._phrasings_done.set()
+                return
+        flat = [(i, p) for i, own in enumerate(phrasings) for p in own]
+        unphrased = {flat[i][0] for i in encoder.unknown([p for _, p in flat], query=True)}
+        if kept is None:
+            log.info(
+                "Смысловой этап готовится в фоне: векторов нет у %d записей из %d (у формулировок "
+                "%d записей); пока вопросы решаются по словам",
+                len(encoder.unknown(texts, query=False)),
+                len(texts),
+                len(unphrased),
+            )
+        else:
+            log.info(
+                "Смысловой этап готов по текстам записей; векторов нет у формулировок %d записей "
+                "из %d, они готовятся в фоне",
+                len(unphrased),
+                len(texts),
+            )
         threading.Thread(
             target=self._prepare_meaning,
-            args=(self._encoder, texts, unsaved),
+            args=(encoder, texts, phrasings, unsaved),
             name="faqbot-meaning",
             daemon=True,
         ).start()
 
-    def _prepare_meaning(self, encoder: Encoder, texts: list[str], unsaved: set[str]) -> None:
-        """The background build of the entries' vectors (`meaning_in_background`): a failed
-        build is tried again after `Meaning.retry_seconds`, until it succeeds or `close`."""
+    @staticmethod
+    def _phrased(
+        encoder: Encoder,
+        phrasings: list[list[str]],
+        unsaved: Collection[str] = (),
+        *,
+        stop: threading.Event | None = None,
+        embed: bool = True,
+    ) -> Phrasings | None:
+        """`embed_phrasings`, or None when they are not asked (`Meaning.phrasings` off)."""
+        if not phrasings:
+            return None
+        return embed_phrasings(encoder, phrasings, unsaved=unsaved, stop=stop, embed=embed)
+
+    def _prepare_meaning(
+        self, encoder: Encoder, texts: list[str], phrasings: list[list[str]], unsaved: set[str]
+    ) -> None:
+        """The background build of the entries' vectors (`meaning_in_background`): the
+        passages (the stage is ready once they are, as `meaning_ready` says), then the
+        phrasings (`phrasings_ready`). A failed build is tried again after
+        `Meaning.retry_seconds`, until it succeeds or `close`; it goes on from what it made."""
         started = time.monotonic()
         delays = self.settings.meaning.retry_seconds
         said: str | None = None
         for attempt in itertools.count(1):
             try:
-                meanings = encoder.passages_aside(texts, stop=self._meaning_stop, unsaved=unsaved)
+                self._build_meaning(encoder, texts, phrasings, unsaved, started)
             except Exception as error:  # the words keep answering meanwhile
                 self._meaning_error = f"{type(error).__name__}: {error}"
                 delay = delays[min(attempt, len(delays)) - 1] if delays else None
                 retry = f"новая попытка через {delay:g} с" if delay is not None else "без повтора"
                 # The traceback once for each new error; a repeated one in a line.
                 log.warning(
-                    "Смысловой этап не подготовлен (попытка %d: %s), вопросы решаются по "
-                    "словам; %s",
+                    "Смысловой этап не подготовлен (попытка %d: %s), вопросы решаются по %s; %s",
                     attempt,
                     self._meaning_error,
+                    "словам" if self._meanings is None else "словам и смыслу записей",
                     retry,
                     exc_info=self._meaning_error != said,
                 )
                 said = self._meaning_error
                 self._meaning_done.set()
+                self._phrasings_done.set()
                 if delay is None or self._meaning_stop.wait(delay):
                     return
-                self._meaning_done.clear()
+                if self._meanings is None:
+                    self._meaning_done.clear()
+                if phrasings:
+                    self._phrasings_done.clear()
                 log.info("Смысловой этап готовится снова (попытка %d)", attempt + 1)
                 continue
-            self._meanings = meanings
-            self._meaning_error = None
-            self._meaning_done.set()
-            if meanings is not None:
+            return
+
+    def _build_meaning(
+        self,
+        encoder: Encoder,
+        texts: list[str],
+        phrasings: list[list[str]],
+        unsaved: set[str],
+        started: float,
+    ) -> None:
+        """One attempt of `_prepare_meaning`; a stopped one ends with what it has."""
+        stop = self._meaning_stop
+        try:
+            if self._meanings is None:
+                passages = encoder.passages_aside(texts, stop=stop, unsaved=unsaved)
+                if passages is None:
+                    return
+                self._meanings = Meanings(passages)
+                self._meaning_error = None
+                self._meaning_done.set()
                 log.info(
-                    "Смысловой этап готов: записей %d, за %.1f с",
+                    "Смысловой этап готов: записей %d, за %.1f с%s",
                     len(texts),
                     time.monotonic() - started,
+                    "; формулировки записей готовятся в фоне" if phrasings else "",
                 )
-            return
+            phrased = self._phrased(encoder, phrasings, unsaved, stop=stop)
+            if phrased is None:  # stopped, or not asked
+                return
+            self._meanings = Meanings(self._meanings.passages, phrased)
+            self._meaning_error = None
+            give_back_freed_memory()  # the chunks' 32-bit vectors, made 8-bit (`Phrasings`)
+            log.info(
+                "Формулировки записей в смысловом этапе: %d, готовы за %.1f с",
+                len(phrased.vectors),
+                time.monotonic() - started,
+            )
+        finally:
+            if stop.is_set() or self.phrasings_ready or not phrasings:
+                self._meaning_done.set()
+                self._phrasings_done.set()
 
     @property
     def meaning_ready(self) -> bool:
         """Whether questions the words leave unsure are given the meaning stage now: it is
-        enabled, and every entry's vector is there."""
+        enabled, and every entry's vector (its passage) is there."""
         return self._meanings is not None
+
+    @property
+    def phrasings_ready(self) -> bool:
+        """Whether the meaning stage also has each entry's phrasings (`Phrasings`): until a
+        background build has embedded them after the passages, it asks the passages alone,
+        as `Meaning.passage_weight` says."""
+        meanings = self._meanings
+        return meanings is not None and meanings.phrasings is not None
 
     @property
     def meaning_error(self) -> str | None:
@@ -244,6 +358,12 @@ class Matcher:
         `timeout` seconds; `meaning_ready` after."""
         self._meaning_done.wait(timeout)
         return self.meaning_ready
+
+    def wait_for_phrasings(self, timeout: float | None = None) -> bool:
+        """As `wait_for_meaning`, until the phrasings' vectors are there too (or are not for
+        now); `phrasings_ready` after."""
+        self._phrasings_done.wait(timeout)
+        return self.phrasings_ready
 
     def close(self) -> None:
         """Stop embedding entries in the background, and trying again after a failure (a
@@ -294,13 +414,23 @@ class Matcher:
             verdict, unsure = self._by_words(question, without=without)
             if unsure is None:
                 return verdict
-        # The words leave it unsure: what the question means decides with them which entries
-        # to offer, and in what order, but never answers alone what the words could not (an
-        # ambiguous "регистрация или пароль" stays a choice).
+        # The words leave it unsure (or answer it with one of two entries alike in meaning):
+        # what the question means decides with them which entries to offer, and in what
+        # order; it answers only an entry the words put first too (an ambiguous "регистрация
+        # или пароль" stays a choice).
         scored, exact, meanings = unsure
         text = question[: self.settings.max_question_chars]
-        meant = self._with_meaning(text, scored.scores, without, meanings)
-        return self._verdict(question, Scored(scored.analysis, meant), exact, may_answer=False)
+        meant, nearest = self._with_meaning(text, scored.scores, without, meanings)
+        if meanings.phrasings is None:  # the passages alone (a first start's phrasings not
+            # embedded yet) only order the choice
+            return self._verdict(question, Scored(scored.analysis, meant), exact, may_answer=False)
+        # With a higher bar than the words' own (`Meaning.answer`).
+        meaning = self.settings.meaning
+        agree = int(np.argmax(scored.scores)) == nearest == int(np.argmax(meant))
+        bar = replace(self.settings.thresholds, answer=meaning.answer, margin=meaning.answer_margin)
+        return self._verdict(
+            question, Scored(scored.analysis, meant), exact, may_answer=agree, thresholds=bar
+        )
 
     def _by_words(
         self, question: str, *, without: tuple[int, int] | None
@@ -316,9 +446,25 @@ class Matcher:
         best = int(np.maximum.reduce(scores, axis=1, initial=0.0).argmax())
         scored = Scored(analyses[best], scores[best])
         verdict = self._verdict(question, scored, exact)
-        if verdict.action is Action.ANSWER or meanings is None or not scored.analysis.terms:
+        if meanings is None or not scored.analysis.terms:
+            return verdict, None
+        if verdict.action is Action.ANSWER and (
+            exact is not None
+            or meanings.phrasings is None  # the passages alone never answer (`_match`)
+            or not self._alike(scored.scores, meanings)
+        ):
             return verdict, None
         return verdict, (scored, exact, meanings)
+
+    def _alike(self, scores: FloatArray, meanings: Meanings) -> bool:
+        """Whether the words' two best entries mean nearly the same (their passages' cosine)
+        and the best is not far ahead: where confident words answer wrongly."""
+        meaning = self.settings.meaning
+        top = _top(scores, 2)
+        if len(top) < 2 or scores[top[0]] - scores[top[1]] >= meaning.alike_margin:
+            return False
+        passages = meanings.passages
+        return float(passages[top[0]] @ passages[top[1]]) >= meaning.alike
 
     def _analyses(self, question: str) -> list[Analysis]:
         """The readings of `question` that are scored: as typed and repaired, courtesy left
@@ -343,12 +489,17 @@ class Matcher:
         text: str,
         scores: FloatArray,
         without: tuple[int, int] | None,
-        meanings: Vectors,
-    ) -> FloatArray:
-        """The scores with the meaning's share: each entry's sentence-embedding cosine with
-        the question, counted from `Meaning.floor` up."""
+        meanings: Meanings,
+    ) -> tuple[FloatArray, int]:
+        """The scores with the meaning's share, and the entry nearest in meaning: each entry's
+        sentence-embedding cosine with the question, its passage's counted from
+        `Meaning.floor` up, its best phrasing's from `Meaning.phrasing_floor` up, the higher
+        (the passage's alone, at `Meaning.passage_weight`, until the phrasings are there)."""
         assert self._encoder is not None
         meaning = self.settings.meaning
+        passages = meanings.passages
+        phrasings = meanings.phrasings
+        left_out = None
         if without is None:
             vector = self._encoder.query(text)
         else:
@@ -357,14 +508,28 @@ class Matcher:
             left = self.kb.entries[entry]
             asked = left.phrasings[phrasing] in self._unsaved  # (`text` may be cut short)
             vector = self._encoder.phrasings([text], unsaved=(text,) if asked else ())[0]
+            if phrasings is not None:
+                left_out = int(phrasings.starts[entry]) + phrasing
             if phrasing == 0:  # the entry's question is left out: its answer alone
-                meanings = meanings.copy()
+                passages = passages.copy()
                 own = passage_text("", left.answer)
                 unsaved = (own,) if left.question in self._unsaved else ()
-                meanings[entry] = self._encoder.passages([own], unsaved=unsaved)[0]
-        cosines = meanings @ vector
+                passages[entry] = self._encoder.passages([own], unsaved=unsaved)[0]
+        cosines = passages @ vector
         similar = np.maximum((cosines - meaning.floor) / (1.0 - meaning.floor), 0.0)
-        return np.asarray((1.0 - meaning.weight) * scores + meaning.weight * similar, np.float64)
+        if phrasings is None:
+            weight = meaning.passage_weight
+        else:
+            weight = meaning.weight
+            # The phrasings of the entries the words or the passages put near the top.
+            shortlist = np.union1d(
+                _best(scores, meaning.shortlist), _best(cosines, meaning.shortlist)
+            )
+            best = phrasings.best(vector, shortlist, leave_out=left_out)
+            phrased = (best - meaning.phrasing_floor) / (1.0 - meaning.phrasing_floor)
+            similar[shortlist] = np.maximum(similar[shortlist], phrased)
+        mixed = (1.0 - weight) * scores + weight * similar
+        return np.asarray(mixed, np.float64), int(np.argmax(similar))
 
     def _exact_entry(self, analyses: list[Analysis], without: tuple[int, int] | None) -> int | None:
         """The entry one of whose phrasings the question repeats word for word, if one does
@@ -403,7 +568,13 @@ class Matcher:
         return scores
 
     def _verdict(
-        self, question: str, scored: Scored, exact: int | None = None, *, may_answer: bool = True
+        self,
+        question: str,
+        scored: Scored,
+        exact: int | None = None,
+        *,
+        may_answer: bool = True,
+        thresholds: Thresholds | None = None,
     ) -> Match:
         scores = scored.scores
         limit = self.settings.reported_candidates
@@ -428,7 +599,9 @@ class Matcher:
         if exact is not None:
             action, offered = Action.ANSWER, 1
         else:
-            action, offered = decide(ranked, self.settings.thresholds, may_answer=may_answer)
+            action, offered = decide(
+                ranked, thresholds or self.settings.thresholds, may_answer=may_answer
+            )
         best = ranked[0]
         return Match(
             question, action, best.entry_id, best.score, ranked, best.matched_terms, offered
@@ -441,6 +614,13 @@ def _entry_text(terms: EntryTerms, *, without: int | None = None) -> str:
     kept = [p for i, p in enumerate(terms.phrasings) if i != without]
     keyed = [t for p in kept for t in p] + list(terms.keywords)
     return " ".join(keyed + keyed + list(terms.answer))
+
+
+def _best(values: npt.NDArray[np.floating[Any]], count: int) -> npt.NDArray[np.intp]:
+    """Indices of the `count` highest values, in no order."""
+    if len(values) <= count:
+        return np.arange(len(values))
+    return np.argpartition(-values, count)[:count]
 
 
 def _top(scores: FloatArray, limit: int) -> list[int]:

@@ -321,6 +321,25 @@ class _Bulk:
         }
         return outcomes.pop() if len(outcomes) == 1 else UNSETTLED
 
+    def _maybe_alike(self, facts: _Facts, row: int) -> bool:
+        """Whether the words' answer may be one between two entries alike in meaning, which
+        the matcher asks the meaning's stage (`Matcher._alike`)."""
+        meaning = self._matcher.settings.meaning
+        margin = facts.best[row] - facts.second[row]
+        if margin >= meaning.alike_margin + 2 * TOLERANCE:
+            return False
+        if _near(margin, meaning.alike_margin, 2 * TOLERANCE):
+            return True
+        if facts.second[row] - facts.third[row] <= 2 * TOLERANCE:
+            return True  # which entry is the runner-up is not certain
+        meanings = self._matcher._meanings
+        assert meanings is not None
+        if meanings.phrasings is None:  # the passages alone: asked only when unsure
+            return False
+        passages = meanings.passages
+        first, runner_up = int(facts.first[row]), int(facts.runner_up[row])
+        return float(passages[first] @ passages[runner_up]) >= meaning.alike - TOLERANCE
+
     def _variant_outcome(self, ask: Ask, analysis: Analysis, row: int, facts: _Facts) -> Outcome:
         """`Matcher._verdict` and `decide` on one variant's scores, where settled."""
         if not analysis.terms:
@@ -331,7 +350,9 @@ class _Bulk:
             return UNSETTLED  # maybe nothing ranked, or the first place is a tie
         top = min(best, 1.0)
         runner_up = min(max(second, 0.0), 1.0)
-        if self._matcher.meaning_ready and not _surely_answered(top, runner_up, t):
+        if self._matcher.meaning_ready and (
+            not _surely_answered(top, runner_up, t) or self._maybe_alike(facts, row)
+        ):
             return UNSETTLED  # the meaning's stage decides it (`Matcher._with_meaning`)
         if first == ask.entry:
             return None
@@ -369,6 +390,8 @@ class _Facts:
     first: IntArray  # the entry scored highest
     best: FloatArray  # its score
     second: FloatArray  # the highest score of any other entry
+    runner_up: IntArray  # the entry that scores it
+    third: FloatArray  # the highest score of any entry but those two
     own: FloatArray  # the score of the phrasing's own entry
     # Where another entry is first (0 elsewhere):
     above_own: IntArray  # entries surely above the own entry
@@ -386,7 +409,12 @@ class _Facts:
         best = scores[rows, first]
         kept = scores[rows, first].copy()
         scores[rows, first] = -np.inf
-        second = scores.max(axis=1, initial=-np.inf)
+        runner_up = np.argmax(scores, axis=1)
+        second = scores[rows, runner_up]
+        kept_second = second.copy()
+        scores[rows, runner_up] = -np.inf
+        third = scores.max(axis=1, initial=-np.inf)
+        scores[rows, runner_up] = kept_second
         scores[rows, first] = kept
         own = scores[rows, own_entry]
         # The rest is read only where another entry is first: worked out for those rows.
@@ -396,7 +424,7 @@ class _Facts:
             found = _Facts._counts(scores[other], own[other], best[other], ratio, tolerance)
             for column, values in zip(counts, found, strict=True):
                 column[other] = values
-        return cls(first, best, second, own, *counts)
+        return cls(first, best, second, runner_up, third, own, *counts)
 
     @staticmethod
     def _counts(

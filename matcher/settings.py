@@ -35,17 +35,42 @@ class Thresholds:
 @dataclass(frozen=True, slots=True)
 class Meaning:
     """The second stage (`matcher.semantic`): a sentence embedding of the question against
-    each entry's, asked only when the words leave the question unsure (no confident answer).
+    each entry's, asked only when the words leave the question unsure (no confident answer,
+    or one between two entries that mean nearly the same).
 
     Chosen on the golden set's even lines and the base's own leave-one-out (README, Quality).
     """
 
     enabled: bool = True
-    weight: float = 0.2  # the share of the score the meaning takes when it is asked
+    weight: float = 0.3  # the share of the score the meaning takes when it is asked
+    # The share while an entry's meaning is its passage alone: a first start's background
+    # build embeds the passages, then the phrasings; between the two, the stage is the one
+    # chosen before the phrasings (2026-12-06), which never answers alone.
+    passage_weight: float = 0.2
     # multilingual-e5-small finds most texts alike (an off-topic question's closest entry is
     # at 0.81-0.85, an on-topic one's at 0.85-0.91), so a cosine counts from this floor up:
     # (cosine - floor) / (1 - floor).
     floor: float = 0.75
+    # Whether an entry's phrasings, each embedded as a question, join its passage (off: the
+    # stage of before, which a server's first start uses until they are embedded).
+    phrasings: bool = True
+    # The same for an entry's phrasings, each embedded as a question: two questions are nearer
+    # each other than a question and a passage. An entry counts its passage or its best
+    # phrasing, whichever is nearer.
+    phrasing_floor: float = 0.82
+    # The phrasings are compared for the entries among this many best by the words and this
+    # many best by the passages only (a few hundred vectors, not all of a large base's).
+    shortlist: int = 20
+    # The meaning answers only what the words and it both put first, and the two together
+    # score this high and this far ahead of the runner-up (the words' own bar is 0.40 / 0.08:
+    # at 0.40 some off-topic questions were answered).
+    answer: float = 0.45
+    answer_margin: float = 0.08
+    # A words' answer whose runner-up's passage is this near the best's (cosine), and less
+    # than `alike_margin` behind it, is asked the meaning too: near-duplicate entries are
+    # where confident words answer wrongly.
+    alike: float = 0.90
+    alike_margin: float = 0.15
     # Seconds before a failed background build of the entries' vectors is tried again (the
     # engine out of memory, the cache file's disk full): one after another, then the last
     # one's again and again until it succeeds or its base is replaced. A build goes on from

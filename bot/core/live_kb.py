@@ -213,6 +213,12 @@ class LiveMatcher:
         return self._current.matcher.meaning_ready
 
     @property
+    def phrasings_ready(self) -> bool:
+        """Whether the serving matcher's meaning stage has the phrasings' vectors too
+        (`Matcher.phrasings_ready`)."""
+        return self._current.matcher.phrasings_ready
+
+    @property
     def meaning_error(self) -> str | None:
         """Why the serving matcher's background build of the vectors last failed, while it is
         tried again (`Matcher.meaning_error`); None when it has not failed."""

@@ -12,6 +12,7 @@ import time
 import tracemalloc
 from collections.abc import Callable
 from contextlib import closing
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +23,11 @@ from matcher.knowledge import Entry
 from matcher.semantic import ASIDE_CHUNK, DIMENSIONS, Encoder, passage_text
 from matcher.settings import Meaning
 from tests.conftest import ROOT
+from tests.matcher.test_semantic import CountingEncoder
 
 WORDS_ONLY = MatcherSettings(meaning=Meaning(enabled=False))
+# The meaning stage before the phrasings are embedded: the entries' passages alone.
+PASSAGES_ONLY = MatcherSettings(meaning=Meaning(phrasings=False))
 # Enough to see the difference the meaning stage makes, few enough to match in a blink next to
 # the seconds the base's 39 entries take to embed.
 QUESTIONS = 40
@@ -63,23 +67,101 @@ def test_answers_are_the_words_until_every_vector_is_there_then_the_meanings(
 
     assert started.wait_for_meaning(READY_SECONDS)
     after = [started.match(q) for q in asked]
+    # The stage joins once the entries' passages are embedded, before their 1,030 phrasings
+    # (minutes more on a first start), with the passages alone.
+    assert not started.phrasings_ready, "1,030 phrasings took less than matching 41 questions"
+    started.close()
     # A matcher that waited for the vectors (read from the cache the background build filled).
-    waited = Matcher(small_kb, morphology=morphology, encoder=encoder)
+    waited = Matcher(small_kb, morphology=morphology, encoder=encoder, settings=PASSAGES_ONLY)
     assert after == [waited.match(q) for q in asked]
     assert after != before, "the meaning stage changed none of the answers: nothing was checked"
+
+
+def _trimmed(kb: KnowledgeBase, ids: tuple[str, ...], alternatives: int) -> KnowledgeBase:
+    """The entries `ids` of `kb`, each with its first `alternatives` alternatives only."""
+    kept = tuple(
+        replace(e, alternatives=e.alternatives[:alternatives]) for e in kb.entries if e.id in ids
+    )
+    return KnowledgeBase(kept, kb.synonyms)
+
+
+STATUSES = ("status-list", "status-by-phone", "status-where-to-check", "tech-status-not-refreshing")
+STATUS_QUESTIONS = [
+    "как глянуть статус заявки на гос услугах",
+    "раскажите про все статусы заявки что они значат",
+    "по телефону скажут статус моей заявки? номер есть",
+    "почему на портале висит неактуальный статус заявки",
+]
+
+
+def test_the_phrasings_join_the_meaning_once_embedded_after_the_passages(
+    tmp_path: Path,
+    small_kb: KnowledgeBase,
+    morphology: Morphology,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """A first start: the stage asks the passages alone (the stage of before) as soon as
+    they are embedded, then each entry's phrasings too, once the same background build has
+    embedded them; a restart has both at once."""
+    kb = _trimmed(small_kb, STATUSES, 3)
+    asked = ["статус", "где посмотреть статус", "статус не обновляется", *STATUS_QUESTIONS]
+    cache = tmp_path / "embeddings.sqlite3"
+    encoder = Encoder(cache_file=cache)
+    with caplog.at_level(logging.INFO, logger="matcher.engine"):
+        started = Matcher(kb, morphology=morphology, encoder=encoder, meaning_in_background=True)
+        assert started.wait_for_meaning(READY_SECONDS)
+        passages = [started.match(q) for q in asked]
+        assert started.wait_for_phrasings(READY_SECONDS)
+        both = [started.match(q) for q in asked]
+
+    alone = Matcher(kb, morphology=morphology, encoder=encoder, settings=PASSAGES_ONLY)
+    assert passages == [alone.match(q) for q in asked]
+    waited = Matcher(kb, morphology=morphology, encoder=encoder)
+    assert both == [waited.match(q) for q in asked]
+    assert both != passages, "the phrasings changed none of the verdicts: nothing was checked"
+    said = [r.getMessage() for r in caplog.records]
+    assert any("формулировки записей готовятся в фоне" in m for m in said), said
+    assert any("Формулировки записей в смысловом этапе: 16" in m for m in said), said
+    # A restart reads both from the cache file: the whole stage at once.
+    restarted = Matcher(
+        kb, morphology=morphology, encoder=Encoder(cache_file=cache), meaning_in_background=True
+    )
+    assert restarted.phrasings_ready
+    assert [restarted.match(q) for q in asked] == both
+
+
+def test_a_cache_of_the_passages_alone_has_the_stage_at_once_and_the_phrasings_after(
+    tmp_path: Path, small_kb: KnowledgeBase, morphology: Morphology
+) -> None:
+    """A server restarted with a cache file from before the phrasings joined the stage (the
+    passages' only): the stage is ready at once, with the passages, and the phrasings join
+    when the background build has embedded them."""
+    kb = _trimmed(small_kb, STATUSES, 3)
+    cache = tmp_path / "embeddings.sqlite3"
+    Matcher(kb, morphology=morphology, encoder=Encoder(cache_file=cache), settings=PASSAGES_ONLY)
+    encoder = CountingEncoder(cache_file=cache)
+
+    restarted = Matcher(kb, morphology=morphology, encoder=encoder, meaning_in_background=True)
+
+    assert restarted.meaning_ready
+    assert not restarted.phrasings_ready
+    assert restarted.wait_for_phrasings(READY_SECONDS)
+    assert encoder.embedded == sum(len(e.phrasings) for e in kb.entries)  # no passage again
 
 
 def test_a_base_whose_vectors_are_cached_has_its_meanings_at_once(
     tmp_path: Path, small_kb: KnowledgeBase, morphology: Morphology
 ) -> None:
+    kb = _trimmed(small_kb, tuple(e.id for e in small_kb.entries), 2)  # 117 phrasings
     encoder = Encoder(cache_file=tmp_path / "embeddings.sqlite3")
-    Matcher(small_kb, morphology=morphology, encoder=encoder)  # the first start: all embedded
+    Matcher(kb, morphology=morphology, encoder=encoder)  # the first start: all embedded
     restarted = Encoder(cache_file=tmp_path / "embeddings.sqlite3")  # a new process's
 
-    again = Matcher(small_kb, morphology=morphology, encoder=restarted, meaning_in_background=True)
+    again = Matcher(kb, morphology=morphology, encoder=restarted, meaning_in_background=True)
 
     assert again.meaning_ready
-    waited = Matcher(small_kb, morphology=morphology, encoder=restarted)
+    assert again.phrasings_ready
+    waited = Matcher(kb, morphology=morphology, encoder=restarted)
     assert again.match("статус") == waited.match("статус")
 
 
@@ -140,18 +222,23 @@ def test_a_restart_on_a_warm_cache_keeps_the_entries_vectors_once(
 ) -> None:
     """The vectors the cache file keeps are in the matcher's matrix, not copied in the
     encoder's memory too (1.5 KB an entry: 15 MB at 10,000 entries)."""
+    kb = _trimmed(small_kb, tuple(e.id for e in small_kb.entries), 2)  # 117 phrasings
     cache = tmp_path / "embeddings.sqlite3"
-    Matcher(small_kb, morphology=morphology, encoder=Encoder(cache_file=cache))
+    Matcher(kb, morphology=morphology, encoder=Encoder(cache_file=cache))
     restarted = Encoder(cache_file=cache)  # a new process's
 
     again, held = _held_by_the_encoder(
-        lambda: Matcher(
-            small_kb, morphology=morphology, encoder=restarted, meaning_in_background=True
-        )
+        lambda: Matcher(kb, morphology=morphology, encoder=restarted, meaning_in_background=True)
     )
 
-    assert again.meaning_ready
+    assert again.phrasings_ready
     one_vector = 4 * DIMENSIONS
+    # The matcher's own vectors are made in `matcher.semantic`: each entry's passage (32-bit)
+    # and each phrasing's (8-bit, with a 32-bit scale), and where each entry's phrasings start.
+    entries = len(kb.entries)
+    phrasings = sum(len(e.phrasings) for e in kb.entries)
+    own = entries * one_vector + phrasings * (DIMENSIONS + 4) + (entries + 1) * 8
+    held -= own
     assert held < 4 * one_vector, f"{held // one_vector} vectors' worth kept beside the matrix"
 
 
@@ -236,12 +323,13 @@ RETRYING = MatcherSettings(meaning=Meaning(retry_seconds=(0.2, 0.5)))
 def test_a_failed_background_build_is_tried_again_and_goes_on_where_it_stopped(
     tmp_path: Path, morphology: Morphology, caplog: pytest.LogCaptureFixture
 ) -> None:
-    """The engine runs out of memory twice in a background build: before, the meaning stage
-    stayed off until the base's files were edited (or the server restarted); now the build is
-    tried again after `Meaning.retry_seconds`, each failure said once in the log, and each
-    attempt goes on from the vectors the cache file kept."""
+    """The engine runs out of memory twice in a background build's passages and once in its
+    phrasings: before, the meaning stage stayed off until the base's files were edited (or the
+    server restarted); now the build is tried again after `Meaning.retry_seconds`, each
+    failure said once in the log, and each attempt goes on from the vectors the cache file
+    kept. A failure among the phrasings leaves the stage on with the passages."""
     kb = _numbered(2 * ASIDE_CHUNK + 2)
-    encoder = FailingEncoder(cache_file=tmp_path / "embeddings.sqlite3", failing=[5, 6])
+    encoder = FailingEncoder(cache_file=tmp_path / "embeddings.sqlite3", failing=[5, 6, 10])
     with caplog.at_level(logging.INFO, logger="matcher.engine"):
         matcher = Matcher(
             kb,
@@ -254,17 +342,23 @@ def test_a_failed_background_build_is_tried_again_and_goes_on_where_it_stopped(
         said = matcher.meaning_error  # while it waits to be tried again
         assert said == "MemoryError: не хватило памяти"
         assert _until(lambda: matcher.meaning_ready, READY_SECONDS), "the build was not retried"
+        assert _until(lambda: encoder.failed == 3, READY_SECONDS), "no failure in the phrasings"
+        assert matcher.meaning_ready  # the passages' stage goes on meanwhile
+        assert _until(lambda: matcher.phrasings_ready, READY_SECONDS), "phrasings not retried"
 
     assert matcher.meaning_error is None
-    assert encoder.failed == 2
-    # What each attempt made before it failed was kept: no entry was embedded twice.
-    assert sorted(encoder.embedded) == sorted(passage_text(e.question, e.answer) for e in kb)
+    assert encoder.failed == 3
+    # What each attempt made before it failed was kept: no vector was embedded twice.
+    passages = [passage_text(e.question, e.answer) for e in kb]
+    assert sorted(encoder.embedded) == sorted(passages + [e.question for e in kb])
     failures = [r.getMessage() for r in caplog.records if "не подготовлен" in r.getMessage()]
     assert failures == [
         "Смысловой этап не подготовлен (попытка 1: MemoryError: не хватило памяти), вопросы "
         "решаются по словам; новая попытка через 0.2 с",
         "Смысловой этап не подготовлен (попытка 2: MemoryError: не хватило памяти), вопросы "
         "решаются по словам; новая попытка через 0.5 с",
+        "Смысловой этап не подготовлен (попытка 3: MemoryError: не хватило памяти), вопросы "
+        "решаются по словам и смыслу записей; новая попытка через 0.5 с",
     ]
     waited = Matcher(kb, morphology=morphology, encoder=Encoder(cache_file=tmp_path / "x"))
     assert matcher.match("статус заявления номер 3") == waited.match("статус заявления номер 3")

@@ -6,13 +6,14 @@ from __future__ import annotations
 import logging
 import pwd
 import sqlite3
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
 
-from matcher import Action, KnowledgeBase, Matcher, MatcherSettings
+from matcher import Action, KnowledgeBase, Matcher, MatcherSettings, Morphology
 from matcher.knowledge import Entry
 from matcher.semantic import Encoder, default_cache_file, passage_text
 from matcher.settings import Meaning
@@ -101,6 +102,11 @@ def _base(*entries: tuple[str, str, str]) -> KnowledgeBase:
     )
 
 
+# What a base's build embeds: each entry's passage and each of its phrasings as a question.
+def _embeddings(kb: KnowledgeBase) -> int:
+    return sum(1 + len(e.phrasings) for e in kb.entries)
+
+
 SMALL = _base(
     ("stream", "Кто может проводить трансляции?", "Трансляции доступны всем авторам канала."),
     ("money", "Как подключить монетизацию?", "Подайте заявку в разделе «Монетизация»."),
@@ -112,7 +118,7 @@ def test_entries_are_embedded_once_and_then_read_from_the_cache_file(tmp_path: P
     cache = tmp_path / "vectors.sqlite3"
     first = CountingEncoder(cache_file=cache)
     built = Matcher(SMALL, encoder=first)
-    assert first.embedded == 3
+    assert first.embedded == _embeddings(SMALL)
     again = CountingEncoder(cache_file=cache)
     rebuilt = Matcher(SMALL, encoder=again)
     assert again.embedded == 0  # a restart or a reload embeds nothing it has seen
@@ -141,14 +147,14 @@ def test_without_a_cache_file_a_rebuild_embeds_only_what_changed(
         db.close()
     encoder = CountingEncoder(cache_file=cache)
     Matcher(SMALL, encoder=encoder)
-    assert encoder.embedded == 3
+    assert encoder.embedded == _embeddings(SMALL)
     edited = _base(
         ("stream", "Кто может проводить трансляции?", "Трансляции доступны всем авторам канала."),
         ("money", "Как подключить монетизацию?", "Заявку подают в разделе «Монетизация»."),
         ("delete", "Как удалить аккаунт?", "Откройте настройки профиля и нажмите «Удалить»."),
     )
     reloaded = Matcher(edited, encoder=encoder)
-    assert encoder.embedded == 4  # the edited answer only
+    assert encoder.embedded == _embeddings(SMALL) + 1  # the edited answer only
     assert reloaded.match("можно мне стримить").entry_id == "stream"
 
 
@@ -233,3 +239,75 @@ def test_the_words_verdict_is_given_alone_only_when_the_meaning_is_not_asked(
         assert matcher.match(question) == whole
     assert matcher.match_by_words("не могу попасть в свой профиль на портале") is None
     assert matcher.match_by_words("забыл пароль") is not None
+
+
+@pytest.fixture(scope="module")
+def thin_matcher(project_kb: KnowledgeBase, morphology: Morphology) -> Matcher:
+    """Our base as a base of one phrasing an entry (each entry's question alone), as many
+    bases are (RUTUBE's)."""
+    thin = tuple(replace(e, alternatives=(), keywords=()) for e in project_kb.entries)
+    return Matcher(KnowledgeBase(thin, project_kb.synonyms), morphology=morphology)
+
+
+def test_a_question_worded_as_one_of_an_entrys_phrasings_means_is_offered_it_first(
+    project_matcher: Matcher,
+) -> None:
+    """An entry's phrasings, each embedded as a question, say what it is about better than its
+    passage: "круглые сутки" is the portal's support's hours (a phrasing: "поддержка госуслуг
+    работает круглосуточно"), not the ЭПТС cabinet's, which the passages put first."""
+    match = project_matcher.match("техподдержка работает круглые сутки?")
+    assert match.entry_id == "support-working-hours"
+
+
+@pytest.mark.parametrize(
+    ("question", "meant"),
+    [
+        (
+            "смс не приходят, пусть лучше робот позвонит и продиктует код",
+            "account-code-by-voice-call",
+        ),
+        ("как долго ждать ответа от поддержки эптс", "epts-support-response-time"),
+    ],
+)
+def test_what_the_words_and_the_meaning_both_put_first_is_answered(
+    project_matcher: Matcher, question: str, meant: str
+) -> None:
+    """The words leave these unsure (a choice of three before); the meaning puts the same
+    entry first, well ahead: answered."""
+    match = project_matcher.match(question)
+    assert (match.action, match.entry_id) == (Action.ANSWER, meant)
+
+
+def test_a_base_of_one_phrasing_an_entry_offers_what_its_words_barely_place(
+    thin_matcher: Matcher,
+) -> None:
+    """An entry's question embedded as a question is near a citizen's question: the entry is
+    offered where the words alone scored too little (handed to a person before)."""
+    match = thin_matcher.match("запросил новый код, и он опять не подходит")
+    assert match.action is Action.CLARIFY
+    assert match.choices[0].entry_id == "account-wrong-code"
+
+
+@pytest.mark.parametrize(
+    ("question", "meant", "alike"),
+    [
+        (
+            "какой номер у моей заявки и где его посмотреть",
+            "status-application-number",
+            "status-where-to-check",
+        ),
+        (
+            "как теперь работает поддержка эптс из за переноса праздников",
+            "epts-support-transferred-days",
+            "epts-support-weekends",
+        ),
+    ],
+)
+def test_a_words_answer_between_two_entries_alike_in_meaning_becomes_a_choice(
+    thin_matcher: Matcher, question: str, meant: str, alike: str
+) -> None:
+    """The words answered these with an entry that means nearly the same as the right one
+    (`Meaning.alike`); the meaning is asked, and both are offered."""
+    match = thin_matcher.match(question)
+    assert match.action is Action.CLARIFY
+    assert {meant, alike} <= {c.entry_id for c in match.choices}

@@ -28,6 +28,9 @@ async def healthz(services: ServicesDep) -> JSONResponse:
         "last_error": status.last_error,
         # False while the entries' vectors are built: unsure questions go by the words alone.
         "meaning_ready": services.answerer.meaning_ready,
+        # False while the phrasings' vectors are built after them (a first start): the stage
+        # then asks each entry's passage alone, and never answers by itself.
+        "phrasings_ready": services.answerer.phrasings_ready,
         # Why building them last failed, while it is tried again; null when it has not.
         "meaning_error": services.answerer.meaning_error,
     }

@@ -195,8 +195,10 @@ entries:
 @pytest.mark.parametrize(
     ("meaning", "alone_share"),
     # With the meaning's stage, a phrasing the words leave unsure is asked alone (its
-    # sentence embedding is not worked out in bulk): about 3 in 10 of our base's.
-    [(False, 0.01), (True, 0.35)],
+    # sentence embedding is not worked out in bulk), and one the words answer with an entry
+    # alike in meaning to the runner-up close behind (`Matcher._alike`): about 37 in 100 of
+    # our base's.
+    [(False, 0.01), (True, 0.40)],
     ids=["words", "meaning"],
 )
 def test_the_check_asks_all_phrasings_at_once_and_finds_what_asking_each_one_finds(

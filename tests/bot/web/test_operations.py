@@ -26,6 +26,7 @@ async def test_healthz_is_ok_while_it_can_answer(web: Web) -> None:
     assert response.json()["status"] == "ok"
     base = response.json()["knowledge_base"]
     assert base["meaning_ready"] is True
+    assert base["phrasings_ready"] is True  # the phrasings' vectors too, after the passages'
     assert base["meaning_error"] is None  # why building the vectors failed, while retried
 
 
@@ -54,6 +55,7 @@ async def test_healthz_says_why_the_meaning_stage_is_not_ready_while_it_is_retri
     assert response.json()["status"] == "ok"
     base = response.json()["knowledge_base"]
     assert base["meaning_ready"] is False
+    assert base["phrasings_ready"] is False
     assert base["meaning_error"] == "MemoryError: не хватило памяти"
 
 
