@@ -219,8 +219,11 @@ class _QueryVectorizer:
 
     def many(self, texts: Sequence[str]) -> Features:
         """The features of several texts, counted in one pass."""
-        # Each text's columns, packed: its words' bytes joined (no Python int is read).
-        packed = [b"".join([self._word_features(w) for w in t.split()]) for t in texts]
+        # Each text's columns, packed: its words' bytes joined (no Python int is read). A
+        # fitted word's are read from their dict; only other words go through the cache,
+        # whose every hit also reorders its list.
+        fitted, other = self._fitted_words.get, self._word_features
+        packed = [b"".join([fitted(w) or other(w) for w in t.split()]) for t in texts]
         sizes = [len(p) // COLUMN_BYTES for p in packed]
         if sum(sizes) <= FEW_FEATURES:
             return self._count_few([memoryview(p).cast("q").tolist() for p in packed])
