@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from itertools import chain
 
 import numpy as np
 from scipy import sparse
@@ -33,6 +32,7 @@ from matcher.engine import Matcher, _entry_text
 from matcher.match import Action, Match
 from matcher.postings import FloatArray, IntArray
 from matcher.settings import Thresholds
+from matcher.vectors import COLUMN_BYTES
 
 # How far a score summed here may be from the matcher's own: both sum 32-bit weights, partly
 # in 32 bits, and differ by 1e-7 or so (1e-6 at most on the bases tried).
@@ -562,9 +562,10 @@ class _Counter:
 
     def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """texts × features: how often each text has each feature."""
-        per_text = [list(chain.from_iterable(map(self._word_features, t.split()))) for t in texts]
-        columns = np.fromiter(chain.from_iterable(per_text), np.int64)
-        rows = np.repeat(np.arange(len(texts)), [len(f) for f in per_text])
+        # A word's columns come packed (`Tfidf.word_columns`): joined, and read at once.
+        per_text = [b"".join(map(self._word_features, t.split())) for t in texts]
+        columns = np.frombuffer(b"".join(per_text), np.int64)
+        rows = np.repeat(np.arange(len(texts)), [len(f) // COLUMN_BYTES for f in per_text])
         counts = sparse.csr_matrix(
             (np.ones(len(columns)), (rows, columns)), shape=(len(texts), self.width)
         )

@@ -50,14 +50,13 @@ class Tfidf:
     _ranks: dict[str, NDArray[np.int32]]
     _column_of_rank: NDArray[np.int32]
 
-    def word_columns(self) -> dict[str, tuple[int, ...]]:
+    def word_columns(self) -> dict[str, bytes]:
         """Each fitted word's feature columns, in the order `features` gives them (repeats
-        included): what a question's word needs, known without analysing it again."""
-        column_of_rank = self._column_of_rank.tolist()  # one int object per column, shared
-        return {
-            word: tuple([column_of_rank[r] for r in ranks.tolist()])
-            for word, ranks in self._ranks.items()
-        }
+        included): what a question's word needs, known without analysing it again. Packed
+        as native 64-bit integers: a question's words' bytes are joined and read by numpy at
+        once, with no Python int to convert (nor to fetch from memory)."""
+        column_of_rank = self._column_of_rank.astype(np.int64)
+        return {word: column_of_rank.take(ranks).tobytes() for word, ranks in self._ranks.items()}
 
     def rows(self, documents: Sequence[str], *, chunk: int = CHUNK) -> Iterator[sparse.csr_matrix]:
         """The documents' L2-normalised TF-IDF rows, `chunk` documents a matrix."""

@@ -61,6 +61,17 @@ class Speller:
             )
             for size in range(last + max_distance + 1)
         }
+        # The same runs' words, letters and letter counts, sliced once (views, no copies): a
+        # word's candidates are picked without slicing three arrays each time.
+        self._run_arrays = {
+            size: (
+                self._word_array[low:high],
+                self._letters[low:high],
+                self._letter_counts[low:high],
+            )
+            for size, (low, high) in self._runs.items()
+        }
+        self._no_run = (self._word_array[:0], self._letters[:0], self._letter_counts[:0])
         self._min_similarity = min_similarity / 100
         self._max_distance = max_distance
         self.correct = lru_cache(maxsize=cache_size)(self._correct)
@@ -88,12 +99,12 @@ class Speller:
         letter takes an edit. This leaves a few words of the hundreds of a length to compare.
         """
         most = self._max_distance
-        low, high = self._runs.get(len(word), (len(self._words), len(self._words)))
+        words, letters, counts = self._run_arrays.get(len(word), self._no_run)
         mine = _letters(word)
-        shared = np.bitwise_count(self._letters[low:high] & np.uint64(mine))
-        close = self._letter_counts[low:high] - shared <= most
+        shared = np.bitwise_count(letters & np.uint64(mine))
+        close = counts - shared <= most
         close &= shared >= max(mine.bit_count() - most, 0)
-        found: list[str] = self._word_array[low:high][close].tolist()
+        found: list[str] = words[close].tolist()
         return found
 
 

@@ -15,10 +15,10 @@ against the entries' matrices (`matcher.postings`).
 from __future__ import annotations
 
 import math
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, partial
-from itertools import chain
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,6 +37,8 @@ WORD_CACHE = 200_000
 # Up to this many features in all, a question's texts are counted in Python (its key terms:
 # a dozen or two); beyond, with numpy (its character n-grams: a few hundred).
 FEW_FEATURES = 64
+# A column in a word's packed features (`Tfidf.word_columns`): a native 64-bit integer.
+COLUMN_BYTES = 8
 # 1 + ln(count) by count, worked out by numpy as `many` does, so that both ways agree.
 SUBLINEAR_TF: list[float] = [0.0, *(1.0 + np.log(np.arange(1, FEW_FEATURES + 1))).tolist()]
 
@@ -200,12 +202,14 @@ class _QueryVectorizer:
         self._fitted_words = fitted.word_columns()
         self._word_features = lru_cache(maxsize=cache_size)(self._word_features_uncached)
 
-    def _word_features_uncached(self, word: str) -> tuple[int, ...]:
+    def _word_features_uncached(self, word: str) -> bytes:
+        """The word's feature columns, as `Tfidf.word_columns` gives them (64-bit, packed)."""
         fitted = self._fitted_words.get(word)
         if fitted is not None:
             return fitted
         vocabulary = self._vocabulary
-        return tuple(vocabulary[g] for g in self._features(word) if g in vocabulary)
+        columns = [vocabulary[g] for g in self._features(word) if g in vocabulary]
+        return array("q", columns).tobytes()
 
     def __call__(self, text: str) -> tuple[IntArray, FloatArray]:
         """The text's feature columns and their TF-IDF weights, L2-normalised."""
@@ -215,12 +219,15 @@ class _QueryVectorizer:
 
     def many(self, texts: Sequence[str]) -> Features:
         """The features of several texts, counted in one pass."""
-        by_word = [[self._word_features(w) for w in t.split()] for t in texts]
-        sizes = [sum(map(len, found)) for found in by_word]
+        # Each text's columns, packed: its words' bytes joined (no Python int is read). A
+        # fitted word's are read from their dict; only other words go through the cache,
+        # whose every hit also reorders its list.
+        fitted, other = self._fitted_words.get, self._word_features
+        packed = [b"".join([fitted(w) or other(w) for w in t.split()]) for t in texts]
+        sizes = [len(p) // COLUMN_BYTES for p in packed]
         if sum(sizes) <= FEW_FEATURES:
-            return self._count_few([list(chain.from_iterable(found)) for found in by_word])
-        # Read straight from the words' features: no list of each text's first.
-        found = np.fromiter(chain.from_iterable(chain.from_iterable(by_word)), np.int64, sum(sizes))
+            return self._count_few([memoryview(p).cast("q").tolist() for p in packed])
+        found = np.frombuffer(b"".join(packed), np.int64)
         readings = len(texts)
         owner = np.arange(readings).repeat(sizes)
         # One sort of (column, text) keys gives every text's term frequencies at once, and the
