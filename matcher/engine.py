@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import itertools
 import logging
 import threading
@@ -96,12 +95,6 @@ class Matcher:
         answer, not its alternatives: a new alternative leaves it as the cache file has it.)
         `meaning_in_background`: do not wait for the entries' vectors (see the class); `close`
         stops that work when the matcher is no longer needed."""
-        # A matcher built before and dropped since (a reload's, the speed benchmark's first
-        # start) leaves its analyzer and entries' terms in reference cycles, which only the
-        # collector frees, at a moment of its own: freed before this build allocates (30 ms
-        # at 10,000 entries), their memory is reused, not left in holes beside the new one's
-        # (10,000 entries: the benchmark's peak 280 MB instead of 299 MB).
-        gc.collect()
         self.kb = kb
         self._unsaved = frozenset(unsaved)
         self.settings = settings or MatcherSettings()

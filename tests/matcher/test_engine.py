@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import dataclasses
-import gc
 import re
 import threading
-import weakref
 
 import numpy as np
 import pytest
 
 from matcher import Action, Entry, KnowledgeBase, Matcher, Morphology, analyzer, engine, postings
-from matcher.settings import MatcherSettings, Meaning
 from matcher.tfidf import Tfidf
 
 
@@ -457,23 +454,3 @@ def test_the_best_candidates_are_argpartitions_whether_scores_tie_or_not(seed: i
     part = np.argpartition(-scores, 5)[:5]
     expected = [int(i) for i in part[np.argsort(-scores[part], kind="stable")]]
     assert engine._top(scores, 5) == expected
-
-
-def test_a_dropped_matchers_cycles_are_freed_before_the_next_build(
-    project_kb: KnowledgeBase, morphology: Morphology
-) -> None:
-    """A reload (or the speed benchmark's restart) drops a matcher whose analyzer and entries'
-    terms are held in reference cycles: the collector frees them when it gets round to it,
-    after the next build has grown the heap beside them (19 MB of the 10,000-entry
-    benchmark's peak). The next build frees them first."""
-    words = MatcherSettings(meaning=Meaning(enabled=False))
-    dropped = Matcher(project_kb, morphology=morphology, settings=words)
-    analyzed = weakref.ref(dropped.analyzer)
-    del dropped
-    gc.disable()  # the collector's own moment out of the way: the build's alone counts
-    try:
-        assert analyzed() is not None, "no cycle held the analyzer: nothing is checked"
-        Matcher(project_kb, morphology=morphology, settings=words)
-        assert analyzed() is None, "the dropped matcher's analyzer outlived the next build"
-    finally:
-        gc.enable()

@@ -2,8 +2,9 @@
 
 A first start on an empty vector cache (a fresh CI machine's) listens at once and builds the
 entries' vectors in the background: until they are there, questions the words leave unsure
-are answered by the words alone. A test that checks an answer waits for `/healthz` to say the
-meaning stage is ready, as well as healthy.
+are answered by the words alone, and until the entries' phrasings are embedded after them,
+by the passages' stage. A test that checks an answer waits for `/healthz` to say the meaning
+stage is ready with the phrasings, as well as healthy.
 """
 
 from __future__ import annotations
@@ -17,11 +18,12 @@ import pytest
 
 
 def ready(health: httpx.Response) -> bool:
-    """Whether a `/healthz` response says the server is healthy and its meaning stage ready."""
+    """Whether a `/healthz` response says the server is healthy and its meaning stage ready,
+    its phrasings too."""
     if health.status_code != 200:
         return False
     base = health.json().get("knowledge_base") or {}
-    return bool(base.get("meaning_ready"))
+    return bool(base.get("meaning_ready") and base.get("phrasings_ready"))
 
 
 def wait_ready(process: subprocess.Popen[bytes], url: str, log: Path, seconds: float) -> None:

@@ -30,6 +30,7 @@ from matcher import Morphology
 from tests.bot.core.conftest import PASSWORD, fast_passwords
 from tests.conftest import PROJECT_KB, fresh_sqlite
 from tests.support.ports import free_port
+from tests.support.readiness import ready
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -41,8 +42,9 @@ GENEROUS = RateLimit(burst=1000, per_second=1000.0)
 # How long a browser test's `expect(...)` waits for what the citizen should see: Playwright's
 # 5 s is short when two test processes share two cores with their servers and browsers.
 EXPECT_TIMEOUT_MS = 15_000
-# How long the in-thread test server may take to start (`live_server`).
-STARTUP_SECONDS = 120.0
+# How long the in-thread test server may take to start and have its meaning stage ready
+# (`live_server`): on a cold vector cache our base's phrasings take 90 s or more to embed.
+STARTUP_SECONDS = 300.0
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -189,7 +191,15 @@ def live_server(web_settings: WebSettings, morphology: Morphology) -> Iterator[L
             server.should_exit = True
             pytest.fail(f"the test server did not start within {STARTUP_SECONDS:g} s")
         threading.Event().wait(0.05)
-    yield LiveServer(url=f"http://127.0.0.1:{port}")
+    url = f"http://127.0.0.1:{port}"
+    # It answers as it will go on answering once the meaning stage has the phrasings: on a
+    # cold cache they are embedded in the background after the server starts.
+    while not ready(httpx.get(url + "/healthz", timeout=5, trust_env=False)):
+        if time.monotonic() > deadline:
+            server.should_exit = True
+            pytest.fail(f"the test server's meaning stage not ready within {STARTUP_SECONDS:g} s")
+        threading.Event().wait(0.2)
+    yield LiveServer(url=url)
     server.should_exit = True
     thread.join(timeout=10)
 
