@@ -551,6 +551,11 @@ def test_a_comment_being_typed_in_one_tab_outlives_a_question_asked_in_another(
     comment.fill("ссылка не открывается")
 
     second.bring_to_front()
+    # Back in sight, the tab loads the conversation the other tab changed: a question sent
+    # while it loads stays in the box (the widget says to send it once loaded), which a
+    # busy CI machine's timing once gave this test.
+    expect(second.get_by_role("log").locator(".msg.citizen")).to_have_text(["забыл пароль"])
+    expect(second.get_by_role("button", name="Отправить")).to_be_enabled()
     second.get_by_role("textbox", name="Ваш вопрос").fill("как получить выписку из ЭПТС")
     second.keyboard.press("Enter")
     expect(second.get_by_role("log").locator(".msg.bot").last).to_contain_text("выписк")
