@@ -357,6 +357,14 @@ def embed_phrasings(
     return Phrasings(small, scales, starts)
 
 
+def _in_chunks(keys: Sequence[str], size: int = 500) -> Iterator[tuple[list[str], str]]:
+    """`keys` `size` at a time, each chunk with its `?,?,...` for `IN (...)` (older SQLite
+    builds take at most 999 parameters a statement)."""
+    for start in range(0, len(keys), size):
+        chunk = list(keys[start : start + size])
+        yield chunk, ",".join("?" * len(chunk))
+
+
 def _plain(text: str) -> str:
     """The text as the engine can take it: UTF-8 (a lone surrogate replaced), no NUL (the
     engine reads a C string, which a NUL would cut)."""
@@ -549,9 +557,7 @@ class _Store:
         used = "used" if self._dated else "NULL"
         try:
             with _connect(self._path) as db:
-                for start in range(0, len(keys), 500):
-                    chunk = list(keys[start : start + 500])
-                    marks = ",".join("?" * len(chunk))
+                for chunk, marks in _in_chunks(keys):
                     rows = db.execute(
                         f"SELECT key, vector, {used} FROM vectors WHERE key IN ({marks})",
                         chunk,
@@ -576,9 +582,7 @@ class _Store:
         found: set[str] = set()
         try:
             with _connect(self._path) as db:
-                for start in range(0, len(keys), 500):
-                    chunk = list(keys[start : start + 500])
-                    marks = ",".join("?" * len(chunk))
+                for chunk, marks in _in_chunks(keys):
                     rows = db.execute(
                         f"SELECT key FROM vectors WHERE key IN ({marks}) "
                         "AND typeof(vector) = 'blob' AND length(vector) = ?",
