@@ -25,7 +25,6 @@ from matcher.postings import FloatArray, Postings
 from matcher.semantic import (
     Encoder,
     Meanings,
-    Phrasings,
     embed_phrasings,
     passage_text,
     shared_encoder,
@@ -193,14 +192,15 @@ class Matcher:
             self._phrasings_done.set()
         if not background:
             passages = encoder.passages(texts, unsaved=unsaved)
-            self._meanings = Meanings(passages, self._phrased(encoder, phrasings, unsaved))
+            phrased = embed_phrasings(encoder, phrasings, unsaved=unsaved)
+            self._meanings = Meanings(passages, phrased)
             self._meaning_done.set()
             self._phrasings_done.set()
             return
         # A restart or a reload of a base embedded before reads its vectors in a blink.
         kept = None if unsaved else encoder.kept(texts, query=False)
         if kept is not None:
-            self._meanings = Meanings(kept, self._phrased(encoder, phrasings, embed=False))
+            self._meanings = Meanings(kept, embed_phrasings(encoder, phrasings, embed=False))
             # The vectors were read a row at a time (1.5 KB each, 60,000 at 10,000 entries):
             # the freed rows' pages given back (10,000 entries: 211 MB after a restart, not 235).
             give_back_freed_memory()
@@ -231,20 +231,6 @@ class Matcher:
             name="faqbot-meaning",
             daemon=True,
         ).start()
-
-    @staticmethod
-    def _phrased(
-        encoder: Encoder,
-        phrasings: list[list[str]],
-        unsaved: Collection[str] = (),
-        *,
-        stop: threading.Event | None = None,
-        embed: bool = True,
-    ) -> Phrasings | None:
-        """`embed_phrasings`, or None when they are not asked (`Meaning.phrasings` off)."""
-        if not phrasings:
-            return None
-        return embed_phrasings(encoder, phrasings, unsaved=unsaved, stop=stop, embed=embed)
 
     def _prepare_meaning(
         self, encoder: Encoder, texts: list[str], phrasings: list[list[str]], unsaved: set[str]
@@ -309,7 +295,7 @@ class Matcher:
                     time.monotonic() - started,
                     "; формулировки записей готовятся в фоне" if phrasings else "",
                 )
-            phrased = self._phrased(encoder, phrasings, unsaved, stop=stop)
+            phrased = embed_phrasings(encoder, phrasings, unsaved=unsaved, stop=stop)
             if phrased is None:  # stopped, or not asked
                 return
             self._meanings = Meanings(self._meanings.passages, phrased)

@@ -335,9 +335,12 @@ def embed_phrasings(
     embed: bool = True,
 ) -> Phrasings | None:
     """A base's `Phrasings`: each entry's `phrasings` (at least one) embedded as questions,
-    `PHRASING_CHUNK` at a time (no 32-bit copy of them all). None when `stop` is set before
-    the end (a background build, which looks at it every few), or, not `embed`, when one
-    vector is not kept yet (nothing is embedded then)."""
+    `PHRASING_CHUNK` at a time (no 32-bit copy of them all). None when none are asked (no
+    entries' phrasings: `Meaning.phrasings` off), when `stop` is set before the end (a
+    background build, which looks at it every few), or, not `embed`, when one vector is not
+    kept yet (nothing is embedded then)."""
+    if not phrasings:
+        return None
     flat = [p for own in phrasings for p in own]
     starts = np.zeros(len(phrasings) + 1, dtype=np.intp)
     starts[1:] = np.cumsum([len(own) for own in phrasings])
