@@ -207,8 +207,8 @@ class _QueryVectorizer:
         fitted = self._fitted_words.get(word)
         if fitted is not None:
             return fitted
-        vocabulary = self._vocabulary
-        columns = [vocabulary[g] for g in self._features(word) if g in vocabulary]
+        column = self._vocabulary.get
+        columns = [c for g in self._features(word) if (c := column(g)) is not None]
         return array("q", columns).tobytes()
 
     def __call__(self, text: str) -> tuple[IntArray, FloatArray]:
