@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -87,13 +87,17 @@ class Matcher:
         encoder: Encoder | None = None,
         unsaved: Collection[str] = (),
         meaning_in_background: bool = False,
+        progress: Callable[[int, int], None] | None = None,
     ) -> None:
         """`unsaved`: phrasings not yet in the base's files (a citizen's words a curator is
         about to add): their vectors, and a new entry's (whose question is one of them), stay
         in memory, never in the cache file. (An entry's own vector holds its question and
         answer, not its alternatives: a new alternative leaves it as the cache file has it.)
         `meaning_in_background`: do not wait for the entries' vectors (see the class); `close`
-        stops that work when the matcher is no longer needed."""
+        stops that work when the matcher is no longer needed. `progress`: when building waits
+        for vectors the cache does not have yet (a first start: minutes for a base of
+        thousands of phrasings), told (texts done, texts in all) as it reads and embeds them;
+        never called when all are cached."""
         self.kb = kb
         self._unsaved = frozenset(unsaved)
         self.settings = settings or MatcherSettings()
@@ -172,9 +176,15 @@ class Matcher:
             self._phrasings_done.set()
             return
         self._encoder = encoder or shared_encoder()
-        self._start_meaning(self._encoder, background=meaning_in_background)
+        self._start_meaning(self._encoder, background=meaning_in_background, progress=progress)
 
-    def _start_meaning(self, encoder: Encoder, *, background: bool) -> None:
+    def _start_meaning(
+        self,
+        encoder: Encoder,
+        *,
+        background: bool,
+        progress: Callable[[int, int], None] | None = None,
+    ) -> None:
         """Builds the entries' vectors (`Meanings`), or, `background`, reads those the cache
         keeps and starts a thread to embed the rest: the passages, then the phrasings."""
         kb = self.kb
@@ -191,8 +201,9 @@ class Matcher:
             phrasings = []
             self._phrasings_done.set()
         if not background:
-            passages = encoder.passages(texts, unsaved=unsaved)
-            phrased = embed_phrasings(encoder, phrasings, unsaved=unsaved)
+            step = _steps(progress, encoder, texts, phrasings)
+            passages = encoder.passages(texts, unsaved=unsaved, progress=step)
+            phrased = embed_phrasings(encoder, phrasings, unsaved=unsaved, progress=step)
             self._meanings = Meanings(passages, phrased)
             self._meaning_done.set()
             self._phrasings_done.set()
@@ -585,6 +596,31 @@ class Matcher:
         return Match(
             question, action, best.entry_id, best.score, ranked, best.matched_terms, offered
         )
+
+
+def _steps(
+    progress: Callable[[int, int], None] | None,
+    encoder: Encoder,
+    texts: list[str],
+    phrasings: list[list[str]],
+) -> Callable[[int], None] | None:
+    """What the encoder tells of each few texts done, as `progress` (done, in all) hears it;
+    None without `progress`, or when every vector is cached (nothing to wait for)."""
+    if progress is None:
+        return None
+    flat = [p for own in phrasings for p in own]
+    if not (encoder.unknown(texts, query=False) or encoder.unknown(flat, query=True)):
+        return None
+    total = len(texts) + len(flat)
+    done = 0
+    progress(done, total)
+
+    def step(count: int) -> None:
+        nonlocal done
+        done += count
+        progress(done, total)
+
+    return step
 
 
 def _entry_text(terms: EntryTerms, *, without: int | None = None) -> str:

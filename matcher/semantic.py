@@ -23,7 +23,7 @@ import sqlite3
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -115,9 +115,19 @@ class Encoder:
         if self._store is not None:
             self._store.keep_alive()
 
-    def passages(self, texts: Sequence[str], *, unsaved: Collection[str] = ()) -> Vectors:
+    def passages(
+        self,
+        texts: Sequence[str],
+        *,
+        unsaved: Collection[str] = (),
+        progress: Callable[[int], None] | None = None,
+    ) -> Vectors:
         """Unit vectors of entries' texts (e5's "passage: " side), one row each, kept in the
-        cache file (but for those in `unsaved`)."""
+        cache file (but for those in `unsaved`); `progress` is told of each few texts done."""
+        if progress is not None:
+            stepped = self._in_steps(texts, query=False, unsaved=unsaved, progress=progress)
+            assert stepped is not None  # (no `stop`: every step is done)
+            return stepped
         return self._stored(texts, query=False, unsaved=unsaved)
 
     def kept(self, texts: Sequence[str], *, query: bool) -> Vectors | None:
@@ -148,35 +158,50 @@ class Encoder:
     ) -> Vectors | None:
         """`passages` for a background thread: each few entries are kept in the cache file as
         they are made, and once `stop` is set the work ends (None) within a few entries."""
-        return self._aside(texts, query=False, stop=stop, unsaved=unsaved)
+        return self._in_steps(texts, query=False, stop=stop, unsaved=unsaved)
 
     def phrasings_aside(
         self, texts: Sequence[str], *, stop: threading.Event, unsaved: Collection[str] = ()
     ) -> Vectors | None:
         """`phrasings` for a background thread, as `passages_aside`."""
-        return self._aside(texts, query=True, stop=stop, unsaved=unsaved)
+        return self._in_steps(texts, query=True, stop=stop, unsaved=unsaved)
 
-    def _aside(
+    def _in_steps(
         self,
         texts: Sequence[str],
         *,
         query: bool,
-        stop: threading.Event,
         unsaved: Collection[str] = (),
+        stop: threading.Event | None = None,
+        progress: Callable[[int], None] | None = None,
     ) -> Vectors | None:
+        """`_stored` `ASIDE_CHUNK` texts at a time: None once `stop` is set; `progress` told
+        how many texts each step did."""
         out = np.zeros((len(texts), DIMENSIONS), dtype=np.float32)
         for start in range(0, len(texts), ASIDE_CHUNK):
-            if stop.is_set():
+            if stop is not None and stop.is_set():
                 return None
             chunk = texts[start : start + ASIDE_CHUNK]
             out[start : start + len(chunk)] = self._stored(chunk, query=query, unsaved=unsaved)
+            if progress is not None:
+                progress(len(chunk))
         return out
 
-    def phrasings(self, texts: Sequence[str], *, unsaved: Collection[str] = ()) -> Vectors:
+    def phrasings(
+        self,
+        texts: Sequence[str],
+        *,
+        unsaved: Collection[str] = (),
+        progress: Callable[[int], None] | None = None,
+    ) -> Vectors:
         """Unit vectors of the base's own phrasings asked as questions (staff checks ask each
         phrasing as if the base lacked it), kept in the cache file. Citizens' questions never
         are: `query` keeps them in memory only, and a citizen's words checked before a curator
-        adds them to the base are passed as `unsaved`."""
+        adds them to the base are passed as `unsaved`. `progress` as `passages` takes it."""
+        if progress is not None:
+            stepped = self._in_steps(texts, query=True, unsaved=unsaved, progress=progress)
+            assert stepped is not None  # (no `stop`: every step is done)
+            return stepped
         return self._stored(texts, query=True, unsaved=unsaved)
 
     def _stored(
@@ -333,12 +358,13 @@ def embed_phrasings(
     unsaved: Collection[str] = (),
     stop: threading.Event | None = None,
     embed: bool = True,
+    progress: Callable[[int], None] | None = None,
 ) -> Phrasings | None:
     """A base's `Phrasings`: each entry's `phrasings` (at least one) embedded as questions,
     `PHRASING_CHUNK` at a time (no 32-bit copy of them all). None when none are asked (no
     entries' phrasings: `Meaning.phrasings` off), when `stop` is set before the end (a
     background build, which looks at it every few), or, not `embed`, when one vector is not
-    kept yet (nothing is embedded then)."""
+    kept yet (nothing is embedded then). `progress` is told of each few phrasings done."""
     if not phrasings:
         return None
     flat = [p for own in phrasings for p in own]
@@ -351,7 +377,7 @@ def embed_phrasings(
         if not embed:
             vectors = encoder.kept(texts, query=True)
         elif stop is None:
-            vectors = encoder.phrasings(texts, unsaved=unsaved)
+            vectors = encoder.phrasings(texts, unsaved=unsaved, progress=progress)
         else:
             vectors = encoder.phrasings_aside(texts, stop=stop, unsaved=unsaved)
         if vectors is None:

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from bot.cli.locations import default_kb_dir, load_base
+from bot.cli.progress import VECTORS, bar
 
 if TYPE_CHECKING:
     from matcher import KnowledgeBase, Match
@@ -39,7 +40,8 @@ def run(args: argparse.Namespace) -> int:
     kb = load_base(args.kb or default_kb_dir())
     if kb is None:
         return 2
-    matcher = Matcher(kb)
+    with bar(VECTORS) as building:
+        matcher = Matcher(kb, progress=building)
     questions: Iterable[str] = [args.question] if args.question is not None else sys.stdin
     if args.question is None and not args.json and sys.stdin.isatty():
         print("Задайте вопрос и нажмите Enter. Выход: Ctrl+D.\n", flush=True)

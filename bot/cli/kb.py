@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.cli.locations import default_kb_dir
+from bot.cli.progress import PHRASINGS, VECTORS, bar
 
 if TYPE_CHECKING:
-    from bot.kb.check import Progress
     from bot.kb.check import Report as CheckReport
 
 
@@ -64,35 +61,16 @@ def run_check(args: argparse.Namespace) -> int:
     """Print the report; exit 1 when there are errors (or warnings, with --strict)."""
     from bot.kb.check import check_directory  # the matcher: heavy, so only when used
 
-    with _progress_bar() as progress:
-        report = check_directory(args.directory or default_kb_dir(), progress=progress)
+    with bar(VECTORS) as building, bar(PHRASINGS) as progress:
+        report = check_directory(
+            args.directory or default_kb_dir(), progress=progress, building=building
+        )
     if args.json:
         print(json.dumps(report.to_json(), ensure_ascii=False, indent=2))
     else:
         _print_report(report)
     failed = report.errors > 0 or (args.strict and report.warnings > 0)
     return 1 if failed else 0
-
-
-@contextmanager
-def _progress_bar() -> Iterator[Progress]:
-    """A progress line on a terminal's stderr while the check asks the base's phrasings
-    (a big base takes tens of seconds); nothing when stderr is a file or a pipe."""
-    from tqdm import tqdm
-
-    with tqdm(
-        desc="Проверка формулировок",
-        unit=" формулировок",
-        file=sys.stderr,
-        disable=not sys.stderr.isatty(),
-        leave=False,
-    ) as bar:
-
-        def show(asked: int, total: int) -> None:
-            bar.total = total
-            bar.update(asked - bar.n)
-
-        yield show
 
 
 def _print_report(report: CheckReport) -> None:
@@ -121,8 +99,8 @@ def run_import(args: argparse.Namespace) -> int:
     if written != 0:
         return written
     print("\nПроверка базы после импорта:")
-    with _progress_bar() as progress:
-        report = check_directory(kb_dir, progress=progress)
+    with bar(VECTORS) as building, bar(PHRASINGS) as progress:
+        report = check_directory(kb_dir, progress=progress, building=building)
     _print_report(report)
     if report.errors:
         print(

@@ -92,9 +92,14 @@ Progress = Callable[[int, int], None]
 
 
 def check_directory(
-    root: Path, *, matcher: Matcher | None = None, progress: Progress | None = None
+    root: Path,
+    *,
+    matcher: Matcher | None = None,
+    progress: Progress | None = None,
+    building: Progress | None = None,
 ) -> Report:
-    """Load and check a knowledge-base directory; `progress` as `check_base` takes it."""
+    """Load and check a knowledge-base directory; `progress` as `check_base` takes it, and
+    `building` as the `Matcher` built for it does (`progress`: a first start's vectors)."""
     unread = tuple(_unread_files(root))
     try:
         kb = load_knowledge_base(root)
@@ -102,7 +107,7 @@ def check_directory(
         return Report((*(_schema(p) for p in error.problems), *unread), 0)
     except KnowledgeBaseError as error:
         return Report((_schema(error), *unread), 0)
-    checked = check_base(kb, matcher or Matcher(kb), progress=progress)
+    checked = check_base(kb, matcher or Matcher(kb, progress=building), progress=progress)
     return Report((*unread, *checked.findings), checked.entries)
 
 

@@ -130,6 +130,36 @@ def test_the_phrasings_join_the_meaning_once_embedded_after_the_passages(
     assert [restarted.match(q) for q in asked] == both
 
 
+def test_a_build_that_waits_for_its_vectors_tells_how_far_it_is(
+    tmp_path: Path, small_kb: KnowledgeBase, morphology: Morphology
+) -> None:
+    """`faqbot ask` and `kb check` on a first start wait minutes for a big base's vectors:
+    they show a bar that follows `progress`, told from the first text to the last, and
+    nothing at all once the cache has them."""
+    kb = _trimmed(small_kb, STATUSES, 3)  # 4 passages and 16 phrasings
+    cache = tmp_path / "embeddings.sqlite3"
+    told: list[tuple[int, int]] = []
+    first = Matcher(
+        kb, morphology=morphology, encoder=Encoder(cache_file=cache), progress=_append(told)
+    )
+    assert first.phrasings_ready
+    assert told[0] == (0, 20)
+    assert told[-1] == (20, 20)
+    assert [done for done, _ in told] == sorted({done for done, _ in told})  # onwards only
+    assert {total for _, total in told} == {20}
+    told.clear()
+    again = Matcher(
+        kb, morphology=morphology, encoder=Encoder(cache_file=cache), progress=_append(told)
+    )
+    assert told == []
+    asked = ["статус", *STATUS_QUESTIONS]
+    assert [again.match(q) for q in asked] == [first.match(q) for q in asked]
+
+
+def _append(told: list[tuple[int, int]]) -> Callable[[int, int], None]:
+    return lambda done, total: told.append((done, total))
+
+
 def test_a_cache_of_the_passages_alone_has_the_stage_at_once_and_the_phrasings_after(
     tmp_path: Path, small_kb: KnowledgeBase, morphology: Morphology
 ) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import FIXTURE_KB
+from tests.support.terminal import faqbot_on_terminal
 
 CONTRACT_FIELDS = {"query", "action", "entry_id", "score", "candidates", "matched_terms"}
 
@@ -74,3 +76,34 @@ def test_default_base_is_the_projects_own() -> None:
     done = faqbot("ask", "--json", "не приходит смс с кодом")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["entry_id"] is not None
+
+
+def test_a_first_start_shows_its_progress_on_a_terminal_and_then_answers_as_ever(
+    tmp_path: Path,
+) -> None:
+    # An empty cache: the fixture base's 6 entries and 24 phrasings are embedded first.
+    cache = {"FAQBOT_CACHE_DIR": str(tmp_path)}
+    first = faqbot_on_terminal("ask", "--kb", str(FIXTURE_KB), "--json", "забыл пароль", env=cache)
+    assert first.returncode == 0, first.screen
+    assert "Смысловые векторы базы" in first.screen
+    assert "0/30" in first.screen  # 6 passages and 24 phrasings to go
+    assert json.loads(first.stdout)["entry_id"] == "password-recovery"
+    # Cached: no bar, the same answer.
+    again = faqbot_on_terminal("ask", "--kb", str(FIXTURE_KB), "--json", "забыл пароль", env=cache)
+    assert again.returncode == 0, again.screen
+    assert "Смысловые векторы" not in again.screen
+    assert again.stdout == first.stdout
+
+
+def test_a_first_start_shows_no_bar_when_stderr_is_not_a_terminal(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot.cli.main", "ask", "--kb", str(FIXTURE_KB), "забыл пароль"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env={**os.environ, "FAQBOT_CACHE_DIR": str(tmp_path)},
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Смысловые векторы" not in done.stderr
+    assert "Нажмите «Восстановить»" in done.stdout

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import math
-import os
-import pty
 import shutil
-import struct
 import subprocess
 import sys
-import termios
 from collections import Counter
 from pathlib import Path
 
@@ -22,6 +16,7 @@ from bot.kb.check import Kind, Severity, check_base, check_directory
 from matcher import Match, Matcher, MatcherSettings, leave_one_out, load_knowledge_base
 from matcher.settings import Meaning
 from tests.conftest import FIXTURE_KB, PROJECT_KB
+from tests.support.terminal import faqbot_on_terminal
 
 
 def run_check(*args: str) -> subprocess.CompletedProcess[str]:
@@ -85,25 +80,24 @@ def test_a_terminal_sees_the_progress_and_a_pipe_sees_only_the_report() -> None:
     assert piped.stderr == ""
     assert piped.stdout.splitlines()[-1].startswith("Записей:")
 
-    leader, follower = pty.openpty()
-    # A terminal 100 columns wide (a pty starts 0 wide, and the bar would be cut to nothing).
-    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 100, 0, 0))
-    with subprocess.Popen(
-        [sys.executable, "-m", "bot.cli.main", "kb", "check", str(FIXTURE_KB)],
-        stdout=subprocess.PIPE,
-        stderr=follower,
-        text=True,
-    ) as process:
-        os.close(follower)
-        stdout, _ = process.communicate(timeout=120)
-        shown = b""
-        with contextlib.suppress(OSError):  # EIO once the terminal's last writer is gone
-            while chunk := os.read(leader, 4096):
-                shown += chunk
-        os.close(leader)
-    assert process.returncode == 0
-    assert "Проверка формулировок" in shown.decode()
-    assert stdout.splitlines()[-1].startswith("Записей:")
+    shown = faqbot_on_terminal("kb", "check", str(FIXTURE_KB))
+    assert shown.returncode == 0
+    assert "Проверка формулировок" in shown.screen
+    assert "Смысловые векторы" not in shown.screen  # the project's cache has the vectors
+    assert shown.stdout.splitlines()[-1].startswith("Записей:")
+
+
+def test_a_first_check_shows_the_vectors_it_waits_for_on_a_terminal(tmp_path: Path) -> None:
+    """An empty cache: the check waits for the base's vectors first (minutes for a big
+    base), and says so."""
+    shown = faqbot_on_terminal(
+        "kb", "check", str(FIXTURE_KB), env={"FAQBOT_CACHE_DIR": str(tmp_path)}
+    )
+    assert shown.returncode == 0, shown.screen
+    assert "Смысловые векторы базы" in shown.screen
+    assert "0/30" in shown.screen  # 6 passages and 24 phrasings to go
+    assert "Проверка формулировок" in shown.screen
+    assert shown.stdout == run_check(str(FIXTURE_KB)).stdout
 
 
 def test_same_question_under_two_entries(kb_copy: Path) -> None:
