@@ -83,7 +83,7 @@ def test_a_terminal_sees_the_progress_and_a_pipe_sees_only_the_report() -> None:
     shown = faqbot_on_terminal("kb", "check", str(FIXTURE_KB))
     assert shown.returncode == 0
     assert "Проверка формулировок" in shown.screen
-    assert "Смысловые векторы" not in shown.screen  # the project's cache has the vectors
+    assert "Смысловые векторы" not in shown.screen  # the piped check above cached them
     assert shown.stdout.splitlines()[-1].startswith("Записей:")
 
 

@@ -1,0 +1,55 @@
+"""`python3 scripts/test.py`, the README's second command: the steps it runs side by side
+each show their whole output, in order, and a failure among them stops the run."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _script() -> ModuleType:
+    sys.path.insert(0, str(ROOT / "scripts"))  # its own imports (bootstrap)
+    try:
+        spec = importlib.util.spec_from_file_location("test_script", ROOT / "scripts" / "test.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    return module
+
+
+def _python(code: str) -> list[str]:
+    return [sys.executable, "-c", code]
+
+
+def test_steps_side_by_side_show_their_output_in_order_and_the_first_failure(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    side_by_side = _script()._run_side_by_side
+    slow_failure = "import sys, time; time.sleep(0.5); print('mypy: 1 error'); sys.exit(3)"
+    quick = "print('base: 0 errors')"
+    status = side_by_side([("types", _python(slow_failure)), ("base", _python(quick))])
+    out = capfd.readouterr().out
+    assert status == 3
+    # The slower first step's output comes first, whole, with its header and its failure.
+    assert out.index("=== types") < out.index("mypy: 1 error") < out.index("=== types failed")
+    assert out.index("=== types failed (exit 3)") < out.index("=== base") < out.index("base: 0")
+    assert "=== base failed" not in out
+
+
+def test_steps_side_by_side_that_all_pass_say_nothing_failed(
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    side_by_side = _script()._run_side_by_side
+    status = side_by_side([("a", _python("print('one')")), ("b", _python("print('two')"))])
+    out = capfd.readouterr().out
+    assert status == 0
+    assert "failed" not in out
+    assert out.index("one") < out.index("two")
