@@ -79,15 +79,17 @@ def _brute_force(vocabulary: list[str], word: str, edits: int) -> str | None:
 
 
 def _edited(rng: random.Random, word: str, edits: int) -> str:
+    """`word` after `edits` random edits: two neighbours swapped, a letter added, dropped or
+    replaced."""
     for _ in range(edits):
         i = rng.randrange(len(word) + 1)
-        kind = rng.choice("swap insert delete replace")
-        if kind == "i" or not word:
+        kind = rng.choice(("swap", "insert", "delete", "replace"))
+        if kind == "insert" or not word:
             word = word[:i] + rng.choice(LETTERS) + word[i:]
-        elif kind == "s" and len(word) > 1:
+        elif kind == "swap" and len(word) > 1:
             i = min(i, len(word) - 2)
             word = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-        elif kind == "d":
+        elif kind == "delete":
             i = min(i, len(word) - 1)
             word = word[:i] + word[i + 1 :]
         else:
