@@ -124,11 +124,7 @@ class Encoder:
     ) -> Vectors:
         """Unit vectors of entries' texts (e5's "passage: " side), one row each, kept in the
         cache file (but for those in `unsaved`); `progress` is told of each few texts done."""
-        if progress is not None:
-            stepped = self._in_steps(texts, query=False, unsaved=unsaved, progress=progress)
-            assert stepped is not None  # (no `stop`: every step is done)
-            return stepped
-        return self._stored(texts, query=False, unsaved=unsaved)
+        return self._embedded(texts, query=False, unsaved=unsaved, progress=progress)
 
     def kept(self, texts: Sequence[str], *, query: bool) -> Vectors | None:
         """The vectors `passages` (or, `query`, `phrasings`) would give, one row each, when all
@@ -166,6 +162,21 @@ class Encoder:
         """`phrasings` for a background thread, as `passages_aside`."""
         return self._in_steps(texts, query=True, stop=stop, unsaved=unsaved)
 
+    def _embedded(
+        self,
+        texts: Sequence[str],
+        *,
+        query: bool,
+        unsaved: Collection[str],
+        progress: Callable[[int], None] | None,
+    ) -> Vectors:
+        """`_stored` at once, or with `progress`, a few texts a step (`_in_steps`)."""
+        if progress is None:
+            return self._stored(texts, query=query, unsaved=unsaved)
+        stepped = self._in_steps(texts, query=query, unsaved=unsaved, progress=progress)
+        assert stepped is not None  # (no `stop`: every step is done)
+        return stepped
+
     def _in_steps(
         self,
         texts: Sequence[str],
@@ -198,11 +209,7 @@ class Encoder:
         phrasing as if the base lacked it), kept in the cache file. Citizens' questions never
         are: `query` keeps them in memory only, and a citizen's words checked before a curator
         adds them to the base are passed as `unsaved`. `progress` as `passages` takes it."""
-        if progress is not None:
-            stepped = self._in_steps(texts, query=True, unsaved=unsaved, progress=progress)
-            assert stepped is not None  # (no `stop`: every step is done)
-            return stepped
-        return self._stored(texts, query=True, unsaved=unsaved)
+        return self._embedded(texts, query=True, unsaved=unsaved, progress=progress)
 
     def _stored(
         self, texts: Sequence[str], *, query: bool, unsaved: Collection[str] = ()

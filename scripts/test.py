@@ -89,11 +89,9 @@ Step = tuple[str, list[str]]
 
 def _run(step: Step) -> int:
     """One step, its output as it comes."""
-    name, command = step
-    print(f"\n=== {name}: {' '.join(command[1:]) or command[0]}", flush=True)
-    status = subprocess.run(command, check=False, cwd=ROOT).returncode
-    if status != 0:
-        print(f"\n=== {name} failed (exit {status})", flush=True)
+    _started(step)
+    status = subprocess.run(step[1], check=False, cwd=ROOT).returncode
+    _ended(step, status)
     return status
 
 
@@ -102,21 +100,30 @@ def _run_side_by_side(steps: list[Step]) -> int:
     first failure's exit status."""
     with contextlib.ExitStack() as files:
         running = []
-        for name, command in steps:
+        for step in steps:
             output = files.enter_context(tempfile.TemporaryFile())
-            process = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
-            running.append((name, command, output, process))
+            process = subprocess.Popen(step[1], cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+            running.append((step, output, process))
         failed = 0
-        for name, command, output, process in running:
+        for step, output, process in running:
             status = process.wait()
-            print(f"\n=== {name}: {' '.join(command[1:]) or command[0]}", flush=True)
+            _started(step)
             output.seek(0)
             sys.stdout.buffer.write(output.read())
             sys.stdout.flush()
-            if status != 0:
-                print(f"\n=== {name} failed (exit {status})", flush=True)
-                failed = failed or status
+            _ended(step, status)
+            failed = failed or status
     return failed
+
+
+def _started(step: Step) -> None:
+    name, command = step
+    print(f"\n=== {name}: {' '.join(command[1:]) or command[0]}", flush=True)
+
+
+def _ended(step: Step, status: int) -> None:
+    if status != 0:
+        print(f"\n=== {step[0]} failed (exit {status})", flush=True)
 
 
 if __name__ == "__main__":
