@@ -86,11 +86,16 @@ def test_query_vectorizer_agrees_with_sklearn_transform(analyzer: str, query: st
     assert np.allclose(ours, expected)
 
 
+# Summed reading by reading (a small base), or grouped (a larger one): the same sums.
+BOTH_WAYS = pytest.mark.parametrize("flat_up_to", [10**9, 0], ids=["flat", "grouped"])
+
+
+@BOTH_WAYS
 @pytest.mark.parametrize("dense_from", [0.0, 0.1, 1.0])
-def test_postings_sum_agrees_with_sparse_product(dense_from: float) -> None:
+def test_postings_sum_agrees_with_sparse_product(dense_from: float, flat_up_to: int) -> None:
     rng = np.random.default_rng(0)
     matrix = sparse.random(200, 60, density=0.1, random_state=1, format="csr")
-    postings = Postings([matrix], dense_from=dense_from)
+    postings = Postings([matrix], dense_from=dense_from, flat_up_to=flat_up_to)
     for _ in range(20):
         features = rng.choice(60, size=rng.integers(1, 10), replace=False)
         weights = rng.random(len(features))
@@ -99,8 +104,11 @@ def test_postings_sum_agrees_with_sparse_product(dense_from: float) -> None:
         assert np.allclose(postings.sum(features, weights), matrix @ dense)
 
 
+@BOTH_WAYS
 @pytest.mark.parametrize("dense_from", [0.05, 0.3, 1.0])
-def test_readings_summed_together_agree_with_each_summed_alone(dense_from: float) -> None:
+def test_readings_summed_together_agree_with_each_summed_alone(
+    dense_from: float, flat_up_to: int
+) -> None:
     # Three readings of a question over two blocks of features; most factors are shared, as
     # when readings differ in one word, so the grouping of equal columns is exercised.
     rng = np.random.default_rng(2)
@@ -108,7 +116,7 @@ def test_readings_summed_together_agree_with_each_summed_alone(dense_from: float
         sparse.random(300, 80, density=0.3, random_state=3, format="csr"),
         sparse.random(300, 40, density=0.05, random_state=4, format="csr"),
     ]
-    postings = Postings(blocks, dense_from=dense_from)
+    postings = Postings(blocks, dense_from=dense_from, flat_up_to=flat_up_to)
     parts = []
     expected = np.zeros((3, 300))
     for matrix in blocks:
@@ -188,12 +196,13 @@ def test_one_weighted_row_is_einsums_sum_of_it_to_the_bit(seed: int) -> None:
     assert summed.tobytes() == by_einsum.tobytes()
 
 
+@BOTH_WAYS
 @pytest.mark.parametrize("rows", [65_536, 65_537])
-def test_postings_of_more_rows_than_16_bits_hold_sum_alike(rows: int) -> None:
+def test_postings_of_more_rows_than_16_bits_hold_sum_alike(rows: int, flat_up_to: int) -> None:
     matrix = sparse.random(rows, 30, density=0.001, random_state=7, format="lil")
     matrix[rows - 1, 3] = 0.5  # a posting in the last row
     matrix = matrix.tocsr()
-    postings = Postings([matrix], dense_from=1.0)
+    postings = Postings([matrix], dense_from=1.0, flat_up_to=flat_up_to)
     weights = np.linspace(0.1, 1.0, 30)
     assert np.allclose(postings.sum(np.arange(30), weights), matrix @ weights)
 
