@@ -20,7 +20,7 @@ join later: the questions are timed with them only when the cache has them, as a
 folder of a run with `--wait-phrasings` does). "meaning asked" is the share of questions the
 words left unsure, which the stage embedded. Beside the median of every question come the
 median of those that embedded nothing and of those right after one that did: an embedding
-slows the question after it.
+slows the few questions after it, the next one most.
 """
 
 from __future__ import annotations
@@ -136,8 +136,8 @@ def measure(
         cpu_times.append(time.thread_time() - c)
         embedded.append(embeddings is not None and embeddings().misses > before)
     # The questions that embedded nothing, and of those the ones right after one that did:
-    # an embedding slows the next question (what the processor had learnt of the matcher's
-    # code is undone), which moves the median with the stage.
+    # an embedding slows the few questions after it (README, Speed), which moves the median
+    # with the stage.
     unembedded = [t for t, e in zip(times, embedded, strict=True) if not e]
     after = [
         t
@@ -167,8 +167,8 @@ def measure(
         "median_ms": statistics.median(times) * 1e3,
         "p99_ms": times[int(len(times) * 0.99) - 1] * 1e3,
         "cpu_median_ms": statistics.median(cpu_times) * 1e3,
-        "unembedded_median_ms": statistics.median(unembedded) * 1e3,
-        "after_embedding_median_ms": statistics.median(after) * 1e3 if after else math.nan,
+        "unembedded_median_ms": _median_ms(unembedded),
+        "after_embedding_median_ms": _median_ms(after),
         "qps": len(times) / sum(times),
         "baseline_median_ms": statistics.median(base_times) * 1e3,
         "peak_mb": peak,
@@ -257,7 +257,7 @@ def main() -> None:
             f"{_seconds(r['cached_words_ready_s'])} | {_seconds(r['cached_meaning_ready_s'])} | "
             f"{r['median_ms']:.2f} ms | {r['cpu_median_ms']:.2f} ms | {r['p99_ms']:.2f} ms | "
             f"{r['qps']:.0f} | {r['meaning_share']:.1%} | "
-            f"{r['unembedded_median_ms']:.2f} ms | {_ms(r['after_embedding_median_ms'])} | "
+            f"{_ms(r['unembedded_median_ms'])} | {_ms(r['after_embedding_median_ms'])} | "
             f"{r['baseline_median_ms']:.2f} ms | "
             f"x{r['median_ms'] / r['baseline_median_ms']:.2f} | {r['peak_mb']:.0f} MB |",
             flush=True,
@@ -270,8 +270,13 @@ def main() -> None:
             )
 
 
+def _median_ms(seconds: list[float]) -> float:
+    """The median in milliseconds; NaN for no questions (none embedded, or all of them)."""
+    return statistics.median(seconds) * 1e3 if seconds else math.nan
+
+
 def _ms(value: float) -> str:
-    """A median for the table; "—" where nothing was embedded (`--words-only`)."""
+    """A median for the table; "—" for no questions (`--words-only`: none after an embedding)."""
     return "—" if math.isnan(value) else f"{value:.2f} ms"
 
 
