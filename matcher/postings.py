@@ -177,13 +177,10 @@ class Postings:
         readings = len(parts[0].scales)
         # What each reading counts each feature for: scale × factor × weight.
         counted = np.concatenate([p.factors * p.weights * p.scales[:, None] for p in parts], axis=1)
-        lengths = self._lengths.take(features)
-        total = int(lengths.sum())
-        if total:
-            # Every posting of every feature, as in `_sparse_sums`, for every reading: a row
-            # of cells (the reading's rows in one flat array) and values per reading.
-            offsets = (self._starts.take(features) - lengths.cumsum() + lengths).repeat(lengths)
-            positions = offsets + np.arange(total)
+        lengths, positions = self._postings_of(features)
+        if len(positions):
+            # Every posting, for every reading: a row of cells (the reading's rows in one flat
+            # array) and values per reading.
             values = self._data.take(positions) * counted.repeat(lengths, axis=1)
             cells = self._indices.take(positions) + (np.arange(readings) * self.rows)[:, None]
             sums = np.bincount(cells.ravel(), values.ravel(), minlength=readings * self.rows)
@@ -236,19 +233,22 @@ class Postings:
             out += summed
         return out
 
+    def _postings_of(self, features: IntArray) -> tuple[IntArray, IntArray]:
+        """How many postings each feature has, and where all of them are, feature after
+        feature as one flat array. Dense features have none (length 0): they drop out by
+        themselves, and the others keep their order."""
+        lengths = self._lengths.take(features)
+        offsets = (self._starts.take(features) - lengths.cumsum() + lengths).repeat(lengths)
+        positions: IntArray = offsets + np.arange(len(offsets))
+        return lengths, positions
+
     def _sparse_sums(
         self, features: IntArray, weights: FloatArray, group: IntArray, groups: int
     ) -> FloatArray:
         """Per group (rows): the weighted sum of its features' postings, in their order."""
-        # Dense features have no postings (length 0): they drop out of what follows by
-        # themselves, and the others keep their order.
-        lengths = self._lengths.take(features)
-        total = int(lengths.sum())
-        if total == 0:
+        lengths, positions = self._postings_of(features)
+        if not len(positions):
             return np.zeros((groups, self.rows))
-        # Positions of every posting of every feature, as one flat array.
-        offsets = (self._starts.take(features) - lengths.cumsum() + lengths).repeat(lengths)
-        positions = offsets + np.arange(total)
         # `take`, not indexing: the same values, gathered by a quicker loop. (And the arrays'
         # own methods, not numpy's functions, whose wrappers cost more than these sizes.)
         values = self._data.take(positions) * weights.repeat(lengths)

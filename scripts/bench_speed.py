@@ -149,7 +149,7 @@ def measure(
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     from baselines import char_tfidf  # after the peak (see above)
 
-    meant = shared_encoder()._query.cache_info().misses if matcher.meaning_ready else 0
+    meant = embeddings().misses if embeddings else 0
     baseline = char_tfidf(kb.entries)
     base_times = []
     for q in asked:

@@ -110,7 +110,8 @@ def test_readings_summed_together_agree_with_each_summed_alone(
     dense_from: float, flat_up_to: int
 ) -> None:
     # Three readings of a question over two blocks of features; most factors are shared, as
-    # when readings differ in one word, so the grouping of equal columns is exercised.
+    # when readings differ in one word, so the grouped way's grouping of equal columns is
+    # exercised.
     rng = np.random.default_rng(2)
     blocks = [
         sparse.random(300, 80, density=0.3, random_state=3, format="csr"),
