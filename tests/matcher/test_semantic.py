@@ -91,6 +91,17 @@ def test_the_meaning_is_asked_only_when_the_words_leave_the_question_unsure(
     assert encoder.questions == ["не могу попасть в свой профиль на портале"]
 
 
+def test_a_question_asked_again_is_not_embedded_again() -> None:
+    encoder = CountingEncoder()
+    first = encoder.query("не могу попасть в свой профиль")
+    again = encoder.query("не могу попасть в свой профиль")
+    other = encoder.query("как поменять номер телефона")
+    assert encoder.embedded == 2
+    assert encoder.questions_embedded == 2
+    assert np.array_equal(first, again)
+    assert not np.array_equal(first, other)
+
+
 def _base(*entries: tuple[str, str, str]) -> KnowledgeBase:
     return KnowledgeBase(
         tuple(
