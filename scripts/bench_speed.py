@@ -21,6 +21,11 @@ folder of a run with `--wait-phrasings` does). "meaning asked" is the share of q
 words left unsure, which the stage embedded. Beside the median of every question come the
 median of those that embedded nothing and of those right after one that did: an embedding
 slows the few questions after it, the next one most.
+
+The questions are asked back to back, as a busy service gets them. `--gap MS` asks each of
+them, the matcher's and the baseline's alike, after MS milliseconds of idleness instead, as
+a quiet service gets them: on a shared machine a question finds less of what it needs still
+in the processor's caches the longer nothing asked one (README, Speed).
 """
 
 from __future__ import annotations
@@ -98,6 +103,7 @@ def measure(
     meaning: bool = True,
     cache: str | None = None,
     wait_phrasings: bool = False,
+    gap: float = 0.0,
 ) -> dict[str, float | bool]:
     """Run in a child: build, answer, and report timings and peak memory."""
     settings = MatcherSettings(meaning=Meaning(enabled=meaning))
@@ -128,6 +134,7 @@ def measure(
     cpu_times = []
     embedded = []
     for q in asked:
+        _idle(gap)
         before = encoder.questions_embedded if encoder else 0
         c = time.thread_time()
         t = time.perf_counter()
@@ -153,6 +160,7 @@ def measure(
     baseline = char_tfidf(kb.entries)
     base_times = []
     for q in asked:
+        _idle(gap)
         t = time.perf_counter()
         baseline(q)
         base_times.append(time.perf_counter() - t)
@@ -174,6 +182,12 @@ def measure(
         "peak_mb": peak,
         "phrasings": phrasings,
     }
+
+
+def _idle(seconds: float) -> None:
+    """Nothing for `seconds` before a question (none: back to back)."""
+    if seconds > 0:
+        time.sleep(seconds)
 
 
 def _start(kb: KnowledgeBase, settings: MatcherSettings) -> tuple[Matcher, float, float]:
@@ -212,6 +226,14 @@ def main() -> None:
         help="the restart waits for the entries' phrasings' vectors before the questions (a "
         "cold cache: most of an hour at 10,000 entries; then kept in --cache)",
     )
+    parser.add_argument(
+        "--gap",
+        type=float,
+        default=0.0,
+        metavar="MS",
+        help="ask each question after MS milliseconds of idleness, as a quiet service gets "
+        "them (default: back to back)",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -222,9 +244,12 @@ def main() -> None:
             meaning=not args.words_only,
             cache=args.cache,
             wait_phrasings=args.wait_phrasings,
+            gap=args.gap / 1e3,
         )
         print(json.dumps(figures))
         return
+    if args.gap:
+        print(f"Each question after {args.gap:g} ms of idleness (`--gap`).\n")
     print(
         "| entries | first start: words ready | meaning ready | cached: words ready "
         "| meaning ready | median | median CPU | p99 | questions/s "
@@ -246,6 +271,7 @@ def main() -> None:
                 *(["--words-only"] if args.words_only else []),
                 *(["--cache", args.cache] if args.cache else []),
                 *(["--wait-phrasings"] if args.wait_phrasings else []),
+                *(["--gap", str(args.gap)] if args.gap else []),
             ],
             check=True,
             capture_output=True,
