@@ -24,8 +24,8 @@ slows the few questions after it, the next one most.
 
 The questions are asked back to back, as a busy service gets them. `--gap MS` asks each of
 them, the matcher's and the baseline's alike, after MS milliseconds of idleness instead, as
-a quiet service gets them: on a shared machine a question finds less of what it needs still
-in the processor's caches the longer nothing asked one (README, Speed).
+a quiet service gets them: on this machine a question takes the longer, the longer nothing
+ran before it (README, Speed). Questions/s then counts the answering time alone.
 """
 
 from __future__ import annotations
@@ -236,6 +236,8 @@ def main() -> None:
     )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if not math.isfinite(args.gap) or args.gap < 0:
+        parser.error(f"--gap: a number of milliseconds, 0 or more (got {args.gap:g})")
     if args.child:
         figures = measure(
             args.child,
@@ -249,7 +251,10 @@ def main() -> None:
         print(json.dumps(figures))
         return
     if args.gap:
-        print(f"Each question after {args.gap:g} ms of idleness (`--gap`).\n")
+        print(
+            f"Each question after {args.gap:g} ms of idleness (`--gap`); questions/s counts "
+            "the answering time alone.\n"
+        )
     print(
         "| entries | first start: words ready | meaning ready | cached: words ready "
         "| meaning ready | median | median CPU | p99 | questions/s "
