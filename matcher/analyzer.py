@@ -60,6 +60,9 @@ class Analysis:
     words: str = ""  # the normalised words without courtesy, for character n-grams
     dropped_courtesy: bool = False  # courtesy words were left out of `terms` and `words`
     only_courtesy: bool = False  # the words were courtesy and nothing else ("спасибо!")
+    # Courtesy kept as terms where the message says more ("спасибо за помощь" read as thanks):
+    # the second reading of `Analyzer.analyze_both` when the first left courtesy out.
+    courtesy_kept: bool = False
 
     @property
     def lemmas(self) -> str:
@@ -234,12 +237,13 @@ class Analyzer:
         everything = [term for term, _ in folded]
         plain_terms = content or filler or everything
         kept_terms = kept or filler or everything
+        dropped = bool(filler) and len(plain_terms) < len(content) + len(filler)
         return (
             Analysis(
                 tokens,
                 tuple(plain_terms),
                 " ".join(kept_words or tokens),
-                bool(filler) and len(plain_terms) < len(content) + len(filler),
+                dropped,
                 bool(filler) and not content,
             ),
             Analysis(
@@ -248,6 +252,7 @@ class Analyzer:
                 " ".join(tokens),
                 bool(filler) and len(kept_terms) < len(kept) + len(filler),
                 bool(filler) and len(kept) == len(filler),
+                courtesy_kept=dropped,
             ),
         )
 

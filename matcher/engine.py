@@ -21,7 +21,7 @@ from matcher.match import Action, Candidate, Match
 from matcher.memory import give_back_freed_memory
 from matcher.morph import Morphology, shared_morphology
 from matcher.normalize import fold_case, words
-from matcher.postings import FloatArray, Postings
+from matcher.postings import FloatArray, IntArray, Postings
 from matcher.semantic import (
     Encoder,
     Meanings,
@@ -122,18 +122,26 @@ class Matcher:
         # A question worded exactly as a phrasing (its normalised words) is that entry's:
         # entry index and how many of its phrasings have those words; -1 when two entries do.
         self._exact: dict[str, tuple[int, int]] = {}
+        # The entries whose terms hold courtesy: what a question's reading with its courtesy
+        # kept is there for (`_reading`).
+        courteous = []
         for index, e in enumerate(kb.entries):
             # An entry whose question is courtesy alone ("Спасибо!") is about the courtesy:
             # its phrasings keep it ("спасибо за ответ" is not a question about answers).
             courtesy = analyze(e.question).only_courtesy
             analysed = [analyze(p, courtesy=courtesy) for p in e.phrasings]
+            keywords = [analyze(k) for k in e.keywords]
+            answer = analyze(e.answer)
             self._entry_terms.append(
                 EntryTerms(
                     phrasings=tuple(a.terms for a in analysed),
-                    keywords=tuple(t for k in e.keywords for t in analyze(k).terms),
-                    answer=analyze(e.answer).terms,
+                    keywords=tuple(t for k in keywords for t in k.terms),
+                    answer=answer.terms,
                 )
             )
+            # Elsewhere courtesy is left out of an entry's terms, unless it is all a text says.
+            if courtesy or any(a.only_courtesy for a in (*analysed, *keywords, answer)):
+                courteous.append(index)
             phrasing_words.append([a.words for a in analysed])
             for a in analysed:
                 owner, count = self._exact.get(a.words, (index, 0))
@@ -153,6 +161,7 @@ class Matcher:
             [fitted.chars, fitted.lemmas, self._terms.keyed],
             weights=[w.char_ngrams, w.entry_lemmas, w.coverage],
         )
+        self._courteous: IntArray = np.asarray(courteous, dtype=np.int64)
         # The entries' matrices are in the postings now: freed before the meanings are read.
         del fitted, phrasing_words, surface
         # Building freed far more than it keeps (each entry's analyses, the fitting's
@@ -431,9 +440,7 @@ class Matcher:
         analyses = self._analyses(question)
         scores = self._score(analyses, without)
         exact = self._exact_entry(analyses, without)
-        # The variant whose best entry scores highest wins; the first one on a tie. (The ufunc
-        # itself: numpy's `max` and `argmax` wrappers cost more than the reduction.)
-        best = int(np.maximum.reduce(scores, axis=1, initial=0.0).argmax())
+        best = self._reading(analyses, scores)
         scored = Scored(analyses[best], scores[best])
         verdict = self._verdict(question, scored, exact)
         if meanings is None or not scored.analysis.terms:
@@ -458,7 +465,8 @@ class Matcher:
 
     def _analyses(self, question: str) -> list[Analysis]:
         """The readings of `question` that are scored: as typed and repaired, courtesy left
-        out, and kept when it was there; readings that analyse alike once."""
+        out, and then those with courtesy kept where it was there (`_reading`); readings that
+        analyse alike once."""
         text = question[: self.settings.max_question_chars]
         tokens = self.analyzer.normalise(text)
         readings = [tokens]
@@ -467,10 +475,16 @@ class Matcher:
             readings.append(repaired)
         typos = frozenset(tokens) - frozenset(repaired)
         variants: dict[tuple[str, tuple[str, ...]], Analysis] = {}
+        courteous: list[Analysis] = []
         for reading in readings:
             analysis, kept = self.analyzer.analyze_both(reading, verbatim=typos)
             variants.setdefault((analysis.words, analysis.terms), analysis)
             if analysis.dropped_courtesy:
+                courteous.append(kept)
+        # Only for the entries that hold courtesy (`_reading`): a base with none is spared them
+        # (a fifth of the words' time a question, which has a greeting and a typo).
+        if len(self._courteous):
+            for kept in courteous:
                 variants.setdefault((kept.words, kept.terms), kept)
         return list(variants.values())
 
@@ -556,6 +570,23 @@ class Matcher:
                     w.char_ngrams * chars + w.entry_lemmas * lemmas + w.coverage * coverage
                 )
         return scores
+
+    def _reading(self, analyses: list[Analysis], scores: FloatArray) -> int:
+        """The reading matched: the one whose best entry scores highest, the first on a tie.
+
+        A reading with courtesy kept (`Analysis.courtesy_kept`, the last ones) is there for
+        the entries that hold courtesy: it is matched only when it scores one of them at least
+        as high as the other readings' best. (Else its courtesy words' letters, which ordinary
+        words share, lifted an ordinary entry above the other readings now and then:
+        "здравствуйте" and "здравоохранение".)
+        """
+        # (The ufunc itself: numpy's `max` and `argmax` wrappers cost more than the reduction.)
+        bests = np.maximum.reduce(scores, axis=1, initial=0.0)
+        plain = sum(not a.courtesy_kept for a in analyses)
+        if plain < len(analyses):
+            polite = scores[plain:].take(self._courteous, axis=1).max(axis=1)
+            bests[plain:][polite < bests[:plain].max()] = -np.inf
+        return int(bests.argmax())
 
     def _verdict(
         self,

@@ -202,11 +202,17 @@ class _Bulk:
         """Each ask's outcome where the bulk scores settle it, else UNSETTLED."""
         variants, entry, scores = self.scores(asks)
         ratio = self._matcher.settings.thresholds.candidate_ratio
+        # Each variant's best score of an entry that holds courtesy (`Matcher._reading`).
+        courteous = self._matcher._courteous
+        polite = (
+            scores[:, courteous].max(axis=1) if len(courteous) else np.full(len(scores), -np.inf)
+        )
         facts = _Facts.of(scores, entry, ratio, TOLERANCE)
         outcomes: list[Outcome] = []
         row = 0
         for ask, found in zip(asks, variants, strict=True):
-            outcomes.append(self._outcome(ask, found, range(row, row + len(found)), facts))
+            rows = range(row, row + len(found))
+            outcomes.append(self._outcome(ask, found, rows, facts, polite))
             row += len(found)
         return outcomes
 
@@ -302,20 +308,32 @@ class _Bulk:
         analyses: list[Analysis],
         rows: range,
         facts: _Facts,
+        polite: FloatArray,
     ) -> Outcome:
-        """The outcome of one ask from its variants' rows, or UNSETTLED."""
+        """The outcome of one ask from its variants' rows, or UNSETTLED. `polite`: per row,
+        its best score of an entry that holds courtesy."""
         matcher = self._matcher
         without = (ask.entry, ask.phrasing) if ask.left_out else None
         exact = matcher._exact_entry(analyses, without)
         if exact is not None:
             # Answered with the entry it repeats: the own entry wins outright.
             return None if exact == ask.entry else UNSETTLED
+        highest = np.maximum(facts.best[rows.start : rows.stop], 0.0)
+        # A variant with courtesy kept takes part when it scores an entry that holds courtesy
+        # at least as high as the other variants' best (`Matcher._reading`).
+        plain = max(v for v, a in zip(highest, analyses, strict=True) if not a.courtesy_kept)
+        taking = []
+        for i, analysis in enumerate(analyses):
+            if analysis.courtesy_kept:
+                if _near(polite[rows[i]], plain, 2 * TOLERANCE):
+                    return UNSETTLED
+                if polite[rows[i]] < plain:
+                    continue
+            taking.append(i)
         # The variant whose best score is highest is the one matched: any of those within
         # the tolerance of the highest may be it, and they must agree.
-        highest = np.maximum(facts.best[rows.start : rows.stop], 0.0)
-        candidates = [
-            rows[i] for i, value in enumerate(highest) if value >= highest.max() - 2 * TOLERANCE
-        ]
+        top = max(highest[i] for i in taking)
+        candidates = [rows[i] for i in taking if highest[i] >= top - 2 * TOLERANCE]
         outcomes = {
             self._variant_outcome(ask, analyses[r - rows.start], r, facts) for r in candidates
         }

@@ -22,6 +22,11 @@ words left unsure, which the stage embedded. Beside the median of every question
 median of those that embedded nothing and of those right after one that did: an embedding
 slows the few questions after it, the next one most.
 
+`--courtesy` adds the entries of the source base whose question is courtesy alone (the
+project's: a greeting, thanks, a goodbye) to each generated base, as a real base has them: a
+question's reading with its courtesy kept ("здравствуйте ...") is then scored for them first,
+which the generated entries alone never ask (README, Speed). The questions stay the same.
+
 The questions are asked back to back, as a busy service gets them. `--gap MS` asks each of
 them, the matcher's and the baseline's alike, after MS milliseconds of idleness instead, as
 a quiet service gets them: on this machine a question takes the longer, the longer nothing
@@ -45,6 +50,8 @@ import time
 from pathlib import Path
 
 from matcher import Entry, KnowledgeBase, Matcher, MatcherSettings, load_knowledge_base
+from matcher.analyzer import Analyzer
+from matcher.morph import shared_morphology
 from matcher.normalize import fold_case, words
 from matcher.semantic import shared_encoder
 from matcher.settings import Meaning
@@ -76,6 +83,13 @@ def generate(size: int, seed: int = 7, *, kb: Path = ROOT / "knowledge_base") ->
     return KnowledgeBase(entries, kb_synonyms)
 
 
+def courtesy_entries(kb: Path) -> tuple[Entry, ...]:
+    """The entries of the base in `kb` whose question is courtesy alone ("Здравствуйте!")."""
+    source = load_knowledge_base(kb)
+    analyzer = Analyzer(shared_morphology(), synonyms=source.synonyms)
+    return tuple(e for e in source if analyzer.analyze(e.question).only_courtesy)
+
+
 def questions(kb: KnowledgeBase, count: int, seed: int = 11) -> list[str]:
     """Questions like citizens': entry phrasings with a word dropped and a typo."""
     rng = random.Random(seed)
@@ -104,11 +118,14 @@ def measure(
     cache: str | None = None,
     wait_phrasings: bool = False,
     gap: float = 0.0,
+    courtesy: bool = False,
 ) -> dict[str, float | bool]:
     """Run in a child: build, answer, and report timings and peak memory."""
     settings = MatcherSettings(meaning=Meaning(enabled=meaning))
     kb = generate(size, kb=source)
     asked = questions(kb, count)
+    if courtesy:  # after the questions: the same ones
+        kb = KnowledgeBase(kb.entries + courtesy_entries(source), kb.synonyms)
     # A first start, no entry embedded yet, unless `--cache` names a folder kept between runs.
     os.environ["FAQBOT_CACHE_DIR"] = cache or tempfile.mkdtemp(prefix="faqbot-bench-")
     matcher, words_ready, meaning_ready = _start(kb, settings)
@@ -234,6 +251,12 @@ def main() -> None:
         help="ask each question after MS milliseconds of idleness, as a quiet service gets "
         "them (default: back to back)",
     )
+    parser.add_argument(
+        "--courtesy",
+        action="store_true",
+        help="add the source base's entries whose question is courtesy alone (a greeting, "
+        "thanks) to each generated base, as a real base has them",
+    )
     parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not math.isfinite(args.gap) or args.gap < 0:
@@ -247,6 +270,7 @@ def main() -> None:
             cache=args.cache,
             wait_phrasings=args.wait_phrasings,
             gap=args.gap / 1e3,
+            courtesy=args.courtesy,
         )
         print(json.dumps(figures))
         return
@@ -255,6 +279,9 @@ def main() -> None:
             f"Each question after {args.gap:g} ms of idleness (`--gap`); questions/s counts "
             "the answering time alone.\n"
         )
+    if args.courtesy:
+        found = ", ".join(e.id for e in courtesy_entries(args.kb))
+        print(f"Each base with the source base's entries about courtesy (`--courtesy`): {found}.\n")
     print(
         "| entries | first start: words ready | meaning ready | cached: words ready "
         "| meaning ready | median | median CPU | p99 | questions/s "
@@ -277,6 +304,7 @@ def main() -> None:
                 *(["--cache", args.cache] if args.cache else []),
                 *(["--wait-phrasings"] if args.wait_phrasings else []),
                 *(["--gap", str(args.gap)] if args.gap else []),
+                *(["--courtesy"] if args.courtesy else []),
             ],
             check=True,
             capture_output=True,

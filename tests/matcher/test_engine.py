@@ -9,7 +9,18 @@ import threading
 import numpy as np
 import pytest
 
-from matcher import Action, Entry, KnowledgeBase, Matcher, Morphology, analyzer, engine, postings
+from matcher import (
+    Action,
+    Entry,
+    KnowledgeBase,
+    Matcher,
+    MatcherSettings,
+    Morphology,
+    analyzer,
+    engine,
+    postings,
+)
+from matcher.settings import Meaning
 from matcher.tfidf import Tfidf
 
 
@@ -251,6 +262,47 @@ def test_an_entry_that_is_courtesy_keeps_its_courtesy(
 
 
 @pytest.mark.parametrize(
+    ("question", "look_alike"),
+    [
+        ("здравствуйте, запись", "clinic"),
+        ("Приветствую, письмо не пришло", "welcome-letter"),
+    ],
+)
+def test_a_greeting_does_not_pull_in_an_entry_that_shares_its_letters(
+    morphology: Morphology, question: str, look_alike: str
+) -> None:
+    """The greeting is no part of the question: "здравствуйте" once lent its letters to
+    "здравоохранения", "приветствую" to "приветственное", and the question was answered
+    with that entry (the first is one of two it fits alike, the second the other's)."""
+
+    def entry(id_: str, question: str, *alternatives: str) -> Entry:
+        return Entry(id_, "Тема", question, "Ответ.", alternatives)
+
+    base = KnowledgeBase(
+        (
+            entry(
+                "clinic",
+                "Как записаться в учреждение здравоохранения?",
+                "здравпункт запись",
+                "поликлиника здравоохранение запись",
+            ),
+            entry("doctor", "Как записаться к врачу?", "запись к врачу", "записаться на приём"),
+            entry(
+                "welcome-letter",
+                "Приветственное письмо не пришло",
+                "не пришло приветственное письмо",
+                "где приветствие",
+            ),
+            entry("mail", "Письмо не пришло на почту", "не приходит письмо", "нет письма"),
+        )
+    )
+    words = MatcherSettings(meaning=Meaning(enabled=False))
+    match = Matcher(base, morphology=morphology, settings=words).match(question)
+    assert (match.action, match.entry_id) != (Action.ANSWER, look_alike)
+    assert match.action is not Action.HANDOFF
+
+
+@pytest.mark.parametrize(
     ("typed", "expected"),
     [
         ("немогу", ("не", "могу")),
@@ -424,6 +476,8 @@ def test_the_quick_ways_give_the_answers_of_the_long_ones(
         "зaбыл пaрoль",
         "д'артаньян не может войти",
         "спасибо за помощь",
+        "здравствуйте",
+        "добрый день, спасибо, всё получилось",
         "как испечь пирог",
         "",
     ]
