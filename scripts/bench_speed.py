@@ -23,9 +23,9 @@ median of those that embedded nothing and of those right after one that did: an 
 slows the few questions after it, the next one most.
 
 `--courtesy` adds the entries of the source base whose question is courtesy alone (the
-project's: a greeting, thanks, a goodbye) to each generated base, as a real base has them: a
-question's reading with its courtesy kept ("здравствуйте ...") is then scored for them first,
-which the generated entries alone never ask (README, Speed). The questions stay the same.
+project's greeting and thanks) to each generated base, as a real base has them: a question's
+reading with its courtesy kept ("здравствуйте ...") is then scored too, which a base without
+such entries spares (README, How the matcher decides, step 2). The questions stay the same.
 
 The questions are asked back to back, as a busy service gets them. `--gap MS` asks each of
 them, the matcher's and the baseline's alike, after MS milliseconds of idleness instead, as
