@@ -262,14 +262,16 @@ def test_an_entry_that_is_courtesy_keeps_its_courtesy(
 
 
 @pytest.mark.parametrize(
-    ("question", "look_alike"),
+    ("question", "look_alike", "greeting"),
     [
-        ("здравствуйте, запись", "clinic"),
-        ("Приветствую, письмо не пришло", "welcome-letter"),
+        ("здравствуйте, запись", "clinic", False),
+        ("Приветствую, письмо не пришло", "welcome-letter", False),
+        # with an entry about greetings, for which the greeting's reading is scored
+        ("Приветствую, письмо не пришло", "welcome-letter", True),
     ],
 )
 def test_a_greeting_does_not_pull_in_an_entry_that_shares_its_letters(
-    morphology: Morphology, question: str, look_alike: str
+    morphology: Morphology, question: str, look_alike: str, greeting: bool
 ) -> None:
     """The greeting is no part of the question: "здравствуйте" once lent its letters to
     "здравоохранения", "приветствую" to "приветственное", and the question was answered
@@ -294,6 +296,7 @@ def test_a_greeting_does_not_pull_in_an_entry_that_shares_its_letters(
                 "где приветствие",
             ),
             entry("mail", "Письмо не пришло на почту", "не приходит письмо", "нет письма"),
+            *([entry("hello", "Здравствуйте!", "Привет", "добрый день")] if greeting else []),
         )
     )
     words = MatcherSettings(meaning=Meaning(enabled=False))
