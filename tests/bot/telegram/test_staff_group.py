@@ -293,6 +293,22 @@ class Group:
         async with self.running_app.services.db.transaction() as uow:
             return list(await uow.outbox.for_ticket(number))
 
+    async def card_saying(self, topic: StaffTopic, text: str) -> Json:
+        """The topic's card as last edited, once it says `text`: the card is edited after
+        the change is posted into the topic, so a test that saw the change waits for it."""
+
+        def edits() -> list[Json]:
+            return [
+                c.params
+                for c in self.api.calls_of("editMessageText")
+                if int(c.params["message_id"]) == topic.card_message_id
+            ]
+
+        await self.api.wait_for(
+            lambda: bool(edits()) and text in str(edits()[-1]["text"]), what=f"the card: {text}"
+        )
+        return edits()[-1]
+
     def in_topic(self, topic: StaffTopic) -> list[str]:
         """Texts the bot posted into a topic."""
         return [
@@ -510,13 +526,8 @@ async def test_buttons_take_escalate_and_close_through_the_desk(group: Group) ->
             lambda: any("Завершено" in t for t in group.in_topic(topic)), what="closed"
         )
         assert await group.status(first) is TicketStatus.RESOLVED
-        edits = [
-            c.params
-            for c in api.calls_of("editMessageText")
-            if int(c.params["message_id"]) == topic.card_message_id
-        ]
-        assert "· Завершено" in edits[-1]["text"]
-        assert "reply_markup" not in edits[-1] or not edits[-1]["reply_markup"]
+        card = await group.card_saying(topic, "· Завершено")
+        assert "reply_markup" not in card or not card["reply_markup"]
 
         escalate = StaffCallback(action="escalate", number=second).pack()
         olga.presses(escalate, message_id=other.card_message_id, thread_id=other.thread_id)
@@ -596,8 +607,7 @@ async def test_a_status_change_in_the_console_is_posted_into_the_topic(group: Gr
             lambda: any("«В работе» — Ольга Смирнова" in t for t in group.in_topic(topic)),
             what="the change in the topic",
         )
-    edits = [c.params["text"] for c in api.calls_of("editMessageText")]
-    assert any("В работе у: Ольга Смирнова" in e for e in edits)
+        await group.card_saying(topic, "В работе у: Ольга Смирнова")
 
 
 async def test_console_replies_are_posted_into_the_topic_once_and_topic_replies_are_not_echoed(
@@ -836,12 +846,8 @@ async def test_a_reply_to_a_closed_ticket_says_how_to_reopen_it_and_reopen_works
         await api.wait_for(
             lambda: any("Завершено" in t for t in group.in_topic(topic)), what="closed"
         )
-        card = [
-            c.params["text"]
-            for c in api.calls_of("editMessageText")
-            if int(c.params["message_id"]) == topic.card_message_id
-        ][-1]
-        assert "/reopen причина" in card  # the closed card has no buttons: it says how
+        # The closed card has no buttons: it says how.
+        await group.card_saying(topic, "/reopen причина")
 
         olga.writes("И ещё: очистите кэш браузера", thread_id=topic.thread_id)
         await api.wait_for(
@@ -977,15 +983,10 @@ async def test_a_file_and_a_phone_the_citizen_sends_are_shown_in_the_topic(group
             what="the contacts",
         )
         assert await group.status(number) is TicketStatus.IN_PROGRESS
+        await group.card_saying(topic, "Контакты: Анна Петрова, +7 *** ***-**-89")
     (posted,) = api.documents(STAFF_CHAT)  # the file itself, for the operators to open
     assert posted["document"]["filename"] == "photo-b1.jpg"
     assert posted["caption"].startswith("📎 Гражданин приложил файл «photo-b1.jpg».")
-    card = [
-        c.params["text"]
-        for c in api.calls_of("editMessageText")
-        if int(c.params["message_id"]) == topic.card_message_id
-    ][-1]
-    assert "Контакты: Анна Петрова, +7 *** ***-**-89" in card
 
 
 async def test_a_suggested_answer_sent_after_the_ticket_closed_says_how_to_reopen(
