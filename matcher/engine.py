@@ -475,16 +475,16 @@ class Matcher:
             readings.append(repaired)
         typos = frozenset(tokens) - frozenset(repaired)
         variants: dict[tuple[str, tuple[str, ...]], Analysis] = {}
-        courteous: list[Analysis] = []
+        with_courtesy: list[Analysis] = []
         for reading in readings:
             analysis, kept = self.analyzer.analyze_both(reading, verbatim=typos)
             variants.setdefault((analysis.words, analysis.terms), analysis)
             if analysis.dropped_courtesy:
-                courteous.append(kept)
+                with_courtesy.append(kept)
         # Only for the entries that hold courtesy (`_reading`): a base with none is spared them
         # (a fifth of the words' time a question, which has a greeting and a typo).
         if len(self._courteous):
-            for kept in courteous:
+            for kept in with_courtesy:
                 variants.setdefault((kept.words, kept.terms), kept)
         return list(variants.values())
 
@@ -584,8 +584,8 @@ class Matcher:
         bests = np.maximum.reduce(scores, axis=1, initial=0.0)
         plain = sum(not a.courtesy_kept for a in analyses)
         if plain < len(analyses):
-            polite = scores[plain:].take(self._courteous, axis=1).max(axis=1)
-            bests[plain:][polite < bests[:plain].max()] = -np.inf
+            polite = np.maximum.reduce(scores[plain:].take(self._courteous, axis=1), axis=1)
+            bests[plain:][polite < np.maximum.reduce(bests[:plain])] = -np.inf
         return int(bests.argmax())
 
     def _verdict(
