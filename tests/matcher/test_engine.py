@@ -18,7 +18,6 @@ from matcher import (
     Morphology,
     analyzer,
     engine,
-    postings,
 )
 from matcher.settings import Meaning
 from matcher.tfidf import Tfidf
@@ -468,8 +467,8 @@ def test_the_quick_ways_give_the_answers_of_the_long_ones(
 ) -> None:
     """The shortcuts taken for speed (the best candidates by argmax when their scores differ,
     no layout or by-sound repair of a question without Latin letters, the base's words'
-    features kept from fitting, one dense row's product not summed by einsum) change no
-    answer, no score and no candidate: the same questions the long way give equal matches."""
+    features kept from fitting) change no answer, no score and no candidate: the same
+    questions the long way give equal matches."""
     questions = [
         "Здравствуйте, подскажите пожалуйста, забыл пароль от госуслуг",
         "не приходит смс код",
@@ -489,11 +488,6 @@ def test_the_quick_ways_give_the_answers_of_the_long_ones(
     quick_left_out = [project_matcher.match_without(*p) for p in left_out]
     monkeypatch.setattr(engine, "_distinct_top", lambda _scores, _limit: None)
     monkeypatch.setattr(analyzer, "_MAY_BE_LATIN", re.compile(""))  # every text is searched
-    monkeypatch.setattr(  # one dense row summed by einsum too
-        postings,
-        "_weighted_rows",
-        lambda weights, rows, *, out: np.einsum("j,jn->n", weights, rows, out=out, optimize=False),
-    )
     assert [project_matcher.match(q) for q in questions] == quick
     # Every word's features worked out from its letters (a fresh matcher: none remembered).
     monkeypatch.setattr(Tfidf, "word_columns", lambda _self: {})

@@ -10,7 +10,7 @@ import pytest
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
-from matcher import postings, vectors
+from matcher import vectors
 from matcher.postings import Features, Postings
 from matcher.tfidf import Tfidf, char_wb_ngrams, fit_tfidf
 from matcher.vectors import _QueryVectorizer
@@ -104,6 +104,28 @@ def test_postings_sum_agrees_with_sparse_product(dense_from: float, flat_up_to: 
         assert np.allclose(postings.sum(features, weights), matrix @ dense)
 
 
+@pytest.mark.parametrize("order", ["ascending", "descending", "shuffled"])
+def test_postings_of_features_anywhere_are_summed_alone(order: str) -> None:
+    """The sums walk each feature's postings where they are stored (`_sparse_sums`): those of
+    the features between the question's, and of none (empty columns), must add nothing."""
+    rng = np.random.default_rng(3)
+    matrix = sparse.random(50, 40, density=0.3, random_state=8, format="lil")
+    matrix[:, [0, 7, 8, 39]] = 0.0  # features no row holds
+    matrix = matrix.tocsr()
+    postings = Postings([matrix], dense_from=1.0)
+    for size in (1, 2, 5, 40):
+        features = np.sort(rng.choice(40, size=size, replace=False))
+        if order == "descending":
+            features = features[::-1].copy()
+        elif order == "shuffled":
+            rng.shuffle(features)
+        weights = rng.random(size) + 0.1
+        dense = np.zeros(40)
+        dense[features] = weights
+        assert np.allclose(postings.sum(features, weights), matrix @ dense, atol=1e-6)
+    assert np.allclose(postings.sum(np.array([0, 7, 8, 39]), np.ones(4)), 0.0)
+
+
 @BOTH_WAYS
 @pytest.mark.parametrize("dense_from", [0.05, 0.3, 1.0])
 def test_readings_summed_together_agree_with_each_summed_alone(
@@ -160,7 +182,7 @@ def test_postings_built_from_row_chunks_equal_those_from_whole_blocks(
         weights=[0.6, 0.4],
         dense_from=dense_from,
     )
-    for name in ("_dense", "_data", "_indices", "_lengths", "_starts", "_dense_slot"):
+    for name in ("_dense", "_data", "_indices", "_ends", "_starts", "_dense_slot"):
         assert np.array_equal(getattr(chunked, name), getattr(whole, name)), name
 
 
@@ -184,17 +206,6 @@ def test_few_features_counted_in_python_are_numpys_to_the_bit(
     for name in ("columns", "weights", "factors", "scales"):
         assert getattr(few, name).dtype == getattr(counted, name).dtype
         assert np.array_equal(getattr(few, name), getattr(counted, name)), name
-
-
-@pytest.mark.parametrize("seed", range(4))
-def test_one_weighted_row_is_einsums_sum_of_it_to_the_bit(seed: int) -> None:
-    rng = np.random.default_rng(seed)
-    rows = (rng.random((1, 5_000)) * rng.random(5_000) ** 8).astype(np.float32)
-    weights = (rng.random(1) * 10).astype(np.float32)
-    by_einsum = np.einsum("j,jn->n", weights, rows, optimize=False)
-    summed = np.empty(5_000, np.float32)
-    postings._weighted_rows(weights, rows, out=summed)
-    assert summed.tobytes() == by_einsum.tobytes()
 
 
 @BOTH_WAYS
