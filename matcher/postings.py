@@ -84,13 +84,13 @@ class Postings:
             [sum(np.asarray(c.getnnz(axis=0), np.int64) for c in chunks) for chunks in chunked]
         )
         is_dense = counts >= max(dense_from * self.rows, 1)
-        self._dense_slot: IntArray = np.full(len(is_dense), -1, dtype=np.int64)
-        self._dense_slot[is_dense] = np.arange(int(is_dense.sum()))
         lengths = np.where(is_dense, 0, counts)
-        # The compiled loops take the rows and the positions in one integer type: 32 bits
-        # while the postings fit.
+        # The compiled loops take the rows, the positions and the dense rows' slots in one
+        # integer type: 32 bits while the postings fit.
         total = int(lengths.sum())
         self._index = np.int32 if max(total, self.rows) <= np.iinfo(np.int32).max else np.int64
+        self._dense_slot: NDArray[np.int32 | np.int64] = np.full(len(is_dense), -1, self._index)
+        self._dense_slot[is_dense] = np.arange(int(is_dense.sum()))
         # Where each feature's postings start and end (a dense feature: none).
         self._ends: NDArray[np.int32 | np.int64] = np.cumsum(lengths).astype(self._index)
         self._starts: NDArray[np.int32 | np.int64] = (self._ends - lengths).astype(self._index)
@@ -151,7 +151,7 @@ class Postings:
         dense = slots >= 0
         if dense.any():
             if self._flat:
-                rows = slots.compress(dense).astype(self._index)
+                rows = slots.compress(dense)
                 _add_product(out, counted.compress(dense, axis=1), rows, self._dense)
             else:
                 self._grouped_dense_sums(parts, dense, slots, out)
@@ -173,11 +173,11 @@ class Postings:
         start, that stretch is empty: the loop walks the question's postings alone, where
         they are stored (in any other order the sums are the same, the walk longer).
         """
-        order = np.argsort(self._starts.take(features))[::-1]
-        chosen = features.take(order)
-        bounds = np.empty(2 * len(chosen) + 1, self._index)
-        bounds[0:-1:2] = self._starts.take(chosen)
-        bounds[1:-1:2] = self._ends.take(chosen)
+        starts = self._starts.take(features)
+        order = np.argsort(starts)[::-1]
+        bounds = np.empty(2 * len(order) + 1, self._index)
+        bounds[0:-1:2] = starts.take(order)
+        bounds[1:-1:2] = self._ends.take(features.take(order))
         bounds[-1] = bounds[-2]
         # A reading's vector: a feature's weight for its column, 0 for the stretch after it.
         # (One call a reading writes its sums in place; one for all readings, `csc_matvecs`,
@@ -193,7 +193,7 @@ class Postings:
         self,
         parts: Sequence[Features],
         dense: NDArray[np.bool_],
-        slots: IntArray,
+        slots: NDArray[np.int32 | np.int64],
         out: NDArray[np.float32],
     ) -> None:
         """Add each reading's weighted sum of the dense rows of its features to `out`, those
@@ -214,7 +214,7 @@ class Postings:
         weights = np.concatenate([p.weights for p in parts]).take(in_order)
         summed = np.zeros((int(starts.sum()), self.rows), np.float32)
         bounds = np.append(starts.nonzero()[0], len(order)).astype(self._index)
-        _add_rows(summed, bounds, slots.take(in_order).astype(self._index), weights, self._dense)
+        _add_rows(summed, bounds, slots.take(in_order), weights, self._dense)
         # Each reading counts a group for its factor times the reading's scale of its part.
         firsts = ordered.compress(starts, axis=1)
         scales = np.array([p.scales for p in parts]).T  # readings × parts
