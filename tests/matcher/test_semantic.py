@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import pwd
 import sqlite3
+import unicodedata
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ import pytest
 
 from matcher import Action, KnowledgeBase, Matcher, MatcherSettings, Morphology
 from matcher.knowledge import Entry
-from matcher.semantic import Encoder, default_cache_file, passage_text
+from matcher.semantic import QUERY_TOKENS, Encoder, default_cache_file, passage_text
 from matcher.settings import Meaning
 
 WORDS_ONLY = MatcherSettings(meaning=Meaning(enabled=False))
@@ -29,13 +30,18 @@ class CountingEncoder(Encoder):
         self.questions: list[str] = []
         self.embedded = 0
         self.encoded: list[tuple[str, bool]] = []  # what `encode` embedded, as a query or not
+        self.read: list[str] = []  # what the model embedded of each question
         model = self._model
         outer = self
 
         class Counted:
             def query(self, text: str) -> Any:
                 outer.embedded += 1
+                outer.read.append(text)
                 return model.query(text)
+
+            def token_count(self, text: str, is_query: bool) -> Any:
+                return model.token_count(text, is_query)
 
             def encode(self, text: str, is_query: bool) -> Any:
                 outer.embedded += 1
@@ -100,6 +106,59 @@ def test_a_question_asked_again_is_not_embedded_again() -> None:
     assert encoder.questions_embedded == 2
     assert np.array_equal(first, again)
     assert not np.array_equal(first, other)
+
+
+LONG_STORY = (
+    "Здравствуйте, второй день не могу попасть в свой профиль на портале: ввожу пароль, "
+    "приходит код, ввожу код, и снова страница входа. "
+) * 20  # about 2,000 characters, as much as the matcher reads
+
+
+@pytest.mark.parametrize(
+    "question",
+    [LONG_STORY, "😀" * 2_000, "пароль" * 400, "\u200f\u200d" * 1_000 + LONG_STORY, "\x85" * 2_000],
+    ids=["words", "emoji", "one-long-word", "invisible-then-words", "next-lines"],
+)
+def test_a_long_question_is_embedded_by_its_first_words(question: str) -> None:
+    # The model's time grows with the tokens it reads (a 2,000-character question of emoji
+    # is 2,005 of them, about 5 s of one core, every other unsure question waiting): it
+    # reads as much of the question's start as fits in QUERY_TOKENS, cut between words.
+    encoder = CountingEncoder()
+    encoder.query(question)
+    [read] = encoder.read
+    model = encoder._model
+    assert question.startswith(read)
+    assert model.token_count(read, True) <= QUERY_TOKENS
+    following = question[len(read) :]
+    if " " in question[: len(read) + 1]:  # a word before the cut: it falls between words
+        assert following[:1].isspace()
+        next_word = following.split(maxsplit=1)[0]
+        assert model.token_count(f"{read} {next_word}", True) > QUERY_TOKENS
+    else:  # one long word: cut inside it, as long as fits
+        assert model.token_count(question[: len(read) + 8], True) > QUERY_TOKENS
+
+
+def test_letters_the_engine_spells_out_at_length_are_embedded_without_harm() -> None:
+    # "ﷺ" (U+FDFA) is 18 letters in Unicode's compatibility form: ten of them in a text
+    # overran the engine's own normalisation and aborted the process. A question and a
+    # passage with fifty get the vectors of their compatibility form.
+    text = "не могу войти " + "ﷺ" * 50
+    spelt = unicodedata.normalize("NFKC", text)
+    encoder = Encoder()
+    question = encoder.query(text)
+    assert question.shape == (384,)
+    assert abs(float(question @ question) - 1) < 1e-5
+    assert np.array_equal(question, encoder.query(spelt))
+    assert np.array_equal(encoder.passages([text]), encoder.passages([spelt]))
+
+
+def test_a_question_within_the_tokens_is_embedded_whole() -> None:
+    # RUTUBE's longest question, 395 characters, is 97 tokens.
+    question = LONG_STORY[:380].rsplit(maxsplit=1)[0]
+    encoder = CountingEncoder()
+    encoder.query(question)
+    assert encoder.read == [question]
+    assert np.array_equal(encoder.query(question), encoder._model.query(question))
 
 
 def _base(*entries: tuple[str, str, str]) -> KnowledgeBase:

@@ -100,6 +100,20 @@ async def test_a_broken_character_is_told_in_russian(web: Web) -> None:
     }
 
 
+async def test_a_question_of_letters_spelt_out_at_length_gets_its_answer(web: Web) -> None:
+    """A question the words leave unsure goes to the meaning's stage: until 2026-12-07
+    "ﷺ" (U+FDFA, 18 letters in Unicode's compatibility form) ten times in it overran the
+    embedding engine's buffer and aborted the whole server."""
+    asked = await web.client.post(
+        "/api/v1/ask",
+        json={"question": "не могу попасть в свой профиль на портале " + "ﷺ" * 200},
+    )
+    assert asked.status_code == 200, asked.text
+    assert asked.json()["action"] in ("clarify", "handoff")
+    again = await web.client.post("/api/v1/ask", json={"question": "забыл пароль"})
+    assert again.json()["answer"].startswith("Новый пароль")
+
+
 @pytest.mark.parametrize("path", ["/api/v1/ask", "/api/v1/handoff"])
 async def test_a_question_far_over_the_limit_names_the_real_limit(web: Web, path: str) -> None:
     """Until 2026-12-05 a question over 8,000 characters was told "не больше 8000 символов",
