@@ -153,8 +153,10 @@ def test_letters_the_engine_spells_out_at_length_are_embedded_without_harm() -> 
 
 
 def test_a_question_within_the_tokens_is_embedded_whole() -> None:
-    # RUTUBE's longest question, 395 characters, is 97 tokens.
+    # RUTUBE's longest question, 395 characters, is 97 tokens. This one is counted (it is
+    # longer than the tokens allowed could be in characters) and read whole.
     question = LONG_STORY[:380].rsplit(maxsplit=1)[0]
+    assert len(question) > QUERY_TOKENS
     encoder = CountingEncoder()
     encoder.query(question)
     assert encoder.read == [question]
