@@ -228,7 +228,10 @@ def _add_product(
     """Add `weights` (a row of `out` × `rows`) times the rows of `matrix` named by `rows`."""
     count = len(rows)
     bounds = np.arange(0, len(out) * count + 1, count, dtype=rows.dtype)
-    _add_rows(out, bounds, np.tile(rows, len(out)), weights, matrix)
+    # The rows once per row of `out` (numpy's `tile` takes 2.7 µs in Python for this, the
+    # array's own `repeat` 0.5).
+    every = rows.reshape(1, count).repeat(len(out), axis=0).ravel()
+    _add_rows(out, bounds, every, weights, matrix)
 
 
 def _add_rows(
