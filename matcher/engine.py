@@ -156,7 +156,8 @@ class Matcher:
         self._vectors = fitted.index
         w = self.settings.weights
         # The three kinds of evidence are blocks of one postings matrix, their weights built
-        # in, so that a question's score is one sum (see `_score`).
+        # in, so that a question's score is one sum (see `_score`); the lemmas' block right
+        # after the n-grams', as `VectorIndex.queries` gives their columns.
         self._evidence = Postings(
             [fitted.chars, fitted.lemmas, self._terms.keyed],
             weights=[w.char_ngrams, w.entry_lemmas, w.coverage],
@@ -552,12 +553,13 @@ class Matcher:
 
     def _score(self, analyses: list[Analysis], without: tuple[int, int] | None) -> FloatArray:
         """Scores of every entry (columns) for each analysed variant (rows)."""
+        # The n-grams' and the lemmas' features side by side, as their blocks are in the
+        # postings (`__init__`): one part from CHARS on, the key terms another.
         parts = [
-            self._vectors.char_queries([a.words for a in analyses]),
-            self._vectors.lemma_queries([a.lemmas for a in analyses]),
+            self._vectors.queries([a.words for a in analyses], [a.lemmas for a in analyses]),
             self._terms.queries([a.terms for a in analyses]),
         ]
-        scores = self._evidence.sum_readings(parts, [CHARS, LEMMAS, COVERAGE])
+        scores = self._evidence.sum_readings(parts, [CHARS, COVERAGE])
         if without is not None:
             w = self.settings.weights
             entry, phrasing = without

@@ -48,12 +48,32 @@ FLAT_UP_TO = 2_000
 
 @dataclass(frozen=True, slots=True)
 class Features:
-    """One block's features in a few readings of a question, ready to be summed."""
+    """The features of a few readings of a question, ready to be summed: of one block, or of
+    several blocks side by side (each one's columns after the one's before it, as the
+    postings hold them), each block a part with a scale of its own per reading."""
 
-    columns: IntArray  # the features any reading has, as columns of the block
+    columns: IntArray  # the features any reading has, as columns of the block(s)
     weights: FloatArray  # their weights, the same in every reading (IDF)
     factors: FloatArray  # readings × columns: how much each reading has of each (0: none)
-    scales: FloatArray  # per reading: what its sums are multiplied by (e.g. 1 / its norm)
+    scales: FloatArray  # readings × parts: what a reading's sums of a part are multiplied by
+    parts: IntArray  # per column: its part (a column of `scales`)
+    # readings × columns: what each reading counts each feature for, scale × factor × weight
+    # (worked out where the factors are found, for only the features a reading has).
+    counted: FloatArray
+
+    @classmethod
+    def of_one_part(
+        cls, columns: IntArray, weights: FloatArray, factors: FloatArray, scales: FloatArray
+    ) -> Features:
+        """The features of one block, `scales` one per reading."""
+        return cls(
+            columns,
+            weights,
+            factors,
+            scales[:, None],
+            np.zeros(len(columns), np.int64),
+            factors * weights * scales[:, None],
+        )
 
 
 class Postings:
@@ -131,22 +151,27 @@ class Postings:
     def sum(self, features: IntArray, weights: FloatArray, *, block: int = 0) -> FloatArray:
         """For every row, the sum over `features` of weight × the row's value of the feature."""
         one = np.ones((1, len(features)))
-        summed = self.sum_readings([Features(features, weights, one, np.ones(1))], [block])
+        part = Features.of_one_part(features, weights, one, np.ones(1))
+        summed = self.sum_readings([part], [block])
         row: FloatArray = summed[0]
         return row
 
     def sum_readings(self, parts: Sequence[Features], blocks: Sequence[int]) -> FloatArray:
         """Per reading (rows of the result) and row: the sum over the parts (features of
-        `blocks`) of scale × factor × weight × the row's value of the feature, in float32
-        (the postings' own precision) as float64."""
-        readings = len(parts[0].scales)
+        `blocks`, each the first block of its part's columns) of what the reading counts
+        each for (`Features.counted`) × the row's value of the feature, in float32 (the
+        postings' own precision) as float64."""
+        readings = len(parts[0].counted)
         offsets = self._offset_list
-        features = np.concatenate(
-            [p.columns + offsets[b] for p, b in zip(parts, blocks, strict=True)]
-        )
+        if len(parts) == 1:
+            features = parts[0].columns + offsets[blocks[0]]
+            counted = parts[0].counted
+        else:
+            features = np.concatenate(
+                [p.columns + offsets[b] for p, b in zip(parts, blocks, strict=True)]
+            )
+            counted = np.concatenate([p.counted for p in parts], axis=1)
         out = np.zeros((readings, self.rows), np.float32)
-        # What each reading counts each feature for: scale × factor × weight.
-        counted = np.concatenate([p.factors * p.weights * p.scales[:, None] for p in parts], axis=1)
         slots = self._dense_slot.take(features)
         dense = slots >= 0
         if dense.any():
@@ -201,7 +226,10 @@ class Postings:
         summed once: the readings differ in a word or two, so most of them are, and the
         groups' sums are then added per reading."""
         members = dense.nonzero()[0]
-        part = np.arange(len(parts)).repeat([len(p.columns) for p in parts]).take(members)
+        # Each column's part among all the parts' (the scales side by side).
+        firsts = np.cumsum([0] + [p.scales.shape[1] for p in parts[:-1]])
+        part = np.concatenate([p.parts + first for p, first in zip(parts, firsts, strict=True)])
+        part = part.take(members)
         factors = np.concatenate([p.factors for p in parts], axis=1).take(members, axis=1)
         # Keys: a column per feature, its part and then its factor in each reading.
         keys = np.concatenate((part[None].astype(np.float64), factors))
@@ -216,9 +244,9 @@ class Postings:
         bounds = np.append(starts.nonzero()[0], len(order)).astype(self._index)
         _add_rows(summed, bounds, slots.take(in_order), weights, self._dense)
         # Each reading counts a group for its factor times the reading's scale of its part.
-        firsts = ordered.compress(starts, axis=1)
-        scales = np.array([p.scales for p in parts]).T  # readings × parts
-        combine = firsts[1:] * scales.take(firsts[0].astype(np.int64), axis=1)
+        heads = ordered.compress(starts, axis=1)
+        scales = np.concatenate([p.scales for p in parts], axis=1)  # readings × parts
+        combine = heads[1:] * scales.take(heads[0].astype(np.int64), axis=1)
         _add_product(out, combine, np.arange(len(summed), dtype=self._index), summed)
 
 

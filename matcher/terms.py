@@ -100,14 +100,24 @@ class TermIndex:
                 if t in self._columns:
                     found.setdefault(t, []).append(row)
         columns = np.asarray([self._columns[t] for t in found], np.int64)
+        weights = [self._weights[t] for t in found]
+        scales = [1.0 / mass if mass > 0 else 1.0 for mass in masses]
         # Built in Python and converted once: a numpy assignment per term costs more.
         have = [set(rows) for rows in found.values()]
-        presence = np.array(
-            [[1.0 if row in rows else 0.0 for rows in have] for row in range(len(readings))],
-            dtype=np.float64,
-        ).reshape(len(readings), len(found))
-        scales = np.asarray([1.0 / mass if mass > 0 else 1.0 for mass in masses], np.float64)
-        return Features(columns, self.idf.take(columns), presence, scales)
+        presence, counted = [], []
+        for row, scale in enumerate(scales):
+            held = [row in rows for rows in have]
+            presence.append([1.0 if h else 0.0 for h in held])
+            counted.append([w * scale if h else 0.0 for w, h in zip(weights, held, strict=True)])
+        shape = (len(readings), len(found))
+        return Features(
+            columns,
+            np.asarray(weights, np.float64),
+            np.array(presence, np.float64).reshape(shape),
+            np.asarray(scales, np.float64)[:, None],
+            np.zeros(len(found), np.int64),
+            np.array(counted, np.float64).reshape(shape),
+        )
 
     def coverage_without(self, terms: Sequence[str], entry: int, phrasing: int) -> float:
         """The coverage for one entry as if one of its phrasings were gone."""

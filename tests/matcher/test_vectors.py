@@ -149,7 +149,7 @@ def test_readings_summed_together_agree_with_each_summed_alone(
         factors[1, :3] = 0.0  # a word the second reading lacks
         factors[2, 3:5] = 2.0  # a term the third reading repeats
         scales = rng.random(3) + 0.5
-        parts.append(Features(columns, weights, factors, scales))
+        parts.append(Features.of_one_part(columns, weights, factors, scales))
         for reading in range(3):
             dense = np.zeros(matrix.shape[1])
             dense[columns] = weights * factors[reading] * scales[reading]
@@ -163,8 +163,77 @@ def test_many_texts_vectorised_at_once_agree_with_sklearn() -> None:
     found = _QueryVectorizer(ours).many(texts)
     expected = fitted.transform(texts).toarray()
     ours = np.zeros_like(expected)
-    ours[:, found.columns] = found.factors * found.weights * found.scales[:, np.newaxis]
+    ours[:, found.columns] = found.counted
     assert np.allclose(ours, expected)
+
+
+@BOTH_WAYS
+@pytest.mark.parametrize("dense_from", [0.05, 0.3, 1.0])
+def test_blocks_side_by_side_in_one_part_sum_as_each_block_alone(
+    dense_from: float, flat_up_to: int
+) -> None:
+    """The engine hands the n-grams' and the lemmas' features over as one `Features` of two
+    parts (`VectorIndex.queries`), each with its own scale per reading: the sums must be
+    those of each block handed over on its own."""
+    rng = np.random.default_rng(5)
+    blocks = [
+        sparse.random(300, 80, density=0.3, random_state=9, format="csr"),
+        sparse.random(300, 40, density=0.2, random_state=10, format="csr"),
+        sparse.random(300, 30, density=0.05, random_state=11, format="csr"),
+    ]
+    reference = Postings(blocks, weights=[0.5, 0.3, 0.2], dense_from=dense_from)
+    postings = Postings(
+        blocks, weights=[0.5, 0.3, 0.2], dense_from=dense_from, flat_up_to=flat_up_to
+    )
+    alone = []
+    for matrix in blocks:
+        columns = np.sort(rng.choice(matrix.shape[1], size=10, replace=False))
+        factors = np.ones((3, 10))
+        factors[1, :2] = 0.0
+        factors[2, 4] = 1.5
+        alone.append(Features.of_one_part(columns, rng.random(10), factors, rng.random(3) + 0.5))
+    first, second, terms = alone
+    side_by_side = Features(
+        np.concatenate((first.columns, second.columns + 80)),
+        np.concatenate((first.weights, second.weights)),
+        np.concatenate((first.factors, second.factors), axis=1),
+        np.concatenate((first.scales, second.scales), axis=1),
+        np.repeat([0, 1], 10),
+        np.concatenate((first.counted, second.counted), axis=1),
+    )
+    expected = reference.sum_readings(alone, [0, 1, 2])
+    got = postings.sum_readings([side_by_side, terms], [0, 2])
+    assert np.allclose(got, expected, atol=1e-6)
+    assert np.abs(got).sum() > 1.0  # the features were summed at all
+
+
+def test_the_ngrams_and_lemmas_side_by_side_are_each_counted_alone_to_the_bit() -> None:
+    """`VectorIndex.queries` counts both kinds of features in one pass: each part must be
+    what its own vectoriser gives (columns, TF, IDF, norm), bit for bit, since the scores
+    (and which reading is matched) depend on how they round."""
+    phrasings = [PHRASINGS[:3], PHRASINGS[3:5], PHRASINGS[5:]]
+    fitted = vectors.fit_vectors(phrasings, ["забыть пароль госуслуга", "выписка эптс", "код"])
+    index = fitted.index
+    words = ["забыл пароль пароль", "выпизка эптс", "", "код код код мфц"]
+    lemmas = ["забыть пароль", "выписка эптс эптс", "", "совсем другой"]
+    together = index.queries(words, lemmas)
+    width = index._char_vector.width
+    split = int(np.searchsorted(together.columns, width))
+    for part, (texts, vectorizer, columns) in enumerate(
+        [
+            (words, index._char_vector, slice(None, split)),
+            (lemmas, index._lemma_vector, slice(split, None)),
+        ]
+    ):
+        packed = vectorizer.packed(texts)
+        alone = vectors._count(packed, vectors.ONE_PART, vectorizer.idf, len(texts))
+        assert np.array_equal(together.columns[columns] - (width if part else 0), alone.columns)
+        assert np.array_equal(together.parts[columns], np.full(len(alone.columns), part))
+        assert np.array_equal(together.scales[:, part], alone.scales[:, 0])
+        for name in ("weights", "factors", "counted"):
+            ours = getattr(together, name)
+            assert np.array_equal(ours[..., columns], getattr(alone, name)), name
+    assert split > 0 and split < len(together.columns)  # both kinds were there
 
 
 @pytest.mark.parametrize("dense_from", [0.05, 0.3, 1.0])
@@ -203,7 +272,7 @@ def test_few_features_counted_in_python_are_numpys_to_the_bit(
     few = _QueryVectorizer(ours).many(texts)
     monkeypatch.setattr(vectors, "FEW_FEATURES", -1)
     counted = _QueryVectorizer(ours).many(texts)
-    for name in ("columns", "weights", "factors", "scales"):
+    for name in ("columns", "weights", "factors", "scales", "parts", "counted"):
         assert getattr(few, name).dtype == getattr(counted, name).dtype
         assert np.array_equal(getattr(few, name), getattr(counted, name)), name
 
