@@ -18,6 +18,7 @@ from matcher.lexicon import (
     LATIN_TERMS,
     NEGATED_POINTERS,
     POINTER_PREPOSITIONS,
+    REQUEST_WORDS,
     STOP_WORDS,
 )
 from matcher.morph import Morphology
@@ -63,6 +64,9 @@ class Analysis:
     # Courtesy kept as terms where the message says more ("спасибо за помощь" read as thanks):
     # the second reading of `Analyzer.analyze_both` when the first left courtesy out.
     courtesy_kept: bool = False
+    # How many of the terms are courtesy: greetings, thanks and the like, or, where there is
+    # none, the words that wrap a request ("помогите"). Counted where courtesy is kept.
+    courtesy: int = 0
 
     @property
     def lemmas(self) -> str:
@@ -213,6 +217,7 @@ class Analyzer:
         kept: list[str] = []  # with it: the courtesy terms in their places
         filler: list[str] = []
         kept_words: list[str] = []
+        asking = 0  # the filler that wraps a request (`Analysis.courtesy`)
         for term, index in folded:
             kind = None if index is None else kinds[index]
             if kind is None:
@@ -222,6 +227,8 @@ class Analyzer:
             if kind is FILLER:
                 filler.append(term)
                 kept.append(term)
+                token = None if index is None else tokens[index]
+                asking += term in REQUEST_WORDS or token in REQUEST_WORDS
             elif kind is not FUNCTION:
                 # "не понял" is not "понял": the word right after "не" is a term of its own.
                 negated = index is not None and index > 0 and tokens[index - 1] == NOT
@@ -253,6 +260,7 @@ class Analyzer:
                 bool(filler) and len(kept_terms) < len(kept) + len(filler),
                 bool(filler) and len(kept) == len(filler),
                 courtesy_kept=dropped,
+                courtesy=len(filler) - asking or asking,
             ),
         )
 

@@ -477,10 +477,13 @@ class Matcher:
         typos = frozenset(tokens) - frozenset(repaired)
         variants: dict[tuple[str, tuple[str, ...]], Analysis] = {}
         with_courtesy: list[Analysis] = []
+        share = self.settings.courtesy_share
         for reading in readings:
             analysis, kept = self.analyzer.analyze_both(reading, verbatim=typos)
             variants.setdefault((analysis.words, analysis.terms), analysis)
-            if analysis.dropped_courtesy:
+            # Courtesy beside a question of its own is left out (`courtesy_share`).
+            courtesy = kept.courtesy
+            if analysis.dropped_courtesy and courtesy >= share * (courtesy + len(analysis.terms)):
                 with_courtesy.append(kept)
         # Only for the entries that hold courtesy (`_reading`): a base with none is spared them
         # (a fifth of the words' time a question, which has a greeting and a typo).

@@ -321,7 +321,8 @@ STOP_WORDS = frozenset(
 # Courtesy and filler that wraps a question without changing it. A question made of nothing
 # else keeps them (so "здравствуйте" alone is still understood as a greeting). Words that are
 # courtesy only together ("добрый день", but "через сколько дней") are in COURTESY_PHRASES.
-FILLER_WORDS = frozenset(
+# Greetings, thanks, apologies and address: courtesy proper.
+COURTESY_WORDS = frozenset(
     [
         "здравствуйте",
         "здравствуй",
@@ -330,6 +331,25 @@ FILLER_WORDS = frozenset(
         "добрый",
         "доброе",
         "добрая",
+        "уважаемый",
+        "уважаемая",
+        "спасибо",
+        "заранее",
+        "благодарить",
+        "здрасте",
+        "здрасьте",
+        "алло",
+        "извинить",
+        "извините",
+        "здравствовать",
+        "приветствовать",
+    ]
+)
+# The words that wrap a request ("подскажите", "хочу узнать"): filler too, but a sign that the
+# message asks something, so they count as its courtesy only where it has no other
+# (`Analysis.courtesy`: "помогите мне с вопросом" is a plea for help).
+REQUEST_WORDS = frozenset(
+    [
         "пожалуйста",
         "подсказать",
         "сказать",
@@ -339,32 +359,20 @@ FILLER_WORDS = frozenset(
         "скажите",
         "объясните",
         "пояснить",
-        "уважаемый",
-        "уважаемая",
-        "спасибо",
-        "заранее",
-        "благодарить",
-        "здрасте",
-        "здрасьте",
-        "алло",
         "хотеть",
         "хотеться",
         "вопросик",
         "интересовать",
         "спросить",
-        "извинить",
-        "извините",
         "прошу",
         "просить",
-        "здравствовать",
-        "приветствовать",
-        "благодарить",
         "объяснить",
         "подсказывать",
         "помогать",
         "пожалуй",
     ]
 )
+FILLER_WORDS = COURTESY_WORDS | REQUEST_WORDS
 
 # Greetings and thanks of several words, as lemmas: courtesy as a whole, while each word
 # alone may carry meaning ("день" in "сколько дней рассматривают", "ответ" in "нет ответа").
@@ -380,6 +388,10 @@ COURTESY_PHRASES = frozenset(
         ("день", "добрый"),
         ("вечер", "добрый"),
         ("утро", "добрый"),
+        # Thanks with its intensifier ("большое спасибо", "спасибо огромное") or a blessing.
+        *((much, "спасибо") for much in ("большой", "огромный")),
+        *(("спасибо", much) for much in ("большой", "огромный")),
+        ("дать", "бог", "здоровье"),
         *(
             (thanks, "за", what)
             for thanks in ("спасибо", "благодарить")

@@ -93,4 +93,9 @@ class MatcherSettings:
     typo_similarity: float = 80.0  # rapidfuzz ratio (0-100) a repaired word must reach
     typo_max_edits: int = 2
     reported_candidates: int = 5  # `candidates` in the JSON contract: at most 5
+    # A message's courtesy (`Analysis.courtesy`) is matched to the entries about courtesy (a
+    # greeting, thanks) only when it is at least this share of the message's terms
+    # ("спасибо, разобрался"); below it ("спасибо, а как оплатить штраф") the rest of the
+    # message decides, as if it were not there: thanks is not an answer to a question.
+    courtesy_share: float = 0.5
     max_question_chars: int = 2_000  # longer questions are cut before analysis

@@ -34,14 +34,14 @@ SparseVector = tuple[IntArray, FloatArray]
 STEM_MARK = "~"
 # Distinct words whose features are remembered; words repeat far more than they vary.
 WORD_CACHE = 200_000
-# Up to this many features in all, a question's texts are counted in Python (its key terms:
-# a dozen or two); beyond, with numpy (its character n-grams: a few hundred).
+# Up to this many features in all, `many` counts texts in Python (a staff check's lemma text:
+# a dozen or two); beyond, with numpy (a text's character n-grams: a few hundred).
 FEW_FEATURES = 64
 # A column in a word's packed features (`Tfidf.word_columns`): a native 64-bit integer.
 COLUMN_BYTES = 8
 # The offsets of a single vectoriser's columns (`_count`).
 ONE_PART = np.zeros(1, np.int64)
-# 1 + ln(count) by count, worked out by numpy as `many` does, so that both ways agree.
+# 1 + ln(count) by count, worked out by numpy as `_count` does, so that both ways agree.
 SUBLINEAR_TF: list[float] = [0.0, *(1.0 + np.log(np.arange(1, FEW_FEATURES + 1))).tolist()]
 
 
@@ -195,7 +195,7 @@ class VectorIndex:
         """Each reading's character n-grams (of its normalised `words`) and lemma features
         (of its `lemmas`), side by side: the lemmas' columns after all the n-grams', each a
         part normalised on its own. Counted in one pass: two would make twice the numpy
-        calls, which cost more than the counting (a question's words path: 10% quicker)."""
+        calls, which cost more than the counting (the words path 12% quicker; README, Speed)."""
         packed = self._char_vector.packed(words) + self._lemma_vector.packed(lemmas)
         return _count(packed, self._offsets, self._idf, len(words))
 
@@ -287,7 +287,7 @@ class _QueryVectorizer:
         return _count(packed, ONE_PART, self._idf, len(texts))
 
     def _count_few(self, per_text: list[list[int]]) -> Features:
-        """`many` for a few features (a question's key terms), counted in Python, where
+        """`many` for a few features (a lemma text's), counted in Python, where
         numpy costs more per call than the work. The same arithmetic in the same order: the
         same bits (a test checks it)."""
         union = sorted({c for found in per_text for c in found})

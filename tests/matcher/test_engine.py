@@ -260,6 +260,65 @@ def test_an_entry_that_is_courtesy_keeps_its_courtesy(
     assert match.entry_id == "chat-thanks"
 
 
+@pytest.fixture(scope="module")
+def project_words(project_kb: KnowledgeBase, morphology: Morphology) -> Matcher:
+    """The product's base matched by the words alone: what they decide, nothing embedded."""
+    return Matcher(
+        project_kb, morphology=morphology, settings=MatcherSettings(meaning=Meaning(enabled=False))
+    )
+
+
+@pytest.mark.parametrize(
+    ("courtesy", "question"),
+    [
+        ("Спасибо,", "а как оплатить штраф?"),
+        ("Здравствуйте,", "какая завтра погода"),
+        ("Здравствуйте, подскажите пожалуйста,", "сколько стоит загранпаспорт"),
+        ("Добрый день!", "Как записаться к врачу?"),
+        ("здравствуйте", "хочу оформить пособие на ребенка"),
+        ("Привет,", "где посмотреть статус заявления"),
+        ("спасибо,", "а почему заявление отклонили"),
+        ("Доброе утро, подскажите,", "как восстановить пароль"),
+    ],
+)
+def test_courtesy_beside_a_question_leaves_the_question_to_decide(
+    project_words: Matcher, courtesy: str, question: str
+) -> None:
+    """A citizen who thanks or greets and asks something new wants the question answered:
+    "спасибо, а как оплатить штраф" was answered «Пожалуйста!» (the thanks entry, 0.42),
+    and a greeting before an off-topic question offered the greeting instead of a person.
+    The question decides as it does without the courtesy."""
+    polite = project_words.match(f"{courtesy} {question}")
+    plain = project_words.match(question)
+    assert (polite.action, polite.entry_id) == (plain.action, plain.entry_id)
+    assert [c.entry_id for c in polite.candidates] == [c.entry_id for c in plain.candidates]
+    # Nothing about courtesy is answered or offered.
+    shown: list[str | None] = []
+    if polite.action is Action.ANSWER:
+        shown = [polite.entry_id]
+    elif polite.action is Action.CLARIFY:
+        shown = [c.entry_id for c in polite.candidates[: polite.offered]]
+    assert not any(str(entry).startswith("chat-") for entry in shown)
+
+
+@pytest.mark.parametrize(
+    ("message", "entry_id"),
+    [
+        ("спасибо, разобрался", "chat-thanks"),
+        ("огромное спасибо вы меня выручили", "chat-thanks"),
+        ("Спасибо большое, помогли!", "chat-thanks"),
+        ("здравствуйте, у меня вопрос", "chat-hello"),
+        ("спасибо, всё понятно", "chat-ok"),
+    ],
+)
+def test_courtesy_with_a_remark_is_answered_as_courtesy(
+    project_matcher: Matcher, message: str, entry_id: str
+) -> None:
+    """Thanks or a greeting with a word or two beside it is still thanks or a greeting."""
+    match = project_matcher.match(message)
+    assert (match.action, match.entry_id) == (Action.ANSWER, entry_id)
+
+
 @pytest.mark.parametrize(
     ("question", "look_alike", "greeting"),
     [

@@ -225,8 +225,7 @@ def test_the_ngrams_and_lemmas_side_by_side_are_each_counted_alone_to_the_bit() 
             (lemmas, index._lemma_vector, slice(split, None)),
         ]
     ):
-        packed = vectorizer.packed(texts)
-        alone = vectors._count(packed, vectors.ONE_PART, vectorizer.idf, len(texts))
+        alone = vectorizer.many(texts)
         assert np.array_equal(together.columns[columns] - (width if part else 0), alone.columns)
         assert np.array_equal(together.parts[columns], np.full(len(alone.columns), part))
         assert np.array_equal(together.scales[:, part], alone.scales[:, 0])
