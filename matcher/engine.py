@@ -466,8 +466,8 @@ class Matcher:
 
     def _analyses(self, question: str) -> list[Analysis]:
         """The readings of `question` that are scored: as typed and repaired, courtesy left
-        out, and then those with courtesy kept where it was there (`_reading`); readings that
-        analyse alike once."""
+        out, and then those with courtesy kept where it was there and is at least
+        `courtesy_share` of the terms (`_reading`); readings that analyse alike once."""
         text = question[: self.settings.max_question_chars]
         tokens = self.analyzer.normalise(text)
         readings = [tokens]
