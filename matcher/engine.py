@@ -440,8 +440,13 @@ class Matcher:
         meanings = self._meanings  # read once: the stage is asked with the vectors it saw
         analyses = self._analyses(question)
         scores = self._score(analyses, without)
-        exact = self._exact_entry(analyses, without)
+        repeated = self._exact_entry(analyses, without)
         best = self._reading(analyses, scores)
+        exact = None
+        if repeated is not None:
+            # The reading that repeats the phrasing is the one matched: its scores are shown
+            # (not a courtesy reading's, which put the greeting above the entry answered).
+            exact, best = repeated
         scored = Scored(analyses[best], scores[best])
         verdict = self._verdict(question, scored, exact)
         if meanings is None or not scored.analysis.terms:
@@ -539,11 +544,14 @@ class Matcher:
         mixed = (1.0 - weight) * scores + weight * similar
         return np.asarray(mixed, np.float64), int(np.argmax(similar))
 
-    def _exact_entry(self, analyses: list[Analysis], without: tuple[int, int] | None) -> int | None:
+    def _exact_entry(
+        self, analyses: list[Analysis], without: tuple[int, int] | None
+    ) -> tuple[int, int] | None:
         """The entry one of whose phrasings the question repeats word for word, if one does
-        (as typed or with its typos repaired, courtesy aside): staff who add a citizen's
-        question to an entry expect it answered. `without`: that phrasing is not there."""
-        for analysis in analyses:
+        (as typed or with its typos repaired, courtesy aside), and the reading that does:
+        staff who add a citizen's question to an entry expect it answered. `without`: that
+        phrasing is not there."""
+        for reading, analysis in enumerate(analyses):
             # Courtesy aside ("Здравствуйте! госуслуги тупят"), or all of it: a phrasing of a
             # greeting is courtesy through and through ("здрасьте всем").
             for key in dict.fromkeys((analysis.words, " ".join(analysis.tokens))):
@@ -551,7 +559,7 @@ class Matcher:
                 if without is not None and entry == without[0]:
                     count -= self._vectors.phrasing_words(entry, without[1]) == key
                 if entry >= 0 and count > 0:
-                    return entry
+                    return entry, reading
         return None
 
     def _score(self, analyses: list[Analysis], without: tuple[int, int] | None) -> FloatArray:

@@ -317,7 +317,7 @@ class _Bulk:
         exact = matcher._exact_entry(analyses, without)
         if exact is not None:
             # Answered with the entry it repeats: the own entry wins outright.
-            return None if exact == ask.entry else UNSETTLED
+            return None if exact[0] == ask.entry else UNSETTLED
         highest = np.maximum(facts.best[rows.start : rows.stop], 0.0)
         # A variant with courtesy kept takes part when it scores an entry that holds courtesy
         # at least as high as the other variants' best (`Matcher._reading`).

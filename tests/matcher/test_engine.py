@@ -399,6 +399,21 @@ def test_words_typed_together_are_answered_as_if_apart(
     assert set(match.matched_terms) == terms
 
 
+@pytest.mark.parametrize(
+    "question", ["здравствуйте, это бот?", "Добрый день! С кем я общаюсь, это бот?"]
+)
+def test_a_stored_phrasing_after_a_greeting_is_shown_with_its_own_scores(
+    project_words: Matcher, question: str
+) -> None:
+    """ "это бот" is a phrasing of the entry about the bot: answered, with the scores of the
+    words that repeat it. It was shown at 0.20 below the greeting at 0.53 (the scores of the
+    reading with the greeting kept), as if the answer were the weaker candidate."""
+    match = project_words.match(question)
+    assert (match.action, match.entry_id) == (Action.ANSWER, "chat-robot")
+    assert match.score == max(c.score for c in match.candidates)
+    assert match.candidates[0].entry_id == "chat-robot"
+
+
 def test_a_known_word_is_never_split(fixture_matcher: Matcher) -> None:
     # "находит" reads as "на ходит" too, but the dictionary knows it: it stays one word.
     analyzer = fixture_matcher.analyzer
