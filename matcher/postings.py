@@ -163,14 +163,10 @@ class Postings:
         postings' own precision) as float64."""
         readings = len(parts[0].counted)
         offsets = self._offset_list
-        if len(parts) == 1:
-            features = parts[0].columns + offsets[blocks[0]]
-            counted = parts[0].counted
-        else:
-            features = np.concatenate(
-                [p.columns + offsets[b] for p, b in zip(parts, blocks, strict=True)]
-            )
-            counted = np.concatenate([p.counted for p in parts], axis=1)
+        features = np.concatenate(
+            [p.columns + offsets[b] for p, b in zip(parts, blocks, strict=True)]
+        )
+        counted = np.concatenate([p.counted for p in parts], axis=1)
         out = np.zeros((readings, self.rows), np.float32)
         slots = self._dense_slot.take(features)
         dense = slots >= 0
