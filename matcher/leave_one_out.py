@@ -32,7 +32,7 @@ from matcher.engine import Matcher, _entry_text
 from matcher.match import Action, Match
 from matcher.postings import FloatArray, IntArray
 from matcher.settings import Thresholds
-from matcher.vectors import COLUMN_BYTES
+from matcher.vectors import COLUMN_BYTES, QueryVectorizer
 
 # How far a score summed here may be from the matcher's own: both sum 32-bit weights, partly
 # in 32 bits, and differ by 1e-7 or so (1e-6 at most on the bases tried).
@@ -127,8 +127,8 @@ class _Bulk:
     def __init__(self, matcher: Matcher) -> None:
         self._matcher = matcher
         vectors = matcher._vectors
-        self._chars = _Counter(vectors._char_vector)
-        self._lemmas = _Counter(vectors._lemma_vector)
+        self._chars = _Counter(vectors.chars)
+        self._lemmas = _Counter(vectors.lemmas)
         self._terms = matcher._terms
         sizes = [len(e.phrasings) for e in matcher.kb]
         owner: IntArray = np.repeat(np.arange(len(sizes)), sizes)
@@ -570,18 +570,18 @@ def _sorted(matrix: sparse.spmatrix) -> sparse.csr_matrix:
 
 
 class _Counter:
-    """Sparse feature counts and TF-IDF rows with a fitted vectorizer's features and IDF
-    (`vectors._QueryVectorizer`), for many texts at once."""
+    """Sparse feature counts and TF-IDF rows with a fitted vectorizer's features and IDF,
+    for many texts at once."""
 
-    def __init__(self, vectorizer: object) -> None:
-        self._word_features = vectorizer._word_features  # type: ignore[attr-defined]
-        self.idf: FloatArray = vectorizer._idf  # type: ignore[attr-defined]
-        self.width = len(self.idf)
+    def __init__(self, vectorizer: QueryVectorizer) -> None:
+        self._vectorizer = vectorizer
+        self.idf: FloatArray = vectorizer.idf
+        self.width = vectorizer.width
 
     def counts(self, texts: Sequence[str]) -> sparse.csr_matrix:
         """texts × features: how often each text has each feature."""
         # A word's columns come packed (`Tfidf.word_columns`): joined, and read at once.
-        per_text = [b"".join(map(self._word_features, t.split())) for t in texts]
+        per_text = self._vectorizer.packed(texts)
         columns = np.frombuffer(b"".join(per_text), np.int64)
         rows = np.repeat(np.arange(len(texts)), [len(f) // COLUMN_BYTES for f in per_text])
         counts = sparse.csr_matrix(

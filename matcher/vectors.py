@@ -87,7 +87,7 @@ def fit_vectors(
     features: WordFeatures = _single if stem is None else partial(_with_stem, stem=stem)
     lemmas = fit_tfidf(entries, features, dtype=np.float64, chunk=chunk)
     by_entry = tuple(rows.astype(np.float32) for rows in lemmas.rows(entries, chunk=chunk))
-    index = VectorIndex(_QueryVectorizer(chars), _QueryVectorizer(lemmas), phrasings)
+    index = VectorIndex(QueryVectorizer(chars), QueryVectorizer(lemmas), phrasings)
     return FittedVectors(index, centroids, by_entry)
 
 
@@ -128,7 +128,7 @@ def _starts_of_runs(ordered: IntArray) -> NDArray[np.bool_]:
 
 def _count(packed: Sequence[bytes], offsets: IntArray, idf: FloatArray, readings: int) -> Features:
     """The features of `readings` texts in one or more parts: `packed` holds each part's
-    texts' columns in turn (`_QueryVectorizer.packed`), a part's columns `offsets` from the
+    texts' columns in turn (`QueryVectorizer.packed`), a part's columns `offsets` from the
     first's; `idf` is every part's, side by side. Sublinear TF × IDF, each text's part
     L2-normalised: scikit-learn's `transform` of each part, to the bit (a test checks it).
 
@@ -175,8 +175,8 @@ class VectorIndex:
 
     def __init__(
         self,
-        chars: _QueryVectorizer,
-        lemmas: _QueryVectorizer,
+        chars: QueryVectorizer,
+        lemmas: QueryVectorizer,
         phrasings: Sequence[Sequence[str]],
     ) -> None:
         self._char_vector = chars
@@ -190,6 +190,16 @@ class VectorIndex:
         self._phrasings = [tuple(texts) for texts in phrasings]
         # The check walks entry by entry: a few entries' vectors are enough to keep.
         self._entry_sum = lru_cache(maxsize=4)(self._entry_sum_uncached)
+
+    @property
+    def chars(self) -> QueryVectorizer:
+        """The character n-grams' vectoriser."""
+        return self._char_vector
+
+    @property
+    def lemmas(self) -> QueryVectorizer:
+        """The lemmas' vectoriser."""
+        return self._lemma_vector
 
     def queries(self, words: Sequence[str], lemmas: Sequence[str]) -> Features:
         """Each reading's character n-grams (of its normalised `words`) and lemma features
@@ -234,7 +244,7 @@ class VectorIndex:
         return float(values @ self._lemma_vector.dense(entry_text)[columns])
 
 
-class _QueryVectorizer:
+class QueryVectorizer:
     """A fitted TF-IDF's transform for a few texts, with sublinear TF and L2 norm.
 
     scikit-learn's `TfidfVectorizer.transform` validates its input on every call, which costs

@@ -13,7 +13,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from matcher import vectors
 from matcher.postings import Features, Postings
 from matcher.tfidf import Tfidf, char_wb_ngrams, fit_tfidf
-from matcher.vectors import _QueryVectorizer
+from matcher.vectors import QueryVectorizer
 
 TEXTS = ["забыл пароль от госуслуг", "не приходит смс код", "выписка эптс на машину"]
 # Phrasings with repeats, short words and words of exactly n letters, for exact comparisons.
@@ -80,7 +80,7 @@ def test_fit_tfidf_is_sklearns_to_the_bit(
 def test_query_vectorizer_agrees_with_sklearn_transform(analyzer: str, query: str) -> None:
     fitted, ours = _fit(analyzer, TEXTS)
     expected = fitted.transform([query]).toarray().ravel()
-    columns, values = _QueryVectorizer(ours)(query)
+    columns, values = QueryVectorizer(ours)(query)
     ours = np.zeros_like(expected)
     ours[columns] = values
     assert np.allclose(ours, expected)
@@ -160,7 +160,7 @@ def test_readings_summed_together_agree_with_each_summed_alone(
 def test_many_texts_vectorised_at_once_agree_with_sklearn() -> None:
     fitted, ours = _fit("char_wb", TEXTS, ngram_range=(2, 4))
     texts = ["здравствуйте забыл пароль", "забыл пароль", "", "выпизка эптс эптс"]
-    found = _QueryVectorizer(ours).many(texts)
+    found = QueryVectorizer(ours).many(texts)
     expected = fitted.transform(texts).toarray()
     ours = np.zeros_like(expected)
     ours[:, found.columns] = found.counted
@@ -268,9 +268,9 @@ def test_few_features_counted_in_python_are_numpys_to_the_bit(
     texts: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     _, ours = _fit("lemmas", TEXTS)
-    few = _QueryVectorizer(ours).many(texts)
+    few = QueryVectorizer(ours).many(texts)
     monkeypatch.setattr(vectors, "FEW_FEATURES", -1)
-    counted = _QueryVectorizer(ours).many(texts)
+    counted = QueryVectorizer(ours).many(texts)
     for name in ("columns", "weights", "factors", "scales", "parts", "counted"):
         assert getattr(few, name).dtype == getattr(counted, name).dtype
         assert np.array_equal(getattr(few, name), getattr(counted, name)), name
