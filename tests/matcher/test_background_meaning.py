@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from matcher import KnowledgeBase, Matcher, MatcherSettings, Morphology, semantic
+from matcher import KnowledgeBase, Matcher, MatcherSettings, Morphology, semantic, vector_store
 from matcher.knowledge import Entry
 from matcher.semantic import ASIDE_CHUNK, DIMENSIONS, Encoder, passage_text
 from matcher.settings import Meaning
@@ -233,8 +233,8 @@ def test_a_question_is_embedded_between_two_entries_of_a_background_build(
 
 
 def _held_by_the_encoder(build: Callable[[], Matcher]) -> tuple[Matcher, int]:
-    """The matcher `build` makes, and the bytes allocated in `matcher.semantic` during the
-    build that are still held after it."""
+    """The matcher `build` makes, and the bytes allocated in `matcher.semantic` and the
+    cache file's `matcher.vector_store` during the build that are still held after it."""
     tracemalloc.start()
     try:
         before = tracemalloc.take_snapshot()
@@ -242,7 +242,7 @@ def _held_by_the_encoder(build: Callable[[], Matcher]) -> tuple[Matcher, int]:
         after = tracemalloc.take_snapshot()
     finally:
         tracemalloc.stop()
-    only = [tracemalloc.Filter(True, semantic.__file__)]
+    only = [tracemalloc.Filter(True, f) for f in (semantic.__file__, vector_store.__file__)]
     held = after.filter_traces(only).compare_to(before.filter_traces(only), "filename")
     return matcher, sum(stat.size_diff for stat in held)
 
@@ -291,7 +291,7 @@ def test_a_cache_file_that_refuses_writes_is_reported_once_by_a_background_build
             for i in range(3 * ASIDE_CHUNK)
         )
     )
-    with caplog.at_level(logging.WARNING, logger="matcher.semantic"):
+    with caplog.at_level(logging.WARNING, logger="matcher.vector_store"):
         matcher = Matcher(
             kb, morphology=morphology, encoder=Encoder(cache_file=cache), meaning_in_background=True
         )

@@ -251,7 +251,7 @@ def test_a_broken_cache_file_is_reported_and_the_entries_embedded_anyway(
 ) -> None:
     cache = tmp_path / "vectors.sqlite3"
     cache.write_bytes(b"\x00not a database\xff" * 100)
-    with caplog.at_level(logging.WARNING, logger="matcher.semantic"):
+    with caplog.at_level(logging.WARNING, logger="matcher.vector_store"):
         encoder = CountingEncoder(cache_file=cache)
         vectors = encoder.passages([passage_text("Как удалить аккаунт?", "Откройте настройки.")])
     assert "Кэш смысловых векторов" in caplog.text

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from matcher import Matcher
-from matcher.semantic import ASIDE_CHUNK, UNUSED_DAYS, Encoder
+from matcher.semantic import ASIDE_CHUNK, Encoder
+from matcher.vector_store import UNUSED_DAYS
 from tests.conftest import ROOT
 from tests.matcher.test_semantic import SMALL, CountingEncoder, _base, _embeddings
 
@@ -136,7 +137,7 @@ def test_a_read_only_cache_file_is_read_as_it_is(
     kept = _keys(cache)
     _read_only(cache)
 
-    with caplog.at_level(logging.WARNING, logger="matcher.semantic"):
+    with caplog.at_level(logging.WARNING, logger="matcher.vector_store"):
         encoder = CountingEncoder(cache_file=cache)
         first = Matcher(SMALL, encoder=encoder)
         Matcher(SMALL, encoder=encoder)
@@ -261,10 +262,11 @@ def test_a_cache_file_from_before_is_compacted_once_keeping_its_vectors(tmp_path
     assert again.embedded == 0
 
 
-# A process that compacts a cache file (`_Store.open` starts it) and then idles.
+# A process that compacts a cache file (`VectorStore.open` starts it) and then idles.
 COMPACTING = (
-    "import sys, time; from pathlib import Path; from matcher.semantic import _Store; "
-    "_Store.open(Path(sys.argv[1])); time.sleep(60)"
+    "import sys, time; from pathlib import Path; from matcher.semantic import DIMENSIONS; "
+    "from matcher.vector_store import VectorStore; "
+    "VectorStore.open(Path(sys.argv[1]), dimensions=DIMENSIONS); time.sleep(60)"
 )
 
 
@@ -336,7 +338,7 @@ def test_a_read_only_cache_file_from_before_is_read_without_a_word(
     _read_only(cache)
     content = cache.read_bytes()
 
-    with caplog.at_level(logging.INFO, logger="matcher.semantic"):
+    with caplog.at_level(logging.INFO, logger="matcher.vector_store"):
         encoder = CountingEncoder(cache_file=cache)
         for thread in threading.enumerate():
             if thread.name == "faqbot-cache-compact":
