@@ -338,7 +338,7 @@ def test_a_read_only_cache_file_from_before_is_read_without_a_word(
     _read_only(cache)
     content = cache.read_bytes()
 
-    with caplog.at_level(logging.INFO, logger="matcher.vector_store"):
+    with caplog.at_level(logging.INFO, logger="matcher"):
         encoder = CountingEncoder(cache_file=cache)
         for thread in threading.enumerate():
             if thread.name == "faqbot-cache-compact":
