@@ -3,23 +3,13 @@ how far its medians spread and how many runs missed the issue's target (README, 
 
 from __future__ import annotations
 
-import importlib.util
 import subprocess
 import sys
-from pathlib import Path
-from types import ModuleType
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "scripts" / "bench_speed.py"
+from tests.support.scripts import SCRIPTS, load_script
 
-
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_speed", SCRIPT)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+SCRIPT = SCRIPTS / "bench_speed.py"
 
 
 def _run(median: float, baseline: float) -> dict[str, Any]:
@@ -27,7 +17,7 @@ def _run(median: float, baseline: float) -> dict[str, Any]:
 
 
 def test_the_spread_counts_the_runs_over_the_sizes_target() -> None:
-    spread = _script().spread
+    spread = load_script("bench_speed").spread
     runs = [_run(0.42, 4.6), _run(0.515, 5.3), _run(0.48, 5.1)]
 
     said = spread(1000, runs)

@@ -3,26 +3,11 @@ each show their whole output, in order, and a failure among them stops the run."
 
 from __future__ import annotations
 
-import importlib.util
 import sys
-from pathlib import Path
-from types import ModuleType
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _script() -> ModuleType:
-    sys.path.insert(0, str(ROOT / "scripts"))  # its own imports (bootstrap)
-    try:
-        spec = importlib.util.spec_from_file_location("test_script", ROOT / "scripts" / "test.py")
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        sys.path.remove(str(ROOT / "scripts"))
-    return module
+from tests.support.scripts import load_script
 
 
 def _python(code: str) -> list[str]:
@@ -32,7 +17,7 @@ def _python(code: str) -> list[str]:
 def test_steps_side_by_side_show_their_output_in_order_and_the_first_failure(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    side_by_side = _script()._run_side_by_side
+    side_by_side = load_script("test")._run_side_by_side
     slow_failure = "import sys, time; time.sleep(0.5); print('mypy: 1 error'); sys.exit(3)"
     quick = "print('base: 0 errors')"
     status = side_by_side([("types", _python(slow_failure)), ("base", _python(quick))])
@@ -47,7 +32,7 @@ def test_steps_side_by_side_show_their_output_in_order_and_the_first_failure(
 def test_steps_side_by_side_that_all_pass_say_nothing_failed(
     capfd: pytest.CaptureFixture[str],
 ) -> None:
-    side_by_side = _script()._run_side_by_side
+    side_by_side = load_script("test")._run_side_by_side
     status = side_by_side([("a", _python("print('one')")), ("b", _python("print('two')"))])
     out = capfd.readouterr().out
     assert status == 0

@@ -22,7 +22,7 @@ from bot.reporting.page import render_report
 from bot.storage.database import Database, open_database
 from matcher import Matcher
 from tests.bot.conftest import TUESDAY_MORNING
-from tests.traffic import load_traffic
+from tests.support.scripts import load_script
 
 # Its module-scoped fixtures start once: the whole file runs in one test process.
 pytestmark = [pytest.mark.anyio, pytest.mark.xdist_group("test_reports")]
@@ -44,7 +44,8 @@ def generated(tmp_path_factory: pytest.TempPathFactory, core_matcher: Matcher) -
     async def run() -> Any:
         db = await open_database(url)
         try:
-            return await load_traffic().generate(db, core_matcher, questions=QUESTIONS, seed=7)
+            script = load_script("traffic")
+            return await script.generate(db, core_matcher, questions=QUESTIONS, seed=7)
         finally:
             await db.close()
 
