@@ -16,6 +16,7 @@ from tests.bot.web.test_widget_details_browser import (
     _open_and_ask,
     open_chat,
 )
+from tests.bot.web.waiting import wait_until
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Route
@@ -240,6 +241,8 @@ def test_a_question_typed_while_the_history_loads_waits_for_it(
     page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Отправить")).to_be_disabled()
     expect(box).to_have_value("как получить выписку из ЭПТС")
+    # The route's handler runs when Playwright next hears from the browser (`wait_until`).
+    wait_until(page, lambda: bool(held), "the history's request reaches the held route")
     assert len(held) == 1
     held[0].continue_()
     expect(page.get_by_role("button", name="Отправить")).to_be_enabled()

@@ -24,6 +24,7 @@ from tests.bot.web.test_widget_details_browser import (
     open_chat,
 )
 from tests.bot.web.test_widget_walkthrough_browser import _read_out
+from tests.bot.web.waiting import wait_until
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Locator, Page, Route
@@ -69,6 +70,8 @@ def test_enter_while_an_answer_is_on_its_way_says_to_wait_and_keeps_the_text(
     expect(box).to_have_value("как получить выписку из ЭПТС")
     expect(box).to_be_focused()
     expect(log.locator(".msg.citizen")).to_have_text(["забыл пароль"])
+    # The route's handler runs when Playwright next hears from the browser (`wait_until`).
+    wait_until(page, lambda: bool(held), "the first question reaches the held route")
     assert len(held) == 1, "the second question went while the first was unanswered"
 
     held[0].continue_()
@@ -125,6 +128,7 @@ def test_a_reopened_chat_says_its_history_is_loading_not_that_the_consultant_typ
     page.keyboard.press("Enter")
     waiting = page.get_by_role("status").filter(has_text="загружаем историю переписки")
     expect(waiting).to_be_visible()
+    wait_until(page, lambda: bool(held), "the history's request reaches the held route")
     held[0].continue_()
     page.unroute(live_server.url + "/api/v1/history?*")
     expect(log.locator(".msg.citizen")).to_have_text(["забыл пароль"])
