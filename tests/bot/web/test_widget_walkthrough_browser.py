@@ -304,8 +304,8 @@ def test_a_question_the_connection_lost_mid_way_is_given_back(
     page.context.set_offline(False)
     page.keyboard.press("Enter")  # the network is back, but the server stays silent
     expect(send).to_be_disabled()
-    # The minute runs only once the question is on the line: run at once, it could give the
-    # question back before the request reached the server (a CI run on 2026-12-07 saw that).
+    # The minute runs only once the route holds the question: run at once, it could give the
+    # question back before Playwright handed the request to the route (CI, 2026-12-07).
     wait_until(page, lambda: len(lost) == 2, "the widget sends the question again")
     page.clock.run_for(61_000)
     expect(log.locator(".msg.system")).to_have_count(3)
