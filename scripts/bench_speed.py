@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import itertools
 import json
 import math
 import os
@@ -309,7 +310,7 @@ def main() -> None:
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     results: dict[int, list[dict[str, Any]]] = {size: [] for size in args.sizes}
-    for run, size in ((run, size) for run in range(args.runs) for size in args.sizes):
+    for run, size in itertools.product(range(args.runs), args.sizes):  # the sizes in turn
         out = subprocess.run(
             [
                 sys.executable,
