@@ -566,9 +566,14 @@ class Matcher:
         """Scores of every entry (columns) for each analysed variant (rows)."""
         # The n-grams' and the lemmas' features side by side, as their blocks are in the
         # postings (`__init__`): one part from CHARS on, the key terms another.
+        # How much each reading has of each feature (`Features.factors`) is read only by
+        # the sums that group the readings.
+        grouped = self._evidence.grouped
         parts = [
-            self._vectors.queries([a.words for a in analyses], [a.lemmas for a in analyses]),
-            self._terms.queries([a.terms for a in analyses]),
+            self._vectors.queries(
+                [a.words for a in analyses], [a.lemmas for a in analyses], factors=grouped
+            ),
+            self._terms.queries([a.terms for a in analyses], factors=grouped),
         ]
         scores = self._evidence.sum_readings(parts, [CHARS, COVERAGE])
         if without is not None:

@@ -40,6 +40,8 @@ Block: TypeAlias = Matrix | Sequence[Matrix]
 # with scripts/bench_speed.py on 1,000- and 10,000-entry bases; with the compiled loops,
 # 0.1 and 0.3 summed no faster).
 DENSE_FROM = 0.2
+# `Features.factors` not worked out: for sums that do not read them (`Postings.grouped`).
+NO_FACTORS: FloatArray = np.zeros((0, 0))
 # Up to this many rows, each reading's dense rows are summed on their own: the few calls
 # that group the readings' shared features cost more than they save (the dense rows of a
 # question's sum, 1,000 entries: 31 µs against 47 grouped; 10,000: 266 against 194).
@@ -54,7 +56,9 @@ class Features:
 
     columns: IntArray  # the features any reading has, as columns of the block(s)
     weights: FloatArray  # their weights, the same in every reading (IDF)
-    factors: FloatArray  # readings × columns: how much each reading has of each (0: none)
+    # readings × columns: how much each reading has of each (0: none); only a large base's
+    # grouped sums read them (`Postings.grouped`), and a small one's are `NO_FACTORS`.
+    factors: FloatArray
     scales: FloatArray  # readings × parts: what a reading's sums of a part are multiplied by
     parts: IntArray  # per column: its part (a column of `scales`)
     # readings × columns: what each reading counts each feature for, scale × factor × weight
@@ -111,15 +115,26 @@ class Postings:
         self._index = np.int32 if max(total, self.rows) <= np.iinfo(np.int32).max else np.int64
         self._dense_slot: NDArray[np.int32 | np.int64] = np.full(len(is_dense), -1, self._index)
         self._dense_slot[is_dense] = np.arange(int(is_dense.sum()))
-        # Where each feature's postings start and end (a dense feature: none).
-        self._ends: NDArray[np.int32 | np.int64] = np.cumsum(lengths).astype(self._index)
-        self._starts: NDArray[np.int32 | np.int64] = (self._ends - lengths).astype(self._index)
+        # Where each feature's postings start and end, side by side (a dense feature: none),
+        # as the bounds of the columns `_walk_postings` hands scipy's loop.
+        ends = np.cumsum(lengths)
+        starts = ends - lengths
+        self._spans: NDArray[np.int32 | np.int64] = np.stack((starts, ends), axis=1).astype(
+            self._index
+        )
+        # The order the sums walk a question's features in, as keys of one stable sort: the
+        # dense ones first, all at the lowest key, then the others by descending start
+        # (`_walk_postings`).
+        self._dense_key = -(total + 1)
+        self._walk_keys: NDArray[np.int32 | np.int64] = np.where(
+            is_dense, self._dense_key, -starts
+        ).astype(self._index)
         # Every chunk is written straight into its place: no list of parts to concatenate.
         # 32-bit weights: scores need no more.
         self._dense: NDArray[np.float32] = np.zeros((int(is_dense.sum()), self.rows), np.float32)
         self._data: NDArray[np.float32] = np.empty(total, np.float32)
         self._indices: NDArray[np.int32 | np.int64] = np.empty(total, self._index)
-        cursor = self._starts.astype(np.int64)  # where each feature's next postings go
+        cursor = starts.astype(np.int64)  # where each feature's next postings go
         weights = weights or [1.0] * len(blocks)
         for chunks, offset, weight in zip(chunked, self._offsets, weights, strict=True):
             first_row = 0
@@ -148,6 +163,12 @@ class Postings:
         self._indices[at] = rows[kept] + first_row
         cursor[offset : offset + width] += np.diff(by_column.indptr)
 
+    @property
+    def grouped(self) -> bool:
+        """Whether the sums group the readings' shared features (a large base), which is
+        what reads `Features.factors`."""
+        return not self._flat
+
     def sum(self, features: IntArray, weights: FloatArray, *, block: int = 0) -> FloatArray:
         """For every row, the sum over `features` of weight × the row's value of the feature."""
         one = np.ones((1, len(features)))
@@ -164,27 +185,57 @@ class Postings:
         readings = len(parts[0].counted)
         offsets = self._offset_list
         features = np.concatenate(
-            [p.columns + offsets[b] for p, b in zip(parts, blocks, strict=True)]
+            [
+                p.columns + offsets[b] if offsets[b] else p.columns
+                for p, b in zip(parts, blocks, strict=True)
+            ]
         )
         counted = np.concatenate([p.counted for p in parts], axis=1)
         out = np.zeros((readings, self.rows), np.float32)
+        if self._flat:
+            self._flat_sums(features, counted, out)
+            return out.astype(np.float64)
         slots = self._dense_slot.take(features)
         dense = slots >= 0
         if dense.any():
-            if self._flat:
-                rows = slots.compress(dense)
-                _add_product(out, counted.compress(dense, axis=1), rows, self._dense)
-            else:
-                self._grouped_dense_sums(parts, dense, slots, out)
+            self._grouped_dense_sums(parts, dense, slots, out)
         if not dense.all():
             kept = (~dense).nonzero()[0]
             self._sparse_sums(features.take(kept), counted.take(kept, axis=1), out)
         return out.astype(np.float64)
 
+    def _flat_sums(self, features: IntArray, counted: FloatArray, out: NDArray[np.float32]) -> None:
+        """Add each reading's (rows of `counted`) sums to `out`: the dense rows of its
+        features, then their postings (`_walk_postings`). One sort of the features' walk keys
+        puts the dense ones first and the others in the order their postings are walked, so
+        that each half is a slice. (Picking the halves apart with masks and then ordering the
+        postings took twice the numpy calls, and a question's sum is many small calls, each
+        of which costs more than its arithmetic: the words' median 4-6% lower at 1,000
+        entries, README, Speed.)"""
+        keys = self._walk_keys.take(features)
+        order = keys.argsort(kind="stable")
+        dense = int(np.count_nonzero(keys == self._dense_key))
+        walked = features.take(order)
+        weights = counted.take(order, axis=1)
+        if dense:
+            rows = self._dense_slot.take(walked[:dense])
+            _add_product(out, weights[:, :dense], rows, self._dense)
+        if dense < len(walked):
+            self._walk_postings(walked[dense:], weights[:, dense:], out)
+
     def _sparse_sums(
         self, features: IntArray, counted: FloatArray, out: NDArray[np.float32]
     ) -> None:
-        """Add each reading's (rows of `counted`) sum of the features' postings to `out`.
+        """Add each reading's (rows of `counted`) sum of the features' postings to `out`,
+        the features (none dense) in the order `_walk_postings` walks them."""
+        order = self._walk_keys.take(features).argsort(kind="stable")
+        self._walk_postings(features.take(order), counted.take(order, axis=1), out)
+
+    def _walk_postings(
+        self, features: IntArray, weights: FloatArray, out: NDArray[np.float32]
+    ) -> None:
+        """Add each reading's (rows of `weights`) sum of the features' postings to `out`; the
+        features (at least one, none dense) in descending order of their postings' start.
 
         scipy's loop for a column-major matrix times a vector (`csc_matvec`) adds, for each
         column in turn, its values times the vector's entry into the rows they name. Our
@@ -194,17 +245,13 @@ class Postings:
         start, that stretch is empty: the loop walks the question's postings alone, where
         they are stored (in any other order the sums are the same, the walk longer).
         """
-        starts = self._starts.take(features)
-        order = np.argsort(starts)[::-1]
-        bounds = np.empty(2 * len(order) + 1, self._index)
-        bounds[0:-1:2] = starts.take(order)
-        bounds[1:-1:2] = self._ends.take(features.take(order))
-        bounds[-1] = bounds[-2]
+        # start, end, start, end...: the features' columns and the stretches between them.
+        bounds = self._spans.take(features, axis=0).ravel()
         # A reading's vector: a feature's weight for its column, 0 for the stretch after it.
         # (One call a reading writes its sums in place; one for all readings, `csc_matvecs`,
         # takes as long and leaves them to be transposed.)
         vectors = np.zeros((len(out), len(bounds) - 1), np.float32)
-        vectors[:, ::2] = counted.take(order, axis=1)
+        vectors[:, ::2] = weights
         for vector, sums in zip(vectors, out, strict=True):
             _sparsetools.csc_matvec(
                 self.rows, len(bounds) - 1, bounds, self._indices, self._data, vector, sums

@@ -11,7 +11,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from matcher.postings import Features, FloatArray
+from matcher.postings import NO_FACTORS, Features, FloatArray
 
 # Entries whose term sets are remembered for explaining a match (about 2 KB each).
 TERM_SETS = 2_048
@@ -86,9 +86,10 @@ class TermIndex:
         """The term's IDF, or the weight of an unseen term."""
         return self._weights.get(term, self._unknown_idf)
 
-    def queries(self, readings: Sequence[Sequence[str]]) -> Features:
+    def queries(self, readings: Sequence[Sequence[str]], *, factors: bool = True) -> Features:
         """The known terms of each reading, weighted so that summing them over `keyed` gives
-        per entry the share of the reading's term weight its phrasings and keywords hold."""
+        per entry the share of the reading's term weight its phrasings and keywords hold;
+        `factors` False: `Features.factors` left out (`NO_FACTORS`)."""
         weight = self._weights.get
         unknown = self._unknown_idf
         masses = []
@@ -107,13 +108,14 @@ class TermIndex:
         presence, counted = [], []
         for row, scale in enumerate(scales):
             held = [row in rows for rows in have]
-            presence.append([1.0 if h else 0.0 for h in held])
+            if factors:
+                presence.append([1.0 if h else 0.0 for h in held])
             counted.append([w * scale if h else 0.0 for w, h in zip(weights, held, strict=True)])
         shape = (len(readings), len(found))
         return Features(
             columns,
             np.asarray(weights, np.float64),
-            np.array(presence, np.float64).reshape(shape),
+            np.array(presence, np.float64).reshape(shape) if factors else NO_FACTORS,
             np.asarray(scales, np.float64)[:, None],
             np.zeros(len(found), np.int64),
             np.array(counted, np.float64).reshape(shape),

@@ -24,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import sparse
 
-from matcher.postings import Features, FloatArray, IntArray
+from matcher.postings import NO_FACTORS, Features, FloatArray, IntArray
 from matcher.tfidf import CHUNK, Tfidf, WordFeatures, char_wb_ngrams, fit_tfidf
 
 # A vector as its nonzero columns and their values.
@@ -126,7 +126,14 @@ def _starts_of_runs(ordered: IntArray) -> NDArray[np.bool_]:
     return starts
 
 
-def _count(packed: Sequence[bytes], offsets: IntArray, idf: FloatArray, readings: int) -> Features:
+def _count(
+    packed: Sequence[bytes],
+    offsets: IntArray,
+    idf: FloatArray,
+    readings: int,
+    *,
+    factors: bool = True,
+) -> Features:
     """The features of `readings` texts in one or more parts: `packed` holds each part's
     texts' columns in turn (`QueryVectorizer.packed`), a part's columns `offsets` from the
     first's; `idf` is every part's, side by side. Sublinear TF × IDF, each text's part
@@ -163,8 +170,10 @@ def _count(packed: Sequence[bytes], offsets: IntArray, idf: FloatArray, readings
     held = rows * width + part.take(where)
     norms = np.sqrt(np.bincount(held, weighted * weighted, readings * width))
     scales = 1.0 / np.where(norms > 0, norms, 1.0)
-    tf = np.zeros((readings, len(union)))
-    tf[rows, where] = values
+    tf = NO_FACTORS
+    if factors:
+        tf = np.zeros((readings, len(union)))
+        tf[rows, where] = values
     counted = np.zeros((readings, len(union)))
     counted[rows, where] = weighted * scales.take(held)
     return Features(union, weights, tf, scales.reshape(readings, width), part, counted)
@@ -201,13 +210,16 @@ class VectorIndex:
         """The lemmas' vectoriser."""
         return self._lemma_vector
 
-    def queries(self, words: Sequence[str], lemmas: Sequence[str]) -> Features:
+    def queries(
+        self, words: Sequence[str], lemmas: Sequence[str], *, factors: bool = True
+    ) -> Features:
         """Each reading's character n-grams (of its normalised `words`) and lemma features
         (of its `lemmas`), side by side: the lemmas' columns after all the n-grams', each a
         part normalised on its own. Counted in one pass: two would make twice the numpy
-        calls, which cost more than the counting (the words path 12% quicker; README, Speed)."""
+        calls, which cost more than the counting (the words path 12% quicker; README, Speed).
+        `factors` False: `Features.factors` left out (`NO_FACTORS`)."""
         packed = self._char_vector.packed(words) + self._lemma_vector.packed(lemmas)
-        return _count(packed, self._offsets, self._idf, len(words))
+        return _count(packed, self._offsets, self._idf, len(words), factors=factors)
 
     def phrasing_words(self, entry: int, phrasing: int) -> str:
         """The normalised words of one phrasing of an entry (0: its question)."""

@@ -250,7 +250,7 @@ def test_postings_built_from_row_chunks_equal_those_from_whole_blocks(
         weights=[0.6, 0.4],
         dense_from=dense_from,
     )
-    for name in ("_dense", "_data", "_indices", "_ends", "_starts", "_dense_slot"):
+    for name in ("_dense", "_data", "_indices", "_spans", "_walk_keys", "_dense_slot"):
         assert np.array_equal(getattr(chunked, name), getattr(whole, name)), name
 
 
