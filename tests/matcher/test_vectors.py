@@ -11,7 +11,7 @@ from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from matcher import vectors
-from matcher.postings import Features, Postings
+from matcher.postings import NO_FACTORS, Features, Postings
 from matcher.tfidf import Tfidf, char_wb_ngrams, fit_tfidf
 from matcher.vectors import QueryVectorizer
 
@@ -233,6 +233,26 @@ def test_the_ngrams_and_lemmas_side_by_side_are_each_counted_alone_to_the_bit() 
             ours = getattr(together, name)
             assert np.array_equal(ours[..., columns], getattr(alone, name)), name
     assert split > 0 and split < len(together.columns)  # both kinds were there
+
+
+def test_a_small_bases_sums_need_no_factors_and_give_the_same_bits() -> None:
+    """The engine leaves `Features.factors` out where the sums do not group the readings
+    (`Postings.grouped`): what the vectorisers count must be the same, and so the sums, bit
+    for bit."""
+    phrasings = [PHRASINGS[:3], PHRASINGS[3:5], PHRASINGS[5:]]
+    fitted = vectors.fit_vectors(phrasings, ["забыть пароль госуслуга", "выписка эптс", "код"])
+    postings = Postings([fitted.chars, fitted.lemmas])
+    assert not postings.grouped
+    words = ["забыл пароль пароль", "забыл паролб", "выпизка эптс"]
+    lemmas = ["забыть пароль", "забыть паролб", "выписка эптс эптс"]
+    full = fitted.index.queries(words, lemmas)
+    lean = fitted.index.queries(words, lemmas, factors=False)
+    assert lean.factors is NO_FACTORS
+    for name in ("columns", "weights", "scales", "parts", "counted"):
+        assert np.array_equal(getattr(lean, name), getattr(full, name)), name
+    summed = postings.sum_readings([lean], [0])
+    assert np.array_equal(summed, postings.sum_readings([full], [0]))
+    assert (summed.max(axis=1) > 0.1).all()  # every reading's features were summed
 
 
 @pytest.mark.parametrize("dense_from", [0.05, 0.3, 1.0])
