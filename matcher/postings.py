@@ -42,7 +42,9 @@ Block: TypeAlias = Matrix | Sequence[Matrix]
 # 0.1 and 0.3 summed no faster).
 DENSE_FROM = 0.2
 # `Features.factors` not worked out: for sums that do not read them (`Postings.grouped`).
+# Shared by every such question's features, so never written to.
 NO_FACTORS: FloatArray = np.zeros((0, 0))
+NO_FACTORS.flags.writeable = False
 # Up to this many rows, each reading's dense rows are summed on their own: the few calls
 # that group the readings' shared features cost more than they save (the dense rows of a
 # question's sum, 1,000 entries: 31 µs against 47 grouped; 10,000: 266 against 194).
