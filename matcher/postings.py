@@ -11,8 +11,8 @@ are summed by scipy's own compiled loops (`scipy.sparse._sparsetools`, what its 
 products run), called on the stored arrays as they are: no per-question matrix is built or
 gathered. (A public product builds and checks a matrix first: 13 µs a call against 1.4 for
 the loop alone; a question's sum makes three to six calls, one a reading and one or two
-for the dense rows, and took 30 µs in all at 1,000 entries, its questions asked in a loop,
-on 2026-12-07.)
+for the dense rows, and took 31-32 µs in all at 1,000 entries, its questions asked in a
+loop, on 2026-12-07.)
 
 A larger base's dense rows are summed once for all readings that count them alike (the
 groups of `_grouped_dense_sums`), then combined per reading; a small one's are summed per
@@ -213,7 +213,7 @@ class Postings:
         puts the dense ones first and the others in the order their postings are walked, so
         that each half is a slice. (Picking the halves apart with masks and then ordering the
         postings took twice the numpy calls, and a question's sum is many small calls, each
-        of which costs more than its arithmetic: 30 µs a sum against 36, and the words'
+        of which costs more than its arithmetic: 31-32 µs a sum against 38, and the words'
         median 4-6% lower in process at 1,000 entries; README, Speed.)"""
         keys = self._walk_keys.take(features)
         order = keys.argsort(kind="stable")
