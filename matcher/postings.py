@@ -214,7 +214,7 @@ class Postings:
         that each half is a slice. (Picking the halves apart with masks and then ordering the
         postings took twice the numpy calls, and a question's sum is many small calls, each
         of which costs more than its arithmetic: 31-32 µs a sum against 38, and the words'
-        median 4-6% lower in process at 1,000 entries; README, Speed.)"""
+        median 4-6% lower in process at 1,000 entries; scripts/MEASUREMENTS.md, Speed.)"""
         walked, weights, dense = self._in_walk_order(features, counted)
         if dense:
             rows = self._dense_slot.take(walked[:dense])

@@ -216,7 +216,8 @@ class VectorIndex:
         """Each reading's character n-grams (of its normalised `words`) and lemma features
         (of its `lemmas`), side by side: the lemmas' columns after all the n-grams', each a
         part normalised on its own. Counted in one pass: two would make twice the numpy
-        calls, which cost more than the counting (the words path 12% quicker; README, Speed).
+        calls, which cost more than the counting (the words path 12% quicker;
+        scripts/MEASUREMENTS.md, Speed).
         `factors` False: `Features.factors` left out (`NO_FACTORS`)."""
         packed = self._char_vector.packed(words) + self._lemma_vector.packed(lemmas)
         return _count(packed, self._offsets, self._idf, len(words), factors=factors)
