@@ -195,51 +195,25 @@ class Postings:
         )
         counted = np.concatenate([p.counted for p in parts], axis=1)
         out = np.zeros((readings, self.rows), np.float32)
-        if self._flat:
-            self._flat_sums(features, counted, out)
-            return out.astype(np.float64)
-        slots = self._dense_slot.take(features)
-        dense = slots >= 0
-        if dense.any():
-            self._grouped_dense_sums(parts, dense, slots, out)
-        if not dense.all():
-            kept = (~dense).nonzero()[0]
-            self._sparse_sums(features.take(kept), counted.take(kept, axis=1), out)
-        return out.astype(np.float64)
-
-    def _flat_sums(self, features: IntArray, counted: FloatArray, out: NDArray[np.float32]) -> None:
-        """Add each reading's (rows of `counted`) sums to `out`: the dense rows of its
-        features, then their postings (`_walk_postings`). One sort of the features' walk keys
-        puts the dense ones first and the others in the order their postings are walked, so
-        that each half is a slice. (Picking the halves apart with masks and then ordering the
-        postings took twice the numpy calls, and a question's sum is many small calls, each
-        of which costs more than its arithmetic: 31-32 µs a sum against 38, and the words'
-        median 4-6% lower in process at 1,000 entries; scripts/MEASUREMENTS.md, Speed.)"""
-        walked, weights, dense = self._in_walk_order(features, counted)
-        if dense:
-            rows = self._dense_slot.take(walked[:dense])
-            _add_product(out, weights[:, :dense], rows, self._dense)
-        if dense < len(walked):
-            self._walk_postings(walked[dense:], weights[:, dense:], out)
-
-    def _sparse_sums(
-        self, features: IntArray, counted: FloatArray, out: NDArray[np.float32]
-    ) -> None:
-        """Add each reading's (rows of `counted`) sum of the features' postings to `out`,
-        the features (none dense) in the order `_walk_postings` walks them."""
-        walked, weights, _ = self._in_walk_order(features, counted)
-        self._walk_postings(walked, weights, out)
-
-    def _in_walk_order(
-        self, features: IntArray, counted: FloatArray
-    ) -> tuple[IntArray, FloatArray, int]:
-        """The features and their columns of `counted` in the order the sums walk them (one
-        stable sort of their walk keys): the dense ones first, as given, then the others by
-        descending start; and how many are dense."""
+        # One stable sort of the features' walk keys puts the dense ones first, as given, and
+        # the others in the order their postings are walked (`_walk_postings`), so that each
+        # half is a slice. (Picking the halves apart with masks and then ordering the postings
+        # took twice the numpy calls, and a question's sum is many small calls, each of which
+        # costs more than its arithmetic: 31-32 µs a sum against 38, and the words' median
+        # 4-6% lower in process at 1,000 entries; scripts/MEASUREMENTS.md, Speed.)
         keys = self._walk_keys.take(features)
         order = keys.argsort(kind="stable")
         dense = int(np.count_nonzero(keys == self._dense_key))
-        return features.take(order), counted.take(order, axis=1), dense
+        walked = features.take(order)
+        weights = counted.take(order, axis=1)
+        if dense and self._flat:
+            rows = self._dense_slot.take(walked[:dense])
+            _add_product(out, weights[:, :dense], rows, self._dense)
+        elif dense:
+            self._grouped_dense_sums(parts, order[:dense], walked[:dense], out)
+        if dense < len(walked):
+            self._walk_postings(walked[dense:], weights[:, dense:], out)
+        return out.astype(np.float64)
 
     def _walk_postings(
         self, features: IntArray, weights: FloatArray, out: NDArray[np.float32]
@@ -270,15 +244,15 @@ class Postings:
     def _grouped_dense_sums(
         self,
         parts: Sequence[Features],
-        dense: NDArray[np.bool_],
-        slots: NDArray[np.int32 | np.int64],
+        members: IntArray,
+        features: IntArray,
         out: NDArray[np.float32],
     ) -> None:
         """Add each reading's weighted sum of the dense rows of its features to `out`, those
         that every reading counts alike (the same part, the same factor in each reading)
         summed once: the readings differ in a word or two, so most of them are, and the
-        groups' sums are then added per reading."""
-        members = dense.nonzero()[0]
+        groups' sums are then added per reading. `members`: where the dense `features` are
+        among the parts' columns, ascending."""
         # Each column's part among all the parts' (the scales side by side).
         firsts = np.cumsum([0] + [p.scales.shape[1] for p in parts[:-1]])
         part = np.concatenate([p.parts + first for p, first in zip(parts, firsts, strict=True)])
@@ -295,7 +269,8 @@ class Postings:
         weights = np.concatenate([p.weights for p in parts]).take(in_order)
         summed = np.zeros((int(starts.sum()), self.rows), np.float32)
         bounds = np.append(starts.nonzero()[0], len(order)).astype(self._index)
-        _add_rows(summed, bounds, slots.take(in_order), weights, self._dense)
+        slots = self._dense_slot.take(features.take(order))
+        _add_rows(summed, bounds, slots, weights, self._dense)
         # Each reading counts a group for its factor times the reading's scale of its part.
         heads = ordered.compress(starts, axis=1)
         scales = np.concatenate([p.scales for p in parts], axis=1)  # readings × parts

@@ -106,7 +106,7 @@ def test_postings_sum_agrees_with_sparse_product(dense_from: float, flat_up_to: 
 
 @pytest.mark.parametrize("order", ["ascending", "descending", "shuffled"])
 def test_postings_of_features_anywhere_are_summed_alone(order: str) -> None:
-    """The sums walk each feature's postings where they are stored (`_sparse_sums`): those of
+    """The sums walk each feature's postings where they are stored (`_walk_postings`): those of
     the features between the question's, and of none (empty columns), must add nothing."""
     rng = np.random.default_rng(3)
     matrix = sparse.random(50, 40, density=0.3, random_state=8, format="lil")
